@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Bundles one feature build of the ggen CLI with esbuild and fails when the bundle holds
+// anything its feature set excludes (checked on esbuild's metafile, not on names in code).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+
+const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const workspaceRoot = resolve(cliRoot, '..', '..');
+
+/** What each feature build must not contain: workspace packages and npm packages. */
+export const FORBIDDEN = {
+  v1: { packages: ['marketplace-v2', 'domain-adapters'], modules: ['oxigraph', 'sparqljs', 'n3', '@noble/ed25519'] },
+  v2: { packages: ['marketplace-v1', 'domain-adapters'], modules: [] },
+  parallel: { packages: [], modules: [] },
+};
+
+const { values } = parseArgs({ options: { features: { type: 'string', default: 'parallel' }, outdir: { type: 'string' } } });
+const features = values.features;
+if (!(features in FORBIDDEN)) {
+  console.error(`unknown feature set '${features}': use v1, v2 or parallel`);
+  process.exit(2);
+}
+const outdir = resolve(values.outdir ?? join(cliRoot, 'dist', features));
+const outfile = join(outdir, 'ggen.mjs');
+
+const result = await build({
+  absWorkingDir: workspaceRoot,
+  entryPoints: [join(cliRoot, 'src', `main-${features}.ts`)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['@ggen/source'],
+  // oxigraph loads its wasm from __dirname, so it stays a runtime import.
+  external: ['oxigraph'],
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
+});
+
+const forbidden = FORBIDDEN[features];
+const violations = [];
+const inputs = Object.keys(result.metafile.inputs);
+if (inputs.length < 10) violations.push(`only ${inputs.length} inputs: paths are not relative to the workspace root, the checks would pass silently`);
+for (const input of inputs) {
+  for (const pkg of forbidden.packages) if (input.startsWith(`packages/${pkg}/`)) violations.push(`${input} (package ${pkg})`);
+  for (const mod of forbidden.modules) if (input.includes(`node_modules/${mod}/`)) violations.push(`${input} (module ${mod})`);
+}
+for (const output of Object.values(result.metafile.outputs)) {
+  for (const imported of output.imports) {
+    if (imported.external && forbidden.modules.some((mod) => imported.path === mod || imported.path.startsWith(`${mod}/`))) {
+      violations.push(`external import of ${imported.path}`);
+    }
+  }
+}
+if (violations.length > 0) {
+  console.error(`bundle marketplace-${features} contains what its feature set excludes:\n  ${violations.join('\n  ')}`);
+  process.exit(1);
+}
+mkdirSync(outdir, { recursive: true });
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+console.log(`built marketplace-${features}: ${outfile} (${inputs.length} inputs)`);

@@ -1,0 +1,87 @@
+import { dirname, join, resolve } from 'node:path';
+import {
+  loadConfig,
+  MarketplaceError,
+  type LoadedConfig,
+  type MarketplaceBackend,
+  type MarketplaceConfigKey,
+} from '@ggen/marketplace-core';
+import type { Logger } from 'pino';
+import type { FeatureSet } from './features.js';
+import { sampleRegistryPath } from './sample-registry.js';
+
+export interface GlobalArgs {
+  json: boolean;
+  verbose: boolean;
+  backend?: string;
+  registry?: string;
+  config?: string;
+}
+
+export interface Io {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  isTty: boolean;
+}
+
+/** Everything a command handler needs, built once at the edge. */
+export class CliContext {
+  readonly features: FeatureSet;
+  readonly io: Io;
+  readonly args: GlobalArgs;
+  readonly logger: Logger;
+  #loaded: LoadedConfig | undefined;
+  #backend: MarketplaceBackend | undefined;
+
+  constructor(features: FeatureSet, io: Io, args: GlobalArgs, logger: Logger) {
+    this.features = features;
+    this.io = io;
+    this.args = args;
+    this.logger = logger;
+  }
+
+  config(extraFlags: Partial<Record<MarketplaceConfigKey, unknown>> = {}): LoadedConfig {
+    if (this.#loaded !== undefined && Object.keys(extraFlags).length === 0) return this.#loaded;
+    const flags: Partial<Record<MarketplaceConfigKey, unknown>> = { ...extraFlags };
+    if (this.args.backend !== undefined) flags.backend = this.args.backend;
+    if (this.args.registry !== undefined) flags.registry = isUrl(this.args.registry) ? this.args.registry : resolve(this.io.cwd, this.args.registry);
+    const loaded = loadConfig({
+      cwd: this.io.cwd,
+      env: this.io.env,
+      flags,
+      ...(this.args.config === undefined ? {} : { configPath: this.args.config }),
+    });
+    if (Object.keys(extraFlags).length === 0) this.#loaded = loaded;
+    return loaded;
+  }
+
+  registry(): string {
+    return this.config().config.registry ?? sampleRegistryPath();
+  }
+
+  /** Packages dir and lockfile, with `--target` overriding the config. */
+  installPaths(target: string | undefined): { packagesDir: string; lockfilePath: string } {
+    const { config } = this.config();
+    const packagesDir = target === undefined ? config.packages_dir : resolve(this.io.cwd, target);
+    const lockfilePath = target === undefined && config.lockfile !== undefined ? config.lockfile : join(dirname(packagesDir), 'ggen.lock');
+    return { packagesDir, lockfilePath };
+  }
+
+  backend(): MarketplaceBackend {
+    if (this.#backend !== undefined) return this.#backend;
+    const factory = this.features.createBackend;
+    if (factory === undefined) {
+      throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${this.features.name}) has no backend that serves marketplace commands`, {
+        hint: 'Use the marketplace-parallel or marketplace-v1 build.',
+      });
+    }
+    this.#backend = factory({ loaded: this.config(), registry: this.registry(), log: (message) => { this.logger.info(message); } });
+    return this.#backend;
+  }
+}
+
+function isUrl(value: string): boolean {
+  return /^(https?|file):\/\//i.test(value);
+}

@@ -1,0 +1,35 @@
+import type { Argv } from 'yargs';
+import type { CliContext, GlobalArgs } from './cli-context.js';
+import type { FeatureSet } from './features.js';
+
+/**
+ * One CLI command: a builder with examples, a handler that returns data, and a renderer for
+ * people. Only the CLI runner prints: as JSON with --json, else through `render`.
+ */
+export interface CommandSpec<A = Record<string, unknown>, R = unknown> {
+  command: string;
+  describe: string;
+  builder: (yargs: Argv<GlobalArgs>) => Argv<GlobalArgs & A>;
+  run: (context: CliContext, args: GlobalArgs & A) => Promise<R>;
+  render: (result: R, context: CliContext) => string;
+  /** Exit code for a result that is not an error but still a failure (e.g. an invalid manifest). */
+  exitCode?: (result: R) => number;
+  /** Commands appear only in builds that can serve them. */
+  available?: (features: FeatureSet) => boolean;
+}
+
+export const needsBackend = (features: FeatureSet): boolean => features.createBackend !== undefined;
+
+export function defineCommand<A, R>(spec: CommandSpec<A, R>): CommandSpec<A, R> {
+  return spec;
+}
+
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

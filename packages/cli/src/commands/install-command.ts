@@ -1,0 +1,51 @@
+import type { InstallResult } from '@ggen/marketplace-core';
+import { defineCommand, needsBackend, table } from '../command-spec.js';
+import { createProgressReporter } from '../progress-reporter.js';
+
+export const installCommand = defineCommand({
+  command: 'install [specs..]',
+  describe: 'Install packages and their dependencies',
+  available: needsBackend,
+  builder: (yargs) =>
+    yargs
+      .positional('specs', { type: 'string', array: true, default: [] as string[], describe: 'name or name@range' })
+      .option('target', { type: 'string', describe: 'packages directory (the lockfile goes beside it)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' })
+      .option('dependencies', { type: 'boolean', default: true, describe: 'install dependencies (--no-dependencies to skip)' })
+      .option('force', { type: 'boolean', default: false, describe: 'reinstall even when up to date' })
+      .option('frozen-lockfile', { type: 'boolean', default: false, describe: 'install exactly the lockfile; fail if it does not satisfy the request' })
+      .example('$0 marketplace install agent-editor', 'newest version with its dependencies')
+      .example('$0 marketplace install hello@^1.2 --dry-run', 'show the plan only'),
+  run: async (context, args): Promise<InstallResult> => {
+    const paths = context.installPaths(args.target);
+    const reporter = createProgressReporter(context);
+    try {
+      return await context.backend().install(
+        {
+          specs: args.specs.map(String),
+          ...paths,
+          dryRun: args['dry-run'],
+          noDependencies: !args.dependencies,
+          force: args.force,
+          frozenLockfile: args['frozen-lockfile'],
+        },
+        reporter.onEvent,
+      );
+    } finally {
+      reporter.stop();
+    }
+  },
+  render: (result) => {
+    const rows = [['', 'PACKAGE', 'VERSION', 'BACKEND']];
+    for (const entry of result.installed) {
+      rows.push([entry.action === 'replace' ? '~' : '+', entry.name, entry.previousVersion === undefined ? entry.version : `${entry.previousVersion} -> ${entry.version}`, entry.backend]);
+    }
+    const lines: string[] = [];
+    if (result.installed.length > 0) lines.push(table(rows));
+    const verb = result.dryRun ? 'would install' : 'installed';
+    lines.push(`${verb} ${result.installed.length} package(s), ${result.unchanged.length} already up to date, into ${result.packagesDir}`);
+    if (!result.dryRun && result.installed.length > 0) lines.push(`lockfile: ${result.lockfilePath}`);
+    for (const cycle of result.cycles) lines.push(`note: dependency cycle ${cycle.join(' <-> ')} installed together`);
+    return lines.join('\n');
+  },
+});

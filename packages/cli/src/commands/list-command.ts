@@ -1,0 +1,18 @@
+import type { InstalledPackage } from '@ggen/marketplace-core';
+import { defineCommand, needsBackend, table } from '../command-spec.js';
+
+export const listCommand = defineCommand({
+  command: 'list',
+  describe: 'List installed packages, flagging any that were modified or are missing',
+  available: needsBackend,
+  builder: (yargs) =>
+    yargs.option('target', { type: 'string', describe: 'packages directory' }).example('$0 marketplace list --json', 'with status per package'),
+  run: async (context, args): Promise<InstalledPackage[]> => context.backend().listInstalled(context.installPaths(args.target)),
+  render: (packages) => {
+    if (packages.length === 0) return 'No packages installed.';
+    const rows = [['PACKAGE', 'VERSION', 'STATUS', 'BACKEND', '']];
+    for (const pkg of packages) rows.push([pkg.name, pkg.version ?? '-', pkg.status, pkg.backend ?? '-', pkg.direct ? '' : '(dependency)']);
+    const drift = packages.filter((pkg) => pkg.status !== 'ok').length;
+    return `${table(rows)}${drift > 0 ? `\n\n${drift} package(s) drifted from the lockfile; 'ggen marketplace install --force <name>' restores one.` : ''}`;
+  },
+});

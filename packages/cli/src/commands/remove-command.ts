@@ -1,0 +1,25 @@
+import type { RemoveResult } from '@ggen/marketplace-core';
+import { defineCommand, needsBackend } from '../command-spec.js';
+import { createProgressReporter } from '../progress-reporter.js';
+
+export const removeCommand = defineCommand({
+  command: 'remove <name>',
+  describe: 'Remove an installed package (and dependencies nothing else needs)',
+  available: needsBackend,
+  builder: (yargs) =>
+    yargs
+      .positional('name', { type: 'string', demandOption: true })
+      .option('target', { type: 'string', describe: 'packages directory' })
+      .option('force', { type: 'boolean', default: false, describe: 'remove even if other packages depend on it' })
+      .option('dry-run', { type: 'boolean', default: false })
+      .example('$0 marketplace remove agent-editor', ''),
+  run: async (context, args): Promise<RemoveResult> => {
+    const reporter = createProgressReporter(context);
+    try {
+      return await context.backend().remove({ name: args.name, ...context.installPaths(args.target), force: args.force, dryRun: args['dry-run'] }, reporter.onEvent);
+    } finally {
+      reporter.stop();
+    }
+  },
+  render: (result) => `${result.dryRun ? 'would remove' : 'removed'} ${result.removed.length} package(s): ${result.removed.join(', ')}`,
+});

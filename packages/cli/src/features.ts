@@ -1,0 +1,20 @@
+import type { BackendType, LoadedConfig, MarketplaceBackend } from '@ggen/marketplace-core';
+
+export type FeatureName = 'marketplace-v1' | 'marketplace-v2' | 'marketplace-parallel';
+
+export interface BackendContext {
+  loaded: LoadedConfig;
+  /** The v1 registry location: config, --registry, or the built-in sample registry. */
+  registry: string;
+  /** Whether the backend was chosen by --backend / env / config rather than the default. */
+  log: (message: string) => void;
+}
+
+/** What one feature build compiles in; each main-*.ts builds exactly one of these. */
+export interface FeatureSet {
+  name: FeatureName;
+  backends: BackendType[];
+  adapters: boolean;
+  /** The backend that serves marketplace operations, or undefined when none is compiled in. */
+  createBackend?: (context: BackendContext) => MarketplaceBackend;
+}

@@ -1,0 +1,3 @@
+export { runCli, defaultIo } from './run-cli.js';
+export type { FeatureSet, FeatureName } from './features.js';
+export type { Io } from './cli-context.js';

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { selectBackend } from '@ggen/domain-adapters';
+import { createV1Backend } from '@ggen/marketplace-v1';
+import { V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
+import { hideBin } from 'yargs/helpers';
+import { runCli } from './run-cli.js';
+
+// The default build: both backends plus the adapters that route between them.
+process.exitCode = await runCli(hideBin(process.argv), {
+  name: 'marketplace-parallel',
+  backends: ['v1', V2_BACKEND_METADATA.type],
+  adapters: true,
+  createBackend: ({ loaded, registry }) =>
+    selectBackend(loaded.config.backend, {
+      v1: () => createV1Backend({ location: registry, timeoutMs: loaded.config.timeout_ms, retries: loaded.config.retries }),
+    }),
+});

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { MarketplaceError } from '@ggen/marketplace-core';
+import { createV1Backend } from '@ggen/marketplace-v1';
+import { hideBin } from 'yargs/helpers';
+import { runCli } from './run-cli.js';
+
+// The marketplace-v1 build: only the legacy backend is compiled in.
+process.exitCode = await runCli(hideBin(process.argv), {
+  name: 'marketplace-v1',
+  backends: ['v1'],
+  adapters: false,
+  createBackend: ({ loaded, registry }) => {
+    if (loaded.config.backend !== 'v1') {
+      const source = loaded.sources.backend;
+      throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `Backend '${loaded.config.backend}' (from ${source.origin}) is not compiled into this build (marketplace-v1)`, {
+        hint: 'Use --backend v1, or the marketplace-parallel build for v2 strategies.',
+      });
+    }
+    return createV1Backend({ location: registry, timeoutMs: loaded.config.timeout_ms, retries: loaded.config.retries });
+  },
+});

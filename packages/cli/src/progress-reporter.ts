@@ -1,0 +1,42 @@
+import type { InstallEvent } from '@ggen/marketplace-core';
+import { SingleBar } from 'cli-progress';
+import type { CliContext } from './cli-context.js';
+
+/**
+ * Renders install events: a progress bar on a TTY for multi-package work, quiet and
+ * line-oriented otherwise. A wait for another process's lock is always said.
+ */
+export function createProgressReporter(context: CliContext): { onEvent: (event: InstallEvent) => void; stop: () => void } {
+  let bar: SingleBar | undefined;
+  const interactive = context.io.isTty && !context.args.json;
+  return {
+    onEvent: (event) => {
+      switch (event.type) {
+        case 'lock-wait':
+          context.io.stderr(`waiting for another ggen process (pid ${event.pid}) to finish in this packages directory...`);
+          break;
+        case 'recovered':
+          context.io.stderr(`recovered an interrupted install (${event.action})`);
+          break;
+        case 'fetch-start':
+          if (interactive && event.total > 1) {
+            bar = new SingleBar({ format: 'installing [{bar}] {value}/{total} {pkg}', stream: process.stderr, clearOnComplete: true, hideCursor: true });
+            bar.start(event.total, 0, { pkg: '' });
+          }
+          break;
+        case 'fetched':
+          bar?.update(event.done, { pkg: `${event.name}@${event.version}` });
+          break;
+        case 'committed':
+          bar?.stop();
+          bar = undefined;
+          break;
+        case 'resolved':
+          break;
+      }
+    },
+    stop: () => {
+      bar?.stop();
+    },
+  };
+}

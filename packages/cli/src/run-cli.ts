@@ -1,0 +1,119 @@
+import { isMarketplaceError } from '@ggen/marketplace-core';
+import { pino } from 'pino';
+import yargs, { type Argv } from 'yargs';
+import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
+import type { CommandSpec } from './command-spec.js';
+import { configShowCommand } from './commands/config-show-command.js';
+import { featuresCommand } from './commands/features-command.js';
+import { infoCommand } from './commands/info-command.js';
+import { installCommand } from './commands/install-command.js';
+import { listCommand } from './commands/list-command.js';
+import { publishCommand } from './commands/publish-command.js';
+import { removeCommand } from './commands/remove-command.js';
+import { searchCommand } from './commands/search-command.js';
+import { updateCommand } from './commands/update-command.js';
+import { validateCommand } from './commands/validate-command.js';
+import type { FeatureSet } from './features.js';
+
+const COMMANDS = [
+  featuresCommand,
+  configShowCommand,
+  validateCommand,
+  searchCommand,
+  infoCommand,
+  installCommand,
+  listCommand,
+  updateCommand,
+  removeCommand,
+  publishCommand,
+] as unknown as CommandSpec[];
+
+export function defaultIo(): Io {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+    isTty: process.stderr.isTTY,
+  };
+}
+
+/** Runs `ggen` with the given arguments; resolves to the process exit code. */
+export async function runCli(argv: string[], features: FeatureSet, io: Io = defaultIo()): Promise<number> {
+  let exitCode = 0;
+  let jsonMode = argv.includes('--json');
+  let verbose = argv.includes('--verbose');
+
+  const report = (error: unknown): void => {
+    if (isMarketplaceError(error)) {
+      exitCode = error.exitCode;
+      if (jsonMode) io.stdout(JSON.stringify({ error: error.toJSON() }, null, 2));
+      else {
+        io.stderr(`error ${error.code}: ${error.message}`);
+        if (error.hint !== undefined) io.stderr(`hint: ${error.hint}`);
+      }
+    } else {
+      exitCode = 1;
+      const message = error instanceof Error ? error.message : String(error);
+      if (jsonMode) io.stdout(JSON.stringify({ error: { code: 'GGEN_E_INTERNAL', message } }, null, 2));
+      else {
+        io.stderr(`error GGEN_E_INTERNAL: ${message}`);
+        io.stderr('hint: this is a bug in ggen; run again with --verbose and report the output.');
+      }
+    }
+    if (verbose && error instanceof Error && error.stack !== undefined) io.stderr(error.stack);
+  };
+
+  const register = (parent: Argv<GlobalArgs>, spec: CommandSpec): Argv<GlobalArgs> =>
+    parent.command<GlobalArgs>({
+      command: spec.command,
+      describe: spec.describe,
+      builder: (y: Argv<GlobalArgs>) => spec.builder(y),
+      handler: async (args: GlobalArgs & Record<string, unknown>) => {
+        jsonMode = args.json;
+        verbose = args.verbose;
+        const logger = pino({ level: args.verbose ? 'debug' : 'warn', base: undefined }, pino.destination({ dest: 2, sync: true }));
+        const context = new CliContext(features, io, args, logger);
+        const result = await spec.run(context, args);
+        io.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));
+        exitCode = spec.exitCode?.(result) ?? 0;
+      },
+    });
+
+  const parser = yargs(argv)
+    .scriptName('ggen')
+    .strict()
+    .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output' })
+    .option('verbose', { type: 'boolean', default: false, global: true, describe: 'debug logs and stack traces' })
+    .option('backend', { type: 'string', global: true, describe: 'v1 | v2 | v2-with-fallback | ab-test | compare' })
+    .option('registry', { type: 'string', global: true, describe: 'registry directory or http(s) URL' })
+    .option('config', { type: 'string', global: true, describe: 'config file instead of ~/.config/ggen/config.yaml' })
+    .command('marketplace', 'Search, install and publish gpacks', (marketplace: Argv<GlobalArgs>) => {
+      let builder = marketplace;
+      for (const spec of COMMANDS) if (spec.available?.(features) ?? true) builder = register(builder, spec);
+      return builder.demandCommand(1, 'Name a marketplace command; see ggen marketplace --help');
+    })
+    .demandCommand(1, 'Name a command; see ggen --help')
+    .recommendCommands()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message: string | undefined, error: Error | undefined) => {
+      if (error !== undefined) throw error;
+      throw Object.assign(new Error(message ?? 'usage error'), { usage: true });
+    }) as unknown as Argv<GlobalArgs>;
+
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    if (error instanceof Error && 'usage' in error) {
+      exitCode = 2;
+      if (jsonMode) io.stdout(JSON.stringify({ error: { code: 'GGEN_E_USAGE', message: error.message } }, null, 2));
+      else {
+        io.stderr(`error GGEN_E_USAGE: ${error.message}`);
+        io.stderr('hint: see ggen marketplace --help');
+      }
+    } else report(error);
+  }
+  return exitCode;
+}

@@ -1,0 +1,172 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import { fromFsError, MarketplaceError } from '../errors.js';
+
+export interface ArchiveLimits {
+  maxCompressedBytes: number;
+  maxUncompressedBytes: number;
+  maxEntries: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
+  maxCompressedBytes: 64 * 1024 * 1024,
+  maxUncompressedBytes: 256 * 1024 * 1024,
+  maxEntries: 20_000,
+};
+
+export type ArchiveEntry =
+  | { type: 'file'; path: string; mode: number; content: Buffer }
+  | { type: 'directory'; path: string }
+  | { type: 'symlink'; path: string; target: string };
+
+/**
+ * Reads and checks every entry of a .tgz before anything touches the disk. Rejects paths
+ * that are absolute or climb with `..`, links that leave the package, hard links, device
+ * files and FIFOs, and archives past the size or entry limits (gzip bombs included).
+ */
+export async function readArchive(bytes: Uint8Array, label: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<ArchiveEntry[]> {
+  if (bytes.length > limits.maxCompressedBytes) {
+    throw tooLarge(label, `${bytes.length} bytes compressed, limit ${limits.maxCompressedBytes}`);
+  }
+  let tarBytes: Buffer;
+  try {
+    tarBytes = gunzipSync(bytes, { maxOutputLength: limits.maxUncompressedBytes });
+  } catch (error) {
+    if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw tooLarge(label, `more than ${limits.maxUncompressedBytes} bytes uncompressed`);
+    }
+    throw corrupt(label, `not a valid gzip stream (${(error as Error).message})`, error);
+  }
+  if (tarBytes.length < 1024) throw corrupt(label, 'too short to be a tar archive');
+
+  const entries: ArchiveEntry[] = [];
+  const pending: Promise<void>[] = [];
+  let failure: MarketplaceError | undefined;
+  const symlinks = new Set<string>();
+
+  await new Promise<void>((resolvePromise, reject) => {
+    const parser = new Parser({
+      strict: true,
+      onReadEntry: (entry: ReadEntry) => {
+        if (failure !== undefined || entries.length >= limits.maxEntries) {
+          failure ??= tooLarge(label, `more than ${limits.maxEntries} entries`);
+          entry.resume();
+          return;
+        }
+        try {
+          pending.push(collectEntry(entry, label, symlinks).then((collected) => {
+            if (collected !== undefined) entries.push(collected);
+          }, (error: unknown) => {
+            failure ??= error instanceof MarketplaceError ? error : corrupt(label, String(error), error);
+          }));
+        } catch (error) {
+          failure ??= error instanceof MarketplaceError ? error : corrupt(label, String(error), error);
+          entry.resume();
+        }
+      },
+    });
+    parser.on('error', (error: Error) => {
+      reject(corrupt(label, error.message, error));
+    });
+    parser.on('end', () => {
+      resolvePromise();
+    });
+    parser.end(tarBytes);
+  });
+  await Promise.all(pending);
+  if (failure !== undefined) throw failure;
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+async function collectEntry(entry: ReadEntry, label: string, symlinks: Set<string>): Promise<ArchiveEntry | undefined> {
+  const path = safeEntryPath(entry.path, label);
+  for (let parent = posix.dirname(path); parent !== '.'; parent = posix.dirname(parent)) {
+    if (symlinks.has(parent)) throw unsafe(label, `'${entry.path}' is written through the link '${parent}'`);
+  }
+  switch (entry.type) {
+    case 'File':
+    case 'OldFile':
+    case 'ContiguousFile': {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk);
+      const content = Buffer.concat(chunks);
+      if (content.length !== entry.size) throw corrupt(label, `entry '${path}' is truncated`);
+      return { type: 'file', path, mode: (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644, content };
+    }
+    case 'Directory':
+      entry.resume();
+      return path === '' ? undefined : { type: 'directory', path };
+    case 'SymbolicLink': {
+      entry.resume();
+      const target = entry.linkpath ?? '';
+      const resolved = posix.normalize(posix.join(posix.dirname(path), target));
+      if (target === '' || posix.isAbsolute(target) || resolved === '..' || resolved.startsWith('../')) {
+        throw unsafe(label, `link '${path}' points outside the package (${target})`);
+      }
+      symlinks.add(path);
+      return { type: 'symlink', path, target };
+    }
+    case 'Link':
+      throw unsafe(label, `hard link '${path}' is not allowed`);
+    case 'CharacterDevice':
+    case 'BlockDevice':
+    case 'FIFO':
+      throw unsafe(label, `'${path}' is a ${entry.type}, not a file`);
+    default:
+      // Pax/GNU metadata entries are consumed by the parser; anything else is unknown.
+      throw unsafe(label, `'${path}' has unsupported entry type ${entry.type}`);
+  }
+}
+
+function safeEntryPath(raw: string, label: string): string {
+  if (raw.includes('\0') || raw.includes('\\')) throw unsafe(label, `entry name ${JSON.stringify(raw)} is not a portable path`);
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) throw unsafe(label, `entry '${raw}' has an absolute path`);
+  const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..')) throw unsafe(label, `entry '${raw}' climbs out of the package with '..'`);
+  return segments.join('/');
+}
+
+/** Writes checked entries under `destination`, which must not exist yet or be empty. */
+export async function writeArchiveEntries(entries: ArchiveEntry[], destination: string): Promise<void> {
+  try {
+    await mkdir(destination, { recursive: true });
+    for (const entry of entries) {
+      const target = join(destination, entry.path);
+      if (entry.type === 'directory') {
+        await mkdir(target, { recursive: true });
+      } else if (entry.type === 'file') {
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, entry.content, { mode: entry.mode });
+      } else {
+        await mkdir(dirname(target), { recursive: true });
+        await symlink(entry.target, target);
+      }
+    }
+  } catch (error) {
+    throw fromFsError(error, 'extracting into', destination);
+  }
+}
+
+function corrupt(label: string, reason: string, cause?: unknown): MarketplaceError {
+  return new MarketplaceError('GGEN_E_ARCHIVE_CORRUPT', `Archive of ${label} is corrupt: ${reason}`, {
+    hint: 'The download may be truncated; run again, and report it to the registry owner if it persists.',
+    cause,
+    details: { package: label },
+  });
+}
+
+function unsafe(label: string, reason: string): MarketplaceError {
+  return new MarketplaceError('GGEN_E_ARCHIVE_UNSAFE', `Archive of ${label} is unsafe: ${reason}`, {
+    hint: 'Nothing was written. Do not install this package; report it to the registry owner.',
+    details: { package: label },
+  });
+}
+
+function tooLarge(label: string, reason: string): MarketplaceError {
+  return new MarketplaceError('GGEN_E_ARCHIVE_TOO_LARGE', `Archive of ${label} is too large: ${reason}`, {
+    hint: 'Nothing was written. Packages are limited in size to protect against archive bombs.',
+    details: { package: label },
+  });
+}

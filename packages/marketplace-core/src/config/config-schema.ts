@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export const BACKEND_STRATEGIES = ['v1', 'v2', 'v2-with-fallback', 'ab-test', 'compare'] as const;
+export type BackendStrategyName = (typeof BACKEND_STRATEGIES)[number];
+
+/** The `marketplace:` section of config.yaml / ggen.yaml. Keys are the plan's. */
+export const marketplaceConfigSchema = z
+  .object({
+    backend: z.enum(BACKEND_STRATEGIES),
+    v2_percentage: z.number().int().min(0).max(100),
+    enable_ab_testing: z.boolean(),
+    fallback_on_error: z.boolean(),
+    log_backend_selection: z.boolean(),
+    /** v1 registry: a directory or an http(s) base URL holding index.json. */
+    registry: z.string().min(1).optional(),
+    /** v2 registry location (RDF catalog + archives). */
+    v2_registry: z.string().min(1).optional(),
+    packages_dir: z.string().min(1),
+    /** The lockfile; by default `ggen.lock` beside the packages directory. */
+    lockfile: z.string().min(1).optional(),
+    cache_dir: z.string().min(1),
+    trusted_keys: z.array(z.string().min(1)),
+    /** Network timeout for one registry request, in milliseconds. */
+    timeout_ms: z.number().int().min(1).max(600_000),
+    retries: z.number().int().min(0).max(10),
+  })
+  .strict();
+
+export type MarketplaceConfig = z.infer<typeof marketplaceConfigSchema>;
+export type MarketplaceConfigKey = keyof MarketplaceConfig;
+
+export const CONFIG_KEYS = Object.keys(marketplaceConfigSchema.shape) as MarketplaceConfigKey[];
+
+/** Keys that hold a filesystem path (resolved relative to the file that sets them). */
+export const PATH_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['packages_dir', 'lockfile', 'cache_dir']);

@@ -1,0 +1,266 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { MarketplaceError } from '../errors.js';
+import {
+  CONFIG_KEYS,
+  marketplaceConfigSchema,
+  PATH_KEYS,
+  type MarketplaceConfig,
+  type MarketplaceConfigKey,
+} from './config-schema.js';
+
+export type ConfigSourceKind = 'default' | 'user' | 'project' | 'env' | 'flag';
+
+export interface ConfigSource {
+  kind: ConfigSourceKind;
+  /** The file, environment variable or flag that set the value. */
+  origin: string;
+}
+
+export interface LoadedConfig {
+  config: MarketplaceConfig;
+  sources: Record<MarketplaceConfigKey, ConfigSource>;
+  files: { user: string; userExists: boolean; project?: string };
+}
+
+export interface LoadConfigOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** `--config <path>`: replaces the user config file. */
+  configPath?: string;
+  /** Values from command-line flags, already named by config key. */
+  flags?: Partial<Record<MarketplaceConfigKey, unknown>>;
+}
+
+type Layer = Partial<Record<MarketplaceConfigKey, unknown>>;
+
+export function userConfigPath(env: Record<string, string | undefined>): string {
+  const base = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(home(env), '.config');
+  return join(base, 'ggen', 'config.yaml');
+}
+
+function home(env: Record<string, string | undefined>): string {
+  return env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir();
+}
+
+export function defaultConfig(env: Record<string, string | undefined>): MarketplaceConfig {
+  const cacheBase = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(home(env), '.cache');
+  return {
+    backend: 'v1',
+    v2_percentage: 0,
+    enable_ab_testing: false,
+    fallback_on_error: true,
+    log_backend_selection: false,
+    packages_dir: join(home(env), '.ggen', 'packages'),
+    cache_dir: join(cacheBase, 'ggen'),
+    trusted_keys: [],
+    timeout_ms: 10_000,
+    retries: 2,
+  };
+}
+
+/** Nearest `ggen.yaml` from `cwd` upwards, like npm finds package.json. */
+export function findProjectConfig(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, 'ggen.yaml');
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * Effective configuration: defaults < user config.yaml < project ggen.yaml <
+ * GGEN_MARKETPLACE_* environment < flags. Every layer is validated on its own so that an
+ * error names the file (or variable, or flag) and the key.
+ */
+export function loadConfig(options: LoadConfigOptions): LoadedConfig {
+  const defaults = defaultConfig(options.env);
+  const values: Record<string, unknown> = { ...defaults };
+  const sources = Object.fromEntries(
+    CONFIG_KEYS.map((key) => [key, { kind: 'default', origin: 'built-in default' } satisfies ConfigSource]),
+  ) as Record<MarketplaceConfigKey, ConfigSource>;
+
+  const apply = (layer: Layer, kind: ConfigSourceKind, originOf: (key: MarketplaceConfigKey) => string): void => {
+    for (const [key, value] of Object.entries(layer) as [MarketplaceConfigKey, unknown][]) {
+      if (value === undefined) continue;
+      values[key] = value;
+      sources[key] = { kind, origin: originOf(key) };
+    }
+  };
+
+  const userPath = options.configPath !== undefined ? resolve(options.cwd, options.configPath) : userConfigPath(options.env);
+  const userExists = existsSync(userPath);
+  if (options.configPath !== undefined && !userExists) {
+    throw new MarketplaceError('GGEN_E_CONFIG_PARSE', `Config file ${userPath} does not exist`, {
+      hint: 'Pass an existing file to --config, or drop the flag to use ~/.config/ggen/config.yaml.',
+      details: { file: userPath },
+    });
+  }
+  if (userExists) apply(readConfigFile(userPath), 'user', () => userPath);
+
+  const projectPath = findProjectConfig(options.cwd);
+  if (projectPath !== undefined && projectPath !== userPath) apply(readConfigFile(projectPath), 'project', () => projectPath);
+
+  apply(readEnvironment(options.env), 'env', (key) => envName(key, options.env));
+
+  if (options.flags !== undefined) {
+    const flags: Layer = {};
+    for (const [key, value] of Object.entries(options.flags) as [MarketplaceConfigKey, unknown][]) {
+      if (value === undefined) continue;
+      flags[key] = PATH_KEYS.has(key) && typeof value === 'string' ? resolve(options.cwd, value) : value;
+    }
+    validateLayer(flags, (key) => `flag --${key.replaceAll('_', '-')}`);
+    apply(flags, 'flag', (key) => `--${key.replaceAll('_', '-')}`);
+  }
+
+  const parsed = marketplaceConfigSchema.safeParse(values);
+  if (!parsed.success) throw configError(parsed.error.issues[0], 'the effective configuration');
+  return {
+    config: parsed.data,
+    sources,
+    files: { user: userPath, userExists, ...(projectPath === undefined ? {} : { project: projectPath }) },
+  };
+}
+
+function readConfigFile(path: string): Layer {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new MarketplaceError('GGEN_E_CONFIG_PARSE', `Cannot read config file ${path}`, {
+      hint: 'Check that the file exists and is readable.',
+      cause,
+      details: { file: path },
+    });
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  const firstError = doc.errors[0];
+  if (firstError !== undefined) {
+    const line = firstError.linePos?.[0].line;
+    throw new MarketplaceError(
+      'GGEN_E_CONFIG_PARSE',
+      `Config file ${path}${line === undefined ? '' : `:${line}`} is not valid YAML: ${firstError.message.split('\n')[0] ?? ''}`,
+      { hint: 'Fix the YAML syntax (indentation, quotes, colons) and run again.', details: { file: path, line } },
+    );
+  }
+  const root: unknown = doc.toJS();
+  if (root === null || root === undefined) return {};
+  if (typeof root !== 'object' || Array.isArray(root)) {
+    throw new MarketplaceError('GGEN_E_CONFIG_INVALID', `Config file ${path} must be a mapping with a 'marketplace:' section`, {
+      hint: "Write it as:\nmarketplace:\n  backend: v2-with-fallback",
+      details: { file: path },
+    });
+  }
+  const section = (root as Record<string, unknown>).marketplace;
+  if (section === undefined || section === null) return {};
+  if (typeof section !== 'object' || Array.isArray(section)) {
+    throw new MarketplaceError('GGEN_E_CONFIG_INVALID', `In ${path}, 'marketplace' must be a mapping of settings`, {
+      hint: `Allowed keys: ${CONFIG_KEYS.join(', ')}`,
+      details: { file: path, key: 'marketplace' },
+    });
+  }
+  const layer: Layer = {};
+  for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
+    layer[key as MarketplaceConfigKey] =
+      PATH_KEYS.has(key as MarketplaceConfigKey) && typeof value === 'string' ? resolve(dirname(path), expandHome(value)) : value;
+  }
+  validateLayer(layer, () => path);
+  return layer;
+}
+
+function expandHome(value: string): string {
+  return value === '~' || value.startsWith('~/') ? join(homedir(), value.slice(1)) : value;
+}
+
+const ENV_PREFIX = 'GGEN_MARKETPLACE_';
+/** The plan names the A/B switch GGEN_MARKETPLACE_AB_TEST. */
+const ENV_ALIASES: Partial<Record<MarketplaceConfigKey, string>> = { enable_ab_testing: 'GGEN_MARKETPLACE_AB_TEST' };
+
+function envName(key: MarketplaceConfigKey, env: Record<string, string | undefined>): string {
+  const alias = ENV_ALIASES[key];
+  if (alias !== undefined && env[alias] !== undefined) return alias;
+  return ENV_PREFIX + key.toUpperCase();
+}
+
+function readEnvironment(env: Record<string, string | undefined>): Layer {
+  const layer: Layer = {};
+  const known = new Set(CONFIG_KEYS.map((key) => ENV_PREFIX + key.toUpperCase()));
+  for (const alias of Object.values(ENV_ALIASES)) known.add(alias);
+  for (const name of Object.keys(env)) {
+    if (name.startsWith(ENV_PREFIX) && !known.has(name)) {
+      throw new MarketplaceError('GGEN_E_CONFIG_INVALID', `Unknown environment variable ${name}`, {
+        hint: `Known variables: ${[...known].sort().join(', ')}`,
+        details: { variable: name },
+      });
+    }
+  }
+  for (const key of CONFIG_KEYS) {
+    const name = envName(key, env);
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    layer[key] = coerceEnvValue(key, raw);
+  }
+  validateLayer(layer, (key) => `environment variable ${envName(key, env)}`);
+  for (const key of PATH_KEYS) {
+    const value = layer[key];
+    if (typeof value === 'string') layer[key] = resolve(expandHome(value));
+  }
+  return layer;
+}
+
+function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
+  const shape = marketplaceConfigSchema.shape[key] as z.ZodType;
+  const probe = (value: unknown): boolean => shape.safeParse(value).success;
+  if (probe(raw)) return raw;
+  const lowered = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(lowered) && probe(true)) return true;
+  if (['false', '0', 'no', 'off'].includes(lowered) && probe(false)) return false;
+  if (/^-?\d+$/.test(raw.trim()) && probe(Number(raw))) return Number(raw);
+  if (probe([])) return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return raw;
+}
+
+function validateLayer(layer: Layer, where: (key: MarketplaceConfigKey) => string): void {
+  const result = marketplaceConfigSchema.partial().safeParse(layer);
+  if (result.success) return;
+  const issue = result.error.issues[0];
+  const key = (issue?.path[0] ?? Object.keys(layer)[0]) as MarketplaceConfigKey;
+  throw configError(issue, where(key));
+}
+
+function configError(issue: z.core.$ZodIssue | undefined, where: string): MarketplaceError {
+  if (issue === undefined) return new MarketplaceError('GGEN_E_CONFIG_INVALID', `Invalid configuration in ${where}`);
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.join(', ');
+    return new MarketplaceError('GGEN_E_CONFIG_INVALID', `Unknown key marketplace.${keys} in ${where}`, {
+      hint: `Allowed keys: ${CONFIG_KEYS.join(', ')}`,
+      details: { where, key: keys },
+    });
+  }
+  const key = issue.path.map(String).join('.');
+  return new MarketplaceError('GGEN_E_CONFIG_INVALID', `Invalid value for marketplace.${key} in ${where}: ${describeAllowed(issue)}`, {
+    hint: `Set marketplace.${key} to ${describeAllowed(issue)}.`,
+    details: { where, key },
+  });
+}
+
+function describeAllowed(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'too_small':
+      return `a value >= ${String(issue.minimum)}`;
+    case 'too_big':
+      return `a value <= ${String(issue.maximum)}`;
+    case 'invalid_type':
+      return `a ${issue.expected}`;
+    default:
+      return issue.message;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Stable error codes. A code never changes meaning once released; scripts match on it.
+ * `exitCode` groups codes so that shells can branch without parsing text.
+ */
+export const ERROR_CODES = {
+  GGEN_E_USAGE: { exitCode: 2 },
+  GGEN_E_CONFIG_PARSE: { exitCode: 2 },
+  GGEN_E_CONFIG_INVALID: { exitCode: 2 },
+  GGEN_E_BACKEND_UNAVAILABLE: { exitCode: 2 },
+  GGEN_E_MANIFEST_NOT_FOUND: { exitCode: 3 },
+  GGEN_E_MANIFEST_PARSE: { exitCode: 3 },
+  GGEN_E_MANIFEST_INVALID: { exitCode: 3 },
+  GGEN_E_PACKAGE_NOT_FOUND: { exitCode: 4 },
+  GGEN_E_VERSION_NOT_FOUND: { exitCode: 4 },
+  GGEN_E_NOT_INSTALLED: { exitCode: 4 },
+  GGEN_E_RESOLUTION_CONFLICT: { exitCode: 5 },
+  GGEN_E_RESOLUTION_TOO_COMPLEX: { exitCode: 5 },
+  GGEN_E_FROZEN_LOCKFILE: { exitCode: 5 },
+  GGEN_E_DEPENDED_UPON: { exitCode: 5 },
+  GGEN_E_VERSION_EXISTS: { exitCode: 5 },
+  GGEN_E_INTEGRITY_MISMATCH: { exitCode: 6 },
+  GGEN_E_INTEGRITY_MISSING: { exitCode: 6 },
+  GGEN_E_ARCHIVE_CORRUPT: { exitCode: 6 },
+  GGEN_E_ARCHIVE_UNSAFE: { exitCode: 6 },
+  GGEN_E_ARCHIVE_TOO_LARGE: { exitCode: 6 },
+  GGEN_E_INDEX_INVALID: { exitCode: 7 },
+  GGEN_E_LOCKFILE_INVALID: { exitCode: 7 },
+  GGEN_E_REGISTRY_UNREACHABLE: { exitCode: 8 },
+  GGEN_E_REGISTRY_TIMEOUT: { exitCode: 8 },
+  GGEN_E_REGISTRY_HTTP: { exitCode: 8 },
+  GGEN_E_PUBLISH_UNSUPPORTED: { exitCode: 8 },
+  GGEN_E_LOCK_TIMEOUT: { exitCode: 9 },
+  GGEN_E_DISK_FULL: { exitCode: 10 },
+  GGEN_E_PERMISSION_DENIED: { exitCode: 10 },
+  GGEN_E_IO: { exitCode: 10 },
+} as const satisfies Record<string, { exitCode: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface MarketplaceErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Structured facts for `--json` output (file, line, field, chain, ...). No secrets. */
+  details?: Record<string, unknown>;
+}
+
+/** The one error type users see: a stable code, a one-line message and a hint. */
+export class MarketplaceError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: MarketplaceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MarketplaceError';
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exitCode;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: Record<string, unknown> } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
+  }
+}
+
+export function isMarketplaceError(value: unknown): value is MarketplaceError {
+  return value instanceof MarketplaceError;
+}
+
+/** Maps a Node.js file-system error to a coded error; anything else is rethrown as is. */
+export function fromFsError(error: unknown, action: string, path: string): MarketplaceError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new MarketplaceError('GGEN_E_DISK_FULL', `No space left on device while ${action} ${path}`, {
+      hint: 'Free some disk space and run the command again; nothing was changed.',
+      cause: error,
+      details: { path },
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new MarketplaceError('GGEN_E_PERMISSION_DENIED', `Permission denied while ${action} ${path}`, {
+      hint: 'Check the directory permissions, or choose another directory with --target.',
+      cause: error,
+      details: { path },
+    });
+  }
+  return new MarketplaceError('GGEN_E_IO', `I/O error (${code ?? 'unknown'}) while ${action} ${path}`, {
+    hint: 'Check the path and the disk, then run the command again.',
+    cause: error,
+    details: { path },
+  });
+}

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { ArchiveEntry } from '../archive/extract-archive.js';
+
+/** Hash of an installed tree (paths, exec bit, contents, link targets), to detect drift. */
+export function hashEntries(entries: ArchiveEntry[]): string {
+  const lines = entries
+    .filter((entry) => entry.type !== 'directory')
+    .map((entry) =>
+      entry.type === 'file'
+        ? `${entry.path}\0${entry.mode & 0o111 ? 'x' : '-'}\0${createHash('sha256').update(entry.content).digest('hex')}`
+        : `${entry.path}\0l\0${entry.target}`,
+    )
+    .sort();
+  return `sha256-${createHash('sha256').update(lines.join('\n')).digest('hex')}`;
+}
+
+/** Same hash computed from the disk; `undefined` when the directory is missing. */
+export async function hashDirectory(dir: string): Promise<string | undefined> {
+  const entries: ArchiveEntry[] = [];
+  const walk = async (current: string): Promise<void> => {
+    for (const dirent of await readdir(current, { withFileTypes: true })) {
+      const path = join(current, dirent.name);
+      const rel = relative(dir, path).split(sep).join('/');
+      if (dirent.isSymbolicLink()) entries.push({ type: 'symlink', path: rel, target: await readlink(path) });
+      else if (dirent.isDirectory()) await walk(path);
+      else entries.push({ type: 'file', path: rel, mode: (await lstat(path)).mode, content: await readFile(path) });
+    }
+  };
+  try {
+    await walk(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return hashEntries(entries);
+}

@@ -1,0 +1,10 @@
+/** What long operations report while they run; the CLI renders these (progress bar, lines). */
+export type InstallEvent =
+  | { type: 'lock-wait'; pid: number }
+  | { type: 'recovered'; action: 'rolled-forward' | 'rolled-back' }
+  | { type: 'resolved'; count: number }
+  | { type: 'fetch-start'; total: number }
+  | { type: 'fetched'; name: string; version: string; done: number; total: number }
+  | { type: 'committed'; count: number };
+
+export type InstallEvents = (event: InstallEvent) => void;

@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fromFsError } from '../errors.js';
+
+/** Staging area inside the packages dir, so that every rename stays on one filesystem. */
+export const TRANSACTION_DIR = '.ggen-txn';
+export const LOCK_FILE = '.ggen.lock-pid';
+
+interface Journal {
+  version: 1;
+  lockfile: string;
+  /** New lockfile text, or null to delete the lockfile. */
+  lockfileContent: string | null;
+  install: string[];
+  remove: string[];
+}
+
+export interface StagedChange {
+  /** Packages whose new content was written with `stagePackageDir`. */
+  install: string[];
+  remove: string[];
+  lockfile: string;
+  lockfileContent: string | null;
+}
+
+export function stagingDir(packagesDir: string, name: string): string {
+  return join(packagesDir, TRANSACTION_DIR, 'new', name);
+}
+
+export async function beginTransaction(packagesDir: string): Promise<void> {
+  const txn = join(packagesDir, TRANSACTION_DIR);
+  try {
+    await rm(txn, { recursive: true, force: true });
+    await mkdir(join(txn, 'new'), { recursive: true });
+    await mkdir(join(txn, 'old'), { recursive: true });
+  } catch (error) {
+    throw fromFsError(error, 'preparing', txn);
+  }
+}
+
+/**
+ * Commits staged packages and the new lockfile. The journal, written atomically, is the
+ * commit point: before it the live tree is untouched (a crash rolls back); after it every
+ * step is idempotent and `recoverTransaction` rolls forward.
+ */
+export async function commitTransaction(packagesDir: string, change: StagedChange): Promise<void> {
+  const journal: Journal = { version: 1, ...change };
+  const journalPath = join(packagesDir, TRANSACTION_DIR, 'journal.json');
+  try {
+    await writeFileAtomic(journalPath, JSON.stringify(journal));
+  } catch (error) {
+    throw fromFsError(error, 'writing', journalPath);
+  }
+  await applyJournal(packagesDir, journal);
+}
+
+/** Finishes or undoes what an interrupted run left; returns what it did. */
+export async function recoverTransaction(packagesDir: string): Promise<'rolled-forward' | 'rolled-back' | undefined> {
+  const txn = join(packagesDir, TRANSACTION_DIR);
+  if (!existsSync(txn)) return undefined;
+  const journalPath = join(txn, 'journal.json');
+  let journal: Journal | undefined;
+  try {
+    journal = JSON.parse(await readFile(journalPath, 'utf8')) as Journal;
+  } catch {
+    journal = undefined;
+  }
+  if (journal === undefined) {
+    await rm(txn, { recursive: true, force: true });
+    return 'rolled-back';
+  }
+  await applyJournal(packagesDir, journal);
+  return 'rolled-forward';
+}
+
+async function applyJournal(packagesDir: string, journal: Journal): Promise<void> {
+  const txn = join(packagesDir, TRANSACTION_DIR);
+  try {
+    for (const name of journal.remove) {
+      const live = join(packagesDir, name);
+      const old = join(txn, 'old', name);
+      if (existsSync(live)) {
+        await rm(old, { recursive: true, force: true });
+        await rename(live, old);
+      }
+    }
+    for (const name of journal.install) {
+      const staged = join(txn, 'new', name);
+      if (!existsSync(staged)) continue; // already moved into place
+      const live = join(packagesDir, name);
+      const old = join(txn, 'old', name);
+      if (existsSync(live)) {
+        if (existsSync(old)) await rm(live, { recursive: true, force: true });
+        else await rename(live, old);
+      }
+      await rename(staged, live);
+    }
+    if (journal.lockfileContent === null) await rm(journal.lockfile, { force: true });
+    else await writeFileAtomic(journal.lockfile, journal.lockfileContent);
+    await rm(join(txn, 'journal.json'), { force: true });
+    await rm(txn, { recursive: true, force: true });
+  } catch (error) {
+    throw fromFsError(error, 'committing the install in', packagesDir);
+  }
+}
+
+/** Write to a temp file beside the target, fsync, rename over it. */
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.tmp-${process.pid}`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+}
+
+export async function writeStagedFile(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+}

@@ -1,0 +1,363 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import semver from 'semver';
+import { readArchive, writeArchiveEntries } from '../archive/extract-archive.js';
+import { computeIntegrity, verifyIntegrity } from '../archive/integrity.js';
+import { fromFsError, MarketplaceError } from '../errors.js';
+import { PACKAGE_NAME_PATTERN } from '../manifest/gpack-manifest.js';
+import type {
+  InstalledPackage,
+  InstallRequest,
+  InstallResult,
+  PlannedPackage,
+  RemoveRequest,
+  RemoveResult,
+  UpdateRequest,
+  UpdateResult,
+} from '../models.js';
+import { hashDirectory, hashEntries } from './content-hash.js';
+import { withFileLock } from './file-lock.js';
+import type { InstallEvents } from './install-events.js';
+import { beginTransaction, commitTransaction, LOCK_FILE, recoverTransaction, stagingDir, TRANSACTION_DIR } from './install-transaction.js';
+import { emptyLockfile, readLockfile, serializeLockfile, type LockedPackage, type Lockfile } from './lockfile.js';
+import type { PackageSource, VersionCandidate } from './package-source.js';
+import { resolveDependencies, satisfies, type Resolution } from './resolve-dependencies.js';
+
+const FETCH_CONCURRENCY = 4;
+
+/** `name`, `name@1.2.3` or `name@^1.2`: the package and the range asked for. */
+export function parsePackageSpec(spec: string): { name: string; range: string | undefined } {
+  const at = spec.indexOf('@', 1);
+  const name = (at === -1 ? spec : spec.slice(0, at)).trim().toLowerCase();
+  const range = at === -1 ? undefined : spec.slice(at + 1).trim();
+  if (!PACKAGE_NAME_PATTERN.test(name)) {
+    throw new MarketplaceError('GGEN_E_USAGE', `'${spec}' is not a package name`, {
+      hint: 'Package names use lowercase letters, digits, ".", "_" and "-"; add @<range> for a version, e.g. hello@^1.0.0.',
+    });
+  }
+  if (range !== undefined && (range === '' || semver.validRange(range) === null)) {
+    throw new MarketplaceError('GGEN_E_USAGE', `'${range}' in '${spec}' is not a semver version or range`, {
+      hint: 'Use a version (1.2.3) or a range (^1.2.0, ~1.2, >=1 <2).',
+    });
+  }
+  return { name, range };
+}
+
+interface Context {
+  source: PackageSource;
+  packagesDir: string;
+  lockfilePath: string;
+  events: InstallEvents | undefined;
+}
+
+async function withInstallLock<T>(context: Context, task: () => Promise<T>): Promise<T> {
+  try {
+    await mkdir(context.packagesDir, { recursive: true });
+    await mkdir(dirname(context.lockfilePath), { recursive: true });
+  } catch (error) {
+    throw fromFsError(error, 'creating', context.packagesDir);
+  }
+  return withFileLock(
+    join(context.packagesDir, LOCK_FILE),
+    async () => {
+      const recovered = await recoverTransaction(context.packagesDir);
+      if (recovered !== undefined) context.events?.({ type: 'recovered', action: recovered });
+      return task();
+    },
+    { onWait: ({ pid }) => context.events?.({ type: 'lock-wait', pid }) },
+  );
+}
+
+export async function installPackages(source: PackageSource, request: InstallRequest, events?: InstallEvents): Promise<InstallResult> {
+  const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
+  const specs = request.specs.map(parsePackageSpec);
+  if (specs.length === 0 && !request.frozenLockfile) {
+    throw new MarketplaceError('GGEN_E_USAGE', 'Name at least one package to install', { hint: 'ggen marketplace install <name[@range]>...' });
+  }
+  return withInstallLock(context, async () => {
+    const lockfile = (await readLockfile(request.lockfilePath)) ?? emptyLockfile();
+    if (request.frozenLockfile) return installFrozen(context, lockfile, specs, request);
+
+    const requests: Record<string, string> = { ...lockfile.requested };
+    for (const spec of specs) requests[spec.name] = spec.range ?? '*';
+    const preferred = lockedVersions(lockfile, new Set(specs.map((spec) => spec.name)));
+    const resolution = await resolveDependencies({ source, requests, preferred, noDependencies: request.noDependencies ?? false });
+    events?.({ type: 'resolved', count: resolution.packages.size });
+
+    // A bare name is recorded as ^<resolved>, as npm does, so that update stays within the major.
+    for (const spec of specs) {
+      const version = resolution.packages.get(spec.name)?.version;
+      if (spec.range === undefined && version !== undefined) requests[spec.name] = `^${version}`;
+    }
+    const forced = request.force ? new Set(specs.map((spec) => spec.name)) : new Set<string>();
+    return applyResolution(context, lockfile, resolution, requests, { dryRun: request.dryRun ?? false, forced });
+  });
+}
+
+async function installFrozen(
+  context: Context,
+  lockfile: Lockfile,
+  specs: { name: string; range: string | undefined }[],
+  request: InstallRequest,
+): Promise<InstallResult> {
+  if (Object.keys(lockfile.packages).length === 0) {
+    throw new MarketplaceError('GGEN_E_FROZEN_LOCKFILE', `--frozen-lockfile needs ${request.lockfilePath}, which is missing or empty`, {
+      hint: 'Run install once without --frozen-lockfile to create the lockfile, and commit it.',
+    });
+  }
+  for (const spec of specs) {
+    const locked = lockfile.packages[spec.name];
+    if (locked === undefined || (spec.range !== undefined && !satisfies(locked.version, spec.range))) {
+      throw new MarketplaceError(
+        'GGEN_E_FROZEN_LOCKFILE',
+        `The lockfile does not satisfy ${spec.name}${spec.range === undefined ? '' : `@${spec.range}`} (${locked === undefined ? 'not locked' : `locked at ${locked.version}`})`,
+        { hint: 'Run install without --frozen-lockfile to update the lockfile.', details: { package: spec.name } },
+      );
+    }
+  }
+  const packages = new Map<string, VersionCandidate>();
+  for (const [name, locked] of Object.entries(lockfile.packages)) {
+    packages.set(name, {
+      name,
+      version: locked.version,
+      dependencies: locked.dependencies,
+      yanked: false,
+      archive: locked.resolved,
+      integrity: locked.integrity,
+      ...(locked.checksum === undefined ? {} : { checksum: locked.checksum }),
+      backend: locked.backend,
+      ...(locked.signature === undefined ? {} : { signature: locked.signature }),
+    });
+  }
+  const resolution: Resolution = { packages, order: [...packages.keys()].sort(), cycles: [] };
+  return applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun ?? false, forced: new Set() });
+}
+
+function lockedVersions(lockfile: Lockfile, except: Set<string>): Record<string, string> {
+  const preferred: Record<string, string> = {};
+  for (const [name, locked] of Object.entries(lockfile.packages)) if (!except.has(name)) preferred[name] = locked.version;
+  return preferred;
+}
+
+interface ApplyOptions {
+  dryRun: boolean;
+  forced: Set<string>;
+}
+
+/** Plans, fetches, verifies, stages and commits one resolution, as one transaction. */
+async function applyResolution(
+  context: Context,
+  lockfile: Lockfile,
+  resolution: Resolution,
+  requests: Record<string, string>,
+  options: ApplyOptions,
+): Promise<InstallResult> {
+  const planned: PlannedPackage[] = [];
+  for (const name of resolution.order) {
+    const candidate = resolution.packages.get(name);
+    if (candidate === undefined) continue;
+    const locked = lockfile.packages[name];
+    const intact =
+      locked?.version === candidate.version &&
+      locked.integrity === (candidate.integrity ?? locked.integrity) &&
+      (await hashDirectory(join(context.packagesDir, name))) === locked.contentHash;
+    const action: PlannedPackage['action'] = intact && !options.forced.has(name) ? 'unchanged' : existsSync(join(context.packagesDir, name)) ? 'replace' : 'install';
+    planned.push({
+      name,
+      version: candidate.version,
+      ...(locked !== undefined && locked.version !== candidate.version ? { previousVersion: locked.version } : {}),
+      action,
+      integrity: candidate.integrity ?? locked?.integrity ?? '',
+      resolved: candidate.archive,
+      dependencies: candidate.dependencies,
+      backend: candidate.backend,
+    });
+  }
+  const toFetch = planned.filter((entry) => entry.action !== 'unchanged');
+  const obsolete = Object.keys(lockfile.packages).filter((name) => !resolution.packages.has(name));
+  const result: InstallResult = {
+    installed: toFetch,
+    unchanged: planned.filter((entry) => entry.action === 'unchanged'),
+    dryRun: options.dryRun,
+    lockfilePath: context.lockfilePath,
+    packagesDir: context.packagesDir,
+    cycles: resolution.cycles,
+  };
+  if (options.dryRun) return result;
+
+  await beginTransaction(context.packagesDir);
+  const contentHashes = new Map<string, string>();
+  const integrities = new Map<string, string>();
+  context.events?.({ type: 'fetch-start', total: toFetch.length });
+  let done = 0;
+  await runLimited(toFetch, FETCH_CONCURRENCY, async (entry) => {
+    const candidate = resolution.packages.get(entry.name);
+    if (candidate === undefined) return;
+    const label = `${candidate.name}@${candidate.version}`;
+    const bytes = await context.source.fetchArchive(candidate);
+    verifyIntegrity(bytes, { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) }, label);
+    const entries = await readArchive(bytes, label);
+    await writeArchiveEntries(entries, stagingDir(context.packagesDir, entry.name));
+    contentHashes.set(entry.name, hashEntries(entries));
+    integrities.set(entry.name, candidate.integrity ?? computeIntegrity(bytes));
+    done += 1;
+    context.events?.({ type: 'fetched', name: candidate.name, version: candidate.version, done, total: toFetch.length });
+  });
+
+  const next: Lockfile = { lockfileVersion: 1, requested: requests, packages: {} };
+  for (const [name, candidate] of resolution.packages) {
+    const previous = lockfile.packages[name];
+    const contentHash = contentHashes.get(name) ?? previous?.contentHash;
+    const integrity = integrities.get(name) ?? candidate.integrity ?? previous?.integrity;
+    if (contentHash === undefined || integrity === undefined) continue;
+    const entry: LockedPackage = {
+      version: candidate.version,
+      resolved: candidate.archive,
+      integrity,
+      ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }),
+      dependencies: candidate.dependencies,
+      backend: candidate.backend,
+      ...(candidate.signature === undefined ? {} : { signature: { keyId: candidate.signature.keyId } }),
+      contentHash,
+    };
+    next.packages[name] = entry;
+  }
+  for (const entry of toFetch) entry.integrity = next.packages[entry.name]?.integrity ?? entry.integrity;
+  await commitTransaction(context.packagesDir, {
+    install: toFetch.map((entry) => entry.name),
+    remove: obsolete,
+    lockfile: context.lockfilePath,
+    lockfileContent: serializeLockfile(next),
+  });
+  context.events?.({ type: 'committed', count: toFetch.length });
+  return result;
+}
+
+async function runLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      if (item !== undefined) await task(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+export async function updatePackages(source: PackageSource, request: UpdateRequest, events?: InstallEvents): Promise<UpdateResult> {
+  const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
+  return withInstallLock(context, async () => {
+    const lockfile = await readLockfile(request.lockfilePath);
+    if (lockfile === null || Object.keys(lockfile.requested).length === 0) {
+      throw new MarketplaceError('GGEN_E_NOT_INSTALLED', 'Nothing is installed here, so there is nothing to update', {
+        hint: 'Install packages first with ggen marketplace install <name>.',
+      });
+    }
+    if (request.name !== undefined && lockfile.packages[request.name] === undefined) {
+      throw new MarketplaceError('GGEN_E_NOT_INSTALLED', `Package '${request.name}' is not installed`, {
+        hint: "See what is installed with 'ggen marketplace list'.",
+      });
+    }
+    // Updating one package keeps every other locked version where it can.
+    const preferred = request.name === undefined ? {} : lockedVersions(lockfile, new Set([request.name]));
+    const resolution = await resolveDependencies({ source, requests: lockfile.requested, preferred });
+    const changes = [...resolution.packages.values()]
+      .filter((candidate) => lockfile.packages[candidate.name]?.version !== candidate.version)
+      .map((candidate) => {
+        const from = lockfile.packages[candidate.name]?.version;
+        return { name: candidate.name, ...(from === undefined ? {} : { from }), to: candidate.version };
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (!request.dryRun && changes.length > 0) {
+      await applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: false, forced: new Set() });
+    }
+    return { changes, dryRun: request.dryRun ?? false };
+  });
+}
+
+export async function removePackage(source: PackageSource, request: RemoveRequest, events?: InstallEvents): Promise<RemoveResult> {
+  const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
+  return withInstallLock(context, async () => {
+    const lockfile = (await readLockfile(request.lockfilePath)) ?? emptyLockfile();
+    const name = request.name.toLowerCase();
+    if (lockfile.packages[name] === undefined && lockfile.requested[name] === undefined) {
+      throw new MarketplaceError('GGEN_E_NOT_INSTALLED', `Package '${name}' is not installed`, {
+        hint: "See what is installed with 'ggen marketplace list'.",
+      });
+    }
+    const dependents = Object.entries(lockfile.packages)
+      .filter(([other, locked]) => other !== name && Object.hasOwn(locked.dependencies, name))
+      .map(([other]) => other)
+      .sort();
+    if (dependents.length > 0 && !request.force) {
+      throw new MarketplaceError('GGEN_E_DEPENDED_UPON', `Cannot remove '${name}': ${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on it`, {
+        hint: 'Remove those packages first, or pass --force to remove it anyway.',
+        details: { package: name, dependents },
+      });
+    }
+    const requested = Object.fromEntries(Object.entries(lockfile.requested).filter(([other]) => other !== name));
+    // Keep what the remaining requests still reach; the rest goes, as npm prunes.
+    const keep = new Set<string>();
+    const visit = (current: string): void => {
+      if (keep.has(current) || (current === name && request.force)) return;
+      const locked = lockfile.packages[current];
+      if (locked === undefined) return;
+      keep.add(current);
+      for (const dep of Object.keys(locked.dependencies)) visit(dep);
+    };
+    for (const root of Object.keys(requested)) visit(root);
+    const removed = Object.keys(lockfile.packages).filter((other) => !keep.has(other)).sort();
+    if (!request.dryRun) {
+      const next: Lockfile = {
+        lockfileVersion: 1,
+        requested,
+        packages: Object.fromEntries(Object.entries(lockfile.packages).filter(([other]) => keep.has(other))),
+      };
+      await beginTransaction(context.packagesDir);
+      await commitTransaction(context.packagesDir, {
+        install: [],
+        remove: removed,
+        lockfile: request.lockfilePath,
+        lockfileContent: Object.keys(next.packages).length === 0 && Object.keys(requested).length === 0 ? null : serializeLockfile(next),
+      });
+    }
+    return { removed, dryRun: request.dryRun ?? false };
+  });
+}
+
+/** Installed packages from the lockfile and the disk, with drift flagged. */
+export async function listInstalledPackages(options: { packagesDir: string; lockfilePath: string }): Promise<InstalledPackage[]> {
+  if (existsSync(join(options.packagesDir, TRANSACTION_DIR))) {
+    await withFileLock(join(options.packagesDir, LOCK_FILE), async () => {
+      await recoverTransaction(options.packagesDir);
+    });
+  }
+  const lockfile = (await readLockfile(options.lockfilePath)) ?? emptyLockfile();
+  const result: InstalledPackage[] = [];
+  for (const [name, locked] of Object.entries(lockfile.packages)) {
+    const path = join(options.packagesDir, name);
+    const hash = await hashDirectory(path);
+    result.push({
+      name,
+      version: locked.version,
+      status: hash === undefined ? 'missing' : hash === locked.contentHash ? 'ok' : 'modified',
+      backend: locked.backend,
+      direct: Object.hasOwn(lockfile.requested, name),
+      path,
+    });
+  }
+  let onDisk: string[] = [];
+  try {
+    onDisk = (await readdir(options.packagesDir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .map((entry) => entry.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromFsError(error, 'reading', options.packagesDir);
+  }
+  for (const name of onDisk) {
+    if (lockfile.packages[name] === undefined) result.push({ name, status: 'extraneous', direct: false, path: join(options.packagesDir, name) });
+  }
+  return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

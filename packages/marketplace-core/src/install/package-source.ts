@@ -1,0 +1,25 @@
+import type { BackendType, SignatureInfo } from '../models.js';
+
+/** One installable version of a package, as a registry describes it. */
+export interface VersionCandidate {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+  yanked: boolean;
+  /** Where the archive is: an absolute path, file:// or http(s) URL. */
+  archive: string;
+  integrity?: string;
+  checksum?: string;
+  backend: BackendType;
+  signature?: SignatureInfo;
+}
+
+/**
+ * What the installer needs from a registry. `getVersions` returns `null` for a package the
+ * registry does not know; it throws only when the registry itself failed.
+ */
+export interface PackageSource {
+  readonly backend: BackendType;
+  getVersions(name: string): Promise<VersionCandidate[] | null>;
+  fetchArchive(candidate: VersionCandidate): Promise<Uint8Array>;
+}

@@ -1,0 +1,214 @@
+import semver from 'semver';
+import { MarketplaceError } from '../errors.js';
+import type { PackageSource, VersionCandidate } from './package-source.js';
+
+export interface ResolveOptions {
+  /** Root requirements: name -> semver range. */
+  requests: Record<string, string>;
+  source: PackageSource;
+  noDependencies?: boolean;
+  /** Versions to try first (the lockfile's), so that unrelated packages stay put. */
+  preferred?: Record<string, string>;
+  /** Bound on candidate tries; past it resolution stops with a coded error. */
+  maxSteps?: number;
+}
+
+export interface Resolution {
+  packages: Map<string, VersionCandidate>;
+  /** Dependencies before dependents; members of a cycle are adjacent. */
+  order: string[];
+  cycles: string[][];
+}
+
+interface Requirement {
+  name: string;
+  range: string;
+  /** `name@version` of each package from the root down to the one requiring this. */
+  chain: string[];
+}
+
+interface Failure {
+  kind: 'conflict' | 'unsatisfiable';
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Picks one version per package name satisfying every range, newest first, backtracking
+ * on conflicts. A conflict error names both chains of requirements that clash.
+ */
+export async function resolveDependencies(options: ResolveOptions): Promise<Resolution> {
+  const { source } = options;
+  const maxSteps = options.maxSteps ?? 100_000;
+  const versionsCache = new Map<string, VersionCandidate[]>();
+  const assignment = new Map<string, { candidate: VersionCandidate; requirement: Requirement }>();
+  let steps = 0;
+  let failure: Failure | undefined;
+
+  const versionsOf = async (requirement: Requirement): Promise<VersionCandidate[]> => {
+    const cached = versionsCache.get(requirement.name);
+    if (cached !== undefined) return cached;
+    const versions = await source.getVersions(requirement.name);
+    if (versions === null) {
+      const requiredBy = requirement.chain.at(-1);
+      throw new MarketplaceError(
+        'GGEN_E_PACKAGE_NOT_FOUND',
+        requiredBy === undefined
+          ? `Package '${requirement.name}' is not in the registry`
+          : `Package '${requirement.name}', a dependency of ${describeChain(requirement.chain)}, is not in the registry`,
+        {
+          hint:
+            requiredBy === undefined
+              ? `Check the name with 'ggen marketplace search ${requirement.name}'.`
+              : 'The registry entry points at a package that does not exist; install with --no-dependencies, or ask the package owner to fix it.',
+          details: { package: requirement.name, chain: requirement.chain },
+        },
+      );
+    }
+    versionsCache.set(requirement.name, versions);
+    return versions;
+  };
+
+  const solve = async (queue: Requirement[]): Promise<boolean> => {
+    const [requirement, ...rest] = queue;
+    if (requirement === undefined) return true;
+    const existing = assignment.get(requirement.name);
+    if (existing !== undefined) {
+      if (satisfies(existing.candidate.version, requirement.range)) return solve(rest);
+      failure = {
+        kind: 'conflict',
+        message: `${needs(requirement)}, ${needs(existing.requirement)}`,
+        details: {
+          package: requirement.name,
+          requirements: [
+            { chain: requirement.chain, range: requirement.range },
+            { chain: existing.requirement.chain, range: existing.requirement.range },
+          ],
+        },
+      };
+      return false;
+    }
+    const versions = await versionsOf(requirement);
+    const candidates = orderCandidates(versions, requirement.range, options.preferred?.[requirement.name]);
+    if (candidates.length === 0) {
+      failure = {
+        kind: 'unsatisfiable',
+        message: `no version of ${requirement.name} matches ${requirement.range} (${needs(requirement)}); available: ${
+          versions.map((candidate) => candidate.version).join(', ') || 'none'
+        }`,
+        details: { package: requirement.name, range: requirement.range, chain: requirement.chain },
+      };
+      return false;
+    }
+    for (const candidate of candidates) {
+      steps += 1;
+      if (steps > maxSteps) {
+        throw new MarketplaceError('GGEN_E_RESOLUTION_TOO_COMPLEX', `Dependency resolution gave up after ${maxSteps} tries`, {
+          hint: 'Pin tighter version ranges for the packages you install.',
+        });
+      }
+      assignment.set(requirement.name, { candidate, requirement });
+      const chain = [...requirement.chain, `${candidate.name}@${candidate.version}`];
+      const added = options.noDependencies
+        ? []
+        : Object.entries(candidate.dependencies)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([name, range]) => ({ name, range, chain }));
+      if (await solve([...rest, ...added])) return true;
+      assignment.delete(requirement.name);
+    }
+    return false;
+  };
+
+  const roots = Object.entries(options.requests)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, range]) => ({ name, range, chain: [] }));
+  if (!(await solve(roots))) {
+    const reason = failure ?? { kind: 'unsatisfiable', message: 'no solution', details: {} };
+    throw new MarketplaceError(
+      reason.kind === 'conflict' ? 'GGEN_E_RESOLUTION_CONFLICT' : 'GGEN_E_VERSION_NOT_FOUND',
+      reason.kind === 'conflict' ? `Conflicting requirements: ${reason.message}` : `Cannot resolve: ${reason.message}`,
+      {
+        hint:
+          reason.kind === 'conflict'
+            ? 'Only one version of a package can be installed; relax one of the ranges or install a different version of the package that requires it.'
+            : "See the available versions with 'ggen marketplace info <name>'.",
+        details: reason.details,
+      },
+    );
+  }
+  const packages = new Map([...assignment].map(([name, entry]) => [name, entry.candidate]));
+  const { order, cycles } = orderPackages(packages, options.noDependencies ?? false);
+  return { packages, order, cycles };
+}
+
+export function satisfies(version: string, range: string): boolean {
+  return semver.satisfies(version, range, { includePrerelease: false }) || (range.trim() === version);
+}
+
+function orderCandidates(versions: VersionCandidate[], range: string, preferred: string | undefined): VersionCandidate[] {
+  const exact = semver.valid(range.trim()) !== null;
+  const matching = versions
+    .filter((candidate) => satisfies(candidate.version, range))
+    .filter((candidate) => !candidate.yanked || exact)
+    .sort((a, b) => semver.rcompare(a.version, b.version));
+  if (preferred === undefined) return matching;
+  const index = matching.findIndex((candidate) => candidate.version === preferred);
+  if (index <= 0) return matching;
+  const [first] = matching.splice(index, 1);
+  return first === undefined ? matching : [first, ...matching];
+}
+
+function describeChain(chain: string[]): string {
+  return chain.join(' > ');
+}
+
+function needs(requirement: Requirement): string {
+  const parent = requirement.chain.at(-1);
+  const who = parent === undefined ? 'you asked for' : `${describeChain(requirement.chain)} needs`;
+  return `${who} ${requirement.name}@${requirement.range}`;
+}
+
+/** Topological order (dependencies first) by Tarjan's strongly connected components. */
+function orderPackages(packages: Map<string, VersionCandidate>, noDependencies: boolean): { order: string[]; cycles: string[][] } {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const order: string[] = [];
+  const cycles: string[][] = [];
+  let counter = 0;
+  const edges = (name: string): string[] =>
+    noDependencies ? [] : Object.keys(packages.get(name)?.dependencies ?? {}).filter((dep) => packages.has(dep)).sort();
+
+  const visit = (name: string): void => {
+    index.set(name, counter);
+    low.set(name, counter);
+    counter += 1;
+    stack.push(name);
+    onStack.add(name);
+    for (const dep of edges(name)) {
+      if (!index.has(dep)) {
+        visit(dep);
+        low.set(name, Math.min(low.get(name) ?? 0, low.get(dep) ?? 0));
+      } else if (onStack.has(dep)) {
+        low.set(name, Math.min(low.get(name) ?? 0, index.get(dep) ?? 0));
+      }
+    }
+    if (low.get(name) === index.get(name)) {
+      const component: string[] = [];
+      for (;;) {
+        const member = stack.pop();
+        if (member === undefined) break;
+        onStack.delete(member);
+        component.push(member);
+        if (member === name) break;
+      }
+      component.sort();
+      if (component.length > 1 || edges(name).includes(name)) cycles.push(component);
+      order.push(...component);
+    }
+  };
+  for (const name of [...packages.keys()].sort()) if (!index.has(name)) visit(name);
+  return { order, cycles };
+}

@@ -1,0 +1,41 @@
+import semver from 'semver';
+import { z } from 'zod';
+
+/** Package names: lowercase, digits, `.`, `_`, `-`; like npm without scopes. */
+export const PACKAGE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,213}$/;
+
+const variableSchema = z
+  .object({
+    type: z.enum(['string', 'number', 'boolean', 'array', 'object']).default('string'),
+    required: z.boolean().optional(),
+    default: z.unknown().optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const gpackManifestSchema = z
+  .object({
+    name: z.string().regex(PACKAGE_NAME_PATTERN, 'lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    version: z.string().refine((value) => semver.valid(value) !== null, 'a semantic version such as 1.2.3'),
+    description: z.string().min(1, 'a non-empty description'),
+    author: z.string().min(1).optional(),
+    license: z.string().min(1).optional(),
+    category: z.string().min(1).optional(),
+    tags: z.array(z.string().min(1)).default([]),
+    keywords: z.array(z.string().min(1)).default([]),
+    dependencies: z
+      .record(
+        z.string().regex(PACKAGE_NAME_PATTERN, 'a package name'),
+        z.string().refine((range) => semver.validRange(range) !== null, 'a semver range such as ^1.2.0'),
+      )
+      .default({}),
+    files: z.array(z.string().min(1)).default([]),
+    templates: z.array(z.string().min(1)).default([]),
+    variables: z.record(z.string(), variableSchema).default({}),
+    repository: z.string().optional(),
+    homepage: z.string().optional(),
+  })
+  .strict();
+
+export type GpackManifest = z.infer<typeof gpackManifestSchema>;
+export type GpackManifestInput = z.input<typeof gpackManifestSchema>;

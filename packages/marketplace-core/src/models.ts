@@ -1,0 +1,196 @@
+/** The unified models shared by every backend (MIGRATION-PLAN.md, phase 2). */
+
+export type BackendType = 'v1' | 'v2';
+
+export const SORT_FIELDS = ['relevance', 'downloads', 'stars', 'name'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+export type SortOrder = 'asc' | 'desc';
+
+export interface SearchQuery {
+  text: string;
+  limit: number;
+  offset: number;
+  category?: string;
+  tags?: string[];
+  keyword?: string;
+  author?: string;
+  license?: string;
+  minDownloads?: number;
+  minStars?: number;
+  sort: SortField;
+  order?: SortOrder;
+}
+
+export interface PackageSummary {
+  name: string;
+  version: string;
+  description: string;
+  category?: string;
+  author?: string;
+  license?: string;
+  tags: string[];
+  keywords: string[];
+  downloads: number;
+  stars: number;
+  score?: number;
+}
+
+export interface SearchResults {
+  packages: PackageSummary[];
+  total: number;
+  queryTimeMs: number;
+  backend: BackendType;
+  /** Registry entries that could not be used, said once per search. */
+  warnings?: string[];
+}
+
+export interface SignatureInfo {
+  keyId: string;
+  trustedComment?: string;
+}
+
+export interface VersionDetails {
+  version: string;
+  integrity?: string;
+  checksum?: string;
+  archive?: string;
+  dependencies: Record<string, string>;
+  publishedAt?: string;
+  yanked: boolean;
+  signature?: SignatureInfo;
+}
+
+export interface PackageDetails extends PackageSummary {
+  versions: VersionDetails[];
+  dependencies: Record<string, string>;
+  repository?: string;
+  homepage?: string;
+  publishedAt?: string;
+  integrity?: string;
+  checksum?: string;
+  signature?: SignatureInfo;
+}
+
+export interface InstallRequest {
+  /** `name` or `name@range`, as typed. */
+  specs: string[];
+  packagesDir: string;
+  lockfilePath: string;
+  dryRun?: boolean;
+  noDependencies?: boolean;
+  force?: boolean;
+  frozenLockfile?: boolean;
+}
+
+export interface PlannedPackage {
+  name: string;
+  version: string;
+  previousVersion?: string;
+  action: 'install' | 'replace' | 'unchanged';
+  integrity: string;
+  resolved: string;
+  dependencies: Record<string, string>;
+  backend: BackendType;
+}
+
+export interface InstallResult {
+  installed: PlannedPackage[];
+  unchanged: PlannedPackage[];
+  dryRun: boolean;
+  lockfilePath: string;
+  packagesDir: string;
+  /** Cycles among the installed packages; installed together, reported for information. */
+  cycles: string[][];
+}
+
+export interface RemoveRequest {
+  name: string;
+  packagesDir: string;
+  lockfilePath: string;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+export interface RemoveResult {
+  removed: string[];
+  dryRun: boolean;
+}
+
+export interface UpdateRequest {
+  name?: string;
+  packagesDir: string;
+  lockfilePath: string;
+  dryRun?: boolean;
+}
+
+export interface UpdateChange {
+  name: string;
+  from?: string;
+  to: string;
+}
+
+export interface UpdateResult {
+  changes: UpdateChange[];
+  dryRun: boolean;
+}
+
+export type InstalledStatus = 'ok' | 'modified' | 'missing' | 'extraneous';
+
+export interface InstalledPackage {
+  name: string;
+  version?: string;
+  status: InstalledStatus;
+  backend?: BackendType;
+  direct: boolean;
+  path: string;
+}
+
+export interface PublishRequest {
+  dir: string;
+  registry: string;
+  dryRun?: boolean;
+}
+
+export interface PublishResult {
+  name: string;
+  version: string;
+  integrity: string;
+  checksum: string;
+  size: number;
+  files: string[];
+  archive?: string;
+  dryRun: boolean;
+  registry: string;
+}
+
+export type ValidationSeverity = 'error' | 'warning';
+
+export interface ValidationIssue {
+  severity: ValidationSeverity;
+  field?: string;
+  message: string;
+  file?: string;
+  line?: number;
+}
+
+export interface ValidationReport {
+  valid: boolean;
+  manifestPath?: string;
+  format?: 'gpack.yaml' | 'package.toml' | 'gpack.toml';
+  name?: string;
+  version?: string;
+  issues: ValidationIssue[];
+}
+
+export interface BackendCapabilities {
+  signing: boolean;
+  sparql: boolean;
+  rdfMetadata: boolean;
+  publish: boolean;
+}
+
+export interface BackendMetadata {
+  type: BackendType;
+  version: string;
+  capabilities: BackendCapabilities;
+}

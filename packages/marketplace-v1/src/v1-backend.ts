@@ -1,0 +1,79 @@
+import {
+  installPackages,
+  listInstalledPackages,
+  removePackage,
+  updatePackages,
+  validatePackageDir,
+  type BackendMetadata,
+  type MarketplaceBackend,
+  type PackageDetails,
+  type SearchQuery,
+  type SearchResults,
+} from '@ggen/marketplace-core';
+import type { IndexProblem } from './v1-index.js';
+import { publishToV1Registry } from './v1-publish.js';
+import { V1Registry, type V1RegistryOptions } from './v1-registry.js';
+import { searchV1, toSummary } from './v1-search.js';
+
+export function describeProblem(problem: IndexProblem): string {
+  return `index entry #${problem.entry}${problem.name === undefined ? '' : ` (${problem.name})`} skipped: ${problem.field === undefined ? '' : `${problem.field}: `}${problem.message}`;
+}
+
+export const V1_BACKEND_VERSION = '1.0.0';
+
+export interface V1Backend extends MarketplaceBackend {
+  readonly registry: V1Registry;
+  /** Index entries that could not be used; the usable ones stay searchable. */
+  problems(): Promise<IndexProblem[]>;
+}
+
+export function createV1Backend(options: V1RegistryOptions): V1Backend {
+  const registry = new V1Registry(options);
+  const metadata: BackendMetadata = {
+    type: 'v1',
+    version: V1_BACKEND_VERSION,
+    capabilities: { signing: false, sparql: false, rdfMetadata: false, publish: true },
+  };
+  return {
+    registry,
+    metadata: () => metadata,
+    problems: () => registry.problems(),
+    async search(query: SearchQuery): Promise<SearchResults> {
+      const index = await registry.loadIndex();
+      const results = searchV1(index.packages, query);
+      if (index.problems.length === 0) return results;
+      return { ...results, warnings: index.problems.map(describeProblem) };
+    },
+    async getPackage(name: string, version?: string): Promise<PackageDetails | null> {
+      const pkg = await registry.findPackage(name);
+      if (pkg === undefined) return null;
+      const selected = version === undefined ? pkg.versions.find((entry) => entry.version === pkg.latest) : pkg.versions.find((entry) => entry.version === version);
+      if (selected === undefined) return null;
+      return {
+        ...toSummary(pkg),
+        version: selected.version,
+        versions: pkg.versions.map((entry) => ({
+          version: entry.version,
+          dependencies: entry.dependencies,
+          yanked: entry.yanked,
+          ...(entry.integrity === undefined ? {} : { integrity: entry.integrity }),
+          ...(entry.checksum === undefined ? {} : { checksum: entry.checksum }),
+          ...(entry.archive === undefined ? {} : { archive: entry.archive }),
+          ...(entry.publishedAt === undefined ? {} : { publishedAt: entry.publishedAt }),
+        })),
+        dependencies: selected.dependencies,
+        ...(pkg.repository === undefined ? {} : { repository: pkg.repository }),
+        ...(pkg.homepage === undefined ? {} : { homepage: pkg.homepage }),
+        ...(selected.publishedAt === undefined ? {} : { publishedAt: selected.publishedAt }),
+        ...(selected.integrity === undefined ? {} : { integrity: selected.integrity }),
+        ...(selected.checksum === undefined ? {} : { checksum: selected.checksum }),
+      };
+    },
+    listInstalled: (request) => listInstalledPackages(request),
+    install: (request, events) => installPackages(registry, request, events),
+    remove: (request, events) => removePackage(registry, request, events),
+    update: (request, events) => updatePackages(registry, request, events),
+    publish: (request) => publishToV1Registry({ ...request, registry: request.registry }),
+    validate: (dir) => Promise.resolve(validatePackageDir(dir)),
+  };
+}

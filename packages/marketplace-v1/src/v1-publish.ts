@@ -1,0 +1,175 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  fromFsError,
+  isHttpLocation,
+  MarketplaceError,
+  packDirectory,
+  readManifest,
+  validatePackageDir,
+  withFileLock,
+  writeFileAtomic,
+  type PublishRequest,
+  type PublishResult,
+} from '@ggen/marketplace-core';
+import semver from 'semver';
+
+type RawEntry = Record<string, unknown>;
+
+/**
+ * Publishes a package directory to a v1 file registry: validate, pack deterministically,
+ * refuse an existing version, write the archive, then update index.json atomically under a
+ * lock. An archive written before a crash is unreferenced and harmless.
+ */
+export async function publishToV1Registry(request: PublishRequest): Promise<PublishResult> {
+  if (isHttpLocation(request.registry)) {
+    throw new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot publish to ${request.registry}: HTTP registries are read-only`, {
+      hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
+    });
+  }
+  const report = validatePackageDir(request.dir);
+  const firstError = report.issues.find((issue) => issue.severity === 'error');
+  if (!report.valid || firstError !== undefined) {
+    throw new MarketplaceError('GGEN_E_MANIFEST_INVALID', firstError?.message ?? `The manifest in ${request.dir} is invalid`, {
+      hint: `Run 'ggen marketplace validate ${request.dir}' for the full report.`,
+      details: { ...(firstError?.file === undefined ? {} : { file: firstError.file }), ...(firstError?.line === undefined ? {} : { line: firstError.line }), ...(firstError?.field === undefined ? {} : { field: firstError.field }) },
+    });
+  }
+  const { manifest } = readManifest(request.dir);
+  const packed = await packDirectory(request.dir);
+  const archive = `archives/${manifest.name}-${manifest.version}.tgz`;
+  const result: PublishResult = {
+    name: manifest.name,
+    version: manifest.version,
+    integrity: packed.integrity,
+    checksum: packed.checksum,
+    size: packed.size,
+    files: packed.files,
+    archive,
+    dryRun: request.dryRun ?? false,
+    registry: request.registry,
+  };
+  const indexPath = join(request.registry, 'index.json');
+  const refuseExisting = (root: Record<string, unknown>): void => {
+    const entry = findEntry(root, manifest.name);
+    if (entry !== undefined && entryVersions(entry).includes(manifest.version)) {
+      throw new MarketplaceError('GGEN_E_VERSION_EXISTS', `${manifest.name}@${manifest.version} is already published in ${request.registry}`, {
+        hint: 'Published versions are immutable; bump the version in the manifest and publish again.',
+        details: { package: manifest.name, version: manifest.version },
+      });
+    }
+  };
+  if (request.dryRun) {
+    refuseExisting(await readRawIndex(indexPath));
+    return result;
+  }
+  await withFileLock(join(request.registry, '.ggen-publish.lock'), async () => {
+    const root = await readRawIndex(indexPath);
+    refuseExisting(root);
+    try {
+      await writeFileAtomic(join(request.registry, archive), packed.bytes);
+    } catch (error) {
+      throw fromFsError(error, 'writing', join(request.registry, archive));
+    }
+    const version = {
+      version: manifest.version,
+      checksum: packed.checksum,
+      integrity: packed.integrity,
+      archive,
+      dependencies: manifest.dependencies,
+      published_at: new Date().toISOString(),
+    };
+    const packages = root.packages as RawEntry[];
+    let entry = findEntry(root, manifest.name);
+    if (entry === undefined) {
+      entry = { name: manifest.name, downloads: 0, stars: 0 };
+      packages.push(entry);
+    }
+    const versions = Array.isArray(entry.versions) ? (entry.versions as RawEntry[]) : seedVersions(entry);
+    versions.push(version);
+    entry.versions = versions;
+    const current = typeof entry.version === 'string' ? semver.valid(entry.version) : null;
+    if (current === null || semver.gt(manifest.version, current)) {
+      Object.assign(entry, {
+        version: manifest.version,
+        description: manifest.description,
+        category: manifest.category ?? entry.category ?? 'uncategorized',
+        tags: manifest.tags,
+        keywords: manifest.keywords,
+        author: manifest.author ?? entry.author,
+        license: manifest.license ?? entry.license,
+        dependencies: manifest.dependencies,
+        download_url: archive,
+        checksum: packed.checksum,
+        integrity: packed.integrity,
+        ...(manifest.repository === undefined ? {} : { repository: manifest.repository }),
+        ...(manifest.homepage === undefined ? {} : { homepage: manifest.homepage }),
+      });
+    }
+    root.package_count = packages.length;
+    root.categories = countCategories(packages);
+    root.updated_at = new Date().toISOString();
+    try {
+      await writeFileAtomic(indexPath, `${JSON.stringify(root, null, 2)}\n`);
+    } catch (error) {
+      throw fromFsError(error, 'writing', indexPath);
+    }
+  });
+  return result;
+}
+
+async function readRawIndex(indexPath: string): Promise<Record<string, unknown>> {
+  if (!existsSync(indexPath)) return { version: '1.0.0', updated_at: new Date().toISOString(), package_count: 0, categories: {}, packages: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(indexPath, 'utf8'));
+  } catch (cause) {
+    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${indexPath} is not valid JSON; refusing to publish over it`, {
+      hint: 'Repair or restore index.json before publishing.',
+      cause,
+    });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !Array.isArray((json as RawEntry).packages)) {
+    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${indexPath} has no 'packages' array; refusing to publish over it`, {
+      hint: 'Repair or restore index.json before publishing.',
+    });
+  }
+  return json as Record<string, unknown>;
+}
+
+function findEntry(root: Record<string, unknown>, name: string): RawEntry | undefined {
+  return (root.packages as unknown[]).find(
+    (entry): entry is RawEntry => typeof entry === 'object' && entry !== null && String((entry as RawEntry).name).toLowerCase() === name,
+  );
+}
+
+function entryVersions(entry: RawEntry): string[] {
+  const listed = Array.isArray(entry.versions) ? (entry.versions as RawEntry[]).map((version) => String(version.version)) : [];
+  return typeof entry.version === 'string' ? [...listed, entry.version] : listed;
+}
+
+/** Turns an entry's single top-level version into versions[0] before adding another. */
+function seedVersions(entry: RawEntry): RawEntry[] {
+  if (typeof entry.version !== 'string') return [];
+  return [
+    Object.fromEntries(
+      Object.entries({
+        version: entry.version,
+        checksum: entry.checksum,
+        integrity: entry.integrity,
+        archive: entry.download_url,
+        dependencies: entry.dependencies,
+      }).filter(([, value]) => value !== undefined),
+    ),
+  ];
+}
+
+function countCategories(packages: RawEntry[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const entry of packages) {
+    const category = typeof entry.category === 'string' ? entry.category : 'uncategorized';
+    counts[category] = (counts[category] ?? 0) + 1;
+  }
+  return counts;
+}

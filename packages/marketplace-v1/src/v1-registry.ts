@@ -1,0 +1,72 @@
+import {
+  fetchResource,
+  MarketplaceError,
+  resolveLocation,
+  type FetchOptions,
+  type PackageSource,
+  type VersionCandidate,
+} from '@ggen/marketplace-core';
+import { parseV1Index, type IndexProblem, type V1Index, type V1Package } from './v1-index.js';
+
+export interface V1RegistryOptions extends FetchOptions {
+  /** A directory or an http(s) base URL holding index.json. */
+  location: string;
+}
+
+/** A v1 registry: its index, loaded once per process, and its archives. */
+export class V1Registry implements PackageSource {
+  readonly backend = 'v1' as const;
+  readonly #options: V1RegistryOptions;
+  #index: Promise<V1Index> | undefined;
+
+  constructor(options: V1RegistryOptions) {
+    this.#options = options;
+  }
+
+  get location(): string {
+    return this.#options.location;
+  }
+
+  loadIndex(): Promise<V1Index> {
+    this.#index ??= (async () => {
+      const indexLocation = resolveLocation(this.#options.location, 'index.json');
+      const bytes = await fetchResource(indexLocation, this.#options);
+      return parseV1Index(Buffer.from(bytes).toString('utf8'), indexLocation);
+    })();
+    return this.#index;
+  }
+
+  async problems(): Promise<IndexProblem[]> {
+    return (await this.loadIndex()).problems;
+  }
+
+  async findPackage(name: string): Promise<V1Package | undefined> {
+    const wanted = name.toLowerCase();
+    return (await this.loadIndex()).packages.find((pkg) => pkg.name === wanted);
+  }
+
+  async getVersions(name: string): Promise<VersionCandidate[] | null> {
+    const pkg = await this.findPackage(name);
+    if (pkg === undefined) return null;
+    return pkg.versions.map((version) => ({
+      name: pkg.name,
+      version: version.version,
+      dependencies: version.dependencies,
+      yanked: version.yanked,
+      archive: version.archive === undefined ? '' : resolveLocation(this.#options.location, version.archive),
+      ...(version.integrity === undefined ? {} : { integrity: version.integrity }),
+      ...(version.checksum === undefined ? {} : { checksum: version.checksum }),
+      backend: 'v1' as const,
+    }));
+  }
+
+  async fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
+    if (candidate.archive === '') {
+      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `The registry lists no archive for ${candidate.name}@${candidate.version}`, {
+        hint: 'The index entry has no download_url; ask the registry owner to republish the package.',
+        details: { package: candidate.name, version: candidate.version },
+      });
+    }
+    return fetchResource(candidate.archive, this.#options);
+  }
+}

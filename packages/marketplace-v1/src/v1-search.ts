@@ -1,0 +1,122 @@
+import type { PackageSummary, SearchQuery, SearchResults } from '@ggen/marketplace-core';
+import type { V1Package } from './v1-index.js';
+
+/**
+ * ggen v1 relevance: exact name, name contains, description contains, per-word tag and
+ * keyword matches and a fuzzy name match make a package relevant; popularity only adds a
+ * bonus to relevant packages and never makes an irrelevant one match.
+ */
+export function scorePackage(pkg: V1Package, query: string, words: string[]): number {
+  if (query === '') return 0;
+  const name = pkg.name;
+  const description = pkg.description.toLowerCase();
+  let score = 0;
+  if (name === query) score += 100;
+  else if (name.includes(query)) score += 50;
+  else for (const word of words) if (name.includes(word)) score += 15;
+  if (description.includes(query)) score += 20;
+  else for (const word of words) if (containsWord(description, word)) score += 5;
+  const tags = new Set(pkg.tags.map((tag) => tag.toLowerCase()));
+  const keywords = new Set(pkg.keywords.map((keyword) => keyword.toLowerCase()));
+  for (const word of words) {
+    if (tags.has(word)) score += 10;
+    if (keywords.has(word)) score += 8;
+  }
+  if (score === 0) {
+    const similarity = Math.max(similarityOf(name, query), ...name.split(/[-_.]/).map((part) => similarityOf(part, query)));
+    if (similarity >= 0.75) score += Math.round(similarity * 30);
+  }
+  if (score === 0) return 0;
+  return score + Math.log10(pkg.downloads + 1) * 3 + Math.log10(pkg.stars + 1) * 2;
+}
+
+function containsWord(textValue: string, word: string): boolean {
+  return textValue.includes(word);
+}
+
+export function queryWords(query: string): string[] {
+  return [...new Set(query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 1))];
+}
+
+/** 1 - Levenshtein distance / longer length. */
+export function similarityOf(a: string, b: string): number {
+  if (a === b) return 1;
+  const longer = Math.max(a.length, b.length);
+  if (longer === 0 || Math.abs(a.length - b.length) / longer > 0.5) return 0;
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return 1 - (previous[b.length] ?? longer) / longer;
+}
+
+function matchesFilters(pkg: V1Package, query: SearchQuery): boolean {
+  const same = (a: string | undefined, b: string | undefined): boolean => b === undefined || (a ?? '').toLowerCase() === b.toLowerCase();
+  if (!same(pkg.category, query.category) || !same(pkg.author, query.author) || !same(pkg.license, query.license)) return false;
+  if (query.keyword !== undefined) {
+    const wanted = query.keyword.toLowerCase();
+    if (![...pkg.keywords, ...pkg.tags].some((value) => value.toLowerCase() === wanted)) return false;
+  }
+  if (query.tags !== undefined && query.tags.length > 0) {
+    const tags = new Set(pkg.tags.map((tag) => tag.toLowerCase()));
+    if (!query.tags.every((tag) => tags.has(tag.toLowerCase()))) return false;
+  }
+  if (query.minDownloads !== undefined && pkg.downloads < query.minDownloads) return false;
+  if (query.minStars !== undefined && pkg.stars < query.minStars) return false;
+  return true;
+}
+
+export function toSummary(pkg: V1Package, score?: number): PackageSummary {
+  return {
+    name: pkg.name,
+    version: pkg.latest,
+    description: pkg.description,
+    ...(pkg.category === undefined ? {} : { category: pkg.category }),
+    ...(pkg.author === undefined ? {} : { author: pkg.author }),
+    ...(pkg.license === undefined ? {} : { license: pkg.license }),
+    tags: pkg.tags,
+    keywords: pkg.keywords,
+    downloads: pkg.downloads,
+    stars: pkg.stars,
+    ...(score === undefined ? {} : { score: Math.round(score * 100) / 100 }),
+  };
+}
+
+/** Search with v1 semantics; an empty text with filters lists by filter. */
+export function searchV1(packages: readonly V1Package[], query: SearchQuery): SearchResults {
+  const started = performance.now();
+  const text = query.text.trim().toLowerCase();
+  const words = queryWords(text);
+  const hits: { pkg: V1Package; score: number }[] = [];
+  for (const pkg of packages) {
+    if (!matchesFilters(pkg, query)) continue;
+    if (text === '') {
+      hits.push({ pkg, score: 0 });
+      continue;
+    }
+    const score = scorePackage(pkg, text, words);
+    if (score > 0) hits.push({ pkg, score });
+  }
+  const sort = text === '' && query.sort === 'relevance' ? 'downloads' : query.sort;
+  const direction = (query.order ?? (sort === 'name' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
+  const key = (hit: { pkg: V1Package; score: number }): number | string =>
+    sort === 'relevance' ? hit.score : sort === 'downloads' ? hit.pkg.downloads : sort === 'stars' ? hit.pkg.stars : hit.pkg.name;
+  hits.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka !== kb) return (ka < kb ? -1 : 1) * direction;
+    return a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : 0;
+  });
+  const page = hits.slice(query.offset, query.offset + query.limit);
+  return {
+    packages: page.map((hit) => toSummary(hit.pkg, text === '' ? undefined : hit.score)),
+    total: hits.length,
+    queryTimeMs: Math.round((performance.now() - started) * 1000) / 1000,
+    backend: 'v1',
+  };
+}
