@@ -4,7 +4,7 @@ export function createJestConfig(displayName, overrides = {}) {
   return {
     displayName,
     testEnvironment: 'node',
-    testEnvironmentOptions: { customExportConditions: ['@ggen/source', 'node', 'import', 'default'] },
+    testEnvironmentOptions: { customExportConditions: ['@ggen/source', 'node', 'default'] },
     extensionsToTreatAsEsm: ['.ts'],
     transform: {
       '^.+\\.ts$': [

@@ -14,7 +14,7 @@ export * from './install/package-source.js';
 export * from './install/resolve-dependencies.js';
 export * from './install/lockfile.js';
 export * from './install/file-lock.js';
-export { writeFileAtomic } from './install/install-transaction.js';
+export { recoverTransaction, TRANSACTION_DIR, writeFileAtomic } from './install/install-transaction.js';
 export * from './install/content-hash.js';
 export * from './install/installer.js';
 export * from './registry/fetch-resource.js';

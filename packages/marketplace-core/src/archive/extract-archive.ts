@@ -42,29 +42,41 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
   if (tarBytes.length < 1024) throw corrupt(label, 'too short to be a tar archive');
 
   const entries: ArchiveEntry[] = [];
-  const pending: Promise<void>[] = [];
-  let failure: MarketplaceError | undefined;
   const symlinks = new Set<string>();
+  let seen = 0;
+  let failure: MarketplaceError | undefined;
+  const fail = (error: unknown): void => {
+    failure ??= error instanceof MarketplaceError ? error : corrupt(label, String(error), error);
+  };
 
   await new Promise<void>((resolvePromise, reject) => {
     const parser = new Parser({
       strict: true,
       onReadEntry: (entry: ReadEntry) => {
-        if (failure !== undefined || entries.length >= limits.maxEntries) {
-          failure ??= tooLarge(label, `more than ${limits.maxEntries} entries`);
+        seen += 1;
+        if (failure === undefined && seen > limits.maxEntries) fail(tooLarge(label, `more than ${limits.maxEntries} entries`));
+        let checked: ArchiveEntry | undefined;
+        if (failure === undefined) {
+          try {
+            checked = checkEntry(entry, label, symlinks);
+          } catch (error) {
+            fail(error);
+          }
+        }
+        if (failure !== undefined || checked === undefined || checked.type !== 'file') {
+          // Every entry must be drained, or the parser waits for it forever.
           entry.resume();
+          if (failure === undefined && checked !== undefined) entries.push(checked);
           return;
         }
-        try {
-          pending.push(collectEntry(entry, label, symlinks).then((collected) => {
-            if (collected !== undefined) entries.push(collected);
-          }, (error: unknown) => {
-            failure ??= error instanceof MarketplaceError ? error : corrupt(label, String(error), error);
-          }));
-        } catch (error) {
-          failure ??= error instanceof MarketplaceError ? error : corrupt(label, String(error), error);
-          entry.resume();
-        }
+        const file = checked;
+        const chunks: Buffer[] = [];
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+        entry.on('end', () => {
+          const content = Buffer.concat(chunks);
+          if (content.length !== entry.size) fail(corrupt(label, `entry '${file.path}' is truncated`));
+          else entries.push({ ...file, content });
+        });
       },
     });
     parser.on('error', (error: Error) => {
@@ -75,12 +87,12 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
     });
     parser.end(tarBytes);
   });
-  await Promise.all(pending);
   if (failure !== undefined) throw failure;
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-async function collectEntry(entry: ReadEntry, label: string, symlinks: Set<string>): Promise<ArchiveEntry | undefined> {
+/** Checks one entry's path and type; file content is filled in by the caller. */
+function checkEntry(entry: ReadEntry, label: string, symlinks: Set<string>): ArchiveEntry | undefined {
   const path = safeEntryPath(entry.path, label);
   for (let parent = posix.dirname(path); parent !== '.'; parent = posix.dirname(parent)) {
     if (symlinks.has(parent)) throw unsafe(label, `'${entry.path}' is written through the link '${parent}'`);
@@ -88,18 +100,11 @@ async function collectEntry(entry: ReadEntry, label: string, symlinks: Set<strin
   switch (entry.type) {
     case 'File':
     case 'OldFile':
-    case 'ContiguousFile': {
-      const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk);
-      const content = Buffer.concat(chunks);
-      if (content.length !== entry.size) throw corrupt(label, `entry '${path}' is truncated`);
-      return { type: 'file', path, mode: (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644, content };
-    }
+    case 'ContiguousFile':
+      return { type: 'file', path, mode: (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644, content: Buffer.alloc(0) };
     case 'Directory':
-      entry.resume();
       return path === '' ? undefined : { type: 'directory', path };
     case 'SymbolicLink': {
-      entry.resume();
       const target = entry.linkpath ?? '';
       const resolved = posix.normalize(posix.join(posix.dirname(path), target));
       if (target === '' || posix.isAbsolute(target) || resolved === '..' || resolved.startsWith('../')) {

@@ -214,15 +214,19 @@ function readEnvironment(env: Record<string, string | undefined>): Layer {
   return layer;
 }
 
+/** Environment values are text: convert to the key's type, leaving range checks to the schema. */
 function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
   const shape = marketplaceConfigSchema.shape[key] as z.ZodType;
-  const probe = (value: unknown): boolean => shape.safeParse(value).success;
-  if (probe(raw)) return raw;
   const lowered = raw.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(lowered) && probe(true)) return true;
-  if (['false', '0', 'no', 'off'].includes(lowered) && probe(false)) return false;
-  if (/^-?\d+$/.test(raw.trim()) && probe(Number(raw))) return Number(raw);
-  if (probe([])) return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const candidates: unknown[] = [raw];
+  if (['true', '1', 'yes', 'on'].includes(lowered)) candidates.push(true);
+  if (['false', '0', 'no', 'off'].includes(lowered)) candidates.push(false);
+  if (/^-?\d+(\.\d+)?$/.test(raw.trim())) candidates.push(Number(raw));
+  candidates.push(raw.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+  for (const candidate of candidates) {
+    const result = shape.safeParse(candidate);
+    if (result.success || result.error.issues[0]?.code !== 'invalid_type') return candidate;
+  }
   return raw;
 }
 

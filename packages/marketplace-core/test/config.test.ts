@@ -1,0 +1,114 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig, MarketplaceError, userConfigPath } from '@ggen/marketplace-core';
+
+function sandbox(): { home: string; project: string; env: Record<string, string> } {
+  const home = mkdtempSync(join(tmpdir(), 'ggen-config-'));
+  const project = join(home, 'work', 'project');
+  mkdirSync(project, { recursive: true });
+  return { home, project, env: { HOME: home } };
+}
+
+function writeUserConfig(home: string, text: string): string {
+  const path = join(home, '.config', 'ggen', 'config.yaml');
+  mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
+  writeFileSync(path, text);
+  return path;
+}
+
+function thrown(fn: () => unknown): MarketplaceError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof MarketplaceError) return error;
+    throw error;
+  }
+  throw new Error('expected a MarketplaceError');
+}
+
+describe('loadConfig', () => {
+  it('uses the built-in defaults when nothing is configured', () => {
+    const { home, project, env } = sandbox();
+    const { config, sources } = loadConfig({ cwd: project, env });
+    expect(config.backend).toBe('v1');
+    expect(config.packages_dir).toBe(join(home, '.ggen', 'packages'));
+    expect(config.cache_dir).toBe(join(home, '.cache', 'ggen'));
+    expect(sources.backend.kind).toBe('default');
+  });
+
+  it('reads the user file from XDG_CONFIG_HOME when it is set', () => {
+    const { home, project } = sandbox();
+    const xdg = join(home, 'xdg');
+    mkdirSync(join(xdg, 'ggen'), { recursive: true });
+    writeFileSync(join(xdg, 'ggen', 'config.yaml'), 'marketplace:\n  v2_percentage: 25\n');
+    const env = { HOME: home, XDG_CONFIG_HOME: xdg };
+    expect(userConfigPath(env)).toBe(join(xdg, 'ggen', 'config.yaml'));
+    const loaded = loadConfig({ cwd: project, env });
+    expect(loaded.config.v2_percentage).toBe(25);
+    expect(loaded.sources.v2_percentage).toEqual({ kind: 'user', origin: join(xdg, 'ggen', 'config.yaml') });
+  });
+
+  it('applies user < project < environment < flags, and records each source', () => {
+    const { home, project, env } = sandbox();
+    const userPath = writeUserConfig(home, 'marketplace:\n  backend: ab-test\n  v2_percentage: 10\n  fallback_on_error: false\n  log_backend_selection: true\n');
+    writeFileSync(join(home, 'work', 'ggen.yaml'), 'marketplace:\n  v2_percentage: 50\n  backend: compare\n  packages_dir: ./gpacks\n');
+    const loaded = loadConfig({
+      cwd: project,
+      env: { ...env, GGEN_MARKETPLACE_BACKEND: 'v2', GGEN_MARKETPLACE_AB_TEST: 'true' },
+      flags: { backend: 'v1' },
+    });
+    expect(loaded.config).toMatchObject({ backend: 'v1', v2_percentage: 50, fallback_on_error: false, log_backend_selection: true, enable_ab_testing: true });
+    expect(loaded.sources.backend).toEqual({ kind: 'flag', origin: '--backend' });
+    expect(loaded.sources.v2_percentage.kind).toBe('project');
+    expect(loaded.sources.fallback_on_error).toEqual({ kind: 'user', origin: userPath });
+    expect(loaded.sources.enable_ab_testing).toEqual({ kind: 'env', origin: 'GGEN_MARKETPLACE_AB_TEST' });
+    // Paths in a project file are relative to that file.
+    expect(loaded.config.packages_dir).toBe(join(home, 'work', 'gpacks'));
+  });
+
+  it('names the file, the key and what is allowed for an invalid value', () => {
+    const { home, project, env } = sandbox();
+    const userPath = writeUserConfig(home, 'marketplace:\n  backend: v3\n');
+    const error = thrown(() => loadConfig({ cwd: project, env }));
+    expect(error.code).toBe('GGEN_E_CONFIG_INVALID');
+    expect(error.message).toContain(userPath);
+    expect(error.message).toContain('marketplace.backend');
+    expect(error.message).toContain('"v2-with-fallback"');
+  });
+
+  it('rejects a percentage outside 0..100 from the environment, naming the variable', () => {
+    const { project, env } = sandbox();
+    const error = thrown(() => loadConfig({ cwd: project, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '150' } }));
+    expect(error.message).toContain('GGEN_MARKETPLACE_V2_PERCENTAGE');
+    expect(error.message).toContain('<= 100');
+  });
+
+  it('rejects unknown keys and unknown GGEN_MARKETPLACE_ variables', () => {
+    const { home, project, env } = sandbox();
+    writeUserConfig(home, 'marketplace:\n  backnd: v1\n');
+    expect(thrown(() => loadConfig({ cwd: project, env })).message).toContain('Unknown key marketplace.backnd');
+    const { project: other, env: cleanEnv } = sandbox();
+    expect(thrown(() => loadConfig({ cwd: other, env: { ...cleanEnv, GGEN_MARKETPLACE_BAKEND: 'v1' } })).message).toContain('GGEN_MARKETPLACE_BAKEND');
+  });
+
+  it('reports broken YAML with its line', () => {
+    const { home, project, env } = sandbox();
+    writeUserConfig(home, 'marketplace:\n  backend: v1\n   v2_percentage: [\n');
+    const error = thrown(() => loadConfig({ cwd: project, env }));
+    expect(error.code).toBe('GGEN_E_CONFIG_PARSE');
+    expect(error.details?.line).toEqual(expect.any(Number));
+  });
+
+  it('fails clearly when --config names a missing file', () => {
+    const { project, env } = sandbox();
+    expect(thrown(() => loadConfig({ cwd: project, env, configPath: 'nope.yaml' })).code).toBe('GGEN_E_CONFIG_PARSE');
+  });
+
+  it('reads list values such as trusted_keys from a comma-separated variable', () => {
+    const { project, env } = sandbox();
+    const { config } = loadConfig({ cwd: project, env: { ...env, GGEN_MARKETPLACE_TRUSTED_KEYS: 'RWQabc, RWQdef' } });
+    expect(config.trusted_keys).toEqual(['RWQabc', 'RWQdef']);
+  });
+});

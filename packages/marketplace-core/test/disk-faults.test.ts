@@ -1,0 +1,55 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, jest } from '@jest/globals';
+
+// Fault injection: the real node:fs/promises, except that writes of staged package files
+// fail with ENOSPC (or EACCES) while `fault` is set.
+let fault: string | undefined;
+const real = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+jest.unstable_mockModule('node:fs/promises', () => ({
+  ...real,
+  default: real,
+  writeFile: (...args: Parameters<typeof real.writeFile>) => {
+    if (fault !== undefined && String(args[0]).includes('.ggen-txn')) {
+      return Promise.reject(Object.assign(new Error(`${fault}: injected`), { code: fault }));
+    }
+    return real.writeFile(...args);
+  },
+}));
+
+const { installPackages, listInstalledPackages, MarketplaceError } = await import('@ggen/marketplace-core');
+const { MemorySource } = await import('./helpers/memory-source.js');
+
+describe('disk faults during install', () => {
+  it.each([
+    ['ENOSPC', 'GGEN_E_DISK_FULL'],
+    ['EACCES', 'GGEN_E_PERMISSION_DENIED'],
+  ])('%s while extracting is %s and leaves the previous install intact', async (errno, code) => {
+    const source = await MemorySource.create([
+      { name: 'keep', version: '1.0.0' },
+      { name: 'app', version: '1.0.0', dependencies: { lib: '*' } },
+      { name: 'lib', version: '1.0.0' },
+    ]);
+    const root = mkdtempSync(join(tmpdir(), 'ggen-fault-'));
+    const target = { packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock') };
+    await installPackages(source, { specs: ['keep'], ...target });
+    const lock = readFileSync(target.lockfilePath, 'utf8');
+    fault = errno;
+    try {
+      await installPackages(source, { specs: ['app'], ...target });
+      throw new Error('expected failure');
+    } catch (error) {
+      expect(error).toBeInstanceOf(MarketplaceError);
+      expect((error as InstanceType<typeof MarketplaceError>).code).toBe(code);
+    } finally {
+      fault = undefined;
+    }
+    expect(readFileSync(target.lockfilePath, 'utf8')).toBe(lock);
+    expect(existsSync(join(target.packagesDir, 'app'))).toBe(false);
+    expect((await listInstalledPackages(target)).map((entry) => `${entry.name}:${entry.status}`)).toEqual(['keep:ok']);
+    // The next run, with space again, succeeds.
+    await installPackages(source, { specs: ['app'], ...target });
+    expect(existsSync(join(target.packagesDir, 'app', 'gpack.yaml'))).toBe(true);
+  });
+});

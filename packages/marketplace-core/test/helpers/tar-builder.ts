@@ -1,0 +1,16 @@
+import { gzipSync } from 'node:zlib';
+import { Header, type HeaderData } from 'tar';
+
+/** Builds raw .tgz bytes entry by entry, including entries a safe packer never writes. */
+export function buildTgz(entries: (HeaderData & { content?: string | Buffer })[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const { content, ...data } of entries) {
+    const body = content === undefined ? Buffer.alloc(0) : Buffer.from(content);
+    const header = new Header({ mode: 0o644, uid: 0, gid: 0, mtime: new Date(0), type: 'File', size: body.length, ...data });
+    const block = Buffer.alloc(512);
+    header.encode(block, 0);
+    blocks.push(block, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
+}

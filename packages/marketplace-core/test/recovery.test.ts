@@ -1,0 +1,74 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { installPackages, listInstalledPackages, readLockfile, recoverTransaction, TRANSACTION_DIR } from '@ggen/marketplace-core';
+import { MemorySource } from './helpers/memory-source.js';
+
+/** Installs util@2.0.0, then stages util@2.3.0 by hand the way an interrupted run leaves it. */
+async function interrupted(): Promise<{ packagesDir: string; lockfilePath: string; newLock: string; oldLock: string }> {
+  const source = await MemorySource.create([{ name: 'util', version: '2.0.0' }, { name: 'util', version: '2.3.0' }]);
+  const root = mkdtempSync(join(tmpdir(), 'ggen-recover-'));
+  const old = { packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock') };
+  await installPackages(source, { specs: ['util@2.0.0'], ...old });
+  const oldLock = readFileSync(old.lockfilePath, 'utf8');
+  // Produce the new state elsewhere to borrow its staged tree and lockfile.
+  const other = { packagesDir: join(root, 'other'), lockfilePath: join(root, 'other.lock') };
+  await installPackages(source, { specs: ['util@2.3.0'], ...other });
+  const newLock = readFileSync(other.lockfilePath, 'utf8').replaceAll(other.lockfilePath, old.lockfilePath);
+  const txn = join(old.packagesDir, TRANSACTION_DIR);
+  mkdirSync(join(txn, 'new'), { recursive: true });
+  mkdirSync(join(txn, 'old'), { recursive: true });
+  renameSync(join(other.packagesDir, 'util'), join(txn, 'new', 'util'));
+  return { ...old, newLock, oldLock };
+}
+
+const installedVersion = (packagesDir: string): string => readFileSync(join(packagesDir, 'util', 'templates', 'main.tmpl'), 'utf8');
+
+describe('recoverTransaction', () => {
+  it('rolls back a run that died before its journal was written', async () => {
+    const state = await interrupted();
+    expect(await recoverTransaction(state.packagesDir)).toBe('rolled-back');
+    expect(installedVersion(state.packagesDir)).toBe('util 2.0.0');
+    expect(readFileSync(state.lockfilePath, 'utf8')).toBe(state.oldLock);
+    expect(existsSync(join(state.packagesDir, TRANSACTION_DIR))).toBe(false);
+  });
+
+  it('rolls forward a run that died right after writing its journal', async () => {
+    const state = await interrupted();
+    const journal = { version: 1, lockfile: state.lockfilePath, lockfileContent: state.newLock, install: ['util'], remove: [] };
+    writeFileSync(join(state.packagesDir, TRANSACTION_DIR, 'journal.json'), JSON.stringify(journal));
+    expect(await recoverTransaction(state.packagesDir)).toBe('rolled-forward');
+    expect(installedVersion(state.packagesDir)).toBe('util 2.3.0');
+    expect(readFileSync(state.lockfilePath, 'utf8')).toBe(state.newLock);
+    expect((await listInstalledPackages(state)).map((entry) => entry.status)).toEqual(['ok']);
+  });
+
+  it('rolls forward a run that died between moving the old tree out and the new one in', async () => {
+    const state = await interrupted();
+    const txn = join(state.packagesDir, TRANSACTION_DIR);
+    writeFileSync(join(txn, 'journal.json'), JSON.stringify({ version: 1, lockfile: state.lockfilePath, lockfileContent: state.newLock, install: ['util'], remove: [] }));
+    renameSync(join(state.packagesDir, 'util'), join(txn, 'old', 'util'));
+    await recoverTransaction(state.packagesDir);
+    expect(installedVersion(state.packagesDir)).toBe('util 2.3.0');
+    expect((await readLockfile(state.lockfilePath))?.packages.util?.version).toBe('2.3.0');
+  });
+
+  it('finishes a run that died after the packages moved but before the lockfile', async () => {
+    const state = await interrupted();
+    const txn = join(state.packagesDir, TRANSACTION_DIR);
+    writeFileSync(join(txn, 'journal.json'), JSON.stringify({ version: 1, lockfile: state.lockfilePath, lockfileContent: state.newLock, install: ['util'], remove: [] }));
+    renameSync(join(state.packagesDir, 'util'), join(txn, 'old', 'util'));
+    renameSync(join(txn, 'new', 'util'), join(state.packagesDir, 'util'));
+    expect(readFileSync(state.lockfilePath, 'utf8')).toBe(state.oldLock);
+    await recoverTransaction(state.packagesDir);
+    expect(readFileSync(state.lockfilePath, 'utf8')).toBe(state.newLock);
+    expect((await listInstalledPackages(state)).map((entry) => entry.status)).toEqual(['ok']);
+  });
+
+  it('list recovers on its own before reporting', async () => {
+    const state = await interrupted();
+    const listed = await listInstalledPackages(state);
+    expect(listed.map((entry) => `${entry.version ?? ''}:${entry.status}`)).toEqual(['2.0.0:ok']);
+  });
+});
