@@ -32,8 +32,24 @@ export default tseslint.config(
     },
   },
   {
+    // Tests import their own package by name, as users do (STYLE.md), and may use the
+    // workspace's shared test servers in tools/testing.
     files: ['packages/*/test/**/*.ts'],
     rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allowCircularSelfDependency: true,
+          allow: ['../../../tools/testing/*'],
+          depConstraints: [
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:v1', onlyDependOnLibsWithTags: ['scope:core', 'scope:v1'] },
+            { sourceTag: 'scope:v2', onlyDependOnLibsWithTags: ['scope:core', 'scope:v2'] },
+            { sourceTag: 'scope:adapters', onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters', 'scope:cli'] },
+          ],
+        },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

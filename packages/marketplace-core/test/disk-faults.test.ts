@@ -11,7 +11,7 @@ jest.unstable_mockModule('node:fs/promises', () => ({
   ...real,
   default: real,
   writeFile: (...args: Parameters<typeof real.writeFile>) => {
-    if (fault !== undefined && String(args[0]).includes('.ggen-txn')) {
+    if (fault !== undefined && typeof args[0] === 'string' && args[0].includes('.ggen-txn')) {
       return Promise.reject(Object.assign(new Error(`${fault}: injected`), { code: fault }));
     }
     return real.writeFile(...args);

@@ -11,7 +11,7 @@ import {
   updatePackages,
   type InstallEvent,
 } from '@ggen/marketplace-core';
-import { MemorySource } from './helpers/memory-source.js';
+import { MemorySource, type FixturePackage } from './helpers/memory-source.js';
 
 function paths(): { packagesDir: string; lockfilePath: string; root: string } {
   const root = mkdtempSync(join(tmpdir(), 'ggen-install-'));
@@ -42,7 +42,7 @@ function snapshot(root: string): Record<string, string> {
   return files;
 }
 
-const graph = [
+const graph: FixturePackage[] = [
   { name: 'app', version: '1.0.0', dependencies: { lib: '^1.0.0', util: '*' } },
   { name: 'lib', version: '1.0.0', dependencies: { util: '^2.0.0' } },
   { name: 'lib', version: '1.1.0', dependencies: { util: '^2.0.0' } },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { MarketplaceError, resolveDependencies } from '@ggen/marketplace-core';
-import { MemorySource } from './helpers/memory-source.js';
+import { MemorySource, type FixturePackage } from './helpers/memory-source.js';
 
 async function failure(promise: Promise<unknown>): Promise<MarketplaceError> {
   try {
@@ -96,7 +96,7 @@ describe('resolveDependencies', () => {
   });
 
   it('stops with a coded error when the search space explodes', async () => {
-    const fixtures = [{ name: 'root', version: '1.0.0', dependencies: { a: '*', b: '*', z: '^2' } }];
+    const fixtures: FixturePackage[] = [{ name: 'root', version: '1.0.0', dependencies: { a: '*', b: '*', z: '^2' } }];
     for (let index = 0; index < 30; index += 1) {
       fixtures.push({ name: 'a', version: `1.0.${index}`, dependencies: { z: '^1' } });
       fixtures.push({ name: 'b', version: `1.0.${index}`, dependencies: {} });

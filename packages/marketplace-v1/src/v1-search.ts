@@ -22,9 +22,12 @@ export function scorePackage(pkg: V1Package, query: string, words: string[]): nu
     if (tags.has(word)) score += 10;
     if (keywords.has(word)) score += 8;
   }
-  if (score === 0) {
-    const similarity = Math.max(similarityOf(name, query), ...name.split(/[-_.]/).map((part) => similarityOf(part, query)));
-    if (similarity >= 0.75) score += Math.round(similarity * 30);
+  // A typo of the whole name counts alongside partial matches; of one name part, alone.
+  const whole = name.includes(query) ? 0 : similarityOf(name, query);
+  if (whole >= 0.75) score += whole * 30;
+  else if (score === 0) {
+    const part = Math.max(0, ...name.split(/[-_.]/).map((segment) => similarityOf(segment, query)));
+    if (part >= 0.75) score += part * 30;
   }
   if (score === 0) return 0;
   return score + Math.log10(pkg.downloads + 1) * 3 + Math.log10(pkg.stars + 1) * 2;

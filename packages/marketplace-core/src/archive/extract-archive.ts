@@ -63,7 +63,7 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
             fail(error);
           }
         }
-        if (failure !== undefined || checked === undefined || checked.type !== 'file') {
+        if (failure !== undefined || checked?.type !== 'file') {
           // Every entry must be drained, or the parser waits for it forever.
           entry.resume();
           if (failure === undefined && checked !== undefined) entries.push(checked);
