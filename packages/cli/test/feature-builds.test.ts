@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { bundle, cliRoot, parseJson, runGgen, sampleRegistry, workspaceRoot } from './helpers/run-ggen.js';
+
+const run = promisify(execFile);
+const FEATURES = ['v1', 'v2', 'parallel'] as const;
+
+async function buildBundle(args: string[]): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(cliRoot, 'scripts', 'bundle.mjs'), ...args], { cwd: cliRoot });
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, output: failed.stdout + failed.stderr };
+  }
+}
+
+interface Metafile {
+  inputs: Record<string, unknown>;
+}
+
+describe('feature builds', () => {
+  beforeAll(async () => {
+    for (const features of FEATURES) {
+      const result = await buildBundle([`--features=${features}`]);
+      expect(result).toMatchObject({ code: 0 });
+    }
+  });
+
+  it.each([
+    ['v1', ['v1'], false],
+    ['v2', ['v2'], false],
+    ['parallel', ['v1', 'v2'], true],
+  ] as const)('the %s bundle runs and reports its backends', async (features, backends, adapters) => {
+    const result = await runGgen(['marketplace', 'features', '--json'], { features });
+    expect(result.code).toBe(0);
+    expect(parseJson(result)).toEqual({ build: `marketplace-${features}`, backends, adapters });
+  });
+
+  it('keeps v2, the adapters, oxigraph and sparqljs out of the v1 bundle', () => {
+    const inputs = Object.keys((JSON.parse(readFileSync(join(cliRoot, 'dist', 'v1', 'meta.json'), 'utf8')) as Metafile).inputs);
+    expect(inputs.some((input) => input.startsWith('packages/marketplace-v1/'))).toBe(true);
+    expect(inputs.filter((input) => /packages\/(marketplace-v2|domain-adapters)\/|node_modules\/(oxigraph|sparqljs|n3)\//.test(input))).toEqual([]);
+    const parallel = Object.keys((JSON.parse(readFileSync(join(cliRoot, 'dist', 'parallel', 'meta.json'), 'utf8')) as Metafile).inputs);
+    expect(parallel.some((input) => input.startsWith('packages/domain-adapters/'))).toBe(true);
+    expect(parallel.some((input) => input.startsWith('packages/marketplace-v2/'))).toBe(true);
+  });
+
+  it('keeps v1 out of the v2 bundle', () => {
+    const inputs = Object.keys((JSON.parse(readFileSync(join(cliRoot, 'dist', 'v2', 'meta.json'), 'utf8')) as Metafile).inputs);
+    expect(inputs.filter((input) => input.startsWith('packages/marketplace-v1/'))).toEqual([]);
+  });
+
+  it('fails a build whose bundle holds what its feature set excludes', async () => {
+    const result = await buildBundle(['--features=v1', '--entry', join(cliRoot, 'test', 'fixtures', 'leaky-v1-entry.ts'), '--outdir', mkdtempSync(join(tmpdir(), 'ggen-leak-'))]);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('packages/marketplace-v2/src/index.ts (package marketplace-v2)');
+  });
+
+  it('runs the v1 bundle with no node_modules at all: no oxigraph, no sparqljs', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ggen-standalone-'));
+    mkdirSync(join(root, 'dist', 'v1'), { recursive: true });
+    copyFileSync(bundle('v1'), join(root, 'dist', 'v1', 'ggen.mjs'));
+    cpSync(sampleRegistry, join(root, 'sample-registry'), { recursive: true });
+    expect(existsSync(join(root, 'node_modules'))).toBe(false);
+    const bin = join(root, 'dist', 'v1', 'ggen.mjs');
+    const search = await runGgen(['marketplace', 'search', 'agent memory', '--json'], { bin });
+    expect(search.code).toBe(0);
+    expect(parseJson<{ packages: { name: string }[] }>(search).packages[0]?.name).toBe('agent-memory-forge');
+    const home = mkdtempSync(join(tmpdir(), 'ggen-home-'));
+    const install = await runGgen(['marketplace', 'install', 'agent-context-crafter'], { bin, home });
+    expect(install.code).toBe(0);
+    expect(existsSync(join(home, '.ggen', 'packages', 'agent-memory-forge', 'gpack.yaml'))).toBe(true);
+  });
+
+  it('refuses a v2 strategy in the v1 build with a coded error', async () => {
+    const result = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v2'], { features: 'v1' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('GGEN_E_BACKEND_UNAVAILABLE');
+  });
+
+  it('the workspace root is where the checks resolve inputs from', () => {
+    expect(existsSync(join(workspaceRoot, 'nx.json'))).toBe(true);
+  });
+});

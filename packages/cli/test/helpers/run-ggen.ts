@@ -1,0 +1,68 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const workspaceRoot = resolve(cliRoot, '..', '..');
+export const sampleRegistry = join(cliRoot, 'sample-registry');
+export const bundle = (features: 'v1' | 'v2' | 'parallel'): string => join(cliRoot, 'dist', features, 'ggen.mjs');
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  home?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  features?: 'v1' | 'v2' | 'parallel';
+  bin?: string;
+}
+
+/** A fresh HOME so that no test sees the machine's own ~/.config/ggen or ~/.ggen. */
+export function freshHome(): string {
+  return mkdtempSync(join(tmpdir(), 'ggen-home-'));
+}
+
+/** Runs the built CLI binary as a user would, with a clean environment. */
+export function runGgen(args: string[], options: RunOptions = {}): Promise<Run> {
+  const home = options.home ?? freshHome();
+  return new Promise((resolvePromise) => {
+    execFile(
+      process.execPath,
+      [options.bin ?? bundle(options.features ?? 'parallel'), ...args],
+      { cwd: options.cwd ?? home, env: { PATH: process.env.PATH ?? '', HOME: home, ...options.env }, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+export function spawnGgen(args: string[], options: RunOptions = {}): ChildProcess {
+  const home = options.home ?? freshHome();
+  return spawn(process.execPath, [bundle(options.features ?? 'parallel'), ...args], {
+    cwd: options.cwd ?? home,
+    env: { PATH: process.env.PATH ?? '', HOME: home, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function copyOfSampleRegistry(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ggen-registry-'));
+  cpSync(sampleRegistry, dir, { recursive: true });
+  return dir;
+}
+
+export function parseJson<T>(run: Run): T {
+  try {
+    return JSON.parse(run.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  }
+}

@@ -1,0 +1,2 @@
+// Lint fixture, never built: the allowed direction (v1 -> core), linted as a control.
+export { MarketplaceError } from '@ggen/marketplace-core';
