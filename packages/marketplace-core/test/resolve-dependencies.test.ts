@@ -90,6 +90,16 @@ describe('resolveDependencies', () => {
     expect(versions(await resolveDependencies({ source, requests: { lib: '^1' }, preferred: { lib: '1.0.0' } }))).toEqual({ lib: '1.0.0' });
   });
 
+  it('installs a prerelease-only package by bare name, but prefers a stable release', async () => {
+    const source = await MemorySource.create([
+      { name: 'preview', version: '7.0.0-dev.1' },
+      { name: 'mixed', version: '1.0.0' },
+      { name: 'mixed', version: '2.0.0-beta.1' },
+    ]);
+    expect(versions(await resolveDependencies({ source, requests: { preview: '*', mixed: '*' } }))).toEqual({ preview: '7.0.0-dev.1', mixed: '1.0.0' });
+    expect((await failure(resolveDependencies({ source, requests: { preview: '^7.0.0' } }))).code).toBe('GGEN_E_VERSION_NOT_FOUND');
+  });
+
   it('resolves only the requested packages with noDependencies', async () => {
     const source = await MemorySource.create([{ name: 'top', version: '1.0.0', dependencies: { ghost: '*' } }]);
     expect(versions(await resolveDependencies({ source, requests: { top: '*' }, noDependencies: true }))).toEqual({ top: '1.0.0' });

@@ -130,48 +130,56 @@ function normalizeEntry(entry: unknown): Normalized {
       if (version === null) return { problem: { name, field: `versions[${position}].version`, message: `${JSON.stringify(raw.version)} is not a semantic version` } };
       const dependencies = normalizeDependencies(raw.dependencies);
       if (typeof dependencies === 'string') return { problem: { name, field: `versions[${position}].dependencies`, message: dependencies } };
-      versions.push(dropUndefined({
-        version,
-        checksum: text(raw.checksum),
-        integrity: text(raw.integrity),
-        archive: text(raw.archive) ?? text(raw.download_url),
-        dependencies,
-        publishedAt: text(raw.published_at),
-        yanked: raw.yanked === true,
-      }));
+      versions.push(
+        versionOf(version, dependencies, raw.yanked === true, {
+          checksum: text(raw.checksum),
+          integrity: text(raw.integrity),
+          archive: text(raw.archive) ?? text(raw.download_url),
+          publishedAt: text(raw.published_at),
+        }),
+      );
     }
   }
   if (!versions.some((candidate) => candidate.version === latest)) {
-    versions.push(dropUndefined({
-      version: latest,
-      checksum: text(entry.checksum),
-      integrity: text(entry.integrity),
-      archive: text(entry.download_url),
-      dependencies: topDependencies,
-      publishedAt: text(entry.published_at),
-      yanked: false,
-    }));
+    versions.push(
+      versionOf(latest, topDependencies, false, {
+        checksum: text(entry.checksum),
+        integrity: text(entry.integrity),
+        archive: text(entry.download_url),
+        publishedAt: text(entry.published_at),
+      }),
+    );
   }
   versions.sort((a, b) => semver.rcompare(a.version, b.version));
   const extra = Object.fromEntries(Object.entries(entry).filter(([key]) => !KNOWN_FIELDS.has(key)));
-  return {
-    pkg: dropUndefined({
-      name,
-      description: text(entry.description) ?? '',
-      category: text(entry.category),
-      author: text(entry.author),
-      license: text(entry.license),
-      tags: strings(entry.tags),
-      keywords: strings(entry.keywords),
-      downloads: count(entry.downloads),
-      stars: count(entry.stars),
-      repository: text(entry.repository),
-      homepage: text(entry.homepage),
-      latest,
-      versions,
-      extra,
-    }),
+  const pkg: V1Package = {
+    name,
+    description: text(entry.description) ?? '',
+    tags: strings(entry.tags),
+    keywords: strings(entry.keywords),
+    downloads: count(entry.downloads),
+    stars: count(entry.stars),
+    latest,
+    versions,
+    extra,
   };
+  const optional = { category: text(entry.category), author: text(entry.author), license: text(entry.license), repository: text(entry.repository), homepage: text(entry.homepage) };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) pkg[key as keyof typeof optional] = value;
+  return { pkg };
+}
+
+function versionOf(
+  version: string,
+  dependencies: Record<string, string>,
+  yanked: boolean,
+  optional: { checksum: string | undefined; integrity: string | undefined; archive: string | undefined; publishedAt: string | undefined },
+): V1Version {
+  const result: V1Version = { version, dependencies, yanked };
+  if (optional.checksum !== undefined) result.checksum = optional.checksum;
+  if (optional.integrity !== undefined) result.integrity = optional.integrity;
+  if (optional.archive !== undefined) result.archive = optional.archive;
+  if (optional.publishedAt !== undefined) result.publishedAt = optional.publishedAt;
+  return result;
 }
 
 /** A list of names (any version) or a map name -> range; a string result is the problem. */
@@ -194,8 +202,4 @@ function normalizeDependencies(value: unknown): Record<string, string> | string 
     return result;
   }
   return 'dependencies must be a list of names or a map of name to range';
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }

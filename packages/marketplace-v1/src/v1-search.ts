@@ -1,40 +1,68 @@
 import type { PackageSummary, SearchQuery, SearchResults } from '@ggen/marketplace-core';
 import type { V1Package } from './v1-index.js';
 
+/** The lowercased fields search reads, computed once per index instead of once per query. */
+interface SearchFields {
+  pkg: V1Package;
+  description: string;
+  tags: Set<string>;
+  keywords: Set<string>;
+  nameParts: string[];
+}
+
+const fieldsCache = new WeakMap<readonly V1Package[], SearchFields[]>();
+
+function searchFields(packages: readonly V1Package[]): SearchFields[] {
+  let fields = fieldsCache.get(packages);
+  if (fields === undefined) {
+    fields = packages.map((pkg) => ({
+      pkg,
+      description: pkg.description.toLowerCase(),
+      tags: new Set(pkg.tags.map((tag) => tag.toLowerCase())),
+      keywords: new Set(pkg.keywords.map((keyword) => keyword.toLowerCase())),
+      nameParts: pkg.name.split(/[-_.]/),
+    }));
+    fieldsCache.set(packages, fields);
+  }
+  return fields;
+}
+
+const FUZZY_MIN = 0.75;
+
 /**
  * ggen v1 relevance: exact name, name contains, description contains, per-word tag and
  * keyword matches and a fuzzy name match make a package relevant; popularity only adds a
  * bonus to relevant packages and never makes an irrelevant one match.
  */
-export function scorePackage(pkg: V1Package, query: string, words: string[]): number {
-  if (query === '') return 0;
+function scoreFields(fields: SearchFields, query: string, words: string[]): number {
+  const { pkg, description } = fields;
   const name = pkg.name;
-  const description = pkg.description.toLowerCase();
   let score = 0;
   if (name === query) score += 100;
   else if (name.includes(query)) score += 50;
   else for (const word of words) if (name.includes(word)) score += 15;
   if (description.includes(query)) score += 20;
-  else for (const word of words) if (containsWord(description, word)) score += 5;
-  const tags = new Set(pkg.tags.map((tag) => tag.toLowerCase()));
-  const keywords = new Set(pkg.keywords.map((keyword) => keyword.toLowerCase()));
+  else for (const word of words) if (description.includes(word)) score += 5;
   for (const word of words) {
-    if (tags.has(word)) score += 10;
-    if (keywords.has(word)) score += 8;
+    if (fields.tags.has(word)) score += 10;
+    if (fields.keywords.has(word)) score += 8;
   }
   // A typo of the whole name counts alongside partial matches; of one name part, alone.
-  const whole = name.includes(query) ? 0 : similarityOf(name, query);
-  if (whole >= 0.75) score += whole * 30;
+  const whole = name.includes(query) ? 0 : similarityAtLeast(name, query, FUZZY_MIN);
+  if (whole > 0) score += whole * 30;
   else if (score === 0) {
-    const part = Math.max(0, ...name.split(/[-_.]/).map((segment) => similarityOf(segment, query)));
-    if (part >= 0.75) score += part * 30;
+    let part = 0;
+    for (const segment of fields.nameParts) part = Math.max(part, similarityAtLeast(segment, query, FUZZY_MIN));
+    score += part * 30;
   }
   if (score === 0) return 0;
   return score + Math.log10(pkg.downloads + 1) * 3 + Math.log10(pkg.stars + 1) * 2;
 }
 
-function containsWord(textValue: string, word: string): boolean {
-  return textValue.includes(word);
+export function scorePackage(pkg: V1Package, query: string, words: string[]): number {
+  if (query === '') return 0;
+  const [fields] = searchFields([pkg]);
+  return fields === undefined ? 0 : scoreFields(fields, query, words);
 }
 
 export function queryWords(query: string): string[] {
@@ -43,20 +71,47 @@ export function queryWords(query: string): string[] {
 
 /** 1 - Levenshtein distance / longer length. */
 export function similarityOf(a: string, b: string): number {
+  return similarityAtLeast(a, b, 0);
+}
+
+/**
+ * The similarity when it is at least `min`, else 0. Only a band of the edit-distance table
+ * is computed, and the work stops as soon as the distance must exceed the bound: most names
+ * are rejected by their length alone.
+ */
+export function similarityAtLeast(a: string, b: string, min: number): number {
   if (a === b) return 1;
   const longer = Math.max(a.length, b.length);
-  if (longer === 0 || Math.abs(a.length - b.length) / longer > 0.5) return 0;
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
+  if (longer === 0) return 0;
+  const bound = Math.floor((1 - min) * longer);
+  if (Math.abs(a.length - b.length) > bound) return 0;
+  // Two reused rows: this runs for most packages on every query, so it must not allocate.
+  if (b.length + 1 > rowA.length) {
+    rowA = new Int32Array(b.length + 1);
+    rowB = new Int32Array(b.length + 1);
   }
-  return 1 - (previous[b.length] ?? longer) / longer;
+  let previous = rowA;
+  let current = rowB;
+  for (let j = 0; j <= b.length; j += 1) previous[j] = j;
+  for (let i = 1; i <= a.length; i += 1) {
+    current[0] = i;
+    let rowMin = i;
+    const code = a.charCodeAt(i - 1);
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (code === b.charCodeAt(j - 1) ? 0 : 1);
+      const value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+      current[j] = value;
+      if (value < rowMin) rowMin = value;
+    }
+    if (rowMin > bound) return 0;
+    [previous, current] = [current, previous];
+  }
+  const similarity = 1 - (previous[b.length] ?? longer) / longer;
+  return similarity >= min ? similarity : 0;
 }
+
+let rowA = new Int32Array(64);
+let rowB = new Int32Array(64);
 
 function matchesFilters(pkg: V1Package, query: SearchQuery): boolean {
   const same = (a: string | undefined, b: string | undefined): boolean => b === undefined || (a ?? '').toLowerCase() === b.toLowerCase();
@@ -96,13 +151,14 @@ export function searchV1(packages: readonly V1Package[], query: SearchQuery): Se
   const text = query.text.trim().toLowerCase();
   const words = queryWords(text);
   const hits: { pkg: V1Package; score: number }[] = [];
-  for (const pkg of packages) {
+  for (const fields of searchFields(packages)) {
+    const pkg = fields.pkg;
     if (!matchesFilters(pkg, query)) continue;
     if (text === '') {
       hits.push({ pkg, score: 0 });
       continue;
     }
-    const score = scorePackage(pkg, text, words);
+    const score = scoreFields(fields, text, words);
     if (score > 0) hits.push({ pkg, score });
   }
   const sort = text === '' && query.sort === 'relevance' ? 'downloads' : query.sort;

@@ -142,8 +142,11 @@ export async function resolveDependencies(options: ResolveOptions): Promise<Reso
   return { packages, order, cycles };
 }
 
+/** `*` accepts any version, prereleases included (stable ones are tried first), as npm does for a bare name. */
 export function satisfies(version: string, range: string): boolean {
-  return semver.satisfies(version, range, { includePrerelease: false }) || (range.trim() === version);
+  const trimmed = range.trim();
+  if (trimmed === '*' || trimmed === '') return semver.valid(version) !== null;
+  return semver.satisfies(version, trimmed, { includePrerelease: false }) || trimmed === version;
 }
 
 function orderCandidates(versions: VersionCandidate[], range: string, preferred: string | undefined): VersionCandidate[] {
@@ -151,7 +154,7 @@ function orderCandidates(versions: VersionCandidate[], range: string, preferred:
   const matching = versions
     .filter((candidate) => satisfies(candidate.version, range))
     .filter((candidate) => !candidate.yanked || exact)
-    .sort((a, b) => semver.rcompare(a.version, b.version));
+    .sort((a, b) => Number(semver.prerelease(a.version) !== null) - Number(semver.prerelease(b.version) !== null) || semver.rcompare(a.version, b.version));
   if (preferred === undefined) return matching;
   const index = matching.findIndex((candidate) => candidate.version === preferred);
   if (index <= 0) return matching;

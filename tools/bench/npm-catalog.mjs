@@ -1,0 +1,116 @@
+// Shared by the benchmarks: the committed npm sample as catalog rows, and a v1 registry
+// (index.json + one small real archive per package) generated from them.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Header } from 'tar';
+import { computeChecksum, computeIntegrity } from '@ggen/marketplace-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The `count` most downloaded packages of the committed sample. */
+export function loadNpmRows(count) {
+  const text = gunzipSync(readFileSync(join(here, 'data', 'npm-top100k.tsv.gz'))).toString('utf8');
+  return text
+    .split('\n')
+    .slice(1, count + 1)
+    .map((line) => {
+      const [name, version, downloads, summary] = line.split('\t');
+      return { name, version, downloads: Number(downloads), summary: summary ?? '' };
+    });
+}
+
+/** Deterministic PRNG (mulberry32), so every run builds the same registry. */
+export function random(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function tgz(files) {
+  const blocks = [];
+  for (const [path, content] of Object.entries(files)) {
+    const body = Buffer.from(content);
+    const block = Buffer.alloc(512);
+    new Header({ path, mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: new Date(0), type: 'File' }).encode(block, 0);
+    blocks.push(block, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks), { level: 6 });
+}
+
+/**
+ * Writes a v1 registry for `rows` into `dir`. Dependencies go from each package to more
+ * popular ones; `installTargets` packages from the middle of the list get exactly ten
+ * transitive dependencies each (a tree three levels deep).
+ */
+export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
+  const next = random(42);
+  const deps = rows.map(() => ({}));
+  const start = Math.floor(rows.length / 2);
+  const reserved = new Set();
+  const targets = [];
+  for (let k = 0; k < installTargets; k += 1) {
+    const base = start + k * 11;
+    const [t, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10] = Array.from({ length: 11 }, (_, i) => base + i);
+    for (let i = base; i < base + 11; i += 1) reserved.add(i);
+    const range = (i) => `^${rows[i].version}`;
+    deps[t] = { [rows[d1].name]: range(d1), [rows[d2].name]: range(d2), [rows[d3].name]: range(d3) };
+    deps[d1] = { [rows[d4].name]: range(d4), [rows[d5].name]: range(d5) };
+    deps[d2] = { [rows[d6].name]: range(d6), [rows[d7].name]: range(d7) };
+    deps[d3] = { [rows[d8].name]: range(d8) };
+    deps[d4] = { [rows[d9].name]: range(d9) };
+    deps[d8] = { [rows[d10].name]: range(d10) };
+    targets.push(rows[t].name);
+  }
+  rows.forEach((row, index) => {
+    if (reserved.has(index) || index < 10) return;
+    const count = Math.floor(next() * 3);
+    for (let j = 0; j < count; j += 1) {
+      const dep = Math.floor(next() * Math.min(index, start));
+      if (!reserved.has(dep)) deps[index][rows[dep].name] = '*';
+    }
+  });
+  mkdirSync(join(dir, 'archives'), { recursive: true });
+  const packages = rows.map((row, index) => {
+    const bytes = tgz({
+      'gpack.yaml': `name: ${row.name}\nversion: ${row.version}\ndescription: ${JSON.stringify(row.summary || row.name)}\n`,
+      'README.md': `# ${row.name}\n\n${row.summary}\n`,
+      'templates/main.tmpl': `{{ name }} uses ${row.name}@${row.version}\n`,
+    });
+    const archive = `archives/${row.name}-${row.version}.tgz`;
+    writeFileSync(join(dir, archive), bytes);
+    const words = row.summary.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 3);
+    return {
+      name: row.name,
+      version: row.version,
+      category: 'npm',
+      description: row.summary,
+      tags: words.slice(0, 3),
+      keywords: words.slice(3, 6),
+      author: 'npm',
+      license: 'MIT',
+      downloads: row.downloads,
+      stars: 0,
+      dependencies: deps[index],
+      download_url: archive,
+      checksum: computeChecksum(bytes),
+      integrity: computeIntegrity(bytes),
+    };
+  });
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ version: '1.0.0', package_count: packages.length, packages }));
+  return { targets };
+}
+
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
