@@ -19,6 +19,8 @@ export function createJestConfig(displayName, overrides = {}) {
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     cacheDirectory: '<rootDir>/../../node_modules/.cache/jest',
     testTimeout: 60_000,
+    globalSetup: '<rootDir>/../../jest.global-setup.mjs',
+    globalTeardown: '<rootDir>/../../jest.global-teardown.mjs',
     ...overrides,
   };
 }

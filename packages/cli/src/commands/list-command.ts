@@ -13,6 +13,6 @@ export const listCommand = defineCommand({
     const rows = [['PACKAGE', 'VERSION', 'STATUS', 'BACKEND', '']];
     for (const pkg of packages) rows.push([pkg.name, pkg.version ?? '-', pkg.status, pkg.backend ?? '-', pkg.direct ? '' : '(dependency)']);
     const drift = packages.filter((pkg) => pkg.status !== 'ok').length;
-    return `${table(rows)}${drift > 0 ? `\n\n${drift} package(s) drifted from the lockfile; 'ggen marketplace install --force <name>' restores one.` : ''}`;
+    return `${table(rows)}${drift > 0 ? `\n\n${drift} package(s) drifted from the lockfile; 'ggen marketplace install <name>' restores a modified or missing one.` : ''}`;
   },
 });
