@@ -61,6 +61,13 @@ export class CliContext {
     return this.config().config.registry ?? sampleRegistryPath();
   }
 
+  /** The v2 registry: --registry, else v2_registry, else registry, else the built-in sample. */
+  v2Registry(): string {
+    const { config, sources } = this.config();
+    if (sources.registry.kind === 'flag') return this.registry();
+    return config.v2_registry ?? config.registry ?? sampleRegistryPath();
+  }
+
   /** Packages dir and lockfile, with `--target` overriding the config. */
   installPaths(target: string | undefined): { packagesDir: string; lockfilePath: string } {
     const { config } = this.config();
@@ -77,7 +84,7 @@ export class CliContext {
         hint: 'Use the marketplace-parallel or marketplace-v1 build.',
       });
     }
-    this.#backend = factory({ loaded: this.config(), registry: this.registry(), log: (message) => { this.logger.info(message); } });
+    this.#backend = factory({ loaded: this.config(), registry: this.registry(), v2Registry: this.v2Registry(), log: (message) => { this.logger.info(message); } });
     return this.#backend;
   }
 }

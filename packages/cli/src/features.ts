@@ -6,7 +6,8 @@ export interface BackendContext {
   loaded: LoadedConfig;
   /** The v1 registry location: config, --registry, or the built-in sample registry. */
   registry: string;
-  /** Whether the backend was chosen by --backend / env / config rather than the default. */
+  /** The v2 registry location: config, --registry, or the built-in sample registry. */
+  v2Registry: string;
   log: (message: string) => void;
 }
 
@@ -17,4 +18,6 @@ export interface FeatureSet {
   adapters: boolean;
   /** The backend that serves marketplace operations, or undefined when none is compiled in. */
   createBackend?: (context: BackendContext) => MarketplaceBackend;
+  /** Commands only this build can serve (they import a backend's own code). */
+  commands?: readonly unknown[];
 }

@@ -1,12 +1,23 @@
 #!/usr/bin/env node
-import { V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
+import { MarketplaceError } from '@ggen/marketplace-core';
+import { createV2Backend, V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
 import { hideBin } from 'yargs/helpers';
+import { sparqlCommand } from './commands/sparql-command.js';
 import { runCli } from './run-cli.js';
 
-// The marketplace-v2 build: only the RDF backend is compiled in. Its search, install and
-// publish commands register once the v2 backend serves them.
+// The marketplace-v2 build: only the RDF backend is compiled in.
 process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-v2',
   backends: [V2_BACKEND_METADATA.type],
   adapters: false,
+  commands: [sparqlCommand],
+  createBackend: ({ loaded, v2Registry }) => {
+    // The default strategy names no backend this build lacks; an explicit 'v1' does.
+    if (loaded.config.backend === 'v1' && loaded.sources.backend.kind !== 'default') {
+      throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `Backend 'v1' (from ${loaded.sources.backend.origin}) is not compiled into this build (marketplace-v2)`, {
+        hint: 'Use --backend v2, or the marketplace-parallel build.',
+      });
+    }
+    return createV2Backend({ location: v2Registry, timeoutMs: loaded.config.timeout_ms, retries: loaded.config.retries });
+  },
 });

@@ -90,7 +90,10 @@ export async function runCli(argv: string[], features: FeatureSet, io: Io = defa
     .option('config', { type: 'string', global: true, describe: 'config file instead of ~/.config/ggen/config.yaml' })
     .command('marketplace', 'Search, install and publish gpacks', (marketplace: Argv<GlobalArgs>) => {
       let builder = marketplace;
-      for (const spec of COMMANDS) if (spec.available?.(features) ?? true) builder = register(builder, spec);
+      // Commands that need one backend's code come from that build's entry file, so that no
+      // bundle imports what its feature set excludes.
+      const specs = [...COMMANDS, ...((features.commands ?? []) as unknown as CommandSpec[])];
+      for (const spec of specs) if (spec.available?.(features) ?? true) builder = register(builder, spec);
       return builder.demandCommand(1, 'Name a marketplace command; see ggen marketplace --help');
     })
     .demandCommand(1, 'Name a command; see ggen --help')

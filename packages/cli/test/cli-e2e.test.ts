@@ -221,9 +221,9 @@ describe('config and validate', () => {
     expect(result.stderr).toContain('GGEN_E_USAGE');
   });
 
-  it('explains that v2 strategies need the v2 backend in this build', async () => {
+  it('refuses the routing strategies that are not built yet', async () => {
     const result = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v2-with-fallback']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("error GGEN_E_BACKEND_UNAVAILABLE: Strategy 'v2-with-fallback' needs the v2 backend");
+    expect(result.stderr).toContain("error GGEN_E_BACKEND_UNAVAILABLE: Strategy 'v2-with-fallback' is not available in this release");
   });
 });

@@ -6,24 +6,29 @@ function fakeBackend(type: 'v1' | 'v2'): MarketplaceBackend {
   return { metadata: () => ({ type, version: '0', capabilities: { signing: false, sparql: false, rdfMetadata: false, publish: false } }) } as MarketplaceBackend;
 }
 
-function codeOf(run: () => unknown): string | undefined {
+function messageOf(run: () => unknown): string | undefined {
   try {
     run();
     return undefined;
   } catch (error) {
-    return error instanceof MarketplaceError ? `${error.code}:${String(error.details?.missing)}` : 'not coded';
+    return error instanceof MarketplaceError ? `${error.code}: ${error.message}` : 'not coded';
   }
 }
 
 describe('selectBackend', () => {
-  it('serves v1 from the v1 factory and v2 strategies from the v2 factory', () => {
-    const factories = { v1: () => fakeBackend('v1'), v2: () => fakeBackend('v2') };
-    expect(selectBackend('v1', factories).metadata().type).toBe('v1');
-    expect(selectBackend('v2', factories).metadata().type).toBe('v2');
+  const both = { v1: () => fakeBackend('v1'), v2: () => fakeBackend('v2') };
+
+  it('serves v1 from the v1 factory and v2 from the v2 factory', () => {
+    expect(selectBackend('v1', both).metadata().type).toBe('v1');
+    expect(selectBackend('v2', both).metadata().type).toBe('v2');
   });
 
   it('never switches silently to another backend when the one asked for is missing', () => {
-    expect(codeOf(() => selectBackend('v2-with-fallback', { v1: () => fakeBackend('v1') }))).toBe('GGEN_E_BACKEND_UNAVAILABLE:v2');
-    expect(codeOf(() => selectBackend('v1', { v2: () => fakeBackend('v2') }))).toBe('GGEN_E_BACKEND_UNAVAILABLE:v1');
+    expect(messageOf(() => selectBackend('v2', { v1: both.v1 }))).toBe("GGEN_E_BACKEND_UNAVAILABLE: Strategy 'v2' needs the v2 backend, which this build does not serve");
+    expect(messageOf(() => selectBackend('v1', { v2: both.v2 }))).toBe("GGEN_E_BACKEND_UNAVAILABLE: Strategy 'v1' needs the v1 backend, which this build does not serve");
+  });
+
+  it.each(['v2-with-fallback', 'ab-test', 'compare'] as const)('refuses %s rather than pretending it is plain v2', (strategy) => {
+    expect(messageOf(() => selectBackend(strategy, both))).toBe(`GGEN_E_BACKEND_UNAVAILABLE: Strategy '${strategy}' is not available in this release`);
   });
 });

@@ -18,3 +18,5 @@ export { recoverTransaction, TRANSACTION_DIR, writeFileAtomic } from './install/
 export * from './install/content-hash.js';
 export * from './install/installer.js';
 export * from './registry/fetch-resource.js';
+export * from './manifest/prepare-publish.js';
+export * from './text/edit-distance.js';

@@ -194,3 +194,40 @@ export interface BackendMetadata {
   version: string;
   capabilities: BackendCapabilities;
 }
+
+/** One version of a package as a registry records it (v1 index entry or v2 catalog). */
+export interface CatalogVersion {
+  version: string;
+  checksum?: string;
+  integrity?: string;
+  /** Archive location as the registry writes it (relative to the registry, or absolute). */
+  archive?: string;
+  dependencies: Record<string, string>;
+  publishedAt?: string;
+  yanked: boolean;
+  /** From the version's gpack.yaml, where the registry records it (v2). */
+  files?: string[];
+  templates?: string[];
+  variables?: Record<string, unknown>;
+}
+
+/** A package as a registry records it; both backends read and write this shape. */
+export interface CatalogPackage {
+  name: string;
+  description: string;
+  category?: string;
+  author?: string;
+  license?: string;
+  tags: string[];
+  keywords: string[];
+  downloads: number;
+  stars: number;
+  repository?: string;
+  homepage?: string;
+  /** The version users get by default. */
+  latest: string;
+  /** Newest first. */
+  versions: CatalogVersion[];
+  /** Fields the model does not interpret, kept so that nothing is lost in a round trip. */
+  extra: Record<string, unknown>;
+}

@@ -1,38 +1,11 @@
-import { MarketplaceError, PACKAGE_NAME_PATTERN } from '@ggen/marketplace-core';
+import { MarketplaceError, PACKAGE_NAME_PATTERN, type CatalogPackage, type CatalogVersion } from '@ggen/marketplace-core';
 import semver from 'semver';
 
 /** One version of a v1 package; entries without `versions[]` have exactly one. */
-export interface V1Version {
-  version: string;
-  checksum?: string;
-  integrity?: string;
-  /** Archive location as written in the index (relative to the registry, or absolute). */
-  archive?: string;
-  dependencies: Record<string, string>;
-  publishedAt?: string;
-  yanked: boolean;
-}
+export type V1Version = CatalogVersion;
 
 /** A usable entry of ggen's registry/index.json, normalised. */
-export interface V1Package {
-  name: string;
-  description: string;
-  category?: string;
-  author?: string;
-  license?: string;
-  tags: string[];
-  keywords: string[];
-  downloads: number;
-  stars: number;
-  repository?: string;
-  homepage?: string;
-  /** The entry's top-level version: the one users get by default. */
-  latest: string;
-  /** Newest first. */
-  versions: V1Version[];
-  /** Fields of the entry this model does not interpret, kept for round trips. */
-  extra: Record<string, unknown>;
-}
+export type V1Package = CatalogPackage;
 
 export interface IndexProblem {
   entry: number;

@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   fromFsError,
+  httpPublishError,
   isHttpLocation,
   MarketplaceError,
-  packDirectory,
-  readManifest,
-  validatePackageDir,
+  preparePublish,
+  versionExistsError,
   withFileLock,
   writeFileAtomic,
   type PublishRequest,
@@ -23,22 +23,8 @@ type RawEntry = Record<string, unknown>;
  * lock. An archive written before a crash is unreferenced and harmless.
  */
 export async function publishToV1Registry(request: PublishRequest): Promise<PublishResult> {
-  if (isHttpLocation(request.registry)) {
-    throw new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot publish to ${request.registry}: HTTP registries are read-only`, {
-      hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
-    });
-  }
-  const report = validatePackageDir(request.dir);
-  const firstError = report.issues.find((issue) => issue.severity === 'error');
-  if (!report.valid || firstError !== undefined) {
-    throw new MarketplaceError('GGEN_E_MANIFEST_INVALID', firstError?.message ?? `The manifest in ${request.dir} is invalid`, {
-      hint: `Run 'ggen marketplace validate ${request.dir}' for the full report.`,
-      details: { ...(firstError?.file === undefined ? {} : { file: firstError.file }), ...(firstError?.line === undefined ? {} : { line: firstError.line }), ...(firstError?.field === undefined ? {} : { field: firstError.field }) },
-    });
-  }
-  const { manifest } = readManifest(request.dir);
-  const packed = await packDirectory(request.dir);
-  const archive = `archives/${manifest.name}-${manifest.version}.tgz`;
+  if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
+  const { manifest, packed, archive } = await preparePublish(request.dir);
   const result: PublishResult = {
     name: manifest.name,
     version: manifest.version,
@@ -53,12 +39,7 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
   const indexPath = join(request.registry, 'index.json');
   const refuseExisting = (root: Record<string, unknown>): void => {
     const entry = findEntry(root, manifest.name);
-    if (entry !== undefined && entryVersions(entry).includes(manifest.version)) {
-      throw new MarketplaceError('GGEN_E_VERSION_EXISTS', `${manifest.name}@${manifest.version} is already published in ${request.registry}`, {
-        hint: 'Published versions are immutable; bump the version in the manifest and publish again.',
-        details: { package: manifest.name, version: manifest.version },
-      });
-    }
+    if (entry !== undefined && entryVersions(entry).includes(manifest.version)) throw versionExistsError(manifest.name, manifest.version, request.registry);
   };
   if (request.dryRun) {
     refuseExisting(await readRawIndex(indexPath));

@@ -1,4 +1,4 @@
-import type { PackageSummary, SearchQuery, SearchResults } from '@ggen/marketplace-core';
+import { editDistanceWithin, type PackageSummary, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { V1Package } from './v1-index.js';
 
 /** The lowercased fields search reads, computed once per index instead of once per query. */
@@ -74,44 +74,16 @@ export function similarityOf(a: string, b: string): number {
   return similarityAtLeast(a, b, 0);
 }
 
-/**
- * The similarity when it is at least `min`, else 0. Only a band of the edit-distance table
- * is computed, and the work stops as soon as the distance must exceed the bound: most names
- * are rejected by their length alone.
- */
+/** The similarity (1 - edit distance / longer length) when it is at least `min`, else 0. */
 export function similarityAtLeast(a: string, b: string, min: number): number {
   if (a === b) return 1;
   const longer = Math.max(a.length, b.length);
   if (longer === 0) return 0;
-  const bound = Math.floor((1 - min) * longer);
-  if (Math.abs(a.length - b.length) > bound) return 0;
-  // Two reused rows: this runs for most packages on every query, so it must not allocate.
-  if (b.length + 1 > rowA.length) {
-    rowA = new Int32Array(b.length + 1);
-    rowB = new Int32Array(b.length + 1);
-  }
-  let previous = rowA;
-  let current = rowB;
-  for (let j = 0; j <= b.length; j += 1) previous[j] = j;
-  for (let i = 1; i <= a.length; i += 1) {
-    current[0] = i;
-    let rowMin = i;
-    const code = a.charCodeAt(i - 1);
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (code === b.charCodeAt(j - 1) ? 0 : 1);
-      const value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-      current[j] = value;
-      if (value < rowMin) rowMin = value;
-    }
-    if (rowMin > bound) return 0;
-    [previous, current] = [current, previous];
-  }
-  const similarity = 1 - (previous[b.length] ?? longer) / longer;
+  const distance = editDistanceWithin(a, b, Math.floor((1 - min) * longer));
+  if (distance === undefined) return 0;
+  const similarity = 1 - distance / longer;
   return similarity >= min ? similarity : 0;
 }
-
-let rowA = new Int32Array(64);
-let rowB = new Int32Array(64);
 
 function matchesFilters(pkg: V1Package, query: SearchQuery): boolean {
   const same = (a: string | undefined, b: string | undefined): boolean => b === undefined || (a ?? '').toLowerCase() === b.toLowerCase();

@@ -1,8 +1,11 @@
-import type { BackendMetadata } from '@ggen/marketplace-core';
-
-/** What the v2 backend offers over v1: signatures, SPARQL and RDF metadata. */
-export const V2_BACKEND_METADATA: BackendMetadata = {
-  type: 'v2',
-  version: '2.0.0',
-  capabilities: { signing: true, sparql: true, rdfMetadata: true, publish: true },
-};
+export * from './v2-metadata.js';
+export * from './vocabulary.js';
+export * from './tokenize.js';
+export * from './catalog-rdf.js';
+export * from './catalog-source.js';
+export * from './search-query.js';
+export * from './sparql-search-engine.js';
+export * from './v2-registry.js';
+export * from './v2-publish.js';
+export * from './v2-backend.js';
+export * from './read-only-sparql.js';

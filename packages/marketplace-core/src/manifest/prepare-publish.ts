@@ -1,0 +1,43 @@
+import { packDirectory, type PackedArchive } from '../archive/pack-archive.js';
+import { MarketplaceError } from '../errors.js';
+import type { GpackManifest } from './gpack-manifest.js';
+import { readManifest, validatePackageDir } from './read-manifest.js';
+
+export interface PreparedPublish {
+  manifest: GpackManifest;
+  packed: PackedArchive;
+  /** Where the archive goes inside a registry. */
+  archive: string;
+}
+
+/** The registry-independent half of publish: validate the manifest, pack the archive. */
+export async function preparePublish(dir: string): Promise<PreparedPublish> {
+  const report = validatePackageDir(dir);
+  const firstError = report.issues.find((issue) => issue.severity === 'error');
+  if (!report.valid || firstError !== undefined) {
+    throw new MarketplaceError('GGEN_E_MANIFEST_INVALID', firstError?.message ?? `The manifest in ${dir} is invalid`, {
+      hint: `Run 'ggen marketplace validate ${dir}' for the full report.`,
+      details: {
+        ...(firstError?.file === undefined ? {} : { file: firstError.file }),
+        ...(firstError?.line === undefined ? {} : { line: firstError.line }),
+        ...(firstError?.field === undefined ? {} : { field: firstError.field }),
+      },
+    });
+  }
+  const { manifest } = readManifest(dir);
+  const packed = await packDirectory(dir);
+  return { manifest, packed, archive: `archives/${manifest.name}-${manifest.version}.tgz` };
+}
+
+export function versionExistsError(name: string, version: string, registry: string): MarketplaceError {
+  return new MarketplaceError('GGEN_E_VERSION_EXISTS', `${name}@${version} is already published in ${registry}`, {
+    hint: 'Published versions are immutable; bump the version in the manifest and publish again.',
+    details: { package: name, version },
+  });
+}
+
+export function httpPublishError(registry: string): MarketplaceError {
+  return new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot publish to ${registry}: HTTP registries are read-only`, {
+    hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
+  });
+}

@@ -1,0 +1,239 @@
+import type { CatalogPackage, CatalogVersion } from '@ggen/marketplace-core';
+import { Writer } from 'n3';
+import type { NamedNode as OxNamedNode, Store, Term as OxTerm } from 'oxigraph';
+import oxigraph from 'oxigraph';
+import semver from 'semver';
+import { exactNameToken, tokenize } from './tokenize.js';
+import { authorIri, CATALOG_GRAPH, dependencyIri, packageIri, postingIri, V, versionIri } from './vocabulary.js';
+import { namedNode, literal, quad } from './rdf-terms.js';
+
+type Quad = ReturnType<typeof quad>;
+
+/** BM25F field boosts and parameters; the exact-name posting outranks any field match. */
+const FIELDS = { name: 3, keywords: 2, tags: 2, description: 1 } as const;
+const K1 = 1.2;
+const B = 0.75;
+export const EXACT_NAME_WEIGHT = 12;
+
+/** Popularity prior added to every relevant package's score. */
+export function popularityOf(pkg: Pick<CatalogPackage, 'downloads' | 'stars'>): number {
+  return 0.6 * Math.log10(pkg.downloads + 1) + 0.4 * Math.log10(pkg.stars + 1);
+}
+
+type FieldName = keyof typeof FIELDS;
+
+function fieldTokens(pkg: CatalogPackage): Record<FieldName, string[]> {
+  return {
+    name: pkg.name.split(/[-_.]/).filter((token) => token.length > 1),
+    keywords: pkg.keywords.flatMap(tokenize),
+    tags: pkg.tags.flatMap(tokenize),
+    description: tokenize(pkg.description),
+  };
+}
+
+/** token -> BM25F weight, per package, over the whole catalog's statistics. */
+export function computePostings(packages: CatalogPackage[]): Map<string, Map<string, number>> {
+  const tokens = packages.map(fieldTokens);
+  const average = Object.fromEntries(
+    (Object.keys(FIELDS) as FieldName[]).map((field) => [field, Math.max(1, tokens.reduce((sum, entry) => sum + entry[field].length, 0) / Math.max(1, packages.length))]),
+  ) as Record<FieldName, number>;
+  const documentFrequency = new Map<string, number>();
+  for (const entry of tokens) {
+    for (const token of new Set(Object.values(entry).flat())) documentFrequency.set(token, (documentFrequency.get(token) ?? 0) + 1);
+  }
+  const total = packages.length;
+  const postings = new Map<string, Map<string, number>>();
+  packages.forEach((pkg, index) => {
+    const entry = tokens[index];
+    if (entry === undefined) return;
+    const weights = new Map<string, number>();
+    const pseudoFrequency = new Map<string, number>();
+    for (const field of Object.keys(FIELDS) as FieldName[]) {
+      const norm = 1 - B + (B * entry[field].length) / average[field];
+      for (const token of entry[field]) pseudoFrequency.set(token, (pseudoFrequency.get(token) ?? 0) + FIELDS[field] / norm);
+    }
+    for (const [token, frequency] of pseudoFrequency) {
+      const df = documentFrequency.get(token) ?? 1;
+      const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
+      weights.set(token, Math.round(idf * ((frequency * (K1 + 1)) / (frequency + K1)) * 1000) / 1000);
+    }
+    weights.set(exactNameToken(pkg.name), EXACT_NAME_WEIGHT);
+    postings.set(pkg.name, weights);
+  });
+  return postings;
+}
+
+/** The catalog as N-Quads in the catalog graph: packages, versions, dependencies, postings. */
+export function catalogToNQuads(packages: CatalogPackage[]): string {
+  const graph = namedNode(CATALOG_GRAPH);
+  const quads: Quad[] = [];
+  const add = (subject: string, predicate: string, object: ReturnType<typeof literal> | ReturnType<typeof namedNode>): void => {
+    quads.push(quad(namedNode(subject), namedNode(predicate), object, graph));
+  };
+  const text = (value: string): ReturnType<typeof literal> => literal(value);
+  const json = (value: unknown): ReturnType<typeof literal> => literal(JSON.stringify(value), namedNode(V.json));
+  const integer = (value: number): ReturnType<typeof literal> => literal(String(value), namedNode(V.integer));
+  const postings = computePostings(packages);
+  for (const pkg of [...packages].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = packageIri(pkg.name);
+    add(p, V.type, namedNode(V.Package));
+    add(p, V.name, text(pkg.name));
+    add(p, V.description, text(pkg.description));
+    if (pkg.category !== undefined) {
+      add(p, V.category, text(pkg.category));
+      add(p, V.categoryKey, text(pkg.category.toLowerCase()));
+    }
+    if (pkg.author !== undefined) {
+      const a = authorIri(pkg.author);
+      add(p, V.creator, namedNode(a));
+      add(a, V.type, namedNode(V.Author));
+      add(a, V.foafName, text(pkg.author));
+      add(p, V.authorKey, text(pkg.author.toLowerCase()));
+    }
+    if (pkg.license !== undefined) {
+      add(p, V.license, text(pkg.license));
+      add(p, V.licenseKey, text(pkg.license.toLowerCase()));
+    }
+    add(p, V.tags, json(pkg.tags));
+    for (const tag of new Set(pkg.tags.map((value) => value.toLowerCase()))) add(p, V.tagKey, text(tag));
+    add(p, V.keywords, json(pkg.keywords));
+    for (const keyword of new Set(pkg.keywords.map((value) => value.toLowerCase()))) add(p, V.keywordKey, text(keyword));
+    add(p, V.downloads, integer(pkg.downloads));
+    add(p, V.stars, integer(pkg.stars));
+    add(p, V.popularity, literal(popularityOf(pkg).toFixed(4), namedNode(V.double)));
+    if (pkg.repository !== undefined) add(p, V.repository, text(pkg.repository));
+    if (pkg.homepage !== undefined) add(p, V.homepage, text(pkg.homepage));
+    if (Object.keys(pkg.extra).length > 0) add(p, V.extra, json(pkg.extra));
+    add(p, V.latestVersion, namedNode(versionIri(pkg.name, pkg.latest)));
+    for (const version of pkg.versions) writeVersion(add, pkg.name, version, { text, json });
+    for (const [token, weight] of postings.get(pkg.name) ?? []) {
+      const posting = postingIri(pkg.name, token);
+      add(p, V.posting, namedNode(posting));
+      add(posting, V.token, text(token));
+      add(posting, V.weight, literal(weight.toFixed(3), namedNode(V.double)));
+    }
+  }
+  return new Writer({ format: 'N-Quads' }).quadsToString(quads as Parameters<Writer['quadsToString']>[0]);
+}
+
+function writeVersion(
+  add: (subject: string, predicate: string, object: ReturnType<typeof literal> | ReturnType<typeof namedNode>) => void,
+  name: string,
+  version: CatalogVersion,
+  make: { text: (value: string) => ReturnType<typeof literal>; json: (value: unknown) => ReturnType<typeof literal> },
+): void {
+  const v = versionIri(name, version.version);
+  add(packageIri(name), V.hasVersion, namedNode(v));
+  add(v, V.type, namedNode(V.PackageVersion));
+  add(v, V.versionString, make.text(version.version));
+  if (version.integrity !== undefined) add(v, V.integrity, make.text(version.integrity));
+  if (version.checksum !== undefined) add(v, V.checksum, make.text(version.checksum));
+  if (version.archive !== undefined) add(v, V.archive, make.text(version.archive));
+  if (version.publishedAt !== undefined) add(v, V.issued, make.text(version.publishedAt));
+  add(v, V.yanked, literal(String(version.yanked), namedNode(V.boolean)));
+  if (version.files !== undefined) add(v, V.files, make.json(version.files));
+  if (version.templates !== undefined) add(v, V.templates, make.json(version.templates));
+  if (version.variables !== undefined) add(v, V.variables, make.json(version.variables));
+  for (const [dependency, range] of Object.entries(version.dependencies)) {
+    const d = dependencyIri(name, version.version, dependency);
+    add(v, V.dependsOn, namedNode(d));
+    add(d, V.type, namedNode(V.Dependency));
+    add(d, V.dependencyName, make.text(dependency));
+    add(d, V.versionRange, make.text(range));
+    add(d, V.dependsOnPackage, namedNode(packageIri(dependency)));
+  }
+}
+
+/** Reads packages back from a store holding a catalog; unknown names are left out. */
+export function readCatalogPackages(store: Store, names?: string[]): CatalogPackage[] {
+  const graph = oxigraph.namedNode(CATALOG_GRAPH);
+  const subjects =
+    names === undefined
+      ? store.match(null, oxigraph.namedNode(V.type), oxigraph.namedNode(V.Package), graph).map((entry) => entry.subject as OxNamedNode)
+      : names.map((name) => oxigraph.namedNode(packageIri(name)));
+  const packages: CatalogPackage[] = [];
+  for (const subject of subjects) {
+    const pkg = readPackage(store, subject, graph);
+    if (pkg !== undefined) packages.push(pkg);
+  }
+  return packages.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+function objectsOf(store: Store, subject: OxTerm, graph: OxNamedNode): Map<string, OxTerm[]> {
+  const byPredicate = new Map<string, OxTerm[]>();
+  for (const entry of store.match(subject, null, null, graph)) {
+    const list = byPredicate.get(entry.predicate.value) ?? [];
+    list.push(entry.object);
+    byPredicate.set(entry.predicate.value, list);
+  }
+  return byPredicate;
+}
+
+function readPackage(store: Store, subject: OxNamedNode, graph: OxNamedNode): CatalogPackage | undefined {
+  const fields = objectsOf(store, subject, graph);
+  const one = (predicate: string): string | undefined => fields.get(predicate)?.[0]?.value;
+  const name = one(V.name);
+  const latestIri = one(V.latestVersion);
+  if (name === undefined || latestIri === undefined) return undefined;
+  const versions = (fields.get(V.hasVersion) ?? []).map((term) => readVersion(store, term, graph)).filter((version): version is CatalogVersion => version !== undefined);
+  versions.sort((a, b) => semver.rcompare(a.version, b.version));
+  const latest = versions.find((version) => versionIri(name, version.version) === latestIri)?.version ?? versions[0]?.version ?? '';
+  const pkg: CatalogPackage = {
+    name,
+    description: one(V.description) ?? '',
+    tags: parseJson(one(V.tags), []),
+    keywords: parseJson(one(V.keywords), []),
+    downloads: Number(one(V.downloads) ?? 0),
+    stars: Number(one(V.stars) ?? 0),
+    latest,
+    versions,
+    extra: parseJson(one(V.extra), {}),
+  };
+  const category = one(V.category);
+  if (category !== undefined) pkg.category = category;
+  const creator = fields.get(V.creator)?.[0];
+  if (creator !== undefined) {
+    const author = objectsOf(store, creator, graph).get(V.foafName)?.[0]?.value;
+    if (author !== undefined) pkg.author = author;
+  }
+  const license = one(V.license);
+  if (license !== undefined) pkg.license = license;
+  const repository = one(V.repository);
+  if (repository !== undefined) pkg.repository = repository;
+  const homepage = one(V.homepage);
+  if (homepage !== undefined) pkg.homepage = homepage;
+  return pkg;
+}
+
+function readVersion(store: Store, subject: OxTerm, graph: OxNamedNode): CatalogVersion | undefined {
+  const fields = objectsOf(store, subject, graph);
+  const one = (predicate: string): string | undefined => fields.get(predicate)?.[0]?.value;
+  const version = one(V.versionString);
+  if (version === undefined) return undefined;
+  const dependencies: Record<string, string> = {};
+  for (const dependency of fields.get(V.dependsOn) ?? []) {
+    const depFields = objectsOf(store, dependency, graph);
+    const depName = depFields.get(V.dependencyName)?.[0]?.value;
+    const range = depFields.get(V.versionRange)?.[0]?.value;
+    if (depName !== undefined && range !== undefined) dependencies[depName] = range;
+  }
+  const result: CatalogVersion = { version, dependencies, yanked: one(V.yanked) === 'true' };
+  const optional = { integrity: one(V.integrity), checksum: one(V.checksum), archive: one(V.archive), publishedAt: one(V.issued) };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) result[key as keyof typeof optional] = value;
+  const files = one(V.files);
+  if (files !== undefined) result.files = parseJson(files, []);
+  const templates = one(V.templates);
+  if (templates !== undefined) result.templates = parseJson(templates, []);
+  const variables = one(V.variables);
+  if (variables !== undefined) result.variables = parseJson(variables, {});
+  return result;
+}
+
+function parseJson<T>(text: string | undefined, fallback: T): T {
+  if (text === undefined) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}

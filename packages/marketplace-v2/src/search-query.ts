@@ -1,0 +1,109 @@
+import type { SearchQuery } from '@ggen/marketplace-core';
+import { Generator, type Pattern, type SelectQuery, type Triple } from 'sparqljs';
+import { CATALOG_GRAPH, V } from './vocabulary.js';
+import { namedNode, literal, variable } from './rdf-terms.js';
+
+const integerType = namedNode('http://www.w3.org/2001/XMLSchema#integer');
+const decimalType = namedNode('http://www.w3.org/2001/XMLSchema#decimal');
+
+export interface WeightedToken {
+  token: string;
+  boost: number;
+}
+
+type Filters = Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags' | 'minDownloads' | 'minStars'>;
+
+const triple = (subject: string, predicate: string, object: Triple['object']): Triple => ({
+  subject: variable(subject),
+  predicate: namedNode(predicate),
+  object,
+});
+
+/**
+ * Builds the search query as a sparqljs AST. User text reaches it only as tokens and filter
+ * values bound as RDF literals, so no input can change the query's shape.
+ */
+export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: { sort: SearchQuery['sort']; order?: SearchQuery['order']; limit: number; offset: number } | 'count'): SelectQuery {
+  const patterns: Pattern[] = [];
+  const relevance = tokens.length > 0;
+  if (relevance) {
+    patterns.push({
+      type: 'values',
+      values: tokens.map(({ token, boost }) => ({
+        '?tok': literal(token),
+        '?boost': literal(boost.toFixed(3), decimalType),
+      })),
+    });
+    patterns.push({ type: 'bgp', triples: [triple('posting', V.token, variable('tok')), triple('posting', V.weight, variable('w')), triple('pkg', V.posting, variable('posting'))] });
+  }
+  const triples: Triple[] = [
+    triple('pkg', V.name, variable('name')),
+    triple('pkg', V.popularity, variable('pop')),
+    triple('pkg', V.downloads, variable('dl')),
+    triple('pkg', V.stars, variable('st')),
+  ];
+  const exact = (predicate: string, value: string | undefined): void => {
+    if (value !== undefined) triples.push(triple('pkg', predicate, literal(value.toLowerCase())));
+  };
+  exact(V.categoryKey, filters.category);
+  exact(V.authorKey, filters.author);
+  exact(V.licenseKey, filters.license);
+  for (const tag of filters.tags ?? []) exact(V.tagKey, tag);
+  if (filters.keyword !== undefined) {
+    triples.push({
+      subject: variable('pkg'),
+      predicate: { type: 'path', pathType: '|', items: [namedNode(V.keywordKey), namedNode(V.tagKey)] },
+      object: literal(filters.keyword.toLowerCase()),
+    } as unknown as Triple);
+  }
+  patterns.push({ type: 'bgp', triples });
+  const atLeast = (name: string, minimum: number | undefined): void => {
+    if (minimum === undefined) return;
+    patterns.push({ type: 'filter', expression: { type: 'operation', operator: '>=', args: [variable(name), literal(String(Math.floor(minimum)), integerType)] } });
+  };
+  atLeast('dl', filters.minDownloads);
+  atLeast('st', filters.minStars);
+
+  const where: Pattern[] = [{ type: 'graph', name: namedNode(CATALOG_GRAPH), patterns }];
+  const base = { type: 'query', queryType: 'SELECT', prefixes: {}, where } as const;
+  if (page === 'count') {
+    return {
+      ...base,
+      variables: [{ expression: { type: 'aggregate', aggregation: 'count', distinct: true, expression: variable('pkg') }, variable: variable('total') }],
+    } as unknown as SelectQuery;
+  }
+  const sample = (name: string, as: string): unknown => ({ expression: { type: 'aggregate', aggregation: 'sample', distinct: false, expression: variable(name) }, variable: variable(as) });
+  const score = relevance
+    ? {
+        expression: {
+          type: 'operation',
+          operator: '+',
+          args: [
+            { type: 'aggregate', aggregation: 'sum', distinct: false, expression: { type: 'operation', operator: '*', args: [variable('w'), variable('boost')] } },
+            { type: 'aggregate', aggregation: 'sample', distinct: false, expression: variable('pop') },
+          ],
+        },
+        variable: variable('score'),
+      }
+    : sample('pop', 'score');
+  const sortKey = { relevance: 'score', downloads: 'downloads', stars: 'stars', name: 'name' }[relevanceOr(page.sort, relevance)];
+  const descending = (page.order ?? (sortKey === 'name' ? 'asc' : 'desc')) === 'desc';
+  return {
+    ...base,
+    variables: [variable('name'), score, sample('dl', 'downloads'), sample('st', 'stars')],
+    group: [{ expression: variable('name') }],
+    order: [{ expression: variable(sortKey), descending }, ...(sortKey === 'name' ? [] : [{ expression: variable('name') }])],
+    limit: page.limit,
+    offset: page.offset,
+  } as unknown as SelectQuery;
+}
+
+function relevanceOr(sort: SearchQuery['sort'], relevance: boolean): SearchQuery['sort'] {
+  return sort === 'relevance' && !relevance ? 'downloads' : sort;
+}
+
+const generator = new Generator();
+
+export function generateQuery(ast: SelectQuery): string {
+  return generator.stringify(ast);
+}

@@ -1,0 +1,158 @@
+import { editDistanceWithin, type CatalogPackage, type PackageSummary, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import type { CatalogSource } from './catalog-source.js';
+import { buildSearchAst, generateQuery, type WeightedToken } from './search-query.js';
+import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
+import { CATALOG_GRAPH, V } from './vocabulary.js';
+
+/** Boosts of the expansions of one query term. */
+const PREFIX_BOOST = 0.5;
+const TYPO_BOOST = 0.6;
+const MAX_PREFIX_EXPANSIONS = 5;
+const MAX_TYPO_EXPANSIONS = 3;
+
+/**
+ * Search over the RDF catalog: query terms become tokens (exact, prefix completions and
+ * one-edit typo corrections found in the catalog's vocabulary), matched against posting
+ * nodes with precomputed BM25F weights; SPARQL sums the weights, adds the popularity
+ * prior, filters, sorts and pages.
+ */
+export class SparqlSearchEngine {
+  readonly #catalog: CatalogSource;
+  #vocabulary: Promise<Vocabulary> | undefined;
+  /** The last generated query, for tests and --verbose. */
+  lastQuery: string | undefined;
+
+  constructor(catalog: CatalogSource) {
+    this.#catalog = catalog;
+  }
+
+  async search(query: SearchQuery): Promise<SearchResults> {
+    const started = performance.now();
+    const tokens = query.text.trim() === '' ? [] : await this.expand(query.text);
+    if (query.text.trim() !== '' && tokens.length === 0) return { packages: [], total: 0, queryTimeMs: elapsed(started), backend: 'v2' };
+    const page = { sort: query.sort, limit: query.limit, offset: query.offset, ...(query.order === undefined ? {} : { order: query.order }) };
+    const select = generateQuery(buildSearchAst(tokens, query, page));
+    this.lastQuery = select;
+    const [rows, countRows] = await Promise.all([this.#catalog.select(select), this.#catalog.select(generateQuery(buildSearchAst(tokens, query, 'count')))]);
+    const names = rows.map((row) => row.name ?? '');
+    const scores = new Map(rows.map((row) => [row.name ?? '', Number(row.score ?? 0)]));
+    const packages = await this.#catalog.readPackages(names);
+    const byName = new Map(packages.map((pkg) => [pkg.name, pkg]));
+    return {
+      packages: names.flatMap((name) => {
+        const pkg = byName.get(name);
+        return pkg === undefined ? [] : [toSummary(pkg, tokens.length > 0 ? scores.get(name) : undefined)];
+      }),
+      total: Number(countRows[0]?.total ?? 0),
+      queryTimeMs: elapsed(started),
+      backend: 'v2',
+    };
+  }
+
+  /** The weighted tokens a query text stands for in this catalog. */
+  async expand(text: string): Promise<WeightedToken[]> {
+    const vocabulary = await this.vocabulary();
+    const weights = new Map<string, number>();
+    const add = (token: string, boost: number): void => {
+      if (vocabulary.has(token)) weights.set(token, Math.max(weights.get(token) ?? 0, boost));
+    };
+    add(exactNameToken(text), 1);
+    for (const term of tokenize(text).slice(0, MAX_QUERY_TOKENS)) {
+      add(term, 1);
+      for (const completion of vocabulary.completions(term, MAX_PREFIX_EXPANSIONS)) add(completion, PREFIX_BOOST);
+      // One edit for short words, two from eight letters on (MiniSearch's fuzzy 0.2, rounded).
+      if (!vocabulary.has(term) && term.length >= 4) for (const fix of vocabulary.withinEdits(term, term.length >= 8 ? 2 : 1, MAX_TYPO_EXPANSIONS)) add(fix, TYPO_BOOST);
+    }
+    return [...weights].map(([token, boost]) => ({ token, boost })).sort((a, b) => (a.token < b.token ? -1 : 1));
+  }
+
+  vocabulary(): Promise<Vocabulary> {
+    this.#vocabulary ??= this.#catalog
+      .select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`)
+      .then((rows) => new Vocabulary(rows.map((row) => row.tok ?? '')));
+    return this.#vocabulary;
+  }
+
+  /** Forget the vocabulary after the catalog changed. */
+  invalidate(): void {
+    this.#vocabulary = undefined;
+  }
+}
+
+export class Vocabulary {
+  readonly #sorted: string[];
+  readonly #set: Set<string>;
+  readonly #byLength = new Map<number, string[]>();
+
+  constructor(tokens: string[]) {
+    this.#set = new Set(tokens);
+    this.#sorted = [...this.#set].sort();
+    for (const token of this.#sorted) {
+      const list = this.#byLength.get(token.length) ?? [];
+      list.push(token);
+      this.#byLength.set(token.length, list);
+    }
+  }
+
+  get size(): number {
+    return this.#set.size;
+  }
+
+  has(token: string): boolean {
+    return this.#set.has(token);
+  }
+
+  /** The shortest tokens that start with `prefix` (itself excluded). */
+  completions(prefix: string, max: number): string[] {
+    if (prefix.length < 2) return [];
+    let low = 0;
+    let high = this.#sorted.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.#sorted[mid] ?? '') < prefix) low = mid + 1;
+      else high = mid;
+    }
+    const found: string[] = [];
+    for (let index = low; index < this.#sorted.length && found.length < 50; index += 1) {
+      const token = this.#sorted[index] ?? '';
+      if (!token.startsWith(prefix)) break;
+      if (token !== prefix && !token.startsWith('=')) found.push(token);
+    }
+    return found.sort((a, b) => a.length - b.length || (a < b ? -1 : 1)).slice(0, max);
+  }
+
+  /** Tokens at most `maxEdits` insertions, deletions or substitutions away, closest first. */
+  withinEdits(term: string, maxEdits: number, max: number): string[] {
+    const found: { token: string; distance: number }[] = [];
+    for (let length = term.length - maxEdits; length <= term.length + maxEdits; length += 1) {
+      for (const token of this.#byLength.get(length) ?? []) {
+        const distance = editDistanceWithin(term, token, maxEdits);
+        if (distance !== undefined && distance > 0) found.push({ token, distance });
+      }
+    }
+    return found
+      .sort((a, b) => a.distance - b.distance || (a.token < b.token ? -1 : 1))
+      .slice(0, max)
+      .map((entry) => entry.token);
+  }
+}
+
+export function toSummary(pkg: CatalogPackage, score?: number): PackageSummary {
+  return {
+    name: pkg.name,
+    version: pkg.latest,
+    description: pkg.description,
+    ...(pkg.category === undefined ? {} : { category: pkg.category }),
+    ...(pkg.author === undefined ? {} : { author: pkg.author }),
+    ...(pkg.license === undefined ? {} : { license: pkg.license }),
+    tags: pkg.tags,
+    keywords: pkg.keywords,
+    downloads: pkg.downloads,
+    stars: pkg.stars,
+    ...(score === undefined ? {} : { score: Math.round(score * 100) / 100 }),
+  };
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}

@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  fromFsError,
+  httpPublishError,
+  isHttpLocation,
+  MarketplaceError,
+  preparePublish,
+  versionExistsError,
+  withFileLock,
+  writeFileAtomic,
+  type CatalogPackage,
+  type PublishRequest,
+  type PublishResult,
+} from '@ggen/marketplace-core';
+import semver from 'semver';
+import { catalogToNQuads } from './catalog-rdf.js';
+import { EmbeddedCatalog } from './catalog-source.js';
+import { CATALOG_FILE } from './v2-registry.js';
+
+/** Writes a registry's whole catalog atomically (postings depend on every package). */
+export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): Promise<string> {
+  const path = join(dir, CATALOG_FILE);
+  try {
+    await writeFileAtomic(path, catalogToNQuads(packages));
+  } catch (error) {
+    throw fromFsError(error, 'writing', path);
+  }
+  return path;
+}
+
+export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> {
+  const path = join(dir, CATALOG_FILE);
+  if (!existsSync(path)) return [];
+  try {
+    return await new EmbeddedCatalog(await readFile(path, 'utf8')).allPackages();
+  } catch (cause) {
+    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${path} is not a readable catalog; refusing to publish over it`, {
+      hint: 'Repair or restore catalog.nq before publishing.',
+      cause,
+    });
+  }
+}
+
+/** Publishes to a v2 file registry: archive first, then the rewritten catalog, under a lock. */
+export async function publishToV2Registry(request: PublishRequest): Promise<PublishResult> {
+  if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
+  const { manifest, packed, archive } = await preparePublish(request.dir);
+  const result: PublishResult = {
+    name: manifest.name,
+    version: manifest.version,
+    integrity: packed.integrity,
+    checksum: packed.checksum,
+    size: packed.size,
+    files: packed.files,
+    archive,
+    dryRun: request.dryRun ?? false,
+    registry: request.registry,
+  };
+  const refuseExisting = (packages: CatalogPackage[]): void => {
+    if (packages.find((pkg) => pkg.name === manifest.name)?.versions.some((version) => version.version === manifest.version)) {
+      throw versionExistsError(manifest.name, manifest.version, request.registry);
+    }
+  };
+  if (request.dryRun) {
+    refuseExisting(await readV2CatalogFile(request.registry));
+    return result;
+  }
+  await withFileLock(join(request.registry, '.ggen-publish.lock'), async () => {
+    const packages = await readV2CatalogFile(request.registry);
+    refuseExisting(packages);
+    try {
+      await writeFileAtomic(join(request.registry, archive), packed.bytes);
+    } catch (error) {
+      throw fromFsError(error, 'writing', join(request.registry, archive));
+    }
+    const version = {
+      version: manifest.version,
+      checksum: packed.checksum,
+      integrity: packed.integrity,
+      archive,
+      dependencies: manifest.dependencies,
+      publishedAt: new Date().toISOString(),
+      yanked: false,
+      files: manifest.files,
+      templates: manifest.templates,
+      variables: manifest.variables,
+    };
+    let pkg = packages.find((entry) => entry.name === manifest.name);
+    if (pkg === undefined) {
+      pkg = { name: manifest.name, description: manifest.description, tags: [], keywords: [], downloads: 0, stars: 0, latest: manifest.version, versions: [], extra: {} };
+      packages.push(pkg);
+    }
+    pkg.versions = [version, ...pkg.versions].sort((a, b) => semver.rcompare(a.version, b.version));
+    if (pkg.versions[0]?.version === manifest.version) {
+      Object.assign(pkg, {
+        latest: manifest.version,
+        description: manifest.description,
+        tags: manifest.tags,
+        keywords: manifest.keywords,
+        ...(manifest.category === undefined ? {} : { category: manifest.category }),
+        ...(manifest.author === undefined ? {} : { author: manifest.author }),
+        ...(manifest.license === undefined ? {} : { license: manifest.license }),
+        ...(manifest.repository === undefined ? {} : { repository: manifest.repository }),
+        ...(manifest.homepage === undefined ? {} : { homepage: manifest.homepage }),
+      });
+    }
+    await writeV2Catalog(request.registry, packages);
+  });
+  return result;
+}

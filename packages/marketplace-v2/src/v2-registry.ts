@@ -1,0 +1,152 @@
+import {
+  fetchResource,
+  MarketplaceError,
+  resolveLocation,
+  type CatalogPackage,
+  type FetchOptions,
+  type PackageSource,
+  type VersionCandidate,
+} from '@ggen/marketplace-core';
+import { EmbeddedCatalog, type CatalogSource } from './catalog-source.js';
+import { CATALOG_GRAPH, V } from './vocabulary.js';
+import { Generator, type SelectQuery } from 'sparqljs';
+import { namedNode, literal, variable } from './rdf-terms.js';
+
+export const CATALOG_FILE = 'catalog.nq';
+
+export interface V2RegistryOptions extends FetchOptions {
+  /** A directory or an http(s) base URL holding catalog.nq and the archives. */
+  location: string;
+}
+
+export interface DependencyClosure {
+  /** Every package reachable through any version's dependencies. */
+  names: string[];
+  /** Whether the root reaches itself again. */
+  cyclic: boolean;
+}
+
+const generator = new Generator();
+
+/** A v2 registry: its RDF catalog, loaded into the embedded store once per process, and archives. */
+export class V2Registry implements PackageSource {
+  readonly backend = 'v2' as const;
+  readonly #options: V2RegistryOptions;
+  #catalog: Promise<CatalogSource> | undefined;
+  readonly #cache = new Map<string, CatalogPackage | null>();
+
+  constructor(options: V2RegistryOptions, catalog?: CatalogSource) {
+    this.#options = options;
+    if (catalog !== undefined) this.#catalog = Promise.resolve(catalog);
+  }
+
+  get location(): string {
+    return this.#options.location;
+  }
+
+  catalog(): Promise<CatalogSource> {
+    this.#catalog ??= (async () => {
+      const location = resolveLocation(this.#options.location, CATALOG_FILE);
+      let bytes: Uint8Array;
+      try {
+        bytes = await fetchResource(location, this.#options);
+      } catch (error) {
+        if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) {
+          throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
+            hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      try {
+        return new EmbeddedCatalog(Buffer.from(bytes).toString('utf8'));
+      } catch (cause) {
+        throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is not valid N-Quads: ${(cause as Error).message}`, {
+          hint: 'The catalog is damaged; regenerate it with registry migrate, or restore it.',
+          cause,
+        });
+      }
+    })();
+    return this.#catalog;
+  }
+
+  async findPackage(name: string): Promise<CatalogPackage | undefined> {
+    const key = name.toLowerCase();
+    if (!this.#cache.has(key)) {
+      const [pkg] = await (await this.catalog()).readPackages([key]);
+      this.#cache.set(key, pkg ?? null);
+    }
+    return this.#cache.get(key) ?? undefined;
+  }
+
+  /**
+   * The transitive dependencies of a package through every version, answered by one SPARQL
+   * property-path query; used to load all candidates before resolution, and to find cycles.
+   */
+  async dependencyClosure(name: string): Promise<DependencyClosure> {
+    const path = { type: 'path', pathType: '+', items: [{ type: 'path', pathType: '/', items: [namedNode(V.hasVersion), namedNode(V.dependsOn), namedNode(V.dependsOnPackage)] }] };
+    const ast = {
+      type: 'query',
+      queryType: 'SELECT',
+      prefixes: {},
+      distinct: true,
+      variables: [variable('depName'), variable('dep')],
+      where: [
+        {
+          type: 'graph',
+          name: namedNode(CATALOG_GRAPH),
+          patterns: [
+            { type: 'bgp', triples: [{ subject: variable('root'), predicate: namedNode(V.name), object: literal(name.toLowerCase()) }, { subject: variable('root'), predicate: path, object: variable('dep') }] },
+            { type: 'optional', patterns: [{ type: 'bgp', triples: [{ subject: variable('dep'), predicate: namedNode(V.name), object: variable('depName') }] }] },
+          ],
+        },
+      ],
+    } as unknown as SelectQuery;
+    const rows = await (await this.catalog()).select(generator.stringify(ast));
+    const names = new Set<string>();
+    let cyclic = false;
+    for (const row of rows) {
+      const depName = row.depName ?? decodeURIComponent((row.dep ?? '').split('/').pop() ?? '');
+      if (depName === name.toLowerCase()) cyclic = true;
+      else if (depName !== '') names.add(depName);
+    }
+    return { names: [...names].sort(), cyclic };
+  }
+
+  /** Loads the packages a resolution will ask for in one read. */
+  async prefetch(names: string[]): Promise<void> {
+    const wanted = new Set<string>();
+    for (const name of names) {
+      wanted.add(name.toLowerCase());
+      for (const dependency of (await this.dependencyClosure(name)).names) wanted.add(dependency);
+    }
+    const missing = [...wanted].filter((name) => !this.#cache.has(name));
+    const found = await (await this.catalog()).readPackages(missing);
+    for (const name of missing) this.#cache.set(name, found.find((pkg) => pkg.name === name) ?? null);
+  }
+
+  async getVersions(name: string): Promise<VersionCandidate[] | null> {
+    const pkg = await this.findPackage(name);
+    if (pkg === undefined) return null;
+    return pkg.versions.map((version) => ({
+      name: pkg.name,
+      version: version.version,
+      dependencies: version.dependencies,
+      yanked: version.yanked,
+      archive: version.archive === undefined ? '' : resolveLocation(this.#options.location, version.archive),
+      ...(version.integrity === undefined ? {} : { integrity: version.integrity }),
+      ...(version.checksum === undefined ? {} : { checksum: version.checksum }),
+      backend: 'v2' as const,
+    }));
+  }
+
+  async fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
+    if (candidate.archive === '') {
+      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `The catalog lists no archive for ${candidate.name}@${candidate.version}`, {
+        hint: 'Ask the registry owner to republish the package.',
+      });
+    }
+    return fetchResource(candidate.archive, this.#options);
+  }
+}

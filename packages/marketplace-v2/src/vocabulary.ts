@@ -1,0 +1,68 @@
+/** IRIs of the catalog vocabulary (ontology.ttl). Nothing else is written to the catalog. */
+export const GG = 'https://ggen.dev/ns/marketplace#';
+export const RDF = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
+export const XSD = 'http://www.w3.org/2001/XMLSchema#';
+export const DCTERMS = 'http://purl.org/dc/terms/';
+export const FOAF = 'http://xmlns.com/foaf/0.1/';
+
+/** The named graph holding a registry's catalog (remote endpoints see other graphs too). */
+export const CATALOG_GRAPH = 'https://ggen.dev/registry/catalog';
+const BASE = 'https://ggen.dev/registry/';
+
+export const V = {
+  type: `${RDF}type`,
+  json: `${RDF}JSON`,
+  Package: `${GG}Package`,
+  PackageVersion: `${GG}PackageVersion`,
+  Dependency: `${GG}Dependency`,
+  Author: `${GG}Author`,
+  Posting: `${GG}Posting`,
+  name: `${GG}name`,
+  description: `${DCTERMS}description`,
+  category: `${GG}category`,
+  categoryKey: `${GG}categoryKey`,
+  creator: `${DCTERMS}creator`,
+  foafName: `${FOAF}name`,
+  authorKey: `${GG}authorKey`,
+  license: `${DCTERMS}license`,
+  licenseKey: `${GG}licenseKey`,
+  tags: `${GG}tags`,
+  tagKey: `${GG}tagKey`,
+  keywords: `${GG}keywords`,
+  keywordKey: `${GG}keywordKey`,
+  downloads: `${GG}downloads`,
+  stars: `${GG}stars`,
+  popularity: `${GG}popularity`,
+  repository: `${GG}repository`,
+  homepage: `${FOAF}homepage`,
+  latestVersion: `${GG}latestVersion`,
+  hasVersion: `${GG}hasVersion`,
+  extra: `${GG}extra`,
+  versionString: `${GG}versionString`,
+  integrity: `${GG}integrity`,
+  checksum: `${GG}checksum`,
+  archive: `${GG}archive`,
+  issued: `${DCTERMS}issued`,
+  yanked: `${GG}yanked`,
+  dependsOn: `${GG}dependsOn`,
+  files: `${GG}files`,
+  templates: `${GG}templates`,
+  variables: `${GG}variables`,
+  dependencyName: `${GG}dependencyName`,
+  versionRange: `${GG}versionRange`,
+  dependsOnPackage: `${GG}dependsOnPackage`,
+  posting: `${GG}posting`,
+  token: `${GG}token`,
+  weight: `${GG}weight`,
+  integer: `${XSD}integer`,
+  double: `${XSD}double`,
+  boolean: `${XSD}boolean`,
+  dateTime: `${XSD}dateTime`,
+} as const;
+
+export const packageIri = (name: string): string => `${BASE}package/${name}`;
+export const versionIri = (name: string, version: string): string => `${BASE}package/${name}/${version}`;
+export const dependencyIri = (name: string, version: string, dependency: string): string => `${BASE}package/${name}/${version}/dependency/${dependency}`;
+/** One node per exact spelling: the corpus writes one author in several cases. */
+export const authorIri = (author: string): string => `${BASE}author/${encodeURIComponent(author)}`;
+export const postingIri = (name: string, token: string): string => `${BASE}package/${name}/posting/${encodeURIComponent(token)}`;

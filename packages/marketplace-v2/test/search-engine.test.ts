@@ -1,0 +1,118 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CatalogPackage, SearchQuery } from '@ggen/marketplace-core';
+import { catalogToNQuads, EmbeddedCatalog, SparqlSearchEngine, Vocabulary } from '@ggen/marketplace-v2';
+import { Parser } from 'sparqljs';
+import { sampleCatalogText } from './fixtures.js';
+
+const engine = new SparqlSearchEngine(new EmbeddedCatalog(sampleCatalogText()));
+const query = (overrides: Partial<SearchQuery>): SearchQuery => ({ text: '', limit: 20, offset: 0, sort: 'relevance', ...overrides });
+const names = async (overrides: Partial<SearchQuery>): Promise<string[]> => (await engine.search(query(overrides))).packages.map((pkg) => pkg.name);
+
+describe('SparqlSearchEngine on the sample catalog', () => {
+  it('ranks an exact name first', async () => {
+    expect((await names({ text: 'agent-editor' }))[0]).toBe('agent-editor');
+    expect((await names({ text: 'banking-core' }))[0]).toBe('banking-core');
+  });
+
+  it('matches functional words across name, keywords, tags and description', async () => {
+    const found = await names({ text: 'bibtex citations' });
+    expect(found[0]).toBe('academic-bibliography-manager');
+    expect((await engine.search(query({ text: 'agent memory' }))).backend).toBe('v2');
+  });
+
+  it('tolerates typos and completes prefixes', async () => {
+    expect((await names({ text: 'bibliografy' }))[0]).toBe('academic-bibliography-manager');
+    expect((await names({ text: 'biblio' }))[0]).toBe('academic-bibliography-manager');
+  });
+
+  it('returns nothing, quickly, for words the catalog does not have', async () => {
+    expect(await engine.search(query({ text: 'qqqzzzxxx' }))).toMatchObject({ packages: [], total: 0 });
+  });
+
+  it('filters in SPARQL: category, author, license, keyword, tags, minimum downloads', async () => {
+    expect((await engine.search(query({ category: 'FINANCE', limit: 100 }))).total).toBe(7);
+    expect((await engine.search(query({ text: 'agent', category: 'ai-agents' }))).packages.every((pkg) => pkg.category === 'ai-agents')).toBe(true);
+    expect(await names({ keyword: 'bibtex' })).toEqual(['academic-bibliography-manager']);
+    expect((await engine.search(query({ author: 'NOBODY' }))).total).toBe(0);
+    expect((await engine.search(query({ tags: ['ai', 'rdf'], limit: 100 }))).packages.every((pkg) => pkg.tags.includes('ai') && pkg.tags.includes('rdf'))).toBe(true);
+    expect((await engine.search(query({ minDownloads: 1 }))).total).toBe(0);
+  });
+
+  it('sorts by name either way and pages with a stable total', async () => {
+    const all = await engine.search(query({ category: 'healthcare', sort: 'name', limit: 100 }));
+    const sorted = all.packages.map((pkg) => pkg.name);
+    expect(sorted).toEqual([...sorted].sort());
+    expect((await names({ category: 'healthcare', sort: 'name', order: 'desc', limit: 100 }))).toEqual([...sorted].reverse());
+    const page = await engine.search(query({ category: 'healthcare', sort: 'name', limit: 2, offset: 2 }));
+    expect([page.total, page.packages.map((pkg) => pkg.name)]).toEqual([all.total, sorted.slice(2, 4)]);
+  });
+});
+
+describe('ranking with a popularity prior', () => {
+  const pkg = (name: string, downloads: number, description: string): CatalogPackage => ({
+    name,
+    description,
+    tags: [],
+    keywords: [],
+    downloads,
+    stars: 0,
+    latest: '1.0.0',
+    versions: [{ version: '1.0.0', dependencies: {}, yanked: false }],
+    extra: {},
+  });
+  const catalog = new EmbeddedCatalog(
+    catalogToNQuads([pkg('hono', 5_000_000, 'Web framework built on web standards'), pkg('tiny-web-thing', 3, 'Web framework'), pkg('express', 90_000_000, 'Fast minimalist web framework for node')]),
+  );
+
+  it('brings the packages people use above equally relevant unused ones', async () => {
+    const found = await new SparqlSearchEngine(catalog).search(query({ text: 'web framework' }));
+    expect(found.packages.map((entry) => entry.name).slice(0, 2)).toEqual(['express', 'hono']);
+    expect(found.total).toBe(3);
+  });
+
+  it('sorts by downloads when asked', async () => {
+    const found = await new SparqlSearchEngine(catalog).search(query({ text: 'web', sort: 'downloads', order: 'asc' }));
+    expect(found.packages.map((entry) => entry.name)).toEqual(['tiny-web-thing', 'hono', 'express']);
+  });
+});
+
+describe('hostile input', () => {
+  const hostile = [
+    '"; DROP ALL; "',
+    '} ; DROP ALL',
+    "' } INSERT DATA { <a> <b> <c> } #",
+    '{ ?s ?p ?o } UNION { ?s ?p ?o }',
+    '\\u0022 \\" \\n',
+    '日本語 ünïcödé émoji 🚀',
+    'x'.repeat(10_000),
+    'word '.repeat(2_000),
+  ];
+
+  it.each(hostile.map((text) => [text.slice(0, 40), text]))('keeps the query well-formed and read-only for %s', async (_label, text) => {
+    const results = await engine.search(query({ text, category: text.slice(0, 100), author: '"}', keyword: '} DROP', minDownloads: 0 }));
+    expect(results.backend).toBe('v2');
+    const generated = engine.lastQuery ?? '';
+    const parsed = new Parser().parse(generated);
+    expect(parsed.type).toBe('query');
+    expect(generated).not.toMatch(/DROP|INSERT|DELETE/);
+  });
+
+  it('never lets more than 16 query terms through', async () => {
+    const tokens = await engine.expand(Array.from({ length: 100 }, (_, index) => `agent${String(index)}`).join(' '));
+    expect(tokens.length).toBeLessThanOrEqual(16 * 9 + 1);
+  });
+});
+
+describe('Vocabulary', () => {
+  const vocabulary = new Vocabulary(['react', 'reactive', 'redux', 'router', '=react']);
+  it('completes prefixes with the shortest tokens, never exact-name tokens', () => {
+    expect(vocabulary.completions('rea', 5)).toEqual(['react', 'reactive']);
+  });
+  it('finds tokens within the allowed edits, closest first', () => {
+    expect(vocabulary.withinEdits('reakt', 1, 3)).toEqual(['react']);
+    expect(vocabulary.withinEdits('redx', 1, 3)).toEqual(['redux']);
+    expect(vocabulary.withinEdits('raect', 1, 3)).toEqual([]);
+    expect(vocabulary.withinEdits('raect', 2, 3)).toEqual(['react']);
+    expect(vocabulary.withinEdits('reactiv', 2, 3)).toEqual(['reactive', 'react']);
+  });
+});

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// v2 search benchmark (issue 4): catalogs of 1k, 10k and 100k packages from real npm
+// metadata. For each size, in one run: v1 search, v2 SPARQL search and a plain BM25
+// baseline (MiniSearch with prefix and fuzzy 0.2) on the same queries, p50/p95; the
+// catalog's triples, store load time and memory; at 10k also the cold wall time of
+// `ggen marketplace search --backend v2`. Needs: npx nx run-many -t build
+//   BENCH_SIZES=1000,10000 node tools/bench/v2-bench.mjs
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import MiniSearch from 'minisearch';
+import { searchV1 } from '@ggen/marketplace-v1';
+import { catalogToNQuads, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
+import { fmt, loadNpmRows, percentile, writeV1Registry } from './npm-catalog.mjs';
+
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
+const ROUNDS = 3;
+const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+const cli = join(root, 'packages', 'cli', 'dist', 'parallel', 'ggen.mjs');
+
+export function toCatalogPackages(rows) {
+  return rows.map((row) => {
+    const words = row.summary.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 3);
+    return {
+      name: row.name,
+      description: row.summary,
+      category: 'npm',
+      author: 'npm',
+      license: 'MIT',
+      tags: words.slice(0, 3),
+      keywords: words.slice(3, 6),
+      downloads: row.downloads,
+      stars: 0,
+      latest: row.version,
+      versions: [{ version: row.version, dependencies: {}, yanked: false, archive: `archives/${row.name}-${row.version}.tgz` }],
+      extra: {},
+    };
+  });
+}
+
+export function benchQueries(rows) {
+  const queries = [];
+  for (let i = 0; i < 20; i += 1) queries.push(rows[(i * 37) % rows.length].name);
+  queries.push('react', 'parser', 'cli', 'http server', 'date format', 'color', 'testing framework', 'logger', 'webpack plugin', 'typescript types',
+    'markdown', 'yaml', 'promise', 'stream', 'websocket', 'css', 'graphql', 'database', 'validation', 'uuid');
+  for (let i = 0; i < 10; i += 1) {
+    const name = rows[(i * 13 + 5) % rows.length].name;
+    queries.push(name.length > 4 ? name.slice(0, 2) + name.slice(3) : `${name}x`);
+  }
+  queries.push('fast json schema validator', 'command line argument parser', 'react state management', 'node file system watcher', 'terminal string styling',
+    'html template engine', 'http request client', 'unit test assertion library', 'glob pattern matching', 'environment variables loader');
+  return queries;
+}
+
+async function timeQueries(queries, run) {
+  const times = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const text of queries) {
+      const started = performance.now();
+      await run(text);
+      times.push(performance.now() - started);
+      // oxigraph frees result terms between event-loop turns (PERF-NOTES.md)
+      await yieldToLoop();
+    }
+  }
+  return times;
+}
+
+const summary = [];
+for (const size of SIZES) {
+  const rows = loadNpmRows(size);
+  const packages = toCatalogPackages(rows);
+  const queries = benchQueries(rows);
+  const query = (text) => ({ text, limit: 20, offset: 0, sort: 'relevance' });
+
+  let started = performance.now();
+  const nquads = catalogToNQuads(packages);
+  const buildMs = performance.now() - started;
+  const triples = nquads.split('\n').length - 1;
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  started = performance.now();
+  const catalog = new EmbeddedCatalog(nquads);
+  const loadMs = performance.now() - started;
+  const rssStore = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
+  const engine = new SparqlSearchEngine(catalog);
+  started = performance.now();
+  await engine.vocabulary();
+  const vocabularyMs = performance.now() - started;
+
+  const v2 = await timeQueries(queries, (text) => engine.search(query(text)));
+  const v1 = await timeQueries(queries, (text) => searchV1(packages, query(text)));
+  const mini = new MiniSearch({ fields: ['name', 'keywords', 'tags', 'description'], storeFields: ['name'], idField: 'name', searchOptions: { boost: { name: 3, keywords: 2, tags: 2 }, prefix: true, fuzzy: 0.2 } });
+  started = performance.now();
+  mini.addAll(packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') })));
+  const miniIndexMs = performance.now() - started;
+  const baseline = await timeQueries(queries, (text) => mini.search(text).slice(0, 20));
+
+  let cold;
+  if (size === 10_000) {
+    const dir = mkdtempSync(join(tmpdir(), 'ggen-bench-v2-'));
+    writeV1Registry(dir, rows, { installTargets: 0 });
+    writeFileSync(join(dir, 'catalog.nq'), nquads);
+    cold = [];
+    for (let i = 0; i < 7; i += 1) {
+      const t = performance.now();
+      execFileSync(process.execPath, [cli, 'marketplace', 'search', queries[20 + i], '--backend', 'v2', '--registry', dir], { env: { PATH: process.env.PATH, HOME: dir }, stdio: 'ignore' });
+      cold.push(performance.now() - t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  summary.push({ size, triples, buildMs, loadMs, vocabularyMs, rssStore, miniIndexMs, v1, v2, baseline, cold });
+  console.log(`${size} packages: ${triples} triples, built in ${fmt(buildMs)}, oxigraph load ${fmt(loadMs)} (+${rssStore.toFixed(0)} MB RSS), vocabulary ${fmt(vocabularyMs)}, MiniSearch index ${fmt(miniIndexMs)}`);
+}
+
+const cell = (values) => `${fmt(percentile(values, 50)).padStart(9)} ${fmt(percentile(values, 95)).padStart(9)}`;
+console.log(`\nsearch p50 / p95 over ${benchQueries(loadNpmRows(100)).length} queries x ${ROUNDS} (node ${process.version})`);
+console.log(`${'packages'.padEnd(9)} ${'v1'.padStart(19)} ${'v2 (SPARQL)'.padStart(19)} ${'BM25 baseline'.padStart(19)}`);
+for (const entry of summary) console.log(`${String(entry.size).padEnd(9)} ${cell(entry.v1)} ${cell(entry.v2)} ${cell(entry.baseline)}`);
+const verdict = (label, value, limit) => console.log(`${value <= limit ? 'PASS' : 'MISS'} ${label}: ${fmt(value)} (target <= ${limit} ms)`);
+for (const entry of summary) {
+  if (entry.size === 10_000) verdict('v2 search p95 at 10k', percentile(entry.v2, 95), 10);
+  if (entry.size === 100_000) verdict('v2 search p95 at 100k', percentile(entry.v2, 95), 50);
+  if (entry.cold !== undefined) verdict('cold CLI v2 search median at 10k', percentile(entry.cold, 50), 300);
+}
