@@ -108,6 +108,42 @@ export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
   return { targets };
 }
 
+/** The npm rows as catalog packages (tags and keywords drawn from the summary's words). */
+export function toCatalogPackages(rows) {
+  return rows.map((row) => {
+    const words = row.summary.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 3);
+    return {
+      name: row.name,
+      description: row.summary,
+      category: 'npm',
+      author: 'npm',
+      license: 'MIT',
+      tags: words.slice(0, 3),
+      keywords: words.slice(3, 6),
+      downloads: row.downloads,
+      stars: 0,
+      latest: row.version,
+      versions: [{ version: row.version, dependencies: {}, yanked: false, archive: `archives/${row.name}-${row.version}.tgz` }],
+      extra: {},
+    };
+  });
+}
+
+/** 60 queries: exact names, functional words, misspellings, multi-word descriptions. */
+export function benchQueries(rows) {
+  const queries = [];
+  for (let i = 0; i < 20; i += 1) queries.push(rows[(i * 37) % rows.length].name);
+  queries.push('react', 'parser', 'cli', 'http server', 'date format', 'color', 'testing framework', 'logger', 'webpack plugin', 'typescript types',
+    'markdown', 'yaml', 'promise', 'stream', 'websocket', 'css', 'graphql', 'database', 'validation', 'uuid');
+  for (let i = 0; i < 10; i += 1) {
+    const name = rows[(i * 13 + 5) % rows.length].name;
+    queries.push(name.length > 4 ? name.slice(0, 2) + name.slice(3) : `${name}x`);
+  }
+  queries.push('fast json schema validator', 'command line argument parser', 'react state management', 'node file system watcher', 'terminal string styling',
+    'html template engine', 'http request client', 'unit test assertion library', 'glob pattern matching', 'environment variables loader');
+  return queries;
+}
+
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { x as extract } from 'tar';
 import { createV1Backend } from '@ggen/marketplace-v1';
-import { fmt, loadNpmRows, percentile, writeV1Registry } from './npm-catalog.mjs';
+import { benchQueries, fmt, loadNpmRows, percentile, writeV1Registry } from './npm-catalog.mjs';
 
 const SIZE = Number(process.env.BENCH_PACKAGES ?? 10_000);
 const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -24,17 +24,7 @@ let started = performance.now();
 const { targets } = writeV1Registry(registry, rows);
 console.log(`registry: ${rows.length} packages from npm metadata, written in ${fmt(performance.now() - started)} (${work})`);
 
-// Queries: exact names, functional words from summaries, misspellings, multi-word.
-const queries = [];
-for (let i = 0; i < 20; i += 1) queries.push(rows[i * 37].name);
-queries.push('react', 'parser', 'cli', 'http server', 'date format', 'color', 'testing framework', 'logger', 'webpack plugin', 'typescript types',
-  'markdown', 'yaml', 'promise', 'stream', 'websocket', 'css', 'graphql', 'database', 'validation', 'uuid');
-for (let i = 0; i < 10; i += 1) {
-  const name = rows[i * 13 + 5].name;
-  queries.push(name.length > 4 ? name.slice(0, 2) + name.slice(3) : `${name}x`);
-}
-queries.push('fast json schema validator', 'command line argument parser', 'react state management', 'node file system watcher', 'terminal string styling',
-  'html template engine', 'http request client', 'unit test assertion library', 'glob pattern matching', 'environment variables loader');
+const queries = benchQueries(rows);
 
 const backend = createV1Backend({ location: registry, timeoutMs: 10_000, retries: 0 });
 started = performance.now();

@@ -13,47 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import MiniSearch from 'minisearch';
 import { searchV1 } from '@ggen/marketplace-v1';
-import { catalogToNQuads, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
-import { fmt, loadNpmRows, percentile, writeV1Registry } from './npm-catalog.mjs';
+import { catalogToNQuadChunks, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
+import { benchQueries, fmt, loadNpmRows, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const ROUNDS = 3;
 const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const cli = join(root, 'packages', 'cli', 'dist', 'parallel', 'ggen.mjs');
-
-export function toCatalogPackages(rows) {
-  return rows.map((row) => {
-    const words = row.summary.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 3);
-    return {
-      name: row.name,
-      description: row.summary,
-      category: 'npm',
-      author: 'npm',
-      license: 'MIT',
-      tags: words.slice(0, 3),
-      keywords: words.slice(3, 6),
-      downloads: row.downloads,
-      stars: 0,
-      latest: row.version,
-      versions: [{ version: row.version, dependencies: {}, yanked: false, archive: `archives/${row.name}-${row.version}.tgz` }],
-      extra: {},
-    };
-  });
-}
-
-export function benchQueries(rows) {
-  const queries = [];
-  for (let i = 0; i < 20; i += 1) queries.push(rows[(i * 37) % rows.length].name);
-  queries.push('react', 'parser', 'cli', 'http server', 'date format', 'color', 'testing framework', 'logger', 'webpack plugin', 'typescript types',
-    'markdown', 'yaml', 'promise', 'stream', 'websocket', 'css', 'graphql', 'database', 'validation', 'uuid');
-  for (let i = 0; i < 10; i += 1) {
-    const name = rows[(i * 13 + 5) % rows.length].name;
-    queries.push(name.length > 4 ? name.slice(0, 2) + name.slice(3) : `${name}x`);
-  }
-  queries.push('fast json schema validator', 'command line argument parser', 'react state management', 'node file system watcher', 'terminal string styling',
-    'html template engine', 'http request client', 'unit test assertion library', 'glob pattern matching', 'environment variables loader');
-  return queries;
-}
 
 async function timeQueries(queries, run) {
   const times = [];
@@ -77,9 +43,9 @@ for (const size of SIZES) {
   const query = (text) => ({ text, limit: 20, offset: 0, sort: 'relevance' });
 
   let started = performance.now();
-  const nquads = catalogToNQuads(packages);
+  const nquads = catalogToNQuadChunks(packages);
   const buildMs = performance.now() - started;
-  const triples = nquads.split('\n').length - 1;
+  const triples = nquads.reduce((sum, chunk) => sum + chunk.split('\n').length - 1, 0);
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   started = performance.now();
@@ -103,7 +69,7 @@ for (const size of SIZES) {
   if (size === 10_000) {
     const dir = mkdtempSync(join(tmpdir(), 'ggen-bench-v2-'));
     writeV1Registry(dir, rows, { installTargets: 0 });
-    writeFileSync(join(dir, 'catalog.nq'), nquads);
+    writeFileSync(join(dir, 'catalog.nq'), nquads.join(''));
     cold = [];
     for (let i = 0; i < 7; i += 1) {
       const t = performance.now();

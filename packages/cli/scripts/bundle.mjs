@@ -19,50 +19,54 @@ export const FORBIDDEN = {
 
 // --entry bundles another entry file under a feature set's rules (the tests prove a leak fails).
 const { values } = parseArgs({ options: { features: { type: 'string', default: 'parallel' }, outdir: { type: 'string' }, entry: { type: 'string' } } });
-const features = values.features;
-if (!(features in FORBIDDEN)) {
-  console.error(`unknown feature set '${features}': use v1, v2 or parallel`);
-  process.exit(2);
+const requested = values.features === 'all' ? Object.keys(FORBIDDEN) : [values.features];
+for (const features of requested) {
+  if (!(features in FORBIDDEN)) {
+    console.error(`unknown feature set '${features}': use v1, v2, parallel or all`);
+    process.exit(2);
+  }
+  await bundle(features, values.outdir === undefined ? join(cliRoot, 'dist', features) : resolve(values.outdir, requested.length > 1 ? features : '.'));
 }
-const outdir = resolve(values.outdir ?? join(cliRoot, 'dist', features));
-const outfile = join(outdir, 'ggen.mjs');
 
-const result = await build({
-  absWorkingDir: workspaceRoot,
-  entryPoints: [values.entry === undefined ? join(cliRoot, 'src', `main-${features}.ts`) : resolve(values.entry)],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  conditions: ['@ggen/source'],
-  // oxigraph loads its wasm from __dirname, so it stays a runtime import.
-  external: ['oxigraph'],
-  metafile: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
-});
+async function bundle(features, outdir) {
+  const outfile = join(outdir, 'ggen.mjs');
+  const result = await build({
+    absWorkingDir: workspaceRoot,
+    entryPoints: [values.entry === undefined ? join(cliRoot, 'src', `main-${features}.ts`) : resolve(values.entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@ggen/source'],
+    // oxigraph loads its wasm from __dirname, so it stays a runtime import.
+    external: ['oxigraph'],
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
+  });
 
-const forbidden = FORBIDDEN[features];
-const violations = [];
-const inputs = Object.keys(result.metafile.inputs);
-if (inputs.length < 10) violations.push(`only ${inputs.length} inputs: paths are not relative to the workspace root, the checks would pass silently`);
-for (const input of inputs) {
-  for (const pkg of forbidden.packages) if (input.startsWith(`packages/${pkg}/`)) violations.push(`${input} (package ${pkg})`);
-  for (const mod of forbidden.modules) if (input.includes(`node_modules/${mod}/`)) violations.push(`${input} (module ${mod})`);
-}
-for (const output of Object.values(result.metafile.outputs)) {
-  for (const imported of output.imports) {
-    if (imported.external && forbidden.modules.some((mod) => imported.path === mod || imported.path.startsWith(`${mod}/`))) {
-      violations.push(`external import of ${imported.path}`);
+  const forbidden = FORBIDDEN[features];
+  const violations = [];
+  const inputs = Object.keys(result.metafile.inputs);
+  if (inputs.length < 10) violations.push(`only ${inputs.length} inputs: paths are not relative to the workspace root, the checks would pass silently`);
+  for (const input of inputs) {
+    for (const pkg of forbidden.packages) if (input.startsWith(`packages/${pkg}/`)) violations.push(`${input} (package ${pkg})`);
+    for (const mod of forbidden.modules) if (input.includes(`node_modules/${mod}/`)) violations.push(`${input} (module ${mod})`);
+  }
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imported of output.imports) {
+      if (imported.external && forbidden.modules.some((mod) => imported.path === mod || imported.path.startsWith(`${mod}/`))) {
+        violations.push(`external import of ${imported.path}`);
+      }
     }
   }
+  if (violations.length > 0) {
+    console.error(`bundle marketplace-${features} contains what its feature set excludes:\n  ${violations.join('\n  ')}`);
+    process.exit(1);
+  }
+  mkdirSync(outdir, { recursive: true });
+  writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+  console.log(`built marketplace-${features}: ${outfile} (${inputs.length} inputs)`);
 }
-if (violations.length > 0) {
-  console.error(`bundle marketplace-${features} contains what its feature set excludes:\n  ${violations.join('\n  ')}`);
-  process.exit(1);
-}
-mkdirSync(outdir, { recursive: true });
-writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
-console.log(`built marketplace-${features}: ${outfile} (${inputs.length} inputs)`);

@@ -3,6 +3,8 @@ import { MarketplaceError } from '@ggen/marketplace-core';
 import { createV2Backend, V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
 import { hideBin } from 'yargs/helpers';
 import { sparqlCommand } from './commands/sparql-command.js';
+import { registryPushCommand } from './commands/registry-push-command.js';
+import { v2Options } from './remote-options.js';
 import { runCli } from './run-cli.js';
 
 // The marketplace-v2 build: only the RDF backend is compiled in.
@@ -10,7 +12,7 @@ process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-v2',
   backends: [V2_BACKEND_METADATA.type],
   adapters: false,
-  commands: [sparqlCommand],
+  commands: [sparqlCommand, registryPushCommand],
   createBackend: ({ loaded, v2Registry }) => {
     // The default strategy names no backend this build lacks; an explicit 'v1' does.
     if (loaded.config.backend === 'v1' && loaded.sources.backend.kind !== 'default') {
@@ -18,6 +20,6 @@ process.exitCode = await runCli(hideBin(process.argv), {
         hint: 'Use --backend v2, or the marketplace-parallel build.',
       });
     }
-    return createV2Backend({ location: v2Registry, timeoutMs: loaded.config.timeout_ms, retries: loaded.config.retries });
+    return createV2Backend(v2Options(loaded.config, v2Registry));
   },
 });

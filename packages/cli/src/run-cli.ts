@@ -92,8 +92,23 @@ export async function runCli(argv: string[], features: FeatureSet, io: Io = defa
       let builder = marketplace;
       // Commands that need one backend's code come from that build's entry file, so that no
       // bundle imports what its feature set excludes.
-      const specs = [...COMMANDS, ...((features.commands ?? []) as unknown as CommandSpec[])];
-      for (const spec of specs) if (spec.available?.(features) ?? true) builder = register(builder, spec);
+      const specs = [...COMMANDS, ...((features.commands ?? []) as unknown as CommandSpec[])].filter((spec) => spec.available?.(features) ?? true);
+      // 'registry migrate' and 'registry push' are subcommands of one 'registry' command:
+      // yargs keeps only the last of two commands that share a first word.
+      const groups = new Map<string, CommandSpec[]>();
+      for (const spec of specs) {
+        const [first = '', ...rest] = spec.command.split(' ');
+        if (rest.length === 0 || /^[<[]/.test(rest[0] ?? '')) builder = register(builder, spec);
+        else groups.set(first, [...(groups.get(first) ?? []), { ...spec, command: rest.join(' ') }]);
+      }
+      for (const [name, members] of groups) {
+        const names = members.map((member) => member.command.split(' ')[0] ?? '').join(', ');
+        builder = builder.command(name, `Subcommands: ${names}`, (group: Argv<GlobalArgs>) => {
+          let sub = group;
+          for (const member of members) sub = register(sub, member);
+          return sub.demandCommand(1, `Name a ${name} subcommand: ${names}`);
+        });
+      }
       return builder.demandCommand(1, 'Name a marketplace command; see ggen marketplace --help');
     })
     .demandCommand(1, 'Name a command; see ggen --help')

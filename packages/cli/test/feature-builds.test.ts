@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { bundle, cliRoot, parseJson, runGgen, sampleRegistry, workspaceRoot } from './helpers/run-ggen.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cliRoot, parseJson, runGgen, sampleRegistry, workspaceRoot } from './helpers/run-ggen.js';
 
 const run = promisify(execFile);
 const FEATURES = ['v1', 'v2', 'parallel'] as const;
@@ -23,12 +23,21 @@ interface Metafile {
   inputs: Record<string, unknown>;
 }
 
+// Built here into a directory of this test's own: other test files run the bundles in
+// dist/ at the same time, and must never see them half rewritten.
+// Inside dist/ so that the bundles still find oxigraph, which stays external, in node_modules.
+const built = mkdtempSync(join(cliRoot, 'dist', 'feature-test-'));
+const builtBundle = (features: (typeof FEATURES)[number]): string => join(built, features, 'ggen.mjs');
+
 describe('feature builds', () => {
   beforeAll(async () => {
     for (const features of FEATURES) {
-      const result = await buildBundle([`--features=${features}`]);
+      const result = await buildBundle([`--features=${features}`, '--outdir', join(built, features)]);
       expect(result).toMatchObject({ code: 0 });
     }
+  });
+  afterAll(() => {
+    rmSync(built, { recursive: true, force: true });
   });
 
   it.each([
@@ -36,22 +45,22 @@ describe('feature builds', () => {
     ['v2', ['v2'], false],
     ['parallel', ['v1', 'v2'], true],
   ] as const)('the %s bundle runs and reports its backends', async (features, backends, adapters) => {
-    const result = await runGgen(['marketplace', 'features', '--json'], { features });
-    expect(result.code).toBe(0);
+    const result = await runGgen(['marketplace', 'features', '--json'], { bin: builtBundle(features) });
+    expect([result.code, result.stderr]).toEqual([0, '']);
     expect(parseJson(result)).toEqual({ build: `marketplace-${features}`, backends, adapters });
   });
 
   it('keeps v2, the adapters, oxigraph and sparqljs out of the v1 bundle', () => {
-    const inputs = Object.keys((JSON.parse(readFileSync(join(cliRoot, 'dist', 'v1', 'meta.json'), 'utf8')) as Metafile).inputs);
+    const inputs = Object.keys((JSON.parse(readFileSync(join(built, 'v1', 'meta.json'), 'utf8')) as Metafile).inputs);
     expect(inputs.some((input) => input.startsWith('packages/marketplace-v1/'))).toBe(true);
     expect(inputs.filter((input) => /packages\/(marketplace-v2|domain-adapters)\/|node_modules\/(oxigraph|sparqljs|n3)\//.test(input))).toEqual([]);
-    const parallel = Object.keys((JSON.parse(readFileSync(join(cliRoot, 'dist', 'parallel', 'meta.json'), 'utf8')) as Metafile).inputs);
+    const parallel = Object.keys((JSON.parse(readFileSync(join(built, 'parallel', 'meta.json'), 'utf8')) as Metafile).inputs);
     expect(parallel.some((input) => input.startsWith('packages/domain-adapters/'))).toBe(true);
     expect(parallel.some((input) => input.startsWith('packages/marketplace-v2/'))).toBe(true);
   });
 
   it('keeps v1 out of the v2 bundle', () => {
-    const inputs = Object.keys((JSON.parse(readFileSync(join(cliRoot, 'dist', 'v2', 'meta.json'), 'utf8')) as Metafile).inputs);
+    const inputs = Object.keys((JSON.parse(readFileSync(join(built, 'v2', 'meta.json'), 'utf8')) as Metafile).inputs);
     expect(inputs.filter((input) => input.startsWith('packages/marketplace-v1/'))).toEqual([]);
   });
 
@@ -64,7 +73,7 @@ describe('feature builds', () => {
   it('runs the v1 bundle with no node_modules at all: no oxigraph, no sparqljs', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ggen-standalone-'));
     mkdirSync(join(root, 'dist', 'v1'), { recursive: true });
-    copyFileSync(bundle('v1'), join(root, 'dist', 'v1', 'ggen.mjs'));
+    copyFileSync(builtBundle('v1'), join(root, 'dist', 'v1', 'ggen.mjs'));
     cpSync(sampleRegistry, join(root, 'sample-registry'), { recursive: true });
     expect(existsSync(join(root, 'node_modules'))).toBe(false);
     const bin = join(root, 'dist', 'v1', 'ggen.mjs');

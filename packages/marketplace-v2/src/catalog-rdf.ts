@@ -60,13 +60,55 @@ export function computePostings(packages: CatalogPackage[]): Map<string, Map<str
     weights.set(exactNameToken(pkg.name), EXACT_NAME_WEIGHT);
     postings.set(pkg.name, weights);
   });
+  pruneCommonTokens(packages, postings);
   return postings;
 }
 
-/** The catalog as N-Quads in the catalog graph: packages, versions, dependencies, postings. */
+/**
+ * Static index pruning: a token keeps only its MAX_POSTINGS_PER_TOKEN highest-impact postings
+ * (weight plus popularity prior). A search then aggregates a bounded number of rows per term
+ * whatever the catalog's size; what is dropped is a very common word's weakest matches,
+ * which never reach the first page of an OR query anyway.
+ */
+export const MAX_POSTINGS_PER_TOKEN = 1000;
+
+function pruneCommonTokens(packages: CatalogPackage[], postings: Map<string, Map<string, number>>): void {
+  const prior = new Map(packages.map((pkg) => [pkg.name, popularityOf(pkg)]));
+  const byToken = new Map<string, { name: string; impact: number }[]>();
+  for (const [name, weights] of postings) {
+    for (const [token, weight] of weights) {
+      const list = byToken.get(token) ?? [];
+      list.push({ name, impact: weight + (prior.get(name) ?? 0) });
+      byToken.set(token, list);
+    }
+  }
+  for (const [token, list] of byToken) {
+    if (list.length <= MAX_POSTINGS_PER_TOKEN) continue;
+    list.sort((a, b) => b.impact - a.impact || (a.name < b.name ? -1 : 1));
+    for (const dropped of list.slice(MAX_POSTINGS_PER_TOKEN)) postings.get(dropped.name)?.delete(token);
+  }
+}
+
+/** Posting weights to one decimal: ranking keeps its order, the store far fewer nodes. */
+export function quantise(weight: number): number {
+  return Math.max(0.1, Math.round(weight * 10) / 10);
+}
+
+/** The catalog as N-Quads text; for a large catalog use catalogToNQuadChunks. */
 export function catalogToNQuads(packages: CatalogPackage[]): string {
+  return catalogToNQuadChunks(packages).join('');
+}
+
+/**
+ * The catalog as N-Quads in the catalog graph (packages, versions, dependencies, postings),
+ * one chunk per package: at 100k packages the whole dump passes V8's string limit, so it is
+ * written and loaded chunk by chunk.
+ */
+export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
   const graph = namedNode(CATALOG_GRAPH);
-  const quads: Quad[] = [];
+  const writer = new Writer({ format: 'N-Quads' });
+  const chunks: string[] = [];
+  let quads: Quad[] = [];
   const add = (subject: string, predicate: string, object: ReturnType<typeof literal> | ReturnType<typeof namedNode>): void => {
     quads.push(quad(namedNode(subject), namedNode(predicate), object, graph));
   };
@@ -74,6 +116,7 @@ export function catalogToNQuads(packages: CatalogPackage[]): string {
   const json = (value: unknown): ReturnType<typeof literal> => literal(JSON.stringify(value), namedNode(V.json));
   const integer = (value: number): ReturnType<typeof literal> => literal(String(value), namedNode(V.integer));
   const postings = computePostings(packages);
+  const postingNodes = new Set<string>();
   for (const pkg of [...packages].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const p = packageIri(pkg.name);
     add(p, V.type, namedNode(V.Package));
@@ -107,13 +150,21 @@ export function catalogToNQuads(packages: CatalogPackage[]): string {
     add(p, V.latestVersion, namedNode(versionIri(pkg.name, pkg.latest)));
     for (const version of pkg.versions) writeVersion(add, pkg.name, version, { text, json });
     for (const [token, weight] of postings.get(pkg.name) ?? []) {
-      const posting = postingIri(pkg.name, token);
-      add(p, V.posting, namedNode(posting));
-      add(posting, V.token, text(token));
-      add(posting, V.weight, literal(weight.toFixed(3), namedNode(V.double)));
+      // Weights are quantised so that packages share one (token, weight) node: one triple a
+      // posting instead of three, and none on the package itself.
+      const bucket = quantise(weight);
+      const node = postingIri(token, bucket);
+      if (!postingNodes.has(node)) {
+        postingNodes.add(node);
+        add(node, V.token, text(token));
+        add(node, V.weight, literal(bucket.toFixed(1), namedNode(V.double)));
+      }
+      add(node, V.postingOf, namedNode(p));
     }
+    chunks.push(writer.quadsToString(quads as Parameters<Writer['quadsToString']>[0]));
+    quads = [];
   }
-  return new Writer({ format: 'N-Quads' }).quadsToString(quads as Parameters<Writer['quadsToString']>[0]);
+  return chunks;
 }
 
 function writeVersion(
@@ -217,7 +268,9 @@ function readVersion(store: Store, subject: OxTerm, graph: OxNamedNode): Catalog
     const range = depFields.get(V.versionRange)?.[0]?.value;
     if (depName !== undefined && range !== undefined) dependencies[depName] = range;
   }
-  const result: CatalogVersion = { version, dependencies, yanked: one(V.yanked) === 'true' };
+  // Some SPARQL servers hand stored booleans back as "1".
+  const yanked = one(V.yanked);
+  const result: CatalogVersion = { version, dependencies, yanked: yanked === 'true' || yanked === '1' };
   const optional = { integrity: one(V.integrity), checksum: one(V.checksum), archive: one(V.archive), publishedAt: one(V.issued) };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) result[key as keyof typeof optional] = value;
   const files = one(V.files);

@@ -1,7 +1,8 @@
-import type { CatalogPackage } from '@ggen/marketplace-core';
+import type { CatalogPackage, PackageSummary } from '@ggen/marketplace-core';
 import type { Store } from 'oxigraph';
 import oxigraph from 'oxigraph';
 import { readCatalogPackages } from './catalog-rdf.js';
+import { summariesQuery, summaryFromRow } from './summaries-query.js';
 
 /** One SELECT row: variable name -> the bound value as text. */
 export type Row = Record<string, string>;
@@ -10,6 +11,8 @@ export type Row = Record<string, string>;
 export interface CatalogSource {
   select(query: string): Promise<Row[]>;
   readPackages(names: string[]): Promise<CatalogPackage[]>;
+  /** Search results' summaries, in one query. */
+  readSummaries(names: string[]): Promise<PackageSummary[]>;
   allPackages(): Promise<CatalogPackage[]>;
 }
 
@@ -17,9 +20,11 @@ export interface CatalogSource {
 export class EmbeddedCatalog implements CatalogSource {
   readonly store: Store;
 
-  constructor(nquads: string) {
+  /** From N-Quads text, or chunks of it (a large catalog passes V8's string limit). */
+  constructor(nquads: string | string[]) {
     this.store = new oxigraph.Store();
-    if (nquads.trim() !== '') this.store.load(nquads, { format: 'application/n-quads' });
+    const empty = typeof nquads === 'string' ? nquads.trim() === '' : nquads.length === 0;
+    if (!empty) this.store.load(nquads, { format: 'application/n-quads' });
   }
 
   selectSync(query: string): Row[] {
@@ -38,6 +43,11 @@ export class EmbeddedCatalog implements CatalogSource {
 
   readPackages(names: string[]): Promise<CatalogPackage[]> {
     return Promise.resolve(readCatalogPackages(this.store, names));
+  }
+
+  readSummaries(names: string[]): Promise<PackageSummary[]> {
+    if (names.length === 0) return Promise.resolve([]);
+    return Promise.resolve(this.selectSync(summariesQuery(names)).map(summaryFromRow));
   }
 
   allPackages(): Promise<CatalogPackage[]> {

@@ -9,3 +9,6 @@ export * from './v2-registry.js';
 export * from './v2-publish.js';
 export * from './v2-backend.js';
 export * from './read-only-sparql.js';
+export * from './summaries-query.js';
+export * from './digest-fetch.js';
+export * from './remote-catalog.js';

@@ -34,14 +34,19 @@ export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: 
         '?boost': literal(boost.toFixed(3), decimalType),
       })),
     });
-    patterns.push({ type: 'bgp', triples: [triple('posting', V.token, variable('tok')), triple('posting', V.weight, variable('w')), triple('pkg', V.posting, variable('posting'))] });
+    patterns.push({
+      type: 'bgp',
+      triples: page === 'count' ? [triple('posting', V.token, variable('tok')), triple('posting', V.postingOf, variable('pkg'))] : [triple('posting', V.token, variable('tok')), triple('posting', V.weight, variable('w')), triple('posting', V.postingOf, variable('pkg'))],
+    });
   }
-  const triples: Triple[] = [
-    triple('pkg', V.name, variable('name')),
-    triple('pkg', V.popularity, variable('pop')),
-    triple('pkg', V.downloads, variable('dl')),
-    triple('pkg', V.stars, variable('st')),
-  ];
+  const triples: Triple[] =
+    page === 'count'
+      ? relevance
+        ? []
+        : [triple('pkg', V.name, variable('name'))]
+      : [triple('pkg', V.name, variable('name')), triple('pkg', V.popularity, variable('pop')), triple('pkg', V.downloads, variable('dl')), triple('pkg', V.stars, variable('st'))];
+  if (page === 'count' && filters.minDownloads !== undefined) triples.push(triple('pkg', V.downloads, variable('dl')));
+  if (page === 'count' && filters.minStars !== undefined) triples.push(triple('pkg', V.stars, variable('st')));
   const exact = (predicate: string, value: string | undefined): void => {
     if (value !== undefined) triples.push(triple('pkg', predicate, literal(value.toLowerCase())));
   };
@@ -56,7 +61,7 @@ export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: 
       object: literal(filters.keyword.toLowerCase()),
     } as unknown as Triple);
   }
-  patterns.push({ type: 'bgp', triples });
+  if (triples.length > 0) patterns.push({ type: 'bgp', triples });
   const atLeast = (name: string, minimum: number | undefined): void => {
     if (minimum === undefined) return;
     patterns.push({ type: 'filter', expression: { type: 'operation', operator: '>=', args: [variable(name), literal(String(Math.floor(minimum)), integerType)] } });

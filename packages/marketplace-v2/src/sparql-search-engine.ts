@@ -36,12 +36,14 @@ export class SparqlSearchEngine {
     const [rows, countRows] = await Promise.all([this.#catalog.select(select), this.#catalog.select(generateQuery(buildSearchAst(tokens, query, 'count')))]);
     const names = rows.map((row) => row.name ?? '');
     const scores = new Map(rows.map((row) => [row.name ?? '', Number(row.score ?? 0)]));
-    const packages = await this.#catalog.readPackages(names);
-    const byName = new Map(packages.map((pkg) => [pkg.name, pkg]));
+    const summaries = await this.#catalog.readSummaries(names);
+    const byName = new Map(summaries.map((summary) => [summary.name, summary]));
     return {
       packages: names.flatMap((name) => {
-        const pkg = byName.get(name);
-        return pkg === undefined ? [] : [toSummary(pkg, tokens.length > 0 ? scores.get(name) : undefined)];
+        const summary = byName.get(name);
+        if (summary === undefined) return [];
+        const score = scores.get(name);
+        return [tokens.length > 0 && score !== undefined ? { ...summary, score: Math.round(score * 100) / 100 } : summary];
       }),
       total: Number(countRows[0]?.total ?? 0),
       queryTimeMs: elapsed(started),
@@ -57,9 +59,11 @@ export class SparqlSearchEngine {
       if (vocabulary.has(token)) weights.set(token, Math.max(weights.get(token) ?? 0, boost));
     };
     add(exactNameToken(text), 1);
-    for (const term of tokenize(text).slice(0, MAX_QUERY_TOKENS)) {
+    const terms = tokenize(text).slice(0, MAX_QUERY_TOKENS);
+    for (const [position, term] of terms.entries()) {
       add(term, 1);
-      for (const completion of vocabulary.completions(term, MAX_PREFIX_EXPANSIONS)) add(completion, PREFIX_BOOST);
+      // Only the last word is still being typed; completing every word multiplies the postings.
+      if (position === terms.length - 1 && term.length >= 3) for (const completion of vocabulary.completions(term, MAX_PREFIX_EXPANSIONS)) add(completion, PREFIX_BOOST);
       // One edit for short words, two from eight letters on (MiniSearch's fuzzy 0.2, rounded).
       if (!vocabulary.has(term) && term.length >= 4) for (const fix of vocabulary.withinEdits(term, term.length >= 8 ? 2 : 1, MAX_TYPO_EXPANSIONS)) add(fix, TYPO_BOOST);
     }

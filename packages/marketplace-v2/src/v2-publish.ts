@@ -15,7 +15,7 @@ import {
   type PublishResult,
 } from '@ggen/marketplace-core';
 import semver from 'semver';
-import { catalogToNQuads } from './catalog-rdf.js';
+import { catalogToNQuadChunks } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
 import { CATALOG_FILE } from './v2-registry.js';
 
@@ -23,7 +23,7 @@ import { CATALOG_FILE } from './v2-registry.js';
 export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): Promise<string> {
   const path = join(dir, CATALOG_FILE);
   try {
-    await writeFileAtomic(path, catalogToNQuads(packages));
+    await writeFileAtomic(path, catalogToNQuadChunks(packages));
   } catch (error) {
     throw fromFsError(error, 'writing', path);
   }

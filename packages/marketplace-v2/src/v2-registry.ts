@@ -8,6 +8,7 @@ import {
   type VersionCandidate,
 } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource } from './catalog-source.js';
+import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { Generator, type SelectQuery } from 'sparqljs';
 import { namedNode, literal, variable } from './rdf-terms.js';
@@ -17,6 +18,8 @@ export const CATALOG_FILE = 'catalog.nq';
 export interface V2RegistryOptions extends FetchOptions {
   /** A directory or an http(s) base URL holding catalog.nq and the archives. */
   location: string;
+  /** When set, the catalog is queried on this SPARQL endpoint instead of loaded from catalog.nq. */
+  remote?: RemoteCatalogOptions;
 }
 
 export interface DependencyClosure {
@@ -45,6 +48,8 @@ export class V2Registry implements PackageSource {
   }
 
   catalog(): Promise<CatalogSource> {
+    const remote = this.#options.remote;
+    if (remote !== undefined) this.#catalog ??= Promise.resolve(new RemoteCatalog(remote));
     this.#catalog ??= (async () => {
       const location = resolveLocation(this.#options.location, CATALOG_FILE);
       let bytes: Uint8Array;

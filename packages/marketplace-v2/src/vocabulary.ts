@@ -51,7 +51,7 @@ export const V = {
   dependencyName: `${GG}dependencyName`,
   versionRange: `${GG}versionRange`,
   dependsOnPackage: `${GG}dependsOnPackage`,
-  posting: `${GG}posting`,
+  postingOf: `${GG}postingOf`,
   token: `${GG}token`,
   weight: `${GG}weight`,
   integer: `${XSD}integer`,
@@ -65,4 +65,4 @@ export const versionIri = (name: string, version: string): string => `${BASE}pac
 export const dependencyIri = (name: string, version: string, dependency: string): string => `${BASE}package/${name}/${version}/dependency/${dependency}`;
 /** One node per exact spelling: the corpus writes one author in several cases. */
 export const authorIri = (author: string): string => `${BASE}author/${encodeURIComponent(author)}`;
-export const postingIri = (name: string, token: string): string => `${BASE}package/${name}/posting/${encodeURIComponent(token)}`;
+export const postingIri = (token: string, weight: number): string => `${BASE}posting/${encodeURIComponent(token)}/${weight.toFixed(1)}`;

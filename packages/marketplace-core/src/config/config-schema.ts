@@ -15,6 +15,13 @@ export const marketplaceConfigSchema = z
     registry: z.string().min(1).optional(),
     /** v2 registry location (RDF catalog + archives). */
     v2_registry: z.string().min(1).optional(),
+    /** A remote SPARQL 1.1 endpoint holding the v2 catalog, instead of the embedded store. */
+    sparql_endpoint: z.url().optional(),
+    /** Its Graph Store endpoint, for `registry push`. */
+    sparql_graph_store: z.url().optional(),
+    sparql_user: z.string().min(1).optional(),
+    /** Better set as GGEN_MARKETPLACE_SPARQL_PASSWORD than written in a file. */
+    sparql_password: z.string().min(1).optional(),
     packages_dir: z.string().min(1),
     /** The lockfile; by default `ggen.lock` beside the packages directory. */
     lockfile: z.string().min(1).optional(),

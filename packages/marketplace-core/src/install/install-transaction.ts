@@ -105,13 +105,14 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
   }
 }
 
-/** Write to a temp file beside the target, fsync, rename over it. */
-export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+/** Write to a temp file beside the target, fsync, rename over it. Chunks are written in turn. */
+export async function writeFileAtomic(path: string, content: string | Uint8Array | readonly string[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.tmp-${process.pid}`;
   const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(content);
+    if (typeof content === 'string' || content instanceof Uint8Array) await handle.writeFile(content);
+    else for (const chunk of content) await handle.write(chunk);
     await handle.sync();
   } finally {
     await handle.close();

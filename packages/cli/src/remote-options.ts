@@ -1,0 +1,22 @@
+import type { MarketplaceConfig } from '@ggen/marketplace-core';
+import type { V2RegistryOptions } from '@ggen/marketplace-v2';
+
+/** The remote-catalog settings from config, or undefined for the embedded store. */
+export function remoteCatalogOptions(
+  config: MarketplaceConfig,
+): { queryUrl: string; graphStoreUrl?: string; user?: string; password?: string; timeoutMs: number } | undefined {
+  if (config.sparql_endpoint === undefined) return undefined;
+  return {
+    queryUrl: config.sparql_endpoint,
+    timeoutMs: config.timeout_ms,
+    ...(config.sparql_graph_store === undefined ? {} : { graphStoreUrl: config.sparql_graph_store }),
+    ...(config.sparql_user === undefined ? {} : { user: config.sparql_user }),
+    ...(config.sparql_password === undefined ? {} : { password: config.sparql_password }),
+  };
+}
+
+/** Options of the v2 backend: the registry for archives, and the catalog embedded or remote. */
+export function v2Options(config: MarketplaceConfig, location: string): V2RegistryOptions {
+  const remote = remoteCatalogOptions(config);
+  return { location, timeoutMs: config.timeout_ms, retries: config.retries, ...(remote === undefined ? {} : { remote }) };
+}

@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { SearchResults } from '@ggen/marketplace-core';
+import { startVirtuoso, type RunningVirtuoso } from '../../../tools/testing/virtuoso.mjs';
+import { freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
+
+let virtuoso: RunningVirtuoso;
+let home: string;
+
+beforeAll(async () => {
+  virtuoso = await startVirtuoso();
+  home = freshHome();
+  mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
+  writeFileSync(
+    join(home, '.config', 'ggen', 'config.yaml'),
+    `marketplace:\n  backend: v2\n  sparql_endpoint: ${virtuoso.queryUrl}\n  sparql_graph_store: ${virtuoso.graphStoreUrl}\n  sparql_user: ${virtuoso.user}\n`,
+  );
+}, 90_000);
+
+afterAll(async () => {
+  await virtuoso.stop();
+}, 30_000);
+
+describe('the remote SPARQL mode from the CLI', () => {
+  it('pushes the catalog with the password from the environment, then searches and installs through the endpoint', async () => {
+    const env = { GGEN_MARKETPLACE_SPARQL_PASSWORD: virtuoso.password };
+    const noPassword = await runGgen(['marketplace', 'registry', 'push'], { home });
+    expect(noPassword.stderr.split('\n')[0]).toBe('error GGEN_E_CONFIG_INVALID: Pushing a catalog needs marketplace.sparql_graph_store, sparql_user and sparql_password');
+    const push = await runGgen(['marketplace', 'registry', 'push'], { home, env });
+    expect(push.code).toBe(0);
+    expect(push.stdout).toMatch(/^pushed \d+ triples from .*catalog\.nq to http:\/\/127\.0\.0\.1:\d+\/sparql/);
+
+    const found = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent memory', '--json'], { home }));
+    expect([found.backend, found.packages[0]?.name]).toEqual(['v2', 'agent-memory-forge']);
+    const install = await runGgen(['marketplace', 'install', 'agent-context-crafter'], { home });
+    expect(install.stdout).toContain('installed 2 package(s)');
+  });
+});

@@ -1,0 +1,172 @@
+import { MarketplaceError, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
+import oxigraph from 'oxigraph';
+import { Generator, type ConstructQuery } from 'sparqljs';
+import { readCatalogPackages } from './catalog-rdf.js';
+import type { CatalogSource, Row } from './catalog-source.js';
+import { digestFetch } from './digest-fetch.js';
+import { literal, namedNode, variable } from './rdf-terms.js';
+import { summariesQuery, summaryFromRow } from './summaries-query.js';
+import { CATALOG_GRAPH, V } from './vocabulary.js';
+
+export interface RemoteCatalogOptions {
+  /** SPARQL 1.1 query endpoint (e.g. http://host:8890/sparql). */
+  queryUrl: string;
+  /** SPARQL 1.1 Graph Store endpoint for replacing the catalog graph (authenticated). */
+  graphStoreUrl?: string;
+  user?: string;
+  password?: string;
+  timeoutMs: number;
+}
+
+const generator = new Generator();
+
+/**
+ * A catalog held by a remote SPARQL 1.1 endpoint. Guards the quirks that come back with
+ * status 200 (Virtuoso): partial results after a server timeout (X-SQL-State: S1TAT) and
+ * results silently capped at the server's row limit are errors, never answers.
+ */
+export class RemoteCatalog implements CatalogSource {
+  readonly #options: RemoteCatalogOptions;
+
+  constructor(options: RemoteCatalogOptions) {
+    this.#options = options;
+  }
+
+  async #post(query: string, accept: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(this.#options.queryUrl, {
+        method: 'POST',
+        // application/sparql-query bodies hang some servers; the form encoding works everywhere.
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
+        body: new URLSearchParams({ query, timeout: String(this.#options.timeoutMs) }).toString(),
+        signal: AbortSignal.timeout(this.#options.timeoutMs + 2000),
+      });
+    } catch (cause) {
+      const timedOut = (cause as Error).name === 'TimeoutError';
+      throw new MarketplaceError(timedOut ? 'GGEN_E_SPARQL_TIMEOUT' : 'GGEN_E_REGISTRY_UNREACHABLE', `${timedOut ? 'No answer in time from' : 'Cannot reach'} the SPARQL endpoint ${this.#options.queryUrl}`, {
+        hint: 'Check marketplace.sparql_endpoint and that the server is up.',
+        cause,
+      });
+    }
+    if (response.headers.get('x-sql-state') === 'S1TAT') {
+      await response.body?.cancel();
+      throw new MarketplaceError('GGEN_E_SPARQL_TIMEOUT', `The SPARQL endpoint stopped the query at its time limit (${this.#options.timeoutMs} ms) and sent partial results`, {
+        hint: 'Partial results are never used; narrow the query or raise marketplace.timeout_ms.',
+      });
+    }
+    if (!response.ok) {
+      const text = (await response.text()).slice(0, 300);
+      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint answered ${response.status}: ${text.split('\n')[0] ?? ''}`, {
+        hint: 'Check the endpoint URL; a 500 can be the server-side time limit.',
+        details: { status: response.status },
+      });
+    }
+    return response;
+  }
+
+  async select(query: string): Promise<Row[]> {
+    const response = await this.#post(query, 'application/sparql-results+json');
+    const maxRows = response.headers.get('x-sparql-maxrows');
+    const body = (await response.json()) as { results?: { bindings?: Record<string, { value: string }>[] } };
+    const bindings = body.results?.bindings ?? [];
+    if (maxRows !== null && bindings.length >= Number(maxRows)) {
+      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint capped the results at ${maxRows} rows`, {
+        hint: 'The answer would be incomplete; raise the server\'s ResultSetMaxRows or narrow the query.',
+      });
+    }
+    return bindings.map((binding) => Object.fromEntries(Object.entries(binding).map(([name, term]) => [name, term.value])));
+  }
+
+  /** The named packages' subtrees (package, versions, dependencies, author), read into a scratch store. */
+  async readPackages(names: string[]): Promise<CatalogPackage[]> {
+    if (names.length === 0) return [];
+    return readCatalogPackages(await this.#construct(names), names);
+  }
+
+  async readSummaries(names: string[]): Promise<PackageSummary[]> {
+    if (names.length === 0) return [];
+    return (await this.select(summariesQuery(names))).map(summaryFromRow);
+  }
+
+  async allPackages(): Promise<CatalogPackage[]> {
+    const rows = await this.select(`SELECT ?name WHERE { GRAPH <${CATALOG_GRAPH}> { ?p <${V.type}> <${V.Package}> ; <${V.name}> ?name } }`);
+    return this.readPackages(rows.map((row) => row.name ?? ''));
+  }
+
+  async #construct(names: string[]): Promise<oxigraph.Store> {
+    const spo = { subject: variable('s'), predicate: variable('p'), object: variable('o') };
+    const branch = (...triples: unknown[]): unknown => ({ type: 'group', patterns: [{ type: 'bgp', triples: [...triples, spo] }] });
+    const link = (subject: string, predicate: string, object: string): unknown => ({ subject: variable(subject), predicate: namedNode(predicate), object: variable(object) });
+    const ast = {
+      type: 'query',
+      queryType: 'CONSTRUCT',
+      prefixes: {},
+      template: [spo],
+      where: [
+        {
+          type: 'graph',
+          name: namedNode(CATALOG_GRAPH),
+          patterns: [
+            { type: 'values', values: names.map((name) => ({ '?name': literal(name) })) },
+            { type: 'bgp', triples: [link('pkg', V.name, 'name')] },
+            {
+              type: 'union',
+              patterns: [
+                // The package's own triples: bind ?s after ?pkg is bound within the group.
+                {
+                  type: 'group',
+                  patterns: [
+                    { type: 'bgp', triples: [{ subject: variable('pkg'), predicate: variable('p'), object: variable('o') }] },
+                    { type: 'bind', variable: variable('s'), expression: variable('pkg') },
+                  ],
+                },
+                branch(link('pkg', V.hasVersion, 's')),
+                branch(link('pkg', V.hasVersion, 'v'), link('v', V.dependsOn, 's')),
+                branch(link('pkg', V.creator, 's')),
+              ],
+            },
+          ],
+        },
+      ],
+    } as unknown as ConstructQuery;
+    const response = await this.#post(generator.stringify(ast), 'application/n-triples');
+    const store = new oxigraph.Store();
+    store.load(await response.text(), { format: 'application/n-triples', to_graph_name: oxigraph.namedNode(CATALOG_GRAPH) });
+    return store;
+  }
+
+  /**
+   * Replaces the catalog graph with `nquads` through the Graph Store protocol, then checks
+   * the server holds every triple: a failed load can leave part of the data behind.
+   */
+  async replaceCatalog(nquads: string | string[]): Promise<number> {
+    const { graphStoreUrl, user, password } = this.#options;
+    if (graphStoreUrl === undefined || user === undefined || password === undefined) {
+      throw new MarketplaceError('GGEN_E_CONFIG_INVALID', 'Pushing a catalog needs marketplace.sparql_graph_store, sparql_user and sparql_password', {
+        hint: 'Set them in config.yaml, or GGEN_MARKETPLACE_SPARQL_PASSWORD in the environment.',
+      });
+    }
+    const store = new oxigraph.Store();
+    store.load(nquads, { format: 'application/n-quads' });
+    const ntriples = store.dump({ format: 'application/n-triples', from_graph_name: oxigraph.namedNode(CATALOG_GRAPH) });
+    const expected = store.size;
+    const url = `${graphStoreUrl}?graph-uri=${encodeURIComponent(CATALOG_GRAPH)}`;
+    const response = await digestFetch(url, { method: 'PUT', headers: { 'content-type': 'application/n-triples' }, body: ntriples, user, password });
+    if (!response.ok) {
+      const text = (await response.text()).slice(0, 300);
+      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `Uploading the catalog failed with ${response.status}: ${text.split('\n')[0] ?? ''}`, {
+        hint: response.status === 401 ? 'Check sparql_user and sparql_password.' : 'Check the Graph Store URL and the server log.',
+      });
+    }
+    await response.body?.cancel();
+    const [row] = await this.select(`SELECT (COUNT(*) AS ?n) WHERE { GRAPH <${CATALOG_GRAPH}> { ?s ?p ?o } }`);
+    const stored = Number(row?.n ?? 0);
+    if (stored !== expected) {
+      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The endpoint holds ${stored} catalog triples after the upload, not ${expected}`, {
+        hint: 'The load was partial; push again.',
+      });
+    }
+    return stored;
+  }
+}

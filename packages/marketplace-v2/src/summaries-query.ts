@@ -1,0 +1,68 @@
+import type { PackageSummary } from '@ggen/marketplace-core';
+import { Generator, type SelectQuery } from 'sparqljs';
+import type { Row } from './catalog-source.js';
+import { literal, namedNode, variable } from './rdf-terms.js';
+import { CATALOG_GRAPH, V } from './vocabulary.js';
+
+const generator = new Generator();
+const FIELDS = ['description', 'category', 'author', 'license', 'tags', 'keywords', 'downloads', 'stars', 'version'] as const;
+
+/** One SELECT for the summaries of a page of results (names bound as literals). */
+export function summariesQuery(names: string[]): string {
+  const pattern = (subject: string, predicate: string, object: string): unknown => ({ subject: variable(subject), predicate: namedNode(predicate), object: variable(object) });
+  const optional = (...triples: unknown[]): unknown => ({ type: 'optional', patterns: [{ type: 'bgp', triples }] });
+  const ast = {
+    type: 'query',
+    queryType: 'SELECT',
+    prefixes: {},
+    variables: [variable('name'), ...FIELDS.map((field) => variable(field))],
+    where: [
+      {
+        type: 'graph',
+        name: namedNode(CATALOG_GRAPH),
+        patterns: [
+          { type: 'values', values: names.map((name) => ({ '?name': literal(name) })) },
+          {
+            type: 'bgp',
+            triples: [
+              pattern('pkg', V.name, 'name'),
+              pattern('pkg', V.description, 'description'),
+              pattern('pkg', V.tags, 'tags'),
+              pattern('pkg', V.keywords, 'keywords'),
+              pattern('pkg', V.downloads, 'downloads'),
+              pattern('pkg', V.stars, 'stars'),
+              pattern('pkg', V.latestVersion, 'latest'),
+              pattern('latest', V.versionString, 'version'),
+            ],
+          },
+          optional(pattern('pkg', V.category, 'category')),
+          optional(pattern('pkg', V.license, 'license')),
+          optional(pattern('pkg', V.creator, 'creator'), pattern('creator', V.foafName, 'author')),
+        ],
+      },
+    ],
+  } as unknown as SelectQuery;
+  return generator.stringify(ast);
+}
+
+export function summaryFromRow(row: Row): PackageSummary {
+  const list = (text: string | undefined): string[] => {
+    try {
+      return text === undefined ? [] : (JSON.parse(text) as string[]);
+    } catch {
+      return [];
+    }
+  };
+  return {
+    name: row.name ?? '',
+    version: row.version ?? '',
+    description: row.description ?? '',
+    ...(row.category === undefined ? {} : { category: row.category }),
+    ...(row.author === undefined ? {} : { author: row.author }),
+    ...(row.license === undefined ? {} : { license: row.license }),
+    tags: list(row.tags),
+    keywords: list(row.keywords),
+    downloads: Number(row.downloads ?? 0),
+    stars: Number(row.stars ?? 0),
+  };
+}

@@ -1,0 +1,11 @@
+export const VIRTUOSO_USER: string;
+export const VIRTUOSO_PASSWORD: string;
+export interface RunningVirtuoso {
+  queryUrl: string;
+  updateUrl: string;
+  graphStoreUrl: string;
+  user: string;
+  password: string;
+  stop(): Promise<void>;
+}
+export function startVirtuoso(): Promise<RunningVirtuoso>;
