@@ -20,3 +20,4 @@ export * from './install/installer.js';
 export * from './registry/fetch-resource.js';
 export * from './manifest/prepare-publish.js';
 export * from './text/edit-distance.js';
+export * from './registry/catalog-views.js';

@@ -13,6 +13,7 @@ import {
   writeArchiveEntries,
 } from '@ggen/marketplace-core';
 import { buildTgz } from './helpers/tar-builder.js';
+import { codeOf } from '../../../tools/testing/coded-error.mjs';
 
 function packageDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ggen-pack-'));
@@ -27,15 +28,6 @@ function packageDir(): string {
   return dir;
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MarketplaceError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a MarketplaceError');
-}
 
 describe('packDirectory', () => {
   it('packs the same tree to the same bytes whatever the mtimes and umask', async () => {

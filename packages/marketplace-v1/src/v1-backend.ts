@@ -1,4 +1,5 @@
 import {
+  catalogPackageDetails,
   installPackages,
   listInstalledPackages,
   removePackage,
@@ -13,7 +14,7 @@ import {
 import type { IndexProblem } from './v1-index.js';
 import { publishToV1Registry } from './v1-publish.js';
 import { V1Registry, type V1RegistryOptions } from './v1-registry.js';
-import { searchV1, toSummary } from './v1-search.js';
+import { searchV1 } from './v1-search.js';
 
 export function describeProblem(problem: IndexProblem): string {
   return `index entry #${problem.entry}${problem.name === undefined ? '' : ` (${problem.name})`} skipped: ${problem.field === undefined ? '' : `${problem.field}: `}${problem.message}`;
@@ -46,28 +47,7 @@ export function createV1Backend(options: V1RegistryOptions): V1Backend {
     },
     async getPackage(name: string, version?: string): Promise<PackageDetails | null> {
       const pkg = await registry.findPackage(name);
-      if (pkg === undefined) return null;
-      const selected = version === undefined ? pkg.versions.find((entry) => entry.version === pkg.latest) : pkg.versions.find((entry) => entry.version === version);
-      if (selected === undefined) return null;
-      return {
-        ...toSummary(pkg),
-        version: selected.version,
-        versions: pkg.versions.map((entry) => ({
-          version: entry.version,
-          dependencies: entry.dependencies,
-          yanked: entry.yanked,
-          ...(entry.integrity === undefined ? {} : { integrity: entry.integrity }),
-          ...(entry.checksum === undefined ? {} : { checksum: entry.checksum }),
-          ...(entry.archive === undefined ? {} : { archive: entry.archive }),
-          ...(entry.publishedAt === undefined ? {} : { publishedAt: entry.publishedAt }),
-        })),
-        dependencies: selected.dependencies,
-        ...(pkg.repository === undefined ? {} : { repository: pkg.repository }),
-        ...(pkg.homepage === undefined ? {} : { homepage: pkg.homepage }),
-        ...(selected.publishedAt === undefined ? {} : { publishedAt: selected.publishedAt }),
-        ...(selected.integrity === undefined ? {} : { integrity: selected.integrity }),
-        ...(selected.checksum === undefined ? {} : { checksum: selected.checksum }),
-      };
+      return pkg === undefined ? null : catalogPackageDetails(pkg, version);
     },
     listInstalled: (request) => listInstalledPackages(request),
     install: (request, events) => installPackages(registry, request, events),

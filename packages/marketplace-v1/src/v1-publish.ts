@@ -7,6 +7,7 @@ import {
   isHttpLocation,
   MarketplaceError,
   preparePublish,
+  publishResultOf,
   versionExistsError,
   withFileLock,
   writeFileAtomic,
@@ -24,18 +25,9 @@ type RawEntry = Record<string, unknown>;
  */
 export async function publishToV1Registry(request: PublishRequest): Promise<PublishResult> {
   if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
-  const { manifest, packed, archive } = await preparePublish(request.dir);
-  const result: PublishResult = {
-    name: manifest.name,
-    version: manifest.version,
-    integrity: packed.integrity,
-    checksum: packed.checksum,
-    size: packed.size,
-    files: packed.files,
-    archive,
-    dryRun: request.dryRun ?? false,
-    registry: request.registry,
-  };
+  const prepared = await preparePublish(request.dir);
+  const { manifest, packed, archive } = prepared;
+  const result = publishResultOf(prepared, request);
   const indexPath = join(request.registry, 'index.json');
   const refuseExisting = (root: Record<string, unknown>): void => {
     const entry = findEntry(root, manifest.name);

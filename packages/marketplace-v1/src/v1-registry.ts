@@ -1,4 +1,5 @@
 import {
+  catalogVersionCandidates,
   fetchResource,
   MarketplaceError,
   resolveLocation,
@@ -48,16 +49,7 @@ export class V1Registry implements PackageSource {
   async getVersions(name: string): Promise<VersionCandidate[] | null> {
     const pkg = await this.findPackage(name);
     if (pkg === undefined) return null;
-    return pkg.versions.map((version) => ({
-      name: pkg.name,
-      version: version.version,
-      dependencies: version.dependencies,
-      yanked: version.yanked,
-      archive: version.archive === undefined ? '' : resolveLocation(this.#options.location, version.archive),
-      ...(version.integrity === undefined ? {} : { integrity: version.integrity }),
-      ...(version.checksum === undefined ? {} : { checksum: version.checksum }),
-      backend: 'v1' as const,
-    }));
+    return catalogVersionCandidates(pkg, this.#options.location, 'v1');
   }
 
   async fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {

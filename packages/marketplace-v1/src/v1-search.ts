@@ -1,4 +1,4 @@
-import { editDistanceWithin, type PackageSummary, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import { catalogPackageSummary, editDistanceWithin, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { V1Package } from './v1-index.js';
 
 /** The lowercased fields search reads, computed once per index instead of once per query. */
@@ -101,22 +101,6 @@ function matchesFilters(pkg: V1Package, query: SearchQuery): boolean {
   return true;
 }
 
-export function toSummary(pkg: V1Package, score?: number): PackageSummary {
-  return {
-    name: pkg.name,
-    version: pkg.latest,
-    description: pkg.description,
-    ...(pkg.category === undefined ? {} : { category: pkg.category }),
-    ...(pkg.author === undefined ? {} : { author: pkg.author }),
-    ...(pkg.license === undefined ? {} : { license: pkg.license }),
-    tags: pkg.tags,
-    keywords: pkg.keywords,
-    downloads: pkg.downloads,
-    stars: pkg.stars,
-    ...(score === undefined ? {} : { score: Math.round(score * 100) / 100 }),
-  };
-}
-
 /** Search with v1 semantics; an empty text with filters lists by filter. */
 export function searchV1(packages: readonly V1Package[], query: SearchQuery): SearchResults {
   const started = performance.now();
@@ -145,7 +129,7 @@ export function searchV1(packages: readonly V1Package[], query: SearchQuery): Se
   });
   const page = hits.slice(query.offset, query.offset + query.limit);
   return {
-    packages: page.map((hit) => toSummary(hit.pkg, text === '' ? undefined : hit.score)),
+    packages: page.map((hit) => catalogPackageSummary(hit.pkg, text === '' ? undefined : hit.score)),
     total: hits.length,
     queryTimeMs: Math.round((performance.now() - started) * 1000) / 1000,
     backend: 'v1',

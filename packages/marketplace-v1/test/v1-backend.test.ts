@@ -3,10 +3,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MarketplaceError, type SearchQuery } from '@ggen/marketplace-core';
+import type { SearchQuery } from '@ggen/marketplace-core';
 import { createV1Backend } from '@ggen/marketplace-v1';
 import { startStaticServer, type StaticServer } from '../../../tools/testing/static-server.mjs';
 import { sampleRegistry } from './corpus.js';
+import { codeOf } from '../../../tools/testing/coded-error.mjs';
 
 const query = (text: string): SearchQuery => ({ text, limit: 20, offset: 0, sort: 'relevance' });
 const target = (): { packagesDir: string; lockfilePath: string } => {
@@ -14,15 +15,6 @@ const target = (): { packagesDir: string; lockfilePath: string } => {
   return { packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock') };
 };
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MarketplaceError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a MarketplaceError');
-}
 
 describe('v1 backend on the built-in sample registry (a directory)', () => {
   const backend = createV1Backend({ location: sampleRegistry, timeoutMs: 2000, retries: 0 });

@@ -1,4 +1,4 @@
-import { editDistanceWithin, type CatalogPackage, type PackageSummary, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import { editDistanceWithin, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { CatalogSource } from './catalog-source.js';
 import { buildSearchAst, generateQuery, type WeightedToken } from './search-query.js';
 import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
@@ -139,22 +139,6 @@ export class Vocabulary {
       .slice(0, max)
       .map((entry) => entry.token);
   }
-}
-
-export function toSummary(pkg: CatalogPackage, score?: number): PackageSummary {
-  return {
-    name: pkg.name,
-    version: pkg.latest,
-    description: pkg.description,
-    ...(pkg.category === undefined ? {} : { category: pkg.category }),
-    ...(pkg.author === undefined ? {} : { author: pkg.author }),
-    ...(pkg.license === undefined ? {} : { license: pkg.license }),
-    tags: pkg.tags,
-    keywords: pkg.keywords,
-    downloads: pkg.downloads,
-    stars: pkg.stars,
-    ...(score === undefined ? {} : { score: Math.round(score * 100) / 100 }),
-  };
 }
 
 function elapsed(started: number): number {

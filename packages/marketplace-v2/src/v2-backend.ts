@@ -1,4 +1,5 @@
 import {
+  catalogPackageDetails,
   installPackages,
   listInstalledPackages,
   removePackage,
@@ -7,7 +8,7 @@ import {
   type MarketplaceBackend,
   type PackageDetails,
 } from '@ggen/marketplace-core';
-import { SparqlSearchEngine, toSummary } from './sparql-search-engine.js';
+import { SparqlSearchEngine } from './sparql-search-engine.js';
 import { V2_BACKEND_METADATA } from './v2-metadata.js';
 import { publishToV2Registry } from './v2-publish.js';
 import { V2Registry, type V2RegistryOptions } from './v2-registry.js';
@@ -31,28 +32,7 @@ export function createV2Backend(options: V2RegistryOptions): V2Backend {
     search: async (query) => (await searchEngine()).search(query),
     async getPackage(name, version): Promise<PackageDetails | null> {
       const pkg = await registry.findPackage(name);
-      if (pkg === undefined) return null;
-      const selected = pkg.versions.find((entry) => entry.version === (version ?? pkg.latest));
-      if (selected === undefined) return null;
-      return {
-        ...toSummary(pkg),
-        version: selected.version,
-        versions: pkg.versions.map((entry) => ({
-          version: entry.version,
-          dependencies: entry.dependencies,
-          yanked: entry.yanked,
-          ...(entry.integrity === undefined ? {} : { integrity: entry.integrity }),
-          ...(entry.checksum === undefined ? {} : { checksum: entry.checksum }),
-          ...(entry.archive === undefined ? {} : { archive: entry.archive }),
-          ...(entry.publishedAt === undefined ? {} : { publishedAt: entry.publishedAt }),
-        })),
-        dependencies: selected.dependencies,
-        ...(pkg.repository === undefined ? {} : { repository: pkg.repository }),
-        ...(pkg.homepage === undefined ? {} : { homepage: pkg.homepage }),
-        ...(selected.publishedAt === undefined ? {} : { publishedAt: selected.publishedAt }),
-        ...(selected.integrity === undefined ? {} : { integrity: selected.integrity }),
-        ...(selected.checksum === undefined ? {} : { checksum: selected.checksum }),
-      };
+      return pkg === undefined ? null : catalogPackageDetails(pkg, version);
     },
     listInstalled: (request) => listInstalledPackages(request),
     async install(request, events) {

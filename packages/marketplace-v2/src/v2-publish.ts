@@ -7,6 +7,7 @@ import {
   isHttpLocation,
   MarketplaceError,
   preparePublish,
+  publishResultOf,
   versionExistsError,
   withFileLock,
   writeFileAtomic,
@@ -46,18 +47,9 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
 /** Publishes to a v2 file registry: archive first, then the rewritten catalog, under a lock. */
 export async function publishToV2Registry(request: PublishRequest): Promise<PublishResult> {
   if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
-  const { manifest, packed, archive } = await preparePublish(request.dir);
-  const result: PublishResult = {
-    name: manifest.name,
-    version: manifest.version,
-    integrity: packed.integrity,
-    checksum: packed.checksum,
-    size: packed.size,
-    files: packed.files,
-    archive,
-    dryRun: request.dryRun ?? false,
-    registry: request.registry,
-  };
+  const prepared = await preparePublish(request.dir);
+  const { manifest, packed, archive } = prepared;
+  const result = publishResultOf(prepared, request);
   const refuseExisting = (packages: CatalogPackage[]): void => {
     if (packages.find((pkg) => pkg.name === manifest.name)?.versions.some((version) => version.version === manifest.version)) {
       throw versionExistsError(manifest.name, manifest.version, request.registry);

@@ -2,10 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MarketplaceError, type SearchQuery } from '@ggen/marketplace-core';
+import type { SearchQuery } from '@ggen/marketplace-core';
 import { createV2Backend, EmbeddedCatalog, RemoteCatalog, SparqlSearchEngine, V2Registry } from '@ggen/marketplace-v2';
 import { startVirtuoso, type RunningVirtuoso } from '../../../tools/testing/virtuoso.mjs';
 import { sampleCatalogText, sampleRegistry } from './fixtures.js';
+import { codeOf } from '../../../tools/testing/coded-error.mjs';
 
 // A real SPARQL server: OpenLink Virtuoso from Debian, installed by .ci/run.
 let virtuoso: RunningVirtuoso;
@@ -24,15 +25,6 @@ afterAll(async () => {
 
 const query = (overrides: Partial<SearchQuery>): SearchQuery => ({ text: '', limit: 10, offset: 0, sort: 'relevance', ...overrides });
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MarketplaceError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a MarketplaceError');
-}
 
 describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
   it.each([

@@ -2,24 +2,16 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { MarketplaceError, type CatalogPackage } from '@ggen/marketplace-core';
+import type { CatalogPackage } from '@ggen/marketplace-core';
 import { catalogToNQuads, createV2Backend, EmbeddedCatalog, runReadOnlySparql, V2Registry } from '@ggen/marketplace-v2';
 import { sampleCatalogText, sampleRegistry } from './fixtures.js';
+import { codeOf } from '../../../tools/testing/coded-error.mjs';
 
 const target = (): { packagesDir: string; lockfilePath: string } => {
   const root = mkdtempSync(join(tmpdir(), 'ggen-v2-'));
   return { packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock') };
 };
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MarketplaceError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a MarketplaceError');
-}
 
 const pkg = (name: string, dependencies: Record<string, string>): CatalogPackage => ({
   name,

@@ -1,0 +1,74 @@
+import type { PreparedPublish } from '../manifest/prepare-publish.js';
+import type { BackendType, CatalogPackage, PackageDetails, PackageSummary, PublishRequest, PublishResult } from '../models.js';
+import type { VersionCandidate } from '../install/package-source.js';
+import { resolveLocation } from './fetch-resource.js';
+
+/** What search shows of a registry package. */
+export function catalogPackageSummary(pkg: CatalogPackage, score?: number): PackageSummary {
+  return {
+    name: pkg.name,
+    version: pkg.latest,
+    description: pkg.description,
+    ...(pkg.category === undefined ? {} : { category: pkg.category }),
+    ...(pkg.author === undefined ? {} : { author: pkg.author }),
+    ...(pkg.license === undefined ? {} : { license: pkg.license }),
+    tags: pkg.tags,
+    keywords: pkg.keywords,
+    downloads: pkg.downloads,
+    stars: pkg.stars,
+    ...(score === undefined ? {} : { score: Math.round(score * 100) / 100 }),
+  };
+}
+
+/** What info shows of one version (the latest by default); null when there is no such version. */
+export function catalogPackageDetails(pkg: CatalogPackage, version?: string): PackageDetails | null {
+  const selected = pkg.versions.find((entry) => entry.version === (version ?? pkg.latest));
+  if (selected === undefined) return null;
+  return {
+    ...catalogPackageSummary(pkg),
+    version: selected.version,
+    versions: pkg.versions.map((entry) => ({
+      version: entry.version,
+      dependencies: entry.dependencies,
+      yanked: entry.yanked,
+      ...(entry.integrity === undefined ? {} : { integrity: entry.integrity }),
+      ...(entry.checksum === undefined ? {} : { checksum: entry.checksum }),
+      ...(entry.archive === undefined ? {} : { archive: entry.archive }),
+      ...(entry.publishedAt === undefined ? {} : { publishedAt: entry.publishedAt }),
+    })),
+    dependencies: selected.dependencies,
+    ...(pkg.repository === undefined ? {} : { repository: pkg.repository }),
+    ...(pkg.homepage === undefined ? {} : { homepage: pkg.homepage }),
+    ...(selected.publishedAt === undefined ? {} : { publishedAt: selected.publishedAt }),
+    ...(selected.integrity === undefined ? {} : { integrity: selected.integrity }),
+    ...(selected.checksum === undefined ? {} : { checksum: selected.checksum }),
+  };
+}
+
+/** The installable versions of a registry package, archives resolved against the registry. */
+export function catalogVersionCandidates(pkg: CatalogPackage, registry: string, backend: BackendType): VersionCandidate[] {
+  return pkg.versions.map((version) => ({
+    name: pkg.name,
+    version: version.version,
+    dependencies: version.dependencies,
+    yanked: version.yanked,
+    archive: version.archive === undefined ? '' : resolveLocation(registry, version.archive),
+    ...(version.integrity === undefined ? {} : { integrity: version.integrity }),
+    ...(version.checksum === undefined ? {} : { checksum: version.checksum }),
+    backend,
+  }));
+}
+
+export function publishResultOf(prepared: PreparedPublish, request: PublishRequest): PublishResult {
+  return {
+    name: prepared.manifest.name,
+    version: prepared.manifest.version,
+    integrity: prepared.packed.integrity,
+    checksum: prepared.packed.checksum,
+    size: prepared.packed.size,
+    files: prepared.packed.files,
+    archive: prepared.archive,
+    dryRun: request.dryRun ?? false,
+    registry: request.registry,
+  };
+}

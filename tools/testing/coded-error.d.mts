@@ -1,0 +1,1 @@
+export function codeOf(promise: Promise<unknown>): Promise<string>;
