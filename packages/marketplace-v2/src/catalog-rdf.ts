@@ -70,7 +70,7 @@ export function computePostings(packages: CatalogPackage[]): Map<string, Map<str
  * whatever the catalog's size; what is dropped is a very common word's weakest matches,
  * which never reach the first page of an OR query anyway.
  */
-export const MAX_POSTINGS_PER_TOKEN = 1000;
+export const MAX_POSTINGS_PER_TOKEN = 300;
 
 function pruneCommonTokens(packages: CatalogPackage[], postings: Map<string, Map<string, number>>): void {
   const prior = new Map(packages.map((pkg) => [pkg.name, popularityOf(pkg)]));
