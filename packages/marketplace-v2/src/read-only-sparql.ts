@@ -43,21 +43,7 @@ try {
  * default graph, so plain patterns work.
  */
 export async function runReadOnlySparql(nquads: string, query: string, timeoutMs: number): Promise<SparqlResult> {
-  let parsed;
-  try {
-    parsed = new Parser().parse(query);
-  } catch (cause) {
-    throw new MarketplaceError('GGEN_E_SPARQL_INVALID', `Not a valid SPARQL query: ${(cause as Error).message.split('\n')[0] ?? ''}`, {
-      hint: 'Check the syntax; prefixes like gg: must be declared (PREFIX gg: <https://ggen.dev/ns/marketplace#>).',
-      cause,
-    });
-  }
-  if (parsed.type === 'update') {
-    throw new MarketplaceError('GGEN_E_SPARQL_UPDATE_REFUSED', 'SPARQL updates are refused: this command is read-only', {
-      hint: 'Change the catalog with ggen marketplace publish, never by hand.',
-    });
-  }
-  const variables = parsed.queryType === 'SELECT' ? parsed.variables.map((entry) => ('termType' in entry ? entry.value : 'variable' in entry ? entry.variable.value : '*')) : [];
+  const variables = readOnlyVariables(query);
   const oxigraphPath = createRequire(import.meta.url).resolve('oxigraph');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { oxigraphPath, nquads, query } });
   try {
@@ -90,4 +76,26 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
   } finally {
     await worker.terminate();
   }
+}
+
+/**
+ * Parses a query and refuses anything but a read: the SELECT variables it projects ('*' for
+ * all), or [] for ASK, CONSTRUCT and DESCRIBE.
+ */
+export function readOnlyVariables(query: string): string[] {
+  let parsed;
+  try {
+    parsed = new Parser().parse(query);
+  } catch (cause) {
+    throw new MarketplaceError('GGEN_E_SPARQL_INVALID', `Not a valid SPARQL query: ${(cause as Error).message.split('\n')[0] ?? ''}`, {
+      hint: 'Check the syntax; prefixes like gg: must be declared (PREFIX gg: <https://ggen.dev/ns/marketplace#>).',
+      cause,
+    });
+  }
+  if (parsed.type === 'update') {
+    throw new MarketplaceError('GGEN_E_SPARQL_UPDATE_REFUSED', 'SPARQL updates are refused: this command is read-only', {
+      hint: 'Change the catalog with ggen marketplace publish, never by hand.',
+    });
+  }
+  return parsed.queryType === 'SELECT' ? parsed.variables.map((entry) => ('termType' in entry ? entry.value : 'variable' in entry ? entry.variable.value : '*')) : [];
 }

@@ -1,9 +1,10 @@
 import { MarketplaceError, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
 import oxigraph from 'oxigraph';
-import { Generator, type ConstructQuery } from 'sparqljs';
+import { Generator, Parser, type ConstructQuery } from 'sparqljs';
 import { readCatalogPackages } from './catalog-rdf.js';
 import type { CatalogSource, Row } from './catalog-source.js';
 import { digestFetch } from './digest-fetch.js';
+import { readOnlyVariables, type SparqlResult } from './read-only-sparql.js';
 import { literal, namedNode, variable } from './rdf-terms.js';
 import { summariesQuery, summaryFromRow } from './summaries-query.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
@@ -76,6 +77,44 @@ export class RemoteCatalog implements CatalogSource {
       });
     }
     return bindings.map((binding) => Object.fromEntries(Object.entries(binding).map(([name, term]) => [name, term.value])));
+  }
+
+  /**
+   * A user's read-only query, run on the endpoint over the catalog graph only (Virtuoso
+   * answers an unscoped query from every graph, system triples included).
+   */
+  async runReadOnly(query: string): Promise<SparqlResult> {
+    const variables = readOnlyVariables(query);
+    const parsed = new Parser().parse(query);
+    if (parsed.type === 'query') (parsed as { from?: unknown }).from = { default: [namedNode(CATALOG_GRAPH)], named: [] };
+    const scoped = generator.stringify(parsed);
+    if (variables.length === 0 && parsed.type === 'query' && parsed.queryType === 'ASK') {
+      const response = await this.#post(scoped, 'application/sparql-results+json');
+      const body = (await response.json()) as { boolean?: boolean; results?: { bindings?: Record<string, { value: string }>[] } };
+      // Virtuoso answers ASK as a one-row SELECT of __ASK_RETVAL = "1" or "0".
+      const value = body.boolean ?? ['1', 'true'].includes(body.results?.bindings?.[0]?.__ASK_RETVAL?.value ?? '');
+      return { kind: 'ask', value };
+    }
+    if (variables.length === 0) {
+      const response = await this.#post(scoped, 'application/n-triples');
+      return { kind: 'graph', ntriples: await response.text() };
+    }
+    const response = await this.#post(scoped, 'application/sparql-results+json');
+    const body = (await response.json()) as { head?: { vars?: string[] }; results?: { bindings?: Record<string, { type: string; value: string; datatype?: string; 'xml:lang'?: string }>[] } };
+    const rows = (body.results?.bindings ?? []).map((binding) =>
+      Object.fromEntries(
+        Object.entries(binding).map(([name, term]) => [
+          name,
+          {
+            type: term.type === 'uri' ? 'NamedNode' : term.type === 'bnode' ? 'BlankNode' : 'Literal',
+            value: term.value,
+            ...(term.datatype === undefined ? {} : { datatype: term.datatype }),
+            ...(term['xml:lang'] === undefined ? {} : { language: term['xml:lang'] }),
+          },
+        ]),
+      ),
+    );
+    return { kind: 'select', variables: variables.includes('*') ? (body.head?.vars ?? []) : variables, rows };
   }
 
   /** The named packages' subtrees (package, versions, dependencies, author), read into a scratch store. */

@@ -55,6 +55,21 @@ describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
     expect(result.installed.map((entry) => `${entry.name}:${entry.backend}`)).toEqual(['agent-memory-forge:v2', 'agent-context-crafter:v2', 'agent-reasoning-mcp:v2']);
   });
 
+  it('runs a user\'s read-only query on the endpoint, scoped to the catalog graph', async () => {
+    const prefix = 'PREFIX gg: <https://ggen.dev/ns/marketplace#> ';
+    const select = await remote.runReadOnly(`${prefix}SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2`);
+    expect(select.kind === 'select' ? select.rows.map((row) => row.name?.value) : []).toEqual(['banking-core', 'cryptocurrency-exchange']);
+    expect(await remote.runReadOnly(`${prefix}ASK { ?p gg:name "agent-editor" }`)).toEqual({ kind: 'ask', value: true });
+    expect(await remote.runReadOnly(`${prefix}ASK { ?p gg:name "no-such-thing" }`)).toEqual({ kind: 'ask', value: false });
+    // Unscoped, Virtuoso would count its own system graphs too.
+    const count = await remote.runReadOnly('SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }');
+    const local = await embedded.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }');
+    expect(count.kind === 'select' ? count.rows[0]?.n?.value : undefined).toBe(local[0]?.n);
+    const graph = await remote.runReadOnly(`${prefix}CONSTRUCT { ?p gg:name ?n } WHERE { ?p gg:name ?n } LIMIT 1`);
+    expect(graph.kind === 'graph' && graph.ntriples.includes('marketplace#name')).toBe(true);
+    expect(await codeOf(remote.runReadOnly('CLEAR GRAPH <https://ggen.dev/registry/catalog>'))).toBe('GGEN_E_SPARQL_UPDATE_REFUSED');
+  });
+
   it('treats partial results after the server time limit as an error, never an answer', async () => {
     const slow = new RemoteCatalog({ queryUrl: virtuoso.queryUrl, timeoutMs: 100 });
     const heavy = 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } }';

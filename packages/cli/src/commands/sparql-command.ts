@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fetchResource, MarketplaceError, resolveLocation } from '@ggen/marketplace-core';
-import { CATALOG_FILE, runReadOnlySparql, type SparqlResult, type SparqlTerm } from '@ggen/marketplace-v2';
+import { CATALOG_FILE, RemoteCatalog, runReadOnlySparql, type SparqlResult, type SparqlTerm } from '@ggen/marketplace-v2';
 import { defineCommand, table } from '../command-spec.js';
+import { remoteCatalogOptions } from '../remote-options.js';
 
 export const sparqlCommand = defineCommand({
   command: 'sparql [query]',
-  describe: 'Run a read-only SPARQL query over the v2 catalog',
+  describe: 'Run a read-only SPARQL query over the v2 catalog (embedded, or on the configured endpoint)',
   available: (features) => features.backends.includes('v2'),
   builder: (yargs) =>
     yargs
@@ -21,6 +22,8 @@ export const sparqlCommand = defineCommand({
     }
     if (!Number.isInteger(args.timeout) || args.timeout < 1) throw new MarketplaceError('GGEN_E_USAGE', '--timeout must be a whole number of milliseconds', { hint: 'e.g. --timeout 5000' });
     const { config } = context.config();
+    const remote = remoteCatalogOptions(config);
+    if (remote !== undefined) return new RemoteCatalog({ ...remote, timeoutMs: args.timeout }).runReadOnly(query);
     const catalog = await fetchResource(resolveLocation(context.v2Registry(), CATALOG_FILE), { timeoutMs: config.timeout_ms, retries: config.retries });
     return runReadOnlySparql(Buffer.from(catalog).toString('utf8'), query, args.timeout);
   },
