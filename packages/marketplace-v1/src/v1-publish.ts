@@ -7,9 +7,9 @@ import {
   isHttpLocation,
   MarketplaceError,
   preparePublish,
+  withPublishLock,
   publishResultOf,
   versionExistsError,
-  withFileLock,
   writeFileAtomic,
   type PublishRequest,
   type PublishResult,
@@ -37,57 +37,57 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
     refuseExisting(await readRawIndex(indexPath));
     return result;
   }
-  await withFileLock(join(request.registry, '.ggen-publish.lock'), async () => {
-    const root = await readRawIndex(indexPath);
-    refuseExisting(root);
-    try {
-      await writeFileAtomic(join(request.registry, archive), packed.bytes);
-    } catch (error) {
-      throw fromFsError(error, 'writing', join(request.registry, archive));
-    }
-    const version = {
-      version: manifest.version,
-      checksum: packed.checksum,
-      integrity: packed.integrity,
-      archive,
-      dependencies: manifest.dependencies,
-      published_at: new Date().toISOString(),
-    };
-    const packages = root.packages as RawEntry[];
-    let entry = findEntry(root, manifest.name);
-    if (entry === undefined) {
-      entry = { name: manifest.name, downloads: 0, stars: 0 };
-      packages.push(entry);
-    }
-    const versions = Array.isArray(entry.versions) ? (entry.versions as RawEntry[]) : seedVersions(entry);
-    versions.push(version);
-    entry.versions = versions;
-    const current = typeof entry.version === 'string' ? semver.valid(entry.version) : null;
-    if (current === null || semver.gt(manifest.version, current)) {
-      Object.assign(entry, {
+  let root: Record<string, unknown> = {};
+  await withPublishLock(request.registry, prepared, {
+    check: async () => {
+      root = await readRawIndex(indexPath);
+      refuseExisting(root);
+    },
+    update: async () => {
+      const version = {
         version: manifest.version,
-        description: manifest.description,
-        category: manifest.category ?? entry.category ?? 'uncategorized',
-        tags: manifest.tags,
-        keywords: manifest.keywords,
-        author: manifest.author ?? entry.author,
-        license: manifest.license ?? entry.license,
-        dependencies: manifest.dependencies,
-        download_url: archive,
         checksum: packed.checksum,
         integrity: packed.integrity,
-        ...(manifest.repository === undefined ? {} : { repository: manifest.repository }),
-        ...(manifest.homepage === undefined ? {} : { homepage: manifest.homepage }),
-      });
-    }
-    root.package_count = packages.length;
-    root.categories = countCategories(packages);
-    root.updated_at = new Date().toISOString();
-    try {
-      await writeFileAtomic(indexPath, `${JSON.stringify(root, null, 2)}\n`);
-    } catch (error) {
-      throw fromFsError(error, 'writing', indexPath);
-    }
+        archive,
+        dependencies: manifest.dependencies,
+        published_at: new Date().toISOString(),
+      };
+      const packages = root.packages as RawEntry[];
+      let entry = findEntry(root, manifest.name);
+      if (entry === undefined) {
+        entry = { name: manifest.name, downloads: 0, stars: 0 };
+        packages.push(entry);
+      }
+      const versions = Array.isArray(entry.versions) ? (entry.versions as RawEntry[]) : seedVersions(entry);
+      versions.push(version);
+      entry.versions = versions;
+      const current = typeof entry.version === 'string' ? semver.valid(entry.version) : null;
+      if (current === null || semver.gt(manifest.version, current)) {
+        Object.assign(entry, {
+          version: manifest.version,
+          description: manifest.description,
+          category: manifest.category ?? entry.category ?? 'uncategorized',
+          tags: manifest.tags,
+          keywords: manifest.keywords,
+          author: manifest.author ?? entry.author,
+          license: manifest.license ?? entry.license,
+          dependencies: manifest.dependencies,
+          download_url: archive,
+          checksum: packed.checksum,
+          integrity: packed.integrity,
+          ...(manifest.repository === undefined ? {} : { repository: manifest.repository }),
+          ...(manifest.homepage === undefined ? {} : { homepage: manifest.homepage }),
+        });
+      }
+      root.package_count = packages.length;
+      root.categories = countCategories(packages);
+      root.updated_at = new Date().toISOString();
+      try {
+        await writeFileAtomic(indexPath, `${JSON.stringify(root, null, 2)}\n`);
+      } catch (error) {
+        throw fromFsError(error, 'writing', indexPath);
+      }
+    },
   });
   return result;
 }

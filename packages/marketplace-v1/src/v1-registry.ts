@@ -1,7 +1,7 @@
 import {
   catalogVersionCandidates,
+  fetchCandidateArchive,
   fetchResource,
-  MarketplaceError,
   resolveLocation,
   type FetchOptions,
   type PackageSource,
@@ -52,13 +52,8 @@ export class V1Registry implements PackageSource {
     return catalogVersionCandidates(pkg, this.#options.location, 'v1');
   }
 
-  async fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
-    if (candidate.archive === '') {
-      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `The registry lists no archive for ${candidate.name}@${candidate.version}`, {
-        hint: 'The index entry has no download_url; ask the registry owner to republish the package.',
-        details: { package: candidate.name, version: candidate.version },
-      });
-    }
-    return fetchResource(candidate.archive, this.#options);
+  fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
+    return fetchCandidateArchive(candidate, this.#options);
   }
+
 }

@@ -7,9 +7,9 @@ import {
   isHttpLocation,
   MarketplaceError,
   preparePublish,
+  withPublishLock,
   publishResultOf,
   versionExistsError,
-  withFileLock,
   writeFileAtomic,
   type CatalogPackage,
   type PublishRequest,
@@ -59,46 +59,46 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
     refuseExisting(await readV2CatalogFile(request.registry));
     return result;
   }
-  await withFileLock(join(request.registry, '.ggen-publish.lock'), async () => {
-    const packages = await readV2CatalogFile(request.registry);
-    refuseExisting(packages);
-    try {
-      await writeFileAtomic(join(request.registry, archive), packed.bytes);
-    } catch (error) {
-      throw fromFsError(error, 'writing', join(request.registry, archive));
-    }
-    const version = {
-      version: manifest.version,
-      checksum: packed.checksum,
-      integrity: packed.integrity,
-      archive,
-      dependencies: manifest.dependencies,
-      publishedAt: new Date().toISOString(),
-      yanked: false,
-      files: manifest.files,
-      templates: manifest.templates,
-      variables: manifest.variables,
-    };
-    let pkg = packages.find((entry) => entry.name === manifest.name);
-    if (pkg === undefined) {
-      pkg = { name: manifest.name, description: manifest.description, tags: [], keywords: [], downloads: 0, stars: 0, latest: manifest.version, versions: [], extra: {} };
-      packages.push(pkg);
-    }
-    pkg.versions = [version, ...pkg.versions].sort((a, b) => semver.rcompare(a.version, b.version));
-    if (pkg.versions[0]?.version === manifest.version) {
-      Object.assign(pkg, {
-        latest: manifest.version,
-        description: manifest.description,
-        tags: manifest.tags,
-        keywords: manifest.keywords,
-        ...(manifest.category === undefined ? {} : { category: manifest.category }),
-        ...(manifest.author === undefined ? {} : { author: manifest.author }),
-        ...(manifest.license === undefined ? {} : { license: manifest.license }),
-        ...(manifest.repository === undefined ? {} : { repository: manifest.repository }),
-        ...(manifest.homepage === undefined ? {} : { homepage: manifest.homepage }),
-      });
-    }
-    await writeV2Catalog(request.registry, packages);
+  let packages: CatalogPackage[] = [];
+  await withPublishLock(request.registry, prepared, {
+    check: async () => {
+      packages = await readV2CatalogFile(request.registry);
+      refuseExisting(packages);
+    },
+    update: async () => {
+      const version = {
+        version: manifest.version,
+        checksum: packed.checksum,
+        integrity: packed.integrity,
+        archive,
+        dependencies: manifest.dependencies,
+        publishedAt: new Date().toISOString(),
+        yanked: false,
+        files: manifest.files,
+        templates: manifest.templates,
+        variables: manifest.variables,
+      };
+      let pkg = packages.find((entry) => entry.name === manifest.name);
+      if (pkg === undefined) {
+        pkg = { name: manifest.name, description: manifest.description, tags: [], keywords: [], downloads: 0, stars: 0, latest: manifest.version, versions: [], extra: {} };
+        packages.push(pkg);
+      }
+      pkg.versions = [version, ...pkg.versions].sort((a, b) => semver.rcompare(a.version, b.version));
+      if (pkg.versions[0]?.version === manifest.version) {
+        Object.assign(pkg, {
+          latest: manifest.version,
+          description: manifest.description,
+          tags: manifest.tags,
+          keywords: manifest.keywords,
+          ...(manifest.category === undefined ? {} : { category: manifest.category }),
+          ...(manifest.author === undefined ? {} : { author: manifest.author }),
+          ...(manifest.license === undefined ? {} : { license: manifest.license }),
+          ...(manifest.repository === undefined ? {} : { repository: manifest.repository }),
+          ...(manifest.homepage === undefined ? {} : { homepage: manifest.homepage }),
+        });
+      }
+      await writeV2Catalog(request.registry, packages);
+    },
   });
   return result;
 }

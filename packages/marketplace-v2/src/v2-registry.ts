@@ -1,5 +1,6 @@
 import {
   catalogVersionCandidates,
+  fetchCandidateArchive,
   fetchResource,
   MarketplaceError,
   resolveLocation,
@@ -138,12 +139,8 @@ export class V2Registry implements PackageSource {
     return catalogVersionCandidates(pkg, this.#options.location, 'v2');
   }
 
-  async fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
-    if (candidate.archive === '') {
-      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `The catalog lists no archive for ${candidate.name}@${candidate.version}`, {
-        hint: 'Ask the registry owner to republish the package.',
-      });
-    }
-    return fetchResource(candidate.archive, this.#options);
+  fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
+    return fetchCandidateArchive(candidate, this.#options);
   }
+
 }

@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { packDirectory, type PackedArchive } from '../archive/pack-archive.js';
-import { MarketplaceError } from '../errors.js';
+import { fromFsError, MarketplaceError } from '../errors.js';
+import { withFileLock } from '../install/file-lock.js';
+import { writeFileAtomic } from '../install/install-transaction.js';
 import type { GpackManifest } from './gpack-manifest.js';
 import { readManifest, validatePackageDir } from './read-manifest.js';
 
@@ -39,5 +42,27 @@ export function versionExistsError(name: string, version: string, registry: stri
 export function httpPublishError(registry: string): MarketplaceError {
   return new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot publish to ${registry}: HTTP registries are read-only`, {
     hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
+  });
+}
+
+/**
+ * Under the registry's publish lock: check (e.g. refuse an existing version), write the
+ * archive, then update the index or catalog. An archive left by a crash before the update
+ * is unreferenced and harmless.
+ */
+export async function withPublishLock(
+  registry: string,
+  prepared: PreparedPublish,
+  steps: { check: () => Promise<void>; update: () => Promise<void> },
+): Promise<void> {
+  await withFileLock(join(registry, '.ggen-publish.lock'), async () => {
+    await steps.check();
+    const target = join(registry, prepared.archive);
+    try {
+      await writeFileAtomic(target, prepared.packed.bytes);
+    } catch (error) {
+      throw fromFsError(error, 'writing', target);
+    }
+    await steps.update();
   });
 }

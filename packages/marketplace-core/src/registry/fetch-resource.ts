@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromFsError, MarketplaceError } from '../errors.js';
+import type { VersionCandidate } from '../install/package-source.js';
 
 export interface FetchOptions {
   timeoutMs: number;
@@ -78,4 +79,15 @@ export async function fetchResource(location: string, options: FetchOptions): Pr
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+/** A candidate's archive; a registry entry without an archive location is a coded error. */
+export async function fetchCandidateArchive(candidate: VersionCandidate, options: FetchOptions): Promise<Uint8Array> {
+  if (candidate.archive === '') {
+    throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `The registry lists no archive for ${candidate.name}@${candidate.version}`, {
+      hint: 'The registry entry has no archive location; ask the registry owner to republish the package.',
+      details: { package: candidate.name, version: candidate.version },
+    });
+  }
+  return fetchResource(candidate.archive, options);
 }
