@@ -42,9 +42,9 @@ export class CliContext {
     this.logger = logger;
   }
 
-  config(extraFlags: Partial<Record<MarketplaceConfigKey, unknown>> = {}): LoadedConfig {
-    if (this.#loaded !== undefined && Object.keys(extraFlags).length === 0) return this.#loaded;
-    const flags: Partial<Record<MarketplaceConfigKey, unknown>> = { ...extraFlags };
+  config(): LoadedConfig {
+    if (this.#loaded !== undefined) return this.#loaded;
+    const flags: Partial<Record<MarketplaceConfigKey, unknown>> = {};
     if (this.args.backend !== undefined) flags.backend = this.args.backend;
     if (this.args.registry !== undefined) flags.registry = isUrl(this.args.registry) ? this.args.registry : resolve(this.io.cwd, this.args.registry);
     const loaded = loadConfig({
@@ -53,7 +53,7 @@ export class CliContext {
       flags,
       ...(this.args.config === undefined ? {} : { configPath: this.args.config }),
     });
-    if (Object.keys(extraFlags).length === 0) this.#loaded = loaded;
+    this.#loaded = loaded;
     return loaded;
   }
 

@@ -5,27 +5,17 @@ import { describe, expect, it } from '@jest/globals';
 import {
   installPackages,
   listInstalledPackages,
-  MarketplaceError,
   readLockfile,
   removePackage,
   updatePackages,
   type InstallEvent,
 } from '@ggen/marketplace-core';
+import { failure } from './helpers/failure.js';
 import { MemorySource, type FixturePackage } from './helpers/memory-source.js';
 
 function paths(): { packagesDir: string; lockfilePath: string; root: string } {
   const root = mkdtempSync(join(tmpdir(), 'ggen-install-'));
   return { root, packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock') };
-}
-
-async function failure(promise: Promise<unknown>): Promise<MarketplaceError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MarketplaceError) return error;
-    throw error;
-  }
-  throw new Error('expected a MarketplaceError');
 }
 
 function snapshot(root: string): Record<string, string> {

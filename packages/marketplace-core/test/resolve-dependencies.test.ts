@@ -1,16 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { MarketplaceError, resolveDependencies } from '@ggen/marketplace-core';
+import { resolveDependencies } from '@ggen/marketplace-core';
+import { failure } from './helpers/failure.js';
 import { MemorySource, type FixturePackage } from './helpers/memory-source.js';
-
-async function failure(promise: Promise<unknown>): Promise<MarketplaceError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MarketplaceError) return error;
-    throw error;
-  }
-  throw new Error('expected a MarketplaceError');
-}
 
 const versions = (resolution: Awaited<ReturnType<typeof resolveDependencies>>): Record<string, string> =>
   Object.fromEntries([...resolution.packages].map(([name, candidate]) => [name, candidate.version]));

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { MarketplaceError } from '@ggen/marketplace-core';
-import { Parser } from 'sparqljs';
+import { Parser, type SparqlQuery } from 'sparqljs';
 
 export interface SparqlTerm {
   type: string;
@@ -43,7 +43,7 @@ try {
  * default graph, so plain patterns work.
  */
 export async function runReadOnlySparql(nquads: string, query: string, timeoutMs: number): Promise<SparqlResult> {
-  const variables = readOnlyVariables(query);
+  const { variables } = parseReadOnly(query);
   const oxigraphPath = createRequire(import.meta.url).resolve('oxigraph');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { oxigraphPath, nquads, query } });
   try {
@@ -79,10 +79,10 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
 }
 
 /**
- * Parses a query and refuses anything but a read: the SELECT variables it projects ('*' for
- * all), or [] for ASK, CONSTRUCT and DESCRIBE.
+ * Parses a query and refuses anything but a read; returns it with the SELECT variables it
+ * projects ('*' for all), or [] for ASK, CONSTRUCT and DESCRIBE.
  */
-export function readOnlyVariables(query: string): string[] {
+export function parseReadOnly(query: string): { parsed: SparqlQuery; variables: string[] } {
   let parsed;
   try {
     parsed = new Parser().parse(query);
@@ -97,5 +97,6 @@ export function readOnlyVariables(query: string): string[] {
       hint: 'Change the catalog with ggen marketplace publish, never by hand.',
     });
   }
-  return parsed.queryType === 'SELECT' ? parsed.variables.map((entry) => ('termType' in entry ? entry.value : 'variable' in entry ? entry.variable.value : '*')) : [];
+  const variables = parsed.queryType === 'SELECT' ? parsed.variables.map((entry) => ('termType' in entry ? entry.value : 'variable' in entry ? entry.variable.value : '*')) : [];
+  return { parsed, variables };
 }

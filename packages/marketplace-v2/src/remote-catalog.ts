@@ -1,10 +1,10 @@
 import { MarketplaceError, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
 import oxigraph from 'oxigraph';
-import { Generator, Parser, type ConstructQuery } from 'sparqljs';
+import { Generator, type ConstructQuery } from 'sparqljs';
 import { readCatalogPackages } from './catalog-rdf.js';
 import type { CatalogSource, Row } from './catalog-source.js';
 import { digestFetch } from './digest-fetch.js';
-import { readOnlyVariables, type SparqlResult } from './read-only-sparql.js';
+import { parseReadOnly, type SparqlResult } from './read-only-sparql.js';
 import { literal, namedNode, variable } from './rdf-terms.js';
 import { summariesQuery, summaryFromRow } from './summaries-query.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
@@ -84,11 +84,10 @@ export class RemoteCatalog implements CatalogSource {
    * answers an unscoped query from every graph, system triples included).
    */
   async runReadOnly(query: string): Promise<SparqlResult> {
-    const variables = readOnlyVariables(query);
-    const parsed = new Parser().parse(query);
-    if (parsed.type === 'query') (parsed as { from?: unknown }).from = { default: [namedNode(CATALOG_GRAPH)], named: [] };
+    const { parsed, variables } = parseReadOnly(query);
+    (parsed as { from?: unknown }).from = { default: [namedNode(CATALOG_GRAPH)], named: [] };
     const scoped = generator.stringify(parsed);
-    if (variables.length === 0 && parsed.type === 'query' && parsed.queryType === 'ASK') {
+    if (parsed.type === 'query' && parsed.queryType === 'ASK') {
       const response = await this.#post(scoped, 'application/sparql-results+json');
       const body = (await response.json()) as { boolean?: boolean; results?: { bindings?: Record<string, { value: string }>[] } };
       // Virtuoso answers ASK as a one-row SELECT of __ASK_RETVAL = "1" or "0".

@@ -2,6 +2,7 @@ import {
   catalogPackageDetails,
   installPackages,
   listInstalledPackages,
+  parsePackageSpec,
   removePackage,
   updatePackages,
   validatePackageDir,
@@ -36,7 +37,7 @@ export function createV2Backend(options: V2RegistryOptions): V2Backend {
     },
     listInstalled: (request) => listInstalledPackages(request),
     async install(request, events) {
-      await registry.prefetch(request.specs.map((spec) => spec.split('@', 2)[0] ?? spec).filter((name) => name !== ''));
+      await registry.prefetch(request.specs.map((spec) => parsePackageSpec(spec).name));
       return installPackages(registry, request, events);
     },
     remove: (request, events) => removePackage(registry, request, events),

@@ -17,6 +17,22 @@ import { namedNode, literal, variable } from './rdf-terms.js';
 
 export const CATALOG_FILE = 'catalog.nq';
 
+/** The N-Quads dump of a v2 registry (directory or http(s) base); a missing one says how to make it. */
+export async function fetchCatalogText(registry: string, options: FetchOptions): Promise<{ location: string; text: string }> {
+  const location = resolveLocation(registry, CATALOG_FILE);
+  try {
+    return { location, text: Buffer.from(await fetchResource(location, options)).toString('utf8') };
+  } catch (error) {
+    if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) {
+      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
+        hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
 export interface V2RegistryOptions extends FetchOptions {
   /** A directory or an http(s) base URL holding catalog.nq and the archives. */
   location: string;
@@ -53,21 +69,9 @@ export class V2Registry implements PackageSource {
     const remote = this.#options.remote;
     if (remote !== undefined) this.#catalog ??= Promise.resolve(new RemoteCatalog(remote));
     this.#catalog ??= (async () => {
-      const location = resolveLocation(this.#options.location, CATALOG_FILE);
-      let bytes: Uint8Array;
+      const { location, text } = await fetchCatalogText(this.#options.location, this.#options);
       try {
-        bytes = await fetchResource(location, this.#options);
-      } catch (error) {
-        if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) {
-          throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
-            hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
-            cause: error,
-          });
-        }
-        throw error;
-      }
-      try {
-        return new EmbeddedCatalog(Buffer.from(bytes).toString('utf8'));
+        return new EmbeddedCatalog(text);
       } catch (cause) {
         throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is not valid N-Quads: ${(cause as Error).message}`, {
           hint: 'The catalog is damaged; regenerate it with registry migrate, or restore it.',

@@ -1,5 +1,5 @@
-import { MarketplaceError, fetchResource, resolveLocation } from '@ggen/marketplace-core';
-import { CATALOG_FILE, RemoteCatalog } from '@ggen/marketplace-v2';
+import { MarketplaceError } from '@ggen/marketplace-core';
+import { fetchCatalogText, RemoteCatalog } from '@ggen/marketplace-v2';
 import { defineCommand } from '../command-spec.js';
 import { remoteCatalogOptions } from '../remote-options.js';
 
@@ -16,9 +16,8 @@ export const registryPushCommand = defineCommand({
         hint: 'Set sparql_endpoint, sparql_graph_store and sparql_user in config.yaml, and GGEN_MARKETPLACE_SPARQL_PASSWORD.',
       });
     }
-    const location = resolveLocation(context.v2Registry(), CATALOG_FILE);
-    const catalog = Buffer.from(await fetchResource(location, { timeoutMs: config.timeout_ms, retries: config.retries })).toString('utf8');
-    const triples = await new RemoteCatalog(remote).replaceCatalog(catalog);
+    const { location, text } = await fetchCatalogText(context.v2Registry(), { timeoutMs: config.timeout_ms, retries: config.retries });
+    const triples = await new RemoteCatalog(remote).replaceCatalog(text);
     return { catalog: location, endpoint: remote.queryUrl, triples };
   },
   render: (result) => `pushed ${result.triples} triples from ${result.catalog} to ${result.endpoint}`,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fetchResource, MarketplaceError, resolveLocation } from '@ggen/marketplace-core';
-import { CATALOG_FILE, RemoteCatalog, runReadOnlySparql, type SparqlResult, type SparqlTerm } from '@ggen/marketplace-v2';
+import { MarketplaceError } from '@ggen/marketplace-core';
+import { fetchCatalogText, RemoteCatalog, runReadOnlySparql, type SparqlResult, type SparqlTerm } from '@ggen/marketplace-v2';
 import { defineCommand, table } from '../command-spec.js';
 import { remoteCatalogOptions } from '../remote-options.js';
 
@@ -24,8 +24,8 @@ export const sparqlCommand = defineCommand({
     const { config } = context.config();
     const remote = remoteCatalogOptions(config);
     if (remote !== undefined) return new RemoteCatalog({ ...remote, timeoutMs: args.timeout }).runReadOnly(query);
-    const catalog = await fetchResource(resolveLocation(context.v2Registry(), CATALOG_FILE), { timeoutMs: config.timeout_ms, retries: config.retries });
-    return runReadOnlySparql(Buffer.from(catalog).toString('utf8'), query, args.timeout);
+    const { text } = await fetchCatalogText(context.v2Registry(), { timeoutMs: config.timeout_ms, retries: config.retries });
+    return runReadOnlySparql(text, query, args.timeout);
   },
   render: (result) => {
     if (result.kind === 'ask') return String(result.value);
