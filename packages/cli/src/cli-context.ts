@@ -34,6 +34,7 @@ export class CliContext {
   readonly logger: Logger;
   #loaded: LoadedConfig | undefined;
   #backend: MarketplaceBackend | undefined;
+  readonly #finishers: (() => Promise<void>)[] = [];
 
   constructor(features: FeatureSet, io: Io, args: GlobalArgs, logger: Logger) {
     this.features = features;
@@ -84,8 +85,24 @@ export class CliContext {
         hint: 'Use the marketplace-parallel or marketplace-v1 build.',
       });
     }
-    this.#backend = factory({ loaded: this.config(), registry: this.registry(), v2Registry: this.v2Registry(), log: (message) => { this.logger.info(message); } });
+    this.#backend = factory({
+      loaded: this.config(),
+      registry: this.registry(),
+      v2Registry: this.v2Registry(),
+      log: (message) => {
+        this.logger.info(message);
+      },
+      notice: (line) => {
+        if (!this.args.json) this.io.stderr(line);
+      },
+      onFinish: (task) => this.#finishers.push(task),
+    });
     return this.#backend;
+  }
+
+  /** Runs the work registered with onFinish; the runner calls it once the command returned. */
+  async finish(): Promise<void> {
+    for (const task of this.#finishers.splice(0)) await task();
   }
 }
 

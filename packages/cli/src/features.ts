@@ -9,6 +9,10 @@ export interface BackendContext {
   /** The v2 registry location: config, --registry, or the built-in sample registry. */
   v2Registry: string;
   log: (message: string) => void;
+  /** A line for people on stderr; dropped under --json. */
+  notice: (line: string) => void;
+  /** Work to finish after the command (e.g. pushing metrics); awaited before exit. */
+  onFinish: (task: () => Promise<void>) => void;
 }
 
 /** What one feature build compiles in; each main-*.ts builds exactly one of these. */

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-import { selectBackend } from '@ggen/domain-adapters';
-import { createV1Backend } from '@ggen/marketplace-v1';
-import { createV2Backend, V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
+import { createParallelBackend } from './parallel-backend.js';
 import { hideBin } from 'yargs/helpers';
+import { V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
+import { compareReportCommand } from './commands/compare-report-command.js';
+import { metricsCommand } from './commands/metrics-command.js';
 import { registryMigrateCommand } from './commands/registry-migrate-command.js';
-import { sparqlCommand } from './commands/sparql-command.js';
 import { registryPushCommand } from './commands/registry-push-command.js';
-import { v2Options } from './remote-options.js';
+import { rolloutStatusCommand } from './commands/rollout-status-command.js';
+import { sparqlCommand } from './commands/sparql-command.js';
 import { runCli } from './run-cli.js';
 
 // The default build: both backends plus the adapters that route between them.
@@ -14,10 +15,6 @@ process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-parallel',
   backends: ['v1', V2_BACKEND_METADATA.type],
   adapters: true,
-  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand],
-  createBackend: ({ loaded, registry, v2Registry }) =>
-    selectBackend(loaded.config.backend, {
-      v1: () => createV1Backend({ location: registry, timeoutMs: loaded.config.timeout_ms, retries: loaded.config.retries }),
-      v2: () => createV2Backend(v2Options(loaded.config, v2Registry)),
-    }),
+  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand],
+  createBackend: createParallelBackend,
 });

@@ -74,9 +74,13 @@ export async function runCli(argv: string[], features: FeatureSet, io: Io = defa
         verbose = args.verbose;
         const logger = pino({ level: args.verbose ? 'debug' : 'warn', base: undefined }, pino.destination({ dest: 2, sync: true }));
         const context = new CliContext(features, io, args, logger);
-        const result = await spec.run(context, args);
-        io.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));
-        exitCode = spec.exitCode?.(result) ?? 0;
+        try {
+          const result = await spec.run(context, args);
+          io.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));
+          exitCode = spec.exitCode?.(result) ?? 0;
+        } finally {
+          await context.finish();
+        }
       },
     });
 

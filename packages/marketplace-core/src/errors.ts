@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   GGEN_E_REGISTRY_HTTP: { exitCode: 8 },
   GGEN_E_PUBLISH_UNSUPPORTED: { exitCode: 8 },
   GGEN_E_SPARQL_TIMEOUT: { exitCode: 8 },
+  GGEN_E_BACKEND_TIMEOUT: { exitCode: 8 },
+  GGEN_E_BACKEND_MALFORMED: { exitCode: 8 },
   GGEN_E_LOCK_TIMEOUT: { exitCode: 9 },
   GGEN_E_DISK_FULL: { exitCode: 10 },
   GGEN_E_PERMISSION_DENIED: { exitCode: 10 },

@@ -161,6 +161,8 @@ export interface PublishResult {
   archive?: string;
   dryRun: boolean;
   registry: string;
+  /** Set when the package was published signed (v2). */
+  signature?: SignatureInfo;
 }
 
 export type ValidationSeverity = 'error' | 'warning';

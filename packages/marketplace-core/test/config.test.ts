@@ -32,7 +32,7 @@ describe('loadConfig', () => {
   it('uses the built-in defaults when nothing is configured', () => {
     const { home, project, env } = sandbox();
     const { config, sources } = loadConfig({ cwd: project, env });
-    expect(config.backend).toBe('v1');
+    expect(config.backend).toBe('v2-with-fallback');
     expect(config.packages_dir).toBe(join(home, '.ggen', 'packages'));
     expect(config.cache_dir).toBe(join(home, '.cache', 'ggen'));
     expect(sources.backend.kind).toBe('default');

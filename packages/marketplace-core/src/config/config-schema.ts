@@ -3,6 +3,15 @@ import { z } from 'zod';
 export const BACKEND_STRATEGIES = ['v1', 'v2', 'v2-with-fallback', 'ab-test', 'compare'] as const;
 export type BackendStrategyName = (typeof BACKEND_STRATEGIES)[number];
 
+/** Operations the adapter layer routes; each may override the strategy and the A/B share. */
+export const ROUTED_OPERATIONS = ['search', 'info', 'install', 'update', 'remove', 'publish'] as const;
+export type RoutedOperationName = (typeof ROUTED_OPERATIONS)[number];
+
+const operationOverrideSchema = z
+  .object({ backend: z.enum(BACKEND_STRATEGIES).optional(), v2_percentage: z.number().int().min(0).max(100).optional() })
+  .strict();
+export type OperationOverride = z.infer<typeof operationOverrideSchema>;
+
 /** The `marketplace:` section of config.yaml / ggen.yaml. Keys are the plan's. */
 export const marketplaceConfigSchema = z
   .object({
@@ -11,6 +20,14 @@ export const marketplaceConfigSchema = z
     enable_ab_testing: z.boolean(),
     fallback_on_error: z.boolean(),
     log_backend_selection: z.boolean(),
+    /** Per-operation strategy or A/B share, e.g. search at 50% v2 while install is at 25%. */
+    operations: z.partialRecord(z.enum(ROUTED_OPERATIONS), operationOverrideSchema),
+    /** How long v2 may take before fallback or compare gives up on it, in milliseconds. */
+    v2_timeout_ms: z.number().int().min(1).max(600_000),
+    /** ggen's own state: the install id (A/B bucket) and the local metrics. */
+    state_dir: z.string().min(1),
+    /** Send the marketplace.* instruments to this OTLP/HTTP metrics endpoint as well. */
+    otlp_endpoint: z.url().optional(),
     /** v1 registry: a directory or an http(s) base URL holding index.json. */
     registry: z.string().min(1).optional(),
     /** v2 registry location (RDF catalog + archives). */
@@ -39,4 +56,4 @@ export type MarketplaceConfigKey = keyof MarketplaceConfig;
 export const CONFIG_KEYS = Object.keys(marketplaceConfigSchema.shape) as MarketplaceConfigKey[];
 
 /** Keys that hold a filesystem path (resolved relative to the file that sets them). */
-export const PATH_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['packages_dir', 'lockfile', 'cache_dir']);
+export const PATH_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['packages_dir', 'lockfile', 'cache_dir', 'state_dir']);

@@ -49,11 +49,15 @@ function home(env: Record<string, string | undefined>): string {
 export function defaultConfig(env: Record<string, string | undefined>): MarketplaceConfig {
   const cacheBase = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(home(env), '.cache');
   return {
-    backend: 'v1',
+    // The plan's end state (phase 6): v2 serves, v1 stays as the fallback.
+    backend: 'v2-with-fallback',
     v2_percentage: 0,
     enable_ab_testing: false,
     fallback_on_error: true,
     log_backend_selection: false,
+    operations: {},
+    v2_timeout_ms: 5_000,
+    state_dir: join(home(env), '.ggen'),
     packages_dir: join(home(env), '.ggen', 'packages'),
     cache_dir: join(cacheBase, 'ggen'),
     trusted_keys: [],
@@ -222,6 +226,13 @@ function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
   if (['true', '1', 'yes', 'on'].includes(lowered)) candidates.push(true);
   if (['false', '0', 'no', 'off'].includes(lowered)) candidates.push(false);
   if (/^-?\d+(\.\d+)?$/.test(raw.trim())) candidates.push(Number(raw));
+  if (raw.trim().startsWith('{')) {
+    try {
+      candidates.push(JSON.parse(raw));
+    } catch {
+      // Not JSON: the schema reports the value as it was given.
+    }
+  }
   candidates.push(raw.split(',').map((item) => item.trim()).filter((item) => item !== ''));
   for (const candidate of candidates) {
     const result = shape.safeParse(candidate);

@@ -1,0 +1,37 @@
+import {
+  createV1Adapter,
+  createV2Adapter,
+  DualBackendAdapter,
+  exportRecordsOverOtlp,
+  metricsDir,
+  MetricsStore,
+  type OperationRecord,
+} from '@ggen/domain-adapters';
+import type { MarketplaceBackend } from '@ggen/marketplace-core';
+import type { BackendContext } from './features.js';
+import { v2Options } from './remote-options.js';
+
+const DEPRECATION = 'note: the v1 backend is deprecated; v2 is the default (marketplace.backend: v2-with-fallback). v1 stays available for rollback.';
+
+/** Every operation of the parallel build goes through the DualBackendAdapter. */
+export function createParallelBackend({ loaded, registry, v2Registry, notice, onFinish }: BackendContext): MarketplaceBackend {
+  const { config } = loaded;
+  const recorded: OperationRecord[] = [];
+  let warned = false;
+  const endpoint = config.otlp_endpoint;
+  if (endpoint !== undefined) onFinish(() => exportRecordsOverOtlp(endpoint, recorded, config.timeout_ms));
+  return new DualBackendAdapter({
+    config,
+    v1: () => createV1Adapter({ location: registry, timeoutMs: config.timeout_ms, retries: config.retries }),
+    v2: () => createV2Adapter(v2Options(config, v2Registry)),
+    store: new MetricsStore(metricsDir(config.state_dir)),
+    onRecord: (record) => recorded.push(record),
+    onSelection: (operation, selection) => {
+      if (config.log_backend_selection) notice(`backend: ${operation} served by ${selection.backend} (${selection.reason})`);
+      if (selection.backend === 'v1' && selection.strategy === 'v1' && !warned) {
+        warned = true;
+        notice(DEPRECATION);
+      }
+    },
+  });
+}

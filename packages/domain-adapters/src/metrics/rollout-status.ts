@@ -1,0 +1,145 @@
+import type { BackendStrategyName, RoutedOperationName } from '@ggen/marketplace-core';
+import { routingFor, type AdapterConfig } from '../dual-backend-adapter.js';
+import { buildCompareReport } from './compare-report.js';
+import type { OperationRecord } from './operation-record.js';
+import { fallbackTotals, latencySummary } from './summarize-metrics.js';
+
+/** Fewer samples than this and a figure is not judged. */
+export const MIN_SAMPLE = 30;
+
+export const THRESHOLDS = {
+  searchP95Ms: 100,
+  installP95Ms: 200,
+  errorRate: 0.01,
+  errorRateDifference: 0.05,
+  fallbackSuccess: 0.99,
+  compareOverlap: 0.5,
+} as const;
+
+export type CriterionState = 'pass' | 'fail' | 'not enough data' | 'n/a';
+
+export interface Criterion {
+  name: string;
+  /** ms, a ratio 0..1, or percentage points. */
+  unit: 'ms' | 'ratio' | 'points';
+  value: number | null;
+  threshold: string;
+  sample: number;
+  state: CriterionState;
+  /** A failure that calls for rolling back, not only for holding. */
+  critical: boolean;
+}
+
+export interface RolloutStatus {
+  phase: number;
+  phaseName: string;
+  routing: Record<string, { strategy: BackendStrategyName; v2Percentage: number }>;
+  verdict: 'advance' | 'hold' | 'roll back';
+  reason: string;
+  next: string;
+  criteria: Criterion[];
+  since: number;
+  operations: number;
+}
+
+const PERCENT_STEPS = [10, 25, 50, 75, 100];
+const nextStep = (percentage: number): number => PERCENT_STEPS.find((step) => step > percentage) ?? 100;
+const usesV2 = (strategy: BackendStrategyName, percentage: number): boolean => strategy !== 'v1' && !(strategy === 'ab-test' && percentage === 0);
+
+/** The plan's phase that a configuration puts this install in. */
+export function currentPhase(config: AdapterConfig): { phase: number; phaseName: string; next: string; rollback: string } {
+  const search = routingFor(config, 'search');
+  const install = routingFor(config, 'install');
+  const full = (strategy: BackendStrategyName): boolean => strategy === 'v2' || strategy === 'v2-with-fallback';
+  if (full(search.strategy) && full(install.strategy)) {
+    return { phase: 6, phaseName: 'cutover: v2 is the default, v1 the fallback', next: 'stay: keep fallback_on_error true and watch the figures', rollback: 'set marketplace.backend: v1 (or ab-test with v2_percentage 0)' };
+  }
+  if (usesV2(install.strategy, install.v2Percentage)) {
+    const next = install.v2Percentage >= 75 || install.strategy === 'compare' ? 'set marketplace.backend: v2-with-fallback (phase 6 cutover)' : `raise install v2_percentage ${install.v2Percentage} -> ${nextStep(install.v2Percentage)}`;
+    return { phase: 4, phaseName: `registry/installation migration (install ${install.strategy}${install.strategy === 'ab-test' ? ` ${install.v2Percentage}%` : ''})`, next, rollback: 'set operations.install.v2_percentage: 0 (search stays in phase 3)' };
+  }
+  if (usesV2(search.strategy, search.v2Percentage)) {
+    const next = search.v2Percentage >= 50 || search.strategy !== 'ab-test' ? 'start phase 4: operations.install: { backend: ab-test, v2_percentage: 25 }' : `raise v2_percentage ${search.v2Percentage} -> ${nextStep(search.v2Percentage)}`;
+    return { phase: 3, phaseName: `search migration (search ${search.strategy}${search.strategy === 'ab-test' ? ` ${search.v2Percentage}%` : ''})`, next, rollback: 'set v2_percentage: 0' };
+  }
+  return { phase: 2, phaseName: 'adapter layer: every operation through the adapters, v1 serving', next: 'start phase 3: backend: ab-test, v2_percentage: 10, enable_ab_testing: true', rollback: 'nothing to roll back: v1 serves everything' };
+}
+
+function judge(
+  name: string,
+  unit: Criterion['unit'],
+  value: number | null,
+  sample: number,
+  threshold: string,
+  passes: (value: number) => boolean,
+  critical: boolean,
+  applies = true,
+): Criterion {
+  if (!applies) return { name, unit, value, threshold, sample, state: 'n/a', critical };
+  if (value === null || sample < MIN_SAMPLE) return { name, unit, value, threshold, sample, state: 'not enough data', critical };
+  return { name, unit, value, threshold, sample, state: passes(value) ? 'pass' : 'fail', critical };
+}
+
+/** The plan's success criteria for the current phase, judged from the recorded operations. */
+export function evaluateRollout(config: AdapterConfig, records: readonly OperationRecord[], since: number): RolloutStatus {
+  const phase = currentPhase(config);
+  const attempts = (backend: 'v1' | 'v2', ops?: readonly RoutedOperationName[]) =>
+    records.flatMap((record) => (ops === undefined || ops.includes(record.op) ? record.attempts.filter((attempt) => attempt.backend === backend && attempt.plan !== true) : []));
+  const searchV2 = latencySummary(attempts('v2', ['search']).map((attempt) => attempt.ms));
+  const installV2 = latencySummary(attempts('v2', ['install']).map((attempt) => attempt.ms));
+  const v2All = attempts('v2');
+  const v1All = attempts('v1');
+  const rate = (list: { ok: boolean }[]): number | null => (list.length === 0 ? null : list.filter((attempt) => !attempt.ok).length / list.length);
+  const v2Rate = rate(v2All);
+  const v1Rate = rate(v1All);
+  const fallbacks = fallbackTotals(records);
+  const compare = buildCompareReport(records, since);
+  const criteria = [
+    judge('search p95 (v2), ms', 'ms', searchV2.count === 0 ? null : searchV2.p95, searchV2.count, `< ${THRESHOLDS.searchP95Ms}`, (value) => value < THRESHOLDS.searchP95Ms, false, phase.phase >= 3),
+    judge('install p95 (v2), ms', 'ms', installV2.count === 0 ? null : installV2.p95, installV2.count, `< ${THRESHOLDS.installP95Ms}`, (value) => value < THRESHOLDS.installP95Ms, false, phase.phase >= 4),
+    judge('error rate (v2)', 'ratio', v2Rate, v2All.length, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, true, phase.phase >= 3),
+    judge('error rate (v1)', 'ratio', v1Rate, v1All.length, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, false, phase.phase <= 3),
+    judge(
+      'error-rate difference v1/v2, points',
+      'points',
+      v1Rate === null || v2Rate === null ? null : Math.abs(v1Rate - v2Rate) * 100,
+      Math.min(v1All.length, v2All.length),
+      `< ${THRESHOLDS.errorRateDifference * 100}`,
+      (value) => value < THRESHOLDS.errorRateDifference * 100,
+      true,
+      phase.phase >= 3 && phase.phase < 6,
+    ),
+    // Every fallback counts: one failed fallback in a small sample is already a signal.
+    fallbacks.attempted === 0
+      ? { name: 'fallback success', unit: 'ratio' as const, value: null, threshold: `> ${THRESHOLDS.fallbackSuccess * 100}%`, sample: 0, state: 'n/a' as const, critical: true }
+      : judge('fallback success', 'ratio', fallbacks.succeeded / fallbacks.attempted, Math.max(fallbacks.attempted, MIN_SAMPLE), `> ${THRESHOLDS.fallbackSuccess * 100}%`, (value) => value > THRESHOLDS.fallbackSuccess, true),
+    compare.searches === 0
+      ? { name: 'compare overlap@10 (mean)', unit: 'ratio' as const, value: null, threshold: `>= ${THRESHOLDS.compareOverlap}`, sample: 0, state: 'n/a' as const, critical: false }
+      : judge('compare overlap@10 (mean)', 'ratio', compare.meanOverlapAt10, compare.searches, `>= ${THRESHOLDS.compareOverlap}`, (value) => value >= THRESHOLDS.compareOverlap, false),
+  ];
+  const judged = criteria.filter((criterion) => criterion.state !== 'n/a');
+  const failed = judged.filter((criterion) => criterion.state === 'fail');
+  const unknown = judged.filter((criterion) => criterion.state === 'not enough data');
+  let verdict: RolloutStatus['verdict'];
+  let reason: string;
+  let next: string;
+  if (failed.some((criterion) => criterion.critical)) {
+    verdict = 'roll back';
+    reason = `failed: ${failed.map((criterion) => criterion.name).join(', ')}`;
+    next = phase.rollback;
+  } else if (failed.length > 0) {
+    verdict = 'hold';
+    reason = `failed: ${failed.map((criterion) => criterion.name).join(', ')}`;
+    next = 'stay in this phase and fix what failed';
+  } else if (unknown.length > 0 || judged.length === 0) {
+    verdict = 'hold';
+    reason = `not enough data (${MIN_SAMPLE} samples needed): ${unknown.map((criterion) => `${criterion.name} has ${criterion.sample}`).join(', ') || 'nothing recorded'}`;
+    next = 'keep running in this phase until every figure has enough samples';
+  } else {
+    verdict = 'advance';
+    reason = 'every criterion of this phase is met';
+    next = phase.next;
+  }
+  const routing = Object.fromEntries((['search', 'info', 'install', 'update', 'remove', 'publish'] as const).map((op) => [op, routingFor(config, op)]));
+  return { phase: phase.phase, phaseName: phase.phaseName, routing, verdict, reason, next, criteria, since, operations: records.length };
+}

@@ -1,0 +1,43 @@
+import { isMarketplaceError, MarketplaceError, type BackendType, type MarketplaceBackend } from '@ggen/marketplace-core';
+import type { Attempt } from './routed-operation.js';
+
+export type AttemptResult<T> = { ok: true; value: T; attempt: Attempt } | { ok: false; error: unknown; attempt: Attempt };
+
+/**
+ * Runs one operation on one backend exactly once, timed, with an optional time budget.
+ * Never throws: the caller decides between fallback and failure.
+ */
+export async function runAttempt<T>(
+  backendType: BackendType,
+  backend: () => MarketplaceBackend,
+  run: (backend: MarketplaceBackend) => Promise<T>,
+  timeoutMs?: number,
+): Promise<AttemptResult<T>> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const pending = run(backend());
+    const value =
+      timeoutMs === undefined
+        ? await pending
+        : await Promise.race([
+            pending,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => {
+                reject(
+                  new MarketplaceError('GGEN_E_BACKEND_TIMEOUT', `The ${backendType} backend did not answer within ${timeoutMs} ms`, {
+                    hint: 'Raise marketplace.v2_timeout_ms, or check the v2 registry or SPARQL endpoint.',
+                    details: { backend: backendType, timeoutMs },
+                  }),
+                );
+              }, timeoutMs);
+            }),
+          ]);
+    return { ok: true, value, attempt: { backend: backendType, ok: true, ms: performance.now() - started } };
+  } catch (error) {
+    const code = isMarketplaceError(error) ? error.code : 'GGEN_E_INTERNAL';
+    return { ok: false, error, attempt: { backend: backendType, ok: false, ms: performance.now() - started, error: code } };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
