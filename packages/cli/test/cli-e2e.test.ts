@@ -16,7 +16,8 @@ describe('ggen marketplace on the built-in sample registry', () => {
     expect(text.code).toBe(0);
     expect(text.stdout.split('\n')[1]).toMatch(/^agent-memory-forge\s+1\.0\.0/);
     const json = parseJson<SearchResults>(await runGgen(['marketplace', 'search', '--query', 'bibtex', '--json']));
-    expect(json).toMatchObject({ backend: 'v1', total: 1, packages: [{ name: 'academic-bibliography-manager' }] });
+    // The default strategy is v2-with-fallback: v2 serves.
+    expect(json).toMatchObject({ backend: 'v2', total: 1, packages: [{ name: 'academic-bibliography-manager' }] });
     const byCategory = parseJson<SearchResults>(await runGgen(['marketplace', 'search', '--category', 'healthcare', '--sort', 'name', '--limit', '3', '--json']));
     expect(byCategory.total).toBe(7);
     expect(byCategory.packages.map((pkg) => pkg.name)).toEqual([...byCategory.packages.map((pkg) => pkg.name)].sort());
@@ -219,11 +220,5 @@ describe('config and validate', () => {
     const result = await runGgen(['marketplace', 'instal', 'x']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('GGEN_E_USAGE');
-  });
-
-  it('refuses the routing strategies that are not built yet', async () => {
-    const result = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v2-with-fallback']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain("error GGEN_E_BACKEND_UNAVAILABLE: Strategy 'v2-with-fallback' is not available in this release");
   });
 });

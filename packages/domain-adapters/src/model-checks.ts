@@ -9,14 +9,14 @@ const summary = z.object({
   description: z.string(),
   tags: z.array(z.string()),
   keywords: z.array(z.string()),
-  downloads: z.number().finite().min(0),
-  stars: z.number().finite().min(0),
+  downloads: z.number().min(0),
+  stars: z.number().min(0),
 });
 
 export const searchResultsShape = z.object({
   packages: z.array(summary),
   total: z.number().int().min(0),
-  queryTimeMs: z.number().finite(),
+  queryTimeMs: z.number(),
   backend: z.enum(['v1', 'v2']),
 });
 
@@ -31,7 +31,7 @@ const planned = z.object({ name: z.string().min(1), version: z.string().min(1), 
 export const installResultShape = z.object({ installed: z.array(planned), unchanged: z.array(planned), dryRun: z.boolean() });
 
 /** A check for RoutedOperation.check: throws GGEN_E_BACKEND_MALFORMED naming the first bad field. */
-export function shapeCheck<T>(shape: z.ZodType, what: string): (value: T) => void {
+export function shapeCheck(shape: z.ZodType, what: string): (value: unknown) => void {
   return (value) => {
     const result = shape.safeParse(value);
     if (result.success) return;

@@ -25,7 +25,7 @@ const median = (values: number[]): number | null => {
 const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length);
 
 export function buildCompareReport(records: readonly OperationRecord[], since: number, worstCount = 10): CompareReport {
-  const compared = records.filter((record) => record.comparison !== undefined).map((record) => ({ ...(record.comparison as Comparison), op: record.op }));
+  const compared = records.flatMap((record) => (record.comparison === undefined ? [] : [{ ...record.comparison, op: record.op }]));
   const searches = compared.filter((entry) => entry.op === 'search');
   const others = compared.filter((entry) => entry.op !== 'search');
   const differing = others.filter((entry) => (entry.fieldDifferences?.length ?? 0) > 0);

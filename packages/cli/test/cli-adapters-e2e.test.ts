@@ -1,0 +1,178 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { SearchResults } from '@ggen/marketplace-core';
+import { copyOfSampleRegistry, freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
+
+function writeConfig(home: string, yaml: string): void {
+  mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
+  writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), yaml);
+}
+
+/** A v2 registry whose catalog is damaged: v2 fails on every read, v1 (the sample) still works. */
+function brokenV2Registry(): string {
+  const dir = copyOfSampleRegistry();
+  writeFileSync(join(dir, 'catalog.nq'), '<urn:a> <urn:b> "never closed .\n');
+  return dir;
+}
+
+describe('choosing the strategy', () => {
+  it('serves v2 by default, and v1 with a deprecation notice when asked by flag', async () => {
+    const home = freshHome();
+    const byDefault = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent', '--json'], { home }));
+    expect(byDefault.backend).toBe('v2');
+    const v1 = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v1'], { home });
+    expect(v1.code).toBe(0);
+    expect(v1.stdout).toContain('(v1, ');
+    expect(v1.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^note: the v1 backend is deprecated; v2 is the default/)]);
+    // Not in --json output: the notice is for people.
+    const v1Json = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v1', '--json'], { home });
+    expect(parseJson<SearchResults>(v1Json).backend).toBe('v1');
+    expect(v1Json.stderr).toBe('');
+  });
+
+  it('reads the strategy and the A/B share from the environment, as the plan names them', async () => {
+    const home = freshHome();
+    const env = { GGEN_MARKETPLACE_BACKEND: 'ab-test', GGEN_MARKETPLACE_AB_TEST: 'true' };
+    const all = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '100' } }));
+    const none = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '0' } }));
+    const paused = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '100', GGEN_MARKETPLACE_AB_TEST: '0' } }));
+    expect([all.backend, none.backend, paused.backend]).toEqual(['v2', 'v1', 'v1']);
+  });
+
+  it('reads the plan config file, per-operation overrides included, and logs each selection when asked', async () => {
+    const home = freshHome();
+    writeConfig(
+      home,
+      'marketplace:\n  backend: ab-test\n  v2_percentage: 100\n  enable_ab_testing: true\n  log_backend_selection: true\n  operations:\n    install:\n      v2_percentage: 0\n',
+    );
+    const search = await runGgen(['marketplace', 'search', 'agent'], { home });
+    expect(search.stderr).toMatch(/^backend: search served by v2 \(ab-test bucket \d+ < 100%\)$/m);
+    const install = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'gpacks')], { home });
+    expect(install.code).toBe(0);
+    expect(install.stderr).toMatch(/^backend: install served by v1 \(ab-test bucket \d+ >= 0%\)$/m);
+    expect(install.stdout).toMatch(/\+\s+agent-editor\s+1\.0\.0\s+v1/);
+  });
+
+  it('names the key and what is allowed when an override is wrong', async () => {
+    const home = freshHome();
+    writeConfig(home, 'marketplace:\n  operations:\n    search:\n      v2_percentage: 150\n');
+    const result = await runGgen(['marketplace', 'search', 'agent'], { home });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error GGEN_E_CONFIG_INVALID: Invalid value for marketplace.operations.search.v2_percentage');
+  });
+});
+
+describe('fallback from the CLI', () => {
+  it('answers through v1 when the v2 catalog is corrupt, and counts the fallback', async () => {
+    const home = freshHome();
+    const env = { GGEN_MARKETPLACE_V2_REGISTRY: brokenV2Registry(), GGEN_MARKETPLACE_LOG_BACKEND_SELECTION: '1' };
+    const search = await runGgen(['marketplace', 'search', 'agent memory'], { home, env });
+    expect(search.code).toBe(0);
+    expect(search.stdout).toMatch(/^agent-memory-forge/m);
+    expect(search.stderr).toMatch(/backend: search served by v1 \(backend v2-with-fallback; v2 failed \(GGEN_E_\w+\), served by v1\)/);
+    const install = await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--json'], { home, env });
+    expect(install.code).toBe(0);
+    const metrics = parseJson<{ fallbacks: { attempted: number; succeeded: number } }>(await runGgen(['marketplace', 'metrics', '--json'], { home }));
+    expect(metrics.fallbacks).toEqual({ attempted: 2, succeeded: 2 });
+  });
+
+  it('with fallback off, gives the user the v2 error, coded', async () => {
+    const home = freshHome();
+    const result = await runGgen(['marketplace', 'search', 'agent'], { home, env: { GGEN_MARKETPLACE_V2_REGISTRY: brokenV2Registry(), GGEN_MARKETPLACE_FALLBACK_ON_ERROR: 'false' } });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^error GGEN_E_\w+: /m);
+    expect(result.stderr).toMatch(/^hint: /m);
+  });
+});
+
+describe('metrics, compare report and rollout status', () => {
+  it('report real figures from the operations a user ran', async () => {
+    const home = freshHome();
+    for (const text of ['agent memory', 'rust web', 'bibtex', 'healthcare fhir']) {
+      expect((await runGgen(['marketplace', 'search', text, '--backend', 'compare'], { home })).code).toBe(0);
+    }
+    expect((await runGgen(['marketplace', 'info', 'agent-editor', '--backend', 'compare'], { home })).code).toBe(0);
+    expect((await runGgen(['marketplace', 'search', 'agent'], { home })).code).toBe(0);
+
+    const metrics = parseJson<{ operations: number; rows: { operation: string; backend: string; count: number; p95: number; selections: number }[] }>(
+      await runGgen(['marketplace', 'metrics', '--json'], { home }),
+    );
+    expect(metrics.operations).toBe(6);
+    const searchV2 = metrics.rows.find((row) => row.operation === 'search' && row.backend === 'v2');
+    expect(searchV2).toMatchObject({ count: 5, selections: 5 });
+    expect(searchV2?.p95).toBeGreaterThan(0);
+    expect(metrics.rows.find((row) => row.operation === 'search' && row.backend === 'v1')).toMatchObject({ count: 4, selections: 0 });
+
+    const report = await runGgen(['marketplace', 'compare', 'report'], { home });
+    expect(report.stdout).toMatch(/^searches compared: 4$/m);
+    expect(report.stdout).toMatch(/^mean overlap@10: +[01]\.\d{3}$/m);
+    expect(report.stdout).toMatch(/^info and resolution compared: 1, differing: 0$/m);
+
+    const status = parseJson<{ phase: number; verdict: string; reason: string; criteria: { name: string; sample: number; state: string }[] }>(
+      await runGgen(['marketplace', 'rollout', 'status', '--json'], { home }),
+    );
+    expect(status).toMatchObject({ phase: 6, verdict: 'hold' });
+    expect(status.reason).toContain('not enough data');
+    expect(status.criteria.find((criterion) => criterion.name === 'search p95 (v2), ms')).toMatchObject({ sample: 5, state: 'not enough data' });
+
+    const recent = parseJson<{ operations: number }>(await runGgen(['marketplace', 'metrics', '--since', '1h', '--json'], { home }));
+    expect(recent.operations).toBe(6);
+    const future = parseJson<{ operations: number }>(await runGgen(['marketplace', 'metrics', '--since', '2999-01-01', '--json'], { home }));
+    expect(future.operations).toBe(0);
+    expect((await runGgen(['marketplace', 'metrics', '--since', 'yesterday-ish'], { home })).stderr).toContain('error GGEN_E_USAGE');
+  });
+
+  it('prints the plan instruments as Prometheus text', async () => {
+    const home = freshHome();
+    await runGgen(['marketplace', 'search', 'agent'], { home });
+    await runGgen(['marketplace', 'install', 'agent-editor'], { home });
+    const text = (await runGgen(['marketplace', 'metrics', '--prometheus'], { home })).stdout;
+    expect(text).toMatch(/^marketplace_search_latency_count\{backend="v2"[^}]*\} 1$/m);
+    expect(text).toMatch(/^marketplace_install_success_rate_sum\{backend="v2"[^}]*\} 1$/m);
+    expect(text).toMatch(/^marketplace_backend_selection_total\{backend="v2",operation="install"[^}]*\} 1$/m);
+  });
+});
+
+describe('OpenTelemetry export over OTLP/HTTP', () => {
+  let server: Server;
+  const bodies: unknown[] = [];
+  let url = '';
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        bodies.push({ path: request.url, type: request.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/metrics`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('pushes the run’s instruments, each with its backend attribute', async () => {
+    const home = freshHome();
+    const result = await runGgen(['marketplace', 'search', 'agent'], { home, env: { GGEN_MARKETPLACE_OTLP_ENDPOINT: url } });
+    expect(result.code).toBe(0);
+    expect(bodies).toHaveLength(1);
+    const text = JSON.stringify(bodies[0]);
+    expect(text).toContain('"path":"/v1/metrics"');
+    expect(text).toContain('"name":"marketplace.search.latency"');
+    expect(text).toContain('"name":"marketplace.search.error_rate"');
+    expect(text).toContain('"name":"marketplace.backend.selection"');
+    expect(text).toContain('{"key":"backend","value":{"stringValue":"v2"}}');
+  });
+
+  it('never fails the command when the collector is down', async () => {
+    const home = freshHome();
+    const result = await runGgen(['marketplace', 'search', 'agent'], { home, env: { GGEN_MARKETPLACE_OTLP_ENDPOINT: 'http://127.0.0.1:9/v1/metrics' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('agent-');
+  });
+});

@@ -1,0 +1,99 @@
+import { appendFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { currentPhase, evaluateRollout, MetricsStore, MIN_SAMPLE, percentile, summarizeMetrics, type OperationRecord } from '@ggen/domain-adapters';
+import { adapterConfig, tempDir } from './helpers/adapter-fixtures.js';
+
+const record = (op: OperationRecord['op'], backend: 'v1' | 'v2', ms: number, ok = true, extra: Partial<OperationRecord> = {}): OperationRecord => ({
+  t: Date.now(),
+  op,
+  strategy: 'ab-test',
+  backend,
+  ok,
+  ms,
+  fallback: false,
+  attempts: [{ backend, ok, ms, ...(ok ? {} : { error: 'GGEN_E_REGISTRY_UNREACHABLE' }) }],
+  ...extra,
+});
+const many = (count: number, make: (index: number) => OperationRecord): OperationRecord[] => Array.from({ length: count }, (_, index) => make(index));
+
+describe('the plan phase of a configuration', () => {
+  it('follows the rollout from v1 through A/B search and install to cutover', () => {
+    expect(currentPhase(adapterConfig({ backend: 'v1' })).phase).toBe(2);
+    expect(currentPhase(adapterConfig({ backend: 'ab-test', v2_percentage: 10, enable_ab_testing: true, operations: { install: { backend: 'v1' } } }))).toMatchObject({ phase: 3, next: 'raise v2_percentage 10 -> 25' });
+    expect(currentPhase(adapterConfig({ backend: 'ab-test', v2_percentage: 50, operations: { install: { v2_percentage: 25 } } }))).toMatchObject({ phase: 4, next: 'raise install v2_percentage 25 -> 50' });
+    expect(currentPhase(adapterConfig({ backend: 'v2-with-fallback' })).phase).toBe(6);
+  });
+});
+
+describe('rollout status', () => {
+  const phase4 = adapterConfig({ backend: 'ab-test', v2_percentage: 50, enable_ab_testing: true, operations: { install: { v2_percentage: 25 } } });
+
+  it('says "not enough data" with fewer samples than it needs', () => {
+    const status = evaluateRollout(phase4, many(MIN_SAMPLE - 1, () => record('search', 'v2', 5)), 0);
+    expect(status.verdict).toBe('hold');
+    expect(status.reason).toContain('not enough data');
+  });
+
+  it('advances when every criterion of the phase is met, naming the next step', () => {
+    const records = [
+      ...many(40, (index) => record('search', 'v2', 10 + index)),
+      ...many(40, (index) => record('search', 'v1', 12 + index)),
+      ...many(40, (index) => record('install', 'v2', 50 + index)),
+    ];
+    const status = evaluateRollout(phase4, records, 0);
+    expect(status.criteria.filter((criterion) => criterion.state === 'fail')).toEqual([]);
+    expect(status).toMatchObject({ verdict: 'advance', next: 'raise install v2_percentage 25 -> 50' });
+  });
+
+  it('holds when v2 is too slow and rolls back when v2 errs', () => {
+    const slow = [...many(40, () => record('search', 'v2', 150)), ...many(40, () => record('search', 'v1', 5)), ...many(40, () => record('install', 'v2', 20))];
+    expect(evaluateRollout(phase4, slow, 0)).toMatchObject({ verdict: 'hold', reason: 'failed: search p95 (v2), ms' });
+    const failing = [...many(40, (index) => record('search', 'v2', 5, index % 10 !== 0)), ...many(40, () => record('search', 'v1', 5)), ...many(40, () => record('install', 'v2', 20))];
+    const status = evaluateRollout(phase4, failing, 0);
+    expect(status.verdict).toBe('roll back');
+    expect(status.next).toBe('set operations.install.v2_percentage: 0 (search stays in phase 3)');
+    expect(status.criteria.find((criterion) => criterion.name === 'error rate (v2)')).toMatchObject({ value: 0.05, state: 'fail' });
+  });
+});
+
+describe('metrics summary and store', () => {
+  it('computes nearest-rank percentiles', () => {
+    const values = Array.from({ length: 100 }, (_, index) => index + 1);
+    expect([percentile(values, 0.5), percentile(values, 0.95), percentile(values, 0.99)]).toEqual([50, 95, 99]);
+  });
+
+  it('counts attempts per backend and fallbacks per served operation', () => {
+    const fellBack: OperationRecord = {
+      ...record('search', 'v1', 30),
+      fallback: true,
+      attempts: [
+        { backend: 'v2', ok: false, ms: 25, error: 'GGEN_E_BACKEND_TIMEOUT' },
+        { backend: 'v1', ok: true, ms: 5 },
+      ],
+    };
+    const summary = summarizeMetrics([fellBack, record('search', 'v2', 3)], 0);
+    expect(summary.rows).toEqual([
+      expect.objectContaining({ operation: 'search', backend: 'v1', count: 1, errors: 0, selections: 1, fallbacks: 1 }),
+      expect.objectContaining({ operation: 'search', backend: 'v2', count: 2, errors: 1, errorRate: 0.5, selections: 1 }),
+    ]);
+    expect(summary.fallbacks).toEqual({ attempted: 1, succeeded: 1 });
+  });
+
+  it('rotates its file so that it stays bounded, and skips a torn line', () => {
+    const dir = join(tempDir('ggen-metrics-'), 'metrics');
+    const store = new MetricsStore(dir, 2_000);
+    // One CLI run each: the store writes at the end of every run.
+    for (let index = 0; index < 100; index += 1) {
+      store.append(record('search', 'v2', index));
+      store.flush();
+    }
+    // A line cut short by a crash mid-write.
+    appendFileSync(join(dir, 'operations.jsonl'), '{"t":1,"op":"sea');
+    expect(readdirSync(dir).sort()).toEqual(['operations.1.jsonl', 'operations.jsonl']);
+    const kept = store.read();
+    expect(kept.length).toBeGreaterThan(10);
+    expect(kept.length).toBeLessThan(100);
+    expect(kept.at(-1)?.ms).toBe(99);
+  });
+});

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Adapter overhead benchmark (issue 6): the same searches on a 10k-package v2 catalog (real npm
+// metadata), answered by the v2 backend called directly and by the DualBackendAdapter with
+// V2Only (metrics recorded to disk, as in the CLI). Calls alternate so that both see the same
+// machine load. Target: adapter / direct <= 1.05. Needs: npx nx run-many -t build
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { defaultConfig } from '@ggen/marketplace-core';
+import { createV2Adapter, DualBackendAdapter, MetricsStore } from '@ggen/domain-adapters';
+import { writeV2Catalog } from '@ggen/marketplace-v2';
+import { benchQueries, fmt, loadNpmRows, percentile, toCatalogPackages } from './npm-catalog.mjs';
+
+const SIZE = Number(process.env.BENCH_SIZE ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const work = mkdtempSync(join(tmpdir(), 'ggen-adapter-bench-'));
+try {
+  const rows = loadNpmRows(SIZE);
+  await writeV2Catalog(work, toCatalogPackages(rows));
+  const queries = benchQueries(rows);
+  const direct = createV2Adapter({ location: work, timeoutMs: 10_000, retries: 0 });
+  const config = { ...defaultConfig({ HOME: work }), backend: 'v2', state_dir: join(work, 'state') };
+  const adapter = new DualBackendAdapter({ config, v1: () => { throw new Error('V2Only must not create v1'); }, v2: () => direct, store: new MetricsStore(join(work, 'state', 'metrics')) });
+  const query = (text) => ({ text, limit: 20, offset: 0, sort: 'relevance' });
+  // Warm-up: the catalog loads on the first search.
+  for (const text of queries.slice(0, 10)) await direct.search(query(text));
+
+  const times = { direct: [], adapter: [] };
+  const perQuery = { direct: queries.map(() => []), adapter: queries.map(() => []) };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [index, text] of queries.entries()) {
+      // Alternate which goes first, so neither always gets the warmer cache.
+      const order = (round + index) % 2 === 0 ? ['direct', 'adapter'] : ['adapter', 'direct'];
+      for (const which of order) {
+        const target = which === 'direct' ? direct : adapter;
+        const started = performance.now();
+        await target.search(query(text));
+        const ms = performance.now() - started;
+        times[which].push(ms);
+        perQuery[which][index].push(ms);
+      }
+      await yieldToLoop();
+    }
+  }
+  const summary = (values) => ({ p50: percentile(values, 0.5), p95: percentile(values, 0.95), mean: values.reduce((a, b) => a + b, 0) / values.length });
+  const d = summary(times.direct);
+  const a = summary(times.adapter);
+  // Per query, the median over the rounds; the ratio of their sums shrugs off a GC pause.
+  const sumOfMedians = (lists) => lists.reduce((sum, list) => sum + percentile(list, 0.5), 0);
+  const ratio = sumOfMedians(perQuery.adapter) / sumOfMedians(perQuery.direct);
+  console.log(`adapter overhead, ${SIZE} packages, ${queries.length} queries x ${ROUNDS} rounds`);
+  console.log(`  v2 backend direct (baseline): p50 ${fmt(d.p50)}, p95 ${fmt(d.p95)}, mean ${fmt(d.mean)}`);
+  console.log(`  DualBackendAdapter V2Only:    p50 ${fmt(a.p50)}, p95 ${fmt(a.p95)}, mean ${fmt(a.mean)}`);
+  console.log(`  ratio adapter/direct (sum of per-query medians): ${ratio.toFixed(3)}  ${ratio <= 1.05 ? 'PASS' : 'MISS'} (target <= 1.05)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
