@@ -24,4 +24,6 @@ export interface FeatureSet {
   createBackend?: (context: BackendContext) => MarketplaceBackend;
   /** Commands only this build can serve (they import a backend's own code). */
   commands?: readonly unknown[];
+  /** Package signing, in builds that carry v2's minisign code. */
+  createSigner?: (context: import('./cli-context.js').CliContext, keyPath: string) => Promise<import('@ggen/marketplace-core').ArchiveSigner>;
 }

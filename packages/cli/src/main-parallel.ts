@@ -9,12 +9,17 @@ import { registryPushCommand } from './commands/registry-push-command.js';
 import { rolloutStatusCommand } from './commands/rollout-status-command.js';
 import { sparqlCommand } from './commands/sparql-command.js';
 import { runCli } from './run-cli.js';
+import { createArchiveSigner } from './archive-signer.js';
+import { keygenCommand } from './commands/keygen-command.js';
+import { signCommand } from './commands/sign-command.js';
+import { verifyKeyCommand } from './commands/verify-key-command.js';
 
 // The default build: both backends plus the adapters that route between them.
 process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-parallel',
   backends: ['v1', V2_BACKEND_METADATA.type],
   adapters: true,
-  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand],
+  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, keygenCommand, verifyKeyCommand, signCommand],
   createBackend: createParallelBackend,
+  createSigner: createArchiveSigner,
 });

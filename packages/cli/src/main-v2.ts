@@ -6,13 +6,18 @@ import { sparqlCommand } from './commands/sparql-command.js';
 import { registryPushCommand } from './commands/registry-push-command.js';
 import { v2Options } from './remote-options.js';
 import { runCli } from './run-cli.js';
+import { createArchiveSigner } from './archive-signer.js';
+import { keygenCommand } from './commands/keygen-command.js';
+import { signCommand } from './commands/sign-command.js';
+import { verifyKeyCommand } from './commands/verify-key-command.js';
 
 // The marketplace-v2 build: only the RDF backend is compiled in.
 process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-v2',
   backends: [V2_BACKEND_METADATA.type],
   adapters: false,
-  commands: [sparqlCommand, registryPushCommand],
+  commands: [sparqlCommand, registryPushCommand, keygenCommand, verifyKeyCommand, signCommand],
+  createSigner: createArchiveSigner,
   createBackend: ({ loaded, v2Registry }) => {
     // The default strategy names no backend this build lacks; an explicit 'v1' does.
     if (loaded.config.backend === 'v1' && loaded.sources.backend.kind !== 'default') {

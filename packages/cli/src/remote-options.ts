@@ -1,5 +1,6 @@
 import type { MarketplaceConfig } from '@ggen/marketplace-core';
-import type { V2RegistryOptions } from '@ggen/marketplace-v2';
+import { join } from 'node:path';
+import { loadTrustedKeys, type V2RegistryOptions } from '@ggen/marketplace-v2';
 
 /** The remote-catalog settings from config, or undefined for the embedded store. */
 export function remoteCatalogOptions(
@@ -15,8 +16,20 @@ export function remoteCatalogOptions(
   };
 }
 
-/** Options of the v2 backend: the registry for archives, and the catalog embedded or remote. */
+/** Options of the v2 backend: the registry for archives, the catalog embedded or remote, the trusted keys. */
 export function v2Options(config: MarketplaceConfig, location: string): V2RegistryOptions {
   const remote = remoteCatalogOptions(config);
-  return { location, timeoutMs: config.timeout_ms, retries: config.retries, ...(remote === undefined ? {} : { remote }) };
+  let trusted: ReturnType<typeof loadTrustedKeys> | undefined;
+  return {
+    location,
+    timeoutMs: config.timeout_ms,
+    retries: config.retries,
+    ...(remote === undefined ? {} : { remote }),
+    trustedKeys: () => (trusted ??= loadTrustedKeys(config.trusted_keys, trustFilePath(config))),
+  };
+}
+
+/** The trust file: one minisign public key per line, in ggen's state directory. */
+export function trustFilePath(config: Pick<MarketplaceConfig, 'state_dir'>): string {
+  return join(config.state_dir, 'trusted-keys');
 }

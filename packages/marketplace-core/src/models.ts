@@ -80,6 +80,10 @@ export interface InstallRequest {
   noDependencies?: boolean;
   force?: boolean;
   frozenLockfile?: boolean;
+  /** Every package must carry a valid signature by a trusted key, checked before anything is written. */
+  verifySignatures?: boolean;
+  /** Allow a version older than the lockfile pins, which is otherwise refused as a rollback. */
+  allowDowngrade?: boolean;
 }
 
 export interface PlannedPackage {
@@ -91,6 +95,8 @@ export interface PlannedPackage {
   resolved: string;
   dependencies: Record<string, string>;
   backend: BackendType;
+  /** The key that signed it, when signatures were verified. */
+  signature?: SignatureInfo;
 }
 
 export interface InstallResult {
@@ -145,10 +151,24 @@ export interface InstalledPackage {
   path: string;
 }
 
+/** What a package signature binds: its name, version and archive integrity. */
+export interface ArchiveBinding {
+  name: string;
+  version: string;
+  integrity: string;
+}
+
+/** Signs a package archive (the `.minisig` text); made by the v2 signing code, used by publish. */
+export interface ArchiveSigner {
+  keyId: string;
+  sign: (archive: Uint8Array, binding: ArchiveBinding) => string;
+}
+
 export interface PublishRequest {
   dir: string;
   registry: string;
   dryRun?: boolean;
+  signer?: ArchiveSigner;
 }
 
 export interface PublishResult {

@@ -25,6 +25,11 @@ type RawEntry = Record<string, unknown>;
  */
 export async function publishToV1Registry(request: PublishRequest): Promise<PublishResult> {
   if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
+  if (request.signer !== undefined) {
+    throw new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', 'v1 registries do not record signatures', {
+      hint: 'Publish signed packages with --backend v2 (v1 keeps accepting unsigned publishes).',
+    });
+  }
   const prepared = await preparePublish(request.dir);
   const { manifest, packed, archive } = prepared;
   const result = publishResultOf(prepared, request);

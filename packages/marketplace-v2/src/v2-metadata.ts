@@ -1,8 +1,8 @@
 import type { BackendMetadata } from '@ggen/marketplace-core';
 
-/** What the v2 backend offers over v1: SPARQL and RDF metadata (signatures arrive with issue 5). */
+/** What the v2 backend offers over v1: SPARQL, RDF metadata and Ed25519 (minisign) signatures. */
 export const V2_BACKEND_METADATA: BackendMetadata = {
   type: 'v2',
   version: '2.0.0',
-  capabilities: { signing: false, sparql: true, rdfMetadata: true, publish: true },
+  capabilities: { signing: true, sparql: true, rdfMetadata: true, publish: true },
 };

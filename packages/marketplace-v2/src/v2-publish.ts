@@ -49,7 +49,8 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
   if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
   const prepared = await preparePublish(request.dir);
   const { manifest, packed, archive } = prepared;
-  const result = publishResultOf(prepared, request);
+  const signature = request.signer?.sign(packed.bytes, { name: manifest.name, version: manifest.version, integrity: packed.integrity });
+  const result = { ...publishResultOf(prepared, request), ...(request.signer === undefined ? {} : { signature: { keyId: request.signer.keyId } }) };
   const refuseExisting = (packages: CatalogPackage[]): void => {
     if (packages.find((pkg) => pkg.name === manifest.name)?.versions.some((version) => version.version === manifest.version)) {
       throw versionExistsError(manifest.name, manifest.version, request.registry);
@@ -61,6 +62,7 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
   }
   let packages: CatalogPackage[] = [];
   await withPublishLock(request.registry, prepared, {
+    ...(signature === undefined ? {} : { signature }),
     check: async () => {
       packages = await readV2CatalogFile(request.registry);
       refuseExisting(packages);

@@ -1,4 +1,6 @@
 import {
+  computeIntegrity,
+  type SignatureInfo,
   catalogVersionCandidates,
   fetchCandidateArchive,
   fetchResource,
@@ -12,6 +14,8 @@ import {
 import { EmbeddedCatalog, type CatalogSource } from './catalog-source.js';
 import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
+import type { PublicKey } from './signing/minisign-format.js';
+import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
 import { Generator, type SelectQuery } from 'sparqljs';
 import { namedNode, literal, variable } from './rdf-terms.js';
 
@@ -38,6 +42,8 @@ export interface V2RegistryOptions extends FetchOptions {
   location: string;
   /** When set, the catalog is queried on this SPARQL endpoint instead of loaded from catalog.nq. */
   remote?: RemoteCatalogOptions;
+  /** The keys whose signatures installs accept (config trusted_keys and the trust file). */
+  trustedKeys?: () => Promise<PublicKey[]>;
 }
 
 export interface DependencyClosure {
@@ -145,6 +151,21 @@ export class V2Registry implements PackageSource {
 
   fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
     return fetchCandidateArchive(candidate, this.#options);
+  }
+
+  /** The archive's `.minisig` (beside it in the registry) checked against the trusted keys. */
+  async verifyArchive(candidate: VersionCandidate, archive: Uint8Array): Promise<SignatureInfo> {
+    let signature: string | undefined;
+    try {
+      signature = Buffer.from(await fetchResource(`${candidate.archive}.minisig`, { ...this.#options, retries: 0 })).toString('utf8');
+    } catch (error) {
+      // Only "not there" means unsigned; any other failure is a failure.
+      if (!(error instanceof MarketplaceError) || !(error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || (error.code === 'GGEN_E_REGISTRY_HTTP' && error.details?.status === 404))) throw error;
+    }
+    const trustedKeys = (await this.#options.trustedKeys?.()) ?? [];
+    return requireVerified(
+      verifyPackageSignature({ binding: { name: candidate.name, version: candidate.version, integrity: computeIntegrity(archive) }, archive, signature, trustedKeys }),
+    );
   }
 
 }

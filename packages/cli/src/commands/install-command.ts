@@ -14,6 +14,8 @@ export const installCommand = defineCommand({
       .option('dependencies', { type: 'boolean', default: true, describe: 'install dependencies (--no-dependencies to skip)' })
       .option('force', { type: 'boolean', default: false, describe: 'reinstall even when up to date' })
       .option('frozen-lockfile', { type: 'boolean', default: false, describe: 'install exactly the lockfile; fail if it does not satisfy the request' })
+      .option('verify-signature', { type: 'boolean', default: false, describe: 'every package must be signed by a trusted key (checked before anything is written)' })
+      .option('allow-downgrade', { type: 'boolean', default: false, describe: 'allow versions older than the lockfile pins' })
       .example('$0 marketplace install agent-editor', 'newest version with its dependencies')
       .example('$0 marketplace install hello@^1.2 --dry-run', 'show the plan only'),
   run: async (context, args): Promise<InstallResult> => {
@@ -28,6 +30,8 @@ export const installCommand = defineCommand({
           noDependencies: !args.dependencies,
           force: args.force,
           frozenLockfile: args['frozen-lockfile'],
+          verifySignatures: args['verify-signature'] || context.config().config.require_signatures,
+          allowDowngrade: args['allow-downgrade'],
         },
         reporter.onEvent,
       );
@@ -36,9 +40,11 @@ export const installCommand = defineCommand({
     }
   },
   render: (result) => {
-    const rows = [['', 'PACKAGE', 'VERSION', 'BACKEND']];
+    const signed = result.installed.some((entry) => entry.signature !== undefined);
+    const rows = [['', 'PACKAGE', 'VERSION', 'BACKEND', ...(signed ? ['SIGNED BY'] : [])]];
     for (const entry of result.installed) {
-      rows.push([entry.action === 'replace' ? '~' : '+', entry.name, entry.previousVersion === undefined ? entry.version : `${entry.previousVersion} -> ${entry.version}`, entry.backend]);
+      const version = entry.previousVersion === undefined ? entry.version : `${entry.previousVersion} -> ${entry.version}`;
+      rows.push([entry.action === 'replace' ? '~' : '+', entry.name, version, entry.backend, ...(signed ? [entry.signature?.keyId ?? '-'] : [])]);
     }
     const lines: string[] = [];
     if (result.installed.length > 0) lines.push(table(rows));

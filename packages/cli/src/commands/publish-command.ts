@@ -10,7 +10,10 @@ export const publishCommand = defineCommand({
     yargs
       .positional('dir', { type: 'string', default: '.', describe: 'package directory' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print files, size and integrity; write nothing' })
-      .example('$0 marketplace publish ./my-gpack --registry ./registry', ''),
+      .option('sign', { type: 'boolean', default: false, describe: 'sign the archive (v2 registries); needs --key' })
+      .option('key', { type: 'string', describe: 'secret key file for --sign' })
+      .example('$0 marketplace publish ./my-gpack --registry ./registry', '')
+      .example('$0 marketplace publish --sign --key ~/.ggen/keys/signing.key --registry ./registry', 'signed'),
   run: async (context, args): Promise<PublishResult> => {
     const registry = context.config().config.registry;
     if (registry === undefined) {
@@ -18,7 +21,19 @@ export const publishCommand = defineCommand({
         hint: 'Pass --registry <dir> or set marketplace.registry in config; the built-in sample registry is read-only.',
       });
     }
-    return context.backend().publish({ dir: resolve(context.io.cwd, args.dir), registry, dryRun: args['dry-run'] });
+    if (args.sign !== (args.key !== undefined)) {
+      throw new MarketplaceError('GGEN_E_USAGE', args.sign ? '--sign needs --key <secret key file>' : '--key is only used with --sign', {
+        hint: 'ggen marketplace publish --sign --key ~/.ggen/keys/signing.key',
+      });
+    }
+    let signer;
+    if (args.key !== undefined) {
+      if (context.features.createSigner === undefined) {
+        throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`, { hint: 'Use the marketplace-v2 or marketplace-parallel build.' });
+      }
+      signer = await context.features.createSigner(context, args.key);
+    }
+    return context.backend().publish({ dir: resolve(context.io.cwd, args.dir), registry, dryRun: args['dry-run'], ...(signer === undefined ? {} : { signer }) });
   },
   render: (result) =>
     [
@@ -28,5 +43,6 @@ export const publishCommand = defineCommand({
       `size:      ${result.size} bytes`,
       `integrity: ${result.integrity}`,
       `checksum:  sha256:${result.checksum}`,
+      ...(result.signature === undefined ? [] : [`signed by: ${result.signature.keyId}`]),
     ].join('\n'),
 });

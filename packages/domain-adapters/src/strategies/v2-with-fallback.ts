@@ -26,10 +26,23 @@ export async function runWithFallback<T>(
 
 /**
  * Answers that v1 would give the same way are not v2 failures: a usage error, a bad manifest
- * or a dependency conflict in the user's request. Everything else (store, network, timeout,
- * malformed data, bugs) falls back.
+ * or a dependency conflict in the user's request. Security verdicts never fall back either:
+ * retrying a package whose signature or content failed on the unsigned v1 path would turn
+ * every attack into a downgrade. Everything else (store, network, timeout, malformed data,
+ * bugs) falls back.
  */
 const USER_ERRORS = new Set([
+  'GGEN_E_SIGNATURE_MISSING',
+  'GGEN_E_SIGNATURE_MALFORMED',
+  'GGEN_E_SIGNATURE_INVALID',
+  'GGEN_E_SIGNATURE_UNTRUSTED',
+  'GGEN_E_SIGNATURE_MISMATCH',
+  'GGEN_E_METADATA_MISMATCH',
+  'GGEN_E_DOWNGRADE',
+  'GGEN_E_INTEGRITY_MISMATCH',
+  'GGEN_E_ARCHIVE_UNSAFE',
+  'GGEN_E_KEY_INVALID',
+  'GGEN_E_KEY_PASSWORD',
   'GGEN_E_USAGE',
   'GGEN_E_MANIFEST_NOT_FOUND',
   'GGEN_E_MANIFEST_PARSE',

@@ -43,7 +43,10 @@ export const marketplaceConfigSchema = z
     /** The lockfile; by default `ggen.lock` beside the packages directory. */
     lockfile: z.string().min(1).optional(),
     cache_dir: z.string().min(1),
+    /** minisign public keys (base64 or .pub paths) whose signatures installs accept. */
     trusted_keys: z.array(z.string().min(1)),
+    /** Every install must verify a trusted signature (as --verify-signature does). */
+    require_signatures: z.boolean(),
     /** Network timeout for one registry request, in milliseconds. */
     timeout_ms: z.number().int().min(1).max(600_000),
     retries: z.number().int().min(0).max(10),

@@ -61,6 +61,7 @@ export function defaultConfig(env: Record<string, string | undefined>): Marketpl
     packages_dir: join(home(env), '.ggen', 'packages'),
     cache_dir: join(cacheBase, 'ggen'),
     trusted_keys: [],
+    require_signatures: false,
     timeout_ms: 10_000,
     retries: 2,
   };

@@ -106,10 +106,11 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
 }
 
 /** Write to a temp file beside the target, fsync, rename over it. Chunks are written in turn. */
-export async function writeFileAtomic(path: string, content: string | Uint8Array | readonly string[]): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array | readonly string[], options: { mode?: number } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.tmp-${process.pid}`;
-  const handle = await open(temp, 'w');
+  // The mode is set at creation, so a secret never exists with wider permissions.
+  const handle = await open(temp, 'w', options.mode ?? 0o666);
   try {
     if (typeof content === 'string' || content instanceof Uint8Array) await handle.writeFile(content);
     else for (const chunk of content) await handle.write(chunk);

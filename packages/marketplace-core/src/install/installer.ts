@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import semver from 'semver';
-import { readArchive, writeArchiveEntries } from '../archive/extract-archive.js';
+import { parse as parseYaml } from 'yaml';
+import { readArchive, writeArchiveEntries, type ArchiveEntry } from '../archive/extract-archive.js';
 import { computeIntegrity, verifyIntegrity } from '../archive/integrity.js';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import { PACKAGE_NAME_PATTERN } from '../manifest/gpack-manifest.js';
 import type {
+  SignatureInfo,
   InstalledPackage,
   InstallRequest,
   InstallResult,
@@ -90,8 +92,9 @@ export async function installPackages(source: PackageSource, request: InstallReq
       const version = resolution.packages.get(spec.name)?.version;
       if (spec.range === undefined && version !== undefined) requests[spec.name] = `^${version}`;
     }
+    refuseDowngrades(lockfile, resolution, specs, request.allowDowngrade ?? false);
     const forced = request.force ? new Set(specs.map((spec) => spec.name)) : new Set<string>();
-    return applyResolution(context, lockfile, resolution, requests, { dryRun: request.dryRun ?? false, forced });
+    return applyResolution(context, lockfile, resolution, requests, { dryRun: request.dryRun ?? false, forced, verifySignatures: request.verifySignatures ?? false });
   });
 }
 
@@ -131,7 +134,51 @@ async function installFrozen(
     });
   }
   const resolution: Resolution = { packages, order: [...packages.keys()].sort(), cycles: [] };
-  return applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun ?? false, forced: new Set() });
+  return applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun ?? false, forced: new Set(), verifySignatures: request.verifySignatures ?? false });
+}
+
+/**
+ * A rollback (a version older than the lockfile pins) is what a registry that hides new
+ * versions would cause: refused unless asked for, by --allow-downgrade or by a range that
+ * excludes the locked version.
+ */
+function refuseDowngrades(lockfile: Lockfile, resolution: Resolution, specs: { name: string; range: string | undefined }[], allowed: boolean): void {
+  if (allowed) return;
+  for (const [name, candidate] of resolution.packages) {
+    const locked = lockfile.packages[name]?.version;
+    if (locked === undefined || !semver.valid(locked) || !semver.lt(candidate.version, locked)) continue;
+    const asked = specs.find((spec) => spec.name === name);
+    if (asked?.range !== undefined && !satisfies(locked, asked.range)) continue;
+    throw new MarketplaceError('GGEN_E_DOWNGRADE', `${name} would go from ${locked} (locked) back to ${candidate.version}`, {
+      hint: `The registry may be hiding newer versions (a rollback attack). If you want ${candidate.version}, ask for it (${name}@${candidate.version}) or pass --allow-downgrade.`,
+      details: { package: name, locked, candidate: candidate.version },
+    });
+  }
+}
+
+/** The manifest inside the archive must name the package and version the registry says it is. */
+function checkArchiveManifest(entries: ArchiveEntry[], candidate: VersionCandidate): void {
+  const manifest = entries.find((entry): entry is Extract<ArchiveEntry, { type: 'file' }> => entry.type === 'file' && entry.path === 'gpack.yaml');
+  if (manifest === undefined) return;
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(manifest.content.toString('utf8'));
+  } catch {
+    // An unreadable manifest is the package's problem, not a metadata mismatch.
+    return;
+  }
+  const fields = (parsed ?? {}) as { name?: unknown; version?: unknown };
+  const name = typeof fields.name === 'string' ? fields.name : undefined;
+  const version = typeof fields.version === 'string' ? fields.version : undefined;
+  const wrong = [name !== undefined && name.toLowerCase() !== candidate.name ? `name ${name}` : undefined, version !== undefined && version !== candidate.version ? `version ${version}` : undefined].filter(
+    (item): item is string => item !== undefined,
+  );
+  if (wrong.length > 0) {
+    throw new MarketplaceError('GGEN_E_METADATA_MISMATCH', `The registry lists ${candidate.name}@${candidate.version}, but the archive's gpack.yaml says ${wrong.join(', ')}`, {
+      hint: 'The archive is what was signed and what would be installed; the registry metadata is wrong. Nothing was installed; report it to the registry.',
+      details: { package: candidate.name, version: candidate.version, archive: { name, version } },
+    });
+  }
 }
 
 function lockedVersions(lockfile: Lockfile, except: Set<string>): Record<string, string> {
@@ -143,6 +190,7 @@ function lockedVersions(lockfile: Lockfile, except: Set<string>): Record<string,
 interface ApplyOptions {
   dryRun: boolean;
   forced: Set<string>;
+  verifySignatures: boolean;
 }
 
 /** Plans, fetches, verifies, stages and commits one resolution, as one transaction. */
@@ -189,21 +237,31 @@ async function applyResolution(
   await beginTransaction(context.packagesDir);
   const contentHashes = new Map<string, string>();
   const integrities = new Map<string, string>();
+  const signatures = new Map<string, SignatureInfo>();
   context.events?.({ type: 'fetch-start', total: toFetch.length });
   let done = 0;
-  await runLimited(toFetch, FETCH_CONCURRENCY, async (entry) => {
-    const candidate = resolution.packages.get(entry.name);
-    if (candidate === undefined) return;
-    const label = `${candidate.name}@${candidate.version}`;
-    const bytes = await context.source.fetchArchive(candidate);
-    verifyIntegrity(bytes, { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) }, label);
-    const entries = await readArchive(bytes, label);
-    await writeArchiveEntries(entries, stagingDir(context.packagesDir, entry.name));
-    contentHashes.set(entry.name, hashEntries(entries));
-    integrities.set(entry.name, candidate.integrity ?? computeIntegrity(bytes));
-    done += 1;
-    context.events?.({ type: 'fetched', name: candidate.name, version: candidate.version, done, total: toFetch.length });
-  });
+  try {
+    await runLimited(toFetch, FETCH_CONCURRENCY, async (entry) => {
+      const candidate = resolution.packages.get(entry.name);
+      if (candidate === undefined) return;
+      const label = `${candidate.name}@${candidate.version}`;
+      const bytes = await context.source.fetchArchive(candidate);
+      verifyIntegrity(bytes, { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) }, label);
+      if (options.verifySignatures) signatures.set(entry.name, await verifySignature(context.source, candidate, bytes));
+      const entries = await readArchive(bytes, label);
+      checkArchiveManifest(entries, candidate);
+      await writeArchiveEntries(entries, stagingDir(context.packagesDir, entry.name));
+      contentHashes.set(entry.name, hashEntries(entries));
+      integrities.set(entry.name, candidate.integrity ?? computeIntegrity(bytes));
+      done += 1;
+      context.events?.({ type: 'fetched', name: candidate.name, version: candidate.version, done, total: toFetch.length });
+    });
+  } catch (error) {
+    // Nothing is committed before the journal: drop what was staged, so that a refused
+    // package (bad signature, tampered archive) leaves no trace for the next command.
+    await recoverTransaction(context.packagesDir);
+    throw error;
+  }
 
   const next: Lockfile = { lockfileVersion: 1, requested: requests, packages: {} };
   for (const [name, candidate] of resolution.packages) {
@@ -218,12 +276,16 @@ async function applyResolution(
       ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }),
       dependencies: candidate.dependencies,
       backend: candidate.backend,
-      ...(candidate.signature === undefined ? {} : { signature: { keyId: candidate.signature.keyId } }),
+      ...(signatureOf(signatures.get(name), candidate, previous) ?? {}),
       contentHash,
     };
     next.packages[name] = entry;
   }
-  for (const entry of toFetch) entry.integrity = next.packages[entry.name]?.integrity ?? entry.integrity;
+  for (const entry of toFetch) {
+    entry.integrity = next.packages[entry.name]?.integrity ?? entry.integrity;
+    const signature = signatures.get(entry.name);
+    if (signature !== undefined) entry.signature = signature;
+  }
   await commitTransaction(context.packagesDir, {
     install: toFetch.map((entry) => entry.name),
     remove: obsolete,
@@ -232,6 +294,22 @@ async function applyResolution(
   });
   context.events?.({ type: 'committed', count: toFetch.length });
   return result;
+}
+
+/** The lockfile's signature entry: verified now, else as the registry or the old lockfile had it. */
+function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCandidate, previous: LockedPackage | undefined): { signature: { keyId: string } } | undefined {
+  const keyId = verified?.keyId ?? candidate.signature?.keyId ?? (previous?.version === candidate.version ? previous.signature?.keyId : undefined);
+  return keyId === undefined ? undefined : { signature: { keyId } };
+}
+
+async function verifySignature(source: PackageSource, candidate: VersionCandidate, bytes: Uint8Array): Promise<SignatureInfo> {
+  if (source.verifyArchive === undefined) {
+    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${candidate.name}@${candidate.version} comes from a ${source.backend} registry, which holds no signatures`, {
+      hint: 'Install signed packages from a v2 registry (--backend v2), or install without --verify-signature / require_signatures.',
+      details: { package: candidate.name, backend: source.backend },
+    });
+  }
+  return source.verifyArchive(candidate, bytes);
 }
 
 async function runLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
@@ -271,7 +349,7 @@ export async function updatePackages(source: PackageSource, request: UpdateReque
       })
       .sort((a, b) => (a.name < b.name ? -1 : 1));
     if (!request.dryRun && changes.length > 0) {
-      await applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: false, forced: new Set() });
+      await applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: false, forced: new Set(), verifySignatures: false });
     }
     return { changes, dryRun: request.dryRun ?? false };
   });

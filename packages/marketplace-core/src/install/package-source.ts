@@ -22,4 +22,9 @@ export interface PackageSource {
   readonly backend: BackendType;
   getVersions(name: string): Promise<VersionCandidate[] | null>;
   fetchArchive(candidate: VersionCandidate): Promise<Uint8Array>;
+  /**
+   * Checks the archive's signature against the trusted keys; throws a coded error unless it
+   * is verified. Absent for registries that hold no signatures (v1).
+   */
+  verifyArchive?(candidate: VersionCandidate, archive: Uint8Array): Promise<SignatureInfo>;
 }

@@ -53,15 +53,19 @@ export function httpPublishError(registry: string): MarketplaceError {
 export async function withPublishLock(
   registry: string,
   prepared: PreparedPublish,
-  steps: { check: () => Promise<void>; update: () => Promise<void> },
+  steps: { check: () => Promise<void>; update: () => Promise<void>; signature?: string },
 ): Promise<void> {
   await withFileLock(join(registry, '.ggen-publish.lock'), async () => {
     await steps.check();
     const target = join(registry, prepared.archive);
-    try {
-      await writeFileAtomic(target, prepared.packed.bytes);
-    } catch (error) {
-      throw fromFsError(error, 'writing', target);
+    const files: [string, string | Uint8Array][] = [[target, prepared.packed.bytes]];
+    if (steps.signature !== undefined) files.push([`${target}.minisig`, steps.signature]);
+    for (const [path, content] of files) {
+      try {
+        await writeFileAtomic(path, content);
+      } catch (error) {
+        throw fromFsError(error, 'writing', path);
+      }
     }
     await steps.update();
   });

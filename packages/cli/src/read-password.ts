@@ -1,0 +1,51 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { MarketplaceError } from '@ggen/marketplace-core';
+import type { CliContext } from './cli-context.js';
+
+/**
+ * A key password: GGEN_KEY_PASSWORD (for CI), else the first line of stdin when it is not a
+ * terminal, else asked on the terminal without echo (twice when `confirm`).
+ */
+export async function readPassword(context: CliContext, prompt: string, confirm = false): Promise<string> {
+  const fromEnv = context.io.env.GGEN_KEY_PASSWORD;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (process.stdin.isTTY !== true) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+    if (line === '') throw noPassword();
+    return line;
+  }
+  const first = await ask(prompt);
+  if (first === '') throw noPassword();
+  if (confirm && (await ask('Repeat the password: ')) !== first) {
+    throw new MarketplaceError('GGEN_E_KEY_PASSWORD', 'The two passwords differ', { hint: 'Run keygen again and type the same password twice.' });
+  }
+  return first;
+}
+
+function noPassword(): MarketplaceError {
+  return new MarketplaceError('GGEN_E_KEY_PASSWORD', 'No password given', {
+    hint: 'Type one when asked, pipe it on stdin, set GGEN_KEY_PASSWORD, or use keygen --no-password (not recommended).',
+  });
+}
+
+async function ask(prompt: string): Promise<string> {
+  let muted = false;
+  const output = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      if (!muted) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  process.stderr.write(prompt);
+  muted = true;
+  try {
+    return await new Promise<string>((resolve) => rl.question('', resolve));
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
+}

@@ -1,0 +1,91 @@
+import { MarketplaceError, type SignatureInfo } from '@ggen/marketplace-core';
+import { checkSignature, formatKeyId, parseSignature, signMessage, type PublicKey, type SecretKey } from './minisign-format.js';
+
+/** What a package signature binds: a signature for one package never installs another. */
+export interface PackageBinding {
+  name: string;
+  version: string;
+  /** SRI sha512 of the archive bytes. */
+  integrity: string;
+}
+
+const PREFIX = 'ggen-package';
+
+export function formatTrustedComment(binding: PackageBinding, timestamp: number): string {
+  return `${PREFIX} name=${binding.name} version=${binding.version} integrity=${binding.integrity} timestamp=${timestamp}`;
+}
+
+export function parseTrustedComment(comment: string): (PackageBinding & { timestamp: number }) | null {
+  const match = /^ggen-package name=(\S+) version=(\S+) integrity=(sha512-[A-Za-z0-9+/=]+) timestamp=(\d+)$/.exec(comment);
+  if (match === null) return null;
+  return { name: match[1] ?? '', version: match[2] ?? '', integrity: match[3] ?? '', timestamp: Number(match[4]) };
+}
+
+/** The `.minisig` of a package archive, its trusted comment binding name, version and integrity. */
+export function signPackageArchive(key: SecretKey, archive: Uint8Array, binding: PackageBinding, timestamp = Math.floor(Date.now() / 1000)): string {
+  return signMessage(key, archive, formatTrustedComment(binding, timestamp), `ggen package ${binding.name}@${binding.version}, key ${formatKeyId(key.keyId)}`);
+}
+
+export type VerificationStatus = 'verified' | 'missing' | 'malformed' | 'untrusted' | 'invalid' | 'mismatch';
+
+export interface VerificationResult {
+  status: VerificationStatus;
+  keyId?: string;
+  reason: string;
+}
+
+export interface VerifyPackageOptions {
+  binding: PackageBinding;
+  archive: Uint8Array;
+  /** The `.minisig` text, or undefined when the registry has none. */
+  signature: string | undefined;
+  trustedKeys: readonly PublicKey[];
+}
+
+/** Verifies a package archive's signature: a categorized result; the caller decides what fails. */
+export function verifyPackageSignature(options: VerifyPackageOptions): VerificationResult {
+  const label = `${options.binding.name}@${options.binding.version}`;
+  if (options.signature === undefined) return { status: 'missing', reason: `${label} has no signature` };
+  let parsed;
+  try {
+    parsed = parseSignature(options.signature);
+  } catch (error) {
+    return { status: 'malformed', reason: `the signature of ${label} is malformed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const keyId = formatKeyId(parsed.keyId);
+  const key = options.trustedKeys.find((candidate) => Buffer.from(candidate.keyId).equals(Buffer.from(parsed.keyId)));
+  if (key === undefined) return { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not trusted` };
+  const check = checkSignature(parsed, options.archive, key);
+  if (check === 'invalid') return { status: 'invalid', keyId, reason: `the signature of ${label} does not match its archive (tampered archive, or a signature of other bytes)` };
+  if (check === 'comment-invalid') return { status: 'invalid', keyId, reason: `the trusted comment of ${label}'s signature was edited` };
+  if (check !== 'verified') return { status: 'untrusted', keyId, reason: `${label}'s signature names another key` };
+  const bound = parseTrustedComment(parsed.trustedComment);
+  if (bound === null) return { status: 'mismatch', keyId, reason: `${label}'s signature does not bind a ggen package (trusted comment: '${parsed.trustedComment}')` };
+  const wrong = (['name', 'version', 'integrity'] as const).filter((field) => bound[field] !== options.binding[field]);
+  if (wrong.length > 0) {
+    return { status: 'mismatch', keyId, reason: `${label}'s signature is for ${bound.name}@${bound.version} (${wrong.map((field) => `${field} ${bound[field]}`).join(', ')})` };
+  }
+  return { status: 'verified', keyId, reason: `${label} signed by ${keyId}` };
+}
+
+const CODES: Record<Exclude<VerificationStatus, 'verified'>, 'GGEN_E_SIGNATURE_MISSING' | 'GGEN_E_SIGNATURE_MALFORMED' | 'GGEN_E_SIGNATURE_UNTRUSTED' | 'GGEN_E_SIGNATURE_INVALID' | 'GGEN_E_SIGNATURE_MISMATCH'> = {
+  missing: 'GGEN_E_SIGNATURE_MISSING',
+  malformed: 'GGEN_E_SIGNATURE_MALFORMED',
+  untrusted: 'GGEN_E_SIGNATURE_UNTRUSTED',
+  invalid: 'GGEN_E_SIGNATURE_INVALID',
+  mismatch: 'GGEN_E_SIGNATURE_MISMATCH',
+};
+
+const HINTS: Record<Exclude<VerificationStatus, 'verified'>, string> = {
+  missing: 'The publisher did not sign this version. Install without --verify-signature (and require_signatures: false) only if you trust the registry.',
+  malformed: 'The .minisig file is damaged or truncated; ask the publisher to publish the signature again.',
+  untrusted: "Add the publisher's public key to marketplace.trusted_keys (or the trust file) after checking it out of band.",
+  invalid: 'Do not install this package: its archive or signature was changed after signing. Report it to the registry.',
+  mismatch: 'Do not install this package: the registry serves a signature made for another package or version.',
+};
+
+/** The coded error for a result that is not `verified`, or the signature info when it is. */
+export function requireVerified(result: VerificationResult): SignatureInfo {
+  if (result.status === 'verified') return { keyId: result.keyId ?? '' };
+  throw new MarketplaceError(CODES[result.status], result.reason, { hint: HINTS[result.status], details: { status: result.status, ...(result.keyId === undefined ? {} : { keyId: result.keyId }) } });
+}
