@@ -10,7 +10,7 @@ import type { CliContext } from './cli-context.js';
 export async function readPassword(context: CliContext, prompt: string, confirm = false): Promise<string> {
   const fromEnv = context.io.env.GGEN_KEY_PASSWORD;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  if (process.stdin.isTTY !== true) {
+  if (!process.stdin.isTTY) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
@@ -43,7 +43,7 @@ async function ask(prompt: string): Promise<string> {
   process.stderr.write(prompt);
   muted = true;
   try {
-    return await new Promise<string>((resolve) => rl.question('', resolve));
+    return await new Promise<string>((resolve) => { rl.question('', resolve); });
   } finally {
     rl.close();
     process.stderr.write('\n');

@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { copyOfSampleRegistry, freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
+
+function writePack(dir: string, name: string, version: string, extra = ''): string {
+  mkdirSync(join(dir, 'templates'), { recursive: true });
+  writeFileSync(join(dir, 'gpack.yaml'), `name: ${name}\nversion: ${version}\ndescription: A signed pack for tests\nauthor: Ada\nlicense: MIT\n${extra}`);
+  writeFileSync(join(dir, 'templates', 'hello.tmpl'), `hello from ${name} ${version}\n`);
+  return dir;
+}
+
+describe('the publishing guide, keygen to verified install, from the CLI', () => {
+  it('signs, publishes, and installs only what a trusted key signed', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const env = { GGEN_KEY_PASSWORD: 'correct horse battery' };
+    const keygen = parseJson<{ keyId: string; publicKey: string; secretKey: string }>(await runGgen(['marketplace', 'keygen', '--output', join(home, 'keys', 'signing.key'), '--json'], { home, env }));
+    expect(statSync(keygen.secretKey).mode & 0o777).toBe(0o600);
+    expect((await runGgen(['marketplace', 'verify-key', keygen.secretKey], { home, env })).stdout).toContain(`key id:     ${keygen.keyId}`);
+    const wrong = await runGgen(['marketplace', 'verify-key', keygen.secretKey], { home, env: { GGEN_KEY_PASSWORD: 'wrong' } });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('error GGEN_E_KEY_PASSWORD: Wrong password');
+
+    const pack = writePack(join(home, 'pack'), 'signed-hello', '1.0.0');
+    const dry = await runGgen(['marketplace', 'publish', pack, '--sign', '--key', keygen.secretKey, '--registry', registry, '--dry-run'], { home, env });
+    expect(dry.stdout).toContain('would publish signed-hello@1.0.0');
+    expect(existsSync(join(registry, 'archives', 'signed-hello-1.0.0.tgz'))).toBe(false);
+    const published = await runGgen(['marketplace', 'publish', pack, '--sign', '--key', keygen.secretKey, '--registry', registry], { home, env });
+    expect(published.stdout).toContain(`signed by: ${keygen.keyId}`);
+    expect(readFileSync(join(registry, 'archives', 'signed-hello-1.0.0.tgz.minisig'), 'utf8')).toMatch(/^trusted comment: ggen-package name=signed-hello version=1\.0\.0 integrity=sha512-/m);
+
+    // Not trusted yet: refused, nothing written.
+    const untrusted = await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry, '--verify-signature'], { home });
+    expect(untrusted.code).toBe(6);
+    expect(untrusted.stderr).toContain(`error GGEN_E_SIGNATURE_UNTRUSTED: signed-hello@1.0.0 is signed by key ${keygen.keyId}, which is not trusted`);
+    expect(readdirSync(join(home, '.ggen', 'packages')).filter((name) => !name.startsWith('.'))).toEqual([]);
+    expect(existsSync(join(home, '.ggen', 'packages', '.ggen-txn'))).toBe(false);
+
+    // Trusted through the trust file: installed, and the lockfile records the key.
+    writeFileSync(join(home, '.ggen', 'trusted-keys'), `# Ada's signing key\n${keygen.publicKey}\n`);
+    const installed = await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry, '--verify-signature'], { home });
+    expect(installed.code).toBe(0);
+    expect(installed.stdout).toMatch(new RegExp(`signed-hello\\s+1\\.0\\.0\\s+v2\\s+${keygen.keyId}`));
+    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages['signed-hello'].signature).toEqual({ keyId: keygen.keyId });
+
+    // require_signatures in config refuses the unsigned sample packages, coded.
+    mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
+    writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  require_signatures: true\n');
+    const unsigned = await runGgen(['marketplace', 'install', 'agent-editor', '--registry', registry], { home });
+    expect(unsigned.stderr).toContain('error GGEN_E_SIGNATURE_MISSING: agent-editor@1.0.0 has no signature');
+  });
+
+  it('refuses a signature swapped in from another version, and a rollback to an older version', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const env = { GGEN_KEY_PASSWORD: 'pw' };
+    const key = join(home, 'k.key');
+    const keygen = parseJson<{ publicKey: string }>(await runGgen(['marketplace', 'keygen', '--output', key, '--json'], { home, env }));
+    const catalog = join(registry, 'catalog.nq');
+    let staleCatalog = '';
+    for (const version of ['1.0.0', '1.1.0']) {
+      expect((await runGgen(['marketplace', 'publish', writePack(join(home, `p${version}`), 'pinned', version), '--sign', '--key', key, '--registry', registry], { home, env })).code).toBe(0);
+      if (version === '1.0.0') staleCatalog = readFileSync(catalog, 'utf8');
+    }
+    const trust = { GGEN_MARKETPLACE_TRUSTED_KEYS: keygen.publicKey };
+    expect((await runGgen(['marketplace', 'install', 'pinned', '--registry', registry, '--verify-signature'], { home, env: trust })).code).toBe(0);
+
+    // The registry serves 1.1.0's archive with 1.0.0's signature: refused.
+    const archives = join(registry, 'archives');
+    const swapped = freshHome();
+    writeFileSync(join(archives, 'pinned-1.1.0.tgz.minisig'), readFileSync(join(archives, 'pinned-1.0.0.tgz.minisig')));
+    const refused = await runGgen(['marketplace', 'install', 'pinned@1.1.0', '--registry', registry, '--verify-signature'], { home: swapped, env: trust });
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/^error GGEN_E_SIGNATURE_INVALID: /m);
+
+    // The registry serves a stale catalog that hides 1.1.0: the lockfile pins 1.1.0, so 1.0.0 is a rollback.
+    writeFileSync(catalog, staleCatalog);
+    const latest = parseJson<{ latest?: string; version: string }>(await runGgen(['marketplace', 'info', 'pinned', '--registry', registry, '--backend', 'v2', '--json'], { home }));
+    expect(latest.version).toBe('1.0.0');
+    const rollback = await runGgen(['marketplace', 'install', 'pinned', '--registry', registry, '--backend', 'v2', '--force'], { home });
+    expect(rollback.code).toBe(5);
+    expect(rollback.stderr).toContain('error GGEN_E_DOWNGRADE: pinned would go from 1.1.0 (locked) back to 1.0.0');
+    const asked = await runGgen(['marketplace', 'install', 'pinned@1.0.0', '--registry', registry, '--backend', 'v2'], { home });
+    expect(asked.code).toBe(0);
+  });
+});

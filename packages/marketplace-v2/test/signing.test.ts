@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { computeIntegrity } from '@ggen/marketplace-core';
+import {
+  formatKeyId,
+  formatPublicKey,
+  formatSecretKey,
+  formatTrustedComment,
+  generateKeyFiles,
+  generateSecretKey,
+  parsePublicKey,
+  parseSecretKey,
+  parseSignature,
+  checkSignature,
+  requireVerified,
+  signMessage,
+  signPackageArchive,
+  verifyEd25519,
+  verifyPackageSignature,
+} from '@ggen/marketplace-v2';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const vectors = JSON.parse(readFileSync(resolve(here, '..', '..', '..', '..', 'shared', 'vectors', 'wycheproof-ed25519.json'), 'utf8')) as {
+  numberOfTests: number;
+  testGroups: { publicKey: { pk: string }; tests: { tcId: number; msg: string; sig: string; result: 'valid' | 'invalid' }[] }[];
+};
+const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
+const temp = (): string => mkdtempSync(join(tmpdir(), 'ggen-sign-'));
+// Cheap scrypt for tests that need an encrypted key (N = 2^14); real keys use DEFAULT_KDF.
+const TEST_KDF = { opslimit: 524_288, memlimit: 16_777_216 };
+
+describe('Ed25519 verification is strict', () => {
+  it('agrees with all 151 Wycheproof cases', () => {
+    const cases = vectors.testGroups.flatMap((group) => group.tests.map((test) => ({ ...test, pk: group.publicKey.pk })));
+    expect(cases).toHaveLength(151);
+    expect(vectors.numberOfTests).toBe(151);
+    const disagreements = cases.filter((test) => verifyEd25519(hex(test.sig), hex(test.msg), hex(test.pk)) !== (test.result === 'valid')).map((test) => test.tcId);
+    expect(disagreements).toEqual([]);
+  });
+});
+
+describe('minisign key files', () => {
+  it('round-trip an encrypted secret key, and refuse a wrong password with a clear code', () => {
+    const key = generateSecretKey();
+    const text = formatSecretKey(key, 'correct horse', TEST_KDF);
+    expect(text.split('\n')[0]).toBe('untrusted comment: minisign encrypted secret key');
+    expect(parseSecretKey(text, 'correct horse')).toEqual(key);
+    expect(() => parseSecretKey(text, 'wrong')).toThrow(expect.objectContaining({ code: 'GGEN_E_KEY_PASSWORD' }));
+    expect(() => parseSecretKey(text, undefined)).toThrow(expect.objectContaining({ code: 'GGEN_E_KEY_PASSWORD' }));
+  });
+
+  it('refuse truncated, edited and foreign files as invalid keys', () => {
+    const key = generateSecretKey();
+    const text = formatSecretKey(key, undefined);
+    const [comment, body] = text.split('\n');
+    expect(() => parseSecretKey(`${comment}\n${(body ?? '').slice(0, 100)}\n`, undefined)).toThrow(expect.objectContaining({ code: 'GGEN_E_KEY_INVALID' }));
+    const bytes = Buffer.from(body ?? '', 'base64');
+    bytes[70] = (bytes[70] ?? 0) ^ 1;
+    expect(() => parseSecretKey(`${comment}\n${bytes.toString('base64')}\n`, undefined)).toThrow(expect.objectContaining({ code: 'GGEN_E_KEY_INVALID' }));
+    expect(() => parsePublicKey('-----BEGIN PGP PUBLIC KEY BLOCK-----')).toThrow(expect.objectContaining({ code: 'GGEN_E_KEY_INVALID' }));
+  });
+
+  it('keygen writes the secret key with mode 0600 and never overwrites a key without force', async () => {
+    const dir = temp();
+    const path = join(dir, 'signing.key');
+    const generated = await generateKeyFiles({ path, password: 'pw', force: false, kdf: TEST_KDF });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(parsePublicKey(readFileSync(join(dir, 'signing.pub'), 'utf8')).publicKey).toEqual(generated.key.publicKey);
+    await expect(generateKeyFiles({ path, password: 'pw', force: false, kdf: TEST_KDF })).rejects.toMatchObject({ code: 'GGEN_E_KEY_EXISTS' });
+    const replaced = await generateKeyFiles({ path, password: undefined, force: true });
+    expect(replaced.key.publicKey).not.toEqual(generated.key.publicKey);
+  });
+});
+
+describe('interop with the real minisign binary', () => {
+  it('a key made by ggen signs with minisign, and ggen verifies what minisign signed', () => {
+    const dir = temp();
+    const key = generateSecretKey();
+    writeFileSync(join(dir, 'ggen.key'), formatSecretKey(key, 'pw', TEST_KDF));
+    writeFileSync(join(dir, 'ggen.pub'), formatPublicKey(key));
+    writeFileSync(join(dir, 'file.txt'), 'bytes to sign\n');
+    execFileSync('minisign', ['-S', '-s', join(dir, 'ggen.key'), '-m', join(dir, 'file.txt'), '-t', 'signed by minisign'], { input: 'pw\n', stdio: ['pipe', 'ignore', 'ignore'] });
+    const parsed = parseSignature(readFileSync(join(dir, 'file.txt.minisig'), 'utf8'));
+    expect(parsed.trustedComment).toBe('signed by minisign');
+    expect(checkSignature(parsed, readFileSync(join(dir, 'file.txt')), key)).toBe('verified');
+    expect(checkSignature(parsed, Buffer.from('other bytes'), key)).toBe('invalid');
+  });
+
+  it('a key made by minisign signs in ggen, and minisign verifies it', () => {
+    const dir = temp();
+    execFileSync('minisign', ['-G', '-W', '-p', join(dir, 'm.pub'), '-s', join(dir, 'm.key')], { stdio: 'ignore' });
+    const key = parseSecretKey(readFileSync(join(dir, 'm.key'), 'utf8'), undefined);
+    const publicKey = parsePublicKey(readFileSync(join(dir, 'm.pub'), 'utf8'));
+    expect(formatKeyId(publicKey.keyId)).toBe(formatKeyId(key.keyId));
+    writeFileSync(join(dir, 'file.txt'), 'signed in ggen\n');
+    writeFileSync(join(dir, 'file.txt.minisig'), signMessage(key, readFileSync(join(dir, 'file.txt')), 'ggen trusted comment'));
+    const output = execFileSync('minisign', ['-V', '-p', join(dir, 'm.pub'), '-m', join(dir, 'file.txt')]).toString();
+    expect(output).toContain('Signature and comment signature verified');
+    expect(output).toContain('Trusted comment: ggen trusted comment');
+  });
+});
+
+describe('package signatures: attacks are refused, each with its own code', () => {
+  const key = generateSecretKey();
+  const archive = Buffer.from('the archive bytes of hello 1.0.0');
+  const binding = { name: 'hello', version: '1.0.0', integrity: computeIntegrity(archive) };
+  const signature = signPackageArchive(key, archive, binding, 1_700_000_000);
+  const verify = (overrides: Partial<Parameters<typeof verifyPackageSignature>[0]>): string =>
+    verifyPackageSignature({ binding, archive, signature, trustedKeys: [key], ...overrides }).status;
+
+  it('verifies the genuine package', () => {
+    expect(verify({})).toBe('verified');
+    expect(requireVerified(verifyPackageSignature({ binding, archive, signature, trustedKeys: [key] }))).toEqual({ keyId: formatKeyId(key.keyId) });
+    expect(parseSignature(signature).trustedComment).toBe(formatTrustedComment(binding, 1_700_000_000));
+  });
+
+  it('refuses a tampered archive with the old signature', () => {
+    const tampered = Buffer.from('the archive bytes of hello 1.0.1');
+    expect(verify({ archive: tampered, binding: { ...binding, integrity: computeIntegrity(tampered) } })).toBe('invalid');
+  });
+
+  it('refuses a valid signature of another package or version', () => {
+    expect(verify({ binding: { ...binding, name: 'goodbye' } })).toBe('mismatch');
+    expect(verify({ binding: { ...binding, version: '2.0.0' } })).toBe('mismatch');
+  });
+
+  it('refuses an edited trusted comment', () => {
+    const edited = signature.replace('name=hello', 'name=hellp');
+    expect(verify({ signature: edited })).toBe('invalid');
+  });
+
+  it('refuses a key that is not trusted', () => {
+    expect(verify({ trustedKeys: [generateSecretKey()] })).toBe('untrusted');
+    expect(verify({ trustedKeys: [] })).toBe('untrusted');
+  });
+
+  it('refuses malformed and truncated signature files, and reports a missing one', () => {
+    expect(verify({ signature: signature.split('\n').slice(0, 2).join('\n') })).toBe('malformed');
+    expect(verify({ signature: 'not a signature' })).toBe('malformed');
+    expect(verify({ signature: signature.replace(/^(untrusted comment: .*\n)(.{20})/, '$1') })).toBe('malformed');
+    expect(verify({ signature: undefined })).toBe('missing');
+    expect(() => requireVerified(verifyPackageSignature({ binding, archive, signature: undefined, trustedKeys: [key] }))).toThrow(
+      expect.objectContaining({ code: 'GGEN_E_SIGNATURE_MISSING' }),
+    );
+  });
+});
