@@ -1,11 +1,16 @@
 import { resolve } from 'node:path';
 import type { ArchiveSigner } from '@ggen/marketplace-core';
-import { formatKeyId, readSecretKeyFile, signPackageArchive } from '@ggen/marketplace-v2';
+import { formatKeyId, formatPublicKey, readSecretKeyFile, signMessage, signPackageArchive } from '@ggen/marketplace-v2';
 import type { CliContext } from './cli-context.js';
 import { readPassword } from './read-password.js';
 
 /** A signer for publish and sign: the key is read and decrypted once, before anything is packed. */
 export async function createArchiveSigner(context: CliContext, keyPath: string): Promise<ArchiveSigner> {
   const { key } = await readSecretKeyFile(resolve(context.io.cwd, keyPath), () => readPassword(context, 'Key password: '));
-  return { keyId: formatKeyId(key.keyId), sign: (archive, binding) => signPackageArchive(key, archive, binding) };
+  return {
+    keyId: formatKeyId(key.keyId),
+    publicKey: formatPublicKey(key).split('\n')[1] ?? '',
+    sign: (archive, binding) => signPackageArchive(key, archive, binding),
+    signStatement: (statement) => signMessage(key, Buffer.from(statement, 'utf8'), statement, 'ggen key statement'),
+  };
 }

@@ -102,16 +102,25 @@ export async function runCli(argv: string[], features: FeatureSet, io: Io = defa
       const groups = new Map<string, CommandSpec[]>();
       for (const spec of specs) {
         const [first = '', ...rest] = spec.command.split(' ');
-        if (rest.length === 0 || /^[<[]/.test(rest[0] ?? '')) builder = register(builder, spec);
-        else groups.set(first, [...(groups.get(first) ?? []), { ...spec, command: rest.join(' ') }]);
+        if (rest.length > 0 && !/^[<[]/.test(rest[0] ?? '')) groups.set(first, [...(groups.get(first) ?? []), { ...spec, command: rest.join(' ') }]);
+      }
+      for (const spec of specs) {
+        const [first = '', ...rest] = spec.command.split(' ');
+        // A command that is also a group ('keys' with 'keys add') is registered with its group.
+        if ((rest.length === 0 || /^[<[]/.test(rest[0] ?? '')) && !groups.has(first)) builder = register(builder, spec);
       }
       for (const [name, members] of groups) {
         const names = members.map((member) => member.command.split(' ')[0] ?? '').join(', ');
-        builder = builder.command(name, `Subcommands: ${names}`, (group: Argv<GlobalArgs>) => {
-          let sub = group;
+        const base = specs.find((spec) => spec.command === name);
+        const group = (parent: Argv<GlobalArgs>): Argv<GlobalArgs> => {
+          let sub = base === undefined ? parent : base.builder(parent);
           for (const member of members) sub = register(sub, member);
-          return sub.demandCommand(1, `Name a ${name} subcommand: ${names}`);
-        });
+          return base === undefined ? sub.demandCommand(1, `Name a ${name} subcommand: ${names}`) : sub;
+        };
+        builder =
+          base === undefined
+            ? builder.command(name, `Subcommands: ${names}`, group)
+            : register(builder, { ...base, builder: group });
       }
       return builder.demandCommand(1, 'Name a marketplace command; see ggen marketplace --help');
     })

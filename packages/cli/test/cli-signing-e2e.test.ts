@@ -84,4 +84,52 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     const asked = await runGgen(['marketplace', 'install', 'pinned@1.0.0', '--registry', registry, '--backend', 'v2'], { home });
     expect(asked.code).toBe(0);
   });
+
+  it('follows owner keys: first signed publish owns, rotation and revocation by signed statements, forgeries refused', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const keys: Record<string, { publicKey: string; keyId: string; secretKey: string }> = {};
+    for (const name of ['alice', 'bob', 'mallory']) {
+      keys[name] = parseJson(await runGgen(['marketplace', 'keygen', '--no-password', '--output', join(home, `${name}.key`), '--json'], { home }));
+    }
+    const alice = keys.alice!;
+    const bob = keys.bob!;
+    const mallory = keys.mallory!;
+    const publish = (version: string, signer?: string) =>
+      runGgen(['marketplace', 'publish', writePack(join(home, `p${version}`), 'rotated', version), '--registry', registry, ...(signer === undefined ? [] : ['--sign', '--key', signer])], { home });
+
+    expect((await publish('1.0.0', alice.secretKey)).code).toBe(0);
+    const notOwner = await publish('1.1.0', mallory.secretKey);
+    expect(notOwner.stderr).toContain(`error GGEN_E_NOT_OWNER: Key ${mallory.keyId} is not an owner of rotated`);
+    expect((await publish('1.1.0')).stderr).toContain('error GGEN_E_SIGNATURE_MISSING: rotated is owned by signing keys');
+
+    // Mallory cannot add herself; Alice adds Bob, then Bob revokes Alice (a rotation).
+    const forged = await runGgen(['marketplace', 'keys', 'add', '--package', 'rotated', '--public-key', mallory.publicKey, '--key', mallory.secretKey, '--registry', registry], { home });
+    expect(forged.stderr).toContain(`error GGEN_E_NOT_OWNER: Key ${mallory.keyId} is not an owner of rotated`);
+    expect((await runGgen(['marketplace', 'keys', 'add', '--package', 'rotated', '--public-key', join(home, 'bob.pub'), '--key', alice.secretKey, '--registry', registry], { home })).code).toBe(0);
+    const revoked = await runGgen(['marketplace', 'keys', 'revoke', '--package', 'rotated', '--public-key', alice.publicKey, '--key', bob.secretKey, '--registry', registry], { home });
+    expect(revoked.stdout).toContain(`owners: ${bob.keyId}\nrevoked: ${alice.keyId}`);
+    expect((await publish('1.2.0', bob.secretKey)).code).toBe(0);
+
+    // A user who trusted Alice follows her signed rotation to Bob; Alice's own old signature is revoked.
+    const env = { GGEN_MARKETPLACE_TRUSTED_KEYS: alice.publicKey };
+    const listed = parseJson<{ keys: { role: string; keyId: string }[] }>(await runGgen(['marketplace', 'keys', '--package', 'rotated', '--registry', registry, '--json'], { home, env }));
+    expect(listed.keys.map((key) => `${key.role}:${key.keyId}`)).toEqual([`trusted:${alice.keyId}`, `owner:${bob.keyId}`, `revoked:${alice.keyId}`]);
+    const latest = await runGgen(['marketplace', 'install', 'rotated', '--registry', registry, '--verify-signature'], { home, env });
+    expect(latest.stdout).toMatch(new RegExp(`rotated\\s+1\\.2\\.0\\s+v2\\s+${bob.keyId}`));
+    const old = await runGgen(['marketplace', 'install', 'rotated@1.0.0', '--registry', registry, '--verify-signature', '--target', join(home, 'old')], { home, env });
+    expect(old.code).toBe(6);
+    expect(old.stderr).toContain(`error GGEN_E_SIGNATURE_REVOKED: rotated@1.0.0 is signed by key ${alice.keyId}, which an owner of rotated revoked`);
+
+    // The registry's statement file gains a statement Mallory signed herself: the chain breaks, nothing installs.
+    const statementsPath = join(registry, 'keys', 'rotated.json');
+    const statements = JSON.parse(readFileSync(statementsPath, 'utf8')) as { statements: string[] };
+    const sign = await runGgen(['marketplace', 'sign', '--package', join(home, 'p1.2.0'), '--key', mallory.secretKey, '--out-dir', join(home, 'forge')], { home });
+    expect(sign.code).toBe(0);
+    const forgedSignature = readFileSync(join(home, 'forge', 'rotated-1.2.0.tgz.minisig'), 'utf8');
+    writeFileSync(statementsPath, JSON.stringify({ statements: [...statements.statements, forgedSignature] }));
+    const broken = await runGgen(['marketplace', 'install', 'rotated', '--registry', registry, '--verify-signature', '--force'], { home, env });
+    expect(broken.code).toBe(6);
+    expect(broken.stderr).toMatch(/^error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of rotated are not trustworthy: statement 3 /m);
+  });
 });

@@ -161,7 +161,11 @@ export interface ArchiveBinding {
 /** Signs a package archive (the `.minisig` text); made by the v2 signing code, used by publish. */
 export interface ArchiveSigner {
   keyId: string;
+  /** The signer's minisign public key line (RW...). */
+  publicKey: string;
   sign: (archive: Uint8Array, binding: ArchiveBinding) => string;
+  /** Signs a one-line statement (it is both the message and the trusted comment). */
+  signStatement: (statement: string) => string;
 }
 
 export interface PublishRequest {
@@ -227,6 +231,8 @@ export interface CatalogVersion {
   dependencies: Record<string, string>;
   publishedAt?: string;
   yanked: boolean;
+  /** The key id (minisign, hex) that signed this version's archive (v2). */
+  signedBy?: string;
   /** From the version's gpack.yaml, where the registry records it (v2). */
   files?: string[];
   templates?: string[];
@@ -250,6 +256,10 @@ export interface CatalogPackage {
   latest: string;
   /** Newest first. */
   versions: CatalogVersion[];
+  /** Public keys (minisign base64 lines) allowed to sign new versions (v2), from the signed key statements. */
+  ownerKeys?: string[];
+  /** Keys an owner revoked: their signatures no longer install. */
+  revokedKeys?: string[];
   /** Fields the model does not interpret, kept so that nothing is lost in a round trip. */
   extra: Record<string, unknown>;
 }

@@ -4,7 +4,8 @@ import type { NamedNode as OxNamedNode, Store, Term as OxTerm } from 'oxigraph';
 import oxigraph from 'oxigraph';
 import semver from 'semver';
 import { exactNameToken, tokenize } from './tokenize.js';
-import { authorIri, CATALOG_GRAPH, dependencyIri, packageIri, postingIri, V, versionIri } from './vocabulary.js';
+import { authorIri, CATALOG_GRAPH, dependencyIri, keyIri, packageIri, postingIri, V, versionIri } from './vocabulary.js';
+import { formatKeyId, parsePublicKey } from './signing/minisign-format.js';
 import { namedNode, literal, quad } from './rdf-terms.js';
 
 type Quad = ReturnType<typeof quad>;
@@ -148,6 +149,15 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
     if (pkg.homepage !== undefined) add(p, V.homepage, text(pkg.homepage));
     if (Object.keys(pkg.extra).length > 0) add(p, V.extra, json(pkg.extra));
     add(p, V.latestVersion, namedNode(versionIri(pkg.name, pkg.latest)));
+    const addKey = (publicKey: string): string => {
+      const k = keyIri(formatKeyId(parsePublicKey(publicKey).keyId));
+      add(k, V.type, namedNode(V.SigningKey));
+      add(k, V.keyId, text(formatKeyId(parsePublicKey(publicKey).keyId)));
+      add(k, V.publicKey, text(publicKey));
+      return k;
+    };
+    for (const key of pkg.ownerKeys ?? []) add(p, V.ownerKey, namedNode(addKey(key)));
+    for (const key of pkg.revokedKeys ?? []) add(p, V.revokedKey, namedNode(addKey(key)));
     for (const version of pkg.versions) writeVersion(add, pkg.name, version, { text, json });
     for (const [token, weight] of postings.get(pkg.name) ?? []) {
       // Weights are quantised so that packages share one (token, weight) node: one triple a
@@ -185,6 +195,11 @@ function writeVersion(
   if (version.files !== undefined) add(v, V.files, make.json(version.files));
   if (version.templates !== undefined) add(v, V.templates, make.json(version.templates));
   if (version.variables !== undefined) add(v, V.variables, make.json(version.variables));
+  if (version.signedBy !== undefined) {
+    add(v, V.signedBy, namedNode(keyIri(version.signedBy)));
+    add(keyIri(version.signedBy), V.type, namedNode(V.SigningKey));
+    add(keyIri(version.signedBy), V.keyId, make.text(version.signedBy));
+  }
   for (const [dependency, range] of Object.entries(version.dependencies)) {
     const d = dependencyIri(name, version.version, dependency);
     add(v, V.dependsOn, namedNode(d));
@@ -253,6 +268,12 @@ function readPackage(store: Store, subject: OxNamedNode, graph: OxNamedNode): Ca
   if (repository !== undefined) pkg.repository = repository;
   const homepage = one(V.homepage);
   if (homepage !== undefined) pkg.homepage = homepage;
+  const keys = (predicate: string): string[] =>
+    (fields.get(predicate) ?? []).map((node) => objectsOf(store, node, graph).get(V.publicKey)?.[0]?.value).filter((key): key is string => key !== undefined).sort();
+  const ownerKeys = keys(V.ownerKey);
+  if (ownerKeys.length > 0) pkg.ownerKeys = ownerKeys;
+  const revokedKeys = keys(V.revokedKey);
+  if (revokedKeys.length > 0) pkg.revokedKeys = revokedKeys;
   return pkg;
 }
 
@@ -279,6 +300,9 @@ function readVersion(store: Store, subject: OxTerm, graph: OxNamedNode): Catalog
   if (templates !== undefined) result.templates = parseJson(templates, []);
   const variables = one(V.variables);
   if (variables !== undefined) result.variables = parseJson(variables, {});
+  const signer = fields.get(V.signedBy)?.[0];
+  const signedBy = signer === undefined ? undefined : objectsOf(store, signer, graph).get(V.keyId)?.[0]?.value;
+  if (signedBy !== undefined) result.signedBy = signedBy;
   return result;
 }
 

@@ -16,3 +16,5 @@ export * from './signing/minisign-format.js';
 export * from './signing/package-signature.js';
 export * from './signing/key-files.js';
 export { verifyEd25519 } from './signing/ed25519.js';
+export * from './signing/key-statements.js';
+export * from './v2-package-keys.js';

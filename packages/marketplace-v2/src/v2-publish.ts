@@ -19,6 +19,8 @@ import semver from 'semver';
 import { catalogToNQuadChunks } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
 import { CATALOG_FILE } from './v2-registry.js';
+import { checkPublisher, readKeyStatements, writeKeyStatements } from './v2-package-keys.js';
+import { ownerKeyLines } from './signing/key-statements.js';
 
 /** Writes a registry's whole catalog atomically (postings depend on every package). */
 export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): Promise<string> {
@@ -51,6 +53,10 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
   const { manifest, packed, archive } = prepared;
   const signature = request.signer?.sign(packed.bytes, { name: manifest.name, version: manifest.version, integrity: packed.integrity });
   const result = { ...publishResultOf(prepared, request), ...(request.signer === undefined ? {} : { signature: { keyId: request.signer.keyId } }) };
+  let ownership: ReturnType<typeof checkPublisher>;
+  const checkOwnership = async (): Promise<void> => {
+    ownership = checkPublisher(manifest.name, await readKeyStatements(request.registry, manifest.name), request.signer);
+  };
   const refuseExisting = (packages: CatalogPackage[]): void => {
     if (packages.find((pkg) => pkg.name === manifest.name)?.versions.some((version) => version.version === manifest.version)) {
       throw versionExistsError(manifest.name, manifest.version, request.registry);
@@ -58,6 +64,7 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
   };
   if (request.dryRun) {
     refuseExisting(await readV2CatalogFile(request.registry));
+    await checkOwnership();
     return result;
   }
   let packages: CatalogPackage[] = [];
@@ -66,6 +73,7 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
     check: async () => {
       packages = await readV2CatalogFile(request.registry);
       refuseExisting(packages);
+      await checkOwnership();
     },
     update: async () => {
       const version = {
@@ -76,6 +84,7 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
         dependencies: manifest.dependencies,
         publishedAt: new Date().toISOString(),
         yanked: false,
+        ...(request.signer === undefined ? {} : { signedBy: request.signer.keyId }),
         files: manifest.files,
         templates: manifest.templates,
         variables: manifest.variables,
@@ -98,6 +107,10 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
           ...(manifest.repository === undefined ? {} : { repository: manifest.repository }),
           ...(manifest.homepage === undefined ? {} : { homepage: manifest.homepage }),
         });
+      }
+      if (ownership !== undefined) {
+        await writeKeyStatements(request.registry, manifest.name, ownership.file);
+        Object.assign(pkg, ownerKeyLines(ownership.chain));
       }
       await writeV2Catalog(request.registry, packages);
     },

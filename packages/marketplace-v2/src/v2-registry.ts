@@ -1,5 +1,6 @@
 import {
   computeIntegrity,
+  isHttpLocation,
   type SignatureInfo,
   catalogVersionCandidates,
   fetchCandidateArchive,
@@ -16,6 +17,7 @@ import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 import type { PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
+import { keyStatementsPath, parseKeyStatementsFile, verifyOwnerChain, type OwnerChain } from './signing/key-statements.js';
 import { Generator, type SelectQuery } from 'sparqljs';
 import { namedNode, literal, variable } from './rdf-terms.js';
 
@@ -153,19 +155,38 @@ export class V2Registry implements PackageSource {
     return fetchCandidateArchive(candidate, this.#options);
   }
 
-  /** The archive's `.minisig` (beside it in the registry) checked against the trusted keys. */
+  /** The archive's `.minisig` (beside it in the registry) checked against the trusted keys and the package's owner chain. */
   async verifyArchive(candidate: VersionCandidate, archive: Uint8Array): Promise<SignatureInfo> {
-    let signature: string | undefined;
-    try {
-      signature = Buffer.from(await fetchResource(`${candidate.archive}.minisig`, { ...this.#options, retries: 0 })).toString('utf8');
-    } catch (error) {
-      // Only "not there" means unsigned; any other failure is a failure.
-      if (!(error instanceof MarketplaceError) || !(error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || (error.code === 'GGEN_E_REGISTRY_HTTP' && error.details?.status === 404))) throw error;
-    }
+    const signature = await this.#fetchOptional(`${candidate.archive}.minisig`);
+    const chain = await this.ownerChain(candidate.name);
     const trustedKeys = (await this.#options.trustedKeys?.()) ?? [];
     return requireVerified(
-      verifyPackageSignature({ binding: { name: candidate.name, version: candidate.version, integrity: computeIntegrity(archive) }, archive, signature, trustedKeys }),
+      verifyPackageSignature({
+        binding: { name: candidate.name, version: candidate.version, integrity: computeIntegrity(archive) },
+        archive,
+        signature,
+        trustedKeys,
+        ...(chain === undefined ? {} : { chain }),
+      }),
     );
+  }
+
+  /** The package's owner keys, verified from its signed statements; undefined when it has none. */
+  async ownerChain(name: string): Promise<OwnerChain | undefined> {
+    const text = await this.#fetchOptional(resolveLocation(this.#options.location, keyStatementsPath(name)));
+    return text === undefined ? undefined : verifyOwnerChain(name, parseKeyStatementsFile(text, name));
+  }
+
+  /** A registry file that may be absent: only "not there" is undefined, any other failure throws. */
+  async #fetchOptional(location: string): Promise<string | undefined> {
+    try {
+      return Buffer.from(await fetchResource(location, { ...this.#options, retries: 0 })).toString('utf8');
+    } catch (error) {
+      // A missing local file or an HTTP 404; a network failure is not "absent".
+      const absent = isHttpLocation(location) ? error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_HTTP' && error.details?.status === 404 : error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_UNREACHABLE';
+      if (absent) return undefined;
+      throw error;
+    }
   }
 
 }

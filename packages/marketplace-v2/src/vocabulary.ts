@@ -17,6 +17,12 @@ export const V = {
   Dependency: `${GG}Dependency`,
   Author: `${GG}Author`,
   Posting: `${GG}Posting`,
+  SigningKey: `${GG}SigningKey`,
+  ownerKey: `${GG}ownerKey`,
+  revokedKey: `${GG}revokedKey`,
+  signedBy: `${GG}signedBy`,
+  keyId: `${GG}keyId`,
+  publicKey: `${GG}publicKey`,
   name: `${GG}name`,
   description: `${DCTERMS}description`,
   category: `${GG}category`,
@@ -65,4 +71,5 @@ export const versionIri = (name: string, version: string): string => `${BASE}pac
 export const dependencyIri = (name: string, version: string, dependency: string): string => `${BASE}package/${name}/${version}/dependency/${dependency}`;
 /** One node per exact spelling: the corpus writes one author in several cases. */
 export const authorIri = (author: string): string => `${BASE}author/${encodeURIComponent(author)}`;
+export const keyIri = (keyId: string): string => `${BASE}key/${keyId}`;
 export const postingIri = (token: string, weight: number): string => `${BASE}posting/${encodeURIComponent(token)}/${weight.toFixed(1)}`;

@@ -34,6 +34,7 @@ export function fullPackage(name = 'full-pack'): CatalogPackage {
         dependencies: { base: '^1.0.0', util: '*' },
         publishedAt: '2026-01-02T03:04:05.000Z',
         yanked: false,
+        signedBy: 'A4B4B5822826287D',
         files: ['README.md', 'templates/a.tmpl'],
         templates: ['templates/a.tmpl'],
         variables: { name: { type: 'string', required: true } },
@@ -41,5 +42,7 @@ export function fullPackage(name = 'full-pack'): CatalogPackage {
       { version: '1.0.0-beta.1', dependencies: {}, yanked: true },
     ],
     extra: { production_ready: true, path: 'marketplace/packages/full-pack', nested: { a: [1, 2] } },
+    ownerKeys: ['RWR9KCYogrW0pH5DKrkDoVRoAQezz8NT9QoPncThpv1fhWl7MHylpc0i'],
+    revokedKeys: ['RWQAOPOd/11uesTTdoN1dnd56Ece3fqbG6o9Pvuhz7MSxL37X+bQlA2V'],
   };
 }

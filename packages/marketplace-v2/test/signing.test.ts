@@ -21,6 +21,9 @@ import {
   signPackageArchive,
   verifyEd25519,
   verifyPackageSignature,
+  signKeyStatement,
+  verifyOwnerChain,
+  type KeyAction,
 } from '@ggen/marketplace-v2';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -146,5 +149,61 @@ describe('package signatures: attacks are refused, each with its own code', () =
     expect(() => requireVerified(verifyPackageSignature({ binding, archive, signature: undefined, trustedKeys: [key] }))).toThrow(
       expect.objectContaining({ code: 'GGEN_E_SIGNATURE_MISSING' }),
     );
+  });
+});
+
+describe('owner key statements', () => {
+  const alice = generateSecretKey();
+  const bob = generateSecretKey();
+  const mallory = generateSecretKey();
+  const line = (key: typeof alice): string => formatPublicKey(key).split('\n')[1] ?? '';
+  const statement = (signer: typeof alice, action: KeyAction, key: typeof alice, sequence: number, name = 'pkg'): string =>
+    signKeyStatement(signer, { package: name, action, key: line(key), sequence, timestamp: 1_700_000_000 + sequence });
+  const ids = (keys: { keyId: Uint8Array }[]): string[] => keys.map((key) => formatKeyId(key.keyId));
+  const code = (statements: string[]): string | undefined => {
+    try {
+      verifyOwnerChain('pkg', { statements });
+      return undefined;
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+  };
+
+  it('derive owners, revoked keys and every key that ever owned the package', () => {
+    const chain = verifyOwnerChain('pkg', {
+      statements: [statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1), statement(bob, 'revoke', alice, 2)],
+    });
+    expect(ids(chain.owners)).toEqual(ids([bob]));
+    expect(ids(chain.revoked)).toEqual(ids([alice]));
+    expect(ids(chain.everOwned)).toEqual(ids([alice, bob]));
+  });
+
+  it('refuse a statement signed by a key that does not own the package', () => {
+    expect(code([statement(alice, 'owner', alice, 0), statement(mallory, 'add', mallory, 1)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+    // A revoked owner can no longer sign statements either.
+    expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1), statement(bob, 'revoke', alice, 2), statement(alice, 'add', mallory, 3)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+  });
+
+  it('refuse a genesis signed by another key, gaps, other packages, edits and broken rules', () => {
+    expect(code([statement(mallory, 'owner', alice, 0)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+    expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 2)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+    expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1, 'other')])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+    expect(code([statement(alice, 'owner', alice, 0).replace('action=owner', 'action=add')])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+    expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'revoke', alice, 1)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+    expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1), statement(bob, 'revoke', alice, 2), statement(bob, 'add', alice, 3)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+    expect(code(['not a signature'])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+  });
+
+  it('make an owner chain decide which signatures install', () => {
+    const archive = Buffer.from('hello 2.0.0');
+    const binding = { name: 'pkg', version: '2.0.0', integrity: computeIntegrity(archive) };
+    const chain = verifyOwnerChain('pkg', { statements: [statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1), statement(bob, 'revoke', alice, 2)] });
+    const status = (signer: typeof alice, trustedKeys: (typeof alice)[]): string =>
+      verifyPackageSignature({ binding, archive, signature: signPackageArchive(signer, archive, binding), trustedKeys, chain }).status;
+    expect(status(bob, [alice])).toBe('verified');
+    expect(status(bob, [bob])).toBe('verified');
+    expect(status(bob, [mallory])).toBe('untrusted');
+    expect(status(alice, [alice])).toBe('revoked');
+    expect(status(mallory, [mallory])).toBe('untrusted');
   });
 });

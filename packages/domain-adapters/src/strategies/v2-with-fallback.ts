@@ -32,17 +32,12 @@ export async function runWithFallback<T>(
  * bugs) falls back.
  */
 const USER_ERRORS = new Set([
-  'GGEN_E_SIGNATURE_MISSING',
-  'GGEN_E_SIGNATURE_MALFORMED',
-  'GGEN_E_SIGNATURE_INVALID',
-  'GGEN_E_SIGNATURE_UNTRUSTED',
-  'GGEN_E_SIGNATURE_MISMATCH',
   'GGEN_E_METADATA_MISMATCH',
   'GGEN_E_DOWNGRADE',
   'GGEN_E_INTEGRITY_MISMATCH',
   'GGEN_E_ARCHIVE_UNSAFE',
-  'GGEN_E_KEY_INVALID',
-  'GGEN_E_KEY_PASSWORD',
+  'GGEN_E_NOT_OWNER',
+  'GGEN_E_OWNER_CHAIN_INVALID',
   'GGEN_E_USAGE',
   'GGEN_E_MANIFEST_NOT_FOUND',
   'GGEN_E_MANIFEST_PARSE',
@@ -55,9 +50,12 @@ const USER_ERRORS = new Set([
   'GGEN_E_DISK_FULL',
   'GGEN_E_PERMISSION_DENIED',
 ]);
+/** Every signature and key verdict, whatever its particular code. */
+const SECURITY_FAMILIES = ['GGEN_E_SIGNATURE_', 'GGEN_E_KEY_'];
 
-function worthFallingBack(error: unknown): boolean {
-  return !(isMarketplaceError(error) && USER_ERRORS.has(error.code));
+export function worthFallingBack(error: unknown): boolean {
+  if (!isMarketplaceError(error)) return true;
+  return !USER_ERRORS.has(error.code) && !SECURITY_FAMILIES.some((family) => error.code.startsWith(family));
 }
 
 export const v2WithFallback = <T>(operation: RoutedOperation<T>, context: StrategyContext): Promise<StrategyOutcome<T>> =>

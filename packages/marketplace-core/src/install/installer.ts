@@ -296,9 +296,9 @@ async function applyResolution(
   return result;
 }
 
-/** The lockfile's signature entry: verified now, else as the registry or the old lockfile had it. */
+/** The lockfile's signature entry: verified now, or verified when the same version was installed. */
 function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCandidate, previous: LockedPackage | undefined): { signature: { keyId: string } } | undefined {
-  const keyId = verified?.keyId ?? candidate.signature?.keyId ?? (previous?.version === candidate.version ? previous.signature?.keyId : undefined);
+  const keyId = verified?.keyId ?? (previous?.version === candidate.version ? previous.signature?.keyId : undefined);
   return keyId === undefined ? undefined : { signature: { keyId } };
 }
 

@@ -35,6 +35,7 @@ export function catalogPackageDetails(pkg: CatalogPackage, version?: string): Pa
       ...(entry.checksum === undefined ? {} : { checksum: entry.checksum }),
       ...(entry.archive === undefined ? {} : { archive: entry.archive }),
       ...(entry.publishedAt === undefined ? {} : { publishedAt: entry.publishedAt }),
+      ...(entry.signedBy === undefined ? {} : { signature: { keyId: entry.signedBy } }),
     })),
     dependencies: selected.dependencies,
     ...(pkg.repository === undefined ? {} : { repository: pkg.repository }),
@@ -42,6 +43,7 @@ export function catalogPackageDetails(pkg: CatalogPackage, version?: string): Pa
     ...(selected.publishedAt === undefined ? {} : { publishedAt: selected.publishedAt }),
     ...(selected.integrity === undefined ? {} : { integrity: selected.integrity }),
     ...(selected.checksum === undefined ? {} : { checksum: selected.checksum }),
+    ...(selected.signedBy === undefined ? {} : { signature: { keyId: selected.signedBy } }),
   };
 }
 

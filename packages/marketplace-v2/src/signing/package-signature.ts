@@ -1,4 +1,5 @@
 import { MarketplaceError, type SignatureInfo } from '@ggen/marketplace-core';
+import type { OwnerChain } from './key-statements.js';
 import { checkSignature, formatKeyId, parseSignature, signMessage, type PublicKey, type SecretKey } from './minisign-format.js';
 
 /** What a package signature binds: a signature for one package never installs another. */
@@ -26,7 +27,7 @@ export function signPackageArchive(key: SecretKey, archive: Uint8Array, binding:
   return signMessage(key, archive, formatTrustedComment(binding, timestamp), `ggen package ${binding.name}@${binding.version}, key ${formatKeyId(key.keyId)}`);
 }
 
-export type VerificationStatus = 'verified' | 'missing' | 'malformed' | 'untrusted' | 'invalid' | 'mismatch';
+export type VerificationStatus = 'verified' | 'missing' | 'malformed' | 'untrusted' | 'revoked' | 'invalid' | 'mismatch';
 
 export interface VerificationResult {
   status: VerificationStatus;
@@ -40,6 +41,21 @@ export interface VerifyPackageOptions {
   /** The `.minisig` text, or undefined when the registry has none. */
   signature: string | undefined;
   trustedKeys: readonly PublicKey[];
+  /** The package's verified owner chain, when the registry has one. */
+  chain?: OwnerChain;
+}
+
+const has = (keys: readonly PublicKey[], keyId: Uint8Array): PublicKey | undefined => keys.find((key) => Buffer.from(key.keyId).equals(Buffer.from(keyId)));
+
+/**
+ * The keys whose signature this package accepts. Without an owner chain: the user's trusted
+ * keys. With one: the current owners, provided the user trusts a key that ever owned the package
+ * (so trust follows signed rotations); revoked keys never.
+ */
+function acceptedKeys(trusted: readonly PublicKey[], chain: OwnerChain | undefined): PublicKey[] {
+  if (chain === undefined) return [...trusted];
+  const anchored = chain.everOwned.some((key) => has(trusted, key.keyId) !== undefined);
+  return anchored ? chain.owners : [];
 }
 
 /** Verifies a package archive's signature: a categorized result; the caller decides what fails. */
@@ -53,7 +69,13 @@ export function verifyPackageSignature(options: VerifyPackageOptions): Verificat
     return { status: 'malformed', reason: `the signature of ${label} is malformed: ${error instanceof Error ? error.message : String(error)}` };
   }
   const keyId = formatKeyId(parsed.keyId);
-  const key = options.trustedKeys.find((candidate) => Buffer.from(candidate.keyId).equals(Buffer.from(parsed.keyId)));
+  if (options.chain !== undefined && has(options.chain.revoked, parsed.keyId) !== undefined) {
+    return { status: 'revoked', keyId, reason: `${label} is signed by key ${keyId}, which an owner of ${options.binding.name} revoked` };
+  }
+  if (options.chain !== undefined && has(options.chain.owners, parsed.keyId) === undefined) {
+    return { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not an owner of ${options.binding.name}` };
+  }
+  const key = has(acceptedKeys(options.trustedKeys, options.chain), parsed.keyId);
   if (key === undefined) return { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not trusted` };
   const check = checkSignature(parsed, options.archive, key);
   if (check === 'invalid') return { status: 'invalid', keyId, reason: `the signature of ${label} does not match its archive (tampered archive, or a signature of other bytes)` };
@@ -68,10 +90,11 @@ export function verifyPackageSignature(options: VerifyPackageOptions): Verificat
   return { status: 'verified', keyId, reason: `${label} signed by ${keyId}` };
 }
 
-const CODES: Record<Exclude<VerificationStatus, 'verified'>, 'GGEN_E_SIGNATURE_MISSING' | 'GGEN_E_SIGNATURE_MALFORMED' | 'GGEN_E_SIGNATURE_UNTRUSTED' | 'GGEN_E_SIGNATURE_INVALID' | 'GGEN_E_SIGNATURE_MISMATCH'> = {
+const CODES: Record<Exclude<VerificationStatus, 'verified'>, 'GGEN_E_SIGNATURE_MISSING' | 'GGEN_E_SIGNATURE_MALFORMED' | 'GGEN_E_SIGNATURE_UNTRUSTED' | 'GGEN_E_SIGNATURE_REVOKED' | 'GGEN_E_SIGNATURE_INVALID' | 'GGEN_E_SIGNATURE_MISMATCH'> = {
   missing: 'GGEN_E_SIGNATURE_MISSING',
   malformed: 'GGEN_E_SIGNATURE_MALFORMED',
   untrusted: 'GGEN_E_SIGNATURE_UNTRUSTED',
+  revoked: 'GGEN_E_SIGNATURE_REVOKED',
   invalid: 'GGEN_E_SIGNATURE_INVALID',
   mismatch: 'GGEN_E_SIGNATURE_MISMATCH',
 };
@@ -80,6 +103,7 @@ const HINTS: Record<Exclude<VerificationStatus, 'verified'>, string> = {
   missing: 'The publisher did not sign this version. Install without --verify-signature (and require_signatures: false) only if you trust the registry.',
   malformed: 'The .minisig file is damaged or truncated; ask the publisher to publish the signature again.',
   untrusted: "Add the publisher's public key to marketplace.trusted_keys (or the trust file) after checking it out of band.",
+  revoked: 'An owner withdrew this key (lost or compromised); ask the owners to publish a new version signed with a current key.',
   invalid: 'Do not install this package: its archive or signature was changed after signing. Report it to the registry.',
   mismatch: 'Do not install this package: the registry serves a signature made for another package or version.',
 };

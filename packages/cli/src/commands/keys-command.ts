@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { MarketplaceError } from '@ggen/marketplace-core';
+import {
+  changePackageKeys,
+  formatKeyId,
+  formatPublicKey,
+  loadTrustedKeys,
+  parsePublicKey,
+  readV2CatalogFile,
+  V2Registry,
+  writeV2Catalog,
+  type PublicKey,
+} from '@ggen/marketplace-v2';
+import type { CliContext } from '../cli-context.js';
+import { defineCommand, table } from '../command-spec.js';
+import { trustFilePath, v2Options } from '../remote-options.js';
+
+interface KeyRow {
+  keyId: string;
+  publicKey: string;
+  role: 'trusted' | 'owner' | 'revoked';
+  source: string;
+}
+
+const line = (key: PublicKey): string => formatPublicKey(key).split('\n')[1] ?? '';
+const row = (key: PublicKey, role: KeyRow['role'], source: string): KeyRow => ({ keyId: formatKeyId(key.keyId), publicKey: line(key), role, source });
+
+export const keysCommand = defineCommand({
+  command: 'keys',
+  describe: 'List trusted keys, and with --package the owner and revoked keys of a package (subcommands: add, revoke)',
+  builder: (yargs) =>
+    yargs
+      .option('package', { type: 'string', describe: 'also show this package’s owner and revoked keys (verified from its signed statements)' })
+      .example('$0 marketplace keys --package hello-world', ''),
+  run: async (context, args): Promise<{ keys: KeyRow[] }> => {
+    const { config } = context.config();
+    const rows: KeyRow[] = [];
+    for (const entry of config.trusted_keys) for (const key of await loadTrustedKeys([entry], undefined)) rows.push(row(key, 'trusted', `config (${context.config().sources.trusted_keys.origin})`));
+    for (const key of await loadTrustedKeys([], trustFilePath(config))) rows.push(row(key, 'trusted', trustFilePath(config)));
+    if (args.package !== undefined) {
+      const chain = await new V2Registry(v2Options(config, context.v2Registry())).ownerChain(args.package);
+      if (chain === undefined) context.io.stderr(`note: ${args.package} has no owner keys (never published signed)`);
+      for (const key of chain?.owners ?? []) rows.push(row(key, 'owner', args.package));
+      for (const key of chain?.revoked ?? []) rows.push(row(key, 'revoked', args.package));
+    }
+    return { keys: rows };
+  },
+  render: ({ keys }) => {
+    if (keys.length === 0) return 'No trusted keys. Add public keys to marketplace.trusted_keys or ~/.ggen/trusted-keys.';
+    return table([['ROLE', 'KEY ID', 'PUBLIC KEY', 'SOURCE'], ...keys.map((entry) => [entry.role, entry.keyId, entry.publicKey, entry.source])]);
+  },
+});
+
+/** A registry that may be written: given by --registry or config, never the built-in sample. */
+function writableRegistry(context: CliContext): string {
+  const { config, sources } = context.config();
+  if (sources.registry.kind === 'default' && config.v2_registry === undefined) {
+    throw new MarketplaceError('GGEN_E_USAGE', 'Changing keys needs a registry to write to', { hint: 'Pass --registry <dir> or set marketplace.v2_registry; the built-in sample registry is read-only.' });
+  }
+  return context.v2Registry();
+}
+
+async function publicKeyArgument(context: CliContext, value: string): Promise<string> {
+  const text = /^RW[A-Za-z0-9+/]{54}$/.test(value.trim()) ? value.trim() : await readFile(resolve(context.io.cwd, value), 'utf8').catch(() => value);
+  return line(parsePublicKey(text));
+}
+
+function keyChangeCommand(action: 'add' | 'revoke') {
+  return defineCommand({
+    command: `keys ${action}`,
+    describe: action === 'add' ? 'An owner adds a key to a package (rotation), by a signed statement' : 'An owner revokes a key of a package, by a signed statement',
+    builder: (yargs) =>
+      yargs
+        .option('package', { type: 'string', demandOption: true })
+        .option('public-key', { type: 'string', demandOption: true, describe: `the key to ${action}: its RW... line or its .pub file` })
+        .option('key', { type: 'string', demandOption: true, describe: 'an owner’s secret key, which signs the statement' })
+        .example(`$0 marketplace keys ${action} --package hello --public-key new.pub --key old.key --registry ./registry`, ''),
+    run: async (context, args) => {
+      const registry = writableRegistry(context);
+      if (context.features.createSigner === undefined) throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
+      const key = await publicKeyArgument(context, args['public-key']);
+      const signer = await context.features.createSigner(context, args.key);
+      const chain = await changePackageKeys({
+        registry,
+        name: args.package,
+        action,
+        key,
+        signer,
+        readCatalog: () => readV2CatalogFile(registry),
+        writeCatalog: async (packages) => {
+          await writeV2Catalog(registry, packages);
+        },
+      });
+      return { package: args.package, action, key: formatKeyId(parsePublicKey(key).keyId), signedBy: signer.keyId, owners: chain.owners.map((owner) => formatKeyId(owner.keyId)), revoked: chain.revoked.map((entry) => formatKeyId(entry.keyId)) };
+    },
+    render: (result) => `${result.action === 'add' ? 'added' : 'revoked'} key ${result.key} for ${result.package} (statement signed by ${result.signedBy})\nowners: ${result.owners.join(', ')}${result.revoked.length > 0 ? `\nrevoked: ${result.revoked.join(', ')}` : ''}`,
+  });
+}
+
+export const keysAddCommand = keyChangeCommand('add');
+export const keysRevokeCommand = keyChangeCommand('revoke');

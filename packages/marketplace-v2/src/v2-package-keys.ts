@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromFsError, isHttpLocation, httpPublishError, MarketplaceError, withFileLock, writeFileAtomic, type ArchiveSigner, type CatalogPackage } from '@ggen/marketplace-core';
+import { formatKeyStatement, keyStatementsPath, ownerKeyLines, parseKeyStatementsFile, verifyOwnerChain, type KeyAction, type KeyStatementsFile, type OwnerChain } from './signing/key-statements.js';
+import { formatKeyId, parsePublicKey } from './signing/minisign-format.js';
+
+export const PUBLISH_LOCK = '.ggen-publish.lock';
+
+/** A package's statements in a file registry (empty when it has none). */
+export async function readKeyStatements(registry: string, name: string): Promise<KeyStatementsFile> {
+  const path = join(registry, keyStatementsPath(name));
+  if (!existsSync(path)) return { statements: [] };
+  try {
+    return parseKeyStatementsFile(await readFile(path, 'utf8'), name);
+  } catch (error) {
+    if (error instanceof MarketplaceError) throw error;
+    throw fromFsError(error, 'reading', path);
+  }
+}
+
+export async function writeKeyStatements(registry: string, name: string, file: KeyStatementsFile): Promise<void> {
+  const path = join(registry, keyStatementsPath(name));
+  try {
+    await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
+  } catch (error) {
+    throw fromFsError(error, 'writing', path);
+  }
+}
+
+/** The statement file with one more statement by `signer`, verified as a whole before it is written. */
+export function appendStatement(name: string, file: KeyStatementsFile, signer: ArchiveSigner, action: KeyAction, key: string): { file: KeyStatementsFile; chain: OwnerChain } {
+  const text = formatKeyStatement({ package: name, action, key, sequence: file.statements.length, timestamp: Math.floor(Date.now() / 1000) });
+  const next = { statements: [...file.statements, signer.signStatement(text)] };
+  return { file: next, chain: verifyOwnerChain(name, next) };
+}
+
+/**
+ * Publish's ownership rule: the first signed publish makes its key the owner; later versions of
+ * an owned package must be signed by a current owner. Returns the statements to write (or none).
+ */
+export function checkPublisher(name: string, file: KeyStatementsFile, signer: ArchiveSigner | undefined): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
+  if (file.statements.length === 0) return signer === undefined ? undefined : appendStatement(name, file, signer, 'owner', signer.publicKey);
+  const chain = verifyOwnerChain(name, file);
+  if (signer === undefined) {
+    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; an unsigned version would not install for its users`, {
+      hint: `Publish with --sign --key <an owner key>; owners: ${chain.owners.map((key) => formatKeyId(key.keyId)).join(', ')}.`,
+      details: { package: name },
+    });
+  }
+  if (!chain.owners.some((key) => formatKeyId(key.keyId) === signer.keyId)) {
+    throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${signer.keyId} is not an owner of ${name}`, {
+      hint: `Sign with an owner key (${chain.owners.map((key) => formatKeyId(key.keyId)).join(', ')}), or ask an owner to add yours: ggen marketplace keys add --package ${name} --public-key <yours> --key <theirs>.`,
+      details: { package: name, keyId: signer.keyId },
+    });
+  }
+  return undefined;
+}
+
+export interface ChangeKeysRequest {
+  registry: string;
+  name: string;
+  action: 'add' | 'revoke';
+  /** The public key line (RW...) to add or revoke. */
+  key: string;
+  signer: ArchiveSigner;
+  readCatalog: () => Promise<CatalogPackage[]>;
+  writeCatalog: (packages: CatalogPackage[]) => Promise<void>;
+}
+
+/** An owner adds or revokes a key: a signed statement appended to the chain, the catalog updated. */
+export async function changePackageKeys(request: ChangeKeysRequest): Promise<OwnerChain> {
+  if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
+  parsePublicKey(request.key);
+  return withFileLock(join(request.registry, PUBLISH_LOCK), async () => {
+    const packages = await request.readCatalog();
+    const pkg = packages.find((entry) => entry.name === request.name);
+    if (pkg === undefined) {
+      throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${request.name}' is not in ${request.registry}`, { hint: 'Publish it signed first: the first signed publish sets its owner.' });
+    }
+    const current = await readKeyStatements(request.registry, request.name);
+    if (current.statements.length === 0) {
+      throw new MarketplaceError('GGEN_E_NOT_OWNER', `${request.name} has no owner keys yet`, { hint: 'Publish a version with --sign first: its key becomes the owner.' });
+    }
+    const before = verifyOwnerChain(request.name, current);
+    if (!before.owners.some((key) => formatKeyId(key.keyId) === request.signer.keyId)) {
+      throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${request.signer.keyId} is not an owner of ${request.name}; only an owner can ${request.action} keys`, {
+        hint: `Sign the statement with an owner key: ${before.owners.map((key) => formatKeyId(key.keyId)).join(', ')}.`,
+      });
+    }
+    const target = formatKeyId(parsePublicKey(request.key).keyId);
+    const owns = before.owners.some((key) => formatKeyId(key.keyId) === target);
+    const refuse = (message: string, hint: string): never => {
+      throw new MarketplaceError('GGEN_E_USAGE', message, { hint });
+    };
+    if (request.action === 'add' && owns) refuse(`Key ${target} already owns ${request.name}`, 'Nothing to add.');
+    if (request.action === 'add' && before.revoked.some((key) => formatKeyId(key.keyId) === target)) refuse(`Key ${target} was revoked for ${request.name} and cannot come back`, 'Make a new key with ggen marketplace keygen and add that one.');
+    if (request.action === 'revoke' && !owns) refuse(`Key ${target} does not own ${request.name}`, `Owners: ${before.owners.map((key) => formatKeyId(key.keyId)).join(', ')}.`);
+    if (request.action === 'revoke' && before.owners.length === 1) refuse(`Key ${target} is the last owner of ${request.name}`, 'Add the new key first (keys add), then revoke the old one.');
+    const { file, chain } = appendStatement(request.name, current, request.signer, request.action, request.key);
+    await writeKeyStatements(request.registry, request.name, file);
+    Object.assign(pkg, ownerKeyLines(chain));
+    await request.writeCatalog(packages);
+    return chain;
+  });
+}
