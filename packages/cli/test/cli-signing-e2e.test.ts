@@ -133,3 +133,48 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     expect(broken.stderr).toMatch(/^error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of rotated are not trustworthy: statement 3 /m);
   });
 });
+
+describe('installation across formats and the checks that do not need a key', () => {
+  it('installs a signed v2 package whose dependency is an unsigned v1 package, with v1-compatible paths', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const key = join(home, 'k.key');
+    await runGgen(['marketplace', 'keygen', '--no-password', '--output', key], { home });
+    const pack = writePack(join(home, 'pack'), 'needs-v1', '1.0.0', 'dependencies:\n  agent-editor: "^1.0.0"\n');
+    expect((await runGgen(['marketplace', 'publish', pack, '--sign', '--key', key, '--registry', registry], { home })).code).toBe(0);
+    const installed = await runGgen(['marketplace', 'install', 'needs-v1', '--registry', registry, '--backend', 'v2'], { home });
+    expect(installed.stdout).toMatch(/\+\s+agent-editor\s+1\.0\.0\s+v2/);
+    expect(installed.stdout).toMatch(/\+\s+needs-v1\s+1\.0\.0\s+v2/);
+
+    // A project installed by v1 switches to v2 without reinstalling anything.
+    const project = join(home, 'project');
+    expect((await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--target', join(project, 'gpacks'), '--backend', 'v1'], { home })).code).toBe(0);
+    const switched = await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--target', join(project, 'gpacks'), '--backend', 'v2'], { home });
+    expect(switched.stdout).toContain('installed 0 package(s), 3 already up to date');
+  });
+
+  it('refuses a truncated signature file, and registry metadata that disagrees with the archive', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const key = join(home, 'k.key');
+    const keygen = parseJson<{ publicKey: string }>(await runGgen(['marketplace', 'keygen', '--no-password', '--output', key, '--json'], { home }));
+    await runGgen(['marketplace', 'publish', writePack(join(home, 'pack'), 'cut-short', '1.0.0'), '--sign', '--key', key, '--registry', registry], { home });
+    const minisig = join(registry, 'archives', 'cut-short-1.0.0.tgz.minisig');
+    writeFileSync(minisig, readFileSync(minisig, 'utf8').split('\n').slice(0, 2).join('\n'));
+    const truncated = await runGgen(['marketplace', 'install', 'cut-short', '--registry', registry, '--verify-signature'], { home, env: { GGEN_MARKETPLACE_TRUSTED_KEYS: keygen.publicKey } });
+    expect(truncated.code).toBe(6);
+    expect(truncated.stderr).toMatch(/^error GGEN_E_SIGNATURE_MALFORMED: the signature of cut-short@1\.0\.0 is malformed/m);
+
+    // The index lists agent-editor's archive (same bytes, same integrity) under another name.
+    const indexPath = join(registry, 'index.json');
+    const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { packages: Record<string, unknown>[] };
+    const original = index.packages.find((entry) => entry.name === 'agent-editor');
+    index.packages.push({ ...original, name: 'agent-editor-pro' });
+    writeFileSync(indexPath, JSON.stringify(index));
+    const mismatch = await runGgen(['marketplace', 'install', 'agent-editor-pro', '--registry', registry, '--backend', 'v1'], { home });
+    expect(mismatch.code).toBe(6);
+    expect(mismatch.stderr).toContain("error GGEN_E_METADATA_MISMATCH: The registry lists agent-editor-pro@1.0.0, but the archive's gpack.yaml says name agent-editor");
+    expect(existsSync(join(home, '.ggen', 'packages', 'agent-editor-pro'))).toBe(false);
+  });
+});
+
