@@ -11,6 +11,7 @@ import { sparqlCommand } from './commands/sparql-command.js';
 import { runCli } from './run-cli.js';
 import { createArchiveSigner } from './archive-signer.js';
 import { keygenCommand } from './commands/keygen-command.js';
+import { syncCommand } from './commands/sync-command.js';
 import { keysAddCommand, keysCommand, keysRevokeCommand } from './commands/keys-command.js';
 import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
@@ -20,7 +21,7 @@ process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-parallel',
   backends: ['v1', V2_BACKEND_METADATA.type],
   adapters: true,
-  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand],
+  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand],
   createBackend: createParallelBackend,
   createSigner: createArchiveSigner,
 });

@@ -26,7 +26,13 @@ export function v2Options(config: MarketplaceConfig, location: string): V2Regist
     retries: config.retries,
     ...(remote === undefined ? {} : { remote }),
     trustedKeys: () => (trusted ??= loadTrustedKeys(config.trusted_keys, trustFilePath(config))),
+    storeRoot: storeRootOf(config),
   };
+}
+
+/** Where `sync` keeps the local v2 stores. */
+export function storeRootOf(config: Pick<MarketplaceConfig, 'cache_dir'>): string {
+  return join(config.cache_dir, 'v2-store');
 }
 
 /** The trust file: one minisign public key per line, in ggen's state directory. */

@@ -1,4 +1,4 @@
-import type { CatalogPackage, PackageSummary } from '@ggen/marketplace-core';
+import type { CatalogPackage, PackageSummary, SearchQuery } from '@ggen/marketplace-core';
 import type { Store } from 'oxigraph';
 import oxigraph from 'oxigraph';
 import { readCatalogPackages } from './catalog-rdf.js';
@@ -14,6 +14,12 @@ export interface CatalogSource {
   /** Search results' summaries, in one query. */
   readSummaries(names: string[]): Promise<PackageSummary[]>;
   allPackages(): Promise<CatalogPackage[]>;
+  /** The search tokens, when the source knows them without a query (the local store's index). */
+  vocabulary?(): Promise<string[]>;
+  /** Makes sure the triples a search with these tokens and filters needs are in the store. */
+  prepare?(tokens: string[], query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>): Promise<void>;
+  /** Makes sure a package's dependency closure is in the store. */
+  prepareDependencies?(name: string): Promise<void>;
 }
 
 /** The embedded oxigraph store, loaded from a registry's N-Quads dump. */

@@ -30,6 +30,7 @@ export class SparqlSearchEngine {
     const started = performance.now();
     const tokens = query.text.trim() === '' ? [] : await this.expand(query.text);
     if (query.text.trim() !== '' && tokens.length === 0) return { packages: [], total: 0, queryTimeMs: elapsed(started), backend: 'v2' };
+    await this.#catalog.prepare?.(tokens.map((entry) => entry.token), query);
     const page = { sort: query.sort, limit: query.limit, offset: query.offset, ...(query.order === undefined ? {} : { order: query.order }) };
     const select = generateQuery(buildSearchAst(tokens, query, page));
     this.lastQuery = select;
@@ -71,9 +72,10 @@ export class SparqlSearchEngine {
   }
 
   vocabulary(): Promise<Vocabulary> {
-    this.#vocabulary ??= this.#catalog
-      .select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`)
-      .then((rows) => new Vocabulary(rows.map((row) => row.tok ?? '')));
+    this.#vocabulary ??= (
+      this.#catalog.vocabulary?.() ??
+      this.#catalog.select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`).then((rows) => rows.map((row) => row.tok ?? ''))
+    ).then((tokens) => new Vocabulary(tokens));
     return this.#vocabulary;
   }
 

@@ -14,6 +14,8 @@ import {
 } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource } from './catalog-source.js';
 import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
+import { openLocalStore } from './local-store/local-store.js';
+import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 import type { PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
@@ -46,6 +48,8 @@ export interface V2RegistryOptions extends FetchOptions {
   remote?: RemoteCatalogOptions;
   /** The keys whose signatures installs accept (config trusted_keys and the trust file). */
   trustedKeys?: () => Promise<PublicKey[]>;
+  /** Where synced local stores live (`<cache_dir>/v2-store`); without it, every run loads the whole catalog. */
+  storeRoot?: string;
 }
 
 export interface DependencyClosure {
@@ -76,7 +80,17 @@ export class V2Registry implements PackageSource {
   catalog(): Promise<CatalogSource> {
     const remote = this.#options.remote;
     if (remote !== undefined) this.#catalog ??= Promise.resolve(new RemoteCatalog(remote));
-    this.#catalog ??= (async () => {
+    const storeRoot = this.#options.storeRoot;
+    if (storeRoot !== undefined) {
+      this.#catalog ??= openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then((files) => (files === undefined ? this.#loadWhole() : new ShardedCatalog(files)));
+    }
+    this.#catalog ??= this.#loadWhole();
+    return this.#catalog;
+  }
+
+  /** The whole catalog.nq in the embedded store (no local store, or an http registry never synced). */
+  #loadWhole(): Promise<CatalogSource> {
+    return (async () => {
       const { location, text } = await fetchCatalogText(this.#options.location, this.#options);
       try {
         return new EmbeddedCatalog(text);
@@ -87,7 +101,6 @@ export class V2Registry implements PackageSource {
         });
       }
     })();
-    return this.#catalog;
   }
 
   async findPackage(name: string): Promise<CatalogPackage | undefined> {
@@ -122,7 +135,9 @@ export class V2Registry implements PackageSource {
         },
       ],
     } as unknown as SelectQuery;
-    const rows = await (await this.catalog()).select(generator.stringify(ast));
+    const catalog = await this.catalog();
+    await catalog.prepareDependencies?.(name);
+    const rows = await catalog.select(generator.stringify(ast));
     const names = new Set<string>();
     let cyclic = false;
     for (const row of rows) {

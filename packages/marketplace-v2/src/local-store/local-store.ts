@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fetchResource, fromFsError, isHttpLocation, MarketplaceError, resolveLocation, withFileLock, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
+import { shardCatalog, type ShardIndex } from './shard-catalog.js';
+
+const CATALOG_FILE = 'catalog.nq';
+const CURRENT = 'current.json';
+
+/**
+ * The local persisted v2 store: a registry's catalog cut into shards, so that a command loads
+ * into oxigraph only what it needs. One directory per registry, one subdirectory per catalog
+ * version, and `current.json` (written atomically) naming the one in use.
+ */
+export interface LocalStoreFiles {
+  dir: string;
+  index: ShardIndex;
+}
+
+/** The layout of the shards; a store of another format is rebuilt. */
+const FORMAT = 2;
+
+interface Current {
+  format: number;
+  registry: string;
+  /** Where the shards of the current catalog are (a subdirectory). */
+  version: string;
+  digest: string;
+  /** stat of a file registry's catalog.nq when it was synced: unchanged stat, nothing to do. */
+  stat?: string;
+  syncedAt: string;
+  packages: number;
+  tokens: number;
+  triples: number;
+}
+
+export type SyncEvent = { type: 'fetched'; bytes: number } | { type: 'sharding'; triples: number } | { type: 'written'; packages: number };
+
+export interface SyncResult {
+  status: 'created' | 'updated' | 'unchanged';
+  registry: string;
+  store: string;
+  digest: string;
+  packages: number;
+  tokens: number;
+  triples: number;
+  ms: number;
+}
+
+export function localStoreDir(storeRoot: string, registry: string): string {
+  const key = isHttpLocation(registry) ? registry : resolve(registry);
+  return join(storeRoot, createHash('sha256').update(key).digest('hex').slice(0, 16));
+}
+
+function catalogStat(registry: string): string | undefined {
+  if (isHttpLocation(registry)) return undefined;
+  try {
+    const stat = statSync(join(registry, CATALOG_FILE));
+    return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function readCurrent(dir: string): Current | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, CURRENT), 'utf8')) as Current;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Brings the local store of a registry up to date: fetches catalog.nq, and only when its
+ * sha256 differs from the synced one cuts and writes new shards. A file registry whose
+ * catalog.nq has the same size, mtime and inode is not even read.
+ */
+export async function syncLocalStore(options: FetchOptions & { registry: string; storeRoot: string; force?: boolean; onEvent?: (event: SyncEvent) => void }): Promise<SyncResult> {
+  const dir = localStoreDir(options.storeRoot, options.registry);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw fromFsError(error, 'creating', dir);
+  }
+  // One syncer at a time; a second one then finds the store up to date.
+  return withFileLock(join(dir, '.sync.lock'), () => syncLocked(dir, options));
+}
+
+/** Versions no longer current are kept this long: a command that opened one may still read it. */
+const KEEP_OLD_VERSIONS_MS = 10 * 60_000;
+
+async function syncLocked(dir: string, options: FetchOptions & { registry: string; force?: boolean; onEvent?: (event: SyncEvent) => void }): Promise<SyncResult> {
+  const started = performance.now();
+  const current = readCurrent(dir);
+  const stat = catalogStat(options.registry);
+  const result = (status: SyncResult['status'], entry: Current): SyncResult => ({
+    status,
+    registry: options.registry,
+    store: dir,
+    digest: entry.digest,
+    packages: entry.packages,
+    tokens: entry.tokens,
+    triples: entry.triples,
+    ms: Math.round(performance.now() - started),
+  });
+  const usable = current?.format === FORMAT && existsSync(join(dir, current.version, 'index.json'));
+  if (!options.force && usable && stat !== undefined && current.stat === stat) return result('unchanged', current);
+
+  const location = resolveLocation(options.registry, CATALOG_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = await fetchResource(location, options);
+  } catch (error) {
+    if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) {
+      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
+        hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  options.onEvent?.({ type: 'fetched', bytes: bytes.length });
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  if (!options.force && usable && current.digest === digest) {
+    const refreshed = { ...current, ...(stat === undefined ? {} : { stat }), syncedAt: new Date().toISOString() };
+    await writeCurrent(dir, refreshed);
+    return result('unchanged', refreshed);
+  }
+
+  let shards;
+  try {
+    shards = shardCatalog([Buffer.from(bytes).toString('utf8')], (triples) => options.onEvent?.({ type: 'sharding', triples }));
+  } catch (cause) {
+    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is not valid N-Quads: ${(cause as Error).message}`, {
+      hint: 'The catalog is damaged; regenerate it with registry migrate, or restore it.',
+      cause,
+    });
+  }
+  const version = `${digest.slice(0, 16)}-${process.pid}-${Date.now()}`;
+  const target = join(dir, version);
+  const index: ShardIndex = { ...shards.index, digest };
+  try {
+    await mkdir(target, { recursive: true });
+    await writeFile(join(target, 'packages.nq'), shards.packages);
+    await writeFile(join(target, 'postings.nq'), shards.postings);
+    await writeFile(join(target, 'filters.json'), JSON.stringify(shards.filters));
+    await writeFileAtomic(join(target, 'index.json'), JSON.stringify(index));
+  } catch (error) {
+    await rm(target, { recursive: true, force: true });
+    throw fromFsError(error, 'writing the local store', target);
+  }
+  const entry: Current = {
+    format: FORMAT,
+    registry: options.registry,
+    version,
+    digest,
+    ...(stat === undefined ? {} : { stat }),
+    syncedAt: new Date().toISOString(),
+    packages: index.packages.length,
+    tokens: index.tokens.length,
+    triples: index.triples,
+  };
+  await writeCurrent(dir, entry);
+  options.onEvent?.({ type: 'written', packages: entry.packages });
+  for (const name of await readdir(dir)) {
+    if (name === version || name === CURRENT || name.startsWith('.')) continue;
+    const old = join(dir, name);
+    if (Date.now() - statSync(old).mtimeMs > KEEP_OLD_VERSIONS_MS) await rm(old, { recursive: true, force: true }).catch(() => undefined);
+  }
+  return result(current === undefined ? 'created' : 'updated', entry);
+}
+
+async function writeCurrent(dir: string, entry: Current): Promise<void> {
+  try {
+    await writeFileAtomic(join(dir, CURRENT), JSON.stringify(entry, null, 2));
+  } catch (error) {
+    throw fromFsError(error, 'writing', join(dir, CURRENT));
+  }
+}
+
+/**
+ * The synced store of a registry, when there is one that matches it. A file registry whose
+ * catalog changed (or that was never synced) is synced first; an http(s) registry is used as
+ * last synced (`ggen marketplace sync` refreshes it), or not at all before its first sync.
+ */
+export async function openLocalStore(options: FetchOptions & { registry: string; storeRoot: string }): Promise<LocalStoreFiles | undefined> {
+  const dir = localStoreDir(options.storeRoot, options.registry);
+  let current = readCurrent(dir);
+  if (!isHttpLocation(options.registry) && (current?.format !== FORMAT || current.stat !== catalogStat(options.registry))) {
+    await syncLocalStore(options);
+    current = readCurrent(dir);
+  }
+  if (current?.format !== FORMAT) return undefined;
+  try {
+    const index = JSON.parse(await readFile(join(dir, current.version, 'index.json'), 'utf8')) as ShardIndex;
+    return { dir: join(dir, current.version), index };
+  } catch {
+    return undefined;
+  }
+}
+

@@ -1,0 +1,171 @@
+import { V } from '../vocabulary.js';
+
+/** Byte range of one shard in its data file. */
+export type Range = [offset: number, length: number];
+
+const PACKAGE_PREFIX = 'https://ggen.dev/registry/package/';
+
+/**
+ * What `sync` persists beside the shards, compact so that a command opens it in milliseconds:
+ * packages by position (their IRIs less the common prefix), flat numeric ranges, tokens sorted.
+ */
+export interface ShardIndex {
+  format: 2;
+  /** sha256 of the catalog the shards were cut from. */
+  digest: string;
+  triples: number;
+  /** Package IRIs without the `https://ggen.dev/registry/package/` prefix; a package's id is its position. */
+  packages: string[];
+  /**
+   * Per package, three numbers in packages.nq: where its rank triples start (name, popularity,
+   * downloads, stars, filter keys: what ranking and filtering need), their length, and the
+   * length of the detail triples that follow (versions, dependencies, author, keys, the rest).
+   */
+  packageRanges: number[];
+  /** Package id -> the package ids its versions depend on (only packages with dependencies). */
+  dependsOn: Record<string, number[]>;
+  /** Sorted search tokens; token i's posting triples are at tokenRanges[2i], length tokenRanges[2i+1]. */
+  tokens: string[];
+  tokenRanges: number[];
+}
+
+/** Filter key (categoryKey, tagKey, ...) -> lowercased value -> package ids; kept in filters.json. */
+export type FilterIndex = Record<string, Record<string, number[]>>;
+
+export interface Shards {
+  packages: string;
+  postings: string;
+  index: Omit<ShardIndex, 'digest'>;
+  filters: FilterIndex;
+}
+
+export const packageIriOf = (stored: string): string => `${PACKAGE_PREFIX}${stored}`;
+
+const FILTER_KEYS = new Map<string, string>([
+  [V.categoryKey, 'categoryKey'],
+  [V.tagKey, 'tagKey'],
+  [V.keywordKey, 'keywordKey'],
+  [V.authorKey, 'authorKey'],
+  [V.licenseKey, 'licenseKey'],
+]);
+/** The package triples a search reads: loaded for every candidate, the rest only for results. */
+const RANK = new Set<string>([V.type, V.name, V.popularity, V.downloads, V.stars, ...FILTER_KEYS.keys()]);
+/** A package shard holds its own node and what hangs off it; other packages are only linked. */
+const FOLLOW = new Set<string>([V.hasVersion, V.dependsOn, V.creator, V.ownerKey, V.revokedKey, V.signedBy]);
+const LINE = /^<([^>]*)> <([^>]*)> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)")/;
+
+/** An N-Quads string literal's text (JSON's escapes cover what n3 writes). */
+function unescape(literal: string): string {
+  try {
+    return JSON.parse(`"${literal}"`) as string;
+  } catch {
+    return literal;
+  }
+}
+
+/**
+ * Cuts a catalog's N-Quads into per-package and per-token shards. Works on lines (the catalog
+ * is written one quad a line by n3's Writer); a line that does not parse is a damaged catalog.
+ */
+export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) => void): Shards {
+  // Sets: a shared node (an author of many packages) has its triples written once per package.
+  const bySubject = new Map<string, Set<string>>();
+  const packageIris: string[] = [];
+  const postingToken = new Map<string, string>();
+  const filterIris = new Map<string, Map<string, string[]>>();
+  let triples = 0;
+  for (const chunk of chunks) {
+    for (const line of chunk.split('\n')) {
+      if (line.trim() === '') continue;
+      const match = LINE.exec(line);
+      if (match === null) throw new Error(`not an N-Quads line: ${line.slice(0, 120)}`);
+      const [, subject = '', predicate = '', object, literal] = match;
+      let lines = bySubject.get(subject);
+      if (lines === undefined) {
+        lines = new Set();
+        bySubject.set(subject, lines);
+      }
+      if (lines.has(line)) continue;
+      lines.add(line);
+      triples += 1;
+      if (triples % 50_000 === 0) onLine?.(triples);
+      if (predicate === V.type && object === V.Package) {
+        if (!subject.startsWith(PACKAGE_PREFIX)) throw new Error(`package IRI outside ${PACKAGE_PREFIX}: ${subject}`);
+        packageIris.push(subject);
+      } else if (predicate === V.token && literal !== undefined) postingToken.set(subject, unescape(literal));
+      const filter = FILTER_KEYS.get(predicate);
+      if (filter !== undefined && literal !== undefined) {
+        const values = filterIris.get(filter) ?? new Map<string, string[]>();
+        filterIris.set(filter, values);
+        const value = unescape(literal);
+        values.set(value, [...(values.get(value) ?? []), subject]);
+      }
+    }
+  }
+  onLine?.(triples);
+  const ids = new Map(packageIris.map((iri, id) => [iri, id]));
+
+  const packageParts: string[] = [];
+  const packageRanges: number[] = [];
+  const dependsOn: Record<string, number[]> = {};
+  let offset = 0;
+  for (const [id, iri] of packageIris.entries()) {
+    const rank: string[] = [];
+    const detail: string[] = [];
+    const seen = new Set<string>();
+    const deps = new Set<number>();
+    const visit = (subject: string): void => {
+      if (seen.has(subject)) return;
+      seen.add(subject);
+      for (const line of bySubject.get(subject) ?? new Set<string>()) {
+        const match = LINE.exec(line);
+        const predicate = match?.[2] ?? '';
+        const object = match?.[3];
+        (subject === iri && RANK.has(predicate) ? rank : detail).push(line);
+        if (predicate === V.dependsOnPackage && object !== undefined) {
+          const dep = ids.get(object);
+          if (dep !== undefined) deps.add(dep);
+        }
+        if (object !== undefined && FOLLOW.has(predicate)) visit(object);
+      }
+    };
+    visit(iri);
+    const rankText = `${rank.join('\n')}\n`;
+    const detailText = detail.length === 0 ? '' : `${detail.join('\n')}\n`;
+    packageRanges.push(offset, Buffer.byteLength(rankText), Buffer.byteLength(detailText));
+    if (deps.size > 0) dependsOn[String(id)] = [...deps].sort((a, b) => a - b);
+    packageParts.push(rankText, detailText);
+    offset += Buffer.byteLength(rankText) + Buffer.byteLength(detailText);
+  }
+
+  const byToken = new Map<string, string[]>();
+  for (const [posting, token] of postingToken) {
+    const list = byToken.get(token) ?? [];
+    for (const line of bySubject.get(posting) ?? new Set<string>()) list.push(line);
+    byToken.set(token, list);
+  }
+  const tokens = [...byToken.keys()].sort();
+  const tokenRanges: number[] = [];
+  const postingParts: string[] = [];
+  offset = 0;
+  for (const token of tokens) {
+    const text = `${(byToken.get(token) ?? []).join('\n')}\n`;
+    const length = Buffer.byteLength(text);
+    tokenRanges.push(offset, length);
+    postingParts.push(text);
+    offset += length;
+  }
+
+  const filters = Object.create(null) as FilterIndex;
+  for (const [key, values] of filterIris) {
+    const byValue = Object.create(null) as Record<string, number[]>;
+    for (const [value, iris] of values) byValue[value] = iris.map((iri) => ids.get(iri) ?? -1).filter((id) => id >= 0);
+    filters[key] = byValue;
+  }
+  return {
+    packages: packageParts.join(''),
+    postings: postingParts.join(''),
+    index: { format: 2, triples, packages: packageIris.map((iri) => iri.slice(PACKAGE_PREFIX.length)), packageRanges, dependsOn, tokens, tokenRanges },
+    filters,
+  };
+}

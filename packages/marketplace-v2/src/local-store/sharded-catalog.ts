@@ -1,0 +1,195 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { MarketplaceError, type CatalogPackage, type PackageSummary, type SearchQuery } from '@ggen/marketplace-core';
+import { EmbeddedCatalog, type CatalogSource, type Row } from '../catalog-source.js';
+import { packageIri, V } from '../vocabulary.js';
+import type { LocalStoreFiles } from './local-store.js';
+import { packageIriOf, type FilterIndex, type Range } from './shard-catalog.js';
+
+const POSTING_OF = new RegExp(`^<[^>]*> <${V.postingOf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}> <([^>]*)>`, 'gm');
+
+/**
+ * A catalog over the local persisted store: an embedded oxigraph store that starts empty and
+ * loads, before each question, the shards that can answer it. A search loads its tokens'
+ * postings and the rank triples of every package they point to, so SPARQL ranks, filters and
+ * counts exactly as over the whole catalog; full package triples load only for the results.
+ */
+export class ShardedCatalog implements CatalogSource {
+  readonly #files: LocalStoreFiles;
+  readonly #embedded = new EmbeddedCatalog('');
+  readonly #ranked = new Set<number>();
+  readonly #detailed = new Set<number>();
+  readonly #loadedTokens = new Set<number>();
+  #ids: Map<string, number> | undefined;
+  #filters: FilterIndex | undefined;
+  #all = false;
+
+  constructor(files: LocalStoreFiles) {
+    this.#files = files;
+  }
+
+  /** How many packages have triples in the store now, and how many in full (tests, benchmarks). */
+  get loaded(): { ranked: number; detailed: number } {
+    return { ranked: this.#ranked.size, detailed: this.#detailed.size };
+  }
+
+  #idOf(iri: string): number | undefined {
+    this.#ids ??= new Map(this.#files.index.packages.map((stored, id) => [packageIriOf(stored), id]));
+    return this.#ids.get(iri);
+  }
+
+  #read(file: string, ranges: Range[]): string {
+    if (ranges.length === 0) return '';
+    let fd: number;
+    try {
+      fd = openSync(join(this.#files.dir, file), 'r');
+    } catch (error) {
+      throw new MarketplaceError('GGEN_E_IO', `The local v2 store ${this.#files.dir} lost its ${file}`, {
+        hint: 'Run ggen marketplace sync --force to rebuild it.',
+        cause: error,
+      });
+    }
+    try {
+      const buffers = ranges.map(([offset, length]) => {
+        const buffer = Buffer.allocUnsafe(length);
+        readSync(fd, buffer, 0, length, offset);
+        return buffer;
+      });
+      return Buffer.concat(buffers).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  #load(file: string, ranges: Range[]): string {
+    const text = this.#read(file, ranges);
+    if (text !== '') this.#embedded.store.load(text, { format: 'application/n-quads' });
+    return text;
+  }
+
+  /** The rank triples of packages (and, with `detail`, all their triples). */
+  #loadPackages(ids: Iterable<number>, detail: boolean): void {
+    const ranges = this.#files.index.packageRanges;
+    const wanted: Range[] = [];
+    for (const id of ids) {
+      const offset = ranges[id * 3] ?? 0;
+      const rankLength = ranges[id * 3 + 1] ?? 0;
+      const detailLength = ranges[id * 3 + 2] ?? 0;
+      if (!this.#ranked.has(id)) {
+        this.#ranked.add(id);
+        wanted.push([offset, rankLength]);
+      }
+      if (detail && !this.#detailed.has(id)) {
+        this.#detailed.add(id);
+        if (detailLength > 0) wanted.push([offset + rankLength, detailLength]);
+      }
+    }
+    this.#load('packages.nq', wanted);
+  }
+
+  #idsOfNames(names: string[]): number[] {
+    return names.map((name) => this.#idOf(packageIri(name))).filter((id): id is number => id !== undefined);
+  }
+
+  /** Token ids of the sorted token list, by binary search. */
+  #tokenId(token: string): number | undefined {
+    const { tokens } = this.#files.index;
+    let low = 0;
+    let high = tokens.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((tokens[mid] ?? '') < token) low = mid + 1;
+      else high = mid;
+    }
+    return tokens[low] === token ? low : undefined;
+  }
+
+  /** Loads tokens' postings; returns the packages they point to. */
+  #loadTokens(ids: number[]): number[] {
+    const ranges: Range[] = [];
+    for (const id of ids) {
+      if (this.#loadedTokens.has(id)) continue;
+      this.#loadedTokens.add(id);
+      ranges.push([this.#files.index.tokenRanges[id * 2] ?? 0, this.#files.index.tokenRanges[id * 2 + 1] ?? 0]);
+    }
+    const text = this.#load('postings.nq', ranges);
+    return [...text.matchAll(POSTING_OF)].map((match) => this.#idOf(match[1] ?? '')).filter((id): id is number => id !== undefined);
+  }
+
+  /** Everything: for questions no index narrows (arbitrary SPARQL). */
+  loadAll(): void {
+    if (this.#all) return;
+    this.#loadPackages(this.#files.index.packages.keys(), true);
+    this.#loadTokens([...this.#files.index.tokens.keys()]);
+    this.#all = true;
+  }
+
+  vocabulary(): Promise<string[]> {
+    return Promise.resolve(this.#files.index.tokens);
+  }
+
+  /** Loads what a search needs: its tokens' postings and their packages' rank triples, or its filters' packages. */
+  prepare(tokens: string[], query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>): Promise<void> {
+    if (tokens.length > 0) {
+      this.#loadPackages(this.#loadTokens(tokens.map((token) => this.#tokenId(token)).filter((id): id is number => id !== undefined)), false);
+      return Promise.resolve();
+    }
+    this.#filters ??= JSON.parse(readFileSync(join(this.#files.dir, 'filters.json'), 'utf8')) as FilterIndex;
+    const filters = this.#filters;
+    const values = (key: string, value: string): number[] => {
+      const byValue = Object.hasOwn(filters, key) ? filters[key] : undefined;
+      const lowered = value.toLowerCase();
+      return byValue !== undefined && Object.hasOwn(byValue, lowered) ? (byValue[lowered] ?? []) : [];
+    };
+    const sets: number[][] = [];
+    if (query.category !== undefined) sets.push(values('categoryKey', query.category));
+    if (query.author !== undefined) sets.push(values('authorKey', query.author));
+    if (query.license !== undefined) sets.push(values('licenseKey', query.license));
+    for (const tag of query.tags ?? []) sets.push(values('tagKey', tag));
+    if (query.keyword !== undefined) sets.push([...values('keywordKey', query.keyword), ...values('tagKey', query.keyword)]);
+    if (sets.length === 0) {
+      // Numeric filters alone: every package is a candidate.
+      this.#loadPackages(this.#files.index.packages.keys(), false);
+      return Promise.resolve();
+    }
+    const [first = [], ...rest] = sets.sort((a, b) => a.length - b.length);
+    const others = rest.map((set) => new Set(set));
+    this.#loadPackages(first.filter((id) => others.every((set) => set.has(id))), false);
+    return Promise.resolve();
+  }
+
+  /** Loads a package and everything it reaches through dependencies (for the closure query). */
+  prepareDependencies(name: string): Promise<void> {
+    const pending = this.#idsOfNames([name.toLowerCase()]);
+    const seen = new Set<number>();
+    while (pending.length > 0) {
+      const id = pending.pop() ?? -1;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const deps = this.#files.index.dependsOn[String(id)];
+      if (deps !== undefined) pending.push(...deps);
+    }
+    this.#loadPackages(seen, true);
+    return Promise.resolve();
+  }
+
+  /** A SELECT over what is loaded; callers prepare first (search, closure), or load everything. */
+  select(query: string): Promise<Row[]> {
+    return this.#embedded.select(query);
+  }
+
+  readPackages(names: string[]): Promise<CatalogPackage[]> {
+    this.#loadPackages(this.#idsOfNames(names), true);
+    return this.#embedded.readPackages(names);
+  }
+
+  readSummaries(names: string[]): Promise<PackageSummary[]> {
+    this.#loadPackages(this.#idsOfNames(names), true);
+    return this.#embedded.readSummaries(names);
+  }
+
+  allPackages(): Promise<CatalogPackage[]> {
+    this.loadAll();
+    return this.#embedded.allPackages();
+  }
+}

@@ -1,0 +1,137 @@
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import type { SearchQuery } from '@ggen/marketplace-core';
+import { EmbeddedCatalog, localStoreDir, openLocalStore, ShardedCatalog, SparqlSearchEngine, syncLocalStore, V2Registry, writeV2Catalog } from '@ggen/marketplace-v2';
+import { codeOf } from '../../../tools/testing/coded-error.mjs';
+import { loadNpmRows, toCatalogPackages } from '../../../tools/testing/npm-sample.mjs';
+import { sampleRegistry } from './fixtures.js';
+
+const temp = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
+const fetch = { timeoutMs: 2000, retries: 0 };
+const query = (text: string, extra: Partial<SearchQuery> = {}): SearchQuery => ({ text, limit: 10, offset: 0, sort: 'relevance', ...extra });
+
+async function sharded(registry: string): Promise<ShardedCatalog> {
+  const files = await openLocalStore({ ...fetch, registry, storeRoot: temp('ggen-store-') });
+  if (files === undefined) throw new Error('no local store');
+  return new ShardedCatalog(files);
+}
+
+const QUERIES: [string, Partial<SearchQuery>][] = [
+  ['agent memory', {}],
+  ['agent-editor', {}],
+  ['bibtex', {}],
+  ['rust web framework', {}],
+  ['helthcare', {}],
+  ['sparq', {}],
+  ['api', { sort: 'downloads' }],
+  ['agent', { limit: 3, offset: 3 }],
+  ['agent', { sort: 'name', order: 'desc' }],
+  ['', { category: 'finance' }],
+  ['', { category: 'AI-Agents', sort: 'name' }],
+  ['', { keyword: 'rust' }],
+  ['', { tags: ['rust', 'web'] }],
+  ['', { minDownloads: 0, limit: 100 }],
+  ['workflow', { author: 'ggen team' }],
+  ['', { license: 'mit', limit: 5 }],
+  ['no-such-word-anywhere', {}],
+];
+
+describe('the sharded local store answers as the whole catalog does', () => {
+  it('on the sample registry: same names, scores and totals for every query shape', async () => {
+    const whole = new SparqlSearchEngine(new EmbeddedCatalog(readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8')));
+    const local = new SparqlSearchEngine(await sharded(sampleRegistry));
+    for (const [text, extra] of QUERIES) {
+      const expected = await whole.search(query(text, extra));
+      const actual = await local.search(query(text, extra));
+      expect({ text, extra, total: actual.total, packages: actual.packages }).toEqual({ text, extra, total: expected.total, packages: expected.packages });
+    }
+  });
+
+  it('on a 1,000-package npm catalog, and for package reads and dependency closures', async () => {
+    const registry = temp('ggen-npm-');
+    const packages = toCatalogPackages(loadNpmRows(1000));
+    await writeV2Catalog(registry, packages);
+    const wholeCatalog = new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8'));
+    const whole = new SparqlSearchEngine(wholeCatalog);
+    const catalog = await sharded(registry);
+    const local = new SparqlSearchEngine(catalog);
+    for (const text of ['react', 'http client', 'test runner', 'lodash', 'typescript types', 'expres', 'css', 'date format', 'cli']) {
+      const expected = await whole.search(query(text, { limit: 20 }));
+      expect(await local.search(query(text, { limit: 20 }))).toEqual({ ...expected, queryTimeMs: expect.any(Number) });
+    }
+    // A search loads only its candidates in full detail: the page, not the catalog.
+    expect(catalog.loaded.detailed).toBeLessThanOrEqual(9 * 20);
+    expect(catalog.loaded.ranked).toBeLessThan(1000);
+    const names = packages.slice(0, 50).map((pkg) => pkg.name);
+    expect(await catalog.readPackages(names)).toEqual(await wholeCatalog.readPackages(names));
+  });
+
+  it('gives the same dependency closure through the v2 registry', async () => {
+    const storeRoot = temp('ggen-store-');
+    const viaStore = new V2Registry({ ...fetch, location: sampleRegistry, storeRoot });
+    const viaWhole = new V2Registry({ ...fetch, location: sampleRegistry });
+    for (const name of ['agent-reasoning-mcp', 'academic-peer-review-workflow', 'agent-editor']) {
+      expect(await viaStore.dependencyClosure(name)).toEqual(await viaWhole.dependencyClosure(name));
+    }
+  });
+});
+
+describe('sync', () => {
+  function registryCopy(): string {
+    const dir = temp('ggen-registry-');
+    cpSync(sampleRegistry, dir, { recursive: true });
+    return dir;
+  }
+
+  it('creates the store, then does nothing while the catalog is unchanged, and updates when it changes', async () => {
+    const registry = registryCopy();
+    const storeRoot = temp('ggen-store-');
+    const first = await syncLocalStore({ ...fetch, registry, storeRoot });
+    expect(first).toMatchObject({ status: 'created', packages: 77 });
+    const versions = readdirSync(first.store);
+    expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ status: 'unchanged', digest: first.digest });
+    // Same bytes, new mtime: read and hashed, not rebuilt.
+    writeFileSync(join(registry, 'catalog.nq'), readFileSync(join(registry, 'catalog.nq')));
+    expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ status: 'unchanged' });
+    expect(readdirSync(first.store)).toEqual(versions);
+    // Another catalog: rebuilt.
+    const lines = readFileSync(join(registry, 'catalog.nq'), 'utf8').split('\n');
+    writeFileSync(join(registry, 'catalog.nq'), lines.filter((line) => !line.includes('/package/agent-editor')).join('\n'));
+    const updated = await syncLocalStore({ ...fetch, registry, storeRoot });
+    expect(updated.status).toBe('updated');
+    expect(updated.digest).not.toBe(first.digest);
+  });
+
+  it('keeps the last good store when the catalog is damaged, and says so with a code', async () => {
+    const registry = registryCopy();
+    const storeRoot = temp('ggen-store-');
+    const good = await syncLocalStore({ ...fetch, registry, storeRoot });
+    writeFileSync(join(registry, 'catalog.nq'), '<urn:a> <urn:b> "never closed .\n');
+    expect(await codeOf(syncLocalStore({ ...fetch, registry, storeRoot }))).toBe('GGEN_E_INDEX_INVALID');
+    const current = JSON.parse(readFileSync(join(localStoreDir(storeRoot, registry), 'current.json'), 'utf8')) as { digest: string; version: string };
+    expect(current.digest).toBe(good.digest);
+    expect(existsSync(join(localStoreDir(storeRoot, registry), current.version, 'index.json'))).toBe(true);
+  });
+
+  it('lets two processes sync at once: both succeed and the store ends in one piece', async () => {
+    const registry = registryCopy();
+    const storeRoot = temp('ggen-store-');
+    const results = await Promise.all([syncLocalStore({ ...fetch, registry, storeRoot }), syncLocalStore({ ...fetch, registry, storeRoot })]);
+    expect(results.map((result) => result.status).sort()).toEqual(['created', 'unchanged']);
+    const files = await openLocalStore({ ...fetch, registry, storeRoot });
+    expect(files?.index.packages).toHaveLength(77);
+  });
+
+  it('refreshes a file registry by itself when a publish changed its catalog', async () => {
+    const registry = registryCopy();
+    const storeRoot = temp('ggen-store-');
+    await syncLocalStore({ ...fetch, registry, storeRoot });
+    const { readV2CatalogFile } = await import('@ggen/marketplace-v2');
+    const packages = await readV2CatalogFile(registry);
+    await writeV2Catalog(registry, [...packages, { ...packages[0]!, name: 'brand-new-pack', description: 'freshly published zebra pack' }]);
+    const engine = new SparqlSearchEngine(await new V2Registry({ ...fetch, location: registry, storeRoot }).catalog());
+    expect((await engine.search(query('zebra'))).packages.map((pkg) => pkg.name)).toEqual(['brand-new-pack']);
+  });
+});
