@@ -5,6 +5,7 @@ export * from './catalog-rdf.js';
 export * from './catalog-source.js';
 export * from './search-query.js';
 export * from './sparql-search-engine.js';
+export * from './catalog-file.js';
 export * from './v2-registry.js';
 export * from './v2-publish.js';
 export * from './v2-backend.js';

@@ -1,11 +1,19 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromFsError, isHttpLocation, httpPublishError, MarketplaceError, withFileLock, writeFileAtomic, type ArchiveSigner, type CatalogPackage } from '@ggen/marketplace-core';
+import {
+  fromFsError,
+  httpPublishError,
+  isHttpLocation,
+  MarketplaceError,
+  PUBLISH_LOCK_FILE,
+  withFileLock,
+  writeFileAtomic,
+  type ArchiveSigner,
+  type CatalogPackage,
+} from '@ggen/marketplace-core';
 import { formatKeyStatement, keyStatementsPath, ownerKeyLines, parseKeyStatementsFile, verifyOwnerChain, type KeyAction, type KeyStatementsFile, type OwnerChain } from './signing/key-statements.js';
 import { formatKeyId, parsePublicKey } from './signing/minisign-format.js';
-
-export const PUBLISH_LOCK = '.ggen-publish.lock';
 
 /** A package's statements in a file registry (empty when it has none). */
 export async function readKeyStatements(registry: string, name: string): Promise<KeyStatementsFile> {
@@ -72,7 +80,7 @@ export interface ChangeKeysRequest {
 export async function changePackageKeys(request: ChangeKeysRequest): Promise<OwnerChain> {
   if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
   parsePublicKey(request.key);
-  return withFileLock(join(request.registry, PUBLISH_LOCK), async () => {
+  return withFileLock(join(request.registry, PUBLISH_LOCK_FILE), async () => {
     const packages = await request.readCatalog();
     const pkg = packages.find((entry) => entry.name === request.name);
     if (pkg === undefined) {

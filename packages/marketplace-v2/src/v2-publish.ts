@@ -18,7 +18,7 @@ import {
 import semver from 'semver';
 import { catalogToNQuadChunks } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
-import { CATALOG_FILE } from './v2-registry.js';
+import { CATALOG_FILE } from './catalog-file.js';
 import { checkPublisher, readKeyStatements, writeKeyStatements } from './v2-package-keys.js';
 import { ownerKeyLines } from './signing/key-statements.js';
 

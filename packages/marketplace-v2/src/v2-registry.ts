@@ -16,6 +16,7 @@ import { EmbeddedCatalog, type CatalogSource } from './catalog-source.js';
 import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { openLocalStore } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
+import { fetchCatalogText } from './catalog-file.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 import type { PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
@@ -23,23 +24,6 @@ import { keyStatementsPath, parseKeyStatementsFile, verifyOwnerChain, type Owner
 import { Generator, type SelectQuery } from 'sparqljs';
 import { namedNode, literal, variable } from './rdf-terms.js';
 
-export const CATALOG_FILE = 'catalog.nq';
-
-/** The N-Quads dump of a v2 registry (directory or http(s) base); a missing one says how to make it. */
-export async function fetchCatalogText(registry: string, options: FetchOptions): Promise<{ location: string; text: string }> {
-  const location = resolveLocation(registry, CATALOG_FILE);
-  try {
-    return { location, text: Buffer.from(await fetchResource(location, options)).toString('utf8') };
-  } catch (error) {
-    if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) {
-      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
-        hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
-        cause: error,
-      });
-    }
-    throw error;
-  }
-}
 
 export interface V2RegistryOptions extends FetchOptions {
   /** A directory or an http(s) base URL holding catalog.nq and the archives. */

@@ -50,12 +50,15 @@ export function httpPublishError(registry: string): MarketplaceError {
  * archive, then update the index or catalog. An archive left by a crash before the update
  * is unreferenced and harmless.
  */
+/** The lock file that serialises every write to a file registry (publish, key statements). */
+export const PUBLISH_LOCK_FILE = '.ggen-publish.lock';
+
 export async function withPublishLock(
   registry: string,
   prepared: PreparedPublish,
   steps: { check: () => Promise<void>; update: () => Promise<void>; signature?: string },
 ): Promise<void> {
-  await withFileLock(join(registry, '.ggen-publish.lock'), async () => {
+  await withFileLock(join(registry, PUBLISH_LOCK_FILE), async () => {
     await steps.check();
     const target = join(registry, prepared.archive);
     const files: [string, string | Uint8Array][] = [[target, prepared.packed.bytes]];

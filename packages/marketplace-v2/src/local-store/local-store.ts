@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fetchResource, fromFsError, isHttpLocation, MarketplaceError, resolveLocation, withFileLock, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
+import { fromFsError, isHttpLocation, MarketplaceError, withFileLock, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
+import { CATALOG_FILE, fetchCatalogText } from '../catalog-file.js';
 import { shardCatalog, type ShardIndex } from './shard-catalog.js';
 
-const CATALOG_FILE = 'catalog.nq';
 const CURRENT = 'current.json';
 
 /**
@@ -107,21 +107,9 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
   const usable = current?.format === FORMAT && existsSync(join(dir, current.version, 'index.json'));
   if (!options.force && usable && stat !== undefined && current.stat === stat) return result('unchanged', current);
 
-  const location = resolveLocation(options.registry, CATALOG_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fetchResource(location, options);
-  } catch (error) {
-    if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) {
-      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
-        hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
-        cause: error,
-      });
-    }
-    throw error;
-  }
-  options.onEvent?.({ type: 'fetched', bytes: bytes.length });
-  const digest = createHash('sha256').update(bytes).digest('hex');
+  const { location, text } = await fetchCatalogText(options.registry, options);
+  options.onEvent?.({ type: 'fetched', bytes: Buffer.byteLength(text) });
+  const digest = createHash('sha256').update(text).digest('hex');
   if (!options.force && usable && current.digest === digest) {
     const refreshed = { ...current, ...(stat === undefined ? {} : { stat }), syncedAt: new Date().toISOString() };
     await writeCurrent(dir, refreshed);
@@ -130,7 +118,7 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
 
   let shards;
   try {
-    shards = shardCatalog([Buffer.from(bytes).toString('utf8')], (triples) => options.onEvent?.({ type: 'sharding', triples }));
+    shards = shardCatalog([text], (triples) => options.onEvent?.({ type: 'sharding', triples }));
   } catch (cause) {
     throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is not valid N-Quads: ${(cause as Error).message}`, {
       hint: 'The catalog is damaged; regenerate it with registry migrate, or restore it.',
