@@ -44,6 +44,14 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     expect(installed.stdout).toMatch(new RegExp(`signed-hello\\s+1\\.0\\.0\\s+v2\\s+${keygen.keyId}`));
     expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages['signed-hello'].signature).toEqual({ keyId: keygen.keyId });
 
+    // A package installed earlier without verification is checked again, not taken as verified.
+    const unverifiedHome = freshHome();
+    expect((await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry], { home: unverifiedHome })).code).toBe(0);
+    writeFileSync(join(registry, 'archives', 'signed-hello-1.0.0.tgz.minisig'), 'untrusted comment: cut\n');
+    const recheck = await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry, '--verify-signature'], { home: unverifiedHome, env: { GGEN_MARKETPLACE_TRUSTED_KEYS: keygen.publicKey } });
+    expect(recheck.code).toBe(6);
+    expect(recheck.stderr).toMatch(/^error GGEN_E_SIGNATURE_MALFORMED: /m);
+
     // require_signatures in config refuses the unsigned sample packages, coded.
     mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
     writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  require_signatures: true\n');

@@ -206,8 +206,10 @@ async function applyResolution(
     const candidate = resolution.packages.get(name);
     if (candidate === undefined) continue;
     const locked = lockfile.packages[name];
+    // Under verification, a package installed without a verified signature is fetched and checked again.
     const intact =
       locked?.version === candidate.version &&
+      (!options.verifySignatures || locked.signature !== undefined) &&
       locked.integrity === (candidate.integrity ?? locked.integrity) &&
       (await hashDirectory(join(context.packagesDir, name))) === locked.contentHash;
     const action: PlannedPackage['action'] = intact && !options.forced.has(name) ? 'unchanged' : existsSync(join(context.packagesDir, name)) ? 'replace' : 'install';
