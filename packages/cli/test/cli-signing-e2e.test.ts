@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { copyOfSampleRegistry, freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
+import { spawn } from 'node:child_process';
+import { bundle, copyOfSampleRegistry, freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
 
 function writePack(dir: string, name: string, version: string, extra = ''): string {
   mkdirSync(join(dir, 'templates'), { recursive: true });
@@ -183,6 +184,35 @@ describe('installation across formats and the checks that do not need a key', ()
     expect(mismatch.code).toBe(6);
     expect(mismatch.stderr).toContain("error GGEN_E_METADATA_MISMATCH: The registry lists agent-editor-pro@1.0.0, but the archive's gpack.yaml says name agent-editor");
     expect(existsSync(join(home, '.ggen', 'packages', 'agent-editor-pro'))).toBe(false);
+  });
+});
+
+describe('asking for a password on a terminal', () => {
+  it('keygen asks twice without echo, and the key opens with what was typed', async () => {
+    const home = freshHome();
+    const key = join(home, 'tty.key');
+    // `script` gives the CLI a real pseudo-terminal; answers are typed only once a prompt shows.
+    const child = spawn('script', ['-qec', `${process.execPath} ${bundle('parallel')} marketplace keygen --output ${key}`, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'dumb' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    const answered = new Set<string>();
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString('utf8');
+      for (const prompt of ['Password for the new key: ', 'Repeat the password: ']) {
+        if (screen.includes(prompt) && !answered.has(prompt)) {
+          answered.add(prompt);
+          child.stdin.write('typed on a tty\n');
+        }
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect([...answered]).toHaveLength(2);
+    expect(screen.split('Repeat the password: ')[1]).not.toContain('typed on a tty');
+    const opened = await runGgen(['marketplace', 'verify-key', key], { home, env: { GGEN_KEY_PASSWORD: 'typed on a tty' } });
+    expect(opened.stdout).toContain('valid encrypted minisign secret key');
   });
 });
 

@@ -44,7 +44,8 @@ describe('V2WithFallback', () => {
   });
 
   it.each(['throw', 'malformed', 'hang'] as const)('falls back to v1 when v2 %s, and counts the fallback', async (fault) => {
-    const { adapter, store } = harness({ backend: 'v2-with-fallback', v2_timeout_ms: 50 }, realV1(), withFaults(realV2(), always(fault)));
+    // Only the hang needs a tight budget; a real answer (then made malformed) must have time to come.
+    const { adapter, store } = harness({ backend: 'v2-with-fallback', v2_timeout_ms: fault === 'hang' ? 50 : 10_000 }, realV1(), withFaults(realV2(), always(fault)));
     const results = await adapter.search(query('agent memory'));
     expect(results.backend).toBe('v1');
     expect(results.packages[0]?.name).toBe('agent-memory-forge');
@@ -153,7 +154,10 @@ describe('Compare', () => {
   });
 
   it('gives up on a hanging backend at its time budget', async () => {
-    const { adapter, store } = harness({ backend: 'compare', v2_timeout_ms: 50 }, realV1(), withFaults(realV2(), always('hang')));
+    // The budget applies to both sides: v1 is warmed first so that only v2's hang meets it.
+    const v1 = realV1();
+    await v1.search(query('warm'));
+    const { adapter, store } = harness({ backend: 'compare', v2_timeout_ms: 200 }, v1, withFaults(realV2(), always('hang')));
     expect((await adapter.search(query('agent'))).backend).toBe('v1');
     expect(store.read()[0]?.attempts).toContainEqual(expect.objectContaining({ backend: 'v2', error: 'GGEN_E_BACKEND_TIMEOUT' }));
   });

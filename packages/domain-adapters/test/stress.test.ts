@@ -39,7 +39,7 @@ describe('stress: 10,000 mixed operations at ABTest 50% with faults in 20% of v2
     const v2 = withFaults(realV2Backend, pick);
     const checkedV2: MarketplaceBackend = checkedBackend(v2);
     const store = new MetricsStore(join(tempDir('ggen-stress-'), 'metrics'));
-    const config = adapterConfig({ backend: 'ab-test', v2_percentage: 50, enable_ab_testing: true, v2_timeout_ms: 5 });
+    const config = adapterConfig({ backend: 'ab-test', v2_percentage: 50, enable_ab_testing: true, v2_timeout_ms: 20 });
     let served = 0;
     let failed = 0;
     let fallbacks = 0;
@@ -66,12 +66,12 @@ describe('stress: 10,000 mixed operations at ABTest 50% with faults in 20% of v2
     expect(faults / v2.calls).toBeGreaterThan(0.18);
     expect(faults / v2.calls).toBeLessThan(0.22);
     // Every v2 failure became exactly one counted fallback, served by v1: the injected ones, plus
-    // the rare real call that overran the 5 ms budget on a busy machine.
+    // the rare real call that overran the 20 ms budget on a busy machine.
     const records = store.read();
     const v2Failures = records.filter((record) => record.attempts.some((attempt) => attempt.backend === 'v2' && !attempt.ok)).length;
     expect(fallbacks).toBe(v2Failures);
     expect(fallbacks).toBeGreaterThanOrEqual(faults);
-    expect(fallbacks - faults).toBeLessThanOrEqual(v2.calls * 0.005);
+    expect(fallbacks - faults).toBeLessThanOrEqual(v2.calls * 0.02);
     const summary = summarizeMetrics(records, 0);
     expect(summary.operations).toBe(total);
     expect(summary.fallbacks).toEqual({ attempted: fallbacks, succeeded: fallbacks });

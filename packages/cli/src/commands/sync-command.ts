@@ -32,10 +32,13 @@ export const syncCommand = defineCommand({
         onEvent: (event) => {
           if (!interactive) return;
           if (event.type === 'fetched') {
-            bar = new SingleBar({ format: 'syncing [{bar}] {value} triples', stream: process.stderr, clearOnComplete: true, hideCursor: true });
-            bar.start(Math.max(1, Math.round(event.bytes / 110)), 0);
+            bar = new SingleBar({ format: 'syncing [{bar}] {value}/{total} lines of the catalog', stream: process.stderr, clearOnComplete: true, hideCursor: true });
+            bar.start(Math.max(1, event.lines), 0);
           } else if (event.type === 'sharding') bar?.update(event.triples);
-          else bar?.stop();
+          else {
+            bar?.update(bar.getTotal());
+            bar?.stop();
+          }
         },
       });
     } finally {

@@ -56,7 +56,7 @@ export function defaultConfig(env: Record<string, string | undefined>): Marketpl
     fallback_on_error: true,
     log_backend_selection: false,
     operations: {},
-    v2_timeout_ms: 5_000,
+    v2_timeout_ms: 15_000,
     state_dir: join(home(env), '.ggen'),
     packages_dir: join(home(env), '.ggen', 'packages'),
     cache_dir: join(cacheBase, 'ggen'),

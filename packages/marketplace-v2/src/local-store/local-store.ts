@@ -35,7 +35,7 @@ interface Current {
   triples: number;
 }
 
-export type SyncEvent = { type: 'fetched'; bytes: number } | { type: 'sharding'; triples: number } | { type: 'written'; packages: number };
+export type SyncEvent = { type: 'fetched'; bytes: number; lines: number } | { type: 'sharding'; triples: number } | { type: 'written'; packages: number };
 
 export interface SyncResult {
   status: 'created' | 'updated' | 'unchanged';
@@ -108,7 +108,7 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
   if (!options.force && usable && stat !== undefined && current.stat === stat) return result('unchanged', current);
 
   const { location, text } = await fetchCatalogText(options.registry, options);
-  options.onEvent?.({ type: 'fetched', bytes: Buffer.byteLength(text) });
+  options.onEvent?.({ type: 'fetched', bytes: Buffer.byteLength(text), lines: countLines(text) });
   const digest = createHash('sha256').update(text).digest('hex');
   if (!options.force && usable && current.digest === digest) {
     const refreshed = { ...current, ...(stat === undefined ? {} : { stat }), syncedAt: new Date().toISOString() };
@@ -157,6 +157,12 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
     if (Date.now() - statSync(old).mtimeMs > KEEP_OLD_VERSIONS_MS) await rm(old, { recursive: true, force: true }).catch(() => undefined);
   }
   return result(current === undefined ? 'created' : 'updated', entry);
+}
+
+function countLines(text: string): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
+  return lines;
 }
 
 async function writeCurrent(dir: string, entry: Current): Promise<void> {
