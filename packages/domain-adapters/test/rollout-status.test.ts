@@ -1,7 +1,7 @@
 import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { currentPhase, evaluateRollout, MetricsStore, MIN_SAMPLE, percentile, summarizeMetrics, type OperationRecord } from '@ggen/domain-adapters';
+import { buildCompareReport, currentPhase, evaluateRollout, MetricsStore, MIN_SAMPLE, percentile, summarizeMetrics, type OperationRecord } from '@ggen/domain-adapters';
 import { adapterConfig, tempDir } from './helpers/adapter-fixtures.js';
 
 const record = (op: OperationRecord['op'], backend: 'v1' | 'v2', ms: number, ok = true, extra: Partial<OperationRecord> = {}): OperationRecord => ({
@@ -97,3 +97,42 @@ describe('metrics summary and store', () => {
     expect(kept.at(-1)?.ms).toBe(99);
   });
 });
+
+describe('rollout status on small fallback samples', () => {
+  it('judges fallbacks on their true sample, and rolls back on one failed fallback', () => {
+    const phase6 = adapterConfig({ backend: 'v2-with-fallback' });
+    const fellBack = (ok: boolean): OperationRecord => ({
+      ...record('search', 'v1', 20, ok),
+      fallback: ok,
+      strategy: 'v2-with-fallback',
+      attempts: [
+        { backend: 'v2', ok: false, ms: 5, error: 'GGEN_E_BACKEND_TIMEOUT' },
+        { backend: 'v1', ok, ms: 15 },
+      ],
+    });
+    const good = evaluateRollout(phase6, [...many(12, () => fellBack(true))], 0);
+    expect(good.criteria.find((criterion) => criterion.name === 'fallback success')).toMatchObject({ sample: 12, value: 1, state: 'pass' });
+    const bad = evaluateRollout(phase6, [...many(11, () => fellBack(true)), fellBack(false)], 0);
+    expect(bad.criteria.find((criterion) => criterion.name === 'fallback success')).toMatchObject({ sample: 12, state: 'fail' });
+    expect(bad.verdict).toBe('roll back');
+  });
+});
+
+describe('compare report', () => {
+  it('lists each distinct search once, with its mean figures and how often it was compared', () => {
+    const compared = (subject: string, rbo: number): OperationRecord => ({
+      ...record('search', 'v2', 10),
+      strategy: 'compare',
+      comparison: { subject, overlapAt10: rbo, rbo, onlyV1: [], onlyV2: [], v1Ms: 4, v2Ms: 8 },
+    });
+    const report = buildCompareReport([compared('rust web', 0.7), compared('rust web', 0.9), compared('bibtex', 1), compared('agent', 0.95)], 0);
+    expect(report.searches).toBe(4);
+    expect(report.worst.map((entry) => [entry.subject, entry.times, Math.round((entry.rbo ?? 0) * 100) / 100])).toEqual([
+      ['rust web', 2, 0.8],
+      ['agent', 1, 0.95],
+      ['bibtex', 1, 1],
+    ]);
+    expect(report.latencyRatio).toBe(2);
+  });
+});
+

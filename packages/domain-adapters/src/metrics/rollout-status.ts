@@ -80,6 +80,17 @@ function judge(
   return { name, unit, value, threshold, sample, state: passes(value) ? 'pass' : 'fail', critical };
 }
 
+/**
+ * Fallbacks are judged on any sample: they happen only when v2 fails, so waiting for 30 of
+ * them would hide the failures that matter; one failed fallback is already a signal.
+ */
+function fallbackCriterion(fallbacks: { attempted: number; succeeded: number }): Criterion {
+  const base = { name: 'fallback success', unit: 'ratio' as const, threshold: `> ${THRESHOLDS.fallbackSuccess * 100}%`, sample: fallbacks.attempted, critical: true };
+  if (fallbacks.attempted === 0) return { ...base, value: null, state: 'n/a' };
+  const value = fallbacks.succeeded / fallbacks.attempted;
+  return { ...base, value, state: value > THRESHOLDS.fallbackSuccess ? 'pass' : 'fail' };
+}
+
 /** The plan's success criteria for the current phase, judged from the recorded operations. */
 export function evaluateRollout(config: AdapterConfig, records: readonly OperationRecord[], since: number): RolloutStatus {
   const phase = currentPhase(config);
@@ -109,10 +120,7 @@ export function evaluateRollout(config: AdapterConfig, records: readonly Operati
       true,
       phase.phase >= 3 && phase.phase < 6,
     ),
-    // Every fallback counts: one failed fallback in a small sample is already a signal.
-    fallbacks.attempted === 0
-      ? { name: 'fallback success', unit: 'ratio' as const, value: null, threshold: `> ${THRESHOLDS.fallbackSuccess * 100}%`, sample: 0, state: 'n/a' as const, critical: true }
-      : judge('fallback success', 'ratio', fallbacks.succeeded / fallbacks.attempted, Math.max(fallbacks.attempted, MIN_SAMPLE), `> ${THRESHOLDS.fallbackSuccess * 100}%`, (value) => value > THRESHOLDS.fallbackSuccess, true),
+    fallbackCriterion(fallbacks),
     compare.searches === 0
       ? { name: 'compare overlap@10 (mean)', unit: 'ratio' as const, value: null, threshold: `>= ${THRESHOLDS.compareOverlap}`, sample: 0, state: 'n/a' as const, critical: false }
       : judge('compare overlap@10 (mean)', 'ratio', compare.meanOverlapAt10, compare.searches, `>= ${THRESHOLDS.compareOverlap}`, (value) => value >= THRESHOLDS.compareOverlap, false),
