@@ -34,7 +34,12 @@ export class SparqlSearchEngine {
     const page = { sort: query.sort, limit: query.limit, offset: query.offset, ...(query.order === undefined ? {} : { order: query.order }) };
     const select = generateQuery(buildSearchAst(tokens, query, page));
     this.lastQuery = select;
-    const [rows, countRows] = await Promise.all([this.#catalog.select(select), this.#catalog.select(generateQuery(buildSearchAst(tokens, query, 'count')))]);
+    const rows = await this.#catalog.select(select);
+    // A page that is not full ends the result list: its end is the total, no COUNT needed.
+    const total =
+      rows.length < query.limit && (rows.length > 0 || query.offset === 0)
+        ? query.offset + rows.length
+        : Number((await this.#catalog.select(generateQuery(buildSearchAst(tokens, query, 'count'))))[0]?.total ?? 0);
     const names = rows.map((row) => row.name ?? '');
     const scores = new Map(rows.map((row) => [row.name ?? '', Number(row.score ?? 0)]));
     const summaries = await this.#catalog.readSummaries(names);
@@ -46,7 +51,7 @@ export class SparqlSearchEngine {
         const score = scores.get(name);
         return [tokens.length > 0 && score !== undefined ? { ...summary, score: Math.round(score * 100) / 100 } : summary];
       }),
-      total: Number(countRows[0]?.total ?? 0),
+      total,
       queryTimeMs: elapsed(started),
       backend: 'v2',
     };

@@ -48,6 +48,20 @@ describe('SparqlSearchEngine on the sample catalog', () => {
   });
 });
 
+describe('the total', () => {
+  it('is the same whether a COUNT answers it (full page) or the end of a partial page does', async () => {
+    const search = (text: string, extra: Partial<SearchQuery>) => engine.search({ text, limit: 20, offset: 0, sort: 'relevance', ...extra });
+    for (const [text, extra] of [['agent', {}], ['workflow', {}], ['', { category: 'finance' }], ['', { minDownloads: 0 }]] as const) {
+      const counted = await search(text, { ...extra, limit: 1 });
+      const ended = await search(text, { ...extra, limit: 1000 });
+      expect(counted.total).toBe(ended.packages.length);
+      expect(ended.total).toBe(ended.packages.length);
+      // Past the end, the page is empty and the total still comes from a COUNT.
+      expect((await search(text, { ...extra, offset: 5000 })).total).toBe(ended.total);
+    }
+  });
+});
+
 describe('ranking with a popularity prior', () => {
   const pkg = (name: string, downloads: number, description: string): CatalogPackage => ({
     name,
