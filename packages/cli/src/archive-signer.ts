@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { ArchiveSigner } from '@ggen/marketplace-core';
-import { formatKeyId, formatPublicKey, readSecretKeyFile, signMessage, signPackageArchive } from '@ggen/marketplace-v2';
+import { formatKeyId, publicKeyLine, readSecretKeyFile, signMessage, signPackageArchive } from '@ggen/marketplace-v2';
 import type { CliContext } from './cli-context.js';
 import { readPassword } from './read-password.js';
 
@@ -9,7 +9,7 @@ export async function createArchiveSigner(context: CliContext, keyPath: string):
   const { key } = await readSecretKeyFile(resolve(context.io.cwd, keyPath), () => readPassword(context, 'Key password: '));
   return {
     keyId: formatKeyId(key.keyId),
-    publicKey: formatPublicKey(key).split('\n')[1] ?? '',
+    publicKey: publicKeyLine(key),
     sign: (archive, binding) => signPackageArchive(key, archive, binding),
     signStatement: (statement) => signMessage(key, Buffer.from(statement, 'utf8'), statement, 'ggen key statement'),
   };

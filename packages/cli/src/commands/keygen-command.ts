@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { formatKeyId, formatPublicKey, generateKeyFiles } from '@ggen/marketplace-v2';
+import { formatKeyId, generateKeyFiles, publicKeyLine } from '@ggen/marketplace-v2';
 import { defineCommand } from '../command-spec.js';
 import { readPassword } from '../read-password.js';
 
@@ -30,7 +30,7 @@ export const keygenCommand = defineCommand({
       secretKey: generated.secretKeyPath,
       publicKeyFile: generated.publicKeyPath,
       keyId: formatKeyId(generated.key.keyId),
-      publicKey: formatPublicKey(generated.key).split('\n')[1] ?? '',
+      publicKey: publicKeyLine(generated.key),
       encrypted: generated.encrypted,
     };
   },

@@ -4,9 +4,10 @@ import { MarketplaceError } from '@ggen/marketplace-core';
 import {
   changePackageKeys,
   formatKeyId,
-  formatPublicKey,
+  isPublicKeyLine,
   loadTrustedKeys,
   parsePublicKey,
+  publicKeyLine,
   readV2CatalogFile,
   V2Registry,
   writeV2Catalog,
@@ -23,8 +24,7 @@ interface KeyRow {
   source: string;
 }
 
-const line = (key: PublicKey): string => formatPublicKey(key).split('\n')[1] ?? '';
-const row = (key: PublicKey, role: KeyRow['role'], source: string): KeyRow => ({ keyId: formatKeyId(key.keyId), publicKey: line(key), role, source });
+const row = (key: PublicKey, role: KeyRow['role'], source: string): KeyRow => ({ keyId: formatKeyId(key.keyId), publicKey: publicKeyLine(key), role, source });
 
 export const keysCommand = defineCommand({
   command: 'keys',
@@ -62,8 +62,8 @@ function writableRegistry(context: CliContext): string {
 }
 
 async function publicKeyArgument(context: CliContext, value: string): Promise<string> {
-  const text = /^RW[A-Za-z0-9+/]{54}$/.test(value.trim()) ? value.trim() : await readFile(resolve(context.io.cwd, value), 'utf8').catch(() => value);
-  return line(parsePublicKey(text));
+  const text = isPublicKeyLine(value) ? value.trim() : await readFile(resolve(context.io.cwd, value), 'utf8').catch(() => value);
+  return publicKeyLine(parsePublicKey(text));
 }
 
 function keyChangeCommand(action: 'add' | 'revoke') {

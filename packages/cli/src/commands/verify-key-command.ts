@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { formatKeyId, formatPublicKey, readSecretKeyFile } from '@ggen/marketplace-v2';
+import { formatKeyId, publicKeyLine, readSecretKeyFile } from '@ggen/marketplace-v2';
 import { defineCommand } from '../command-spec.js';
 import { readPassword } from '../read-password.js';
 
@@ -11,7 +11,7 @@ export const verifyKeyCommand = defineCommand({
   run: async (context, args): Promise<{ path: string; keyId: string; publicKey: string; encrypted: boolean; valid: true }> => {
     const path = resolve(context.io.cwd, args.path);
     const { key, encrypted } = await readSecretKeyFile(path, () => readPassword(context, 'Key password: '));
-    return { path, keyId: formatKeyId(key.keyId), publicKey: formatPublicKey(key).split('\n')[1] ?? '', encrypted, valid: true };
+    return { path, keyId: formatKeyId(key.keyId), publicKey: publicKeyLine(key), encrypted, valid: true };
   },
   render: (result) => [`${result.path}: valid ${result.encrypted ? 'encrypted' : 'unencrypted'} minisign secret key`, `key id:     ${result.keyId}`, `public key: ${result.publicKey}`].join('\n'),
 });

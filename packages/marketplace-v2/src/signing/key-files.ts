@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fromFsError, MarketplaceError, writeFileAtomic } from '@ggen/marketplace-core';
-import { formatPublicKey, formatSecretKey, generateSecretKey, parsePublicKey, parseSecretKey, secretKeyIsEncrypted, type PublicKey, type SecretKey } from './minisign-format.js';
+import { formatPublicKey, formatSecretKey, generateSecretKey, isPublicKeyLine, parsePublicKey, parseSecretKey, secretKeyIsEncrypted, type PublicKey, type SecretKey } from './minisign-format.js';
 
 /** The public key file beside a secret key: `signing.key` -> `signing.pub`. */
 export function publicKeyPathFor(secretKeyPath: string): string {
@@ -80,7 +80,7 @@ export async function loadTrustedKeys(entries: readonly string[], trustFile: str
     }
   };
   for (const entry of entries) {
-    if (/^RW[A-Za-z0-9+/]{54}$/.test(entry.trim())) add(entry, `'${entry}'`);
+    if (isPublicKeyLine(entry)) add(entry, `'${entry}'`);
     else add(await readText(entry, 'public key'), entry);
   }
   if (trustFile !== undefined && existsSync(trustFile)) {

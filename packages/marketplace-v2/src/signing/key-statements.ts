@@ -1,5 +1,5 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
-import { checkSignature, formatKeyId, formatPublicKey, parsePublicKey, parseSignature, signMessage, type PublicKey, type SecretKey } from './minisign-format.js';
+import { checkSignature, formatKeyId, parsePublicKey, parseSignature, publicKeyLine, signMessage, type PublicKey, type SecretKey } from './minisign-format.js';
 
 /**
  * A package's owner keys as a chain of signed statements (`keys/<name>.json` in a v2
@@ -48,7 +48,6 @@ export function signKeyStatement(signer: SecretKey, statement: KeyStatement): st
   return signMessage(signer, Buffer.from(text, 'utf8'), text, `ggen key statement ${statement.sequence} for ${statement.package}`);
 }
 
-const publicLine = (key: PublicKey): string => formatPublicKey(key).split('\n')[1] ?? '';
 const sameKey = (a: PublicKey, b: PublicKey): boolean => Buffer.from(a.keyId).equals(Buffer.from(b.keyId)) && Buffer.from(a.publicKey).equals(Buffer.from(b.publicKey));
 
 function chainError(name: string, index: number, reason: string): MarketplaceError {
@@ -111,6 +110,6 @@ export function parseKeyStatementsFile(text: string, name: string): KeyStatement
 
 export const keyStatementsPath = (name: string): string => `keys/${name}.json`;
 export const ownerKeyLines = (chain: OwnerChain): { ownerKeys: string[]; revokedKeys: string[] } => ({
-  ownerKeys: chain.owners.map(publicLine).sort(),
-  revokedKeys: chain.revoked.map(publicLine).sort(),
+  ownerKeys: chain.owners.map(publicKeyLine).sort(),
+  revokedKeys: chain.revoked.map(publicKeyLine).sort(),
 });

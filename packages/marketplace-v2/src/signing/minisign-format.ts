@@ -57,9 +57,19 @@ function decodeBase64(text: string | undefined, length: number, what: string, co
   return bytes;
 }
 
+/** The key as one base64 line (RW...): what users put in trusted_keys and `minisign -P` takes. */
+export function publicKeyLine(key: PublicKey): string {
+  return Buffer.concat([SIG_ALG, key.keyId, key.publicKey]).toString('base64');
+}
+
+const PUBLIC_KEY_LINE = /^RW[A-Za-z0-9+/]{54}$/;
+
+export function isPublicKeyLine(text: string): boolean {
+  return PUBLIC_KEY_LINE.test(text.trim());
+}
+
 export function formatPublicKey(key: PublicKey): string {
-  const body = Buffer.concat([SIG_ALG, key.keyId, key.publicKey]).toString('base64');
-  return `untrusted comment: minisign public key ${formatKeyId(key.keyId)}\n${body}\n`;
+  return `untrusted comment: minisign public key ${formatKeyId(key.keyId)}\n${publicKeyLine(key)}\n`;
 }
 
 /** A public key file, or the bare base64 line (as config `trusted_keys` and `minisign -P` take it). */
