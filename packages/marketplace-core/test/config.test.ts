@@ -93,6 +93,16 @@ describe('loadConfig', () => {
     expect(thrown(() => loadConfig({ cwd: other, env: { ...cleanEnv, GGEN_MARKETPLACE_BAKEND: 'v1' } })).message).toContain('GGEN_MARKETPLACE_BAKEND');
   });
 
+  it('takes HOME and the working directory from its options, not from this process (the query service runs for many callers)', () => {
+    const { home, project, env } = sandbox();
+    writeUserConfig(home, 'marketplace:\n  packages_dir: ~/gpacks\n');
+    const fromFile = loadConfig({ cwd: project, env });
+    expect(fromFile.config.packages_dir).toBe(join(home, 'gpacks'));
+    const fromEnv = loadConfig({ cwd: project, env: { ...env, GGEN_MARKETPLACE_CACHE_DIR: 'cache', GGEN_MARKETPLACE_STATE_DIR: '~/state' } });
+    expect(fromEnv.config.cache_dir).toBe(join(project, 'cache'));
+    expect(fromEnv.config.state_dir).toBe(join(home, 'state'));
+  });
+
   it('reports broken YAML with its line', () => {
     const { home, project, env } = sandbox();
     writeUserConfig(home, 'marketplace:\n  backend: v1\n   v2_percentage: [\n');

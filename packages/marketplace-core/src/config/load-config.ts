@@ -107,12 +107,12 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       details: { file: userPath },
     });
   }
-  if (userExists) apply(readConfigFile(userPath), 'user', () => userPath);
+  if (userExists) apply(readConfigFile(userPath, options.env), 'user', () => userPath);
 
   const projectPath = findProjectConfig(options.cwd);
-  if (projectPath !== undefined && projectPath !== userPath) apply(readConfigFile(projectPath), 'project', () => projectPath);
+  if (projectPath !== undefined && projectPath !== userPath) apply(readConfigFile(projectPath, options.env), 'project', () => projectPath);
 
-  apply(readEnvironment(options.env), 'env', (key) => envName(key, options.env));
+  apply(readEnvironment(options.env, options.cwd), 'env', (key) => envName(key, options.env));
 
   if (options.flags !== undefined) {
     const flags: Layer = {};
@@ -133,7 +133,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   };
 }
 
-function readConfigFile(path: string): Layer {
+function readConfigFile(path: string, env: Record<string, string | undefined>): Layer {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -173,14 +173,16 @@ function readConfigFile(path: string): Layer {
   const layer: Layer = {};
   for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
     layer[key as MarketplaceConfigKey] =
-      PATH_KEYS.has(key as MarketplaceConfigKey) && typeof value === 'string' ? resolve(dirname(path), expandHome(value)) : value;
+      PATH_KEYS.has(key as MarketplaceConfigKey) && typeof value === 'string' ? resolve(dirname(path), expandHome(value, env)) : value;
   }
   validateLayer(layer, () => path);
   return layer;
 }
 
-function expandHome(value: string): string {
-  return value === '~' || value.startsWith('~/') ? join(homedir(), value.slice(1)) : value;
+// HOME and the working directory come from the options, never from this process: the
+// resident query service runs commands for callers with their own environment and cwd.
+function expandHome(value: string, env: Record<string, string | undefined>): string {
+  return value === '~' || value.startsWith('~/') ? join(home(env), value.slice(1)) : value;
 }
 
 const ENV_PREFIX = 'GGEN_MARKETPLACE_';
@@ -193,7 +195,7 @@ function envName(key: MarketplaceConfigKey, env: Record<string, string | undefin
   return ENV_PREFIX + key.toUpperCase();
 }
 
-function readEnvironment(env: Record<string, string | undefined>): Layer {
+function readEnvironment(env: Record<string, string | undefined>, cwd: string): Layer {
   const layer: Layer = {};
   const known = new Set(CONFIG_KEYS.map((key) => ENV_PREFIX + key.toUpperCase()));
   for (const alias of Object.values(ENV_ALIASES)) known.add(alias);
@@ -214,7 +216,7 @@ function readEnvironment(env: Record<string, string | undefined>): Layer {
   validateLayer(layer, (key) => `environment variable ${envName(key, env)}`);
   for (const key of PATH_KEYS) {
     const value = layer[key];
-    if (typeof value === 'string') layer[key] = resolve(expandHome(value));
+    if (typeof value === 'string') layer[key] = resolve(cwd, expandHome(value, env));
   }
   return layer;
 }
