@@ -68,7 +68,7 @@ export async function runCli(argv: string[], features: FeatureSet, io: Io = defa
     parent.command<GlobalArgs>({
       command: spec.command,
       describe: spec.describe,
-      builder: (y: Argv<GlobalArgs>) => spec.builder(y),
+      builder: (y: Argv<GlobalArgs>) => spec.builder(skipHelpCache(y)),
       handler: async (args: GlobalArgs & Record<string, unknown>) => {
         jsonMode = args.json;
         verbose = args.verbose;
@@ -147,4 +147,17 @@ export async function runCli(argv: string[], features: FeatureSet, io: Io = defa
     } else report(error);
   }
   return exitCode;
+}
+
+/**
+ * yargs renders a command's whole help text after starting its handler, only to keep it
+ * should the handler ask for help (10 ms warm, more cold, on every command). ggen's handlers
+ * never do (errors print a hint instead), so the rendering is skipped; --help renders as
+ * before. Guarded: a yargs without this internal keeps its own behaviour.
+ */
+function skipHelpCache<T>(y: Argv<T>): Argv<T> {
+  const internals = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+  return y;
 }
