@@ -14,7 +14,7 @@ import {
 } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource } from './catalog-source.js';
 import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
-import { openLocalStore } from './local-store/local-store.js';
+import { openLocalStore, type LocalStoreFiles } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { fetchCatalogText } from './catalog-file.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
@@ -45,6 +45,17 @@ export interface DependencyClosure {
 
 const generator = new Generator();
 
+/** One catalog per opened store: a retained store (retainLocalStores) keeps what it loaded. */
+const catalogs = new WeakMap<LocalStoreFiles, ShardedCatalog>();
+function shardedCatalogOf(files: LocalStoreFiles): ShardedCatalog {
+  let catalog = catalogs.get(files);
+  if (catalog === undefined) {
+    catalog = new ShardedCatalog(files);
+    catalogs.set(files, catalog);
+  }
+  return catalog;
+}
+
 /** A v2 registry: its RDF catalog, loaded into the embedded store once per process, and archives. */
 export class V2Registry implements PackageSource {
   readonly backend = 'v2' as const;
@@ -66,7 +77,7 @@ export class V2Registry implements PackageSource {
     if (remote !== undefined) this.#catalog ??= Promise.resolve(new RemoteCatalog(remote));
     const storeRoot = this.#options.storeRoot;
     if (storeRoot !== undefined) {
-      this.#catalog ??= openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then((files) => (files === undefined ? this.#loadWhole() : new ShardedCatalog(files)));
+      this.#catalog ??= openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then((files) => (files === undefined ? this.#loadWhole() : shardedCatalogOf(files)));
     }
     this.#catalog ??= this.#loadWhole();
     return this.#catalog;

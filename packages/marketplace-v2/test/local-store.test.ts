@@ -3,7 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { SearchQuery } from '@ggen/marketplace-core';
-import { EmbeddedCatalog, localStoreDir, openLocalStore, ShardedCatalog, SparqlSearchEngine, syncLocalStore, V2Registry, writeV2Catalog } from '@ggen/marketplace-v2';
+import {
+  EmbeddedCatalog,
+  localStoreDir,
+  openLocalStore,
+  retainedLocalStores,
+  retainLocalStores,
+  ShardedCatalog,
+  SparqlSearchEngine,
+  syncLocalStore,
+  V2Registry,
+  writeV2Catalog,
+  type CatalogSource,
+} from '@ggen/marketplace-v2';
 import { codeOf } from '../../../tools/testing/coded-error.mjs';
 import { loadNpmRows, toCatalogPackages } from '../../../tools/testing/npm-sample.mjs';
 import { sampleRegistry } from './fixtures.js';
@@ -133,5 +145,35 @@ describe('sync', () => {
     await writeV2Catalog(registry, [...packages, { ...packages[0]!, name: 'brand-new-pack', description: 'freshly published zebra pack' }]);
     const engine = new SparqlSearchEngine(await new V2Registry({ ...fetch, location: registry, storeRoot }).catalog());
     expect((await engine.search(query('zebra'))).packages.map((pkg) => pkg.name)).toEqual(['brand-new-pack']);
+  });
+
+  it('retains opened stores for a long-lived process: the same store and catalog until the catalog changes', async () => {
+    const registry = registryCopy();
+    const storeRoot = temp('ggen-store-');
+    const open = (): Promise<CatalogSource> => new V2Registry({ ...fetch, location: registry, storeRoot }).catalog();
+    // One-shot runs (the default) retain nothing: every registry object opens its own.
+    expect(await open()).not.toBe(await open());
+    retainLocalStores(1);
+    try {
+      const first = await open();
+      expect(await open()).toBe(first);
+      const before = retainedLocalStores();
+      expect(before).toHaveLength(1);
+      expect(before[0]?.startsWith(localStoreDir(storeRoot, registry))).toBe(true);
+      const { readV2CatalogFile } = await import('@ggen/marketplace-v2');
+      const packages = await readV2CatalogFile(registry);
+      await writeV2Catalog(registry, [...packages, { ...packages[0]!, name: 'brand-new-pack', description: 'freshly published zebra pack' }]);
+      const refreshed = await open();
+      expect(refreshed).not.toBe(first);
+      expect((await new SparqlSearchEngine(refreshed).search(query('zebra'))).packages.map((pkg) => pkg.name)).toEqual(['brand-new-pack']);
+      // At most `limit` stores: the refreshed catalog's version replaced the old one.
+      const after = retainedLocalStores();
+      expect(after).toHaveLength(1);
+      expect(after[0]?.startsWith(localStoreDir(storeRoot, registry))).toBe(true);
+      expect(after[0]).not.toBe(before[0]);
+    } finally {
+      retainLocalStores(0);
+    }
+    expect(retainedLocalStores()).toEqual([]);
   });
 });

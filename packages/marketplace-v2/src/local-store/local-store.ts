@@ -186,11 +186,47 @@ export async function openLocalStore(options: FetchOptions & { registry: string;
     current = readCurrent(dir);
   }
   if (current?.format !== FORMAT) return undefined;
+  const versionDir = join(dir, current.version);
+  const retainedFiles = retained.get(versionDir);
+  if (retainedFiles !== undefined) {
+    // Most recently used last: the first entry is the one to evict.
+    retained.delete(versionDir);
+    retained.set(versionDir, retainedFiles);
+    return retainedFiles;
+  }
   try {
-    const index = JSON.parse(await readFile(join(dir, current.version, 'index.json'), 'utf8')) as ShardIndex;
-    return { dir: join(dir, current.version), index };
+    const index = JSON.parse(await readFile(join(versionDir, 'index.json'), 'utf8')) as ShardIndex;
+    const files: LocalStoreFiles = { dir: versionDir, index };
+    if (retainLimit > 0) {
+      retained.set(versionDir, files);
+      for (const key of retained.keys()) {
+        if (retained.size <= retainLimit) break;
+        retained.delete(key);
+      }
+    }
+    return files;
   } catch {
     return undefined;
   }
+}
+
+const retained = new Map<string, LocalStoreFiles>();
+let retainLimit = 0;
+
+/**
+ * A long-lived process (the resident query service) keeps the last `limit` opened stores: a
+ * store whose catalog version is unchanged is returned as the same object, so the catalog
+ * built over it (and what it loaded into oxigraph) serves the next command too. A new catalog
+ * version is a new directory, so a refreshed store is never confused with the old one.
+ * 0 (the default, for one-shot CLI runs) retains nothing.
+ */
+export function retainLocalStores(limit: number): void {
+  retainLimit = limit;
+  for (const key of retained.keys()) if (retained.size > limit) retained.delete(key);
+}
+
+/** The stores retained now, most recently used last (for the service's status). */
+export function retainedLocalStores(): string[] {
+  return [...retained.keys()];
 }
 
