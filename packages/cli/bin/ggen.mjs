@@ -1,3 +1,4 @@
 #!/usr/bin/env node
 // The default (marketplace-parallel) build of the ggen CLI; build it with `npx nx run cli:build`.
-await import('../dist/parallel/ggen.mjs');
+// The launcher hands search and info to the resident query service, else runs dist/parallel/ggen.mjs.
+await import('../dist/parallel/launcher.mjs');

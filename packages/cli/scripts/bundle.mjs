@@ -68,5 +68,30 @@ async function bundle(features, outdir) {
   }
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+  if (features === 'parallel' && values.entry === undefined) await bundleLauncher(outdir);
   console.log(`built marketplace-${features}: ${outfile} (${inputs.length} inputs)`);
+}
+
+/**
+ * The default build's entry point (bin/ggen.mjs loads it): hands lookups to the resident query
+ * service. Every command pays for what it loads, so it may hold node's own modules only.
+ */
+async function bundleLauncher(outdir) {
+  const result = await build({
+    absWorkingDir: workspaceRoot,
+    entryPoints: [join(cliRoot, 'src', 'launcher.ts')],
+    outfile: join(outdir, 'launcher.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const foreign = Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('packages/cli/src/'));
+  if (foreign.length > 0) {
+    console.error(`the launcher must hold node's own modules only, but bundles:\n  ${foreign.join('\n  ')}`);
+    process.exit(1);
+  }
 }

@@ -15,13 +15,14 @@ import { syncCommand } from './commands/sync-command.js';
 import { keysAddCommand, keysCommand, keysRevokeCommand } from './commands/keys-command.js';
 import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
+import { daemonCommands } from './commands/daemon-command.js';
 
 // The default build: both backends plus the adapters that route between them.
 process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-parallel',
   backends: ['v1', V2_BACKEND_METADATA.type],
   adapters: true,
-  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand],
+  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand, ...daemonCommands],
   createBackend: createParallelBackend,
   createSigner: createArchiveSigner,
 });

@@ -48,6 +48,8 @@ export const ERROR_CODES = {
   GGEN_E_BACKEND_TIMEOUT: { exitCode: 8 },
   GGEN_E_BACKEND_MALFORMED: { exitCode: 8 },
   GGEN_E_LOCK_TIMEOUT: { exitCode: 9 },
+  GGEN_E_DAEMON: { exitCode: 9 },
+  GGEN_E_DAEMON_RUNNING: { exitCode: 9 },
   GGEN_E_DISK_FULL: { exitCode: 10 },
   GGEN_E_PERMISSION_DENIED: { exitCode: 10 },
   GGEN_E_IO: { exitCode: 10 },

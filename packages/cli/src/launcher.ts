@@ -1,0 +1,67 @@
+// The `ggen` entry point (bin/ggen.mjs) of the default build. Lookups (`marketplace search`,
+// `marketplace info`) go to the resident query service when one runs for this build: the CLI
+// bundle and the catalog store stay loaded there, so a lookup costs node's start and one
+// round trip. Anything else, or no service, runs in this process exactly as before; a missing
+// service is started in the background for the next lookup. Node's own modules only here:
+// whatever this file imports, every command pays for.
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  buildKey,
+  DAEMON_PROTOCOL,
+  daemonDir,
+  daemonEligible,
+  daemonRequest,
+  daemonSetting,
+  DaemonUnavailable,
+  socketPath,
+  spawnDaemon,
+  type DaemonReply,
+} from './daemon/daemon-common.js';
+
+const bundle = join(fileURLToPath(new URL('.', import.meta.url)), 'ggen.mjs');
+
+async function viaDaemon(argv: string[]): Promise<number | undefined> {
+  const env = process.env;
+  const dir = daemonDir(env);
+  let socket: string;
+  try {
+    socket = socketPath(dir, buildKey(bundle));
+  } catch {
+    return undefined;
+  }
+  let replies: DaemonReply[];
+  try {
+    const request = { protocol: DAEMON_PROTOCOL, kind: 'run' as const, argv, cwd: process.cwd(), env: env as Record<string, string> };
+    replies = await daemonRequest(socket, request);
+  } catch (error) {
+    if (!(error instanceof DaemonUnavailable)) throw error;
+    // Started for the next lookup; this one runs here.
+    spawnDaemon(bundle, dir, socket, true);
+    return undefined;
+  }
+  const last = replies.at(-1);
+  if (last === undefined || !('exit' in last)) return undefined;
+  // Written only once the whole answer is in: a service that dies halfway leaves no half output.
+  let out = '';
+  let err = '';
+  for (const reply of replies) {
+    if ('out' in reply) out += `${reply.out}\n`;
+    else if ('err' in reply) err += `${reply.err}\n`;
+  }
+  if (err !== '') process.stderr.write(err);
+  if (out !== '') process.stdout.write(out);
+  return last.exit;
+}
+
+const argv = process.argv.slice(2);
+let exitCode: number | undefined;
+if (daemonEligible(argv)) {
+  const setting = daemonSetting(process.env);
+  if ('error' in setting) {
+    process.stderr.write(`error GGEN_E_CONFIG_INVALID: ${setting.error}\nhint: unset GGEN_DAEMON to use the default (the service runs except under CI).\n`);
+    exitCode = 2;
+  } else if (setting.use) exitCode = await viaDaemon(argv);
+}
+if (exitCode === undefined) await import(pathToFileURL(bundle).href);
+else process.exitCode = exitCode;

@@ -1,0 +1,134 @@
+import { describe, expect, it } from '@jest/globals';
+import { chmodSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  buildKey,
+  checkDaemonDir,
+  DAEMON_PROTOCOL,
+  daemonDir,
+  daemonEligible,
+  daemonRequest,
+  daemonSetting,
+  DaemonUnavailable,
+  socketPath,
+} from '../src/daemon/daemon-common.js';
+
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ggen-daemon-unit-'));
+
+describe('when the launcher hands a command to the query service', () => {
+  it('follows GGEN_DAEMON, and is off under CI unless asked for', () => {
+    expect(daemonSetting({})).toEqual({ use: true });
+    expect(daemonSetting({ CI: 'true' })).toEqual({ use: false });
+    expect(daemonSetting({ CI: 'false' })).toEqual({ use: true });
+    expect(daemonSetting({ CI: '1', GGEN_DAEMON: 'on' })).toEqual({ use: true });
+    for (const off of ['0', 'false', 'OFF', 'no']) expect(daemonSetting({ GGEN_DAEMON: off })).toEqual({ use: false });
+    expect(daemonSetting({ GGEN_DAEMON: 'sometimes' })).toEqual({ error: expect.stringContaining("GGEN_DAEMON is 'sometimes'") });
+  });
+
+  it('takes marketplace search and info only, and never help, version or verbose runs', () => {
+    expect(daemonEligible(['marketplace', 'search', 'react', '--json'])).toBe(true);
+    expect(daemonEligible(['marketplace', 'info', 'react'])).toBe(true);
+    expect(daemonEligible(['marketplace', 'install', 'react'])).toBe(false);
+    expect(daemonEligible(['marketplace', 'sparql', 'SELECT * WHERE { ?s ?p ?o }'])).toBe(false);
+    expect(daemonEligible(['--json', 'marketplace', 'search', 'react'])).toBe(false);
+    expect(daemonEligible(['marketplace', 'search', '--help'])).toBe(false);
+    expect(daemonEligible(['marketplace', 'search', 'x', '-h'])).toBe(false);
+    expect(daemonEligible(['marketplace', 'search', 'x', '--verbose=true'])).toBe(false);
+    // A search for the text "--helpful" is still a search.
+    expect(daemonEligible(['marketplace', 'search', '--', '--helpful'])).toBe(true);
+  });
+});
+
+describe('where the query service lives', () => {
+  it('is GGEN_DAEMON_DIR, else under XDG_RUNTIME_DIR, else a per-user directory in tmp', () => {
+    expect(daemonDir({ GGEN_DAEMON_DIR: '/srv/g', XDG_RUNTIME_DIR: '/run/user/1' })).toBe('/srv/g');
+    expect(daemonDir({ XDG_RUNTIME_DIR: '/run/user/1' })).toBe('/run/user/1/ggen');
+    expect(daemonDir({})).toBe(join(tmpdir(), `ggen-${process.getuid?.() ?? 'user'}`));
+  });
+
+  it('names one socket per build: a rebuilt bundle gets another service', () => {
+    const dir = tempDir();
+    const bundle = join(dir, 'ggen.mjs');
+    writeFileSync(bundle, 'export {};');
+    utimesSync(bundle, 1_700_000_000, 1_700_000_000);
+    const before = socketPath(dir, buildKey(bundle));
+    expect(socketPath(dir, buildKey(bundle))).toBe(before);
+    utimesSync(bundle, 1_700_000_100, 1_700_000_100);
+    expect(socketPath(dir, buildKey(bundle))).not.toBe(before);
+    expect(before).toMatch(/ggen-[0-9a-f]{16}\.sock$/);
+  });
+
+  it('creates its directory private, and refuses one that other users can enter or a path too long for a socket', () => {
+    const parent = tempDir();
+    const dir = join(parent, 'svc');
+    expect(checkDaemonDir(dir, join(dir, 'a.sock'))).toBeUndefined();
+    chmodSync(dir, 0o777);
+    expect(checkDaemonDir(dir, join(dir, 'a.sock'))).toMatch(/open to other users \(mode 777\)/);
+    const file = join(parent, 'file');
+    writeFileSync(file, '');
+    expect(checkDaemonDir(file, join(file, 'a.sock'))).toMatch(/cannot be used|not a directory/);
+    expect(checkDaemonDir(dir, join(dir, `${'x'.repeat(120)}.sock`))).toMatch(/longer than 104 bytes/);
+    rmSync(parent, { recursive: true, force: true });
+  });
+});
+
+describe('a request to the query service', () => {
+  const withServer = async (answer: (line: string, reply: (text: string) => void, close: () => void) => void, body: (socket: string) => Promise<void>): Promise<void> => {
+    const dir = tempDir();
+    const socket = join(dir, 's.sock');
+    const server = createServer((connection) => {
+      connection.setEncoding('utf8');
+      connection.once('data', (line: string) => { answer(
+          line,
+          (text) => connection.write(text),
+          () => connection.end(),
+        ); },
+      );
+    });
+    await new Promise<void>((resolvePromise) => server.listen(socket, resolvePromise));
+    try {
+      await body(socket);
+    } finally {
+      await new Promise<void>((resolvePromise) => server.close(() => { resolvePromise(); }));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('collects the replies up to the exit code, and sends the request as one JSON line', async () => {
+    let received = '';
+    await withServer(
+      (line, reply) => {
+        received = line;
+        reply('{"out":"a"}\n{"err":"b"}\n');
+        reply('{"exit":3}\n');
+      },
+      async (socket) => {
+        const replies = await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {} });
+        expect(replies).toEqual([{ out: 'a' }, { err: 'b' }, { exit: 3 }]);
+      },
+    );
+    expect(JSON.parse(received)).toEqual({ protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {} });
+    expect(received.endsWith('\n')).toBe(true);
+  });
+
+  it('is unavailable when the service goes away halfway, answers garbage, or is not there', async () => {
+    await withServer(
+      (_line, reply, close) => {
+        reply('{"out":"half of the answer"}\n');
+        close();
+      },
+      async (socket) => {
+        await expect(daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toBeInstanceOf(DaemonUnavailable);
+      },
+    );
+    await withServer(
+      (_line, reply) => { reply('this is not json\n'); },
+      async (socket) => {
+        await expect(daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(/not JSON/);
+      },
+    );
+    await expect(daemonRequest(join(tempDir(), 'none.sock'), { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toBeInstanceOf(DaemonUnavailable);
+  });
+});
