@@ -49,7 +49,9 @@ export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: 
       ? relevance
         ? []
         : [triple('pkg', V.name, variable('name'))]
-      : [triple('pkg', V.name, variable('name')), triple('pkg', V.popularity, variable('pop'))];
+      : // Ranked by tokens, a package is reached through its postings: its name is not needed
+        // to group or order (the IRI ends in the name), which saves a lookup per posting.
+        [...(relevance ? [] : [triple('pkg', V.name, variable('name'))]), triple('pkg', V.popularity, variable('pop'))];
   if (needsDownloads) triples.push(triple('pkg', V.downloads, variable('dl')));
   if (needsStars) triples.push(triple('pkg', V.stars, variable('st')));
   const exact = (predicate: string, value: string | undefined): void => {
@@ -97,11 +99,13 @@ export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: 
       }
     : sample('pop', 'score');
   const descending = (page.order ?? (sortKey === 'name' ? 'asc' : 'desc')) === 'desc';
+  // Package IRIs are the package prefix followed by the name, so STR(?pkg) orders as the name.
+  const byName = { type: 'operation', operator: 'str', args: [variable('pkg')] };
   return {
     ...base,
-    variables: [variable('name'), score, ...(needsDownloads ? [sample('dl', 'downloads')] : []), ...(needsStars ? [sample('st', 'stars')] : [])],
-    group: [{ expression: variable('name') }],
-    order: [{ expression: variable(sortKey ?? 'score'), descending }, ...(sortKey === 'name' ? [] : [{ expression: variable('name') }])],
+    variables: [variable('pkg'), score, ...(needsDownloads ? [sample('dl', 'downloads')] : []), ...(needsStars ? [sample('st', 'stars')] : [])],
+    group: [{ expression: variable('pkg') }],
+    order: [{ expression: sortKey === 'name' ? byName : variable(sortKey ?? 'score'), descending }, ...(sortKey === 'name' ? [] : [{ expression: byName }])],
     limit: page.limit,
     offset: page.offset,
   } as unknown as SelectQuery;

@@ -2,7 +2,7 @@ import { editDistanceWithin, type SearchQuery, type SearchResults } from '@ggen/
 import type { CatalogSource } from './catalog-source.js';
 import { buildSearchAst, generateQuery, type WeightedToken } from './search-query.js';
 import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
-import { CATALOG_GRAPH, V } from './vocabulary.js';
+import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
 
 /** Boosts of the expansions of one query term. */
 const PREFIX_BOOST = 0.5;
@@ -40,8 +40,8 @@ export class SparqlSearchEngine {
       rows.length < query.limit && (rows.length > 0 || query.offset === 0)
         ? query.offset + rows.length
         : Number((await this.#catalog.select(generateQuery(buildSearchAst(tokens, query, 'count'))))[0]?.total ?? 0);
-    const names = rows.map((row) => row.name ?? '');
-    const scores = new Map(rows.map((row) => [row.name ?? '', Number(row.score ?? 0)]));
+    const names = rows.map((row) => packageNameOf(row.pkg ?? ''));
+    const scores = new Map(rows.map((row) => [packageNameOf(row.pkg ?? ''), Number(row.score ?? 0)]));
     const summaries = await this.#catalog.readSummaries(names);
     const byName = new Map(summaries.map((summary) => [summary.name, summary]));
     return {

@@ -67,6 +67,8 @@ export const V = {
 } as const;
 
 export const packageIri = (name: string): string => `${BASE}package/${name}`;
+/** The name a package IRI ends in (the inverse of packageIri). */
+export const packageNameOf = (iri: string): string => (iri.startsWith(`${BASE}package/`) ? iri.slice(`${BASE}package/`.length) : iri);
 export const versionIri = (name: string, version: string): string => `${BASE}package/${name}/${version}`;
 export const dependencyIri = (name: string, version: string, dependency: string): string => `${BASE}package/${name}/${version}/dependency/${dependency}`;
 /** One node per exact spelling: the corpus writes one author in several cases. */
