@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // A scripted run of a few hundred real CLI operations against the built-in sample registry,
-// then the three reports an operator reads: metrics, compare report, rollout status.
+// then the three reports an operator reads: metrics, compare report, rollout status. The
+// operations go through the user's entry point, so lookups are served by the resident query
+// service (a private one, stopped at the end) unless GGEN_DAEMON=0.
 // Usage: node tools/scripted-rollout.mjs [operations=300]  (needs: npx nx run cli:build:parallel)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
-const cli = join(root, 'packages', 'cli', 'dist', 'parallel', 'ggen.mjs');
+const cli = join(root, 'packages', 'cli', 'bin', 'ggen.mjs');
 const total = Number(process.argv[2] ?? 300);
 const home = mkdtempSync(join(tmpdir(), 'ggen-rollout-'));
 const broken = mkdtempSync(join(tmpdir(), 'ggen-broken-v2-'));
@@ -17,7 +19,7 @@ cpSync(join(root, 'packages', 'cli', 'sample-registry'), broken, { recursive: tr
 writeFileSync(join(broken, 'catalog.nq'), '<urn:a> <urn:b> "never closed .\n');
 const queries = ['agent memory', 'rust web', 'bibtex', 'healthcare', 'graphql', 'sparql query', 'finance', 'api', 'react', 'ontology'];
 const packages = ['agent-editor', 'agent-reasoning-mcp', 'academic-bibliography-manager', 'agent-memory-forge'];
-const env = { PATH: process.env.PATH ?? '', HOME: home };
+const env = { PATH: process.env.PATH ?? '', HOME: home, GGEN_DAEMON_DIR: join(home, 'svc'), ...(process.env.GGEN_DAEMON === undefined ? {} : { GGEN_DAEMON: process.env.GGEN_DAEMON }) };
 let failures = 0;
 for (let index = 0; index < total; index += 1) {
   const text = queries[index % queries.length];
@@ -38,3 +40,4 @@ for (const args of [['metrics'], ['compare', 'report', '--worst', '5'], ['rollou
   console.log(`$ ggen marketplace ${args.join(' ')}`);
   console.log(execFileSync(process.execPath, [cli, 'marketplace', ...args], { env, encoding: 'utf8' }));
 }
+execFileSync(process.execPath, [cli, 'marketplace', 'daemon', 'stop'], { env, stdio: 'ignore' });

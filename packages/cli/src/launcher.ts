@@ -59,7 +59,9 @@ let exitCode: number | undefined;
 if (daemonEligible(argv)) {
   const setting = daemonSetting(process.env);
   if ('error' in setting) {
-    process.stderr.write(`error GGEN_E_CONFIG_INVALID: ${setting.error}\nhint: unset GGEN_DAEMON to use the default (the service runs except under CI).\n`);
+    const hint = 'Unset GGEN_DAEMON to use the default (the service runs except under CI).';
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'GGEN_E_CONFIG_INVALID', message: setting.error, hint } }, null, 2)}\n`);
+    else process.stderr.write(`error GGEN_E_CONFIG_INVALID: ${setting.error}\nhint: ${hint}\n`);
     exitCode = 2;
   } else if (setting.use) exitCode = await viaDaemon(argv);
 }

@@ -209,5 +209,7 @@ describe('the resident query service', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error GGEN_E_CONFIG_INVALID: GGEN_DAEMON is 'sometimes'/m);
     expect(bad.stderr).toMatch(/^hint: /m);
+    const badJson = await viaLauncher(['marketplace', 'info', 'agent-editor', '--json'], home, serviceDir(), { GGEN_DAEMON: 'sometimes' });
+    expect([badJson.code, parseJson<{ error: { code: string } }>(badJson).error.code]).toEqual([2, 'GGEN_E_CONFIG_INVALID']);
   }, 120_000);
 });

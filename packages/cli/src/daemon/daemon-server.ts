@@ -75,7 +75,9 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
   const armIdle = (): void => {
     clearTimeout(idleTimer);
     if (stopping) return;
-    idleTimer = setTimeout(() => { finish('idle'); }, options.idleTimeoutMs);
+    idleTimer = setTimeout(() => {
+      finish('idle');
+    }, options.idleTimeoutMs);
   };
 
   const status = (): DaemonStatus => ({
@@ -93,18 +95,30 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
     const send = (reply: DaemonReply): void => {
       if (!connection.destroyed) connection.write(`${JSON.stringify(reply)}\n`);
     };
-    if (request.kind === 'status') { send({ status: status() }); return; }
+    if (request.kind === 'status') {
+      send({ status: status() });
+      return;
+    }
     if (request.kind === 'stop') {
       send({ stopping: true });
       finish('stopped');
       return;
     }
-    if (!daemonEligible(request.argv)) { send({ declined: `the service answers marketplace search and info only, not '${request.argv.join(' ')}'` }); return; }
+    if (!daemonEligible(request.argv)) {
+      send({ declined: `the service answers marketplace search and info only, not '${request.argv.join(' ')}'` });
+      return;
+    }
+    // A caller that gave up while waiting for its turn (Ctrl-C) gets nothing run for it.
+    if (connection.destroyed || connection.readyState !== 'open') return;
     const io: Io = {
       cwd: request.cwd,
       env: request.env,
-      stdout: (text) => { send({ out: text }); },
-      stderr: (text) => { send({ err: text }); },
+      stdout: (text) => {
+        send({ out: text });
+      },
+      stderr: (text) => {
+        send({ err: text });
+      },
       isTty: false,
     };
     const exit = await options.run(request.argv, options.features, io);
@@ -172,7 +186,9 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
   options.log(`ggen query service ${process.pid} listening on ${options.socket} (idle timeout ${Math.round(options.idleTimeoutMs / 1000)} s)`);
   armIdle();
 
-  const onSignal = (): void => { finish('signal'); };
+  const onSignal = (): void => {
+    finish('signal');
+  };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   const buildCheck = setInterval(() => {
@@ -192,7 +208,11 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   // Stop taking connections, let the command in flight finish, then remove the socket.
-  const closed = new Promise<void>((resolvePromise) => server.close(() => { resolvePromise(); }));
+  const closed = new Promise<void>((resolvePromise) => {
+    server.close(() => {
+      resolvePromise();
+    });
+  });
   await queue.catch(() => undefined);
   rmSync(options.socket, { force: true });
   await closed;
