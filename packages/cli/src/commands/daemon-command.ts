@@ -6,7 +6,6 @@ import type { CliContext } from '../cli-context.js';
 import { defineCommand, table } from '../command-spec.js';
 import {
   buildKey,
-  checkDaemonDir,
   DAEMON_PROTOCOL,
   daemonDir,
   daemonLogPath,
@@ -16,7 +15,7 @@ import {
   spawnDaemon,
   type DaemonStatus,
 } from '../daemon/daemon-common.js';
-import { serveDaemon, type DaemonOutcome } from '../daemon/daemon-server.js';
+import { requireDaemonDir, serveDaemon, type DaemonOutcome } from '../daemon/daemon-server.js';
 import { runCli } from '../run-cli.js';
 
 const START_WAIT_MS = 20_000;
@@ -89,12 +88,7 @@ export const daemonStartCommand = defineCommand({
     const { dir, socket, log } = where(context);
     const running = await statusOf(socket);
     if (running !== undefined) return { running: true, action: 'already running', socket, log, status: running };
-    const problem = checkDaemonDir(dir, socket);
-    if (problem !== undefined) {
-      throw new MarketplaceError('GGEN_E_DAEMON', `The query service cannot use its directory: ${problem}`, {
-        hint: 'Set GGEN_DAEMON_DIR to a directory of your own (it is created with mode 700).',
-      });
-    }
+    requireDaemonDir(dir, socket);
     if (!spawnDaemon(bundlePath(), dir, socket, false)) {
       throw new MarketplaceError('GGEN_E_DAEMON', 'The query service could not be started', { hint: `See ${log}.` });
     }

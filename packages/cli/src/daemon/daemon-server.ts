@@ -49,12 +49,7 @@ export interface DaemonOutcome {
  * was started from has been rebuilt.
  */
 export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome> {
-  const problem = checkDaemonDir(options.dir, options.socket);
-  if (problem !== undefined) {
-    throw new MarketplaceError('GGEN_E_DAEMON', `The query service cannot use its directory: ${problem}`, {
-      hint: 'Set GGEN_DAEMON_DIR to a directory of your own (it is created with mode 700).',
-    });
-  }
+  requireDaemonDir(options.dir, options.socket);
   const build = buildKey(options.bundlePath);
   await claimSocket(options.socket);
   retainLocalStores(RETAINED_STORES);
@@ -219,6 +214,16 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
   retainLocalStores(0);
   options.log(`ggen query service ${process.pid} stopped (${reason}) after ${served} command(s)`);
   return { socket: options.socket, served, reason };
+}
+
+/** Creates the service directory, or says with a code why it cannot be used (checkDaemonDir). */
+export function requireDaemonDir(dir: string, socket: string): void {
+  const problem = checkDaemonDir(dir, socket);
+  if (problem !== undefined) {
+    throw new MarketplaceError('GGEN_E_DAEMON', `The query service cannot use its directory: ${problem}`, {
+      hint: 'Set GGEN_DAEMON_DIR to a directory of your own (it is created with mode 700).',
+    });
+  }
 }
 
 /** Takes over a socket path left by a service that died; refuses one that is alive. */
