@@ -10,6 +10,7 @@ import {
   daemonDir,
   daemonLogPath,
   daemonRequest,
+  daemonStatus,
   DaemonUnavailable,
   socketPath,
   spawnDaemon,
@@ -28,17 +29,6 @@ function where(context: CliContext): { dir: string; socket: string; log: string 
   const dir = daemonDir(context.io.env);
   const socket = socketPath(dir, buildKey(bundlePath()));
   return { dir, socket, log: daemonLogPath(socket) };
-}
-
-async function statusOf(socket: string): Promise<DaemonStatus | undefined> {
-  try {
-    const replies = await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' });
-    const reply = replies.find((entry) => 'status' in entry);
-    return reply === undefined ? undefined : reply.status;
-  } catch (error) {
-    if (error instanceof DaemonUnavailable) return undefined;
-    throw error;
-  }
 }
 
 interface DaemonState {
@@ -74,7 +64,7 @@ export const daemonStatusCommand = defineCommand({
   builder: (yargs) => yargs.example('$0 marketplace daemon status', 'pid, socket, commands served, stores open'),
   run: async (context): Promise<DaemonState> => {
     const { socket, log } = where(context);
-    const status = await statusOf(socket);
+    const status = await daemonStatus(socket);
     return { running: status !== undefined, socket, log, ...(status === undefined ? {} : { status }) };
   },
   render: renderState,
@@ -86,7 +76,7 @@ export const daemonStartCommand = defineCommand({
   builder: (yargs) => yargs.example('$0 marketplace daemon start', 'keep the catalog store loaded for search and info'),
   run: async (context): Promise<DaemonState> => {
     const { dir, socket, log } = where(context);
-    const running = await statusOf(socket);
+    const running = await daemonStatus(socket);
     if (running !== undefined) return { running: true, action: 'already running', socket, log, status: running };
     requireDaemonDir(dir, socket);
     if (!spawnDaemon(bundlePath(), dir, socket, false)) {
@@ -95,7 +85,7 @@ export const daemonStartCommand = defineCommand({
     const deadline = Date.now() + START_WAIT_MS;
     while (Date.now() < deadline) {
       await sleep(100);
-      const status = await statusOf(socket);
+      const status = await daemonStatus(socket);
       if (status !== undefined) return { running: true, action: 'started', socket, log, status };
     }
     throw new MarketplaceError('GGEN_E_DAEMON', `The query service did not answer on ${socket} within ${START_WAIT_MS / 1000} s`, { hint: `See ${log}.` });
@@ -147,7 +137,9 @@ export const daemonServeCommand = defineCommand({
       idleTimeoutMs: minutes * 60_000,
       features: context.features,
       run: runCli,
-      log: (line) => { context.io.stderr(`${new Date().toISOString()} ${line}`); },
+      log: (line) => {
+        context.io.stderr(`${new Date().toISOString()} ${line}`);
+      },
     });
   },
   render: (outcome) => `stopped (${outcome.reason}) after ${outcome.served} command(s); socket ${outcome.socket} removed`,

@@ -117,7 +117,9 @@ export function daemonRequest(socket: string, request: DaemonRequest, connectTim
       else reject(error);
     };
     const client = connect(socket);
-    const timer = setTimeout(() => { finish(new DaemonUnavailable(`no answer from ${socket} within ${connectTimeoutMs} ms`)); }, connectTimeoutMs);
+    const timer = setTimeout(() => {
+      finish(new DaemonUnavailable(`no answer from ${socket} within ${connectTimeoutMs} ms`));
+    }, connectTimeoutMs);
     client.setEncoding('utf8');
     client.on('connect', () => {
       // Connected: a command may take as long as it takes (a store refresh, a remote registry).
@@ -148,6 +150,18 @@ export function daemonRequest(socket: string, request: DaemonRequest, connectTim
     client.on('error', (error) => { finish(new DaemonUnavailable(error.message)); });
     client.on('close', () => { finish(new DaemonUnavailable(`the service at ${socket} closed the connection before it answered`)); });
   });
+}
+
+/** The status of the service on a socket, or undefined when none answers there. */
+export async function daemonStatus(socket: string, connectTimeoutMs?: number): Promise<DaemonStatus | undefined> {
+  try {
+    const replies = await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' }, connectTimeoutMs);
+    const reply = replies.find((entry) => 'status' in entry);
+    return reply === undefined ? undefined : reply.status;
+  } catch (error) {
+    if (error instanceof DaemonUnavailable) return undefined;
+    throw error;
+  }
 }
 
 /** Where the service started for a socket writes its log. */

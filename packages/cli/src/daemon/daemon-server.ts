@@ -11,8 +11,7 @@ import {
   checkDaemonDir,
   DAEMON_PROTOCOL,
   daemonEligible,
-  daemonRequest,
-  DaemonUnavailable,
+  daemonStatus,
   type DaemonReply,
   type DaemonRequest,
   type DaemonStatus,
@@ -229,10 +228,7 @@ export function requireDaemonDir(dir: string, socket: string): void {
 /** Takes over a socket path left by a service that died; refuses one that is alive. */
 async function claimSocket(socket: string): Promise<void> {
   if (!existsSync(socket)) return;
-  try {
-    await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' }, 1000);
-  } catch (error) {
-    if (!(error instanceof DaemonUnavailable)) throw error;
+  if ((await daemonStatus(socket)) === undefined) {
     rmSync(socket, { force: true });
     return;
   }
