@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import {
   loadConfig,
   MarketplaceError,
+  type InstallPolicy,
   type LoadedConfig,
   type MarketplaceBackend,
   type MarketplaceConfigKey,
@@ -75,6 +76,11 @@ export class CliContext {
     const packagesDir = target === undefined ? config.packages_dir : resolve(this.io.cwd, target);
     const lockfilePath = target === undefined && config.lockfile !== undefined ? config.lockfile : join(dirname(packagesDir), 'ggen.lock');
     return { packagesDir, lockfilePath };
+  }
+
+  /** Verification and rollback protection for every command that installs: the flags, tightened by require_signatures. */
+  installPolicy(args: { 'verify-signature': boolean; 'allow-downgrade': boolean }): InstallPolicy {
+    return { verifySignatures: args['verify-signature'] || this.config().config.require_signatures, allowDowngrade: args['allow-downgrade'] };
   }
 
   backend(): MarketplaceBackend {

@@ -71,7 +71,15 @@ export interface PackageDetails extends PackageSummary {
   signature?: SignatureInfo;
 }
 
-export interface InstallRequest {
+/** What install, frozen install and update all check before anything is written. */
+export interface InstallPolicy {
+  /** Every package must carry a valid signature by a trusted key (--verify-signature or require_signatures). */
+  verifySignatures?: boolean;
+  /** Allow a version older than the lockfile pins, which is otherwise refused as a rollback. */
+  allowDowngrade?: boolean;
+}
+
+export interface InstallRequest extends InstallPolicy {
   /** `name` or `name@range`, as typed. */
   specs: string[];
   packagesDir: string;
@@ -80,10 +88,6 @@ export interface InstallRequest {
   noDependencies?: boolean;
   force?: boolean;
   frozenLockfile?: boolean;
-  /** Every package must carry a valid signature by a trusted key, checked before anything is written. */
-  verifySignatures?: boolean;
-  /** Allow a version older than the lockfile pins, which is otherwise refused as a rollback. */
-  allowDowngrade?: boolean;
 }
 
 export interface PlannedPackage {
@@ -122,7 +126,7 @@ export interface RemoveResult {
   dryRun: boolean;
 }
 
-export interface UpdateRequest {
+export interface UpdateRequest extends InstallPolicy {
   name?: string;
   packagesDir: string;
   lockfilePath: string;

@@ -12,7 +12,7 @@ import {
   verifyIntegrity,
   writeArchiveEntries,
 } from '@ggen/marketplace-core';
-import { buildTgz } from './helpers/tar-builder.js';
+import { buildTgz } from '../../../tools/testing/tar-builder.mjs';
 import { codeOf } from '../../../tools/testing/coded-error.mjs';
 
 function packageDir(): string {
@@ -77,6 +77,39 @@ describe('readArchive rejects unsafe and broken archives', () => {
       [
         { path: 'dir', type: 'SymbolicLink' as const, linkpath: 'inside' },
         { path: 'dir/file', content: 'x' },
+      ],
+      'GGEN_E_ARCHIVE_UNSAFE',
+    ],
+    [
+      'a file under a link that comes later in the archive',
+      [
+        { path: 'dir/file', content: 'x' },
+        { path: 'dir', type: 'SymbolicLink' as const, linkpath: 'inside' },
+      ],
+      'GGEN_E_ARCHIVE_UNSAFE',
+    ],
+    [
+      'a link climbing through another link (its text normalises inside)',
+      [
+        { path: 'a', type: 'SymbolicLink' as const, linkpath: '.' },
+        { path: 'b', type: 'SymbolicLink' as const, linkpath: 'a/a/a/../../..' },
+      ],
+      'GGEN_E_ARCHIVE_UNSAFE',
+    ],
+    [
+      'a link to a link',
+      [
+        { path: 'a.txt', content: 'a' },
+        { path: 'b', type: 'SymbolicLink' as const, linkpath: 'a.txt' },
+        { path: 'c', type: 'SymbolicLink' as const, linkpath: 'b' },
+      ],
+      'GGEN_E_ARCHIVE_UNSAFE',
+    ],
+    [
+      'one path twice',
+      [
+        { path: 'x', content: 'one' },
+        { path: 'x', type: 'SymbolicLink' as const, linkpath: 'y' },
       ],
       'GGEN_E_ARCHIVE_UNSAFE',
     ],

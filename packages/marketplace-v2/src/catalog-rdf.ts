@@ -1,4 +1,4 @@
-import type { CatalogPackage, CatalogVersion } from '@ggen/marketplace-core';
+import { isPackageName, type CatalogPackage, type CatalogVersion } from '@ggen/marketplace-core';
 import { Writer } from 'n3';
 import type { NamedNode as OxNamedNode, Store, Term as OxTerm } from 'oxigraph';
 import oxigraph from 'oxigraph';
@@ -240,7 +240,8 @@ function readPackage(store: Store, subject: OxNamedNode, graph: OxNamedNode): Ca
   const one = (predicate: string): string | undefined => fields.get(predicate)?.[0]?.value;
   const name = one(V.name);
   const latestIri = one(V.latestVersion);
-  if (name === undefined || latestIri === undefined) return undefined;
+  // The one name rule: an entry whose name is a path is no package (it could not be installed safely).
+  if (name === undefined || latestIri === undefined || !isPackageName(name)) return undefined;
   const versions = (fields.get(V.hasVersion) ?? []).map((term) => readVersion(store, term, graph)).filter((version): version is CatalogVersion => version !== undefined);
   versions.sort((a, b) => semver.rcompare(a.version, b.version));
   const latest = versions.find((version) => versionIri(name, version.version) === latestIri)?.version ?? versions[0]?.version ?? '';

@@ -30,8 +30,7 @@ export const installCommand = defineCommand({
           noDependencies: !args.dependencies,
           force: args.force,
           frozenLockfile: args['frozen-lockfile'],
-          verifySignatures: args['verify-signature'] || context.config().config.require_signatures,
-          allowDowngrade: args['allow-downgrade'],
+          ...context.installPolicy(args),
         },
         reporter.onEvent,
       );

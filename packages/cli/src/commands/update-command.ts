@@ -11,12 +11,19 @@ export const updateCommand = defineCommand({
       .positional('name', { type: 'string', describe: 'one package (default: all)' })
       .option('target', { type: 'string', describe: 'packages directory' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'show old -> new, write nothing' })
+      .option('verify-signature', { type: 'boolean', default: false, describe: 'every package must be signed by a trusted key (checked before anything is written)' })
+      .option('allow-downgrade', { type: 'boolean', default: false, describe: 'allow versions older than the lockfile pins' })
       .example('$0 marketplace update --dry-run', 'what would change'),
   run: async (context, args): Promise<UpdateResult> => {
     const reporter = createProgressReporter(context);
     try {
       return await context.backend().update(
-        { ...context.installPaths(args.target), dryRun: args['dry-run'], ...(args.name === undefined ? {} : { name: args.name.toLowerCase() }) },
+        {
+          ...context.installPaths(args.target),
+          ...context.installPolicy(args),
+          dryRun: args['dry-run'],
+          ...(args.name === undefined ? {} : { name: args.name.toLowerCase() }),
+        },
         reporter.onEvent,
       );
     } finally {

@@ -42,7 +42,6 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
   if (tarBytes.length < 1024) throw corrupt(label, 'too short to be a tar archive');
 
   const entries: ArchiveEntry[] = [];
-  const symlinks = new Set<string>();
   let seen = 0;
   let failure: MarketplaceError | undefined;
   const fail = (error: unknown): void => {
@@ -58,7 +57,7 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
         let checked: ArchiveEntry | undefined;
         if (failure === undefined) {
           try {
-            checked = checkEntry(entry, label, symlinks);
+            checked = checkEntry(entry, label);
           } catch (error) {
             fail(error);
           }
@@ -88,15 +87,47 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
     parser.end(tarBytes);
   });
   if (failure !== undefined) throw failure;
+  checkTree(entries, label);
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** Checks one entry's path and type; file content is filled in by the caller. */
-function checkEntry(entry: ReadEntry, label: string, symlinks: Set<string>): ArchiveEntry | undefined {
-  const path = safeEntryPath(entry.path, label);
-  for (let parent = posix.dirname(path); parent !== '.'; parent = posix.dirname(parent)) {
-    if (symlinks.has(parent)) throw unsafe(label, `'${entry.path}' is written through the link '${parent}'`);
+/**
+ * Checks the archive as the tree it would become, whatever the order of its entries: no path
+ * twice, nothing written below a link, and every link resolved component by component
+ * against the other links. A link that passes through or ends at another link is refused, so
+ * `a -> .` with `b -> a/a/../..` cannot climb out although its text normalises inside.
+ */
+function checkTree(entries: ArchiveEntry[], label: string): void {
+  const seen = new Set<string>();
+  const links = new Map<string, string>();
+  for (const entry of entries) {
+    if (seen.has(entry.path)) throw unsafe(label, `'${entry.path}' appears twice`);
+    seen.add(entry.path);
+    if (entry.type === 'symlink') links.set(entry.path, entry.target);
   }
+  if (links.size === 0) return;
+  for (const entry of entries) {
+    for (let parent = posix.dirname(entry.path); parent !== '.'; parent = posix.dirname(parent)) {
+      if (links.has(parent)) throw unsafe(label, `'${entry.path}' would be written through the link '${parent}'`);
+    }
+  }
+  for (const [path, target] of links) {
+    const stack = posix.dirname(path) === '.' ? [] : posix.dirname(path).split('/');
+    const parts = target.split('/').filter((part) => part !== '' && part !== '.');
+    for (const part of parts) {
+      if (part === '..') {
+        if (stack.pop() === undefined) throw unsafe(label, `link '${path}' points outside the package (${target})`);
+        continue;
+      }
+      stack.push(part);
+      if (links.has(stack.join('/'))) throw unsafe(label, `link '${path}' points through another link ('${stack.join('/')}'); links to links are not allowed`);
+    }
+  }
+}
+
+/** Checks one entry's path and type; file content is filled in by the caller, the tree by checkTree. */
+function checkEntry(entry: ReadEntry, label: string): ArchiveEntry | undefined {
+  const path = safeEntryPath(entry.path, label);
   switch (entry.type) {
     case 'File':
     case 'OldFile':
@@ -110,7 +141,6 @@ function checkEntry(entry: ReadEntry, label: string, symlinks: Set<string>): Arc
       if (target === '' || posix.isAbsolute(target) || resolved === '..' || resolved.startsWith('../')) {
         throw unsafe(label, `link '${path}' points outside the package (${target})`);
       }
-      symlinks.add(path);
       return { type: 'symlink', path, target };
     }
     case 'Link':
@@ -133,17 +163,22 @@ function safeEntryPath(raw: string, label: string): string {
   return segments.join('/');
 }
 
-/** Writes checked entries under `destination`, which must not exist yet or be empty. */
+/**
+ * Writes checked entries under `destination`, which must not exist yet or be empty. Files are
+ * created exclusively (never through something already there) and links come last, so no
+ * write ever follows a link the archive made.
+ */
 export async function writeArchiveEntries(entries: ArchiveEntry[], destination: string): Promise<void> {
+  const ordered = [...entries.filter((entry) => entry.type !== 'symlink'), ...entries.filter((entry) => entry.type === 'symlink')];
   try {
     await mkdir(destination, { recursive: true });
-    for (const entry of entries) {
+    for (const entry of ordered) {
       const target = join(destination, entry.path);
       if (entry.type === 'directory') {
         await mkdir(target, { recursive: true });
       } else if (entry.type === 'file') {
         await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, entry.content, { mode: entry.mode });
+        await writeFile(target, entry.content, { mode: entry.mode, flag: 'wx' });
       } else {
         await mkdir(dirname(target), { recursive: true });
         await symlink(entry.target, target);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fromFsError } from '../errors.js';
+import { packageDir } from '../names.js';
 
 /** Staging area inside the packages dir, so that every rename stays on one filesystem. */
 export const TRANSACTION_DIR = '.ggen-txn';
@@ -25,7 +26,7 @@ export interface StagedChange {
 }
 
 export function stagingDir(packagesDir: string, name: string): string {
-  return join(packagesDir, TRANSACTION_DIR, 'new', name);
+  return packageDir(join(packagesDir, TRANSACTION_DIR, 'new'), name);
 }
 
 export async function beginTransaction(packagesDir: string): Promise<void> {
@@ -78,18 +79,18 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
   const txn = join(packagesDir, TRANSACTION_DIR);
   try {
     for (const name of journal.remove) {
-      const live = join(packagesDir, name);
-      const old = join(txn, 'old', name);
+      const live = packageDir(packagesDir, name);
+      const old = packageDir(join(txn, 'old'), name);
       if (existsSync(live)) {
         await rm(old, { recursive: true, force: true });
         await rename(live, old);
       }
     }
     for (const name of journal.install) {
-      const staged = join(txn, 'new', name);
+      const staged = packageDir(join(txn, 'new'), name);
       if (!existsSync(staged)) continue; // already moved into place
-      const live = join(packagesDir, name);
-      const old = join(txn, 'old', name);
+      const live = packageDir(packagesDir, name);
+      const old = packageDir(join(txn, 'old'), name);
       if (existsSync(live)) {
         if (existsSync(old)) await rm(live, { recursive: true, force: true });
         else await rename(live, old);

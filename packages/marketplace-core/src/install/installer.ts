@@ -6,10 +6,11 @@ import { parse as parseYaml } from 'yaml';
 import { readArchive, writeArchiveEntries, type ArchiveEntry } from '../archive/extract-archive.js';
 import { computeIntegrity, verifyIntegrity } from '../archive/integrity.js';
 import { fromFsError, MarketplaceError } from '../errors.js';
-import { PACKAGE_NAME_PATTERN } from '../manifest/gpack-manifest.js';
+import { isPackageName, packageDir } from '../names.js';
 import type {
   SignatureInfo,
   InstalledPackage,
+  InstallPolicy,
   InstallRequest,
   InstallResult,
   PlannedPackage,
@@ -33,7 +34,7 @@ export function parsePackageSpec(spec: string): { name: string; range: string | 
   const at = spec.indexOf('@', 1);
   const name = (at === -1 ? spec : spec.slice(0, at)).trim().toLowerCase();
   const range = at === -1 ? undefined : spec.slice(at + 1).trim();
-  if (!PACKAGE_NAME_PATTERN.test(name)) {
+  if (!isPackageName(name)) {
     throw new MarketplaceError('GGEN_E_USAGE', `'${spec}' is not a package name`, {
       hint: 'Package names use lowercase letters, digits, ".", "_" and "-"; add @<range> for a version, e.g. hello@^1.0.0.',
     });
@@ -92,9 +93,13 @@ export async function installPackages(source: PackageSource, request: InstallReq
       const version = resolution.packages.get(spec.name)?.version;
       if (spec.range === undefined && version !== undefined) requests[spec.name] = `^${version}`;
     }
-    refuseDowngrades(lockfile, resolution, specs, request.allowDowngrade ?? false);
     const forced = request.force ? new Set(specs.map((spec) => spec.name)) : new Set<string>();
-    return applyResolution(context, lockfile, resolution, requests, { dryRun: request.dryRun ?? false, forced, verifySignatures: request.verifySignatures ?? false });
+    return applyResolution(context, lockfile, resolution, requests, {
+      dryRun: request.dryRun ?? false,
+      forced,
+      asked: Object.fromEntries(specs.map((spec) => [spec.name, spec.range])),
+      ...policyOf(request),
+    });
   });
 }
 
@@ -134,7 +139,12 @@ async function installFrozen(
     });
   }
   const resolution: Resolution = { packages, order: [...packages.keys()].sort(), cycles: [] };
-  return applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun ?? false, forced: new Set(), verifySignatures: request.verifySignatures ?? false });
+  return applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun ?? false, forced: new Set(), asked: {}, ...policyOf(request) });
+}
+
+/** Verification and rollback protection: one rule for install, frozen install and update. */
+function policyOf(request: InstallPolicy): Required<InstallPolicy> {
+  return { verifySignatures: request.verifySignatures ?? false, allowDowngrade: request.allowDowngrade ?? false };
 }
 
 /**
@@ -142,13 +152,13 @@ async function installFrozen(
  * versions would cause: refused unless asked for, by --allow-downgrade or by a range that
  * excludes the locked version.
  */
-function refuseDowngrades(lockfile: Lockfile, resolution: Resolution, specs: { name: string; range: string | undefined }[], allowed: boolean): void {
+function refuseDowngrades(lockfile: Lockfile, resolution: Resolution, asked: Record<string, string | undefined>, allowed: boolean): void {
   if (allowed) return;
   for (const [name, candidate] of resolution.packages) {
     const locked = lockfile.packages[name]?.version;
     if (locked === undefined || !semver.valid(locked) || !semver.lt(candidate.version, locked)) continue;
-    const asked = specs.find((spec) => spec.name === name);
-    if (asked?.range !== undefined && !satisfies(locked, asked.range)) continue;
+    const range = asked[name];
+    if (range !== undefined && !satisfies(locked, range)) continue;
     throw new MarketplaceError('GGEN_E_DOWNGRADE', `${name} would go from ${locked} (locked) back to ${candidate.version}`, {
       hint: `The registry may be hiding newer versions (a rollback attack). If you want ${candidate.version}, ask for it (${name}@${candidate.version}) or pass --allow-downgrade.`,
       details: { package: name, locked, candidate: candidate.version },
@@ -187,10 +197,11 @@ function lockedVersions(lockfile: Lockfile, except: Set<string>): Record<string,
   return preferred;
 }
 
-interface ApplyOptions {
+interface ApplyOptions extends Required<InstallPolicy> {
   dryRun: boolean;
   forced: Set<string>;
-  verifySignatures: boolean;
+  /** The ranges typed on this command line: a range that excludes the locked version asks for the downgrade. */
+  asked: Record<string, string | undefined>;
 }
 
 /** Plans, fetches, verifies, stages and commits one resolution, as one transaction. */
@@ -201,6 +212,7 @@ async function applyResolution(
   requests: Record<string, string>,
   options: ApplyOptions,
 ): Promise<InstallResult> {
+  refuseDowngrades(lockfile, resolution, options.asked, options.allowDowngrade);
   const planned: PlannedPackage[] = [];
   for (const name of resolution.order) {
     const candidate = resolution.packages.get(name);
@@ -211,8 +223,8 @@ async function applyResolution(
       locked?.version === candidate.version &&
       (!options.verifySignatures || locked.signature !== undefined) &&
       locked.integrity === (candidate.integrity ?? locked.integrity) &&
-      (await hashDirectory(join(context.packagesDir, name))) === locked.contentHash;
-    const action: PlannedPackage['action'] = intact && !options.forced.has(name) ? 'unchanged' : existsSync(join(context.packagesDir, name)) ? 'replace' : 'install';
+      (await hashDirectory(packageDir(context.packagesDir, name))) === locked.contentHash;
+    const action: PlannedPackage['action'] = intact && !options.forced.has(name) ? 'unchanged' : existsSync(packageDir(context.packagesDir, name)) ? 'replace' : 'install';
     planned.push({
       name,
       version: candidate.version,
@@ -249,7 +261,10 @@ async function applyResolution(
       const label = `${candidate.name}@${candidate.version}`;
       const bytes = await context.source.fetchArchive(candidate);
       verifyIntegrity(bytes, { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) }, label);
-      if (options.verifySignatures) signatures.set(entry.name, await verifySignature(context.source, candidate, bytes));
+      // A package the lockfile records as signed stays signed: its replacement is verified too
+      // (a registry cannot turn verification off for a package by serving it unsigned).
+      const previous = lockfile.packages[entry.name];
+      if (options.verifySignatures || previous?.signature !== undefined) signatures.set(entry.name, await verifySignature(context.source, candidate, bytes, previous));
       const entries = await readArchive(bytes, label);
       checkArchiveManifest(entries, candidate);
       await writeArchiveEntries(entries, stagingDir(context.packagesDir, entry.name));
@@ -304,10 +319,14 @@ function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCand
   return keyId === undefined ? undefined : { signature: { keyId } };
 }
 
-async function verifySignature(source: PackageSource, candidate: VersionCandidate, bytes: Uint8Array): Promise<SignatureInfo> {
+async function verifySignature(source: PackageSource, candidate: VersionCandidate, bytes: Uint8Array, previous: LockedPackage | undefined): Promise<SignatureInfo> {
+  const wasSigned = previous?.signature === undefined ? '' : ` (${candidate.name}@${previous.version} was installed signed by ${previous.signature.keyId})`;
   if (source.verifyArchive === undefined) {
-    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${candidate.name}@${candidate.version} comes from a ${source.backend} registry, which holds no signatures`, {
-      hint: 'Install signed packages from a v2 registry (--backend v2), or install without --verify-signature / require_signatures.',
+    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${candidate.name}@${candidate.version} comes from a ${source.backend} registry, which holds no signatures${wasSigned}`, {
+      hint:
+        wasSigned === ''
+          ? 'Install signed packages from a v2 registry (--backend v2), or install without --verify-signature / require_signatures.'
+          : `A package installed with a verified signature is only replaced by a signed one. To accept it unsigned, remove it first (ggen marketplace remove ${candidate.name}).`,
       details: { package: candidate.name, backend: source.backend },
     });
   }
@@ -350,9 +369,8 @@ export async function updatePackages(source: PackageSource, request: UpdateReque
         return { name: candidate.name, ...(from === undefined ? {} : { from }), to: candidate.version };
       })
       .sort((a, b) => (a.name < b.name ? -1 : 1));
-    if (!request.dryRun && changes.length > 0) {
-      await applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: false, forced: new Set(), verifySignatures: false });
-    }
+    // The same plan, verification and rollback rule as install: a dry run refuses what the update would refuse.
+    await applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun === true || changes.length === 0, forced: new Set(), asked: {}, ...policyOf(request) });
     return { changes, dryRun: request.dryRun ?? false };
   });
 }
@@ -417,7 +435,7 @@ export async function listInstalledPackages(options: { packagesDir: string; lock
   const lockfile = (await readLockfile(options.lockfilePath)) ?? emptyLockfile();
   const result: InstalledPackage[] = [];
   for (const [name, locked] of Object.entries(lockfile.packages)) {
-    const path = join(options.packagesDir, name);
+    const path = packageDir(options.packagesDir, name);
     const hash = await hashDirectory(path);
     result.push({
       name,

@@ -1,13 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { fromFsError, MarketplaceError } from '../errors.js';
+import { isExactVersion, isVersionRange, packageNameProblem, safeText } from '../names.js';
+
+/** Keys of a lockfile are package names by the one name rule: a lockfile that names a path is refused whole. */
+const packageName = z.string().superRefine((name, ctx) => {
+  const problem = packageNameProblem(name);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+const versionRange = z.string().refine(isVersionRange, 'is not a version range');
 
 const lockedPackageSchema = z.object({
-  version: z.string(),
+  version: z.string().refine(isExactVersion, 'is not a semantic version'),
   resolved: z.string(),
   integrity: z.string(),
   checksum: z.string().optional(),
-  dependencies: z.record(z.string(), z.string()),
+  dependencies: z.record(packageName, versionRange),
   backend: z.enum(['v1', 'v2']),
   signature: z.object({ keyId: z.string() }).optional(),
   /** sha256 of the installed files; `list` compares it with the disk to find drift. */
@@ -16,8 +24,8 @@ const lockedPackageSchema = z.object({
 
 const lockfileSchema = z.object({
   lockfileVersion: z.literal(1),
-  requested: z.record(z.string(), z.string()),
-  packages: z.record(z.string(), lockedPackageSchema),
+  requested: z.record(packageName, versionRange),
+  packages: z.record(packageName, lockedPackageSchema),
 });
 
 export type LockedPackage = z.infer<typeof lockedPackageSchema>;
@@ -44,7 +52,9 @@ export async function readLockfile(path: string): Promise<Lockfile | null> {
   const parsed = lockfileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw invalid(path, `field '${issue?.path.join('.') ?? ''}' ${issue?.message ?? 'is invalid'}`);
+    const field = issue?.path.map((part) => safeText(String(part))).join('.') ?? '';
+    const message = issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : (issue?.message ?? 'is invalid');
+    throw invalid(path, issue?.code === 'invalid_key' || issue?.code === 'custom' ? `'${field}': ${message}` : `field '${field}' ${message}`);
   }
   return parsed.data;
 }

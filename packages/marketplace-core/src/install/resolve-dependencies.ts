@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { MarketplaceError } from '../errors.js';
+import { isExactVersion, isVersionRange, packageNameProblem, safeText } from '../names.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 
 export interface ResolveOptions {
@@ -31,6 +32,28 @@ interface Failure {
   kind: 'conflict' | 'unsatisfiable';
   message: string;
   details: Record<string, unknown>;
+}
+
+/** Deeper chains than this are refused, coded, before they can exhaust the stack or memory. */
+const MAX_DEPTH = 1000;
+
+/**
+ * What a registry says of a version is checked with the one name rule before the resolver
+ * uses it: a name or dependency that is a path (`../x`) would install outside the packages
+ * directory, so such an entry is a damaged registry, not a package.
+ */
+function checkCandidate(candidate: VersionCandidate, requested: string, backend: string): void {
+  const problem =
+    candidate.name !== requested
+      ? `it answers for '${safeText(candidate.name)}'`
+      : !isExactVersion(candidate.version)
+        ? `version ${JSON.stringify(safeText(candidate.version))} is not a semantic version`
+        : Object.entries(candidate.dependencies).map(([name, range]) => packageNameProblem(name) ?? (isVersionRange(range) ? undefined : `dependency ${name}: '${safeText(range)}' is not a version range`)).find((found) => found !== undefined);
+  if (problem === undefined) return;
+  throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The ${backend} registry's entry for ${requested}@${safeText(candidate.version)} is unusable: ${problem}`, {
+    hint: 'Nothing was installed. The registry metadata is damaged or hostile; report it to the registry owner.',
+    details: { package: requested, version: candidate.version, backend },
+  });
 }
 
 /**
@@ -65,29 +88,28 @@ export async function resolveDependencies(options: ResolveOptions): Promise<Reso
         },
       );
     }
+    for (const candidate of versions) checkCandidate(candidate, requirement.name, source.backend);
     versionsCache.set(requirement.name, versions);
     return versions;
   };
 
   const solve = async (queue: Requirement[]): Promise<boolean> => {
-    const [requirement, ...rest] = queue;
-    if (requirement === undefined) return true;
-    const existing = assignment.get(requirement.name);
-    if (existing !== undefined) {
-      if (satisfies(existing.candidate.version, requirement.range)) return solve(rest);
-      failure = {
-        kind: 'conflict',
-        message: `${needs(requirement)}, ${needs(existing.requirement)}`,
-        details: {
-          package: requirement.name,
-          requirements: [
-            { chain: requirement.chain, range: requirement.range },
-            { chain: existing.requirement.chain, range: existing.requirement.range },
-          ],
-        },
-      };
-      return false;
+    // Requirements already met are passed over in a loop, not by recursion: a wide graph
+    // (thousands of packages needing one) must not grow the stack.
+    let at = 0;
+    for (;;) {
+      const next = queue[at];
+      const existing = next === undefined ? undefined : assignment.get(next.name);
+      if (next === undefined || existing === undefined) break;
+      if (!satisfies(existing.candidate.version, next.range)) {
+        failure = conflictOf(next, existing.requirement);
+        return false;
+      }
+      at += 1;
     }
+    const requirement = queue[at];
+    if (requirement === undefined) return true;
+    const rest = queue.slice(at + 1);
     const versions = await versionsOf(requirement);
     const candidates = orderCandidates(versions, requirement.range, options.preferred?.[requirement.name]);
     if (candidates.length === 0) {
@@ -99,6 +121,12 @@ export async function resolveDependencies(options: ResolveOptions): Promise<Reso
         details: { package: requirement.name, range: requirement.range, chain: requirement.chain },
       };
       return false;
+    }
+    if (requirement.chain.length >= MAX_DEPTH) {
+      throw new MarketplaceError('GGEN_E_RESOLUTION_TOO_COMPLEX', `Dependencies nest deeper than ${MAX_DEPTH} levels below ${requirement.chain[0] ?? requirement.name}`, {
+        hint: 'A chain this deep is a broken or hostile registry entry; install with --no-dependencies, or report it to the registry owner.',
+        details: { package: requirement.name, depth: requirement.chain.length },
+      });
     }
     for (const candidate of candidates) {
       steps += 1;
@@ -160,6 +188,20 @@ function orderCandidates(versions: VersionCandidate[], range: string, preferred:
   if (index <= 0) return matching;
   const [first] = matching.splice(index, 1);
   return first === undefined ? matching : [first, ...matching];
+}
+
+function conflictOf(requirement: Requirement, existing: Requirement): Failure {
+  return {
+    kind: 'conflict',
+    message: `${needs(requirement)}, ${needs(existing)}`,
+    details: {
+      package: requirement.name,
+      requirements: [
+        { chain: requirement.chain, range: requirement.range },
+        { chain: existing.chain, range: existing.range },
+      ],
+    },
+  };
 }
 
 function describeChain(chain: string[]): string {

@@ -1,8 +1,8 @@
 import semver from 'semver';
 import { z } from 'zod';
+import { PACKAGE_NAME_PATTERN } from '../names.js';
 
-/** Package names: lowercase, digits, `.`, `_`, `-`; like npm without scopes. */
-export const PACKAGE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,213}$/;
+export { PACKAGE_NAME_PATTERN };
 
 const variableSchema = z
   .object({

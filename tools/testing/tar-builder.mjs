@@ -1,9 +1,10 @@
+// Builds raw .tgz bytes entry by entry, including entries a safe packer never writes
+// (links out, links to links, paths twice): the archives an attacker would serve.
 import { gzipSync } from 'node:zlib';
-import { Header, type HeaderData } from 'tar';
+import { Header } from 'tar';
 
-/** Builds raw .tgz bytes entry by entry, including entries a safe packer never writes. */
-export function buildTgz(entries: (HeaderData & { content?: string | Buffer })[]): Buffer {
-  const blocks: Buffer[] = [];
+export function buildTgz(entries) {
+  const blocks = [];
   for (const { content, ...data } of entries) {
     const body = content === undefined ? Buffer.alloc(0) : Buffer.from(content);
     const header = new Header({ mode: 0o644, uid: 0, gid: 0, mtime: new Date(0), type: 'File', size: body.length, ...data });

@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import semver from 'semver';
+import { MarketplaceError } from './errors.js';
+
+/**
+ * The one rule for package names, used by every reader: manifests, the v1 index, the v2
+ * catalog, the lockfile, archives and whatever a registry sends over the network. Lowercase
+ * letters, digits, `.`, `_` and `-`, starting with a letter or digit (npm without scopes): a
+ * name is never a path, so `join(packagesDir, name)` always stays inside `packagesDir`.
+ */
+export const PACKAGE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,213}$/;
+
+/** What is wrong with a name read from outside, or undefined when it is a package name. */
+export function packageNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return `${String(JSON.stringify(name))} is not a package name`;
+  if (PACKAGE_NAME_PATTERN.test(name)) return undefined;
+  if (/[/\\]|^\.|\.\.|\0/.test(name)) return `'${safeText(name)}' is not a package name: it names a path`;
+  return `'${safeText(name)}' is not a package name`;
+}
+
+export function isPackageName(name: unknown): name is string {
+  return typeof name === 'string' && PACKAGE_NAME_PATTERN.test(name);
+}
+
+/** An exact version (1.2.3, 1.0.0-rc.1) as stored by a registry or a lockfile. */
+export function isExactVersion(version: unknown): version is string {
+  return typeof version === 'string' && semver.valid(version) === version;
+}
+
+/** A dependency range a registry or manifest may hold. */
+export function isVersionRange(range: unknown): range is string {
+  return typeof range === 'string' && (range.trim() === '*' || range.trim() === '' || semver.validRange(range) !== null);
+}
+
+// C0 and C1 controls (ESC starts terminal sequences), DEL, and the bidi overrides that make text read differently than it is.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text that came from a registry, an archive or a file, made safe for a terminal: control
+ * characters (escape sequences, carriage returns, bidi overrides) are shown as `?`. Tabs and
+ * newlines stay when `multiline` is set.
+ */
+export function safeText(text: string, multiline = false): string {
+  const cleaned = text.replace(CONTROL, '?');
+  return multiline ? cleaned : cleaned.replace(/[\t\n]/g, ' ');
+}
+
+/**
+ * Where an installed package lives. Every name reaching here was checked by the one name
+ * rule where it was read; this last check keeps a path out of the packages directory even if
+ * a reader forgot.
+ */
+export function packageDir(packagesDir: string, name: string): string {
+  const problem = packageNameProblem(name);
+  if (problem !== undefined) {
+    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `Refusing to install or remove ${problem}`, {
+      hint: 'Nothing was written. The registry or lockfile that named it is damaged or hostile.',
+      details: { package: name },
+    });
+  }
+  return join(packagesDir, name);
+}

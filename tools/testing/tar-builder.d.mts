@@ -1,0 +1,2 @@
+import type { HeaderData } from 'tar';
+export function buildTgz(entries: (HeaderData & { content?: string | Buffer })[]): Buffer;
