@@ -12,7 +12,7 @@ export const PACKAGE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,213}$/;
 
 /** What is wrong with a name read from outside, or undefined when it is a package name. */
 export function packageNameProblem(name: unknown): string | undefined {
-  if (typeof name !== 'string') return `${String(JSON.stringify(name))} is not a package name`;
+  if (typeof name !== 'string') return `${JSON.stringify(name)} is not a package name`;
   if (PACKAGE_NAME_PATTERN.test(name)) return undefined;
   if (/[/\\]|^\.|\.\.|\0/.test(name)) return `'${safeText(name)}' is not a package name: it names a path`;
   return `'${safeText(name)}' is not a package name`;
