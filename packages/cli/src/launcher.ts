@@ -4,16 +4,21 @@
 // round trip. Anything else, or no service, runs in this process exactly as before; a missing
 // service is started in the background for the next lookup. Node's own modules only here:
 // whatever this file imports, every command pays for.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   buildKey,
+  checkDaemonPeer,
   DAEMON_PROTOCOL,
   daemonDir,
   daemonEligible,
   daemonRequest,
   daemonSetting,
   DaemonUnavailable,
+  LAUNCHER_DEADLINES,
+  ownProcessVariable,
+  requestEnvironment,
   socketPath,
   spawnDaemon,
   type DaemonReply,
@@ -23,6 +28,8 @@ const bundle = join(fileURLToPath(new URL('.', import.meta.url)), 'ggen.mjs');
 
 async function viaDaemon(argv: string[]): Promise<number | undefined> {
   const env = process.env;
+  // TLS and proxy settings are this caller's own: the service, with its clean environment, would not honour them.
+  if (ownProcessVariable(env) !== undefined) return undefined;
   const dir = daemonDir(env);
   let socket: string;
   try {
@@ -30,14 +37,21 @@ async function viaDaemon(argv: string[]): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-  let replies: DaemonReply[];
-  try {
-    const request = { protocol: DAEMON_PROTOCOL, kind: 'run' as const, argv, cwd: process.cwd(), env: env as Record<string, string> };
-    replies = await daemonRequest(socket, request);
-  } catch (error) {
-    if (!(error instanceof DaemonUnavailable)) throw error;
+  if (!existsSync(socket)) {
     // Started for the next lookup; this one runs here.
     spawnDaemon(bundle, dir, socket, true);
+    return undefined;
+  }
+  // Nothing is sent to a socket that is not this user's own, in a directory only this user can enter.
+  if (checkDaemonPeer(dir, socket) !== undefined) return undefined;
+  let replies: DaemonReply[];
+  try {
+    const request = { protocol: DAEMON_PROTOCOL, kind: 'run' as const, argv, cwd: process.cwd(), env: requestEnvironment(env) };
+    replies = await daemonRequest(socket, request, LAUNCHER_DEADLINES);
+  } catch (error) {
+    if (!(error instanceof DaemonUnavailable)) throw error;
+    // A dead service (its socket refuses) is replaced for the next lookup; a busy or stuck one is left alone.
+    if (!error.busy) spawnDaemon(bundle, dir, socket, true);
     return undefined;
   }
   const last = replies.at(-1);

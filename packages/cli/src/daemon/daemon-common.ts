@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const DAEMON_PROTOCOL = 1;
+export const DAEMON_PROTOCOL = 2;
 
 /** The commands the service answers: read-only lookups that gain from a warm store. */
 export const DAEMON_COMMANDS: ReadonlySet<string> = new Set(['search', 'info']);
@@ -33,8 +33,42 @@ export interface DaemonStatus {
   rssBytes: number;
 }
 
-/** What the service sends back, one JSON object a line. */
-export type DaemonReply = { out: string } | { err: string } | { exit: number } | { declined: string } | { status: DaemonStatus } | { stopping: true };
+/** What the service sends back, one JSON object a line; `started` when the command leaves the queue. */
+export type DaemonReply = { started: true } | { out: string } | { err: string } | { exit: number } | { declined: string } | { status: DaemonStatus } | { stopping: true };
+
+/**
+ * The variables a lookup reads (config, its files and the service's own switches): the only
+ * ones a caller sends. Secrets that a lookup never needs (GGEN_KEY_PASSWORD, cloud tokens)
+ * stay in the caller's process.
+ */
+const SENT_VARIABLES = /^(HOME|XDG_CONFIG_HOME|XDG_CACHE_HOME|XDG_RUNTIME_DIR|CI|GGEN_DAEMON|GGEN_DAEMON_DIR|GGEN_MARKETPLACE_[A-Z0-9_]+)$/;
+
+/**
+ * Variables that change how this process trusts the network or what code it runs. The service
+ * runs with a clean environment, so a caller that sets any of these runs in-process: its
+ * TLS settings (NODE_TLS_REJECT_UNAUTHORIZED=0, a private CA) are its own, never another caller's.
+ */
+const OWN_PROCESS_VARIABLES = ['NODE_TLS_REJECT_UNAUTHORIZED', 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'NODE_USE_ENV_PROXY', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
+
+/** What the launcher sends for a caller: the variables a lookup reads, nothing else. */
+export function requestEnvironment(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => SENT_VARIABLES.test(entry[0]) && entry[1] !== undefined));
+}
+
+/** The variable that keeps this caller in its own process, if any. */
+export function ownProcessVariable(env: Env): string | undefined {
+  return OWN_PROCESS_VARIABLES.find((name) => env[name] !== undefined && env[name] !== '');
+}
+
+/** The fixed environment the service runs with, whoever started it. */
+export function serviceEnvironment(env: Env): Record<string, string> {
+  const clean: Record<string, string> = { PATH: env.PATH ?? '/usr/bin:/bin' };
+  for (const name of ['HOME', 'LANG', 'TZ', 'GGEN_DAEMON_DIR', 'XDG_RUNTIME_DIR']) {
+    const value = env[name];
+    if (value !== undefined) clean[name] = value;
+  }
+  return clean;
+}
 
 /** Whether the launcher hands a command to the service: GGEN_DAEMON, else on unless CI is set (as Nx does). */
 export function daemonSetting(env: Env): { use: boolean } | { error: string } {
@@ -96,18 +130,59 @@ export function checkDaemonDir(dir: string, socket: string): string | undefined 
   }
 }
 
-export class DaemonUnavailable extends Error {}
+/**
+ * Checks, before a single byte is sent, that the service on `socket` is this user's own: the
+ * directory is a real directory (not a link) owned by this user with mode 700, and the socket
+ * in it is a socket owned by this user. Nobody else can then have put a listener there, even in
+ * a predictable <tmp>/ggen-<uid> that another user created first. Returns what is wrong.
+ */
+export function checkDaemonPeer(dir: string, socket: string): string | undefined {
+  const uid = process.getuid?.();
+  try {
+    const dirStat = lstatSync(dir);
+    if (!dirStat.isDirectory()) return `${dir} is not a directory`;
+    if (uid !== undefined && dirStat.uid !== uid) return `${dir} belongs to another user (uid ${dirStat.uid})`;
+    if ((dirStat.mode & 0o077) !== 0) return `${dir} is open to other users (mode ${(dirStat.mode & 0o777).toString(8)})`;
+    const socketStat = lstatSync(socket);
+    if (!socketStat.isSocket()) return `${socket} is not a socket`;
+    if (uid !== undefined && socketStat.uid !== uid) return `${socket} belongs to another user (uid ${socketStat.uid})`;
+    return undefined;
+  } catch (error) {
+    return `${socket} cannot be checked: ${(error as Error).message}`;
+  }
+}
+
+export class DaemonUnavailable extends Error {
+  /** The service is there but did not answer in time (busy or stuck), rather than gone. */
+  readonly busy: boolean;
+
+  constructor(message: string, busy = false) {
+    super(message);
+    this.busy = busy;
+  }
+}
+
+export interface RequestDeadlines {
+  /** To connect and, for a command, to hear that it started (the service runs one at a time). */
+  startMs: number;
+  /** For the whole answer once the command started. */
+  answerMs: number;
+}
+
+/** A stuck or busy service costs a lookup at most this before it runs in its own process. */
+export const LAUNCHER_DEADLINES: RequestDeadlines = { startMs: 2_000, answerMs: 60_000 };
 
 /**
  * Sends one request and collects the replies until the service ends the exchange. Rejects with
  * DaemonUnavailable when no service listens (or it went away before answering in full), so
  * that the caller can run the command itself.
  */
-export function daemonRequest(socket: string, request: DaemonRequest, connectTimeoutMs = 1000): Promise<DaemonReply[]> {
+export function daemonRequest(socket: string, request: DaemonRequest, deadlines: RequestDeadlines = { startMs: 1000, answerMs: 2 ** 31 - 1 }): Promise<DaemonReply[]> {
   return new Promise((resolvePromise, reject) => {
     const replies: DaemonReply[] = [];
     let buffered = '';
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (error?: Error): void => {
       if (settled) return;
       settled = true;
@@ -116,14 +191,18 @@ export function daemonRequest(socket: string, request: DaemonRequest, connectTim
       if (error === undefined) resolvePromise(replies);
       else reject(error);
     };
+    const arm = (ms: number, what: string): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        finish(new DaemonUnavailable(`${what} from ${socket} within ${ms} ms`, connected));
+      }, ms);
+    };
+    let connected = false;
     const client = connect(socket);
-    const timer = setTimeout(() => {
-      finish(new DaemonUnavailable(`no answer from ${socket} within ${connectTimeoutMs} ms`));
-    }, connectTimeoutMs);
+    arm(deadlines.startMs, request.kind === 'run' ? 'the command did not start' : 'no answer');
     client.setEncoding('utf8');
     client.on('connect', () => {
-      // Connected: a command may take as long as it takes (a store refresh, a remote registry).
-      clearTimeout(timer);
+      connected = true;
       client.write(`${JSON.stringify(request)}\n`);
     });
     client.on('data', (chunk: string) => {
@@ -140,6 +219,11 @@ export function daemonRequest(socket: string, request: DaemonRequest, connectTim
           finish(new DaemonUnavailable(`the service at ${socket} sent something that is not JSON`));
           return;
         }
+        if ('started' in reply) {
+          // Running: the answer may take as long as a store refresh or a remote registry does.
+          arm(deadlines.answerMs, 'no complete answer');
+          continue;
+        }
         replies.push(reply);
         if ('exit' in reply || 'declined' in reply || 'status' in reply || 'stopping' in reply) {
           finish();
@@ -153,9 +237,9 @@ export function daemonRequest(socket: string, request: DaemonRequest, connectTim
 }
 
 /** The status of the service on a socket, or undefined when none answers there. */
-export async function daemonStatus(socket: string, connectTimeoutMs?: number): Promise<DaemonStatus | undefined> {
+export async function daemonStatus(socket: string, connectTimeoutMs = 1000): Promise<DaemonStatus | undefined> {
   try {
-    const replies = await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' }, connectTimeoutMs);
+    const replies = await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' }, { startMs: connectTimeoutMs, answerMs: connectTimeoutMs });
     const reply = replies.find((entry) => 'status' in entry);
     return reply === undefined ? undefined : reply.status;
   } catch (error) {
@@ -195,7 +279,7 @@ export function spawnDaemon(bundlePath: string, dir: string, socket: string, onc
   }
   try {
     const log = openSync(daemonLogPath(socket), 'a', 0o600);
-    const child = spawn(process.execPath, [bundlePath, 'marketplace', 'daemon', 'serve'], { detached: true, stdio: ['ignore', log, log], cwd: dir, env: process.env });
+    const child = spawn(process.execPath, [bundlePath, 'marketplace', 'daemon', 'serve'], { detached: true, stdio: ['ignore', log, log], cwd: dir, env: serviceEnvironment(process.env) });
     child.unref();
     closeSync(log);
     return true;

@@ -12,6 +12,8 @@ import {
   DAEMON_PROTOCOL,
   daemonEligible,
   daemonStatus,
+  ownProcessVariable,
+  requestEnvironment,
   type DaemonReply,
   type DaemonRequest,
   type DaemonStatus,
@@ -102,11 +104,17 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
       send({ declined: `the service answers marketplace search and info only, not '${request.argv.join(' ')}'` });
       return;
     }
-    // A caller that gave up while waiting for its turn (Ctrl-C) gets nothing run for it.
+    const own = ownProcessVariable(request.env);
+    if (own !== undefined) {
+      send({ declined: `${own} is set: the caller's TLS and proxy settings apply in its own process only` });
+      return;
+    }
+    // A caller that gave up while waiting for its turn (Ctrl-C, or the launcher's deadline) gets nothing run for it.
     if (connection.destroyed || connection.readyState !== 'open') return;
+    send({ started: true });
     const io: Io = {
       cwd: request.cwd,
-      env: request.env,
+      env: requestEnvironment(request.env),
       stdout: (text) => {
         send({ out: text });
       },
@@ -142,6 +150,11 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
       const request = parseRequest(line);
       if (typeof request === 'string') {
         connection.end(`${JSON.stringify({ declined: request } satisfies DaemonReply)}\n`);
+        return;
+      }
+      // Status and stop are answered at once, never behind a long command.
+      if (request.kind !== 'run') {
+        void handle(connection, request).finally(() => connection.end());
         return;
       }
       // One command at a time, in arrival order: commands share the process and its stores.
