@@ -26,6 +26,7 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
     v2: () => createV2Adapter(v2Options(config, v2Registry)),
     store: new MetricsStore(metricsDir(config.state_dir)),
     onRecord: (record) => recorded.push(record),
+    notice,
     onSelection: (operation, selection) => {
       if (config.log_backend_selection) notice(`backend: ${operation} served by ${selection.backend} (${selection.reason})`);
       if (selection.backend === 'v1' && selection.strategy === 'v1' && !warned) {

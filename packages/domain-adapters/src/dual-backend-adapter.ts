@@ -45,12 +45,18 @@ export interface DualBackendOptions {
   onSelection?: (operation: RoutedOperationName, selection: Selection) => void;
   /** The install id; read from (or created in) state_dir when not given. */
   installId?: string;
+  /** One line for the user (stderr): a fallback that happened, or failed too. */
+  notice?: (line: string) => void;
 }
 
 /** The strategy and A/B share one operation runs under, per-operation overrides applied. */
-export function routingFor(config: AdapterConfig, operation: RoutedOperationName): { strategy: BackendStrategyName; v2Percentage: number } {
+export function routingFor(config: AdapterConfig, operation: RoutedOperationName): { strategy: BackendStrategyName; v2Percentage: number; fallbackOnError: boolean } {
   const override = config.operations[operation];
-  return { strategy: override?.backend ?? config.backend, v2Percentage: override?.v2_percentage ?? config.v2_percentage };
+  return {
+    strategy: override?.backend ?? config.backend,
+    v2Percentage: override?.v2_percentage ?? config.v2_percentage,
+    fallbackOnError: override?.fallback_on_error ?? config.fallback_on_error,
+  };
 }
 
 /**
@@ -87,11 +93,12 @@ export class DualBackendAdapter implements MarketplaceBackend {
 
   async #route<T>(operation: RoutedOperation<T>, annotate?: (value: T) => Partial<OperationRecord>): Promise<T> {
     const { config } = this.#options;
-    const { strategy, v2Percentage } = routingFor(config, operation.operation);
+    const { strategy, v2Percentage, fallbackOnError } = routingFor(config, operation.operation);
     const context: StrategyContext = {
       backend: (type) => this.#backend(type),
       v2TimeoutMs: config.v2_timeout_ms,
-      fallbackOnError: config.fallback_on_error,
+      fallbackOnError,
+      notice: (line) => this.#options.notice?.(line),
       v2Percentage,
       abTestingEnabled: config.enable_ab_testing,
       bucket: () => this.bucket(),
@@ -171,7 +178,8 @@ export class DualBackendAdapter implements MarketplaceBackend {
     return this.#route<InstallResult>({
       operation: 'install',
       subject: request.specs.join(' '),
-      run: (backend) => backend.install(request, events),
+      run: (backend, signal) => backend.install({ ...request, signal }, events),
+      fallback: notForDependencies,
       ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.install({ ...request, dryRun: true }) }),
       compare: (v1, v2) => ({ fieldDifferences: planDifferences(resolved(v1), resolved(v2)) }),
     });
@@ -181,7 +189,8 @@ export class DualBackendAdapter implements MarketplaceBackend {
     return this.#route<UpdateResult>({
       operation: 'update',
       subject: request.name ?? '(all)',
-      run: (backend) => backend.update(request, events),
+      run: (backend, signal) => backend.update({ ...request, signal }, events),
+      fallback: notForDependencies,
       ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.update({ ...request, dryRun: true }) }),
       compare: (v1, v2) => ({
         fieldDifferences: planDifferences(new Map(v1.changes.map((change) => [change.name, change.to])), new Map(v2.changes.map((change) => [change.name, change.to]))),
@@ -193,7 +202,7 @@ export class DualBackendAdapter implements MarketplaceBackend {
     return this.#route({
       operation: 'remove',
       subject: request.name,
-      run: (backend) => backend.remove(request, events),
+      run: (backend, signal) => backend.remove({ ...request, signal }, events),
       ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.remove({ ...request, dryRun: true }) }),
     });
   }
@@ -204,6 +213,8 @@ export class DualBackendAdapter implements MarketplaceBackend {
         operation: 'publish',
         subject: request.dir,
         run: (backend) => backend.publish(request),
+        // A write goes to the registry it was meant for, never into the other format.
+        fallback: () => false,
         ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.publish({ ...request, dryRun: true }) }),
       },
       (result) => ({ signed: result.signature !== undefined }),
@@ -213,6 +224,17 @@ export class DualBackendAdapter implements MarketplaceBackend {
   validate(dir: string): ReturnType<MarketplaceBackend['validate']> {
     return this.#primary().validate(dir);
   }
+}
+
+/**
+ * Dependency confusion: when the primary registry has the package asked for but not one of
+ * its dependencies, the whole install must not be served by the other registry, which could
+ * hold anything under that name. Only a root the primary does not know is looked up there.
+ */
+function notForDependencies(error: unknown): boolean {
+  if (!isMarketplaceError(error) || error.code !== 'GGEN_E_PACKAGE_NOT_FOUND') return true;
+  const chain = error.details?.chain;
+  return !Array.isArray(chain) || chain.length === 0;
 }
 
 function resolved(result: InstallResult): Map<string, string> {

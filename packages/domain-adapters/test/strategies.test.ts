@@ -116,8 +116,8 @@ describe('ABTest', () => {
 
   it('honours per-operation shares: search at 50% while install is at 25%', async () => {
     const config = { backend: 'ab-test' as const, v2_percentage: 50, enable_ab_testing: true, operations: { install: { v2_percentage: 25 } } };
-    expect(routingFor(adapterConfig(config), 'search')).toEqual({ strategy: 'ab-test', v2Percentage: 50 });
-    expect(routingFor(adapterConfig(config), 'install')).toEqual({ strategy: 'ab-test', v2Percentage: 25 });
+    expect(routingFor(adapterConfig(config), 'search')).toEqual({ strategy: 'ab-test', v2Percentage: 50, fallbackOnError: true });
+    expect(routingFor(adapterConfig({ ...config, operations: { install: { v2_percentage: 25, fallback_on_error: false } } }), 'install')).toEqual({ strategy: 'ab-test', v2Percentage: 25, fallbackOnError: false });
     const id = idInBucket((bucket) => bucket >= 25 && bucket < 50);
     const { adapter } = harness(config, realV1(), realV2(), { installId: id });
     expect((await adapter.search(query('agent'))).backend).toBe('v2');

@@ -1,61 +1,75 @@
 /**
  * Stable error codes. A code never changes meaning once released; scripts match on it.
- * `exitCode` groups codes so that shells can branch without parsing text.
+ * `exitCode` groups codes so that shells can branch without parsing text. `class` says whose
+ * the failure is, decided here once for every caller (fallback, metrics, rollout verdicts):
+ * - `caller`: the request or the caller's own machine (usage, not found, conflicts, an existing
+ *   version, local disk and locks): never a backend failure, never worth another backend;
+ * - `backend`: the registry or store failed (unreachable, timeout, damaged catalog, malformed
+ *   answer): counted against that backend, and what fallback is for;
+ * - `security`: a verdict on what was served (signature, integrity, unsafe archive, rollback,
+ *   ownership): final, never retried on another backend, which would turn it into a downgrade.
  */
 export const ERROR_CODES = {
-  GGEN_E_USAGE: { exitCode: 2 },
-  GGEN_E_CONFIG_PARSE: { exitCode: 2 },
-  GGEN_E_CONFIG_INVALID: { exitCode: 2 },
-  GGEN_E_BACKEND_UNAVAILABLE: { exitCode: 2 },
-  GGEN_E_SPARQL_INVALID: { exitCode: 2 },
-  GGEN_E_SPARQL_UPDATE_REFUSED: { exitCode: 2 },
-  GGEN_E_MANIFEST_NOT_FOUND: { exitCode: 3 },
-  GGEN_E_MANIFEST_PARSE: { exitCode: 3 },
-  GGEN_E_MANIFEST_INVALID: { exitCode: 3 },
-  GGEN_E_PACKAGE_NOT_FOUND: { exitCode: 4 },
-  GGEN_E_VERSION_NOT_FOUND: { exitCode: 4 },
-  GGEN_E_NOT_INSTALLED: { exitCode: 4 },
-  GGEN_E_RESOLUTION_CONFLICT: { exitCode: 5 },
-  GGEN_E_RESOLUTION_TOO_COMPLEX: { exitCode: 5 },
-  GGEN_E_FROZEN_LOCKFILE: { exitCode: 5 },
-  GGEN_E_DEPENDED_UPON: { exitCode: 5 },
-  GGEN_E_VERSION_EXISTS: { exitCode: 5 },
-  GGEN_E_INTEGRITY_MISMATCH: { exitCode: 6 },
-  GGEN_E_INTEGRITY_MISSING: { exitCode: 6 },
-  GGEN_E_ARCHIVE_CORRUPT: { exitCode: 6 },
-  GGEN_E_ARCHIVE_UNSAFE: { exitCode: 6 },
-  GGEN_E_ARCHIVE_TOO_LARGE: { exitCode: 6 },
-  GGEN_E_SIGNATURE_MISSING: { exitCode: 6 },
-  GGEN_E_SIGNATURE_MALFORMED: { exitCode: 6 },
-  GGEN_E_SIGNATURE_INVALID: { exitCode: 6 },
-  GGEN_E_SIGNATURE_UNTRUSTED: { exitCode: 6 },
-  GGEN_E_SIGNATURE_MISMATCH: { exitCode: 6 },
-  GGEN_E_SIGNATURE_REVOKED: { exitCode: 6 },
-  GGEN_E_OWNER_CHAIN_INVALID: { exitCode: 6 },
-  GGEN_E_NOT_OWNER: { exitCode: 6 },
-  GGEN_E_METADATA_MISMATCH: { exitCode: 6 },
-  GGEN_E_DOWNGRADE: { exitCode: 5 },
-  GGEN_E_KEY_INVALID: { exitCode: 2 },
-  GGEN_E_KEY_PASSWORD: { exitCode: 2 },
-  GGEN_E_KEY_EXISTS: { exitCode: 2 },
-  GGEN_E_INDEX_INVALID: { exitCode: 7 },
-  GGEN_E_LOCKFILE_INVALID: { exitCode: 7 },
-  GGEN_E_REGISTRY_UNREACHABLE: { exitCode: 8 },
-  GGEN_E_REGISTRY_TIMEOUT: { exitCode: 8 },
-  GGEN_E_REGISTRY_HTTP: { exitCode: 8 },
-  GGEN_E_PUBLISH_UNSUPPORTED: { exitCode: 8 },
-  GGEN_E_SPARQL_TIMEOUT: { exitCode: 8 },
-  GGEN_E_BACKEND_TIMEOUT: { exitCode: 8 },
-  GGEN_E_BACKEND_MALFORMED: { exitCode: 8 },
-  GGEN_E_LOCK_TIMEOUT: { exitCode: 9 },
-  GGEN_E_DAEMON: { exitCode: 9 },
-  GGEN_E_DAEMON_RUNNING: { exitCode: 9 },
-  GGEN_E_DISK_FULL: { exitCode: 10 },
-  GGEN_E_PERMISSION_DENIED: { exitCode: 10 },
-  GGEN_E_IO: { exitCode: 10 },
-} as const satisfies Record<string, { exitCode: number }>;
+  GGEN_E_USAGE: { exitCode: 2, class: 'caller' },
+  GGEN_E_CONFIG_PARSE: { exitCode: 2, class: 'caller' },
+  GGEN_E_CONFIG_INVALID: { exitCode: 2, class: 'caller' },
+  GGEN_E_BACKEND_UNAVAILABLE: { exitCode: 2, class: 'caller' },
+  GGEN_E_SPARQL_INVALID: { exitCode: 2, class: 'caller' },
+  GGEN_E_SPARQL_UPDATE_REFUSED: { exitCode: 2, class: 'caller' },
+  GGEN_E_MANIFEST_NOT_FOUND: { exitCode: 3, class: 'caller' },
+  GGEN_E_MANIFEST_PARSE: { exitCode: 3, class: 'caller' },
+  GGEN_E_MANIFEST_INVALID: { exitCode: 3, class: 'caller' },
+  GGEN_E_PACKAGE_NOT_FOUND: { exitCode: 4, class: 'caller' },
+  GGEN_E_VERSION_NOT_FOUND: { exitCode: 4, class: 'caller' },
+  GGEN_E_NOT_INSTALLED: { exitCode: 4, class: 'caller' },
+  GGEN_E_RESOLUTION_CONFLICT: { exitCode: 5, class: 'caller' },
+  GGEN_E_RESOLUTION_TOO_COMPLEX: { exitCode: 5, class: 'caller' },
+  GGEN_E_FROZEN_LOCKFILE: { exitCode: 5, class: 'caller' },
+  GGEN_E_DEPENDED_UPON: { exitCode: 5, class: 'caller' },
+  GGEN_E_VERSION_EXISTS: { exitCode: 5, class: 'caller' },
+  GGEN_E_INTEGRITY_MISMATCH: { exitCode: 6, class: 'security' },
+  GGEN_E_INTEGRITY_MISSING: { exitCode: 6, class: 'security' },
+  GGEN_E_ARCHIVE_CORRUPT: { exitCode: 6, class: 'backend' },
+  GGEN_E_ARCHIVE_UNSAFE: { exitCode: 6, class: 'security' },
+  GGEN_E_ARCHIVE_TOO_LARGE: { exitCode: 6, class: 'security' },
+  GGEN_E_SIGNATURE_MISSING: { exitCode: 6, class: 'security' },
+  GGEN_E_SIGNATURE_MALFORMED: { exitCode: 6, class: 'security' },
+  GGEN_E_SIGNATURE_INVALID: { exitCode: 6, class: 'security' },
+  GGEN_E_SIGNATURE_UNTRUSTED: { exitCode: 6, class: 'security' },
+  GGEN_E_SIGNATURE_MISMATCH: { exitCode: 6, class: 'security' },
+  GGEN_E_SIGNATURE_REVOKED: { exitCode: 6, class: 'security' },
+  GGEN_E_OWNER_CHAIN_INVALID: { exitCode: 6, class: 'security' },
+  GGEN_E_NOT_OWNER: { exitCode: 6, class: 'security' },
+  GGEN_E_METADATA_MISMATCH: { exitCode: 6, class: 'security' },
+  GGEN_E_DOWNGRADE: { exitCode: 5, class: 'security' },
+  GGEN_E_KEY_INVALID: { exitCode: 2, class: 'caller' },
+  GGEN_E_KEY_PASSWORD: { exitCode: 2, class: 'caller' },
+  GGEN_E_KEY_EXISTS: { exitCode: 2, class: 'caller' },
+  GGEN_E_INDEX_INVALID: { exitCode: 7, class: 'backend' },
+  GGEN_E_LOCKFILE_INVALID: { exitCode: 7, class: 'caller' },
+  GGEN_E_REGISTRY_UNREACHABLE: { exitCode: 8, class: 'backend' },
+  GGEN_E_REGISTRY_TIMEOUT: { exitCode: 8, class: 'backend' },
+  GGEN_E_REGISTRY_HTTP: { exitCode: 8, class: 'backend' },
+  GGEN_E_PUBLISH_UNSUPPORTED: { exitCode: 8, class: 'backend' },
+  GGEN_E_SPARQL_TIMEOUT: { exitCode: 8, class: 'backend' },
+  GGEN_E_BACKEND_TIMEOUT: { exitCode: 8, class: 'backend' },
+  GGEN_E_BACKEND_MALFORMED: { exitCode: 8, class: 'backend' },
+  GGEN_E_LOCK_TIMEOUT: { exitCode: 9, class: 'caller' },
+  GGEN_E_DAEMON: { exitCode: 9, class: 'caller' },
+  GGEN_E_DAEMON_RUNNING: { exitCode: 9, class: 'caller' },
+  GGEN_E_DISK_FULL: { exitCode: 10, class: 'caller' },
+  GGEN_E_PERMISSION_DENIED: { exitCode: 10, class: 'caller' },
+  GGEN_E_IO: { exitCode: 10, class: 'caller' },
+  GGEN_E_UNSAFE_PERMISSIONS: { exitCode: 10, class: 'security' },
+} as const satisfies Record<string, { exitCode: number; class: ErrorClass }>;
 
+export type ErrorClass = 'caller' | 'backend' | 'security';
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Whose failure an error is; anything uncoded (a bug, a crash in a library) is the backend's. */
+export function errorClass(error: unknown): ErrorClass {
+  return error instanceof MarketplaceError ? ERROR_CODES[error.code].class : 'backend';
+}
 
 export interface MarketplaceErrorOptions {
   hint?: string;

@@ -73,6 +73,8 @@ export interface PackageDetails extends PackageSummary {
 
 /** What install, frozen install and update all check before anything is written. */
 export interface InstallPolicy {
+  /** Aborted when the attempt is given up (a fallback's time budget): nothing is committed after it. */
+  signal?: AbortSignal;
   /** Every package must carry a valid signature by a trusted key (--verify-signature or require_signatures). */
   verifySignatures?: boolean;
   /** Allow a version older than the lockfile pins, which is otherwise refused as a rollback. */
@@ -115,6 +117,7 @@ export interface InstallResult {
 
 export interface RemoveRequest {
   name: string;
+  signal?: AbortSignal;
   packagesDir: string;
   lockfilePath: string;
   force?: boolean;

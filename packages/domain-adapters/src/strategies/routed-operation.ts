@@ -31,7 +31,14 @@ export interface Comparison {
 export interface RoutedOperation<T> {
   operation: RoutedOperationName;
   subject: string;
-  run: (backend: MarketplaceBackend) => Promise<T>;
+  /** `signal` is aborted when the attempt runs out of time; a mutation must not commit after it. */
+  run: (backend: MarketplaceBackend, signal: AbortSignal) => Promise<T>;
+  /**
+   * Whether a failure of the primary backend may be served by the other one. Writes never
+   * fall back (a publish goes to the registry it was meant for); an install does not when the
+   * primary registry knows the package it was asked for (see the adapter).
+   */
+  fallback?: (error: unknown) => boolean;
   /** Compare: the answers' differences. Mutations compare their plans (see `plan`). */
   compare?: (v1: T, v2: T) => Omit<Comparison, 'subject' | 'v1Ms' | 'v2Ms'>;
   /**
@@ -64,6 +71,8 @@ export interface StrategyContext {
   /** v2's time budget under fallback and compare. */
   v2TimeoutMs: number;
   fallbackOnError: boolean;
+  /** Told, once, when an operation falls back or when the fallback failed too. */
+  notice: (line: string) => void;
   v2Percentage: number;
   abTestingEnabled: boolean;
   /** The A/B bucket of this install (0..99), read lazily. */

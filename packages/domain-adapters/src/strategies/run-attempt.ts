@@ -10,13 +10,17 @@ export type AttemptResult<T> = { ok: true; value: T; attempt: Attempt } | { ok: 
 export async function runAttempt<T>(
   backendType: BackendType,
   backend: () => MarketplaceBackend,
-  run: (backend: MarketplaceBackend) => Promise<T>,
+  run: (backend: MarketplaceBackend, signal: AbortSignal) => Promise<T>,
   timeoutMs?: number,
 ): Promise<AttemptResult<T>> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
+  // An attempt that ran out of time is cancelled, not left running: a mutation checks the
+  // signal before its commit point, so a late v2 can never write after v1 answered.
+  const controller = new AbortController();
   try {
-    const pending = run(backend());
+    const pending = run(backend(), controller.signal);
+    pending.catch(() => undefined);
     const value =
       timeoutMs === undefined
         ? await pending
@@ -24,6 +28,7 @@ export async function runAttempt<T>(
             pending,
             new Promise<never>((_, reject) => {
               timer = setTimeout(() => {
+                controller.abort(new MarketplaceError('GGEN_E_BACKEND_TIMEOUT', `The ${backendType} backend was cancelled after ${timeoutMs} ms`));
                 reject(
                   new MarketplaceError('GGEN_E_BACKEND_TIMEOUT', `The ${backendType} backend did not answer within ${timeoutMs} ms`, {
                     hint: 'Raise marketplace.v2_timeout_ms, or check the v2 registry or SPARQL endpoint.',

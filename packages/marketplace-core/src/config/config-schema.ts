@@ -8,7 +8,7 @@ export const ROUTED_OPERATIONS = ['search', 'info', 'install', 'update', 'remove
 export type RoutedOperationName = (typeof ROUTED_OPERATIONS)[number];
 
 const operationOverrideSchema = z
-  .object({ backend: z.enum(BACKEND_STRATEGIES).optional(), v2_percentage: z.number().int().min(0).max(100).optional() })
+  .object({ backend: z.enum(BACKEND_STRATEGIES).optional(), v2_percentage: z.number().int().min(0).max(100).optional(), fallback_on_error: z.boolean().optional() })
   .strict();
 export type OperationOverride = z.infer<typeof operationOverrideSchema>;
 

@@ -1,4 +1,6 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { fromFsError, MarketplaceError } from '../errors.js';
 
@@ -22,17 +24,19 @@ export async function withFileLock<T>(lockPath: string, task: () => Promise<T>, 
   for (;;) {
     if (await tryAcquire(lockPath)) break;
     const holder = await readHolder(lockPath);
-    if (holder !== undefined && !isAlive(holder)) {
-      await breakStaleLock(lockPath, holder);
+    // A lock file always holds its pid from the instant it exists (tryAcquire links a complete
+    // file into place), so an empty or unreadable one is a leftover (ENOSPC, an older ggen), as stale as a dead pid.
+    if (holder === undefined || !isAlive(holder)) {
+      if (existsSync(lockPath)) await breakStaleLock(lockPath, holder);
       continue;
     }
-    if (!waited && holder !== undefined) {
+    if (!waited) {
       waited = true;
       options.onWait?.({ pid: holder });
     }
     if (Date.now() - started > timeoutMs) {
       throw new MarketplaceError('GGEN_E_LOCK_TIMEOUT', `Timed out after ${timeoutMs} ms waiting for ${lockPath}`, {
-        hint: `Another ggen process (pid ${holder ?? 'unknown'}) is still working in this directory; wait for it to finish.`,
+        hint: `Another ggen process (pid ${holder}) is still working in this directory; wait for it to finish.`,
         details: { lock: lockPath, pid: holder },
       });
     }
@@ -45,18 +49,27 @@ export async function withFileLock<T>(lockPath: string, task: () => Promise<T>, 
   }
 }
 
+/**
+ * The lock file appears complete or not at all: the pid is written to a private temp file
+ * first, then hard-linked to the lock's name, which fails if the name exists (atomic, as
+ * O_EXCL). A crash or a full disk can leave a temp file, never an empty lock.
+ */
 async function tryAcquire(lockPath: string): Promise<boolean> {
+  const temp = `${lockPath}.new-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
-    const handle = await open(lockPath, 'wx');
+    const handle = await open(temp, 'wx', 0o644);
     try {
       await handle.writeFile(`${process.pid}\n${hostname()}\n`);
     } finally {
       await handle.close();
     }
+    await link(temp, lockPath);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw fromFsError(error, 'creating the lock', lockPath);
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
 }
 
@@ -64,7 +77,6 @@ async function readHolder(lockPath: string): Promise<number | undefined> {
   try {
     const text = await readFile(lockPath, 'utf8');
     const pid = Number.parseInt(text.split('\n')[0] ?? '', 10);
-    // A lock file being written right now has no pid yet: treat as held.
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
@@ -81,7 +93,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** Moves the stale file aside first, so that two processes never both delete a fresh lock. */
-async function breakStaleLock(lockPath: string, pid: number): Promise<void> {
+async function breakStaleLock(lockPath: string, pid: number | undefined): Promise<void> {
   const aside = `${lockPath}.stale-${process.pid}`;
   try {
     await rename(lockPath, aside);
@@ -90,8 +102,9 @@ async function breakStaleLock(lockPath: string, pid: number): Promise<void> {
   }
   const holder = await readHolder(aside);
   if (holder !== pid && holder !== undefined && isAlive(holder)) {
-    // We moved a live process's fresh lock; give it back if the name is still free.
-    await rename(aside, lockPath).catch(() => undefined);
+    // We moved a live process's fresh lock; give it back if the name is still free (link never replaces).
+    await link(aside, lockPath).catch(() => undefined);
+    await unlink(aside).catch(() => undefined);
     return;
   }
   await unlink(aside).catch(() => undefined);

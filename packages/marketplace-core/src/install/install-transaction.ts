@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { constants, existsSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fromFsError } from '../errors.js';
 import { packageDir } from '../names.js';
 
@@ -106,23 +107,56 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
   }
 }
 
-/** Write to a temp file beside the target, fsync, rename over it. Chunks are written in turn. */
+/**
+ * Write to a temp file beside the target, fsync, rename over it. The temp file has a random
+ * name and is created exclusively (O_EXCL: never through a link or a file someone planted at a
+ * name they guessed) with its final mode, so a secret never exists with wider permissions.
+ * Temp files left by a killed writer of the same target are swept first; a failed write
+ * removes its own. Chunks are written in turn.
+ */
 export async function writeFileAtomic(path: string, content: string | Uint8Array | readonly string[], options: { mode?: number } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  // The mode is set at creation, so a secret never exists with wider permissions.
-  const handle = await open(temp, 'w', options.mode ?? 0o666);
+  await sweepDeadTemps(path);
+  const temp = `${path}${TEMP_MARK}${process.pid}-${randomBytes(8).toString('hex')}`;
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? 0o666);
   try {
-    if (typeof content === 'string' || content instanceof Uint8Array) await handle.writeFile(content);
-    else for (const chunk of content) await handle.write(chunk);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      if (typeof content === 'string' || content instanceof Uint8Array) await handle.writeFile(content);
+      else for (const chunk of content) await handle.write(chunk);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
   }
-  await rename(temp, path);
 }
 
-export async function writeStagedFile(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
+const TEMP_MARK = '.tmp-';
+
+/** Removes `<path>.tmp-<pid>-*` files whose writer no longer runs (SIGKILL, power loss). */
+async function sweepDeadTemps(path: string): Promise<void> {
+  const prefix = `${basename(path)}${TEMP_MARK}`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) await rm(join(dirname(path), name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

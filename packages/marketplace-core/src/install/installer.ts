@@ -143,8 +143,8 @@ async function installFrozen(
 }
 
 /** Verification and rollback protection: one rule for install, frozen install and update. */
-function policyOf(request: InstallPolicy): Required<InstallPolicy> {
-  return { verifySignatures: request.verifySignatures ?? false, allowDowngrade: request.allowDowngrade ?? false };
+function policyOf(request: InstallPolicy): Required<Omit<InstallPolicy, 'signal'>> & Pick<InstallPolicy, 'signal'> {
+  return { verifySignatures: request.verifySignatures ?? false, allowDowngrade: request.allowDowngrade ?? false, ...(request.signal === undefined ? {} : { signal: request.signal }) };
 }
 
 /**
@@ -197,7 +197,7 @@ function lockedVersions(lockfile: Lockfile, except: Set<string>): Record<string,
   return preferred;
 }
 
-interface ApplyOptions extends Required<InstallPolicy> {
+interface ApplyOptions extends ReturnType<typeof policyOf> {
   dryRun: boolean;
   forced: Set<string>;
   /** The ranges typed on this command line: a range that excludes the locked version asks for the downgrade. */
@@ -248,6 +248,7 @@ async function applyResolution(
   };
   if (options.dryRun) return result;
 
+  options.signal?.throwIfAborted();
   await beginTransaction(context.packagesDir);
   const contentHashes = new Map<string, string>();
   const integrities = new Map<string, string>();
@@ -259,6 +260,7 @@ async function applyResolution(
       const candidate = resolution.packages.get(entry.name);
       if (candidate === undefined) return;
       const label = `${candidate.name}@${candidate.version}`;
+      options.signal?.throwIfAborted();
       const bytes = await context.source.fetchArchive(candidate);
       verifyIntegrity(bytes, { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) }, label);
       // A package the lockfile records as signed stays signed: its replacement is verified too
@@ -302,6 +304,11 @@ async function applyResolution(
     entry.integrity = next.packages[entry.name]?.integrity ?? entry.integrity;
     const signature = signatures.get(entry.name);
     if (signature !== undefined) entry.signature = signature;
+  }
+  // The commit point: an attempt given up by now (its fallback already answered) drops its staging instead.
+  if (options.signal?.aborted === true) {
+    await recoverTransaction(context.packagesDir);
+    options.signal.throwIfAborted();
   }
   await commitTransaction(context.packagesDir, {
     install: toFetch.map((entry) => entry.name),
@@ -408,6 +415,7 @@ export async function removePackage(source: PackageSource, request: RemoveReques
     for (const root of Object.keys(requested)) visit(root);
     const removed = Object.keys(lockfile.packages).filter((other) => !keep.has(other)).sort();
     if (!request.dryRun) {
+      request.signal?.throwIfAborted();
       const next: Lockfile = {
         lockfileVersion: 1,
         requested,

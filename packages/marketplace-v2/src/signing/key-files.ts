@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fromFsError, MarketplaceError, writeFileAtomic } from '@ggen/marketplace-core';
 import { formatPublicKey, formatSecretKey, generateSecretKey, isPublicKeyLine, parsePublicKey, parseSecretKey, secretKeyIsEncrypted, type PublicKey, type SecretKey } from './minisign-format.js';
 
@@ -28,10 +28,54 @@ export async function generateKeyFiles(options: { path: string; password: string
       });
     }
   }
+  await refuseUnsafeKeyPlace(options.path);
   const key = generateSecretKey();
   await writeFileAtomic(options.path, formatSecretKey(key, options.password, options.kdf), { mode: 0o600 });
   await writeFileAtomic(publicKeyPath, formatPublicKey(key), { mode: 0o644 });
   return { secretKeyPath: options.path, publicKeyPath, key, encrypted: options.password !== undefined };
+}
+
+/**
+ * A secret key is written only where nobody else can swap it: not through a link, and not
+ * into a directory that other users may write to (they could rename it away or replace it
+ * between our write and its first use).
+ */
+async function refuseUnsafeKeyPlace(path: string): Promise<void> {
+  const stats = await lstat(path).catch(() => undefined);
+  if (stats?.isSymbolicLink() === true) {
+    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${path} is a symbolic link; a secret key is never written through one`, {
+      hint: 'Remove the link, or choose another --output.',
+      details: { path },
+    });
+  }
+  const dir = dirname(path);
+  const dirStats = await lstat(dir).catch(() => undefined);
+  if (dirStats !== undefined && (dirStats.mode & 0o022) !== 0) {
+    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${dir} can be written by other users (mode ${(dirStats.mode & 0o777).toString(8)}); a secret key does not go there`, {
+      hint: 'Keep keys in a directory of your own, e.g. ~/.ggen/keys (chmod 700).',
+      details: { path: dir },
+    });
+  }
+}
+
+/** A file that others can change, or that another user owns, must not decide what is trusted. */
+async function refuseWritableByOthers(path: string, what: string): Promise<void> {
+  const stats = await stat(path).catch(() => undefined);
+  if (stats === undefined) return;
+  const uid = process.getuid?.();
+  if ((stats.mode & 0o022) !== 0 || (uid !== undefined && stats.uid !== uid && stats.uid !== 0)) {
+    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${what} ${path} can be changed by other users (mode ${(stats.mode & 0o777).toString(8)}, owner uid ${stats.uid}); its keys are not used`, {
+      hint: `Make it yours alone: chmod 600 ${path}`,
+      details: { path },
+    });
+  }
+}
+
+/** A secret key that others can read is used, with a warning (as ssh does for identity files, but not fatal). */
+export async function secretKeyWarning(path: string): Promise<string | undefined> {
+  const stats = await stat(path).catch(() => undefined);
+  if (stats === undefined || (stats.mode & 0o077) === 0) return undefined;
+  return `warning: secret key ${path} is readable by other users (mode ${(stats.mode & 0o777).toString(8)}); chmod 600 it`;
 }
 
 async function readText(path: string, what: string): Promise<string> {
@@ -84,6 +128,7 @@ export async function loadTrustedKeys(entries: readonly string[], trustFile: str
     else add(await readText(entry, 'public key'), entry);
   }
   if (trustFile !== undefined && existsSync(trustFile)) {
+    await refuseWritableByOthers(trustFile, 'Trust file');
     const text = await readText(trustFile, 'trust file');
     for (const [index, line] of text.split('\n').entries()) {
       const trimmed = line.trim();
