@@ -1,4 +1,4 @@
-import { isMarketplaceError } from '@ggen/marketplace-core';
+import { isMarketplaceError, safeText } from '@ggen/marketplace-core';
 import { pino } from 'pino';
 import yargs, { type Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
@@ -38,8 +38,18 @@ export function defaultIo(): Io {
   };
 }
 
+/**
+ * Everything printed passes here: registry metadata (names, descriptions, authors, error
+ * details) is the registry's text, and its control characters (escape sequences that recolour,
+ * retitle or rewrite the terminal, carriage returns, bidi overrides) are shown as `?`.
+ */
+function terminalSafe(io: Io): Io {
+  return { ...io, stdout: (text) => io.stdout(safeText(text, true)), stderr: (text) => io.stderr(safeText(text, true)) };
+}
+
 /** Runs `ggen` with the given arguments; resolves to the process exit code. */
-export async function runCli(argv: string[], features: FeatureSet, io: Io = defaultIo()): Promise<number> {
+export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = defaultIo()): Promise<number> {
+  const io = terminalSafe(rawIo);
   let exitCode = 0;
   let jsonMode = argv.includes('--json');
   let verbose = argv.includes('--verbose');

@@ -1,6 +1,8 @@
 // The attacks of the trust review (issue 11), each through the CLI as a user or an attacker
 // would run it: every one must end in a coded error with nothing written, deleted or leaked.
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -290,5 +292,134 @@ describe('fallback to v1 is visible, refusable and never dependency confusion (f
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('ownership cannot be switched off or replaced (finding 8)', () => {
+  it('refuses an owned package whose key statements vanished, and a chain that starts from another key', async () => {
+    const home = freshHome();
+    const keys: Record<string, { publicKey: string; keyId: string }> = {};
+    for (const name of ['alice', 'mallory']) keys[name] = JSON.parse((await runGgen(['marketplace', 'keygen', '--no-password', '--output', join(home, `${name}.key`), '--json'], { home })).stdout) as { publicKey: string; keyId: string };
+    const registryOf = async (owner: string): Promise<string> => {
+      const registry = copyOfSampleRegistry();
+      expect((await runGgen(['marketplace', 'publish', writePack(join(home, `${owner}-pack`), 'owned', '1.0.0'), '--sign', '--key', join(home, `${owner}.key`), '--registry', registry], { home })).code).toBe(0);
+      return registry;
+    };
+    const alices = await registryOf('alice');
+    const mallorys = await registryOf('mallory');
+    // This user trusts both publishers (Mallory publishes other packs they use).
+    const env = { GGEN_MARKETPLACE_TRUSTED_KEYS: `${keys.alice?.publicKey ?? ''},${keys.mallory?.publicKey ?? ''}` };
+    const installed = await runGgen(['marketplace', 'install', 'owned', '--registry', alices, '--verify-signature'], { home, env });
+    expect(installed.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages.owned.signature).toEqual({ keyId: keys.alice?.keyId, owners: [keys.alice?.keyId] });
+
+    // The registry now serves Mallory's chain for the same name: refused, although her signature is valid and trusted.
+    const replaced = await runGgen(['marketplace', 'install', 'owned', '--registry', mallorys, '--verify-signature', '--force'], { home, env });
+    expect(replaced.stderr).toContain(`error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of owned cannot be trusted: it was installed owned by ${keys.alice?.keyId ?? ''}, and its key statements now start from other keys (a replaced chain)`);
+    expect(replaced.code).toBe(6);
+
+    // Deleting the statements does not turn the owner check off: the catalog still names the owner.
+    rmSync(join(alices, 'keys', 'owned.json'));
+    const fresh = freshHome();
+    const vanished = await runGgen(['marketplace', 'install', 'owned', '--registry', alices, '--verify-signature'], { home: fresh, env });
+    expect(vanished.stderr).toContain('error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of owned cannot be trusted: the catalog names 1 owner key(s), but the registry has no key statements for it');
+    expect(vanished.code).toBe(6);
+    expect(existsSync(join(fresh, '.ggen', 'packages', 'owned'))).toBe(false);
+  });
+});
+
+/** An http registry on 127.0.0.1 serving `dir`, where `/archives/endless.tgz` never ends (bounded at 96 MiB) and `/index.json` may lie about its size. */
+async function hostileHttpRegistry(dir: string, options: { declaredIndexBytes?: number } = {}): Promise<{ url: string; sent: () => number; close: () => Promise<void> }> {
+  let sent = 0;
+  const server = createHttpServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/archives/endless.tgz') {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(1024 * 1024, 1);
+      const pump = (): void => {
+        while (sent < 96 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!response.write(chunk)) {
+            response.once('drain', pump);
+            return;
+          }
+        }
+        response.end();
+      };
+      response.on('close', () => response.removeAllListeners('drain'));
+      pump();
+      return;
+    }
+    const file = join(dir, path);
+    if (!existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    const body = readFileSync(file);
+    response.writeHead(200, path === '/index.json' && options.declaredIndexBytes !== undefined ? { 'content-length': String(options.declaredIndexBytes) } : {});
+    response.end(path === '/index.json' && options.declaredIndexBytes !== undefined ? body.subarray(0, 10) : body);
+  });
+  await new Promise<void>((resolvePromise) => server.listen(0, '127.0.0.1', resolvePromise));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    sent: () => sent,
+    close: () =>
+      new Promise((resolvePromise) => {
+        server.closeAllConnections();
+        server.close(() => resolvePromise());
+      }),
+  };
+}
+
+describe('what an http registry sends is bounded and stays at its origin (findings 14, 17, 18)', () => {
+  it('cuts off an endless archive at the archive limit, and a declared huge index before reading it', async () => {
+    const home = freshHome();
+    const dir = writeV1Registry([{ name: 'endless', archive: buildTgz([manifest('endless')]), downloadUrl: 'archives/endless.tgz' }]);
+    const registry = await hostileHttpRegistry(dir);
+    try {
+      const run = await runGgen(['marketplace', 'install', 'endless', '--backend', 'v1', '--registry', registry.url], { home });
+      expect(run.stderr).toMatch(/^error GGEN_E_RESPONSE_TOO_LARGE: http:\/\/127\.0\.0\.1:\d+\/archives\/endless\.tgz is larger than 67108864 bytes, the limit for this kind of file$/m);
+      expect(run.code).toBe(8);
+      expect(existsSync(join(home, '.ggen', 'packages', 'endless'))).toBe(false);
+    } finally {
+      await registry.close();
+    }
+    const lying = await hostileHttpRegistry(dir, { declaredIndexBytes: 5 * 1024 * 1024 * 1024 });
+    try {
+      const run = await runGgen(['marketplace', 'search', 'endless', '--backend', 'v1', '--registry', lying.url], { home });
+      expect(run.stderr).toMatch(/^error GGEN_E_RESPONSE_TOO_LARGE: http:\/\/127\.0\.0\.1:\d+\/index\.json is larger than 268435456 bytes/m);
+      expect(run.code).toBe(8);
+    } finally {
+      await lying.close();
+    }
+  });
+
+  it.each([
+    ['a file:// URL', 'file:///etc/passwd'],
+    ['an absolute local path', '/etc/passwd'],
+    ['another host', 'http://127.0.0.2:9/x.tgz'],
+  ])("refuses an archive listed at %s by an http registry, fetching nothing", async (_title, downloadUrl) => {
+    const home = freshHome();
+    const dir = writeV1Registry([{ name: 'elsewhere', archive: buildTgz([manifest('elsewhere')]), downloadUrl }]);
+    const registry = await hostileHttpRegistry(dir);
+    try {
+      const run = await runGgen(['marketplace', 'install', 'elsewhere', '--backend', 'v1', '--registry', registry.url], { home });
+      expect(run.stderr).toContain(`error GGEN_E_INDEX_INVALID: The registry lists the archive of elsewhere@1.0.0 at ${downloadUrl}, outside its own origin ${registry.url.replace(/\/$/, '')}`);
+      expect(run.code).toBe(7);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('shows control characters from registry metadata as ?, in tables and in errors', async () => {
+    const home = freshHome();
+    const dir = writeV1Registry([{ name: 'shiny', archive: buildTgz([manifest('shiny')]), description: 'Nice \u001b]0;pwned\u0007pack \u001b[2Jcleared\rover \u202eevil' }]);
+    const run = await runGgen(['marketplace', 'search', 'shiny', '--backend', 'v1', '--registry', dir], { home });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('shiny');
+    expect(run.stdout).not.toMatch(/[\u001b\u0007\r\u202e]/);
+    const info = await runGgen(['marketplace', 'info', 'shiny', '--backend', 'v1', '--registry', dir], { home });
+    expect(info.stdout).toContain('Nice ?]0;pwned?pack ?[2Jcleared?over ?evil');
   });
 });

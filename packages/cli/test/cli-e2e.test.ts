@@ -176,7 +176,9 @@ describe('registries in a directory and over HTTP', () => {
   it('reports an unreachable registry with a coded error', async () => {
     const result = await runGgen(['marketplace', 'search', 'x', '--registry', 'http://127.0.0.1:9/'], { env: { GGEN_MARKETPLACE_RETRIES: '0' } });
     expect(result.code).toBe(8);
-    expect(result.stderr).toMatch(/^error GGEN_E_REGISTRY_UNREACHABLE: Cannot reach http:\/\/127\.0\.0\.1:9\/index\.json/);
+    // The primary backend's error, and one line naming what the fallback tried.
+    expect(result.stderr).toMatch(/^error GGEN_E_REGISTRY_UNREACHABLE: .*http:\/\/127\.0\.0\.1:9\/catalog\.nq$/m);
+    expect(result.stderr).toMatch(/^note: search fell back to v1, which failed too: GGEN_E_REGISTRY_UNREACHABLE: Cannot reach http:\/\/127\.0\.0\.1:9\/index\.json/m);
   });
 });
 

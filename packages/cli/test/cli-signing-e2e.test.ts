@@ -43,7 +43,7 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     const installed = await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry, '--verify-signature'], { home });
     expect(installed.code).toBe(0);
     expect(installed.stdout).toMatch(new RegExp(`signed-hello\\s+1\\.0\\.0\\s+v2\\s+${keygen.keyId}`));
-    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages['signed-hello'].signature).toEqual({ keyId: keygen.keyId });
+    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages['signed-hello'].signature).toEqual({ keyId: keygen.keyId, owners: [keygen.keyId] });
 
     // A package installed earlier without verification is checked again, not taken as verified.
     const unverifiedHome = freshHome();

@@ -60,7 +60,7 @@ export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<Mi
       const target = join(to, archive);
       if (existsSync(target)) continue;
       try {
-        const bytes = await fetchResource(resolveLocation(options.from, archive), options);
+        const bytes = await fetchResource(resolveLocation(options.from, archive), options, 'archive');
         if (version.integrity !== undefined || version.checksum !== undefined) {
           verifyIntegrity(bytes, { ...(version.integrity === undefined ? {} : { integrity: version.integrity }), ...(version.checksum === undefined ? {} : { checksum: version.checksum }) }, `${pkg.name}@${version.version}`);
         }

@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   GGEN_E_SPARQL_TIMEOUT: { exitCode: 8, class: 'backend' },
   GGEN_E_BACKEND_TIMEOUT: { exitCode: 8, class: 'backend' },
   GGEN_E_BACKEND_MALFORMED: { exitCode: 8, class: 'backend' },
+  GGEN_E_RESPONSE_TOO_LARGE: { exitCode: 8, class: 'backend' },
   GGEN_E_LOCK_TIMEOUT: { exitCode: 9, class: 'caller' },
   GGEN_E_DAEMON: { exitCode: 9, class: 'caller' },
   GGEN_E_DAEMON_RUNNING: { exitCode: 9, class: 'caller' },

@@ -47,6 +47,12 @@ export interface SearchResults {
 export interface SignatureInfo {
   keyId: string;
   trustedComment?: string;
+  /**
+   * Key ids of the package's owners when it was verified (its signed key statements). The
+   * lockfile keeps them, as SSH's known_hosts keeps host keys: a later chain that vanished, or
+   * that no longer descends from these owners, is refused.
+   */
+  owners?: string[];
 }
 
 export interface VersionDetails {

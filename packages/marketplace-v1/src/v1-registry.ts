@@ -31,7 +31,7 @@ export class V1Registry implements PackageSource {
   loadIndex(): Promise<V1Index> {
     this.#index ??= (async () => {
       const indexLocation = resolveLocation(this.#options.location, 'index.json');
-      const bytes = await fetchResource(indexLocation, this.#options);
+      const bytes = await fetchResource(indexLocation, this.#options, 'index');
       return parseV1Index(Buffer.from(bytes).toString('utf8'), indexLocation);
     })();
     return this.#index;

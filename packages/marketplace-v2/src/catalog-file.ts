@@ -6,7 +6,7 @@ export const CATALOG_FILE = 'catalog.nq';
 export async function fetchCatalogText(registry: string, options: FetchOptions): Promise<{ location: string; text: string }> {
   const location = resolveLocation(registry, CATALOG_FILE);
   try {
-    return { location, text: Buffer.from(await fetchResource(location, options)).toString('utf8') };
+    return { location, text: Buffer.from(await fetchResource(location, options, 'catalog')).toString('utf8') };
   } catch (error) {
     if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) {
       throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {

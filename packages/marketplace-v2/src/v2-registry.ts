@@ -7,6 +7,7 @@ import {
   fetchResource,
   MarketplaceError,
   resolveLocation,
+  type ResourceKind,
   type CatalogPackage,
   type FetchOptions,
   type PackageSource,
@@ -18,7 +19,7 @@ import { openLocalStore, type LocalStoreFiles } from './local-store/local-store.
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { fetchCatalogText } from './catalog-file.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
-import type { PublicKey } from './signing/minisign-format.js';
+import { formatKeyId, type PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
 import { keyStatementsPath, parseKeyStatementsFile, verifyOwnerChain, type OwnerChain } from './signing/key-statements.js';
 import { Generator, type SelectQuery } from 'sparqljs';
@@ -166,31 +167,35 @@ export class V2Registry implements PackageSource {
   }
 
   /** The archive's `.minisig` (beside it in the registry) checked against the trusted keys and the package's owner chain. */
-  async verifyArchive(candidate: VersionCandidate, archive: Uint8Array): Promise<SignatureInfo> {
-    const signature = await this.#fetchOptional(`${candidate.archive}.minisig`);
+  async verifyArchive(candidate: VersionCandidate, archive: Uint8Array, known?: SignatureInfo): Promise<SignatureInfo> {
+    const signature = await this.#fetchOptional(`${candidate.archive}.minisig`, 'signature');
     const chain = await this.ownerChain(candidate.name);
+    checkChainContinuity(candidate.name, chain, (await this.findPackage(candidate.name))?.ownerKeys ?? [], known?.owners ?? []);
     const trustedKeys = (await this.#options.trustedKeys?.()) ?? [];
-    return requireVerified(
+    const owners = chain?.owners.map((key) => formatKeyId(key.keyId)).sort();
+    const verified = requireVerified(
       verifyPackageSignature({
         binding: { name: candidate.name, version: candidate.version, integrity: computeIntegrity(archive) },
         archive,
         signature,
         trustedKeys,
+        knownOwners: known?.owners ?? [],
         ...(chain === undefined ? {} : { chain }),
       }),
     );
+    return owners === undefined ? verified : { ...verified, owners };
   }
 
   /** The package's owner keys, verified from its signed statements; undefined when it has none. */
   async ownerChain(name: string): Promise<OwnerChain | undefined> {
-    const text = await this.#fetchOptional(resolveLocation(this.#options.location, keyStatementsPath(name)));
+    const text = await this.#fetchOptional(resolveLocation(this.#options.location, keyStatementsPath(name)), 'keys');
     return text === undefined ? undefined : verifyOwnerChain(name, parseKeyStatementsFile(text, name));
   }
 
   /** A registry file that may be absent: only "not there" is undefined, any other failure throws. */
-  async #fetchOptional(location: string): Promise<string | undefined> {
+  async #fetchOptional(location: string, kind: ResourceKind): Promise<string | undefined> {
     try {
-      return Buffer.from(await fetchResource(location, { ...this.#options, retries: 0 })).toString('utf8');
+      return Buffer.from(await fetchResource(location, { ...this.#options, retries: 0 }, kind)).toString('utf8');
     } catch (error) {
       // A missing local file or an HTTP 404; a network failure is not "absent".
       const absent = isHttpLocation(location) ? error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_HTTP' && error.details?.status === 404 : error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_UNREACHABLE';
@@ -199,4 +204,28 @@ export class V2Registry implements PackageSource {
     }
   }
 
+}
+
+/**
+ * Ownership cannot be switched off by deleting a file: a package the catalog says is owned
+ * (gg:ownerKey) must come with its key statements, and a package the lockfile saw owned must
+ * keep a chain that descends from the owners seen then (key continuity). A fork that starts a
+ * new chain from another key is refused here; one that a revoked key grows inside the chain is
+ * the limit documented in docs/security.md.
+ */
+function checkChainContinuity(name: string, chain: OwnerChain | undefined, catalogOwners: readonly string[], knownOwners: readonly string[]): void {
+  const refuse = (reason: string): never => {
+    throw new MarketplaceError('GGEN_E_OWNER_CHAIN_INVALID', `The owner keys of ${name} cannot be trusted: ${reason}`, {
+      hint: 'Nothing was installed. Ask the registry owner to restore keys/<name>.json; if the owners really changed, remove the package and install it again to accept the new owners.',
+      details: { package: name },
+    });
+  };
+  if (chain === undefined) {
+    if (catalogOwners.length > 0) refuse(`the catalog names ${catalogOwners.length} owner key(s), but the registry has no key statements for it`);
+    if (knownOwners.length > 0) refuse(`it was installed owned by ${knownOwners.join(', ')}, and its key statements are gone`);
+    return;
+  }
+  if (knownOwners.length === 0) return;
+  const ever = new Set(chain.everOwned.map((key) => formatKeyId(key.keyId)));
+  if (!knownOwners.some((keyId) => ever.has(keyId))) refuse(`it was installed owned by ${knownOwners.join(', ')}, and its key statements now start from other keys (a replaced chain)`);
 }

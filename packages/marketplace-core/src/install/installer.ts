@@ -321,9 +321,9 @@ async function applyResolution(
 }
 
 /** The lockfile's signature entry: verified now, or verified when the same version was installed. */
-function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCandidate, previous: LockedPackage | undefined): { signature: { keyId: string } } | undefined {
-  const keyId = verified?.keyId ?? (previous?.version === candidate.version ? previous.signature?.keyId : undefined);
-  return keyId === undefined ? undefined : { signature: { keyId } };
+function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCandidate, previous: LockedPackage | undefined): { signature: LockedPackage['signature'] } | undefined {
+  if (verified !== undefined) return { signature: { keyId: verified.keyId, ...(verified.owners === undefined || verified.owners.length === 0 ? {} : { owners: verified.owners }) } };
+  return previous?.version === candidate.version && previous.signature !== undefined ? { signature: previous.signature } : undefined;
 }
 
 async function verifySignature(source: PackageSource, candidate: VersionCandidate, bytes: Uint8Array, previous: LockedPackage | undefined): Promise<SignatureInfo> {
@@ -337,7 +337,7 @@ async function verifySignature(source: PackageSource, candidate: VersionCandidat
       details: { package: candidate.name, backend: source.backend },
     });
   }
-  return source.verifyArchive(candidate, bytes);
+  return source.verifyArchive(candidate, bytes, previous?.signature);
 }
 
 async function runLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {

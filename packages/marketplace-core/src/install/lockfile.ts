@@ -17,7 +17,7 @@ const lockedPackageSchema = z.object({
   checksum: z.string().optional(),
   dependencies: z.record(packageName, versionRange),
   backend: z.enum(['v1', 'v2']),
-  signature: z.object({ keyId: z.string() }).optional(),
+  signature: z.object({ keyId: z.string(), owners: z.array(z.string()).optional() }).optional(),
   /** sha256 of the installed files; `list` compares it with the disk to find drift. */
   contentHash: z.string(),
 });

@@ -24,7 +24,8 @@ export interface PackageSource {
   fetchArchive(candidate: VersionCandidate): Promise<Uint8Array>;
   /**
    * Checks the archive's signature against the trusted keys; throws a coded error unless it
-   * is verified. Absent for registries that hold no signatures (v1).
+   * is verified. `known` is what the lockfile recorded when this package was last verified
+   * (its owners), for key continuity. Absent for registries that hold no signatures (v1).
    */
-  verifyArchive?(candidate: VersionCandidate, archive: Uint8Array): Promise<SignatureInfo>;
+  verifyArchive?(candidate: VersionCandidate, archive: Uint8Array, known?: SignatureInfo): Promise<SignatureInfo>;
 }

@@ -1,7 +1,7 @@
 import type { PreparedPublish } from '../manifest/prepare-publish.js';
 import type { BackendType, CatalogPackage, PackageDetails, PackageSummary, PublishRequest, PublishResult } from '../models.js';
 import type { VersionCandidate } from '../install/package-source.js';
-import { resolveLocation } from './fetch-resource.js';
+import { resolveArchiveLocation } from './fetch-resource.js';
 
 /** What search shows of a registry package. */
 export function catalogPackageSummary(pkg: CatalogPackage, score?: number): PackageSummary {
@@ -54,7 +54,7 @@ export function catalogVersionCandidates(pkg: CatalogPackage, registry: string, 
     version: version.version,
     dependencies: version.dependencies,
     yanked: version.yanked,
-    archive: version.archive === undefined ? '' : resolveLocation(registry, version.archive),
+    archive: version.archive === undefined ? '' : resolveArchiveLocation(registry, version.archive, `${pkg.name}@${version.version}`),
     ...(version.integrity === undefined ? {} : { integrity: version.integrity }),
     ...(version.checksum === undefined ? {} : { checksum: version.checksum }),
     backend,

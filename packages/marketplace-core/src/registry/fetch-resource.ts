@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromFsError, MarketplaceError } from '../errors.js';
+import { safeText } from '../names.js';
 import type { VersionCandidate } from '../install/package-source.js';
 
 export interface FetchOptions {
@@ -10,6 +11,20 @@ export interface FetchOptions {
   /** Base delay between retries; doubles each time. */
   retryDelayMs?: number;
 }
+
+/**
+ * The most a registry may send for each kind of resource: bodies are streamed and cut off past
+ * it (an endless index.json must not fill the memory), and a Content-Length beyond it is refused
+ * before the body is read. Archives match the extraction limit.
+ */
+export const RESOURCE_LIMITS = {
+  index: 256 * 1024 * 1024,
+  catalog: 512 * 1024 * 1024,
+  archive: 64 * 1024 * 1024,
+  signature: 64 * 1024,
+  keys: 4 * 1024 * 1024,
+} as const;
+export type ResourceKind = keyof typeof RESOURCE_LIMITS;
 
 export function isHttpLocation(location: string): boolean {
   return /^https?:\/\//i.test(location);
@@ -23,13 +38,53 @@ export function resolveLocation(base: string, relative: string): string {
   return `${dir.replace(/\/+$/, '')}/${relative}`;
 }
 
-/** Reads a local file or GETs a URL, with a timeout per attempt and retries on transient failures. */
-export async function fetchResource(location: string, options: FetchOptions): Promise<Uint8Array> {
+/**
+ * The location of an archive (or its signature) that a registry lists, resolved against the
+ * registry. An http(s) registry's archives come from its own origin: a `download_url` naming
+ * `file://`, a local path or another host is a hostile entry, refused.
+ */
+export function resolveArchiveLocation(registry: string, archive: string, label: string): string {
+  const location = resolveLocation(registry, archive);
+  if (!isHttpLocation(registry)) return location;
+  const origin = new URL(registry).origin;
+  let target: string | undefined;
+  try {
+    target = isHttpLocation(location) ? new URL(location).origin : undefined;
+  } catch {
+    target = undefined;
+  }
+  if (target !== origin) {
+    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The registry lists the archive of ${label} at ${safeText(archive)}, outside its own origin ${origin}`, {
+      hint: 'Nothing was fetched. Archives of an http(s) registry come from that registry; report the entry to the registry owner.',
+      details: { package: label, archive, origin },
+    });
+  }
+  return location;
+}
+
+function tooLarge(location: string, limit: number): MarketplaceError {
+  return new MarketplaceError('GGEN_E_RESPONSE_TOO_LARGE', `${location} is larger than ${limit} bytes, the limit for this kind of file`, {
+    hint: 'Nothing was used. The registry serves something far larger than it should; check the registry location or report it to its owner.',
+    details: { location, limit },
+  });
+}
+
+/** Reads a local file or GETs a URL (at most `kind`'s limit), with a timeout per attempt and retries on transient failures. */
+export async function fetchResource(location: string, options: FetchOptions, kind: ResourceKind): Promise<Uint8Array> {
+  const limit = RESOURCE_LIMITS[kind];
   if (!isHttpLocation(location)) {
     const path = location.startsWith('file://') ? fileURLToPath(location) : location;
     try {
-      return await readFile(path);
+      const handle = await open(path, 'r');
+      try {
+        const { size } = await handle.stat();
+        if (size > limit) throw tooLarge(path, limit);
+        return await handle.readFile();
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
+      if (error instanceof MarketplaceError) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `${path} does not exist`, {
           hint: 'Check the registry location (--registry or marketplace.registry in config).',
@@ -45,7 +100,7 @@ export async function fetchResource(location: string, options: FetchOptions): Pr
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delay * 2 ** (attempt - 1)));
     try {
       const response = await fetch(location, { signal: AbortSignal.timeout(options.timeoutMs), redirect: 'follow' });
-      if (response.ok) return new Uint8Array(await response.arrayBuffer());
+      if (response.ok) return await readLimited(response, location, limit);
       lastError = new MarketplaceError('GGEN_E_REGISTRY_HTTP', `GET ${location} answered ${response.status} ${response.statusText}`, {
         hint: response.status === 404 ? 'The registry does not have this file; check the registry location.' : 'The registry failed; try again later.',
         details: { location, status: response.status },
@@ -53,11 +108,8 @@ export async function fetchResource(location: string, options: FetchOptions): Pr
       await response.body?.cancel();
       if (response.status < 500 && response.status !== 429) throw lastError;
     } catch (error) {
-      if (error instanceof MarketplaceError) {
-        if (error.code === 'GGEN_E_REGISTRY_HTTP' && error !== lastError) throw error;
-        if (error.details?.status !== undefined && Number(error.details.status) < 500 && Number(error.details.status) !== 429) throw error;
-        continue;
-      }
+      // A 4xx answer or an oversized body is final; 5xx and 429 answers, drops and timeouts are tried again.
+      if (error instanceof MarketplaceError) throw error;
       const name = (error as Error).name;
       lastError =
         name === 'TimeoutError' || name === 'AbortError'
@@ -76,6 +128,30 @@ export async function fetchResource(location: string, options: FetchOptions): Pr
   throw lastError ?? new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `Cannot reach ${location}`);
 }
 
+/** The body, streamed, cut off (and the connection dropped) once it passes `limit`. */
+async function readLimited(response: Response, location: string, limit: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel();
+    throw tooLarge(location, limit);
+  }
+  if (response.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw tooLarge(location, limit);
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error as Error).message;
@@ -89,5 +165,5 @@ export async function fetchCandidateArchive(candidate: VersionCandidate, options
       details: { package: candidate.name, version: candidate.version },
     });
   }
-  return fetchResource(candidate.archive, options);
+  return fetchResource(candidate.archive, options, 'archive');
 }

@@ -43,6 +43,11 @@ export interface VerifyPackageOptions {
   trustedKeys: readonly PublicKey[];
   /** The package's verified owner chain, when the registry has one. */
   chain?: OwnerChain;
+  /**
+   * Owner key ids the lockfile recorded for this package when it was last verified: like a
+   * trusted key, they anchor the chain for this package alone (key continuity, as known_hosts).
+   */
+  knownOwners?: readonly string[];
 }
 
 const has = (keys: readonly PublicKey[], keyId: Uint8Array): PublicKey | undefined => keys.find((key) => Buffer.from(key.keyId).equals(Buffer.from(keyId)));
@@ -50,11 +55,11 @@ const has = (keys: readonly PublicKey[], keyId: Uint8Array): PublicKey | undefin
 /**
  * The keys whose signature this package accepts. Without an owner chain: the user's trusted
  * keys. With one: the current owners, provided the user trusts a key that ever owned the package
- * (so trust follows signed rotations); revoked keys never.
+ * (so trust follows signed rotations), or the lockfile saw as its owners; revoked keys never.
  */
-function acceptedKeys(trusted: readonly PublicKey[], chain: OwnerChain | undefined): PublicKey[] {
+function acceptedKeys(trusted: readonly PublicKey[], chain: OwnerChain | undefined, knownOwners: readonly string[]): PublicKey[] {
   if (chain === undefined) return [...trusted];
-  const anchored = chain.everOwned.some((key) => has(trusted, key.keyId) !== undefined);
+  const anchored = chain.everOwned.some((key) => has(trusted, key.keyId) !== undefined || knownOwners.includes(formatKeyId(key.keyId)));
   return anchored ? chain.owners : [];
 }
 
@@ -75,7 +80,7 @@ export function verifyPackageSignature(options: VerifyPackageOptions): Verificat
   if (options.chain !== undefined && has(options.chain.owners, parsed.keyId) === undefined) {
     return { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not an owner of ${options.binding.name}` };
   }
-  const key = has(acceptedKeys(options.trustedKeys, options.chain), parsed.keyId);
+  const key = has(acceptedKeys(options.trustedKeys, options.chain, options.knownOwners ?? []), parsed.keyId);
   if (key === undefined) return { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not trusted` };
   const check = checkSignature(parsed, options.archive, key);
   if (check === 'invalid') return { status: 'invalid', keyId, reason: `the signature of ${label} does not match its archive (tampered archive, or a signature of other bytes)` };
