@@ -44,7 +44,15 @@ export function defaultIo(): Io {
  * retitle or rewrite the terminal, carriage returns, bidi overrides) are shown as `?`.
  */
 function terminalSafe(io: Io): Io {
-  return { ...io, stdout: (text) => io.stdout(safeText(text, true)), stderr: (text) => io.stderr(safeText(text, true)) };
+  return {
+    ...io,
+    stdout: (text) => {
+      io.stdout(safeText(text, true));
+    },
+    stderr: (text) => {
+      io.stderr(safeText(text, true));
+    },
+  };
 }
 
 /** Runs `ggen` with the given arguments; resolves to the process exit code. */
