@@ -371,7 +371,9 @@ async function hostileHttpRegistry(dir: string, options: { declaredIndexBytes?: 
     close: () =>
       new Promise((resolvePromise) => {
         server.closeAllConnections();
-        server.close(() => resolvePromise());
+        server.close(() => {
+          resolvePromise();
+        });
       }),
   };
 }
