@@ -429,3 +429,58 @@ describe('what an http registry sends is bounded and stays at its origin (findin
     expect(info.stdout).toContain('Nice ?]0;pwned?pack ?[2Jcleared?over ?evil');
   });
 });
+
+describe('registry migrate is confined, verified, locked and merges (finding 7)', () => {
+  it('keeps an archive path that climbs out of --to out, and an unverifiable one', async () => {
+    const home = freshHome();
+    const from = writeV1Registry([
+      { name: 'climbs', archive: buildTgz([manifest('climbs')]), downloadUrl: '../../escaped.tgz' },
+      { name: 'honest', archive: buildTgz([manifest('honest')]) },
+    ]);
+    const index = JSON.parse(readFileSync(join(from, 'index.json'), 'utf8')) as { packages: { name: string; versions: { integrity?: string; checksum?: string }[]; integrity?: string; checksum?: string }[] };
+    const unchecked = { name: 'unchecked', version: '1.0.0', description: 'd', download_url: 'archives/honest-1.0.0.tgz' };
+    writeFileSync(join(from, 'index.json'), JSON.stringify({ ...index, packages: [...index.packages, unchecked] }));
+    const to = join(mkdtempSync(join(tmpdir(), 'ggen-to-')), 'a', 'b', 'v2');
+    const run = await runGgen(['marketplace', 'registry', 'migrate', '--from', from, '--to', to], { home });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('warning: climbs@1.0.0 left out: its archive path ../../escaped.tgz leaves the registry');
+    expect(run.stdout).toContain('warning: unchecked@1.0.0 left out: the index records no integrity or checksum to check its archive against');
+    expect(existsSync(join(to, '..', '..', 'escaped.tgz'))).toBe(false);
+    expect(readdirSync(join(to, 'archives'))).toEqual(['honest-1.0.0.tgz']);
+  });
+
+  it("adds v1's versions to a v2 package without replacing its signed versions or owners", async () => {
+    const home = freshHome();
+    const { registry, trust } = await signedRegistry(home, ['1.0.0', '1.1.0']);
+    const v2Lock = readFileSync(join(registry, 'keys', 'pinned.json'), 'utf8');
+    const from = writeV1Registry([{ name: 'pinned', version: '0.9.0', archive: buildTgz([manifest('pinned', '0.9.0')]) }]);
+    const run = await runGgen(['marketplace', 'registry', 'migrate', '--from', from, '--to', registry], { home });
+    expect(run.code).toBe(0);
+    const info = JSON.parse((await runGgen(['marketplace', 'info', 'pinned', '--registry', registry, '--backend', 'v2', '--json'], { home })).stdout) as { version: string; versions: { version: string }[] };
+    expect(info.version).toBe('1.1.0');
+    expect(info.versions.map((entry) => entry.version)).toEqual(['1.1.0', '1.0.0', '0.9.0']);
+    expect(readFileSync(join(registry, 'keys', 'pinned.json'), 'utf8')).toBe(v2Lock);
+    const verified = await runGgen(['marketplace', 'install', 'pinned', '--registry', registry, '--backend', 'v2', '--verify-signature'], { home, env: trust });
+    expect(verified.code).toBe(0);
+
+    // The same version with other bytes in v1: a listed conflict, and v2's stays.
+    const conflicting = writeV1Registry([{ name: 'pinned', version: '1.0.0', archive: buildTgz([manifest('pinned', '1.0.0'), { path: 'other.txt', content: 'other' }]) }]);
+    const again = await runGgen(['marketplace', 'registry', 'migrate', '--from', conflicting, '--to', registry], { home });
+    expect(again.stdout).toContain('warning: pinned@1.0.0 differs between the registries; the v2 version is kept (a published version never changes)');
+    expect((await runGgen(['marketplace', 'install', 'pinned@1.0.0', '--registry', registry, '--backend', 'v2', '--verify-signature', '--target', join(home, 'old')], { home, env: trust })).code).toBe(0);
+  });
+
+  it('loses no publish made while it runs', async () => {
+    const home = freshHome();
+    const to = copyOfSampleRegistry();
+    const from = copyOfSampleRegistry();
+    const packs = ['during-a', 'during-b', 'during-c', 'during-d'].map((name) => writePack(join(home, name), name, '1.0.0'));
+    const runs = await Promise.all([
+      runGgen(['marketplace', 'registry', 'migrate', '--from', from, '--to', to], { home }),
+      ...packs.map((pack) => runGgen(['marketplace', 'publish', pack, '--registry', to], { home })),
+    ]);
+    expect(runs.map((run) => run.code)).toEqual([0, 0, 0, 0, 0]);
+    const catalog = readFileSync(join(to, 'catalog.nq'), 'utf8');
+    expect(['during-a', 'during-b', 'during-c', 'during-d'].filter((name) => !catalog.includes(`/package/${name}>`))).toEqual([]);
+  });
+});

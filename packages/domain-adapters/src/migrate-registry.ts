@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+import semver from 'semver';
 import {
   fetchResource,
   fromFsError,
   isHttpLocation,
   MarketplaceError,
+  PUBLISH_LOCK_FILE,
   resolveLocation,
   verifyIntegrity,
+  withFileLock,
   writeFileAtomic,
   type CatalogPackage,
   type FetchOptions,
@@ -51,39 +54,80 @@ export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<Mi
   } catch (error) {
     throw fromFsError(error, 'creating', to);
   }
-  const sameDirectory = !isHttpLocation(options.from) && resolve(options.from) === to;
-  let archivesCopied = 0;
-  for (const pkg of index.packages) {
-    for (const version of pkg.versions) {
-      const archive = version.archive;
-      if (archive === undefined || sameDirectory || isHttpLocation(archive) || archive.startsWith('/') || archive.startsWith('file:')) continue;
-      const target = join(to, archive);
-      if (existsSync(target)) continue;
-      try {
-        const bytes = await fetchResource(resolveLocation(options.from, archive), options, 'archive');
-        if (version.integrity !== undefined || version.checksum !== undefined) {
-          verifyIntegrity(bytes, { ...(version.integrity === undefined ? {} : { integrity: version.integrity }), ...(version.checksum === undefined ? {} : { checksum: version.checksum }) }, `${pkg.name}@${version.version}`);
+  // The registry's publish lock, as publish and keys take it: nothing published meanwhile is lost.
+  return withFileLock(join(to, PUBLISH_LOCK_FILE), async () => {
+    const sameDirectory = !isHttpLocation(options.from) && resolve(options.from) === to;
+    let archivesCopied = 0;
+    const usable: CatalogPackage[] = [];
+    for (const pkg of index.packages) {
+      const versions = [];
+      for (const version of pkg.versions) {
+        const label = `${pkg.name}@${version.version}`;
+        const archive = version.archive;
+        if (archive === undefined || sameDirectory || isHttpLocation(archive) || archive.startsWith('file:')) {
+          versions.push(version);
+          continue;
         }
-        await writeFileAtomic(target, bytes);
-        archivesCopied += 1;
-      } catch (error) {
-        if (!(error instanceof MarketplaceError)) throw error;
-        problems.push(`archive of ${pkg.name}@${version.version} not copied: ${error.message}`);
+        // Confined to --to: an archive path that climbs out or is absolute is a hostile entry.
+        const target = resolve(to, archive);
+        if (isAbsolute(archive) || (target !== to && !target.startsWith(`${to}${sep}`))) {
+          problems.push(`${label} left out: its archive path ${archive} leaves the registry`);
+          continue;
+        }
+        if (version.integrity === undefined && version.checksum === undefined) {
+          problems.push(`${label} left out: the index records no integrity or checksum to check its archive against`);
+          continue;
+        }
+        if (!existsSync(target)) {
+          try {
+            const bytes = await fetchResource(resolveLocation(options.from, archive), options, 'archive');
+            verifyIntegrity(bytes, { ...(version.integrity === undefined ? {} : { integrity: version.integrity }), ...(version.checksum === undefined ? {} : { checksum: version.checksum }) }, label);
+            await writeFileAtomic(target, bytes);
+            archivesCopied += 1;
+          } catch (error) {
+            if (!(error instanceof MarketplaceError)) throw error;
+            problems.push(`archive of ${label} not copied: ${error.message}`);
+          }
+        }
+        versions.push(version);
       }
+      if (versions.length > 0) usable.push({ ...pkg, versions });
+    }
+    const existing = await readV2CatalogFile(to);
+    const migrated = new Map<string, CatalogPackage>(existing.map((pkg) => [pkg.name, pkg]));
+    for (const pkg of usable) {
+      const current = migrated.get(pkg.name);
+      migrated.set(pkg.name, current === undefined ? pkg : mergeVersions(current, pkg, problems));
+    }
+    const packages = [...migrated.values()];
+    const catalog = await writeV2Catalog(to, packages);
+    return {
+      from: options.from,
+      to,
+      catalog,
+      packages: packages.length,
+      versions: packages.reduce((sum, pkg) => sum + pkg.versions.length, 0),
+      archivesCopied,
+      problems,
+    };
+  });
+}
+
+/**
+ * A package both registries hold keeps everything v2 knows (its signed versions, owners,
+ * metadata) and gains the versions only v1 has. A published version is immutable: the same
+ * version with other content in v1 is listed as a problem and v2's stays.
+ */
+function mergeVersions(current: CatalogPackage, incoming: CatalogPackage, problems: string[]): CatalogPackage {
+  const versions = [...current.versions];
+  for (const version of incoming.versions) {
+    const existing = current.versions.find((entry) => entry.version === version.version);
+    if (existing === undefined) versions.push(version);
+    else if (version.integrity !== undefined && existing.integrity !== undefined && version.integrity !== existing.integrity) {
+      problems.push(`${current.name}@${version.version} differs between the registries; the v2 version is kept (a published version never changes)`);
     }
   }
-  const existing = await readV2CatalogFile(to);
-  const migrated = new Map<string, CatalogPackage>(existing.map((pkg) => [pkg.name, pkg]));
-  for (const pkg of index.packages) migrated.set(pkg.name, pkg);
-  const packages = [...migrated.values()];
-  const catalog = await writeV2Catalog(to, packages);
-  return {
-    from: options.from,
-    to,
-    catalog,
-    packages: packages.length,
-    versions: packages.reduce((sum, pkg) => sum + pkg.versions.length, 0),
-    archivesCopied,
-    problems,
-  };
+  versions.sort((a, b) => semver.rcompare(a.version, b.version));
+  const latest = versions.find((entry) => semver.prerelease(entry.version) === null)?.version ?? versions[0]?.version ?? current.latest;
+  return { ...current, versions, latest: semver.gt(latest, current.latest) ? latest : current.latest };
 }
