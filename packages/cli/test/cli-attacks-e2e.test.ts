@@ -484,3 +484,28 @@ describe('registry migrate is confined, verified, locked and merges (finding 7)'
     expect(['during-a', 'during-b', 'during-c', 'during-d'].filter((name) => !catalog.includes(`/package/${name}>`))).toEqual([]);
   });
 });
+
+describe('publish packs what the pack declares, never secrets (finding 16)', () => {
+  it('honours files:, .gitignore and .ggenignore, keeps the manifest, README and license, and leaves secrets out', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const pack = writePack(join(home, 'pack'), 'careful-pack', '1.0.0');
+    for (const [path, content] of [['.env', 'API_TOKEN=s3cret'], ['.env.production', 'X=1'], ['deploy/server.pem', 'KEY'], ['signing.key', 'KEY'], ['README.md', '# careful'], ['LICENSE', 'MIT'], ['notes.txt', 'private notes'], ['target/out.bin', 'build'], ['scratch.txt', 'scratch'], ['.gitignore', 'target/\n'], ['.ggenignore', 'scratch.txt\n']]) {
+      mkdirSync(join(pack, path, '..'), { recursive: true });
+      writeFileSync(join(pack, path), content);
+    }
+    const everything = await runGgen(['marketplace', 'publish', pack, '--registry', registry, '--dry-run'], { home });
+    expect(everything.code).toBe(0);
+    const listed = (run: { stdout: string }): string[] => run.stdout.split('\n').filter((line) => line.startsWith('  ')).map((line) => line.trim());
+    expect(listed(everything)).toEqual(['.ggenignore', '.gitignore', 'LICENSE', 'README.md', 'gpack.yaml', 'notes.txt', 'templates/hello.tmpl']);
+    expect(everything.stdout).toContain('left out as secrets (never published): .env, .env.production, deploy/server.pem, signing.key');
+
+    writeFileSync(join(pack, 'gpack.yaml'), `${readFileSync(join(pack, 'gpack.yaml'), 'utf8')}files:\n  - templates/\n  - .env\n`);
+    const declared = await runGgen(['marketplace', 'publish', pack, '--registry', registry], { home });
+    expect(declared.code).toBe(0);
+    expect(listed(declared)).toEqual(['LICENSE', 'README.md', 'gpack.yaml', 'templates/hello.tmpl']);
+    const installed = await runGgen(['marketplace', 'install', 'careful-pack', '--registry', registry, '--backend', 'v2', '--target', join(home, 'gpacks')], { home });
+    expect(installed.code).toBe(0);
+    expect(tree(join(home, 'gpacks', 'careful-pack'))).toEqual(['LICENSE', 'README.md', 'gpack.yaml', 'templates/', 'templates/hello.tmpl']);
+  });
+});

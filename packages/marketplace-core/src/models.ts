@@ -195,6 +195,8 @@ export interface PublishResult {
   checksum: string;
   size: number;
   files: string[];
+  /** Files beside the manifest that were not packed because they look like secrets (.env, keys). */
+  secretsLeftOut: string[];
   archive?: string;
   dryRun: boolean;
   registry: string;

@@ -40,6 +40,7 @@ export const publishCommand = defineCommand({
       `${result.dryRun ? 'would publish' : 'published'} ${result.name}@${result.version} to ${result.registry}`,
       `files (${result.files.length}):`,
       ...result.files.map((file) => `  ${file}`),
+      ...(result.secretsLeftOut.length === 0 ? [] : [`left out as secrets (never published): ${result.secretsLeftOut.join(', ')}`]),
       `size:      ${result.size} bytes`,
       `integrity: ${result.integrity}`,
       `checksum:  sha256:${result.checksum}`,

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import ignore from 'ignore';
 import { Header, Pax } from 'tar';
 import { fromFsError } from '../errors.js';
 import { computeChecksum, computeIntegrity } from './integrity.js';
@@ -8,6 +9,8 @@ import { computeChecksum, computeIntegrity } from './integrity.js';
 export interface PackedArchive {
   bytes: Buffer;
   files: string[];
+  /** Left out as secrets. */
+  secrets: string[];
   integrity: string;
   checksum: string;
   size: number;
@@ -16,12 +19,39 @@ export interface PackedArchive {
 /** Never packed: VCS data, dependencies, build output of other tools, earlier archives. */
 const EXCLUDED_NAMES = new Set(['.git', '.hg', '.svn', 'node_modules', '.DS_Store']);
 const EXCLUDED_SUFFIXES = ['.tgz', '.minisig'];
+/** Never packed, whatever `files:` or an ignore file says: secrets (env files, keys, certificates, credentials). */
+const SECRET = /^(\.env(\..*)?|.*\.(pem|key|p12|pfx|keystore|jks)|id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|\.npmrc|\.netrc|\.pypirc|credentials(\.json)?)$/i;
+/** Packed whenever they exist, as npm does: the manifest, the README and the license. */
+const ALWAYS = /^(gpack\.ya?ml|package\.toml|readme(\..*)?|licen[cs]e(\..*)?|copying(\..*)?)$/i;
 const BLOCK = 512;
 /** A fixed mtime (the Unix epoch) is what makes archives reproducible. */
 const FIXED_MTIME = new Date(0);
 
-export async function listPackageFiles(dir: string): Promise<string[]> {
+export interface PackageFileSelection {
+  /** The manifest's `files:` (and `templates:`): when given, only these (gitignore-style patterns) are packed. */
+  include?: readonly string[];
+}
+
+export interface PackageFiles {
+  files: string[];
+  /** Files left out because they look like secrets, to be shown before publishing. */
+  secrets: string[];
+}
+
+/**
+ * What a publish packs: the manifest's `files:` when it has them (plus the manifest, README and
+ * license), minus what `.gitignore` and `.ggenignore` at the pack's root exclude, and never
+ * anything that looks like a secret (.env*, keys, certificates).
+ */
+export async function listPackageFiles(dir: string, selection: PackageFileSelection = {}): Promise<PackageFiles> {
+  const ignored = ignore();
+  for (const name of ['.gitignore', '.ggenignore']) {
+    const text = await readFile(join(dir, name), 'utf8').catch(() => undefined);
+    if (text !== undefined) ignored.add(text);
+  }
+  const included = selection.include === undefined || selection.include.length === 0 ? undefined : ignore().add([...selection.include]);
   const files: string[] = [];
+  const secrets: string[] = [];
   const walk = async (current: string): Promise<void> => {
     let entries;
     try {
@@ -32,12 +62,18 @@ export async function listPackageFiles(dir: string): Promise<string[]> {
     for (const entry of entries) {
       if (EXCLUDED_NAMES.has(entry.name) || EXCLUDED_SUFFIXES.some((suffix) => entry.name.endsWith(suffix))) continue;
       const path = join(current, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile()) files.push(relative(dir, path).split(sep).join('/'));
+      const rel = relative(dir, path).split(sep).join('/');
+      if (entry.isDirectory()) {
+        if (!ignored.ignores(`${rel}/`)) await walk(path);
+      } else if (entry.isFile()) {
+        if (SECRET.test(entry.name)) secrets.push(rel);
+        else if (current === dir && ALWAYS.test(entry.name)) files.push(rel);
+        else if (!ignored.ignores(rel) && (included === undefined || included.ignores(rel))) files.push(rel);
+      }
     }
   };
   await walk(dir);
-  return files.sort(compareBytes);
+  return { files: files.sort(compareBytes), secrets: secrets.sort(compareBytes) };
 }
 
 function compareBytes(a: string, b: string): number {
@@ -49,8 +85,8 @@ function compareBytes(a: string, b: string): number {
  * uid/gid 0, no user names, modes normalised to 0644 / 0755. The same tree always packs
  * to the same bytes.
  */
-export async function packDirectory(dir: string): Promise<PackedArchive> {
-  const files = await listPackageFiles(dir);
+export async function packDirectory(dir: string, selection: PackageFileSelection = {}): Promise<PackedArchive> {
+  const { files, secrets } = await listPackageFiles(dir, selection);
   const chunks: Buffer[] = [];
   for (const file of files) {
     const path = join(dir, file);
@@ -72,5 +108,5 @@ export async function packDirectory(dir: string): Promise<PackedArchive> {
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
   const bytes = gzipSync(Buffer.concat(chunks), { level: 9 });
-  return { bytes, files, integrity: computeIntegrity(bytes), checksum: computeChecksum(bytes), size: bytes.length };
+  return { bytes, files, secrets, integrity: computeIntegrity(bytes), checksum: computeChecksum(bytes), size: bytes.length };
 }

@@ -28,7 +28,7 @@ export async function preparePublish(dir: string): Promise<PreparedPublish> {
     });
   }
   const { manifest } = readManifest(dir);
-  const packed = await packDirectory(dir);
+  const packed = await packDirectory(dir, { include: manifest.files.length === 0 ? [] : [...manifest.files, ...manifest.templates] });
   return { manifest, packed, archive: `archives/${manifest.name}-${manifest.version}.tgz` };
 }
 

@@ -69,6 +69,7 @@ export function publishResultOf(prepared: PreparedPublish, request: PublishReque
     checksum: prepared.packed.checksum,
     size: prepared.packed.size,
     files: prepared.packed.files,
+    secretsLeftOut: prepared.packed.secrets,
     archive: prepared.archive,
     dryRun: request.dryRun ?? false,
     registry: request.registry,
