@@ -56,6 +56,8 @@ export class CliContext {
       ...(this.args.config === undefined ? {} : { configPath: this.args.config }),
     });
     this.#loaded = loaded;
+    // Once per command: what a project file changed about where packages come from, or was not allowed to loosen.
+    if (!this.args.json) for (const notice of loaded.notices) this.io.stderr(notice);
     return loaded;
   }
 

@@ -1,6 +1,6 @@
 // The attacks of the trust review (issue 11), each through the CLI as a user or an attacker
 // would run it: every one must end in a coded error with nothing written, deleted or leaked.
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -490,7 +490,8 @@ describe('publish packs what the pack declares, never secrets (finding 16)', () 
     const home = freshHome();
     const registry = copyOfSampleRegistry();
     const pack = writePack(join(home, 'pack'), 'careful-pack', '1.0.0');
-    for (const [path, content] of [['.env', 'API_TOKEN=s3cret'], ['.env.production', 'X=1'], ['deploy/server.pem', 'KEY'], ['signing.key', 'KEY'], ['README.md', '# careful'], ['LICENSE', 'MIT'], ['notes.txt', 'private notes'], ['target/out.bin', 'build'], ['scratch.txt', 'scratch'], ['.gitignore', 'target/\n'], ['.ggenignore', 'scratch.txt\n']]) {
+    const files: [string, string][] = [['.env', 'API_TOKEN=s3cret'], ['.env.production', 'X=1'], ['deploy/server.pem', 'KEY'], ['signing.key', 'KEY'], ['README.md', '# careful'], ['LICENSE', 'MIT'], ['notes.txt', 'private notes'], ['target/out.bin', 'build'], ['scratch.txt', 'scratch'], ['.gitignore', 'target/\n'], ['.ggenignore', 'scratch.txt\n']];
+    for (const [path, content] of files) {
       mkdirSync(join(pack, path, '..'), { recursive: true });
       writeFileSync(join(pack, path), content);
     }
@@ -507,5 +508,101 @@ describe('publish packs what the pack declares, never secrets (finding 16)', () 
     const installed = await runGgen(['marketplace', 'install', 'careful-pack', '--registry', registry, '--backend', 'v2', '--target', join(home, 'gpacks')], { home });
     expect(installed.code).toBe(0);
     expect(tree(join(home, 'gpacks', 'careful-pack'))).toEqual(['LICENSE', 'README.md', 'gpack.yaml', 'templates/', 'templates/hello.tmpl']);
+  });
+});
+
+describe('a project ggen.yaml can tighten trust, never loosen it, and says what it changes (findings 9, 23)', () => {
+  it("keeps the user's require_signatures and trust, resolves registry: against the file, and names what it set", async () => {
+    const home = freshHome();
+    const { registry, trust } = await signedRegistry(home, ['1.0.0']);
+    mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
+    writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  require_signatures: true\n');
+    const project = mkdtempSync(join(tmpdir(), 'ggen-cloned-repo-'));
+    cpSync(copyOfSampleRegistry(), join(project, 'vendor-registry'), { recursive: true });
+    writeFileSync(join(project, 'ggen.yaml'), `marketplace:\n  registry: ./vendor-registry\n  require_signatures: false\n  trusted_keys: [${trust.GGEN_MARKETPLACE_TRUSTED_KEYS ?? ''}]\n`);
+    const sub = join(project, 'src', 'deep');
+    mkdirSync(sub, { recursive: true });
+    // From a subdirectory: registry: is the project's vendor-registry, not ./vendor-registry of the working directory.
+    const run = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'gpacks')], { home, cwd: sub });
+    expect(run.stderr).toContain(`note: ${join(project, 'ggen.yaml')} sets registry: ${join(project, 'vendor-registry')}`);
+    expect(run.stderr).toContain(`note: ${join(project, 'ggen.yaml')} sets require_signatures: false; ignored, a project file can only tighten signature checks`);
+    expect(run.stderr).toContain(`note: ${join(project, 'ggen.yaml')} lists trusted_keys; ignored, trust comes from your own config`);
+    expect(run.stderr).toMatch(/^error GGEN_E_SIGNATURE_MISSING: agent-editor@1\.0\.0 has no signature/m);
+    expect(run.code).toBe(6);
+    // The project's trusted key does not make its signed pack trusted either.
+    const signed = await runGgen(['marketplace', 'install', 'pinned', '--registry', registry, '--target', join(home, 'gpacks')], { home, cwd: sub });
+    expect(signed.stderr).toMatch(/^error GGEN_E_SIGNATURE_UNTRUSTED: /m);
+    // Tightening is allowed: a project may require signatures the user does not.
+    writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace: {}\n');
+    writeFileSync(join(project, 'ggen.yaml'), 'marketplace:\n  require_signatures: true\n');
+    const strict = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'strict')], { home, cwd: sub });
+    expect(strict.stderr).toMatch(/^error GGEN_E_SIGNATURE_MISSING: /m);
+    expect(strict.stderr).not.toContain('note:');
+  });
+
+  it('names the file for YAML aliases that expand past the limit', async () => {
+    const home = freshHome();
+    mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((name, at) => `${name}: &${name} [${Array(10).fill(`*${'abcdefgh'[at] ?? 'a'}`).join(', ')}]`)];
+    writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), `${laughs.join('\n')}\nmarketplace:\n  backend: v2\n`);
+    const run = await runGgen(['marketplace', 'config', 'show'], { home });
+    expect(run.stderr).toMatch(new RegExp(`^error GGEN_E_CONFIG_PARSE: Config file ${join(home, '.config', 'ggen', 'config.yaml').replaceAll('.', '\\.')} cannot be read: `, 'm'));
+    expect(run.code).toBe(2);
+  });
+});
+
+describe('a catalog is taken whole, and a changed one is never served stale (findings 19, 20, 21)', () => {
+  it('refuses a truncated catalog on sync, leaving the synced store as it was', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const env = { GGEN_MARKETPLACE_BACKEND: 'v2' };
+    expect((await runGgen(['marketplace', 'sync', '--registry', registry], { home, env })).code).toBe(0);
+    const currentFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('current.json')).map((name) => readFileSync(join(dir, name), 'utf8')) : []);
+    const synced = currentFiles(join(home, '.cache', 'ggen'));
+    expect(synced).toHaveLength(1);
+    const catalog = readFileSync(join(registry, 'catalog.nq'), 'utf8');
+    for (const cut of [catalog.lastIndexOf('\n', catalog.length - 2) + 1, Math.floor(catalog.length / 2), catalog.indexOf('\n', Math.floor(catalog.length / 2)) + 1]) {
+      writeFileSync(join(registry, 'catalog.nq'), catalog.slice(0, cut));
+      const sync = await runGgen(['marketplace', 'sync', '--registry', registry], { home, env });
+      expect(sync.stderr).toMatch(/^error GGEN_E_INDEX_INVALID: The v2 catalog .*catalog\.nq is unusable: /m);
+      expect(sync.code).toBe(7);
+      expect(currentFiles(join(home, '.cache', 'ggen'))).toEqual(synced);
+    }
+    // A catalog line oxigraph cannot read is coded too, wherever it is read whole.
+    writeFileSync(join(registry, 'catalog.nq'), `${catalog}<bad iri> <x> "y" .\n`);
+    const sparql = await runGgen(['marketplace', 'sparql', 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }', '--registry', registry], { home, env });
+    expect(sparql.stderr).toMatch(/^error GGEN_E_INDEX_INVALID: The v2 catalog is not valid N-Quads: /m);
+    expect(sparql.code).toBe(7);
+  });
+
+  it('notices a catalog changed in place with the same size, inode and mtime', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const path = join(registry, 'catalog.nq');
+    const before = statSync(path);
+    const env = { GGEN_MARKETPLACE_BACKEND: 'v2' };
+    // The store was synced well after the catalog was written (outside the racy window).
+    utimesSync(path, before.atime, new Date(Date.now() - 60_000));
+    expect((await runGgen(['marketplace', 'info', 'agent-editor', '--registry', registry, '--json'], { home, env })).code).toBe(0);
+    const text = readFileSync(path, 'utf8');
+    const changed = text.replace('"AI-powered code editor', '"AI-POWERED CODE EDITOR');
+    expect(changed).not.toBe(text);
+    expect(changed.length).toBe(text.length);
+    const { mtime } = statSync(path);
+    writeFileSync(path, changed);
+    utimesSync(path, before.atime, mtime);
+    expect(statSync(path).size).toBe(before.size);
+    const info = JSON.parse((await runGgen(['marketplace', 'info', 'agent-editor', '--registry', registry, '--json'], { home, env })).stdout) as { description: string };
+    expect(info.description).toMatch(/^AI-POWERED CODE EDITOR/);
+  });
+
+  it('refuses a 15,000-deep dependency chain with a coded error', async () => {
+    const home = freshHome();
+    const depth = 15_000;
+    const archive = buildTgz([manifest('x')]);
+    const dir = writeV1Registry(Array.from({ length: depth }, (_, at) => ({ name: `chain-${at}`, archive, dependencies: at + 1 < depth ? { [`chain-${at + 1}`]: '*' } : {} })));
+    const run = await runGgen(['marketplace', 'install', 'chain-0', '--backend', 'v1', '--registry', dir], { home });
+    expect(run.stderr).toMatch(/^error GGEN_E_RESOLUTION_TOO_COMPLEX: Dependencies nest deeper than 1000 levels below chain-0@1\.0\.0$/m);
+    expect(run.code).toBe(5);
   });
 });

@@ -6,6 +6,8 @@ import { describe, expect, it, jest } from '@jest/globals';
 // Fault injection: the real node:fs/promises, except that writes of staged package files
 // fail with ENOSPC (or EACCES) while `fault` is set.
 let fault: string | undefined;
+/** ENOSPC on moving a staged package into place: after the journal, the commit point. */
+let commitFault = false;
 const real = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
 jest.unstable_mockModule('node:fs/promises', () => ({
   ...real,
@@ -15,6 +17,10 @@ jest.unstable_mockModule('node:fs/promises', () => ({
       return Promise.reject(Object.assign(new Error(`${fault}: injected`), { code: fault }));
     }
     return real.writeFile(...args);
+  },
+  rename: (...args: Parameters<typeof real.rename>) => {
+    if (commitFault && String(args[0]).includes(`.ggen-txn/new/`)) return Promise.reject(Object.assign(new Error('ENOSPC: injected'), { code: 'ENOSPC' }));
+    return real.rename(...args);
   },
 }));
 
@@ -51,5 +57,27 @@ describe('disk faults during install', () => {
     // The next run, with space again, succeeds.
     await installPackages(source, { specs: ['app'], ...target });
     expect(existsSync(join(target.packagesDir, 'app', 'gpack.yaml'))).toBe(true);
+  });
+
+  it('says a disk-full failure after the commit point is committed, and the next command finishes it', async () => {
+    const source = await MemorySource.create([{ name: 'app', version: '1.0.0' }]);
+    const root = mkdtempSync(join(tmpdir(), 'ggen-fault-'));
+    const target = { packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock') };
+    commitFault = true;
+    let error: unknown;
+    try {
+      await installPackages(source, { specs: ['app'], ...target });
+    } catch (caught) {
+      error = caught;
+    } finally {
+      commitFault = false;
+    }
+    expect(error).toBeInstanceOf(MarketplaceError);
+    const coded = error as InstanceType<typeof MarketplaceError>;
+    expect(coded.code).toBe('GGEN_E_DISK_FULL');
+    expect(coded.hint).not.toMatch(/nothing was changed/i);
+    expect(coded.hint).toMatch(/committed/);
+    // With space again, the next command rolls the committed install forward.
+    expect((await listInstalledPackages(target)).map((entry) => `${entry.name}:${entry.status}`)).toEqual(['app:ok']);
   });
 });

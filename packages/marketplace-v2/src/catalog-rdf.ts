@@ -174,7 +174,16 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
     chunks.push(writer.quadsToString(quads as Parameters<Writer['quadsToString']>[0]));
     quads = [];
   }
+  // The last line says how many came before it: a catalog cut short anywhere lacks it or disagrees.
+  const count = chunks.reduce((sum, chunk) => sum + countNewlines(chunk), 0);
+  chunks.push(writer.quadsToString([quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(count), namedNode(V.integer)), graph)] as Parameters<Writer['quadsToString']>[0]));
   return chunks;
+}
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count += 1;
+  return count;
 }
 
 function writeVersion(

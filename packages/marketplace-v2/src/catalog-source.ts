@@ -1,4 +1,4 @@
-import type { CatalogPackage, PackageSummary, SearchQuery } from '@ggen/marketplace-core';
+import { MarketplaceError, type CatalogPackage, type PackageSummary, type SearchQuery } from '@ggen/marketplace-core';
 import type { Store } from 'oxigraph';
 import oxigraph from 'oxigraph';
 import { readCatalogPackages } from './catalog-rdf.js';
@@ -30,7 +30,16 @@ export class EmbeddedCatalog implements CatalogSource {
   constructor(nquads: string | string[]) {
     this.store = new oxigraph.Store();
     const empty = typeof nquads === 'string' ? nquads.trim() === '' : nquads.length === 0;
-    if (!empty) this.store.load(nquads, { format: 'application/n-quads' });
+    if (empty) return;
+    try {
+      this.store.load(nquads, { format: 'application/n-quads' });
+    } catch (cause) {
+      // oxigraph's parser names the line and column; the catalog is damaged, not ggen.
+      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog is not valid N-Quads: ${(cause as Error).message.split('\n')[0] ?? ''}`, {
+        hint: 'The catalog is damaged; regenerate it with registry migrate (or publish to it), or restore it.',
+        cause,
+      });
+    }
   }
 
   selectSync(query: string): Row[] {

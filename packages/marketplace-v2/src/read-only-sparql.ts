@@ -21,9 +21,15 @@ const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const oxigraph = require(workerData.oxigraphPath);
 const store = new oxigraph.Store();
-store.load(workerData.nquads, { format: 'application/n-quads' });
-const term = (t) => ({ type: t.termType, value: t.value, ...(t.datatype ? { datatype: t.datatype.value } : {}), ...(t.language ? { language: t.language } : {}) });
+let loaded = false;
 try {
+  store.load(workerData.nquads, { format: 'application/n-quads' });
+  loaded = true;
+} catch (error) {
+  parentPort.postMessage({ catalogError: String(error && error.message ? error.message : error) });
+}
+const term = (t) => ({ type: t.termType, value: t.value, ...(t.datatype ? { datatype: t.datatype.value } : {}), ...(t.language ? { language: t.language } : {}) });
+if (loaded) try {
   const result = store.query(workerData.query, { use_default_graph_as_union: true });
   if (typeof result === 'boolean') parentPort.postMessage({ ok: { kind: 'ask', value: result } });
   else if (Array.isArray(result) && (result.length === 0 || result[0] instanceof Map)) {
@@ -47,7 +53,7 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
   const oxigraphPath = createRequire(import.meta.url).resolve('oxigraph');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { oxigraphPath, nquads, query } });
   try {
-    const message = await new Promise<{ ok?: SparqlResult; error?: string }>((resolve, reject) => {
+    const message = await new Promise<{ ok?: SparqlResult; error?: string; catalogError?: string }>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(
           new MarketplaceError('GGEN_E_SPARQL_TIMEOUT', `The query did not finish within ${timeoutMs} ms and was stopped`, {
@@ -55,7 +61,7 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
           }),
         );
       }, timeoutMs);
-      worker.once('message', (value: { ok?: SparqlResult; error?: string }) => {
+      worker.once('message', (value: { ok?: SparqlResult; error?: string; catalogError?: string }) => {
         clearTimeout(timer);
         resolve(value);
       });
@@ -64,6 +70,11 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
         reject(error);
       });
     });
+    if (message.catalogError !== undefined) {
+      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog is not valid N-Quads: ${message.catalogError.split('\n')[0] ?? ''}`, {
+        hint: 'The catalog is damaged; regenerate it with registry migrate (or publish to it), or restore it.',
+      });
+    }
     if (message.error !== undefined || message.ok === undefined) {
       throw new MarketplaceError('GGEN_E_SPARQL_INVALID', `The query failed: ${message.error ?? 'no result'}`, { hint: 'Check the query against the catalog vocabulary (ontology.ttl).' });
     }

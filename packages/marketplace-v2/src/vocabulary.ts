@@ -60,6 +60,7 @@ export const V = {
   postingOf: `${GG}postingOf`,
   token: `${GG}token`,
   weight: `${GG}weight`,
+  quadCount: `${GG}quadCount`,
   integer: `${XSD}integer`,
   double: `${XSD}double`,
   boolean: `${XSD}boolean`,

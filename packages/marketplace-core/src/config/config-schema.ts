@@ -60,3 +60,16 @@ export const CONFIG_KEYS = Object.keys(marketplaceConfigSchema.shape) as Marketp
 
 /** Keys that hold a filesystem path (resolved relative to the file that sets them). */
 export const PATH_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['packages_dir', 'lockfile', 'cache_dir', 'state_dir']);
+
+/** Keys that hold a registry location: a URL as it is, a directory relative to the file that sets it. */
+export const LOCATION_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['registry', 'v2_registry']);
+
+/**
+ * Keys that decide what is trusted: a project file (a ggen.yaml in a repository someone else
+ * wrote) may only tighten them. Its `require_signatures: false` does not turn off the user's
+ * `true`, and its `trusted_keys` are not used: trust comes from the user's own config.
+ */
+export const SECURITY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['require_signatures', 'trusted_keys']);
+
+/** Keys that decide where packages come from and where telemetry goes: a project file that sets them says so. */
+export const ORIGIN_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['registry', 'v2_registry', 'sparql_endpoint', 'sparql_graph_store', 'otlp_endpoint']);

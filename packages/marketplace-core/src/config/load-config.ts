@@ -6,8 +6,11 @@ import type { z } from 'zod';
 import { MarketplaceError } from '../errors.js';
 import {
   CONFIG_KEYS,
+  LOCATION_KEYS,
   marketplaceConfigSchema,
+  ORIGIN_KEYS,
   PATH_KEYS,
+  SECURITY_KEYS,
   type MarketplaceConfig,
   type MarketplaceConfigKey,
 } from './config-schema.js';
@@ -24,6 +27,8 @@ export interface LoadedConfig {
   config: MarketplaceConfig;
   sources: Record<MarketplaceConfigKey, ConfigSource>;
   files: { user: string; userExists: boolean; project?: string };
+  /** What a project file changed that the user should know of (printed once per command), or was not allowed to change. */
+  notices: string[];
 }
 
 export interface LoadConfigOptions {
@@ -109,8 +114,9 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   }
   if (userExists) apply(readConfigFile(userPath, options.env), 'user', () => userPath);
 
+  const notices: string[] = [];
   const projectPath = findProjectConfig(options.cwd);
-  if (projectPath !== undefined && projectPath !== userPath) apply(readConfigFile(projectPath, options.env), 'project', () => projectPath);
+  if (projectPath !== undefined && projectPath !== userPath) apply(projectLayer(readConfigFile(projectPath, options.env), projectPath, values, notices), 'project', () => projectPath);
 
   apply(readEnvironment(options.env, options.cwd), 'env', (key) => envName(key, options.env));
 
@@ -130,7 +136,29 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     config: parsed.data,
     sources,
     files: { user: userPath, userExists, ...(projectPath === undefined ? {} : { project: projectPath }) },
+    notices,
   };
+}
+
+/** A project file's settings, less what it may not loosen; what it changes about origins is told. */
+function projectLayer(layer: Layer, path: string, before: Record<string, unknown>, notices: string[]): Layer {
+  const kept: Layer = {};
+  for (const [key, value] of Object.entries(layer) as [MarketplaceConfigKey, unknown][]) {
+    if (SECURITY_KEYS.has(key)) {
+      const loosens = key === 'require_signatures' ? value === false && before.require_signatures === true : Array.isArray(value) && value.length > 0;
+      if (loosens) {
+        notices.push(
+          key === 'require_signatures'
+            ? `note: ${path} sets require_signatures: false; ignored, a project file can only tighten signature checks`
+            : `note: ${path} lists trusted_keys; ignored, trust comes from your own config (~/.config/ggen/config.yaml or ~/.ggen/trusted-keys)`,
+        );
+        continue;
+      }
+    }
+    if (ORIGIN_KEYS.has(key) && value !== before[key]) notices.push(`note: ${path} sets ${key}: ${String(value)}`);
+    kept[key] = value;
+  }
+  return kept;
 }
 
 function readConfigFile(path: string, env: Record<string, string | undefined>): Layer {
@@ -154,7 +182,17 @@ function readConfigFile(path: string, env: Record<string, string | undefined>): 
       { hint: 'Fix the YAML syntax (indentation, quotes, colons) and run again.', details: { file: path, line } },
     );
   }
-  const root: unknown = doc.toJS();
+  let root: unknown;
+  try {
+    // Aliases are expanded with yaml's own bound (no billion laughs); past it, or on a cycle, the file is at fault.
+    root = doc.toJS({ maxAliasCount: 100 });
+  } catch (cause) {
+    throw new MarketplaceError('GGEN_E_CONFIG_PARSE', `Config file ${path} cannot be read: ${(cause as Error).message.split('\n')[0] ?? ''}`, {
+      hint: 'Write the settings out without YAML anchors and aliases (&name, *name).',
+      cause,
+      details: { file: path },
+    });
+  }
   if (root === null || root === undefined) return {};
   if (typeof root !== 'object' || Array.isArray(root)) {
     throw new MarketplaceError('GGEN_E_CONFIG_INVALID', `Config file ${path} must be a mapping with a 'marketplace:' section`, {
@@ -172,11 +210,17 @@ function readConfigFile(path: string, env: Record<string, string | undefined>): 
   }
   const layer: Layer = {};
   for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
-    layer[key as MarketplaceConfigKey] =
-      PATH_KEYS.has(key as MarketplaceConfigKey) && typeof value === 'string' ? resolve(dirname(path), expandHome(value, env)) : value;
+    layer[key as MarketplaceConfigKey] = isFilePath(key as MarketplaceConfigKey, value) ? resolve(dirname(path), expandHome(value, env)) : value;
   }
   validateLayer(layer, () => path);
   return layer;
+}
+
+/** A value to resolve against the file (or working directory) that set it: a path key, or a registry that is not a URL. */
+function isFilePath(key: MarketplaceConfigKey, value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  if (PATH_KEYS.has(key)) return true;
+  return LOCATION_KEYS.has(key) && !/^(https?|file):\/\//i.test(value);
 }
 
 // HOME and the working directory come from the options, never from this process: the
@@ -214,9 +258,9 @@ function readEnvironment(env: Record<string, string | undefined>, cwd: string): 
     layer[key] = coerceEnvValue(key, raw);
   }
   validateLayer(layer, (key) => `environment variable ${envName(key, env)}`);
-  for (const key of PATH_KEYS) {
+  for (const key of CONFIG_KEYS) {
     const value = layer[key];
-    if (typeof value === 'string') layer[key] = resolve(cwd, expandHome(value, env));
+    if (isFilePath(key, value)) layer[key] = resolve(cwd, expandHome(value, env));
   }
   return layer;
 }

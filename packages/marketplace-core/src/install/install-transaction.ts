@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fromFsError } from '../errors.js';
+import { fromFsError, MarketplaceError } from '../errors.js';
 import { packageDir } from '../names.js';
 
 /** Staging area inside the packages dir, so that every rename stays on one filesystem. */
@@ -103,7 +103,13 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
     await rm(join(txn, 'journal.json'), { force: true });
     await rm(txn, { recursive: true, force: true });
   } catch (error) {
-    throw fromFsError(error, 'committing the install in', packagesDir);
+    const failure = fromFsError(error, 'committing the install in', packagesDir);
+    // Past the journal the change is decided: it is finished, not undone.
+    throw new MarketplaceError(failure.code, failure.message, {
+      hint: 'The change is committed (its journal is written) but not fully in place; the next ggen command in this directory finishes it once the cause (disk space, permissions) is fixed.',
+      cause: error,
+      ...(failure.details === undefined ? {} : { details: failure.details }),
+    });
   }
 }
 

@@ -53,15 +53,24 @@ export function localStoreDir(storeRoot: string, registry: string): string {
   return join(storeRoot, createHash('sha256').update(key).digest('hex').slice(0, 16));
 }
 
-function catalogStat(registry: string): string | undefined {
+/**
+ * What tells, without reading it, that a file registry's catalog is unchanged: size, mtime,
+ * inode and ctime (which no one can set back, unlike mtime). A catalog whose ctime is within
+ * the racy window of the last sync may have changed in the same tick as that read (git's
+ * "racily clean" entries), so its stat proves nothing and its content hash decides.
+ */
+function catalogStat(registry: string, syncedAt?: string): string | undefined {
   if (isHttpLocation(registry)) return undefined;
   try {
     const stat = statSync(join(registry, CATALOG_FILE));
-    return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    if (syncedAt !== undefined && stat.ctimeMs >= Date.parse(syncedAt) - RACY_WINDOW_MS) return undefined;
+    return `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`;
   } catch {
     return undefined;
   }
 }
+
+const RACY_WINDOW_MS = 2_000;
 
 function readCurrent(dir: string): Current | undefined {
   try {
@@ -94,6 +103,7 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
   const started = performance.now();
   const current = readCurrent(dir);
   const stat = catalogStat(options.registry);
+  const trusted = catalogStat(options.registry, current?.syncedAt);
   const result = (status: SyncResult['status'], entry: Current): SyncResult => ({
     status,
     registry: options.registry,
@@ -105,7 +115,7 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
     ms: Math.round(performance.now() - started),
   });
   const usable = current?.format === FORMAT && existsSync(join(dir, current.version, 'index.json'));
-  if (!options.force && usable && stat !== undefined && current.stat === stat) return result('unchanged', current);
+  if (!options.force && usable && trusted !== undefined && current.stat === trusted) return result('unchanged', current);
 
   const { location, text } = await fetchCatalogText(options.registry, options);
   options.onEvent?.({ type: 'fetched', bytes: Buffer.byteLength(text), lines: countLines(text) });
@@ -120,8 +130,8 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
   try {
     shards = shardCatalog([text], (triples) => options.onEvent?.({ type: 'sharding', triples }));
   } catch (cause) {
-    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is not valid N-Quads: ${(cause as Error).message}`, {
-      hint: 'The catalog is damaged; regenerate it with registry migrate, or restore it.',
+    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is unusable: ${(cause as Error).message}`, {
+      hint: 'Nothing was replaced: the last good local copy stays. Regenerate the catalog with registry migrate (or publish to it), or restore it.',
       cause,
     });
   }
@@ -181,7 +191,7 @@ async function writeCurrent(dir: string, entry: Current): Promise<void> {
 export async function openLocalStore(options: FetchOptions & { registry: string; storeRoot: string }): Promise<LocalStoreFiles | undefined> {
   const dir = localStoreDir(options.storeRoot, options.registry);
   let current = readCurrent(dir);
-  if (!isHttpLocation(options.registry) && (current?.format !== FORMAT || current.stat !== catalogStat(options.registry))) {
+  if (!isHttpLocation(options.registry) && (current?.format !== FORMAT || current.stat !== catalogStat(options.registry, current.syncedAt))) {
     await syncLocalStore(options);
     current = readCurrent(dir);
   }

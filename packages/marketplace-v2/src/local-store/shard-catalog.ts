@@ -52,7 +52,8 @@ const FILTER_KEYS = new Map<string, string>([
 const RANK = new Set<string>([V.type, V.name, V.popularity, V.downloads, V.stars, ...FILTER_KEYS.keys()]);
 /** A package shard holds its own node and what hangs off it; other packages are only linked. */
 const FOLLOW = new Set<string>([V.hasVersion, V.dependsOn, V.creator, V.ownerKey, V.revokedKey, V.signedBy]);
-const LINE = /^<([^>]*)> <([^>]*)> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)")/;
+/** One whole quad: subject, predicate, an IRI or a literal (with a datatype or language), the graph, and the final dot. */
+const LINE = /^<([^>]*)> <([^>]*)> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)"(?:\^\^<[^>]*>|@[a-zA-Z0-9-]+)?) <[^>]*> \.$/;
 
 /** An N-Quads string literal's text (JSON's escapes cover what n3 writes). */
 function unescape(literal: string): string {
@@ -74,12 +75,20 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   const postingToken = new Map<string, string>();
   const filterIris = new Map<string, Map<string, string[]>>();
   let triples = 0;
+  let quadLines = 0;
+  let declared: number | undefined;
   for (const chunk of chunks) {
     for (const line of chunk.split('\n')) {
       if (line.trim() === '') continue;
       const match = LINE.exec(line);
       if (match === null) throw new Error(`not an N-Quads line: ${line.slice(0, 120)}`);
+      if (declared !== undefined) throw new Error(`quads after the closing ${V.quadCount} line`);
       const [, subject = '', predicate = '', object, literal] = match;
+      if (predicate === V.quadCount) {
+        declared = Number(literal);
+        continue;
+      }
+      quadLines += 1;
       let lines = bySubject.get(subject);
       if (lines === undefined) {
         lines = new Set();
@@ -103,6 +112,9 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
     }
   }
   onLine?.(triples);
+  // A catalog is taken whole or not at all: one cut short (a truncated download) would pass for a smaller registry.
+  if (declared === undefined) throw new Error(`it has no closing ${V.quadCount} line: it is cut short, or was written by an older ggen (publish to it, or run registry migrate, to rewrite it)`);
+  if (declared !== quadLines) throw new Error(`it declares ${declared} quads but holds ${quadLines}: it is cut short or damaged`);
   const ids = new Map(packageIris.map((iri, id) => [iri, id]));
 
   const packageParts: string[] = [];
