@@ -8,7 +8,7 @@ import { parseV1Index } from '@ggen/marketplace-v1';
 import { catalogToNQuads, createV2Backend, EmbeddedCatalog, readCatalogPackages } from '@ggen/marketplace-v2';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const corpusIndex = resolve(here, '..', '..', '..', '..', 'shared', 'corpus', 'ggen-marketplace', 'registry-index.json');
+const corpusIndex = resolve(here, '..', '..', '..', 'fixtures', 'ggen-corpus', 'registry-index.json');
 const sampleRegistry = resolve(here, '..', '..', 'cli', 'sample-registry');
 
 describe('v1 index entries through RDF', () => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { convertLegacyManifest, MarketplaceError, parseGpackYaml, readManifest, validatePackageDir } from '@ggen/marketplace-core';
 
-const corpus = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'corpus', 'ggen-marketplace', 'manifests');
+const corpus = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'ggen-corpus', 'manifests');
 
 describe('legacy package.toml conversion over the real ggen corpus', () => {
   const files = readdirSync(corpus).filter((file) => file.endsWith('.toml'));

@@ -7,7 +7,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const ontologyPath = join(here, '..', 'ontology.ttl');
 export const sampleRegistry = resolve(here, '..', '..', 'cli', 'sample-registry');
 export const sampleCatalogText = (): string => readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8');
-export const corpusManifests = resolve(here, '..', '..', '..', '..', 'shared', 'corpus', 'ggen-marketplace', 'manifests');
+export const corpusManifests = resolve(here, '..', '..', '..', 'fixtures', 'ggen-corpus', 'manifests');
 export const manifestFiles = (): string[] => readdirSync(corpusManifests).filter((file) => file.endsWith('.toml'));
 
 /** A package with every field set, including ones only v2 records. */

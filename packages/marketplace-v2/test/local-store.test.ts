@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { SearchQuery } from '@ggen/marketplace-core';
 import {
+  catalogToNQuads,
   EmbeddedCatalog,
   localStoreDir,
   openLocalStore,
+  readCatalogPackages,
   retainedLocalStores,
   retainLocalStores,
   ShardedCatalog,
@@ -108,9 +110,9 @@ describe('sync', () => {
     writeFileSync(join(registry, 'catalog.nq'), readFileSync(join(registry, 'catalog.nq')));
     expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ status: 'unchanged' });
     expect(readdirSync(first.store)).toEqual(versions);
-    // Another catalog: rebuilt.
-    const lines = readFileSync(join(registry, 'catalog.nq'), 'utf8').split('\n');
-    writeFileSync(join(registry, 'catalog.nq'), lines.filter((line) => !line.includes('/package/agent-editor')).join('\n'));
+    // Another catalog (as a registry writes it, with one package less): rebuilt.
+    const packages = readCatalogPackages(new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8')).store).filter((pkg) => pkg.name !== 'agent-editor');
+    writeFileSync(join(registry, 'catalog.nq'), catalogToNQuads(packages));
     const updated = await syncLocalStore({ ...fetch, registry, storeRoot });
     expect(updated.status).toBe('updated');
     expect(updated.digest).not.toBe(first.digest);

@@ -27,7 +27,7 @@ import {
 } from '@ggen/marketplace-v2';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const vectors = JSON.parse(readFileSync(resolve(here, '..', '..', '..', '..', 'shared', 'vectors', 'wycheproof-ed25519.json'), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(resolve(here, '..', '..', '..', 'fixtures', 'wycheproof', 'wycheproof-ed25519.json'), 'utf8')) as {
   numberOfTests: number;
   testGroups: { publicKey: { pk: string }; tests: { tcId: number; msg: string; sig: string; result: 'valid' | 'invalid' }[] }[];
 };
