@@ -6,7 +6,7 @@ import { compareReportCommand } from './commands/compare-report-command.js';
 import { metricsCommand } from './commands/metrics-command.js';
 import { registryMigrateCommand } from './commands/registry-migrate-command.js';
 import { registryPushCommand } from './commands/registry-push-command.js';
-import { rolloutStatusCommand } from './commands/rollout-status-command.js';
+import { rolloutGateCommand, rolloutStatusCommand } from './commands/rollout-status-command.js';
 import { sparqlCommand } from './commands/sparql-command.js';
 import { runCli } from './run-cli.js';
 import { createArchiveSigner } from './archive-signer.js';
@@ -22,7 +22,7 @@ process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-parallel',
   backends: ['v1', V2_BACKEND_METADATA.type],
   adapters: true,
-  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand, ...daemonCommands],
+  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, rolloutGateCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand, ...daemonCommands],
   createBackend: createParallelBackend,
   createSigner: createArchiveSigner,
 });

@@ -5,13 +5,19 @@ import {
   exportRecordsOverOtlp,
   metricsDir,
   MetricsStore,
+  type AdapterConfig,
   type OperationRecord,
 } from '@ggen/domain-adapters';
-import type { MarketplaceBackend } from '@ggen/marketplace-core';
+import type { LoadedConfig, MarketplaceBackend } from '@ggen/marketplace-core';
 import type { BackendContext } from './features.js';
 import { v2Options } from './remote-options.js';
 
 const DEPRECATION = 'note: the v1 backend is deprecated; v2 is the default (marketplace.backend: v2-with-fallback). v1 stays available for rollback.';
+
+/** The adapters' view of the config: the values, and whether fallback and backend were chosen in so many words. */
+export function adapterConfigOf(loaded: LoadedConfig): AdapterConfig {
+  return { ...loaded.config, fallback_on_error_set: loaded.sources.fallback_on_error.kind !== 'default', backend_from_flag: loaded.sources.backend.kind === 'flag' };
+}
 
 /** Every operation of the parallel build goes through the DualBackendAdapter. */
 export function createParallelBackend({ loaded, registry, v2Registry, notice, onFinish }: BackendContext): MarketplaceBackend {
@@ -21,7 +27,7 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
   const endpoint = config.otlp_endpoint;
   if (endpoint !== undefined) onFinish(() => exportRecordsOverOtlp(endpoint, recorded, config.timeout_ms));
   return new DualBackendAdapter({
-    config,
+    config: adapterConfigOf(loaded),
     v1: () => createV1Adapter({ location: registry, timeoutMs: config.timeout_ms, retries: config.retries }),
     v2: () => createV2Adapter(v2Options(config, v2Registry)),
     store: new MetricsStore(metricsDir(config.state_dir)),

@@ -32,7 +32,12 @@ export const STRATEGIES: Record<BackendStrategyName, Strategy> = {
 export type AdapterConfig = Pick<
   MarketplaceConfig,
   'backend' | 'v2_percentage' | 'enable_ab_testing' | 'fallback_on_error' | 'operations' | 'v2_timeout_ms' | 'state_dir'
->;
+> & {
+  /** `fallback_on_error` was written in a config file or variable, not left at its default. */
+  fallback_on_error_set?: boolean;
+  /** `backend` came from the command line (`--backend v1|v2` names exactly one backend). */
+  backend_from_flag?: boolean;
+};
 
 export interface DualBackendOptions {
   config: AdapterConfig;
@@ -52,11 +57,13 @@ export interface DualBackendOptions {
 /** The strategy and A/B share one operation runs under, per-operation overrides applied. */
 export function routingFor(config: AdapterConfig, operation: RoutedOperationName): { strategy: BackendStrategyName; v2Percentage: number; fallbackOnError: boolean } {
   const override = config.operations[operation];
-  return {
-    strategy: override?.backend ?? config.backend,
-    v2Percentage: override?.v2_percentage ?? config.v2_percentage,
-    fallbackOnError: override?.fallback_on_error ?? config.fallback_on_error,
-  };
+  const strategy = override?.backend ?? config.backend;
+  const fallbackOnError = override?.fallback_on_error ?? config.fallback_on_error;
+  // `backend: v2` in config falls back only when fallback was asked for in so many words (the plan's
+  // day 32: "Keep V1 as fallback"); `--backend v2` on the command line is v2 alone.
+  const asked = override?.fallback_on_error === true || (override?.backend === undefined && config.fallback_on_error_set === true && config.backend_from_flag !== true);
+  const v2Fallback = strategy === 'v2' && fallbackOnError && asked;
+  return { strategy: v2Fallback ? 'v2-with-fallback' : strategy, v2Percentage: override?.v2_percentage ?? config.v2_percentage, fallbackOnError };
 }
 
 /**

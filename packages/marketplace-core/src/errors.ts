@@ -72,6 +72,11 @@ export function errorClass(error: unknown): ErrorClass {
   return error instanceof MarketplaceError ? ERROR_CODES[error.code].class : 'backend';
 }
 
+/** The class of a recorded code (metrics keep codes, not errors); an unknown code (GGEN_E_INTERNAL) is the backend's. */
+export function errorClassOfCode(code: string): ErrorClass {
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode].class : 'backend';
+}
+
 export interface MarketplaceErrorOptions {
   hint?: string;
   cause?: unknown;

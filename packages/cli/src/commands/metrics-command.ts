@@ -31,7 +31,7 @@ export const metricsCommand = defineCommand({
       table(rows),
       '',
       `${result.operations} operation(s)${result.since > 0 ? ` since ${new Date(result.since).toISOString()}` : ''}; fallbacks to v1: ${attempted} attempted, ${succeeded} succeeded`,
-      `(COUNT, latency and errors are per backend attempt; SERVED counts the operations each backend answered)`,
+      `(COUNT, latency and errors are per backend attempt; ERRORS are backend failures: a caller's mistake or a refused signature is not one; SERVED counts the operations each backend answered)`,
     ].join('\n');
   },
 });

@@ -1,3 +1,4 @@
+import { backendFailure } from './summarize-metrics.js';
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import type { OperationRecord } from './operation-record.js';
 
@@ -35,12 +36,14 @@ export function createInstruments(meter: Meter): MarketplaceInstruments {
       for (const attempt of record.attempts) {
         if (attempt.plan === true) continue;
         const attributes = { backend: attempt.backend };
+        // Rates count backend failures only: a mistyped name or a refused signature is an answer (errors.ts classes).
+        const judged = attempt.ok || backendFailure(attempt);
         if (record.op === 'search') {
           searchLatency.record(attempt.ms, attributes);
-          searchErrorRate.record(attempt.ok ? 0 : 1, attributes);
+          if (judged) searchErrorRate.record(attempt.ok ? 0 : 1, attributes);
         } else if (record.op === 'install') {
           installLatency.record(attempt.ms, attributes);
-          installSuccessRate.record(attempt.ok ? 1 : 0, attributes);
+          if (judged) installSuccessRate.record(attempt.ok ? 1 : 0, attributes);
         }
       }
       if (record.op === 'publish' && record.ok && record.signed !== undefined) publishSignatureRate.record(record.signed ? 1 : 0, { backend: record.backend });

@@ -2,7 +2,7 @@ import type { BackendStrategyName, RoutedOperationName } from '@ggen/marketplace
 import { routingFor, type AdapterConfig } from '../dual-backend-adapter.js';
 import { buildCompareReport } from './compare-report.js';
 import type { OperationRecord } from './operation-record.js';
-import { fallbackTotals, latencySummary } from './summarize-metrics.js';
+import { backendFailure, fallbackTotals, judgedAttempts, latencySummary } from './summarize-metrics.js';
 
 /** Fewer samples than this and a figure is not judged. */
 export const MIN_SAMPLE = 30;
@@ -54,6 +54,16 @@ export function currentPhase(config: AdapterConfig): { phase: number; phaseName:
   if (full(search.strategy) && full(install.strategy)) {
     return { phase: 6, phaseName: 'cutover: v2 is the default, v1 the fallback', next: 'stay: keep fallback_on_error true and watch the figures', rollback: 'set marketplace.backend: v1 (or ab-test with v2_percentage 0)' };
   }
+  // One global A/B test, as the plan's blocks write it: its share says which phase it is (phase 3
+  // starts search at 10%, phase 4 starts installs at 25% with fallback_on_error, phase 6 raises to 75%).
+  const global = config.operations.search === undefined && config.operations.install === undefined && search.strategy === 'ab-test' && config.enable_ab_testing;
+  if (global && search.v2Percentage >= 75) {
+    return { phase: 6, phaseName: `cutover: gradual traffic increase (ab-test ${search.v2Percentage}%)`, next: 'set marketplace.backend: v2 with fallback_on_error: true (day 32)', rollback: 'set v2_percentage back to 25' };
+  }
+  if (global && (search.v2Percentage < 25 || config.fallback_on_error_set !== true)) {
+    const next = search.v2Percentage >= 50 ? 'start phase 4: v2_percentage: 25 with fallback_on_error: true' : `raise v2_percentage ${search.v2Percentage} -> ${nextStep(search.v2Percentage)}`;
+    return { phase: 3, phaseName: `search migration (ab-test ${search.v2Percentage}%)`, next, rollback: 'set v2_percentage: 0' };
+  }
   if (usesV2(install.strategy, install.v2Percentage)) {
     const next = install.v2Percentage >= 75 || install.strategy === 'compare' ? 'set marketplace.backend: v2-with-fallback (phase 6 cutover)' : `raise install v2_percentage ${install.v2Percentage} -> ${nextStep(install.v2Percentage)}`;
     return { phase: 4, phaseName: `registry/installation migration (install ${install.strategy}${install.strategy === 'ab-test' ? ` ${install.v2Percentage}%` : ''})`, next, rollback: 'set operations.install.v2_percentage: 0 (search stays in phase 3)' };
@@ -91,16 +101,50 @@ function fallbackCriterion(fallbacks: { attempted: number; succeeded: number }):
   return { ...base, value, state: value > THRESHOLDS.fallbackSuccess ? 'pass' : 'fail' };
 }
 
-/** The plan's success criteria for the current phase, judged from the recorded operations. */
-export function evaluateRollout(config: AdapterConfig, records: readonly OperationRecord[], since: number): RolloutStatus {
-  const phase = currentPhase(config);
+/** Phases whose criteria the recorded operations can judge; 1, 2 and 5 are judged at release time from the repository. */
+export const RECORDED_PHASES = [3, 4, 6] as const;
+
+const PHASE_NAMES: Record<number, string> = {
+  1: 'feature gates: v1, v2 and parallel builds, no leaks between them',
+  2: 'adapter layer: both adapters pass the contract suites, fallback tested',
+  3: 'search migration',
+  4: 'registry/installation migration',
+  5: 'crypto/signing: sign and verify round trip, verification rate',
+  6: 'cutover: v2 is the default, v1 the fallback',
+};
+
+/** The phase to judge: the current one, or the one asked for (`rollout gate --phase N`). */
+function phaseFor(config: AdapterConfig, asked: number | undefined): ReturnType<typeof currentPhase> {
+  const current = currentPhase(config);
+  if (asked === undefined || asked === current.phase) return current;
+  return { phase: asked, phaseName: PHASE_NAMES[asked] ?? `phase ${asked}`, next: current.next, rollback: current.rollback };
+}
+
+/** The plan's success criteria for the current phase (or `phase`), judged from the recorded operations. */
+export function evaluateRollout(config: AdapterConfig, records: readonly OperationRecord[], since: number, phaseAsked?: number): RolloutStatus {
+  const phase = phaseFor(config, phaseAsked);
+  if (phaseAsked !== undefined && !(RECORDED_PHASES as readonly number[]).includes(phaseAsked)) {
+    const routing = Object.fromEntries((['search', 'info', 'install', 'update', 'remove', 'publish'] as const).map((op) => [op, routingFor(config, op)]));
+    return {
+      phase: phase.phase,
+      phaseName: phase.phaseName,
+      routing,
+      verdict: 'hold',
+      reason: `phase ${phaseAsked}'s criteria are release-time checks, not recorded operations`,
+      next: 'judge them at release time, from the repository (npm test: feature builds, adapter contract suites, signing round trips)',
+      criteria: [],
+      since,
+      operations: records.length,
+    };
+  }
   const attempts = (backend: 'v1' | 'v2', ops?: readonly RoutedOperationName[]) =>
     records.flatMap((record) => (ops === undefined || ops.includes(record.op) ? record.attempts.filter((attempt) => attempt.backend === backend && attempt.plan !== true) : []));
   const searchV2 = latencySummary(attempts('v2', ['search']).map((attempt) => attempt.ms));
   const installV2 = latencySummary(attempts('v2', ['install']).map((attempt) => attempt.ms));
-  const v2All = attempts('v2');
-  const v1All = attempts('v1');
-  const rate = (list: { ok: boolean }[]): number | null => (list.length === 0 ? null : list.filter((attempt) => !attempt.ok).length / list.length);
+  // A caller's mistake or a security verdict is an answer, not a backend failure (errors.ts classes).
+  const v2All = judgedAttempts(attempts('v2'));
+  const v1All = judgedAttempts(attempts('v1'));
+  const rate = (list: { ok: boolean; error?: string }[]): number | null => (list.length === 0 ? null : list.filter((attempt) => backendFailure(attempt)).length / list.length);
   const v2Rate = rate(v2All);
   const v1Rate = rate(v1All);
   const fallbacks = fallbackTotals(records);

@@ -57,7 +57,8 @@ export function defaultConfig(env: Record<string, string | undefined>): Marketpl
     // The plan's end state (phase 6): v2 serves, v1 stays as the fallback.
     backend: 'v2-with-fallback',
     v2_percentage: 0,
-    enable_ab_testing: false,
+    // The plan's blocks say `backend: ab-test` and mean it: the test runs unless paused explicitly.
+    enable_ab_testing: true,
     fallback_on_error: true,
     log_backend_selection: false,
     operations: {},
