@@ -110,6 +110,12 @@ describe('metrics, compare report and rollout status', () => {
     expect(report.stdout).toMatch(/^searches compared: 4$/m);
     expect(report.stdout).toMatch(/^mean overlap@10: +[01]\.\d{3}$/m);
     expect(report.stdout).toMatch(/^info and resolution compared: 1, differing: 0$/m);
+    // Both sides' result counts, beside "only in" over the same top 10 as overlap@10.
+    expect(report.stdout).toMatch(/^QUERY +TIMES +RESULTS V1 +RESULTS V2 +OVERLAP@10 +RBO +ONLY IN V1 \(TOP 10\) +ONLY IN V2 \(TOP 10\)$/m);
+    const bibtex = parseJson<{ worst: { subject: string; v1Count?: number; v2Count?: number; onlyV1?: string[] }[] }>(await runGgen(['marketplace', 'compare', 'report', '--json'], { home })).worst.find((entry) => entry.subject === 'bibtex');
+    expect(bibtex?.v1Count).toBeGreaterThan(0);
+    expect(bibtex?.v2Count).toBeGreaterThan(0);
+    expect((bibtex?.onlyV1 ?? []).length).toBeLessThanOrEqual(10);
 
     const status = parseJson<{ phase: number; verdict: string; reason: string; criteria: { name: string; sample: number; state: string }[] }>(
       await runGgen(['marketplace', 'rollout', 'status', '--json'], { home }),

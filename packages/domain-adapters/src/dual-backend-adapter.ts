@@ -163,7 +163,10 @@ export class DualBackendAdapter implements MarketplaceBackend {
       compare: (v1, v2) => {
         const a = v1.packages.map((pkg) => pkg.name);
         const b = v2.packages.map((pkg) => pkg.name);
-        return { overlapAt10: overlapAtK(a, b, 10), rbo: rankBiasedOverlap(a, b), onlyV1: onlyIn(a, b), onlyV2: onlyIn(b, a) };
+        // "Only in" over the same top 10 that overlap@10 measures, and each side's whole result count.
+        const topA = a.slice(0, 10);
+        const topB = b.slice(0, 10);
+        return { overlapAt10: overlapAtK(a, b, 10), rbo: rankBiasedOverlap(a, b), onlyV1: onlyIn(topA, topB), onlyV2: onlyIn(topB, topA), v1Count: v1.total, v2Count: v2.total };
       },
     });
   }

@@ -27,9 +27,19 @@ export const compareReportCommand = defineCommand({
       `latency: v1 median ${formatMs(report.medianV1Ms)} ms, v2 median ${formatMs(report.medianV2Ms)} ms, ratio v2/v1 ${ratio(report.latencyRatio)}`,
     ];
     if (report.worst.length > 0) {
-      const rows = [['QUERY', 'TIMES', 'OVERLAP@10', 'RBO', 'ONLY IN V1', 'ONLY IN V2']];
+      const rows = [['QUERY', 'TIMES', 'RESULTS V1', 'RESULTS V2', 'OVERLAP@10', 'RBO', 'ONLY IN V1 (TOP 10)', 'ONLY IN V2 (TOP 10)']];
+      const count = (value: number | undefined): string => (value === undefined ? '-' : String(value));
       for (const entry of report.worst) {
-        rows.push([truncate(entry.subject || '(filters only)', 30), String(entry.times), ratio(entry.overlapAt10), ratio(entry.rbo), truncate((entry.onlyV1 ?? []).slice(0, 3).join(', '), 40), truncate((entry.onlyV2 ?? []).slice(0, 3).join(', '), 40)]);
+        rows.push([
+          truncate(entry.subject || '(filters only)', 30),
+          String(entry.times),
+          count(entry.v1Count),
+          count(entry.v2Count),
+          ratio(entry.overlapAt10),
+          ratio(entry.rbo),
+          truncate((entry.onlyV1 ?? []).slice(0, 3).join(', '), 40),
+          truncate((entry.onlyV2 ?? []).slice(0, 3).join(', '), 40),
+        ]);
       }
       lines.push('', 'least similar searches:', table(rows));
     }

@@ -32,7 +32,14 @@ function bySubject(searches: (Comparison & { op: string })[]): (Comparison & { o
   return [...groups.values()].map((group) => {
     const last = group.at(-1) ?? group[0];
     const average = (pick: (entry: Comparison) => number | undefined): number => mean(group.map((entry) => pick(entry) ?? 0)) ?? 0;
-    return { ...last, overlapAt10: average((entry) => entry.overlapAt10), rbo: average((entry) => entry.rbo), v1Ms: average((entry) => entry.v1Ms), v2Ms: average((entry) => entry.v2Ms), times: group.length } as Comparison & { op: string; times: number };
+    return {
+      ...last,
+      overlapAt10: average((entry) => entry.overlapAt10),
+      rbo: average((entry) => entry.rbo),
+      v1Ms: average((entry) => entry.v1Ms),
+      v2Ms: average((entry) => entry.v2Ms),
+      times: group.length,
+    } as Comparison & { op: string; times: number };
   });
 }
 

@@ -17,8 +17,12 @@ export interface Comparison {
   overlapAt10?: number;
   /** Search: rank-biased overlap (p = 0.9) of the two rankings. */
   rbo?: number;
+  /** Search: names in one top 10 and not in the other (the top 10 that overlap@10 compares). */
   onlyV1?: string[];
   onlyV2?: string[];
+  /** Search: how many results each side found in all (not only the page compared). */
+  v1Count?: number;
+  v2Count?: number;
   /** Info and resolution: the fields whose values differ. */
   fieldDifferences?: string[];
   /** What was asked (the search text or the package), for the worst-queries list. */
