@@ -9,6 +9,8 @@ import {
   type OperationRecord,
 } from '@ggen/domain-adapters';
 import type { LoadedConfig, MarketplaceBackend } from '@ggen/marketplace-core';
+import { V1Registry, type V1RegistryOptions } from '@ggen/marketplace-v1';
+import { V2Registry, type V2RegistryOptions } from '@ggen/marketplace-v2';
 import type { BackendContext } from './features.js';
 import { v2Options } from './remote-options.js';
 
@@ -26,10 +28,18 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
   let warned = false;
   const endpoint = config.otlp_endpoint;
   if (endpoint !== undefined) onFinish(() => exportRecordsOverOtlp(endpoint, recorded, config.timeout_ms));
+  // One registry object per format, shared: each is the other's source of names it does not know
+  // (cross-format dependencies, when the operation allows fallback).
+  let v1Shared: V1Registry | undefined;
+  let v2Shared: V2Registry | undefined;
+  const v1Options: V1RegistryOptions = { location: registry, timeoutMs: config.timeout_ms, retries: config.retries, otherRegistry: () => v2Source() };
+  const v2RegistryOptions: V2RegistryOptions = { ...v2Options(config, v2Registry), otherRegistry: () => v1Source() };
+  const v1Source = (): V1Registry => (v1Shared ??= new V1Registry(v1Options));
+  const v2Source = (): V2Registry => (v2Shared ??= new V2Registry(v2RegistryOptions));
   return new DualBackendAdapter({
     config: adapterConfigOf(loaded),
-    v1: () => createV1Adapter({ location: registry, timeoutMs: config.timeout_ms, retries: config.retries }),
-    v2: () => createV2Adapter(v2Options(config, v2Registry)),
+    v1: () => createV1Adapter(v1Options, v1Source()),
+    v2: () => createV2Adapter(v2RegistryOptions, v2Source()),
     store: new MetricsStore(metricsDir(config.state_dir)),
     onRecord: (record) => recorded.push(record),
     notice,

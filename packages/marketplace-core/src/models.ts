@@ -81,6 +81,11 @@ export interface PackageDetails extends PackageSummary {
 export interface InstallPolicy {
   /** Aborted when the attempt is given up (a fallback's time budget): nothing is committed after it. */
   signal?: AbortSignal;
+  /**
+   * Names the registry does not know may come from the other configured registry (a v2 pack
+   * depending on a v1-only pack). Set by the adapters from `fallback_on_error` for the operation.
+   */
+  crossRegistry?: boolean;
   /** Every package must carry a valid signature by a trusted key (--verify-signature or require_signatures). */
   verifySignatures?: boolean;
   /** Allow a version older than the lockfile pins, which is otherwise refused as a rollback. */

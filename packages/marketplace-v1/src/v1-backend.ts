@@ -1,5 +1,6 @@
 import {
   catalogPackageDetails,
+  combineSources,
   installPackages,
   listInstalledPackages,
   removePackage,
@@ -8,6 +9,7 @@ import {
   type BackendMetadata,
   type MarketplaceBackend,
   type PackageDetails,
+  type PackageSource,
   type SearchQuery,
   type SearchResults,
 } from '@ggen/marketplace-core';
@@ -28,8 +30,10 @@ export interface V1Backend extends MarketplaceBackend {
   problems(): Promise<IndexProblem[]>;
 }
 
-export function createV1Backend(options: V1RegistryOptions): V1Backend {
-  const registry = new V1Registry(options);
+/** `registry` may be shared with another backend (as the other registry of cross-format dependencies). */
+export function createV1Backend(options: V1RegistryOptions, registry = new V1Registry(options)): V1Backend {
+  const other = options.otherRegistry;
+  const sourceFor = (cross: boolean | undefined): PackageSource => (cross === true && other !== undefined ? combineSources(registry, other()) : registry);
   const metadata: BackendMetadata = {
     type: 'v1',
     version: V1_BACKEND_VERSION,
@@ -50,9 +54,9 @@ export function createV1Backend(options: V1RegistryOptions): V1Backend {
       return pkg === undefined ? null : catalogPackageDetails(pkg, version);
     },
     listInstalled: (request) => listInstalledPackages(request),
-    install: (request, events) => installPackages(registry, request, events),
+    install: (request, events) => installPackages(sourceFor(request.crossRegistry), request, events),
     remove: (request, events) => removePackage(registry, request, events),
-    update: (request, events) => updatePackages(registry, request, events),
+    update: (request, events) => updatePackages(sourceFor(request.crossRegistry), request, events),
     publish: (request) => publishToV1Registry({ ...request, registry: request.registry }),
     validate: (dir) => Promise.resolve(validatePackageDir(dir)),
   };

@@ -12,6 +12,8 @@ import { parseV1Index, type IndexProblem, type V1Index, type V1Package } from '.
 export interface V1RegistryOptions extends FetchOptions {
   /** A directory or an http(s) base URL holding index.json. */
   location: string;
+  /** The other configured registry (v2), asked for names this one does not know when a request allows it. */
+  otherRegistry?: () => PackageSource;
 }
 
 /** A v1 registry: its index, loaded once per process, and its archives. */

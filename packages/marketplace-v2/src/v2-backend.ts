@@ -1,5 +1,6 @@
 import {
   catalogPackageDetails,
+  combineSources,
   installPackages,
   listInstalledPackages,
   parsePackageSpec,
@@ -8,6 +9,7 @@ import {
   validatePackageDir,
   type MarketplaceBackend,
   type PackageDetails,
+  type PackageSource,
 } from '@ggen/marketplace-core';
 import { SparqlSearchEngine } from './sparql-search-engine.js';
 import { V2_BACKEND_METADATA } from './v2-metadata.js';
@@ -19,13 +21,15 @@ export interface V2Backend extends MarketplaceBackend {
   searchEngine(): Promise<SparqlSearchEngine>;
 }
 
-export function createV2Backend(options: V2RegistryOptions): V2Backend {
-  const registry = new V2Registry(options);
+/** `registry` may be shared with another backend (as the other registry of cross-format dependencies). */
+export function createV2Backend(options: V2RegistryOptions, registry = new V2Registry(options)): V2Backend {
   let engine: Promise<SparqlSearchEngine> | undefined;
   const searchEngine = (): Promise<SparqlSearchEngine> => {
     engine ??= registry.catalog().then((catalog) => new SparqlSearchEngine(catalog));
     return engine;
   };
+  const other = options.otherRegistry;
+  const sourceFor = (cross: boolean | undefined): PackageSource => (cross === true && other !== undefined ? combineSources(registry, other()) : registry);
   return {
     registry,
     searchEngine,
@@ -38,10 +42,10 @@ export function createV2Backend(options: V2RegistryOptions): V2Backend {
     listInstalled: (request) => listInstalledPackages(request),
     async install(request, events) {
       await registry.prefetch(request.specs.map((spec) => parsePackageSpec(spec).name));
-      return installPackages(registry, request, events);
+      return installPackages(sourceFor(request.crossRegistry), request, events);
     },
     remove: (request, events) => removePackage(registry, request, events),
-    update: (request, events) => updatePackages(registry, request, events),
+    update: (request, events) => updatePackages(sourceFor(request.crossRegistry), request, events),
     publish: (request) => publishToV2Registry(request),
     validate: (dir) => Promise.resolve(validatePackageDir(dir)),
   };

@@ -35,6 +35,8 @@ export interface V2RegistryOptions extends FetchOptions {
   trustedKeys?: () => Promise<PublicKey[]>;
   /** Where synced local stores live (`<cache_dir>/v2-store`); without it, every run loads the whole catalog. */
   storeRoot?: string;
+  /** The other configured registry (v1), asked for names this one does not know when a request allows it. */
+  otherRegistry?: () => PackageSource;
 }
 
 export interface DependencyClosure {

@@ -143,7 +143,7 @@ async function installFrozen(
 }
 
 /** Verification and rollback protection: one rule for install, frozen install and update. */
-function policyOf(request: InstallPolicy): Required<Omit<InstallPolicy, 'signal'>> & Pick<InstallPolicy, 'signal'> {
+function policyOf(request: InstallPolicy): Required<Omit<InstallPolicy, 'signal' | 'crossRegistry'>> & Pick<InstallPolicy, 'signal'> {
   return { verifySignatures: request.verifySignatures ?? false, allowDowngrade: request.allowDowngrade ?? false, ...(request.signal === undefined ? {} : { signal: request.signal }) };
 }
 

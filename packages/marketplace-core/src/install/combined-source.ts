@@ -1,0 +1,32 @@
+import { MarketplaceError } from '../errors.js';
+import type { SignatureInfo } from '../models.js';
+import type { PackageSource, VersionCandidate } from './package-source.js';
+
+/**
+ * Dependencies across registry formats: the primary registry answers for every name it
+ * knows, and only a name it does not know is looked up in the other registry (a v2 pack that
+ * depends on a pack only the v1 registry holds). A name the primary has never comes from the
+ * other, so this is not dependency confusion; each candidate keeps the backend that served it,
+ * the lockfile records it, and each is verified by its own format's rules (a v1 candidate has
+ * no signature, so it is refused wherever a signature is required).
+ */
+export function combineSources(primary: PackageSource, other: PackageSource): PackageSource {
+  const owner = (candidate: VersionCandidate): PackageSource => (candidate.backend === primary.backend ? primary : other);
+  return {
+    backend: primary.backend,
+    async getVersions(name) {
+      return (await primary.getVersions(name)) ?? other.getVersions(name);
+    },
+    fetchArchive: (candidate) => owner(candidate).fetchArchive(candidate),
+    verifyArchive(candidate: VersionCandidate, archive: Uint8Array, known?: SignatureInfo): Promise<SignatureInfo> {
+      const source = owner(candidate);
+      if (source.verifyArchive === undefined) {
+        throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${candidate.name}@${candidate.version} comes from the ${source.backend} registry, which holds no signatures (it is a dependency that the ${primary.backend} registry does not have)`, {
+          hint: `Publish ${candidate.name} signed to the ${primary.backend} registry, or install without --verify-signature / require_signatures.`,
+          details: { package: candidate.name, backend: source.backend },
+        });
+      }
+      return source.verifyArchive(candidate, archive, known);
+    },
+  };
+}
