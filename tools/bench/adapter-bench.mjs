@@ -11,6 +11,7 @@ import { defaultConfig } from '@ggen/marketplace-core';
 import { createV2Adapter, DualBackendAdapter, MetricsStore } from '@ggen/domain-adapters';
 import { writeV2Catalog } from '@ggen/marketplace-v2';
 import { benchQueries, fmt, loadNpmRows, percentile, toCatalogPackages } from './npm-catalog.mjs';
+import { verdict } from './verdict.mjs';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -52,7 +53,7 @@ try {
   console.log(`adapter overhead, ${SIZE} packages, ${queries.length} queries x ${ROUNDS} rounds`);
   console.log(`  v2 backend direct (baseline): p50 ${fmt(d.p50)}, p95 ${fmt(d.p95)}, mean ${fmt(d.mean)}`);
   console.log(`  DualBackendAdapter V2Only:    p50 ${fmt(a.p50)}, p95 ${fmt(a.p95)}, mean ${fmt(a.mean)}`);
-  console.log(`  ratio adapter/direct (sum of per-query medians): ${ratio.toFixed(3)}  ${ratio <= 1.05 ? 'PASS' : 'MISS'} (target <= 1.05)`);
+  verdict(ratio <= 1.05, `adapter/direct ratio (sum of per-query medians): ${ratio.toFixed(3)} (target <= 1.05)`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -10,6 +10,7 @@ import MiniSearch from 'minisearch';
 import { parseV1Index, searchV1 } from '@ggen/marketplace-v1';
 import { catalogToNQuads, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
 import { loadNpmRows, toCatalogPackages } from './npm-catalog.mjs';
+import { verdict } from './verdict.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sample = resolve(here, '..', '..', 'packages', 'cli', 'sample-registry');
@@ -77,5 +78,6 @@ console.log('\nweakest v2 queries (nDCG@10 < 0.5):');
 for (const row of perQuery.filter((entry) => entry.v2.ndcg < 0.5).sort((a, b) => a.v2.ndcg - b.v2.ndcg)) {
   console.log(`  ${row.catalog}/${JSON.stringify(row.query)}: v2 ${row.v2.ndcg.toFixed(2)} [${row.v2.top.join(', ')}]  v1 ${row.v1.ndcg.toFixed(2)}  bm25 ${row.bm25.ndcg.toFixed(2)}`);
 }
-console.log(`\n${mean('v2') >= mean('bm25') ? 'PASS' : 'MISS'} v2 nDCG@10 ${mean('v2').toFixed(3)} >= BM25 baseline ${mean('bm25').toFixed(3)}`);
-console.log(`${mean('v2') >= mean('v1') * 1.1 ? 'PASS' : 'MISS'} v2 nDCG@10 ${mean('v2').toFixed(3)} >= v1 ${mean('v1').toFixed(3)} + 10% (${(mean('v1') * 1.1).toFixed(3)})`);
+console.log('');
+verdict(mean('v2') >= mean('bm25'), `v2 nDCG@10 ${mean('v2').toFixed(3)} >= BM25 baseline ${mean('bm25').toFixed(3)}`);
+verdict(mean('v2') >= mean('v1') * 1.1, `v2 nDCG@10 ${mean('v2').toFixed(3)} >= v1 ${mean('v1').toFixed(3)} + 10% (${(mean('v1') * 1.1).toFixed(3)})`);

@@ -12,6 +12,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { migrateV1RegistryToV2 } from '@ggen/domain-adapters';
 import { createV2Backend, generateSecretKey, readV2CatalogFile, signPackageArchive } from '@ggen/marketplace-v2';
 import { fmt, loadNpmRows, percentile, writeV1Registry } from './npm-catalog.mjs';
+import { verdict } from './verdict.mjs';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -59,7 +60,7 @@ try {
   const cost = p(times.verified, 50) - p(times.plain, 50);
   console.log(`  verification cost per install (p50 difference): ${fmt(cost)} (${fmt(cost / 11)} per package)`);
   const p95 = p(times.verified, 95);
-  console.log(`${p95 < 200 ? 'PASS' : 'MISS'} verified install p95: ${fmt(p95)} (target < 200 ms)`);
+  verdict(p95 < 200, `verified install p95: ${fmt(p95)} (target < 200 ms)`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

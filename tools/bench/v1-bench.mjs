@@ -12,6 +12,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { x as extract } from 'tar';
 import { createV1Backend } from '@ggen/marketplace-v1';
 import { benchQueries, fmt, loadNpmRows, percentile, writeV1Registry } from './npm-catalog.mjs';
+import { verdict } from './verdict.mjs';
 
 const SIZE = Number(process.env.BENCH_PACKAGES ?? 10_000);
 const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -97,8 +98,8 @@ console.log(row('search (v1 ranking)', v1Times, scanTimes) + '   <- baseline: su
 console.log(row('install, 10 transitive deps', installTimes, extractTimes) + '   <- baseline: tar.x of the 11 archives');
 console.log(row('cold CLI search (node start incl.)', coldSearch));
 console.log(row('cold CLI install (node start incl.)', coldInstall));
-const verdict = (label, value, limit) => console.log(`${value < limit ? 'PASS' : 'MISS'} ${label}: ${fmt(value)} (target < ${limit} ms)`);
-verdict('search p95', percentile(v1Times, 95), 100);
-verdict('install p95', percentile(installTimes, 95), 200);
+const target = (label, value, limit) => verdict(value < limit, `${label}: ${fmt(value)} (target < ${limit} ms)`);
+target('search p95', percentile(v1Times, 95), 100);
+target('install p95', percentile(installTimes, 95), 200);
 rmSync(work, { recursive: true, force: true });
 

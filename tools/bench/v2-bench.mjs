@@ -17,6 +17,7 @@ import MiniSearch from 'minisearch';
 import { searchV1 } from '@ggen/marketplace-v1';
 import { catalogToNQuadChunks, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
 import { benchQueries, fmt, loadNpmRows, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
+import { verdict } from './verdict.mjs';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const ROUNDS = 3;
@@ -112,16 +113,16 @@ const cell = (values) => `${fmt(percentile(values, 50)).padStart(9)} ${fmt(perce
 console.log(`\nsearch p50 / p95 over ${benchQueries(loadNpmRows(100)).length} queries x ${ROUNDS} (node ${process.version})`);
 console.log(`${'packages'.padEnd(9)} ${'v1'.padStart(19)} ${'v2 (SPARQL)'.padStart(19)} ${'BM25 baseline'.padStart(19)}`);
 for (const entry of summary) console.log(`${String(entry.size).padEnd(9)} ${cell(entry.v1)} ${cell(entry.v2)} ${cell(entry.baseline)}`);
-const verdict = (label, value, limit) => console.log(`${value <= limit ? 'PASS' : 'MISS'} ${label}: ${fmt(value)} (target <= ${limit} ms)`);
+const target = (label, value, limit) => verdict(value <= limit, `${label}: ${fmt(value)} (target <= ${limit} ms)`);
 for (const entry of summary) {
-  if (entry.size === 10_000) verdict('v2 search p95 at 10k', percentile(entry.v2, 95), 10);
-  if (entry.size === 100_000) verdict('v2 search p95 at 100k', percentile(entry.v2, 95), 50);
+  if (entry.size === 10_000) target('v2 search p95 at 10k', percentile(entry.v2, 95), 10);
+  if (entry.size === 100_000) target('v2 search p95 at 100k', percentile(entry.v2, 95), 50);
   if (entry.cold !== undefined) {
     const { syncMs, search, inProcess, firstMs, served, node, features } = entry.cold;
     console.log(`cold CLI at 10k (a new ggen process per search; sync once ${fmt(syncMs)}):`);
     console.log(`  with the resident query service: median ${fmt(percentile(search, 50))}, p95 ${fmt(percentile(search, 95))} (${served} searches served by it; the first search, which started it, ${fmt(firstMs)})`);
     console.log(`  without it (GGEN_DAEMON=0), in-process: median ${fmt(percentile(inProcess, 50))}, p95 ${fmt(percentile(inProcess, 95))}`);
     console.log(`  floors in this run: node -e 0 median ${fmt(percentile(node, 50))}, ggen marketplace features (CLI start, no registry) median ${fmt(percentile(features, 50))}`);
-    verdict('cold CLI v2 search median at 10k', percentile(search, 50), 300);
+    target('cold CLI v2 search median at 10k', percentile(search, 50), 300);
   }
 }

@@ -1,4 +1,4 @@
-import { MarketplaceError } from '../errors.js';
+import { errorClass, MarketplaceError } from '../errors.js';
 import type { SignatureInfo } from '../models.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 
@@ -15,7 +15,16 @@ export function combineSources(primary: PackageSource, other: PackageSource): Pa
   return {
     backend: primary.backend,
     async getVersions(name) {
-      return (await primary.getVersions(name)) ?? other.getVersions(name);
+      const own = await primary.getVersions(name);
+      if (own !== null) return own;
+      // The other registry is asked as a courtesy: if it cannot answer (unreachable, damaged),
+      // the name is simply not there, and the primary's "not found" stands.
+      try {
+        return await other.getVersions(name);
+      } catch (error) {
+        if (errorClass(error) === 'backend') return null;
+        throw error;
+      }
     },
     fetchArchive: (candidate) => owner(candidate).fetchArchive(candidate),
     verifyArchive(candidate: VersionCandidate, archive: Uint8Array, known?: SignatureInfo): Promise<SignatureInfo> {
