@@ -3,6 +3,9 @@ import {
   createV2Adapter,
   DualBackendAdapter,
   exportRecordsOverOtlp,
+  fleetSeriesText,
+  pushFleetSeries,
+  readInstallId,
   metricsDir,
   MetricsStore,
   type AdapterConfig,
@@ -28,6 +31,19 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
   let warned = false;
   const endpoint = config.otlp_endpoint;
   if (endpoint !== undefined) onFinish(() => exportRecordsOverOtlp(endpoint, recorded, config.timeout_ms));
+  const store = new MetricsStore(metricsDir(config.state_dir));
+  const pushgateway = config.pushgateway_url;
+  if (pushgateway !== undefined) {
+    // The fleet view: this install's whole cumulative record replaces its group. Telemetry never fails a command.
+    onFinish(async () => {
+      if (recorded.length === 0) return;
+      try {
+        await pushFleetSeries(pushgateway, readInstallId(config.state_dir), fleetSeriesText(store.read()), config.timeout_ms);
+      } catch (error) {
+        notice(`warning: could not push metrics to ${pushgateway}: ${(error as Error).message}`);
+      }
+    });
+  }
   // One registry object per format, shared: each is the other's source of names it does not know
   // (cross-format dependencies, when the operation allows fallback).
   let v1Shared: V1Registry | undefined;
@@ -40,7 +56,7 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
     config: adapterConfigOf(loaded),
     v1: () => createV1Adapter(v1Options, v1Source()),
     v2: () => createV2Adapter(v2RegistryOptions, v2Source()),
-    store: new MetricsStore(metricsDir(config.state_dir)),
+    store,
     onRecord: (record) => recorded.push(record),
     notice,
     onSelection: (operation, selection) => {

@@ -13,3 +13,5 @@ export * from './metrics/summarize-metrics.js';
 export * from './metrics/compare-report.js';
 export * from './metrics/rollout-status.js';
 export * from './metrics/otel.js';
+export * from './metrics/fleet-series.js';
+export * from './metrics/fleet-figures.js';

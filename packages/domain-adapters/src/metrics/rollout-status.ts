@@ -120,8 +120,50 @@ function phaseFor(config: AdapterConfig, asked: number | undefined): ReturnType<
   return { phase: asked, phaseName: PHASE_NAMES[asked] ?? `phase ${asked}`, next: current.next, rollback: current.rollback };
 }
 
+/**
+ * The figures the criteria are judged on, from wherever they come: one install's local record,
+ * or the fleet's series in Prometheus. Samples are attempts; rates count backend failures only.
+ */
+export interface RolloutFigures {
+  searchV2: { count: number; p95: number | null };
+  installV2: { count: number; p95: number | null };
+  v2: { judged: number; failures: number };
+  v1: { judged: number; failures: number };
+  fallbacks: { attempted: number; succeeded: number };
+  compare: { searches: number; meanOverlapAt10: number | null };
+  operations: number;
+}
+
+/** The figures of the recorded operations of this install. */
+export function figuresFromRecords(records: readonly OperationRecord[], since: number): RolloutFigures {
+  const attempts = (backend: 'v1' | 'v2', ops?: readonly RoutedOperationName[]) =>
+    records.flatMap((record) => (ops === undefined || ops.includes(record.op) ? record.attempts.filter((attempt) => attempt.backend === backend && attempt.plan !== true) : []));
+  const searchV2 = latencySummary(attempts('v2', ['search']).map((attempt) => attempt.ms));
+  const installV2 = latencySummary(attempts('v2', ['install']).map((attempt) => attempt.ms));
+  // A caller's mistake or a security verdict is an answer, not a backend failure (errors.ts classes).
+  const rates = (backend: 'v1' | 'v2'): { judged: number; failures: number } => {
+    const judged = judgedAttempts(attempts(backend));
+    return { judged: judged.length, failures: judged.filter((attempt) => backendFailure(attempt)).length };
+  };
+  const compare = buildCompareReport(records, since);
+  return {
+    searchV2: { count: searchV2.count, p95: searchV2.count === 0 ? null : searchV2.p95 },
+    installV2: { count: installV2.count, p95: installV2.count === 0 ? null : installV2.p95 },
+    v2: rates('v2'),
+    v1: rates('v1'),
+    fallbacks: fallbackTotals(records),
+    compare: { searches: compare.searches, meanOverlapAt10: compare.meanOverlapAt10 },
+    operations: records.length,
+  };
+}
+
 /** The plan's success criteria for the current phase (or `phase`), judged from the recorded operations. */
 export function evaluateRollout(config: AdapterConfig, records: readonly OperationRecord[], since: number, phaseAsked?: number): RolloutStatus {
+  return judgeRollout(config, figuresFromRecords(records, since), since, phaseAsked);
+}
+
+/** The plan's success criteria for the current phase (or `phase`), judged on the given figures. */
+export function judgeRollout(config: AdapterConfig, figures: RolloutFigures, since: number, phaseAsked?: number): RolloutStatus {
   const phase = phaseFor(config, phaseAsked);
   if (phaseAsked !== undefined && !(RECORDED_PHASES as readonly number[]).includes(phaseAsked)) {
     const routing = Object.fromEntries((['search', 'info', 'install', 'update', 'remove', 'publish'] as const).map((op) => [op, routingFor(config, op)]));
@@ -131,27 +173,24 @@ export function evaluateRollout(config: AdapterConfig, records: readonly Operati
       routing,
       verdict: 'hold',
       reason: `phase ${phaseAsked}'s criteria are release-time checks, not recorded operations`,
-      next: 'judge them at release time, from the repository (npm test: feature builds, adapter contract suites, signing round trips)',
+      next: 'judge them at release time, from the repository (npx nx run workspace:gate-N)',
       criteria: [],
       since,
-      operations: records.length,
+      operations: figures.operations,
     };
   }
-  const attempts = (backend: 'v1' | 'v2', ops?: readonly RoutedOperationName[]) =>
-    records.flatMap((record) => (ops === undefined || ops.includes(record.op) ? record.attempts.filter((attempt) => attempt.backend === backend && attempt.plan !== true) : []));
-  const searchV2 = latencySummary(attempts('v2', ['search']).map((attempt) => attempt.ms));
-  const installV2 = latencySummary(attempts('v2', ['install']).map((attempt) => attempt.ms));
-  // A caller's mistake or a security verdict is an answer, not a backend failure (errors.ts classes).
-  const v2All = judgedAttempts(attempts('v2'));
-  const v1All = judgedAttempts(attempts('v1'));
-  const rate = (list: { ok: boolean; error?: string }[]): number | null => (list.length === 0 ? null : list.filter((attempt) => backendFailure(attempt)).length / list.length);
-  const v2Rate = rate(v2All);
-  const v1Rate = rate(v1All);
-  const fallbacks = fallbackTotals(records);
-  const compare = buildCompareReport(records, since);
+  const searchV2 = figures.searchV2;
+  const installV2 = figures.installV2;
+  const rate = (entry: { judged: number; failures: number }): number | null => (entry.judged === 0 ? null : entry.failures / entry.judged);
+  const v2Rate = rate(figures.v2);
+  const v1Rate = rate(figures.v1);
+  const v2All = { length: figures.v2.judged };
+  const v1All = { length: figures.v1.judged };
+  const fallbacks = figures.fallbacks;
+  const compare = figures.compare;
   const criteria = [
-    judge('search p95 (v2), ms', 'ms', searchV2.count === 0 ? null : searchV2.p95, searchV2.count, `< ${THRESHOLDS.searchP95Ms}`, (value) => value < THRESHOLDS.searchP95Ms, false, phase.phase >= 3),
-    judge('install p95 (v2), ms', 'ms', installV2.count === 0 ? null : installV2.p95, installV2.count, `< ${THRESHOLDS.installP95Ms}`, (value) => value < THRESHOLDS.installP95Ms, false, phase.phase >= 4),
+    judge('search p95 (v2), ms', 'ms', searchV2.p95, searchV2.count, `< ${THRESHOLDS.searchP95Ms}`, (value) => value < THRESHOLDS.searchP95Ms, false, phase.phase >= 3),
+    judge('install p95 (v2), ms', 'ms', installV2.p95, installV2.count, `< ${THRESHOLDS.installP95Ms}`, (value) => value < THRESHOLDS.installP95Ms, false, phase.phase >= 4),
     judge('error rate (v2)', 'ratio', v2Rate, v2All.length, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, true, phase.phase >= 3),
     judge('error rate (v1)', 'ratio', v1Rate, v1All.length, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, false, phase.phase <= 3),
     judge(
@@ -193,5 +232,5 @@ export function evaluateRollout(config: AdapterConfig, records: readonly Operati
     next = phase.next;
   }
   const routing = Object.fromEntries((['search', 'info', 'install', 'update', 'remove', 'publish'] as const).map((op) => [op, routingFor(config, op)]));
-  return { phase: phase.phase, phaseName: phase.phaseName, routing, verdict, reason, next, criteria, since, operations: records.length };
+  return { phase: phase.phase, phaseName: phase.phaseName, routing, verdict, reason, next, criteria, since, operations: figures.operations };
 }

@@ -28,6 +28,8 @@ export const marketplaceConfigSchema = z
     state_dir: z.string().min(1),
     /** Send the marketplace.* instruments to this OTLP/HTTP metrics endpoint as well. */
     otlp_endpoint: z.url().optional(),
+    /** Push this install's cumulative ggen_marketplace_* series to this Prometheus Pushgateway after each command (the fleet view). */
+    pushgateway_url: z.url().optional(),
     /** v1 registry: a directory or an http(s) base URL holding index.json. */
     registry: z.string().min(1).optional(),
     /** v2 registry location (RDF catalog + archives). */
@@ -72,4 +74,4 @@ export const LOCATION_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['regist
 export const SECURITY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['require_signatures', 'trusted_keys']);
 
 /** Keys that decide where packages come from and where telemetry goes: a project file that sets them says so. */
-export const ORIGIN_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['registry', 'v2_registry', 'sparql_endpoint', 'sparql_graph_store', 'otlp_endpoint']);
+export const ORIGIN_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['registry', 'v2_registry', 'sparql_endpoint', 'sparql_graph_store', 'otlp_endpoint', 'pushgateway_url']);

@@ -1,0 +1,68 @@
+import { MarketplaceError } from '@ggen/marketplace-core';
+import { FLEET_SERIES } from './fleet-series.js';
+import type { RolloutFigures } from './rollout-status.js';
+
+const D = FLEET_SERIES.attemptDuration;
+const A = FLEET_SERIES.attempts;
+
+/**
+ * The rollout figures of the whole fleet, from Prometheus (which scrapes the Pushgateway that
+ * every install pushes its cumulative series to): p95 from histogram buckets, error rates and
+ * their v1/v2 difference from counters summed across every install id.
+ */
+export const FLEET_QUERIES = {
+  searchV2Count: `sum(${D}_count{operation="search",backend="v2"})`,
+  searchV2P95: `histogram_quantile(0.95, sum by (le) (${D}_bucket{operation="search",backend="v2"}))`,
+  installV2Count: `sum(${D}_count{operation="install",backend="v2"})`,
+  installV2P95: `histogram_quantile(0.95, sum by (le) (${D}_bucket{operation="install",backend="v2"}))`,
+  v2Judged: `sum(${A}{backend="v2",result=~"ok|backend_error"})`,
+  v2Failures: `sum(${A}{backend="v2",result="backend_error"})`,
+  v1Judged: `sum(${A}{backend="v1",result=~"ok|backend_error"})`,
+  v1Failures: `sum(${A}{backend="v1",result="backend_error"})`,
+  fallbacksAttempted: `sum(${FLEET_SERIES.fallbacks})`,
+  fallbacksSucceeded: `sum(${FLEET_SERIES.fallbacks}{result="succeeded"})`,
+  compareSearches: `sum(${FLEET_SERIES.compareOverlap}_count)`,
+  compareOverlapSum: `sum(${FLEET_SERIES.compareOverlap}_sum)`,
+  operations: `sum(${FLEET_SERIES.operations})`,
+  installs: `count(count by (install_id) (${FLEET_SERIES.operations}))`,
+} as const;
+
+/** One instant query; an empty answer is null (no such series yet). */
+export async function promQuery(prometheus: string, query: string, timeoutMs: number): Promise<number | null> {
+  const url = `${prometheus.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
+  let body: { status?: string; error?: string; data?: { resultType?: string; result?: { value?: [number, string] }[] } };
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    body = (await response.json()) as typeof body;
+  } catch (cause) {
+    throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `Cannot query Prometheus at ${prometheus}: ${(cause as Error).message}`, {
+      hint: 'Check the --prometheus URL (the server, not the Pushgateway), e.g. http://127.0.0.1:9090.',
+      cause,
+      details: { location: prometheus },
+    });
+  }
+  if (body.status !== 'success') {
+    throw new MarketplaceError('GGEN_E_BACKEND_MALFORMED', `Prometheus refused ${query}: ${body.error ?? 'no status'}`, { hint: 'Is this a Prometheus server?', details: { location: prometheus } });
+  }
+  const value = body.data?.result?.[0]?.value?.[1];
+  if (value === undefined) return null;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : null;
+}
+
+export async function figuresFromPrometheus(prometheus: string, timeoutMs: number): Promise<RolloutFigures & { installs: number }> {
+  const entries = await Promise.all(Object.entries(FLEET_QUERIES).map(async ([key, query]) => [key, await promQuery(prometheus, query, timeoutMs)] as const));
+  const q = Object.fromEntries(entries) as Record<keyof typeof FLEET_QUERIES, number | null>;
+  const n = (value: number | null): number => value ?? 0;
+  const ms = (seconds: number | null, count: number): number | null => (seconds === null || count === 0 ? null : seconds * 1000);
+  return {
+    searchV2: { count: n(q.searchV2Count), p95: ms(q.searchV2P95, n(q.searchV2Count)) },
+    installV2: { count: n(q.installV2Count), p95: ms(q.installV2P95, n(q.installV2Count)) },
+    v2: { judged: n(q.v2Judged), failures: n(q.v2Failures) },
+    v1: { judged: n(q.v1Judged), failures: n(q.v1Failures) },
+    fallbacks: { attempted: n(q.fallbacksAttempted), succeeded: n(q.fallbacksSucceeded) },
+    compare: { searches: n(q.compareSearches), meanOverlapAt10: n(q.compareSearches) === 0 ? null : n(q.compareOverlapSum) / n(q.compareSearches) },
+    operations: n(q.operations),
+    installs: n(q.installs),
+  };
+}
