@@ -11,7 +11,7 @@ import { defaultConfig } from '@ggen/marketplace-core';
 import { createV2Adapter, DualBackendAdapter, MetricsStore } from '@ggen/domain-adapters';
 import { writeV2Catalog } from '@ggen/marketplace-v2';
 import { benchQueries, fmt, loadNpmRows, percentile, toCatalogPackages } from './npm-catalog.mjs';
-import { verdict } from './verdict.mjs';
+import { verdict, writeFigures } from './verdict.mjs';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -44,15 +44,16 @@ try {
       await yieldToLoop();
     }
   }
-  const summary = (values) => ({ p50: percentile(values, 0.5), p95: percentile(values, 0.95), mean: values.reduce((a, b) => a + b, 0) / values.length });
+  const summary = (values) => ({ p50: percentile(values, 50), p95: percentile(values, 95), mean: values.reduce((a, b) => a + b, 0) / values.length });
   const d = summary(times.direct);
   const a = summary(times.adapter);
   // Per query, the median over the rounds; the ratio of their sums shrugs off a GC pause.
-  const sumOfMedians = (lists) => lists.reduce((sum, list) => sum + percentile(list, 0.5), 0);
+  const sumOfMedians = (lists) => lists.reduce((sum, list) => sum + percentile(list, 50), 0);
   const ratio = sumOfMedians(perQuery.adapter) / sumOfMedians(perQuery.direct);
   console.log(`adapter overhead, ${SIZE} packages, ${queries.length} queries x ${ROUNDS} rounds`);
   console.log(`  v2 backend direct (baseline): p50 ${fmt(d.p50)}, p95 ${fmt(d.p95)}, mean ${fmt(d.mean)}`);
   console.log(`  DualBackendAdapter V2Only:    p50 ${fmt(a.p50)}, p95 ${fmt(a.p95)}, mean ${fmt(a.mean)}`);
+  writeFigures('adapter', { direct: { p50: d.p50, p95: d.p95 }, adapter: { p50: a.p50, p95: a.p95 }, ratio });
   verdict(ratio <= 1.05, `adapter/direct ratio (sum of per-query medians): ${ratio.toFixed(3)} (target <= 1.05)`);
 } finally {
   rmSync(work, { recursive: true, force: true });

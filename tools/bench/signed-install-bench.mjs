@@ -12,7 +12,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { migrateV1RegistryToV2 } from '@ggen/domain-adapters';
 import { createV2Backend, generateSecretKey, readV2CatalogFile, signPackageArchive } from '@ggen/marketplace-v2';
 import { fmt, loadNpmRows, percentile, writeV1Registry } from './npm-catalog.mjs';
-import { verdict } from './verdict.mjs';
+import { verdict, writeFigures } from './verdict.mjs';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -60,6 +60,7 @@ try {
   const cost = p(times.verified, 50) - p(times.plain, 50);
   console.log(`  verification cost per install (p50 difference): ${fmt(cost)} (${fmt(cost / 11)} per package)`);
   const p95 = p(times.verified, 95);
+  writeFigures('signed-install', { verified: { p50: p(times.verified, 50), p95 }, unverified: { p50: p(times.plain, 50), p95: p(times.plain, 95) }, packagesPerInstall: 11 });
   verdict(p95 < 200, `verified install p95: ${fmt(p95)} (target < 200 ms)`);
 } finally {
   rmSync(work, { recursive: true, force: true });

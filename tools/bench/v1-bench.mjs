@@ -12,7 +12,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { x as extract } from 'tar';
 import { createV1Backend } from '@ggen/marketplace-v1';
 import { benchQueries, fmt, loadNpmRows, percentile, writeV1Registry } from './npm-catalog.mjs';
-import { verdict } from './verdict.mjs';
+import { verdict, writeFigures } from './verdict.mjs';
 
 const SIZE = Number(process.env.BENCH_PACKAGES ?? 10_000);
 const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -98,6 +98,13 @@ console.log(row('search (v1 ranking)', v1Times, scanTimes) + '   <- baseline: su
 console.log(row('install, 10 transitive deps', installTimes, extractTimes) + '   <- baseline: tar.x of the 11 archives');
 console.log(row('cold CLI search (node start incl.)', coldSearch));
 console.log(row('cold CLI install (node start incl.)', coldInstall));
+writeFigures('v1', {
+  search: { p50: percentile(v1Times, 50), p95: percentile(v1Times, 95) },
+  install: { p50: percentile(installTimes, 50), p95: percentile(installTimes, 95) },
+  extractBaseline: { p50: percentile(extractTimes, 50), p95: percentile(extractTimes, 95) },
+  coldSearch: { p50: percentile(coldSearch, 50) },
+  coldInstall: { p50: percentile(coldInstall, 50) },
+});
 const target = (label, value, limit) => verdict(value < limit, `${label}: ${fmt(value)} (target < ${limit} ms)`);
 target('search p95', percentile(v1Times, 95), 100);
 target('install p95', percentile(installTimes, 95), 200);

@@ -17,7 +17,7 @@ import MiniSearch from 'minisearch';
 import { searchV1 } from '@ggen/marketplace-v1';
 import { catalogToNQuadChunks, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
 import { benchQueries, fmt, loadNpmRows, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
-import { verdict } from './verdict.mjs';
+import { verdict, writeFigures } from './verdict.mjs';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const ROUNDS = 3;
@@ -113,6 +113,21 @@ const cell = (values) => `${fmt(percentile(values, 50)).padStart(9)} ${fmt(perce
 console.log(`\nsearch p50 / p95 over ${benchQueries(loadNpmRows(100)).length} queries x ${ROUNDS} (node ${process.version})`);
 console.log(`${'packages'.padEnd(9)} ${'v1'.padStart(19)} ${'v2 (SPARQL)'.padStart(19)} ${'BM25 baseline'.padStart(19)}`);
 for (const entry of summary) console.log(`${String(entry.size).padEnd(9)} ${cell(entry.v1)} ${cell(entry.v2)} ${cell(entry.baseline)}`);
+const p = (values, q) => percentile(values, q);
+writeFigures('v2-search', {
+  queries: benchQueries(loadNpmRows(100)).length,
+  rounds: ROUNDS,
+  sizes: summary.map((entry) => ({
+    size: entry.size,
+    triples: entry.triples,
+    v1: { p50: p(entry.v1, 50), p95: p(entry.v1, 95) },
+    v2: { p50: p(entry.v2, 50), p95: p(entry.v2, 95) },
+    baseline: { p50: p(entry.baseline, 50), p95: p(entry.baseline, 95) },
+    ...(entry.cold === undefined
+      ? {}
+      : { cold: { withService: p(entry.cold.search, 50), withServiceP95: p(entry.cold.search, 95), inProcess: p(entry.cold.inProcess, 50), inProcessP95: p(entry.cold.inProcess, 95), node: p(entry.cold.node, 50), cliStart: p(entry.cold.features, 50) } }),
+  })),
+});
 const target = (label, value, limit) => verdict(value <= limit, `${label}: ${fmt(value)} (target <= ${limit} ms)`);
 for (const entry of summary) {
   if (entry.size === 10_000) target('v2 search p95 at 10k', percentile(entry.v2, 95), 10);

@@ -60,10 +60,14 @@ export function ownProcessVariable(env: Env): string | undefined {
   return OWN_PROCESS_VARIABLES.find((name) => env[name] !== undefined && env[name] !== '');
 }
 
-/** The fixed environment the service runs with, whoever started it. */
-export function serviceEnvironment(env: Env): Record<string, string> {
-  const clean: Record<string, string> = { PATH: env.PATH ?? '/usr/bin:/bin' };
-  for (const name of ['HOME', 'LANG', 'TZ', 'GGEN_DAEMON_DIR', 'XDG_RUNTIME_DIR']) {
+/**
+ * The fixed environment the service runs with, whoever started it. Its directory is passed as
+ * an absolute path: the service runs in that directory, where a relative GGEN_DAEMON_DIR would
+ * name another one.
+ */
+export function serviceEnvironment(env: Env, dir: string): Record<string, string> {
+  const clean: Record<string, string> = { PATH: env.PATH ?? '/usr/bin:/bin', GGEN_DAEMON_DIR: dir };
+  for (const name of ['HOME', 'LANG', 'TZ']) {
     const value = env[name];
     if (value !== undefined) clean[name] = value;
   }
@@ -279,7 +283,7 @@ export function spawnDaemon(bundlePath: string, dir: string, socket: string, onc
   }
   try {
     const log = openSync(daemonLogPath(socket), 'a', 0o600);
-    const child = spawn(process.execPath, [bundlePath, 'marketplace', 'daemon', 'serve'], { detached: true, stdio: ['ignore', log, log], cwd: dir, env: serviceEnvironment(process.env) });
+    const child = spawn(process.execPath, [bundlePath, 'marketplace', 'daemon', 'serve'], { detached: true, stdio: ['ignore', log, log], cwd: dir, env: serviceEnvironment(process.env, dir) });
     child.unref();
     closeSync(log);
     return true;
