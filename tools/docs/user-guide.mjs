@@ -22,7 +22,7 @@ const env = { PATH: `${bin}:${process.env.PATH}`, HOME: home, CI: 'true', GGEN_K
 
 /** Runs one shell line as the reader would, returning what it printed (home and temp paths shown as ~ and ./). */
 function run(line, expectExit = 0) {
-  const result = spawnSync('bash', ['-c', line], { cwd: work, env, encoding: 'utf8' });
+  const result = spawnSync('bash', ['-c', line], { cwd: work, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status !== expectExit) throw new Error(`${line}: exit ${result.status}, expected ${expectExit}\n${result.stdout}\n${result.stderr}`);
   const text = `${result.stdout}${result.stderr}`.replaceAll(work, '.').replaceAll(home, '~').trimEnd();
   return text;
