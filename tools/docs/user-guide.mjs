@@ -4,7 +4,7 @@
 // hand). Run after building the CLI: `npx nx run cli:build && node tools/docs/user-guide.mjs`.
 // The doc test (packages/cli/test/docs-e2e.test.ts) runs every example again.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,8 +105,26 @@ for (const [command, what, examples] of commands) {
 out.push(...topics);
 out.push('## Global flags', '', '`--json` prints machine-readable output (errors too: `{ "error": { "code", "message", "hint" } }`); `--verbose` adds debug logs and stack traces; `--backend` picks the strategy for this command (`v1` and `v2` name exactly one backend); `--registry` a registry directory or http(s) URL (for v1 and v2); `--config` a config file instead of `~/.config/ggen/config.yaml`.', '');
 out.push(example('ggen marketplace search agent --limit 1 --json'), '');
+out.push(example('ggen marketplace info agent-editor --backend v1 --registry ./v1-registry', 4), '');
+out.push(example("printf 'marketplace:\\n  backend: v1\\n' > other-config.yaml && ggen marketplace config show --config ./other-config.yaml | grep -E '^backend '"), '');
+out.push(example('ggen marketplace info no-such-pack --verbose 2>&1 | head -n 3', 0), '');
 out.push('## Configuration', '', 'Precedence, lowest first: built-in defaults, the user config (`~/.config/ggen/config.yaml`, or `$XDG_CONFIG_HOME/ggen/config.yaml`, or `--config`), the nearest project `ggen.yaml` (searched from the working directory upwards), `GGEN_MARKETPLACE_<KEY>` variables, flags. Paths in a file are relative to that file. A project file may tighten trust but never loosen it. Every key:', '');
-out.push(CONFIG_KEYS.map((key) => `- \`${key}\` (\`GGEN_MARKETPLACE_${key.toUpperCase()}\`)`).join('\n'), '');
+// The README's config block is the one place each key is described; a key missing there fails this generator.
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const configBlock = /## Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+const described = new Map();
+for (const line of configBlock.split('\n')) {
+  const match = /^  ([a-z0-9_]+):\s*(.*?)\s*(?:#\s*(.*))?$/.exec(line);
+  if (match !== null) described.set(match[1], { example: match[2], comment: match[3] ?? '' });
+}
+const undocumented = CONFIG_KEYS.filter((key) => !described.has(key) && key !== 'sparql_password');
+if (undocumented.length > 0) throw new Error(`README's config block does not describe: ${undocumented.join(', ')}`);
+out.push('| key | variable | example | what it does |', '|---|---|---|---|');
+for (const key of CONFIG_KEYS) {
+  const entry = described.get(key) ?? { example: '', comment: 'the SPARQL password; better set as the variable than written in a file' };
+  out.push(`| \`${key}\` | \`${key === 'enable_ab_testing' ? 'GGEN_MARKETPLACE_AB_TEST' : `GGEN_MARKETPLACE_${key.toUpperCase()}`}\` | ${entry.example === '' ? '' : `\`${entry.example}\``} | ${entry.comment.replaceAll('|', '\\|')} |`);
+}
+out.push('');
 out.push(example("printf 'marketplace:\\n  backend: v2\\n  fallback_on_error: true\\n' > ggen.yaml && ggen marketplace config show | grep -E '^(backend|fallback_on_error) '"), '');
 out.push(setup(['rm ggen.yaml']), '');
 out.push('## Exit codes', '', 'Every error prints a stable code, a message and a hint. Exit codes by family:', '');
