@@ -4,25 +4,23 @@
 // hand). Run after building the CLI: `npx nx run cli:build && node tools/docs/user-guide.mjs`.
 // The doc test (packages/cli/test/docs-e2e.test.ts) runs every example again.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_KEYS, ERROR_CODES } from '@ggen/marketplace-core';
+import { ggenShim } from '../testing/ggen-shim.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'packages', 'cli', 'dist', 'parallel', 'ggen.mjs');
 const home = mkdtempSync(join(tmpdir(), 'ggen-guide-home-'));
 const work = mkdtempSync(join(tmpdir(), 'ggen-guide-work-'));
-const bin = join(home, 'bin');
-mkdirSync(bin);
-writeFileSync(join(bin, 'ggen'), `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`);
-chmodSync(join(bin, 'ggen'), 0o755);
+const bin = ggenShim(home, cli);
 const env = { PATH: `${bin}:${process.env.PATH}`, HOME: home, CI: 'true', GGEN_KEY_PASSWORD: 'docs-test-password', COLUMNS: '100' };
 
 /** Runs one shell line as the reader would, returning what it printed (home and temp paths shown as ~ and ./). */
 function run(line, expectExit = 0) {
-  const result = spawnSync('bash', ['-c', line], { cwd: work, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync('bash', ['-o', 'pipefail', '-c', line], { cwd: work, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status !== expectExit) throw new Error(`${line}: exit ${result.status}, expected ${expectExit}\n${result.stdout}\n${result.stderr}`);
   const text = `${result.stdout}${result.stderr}`.replaceAll(work, '.').replaceAll(home, '~').trimEnd();
   return text;
@@ -107,7 +105,7 @@ out.push('## Global flags', '', '`--json` prints machine-readable output (errors
 out.push(example('ggen marketplace search agent --limit 1 --json'), '');
 out.push(example('ggen marketplace info agent-editor --backend v1 --registry ./v1-registry', 4), '');
 out.push(example("printf 'marketplace:\\n  backend: v1\\n' > other-config.yaml && ggen marketplace config show --config ./other-config.yaml | grep -E '^backend '"), '');
-out.push(example('ggen marketplace info no-such-pack --verbose 2>&1 | head -n 3', 0), '');
+out.push(example('ggen marketplace info no-such-pack --verbose 2>&1 | head -n 3', 4), '');
 out.push('## Configuration', '', 'Precedence, lowest first: built-in defaults, the user config (`~/.config/ggen/config.yaml`, or `$XDG_CONFIG_HOME/ggen/config.yaml`, or `--config`), the nearest project `ggen.yaml` (searched from the working directory upwards), `GGEN_MARKETPLACE_<KEY>` variables, flags. Paths in a file are relative to that file. A project file may tighten trust but never loosen it. Every key:', '');
 // The README's config block is the one place each key is described; a key missing there fails this generator.
 const readme = readFileSync(join(root, 'README.md'), 'utf8');

@@ -4,10 +4,11 @@
 // a renamed flag for one, breaks the build. Lines that build the CLI itself (npm, npx, alias)
 // are the reader's setup, done here already.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { ggenShim } from '../../../tools/testing/ggen-shim.mjs';
 import { bundle, workspaceRoot } from './helpers/run-ggen.js';
 
 const docsDir = join(workspaceRoot, 'docs');
@@ -68,10 +69,7 @@ describe('every command in the docs runs', () => {
     const { script } = scriptOf(readFileSync(join(docsDir, page), 'utf8'));
     const home = mkdtempSync(join(tmpdir(), 'ggen-docs-home-'));
     const work = mkdtempSync(join(tmpdir(), 'ggen-docs-work-'));
-    const bin = join(home, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'ggen'), `#!/bin/sh\nexec "${process.execPath}" "${bundle('parallel')}" "$@"\n`);
-    chmodSync(join(bin, 'ggen'), 0o755);
+    const bin = ggenShim(home, bundle('parallel'));
     // stdin from /dev/null: bash takes a socket on stdin for rsh and would read bashrc.
     const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
       stdio: ['ignore', 'pipe', 'pipe'],

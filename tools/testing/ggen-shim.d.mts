@@ -1,0 +1,1 @@
+export function ggenShim(dir: string, bundle: string): string;
