@@ -33,7 +33,7 @@ const PHASES = {
   5: ['publishing with signing: sign and verify round trips, minisign interop, Wycheproof', [nx('run-many', '-t', 'build'), jest('marketplace-v2', 'test/signing.test.ts'), jest('cli', 'test/cli-signing-e2e.test.ts')]],
   6: [
     'cutover: SLOs, v2 the default, documents present',
-    [nx('run-many', '-t', 'build'), node('adapter overhead bench', 'tools/bench/adapter-bench.mjs'), node('signed install bench', 'tools/bench/signed-install-bench.mjs'), jest('cli', 'test/cli-plan-config-e2e.test.ts'), docs('README.md', 'docs/publishing.md', 'docs/key-management.md', 'docs/security.md')],
+    [nx('run-many', '-t', 'build'), node('adapter overhead bench', 'tools/bench/adapter-bench.mjs'), node('signed install bench', 'tools/bench/signed-install-bench.mjs'), jest('cli', 'test/cli-plan-config-e2e.test.ts'), docs('README.md', 'CHANGELOG.md', 'docs/user-guide.md', 'docs/migration-runbook.md', 'docs/publishers-migration.md', 'docs/publishing.md', 'docs/key-management.md', 'docs/security.md', 'docs/performance.md', 'docs/performance-latency.svg', 'docs/breaking-changes.md', 'docs/deprecation-timeline.md', 'docs/grafana/ggen-marketplace-dashboard.json'), jest('cli', 'test/docs-e2e.test.ts')],
   ],
 };
 
