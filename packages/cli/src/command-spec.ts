@@ -9,6 +9,8 @@ import type { FeatureSet } from './features.js';
 export interface CommandSpec<A = Record<string, unknown>, R = unknown> {
   command: string;
   describe: string;
+  /** Other names of the command (`i` for install), as npm and cargo have them. */
+  aliases?: string[];
   builder: (yargs: Argv<GlobalArgs>) => Argv<GlobalArgs & A>;
   run: (context: CliContext, args: GlobalArgs & A) => Promise<R>;
   render: (result: R, context: CliContext) => string;

@@ -23,6 +23,7 @@ import {
   spawnDaemon,
   type DaemonReply,
 } from './daemon/daemon-common.js';
+import { CLI_VERSION } from './version.js';
 
 const bundle = join(fileURLToPath(new URL('.', import.meta.url)), 'ggen.mjs');
 
@@ -70,7 +71,11 @@ async function viaDaemon(argv: string[]): Promise<number | undefined> {
 
 const argv = process.argv.slice(2);
 let exitCode: number | undefined;
-if (daemonEligible(argv)) {
+// The version needs none of the CLI: answered here, in node's own start time.
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`ggen ${CLI_VERSION} (marketplace-parallel)\n`);
+  exitCode = 0;
+} else if (daemonEligible(argv)) {
   const setting = daemonSetting(process.env);
   if ('error' in setting) {
     const hint = 'Unset GGEN_DAEMON to use the default (the service runs except under CI).';

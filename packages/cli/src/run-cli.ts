@@ -1,4 +1,4 @@
-import { isMarketplaceError, safeText } from '@ggen/marketplace-core';
+import { editDistanceWithin, isMarketplaceError, safeText } from '@ggen/marketplace-core';
 import { pino } from 'pino';
 import yargs, { type Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
@@ -11,8 +11,11 @@ import { listCommand } from './commands/list-command.js';
 import { publishCommand } from './commands/publish-command.js';
 import { removeCommand } from './commands/remove-command.js';
 import { searchCommand } from './commands/search-command.js';
+import { outdatedCommand } from './commands/outdated-command.js';
 import { updateCommand } from './commands/update-command.js';
 import { validateCommand } from './commands/validate-command.js';
+import { whyCommand } from './commands/why-command.js';
+import { CLI_VERSION } from './version.js';
 import type { FeatureSet } from './features.js';
 
 const COMMANDS = [
@@ -24,6 +27,8 @@ const COMMANDS = [
   installCommand,
   listCommand,
   updateCommand,
+  outdatedCommand,
+  whyCommand,
   removeCommand,
   publishCommand,
 ] as unknown as CommandSpec[];
@@ -82,11 +87,18 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
     if (verbose && error instanceof Error && error.stack !== undefined) io.stderr(error.stack);
   };
 
+  const seen: Seen = {};
   const register = (parent: Argv<GlobalArgs>, spec: CommandSpec): Argv<GlobalArgs> =>
     parent.command<GlobalArgs>({
       command: spec.command,
+      ...(spec.aliases === undefined ? {} : { aliases: spec.aliases }),
       describe: spec.describe,
-      builder: (y: Argv<GlobalArgs>) => spec.builder(skipHelpCache(y)),
+      builder: (y: Argv<GlobalArgs>) => {
+        const built = spec.builder(skipHelpCache(y));
+        // The matched command's flags, for "did you mean" on an unknown flag.
+        seen.flags = built;
+        return built;
+      },
       handler: async (args: GlobalArgs & Record<string, unknown>) => {
         jsonMode = args.json;
         verbose = args.verbose;
@@ -140,17 +152,23 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
             ? builder.command(name, `Subcommands: ${names}`, group)
             : register(builder, { ...base, builder: group });
       }
+      seen.commands = builder;
       return builder.demandCommand(1, 'Name a marketplace command; see ggen marketplace --help');
     })
     .demandCommand(1, 'Name a command; see ggen --help')
-    .recommendCommands()
     .help()
+    .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message: string | undefined, error: Error | undefined) => {
       if (error !== undefined) throw error;
-      throw Object.assign(new Error(message ?? 'usage error'), { usage: true });
+      throw Object.assign(new Error(explainUsage(message ?? 'usage error', argv, seen)), { usage: true });
     }) as unknown as Argv<GlobalArgs>;
+
+  if (argv[0] === '--version' || argv[0] === '-V' || (argv[0] === 'marketplace' && (argv[1] === '--version' || argv[1] === '-V'))) {
+    io.stdout(`ggen ${CLI_VERSION} (${features.name})`);
+    return 0;
+  }
 
   try {
     await parser.parseAsync();
@@ -165,6 +183,53 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
     } else report(error);
   }
   return exitCode;
+}
+
+/**
+ * A usage error that names what was wrong and what was probably meant: the unknown word and the
+ * nearest command (or flag of the command), by edit distance, as cargo and git do.
+ */
+/** The yargs levels a usage error is explained from: the marketplace commands and the matched command's flags. */
+interface Seen {
+  commands?: Argv<GlobalArgs>;
+  flags?: Argv<GlobalArgs>;
+}
+
+/** The two yargs internals read here; both optional, so an upgrade that drops them only loses the suggestion. */
+interface YargsInternals {
+  getInternalMethods?: () => { getCommandInstance?: () => { getCommands?: () => string[] } };
+  getOptions?: () => { key?: Record<string, unknown> };
+}
+
+function explainUsage(message: string, argv: readonly string[], seen: Seen): string {
+  const commands = (seen.commands as unknown as YargsInternals | undefined)?.getInternalMethods?.().getCommandInstance?.().getCommands?.() ?? [];
+  const flags = Object.keys((seen.flags as unknown as YargsInternals | undefined)?.getOptions?.().key ?? {}).filter((key) => key.length > 1 && key !== '$0');
+  const nearest = (word: string, candidates: readonly string[]): string | undefined => {
+    let best: { name: string; distance: number } | undefined;
+    for (const name of candidates) {
+      const distance = editDistanceWithin(word, name, Math.max(1, Math.floor(word.length / 3)));
+      if (distance !== undefined && (best === undefined || distance < best.distance)) best = { name, distance };
+    }
+    return best?.name;
+  };
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message);
+  if (unknown === null) return message;
+  const words = (unknown[1] ?? '').split(', ');
+  // The word where a command goes: the rest are its arguments, and say nothing more.
+  const commandWord = argv[0] === 'marketplace' ? argv[1] : undefined;
+  if (commandWord !== undefined && words.includes(commandWord)) {
+    const guess = nearest(commandWord, commands.filter((name) => name.length > 2));
+    return `Unknown command '${commandWord}'${guess === undefined ? '' : `. Did you mean ${guess}?`}`;
+  }
+  return words
+    .map((word) => {
+      if (argv.some((arg) => arg === `--${word}` || arg.startsWith(`--${word}=`) || arg === `-${word}`)) {
+        const guess = nearest(word, flags);
+        return `Unknown flag --${word}${guess === undefined ? '' : `. Did you mean --${guess}?`}`;
+      }
+      return `Unexpected argument '${word}'`;
+    })
+    .join('; ');
 }
 
 /**

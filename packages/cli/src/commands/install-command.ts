@@ -4,6 +4,7 @@ import { createProgressReporter } from '../progress-reporter.js';
 
 export const installCommand = defineCommand({
   command: 'install [specs..]',
+  aliases: ['i', 'add'],
   describe: 'Install packages and their dependencies',
   available: needsBackend,
   builder: (yargs) =>

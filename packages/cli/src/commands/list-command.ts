@@ -3,6 +3,7 @@ import { defineCommand, needsBackend, table } from '../command-spec.js';
 
 export const listCommand = defineCommand({
   command: 'list',
+  aliases: ['ls'],
   describe: 'List installed packages, flagging any that were modified or are missing',
   available: needsBackend,
   builder: (yargs) =>

@@ -4,6 +4,7 @@ import { createProgressReporter } from '../progress-reporter.js';
 
 export const removeCommand = defineCommand({
   command: 'remove <name>',
+  aliases: ['rm', 'uninstall'],
   describe: 'Remove an installed package (and dependencies nothing else needs)',
   available: needsBackend,
   builder: (yargs) =>

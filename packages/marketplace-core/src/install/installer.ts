@@ -75,12 +75,16 @@ async function withInstallLock<T>(context: Context, task: () => Promise<T>): Pro
 export async function installPackages(source: PackageSource, request: InstallRequest, events?: InstallEvents): Promise<InstallResult> {
   const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
   const specs = request.specs.map(parsePackageSpec);
-  if (specs.length === 0 && !request.frozenLockfile) {
-    throw new MarketplaceError('GGEN_E_USAGE', 'Name at least one package to install', { hint: 'ggen marketplace install <name[@range]>...' });
-  }
   return withInstallLock(context, async () => {
     const lockfile = (await readLockfile(request.lockfilePath)) ?? emptyLockfile();
-    if (request.frozenLockfile) return installFrozen(context, lockfile, specs, request);
+    // No names: install exactly the lockfile, as `npm ci` and `pnpm install` do.
+    if (specs.length === 0 && !request.frozenLockfile && Object.keys(lockfile.packages).length === 0) {
+      throw new MarketplaceError('GGEN_E_USAGE', `Nothing to install: no names given, and ${request.lockfilePath} is missing or empty`, {
+        hint: 'Name packages (ggen marketplace install <name[@range]>...), or run where the project keeps its ggen.lock (--target).',
+        details: { lockfile: request.lockfilePath },
+      });
+    }
+    if (request.frozenLockfile || specs.length === 0) return installFrozen(context, lockfile, specs, request);
 
     const requests: Record<string, string> = { ...lockfile.requested };
     for (const spec of specs) requests[spec.name] = spec.range ?? '*';

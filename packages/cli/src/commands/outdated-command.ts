@@ -1,0 +1,39 @@
+import { readLockfile, satisfies } from '@ggen/marketplace-core';
+import semver from 'semver';
+import { defineCommand, table } from '../command-spec.js';
+
+interface OutdatedEntry {
+  name: string;
+  current: string;
+  /** The newest version within every range that asks for it (what update would install). */
+  wanted: string;
+  /** The registry's newest version. */
+  latest: string;
+  direct: boolean;
+}
+
+export const outdatedCommand = defineCommand({
+  command: 'outdated',
+  describe: 'Installed packs with newer versions: current, wanted (within the ranges) and latest; exit 1 when any is outdated',
+  builder: (yargs) => yargs.option('target', { type: 'string', describe: 'packages directory' }).example('$0 marketplace outdated', 'as npm outdated'),
+  run: async (context, args): Promise<OutdatedEntry[]> => {
+    const lockfile = await readLockfile(context.installPaths(args.target).lockfilePath);
+    if (lockfile === null) return [];
+    const outdated: OutdatedEntry[] = [];
+    for (const [name, locked] of Object.entries(lockfile.packages).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const details = await context.backend().getPackage(name);
+      if (details === null) continue;
+      const versions = details.versions.map((entry) => entry.version).filter((version) => semver.valid(version) !== null);
+      const ranges = [lockfile.requested[name], ...Object.values(lockfile.packages).map((entry) => entry.dependencies[name])].filter((range): range is string => range !== undefined);
+      const wanted = versions.filter((version) => ranges.every((range) => satisfies(version, range))).sort(semver.rcompare)[0] ?? locked.version;
+      const latest = [...versions].sort(semver.rcompare)[0] ?? locked.version;
+      if (semver.gt(latest, locked.version) || semver.gt(wanted, locked.version)) outdated.push({ name, current: locked.version, wanted, latest, direct: Object.hasOwn(lockfile.requested, name) });
+    }
+    return outdated;
+  },
+  render: (entries) => {
+    if (entries.length === 0) return 'Everything is up to date.';
+    return table([['PACKAGE', 'CURRENT', 'WANTED', 'LATEST', ''], ...entries.map((entry) => [entry.name, entry.current, entry.wanted, entry.latest, entry.direct ? '' : '(dependency)'])]);
+  },
+  exitCode: (entries) => (entries.length > 0 ? 1 : 0),
+});

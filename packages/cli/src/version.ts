@@ -1,0 +1,2 @@
+/** The CLI's version (packages/cli/package.json; a test keeps the two equal). Node builtins only import this. */
+export const CLI_VERSION = '0.1.0';
