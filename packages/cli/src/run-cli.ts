@@ -6,6 +6,7 @@ import type { CommandSpec } from './command-spec.js';
 import { configShowCommand } from './commands/config-show-command.js';
 import { featuresCommand } from './commands/features-command.js';
 import { infoCommand } from './commands/info-command.js';
+import { initCommand } from './commands/init-command.js';
 import { installCommand } from './commands/install-command.js';
 import { listCommand } from './commands/list-command.js';
 import { publishCommand } from './commands/publish-command.js';
@@ -21,6 +22,7 @@ import type { FeatureSet } from './features.js';
 const COMMANDS = [
   featuresCommand,
   configShowCommand,
+  initCommand,
   validateCommand,
   searchCommand,
   infoCommand,
@@ -156,6 +158,7 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
       return builder.demandCommand(1, 'Name a marketplace command; see ggen marketplace --help');
     })
     .demandCommand(1, 'Name a command; see ggen --help')
+    .completion('completion', 'Print a shell completion script: ggen completion >> ~/.bashrc (or ~/.zshrc)')
     .help()
     .alias('h', 'help')
     .version(false)

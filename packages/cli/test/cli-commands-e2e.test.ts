@@ -88,4 +88,27 @@ describe('what users expect of a package manager CLI', () => {
     expect(again.stdout).toMatch(/installed 3 package\(s\)/);
     expect(readFileSync(join(home, 'ggen.lock'), 'utf8')).toBe(lock);
   });
+
+  it('init starts a valid pack that publishes, and never overwrites a manifest', async () => {
+    const home = freshHome();
+    const init = await runGgen(['marketplace', 'init', './rust-service', '--description', 'Scaffolds a Rust service', '--yes'], { home });
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain('created rust-service in');
+    const validate = await runGgen(['marketplace', 'validate', './rust-service'], { home });
+    expect([validate.code, validate.stdout.trim()]).toEqual([0, '✔ rust-service@0.1.0 is valid (gpack.yaml)']);
+    const dry = await runGgen(['marketplace', 'publish', './rust-service', '--registry', copyOfSampleRegistry(), '--dry-run'], { home });
+    expect(dry.stdout).toMatch(/^would publish rust-service@0\.1\.0/m);
+    expect(dry.stdout).toMatch(/^ {2}templates\/hello\.tmpl$/m);
+    const again = await runGgen(['marketplace', 'init', './rust-service'], { home });
+    expect(again.code).toBe(2);
+    expect(readFileSync(join(home, 'rust-service', 'gpack.yaml'), 'utf8')).toContain('description: "Scaffolds a Rust service"');
+  });
+
+  it('prints a shell completion script whose completions are the commands', async () => {
+    const script = await runGgen(['completion']);
+    expect(script.code).toBe(0);
+    expect(script.stdout).toContain('--get-yargs-completions');
+    const words = await runGgen(['--get-yargs-completions', 'ggen', 'marketplace', '']);
+    expect(words.stdout.split('\n')).toEqual(expect.arrayContaining(['install', 'search', 'outdated', 'why', 'init']));
+  });
 });
