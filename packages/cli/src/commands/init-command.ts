@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { isPackageName, MarketplaceError, validatePackageDir } from '@ggen/marketplace-core';
+import { isPackageName, MarketplaceError, packageNameProblem, validatePackageDir } from '@ggen/marketplace-core';
 import { defineCommand } from '../command-spec.js';
 
 interface InitResult {
@@ -28,9 +28,10 @@ export const initCommand = defineCommand({
       .example('$0 marketplace init ./rust-service --description "Scaffolds a Rust service"', 'then: ggen marketplace validate ./rust-service'),
   run: (context, args): Promise<InitResult> => {
     const dir = resolve(context.io.cwd, args.dir ?? '.');
-    const name = (args.name ?? nameFrom(dir)).toLowerCase();
-    if (!isPackageName(name)) {
-      throw new MarketplaceError('GGEN_E_USAGE', `'${name}' is not a package name`, { hint: 'Use lowercase letters, digits, ".", "_" and "-", e.g. --name rust-service.' });
+    const name: string = (args.name ?? nameFrom(dir)).toLowerCase();
+    const problem = packageNameProblem(name);
+    if (problem !== undefined) {
+      throw new MarketplaceError('GGEN_E_USAGE', problem, { hint: 'Use lowercase letters, digits, ".", "_" and "-", e.g. --name rust-service.' });
     }
     if (existsSync(join(dir, 'gpack.yaml')) || existsSync(join(dir, 'package.toml'))) {
       throw new MarketplaceError('GGEN_E_USAGE', `${dir} already has a manifest; init writes a new pack only`, { hint: `Check it with: ggen marketplace validate ${args.dir ?? '.'}` });
