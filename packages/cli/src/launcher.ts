@@ -17,7 +17,7 @@ import {
   daemonSetting,
   DaemonUnavailable,
   LAUNCHER_DEADLINES,
-  ownProcessVariable,
+  processSettings,
   requestEnvironment,
   socketPath,
   spawnDaemon,
@@ -29,8 +29,6 @@ const bundle = join(fileURLToPath(new URL('.', import.meta.url)), 'ggen.mjs');
 
 async function viaDaemon(argv: string[]): Promise<number | undefined> {
   const env = process.env;
-  // TLS and proxy settings are this caller's own: the service, with its clean environment, would not honour them.
-  if (ownProcessVariable(env) !== undefined) return undefined;
   const dir = daemonDir(env);
   let socket: string;
   try {
@@ -47,7 +45,8 @@ async function viaDaemon(argv: string[]): Promise<number | undefined> {
   if (checkDaemonPeer(dir, socket) !== undefined) return undefined;
   let replies: DaemonReply[];
   try {
-    const request = { protocol: DAEMON_PROTOCOL, kind: 'run' as const, argv, cwd: process.cwd(), env: requestEnvironment(env) };
+    // The service declines a caller whose TLS, CA or proxy settings differ from its own; the lookup then runs here.
+    const request = { protocol: DAEMON_PROTOCOL, kind: 'run' as const, argv, cwd: process.cwd(), env: requestEnvironment(env), settings: processSettings(env) };
     replies = await daemonRequest(socket, request, LAUNCHER_DEADLINES);
   } catch (error) {
     if (!(error instanceof DaemonUnavailable)) throw error;

@@ -96,23 +96,30 @@ describe("the launcher talks to its own user's service only", () => {
 });
 
 describe("the service never carries one caller's environment to another (finding 12)", () => {
-  it('runs with a clean environment, and serves a caller with NODE_TLS_REJECT_UNAUTHORIZED in its own process', async () => {
+  it("keeps only its starter's TLS settings, and serves only callers with the same ones", async () => {
     const home = freshHome();
     const dir = join(mkdtempSync(join(tmpdir(), 'ggen-svc-')), 'run');
     serviceDirs.push(dir);
     const env = { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir };
-    const start = await runGgen(['marketplace', 'daemon', 'start'], { bin: launcher, home, env: { ...env, NODE_TLS_REJECT_UNAUTHORIZED: '0', GGEN_KEY_PASSWORD: 'secret' } });
+    const start = await runGgen(['marketplace', 'daemon', 'start'], { bin: launcher, home, env: { ...env, NODE_TLS_REJECT_UNAUTHORIZED: '0', GGEN_KEY_PASSWORD: 'secret', AWS_SECRET_ACCESS_KEY: 'cloud-secret' } });
     expect(start.stdout).toMatch(/^started/);
     const status = async (): Promise<{ status: { pid: number; served: number } }> => parseJson(await runGgen(['marketplace', 'daemon', 'status', '--json'], { bin: launcher, home, env }));
     const { pid } = (await status()).status;
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(environ.some((entry) => entry.startsWith('PATH='))).toBe(true);
-    expect(environ.filter((entry) => /^(NODE_TLS_REJECT_UNAUTHORIZED|GGEN_KEY_PASSWORD)=/.test(entry))).toEqual([]);
+    expect(environ.filter((entry) => /^(GGEN_KEY_PASSWORD|AWS_SECRET_ACCESS_KEY)=/.test(entry))).toEqual([]);
 
-    expect((await search({ ...env, HOME: home })).stdout).toContain('agent-editor');
+    // A caller with TLS verification on is not served by a service that has it off: it runs in-process.
+    const careful = await search({ ...env, HOME: home });
+    expect(careful.stdout).toContain('agent-editor');
+    expect((await status()).status.served).toBe(0);
+    // The same settings as the service's: served.
+    const same = await search({ ...env, HOME: home, NODE_TLS_REJECT_UNAUTHORIZED: '0' });
+    expect(same.stdout).toContain('agent-editor');
     expect((await status()).status.served).toBe(1);
-    const insecure = await search({ ...env, HOME: home, NODE_TLS_REJECT_UNAUTHORIZED: '0' });
-    expect(insecure.stdout).toContain('agent-editor');
+    // A private CA of its own: in-process again.
+    const ca = await search({ ...env, HOME: home, NODE_TLS_REJECT_UNAUTHORIZED: '0', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' });
+    expect(ca.stdout).toContain('agent-editor');
     expect((await status()).status.served).toBe(1);
   });
 });

@@ -105,11 +105,11 @@ describe('a request to the query service', () => {
         reply('{"exit":3}\n');
       },
       async (socket) => {
-        const replies = await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {} });
+        const replies = await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {}, settings: {} });
         expect(replies).toEqual([{ out: 'a' }, { err: 'b' }, { exit: 3 }]);
       },
     );
-    expect(JSON.parse(received)).toEqual({ protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {} });
+    expect(JSON.parse(received)).toEqual({ protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {}, settings: {} });
     expect(received.endsWith('\n')).toBe(true);
   });
 

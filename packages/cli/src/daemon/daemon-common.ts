@@ -18,7 +18,7 @@ const IN_PROCESS_FLAGS = /^(--help|-h|--version|--verbose)(=.*)?$/;
 type Env = Record<string, string | undefined>;
 
 export type DaemonRequest =
-  | { protocol: number; kind: 'run'; argv: string[]; cwd: string; env: Record<string, string> }
+  | { protocol: number; kind: 'run'; argv: string[]; cwd: string; env: Record<string, string>; settings: Record<string, string> }
   | { protocol: number; kind: 'status' }
   | { protocol: number; kind: 'stop' };
 
@@ -44,29 +44,36 @@ export type DaemonReply = { started: true } | { out: string } | { err: string } 
 const SENT_VARIABLES = /^(HOME|XDG_CONFIG_HOME|XDG_CACHE_HOME|XDG_RUNTIME_DIR|CI|GGEN_DAEMON|GGEN_DAEMON_DIR|GGEN_MARKETPLACE_[A-Z0-9_]+)$/;
 
 /**
- * Variables that change how this process trusts the network or what code it runs. The service
- * runs with a clean environment, so a caller that sets any of these runs in-process: its
- * TLS settings (NODE_TLS_REJECT_UNAUTHORIZED=0, a private CA) are its own, never another caller's.
+ * Variables that change how a node process trusts the network or what code it runs (most are
+ * read once, when node starts). The service has the ones it was started with; a caller whose
+ * settings differ is declined and runs in its own process, so that one shell's
+ * NODE_TLS_REJECT_UNAUTHORIZED=0 (or private CA, or proxy) never serves another caller.
  */
-const OWN_PROCESS_VARIABLES = ['NODE_TLS_REJECT_UNAUTHORIZED', 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'NODE_USE_ENV_PROXY', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
+const PROCESS_SETTINGS = ['NODE_TLS_REJECT_UNAUTHORIZED', 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'NODE_USE_ENV_PROXY', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
 
 /** What the launcher sends for a caller: the variables a lookup reads, nothing else. */
 export function requestEnvironment(env: Env): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => SENT_VARIABLES.test(entry[0]) && entry[1] !== undefined));
 }
 
-/** The variable that keeps this caller in its own process, if any. */
-export function ownProcessVariable(env: Env): string | undefined {
-  return OWN_PROCESS_VARIABLES.find((name) => env[name] !== undefined && env[name] !== '');
+/** The TLS, CA, proxy and NODE_OPTIONS settings of an environment (those set). */
+export function processSettings(env: Env): Record<string, string> {
+  return Object.fromEntries(PROCESS_SETTINGS.map((name) => [name, env[name]]).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
+/** The first setting in which two environments differ, or undefined when they agree. */
+export function settingDifference(a: Record<string, string>, b: Record<string, string>): string | undefined {
+  return PROCESS_SETTINGS.find((name) => a[name] !== b[name]);
 }
 
 /**
- * The fixed environment the service runs with, whoever started it. Its directory is passed as
+ * The fixed environment the service runs with: nothing of its starter's but the process
+ * settings (compared with every caller's) and HOME, LANG, TZ. Its directory is passed as
  * an absolute path: the service runs in that directory, where a relative GGEN_DAEMON_DIR would
  * name another one.
  */
 export function serviceEnvironment(env: Env, dir: string): Record<string, string> {
-  const clean: Record<string, string> = { PATH: env.PATH ?? '/usr/bin:/bin', GGEN_DAEMON_DIR: dir };
+  const clean: Record<string, string> = { PATH: env.PATH ?? '/usr/bin:/bin', GGEN_DAEMON_DIR: dir, ...processSettings(env) };
   for (const name of ['HOME', 'LANG', 'TZ']) {
     const value = env[name];
     if (value !== undefined) clean[name] = value;

@@ -12,8 +12,9 @@ import {
   DAEMON_PROTOCOL,
   daemonEligible,
   daemonStatus,
-  ownProcessVariable,
+  processSettings,
   requestEnvironment,
+  settingDifference,
   type DaemonReply,
   type DaemonRequest,
   type DaemonStatus,
@@ -104,9 +105,9 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
       send({ declined: `the service answers marketplace search and info only, not '${request.argv.join(' ')}'` });
       return;
     }
-    const own = ownProcessVariable(request.env);
-    if (own !== undefined) {
-      send({ declined: `${own} is set: the caller's TLS and proxy settings apply in its own process only` });
+    const different = settingDifference(request.settings, processSettings(process.env));
+    if (different !== undefined) {
+      send({ declined: `the caller's ${different} differs from the service's: its TLS, CA and proxy settings apply in its own process` });
       return;
     }
     // A caller that gave up while waiting for its turn (Ctrl-C, or the launcher's deadline) gets nothing run for it.
@@ -262,9 +263,11 @@ function parseRequest(line: string): DaemonRequest | string {
   if (request.protocol !== DAEMON_PROTOCOL) return `protocol ${String(request.protocol)} is not ${DAEMON_PROTOCOL}: the launcher and the service are different builds`;
   if (request.kind === 'status' || request.kind === 'stop') return { protocol: DAEMON_PROTOCOL, kind: request.kind };
   if (request.kind !== 'run') return `unknown request kind ${String(request.kind)}`;
-  const { argv, cwd, env } = request;
+  const { argv, cwd, env, settings } = request;
+  const strings = (value: unknown): value is Record<string, string> => typeof value === 'object' && value !== null && Object.values(value).every((entry) => typeof entry === 'string');
   if (!Array.isArray(argv) || !argv.every((arg) => typeof arg === 'string')) return 'argv must be a list of strings';
   if (typeof cwd !== 'string' || !isAbsolute(cwd)) return 'cwd must be an absolute path';
-  if (typeof env !== 'object' || env === null || !Object.values(env).every((entry) => typeof entry === 'string')) return 'env must map names to strings';
-  return { protocol: DAEMON_PROTOCOL, kind: 'run', argv: argv, cwd, env: env as Record<string, string> };
+  if (!strings(env)) return 'env must map names to strings';
+  if (!strings(settings)) return 'settings must map names to strings';
+  return { protocol: DAEMON_PROTOCOL, kind: 'run', argv: argv, cwd, env, settings };
 }
