@@ -106,8 +106,9 @@ for (const [command, what, examples] of commands) {
   for (const make of examples) topics.push(make(), '');
 }
 out.push(...topics);
-out.push('## Global flags', '', '`--json` prints machine-readable output (errors too: `{ "error": { "code", "message", "hint" } }`); `--verbose` adds debug logs and stack traces; `--backend` picks the strategy for this command (`v1` and `v2` name exactly one backend); `--registry` a registry directory or http(s) URL (for v1 and v2); `--config` a config file instead of `~/.config/ggen/config.yaml`.', '');
+out.push('## Global flags', '', '`--json` prints machine-readable output (errors too: `{ "error": { "code", "message", "hint" } }`); `--quiet` drops notes, warnings and progress (results and errors stay); `--verbose` adds debug logs and stack traces; `--backend` picks the strategy for this command (`v1` and `v2` name exactly one backend); `--registry` a registry directory or http(s) URL (for v1 and v2); `--config` a config file instead of `~/.config/ggen/config.yaml`.', '');
 out.push(example('ggen marketplace search agent --limit 1 --json'), '');
+out.push(example('ggen marketplace search agent --limit 1 --backend v1 --quiet'), '');
 out.push(example('ggen marketplace info agent-editor --backend v1 --registry ./v1-registry', 4), '');
 out.push(example("printf 'marketplace:\\n  backend: v1\\n' > other-config.yaml && ggen marketplace config show --config ./other-config.yaml | grep -E '^backend '"), '');
 out.push(example('ggen marketplace info no-such-pack --verbose 2>&1 | head -n 3', 4), '');

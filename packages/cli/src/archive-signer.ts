@@ -8,7 +8,7 @@ import { readPassword } from './read-password.js';
 export async function createArchiveSigner(context: CliContext, keyPath: string): Promise<ArchiveSigner> {
   const path = resolve(context.io.cwd, keyPath);
   const warning = await secretKeyWarning(path);
-  if (warning !== undefined) context.io.stderr(warning);
+  if (warning !== undefined) context.notice(warning);
   const { key } = await readSecretKeyFile(path, () => readPassword(context, 'Key password: '));
   return {
     keyId: formatKeyId(key.keyId),

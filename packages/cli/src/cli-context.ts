@@ -14,6 +14,8 @@ import { sampleRegistryPath } from './sample-registry.js';
 export interface GlobalArgs {
   json: boolean;
   verbose: boolean;
+  /** Notes, warnings and progress off: results and errors only. */
+  quiet?: boolean;
   backend?: string;
   registry?: string;
   config?: string;
@@ -57,7 +59,7 @@ export class CliContext {
     });
     this.#loaded = loaded;
     // Once per command: what a project file changed about where packages come from, or was not allowed to loosen.
-    if (!this.args.json) for (const notice of loaded.notices) this.io.stderr(notice);
+    for (const line of loaded.notices) this.notice(line);
     return loaded;
   }
 
@@ -78,6 +80,14 @@ export class CliContext {
     const packagesDir = target === undefined ? config.packages_dir : resolve(this.io.cwd, target);
     const lockfilePath = target === undefined && config.lockfile !== undefined ? config.lockfile : join(dirname(packagesDir), 'ggen.lock');
     return { packagesDir, lockfilePath };
+  }
+
+  /**
+   * The one channel for notes, warnings and progress lines: stderr, and nothing under --json
+   * (which prints one JSON document) or --quiet (results and errors only).
+   */
+  notice(line: string): void {
+    if (!this.args.json && this.args.quiet !== true) this.io.stderr(line);
   }
 
   /** Verification and rollback protection for every command that installs: the flags, tightened by require_signatures. */
@@ -101,7 +111,7 @@ export class CliContext {
         this.logger.info(message);
       },
       notice: (line) => {
-        if (!this.args.json) this.io.stderr(line);
+        this.notice(line);
       },
       onFinish: (task) => this.#finishers.push(task),
     });

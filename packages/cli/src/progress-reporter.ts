@@ -8,15 +8,15 @@ import type { CliContext } from './cli-context.js';
  */
 export function createProgressReporter(context: CliContext): { onEvent: (event: InstallEvent) => void; stop: () => void } {
   let bar: SingleBar | undefined;
-  const interactive = context.io.isTty && !context.args.json;
+  const interactive = context.io.isTty && !context.args.json && context.args.quiet !== true;
   return {
     onEvent: (event) => {
       switch (event.type) {
         case 'lock-wait':
-          context.io.stderr(`waiting for another ggen process (pid ${event.pid}) to finish in this packages directory...`);
+          context.notice(`waiting for another ggen process (pid ${event.pid}) to finish in this packages directory...`);
           break;
         case 'recovered':
-          context.io.stderr(`recovered an interrupted install (${event.action})`);
+          context.notice(`recovered an interrupted install (${event.action})`);
           break;
         case 'fetch-start':
           if (interactive && event.total > 1) {

@@ -121,6 +121,7 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
     .strict()
     .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output' })
     .option('verbose', { type: 'boolean', default: false, global: true, describe: 'debug logs and stack traces' })
+    .option('quiet', { type: 'boolean', default: false, global: true, describe: 'no notes, warnings or progress: results and errors only' })
     .option('backend', { type: 'string', global: true, describe: 'v1 | v2 | v2-with-fallback | ab-test | compare' })
     .option('registry', { type: 'string', global: true, describe: 'registry directory or http(s) URL' })
     .option('config', { type: 'string', global: true, describe: 'config file instead of ~/.config/ggen/config.yaml' })

@@ -111,4 +111,14 @@ describe('what users expect of a package manager CLI', () => {
     const words = await runGgen(['--get-yargs-completions', 'ggen', 'marketplace', '']);
     expect(words.stdout.split('\n')).toEqual(expect.arrayContaining(['install', 'search', 'outdated', 'why', 'init']));
   });
+
+  it('--quiet keeps results and errors, and drops notes and warnings', async () => {
+    const noted = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v1', '--limit', '1']);
+    expect(noted.stderr).toMatch(/^note: the v1 backend is deprecated/m);
+    const quiet = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v1', '--limit', '1', '--quiet']);
+    expect([quiet.code, quiet.stderr]).toEqual([0, '']);
+    expect(quiet.stdout).toMatch(/^agent-/m);
+    const failed = await runGgen(['marketplace', 'info', 'no-such-pack', '--backend', 'v1', '--quiet']);
+    expect([failed.code, failed.stderr.split('\n')[0]]).toEqual([4, "error GGEN_E_PACKAGE_NOT_FOUND: Package 'no-such-pack' is not in the registry"]);
+  });
 });

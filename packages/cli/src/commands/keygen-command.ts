@@ -23,7 +23,7 @@ export const keygenCommand = defineCommand({
       .example('GGEN_KEY_PASSWORD=... $0 marketplace keygen --output ci.key', 'in CI'),
   run: async (context, args): Promise<KeygenResult> => {
     const path = resolve(context.io.cwd, args.output);
-    if (!args.password && !context.args.json) context.io.stderr('warning: --no-password stores the secret key unencrypted; anyone who reads the file can sign as you.');
+    if (!args.password) context.notice('warning: --no-password stores the secret key unencrypted; anyone who reads the file can sign as you.');
     const password = args.password ? await readPassword(context, 'Password for the new key: ', true) : undefined;
     const generated = await generateKeyFiles({ path, password, force: args.force });
     return {

@@ -40,7 +40,7 @@ export const keysCommand = defineCommand({
     for (const key of await loadTrustedKeys([], trustFilePath(config))) rows.push(row(key, 'trusted', trustFilePath(config)));
     if (args.package !== undefined) {
       const chain = await new V2Registry(v2Options(config, context.v2Registry())).ownerChain(args.package);
-      if (chain === undefined) context.io.stderr(`note: ${args.package} has no owner keys (never published signed)`);
+      if (chain === undefined) context.notice(`note: ${args.package} has no owner keys (never published signed)`);
       for (const key of chain?.owners ?? []) rows.push(row(key, 'owner', args.package));
       for (const key of chain?.revoked ?? []) rows.push(row(key, 'revoked', args.package));
     }

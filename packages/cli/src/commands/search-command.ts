@@ -50,7 +50,7 @@ export const searchCommand = defineCommand({
       ...(args['min-stars'] === undefined ? {} : { minStars: args['min-stars'] }),
     };
     const results = await context.backend().search(query);
-    for (const warning of results.warnings ?? []) context.io.stderr(`warning: ${warning}`);
+    for (const warning of results.warnings ?? []) context.notice(`warning: ${warning}`);
     return results;
   },
   render: (results) => {
