@@ -52,6 +52,7 @@ export function fleetSeriesText(records: readonly OperationRecord[]): string {
   const errors = new Counters();
   const operations = new Counters();
   const selections = new Counters();
+  const fallbacks = new Counters();
   let overlapSum = 0;
   let overlapCount = 0;
   for (const record of records) {
@@ -80,9 +81,6 @@ export function fleetSeriesText(records: readonly OperationRecord[]): string {
       overlapSum += record.comparison.overlapAt10;
       overlapCount += 1;
     }
-  }
-  const fallbacks = new Counters();
-  for (const record of records) {
     const { attempted, succeeded } = fallbackTotals([record]);
     if (attempted > 0) fallbacks.add({ operation: record.op, result: succeeded > 0 ? 'succeeded' : 'failed' });
   }

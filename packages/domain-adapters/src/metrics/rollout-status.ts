@@ -1,4 +1,4 @@
-import type { BackendStrategyName, RoutedOperationName } from '@ggen/marketplace-core';
+import { ROUTED_OPERATIONS, type BackendStrategyName, type RoutedOperationName } from '@ggen/marketplace-core';
 import { routingFor, type AdapterConfig } from '../dual-backend-adapter.js';
 import { buildCompareReport } from './compare-report.js';
 import type { OperationRecord } from './operation-record.js';
@@ -113,6 +113,11 @@ const PHASE_NAMES: Record<number, string> = {
   6: 'cutover: v2 is the default, v1 the fallback',
 };
 
+/** How every routed operation runs under this config, as status reports it. */
+function routingOf(config: AdapterConfig): RolloutStatus['routing'] {
+  return Object.fromEntries(ROUTED_OPERATIONS.map((op) => [op, routingFor(config, op)]));
+}
+
 /** The phase to judge: the current one, or the one asked for (`rollout gate --phase N`). */
 function phaseFor(config: AdapterConfig, asked: number | undefined): ReturnType<typeof currentPhase> {
   const current = currentPhase(config);
@@ -166,11 +171,10 @@ export function evaluateRollout(config: AdapterConfig, records: readonly Operati
 export function judgeRollout(config: AdapterConfig, figures: RolloutFigures, since: number, phaseAsked?: number): RolloutStatus {
   const phase = phaseFor(config, phaseAsked);
   if (phaseAsked !== undefined && !(RECORDED_PHASES as readonly number[]).includes(phaseAsked)) {
-    const routing = Object.fromEntries((['search', 'info', 'install', 'update', 'remove', 'publish'] as const).map((op) => [op, routingFor(config, op)]));
     return {
       phase: phase.phase,
       phaseName: phase.phaseName,
-      routing,
+      routing: routingOf(config),
       verdict: 'hold',
       reason: `phase ${phaseAsked}'s criteria are release-time checks, not recorded operations`,
       next: 'judge them at release time, from the repository (npx nx run workspace:gate-N)',
@@ -184,20 +188,18 @@ export function judgeRollout(config: AdapterConfig, figures: RolloutFigures, sin
   const rate = (entry: { judged: number; failures: number }): number | null => (entry.judged === 0 ? null : entry.failures / entry.judged);
   const v2Rate = rate(figures.v2);
   const v1Rate = rate(figures.v1);
-  const v2All = { length: figures.v2.judged };
-  const v1All = { length: figures.v1.judged };
   const fallbacks = figures.fallbacks;
   const compare = figures.compare;
   const criteria = [
     judge('search p95 (v2), ms', 'ms', searchV2.p95, searchV2.count, `< ${THRESHOLDS.searchP95Ms}`, (value) => value < THRESHOLDS.searchP95Ms, false, phase.phase >= 3),
     judge('install p95 (v2), ms', 'ms', installV2.p95, installV2.count, `< ${THRESHOLDS.installP95Ms}`, (value) => value < THRESHOLDS.installP95Ms, false, phase.phase >= 4),
-    judge('error rate (v2)', 'ratio', v2Rate, v2All.length, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, true, phase.phase >= 3),
-    judge('error rate (v1)', 'ratio', v1Rate, v1All.length, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, false, phase.phase <= 3),
+    judge('error rate (v2)', 'ratio', v2Rate, figures.v2.judged, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, true, phase.phase >= 3),
+    judge('error rate (v1)', 'ratio', v1Rate, figures.v1.judged, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, false, phase.phase <= 3),
     judge(
       'error-rate difference v1/v2, points',
       'points',
       v1Rate === null || v2Rate === null ? null : Math.abs(v1Rate - v2Rate) * 100,
-      Math.min(v1All.length, v2All.length),
+      Math.min(figures.v1.judged, figures.v2.judged),
       `< ${THRESHOLDS.errorRateDifference * 100}`,
       (value) => value < THRESHOLDS.errorRateDifference * 100,
       true,
@@ -231,6 +233,5 @@ export function judgeRollout(config: AdapterConfig, figures: RolloutFigures, sin
     reason = 'every criterion of this phase is met';
     next = phase.next;
   }
-  const routing = Object.fromEntries((['search', 'info', 'install', 'update', 'remove', 'publish'] as const).map((op) => [op, routingFor(config, op)]));
-  return { phase: phase.phase, phaseName: phase.phaseName, routing, verdict, reason, next, criteria, since, operations: figures.operations };
+  return { phase: phase.phase, phaseName: phase.phaseName, routing: routingOf(config), verdict, reason, next, criteria, since, operations: figures.operations };
 }
