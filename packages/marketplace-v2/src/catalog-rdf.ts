@@ -110,6 +110,7 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
   const writer = new Writer({ format: 'N-Quads' });
   const chunks: string[] = [];
   let quads: Quad[] = [];
+  let written = 0;
   const add = (subject: string, predicate: string, object: ReturnType<typeof literal> | ReturnType<typeof namedNode>): void => {
     quads.push(quad(namedNode(subject), namedNode(predicate), object, graph));
   };
@@ -172,18 +173,12 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
       add(node, V.postingOf, namedNode(p));
     }
     chunks.push(writer.quadsToString(quads as Parameters<Writer['quadsToString']>[0]));
+    written += quads.length;
     quads = [];
   }
-  // The last line says how many came before it: a catalog cut short anywhere lacks it or disagrees.
-  const count = chunks.reduce((sum, chunk) => sum + countNewlines(chunk), 0);
-  chunks.push(writer.quadsToString([quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(count), namedNode(V.integer)), graph)] as Parameters<Writer['quadsToString']>[0]));
+  // The last line says how many came before it (n3 writes one quad a line): a catalog cut short anywhere lacks it or disagrees.
+  chunks.push(writer.quadsToString([quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(written), namedNode(V.integer)), graph)] as Parameters<Writer['quadsToString']>[0]));
   return chunks;
-}
-
-function countNewlines(text: string): number {
-  let count = 0;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count += 1;
-  return count;
 }
 
 function writeVersion(

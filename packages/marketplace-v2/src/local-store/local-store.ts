@@ -55,19 +55,26 @@ export function localStoreDir(storeRoot: string, registry: string): string {
 
 /**
  * What tells, without reading it, that a file registry's catalog is unchanged: size, mtime,
- * inode and ctime (which no one can set back, unlike mtime). A catalog whose ctime is within
- * the racy window of the last sync may have changed in the same tick as that read (git's
- * "racily clean" entries), so its stat proves nothing and its content hash decides.
+ * inode and ctime (which no one can set back, unlike mtime).
  */
-function catalogStat(registry: string, syncedAt?: string): string | undefined {
+function catalogStat(registry: string): { key: string; ctimeMs: number } | undefined {
   if (isHttpLocation(registry)) return undefined;
   try {
     const stat = statSync(join(registry, CATALOG_FILE));
-    if (syncedAt !== undefined && stat.ctimeMs >= Date.parse(syncedAt) - RACY_WINDOW_MS) return undefined;
-    return `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`;
+    return { key: `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`, ctimeMs: stat.ctimeMs };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The stat key, when it can vouch for the store synced at `syncedAt`: a catalog whose ctime is
+ * within the racy window of that sync may have changed in the same tick as its read (git's
+ * "racily clean" entries), so its stat proves nothing and its content hash decides.
+ */
+function trustedStat(stat: { key: string; ctimeMs: number } | undefined, syncedAt: string | undefined): string | undefined {
+  if (stat === undefined || (syncedAt !== undefined && stat.ctimeMs >= Date.parse(syncedAt) - RACY_WINDOW_MS)) return undefined;
+  return stat.key;
 }
 
 const RACY_WINDOW_MS = 2_000;
@@ -102,8 +109,9 @@ const KEEP_OLD_VERSIONS_MS = 10 * 60_000;
 async function syncLocked(dir: string, options: FetchOptions & { registry: string; force?: boolean; onEvent?: (event: SyncEvent) => void }): Promise<SyncResult> {
   const started = performance.now();
   const current = readCurrent(dir);
-  const stat = catalogStat(options.registry);
-  const trusted = catalogStat(options.registry, current?.syncedAt);
+  const statNow = catalogStat(options.registry);
+  const stat = statNow?.key;
+  const trusted = trustedStat(statNow, current?.syncedAt);
   const result = (status: SyncResult['status'], entry: Current): SyncResult => ({
     status,
     registry: options.registry,
@@ -191,7 +199,7 @@ async function writeCurrent(dir: string, entry: Current): Promise<void> {
 export async function openLocalStore(options: FetchOptions & { registry: string; storeRoot: string }): Promise<LocalStoreFiles | undefined> {
   const dir = localStoreDir(options.storeRoot, options.registry);
   let current = readCurrent(dir);
-  if (!isHttpLocation(options.registry) && (current?.format !== FORMAT || current.stat !== catalogStat(options.registry, current.syncedAt))) {
+  if (!isHttpLocation(options.registry) && (current?.format !== FORMAT || current.stat !== trustedStat(catalogStat(options.registry), current.syncedAt))) {
     await syncLocalStore(options);
     current = readCurrent(dir);
   }
