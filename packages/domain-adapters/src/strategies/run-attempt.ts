@@ -28,13 +28,13 @@ export async function runAttempt<T>(
             pending,
             new Promise<never>((_, reject) => {
               timer = setTimeout(() => {
-                controller.abort(new MarketplaceError('GGEN_E_BACKEND_TIMEOUT', `The ${backendType} backend was cancelled after ${timeoutMs} ms`));
-                reject(
-                  new MarketplaceError('GGEN_E_BACKEND_TIMEOUT', `The ${backendType} backend did not answer within ${timeoutMs} ms`, {
-                    hint: 'Raise marketplace.v2_timeout_ms, or check the v2 registry or SPARQL endpoint.',
-                    details: { backend: backendType, timeoutMs },
-                  }),
-                );
+                const timeout = new MarketplaceError('GGEN_E_BACKEND_TIMEOUT', `The ${backendType} backend did not answer within ${timeoutMs} ms`, {
+                  hint: 'Raise marketplace.v2_timeout_ms, or check the v2 registry or SPARQL endpoint.',
+                  details: { backend: backendType, timeoutMs },
+                });
+                // The same verdict ends the attempt that is still running (its signal) and this one.
+                controller.abort(timeout);
+                reject(timeout);
               }, timeoutMs);
             }),
           ]);
