@@ -12,7 +12,7 @@ export * from './archive/pack-archive.js';
 export * from './archive/extract-archive.js';
 export type { InstallEvent, InstallEvents } from './install/install-events.js';
 export * from './install/package-source.js';
-export { combineSources } from './install/combined-source.js';
+export { combineSources, resolutionSource } from './install/combined-source.js';
 export * from './install/resolve-dependencies.js';
 export * from './install/lockfile.js';
 export * from './install/file-lock.js';

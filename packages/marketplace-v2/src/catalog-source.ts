@@ -22,6 +22,14 @@ export interface CatalogSource {
   prepareDependencies?(name: string): Promise<void>;
 }
 
+/** oxigraph's parser names the line and column of what it rejects: the catalog is damaged, not ggen. */
+export function catalogSyntaxError(parserMessage: string, cause?: unknown): MarketplaceError {
+  return new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog is not valid N-Quads: ${parserMessage.split('\n')[0] ?? ''}`, {
+    hint: 'The catalog is damaged; regenerate it with registry migrate (or publish to it), or restore it.',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
 /** The embedded oxigraph store, loaded from a registry's N-Quads dump. */
 export class EmbeddedCatalog implements CatalogSource {
   readonly store: Store;
@@ -34,11 +42,7 @@ export class EmbeddedCatalog implements CatalogSource {
     try {
       this.store.load(nquads, { format: 'application/n-quads' });
     } catch (cause) {
-      // oxigraph's parser names the line and column; the catalog is damaged, not ggen.
-      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog is not valid N-Quads: ${(cause as Error).message.split('\n')[0] ?? ''}`, {
-        hint: 'The catalog is damaged; regenerate it with registry migrate (or publish to it), or restore it.',
-        cause,
-      });
+      throw catalogSyntaxError((cause as Error).message, cause);
     }
   }
 

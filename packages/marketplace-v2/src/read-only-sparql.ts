@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { Parser, type SparqlQuery } from 'sparqljs';
+import { catalogSyntaxError } from './catalog-source.js';
 
 export interface SparqlTerm {
   type: string;
@@ -70,11 +71,7 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
         reject(error);
       });
     });
-    if (message.catalogError !== undefined) {
-      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog is not valid N-Quads: ${message.catalogError.split('\n')[0] ?? ''}`, {
-        hint: 'The catalog is damaged; regenerate it with registry migrate (or publish to it), or restore it.',
-      });
-    }
+    if (message.catalogError !== undefined) throw catalogSyntaxError(message.catalogError);
     if (message.error !== undefined || message.ok === undefined) {
       throw new MarketplaceError('GGEN_E_SPARQL_INVALID', `The query failed: ${message.error ?? 'no result'}`, { hint: 'Check the query against the catalog vocabulary (ontology.ttl).' });
     }

@@ -1,10 +1,10 @@
 import {
   catalogPackageDetails,
-  combineSources,
   installPackages,
   listInstalledPackages,
   parsePackageSpec,
   removePackage,
+  resolutionSource,
   updatePackages,
   validatePackageDir,
   type MarketplaceBackend,
@@ -28,8 +28,7 @@ export function createV2Backend(options: V2RegistryOptions, registry = new V2Reg
     engine ??= registry.catalog().then((catalog) => new SparqlSearchEngine(catalog));
     return engine;
   };
-  const other = options.otherRegistry;
-  const sourceFor = (cross: boolean | undefined): PackageSource => (cross === true && other !== undefined ? combineSources(registry, other()) : registry);
+  const sourceFor = (cross: boolean | undefined): PackageSource => resolutionSource(registry, options.otherRegistry, cross);
   return {
     registry,
     searchEngine,

@@ -39,3 +39,11 @@ export function combineSources(primary: PackageSource, other: PackageSource): Pa
     },
   };
 }
+
+/**
+ * The source an install or update resolves from: the registry alone, or with the other
+ * configured registry for the names it lacks when the request allows it (`crossRegistry`).
+ */
+export function resolutionSource(primary: PackageSource, other: (() => PackageSource) | undefined, crossRegistry: boolean | undefined): PackageSource {
+  return crossRegistry === true && other !== undefined ? combineSources(primary, other()) : primary;
+}

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_ARCHIVE_LIMITS } from '../archive/extract-archive.js';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import { safeText } from '../names.js';
 import type { VersionCandidate } from '../install/package-source.js';
@@ -15,12 +16,12 @@ export interface FetchOptions {
 /**
  * The most a registry may send for each kind of resource: bodies are streamed and cut off past
  * it (an endless index.json must not fill the memory), and a Content-Length beyond it is refused
- * before the body is read. Archives match the extraction limit.
+ * before the body is read. Archives have the extraction limit itself.
  */
 export const RESOURCE_LIMITS = {
   index: 256 * 1024 * 1024,
   catalog: 512 * 1024 * 1024,
-  archive: 64 * 1024 * 1024,
+  archive: DEFAULT_ARCHIVE_LIMITS.maxCompressedBytes,
   signature: 64 * 1024,
   keys: 4 * 1024 * 1024,
 } as const;
