@@ -23,7 +23,7 @@ import {
   spawnDaemon,
   type DaemonReply,
 } from './daemon/daemon-common.js';
-import { CLI_VERSION } from './version.js';
+import { versionLine } from './version.js';
 
 const bundle = join(fileURLToPath(new URL('.', import.meta.url)), 'ggen.mjs');
 
@@ -72,7 +72,7 @@ const argv = process.argv.slice(2);
 let exitCode: number | undefined;
 // The version needs none of the CLI: answered here, in node's own start time.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(`ggen ${CLI_VERSION} (marketplace-parallel)\n`);
+  process.stdout.write(`${versionLine('marketplace-parallel')}\n`);
   exitCode = 0;
 } else if (daemonEligible(argv)) {
   const setting = daemonSetting(process.env);

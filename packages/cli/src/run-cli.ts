@@ -16,7 +16,7 @@ import { outdatedCommand } from './commands/outdated-command.js';
 import { updateCommand } from './commands/update-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { whyCommand } from './commands/why-command.js';
-import { CLI_VERSION } from './version.js';
+import { versionLine } from './version.js';
 import type { FeatureSet } from './features.js';
 
 const COMMANDS = [
@@ -170,7 +170,7 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
     }) as unknown as Argv<GlobalArgs>;
 
   if (argv[0] === '--version' || argv[0] === '-V' || (argv[0] === 'marketplace' && (argv[1] === '--version' || argv[1] === '-V'))) {
-    io.stdout(`ggen ${CLI_VERSION} (${features.name})`);
+    io.stdout(versionLine(features.name));
     return 0;
   }
 
@@ -189,10 +189,6 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
   return exitCode;
 }
 
-/**
- * A usage error that names what was wrong and what was probably meant: the unknown word and the
- * nearest command (or flag of the command), by edit distance, as cargo and git do.
- */
 /** The yargs levels a usage error is explained from: the marketplace commands and the matched command's flags. */
 interface Seen {
   commands?: Argv<GlobalArgs>;
@@ -205,6 +201,10 @@ interface YargsInternals {
   getOptions?: () => { key?: Record<string, unknown> };
 }
 
+/**
+ * A usage error that names what was wrong and what was probably meant: the unknown word and the
+ * nearest command (or flag of the command), by edit distance, as cargo and git do.
+ */
 function explainUsage(message: string, argv: readonly string[], seen: Seen): string {
   const commands = (seen.commands as unknown as YargsInternals | undefined)?.getInternalMethods?.().getCommandInstance?.().getCommands?.() ?? [];
   const flags = Object.keys((seen.flags as unknown as YargsInternals | undefined)?.getOptions?.().key ?? {}).filter((key) => key.length > 1 && key !== '$0');

@@ -130,12 +130,7 @@ export function checkDaemonDir(dir: string, socket: string): string | undefined 
   if (socket.length > MAX_SOCKET_PATH) return `the socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = lstatSync(dir);
-    if (!stat.isDirectory()) return `${dir} is not a directory`;
-    const uid = process.getuid?.();
-    if (uid !== undefined && stat.uid !== uid) return `${dir} belongs to another user (uid ${stat.uid})`;
-    if ((stat.mode & 0o077) !== 0) return `${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); it must be 700`;
-    return undefined;
+    return privateDirProblem(dir);
   } catch (error) {
     return `${dir} cannot be used: ${(error as Error).message}`;
   }
@@ -148,19 +143,27 @@ export function checkDaemonDir(dir: string, socket: string): string | undefined 
  * a predictable <tmp>/ggen-<uid> that another user created first. Returns what is wrong.
  */
 export function checkDaemonPeer(dir: string, socket: string): string | undefined {
-  const uid = process.getuid?.();
   try {
-    const dirStat = lstatSync(dir);
-    if (!dirStat.isDirectory()) return `${dir} is not a directory`;
-    if (uid !== undefined && dirStat.uid !== uid) return `${dir} belongs to another user (uid ${dirStat.uid})`;
-    if ((dirStat.mode & 0o077) !== 0) return `${dir} is open to other users (mode ${(dirStat.mode & 0o777).toString(8)})`;
+    const problem = privateDirProblem(dir);
+    if (problem !== undefined) return problem;
     const socketStat = lstatSync(socket);
+    const uid = process.getuid?.();
     if (!socketStat.isSocket()) return `${socket} is not a socket`;
     if (uid !== undefined && socketStat.uid !== uid) return `${socket} belongs to another user (uid ${socketStat.uid})`;
     return undefined;
   } catch (error) {
     return `${socket} cannot be checked: ${(error as Error).message}`;
   }
+}
+
+/** What makes `dir` unfit to hold the service's socket: not a real directory of this user's with mode 700. Throws when it cannot be read. */
+function privateDirProblem(dir: string): string | undefined {
+  const stat = lstatSync(dir);
+  if (!stat.isDirectory()) return `${dir} is not a directory`;
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) return `${dir} belongs to another user (uid ${stat.uid})`;
+  if ((stat.mode & 0o077) !== 0) return `${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); it must be 700`;
+  return undefined;
 }
 
 export class DaemonUnavailable extends Error {
