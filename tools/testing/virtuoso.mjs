@@ -1,5 +1,5 @@
 // Starts a real OpenLink Virtuoso (Debian's virtuoso-opensource-7-bin) on free loopback
-// ports for the remote-SPARQL tests, per ../shared/VIRTUOSO-RECIPE.md, and stops it.
+// ports for the remote-SPARQL tests, following the team's Virtuoso recipe, and stops it.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -182,12 +182,12 @@ describe('files are written exclusively, and secrets and trust only where nobody
     expect(throughLink.code).toBe(10);
     expect(readFileSync(victim, 'utf8')).toBe('precious');
 
-    const shared = join(home, 'shared');
-    mkdirSync(shared);
-    chmodSync(shared, 0o1777);
-    const intoShared = await runGgen(['marketplace', 'keygen', '--no-password', '--output', join(shared, 'signing.key')], { home });
-    expect(intoShared.stderr).toMatch(/^error GGEN_E_UNSAFE_PERMISSIONS: .*shared can be written by other users \(mode 777\)/m);
-    expect(readdirSync(shared)).toEqual([]);
+    const worldWritable = join(home, 'world-writable');
+    mkdirSync(worldWritable);
+    chmodSync(worldWritable, 0o1777);
+    const intoOpenDir = await runGgen(['marketplace', 'keygen', '--no-password', '--output', join(worldWritable, 'signing.key')], { home });
+    expect(intoOpenDir.stderr).toMatch(/^error GGEN_E_UNSAFE_PERMISSIONS: .*world-writable can be written by other users \(mode 777\)/m);
+    expect(readdirSync(worldWritable)).toEqual([]);
   });
 
   it('replaces a planted link at a registry file instead of writing through it, and sweeps temp files of dead writers', async () => {
