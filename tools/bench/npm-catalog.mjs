@@ -9,9 +9,9 @@ import { computeChecksum, computeIntegrity } from '@ggen/marketplace-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The `count` most downloaded packages of the committed sample. */
-export function loadNpmRows(count) {
-  const text = gunzipSync(readFileSync(join(here, 'data', 'npm-top100k.tsv.gz'))).toString('utf8');
+/** The `count` most downloaded packages of a committed sample (the flattened 100k, or `npm-top10k-scoped.tsv.gz` with real @scope/names). */
+export function loadNpmRows(count, file = 'npm-top100k.tsv.gz') {
+  const text = gunzipSync(readFileSync(join(here, 'data', file))).toString('utf8');
   return text
     .split('\n')
     .slice(1, count + 1)
@@ -85,6 +85,7 @@ export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
       'templates/main.tmpl': `{{ name }} uses ${row.name}@${row.version}\n`,
     });
     const archive = `archives/${row.name}-${row.version}.tgz`;
+    mkdirSync(dirname(join(dir, archive)), { recursive: true });
     writeFileSync(join(dir, archive), bytes);
     const words = row.summary.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 3);
     return {

@@ -1,2 +1,2 @@
-// The committed npm sample as catalog packages, for tests that need a realistic catalog.
-export { loadNpmRows, toCatalogPackages } from '../bench/npm-catalog.mjs';
+// The committed npm samples as catalog packages or a v1 registry, for tests that need a realistic catalog.
+export { loadNpmRows, toCatalogPackages, writeV1Registry } from '../bench/npm-catalog.mjs';

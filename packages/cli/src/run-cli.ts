@@ -211,7 +211,7 @@ function explainUsage(message: string, argv: readonly string[], seen: Seen): str
   const nearest = (word: string, candidates: readonly string[]): string | undefined => {
     let best: { name: string; distance: number } | undefined;
     for (const name of candidates) {
-      const distance = editDistanceWithin(word, name, Math.max(1, Math.floor(word.length / 3)));
+      const distance = editDistanceWithin(word, name, Math.max(1, Math.floor(word.length / 3)), true);
       if (distance !== undefined && (best === undefined || distance < best.distance)) best = { name, distance };
     }
     return best?.name;

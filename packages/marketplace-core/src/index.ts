@@ -1,6 +1,6 @@
 export * from './errors.js';
 export * from './models.js';
-export { isExactVersion, isPackageName, isVersionRange, packageNameProblem, safeText } from './names.js';
+export { isExactVersion, isPackageName, isVersionRange, packageNameProblem, safeText, scopeName, scopeOf } from './names.js';
 export type { MarketplaceBackend } from './backend.js';
 export * from './config/config-schema.js';
 export * from './config/load-config.js';

@@ -4,22 +4,41 @@ import { MarketplaceError } from './errors.js';
 
 /**
  * The one rule for package names, used by every reader: manifests, the v1 index, the v2
- * catalog, the lockfile, archives and whatever a registry sends over the network. Lowercase
- * letters, digits, `.`, `_` and `-`, starting with a letter or digit (npm without scopes): a
- * name is never a path, so `join(packagesDir, name)` always stays inside `packagesDir`.
+ * catalog, the lockfile, archives and whatever a registry sends over the network. A name is
+ * lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit, optionally in a
+ * scope (`@scope/name`, npm's and JSR's shape); 214 characters at most. Bare names
+ * (`hello-world`) and dotted ids (`io.ggen.rust.models`) stay valid. No segment can be `.` or
+ * `..`, so `join(packagesDir, name)` always stays inside `packagesDir` (a scoped pack lives in
+ * `<packagesDir>/@scope/name`).
  */
-export const PACKAGE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,213}$/;
+const SEGMENT = '[a-z0-9][a-z0-9._-]*';
+export const PACKAGE_NAME_PATTERN = new RegExp(`^(?:@${SEGMENT}/)?${SEGMENT}$`);
+const MAX_NAME_LENGTH = 214;
 
 /** What is wrong with a name read from outside, or undefined when it is a package name. */
 export function packageNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return `${JSON.stringify(name)} is not a package name`;
-  if (PACKAGE_NAME_PATTERN.test(name)) return undefined;
-  if (/[/\\]|^\.|\.\.|\0/.test(name)) return `'${safeText(name)}' is not a package name: it names a path`;
+  if (name.length <= MAX_NAME_LENGTH && PACKAGE_NAME_PATTERN.test(name)) return undefined;
+  if (name.length > MAX_NAME_LENGTH) return `'${safeText(name.slice(0, 40))}…' is not a package name: longer than ${MAX_NAME_LENGTH} characters`;
+  if (/^@[^/]*$/.test(name)) return `'${safeText(name)}' is not a package name: a scope needs a name after it (@scope/name)`;
+  if (/\\|^\.|\.\.|\0|\/.*\/|^[^@].*\//.test(name)) return `'${safeText(name)}' is not a package name: it names a path`;
+  if (/[A-Z]/.test(name)) return `'${safeText(name)}' is not a package name: names are lowercase ('${safeText(name.toLowerCase())}')`;
   return `'${safeText(name)}' is not a package name`;
 }
 
 export function isPackageName(name: unknown): name is string {
-  return typeof name === 'string' && PACKAGE_NAME_PATTERN.test(name);
+  return typeof name === 'string' && name.length <= MAX_NAME_LENGTH && PACKAGE_NAME_PATTERN.test(name);
+}
+
+/** The scope of a scoped name (`@acme` of `@acme/pack`), or undefined for a bare name. */
+export function scopeOf(name: string): string | undefined {
+  return name.startsWith('@') && name.includes('/') ? name.slice(0, name.indexOf('/')) : undefined;
+}
+
+/** A scope as typed (`acme` or `@acme`), checked and given its `@`. */
+export function scopeName(text: string): string | undefined {
+  const scope = text.startsWith('@') ? text : `@${text}`;
+  return new RegExp(`^@${SEGMENT}$`).test(scope) && scope.length < MAX_NAME_LENGTH ? scope : undefined;
 }
 
 /** An exact version (1.2.3, 1.0.0-rc.1) as stored by a registry or a lockfile. */

@@ -3,6 +3,7 @@ import {
   fetchCandidateArchive,
   fetchResource,
   resolveLocation,
+  type BackendType,
   type FetchOptions,
   type PackageSource,
   type VersionCandidate,
@@ -56,6 +57,10 @@ export class V1Registry implements PackageSource {
 
   fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
     return fetchCandidateArchive(candidate, this.#options);
+  }
+
+  registryLocation(backend: BackendType): string | undefined {
+    return backend === this.backend ? this.#options.location : this.#options.otherRegistry?.().registryLocation?.(backend);
   }
 
 }

@@ -20,7 +20,7 @@ function searchFields(packages: readonly V1Package[]): SearchFields[] {
       description: pkg.description.toLowerCase(),
       tags: new Set(pkg.tags.map((tag) => tag.toLowerCase())),
       keywords: new Set(pkg.keywords.map((keyword) => keyword.toLowerCase())),
-      nameParts: pkg.name.split(/[-_.]/),
+      nameParts: pkg.name.split(/[-_./@]/),
     }));
     fieldsCache.set(packages, fields);
   }

@@ -25,7 +25,8 @@ type FieldName = keyof typeof FIELDS;
 
 function fieldTokens(pkg: CatalogPackage): Record<FieldName, string[]> {
   return {
-    name: pkg.name.split(/[-_.]/).filter((token) => token.length > 1),
+    // Scope and name words both (`@acme/web-kit` is acme, web, kit); the whole name is the exact-name token.
+    name: pkg.name.split(/[-_./@]/).filter((token) => token.length > 1),
     keywords: pkg.keywords.flatMap(tokenize),
     tags: pkg.tags.flatMap(tokenize),
     description: tokenize(pkg.description),

@@ -6,6 +6,12 @@ import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
 
 /** Boosts of the expansions of one query term. */
 const PREFIX_BOOST = 0.5;
+/**
+ * A last word that is itself a whole word of the vocabulary ("cli") is probably finished: its
+ * completions ("clinical") still match, but weigh far less than the word's own matches, so a
+ * rare longer word cannot outrank the packs of the word typed.
+ */
+const WHOLE_WORD_PREFIX_BOOST = 0.1;
 const TYPO_BOOST = 0.6;
 const MAX_PREFIX_EXPANSIONS = 5;
 const MAX_TYPO_EXPANSIONS = 3;
@@ -64,12 +70,18 @@ export class SparqlSearchEngine {
     const add = (token: string, boost: number): void => {
       if (vocabulary.has(token)) weights.set(token, Math.max(weights.get(token) ?? 0, boost));
     };
-    add(exactNameToken(text), 1);
+    const nameToken = exactNameToken(text);
+    add(nameToken, 1);
+    // A name typed with a typo (`@types/aysnc`, `expres`): the nearest exact name, as a typo of a word is corrected.
+    if (!/\s/.test(text.trim()) && !vocabulary.has(nameToken) && nameToken.length >= 6) for (const fix of vocabulary.withinEdits(nameToken, nameToken.length >= 9 ? 2 : 1, 1)) if (fix.startsWith('=')) add(fix, TYPO_BOOST);
     const terms = tokenize(text).slice(0, MAX_QUERY_TOKENS);
     for (const [position, term] of terms.entries()) {
       add(term, 1);
       // Only the last word is still being typed; completing every word multiplies the postings.
-      if (position === terms.length - 1 && term.length >= 3) for (const completion of vocabulary.completions(term, MAX_PREFIX_EXPANSIONS)) add(completion, PREFIX_BOOST);
+      if (position === terms.length - 1 && term.length >= 3) {
+        const boost = vocabulary.has(term) ? WHOLE_WORD_PREFIX_BOOST : PREFIX_BOOST;
+        for (const completion of vocabulary.completions(term, MAX_PREFIX_EXPANSIONS)) add(completion, boost);
+      }
       // One edit for short words, two from eight letters on (MiniSearch's fuzzy 0.2, rounded).
       if (!vocabulary.has(term) && term.length >= 4) for (const fix of vocabulary.withinEdits(term, term.length >= 8 ? 2 : 1, MAX_TYPO_EXPANSIONS)) add(fix, TYPO_BOOST);
     }
@@ -151,7 +163,7 @@ export class Vocabulary {
     const found: { token: string; distance: number }[] = [];
     for (let length = term.length - maxEdits; length <= term.length + maxEdits; length += 1) {
       for (const token of this.#byLength.get(length) ?? []) {
-        const distance = editDistanceWithin(term, token, maxEdits);
+        const distance = editDistanceWithin(term, token, maxEdits, true);
         if (distance !== undefined && distance > 0) found.push({ token, distance });
       }
     }

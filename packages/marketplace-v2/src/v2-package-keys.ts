@@ -65,8 +65,33 @@ export function checkPublisher(name: string, file: KeyStatementsFile, signer: Ar
   return undefined;
 }
 
+/**
+ * A scope's rule, as a package's: the first signed publish into `@scope` claims it for its key;
+ * once owned, every publish into the scope (a new package too) must be signed by a scope owner.
+ * Returns the scope's statements to write when this publish claims it.
+ */
+export function checkScopePublisher(scope: string, file: KeyStatementsFile, signer: ArchiveSigner | undefined, name: string): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
+  if (file.statements.length === 0) return signer === undefined ? undefined : appendStatement(scope, file, signer, 'owner', signer.publicKey);
+  const chain = verifyOwnerChain(scope, file);
+  const owners = chain.owners.map((key) => formatKeyId(key.keyId)).join(', ');
+  if (signer === undefined) {
+    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `The scope ${scope} is owned by signing keys; ${name} must be published signed by one of them`, {
+      hint: `Publish with --sign --key <a scope owner key>; owners of ${scope}: ${owners}.`,
+      details: { package: name, scope },
+    });
+  }
+  if (!chain.owners.some((key) => formatKeyId(key.keyId) === signer.keyId)) {
+    throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${signer.keyId} is not an owner of the scope ${scope}; it cannot publish ${name}`, {
+      hint: `Sign with an owner key of ${scope} (${owners}), or ask an owner to add yours: ggen marketplace keys add --scope ${scope} --public-key <yours> --key <theirs>.`,
+      details: { package: name, scope, keyId: signer.keyId },
+    });
+  }
+  return undefined;
+}
+
 export interface ChangeKeysRequest {
   registry: string;
+  /** A package name, or a scope (`@acme`) whose owners are changed. */
   name: string;
   action: 'add' | 'revoke';
   /** The public key line (RW...) to add or revoke. */
@@ -81,14 +106,17 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
   if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
   parsePublicKey(request.key);
   return withFileLock(join(request.registry, PUBLISH_LOCK_FILE), async () => {
+    const isScope = !request.name.includes('/') && request.name.startsWith('@');
     const packages = await request.readCatalog();
     const pkg = packages.find((entry) => entry.name === request.name);
-    if (pkg === undefined) {
+    if (pkg === undefined && !isScope) {
       throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${request.name}' is not in ${request.registry}`, { hint: 'Publish it signed first: the first signed publish sets its owner.' });
     }
     const current = await readKeyStatements(request.registry, request.name);
     if (current.statements.length === 0) {
-      throw new MarketplaceError('GGEN_E_NOT_OWNER', `${request.name} has no owner keys yet`, { hint: 'Publish a version with --sign first: its key becomes the owner.' });
+      throw new MarketplaceError('GGEN_E_NOT_OWNER', `${request.name} has no owner keys yet`, {
+        hint: isScope ? `Publish a package into ${request.name} with --sign first: its key becomes the scope's owner.` : 'Publish a version with --sign first: its key becomes the owner.',
+      });
     }
     const before = verifyOwnerChain(request.name, current);
     if (!before.owners.some((key) => formatKeyId(key.keyId) === request.signer.keyId)) {
@@ -107,8 +135,10 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
     if (request.action === 'revoke' && before.owners.length === 1) refuse(`Key ${target} is the last owner of ${request.name}`, 'Add the new key first (keys add), then revoke the old one.');
     const { file, chain } = appendStatement(request.name, current, request.signer, request.action, request.key);
     await writeKeyStatements(request.registry, request.name, file);
-    Object.assign(pkg, ownerKeyLines(chain));
-    await request.writeCatalog(packages);
+    if (pkg !== undefined) {
+      Object.assign(pkg, ownerKeyLines(chain));
+      await request.writeCatalog(packages);
+    }
     return chain;
   });
 }

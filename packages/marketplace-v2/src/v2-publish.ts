@@ -7,6 +7,7 @@ import {
   isHttpLocation,
   MarketplaceError,
   preparePublish,
+  scopeOf,
   withPublishLock,
   publishResultOf,
   versionExistsError,
@@ -19,7 +20,7 @@ import semver from 'semver';
 import { catalogToNQuadChunks } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
 import { CATALOG_FILE } from './catalog-file.js';
-import { checkPublisher, readKeyStatements, writeKeyStatements } from './v2-package-keys.js';
+import { checkPublisher, checkScopePublisher, readKeyStatements, writeKeyStatements } from './v2-package-keys.js';
 import { ownerKeyLines } from './signing/key-statements.js';
 
 /** Writes a registry's whole catalog atomically (postings depend on every package). */
@@ -53,8 +54,11 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
   const { manifest, packed, archive } = prepared;
   const signature = request.signer?.sign(packed.bytes, { name: manifest.name, version: manifest.version, integrity: packed.integrity });
   const result = { ...publishResultOf(prepared, request), ...(request.signer === undefined ? {} : { signature: { keyId: request.signer.keyId } }) };
+  const scope = scopeOf(manifest.name);
   let ownership: ReturnType<typeof checkPublisher>;
+  let scopeOwnership: ReturnType<typeof checkScopePublisher>;
   const checkOwnership = async (): Promise<void> => {
+    if (scope !== undefined) scopeOwnership = checkScopePublisher(scope, await readKeyStatements(request.registry, scope), request.signer, manifest.name);
     ownership = checkPublisher(manifest.name, await readKeyStatements(request.registry, manifest.name), request.signer);
   };
   const refuseExisting = (packages: CatalogPackage[]): void => {
@@ -108,6 +112,7 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
           ...(manifest.homepage === undefined ? {} : { homepage: manifest.homepage }),
         });
       }
+      if (scope !== undefined && scopeOwnership !== undefined) await writeKeyStatements(request.registry, scope, scopeOwnership.file);
       if (ownership !== undefined) {
         await writeKeyStatements(request.registry, manifest.name, ownership.file);
         Object.assign(pkg, ownerKeyLines(ownership.chain));

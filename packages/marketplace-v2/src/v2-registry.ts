@@ -9,6 +9,7 @@ import {
   resolveLocation,
   type ResourceKind,
   type CatalogPackage,
+  type BackendType,
   type FetchOptions,
   type PackageSource,
   type VersionCandidate,
@@ -166,6 +167,10 @@ export class V2Registry implements PackageSource {
 
   fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
     return fetchCandidateArchive(candidate, this.#options);
+  }
+
+  registryLocation(backend: BackendType): string | undefined {
+    return backend === this.backend ? this.#options.location : this.#options.otherRegistry?.().registryLocation?.(backend);
   }
 
   /** The archive's `.minisig` (beside it in the registry) checked against the trusted keys and the package's owner chain. */

@@ -25,6 +25,18 @@ describe('SparqlSearchEngine on the sample catalog', () => {
     expect((await names({ text: 'biblio' }))[0]).toBe('academic-bibliography-manager');
   });
 
+  it('weighs completions of a whole word below the word itself: "cli" finds CLI packs before "clinical"', async () => {
+    const found = await names({ text: 'cli', limit: 10 });
+    expect(found.length).toBeGreaterThan(5);
+    const clinical = found.indexOf('clinical-trials-management');
+    const cliPacks = found.filter((name) => name.split('-').includes('cli'));
+    expect(cliPacks.length).toBeGreaterThan(3);
+    // Every CLI pack on the page ranks above the clinical one (which may fall off the page).
+    for (const name of cliPacks) expect(clinical === -1 || found.indexOf(name) < clinical).toBe(true);
+    // A word still being typed is completed as before.
+    expect((await names({ text: 'clinic' }))[0]).toBe('clinical-trials-management');
+  });
+
   it('returns nothing, quickly, for words the catalog does not have', async () => {
     expect(await engine.search(query({ text: 'qqqzzzxxx' }))).toMatchObject({ packages: [], total: 0 });
   });
@@ -125,8 +137,42 @@ describe('Vocabulary', () => {
   it('finds tokens within the allowed edits, closest first', () => {
     expect(vocabulary.withinEdits('reakt', 1, 3)).toEqual(['react']);
     expect(vocabulary.withinEdits('redx', 1, 3)).toEqual(['redux']);
-    expect(vocabulary.withinEdits('raect', 1, 3)).toEqual([]);
-    expect(vocabulary.withinEdits('raect', 2, 3)).toEqual(['react']);
+    // Two neighbouring letters swapped are one edit (the commonest typo), two apart are not.
+    expect(vocabulary.withinEdits('raect', 1, 3)).toEqual(['react']);
+    expect(vocabulary.withinEdits('rcaet', 1, 3)).toEqual([]);
+    expect(vocabulary.withinEdits('rcaet', 2, 3)).toEqual(['react']);
     expect(vocabulary.withinEdits('reactiv', 2, 3)).toEqual(['reactive', 'react']);
+  });
+});
+
+describe('namespaced names (@scope/name)', () => {
+  const pkg = (name: string, description: string, downloads = 0): CatalogPackage => ({
+    name,
+    description,
+    tags: [],
+    keywords: [],
+    downloads,
+    stars: 0,
+    latest: '1.0.0',
+    versions: [{ version: '1.0.0', dependencies: {}, yanked: false, archive: `archives/${name}-1.0.0.tgz` }],
+    extra: {},
+  });
+  const scoped = new SparqlSearchEngine(
+    new EmbeddedCatalog(
+      catalogToNQuads([pkg('@acme/web-toolkit', 'Generates web apps', 10), pkg('@acme/async-queue', 'A job queue', 5), pkg('web-toolkit', 'Another toolkit', 1000), pkg('@other/queue', 'Queues', 1)]),
+    ),
+  );
+  const found = async (text: string): Promise<string[]> => (await scoped.search(query({ text }))).packages.map((entry) => entry.name);
+
+  it('finds a scoped pack by its scope, by its name words, and first by its exact name', async () => {
+    expect((await found('acme')).sort()).toEqual(['@acme/async-queue', '@acme/web-toolkit']);
+    expect(await found('toolkit')).toEqual(expect.arrayContaining(['@acme/web-toolkit', 'web-toolkit']));
+    expect((await found('@acme/web-toolkit'))[0]).toBe('@acme/web-toolkit');
+    expect((await found('web-toolkit'))[0]).toBe('web-toolkit');
+  });
+
+  it('corrects a typo in a whole name, a swapped pair of letters being one edit', async () => {
+    expect((await found('@acme/async-qeueu'))[0]).toBe('@acme/async-queue');
+    expect((await found('@acme/web-toolkti'))[0]).toBe('@acme/web-toolkit');
   });
 });

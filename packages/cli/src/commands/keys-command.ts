@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { MarketplaceError } from '@ggen/marketplace-core';
+import { MarketplaceError, safeText, scopeName } from '@ggen/marketplace-core';
 import {
   changePackageKeys,
   formatKeyId,
@@ -32,17 +32,20 @@ export const keysCommand = defineCommand({
   builder: (yargs) =>
     yargs
       .option('package', { type: 'string', describe: 'also show this package’s owner and revoked keys (verified from its signed statements)' })
-      .example('$0 marketplace keys --package hello-world', ''),
+      .option('scope', { type: 'string', describe: 'also show the owner and revoked keys of a scope (@acme)' })
+      .example('$0 marketplace keys --package hello-world', '')
+      .example('$0 marketplace keys --scope @acme', ''),
   run: async (context, args): Promise<{ keys: KeyRow[] }> => {
     const { config } = context.config();
     const rows: KeyRow[] = [];
     for (const entry of config.trusted_keys) for (const key of await loadTrustedKeys([entry], undefined)) rows.push(row(key, 'trusted', `config (${context.config().sources.trusted_keys.origin})`));
     for (const key of await loadTrustedKeys([], trustFilePath(config))) rows.push(row(key, 'trusted', trustFilePath(config)));
-    if (args.package !== undefined) {
-      const chain = await new V2Registry(v2Options(config, context.v2Registry())).ownerChain(args.package);
-      if (chain === undefined) context.notice(`note: ${args.package} has no owner keys (never published signed)`);
-      for (const key of chain?.owners ?? []) rows.push(row(key, 'owner', args.package));
-      for (const key of chain?.revoked ?? []) rows.push(row(key, 'revoked', args.package));
+    for (const subject of [args.package, args.scope === undefined ? undefined : scopeArgument(args.scope)]) {
+      if (subject === undefined) continue;
+      const chain = await new V2Registry(v2Options(config, context.v2Registry())).ownerChain(subject);
+      if (chain === undefined) context.notice(`note: ${subject} has no owner keys (never published signed)`);
+      for (const key of chain?.owners ?? []) rows.push(row(key, 'owner', subject));
+      for (const key of chain?.revoked ?? []) rows.push(row(key, 'revoked', subject));
     }
     return { keys: rows };
   },
@@ -51,6 +54,13 @@ export const keysCommand = defineCommand({
     return table([['ROLE', 'KEY ID', 'PUBLIC KEY', 'SOURCE'], ...keys.map((entry) => [entry.role, entry.keyId, entry.publicKey, entry.source])]);
   },
 });
+
+/** `--scope acme` or `--scope @acme`, checked by the one name rule's scope part. */
+function scopeArgument(text: string): string {
+  const scope = scopeName(text.trim().toLowerCase());
+  if (scope === undefined) throw new MarketplaceError('GGEN_E_USAGE', `'${safeText(text)}' is not a scope`, { hint: 'A scope is @ and a lowercase name: --scope @acme.' });
+  return scope;
+}
 
 /** A registry that may be written: given by --registry or config, never the built-in sample. */
 function writableRegistry(context: CliContext): string {
@@ -69,21 +79,27 @@ async function publicKeyArgument(context: CliContext, value: string): Promise<st
 function keyChangeCommand(action: 'add' | 'revoke') {
   return defineCommand({
     command: `keys ${action}`,
-    describe: action === 'add' ? 'An owner adds a key to a package (rotation), by a signed statement' : 'An owner revokes a key of a package, by a signed statement',
+    describe: action === 'add' ? 'An owner adds a key to a package or a scope (rotation), by a signed statement' : 'An owner revokes a key of a package or a scope, by a signed statement',
     builder: (yargs) =>
       yargs
-        .option('package', { type: 'string', demandOption: true })
+        .option('package', { type: 'string', describe: 'the package whose owners change' })
+        .option('scope', { type: 'string', describe: 'the scope (@acme) whose owners change, instead of a package' })
         .option('public-key', { type: 'string', demandOption: true, describe: `the key to ${action}: its RW... line or its .pub file` })
         .option('key', { type: 'string', demandOption: true, describe: 'an owner’s secret key, which signs the statement' })
-        .example(`$0 marketplace keys ${action} --package hello --public-key new.pub --key old.key --registry ./registry`, ''),
+        .example(`$0 marketplace keys ${action} --package hello --public-key new.pub --key old.key --registry ./registry`, '')
+        .example(`$0 marketplace keys ${action} --scope @acme --public-key new.pub --key old.key --registry ./registry`, ''),
     run: async (context, args) => {
+      if ((args.package === undefined) === (args.scope === undefined)) {
+        throw new MarketplaceError('GGEN_E_USAGE', `keys ${action} needs one of --package <name> or --scope <@scope>`, { hint: `ggen marketplace keys ${action} --package hello ... or --scope @acme ...` });
+      }
       const registry = writableRegistry(context);
       if (context.features.createSigner === undefined) throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
       const key = await publicKeyArgument(context, args['public-key']);
       const signer = await context.features.createSigner(context, args.key);
+      const subject = args.scope === undefined ? (args.package ?? '') : scopeArgument(args.scope);
       const chain = await changePackageKeys({
         registry,
-        name: args.package,
+        name: subject,
         action,
         key,
         signer,
@@ -92,7 +108,7 @@ function keyChangeCommand(action: 'add' | 'revoke') {
           await writeV2Catalog(registry, packages);
         },
       });
-      return { package: args.package, action, key: formatKeyId(parsePublicKey(key).keyId), signedBy: signer.keyId, owners: chain.owners.map((owner) => formatKeyId(owner.keyId)), revoked: chain.revoked.map((entry) => formatKeyId(entry.keyId)) };
+      return { package: subject, action, key: formatKeyId(parsePublicKey(key).keyId), signedBy: signer.keyId, owners: chain.owners.map((owner) => formatKeyId(owner.keyId)), revoked: chain.revoked.map((entry) => formatKeyId(entry.keyId)) };
     },
     render: (result) => `${result.action === 'add' ? 'added' : 'revoked'} key ${result.key} for ${result.package} (statement signed by ${result.signedBy})\nowners: ${result.owners.join(', ')}${result.revoked.length > 0 ? `\nrevoked: ${result.revoked.join(', ')}` : ''}`,
   });

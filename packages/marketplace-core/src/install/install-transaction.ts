@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import { packageDir } from '../names.js';
@@ -85,7 +85,9 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
       const old = packageDir(join(txn, 'old'), name);
       if (existsSync(live)) {
         await rm(old, { recursive: true, force: true });
+        await scopeDirFor(old);
         await rename(live, old);
+        await removeEmptyScopeDir(packagesDir, live);
       }
     }
     for (const name of journal.install) {
@@ -95,8 +97,12 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
       const old = packageDir(join(txn, 'old'), name);
       if (existsSync(live)) {
         if (existsSync(old)) await rm(live, { recursive: true, force: true });
-        else await rename(live, old);
+        else {
+          await scopeDirFor(old);
+          await rename(live, old);
+        }
       }
+      await scopeDirFor(live);
       await rename(staged, live);
     }
     if (journal.lockfileContent === null) await rm(journal.lockfile, { force: true });
@@ -112,6 +118,29 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
       ...(failure.details === undefined ? {} : { details: failure.details }),
     });
   }
+}
+
+/**
+ * The directory a scoped package (`@scope/name`) lives in, created when missing. It must be a
+ * real directory: a link planted at `<packages>/@scope` would carry the rename elsewhere.
+ */
+async function scopeDirFor(path: string): Promise<void> {
+  const parent = dirname(path);
+  if (!basename(parent).startsWith('@')) return;
+  await mkdir(parent, { recursive: true });
+  if (!(await lstat(parent)).isDirectory()) {
+    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${parent} is not a directory (a link?); refusing to install through it`, {
+      hint: `Remove ${parent} and run the command again.`,
+      details: { path: parent },
+    });
+  }
+}
+
+/** A scope directory left empty by a removal goes too, as npm leaves no empty `@scope`. */
+async function removeEmptyScopeDir(packagesDir: string, path: string): Promise<void> {
+  const parent = dirname(path);
+  if (parent === packagesDir || !basename(parent).startsWith('@')) return;
+  if ((await readdir(parent)).length === 0) await rmdir(parent);
 }
 
 /**

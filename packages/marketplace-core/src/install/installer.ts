@@ -24,6 +24,7 @@ import { withFileLock } from './file-lock.js';
 import type { InstallEvents } from './install-events.js';
 import { beginTransaction, commitTransaction, LOCK_FILE, recoverTransaction, stagingDir, TRANSACTION_DIR } from './install-transaction.js';
 import { emptyLockfile, readLockfile, serializeLockfile, type LockedPackage, type Lockfile } from './lockfile.js';
+import { lockedArchiveLocation, lockedFetchError, lockedResolved } from './locked-location.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 import { resolveDependencies, satisfies, type Resolution } from './resolve-dependencies.js';
 
@@ -36,7 +37,7 @@ export function parsePackageSpec(spec: string): { name: string; range: string | 
   const range = at === -1 ? undefined : spec.slice(at + 1).trim();
   if (!isPackageName(name)) {
     throw new MarketplaceError('GGEN_E_USAGE', `'${spec}' is not a package name`, {
-      hint: 'Package names use lowercase letters, digits, ".", "_" and "-"; add @<range> for a version, e.g. hello@^1.0.0.',
+      hint: 'Package names use lowercase letters, digits, ".", "_" and "-", optionally in a scope (@acme/hello); add @<range> for a version, e.g. hello@^1.0.0.',
     });
   }
   if (range !== undefined && (range === '' || semver.validRange(range) === null)) {
@@ -135,7 +136,8 @@ async function installFrozen(
       version: locked.version,
       dependencies: locked.dependencies,
       yanked: false,
-      archive: locked.resolved,
+      archive: lockedArchiveLocation(name, locked.resolved, locked.backend, context.source),
+      locked: locked.resolved,
       integrity: locked.integrity,
       ...(locked.checksum === undefined ? {} : { checksum: locked.checksum }),
       backend: locked.backend,
@@ -265,7 +267,9 @@ async function applyResolution(
       if (candidate === undefined) return;
       const label = `${candidate.name}@${candidate.version}`;
       options.signal?.throwIfAborted();
-      const bytes = await context.source.fetchArchive(candidate);
+      const bytes = await context.source.fetchArchive(candidate).catch((error: unknown) => {
+        throw candidate.locked === undefined ? error : lockedFetchError(error, candidate, candidate.locked, context.source);
+      });
       verifyIntegrity(bytes, { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) }, label);
       // A package the lockfile records as signed stays signed: its replacement is verified too
       // (a registry cannot turn verification off for a package by serving it unsigned).
@@ -294,7 +298,7 @@ async function applyResolution(
     if (contentHash === undefined || integrity === undefined) continue;
     const entry: LockedPackage = {
       version: candidate.version,
-      resolved: candidate.archive,
+      resolved: lockedResolved(candidate, context.source),
       integrity,
       ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }),
       dependencies: candidate.dependencies,
@@ -437,6 +441,24 @@ export async function removePackage(source: PackageSource, request: RemoveReques
   });
 }
 
+/** The package directories under `packagesDir`: `name` and, inside each `@scope`, `@scope/name`. */
+async function installedDirectories(packagesDir: string): Promise<string[]> {
+  const directories = async (dir: string): Promise<string[]> => {
+    try {
+      return (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromFsError(error, 'reading', dir);
+      return [];
+    }
+  };
+  const names: string[] = [];
+  for (const name of await directories(packagesDir)) {
+    if (name.startsWith('@')) for (const inner of await directories(join(packagesDir, name))) names.push(`${name}/${inner}`);
+    else names.push(name);
+  }
+  return names;
+}
+
 /** Installed packages from the lockfile and the disk, with drift flagged. */
 export async function listInstalledPackages(options: { packagesDir: string; lockfilePath: string }): Promise<InstalledPackage[]> {
   if (existsSync(join(options.packagesDir, TRANSACTION_DIR))) {
@@ -458,14 +480,7 @@ export async function listInstalledPackages(options: { packagesDir: string; lock
       path,
     });
   }
-  let onDisk: string[] = [];
-  try {
-    onDisk = (await readdir(options.packagesDir, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-      .map((entry) => entry.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromFsError(error, 'reading', options.packagesDir);
-  }
+  const onDisk = await installedDirectories(options.packagesDir);
   for (const name of onDisk) {
     if (lockfile.packages[name] === undefined) result.push({ name, status: 'extraneous', direct: false, path: join(options.packagesDir, name) });
   }

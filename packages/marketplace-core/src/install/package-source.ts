@@ -8,6 +8,8 @@ export interface VersionCandidate {
   yanked: boolean;
   /** Where the archive is: an absolute path, file:// or http(s) URL. */
   archive: string;
+  /** For a candidate read from the lockfile: its `resolved` as written there (errors name it). */
+  locked?: string;
   integrity?: string;
   checksum?: string;
   backend: BackendType;
@@ -22,6 +24,11 @@ export interface PackageSource {
   readonly backend: BackendType;
   getVersions(name: string): Promise<VersionCandidate[] | null>;
   fetchArchive(candidate: VersionCandidate): Promise<Uint8Array>;
+  /**
+   * Where the registry with this id (`v1`, `v2`) is now, when this source knows it: the
+   * lockfile records archives relative to it (see locked-location.ts).
+   */
+  registryLocation?(backend: BackendType): string | undefined;
   /**
    * Checks the archive's signature against the trusted keys; throws a coded error unless it
    * is verified. `known` is what the lockfile recorded when this package was last verified

@@ -1,0 +1,134 @@
+// A registry a team can share (issue 13): namespaced packs with scope owners, a lockfile that
+// travels to another machine and a moved registry, and migrate keeping every scoped entry.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { loadNpmRows, writeV1Registry as writeNpmV1Registry } from '../../../tools/testing/npm-sample.mjs';
+import { freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
+
+const env = { GGEN_KEY_PASSWORD: 'team secret', GGEN_DAEMON: '0' };
+
+function writePack(dir: string, name: string, version = '1.0.0', description = 'Generates web apps for Acme'): string {
+  mkdirSync(join(dir, 'templates'), { recursive: true });
+  writeFileSync(join(dir, 'gpack.yaml'), `name: "${name}"\nversion: ${version}\ndescription: ${description}\nlicense: MIT\ntemplates:\n  - templates/a.tmpl\n`);
+  writeFileSync(join(dir, 'templates', 'a.tmpl'), `${name} ${version}\n`);
+  writeFileSync(join(dir, 'README.md'), `# ${name}\n`);
+  return dir;
+}
+
+async function keygen(home: string, file: string): Promise<{ keyId: string; publicKey: string; secretKey: string }> {
+  return parseJson(await runGgen(['marketplace', 'keygen', '--output', join(home, file), '--json'], { home, env }));
+}
+
+describe('namespaces: @scope/name from publish to install', () => {
+  it('publishes a scoped pack signed, finds it by scope, words and exact name, installs it to gpacks/@acme/', async () => {
+    const home = freshHome();
+    const registry = mkdtempSync(join(tmpdir(), 'ggen-team-registry-'));
+    const owner = await keygen(home, 'owner.key');
+    const pack = writePack(join(home, 'kit'), '@acme/web-toolkit');
+    const published = await runGgen(['marketplace', 'publish', pack, '--sign', '--key', owner.secretKey, '--registry', registry], { home, env });
+    expect([published.code, published.stdout.split('\n')[0]]).toEqual([0, `published @acme/web-toolkit@1.0.0 to ${registry}`]);
+    expect(existsSync(join(registry, 'archives', '@acme', 'web-toolkit-1.0.0.tgz'))).toBe(true);
+    expect(existsSync(join(registry, 'keys', '@acme.json'))).toBe(true);
+    for (const text of ['acme', 'toolkit', '@acme/web-toolkit']) {
+      const found = parseJson<{ packages: { name: string }[] }>(await runGgen(['marketplace', 'search', text, '--registry', registry, '--json'], { home, env }));
+      expect([text, found.packages[0]?.name]).toEqual([text, '@acme/web-toolkit']);
+    }
+    writeFileSync(join(home, 'trusted.pub'), `${owner.publicKey}\n`);
+    mkdirSync(join(home, '.ggen'), { recursive: true });
+    cpSync(join(home, 'trusted.pub'), join(home, '.ggen', 'trusted-keys'));
+    const target = join(home, 'project', 'gpacks');
+    const install = await runGgen(['marketplace', 'install', '@acme/web-toolkit@^1', '--registry', registry, '--target', target, '--verify-signature'], { home, env });
+    expect(install.code).toBe(0);
+    expect(install.stdout).toMatch(/^\+ +@acme\/web-toolkit +1\.0\.0 +v2 +[0-9A-F]{16}$/m);
+    expect(readFileSync(join(target, '@acme', 'web-toolkit', 'templates', 'a.tmpl'), 'utf8')).toBe('@acme/web-toolkit 1.0.0\n');
+    const lock = JSON.parse(readFileSync(join(home, 'project', 'ggen.lock'), 'utf8')) as { packages: Record<string, { resolved: string }> };
+    expect(lock.packages['@acme/web-toolkit']?.resolved).toBe('v2:archives/@acme/web-toolkit-1.0.0.tgz');
+    expect((await runGgen(['marketplace', 'list', '--target', target], { home, env })).stdout).toMatch(/^@acme\/web-toolkit +1\.0\.0 +ok +v2$/m);
+    expect((await runGgen(['marketplace', 'remove', '@acme/web-toolkit', '--target', target], { home, env })).code).toBe(0);
+    expect(existsSync(join(target, '@acme'))).toBe(false);
+  });
+
+  it('gives a scope to its first signed publisher; others publish into it only with a scope owner key', async () => {
+    const home = freshHome();
+    const registry = mkdtempSync(join(tmpdir(), 'ggen-team-registry-'));
+    const alice = await keygen(home, 'alice.key');
+    const bob = await keygen(home, 'bob.key');
+    expect((await runGgen(['marketplace', 'publish', writePack(join(home, 'a'), '@acme/first'), '--sign', '--key', alice.secretKey, '--registry', registry], { home, env })).code).toBe(0);
+    const second = writePack(join(home, 'b'), '@acme/second');
+    const unsigned = await runGgen(['marketplace', 'publish', second, '--registry', registry], { home, env });
+    expect([unsigned.code, unsigned.stderr.split('\n')[0]]).toEqual([6, 'error GGEN_E_SIGNATURE_MISSING: The scope @acme is owned by signing keys; @acme/second must be published signed by one of them']);
+    const stranger = await runGgen(['marketplace', 'publish', second, '--sign', '--key', bob.secretKey, '--registry', registry], { home, env });
+    expect([stranger.code, stranger.stderr.split('\n')[0]]).toEqual([6, `error GGEN_E_NOT_OWNER: Key ${bob.keyId} is not an owner of the scope @acme; it cannot publish @acme/second`]);
+    expect(stranger.stderr).toContain(`keys add --scope @acme`);
+    // Another scope, or a bare name, is not affected.
+    expect((await runGgen(['marketplace', 'publish', writePack(join(home, 'c'), '@bob/tools'), '--sign', '--key', bob.secretKey, '--registry', registry], { home, env })).code).toBe(0);
+    const neither = await runGgen(['marketplace', 'keys', 'add', '--public-key', bob.publicKey, '--key', alice.secretKey, '--registry', registry], { home, env });
+    expect([neither.code, neither.stderr.split('\n')[0]]).toEqual([2, 'error GGEN_E_USAGE: keys add needs one of --package <name> or --scope <@scope>']);
+    const added = await runGgen(['marketplace', 'keys', 'add', '--scope', 'acme', '--public-key', bob.publicKey, '--key', alice.secretKey, '--registry', registry], { home, env });
+    expect([added.code, added.stdout.split('\n')[0]]).toEqual([0, `added key ${bob.keyId} for @acme (statement signed by ${alice.keyId})`]);
+    expect((await runGgen(['marketplace', 'publish', second, '--sign', '--key', bob.secretKey, '--registry', registry], { home, env })).code).toBe(0);
+    const keys = parseJson<{ keys: { keyId: string; role: string; source: string }[] }>(await runGgen(['marketplace', 'keys', '--scope', '@acme', '--registry', registry, '--json'], { home, env }));
+    expect(keys.keys.filter((key) => key.source === '@acme').map((key) => [key.role, key.keyId])).toEqual([
+      ['owner', alice.keyId],
+      ['owner', bob.keyId],
+    ]);
+    const revoked = await runGgen(['marketplace', 'keys', 'revoke', '--scope', '@acme', '--public-key', alice.publicKey, '--key', bob.secretKey, '--registry', registry], { home, env });
+    expect(revoked.code).toBe(0);
+    const third = await runGgen(['marketplace', 'publish', writePack(join(home, 'd'), '@acme/third'), '--sign', '--key', alice.secretKey, '--registry', registry], { home, env });
+    expect([third.code, third.stderr.split('\n')[0]]).toEqual([6, `error GGEN_E_NOT_OWNER: Key ${alice.keyId} is not an owner of the scope @acme; it cannot publish @acme/third`]);
+  });
+
+  it('registry migrate keeps every entry of a 10,000-package npm registry, 4,201 of them scoped', async () => {
+    const home = freshHome();
+    const v1 = mkdtempSync(join(tmpdir(), 'ggen-npm-v1-'));
+    const rows = loadNpmRows(10_000, 'npm-top10k-scoped.tsv.gz');
+    writeNpmV1Registry(v1, rows, { installTargets: 0 });
+    const scoped = rows.filter((row) => row.name.startsWith('@')).length;
+    expect(scoped).toBe(4201);
+    const v2 = join(home, 'v2');
+    const migrated = await runGgen(['marketplace', 'registry', 'migrate', '--from', v1, '--to', v2], { home, env });
+    expect([migrated.code, migrated.stdout.split('\n')[0]]).toEqual([0, `migrated 10000 package(s), 10000 version(s) from ${v1}`]);
+    const babel = parseJson<{ packages: { name: string }[]; total: number }>(await runGgen(['marketplace', 'search', 'babel', '--registry', v2, '--limit', '3', '--json'], { home, env }));
+    expect(babel.packages.map((pkg) => pkg.name)).toEqual(['@babel/core', '@babel/types', '@babel/runtime']);
+    const exact = parseJson<{ packages: { name: string }[] }>(await runGgen(['marketplace', 'search', '@types/node', '--registry', v2, '--limit', '1', '--json'], { home, env }));
+    expect(exact.packages[0]?.name).toBe('@types/node');
+  }, 180_000);
+});
+
+describe('a lockfile that travels', () => {
+  it('installs on another HOME from a moved registry given by --registry, and says which entry and registry failed otherwise', async () => {
+    const home = freshHome();
+    const registry = join(mkdtempSync(join(tmpdir(), 'ggen-team-')), 'registry');
+    mkdirSync(registry);
+    for (const [dir, name] of [
+      ['k', '@acme/kit'],
+      ['h', 'helper'],
+    ] as const) {
+      expect((await runGgen(['marketplace', 'publish', writePack(join(home, dir), name), '--registry', registry], { home, env })).code).toBe(0);
+    }
+    const project = join(home, 'project');
+    expect((await runGgen(['marketplace', 'install', '@acme/kit', 'helper', '--registry', registry, '--target', join(project, 'gpacks')], { home, env })).code).toBe(0);
+    const lockText = readFileSync(join(project, 'ggen.lock'), 'utf8');
+    expect(lockText).not.toContain(registry);
+    expect(lockText).not.toContain(home);
+
+    // A clone elsewhere: another HOME, the registry moved, the project copied without gpacks/.
+    const other = freshHome();
+    const clone = join(other, 'clone');
+    mkdirSync(clone);
+    cpSync(join(project, 'ggen.lock'), join(clone, 'ggen.lock'));
+    const moved = join(other, 'registry-now');
+    renameSync(registry, moved);
+    const lost = await runGgen(['marketplace', 'install', '--target', join(clone, 'gpacks'), '--backend', 'v2'], { home: other, env });
+    expect(lost.code).toBe(8);
+    expect(lost.stderr).toMatch(/^error GGEN_E_REGISTRY_UNREACHABLE: ggen\.lock entry (@acme\/kit|helper)@1\.0\.0 \(v2:archives\/\S+\.tgz\) is not in the v2 registry at \S+sample-registry: /m);
+    expect(lost.stderr).toContain('hint: If the registry moved, give its new location with --registry');
+    expect(existsSync(join(clone, 'gpacks', 'helper'))).toBe(false);
+    const found = await runGgen(['marketplace', 'install', '--target', join(clone, 'gpacks'), '--registry', moved], { home: other, env });
+    expect(found.code).toBe(0);
+    expect(readFileSync(join(clone, 'gpacks', '@acme', 'kit', 'templates', 'a.tmpl'), 'utf8')).toBe('@acme/kit 1.0.0\n');
+    expect(readFileSync(join(clone, 'ggen.lock'), 'utf8')).toBe(lockText);
+  });
+});

@@ -1,0 +1,63 @@
+import { isAbsolute, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MarketplaceError } from '../errors.js';
+import type { BackendType } from '../models.js';
+import { isHttpLocation, resolveArchiveLocation } from '../registry/fetch-resource.js';
+import type { PackageSource, VersionCandidate } from './package-source.js';
+
+/**
+ * A lockfile travels: `resolved` names the registry by its stable id (`v1` or `v2`, the role it
+ * has in the config) and the archive's path inside it, e.g. `v2:archives/@acme/kit-1.0.0.tgz`,
+ * never an absolute path of the machine that wrote it. Where that registry is now is decided by
+ * `--registry` and the config; integrity decides whether the bytes are right.
+ */
+const LOCKED = /^(v1|v2):(?!\/\/)(.+)$/;
+
+/** The lockfile's `resolved` for an archive a registry listed. An archive outside its registry (another URL) is kept as it is. */
+export function lockedResolved(candidate: VersionCandidate, source: PackageSource): string {
+  const registry = source.registryLocation?.(candidate.backend);
+  const inside = registry === undefined ? undefined : pathInside(registry, candidate.archive);
+  return inside === undefined ? candidate.archive : `${candidate.backend}:${inside}`;
+}
+
+function pathInside(registry: string, archive: string): string | undefined {
+  if (isHttpLocation(registry)) {
+    const base = registry.endsWith('/') ? registry : `${registry}/`;
+    return archive.startsWith(base) ? archive.slice(base.length) : undefined;
+  }
+  const dir = registry.startsWith('file://') ? fileURLToPath(registry) : registry;
+  const file = archive.startsWith('file://') ? fileURLToPath(archive) : archive;
+  if (!isAbsolute(file)) return undefined;
+  const path = relative(dir, file);
+  return path === '' || path.startsWith('..') || isAbsolute(path) ? undefined : path.split(sep).join('/');
+}
+
+/** Where a locked archive is now: its registry's current location joined with the path inside it. */
+export function lockedArchiveLocation(name: string, resolved: string, backend: BackendType, source: PackageSource): string {
+  const match = LOCKED.exec(resolved);
+  if (match === null) return resolved; // a lockfile written before ids (an absolute location), or a URL outside the registry
+  const id = match[1] as BackendType;
+  const registry = source.registryLocation?.(id);
+  if (registry === undefined) {
+    throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `ggen.lock entry ${name} comes from the ${id} registry (${resolved}), and no ${id} registry is configured`, {
+      hint: id === 'v1' ? 'Pass --registry <the v1 registry> or set marketplace.registry.' : 'Pass --registry <the v2 registry> or set marketplace.v2_registry.',
+      details: { package: name, resolved, registry: id, backend },
+    });
+  }
+  return resolveArchiveLocation(registry, match[2] ?? '', name);
+}
+
+/** A locked archive that could not be fetched: the error names the lockfile entry and the registry tried. */
+export function lockedFetchError(error: unknown, candidate: VersionCandidate, resolved: string, source: PackageSource): unknown {
+  if (!(error instanceof MarketplaceError) || !['GGEN_E_REGISTRY_UNREACHABLE', 'GGEN_E_REGISTRY_HTTP'].includes(error.code)) return error;
+  const id = LOCKED.exec(resolved)?.[1] as BackendType | undefined;
+  const registry = id === undefined ? undefined : source.registryLocation?.(id);
+  return new MarketplaceError(error.code, `ggen.lock entry ${candidate.name}@${candidate.version} (${resolved}) is not in ${registry === undefined ? 'its registry' : `the ${id} registry at ${registry}`}: ${error.message}`, {
+    hint:
+      registry === undefined
+        ? 'The lockfile names a location of another machine; reinstall the package (ggen marketplace install <name>) to record it relative to a registry.'
+        : `If the registry moved, give its new location with --registry <dir|url> (or marketplace.${id === 'v1' ? 'registry' : 'v2_registry'}); the lockfile's integrity still checks the bytes.`,
+    cause: error,
+    details: { package: candidate.name, version: candidate.version, resolved, ...(registry === undefined ? {} : { registry }) },
+  });
+}
