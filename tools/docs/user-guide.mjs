@@ -87,6 +87,17 @@ const commands = [
     () => example('ggen marketplace keys add --package hello-world --public-key ~/.ggen/keys/second.pub --key ~/.ggen/keys/signing.key --registry ./registry'),
   ]],
   ['keys revoke', 'An owner withdraws a key (lost or compromised); the other owners stay.', [() => example('ggen marketplace keys revoke --package hello-world --public-key ~/.ggen/keys/signing.pub --key ~/.ggen/keys/second.key --registry ./registry')]],
+  ['dist-tag add', 'Point a tag at a version (`latest` is set by publish); `name@tag` then installs it. Signed by an owner key once the package is owned, written to index.json and catalog.nq.', [() => example('ggen marketplace dist-tag add hello-world@1.0.0 stable --key ~/.ggen/keys/second.key --registry ./registry')]],
+  ['dist-tag ls', 'The tags of a package.', [() => example('ggen marketplace dist-tag ls hello-world --registry ./registry')]],
+  ['dist-tag rm', 'Remove a tag (latest can only be moved).', [() => example('ggen marketplace dist-tag rm hello-world stable --key ~/.ggen/keys/second.key --registry ./registry')]],
+  ['deprecate', 'Mark versions deprecated with a message, shown on install and info; an empty message lifts it.', [
+    () => example('ggen marketplace deprecate hello-world "use hello-world 2: it fixes the template paths" --key ~/.ggen/keys/second.key --registry ./registry'),
+    () => example('ggen marketplace deprecate hello-world "" --key ~/.ggen/keys/second.key --registry ./registry'),
+  ]],
+  ['yank', 'Withdraw a version: never chosen for a range again, still installable when named exactly or locked (cargo\'s rule); --undo restores it.', [
+    () => example('ggen marketplace yank hello-world@1.0.0 --key ~/.ggen/keys/second.key --registry ./registry'),
+    () => example('ggen marketplace yank hello-world@1.0.0 --undo --key ~/.ggen/keys/second.key --registry ./registry'),
+  ]],
   ['daemon start', 'Start the resident query service in the background (lookups start it by themselves outside CI).', [() => example('GGEN_DAEMON_DIR=./service ggen marketplace daemon start')]],
   ['daemon status', 'Whether it runs, and what it holds.', [() => example('GGEN_DAEMON_DIR=./service ggen marketplace daemon status')]],
   ['daemon stop', 'Stop it (it also stops after 30 idle minutes, and when the CLI is rebuilt).', [() => example('GGEN_DAEMON_DIR=./service ggen marketplace daemon stop')]],

@@ -13,6 +13,7 @@ import { createArchiveSigner } from './archive-signer.js';
 import { keygenCommand } from './commands/keygen-command.js';
 import { syncCommand } from './commands/sync-command.js';
 import { keysAddCommand, keysCommand, keysRevokeCommand } from './commands/keys-command.js';
+import { lifecycleCommands } from './commands/lifecycle-command.js';
 import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
 import { daemonCommands } from './commands/daemon-command.js';
@@ -22,7 +23,7 @@ process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-parallel',
   backends: ['v1', V2_BACKEND_METADATA.type],
   adapters: true,
-  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, rolloutGateCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand, ...daemonCommands],
+  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, rolloutGateCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand, ...lifecycleCommands, ...daemonCommands],
   createBackend: createParallelBackend,
   createSigner: createArchiveSigner,
 });

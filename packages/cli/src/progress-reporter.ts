@@ -31,6 +31,9 @@ export function createProgressReporter(context: CliContext): { onEvent: (event: 
           bar?.stop();
           bar = undefined;
           break;
+        case 'deprecated':
+          context.notice(`warning: ${event.name}@${event.version} is deprecated: ${event.message}`);
+          break;
         case 'resolved':
           break;
       }

@@ -132,3 +132,113 @@ describe('a lockfile that travels', () => {
     expect(readFileSync(join(clone, 'ggen.lock'), 'utf8')).toBe(lockText);
   });
 });
+
+describe('lifecycle: yank, deprecate, dist-tags, in both formats', () => {
+  it('a yanked version is never chosen for a range but installs when named; tags install; deprecation is shown; sync carries it', async () => {
+    const home = freshHome();
+    const registry = mkdtempSync(join(tmpdir(), 'ggen-team-registry-'));
+    for (const version of ['1.0.0', '1.1.0', '2.0.0-rc.1']) {
+      const pack = writePack(join(home, `kit-${version}`), 'kit', version);
+      for (const backend of ['v2', 'v1']) expect((await runGgen(['marketplace', 'publish', pack, '--registry', registry, '--backend', backend], { home, env })).code).toBe(0);
+    }
+    const yank = await runGgen(['marketplace', 'yank', 'kit@1.1.0', '--registry', registry], { home, env });
+    expect([yank.code, yank.stdout]).toEqual([0, `yanked kit@1.1.0\nwritten to catalog.nq and index.json in ${registry}\n`]);
+    const index = JSON.parse(readFileSync(join(registry, 'index.json'), 'utf8')) as { packages: { versions: { version: string; yanked?: boolean }[] }[] };
+    expect(index.packages[0]?.versions.find((entry) => entry.version === '1.1.0')?.yanked).toBe(true);
+    expect((await runGgen(['marketplace', 'sync', '--registry', registry], { home, env })).code).toBe(0);
+    for (const backend of ['v2', 'v1']) {
+      const target = join(home, `range-${backend}`, 'gpacks');
+      const ranged = await runGgen(['marketplace', 'install', 'kit@^1.0.0', '--registry', registry, '--target', target, '--backend', backend], { home, env });
+      expect([backend, ranged.code, ranged.stdout.split('\n')[1]]).toEqual([backend, 0, `+  kit      1.0.0    ${backend}`]);
+      const named = await runGgen(['marketplace', 'install', 'kit@1.1.0', '--registry', registry, '--target', target, '--backend', backend], { home, env });
+      expect([backend, named.code, named.stdout.split('\n')[1]]).toEqual([backend, 0, `~  kit      1.0.0 -> 1.1.0  ${backend}`]);
+    }
+    expect((await runGgen(['marketplace', 'info', 'kit', '--registry', registry], { home, env })).stdout).toMatch(/^ {2}1\.1\.0 \(yanked\)/m);
+    expect((await runGgen(['marketplace', 'yank', 'kit@1.1.0', '--undo', '--registry', registry], { home, env })).stdout).toMatch(/^restored kit@1\.1\.0$/m);
+    expect((await runGgen(['marketplace', 'yank', 'kit@9.9.9', '--registry', registry], { home, env })).stderr).toMatch(/^error GGEN_E_VERSION_NOT_FOUND: kit has no version 9\.9\.9$/m);
+
+    const tagged = await runGgen(['marketplace', 'dist-tag', 'add', 'kit@2.0.0-rc.1', 'next', '--registry', registry], { home, env });
+    expect(tagged.code).toBe(0);
+    expect((await runGgen(['marketplace', 'dist-tag', 'add', 'kit@1.1.0', 'latest', '--registry', registry], { home, env })).code).toBe(0);
+    expect((await runGgen(['marketplace', 'dist-tag', 'ls', 'kit', '--registry', registry], { home, env })).stdout).toBe('latest:  1.1.0\nnext:    2.0.0-rc.1\n');
+    expect((await runGgen(['marketplace', 'dist-tag', 'ls', 'kit', '--registry', registry, '--backend', 'v1'], { home, env })).stdout).toBe('latest:  1.1.0\nnext:    2.0.0-rc.1\n');
+    const next = await runGgen(['marketplace', 'install', 'kit@next', '--registry', registry, '--target', join(home, 'tags', 'gpacks')], { home, env });
+    expect([next.code, next.stdout.split('\n')[1]]).toEqual([0, '+  kit      2.0.0-rc.1  v2']);
+    expect(JSON.parse(readFileSync(join(home, 'tags', 'ggen.lock'), 'utf8'))).toMatchObject({ requested: { kit: '^2.0.0-rc.1' } });
+    const latest = await runGgen(['marketplace', 'install', 'kit', '--registry', registry, '--target', join(home, 'latest', 'gpacks')], { home, env });
+    expect(latest.stdout.split('\n')[1]).toBe('+  kit      1.1.0    v2');
+    const noTag = await runGgen(['marketplace', 'install', 'kit@beta', '--registry', registry, '--target', join(home, 'tags', 'gpacks')], { home, env });
+    expect(noTag.code).toBe(4);
+    expect(noTag.stderr).toMatch(/^error GGEN_E_VERSION_NOT_FOUND: kit has no dist-tag 'beta'$/m);
+    expect((await runGgen(['marketplace', 'dist-tag', 'rm', 'kit', 'latest', '--registry', registry], { home, env })).code).toBe(2);
+    expect((await runGgen(['marketplace', 'dist-tag', 'rm', 'kit', 'next', '--registry', registry], { home, env })).code).toBe(0);
+
+    const deprecated = await runGgen(['marketplace', 'deprecate', 'kit@<1.1.0', 'use kit 1.1 or later', '--registry', registry], { home, env });
+    expect(deprecated.stdout.split('\n')[0]).toBe('deprecated kit@1.0.0: use kit 1.1 or later');
+    const old = await runGgen(['marketplace', 'install', 'kit@1.0.0', '--registry', registry, '--target', join(home, 'old', 'gpacks')], { home, env });
+    expect([old.code, old.stderr]).toEqual([0, 'warning: kit@1.0.0 is deprecated: use kit 1.1 or later\n']);
+    expect((await runGgen(['marketplace', 'info', 'kit@1.0.0', '--registry', registry], { home, env })).stdout.split('\n')[2]).toBe('DEPRECATED: use kit 1.1 or later');
+    expect((await runGgen(['marketplace', 'deprecate', 'kit', '', '--registry', registry], { home, env })).stdout.split('\n')[0]).toBe('no longer deprecated: kit@2.0.0-rc.1, kit@1.1.0, kit@1.0.0');
+  });
+
+  it('an owned package changes only with an owner key, and the change is signed', async () => {
+    const home = freshHome();
+    const registry = mkdtempSync(join(tmpdir(), 'ggen-team-registry-'));
+    const owner = await keygen(home, 'owner.key');
+    const other = await keygen(home, 'other.key');
+    expect((await runGgen(['marketplace', 'publish', writePack(join(home, 'o'), 'owned'), '--sign', '--key', owner.secretKey, '--registry', registry], { home, env })).code).toBe(0);
+    const unsigned = await runGgen(['marketplace', 'yank', 'owned@1.0.0', '--registry', registry], { home, env });
+    expect([unsigned.code, unsigned.stderr.split('\n')[0]]).toEqual([6, 'error GGEN_E_SIGNATURE_MISSING: owned is owned by signing keys; this change must be signed by one of them']);
+    const stranger = await runGgen(['marketplace', 'dist-tag', 'add', 'owned@1.0.0', 'stable', '--key', other.secretKey, '--registry', registry], { home, env });
+    expect([stranger.code, stranger.stderr.split('\n')[0]]).toEqual([6, `error GGEN_E_NOT_OWNER: Key ${other.keyId} is not an owner of owned`]);
+    const signed = await runGgen(['marketplace', 'deprecate', 'owned', 'moved to @acme/owned', '--key', owner.secretKey, '--registry', registry], { home, env });
+    expect([signed.code, signed.stdout.split('\n')[1]]).toEqual([0, `written to catalog.nq in ${registry} (signed by ${owner.keyId})`]);
+    const log = JSON.parse(readFileSync(join(registry, 'lifecycle', 'owned.json'), 'utf8')) as { statements: string[] };
+    expect(log.statements).toHaveLength(1);
+    expect(log.statements[0]).toContain('trusted comment: ggen-lifecycle package=owned action=deprecate range="*" message="moved to @acme/owned"');
+  });
+});
+
+describe('manifests people can write', () => {
+  it('validate reports every problem at once, in line order, with did-you-mean for misspelt keys', async () => {
+    const home = freshHome();
+    const dir = join(home, 'bad');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'gpack.yaml'), 'name: Bad_Pack\nversion: one\ndescripton: x\nlicence: MIT\nvariables:\n  who:\n    typ: string\n');
+    const run = await runGgen(['marketplace', 'validate', dir], { home, env });
+    expect(run.code).toBe(3);
+    expect(run.stdout.split('\n').slice(1, 7)).toEqual([
+      "  error [name] (line 1): field 'name' must be a package name: lowercase letters, digits, \".\", \"_\" or \"-\", starting with a letter or digit, optionally in a scope (@acme/name)",
+      "  error [description] (line 1): field 'description' is required",
+      "  error [version] (line 2): field 'version' must be a semantic version such as 1.2.3",
+      "  error [descripton] (line 3): unknown field 'descripton'. Did you mean 'description'?",
+      "  error [licence] (line 4): unknown field 'licence'. Did you mean 'license'?",
+      "  error [variables.who.typ] (line 7): unknown field 'variables.who.typ'. Did you mean 'variables.who.type'?",
+    ]);
+  });
+
+  it('publish warns about a missing license and README; info shows variables, templates, files, sizes and the README', async () => {
+    const home = freshHome();
+    const registry = mkdtempSync(join(tmpdir(), 'ggen-team-registry-'));
+    const bare = join(home, 'bare');
+    mkdirSync(join(bare, 'templates'), { recursive: true });
+    writeFileSync(join(bare, 'gpack.yaml'), 'name: bare\nversion: 1.0.0\ndescription: No license, no README\n');
+    writeFileSync(join(bare, 'templates', 'a.tmpl'), 'x\n');
+    const published = await runGgen(['marketplace', 'publish', bare, '--registry', registry], { home, env });
+    expect(published.code).toBe(0);
+    expect(published.stderr).toMatch(/^warning: no license: /m);
+    expect(published.stderr).toMatch(/^warning: no README\.md: /m);
+    const pack = writePack(join(home, 'kit'), '@acme/kit');
+    writeFileSync(join(pack, 'gpack.yaml'), `${readFileSync(join(pack, 'gpack.yaml'), 'utf8')}repository: https://example.test/acme/kit\nvariables:\n  port:\n    type: number\n    default: 8080\n    description: where it listens\n`);
+    writeFileSync(join(pack, 'README.md'), '# @acme/kit\n\nRun ggen with port=8080.\n');
+    const quiet = await runGgen(['marketplace', 'publish', pack, '--registry', registry], { home, env });
+    expect([quiet.code, quiet.stderr]).toEqual([0, '']);
+    const info = (await runGgen(['marketplace', 'info', '@acme/kit', '--registry', registry], { home, env })).stdout;
+    expect(info).toContain('repository: https://example.test/acme/kit\n');
+    expect(info).toMatch(/^size: +\d+ bytes packed, \d+ bytes unpacked$/m);
+    expect(info).toContain('variables (1):\n  port  number  default 8080  where it listens\n');
+    expect(info).toContain('templates (1):\n  templates/a.tmpl\n');
+    expect(info).toContain('files (3):\n  README.md\n  gpack.yaml\n  templates/a.tmpl\n');
+    expect(info).toContain('README:\n  # @acme/kit\n  \n  Run ggen with port=8080.\n');
+  });
+});

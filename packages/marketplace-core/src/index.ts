@@ -23,3 +23,4 @@ export * from './registry/fetch-resource.js';
 export * from './manifest/prepare-publish.js';
 export * from './text/edit-distance.js';
 export * from './registry/catalog-views.js';
+export * from './registry/lifecycle.js';

@@ -63,6 +63,7 @@ export interface VersionDetails {
   dependencies: Record<string, string>;
   publishedAt?: string;
   yanked: boolean;
+  deprecated?: string;
   signature?: SignatureInfo;
 }
 
@@ -75,7 +76,24 @@ export interface PackageDetails extends PackageSummary {
   integrity?: string;
   checksum?: string;
   signature?: SignatureInfo;
+  /** Every dist-tag, `latest` included -> version. */
+  distTags?: Record<string, string>;
+  /** Of the version shown: its deprecation, what its gpack.yaml declares, its sizes and README (when the registry records them). */
+  deprecated?: string;
+  variables?: Record<string, unknown>;
+  templates?: string[];
+  files?: string[];
+  size?: number;
+  unpackedSize?: number;
+  readme?: string;
 }
+
+/** A change to a published package's metadata: what `yank`, `deprecate` and `dist-tag` write. */
+export type LifecycleChange =
+  | { action: 'yank'; version: string; undo: boolean }
+  | { action: 'deprecate'; range: string; message: string }
+  | { action: 'dist-tag-add'; version: string; tag: string }
+  | { action: 'dist-tag-rm'; tag: string };
 
 /** What install, frozen install and update all check before anything is written. */
 export interface InstallPolicy {
@@ -251,12 +269,18 @@ export interface CatalogVersion {
   dependencies: Record<string, string>;
   publishedAt?: string;
   yanked: boolean;
+  /** Set by `deprecate`: the message shown on install and info. */
+  deprecated?: string;
   /** The key id (minisign, hex) that signed this version's archive (v2). */
   signedBy?: string;
   /** From the version's gpack.yaml, where the registry records it (v2). */
   files?: string[];
   templates?: string[];
   variables?: Record<string, unknown>;
+  /** Archive bytes and installed bytes, and the README's first lines, recorded at publish (v2). */
+  size?: number;
+  unpackedSize?: number;
+  readme?: string;
 }
 
 /** A package as a registry records it; both backends read and write this shape. */
@@ -272,8 +296,10 @@ export interface CatalogPackage {
   stars: number;
   repository?: string;
   homepage?: string;
-  /** The version users get by default. */
+  /** The version users get by default (the `latest` dist-tag). */
   latest: string;
+  /** Dist-tags other than `latest` (beta, next, ...) -> version. */
+  distTags?: Record<string, string>;
   /** Newest first. */
   versions: CatalogVersion[];
   /** Public keys (minisign base64 lines) allowed to sign new versions (v2), from the signed key statements. */

@@ -12,13 +12,13 @@ import { MarketplaceError } from './errors.js';
  * `<packagesDir>/@scope/name`).
  */
 const SEGMENT = '[a-z0-9][a-z0-9._-]*';
-export const PACKAGE_NAME_PATTERN = new RegExp(`^(?:@${SEGMENT}/)?${SEGMENT}$`);
 const MAX_NAME_LENGTH = 214;
+export const PACKAGE_NAME_PATTERN = new RegExp(`^(?=.{1,${MAX_NAME_LENGTH}}$)(?:@${SEGMENT}/)?${SEGMENT}$`);
 
 /** What is wrong with a name read from outside, or undefined when it is a package name. */
 export function packageNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return `${JSON.stringify(name)} is not a package name`;
-  if (name.length <= MAX_NAME_LENGTH && PACKAGE_NAME_PATTERN.test(name)) return undefined;
+  if (PACKAGE_NAME_PATTERN.test(name)) return undefined;
   if (name.length > MAX_NAME_LENGTH) return `'${safeText(name.slice(0, 40))}…' is not a package name: longer than ${MAX_NAME_LENGTH} characters`;
   if (/^@[^/]*$/.test(name)) return `'${safeText(name)}' is not a package name: a scope needs a name after it (@scope/name)`;
   if (/\\|^\.|\.\.|\0|\/.*\/|^[^@].*\//.test(name)) return `'${safeText(name)}' is not a package name: it names a path`;
@@ -27,7 +27,7 @@ export function packageNameProblem(name: unknown): string | undefined {
 }
 
 export function isPackageName(name: unknown): name is string {
-  return typeof name === 'string' && name.length <= MAX_NAME_LENGTH && PACKAGE_NAME_PATTERN.test(name);
+  return typeof name === 'string' && PACKAGE_NAME_PATTERN.test(name);
 }
 
 /** The scope of a scoped name (`@acme` of `@acme/pack`), or undefined for a bare name. */

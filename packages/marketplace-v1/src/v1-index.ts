@@ -23,7 +23,7 @@ export interface V1Index {
 
 const KNOWN_FIELDS = new Set([
   'name', 'version', 'description', 'category', 'author', 'license', 'tags', 'keywords', 'downloads', 'stars',
-  'dependencies', 'download_url', 'checksum', 'integrity', 'versions', 'repository', 'homepage', 'published_at',
+  'dependencies', 'download_url', 'checksum', 'integrity', 'versions', 'repository', 'homepage', 'published_at', 'dist_tags',
 ]);
 
 /** Parses index.json text; a broken file is an error, a broken entry is a problem. */
@@ -109,6 +109,7 @@ function normalizeEntry(entry: unknown): Normalized {
           integrity: text(raw.integrity),
           archive: text(raw.archive) ?? text(raw.download_url),
           publishedAt: text(raw.published_at),
+          deprecated: text(raw.deprecated),
         }),
       );
     }
@@ -120,6 +121,7 @@ function normalizeEntry(entry: unknown): Normalized {
         integrity: text(entry.integrity),
         archive: text(entry.download_url),
         publishedAt: text(entry.published_at),
+        deprecated: undefined,
       }),
     );
   }
@@ -136,6 +138,13 @@ function normalizeEntry(entry: unknown): Normalized {
     versions,
     extra,
   };
+  // dist_tags: tag -> version, `latest` included when it was moved off the newest version.
+  if (isObject(entry.dist_tags)) {
+    const tags = Object.entries(entry.dist_tags).filter((tag): tag is [string, string] => typeof tag[1] === 'string' && versions.some((version) => version.version === tag[1]));
+    const { latest: taggedLatest, ...others } = Object.fromEntries(tags);
+    if (taggedLatest !== undefined) pkg.latest = taggedLatest;
+    if (Object.keys(others).length > 0) pkg.distTags = others;
+  }
   const optional = { category: text(entry.category), author: text(entry.author), license: text(entry.license), repository: text(entry.repository), homepage: text(entry.homepage) };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) pkg[key as keyof typeof optional] = value;
   return { pkg };
@@ -145,13 +154,14 @@ function versionOf(
   version: string,
   dependencies: Record<string, string>,
   yanked: boolean,
-  optional: { checksum: string | undefined; integrity: string | undefined; archive: string | undefined; publishedAt: string | undefined },
+  optional: { checksum: string | undefined; integrity: string | undefined; archive: string | undefined; publishedAt: string | undefined; deprecated: string | undefined },
 ): V1Version {
   const result: V1Version = { version, dependencies, yanked };
   if (optional.checksum !== undefined) result.checksum = optional.checksum;
   if (optional.integrity !== undefined) result.integrity = optional.integrity;
   if (optional.archive !== undefined) result.archive = optional.archive;
   if (optional.publishedAt !== undefined) result.publishedAt = optional.publishedAt;
+  if (optional.deprecated !== undefined) result.deprecated = optional.deprecated;
   return result;
 }
 

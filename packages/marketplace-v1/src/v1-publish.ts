@@ -11,10 +11,12 @@ import {
   publishResultOf,
   versionExistsError,
   writeFileAtomic,
+  type CatalogPackage,
   type PublishRequest,
   type PublishResult,
 } from '@ggen/marketplace-core';
 import semver from 'semver';
+import { parseV1Index } from './v1-index.js';
 
 type RawEntry = Record<string, unknown>;
 
@@ -68,6 +70,8 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
       entry.versions = versions;
       const current = typeof entry.version === 'string' ? semver.valid(entry.version) : null;
       if (current === null || semver.gt(manifest.version, current)) {
+        // Publishing the newest version makes it latest again, as npm publish does.
+        if (typeof entry.dist_tags === 'object' && entry.dist_tags !== null) delete (entry.dist_tags as RawEntry).latest;
         Object.assign(entry, {
           version: manifest.version,
           description: manifest.description,
@@ -150,4 +154,42 @@ function countCategories(packages: RawEntry[]): Record<string, number> {
     counts[category] = (counts[category] ?? 0) + 1;
   }
   return counts;
+}
+
+/**
+ * Rewrites one package's lifecycle fields in a v1 index (the caller holds the publish lock):
+ * `change` is applied to the package as the model reads it, and its yanked and deprecated
+ * versions and dist-tags are written back into the raw entry, every other field kept as is.
+ * Undefined when the index does not have the package.
+ */
+export async function changeV1Package(registry: string, name: string, change: (pkg: CatalogPackage) => string[]): Promise<string[] | undefined> {
+  const indexPath = join(registry, 'index.json');
+  if (!existsSync(indexPath)) return undefined;
+  const root = await readRawIndex(indexPath);
+  const entry = findEntry(root, name);
+  const pkg = parseV1Index(JSON.stringify({ packages: entry === undefined ? [] : [entry] }), indexPath).packages[0];
+  if (entry === undefined || pkg === undefined) return undefined;
+  const changed = change(pkg);
+  const versions = Array.isArray(entry.versions) ? [...(entry.versions as RawEntry[])] : [];
+  if (!versions.some((raw) => raw.version === entry.version)) versions.push(...seedVersions(entry));
+  for (const raw of versions) {
+    const model = pkg.versions.find((version) => version.version === semver.valid(String(raw.version)));
+    if (model === undefined) continue;
+    if (model.yanked) raw.yanked = true;
+    else delete raw.yanked;
+    if (model.deprecated === undefined) delete raw.deprecated;
+    else raw.deprecated = model.deprecated;
+  }
+  entry.versions = versions;
+  const newest = typeof entry.version === 'string' ? semver.valid(entry.version) : null;
+  const tags = { ...(pkg.latest === newest ? {} : { latest: pkg.latest }), ...(pkg.distTags ?? {}) };
+  if (Object.keys(tags).length > 0) entry.dist_tags = tags;
+  else delete entry.dist_tags;
+  root.updated_at = new Date().toISOString();
+  try {
+    await writeFileAtomic(indexPath, `${JSON.stringify(root, null, 2)}\n`);
+  } catch (error) {
+    throw fromFsError(error, 'writing', indexPath);
+  }
+  return changed;
 }

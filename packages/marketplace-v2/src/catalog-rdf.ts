@@ -148,6 +148,7 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
     add(p, V.stars, integer(pkg.stars));
     add(p, V.popularity, literal(popularityOf(pkg).toFixed(4), namedNode(V.double)));
     if (pkg.repository !== undefined) add(p, V.repository, text(pkg.repository));
+    if (pkg.distTags !== undefined && Object.keys(pkg.distTags).length > 0) add(p, V.distTags, json(pkg.distTags));
     if (pkg.homepage !== undefined) add(p, V.homepage, text(pkg.homepage));
     if (Object.keys(pkg.extra).length > 0) add(p, V.extra, json(pkg.extra));
     add(p, V.latestVersion, namedNode(versionIri(pkg.name, pkg.latest)));
@@ -197,6 +198,10 @@ function writeVersion(
   if (version.archive !== undefined) add(v, V.archive, make.text(version.archive));
   if (version.publishedAt !== undefined) add(v, V.issued, make.text(version.publishedAt));
   add(v, V.yanked, literal(String(version.yanked), namedNode(V.boolean)));
+  if (version.deprecated !== undefined) add(v, V.deprecated, make.text(version.deprecated));
+  if (version.size !== undefined) add(v, V.archiveSize, make.json(version.size));
+  if (version.unpackedSize !== undefined) add(v, V.unpackedSize, make.json(version.unpackedSize));
+  if (version.readme !== undefined) add(v, V.readme, make.text(version.readme));
   if (version.files !== undefined) add(v, V.files, make.json(version.files));
   if (version.templates !== undefined) add(v, V.templates, make.json(version.templates));
   if (version.variables !== undefined) add(v, V.variables, make.json(version.variables));
@@ -274,6 +279,9 @@ function readPackage(store: Store, subject: OxNamedNode, graph: OxNamedNode): Ca
   if (repository !== undefined) pkg.repository = repository;
   const homepage = one(V.homepage);
   if (homepage !== undefined) pkg.homepage = homepage;
+  const distTags = parseJson<Record<string, unknown>>(one(V.distTags), {});
+  const tagged = Object.entries(distTags).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && versions.some((version) => version.version === entry[1]));
+  if (tagged.length > 0) pkg.distTags = Object.fromEntries(tagged);
   const keys = (predicate: string): string[] =>
     (fields.get(predicate) ?? []).map((node) => objectsOf(store, node, graph).get(V.publicKey)?.[0]?.value).filter((key): key is string => key !== undefined).sort();
   const ownerKeys = keys(V.ownerKey);
@@ -298,7 +306,7 @@ function readVersion(store: Store, subject: OxTerm, graph: OxNamedNode): Catalog
   // Some SPARQL servers hand stored booleans back as "1".
   const yanked = one(V.yanked);
   const result: CatalogVersion = { version, dependencies, yanked: yanked === 'true' || yanked === '1' };
-  const optional = { integrity: one(V.integrity), checksum: one(V.checksum), archive: one(V.archive), publishedAt: one(V.issued) };
+  const optional = { integrity: one(V.integrity), checksum: one(V.checksum), archive: one(V.archive), publishedAt: one(V.issued), deprecated: one(V.deprecated) };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) result[key as keyof typeof optional] = value;
   const files = one(V.files);
   if (files !== undefined) result.files = parseJson(files, []);
@@ -306,6 +314,15 @@ function readVersion(store: Store, subject: OxTerm, graph: OxNamedNode): Catalog
   if (templates !== undefined) result.templates = parseJson(templates, []);
   const variables = one(V.variables);
   if (variables !== undefined) result.variables = parseJson(variables, {});
+  for (const [key, predicate] of [
+    ['size', V.archiveSize],
+    ['unpackedSize', V.unpackedSize],
+  ] as const) {
+    const size = parseJson<unknown>(one(predicate), undefined);
+    if (typeof size === 'number' && Number.isSafeInteger(size) && size >= 0) result[key] = size;
+  }
+  const readme = one(V.readme);
+  if (readme !== undefined) result.readme = readme;
   const signer = fields.get(V.signedBy)?.[0];
   const signedBy = signer === undefined ? undefined : objectsOf(store, signer, graph).get(V.keyId)?.[0]?.value;
   if (signedBy !== undefined) result.signedBy = signedBy;

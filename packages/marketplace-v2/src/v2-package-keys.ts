@@ -142,3 +142,41 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
     return chain;
   });
 }
+
+/**
+ * Who may yank, deprecate or tag a package: anyone with write access to the registry while the
+ * package has no owner keys (as for publish), an owner key once it has. The statement (one line
+ * saying what changed) is signed by that key and appended to `lifecycle/<name>.json`, so the
+ * change can be traced to an owner.
+ */
+export async function authorizeLifecycle(registry: string, name: string, signer: ArchiveSigner | undefined, statement: string): Promise<string | undefined> {
+  const file = await readKeyStatements(registry, name);
+  if (file.statements.length === 0) return undefined;
+  const chain = verifyOwnerChain(name, file);
+  const owners = chain.owners.map((key) => formatKeyId(key.keyId)).join(', ');
+  if (signer === undefined) {
+    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; this change must be signed by one of them`, {
+      hint: `Add --key <an owner key>; owners: ${owners}.`,
+      details: { package: name },
+    });
+  }
+  if (!chain.owners.some((key) => formatKeyId(key.keyId) === signer.keyId)) {
+    throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${signer.keyId} is not an owner of ${name}`, { hint: `Sign with an owner key: ${owners}.`, details: { package: name, keyId: signer.keyId } });
+  }
+  const path = join(registry, 'lifecycle', `${name}.json`);
+  let log: { statements: string[] } = { statements: [] };
+  if (existsSync(path)) {
+    try {
+      log = JSON.parse(await readFile(path, 'utf8')) as { statements: string[] };
+    } catch (error) {
+      throw fromFsError(error, 'reading', path);
+    }
+  }
+  const signed = signer.signStatement(`ggen-lifecycle package=${name} ${statement} timestamp=${Math.floor(Date.now() / 1000)}`);
+  try {
+    await writeFileAtomic(path, `${JSON.stringify({ statements: [...(Array.isArray(log.statements) ? log.statements : []), signed] }, null, 2)}\n`);
+  } catch (error) {
+    throw fromFsError(error, 'writing', path);
+  }
+  return signer.keyId;
+}

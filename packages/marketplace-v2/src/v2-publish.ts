@@ -89,9 +89,12 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
         publishedAt: new Date().toISOString(),
         yanked: false,
         ...(request.signer === undefined ? {} : { signedBy: request.signer.keyId }),
-        files: manifest.files,
+        files: packed.files,
         templates: manifest.templates,
         variables: manifest.variables,
+        size: packed.size,
+        unpackedSize: packed.unpackedSize,
+        ...(packed.readme === undefined ? {} : { readme: packed.readme }),
       };
       let pkg = packages.find((entry) => entry.name === manifest.name);
       if (pkg === undefined) {

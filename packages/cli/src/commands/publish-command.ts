@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { MarketplaceError, type PublishResult } from '@ggen/marketplace-core';
+import { MarketplaceError, validatePackageDir, type PublishResult } from '@ggen/marketplace-core';
 import { defineCommand, needsBackend } from '../command-spec.js';
 
 export const publishCommand = defineCommand({
@@ -33,6 +33,7 @@ export const publishCommand = defineCommand({
       }
       signer = await context.features.createSigner(context, args.key);
     }
+    for (const issue of validatePackageDir(resolve(context.io.cwd, args.dir)).issues) if (issue.severity === 'warning') context.notice(`warning: ${issue.message}`);
     return context.backend().publish({ dir: resolve(context.io.cwd, args.dir), registry, dryRun: args['dry-run'], ...(signer === undefined ? {} : { signer }) });
   },
   render: (result) =>

@@ -14,7 +14,13 @@ export interface PackedArchive {
   integrity: string;
   checksum: string;
   size: number;
+  /** The files' total size once installed. */
+  unpackedSize: number;
+  /** The README's first lines (at most 12 lines, 1,000 characters), for info. */
+  readme?: string;
 }
+
+const README_NAMES = new Set(['readme.md', 'readme', 'readme.markdown', 'readme.txt']);
 
 /** Never packed: VCS data, dependencies, build output of other tools, earlier archives. */
 const EXCLUDED_NAMES = new Set(['.git', '.hg', '.svn', 'node_modules', '.DS_Store']);
@@ -88,6 +94,8 @@ function compareBytes(a: string, b: string): number {
 export async function packDirectory(dir: string, selection: PackageFileSelection = {}): Promise<PackedArchive> {
   const { files, secrets } = await listPackageFiles(dir, selection);
   const chunks: Buffer[] = [];
+  let unpackedSize = 0;
+  let readme: string | undefined;
   for (const file of files) {
     const path = join(dir, file);
     let content: Buffer;
@@ -97,6 +105,8 @@ export async function packDirectory(dir: string, selection: PackageFileSelection
     } catch (error) {
       throw fromFsError(error, 'reading', path);
     }
+    unpackedSize += content.length;
+    if (readme === undefined && README_NAMES.has(file.toLowerCase())) readme = content.toString('utf8').split('\n').slice(0, 12).join('\n').slice(0, 1000).trimEnd();
     const data = { path: file, mode: mode & 0o111 ? 0o755 : 0o644, uid: 0, gid: 0, size: content.length, mtime: FIXED_MTIME, type: 'File' as const, uname: '', gname: '' };
     const header = new Header(data);
     const block = Buffer.alloc(BLOCK);
@@ -108,5 +118,5 @@ export async function packDirectory(dir: string, selection: PackageFileSelection
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
   const bytes = gzipSync(Buffer.concat(chunks), { level: 9 });
-  return { bytes, files, secrets, integrity: computeIntegrity(bytes), checksum: computeChecksum(bytes), size: bytes.length };
+  return { bytes, files, secrets, integrity: computeIntegrity(bytes), checksum: computeChecksum(bytes), size: bytes.length, unpackedSize, ...(readme === undefined ? {} : { readme }) };
 }

@@ -5,6 +5,7 @@ export type InstallEvent =
   | { type: 'resolved'; count: number }
   | { type: 'fetch-start'; total: number }
   | { type: 'fetched'; name: string; version: string; done: number; total: number }
-  | { type: 'committed'; count: number };
+  | { type: 'committed'; count: number }
+  | { type: 'deprecated'; name: string; version: string; message: string };
 
 export type InstallEvents = (event: InstallEvent) => void;

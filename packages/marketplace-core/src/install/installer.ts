@@ -24,17 +24,19 @@ import { withFileLock } from './file-lock.js';
 import type { InstallEvents } from './install-events.js';
 import { beginTransaction, commitTransaction, LOCK_FILE, recoverTransaction, stagingDir, TRANSACTION_DIR } from './install-transaction.js';
 import { emptyLockfile, readLockfile, serializeLockfile, type LockedPackage, type Lockfile } from './lockfile.js';
+import { distTagProblem } from '../registry/lifecycle.js';
 import { lockedArchiveLocation, lockedFetchError, lockedResolved } from './locked-location.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 import { resolveDependencies, satisfies, type Resolution } from './resolve-dependencies.js';
 
 const FETCH_CONCURRENCY = 4;
 
-/** `name`, `name@1.2.3` or `name@^1.2`: the package and the range asked for. */
-export function parsePackageSpec(spec: string): { name: string; range: string | undefined } {
+/** `name`, `name@1.2.3`, `name@^1.2` or `name@beta` (a dist-tag): the package and the range or tag asked for. */
+export function parsePackageSpec(spec: string): { name: string; range: string | undefined; tag?: string } {
   const at = spec.indexOf('@', 1);
   const name = (at === -1 ? spec : spec.slice(0, at)).trim().toLowerCase();
   const range = at === -1 ? undefined : spec.slice(at + 1).trim();
+  if (range !== undefined && isPackageName(name) && semver.validRange(range) === null && distTagProblem(range) === undefined) return { name, range: undefined, tag: range };
   if (!isPackageName(name)) {
     throw new MarketplaceError('GGEN_E_USAGE', `'${spec}' is not a package name`, {
       hint: 'Package names use lowercase letters, digits, ".", "_" and "-", optionally in a scope (@acme/hello); add @<range> for a version, e.g. hello@^1.0.0.',
@@ -86,6 +88,8 @@ export async function installPackages(source: PackageSource, request: InstallReq
       });
     }
     if (request.frozenLockfile || specs.length === 0) return installFrozen(context, lockfile, specs, request);
+    // `name@tag` is the version the tag points at, recorded as ^version like a bare name.
+    for (const spec of specs) if (spec.tag !== undefined) spec.range = await taggedVersion(source, spec.name, spec.tag);
 
     const requests: Record<string, string> = { ...lockfile.requested };
     for (const spec of specs) requests[spec.name] = spec.range ?? '*';
@@ -96,7 +100,10 @@ export async function installPackages(source: PackageSource, request: InstallReq
     // A bare name is recorded as ^<resolved>, as npm does, so that update stays within the major.
     for (const spec of specs) {
       const version = resolution.packages.get(spec.name)?.version;
-      if (spec.range === undefined && version !== undefined) requests[spec.name] = `^${version}`;
+      if ((spec.range === undefined || spec.tag !== undefined) && version !== undefined) requests[spec.name] = `^${version}`;
+    }
+    for (const candidate of resolution.packages.values()) {
+      if (candidate.deprecated !== undefined) events?.({ type: 'deprecated', name: candidate.name, version: candidate.version, message: candidate.deprecated });
     }
     const forced = request.force ? new Set(specs.map((spec) => spec.name)) : new Set<string>();
     return applyResolution(context, lockfile, resolution, requests, {
@@ -106,6 +113,22 @@ export async function installPackages(source: PackageSource, request: InstallReq
       ...policyOf(request),
     });
   });
+}
+
+async function taggedVersion(source: PackageSource, name: string, tag: string): Promise<string> {
+  const versions = await source.getVersions(name);
+  if (versions === null) {
+    throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${name}' not found`, { hint: `Search for it: ggen marketplace search ${name}`, details: { package: name } });
+  }
+  const tagged = versions.find((candidate) => candidate.tags?.includes(tag));
+  if (tagged === undefined) {
+    const tags = [...new Set(versions.flatMap((candidate) => candidate.tags ?? []))];
+    throw new MarketplaceError('GGEN_E_VERSION_NOT_FOUND', `${name} has no dist-tag '${tag}'`, {
+      hint: `Its tags: ${tags.join(', ') || 'none'}; or ask for a version or range (${name}@^1.0.0).`,
+      details: { package: name, tag },
+    });
+  }
+  return tagged.version;
 }
 
 async function installFrozen(

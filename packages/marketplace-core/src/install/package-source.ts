@@ -8,6 +8,10 @@ export interface VersionCandidate {
   yanked: boolean;
   /** Where the archive is: an absolute path, file:// or http(s) URL. */
   archive: string;
+  /** The deprecation message, when the version is deprecated. */
+  deprecated?: string;
+  /** Dist-tags pointing at this version (`latest`, `beta`). */
+  tags?: string[];
   /** For a candidate read from the lockfile: its `resolved` as written there (errors name it). */
   locked?: string;
   integrity?: string;

@@ -116,7 +116,7 @@ export async function resolveDependencies(options: ResolveOptions): Promise<Reso
       failure = {
         kind: 'unsatisfiable',
         message: `no version of ${requirement.name} matches ${requirement.range} (${needs(requirement)}); available: ${
-          versions.map((candidate) => candidate.version).join(', ') || 'none'
+          versions.map((candidate) => `${candidate.version}${candidate.yanked ? ' (yanked: installs only when named exactly)' : ''}`).join(', ') || 'none'
         }`,
         details: { package: requirement.name, range: requirement.range, chain: requirement.chain },
       };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseDocument, LineCounter } from 'yaml';
 import { MarketplaceError } from '../errors.js';
+import { editDistanceWithin } from '../text/edit-distance.js';
 import type { ValidationIssue, ValidationReport } from '../models.js';
 import { gpackManifestSchema, type GpackManifest } from './gpack-manifest.js';
 import { convertLegacyManifest } from './legacy-toml.js';
@@ -55,18 +56,58 @@ export function parseGpackYaml(text: string, file: string): { manifest: GpackMan
   }
   const parsed = gpackManifestSchema.safeParse(doc.toJS());
   if (parsed.success) return { manifest: parsed.data, warnings: [] };
-  const issue = parsed.error.issues[0];
-  const path = issue?.path ?? [];
-  const node = path.length > 0 ? doc.getIn(path, true) : undefined;
-  const keyNode = path.length > 0 ? doc.getIn(path.slice(0, -1), true) : undefined;
-  const offset = nodeOffset(node) ?? nodeOffset(keyNode);
-  const line = offset === undefined ? undefined : lineCounter.linePos(offset).line;
-  const field = path.map(String).join('.') || '(root)';
+  // Every problem at once, each with its field, its line and, for a misspelt key, the key meant.
+  const issues = parsed.error.issues.flatMap((issue): ValidationIssue[] => {
+    const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part));
+    const lineOf = (offset: number | undefined): number | undefined => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+    if (issue.code === 'unrecognized_keys') {
+      const map = path.length > 0 ? doc.getIn(path, true) : doc.contents;
+      return issue.keys.map((key) => {
+        const field = [...path, key].map(String).join('.');
+        const known = path.length === 0 ? MANIFEST_FIELDS : path[0] === 'variables' ? VARIABLE_FIELDS : [];
+        const meant = nearest(key, known);
+        return {
+          severity: 'error',
+          field,
+          message: `unknown field '${field}'${meant === undefined ? '' : `. Did you mean '${[...path.map(String), meant].join('.')}'?`}`,
+          file,
+          ...optionalLine(lineOf(keyOffset(map, key))),
+        };
+      });
+    }
+    const node = path.length > 0 ? doc.getIn(path, true) : undefined;
+    const keyNode = path.length > 0 ? doc.getIn(path.slice(0, -1), true) : undefined;
+    const field = path.map(String).join('.') || '(root)';
+    const message = `field '${field}' ${issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : `must be ${issue.message}`}`;
+    return [{ severity: 'error', field, message, file, ...optionalLine(lineOf(nodeOffset(node) ?? keyOffset(keyNode, path[path.length - 1]) ?? nodeOffset(keyNode))) }];
+  });
+  issues.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
+  const first = issues[0];
   throw new MarketplaceError(
     'GGEN_E_MANIFEST_INVALID',
-    `${file}${line === undefined ? '' : `:${line}`}: field '${field}' ${issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : `must be ${issue?.message ?? 'valid'}`}`,
-    { hint: 'See docs/user-guide.md#gpackyaml for the manifest fields.', details: { file, line, field } },
+    `${file}${first?.line === undefined ? '' : `:${first.line}`}: ${first?.message ?? 'invalid manifest'}${issues.length > 1 ? ` (and ${issues.length - 1} more problem(s))` : ''}`,
+    { hint: 'Run ggen marketplace validate for every problem; docs/gpack-yaml.md lists the manifest fields.', details: { file, line: first?.line, field: first?.field, issues } },
   );
+}
+
+const MANIFEST_FIELDS = Object.keys(gpackManifestSchema.shape);
+const VARIABLE_FIELDS = ['type', 'required', 'default', 'description'];
+
+function nearest(word: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistanceWithin(word.toLowerCase(), name, Math.max(1, Math.floor(name.length / 3)), true);
+    if (distance !== undefined && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+const optionalLine = (line: number | undefined): { line?: number } => (line === undefined ? {} : { line });
+
+/** Where `key` is written inside a YAML map node. */
+function keyOffset(map: unknown, key: unknown): number | undefined {
+  const items = (map as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined)?.items;
+  return items?.find((item) => item.key?.value === key)?.key?.range?.[0];
 }
 
 function nodeOffset(node: unknown): number | undefined {
@@ -84,6 +125,11 @@ export function validatePackageDir(dir: string): ValidationReport {
         issues.push({ severity: 'error', field: 'files', message: `listed file '${file}' does not exist`, file: loaded.path });
       }
     }
+    // What users look for before they install, as npm warns about it on publish.
+    if (loaded.manifest.license === undefined) issues.push({ severity: 'warning', field: 'license', message: 'no license: users cannot tell whether they may use the generated code (add license: MIT, or the SPDX id that applies)', file: loaded.path });
+    if (!['README.md', 'README', 'readme.md', 'README.markdown'].some((name) => existsSync(join(dir, name)))) {
+      issues.push({ severity: 'warning', message: 'no README.md: info and the registry have nothing to show about how to use the pack', file: loaded.path });
+    }
     return {
       valid: !issues.some((issue) => issue.severity === 'error'),
       manifestPath: loaded.path,
@@ -95,6 +141,7 @@ export function validatePackageDir(dir: string): ValidationReport {
   } catch (error) {
     if (!(error instanceof MarketplaceError)) throw error;
     const details = error.details ?? {};
+    if (Array.isArray(details.issues)) return { valid: false, ...(typeof details.file === 'string' ? { manifestPath: details.file } : {}), issues: details.issues as ValidationIssue[] };
     return {
       valid: false,
       ...(typeof details.file === 'string' ? { manifestPath: details.file } : {}),

@@ -31,6 +31,7 @@ export function catalogPackageDetails(pkg: CatalogPackage, version?: string): Pa
       version: entry.version,
       dependencies: entry.dependencies,
       yanked: entry.yanked,
+      ...(entry.deprecated === undefined ? {} : { deprecated: entry.deprecated }),
       ...(entry.integrity === undefined ? {} : { integrity: entry.integrity }),
       ...(entry.checksum === undefined ? {} : { checksum: entry.checksum }),
       ...(entry.archive === undefined ? {} : { archive: entry.archive }),
@@ -44,8 +45,26 @@ export function catalogPackageDetails(pkg: CatalogPackage, version?: string): Pa
     ...(selected.integrity === undefined ? {} : { integrity: selected.integrity }),
     ...(selected.checksum === undefined ? {} : { checksum: selected.checksum }),
     ...(selected.signedBy === undefined ? {} : { signature: { keyId: selected.signedBy } }),
+    distTags: distTagsOf(pkg),
+    ...(selected.deprecated === undefined ? {} : { deprecated: selected.deprecated }),
+    ...(selected.variables === undefined ? {} : { variables: selected.variables }),
+    ...(selected.templates === undefined ? {} : { templates: selected.templates }),
+    ...(selected.files === undefined ? {} : { files: selected.files }),
+    ...(selected.size === undefined ? {} : { size: selected.size }),
+    ...(selected.unpackedSize === undefined ? {} : { unpackedSize: selected.unpackedSize }),
+    ...(selected.readme === undefined ? {} : { readme: selected.readme }),
   };
 }
+
+/** Every dist-tag of a package, `latest` first. */
+export function distTagsOf(pkg: CatalogPackage): Record<string, string> {
+  return { latest: pkg.latest, ...Object.fromEntries(Object.entries(pkg.distTags ?? {}).filter(([tag]) => tag !== 'latest')) };
+}
+
+const tagsOf = (pkg: CatalogPackage, version: string): string[] =>
+  Object.entries(distTagsOf(pkg))
+    .filter(([, tagged]) => tagged === version)
+    .map(([tag]) => tag);
 
 /** The installable versions of a registry package, archives resolved against the registry. */
 export function catalogVersionCandidates(pkg: CatalogPackage, registry: string, backend: BackendType): VersionCandidate[] {
@@ -54,6 +73,8 @@ export function catalogVersionCandidates(pkg: CatalogPackage, registry: string, 
     version: version.version,
     dependencies: version.dependencies,
     yanked: version.yanked,
+    ...(version.deprecated === undefined ? {} : { deprecated: version.deprecated }),
+    ...(tagsOf(pkg, version.version).length === 0 ? {} : { tags: tagsOf(pkg, version.version) }),
     archive: version.archive === undefined ? '' : resolveArchiveLocation(registry, version.archive, `${pkg.name}@${version.version}`),
     ...(version.integrity === undefined ? {} : { integrity: version.integrity }),
     ...(version.checksum === undefined ? {} : { checksum: version.checksum }),

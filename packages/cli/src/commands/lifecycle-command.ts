@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  applyLifecycleChange,
+  isHttpLocation,
+  MarketplaceError,
+  parsePackageSpec,
+  PUBLISH_LOCK_FILE,
+  safeText,
+  withFileLock,
+  type ArchiveSigner,
+  type LifecycleChange,
+} from '@ggen/marketplace-core';
+import { changeV1Package } from '@ggen/marketplace-v1';
+import { authorizeLifecycle, CATALOG_FILE, readV2CatalogFile, writeV2Catalog } from '@ggen/marketplace-v2';
+import type { CliContext } from '../cli-context.js';
+import { defineCommand, table } from '../command-spec.js';
+
+interface LifecycleResult {
+  package: string;
+  action: LifecycleChange['action'];
+  changed: string[];
+  /** The registry files rewritten: index.json (v1) and/or catalog.nq (v2). */
+  formats: string[];
+  registry: string;
+  signedBy?: string;
+  message?: string;
+}
+
+/** The registry to change: given by --registry or config (never the read-only built-in sample), a directory. */
+function lifecycleRegistry(context: CliContext, what: string): string {
+  const { config, sources } = context.config();
+  if (sources.registry.kind === 'default' && config.v2_registry === undefined) {
+    throw new MarketplaceError('GGEN_E_USAGE', `${what} needs a registry to write to`, { hint: 'Pass --registry <dir> or set marketplace.registry; the built-in sample registry is read-only.' });
+  }
+  const registry = context.v2Registry();
+  if (isHttpLocation(registry)) throw new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `${registry} is an http(s) registry; ${what} writes a registry directory`, { hint: 'Run it where the registry directory is, then push or serve it again.' });
+  return resolve(context.io.cwd, registry);
+}
+
+/**
+ * One change, written to both formats' metadata the registry directory holds (index.json for v1,
+ * catalog.nq for v2) under the publish lock; `sync` then carries it to local stores. When the
+ * package has owner keys, the change must be signed by one (--key).
+ */
+async function changePackage(context: CliContext, name: string, change: LifecycleChange, keyPath: string | undefined, statement: string): Promise<LifecycleResult> {
+  const registry = lifecycleRegistry(context, change.action === 'yank' ? 'yank' : change.action === 'deprecate' ? 'deprecate' : 'dist-tag');
+  let signer: ArchiveSigner | undefined;
+  if (keyPath !== undefined) {
+    if (context.features.createSigner === undefined) throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
+    signer = await context.features.createSigner(context, keyPath);
+  }
+  return withFileLock(join(registry, PUBLISH_LOCK_FILE), async () => {
+    const formats: string[] = [];
+    let changed: string[] | undefined;
+    const hasCatalog = existsSync(join(registry, CATALOG_FILE));
+    const packages = hasCatalog ? await readV2CatalogFile(registry) : [];
+    const pkg = packages.find((entry) => entry.name === name);
+    // Ownership is decided before anything is written, in either format.
+    const signedBy = await authorizeLifecycle(registry, name, signer, statement);
+    if (pkg !== undefined) {
+      changed = applyLifecycleChange(pkg, change);
+      await writeV2Catalog(registry, packages);
+      formats.push(CATALOG_FILE);
+    }
+    const v1Changed = await changeV1Package(registry, name, (v1Package) => applyLifecycleChange(v1Package, change));
+    if (v1Changed !== undefined) {
+      changed ??= v1Changed;
+      formats.push('index.json');
+    }
+    if (changed === undefined) {
+      throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' is not in ${registry}`, { hint: 'Check the name, or pass --registry <the registry that has it>.', details: { package: name } });
+    }
+    return { package: name, action: change.action, changed, formats, registry, ...(signedBy === undefined ? {} : { signedBy }) };
+  });
+}
+
+const keyOption = { type: 'string', describe: 'an owner’s secret key: required once the package is owned (it signs the change)' } as const;
+
+function exactSpec(spec: string, what: string): { name: string; version: string } {
+  const { name, range } = parsePackageSpec(spec);
+  if (range === undefined || !/^\d+\.\d+\.\d+(?:[-+].*)?$/.test(range)) {
+    throw new MarketplaceError('GGEN_E_USAGE', `${what} needs an exact version: '${safeText(spec)}'`, { hint: `e.g. ggen marketplace ${what} ${name}@1.0.0` });
+  }
+  return { name, version: range };
+}
+
+const summary = (result: LifecycleResult, verb: string): string =>
+  `${verb} ${result.changed.join(', ')}${result.message === undefined || result.action === 'yank' ? '' : `: ${result.message}`}\nwritten to ${result.formats.join(' and ')} in ${result.registry}${result.signedBy === undefined ? '' : ` (signed by ${result.signedBy})`}`;
+
+export const yankCommand = defineCommand({
+  command: 'yank <spec>',
+  describe: 'Yank a published version: never chosen for a range again, still installable when named exactly or locked (--undo to restore)',
+  builder: (yargs) =>
+    yargs
+      .positional('spec', { type: 'string', demandOption: true, describe: 'name@version' })
+      .option('undo', { type: 'boolean', default: false, describe: 'restore a yanked version' })
+      .option('key', keyOption)
+      .example('$0 marketplace yank hello@1.0.1 --registry ./registry', '')
+      .example('$0 marketplace yank hello@1.0.1 --undo --registry ./registry', ''),
+  run: async (context, args) => {
+    const { name, version } = exactSpec(args.spec, 'yank');
+    const result = await changePackage(context, name, { action: 'yank', version, undo: args.undo }, args.key, `action=${args.undo ? 'unyank' : 'yank'} version=${version}`);
+    return args.undo ? { ...result, message: 'undo' } : result;
+  },
+  render: (result) => summary(result, result.message === 'undo' ? 'restored' : 'yanked'),
+});
+
+export const deprecateCommand = defineCommand({
+  command: 'deprecate <spec> <message>',
+  describe: 'Deprecate every version of a package, or those in a range, with a message shown on install and info ("" lifts it)',
+  builder: (yargs) =>
+    yargs
+      .positional('spec', { type: 'string', demandOption: true, describe: 'name or name@range' })
+      .positional('message', { type: 'string', demandOption: true, describe: 'what users should do instead' })
+      .option('key', keyOption)
+      .example('$0 marketplace deprecate hello@"<2" "use hello 2: it fixes the template paths" --registry ./registry', ''),
+  run: async (context, args) => {
+    const { name, range } = parsePackageSpec(args.spec);
+    const message = args.message.trim();
+    const result = await changePackage(context, name, { action: 'deprecate', range: range ?? '*', message }, args.key, `action=deprecate range=${JSON.stringify(range ?? '*')} message=${JSON.stringify(message)}`);
+    return { ...result, ...(message === '' ? {} : { message }) };
+  },
+  render: (result) => summary(result, result.message === undefined ? 'no longer deprecated:' : 'deprecated'),
+});
+
+export const distTagAddCommand = defineCommand({
+  command: 'dist-tag add <spec> <tag>',
+  describe: 'Point a dist-tag (beta, next, latest) at a version; name@tag then installs it',
+  builder: (yargs) =>
+    yargs
+      .positional('spec', { type: 'string', demandOption: true, describe: 'name@version' })
+      .positional('tag', { type: 'string', demandOption: true })
+      .option('key', keyOption)
+      .example('$0 marketplace dist-tag add hello@2.0.0-rc.1 next --registry ./registry', ''),
+  run: async (context, args) => {
+    const { name, version } = exactSpec(args.spec, 'dist-tag add');
+    return changePackage(context, name, { action: 'dist-tag-add', version, tag: args.tag }, args.key, `action=dist-tag-add tag=${args.tag} version=${version}`);
+  },
+  render: (result) => summary(result, result.package),
+});
+
+export const distTagRmCommand = defineCommand({
+  command: 'dist-tag rm <name> <tag>',
+  describe: 'Remove a dist-tag (latest cannot be removed, only moved)',
+  builder: (yargs) =>
+    yargs
+      .positional('name', { type: 'string', demandOption: true })
+      .positional('tag', { type: 'string', demandOption: true })
+      .option('key', keyOption)
+      .example('$0 marketplace dist-tag rm hello next --registry ./registry', ''),
+  run: async (context, args) => changePackage(context, parsePackageSpec(args.name).name, { action: 'dist-tag-rm', tag: args.tag }, args.key, `action=dist-tag-rm tag=${args.tag}`),
+  render: (result) => summary(result, result.package),
+});
+
+export const distTagLsCommand = defineCommand({
+  command: 'dist-tag ls <name>',
+  describe: 'List the dist-tags of a package',
+  builder: (yargs) => yargs.positional('name', { type: 'string', demandOption: true }).example('$0 marketplace dist-tag ls hello', ''),
+  run: async (context, args): Promise<{ package: string; distTags: Record<string, string> }> => {
+    const name = parsePackageSpec(args.name).name;
+    const details = await context.backend().getPackage(name);
+    if (details === null) throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' not found`, { hint: 'Check the name with ggen marketplace search.', details: { package: name } });
+    return { package: name, distTags: details.distTags ?? { latest: details.version } };
+  },
+  render: ({ distTags }) => table(Object.entries(distTags).map(([tag, version]) => [`${tag}:`, version])),
+});
+
+export const lifecycleCommands = [yankCommand, deprecateCommand, distTagAddCommand, distTagRmCommand, distTagLsCommand];
