@@ -68,8 +68,29 @@ async function bundle(features, outdir) {
   }
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
-  if (features === 'parallel' && values.entry === undefined) await bundleLauncher(outdir);
+  if (features === 'parallel' && values.entry === undefined) {
+    await bundleLauncher(outdir);
+    await bundleLibrary(join(outdir, '..', 'index.mjs'));
+  }
   console.log(`built marketplace-${features}: ${outfile} (${inputs.length} inputs)`);
+}
+
+/** The package's library entry (`exports` of @ggen/cli): runCli and the default build's features. */
+async function bundleLibrary(outfile) {
+  await build({
+    absWorkingDir: workspaceRoot,
+    entryPoints: [join(cliRoot, 'src', 'index.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@ggen/source'],
+    external: ['oxigraph'],
+    legalComments: 'none',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
+  });
 }
 
 /**

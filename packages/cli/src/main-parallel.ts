@@ -1,29 +1,6 @@
 #!/usr/bin/env node
-import { createParallelBackend } from './parallel-backend.js';
 import { hideBin } from 'yargs/helpers';
-import { V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
-import { compareReportCommand } from './commands/compare-report-command.js';
-import { metricsCommand } from './commands/metrics-command.js';
-import { registryMigrateCommand } from './commands/registry-migrate-command.js';
-import { registryPushCommand } from './commands/registry-push-command.js';
-import { rolloutGateCommand, rolloutStatusCommand } from './commands/rollout-status-command.js';
-import { sparqlCommand } from './commands/sparql-command.js';
+import { parallelFeatures } from './parallel-features.js';
 import { runCli } from './run-cli.js';
-import { createArchiveSigner } from './archive-signer.js';
-import { keygenCommand } from './commands/keygen-command.js';
-import { syncCommand } from './commands/sync-command.js';
-import { keysAddCommand, keysCommand, keysRevokeCommand } from './commands/keys-command.js';
-import { lifecycleCommands } from './commands/lifecycle-command.js';
-import { signCommand } from './commands/sign-command.js';
-import { verifyKeyCommand } from './commands/verify-key-command.js';
-import { daemonCommands } from './commands/daemon-command.js';
 
-// The default build: both backends plus the adapters that route between them.
-process.exitCode = await runCli(hideBin(process.argv), {
-  name: 'marketplace-parallel',
-  backends: ['v1', V2_BACKEND_METADATA.type],
-  adapters: true,
-  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, rolloutGateCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand, ...lifecycleCommands, ...daemonCommands],
-  createBackend: createParallelBackend,
-  createSigner: createArchiveSigner,
-});
+process.exitCode = await runCli(hideBin(process.argv), parallelFeatures);
