@@ -273,7 +273,7 @@ export interface CatalogVersion {
   deprecated?: string;
   /** The key id (minisign, hex) that signed this version's archive (v2). */
   signedBy?: string;
-  /** From the version's gpack.yaml, where the registry records it (v2). */
+  /** Recorded at publish (v2): the files the archive holds, and the templates and variables its gpack.yaml declares. */
   files?: string[];
   templates?: string[];
   variables?: Record<string, unknown>;

@@ -80,7 +80,7 @@ describe('publish to a v2 registry', () => {
     const paths = target();
     const installed = await reader.install({ specs: ['quantum-widget'], ...paths });
     expect(installed.installed.map((entry) => entry.name)).toEqual(['agent-memory-forge', 'quantum-widget']);
-    expect((await reader.registry.findPackage('quantum-widget'))?.versions[0]?.files).toEqual(['templates/w.tmpl']);
+    expect((await reader.registry.findPackage('quantum-widget'))?.versions[0]?.files).toEqual(['gpack.yaml', 'templates/w.tmpl']);
   });
 });
 

@@ -5,7 +5,7 @@ import { createProgressReporter } from '../progress-reporter.js';
 export const installCommand = defineCommand({
   command: 'install [specs..]',
   aliases: ['i', 'add'],
-  describe: 'Install packages and their dependencies',
+  describe: 'Install packs and dependencies',
   available: needsBackend,
   builder: (yargs) =>
     yargs

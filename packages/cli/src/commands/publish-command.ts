@@ -33,8 +33,10 @@ export const publishCommand = defineCommand({
       }
       signer = await context.features.createSigner(context, args.key);
     }
+    const result = await context.backend().publish({ dir: resolve(context.io.cwd, args.dir), registry, dryRun: args['dry-run'], ...(signer === undefined ? {} : { signer }) });
+    // What users look for before they install (a license, a README), said once it is published.
     for (const issue of validatePackageDir(resolve(context.io.cwd, args.dir)).issues) if (issue.severity === 'warning') context.notice(`warning: ${issue.message}`);
-    return context.backend().publish({ dir: resolve(context.io.cwd, args.dir), registry, dryRun: args['dry-run'], ...(signer === undefined ? {} : { signer }) });
+    return result;
   },
   render: (result) =>
     [

@@ -1,0 +1,219 @@
+// The one path from a resolution to the disk: plan, fetch, verify, stage, commit.
+import { existsSync } from 'node:fs';
+import semver from 'semver';
+import { parse as parseYaml } from 'yaml';
+import { readArchive, writeArchiveEntries, type ArchiveEntry } from '../archive/extract-archive.js';
+import { computeIntegrity, verifyIntegrity } from '../archive/integrity.js';
+import { MarketplaceError } from '../errors.js';
+import { packageDir } from '../names.js';
+import type { SignatureInfo, InstallResult, PlannedPackage } from '../models.js';
+import { hashDirectory, hashEntries } from './content-hash.js';
+import { beginTransaction, commitTransaction, recoverTransaction, stagingDir } from './install-transaction.js';
+import { serializeLockfile, type LockedPackage, type Lockfile } from './lockfile.js';
+import { lockedFetchError, lockedResolved } from './locked-location.js';
+import type { PackageSource, VersionCandidate } from './package-source.js';
+import { satisfies, type Resolution } from './resolve-dependencies.js';
+import { policyOf, type Context } from './install-context.js';
+
+const FETCH_CONCURRENCY = 4;
+
+/**
+ * A rollback (a version older than the lockfile pins) is what a registry that hides new
+ * versions would cause: refused unless asked for, by --allow-downgrade or by a range that
+ * excludes the locked version.
+ */
+function refuseDowngrades(lockfile: Lockfile, resolution: Resolution, asked: Record<string, string | undefined>, allowed: boolean): void {
+  if (allowed) return;
+  for (const [name, candidate] of resolution.packages) {
+    const locked = lockfile.packages[name]?.version;
+    if (locked === undefined || !semver.valid(locked) || !semver.lt(candidate.version, locked)) continue;
+    const range = asked[name];
+    if (range !== undefined && !satisfies(locked, range)) continue;
+    throw new MarketplaceError('GGEN_E_DOWNGRADE', `${name} would go from ${locked} (locked) back to ${candidate.version}`, {
+      hint: `The registry may be hiding newer versions (a rollback attack). If you want ${candidate.version}, ask for it (${name}@${candidate.version}) or pass --allow-downgrade.`,
+      details: { package: name, locked, candidate: candidate.version },
+    });
+  }
+}
+
+/** The manifest inside the archive must name the package and version the registry says it is. */
+function checkArchiveManifest(entries: ArchiveEntry[], candidate: VersionCandidate): void {
+  const manifest = entries.find((entry): entry is Extract<ArchiveEntry, { type: 'file' }> => entry.type === 'file' && entry.path === 'gpack.yaml');
+  if (manifest === undefined) return;
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(manifest.content.toString('utf8'));
+  } catch {
+    // An unreadable manifest is the package's problem, not a metadata mismatch.
+    return;
+  }
+  const fields = (parsed ?? {}) as { name?: unknown; version?: unknown };
+  const name = typeof fields.name === 'string' ? fields.name : undefined;
+  const version = typeof fields.version === 'string' ? fields.version : undefined;
+  const wrong = [name !== undefined && name.toLowerCase() !== candidate.name ? `name ${name}` : undefined, version !== undefined && version !== candidate.version ? `version ${version}` : undefined].filter(
+    (item): item is string => item !== undefined,
+  );
+  if (wrong.length > 0) {
+    throw new MarketplaceError('GGEN_E_METADATA_MISMATCH', `The registry lists ${candidate.name}@${candidate.version}, but the archive's gpack.yaml says ${wrong.join(', ')}`, {
+      hint: 'The archive is what was signed and what would be installed; the registry metadata is wrong. Nothing was installed; report it to the registry.',
+      details: { package: candidate.name, version: candidate.version, archive: { name, version } },
+    });
+  }
+}
+
+export interface ApplyOptions extends ReturnType<typeof policyOf> {
+  dryRun: boolean;
+  forced: Set<string>;
+  /** The ranges typed on this command line: a range that excludes the locked version asks for the downgrade. */
+  asked: Record<string, string | undefined>;
+}
+
+/** Plans, fetches, verifies, stages and commits one resolution, as one transaction. */
+export async function applyResolution(
+  context: Context,
+  lockfile: Lockfile,
+  resolution: Resolution,
+  requests: Record<string, string>,
+  options: ApplyOptions,
+): Promise<InstallResult> {
+  refuseDowngrades(lockfile, resolution, options.asked, options.allowDowngrade);
+  const planned: PlannedPackage[] = [];
+  for (const name of resolution.order) {
+    const candidate = resolution.packages.get(name);
+    if (candidate === undefined) continue;
+    const locked = lockfile.packages[name];
+    // Under verification, a package installed without a verified signature is fetched and checked again.
+    const intact =
+      locked?.version === candidate.version &&
+      (!options.verifySignatures || locked.signature !== undefined) &&
+      locked.integrity === (candidate.integrity ?? locked.integrity) &&
+      (await hashDirectory(packageDir(context.packagesDir, name))) === locked.contentHash;
+    const action: PlannedPackage['action'] = intact && !options.forced.has(name) ? 'unchanged' : existsSync(packageDir(context.packagesDir, name)) ? 'replace' : 'install';
+    planned.push({
+      name,
+      version: candidate.version,
+      ...(locked !== undefined && locked.version !== candidate.version ? { previousVersion: locked.version } : {}),
+      action,
+      integrity: candidate.integrity ?? locked?.integrity ?? '',
+      resolved: candidate.archive,
+      dependencies: candidate.dependencies,
+      backend: candidate.backend,
+    });
+  }
+  const toFetch = planned.filter((entry) => entry.action !== 'unchanged');
+  const obsolete = Object.keys(lockfile.packages).filter((name) => !resolution.packages.has(name));
+  const result: InstallResult = {
+    installed: toFetch,
+    unchanged: planned.filter((entry) => entry.action === 'unchanged'),
+    dryRun: options.dryRun,
+    lockfilePath: context.lockfilePath,
+    packagesDir: context.packagesDir,
+    cycles: resolution.cycles,
+  };
+  if (options.dryRun) return result;
+
+  options.signal?.throwIfAborted();
+  await beginTransaction(context.packagesDir);
+  const contentHashes = new Map<string, string>();
+  const integrities = new Map<string, string>();
+  const signatures = new Map<string, SignatureInfo>();
+  context.events?.({ type: 'fetch-start', total: toFetch.length });
+  let done = 0;
+  try {
+    await runLimited(toFetch, FETCH_CONCURRENCY, async (entry) => {
+      const candidate = resolution.packages.get(entry.name);
+      if (candidate === undefined) return;
+      const label = `${candidate.name}@${candidate.version}`;
+      options.signal?.throwIfAborted();
+      const bytes = await context.source.fetchArchive(candidate).catch((error: unknown) => {
+        throw candidate.locked === undefined ? error : lockedFetchError(error, candidate, candidate.locked, context.source);
+      });
+      verifyIntegrity(bytes, { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) }, label);
+      // A package the lockfile records as signed stays signed: its replacement is verified too
+      // (a registry cannot turn verification off for a package by serving it unsigned).
+      const previous = lockfile.packages[entry.name];
+      if (options.verifySignatures || previous?.signature !== undefined) signatures.set(entry.name, await verifySignature(context.source, candidate, bytes, previous));
+      const entries = await readArchive(bytes, label);
+      checkArchiveManifest(entries, candidate);
+      await writeArchiveEntries(entries, stagingDir(context.packagesDir, entry.name));
+      contentHashes.set(entry.name, hashEntries(entries));
+      integrities.set(entry.name, candidate.integrity ?? computeIntegrity(bytes));
+      done += 1;
+      context.events?.({ type: 'fetched', name: candidate.name, version: candidate.version, done, total: toFetch.length });
+    });
+  } catch (error) {
+    // Nothing is committed before the journal: drop what was staged, so that a refused
+    // package (bad signature, tampered archive) leaves no trace for the next command.
+    await recoverTransaction(context.packagesDir);
+    throw error;
+  }
+
+  const next: Lockfile = { lockfileVersion: 1, requested: requests, packages: {} };
+  for (const [name, candidate] of resolution.packages) {
+    const previous = lockfile.packages[name];
+    const contentHash = contentHashes.get(name) ?? previous?.contentHash;
+    const integrity = integrities.get(name) ?? candidate.integrity ?? previous?.integrity;
+    if (contentHash === undefined || integrity === undefined) continue;
+    const entry: LockedPackage = {
+      version: candidate.version,
+      resolved: lockedResolved(candidate, context.source),
+      integrity,
+      ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }),
+      dependencies: candidate.dependencies,
+      backend: candidate.backend,
+      ...(signatureOf(signatures.get(name), candidate, previous) ?? {}),
+      contentHash,
+    };
+    next.packages[name] = entry;
+  }
+  for (const entry of toFetch) {
+    entry.integrity = next.packages[entry.name]?.integrity ?? entry.integrity;
+    const signature = signatures.get(entry.name);
+    if (signature !== undefined) entry.signature = signature;
+  }
+  // The commit point: an attempt given up by now (its fallback already answered) drops its staging instead.
+  if (options.signal?.aborted === true) {
+    await recoverTransaction(context.packagesDir);
+    options.signal.throwIfAborted();
+  }
+  await commitTransaction(context.packagesDir, {
+    install: toFetch.map((entry) => entry.name),
+    remove: obsolete,
+    lockfile: context.lockfilePath,
+    lockfileContent: serializeLockfile(next),
+  });
+  context.events?.({ type: 'committed', count: toFetch.length });
+  return result;
+}
+
+/** The lockfile's signature entry: verified now, or verified when the same version was installed. */
+function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCandidate, previous: LockedPackage | undefined): { signature: LockedPackage['signature'] } | undefined {
+  if (verified !== undefined) return { signature: { keyId: verified.keyId, ...(verified.owners === undefined || verified.owners.length === 0 ? {} : { owners: verified.owners }) } };
+  return previous?.version === candidate.version && previous.signature !== undefined ? { signature: previous.signature } : undefined;
+}
+
+async function verifySignature(source: PackageSource, candidate: VersionCandidate, bytes: Uint8Array, previous: LockedPackage | undefined): Promise<SignatureInfo> {
+  const wasSigned = previous?.signature === undefined ? '' : ` (${candidate.name}@${previous.version} was installed signed by ${previous.signature.keyId})`;
+  if (source.verifyArchive === undefined) {
+    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${candidate.name}@${candidate.version} comes from a ${source.backend} registry, which holds no signatures${wasSigned}`, {
+      hint:
+        wasSigned === ''
+          ? 'Install signed packages from a v2 registry (--backend v2), or install without --verify-signature / require_signatures.'
+          : `A package installed with a verified signature is only replaced by a signed one. To accept it unsigned, remove it first (ggen marketplace remove ${candidate.name}).`,
+      details: { package: candidate.name, backend: source.backend },
+    });
+  }
+  return source.verifyArchive(candidate, bytes, previous?.signature);
+}
+
+async function runLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      if (item !== undefined) await task(item);
+    }
+  });
+  await Promise.all(workers);
+}

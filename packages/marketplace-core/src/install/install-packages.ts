@@ -1,0 +1,91 @@
+// install: from names (resolving them) or, with none, exactly the lockfile.
+import { MarketplaceError } from '../errors.js';
+import type { InstallRequest, InstallResult } from '../models.js';
+import type { InstallEvents } from './install-events.js';
+import { emptyLockfile, readLockfile, type Lockfile } from './lockfile.js';
+import { lockedArchiveLocation } from './locked-location.js';
+import type { PackageSource, VersionCandidate } from './package-source.js';
+import { resolveDependencies, satisfies, type Resolution } from './resolve-dependencies.js';
+import { applyResolution } from './apply-resolution.js';
+import { lockedVersions, policyOf, withInstallLock, type Context } from './install-context.js';
+import { parsePackageSpec, taggedVersion } from './package-spec.js';
+
+export async function installPackages(source: PackageSource, request: InstallRequest, events?: InstallEvents): Promise<InstallResult> {
+  const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
+  const specs = request.specs.map(parsePackageSpec);
+  return withInstallLock(context, async () => {
+    const lockfile = (await readLockfile(request.lockfilePath)) ?? emptyLockfile();
+    // No names: install exactly the lockfile, as `npm ci` and `pnpm install` do.
+    if (specs.length === 0 && !request.frozenLockfile && Object.keys(lockfile.packages).length === 0) {
+      throw new MarketplaceError('GGEN_E_USAGE', `Nothing to install: no names given, and ${request.lockfilePath} is missing or empty`, {
+        hint: 'Name packages (ggen marketplace install <name[@range]>...), or run where the project keeps its ggen.lock (--target).',
+        details: { lockfile: request.lockfilePath },
+      });
+    }
+    if (request.frozenLockfile || specs.length === 0) return installFrozen(context, lockfile, specs, request);
+    // `name@tag` is the version the tag points at, recorded as ^version like a bare name.
+    for (const spec of specs) if (spec.tag !== undefined) spec.range = await taggedVersion(source, spec.name, spec.tag);
+
+    const requests: Record<string, string> = { ...lockfile.requested };
+    for (const spec of specs) requests[spec.name] = spec.range ?? '*';
+    const preferred = lockedVersions(lockfile, new Set(specs.map((spec) => spec.name)));
+    const resolution = await resolveDependencies({ source, requests, preferred, noDependencies: request.noDependencies ?? false });
+    events?.({ type: 'resolved', count: resolution.packages.size });
+
+    // A bare name is recorded as ^<resolved>, as npm does, so that update stays within the major.
+    for (const spec of specs) {
+      const version = resolution.packages.get(spec.name)?.version;
+      if ((spec.range === undefined || spec.tag !== undefined) && version !== undefined) requests[spec.name] = `^${version}`;
+    }
+    for (const candidate of resolution.packages.values()) {
+      if (candidate.deprecated !== undefined) events?.({ type: 'deprecated', name: candidate.name, version: candidate.version, message: candidate.deprecated });
+    }
+    const forced = request.force ? new Set(specs.map((spec) => spec.name)) : new Set<string>();
+    return applyResolution(context, lockfile, resolution, requests, {
+      dryRun: request.dryRun ?? false,
+      forced,
+      asked: Object.fromEntries(specs.map((spec) => [spec.name, spec.range])),
+      ...policyOf(request),
+    });
+  });
+}
+
+async function installFrozen(
+  context: Context,
+  lockfile: Lockfile,
+  specs: { name: string; range: string | undefined }[],
+  request: InstallRequest,
+): Promise<InstallResult> {
+  if (Object.keys(lockfile.packages).length === 0) {
+    throw new MarketplaceError('GGEN_E_FROZEN_LOCKFILE', `--frozen-lockfile needs ${request.lockfilePath}, which is missing or empty`, {
+      hint: 'Run install once without --frozen-lockfile to create the lockfile, and commit it.',
+    });
+  }
+  for (const spec of specs) {
+    const locked = lockfile.packages[spec.name];
+    if (locked === undefined || (spec.range !== undefined && !satisfies(locked.version, spec.range))) {
+      throw new MarketplaceError(
+        'GGEN_E_FROZEN_LOCKFILE',
+        `The lockfile does not satisfy ${spec.name}${spec.range === undefined ? '' : `@${spec.range}`} (${locked === undefined ? 'not locked' : `locked at ${locked.version}`})`,
+        { hint: 'Run install without --frozen-lockfile to update the lockfile.', details: { package: spec.name } },
+      );
+    }
+  }
+  const packages = new Map<string, VersionCandidate>();
+  for (const [name, locked] of Object.entries(lockfile.packages)) {
+    packages.set(name, {
+      name,
+      version: locked.version,
+      dependencies: locked.dependencies,
+      yanked: false,
+      archive: lockedArchiveLocation(name, locked.resolved, locked.backend, context.source),
+      locked: locked.resolved,
+      integrity: locked.integrity,
+      ...(locked.checksum === undefined ? {} : { checksum: locked.checksum }),
+      backend: locked.backend,
+      ...(locked.signature === undefined ? {} : { signature: locked.signature }),
+    });
+  }
+  const resolution: Resolution = { packages, order: [...packages.keys()].sort(), cycles: [] };
+  return applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun ?? false, forced: new Set(), asked: {}, ...policyOf(request) });
+}

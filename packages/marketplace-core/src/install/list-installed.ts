@@ -1,0 +1,57 @@
+// list: the lockfile against the disk.
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromFsError } from '../errors.js';
+import { packageDir } from '../names.js';
+import type { InstalledPackage } from '../models.js';
+import { hashDirectory } from './content-hash.js';
+import { withFileLock } from './file-lock.js';
+import { LOCK_FILE, recoverTransaction, TRANSACTION_DIR } from './install-transaction.js';
+import { emptyLockfile, readLockfile } from './lockfile.js';
+
+/** The package directories under `packagesDir`: `name` and, inside each `@scope`, `@scope/name`. */
+async function installedDirectories(packagesDir: string): Promise<string[]> {
+  const directories = async (dir: string): Promise<string[]> => {
+    try {
+      return (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromFsError(error, 'reading', dir);
+      return [];
+    }
+  };
+  const names: string[] = [];
+  for (const name of await directories(packagesDir)) {
+    if (name.startsWith('@')) for (const inner of await directories(join(packagesDir, name))) names.push(`${name}/${inner}`);
+    else names.push(name);
+  }
+  return names;
+}
+
+/** Installed packages from the lockfile and the disk, with drift flagged. */
+export async function listInstalledPackages(options: { packagesDir: string; lockfilePath: string }): Promise<InstalledPackage[]> {
+  if (existsSync(join(options.packagesDir, TRANSACTION_DIR))) {
+    await withFileLock(join(options.packagesDir, LOCK_FILE), async () => {
+      await recoverTransaction(options.packagesDir);
+    });
+  }
+  const lockfile = (await readLockfile(options.lockfilePath)) ?? emptyLockfile();
+  const result: InstalledPackage[] = [];
+  for (const [name, locked] of Object.entries(lockfile.packages)) {
+    const path = packageDir(options.packagesDir, name);
+    const hash = await hashDirectory(path);
+    result.push({
+      name,
+      version: locked.version,
+      status: hash === undefined ? 'missing' : hash === locked.contentHash ? 'ok' : 'modified',
+      backend: locked.backend,
+      direct: Object.hasOwn(lockfile.requested, name),
+      path,
+    });
+  }
+  const onDisk = await installedDirectories(options.packagesDir);
+  for (const name of onDisk) {
+    if (lockfile.packages[name] === undefined) result.push({ name, status: 'extraneous', direct: false, path: join(options.packagesDir, name) });
+  }
+  return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
