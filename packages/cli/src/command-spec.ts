@@ -20,6 +20,33 @@ export interface CommandSpec<A = Record<string, unknown>, R = unknown> {
   available?: (features: FeatureSet) => boolean;
 }
 
+/**
+ * A command group (`keys`, `registry`, `dist-tag`, `daemon`): its subcommands, and optionally a
+ * command of its own (`keys` lists keys; `keys add` rotates). A module registers its own
+ * subcommands by exporting its group; builds that hold other members of the same group (the
+ * v2 build has `registry push` without `registry migrate`) export groups of the same name,
+ * which the runner merges.
+ */
+/** Any command, whatever its arguments and result: what groups and the runner hold. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- specs differ in argument and result types; the runner treats them alike
+export type AnyCommandSpec = CommandSpec<any, any>;
+
+export interface CommandGroup {
+  group: string;
+  describe: string;
+  /** What `ggen marketplace <group>` alone runs; without it, the group asks for a subcommand. */
+  base?: AnyCommandSpec;
+  subcommands: readonly AnyCommandSpec[];
+}
+
+export type CommandEntry = AnyCommandSpec | CommandGroup;
+
+export function defineGroup(group: CommandGroup): CommandGroup {
+  return group;
+}
+
+export const isGroup = (entry: unknown): entry is CommandGroup => typeof entry === 'object' && entry !== null && 'subcommands' in entry;
+
 export const needsBackend = (features: FeatureSet): boolean => features.createBackend !== undefined;
 
 export function defineCommand<A, R>(spec: CommandSpec<A, R>): CommandSpec<A, R> {

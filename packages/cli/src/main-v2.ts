@@ -9,7 +9,8 @@ import { runCli } from './run-cli.js';
 import { createArchiveSigner } from './archive-signer.js';
 import { keygenCommand } from './commands/keygen-command.js';
 import { syncCommand } from './commands/sync-command.js';
-import { keysAddCommand, keysCommand, keysRevokeCommand } from './commands/keys-command.js';
+import { keysGroup } from './commands/keys-command.js';
+import { registryGroup } from './commands/registry-group.js';
 import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
 
@@ -18,7 +19,7 @@ process.exitCode = await runCli(hideBin(process.argv), {
   name: 'marketplace-v2',
   backends: [V2_BACKEND_METADATA.type],
   adapters: false,
-  commands: [sparqlCommand, registryPushCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand],
+  commands: [sparqlCommand, registryGroup(registryPushCommand), keygenCommand, verifyKeyCommand, signCommand, keysGroup, syncCommand],
   createSigner: createArchiveSigner,
   createBackend: ({ loaded, v2Registry }) => {
     // The default strategy names no backend this build lacks; an explicit 'v1' does.

@@ -1,19 +1,20 @@
 import { createParallelBackend } from './parallel-backend.js';
 import { V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
-import { compareReportCommand } from './commands/compare-report-command.js';
+import { compareGroup } from './commands/compare-report-command.js';
 import { metricsCommand } from './commands/metrics-command.js';
 import { registryMigrateCommand } from './commands/registry-migrate-command.js';
 import { registryPushCommand } from './commands/registry-push-command.js';
-import { rolloutGateCommand, rolloutStatusCommand } from './commands/rollout-status-command.js';
+import { rolloutGroup } from './commands/rollout-status-command.js';
 import { sparqlCommand } from './commands/sparql-command.js';
 import { createArchiveSigner } from './archive-signer.js';
 import { keygenCommand } from './commands/keygen-command.js';
 import { syncCommand } from './commands/sync-command.js';
-import { keysAddCommand, keysCommand, keysRevokeCommand } from './commands/keys-command.js';
+import { keysGroup } from './commands/keys-command.js';
+import { registryGroup } from './commands/registry-group.js';
 import { lifecycleCommands } from './commands/lifecycle-command.js';
 import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
-import { daemonCommands } from './commands/daemon-command.js';
+import { daemonGroup } from './commands/daemon-command.js';
 import type { FeatureSet } from './features.js';
 
 /** The default build: both backends plus the adapters that route between them. */
@@ -21,7 +22,7 @@ export const parallelFeatures: FeatureSet = {
   name: 'marketplace-parallel',
   backends: ['v1', V2_BACKEND_METADATA.type],
   adapters: true,
-  commands: [registryMigrateCommand, sparqlCommand, registryPushCommand, metricsCommand, compareReportCommand, rolloutStatusCommand, rolloutGateCommand, keygenCommand, verifyKeyCommand, signCommand, keysCommand, keysAddCommand, keysRevokeCommand, syncCommand, ...lifecycleCommands, ...daemonCommands],
+  commands: [registryGroup(registryMigrateCommand, registryPushCommand), sparqlCommand, metricsCommand, compareGroup, rolloutGroup, keygenCommand, verifyKeyCommand, signCommand, keysGroup, syncCommand, ...lifecycleCommands, daemonGroup],
   createBackend: createParallelBackend,
   createSigner: createArchiveSigner,
 };

@@ -2,8 +2,8 @@ import { editDistanceWithin, isMarketplaceError, safeText } from '@ggen/marketpl
 import { pino } from 'pino';
 import yargs, { type Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
-import type { CommandSpec } from './command-spec.js';
-import { configShowCommand } from './commands/config-show-command.js';
+import { isGroup, type AnyCommandSpec, type CommandEntry, type CommandGroup } from './command-spec.js';
+import { configGroup } from './commands/config-show-command.js';
 import { featuresCommand } from './commands/features-command.js';
 import { infoCommand } from './commands/info-command.js';
 import { initCommand } from './commands/init-command.js';
@@ -21,7 +21,7 @@ import type { FeatureSet } from './features.js';
 
 const COMMANDS = [
   featuresCommand,
-  configShowCommand,
+  configGroup,
   initCommand,
   validateCommand,
   searchCommand,
@@ -33,7 +33,7 @@ const COMMANDS = [
   whyCommand,
   removeCommand,
   publishCommand,
-] as unknown as CommandSpec[];
+] as unknown as CommandEntry[];
 
 export function defaultIo(): Io {
   return {
@@ -90,7 +90,7 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
   };
 
   const seen: Seen = {};
-  const register = (parent: Argv<GlobalArgs>, spec: CommandSpec): Argv<GlobalArgs> =>
+  const register = (parent: Argv<GlobalArgs>, spec: AnyCommandSpec): Argv<GlobalArgs> =>
     parent.command<GlobalArgs>({
       command: spec.command,
       ...(spec.aliases === undefined ? {} : { aliases: spec.aliases }),
@@ -107,7 +107,7 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
         const logger = pino({ level: args.verbose ? 'debug' : 'warn', base: undefined }, pino.destination({ dest: 2, sync: true }));
         const context = new CliContext(features, io, args, logger);
         try {
-          const result = await spec.run(context, args);
+          const result: unknown = await spec.run(context, args);
           io.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));
           exitCode = spec.exitCode?.(result) ?? 0;
         } finally {
@@ -128,32 +128,28 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
     .command('marketplace', 'Search, install and publish gpacks', (marketplace: Argv<GlobalArgs>) => {
       let builder = marketplace;
       // Commands that need one backend's code come from that build's entry file, so that no
-      // bundle imports what its feature set excludes.
-      const specs = [...COMMANDS, ...((features.commands ?? []) as unknown as CommandSpec[])].filter((spec) => spec.available?.(features) ?? true);
-      // 'registry migrate' and 'registry push' are subcommands of one 'registry' command:
-      // yargs keeps only the last of two commands that share a first word.
-      const groups = new Map<string, CommandSpec[]>();
-      for (const spec of specs) {
-        const [first = '', ...rest] = spec.command.split(' ');
-        if (rest.length > 0 && !/^[<[]/.test(rest[0] ?? '')) groups.set(first, [...(groups.get(first) ?? []), { ...spec, command: rest.join(' ') }]);
+      // bundle imports what its feature set excludes. Groups register their own subcommands;
+      // two groups of one name (from different modules) are one group, as yargs keeps only
+      // the last of two commands that share a name.
+      const available = (spec: AnyCommandSpec): boolean => spec.available?.(features) ?? true;
+      const groups = new Map<string, CommandGroup>();
+      for (const entry of [...COMMANDS, ...((features.commands ?? []) as CommandEntry[])]) {
+        if (!isGroup(entry)) {
+          if (available(entry)) builder = register(builder, entry);
+          continue;
+        }
+        const known = groups.get(entry.group);
+        groups.set(entry.group, { ...entry, ...(known?.base === undefined ? {} : { base: known.base }), subcommands: [...(known?.subcommands ?? []), ...entry.subcommands.filter(available)] });
       }
-      for (const spec of specs) {
-        const [first = '', ...rest] = spec.command.split(' ');
-        // A command that is also a group ('keys' with 'keys add') is registered with its group.
-        if ((rest.length === 0 || /^[<[]/.test(rest[0] ?? '')) && !groups.has(first)) builder = register(builder, spec);
-      }
-      for (const [name, members] of groups) {
-        const names = members.map((member) => member.command.split(' ')[0] ?? '').join(', ');
-        const base = specs.find((spec) => spec.command === name);
+      for (const { group: name, describe, base, subcommands } of groups.values()) {
+        if (subcommands.length === 0) continue;
+        const names = subcommands.map((member) => member.command.split(' ')[0] ?? '').join(', ');
         const group = (parent: Argv<GlobalArgs>): Argv<GlobalArgs> => {
-          let sub = base === undefined ? parent : base.builder(parent);
-          for (const member of members) sub = register(sub, member);
+          let sub = base === undefined ? parent : (base.builder(parent) as Argv<GlobalArgs>);
+          for (const member of subcommands) sub = register(sub, member);
           return base === undefined ? sub.demandCommand(1, `Name a ${name} subcommand: ${names}`) : sub;
         };
-        builder =
-          base === undefined
-            ? builder.command(name, `Subcommands: ${names}`, group)
-            : register(builder, { ...base, builder: group });
+        builder = base === undefined ? builder.command(name, `Subcommands: ${names}. ${describe}`, group) : register(builder, { ...base, builder: group });
       }
       seen.commands = builder;
       return builder.demandCommand(1, 'Name a marketplace command; see ggen marketplace --help');

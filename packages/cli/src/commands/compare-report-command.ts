@@ -1,11 +1,11 @@
 import { buildCompareReport, type CompareReport } from '@ggen/domain-adapters';
-import { defineCommand, table, truncate } from '../command-spec.js';
+import { defineCommand, defineGroup, table, truncate } from '../command-spec.js';
 import { formatMs, metricsStore, parseSince, withSinceOption } from '../metrics-options.js';
 
 const ratio = (value: number | null | undefined): string => (value === null || value === undefined ? '-' : value.toFixed(3));
 
 export const compareReportCommand = defineCommand({
-  command: 'compare report',
+  command: 'report',
   describe: 'What the compare strategy recorded: overlap of v1 and v2 results, worst queries, latency ratio',
   builder: (yargs) =>
     withSinceOption(yargs)
@@ -48,3 +48,5 @@ export const compareReportCommand = defineCommand({
     return lines.join('\n');
   },
 });
+
+export const compareGroup = defineGroup({ group: 'compare', describe: 'What the compare strategy recorded', subcommands: [compareReportCommand] });

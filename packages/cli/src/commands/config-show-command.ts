@@ -1,7 +1,7 @@
-import { defineCommand, table } from '../command-spec.js';
+import { defineCommand, defineGroup, table } from '../command-spec.js';
 
 export const configShowCommand = defineCommand({
-  command: 'config show',
+  command: 'show',
   describe: 'Print the effective configuration and where each value came from',
   builder: (yargs) => yargs.example('$0 marketplace config show --json', 'machine-readable, with sources'),
   run: (context) => {
@@ -23,3 +23,5 @@ export const configShowCommand = defineCommand({
     return `${files}\n\n${table(rows)}`;
   },
 });
+
+export const configGroup = defineGroup({ group: 'config', describe: 'The effective configuration', subcommands: [configShowCommand] });

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MarketplaceError } from '@ggen/marketplace-core';
 import type { CliContext } from '../cli-context.js';
-import { defineCommand, table } from '../command-spec.js';
+import { defineCommand, defineGroup, table } from '../command-spec.js';
 import {
   buildKey,
   DAEMON_PROTOCOL,
@@ -59,7 +59,7 @@ function renderState(state: DaemonState): string {
 }
 
 export const daemonStatusCommand = defineCommand({
-  command: 'daemon status',
+  command: 'status',
   describe: 'Whether the resident query service runs for this build, and what it holds',
   builder: (yargs) => yargs.example('$0 marketplace daemon status', 'pid, socket, commands served, stores open'),
   run: async (context): Promise<DaemonState> => {
@@ -71,7 +71,7 @@ export const daemonStatusCommand = defineCommand({
 });
 
 export const daemonStartCommand = defineCommand({
-  command: 'daemon start',
+  command: 'start',
   describe: 'Start the resident query service in the background (lookups also start it when it is missing)',
   builder: (yargs) => yargs.example('$0 marketplace daemon start', 'keep the catalog store loaded for search and info'),
   run: async (context): Promise<DaemonState> => {
@@ -94,7 +94,7 @@ export const daemonStartCommand = defineCommand({
 });
 
 export const daemonStopCommand = defineCommand({
-  command: 'daemon stop',
+  command: 'stop',
   describe: 'Stop the resident query service of this build',
   builder: (yargs) => yargs.example('$0 marketplace daemon stop', 'lookups then run in their own process until it is started again'),
   run: async (context): Promise<DaemonState> => {
@@ -118,7 +118,7 @@ export const daemonStopCommand = defineCommand({
 });
 
 export const daemonServeCommand = defineCommand({
-  command: 'daemon serve',
+  command: 'serve',
   describe: 'Run the resident query service in the foreground (what daemon start runs)',
   builder: (yargs) =>
     yargs
@@ -145,4 +145,4 @@ export const daemonServeCommand = defineCommand({
   render: (outcome) => `stopped (${outcome.reason}) after ${outcome.served} command(s); socket ${outcome.socket} removed`,
 });
 
-export const daemonCommands = [daemonStatusCommand, daemonStartCommand, daemonStopCommand, daemonServeCommand];
+export const daemonGroup = defineGroup({ group: 'daemon', describe: 'The resident query service for search and info', subcommands: [daemonStatusCommand, daemonStartCommand, daemonStopCommand, daemonServeCommand] });

@@ -14,7 +14,7 @@ import {
   type PublicKey,
 } from '@ggen/marketplace-v2';
 import type { CliContext } from '../cli-context.js';
-import { defineCommand, table } from '../command-spec.js';
+import { defineCommand, defineGroup, table } from '../command-spec.js';
 import { trustFilePath, v2Options } from '../remote-options.js';
 
 interface KeyRow {
@@ -78,7 +78,7 @@ async function publicKeyArgument(context: CliContext, value: string): Promise<st
 
 function keyChangeCommand(action: 'add' | 'revoke') {
   return defineCommand({
-    command: `keys ${action}`,
+    command: action,
     describe: action === 'add' ? 'An owner adds a key to a package or a scope (rotation), by a signed statement' : 'An owner revokes a key of a package or a scope, by a signed statement',
     builder: (yargs) =>
       yargs
@@ -116,3 +116,5 @@ function keyChangeCommand(action: 'add' | 'revoke') {
 
 export const keysAddCommand = keyChangeCommand('add');
 export const keysRevokeCommand = keyChangeCommand('revoke');
+
+export const keysGroup = defineGroup({ group: 'keys', describe: keysCommand.describe, base: keysCommand, subcommands: [keysAddCommand, keysRevokeCommand] });

@@ -14,7 +14,7 @@ import {
 import { changeV1Package } from '@ggen/marketplace-v1';
 import { authorizeLifecycle, CATALOG_FILE, readV2CatalogFile, writeV2Catalog } from '@ggen/marketplace-v2';
 import type { CliContext } from '../cli-context.js';
-import { defineCommand, table } from '../command-spec.js';
+import { defineCommand, defineGroup, table } from '../command-spec.js';
 
 interface LifecycleResult {
   package: string;
@@ -125,7 +125,7 @@ export const deprecateCommand = defineCommand({
 });
 
 export const distTagAddCommand = defineCommand({
-  command: 'dist-tag add <spec> <tag>',
+  command: 'add <spec> <tag>',
   describe: 'Point a dist-tag (beta, next, latest) at a version; name@tag then installs it',
   builder: (yargs) =>
     yargs
@@ -141,7 +141,7 @@ export const distTagAddCommand = defineCommand({
 });
 
 export const distTagRmCommand = defineCommand({
-  command: 'dist-tag rm <name> <tag>',
+  command: 'rm <name> <tag>',
   describe: 'Remove a dist-tag (latest cannot be removed, only moved)',
   builder: (yargs) =>
     yargs
@@ -154,7 +154,7 @@ export const distTagRmCommand = defineCommand({
 });
 
 export const distTagLsCommand = defineCommand({
-  command: 'dist-tag ls <name>',
+  command: 'ls <name>',
   describe: 'List the dist-tags of a package',
   builder: (yargs) => yargs.positional('name', { type: 'string', demandOption: true }).example('$0 marketplace dist-tag ls hello', ''),
   run: async (context, args): Promise<{ package: string; distTags: Record<string, string> }> => {
@@ -166,4 +166,5 @@ export const distTagLsCommand = defineCommand({
   render: ({ distTags }) => table(Object.entries(distTags).map(([tag, version]) => [`${tag}:`, version])),
 });
 
-export const lifecycleCommands = [yankCommand, deprecateCommand, distTagAddCommand, distTagRmCommand, distTagLsCommand];
+export const distTagGroup = defineGroup({ group: 'dist-tag', describe: 'Dist-tags (latest, beta, next): name@tag installs the tagged version', subcommands: [distTagAddCommand, distTagRmCommand, distTagLsCommand] });
+export const lifecycleCommands = [yankCommand, deprecateCommand, distTagGroup];

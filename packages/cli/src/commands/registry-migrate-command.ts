@@ -3,7 +3,7 @@ import { migrateV1RegistryToV2, type MigrationReport } from '@ggen/domain-adapte
 import { defineCommand } from '../command-spec.js';
 
 export const registryMigrateCommand = defineCommand({
-  command: 'registry migrate',
+  command: 'migrate',
   describe: 'Convert a v1 registry (index.json) into a v2 registry (RDF catalog)',
   available: (features) => features.adapters,
   builder: (yargs) =>

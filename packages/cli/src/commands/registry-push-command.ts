@@ -4,7 +4,7 @@ import { defineCommand } from '../command-spec.js';
 import { remoteCatalogOptions } from '../remote-options.js';
 
 export const registryPushCommand = defineCommand({
-  command: 'registry push',
+  command: 'push',
   describe: "Upload the v2 registry's catalog to the configured SPARQL endpoint",
   available: (features) => features.backends.includes('v2'),
   builder: (yargs) => yargs.example('GGEN_MARKETPLACE_SPARQL_PASSWORD=... $0 marketplace registry push --registry ./registry', ''),

@@ -2,7 +2,7 @@ import { MarketplaceError } from '@ggen/marketplace-core';
 import { evaluateRollout, figuresFromPrometheus, judgeRollout, type Criterion, type RolloutStatus } from '@ggen/domain-adapters';
 import type { Argv } from 'yargs';
 import type { CliContext } from '../cli-context.js';
-import { defineCommand, table } from '../command-spec.js';
+import { defineCommand, defineGroup, table } from '../command-spec.js';
 import { adapterConfigOf } from '../parallel-backend.js';
 import { metricsStore, parseSince, withSinceOption } from '../metrics-options.js';
 
@@ -50,7 +50,7 @@ function renderStatus(status: RolloutStatus & { source?: string; installs?: numb
 }
 
 export const rolloutGateCommand = defineCommand({
-  command: 'rollout gate',
+  command: 'gate',
   describe: 'Judge a phase like rollout status, and exit 0 only on advance (1 hold, 11 roll back): a gate for CI',
   builder: (yargs) =>
     withPrometheusOption(withSinceOption(yargs))
@@ -67,7 +67,7 @@ export const rolloutGateCommand = defineCommand({
 });
 
 export const rolloutStatusCommand = defineCommand({
-  command: 'rollout status',
+  command: 'status',
   describe: "Judge the current phase's success criteria from the recorded operations: advance, hold or roll back",
   builder: (yargs) =>
     withPrometheusOption(withSinceOption(yargs))
@@ -76,3 +76,5 @@ export const rolloutStatusCommand = defineCommand({
   run: (context, args) => statusOf(context, args),
   render: renderStatus,
 });
+
+export const rolloutGroup = defineGroup({ group: 'rollout', describe: 'The migration phase: its criteria judged (status), or as a gate (gate)', subcommands: [rolloutStatusCommand, rolloutGateCommand] });
