@@ -19,7 +19,12 @@ cpSync(join(root, 'packages', 'cli', 'sample-registry'), broken, { recursive: tr
 writeFileSync(join(broken, 'catalog.nq'), '<urn:a> <urn:b> "never closed .\n');
 const queries = ['agent memory', 'rust web', 'bibtex', 'healthcare', 'graphql', 'sparql query', 'finance', 'api', 'react', 'ontology'];
 const packages = ['agent-editor', 'agent-reasoning-mcp', 'academic-bibliography-manager', 'agent-memory-forge'];
-const env = { PATH: process.env.PATH ?? '', HOME: home, GGEN_DAEMON_DIR: join(home, 'svc'), ...(process.env.GGEN_DAEMON === undefined ? {} : { GGEN_DAEMON: process.env.GGEN_DAEMON }) };
+const env = {
+  PATH: process.env.PATH ?? '',
+  HOME: home,
+  GGEN_DAEMON_DIR: join(home, 'svc'),
+  ...(process.env.GGEN_DAEMON === undefined ? {} : { GGEN_DAEMON: process.env.GGEN_DAEMON }),
+};
 let failures = 0;
 for (let index = 0; index < total; index += 1) {
   const text = queries[index % queries.length];
@@ -27,10 +32,13 @@ for (let index = 0; index < total; index += 1) {
   // 40% compare searches, 40% default (v2-with-fallback) searches, 10% info, 10% installs;
   // every 25th operation meets a broken v2 store, so fallbacks are exercised too.
   const args =
-    index % 10 < 4 ? ['marketplace', 'search', text, '--backend', 'compare']
-    : index % 10 < 8 ? ['marketplace', 'search', text]
-    : index % 10 === 8 ? ['marketplace', 'info', name, '--backend', 'compare']
-    : ['marketplace', 'install', name, '--force'];
+    index % 10 < 4
+      ? ['marketplace', 'search', text, '--backend', 'compare']
+      : index % 10 < 8
+        ? ['marketplace', 'search', text]
+        : index % 10 === 8
+          ? ['marketplace', 'info', name, '--backend', 'compare']
+          : ['marketplace', 'install', name, '--force'];
   const extra = index % 25 === 0 ? { GGEN_MARKETPLACE_V2_REGISTRY: broken } : {};
   const run = spawnSync(process.execPath, [cli, ...args], { env: { ...env, ...extra }, encoding: 'utf8' });
   if (run.status !== 0) failures += 1;

@@ -22,7 +22,14 @@ try {
   const queries = benchQueries(rows);
   const direct = createV2Adapter({ location: work, timeoutMs: 10_000, retries: 0 });
   const config = { ...defaultConfig({ HOME: work }), backend: 'v2', state_dir: join(work, 'state') };
-  const adapter = new DualBackendAdapter({ config, v1: () => { throw new Error('V2Only must not create v1'); }, v2: () => direct, store: new MetricsStore(join(work, 'state', 'metrics')) });
+  const adapter = new DualBackendAdapter({
+    config,
+    v1: () => {
+      throw new Error('V2Only must not create v1');
+    },
+    v2: () => direct,
+    store: new MetricsStore(join(work, 'state', 'metrics')),
+  });
   const query = (text) => ({ text, limit: 20, offset: 0, sort: 'relevance' });
   // Warm-up: the catalog loads on the first search.
   for (const text of queries.slice(0, 10)) await direct.search(query(text));

@@ -87,7 +87,10 @@ export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
     const archive = `archives/${row.name}-${row.version}.tgz`;
     mkdirSync(dirname(join(dir, archive)), { recursive: true });
     writeFileSync(join(dir, archive), bytes);
-    const words = row.summary.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 3);
+    const words = row.summary
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word.length > 3);
     return {
       name: row.name,
       version: row.version,
@@ -112,7 +115,10 @@ export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
 /** The npm rows as catalog packages (tags and keywords drawn from the summary's words). */
 export function toCatalogPackages(rows) {
   return rows.map((row) => {
-    const words = row.summary.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 3);
+    const words = row.summary
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word.length > 3);
     return {
       name: row.name,
       description: row.summary,
@@ -134,14 +140,44 @@ export function toCatalogPackages(rows) {
 export function benchQueries(rows) {
   const queries = [];
   for (let i = 0; i < 20; i += 1) queries.push(rows[(i * 37) % rows.length].name);
-  queries.push('react', 'parser', 'cli', 'http server', 'date format', 'color', 'testing framework', 'logger', 'webpack plugin', 'typescript types',
-    'markdown', 'yaml', 'promise', 'stream', 'websocket', 'css', 'graphql', 'database', 'validation', 'uuid');
+  queries.push(
+    'react',
+    'parser',
+    'cli',
+    'http server',
+    'date format',
+    'color',
+    'testing framework',
+    'logger',
+    'webpack plugin',
+    'typescript types',
+    'markdown',
+    'yaml',
+    'promise',
+    'stream',
+    'websocket',
+    'css',
+    'graphql',
+    'database',
+    'validation',
+    'uuid',
+  );
   for (let i = 0; i < 10; i += 1) {
     const name = rows[(i * 13 + 5) % rows.length].name;
     queries.push(name.length > 4 ? name.slice(0, 2) + name.slice(3) : `${name}x`);
   }
-  queries.push('fast json schema validator', 'command line argument parser', 'react state management', 'node file system watcher', 'terminal string styling',
-    'html template engine', 'http request client', 'unit test assertion library', 'glob pattern matching', 'environment variables loader');
+  queries.push(
+    'fast json schema validator',
+    'command line argument parser',
+    'react state management',
+    'node file system watcher',
+    'terminal string styling',
+    'html template engine',
+    'http request client',
+    'unit test assertion library',
+    'glob pattern matching',
+    'environment variables loader',
+  );
   return queries;
 }
 

@@ -19,13 +19,22 @@ const { queries } = JSON.parse(readFileSync(join(here, 'data', 'relevance-judgme
 
 function systemsFor(packages, nquads) {
   const engine = new SparqlSearchEngine(new EmbeddedCatalog(nquads));
-  const mini = new MiniSearch({ fields: ['name', 'keywords', 'tags', 'description'], storeFields: ['name'], idField: 'name', searchOptions: { boost: { name: 3, keywords: 2, tags: 2 }, prefix: true, fuzzy: 0.2 } });
+  const mini = new MiniSearch({
+    fields: ['name', 'keywords', 'tags', 'description'],
+    storeFields: ['name'],
+    idField: 'name',
+    searchOptions: { boost: { name: 3, keywords: 2, tags: 2 }, prefix: true, fuzzy: 0.2 },
+  });
   mini.addAll(packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') })));
   const query = (text) => ({ text, limit: 10, offset: 0, sort: 'relevance' });
   return {
     v1: async (text) => searchV1(packages, query(text)).packages.map((pkg) => pkg.name),
     v2: async (text) => (await engine.search(query(text))).packages.map((pkg) => pkg.name),
-    bm25: async (text) => mini.search(text).slice(0, 10).map((hit) => hit.name),
+    bm25: async (text) =>
+      mini
+        .search(text)
+        .slice(0, 10)
+        .map((hit) => hit.name),
   };
 }
 
@@ -42,7 +51,10 @@ const catalogs = {
 const gain = (grade) => 2 ** grade - 1;
 function ndcgAt10(ranked, judgments) {
   const dcg = ranked.slice(0, 10).reduce((sum, name, index) => sum + gain(judgments[name] ?? 0) / Math.log2(index + 2), 0);
-  const ideal = Object.values(judgments).sort((a, b) => b - a).slice(0, 10).reduce((sum, grade, index) => sum + gain(grade) / Math.log2(index + 2), 0);
+  const ideal = Object.values(judgments)
+    .sort((a, b) => b - a)
+    .slice(0, 10)
+    .reduce((sum, grade, index) => sum + gain(grade) / Math.log2(index + 2), 0);
   return ideal === 0 ? 0 : dcg / ideal;
 }
 function mrrAt10(ranked, judgments) {
@@ -69,18 +81,24 @@ for (const entry of queries) {
   perQuery.push(row);
 }
 
-console.log(`relevance over ${queries.length} judged queries (${queries.filter((q) => q.catalog === 'corpus').length} corpus, ${queries.filter((q) => q.catalog === 'npm10k').length} npm top 10k, ${queries.filter((q) => q.catalog === 'scoped10k').length} npm 10k with scopes)`);
+console.log(
+  `relevance over ${queries.length} judged queries (${queries.filter((q) => q.catalog === 'corpus').length} corpus, ${queries.filter((q) => q.catalog === 'npm10k').length} npm top 10k, ${queries.filter((q) => q.catalog === 'scoped10k').length} npm 10k with scopes)`,
+);
 console.log(`${'scope'.padEnd(8)} ${'system'.padEnd(6)} ${'nDCG@10'.padStart(8)} ${'MRR@10'.padStart(8)} ${'zero-result'.padStart(12)}`);
 for (const scope of ['all', 'corpus', 'npm10k', 'scoped10k']) {
   for (const system of systems) {
     const bucket = results[scope][system];
-    console.log(`${scope.padEnd(8)} ${system.padEnd(6)} ${(bucket.ndcg / bucket.count).toFixed(3).padStart(8)} ${(bucket.mrr / bucket.count).toFixed(3).padStart(8)} ${`${((bucket.zero / bucket.count) * 100).toFixed(1)}%`.padStart(12)}`);
+    console.log(
+      `${scope.padEnd(8)} ${system.padEnd(6)} ${(bucket.ndcg / bucket.count).toFixed(3).padStart(8)} ${(bucket.mrr / bucket.count).toFixed(3).padStart(8)} ${`${((bucket.zero / bucket.count) * 100).toFixed(1)}%`.padStart(12)}`,
+    );
   }
 }
 const mean = (system) => results.all[system].ndcg / results.all[system].count;
 console.log('\nweakest v2 queries (nDCG@10 < 0.5):');
 for (const row of perQuery.filter((entry) => entry.v2.ndcg < 0.5).sort((a, b) => a.v2.ndcg - b.v2.ndcg)) {
-  console.log(`  ${row.catalog}/${JSON.stringify(row.query)}: v2 ${row.v2.ndcg.toFixed(2)} [${row.v2.top.join(', ')}]  v1 ${row.v1.ndcg.toFixed(2)}  bm25 ${row.bm25.ndcg.toFixed(2)}`);
+  console.log(
+    `  ${row.catalog}/${JSON.stringify(row.query)}: v2 ${row.v2.ndcg.toFixed(2)} [${row.v2.top.join(', ')}]  v1 ${row.v1.ndcg.toFixed(2)}  bm25 ${row.bm25.ndcg.toFixed(2)}`,
+  );
 }
 console.log('');
 

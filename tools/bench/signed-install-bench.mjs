@@ -44,7 +44,12 @@ try {
       for (const mode of order) {
         const target = mkdtempSync(join(work, 'install-'));
         const started = performance.now();
-        const result = await backend.install({ specs: [name], packagesDir: join(target, 'gpacks'), lockfilePath: join(target, 'ggen.lock'), verifySignatures: mode === 'verified' });
+        const result = await backend.install({
+          specs: [name],
+          packagesDir: join(target, 'gpacks'),
+          lockfilePath: join(target, 'ggen.lock'),
+          verifySignatures: mode === 'verified',
+        });
         times[mode].push(performance.now() - started);
         if (result.installed.length !== 11) throw new Error(`${name}: expected 11 packages, got ${result.installed.length}`);
         if (mode === 'verified' && !result.installed.every((entry) => entry.signature !== undefined)) throw new Error(`${name}: not every package was verified`);

@@ -109,4 +109,3 @@ const target = (label, value, limit) => verdict(value < limit, `${label}: ${fmt(
 target('search p95', percentile(v1Times, 95), 100);
 target('install p95', percentile(installTimes, 95), 200);
 rmSync(work, { recursive: true, force: true });
-

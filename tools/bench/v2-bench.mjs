@@ -63,7 +63,12 @@ for (const size of SIZES) {
 
   const v2 = await timeQueries(queries, (text) => engine.search(query(text)));
   const v1 = await timeQueries(queries, (text) => searchV1(packages, query(text)));
-  const mini = new MiniSearch({ fields: ['name', 'keywords', 'tags', 'description'], storeFields: ['name'], idField: 'name', searchOptions: { boost: { name: 3, keywords: 2, tags: 2 }, prefix: true, fuzzy: 0.2 } });
+  const mini = new MiniSearch({
+    fields: ['name', 'keywords', 'tags', 'description'],
+    storeFields: ['name'],
+    idField: 'name',
+    searchOptions: { boost: { name: 3, keywords: 2, tags: 2 }, prefix: true, fuzzy: 0.2 },
+  });
   started = performance.now();
   mini.addAll(packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') })));
   const miniIndexMs = performance.now() - started;
@@ -106,7 +111,9 @@ for (const size of SIZES) {
     rmSync(dir, { recursive: true, force: true });
   }
   summary.push({ size, triples, buildMs, loadMs, vocabularyMs, rssStore, miniIndexMs, v1, v2, baseline, cold });
-  console.log(`${size} packages: ${triples} triples, built in ${fmt(buildMs)}, oxigraph load ${fmt(loadMs)} (+${rssStore.toFixed(0)} MB RSS), vocabulary ${fmt(vocabularyMs)}, MiniSearch index ${fmt(miniIndexMs)}`);
+  console.log(
+    `${size} packages: ${triples} triples, built in ${fmt(buildMs)}, oxigraph load ${fmt(loadMs)} (+${rssStore.toFixed(0)} MB RSS), vocabulary ${fmt(vocabularyMs)}, MiniSearch index ${fmt(miniIndexMs)}`,
+  );
 }
 
 const cell = (values) => `${fmt(percentile(values, 50)).padStart(9)} ${fmt(percentile(values, 95)).padStart(9)}`;
@@ -125,7 +132,16 @@ writeFigures('v2-search', {
     baseline: { p50: p(entry.baseline, 50), p95: p(entry.baseline, 95) },
     ...(entry.cold === undefined
       ? {}
-      : { cold: { withService: p(entry.cold.search, 50), withServiceP95: p(entry.cold.search, 95), inProcess: p(entry.cold.inProcess, 50), inProcessP95: p(entry.cold.inProcess, 95), node: p(entry.cold.node, 50), cliStart: p(entry.cold.features, 50) } }),
+      : {
+          cold: {
+            withService: p(entry.cold.search, 50),
+            withServiceP95: p(entry.cold.search, 95),
+            inProcess: p(entry.cold.inProcess, 50),
+            inProcessP95: p(entry.cold.inProcess, 95),
+            node: p(entry.cold.node, 50),
+            cliStart: p(entry.cold.features, 50),
+          },
+        }),
   })),
 });
 const target = (label, value, limit) => verdict(value <= limit, `${label}: ${fmt(value)} (target <= ${limit} ms)`);
@@ -135,7 +151,9 @@ for (const entry of summary) {
   if (entry.cold !== undefined) {
     const { syncMs, search, inProcess, firstMs, served, node, features } = entry.cold;
     console.log(`cold CLI at 10k (a new ggen process per search; sync once ${fmt(syncMs)}):`);
-    console.log(`  with the resident query service: median ${fmt(percentile(search, 50))}, p95 ${fmt(percentile(search, 95))} (${served} searches served by it; the first search, which started it, ${fmt(firstMs)})`);
+    console.log(
+      `  with the resident query service: median ${fmt(percentile(search, 50))}, p95 ${fmt(percentile(search, 95))} (${served} searches served by it; the first search, which started it, ${fmt(firstMs)})`,
+    );
     console.log(`  without it (GGEN_DAEMON=0), in-process: median ${fmt(percentile(inProcess, 50))}, p95 ${fmt(percentile(inProcess, 95))}`);
     console.log(`  floors in this run: node -e 0 median ${fmt(percentile(node, 50))}, ggen marketplace features (CLI start, no registry) median ${fmt(percentile(features, 50))}`);
     target('cold CLI v2 search median at 10k', percentile(search, 50), 300);

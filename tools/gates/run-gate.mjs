@@ -24,16 +24,50 @@ const PHASES = {
   2: ['adapter layer: both adapters pass the contract suites, fallback tested', [jest('marketplace-v1', 'test/v1-backend.test.ts'), jest('domain-adapters')]],
   3: [
     'search migration: v2 search p95, relevance against v1 and BM25, error classes and fallback',
-    [nx('run-many', '-t', 'build'), node('v2 search bench', '--max-old-space-size=8192', 'tools/bench/v2-bench.mjs'), node('relevance', 'tools/bench/relevance.mjs'), jest('cli', 'test/cli-rollout-gate-e2e.test.ts', 'test/cli-plan-config-e2e.test.ts')],
+    [
+      nx('run-many', '-t', 'build'),
+      node('v2 search bench', '--max-old-space-size=8192', 'tools/bench/v2-bench.mjs'),
+      node('relevance', 'tools/bench/relevance.mjs'),
+      jest('cli', 'test/cli-rollout-gate-e2e.test.ts', 'test/cli-plan-config-e2e.test.ts'),
+    ],
   ],
   4: [
     'registry/installation migration: install p95, verified install, cross-format dependencies',
-    [nx('run-many', '-t', 'build'), node('v1 bench (install)', 'tools/bench/v1-bench.mjs'), node('signed install bench', 'tools/bench/signed-install-bench.mjs'), jest('cli', 'test/cli-attacks-e2e.test.ts', '-t', 'v2 lacks|update verifies')],
+    [
+      nx('run-many', '-t', 'build'),
+      node('v1 bench (install)', 'tools/bench/v1-bench.mjs'),
+      node('signed install bench', 'tools/bench/signed-install-bench.mjs'),
+      jest('cli', 'test/cli-attacks-e2e.test.ts', '-t', 'v2 lacks|update verifies'),
+    ],
   ],
-  5: ['publishing with signing: sign and verify round trips, minisign interop, Wycheproof', [nx('run-many', '-t', 'build'), jest('marketplace-v2', 'test/signing.test.ts'), jest('cli', 'test/cli-signing-e2e.test.ts')]],
+  5: [
+    'publishing with signing: sign and verify round trips, minisign interop, Wycheproof',
+    [nx('run-many', '-t', 'build'), jest('marketplace-v2', 'test/signing.test.ts'), jest('cli', 'test/cli-signing-e2e.test.ts')],
+  ],
   6: [
     'cutover: SLOs, v2 the default, documents present',
-    [nx('run-many', '-t', 'build'), node('adapter overhead bench', 'tools/bench/adapter-bench.mjs'), node('signed install bench', 'tools/bench/signed-install-bench.mjs'), jest('cli', 'test/cli-plan-config-e2e.test.ts'), docs('README.md', 'CHANGELOG.md', 'docs/user-guide.md', 'docs/migration-runbook.md', 'docs/publishers-migration.md', 'docs/publishing.md', 'docs/key-management.md', 'docs/security.md', 'docs/performance.md', 'docs/performance-latency.svg', 'docs/breaking-changes.md', 'docs/deprecation-timeline.md', 'docs/grafana/ggen-marketplace-dashboard.json'), jest('cli', 'test/docs-e2e.test.ts')],
+    [
+      nx('run-many', '-t', 'build'),
+      node('adapter overhead bench', 'tools/bench/adapter-bench.mjs'),
+      node('signed install bench', 'tools/bench/signed-install-bench.mjs'),
+      jest('cli', 'test/cli-plan-config-e2e.test.ts'),
+      docs(
+        'README.md',
+        'CHANGELOG.md',
+        'docs/user-guide.md',
+        'docs/migration-runbook.md',
+        'docs/publishers-migration.md',
+        'docs/publishing.md',
+        'docs/key-management.md',
+        'docs/security.md',
+        'docs/performance.md',
+        'docs/performance-latency.svg',
+        'docs/breaking-changes.md',
+        'docs/deprecation-timeline.md',
+        'docs/grafana/ggen-marketplace-dashboard.json',
+      ),
+      jest('cli', 'test/docs-e2e.test.ts'),
+    ],
   ],
 };
 

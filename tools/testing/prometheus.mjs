@@ -46,9 +46,22 @@ export async function startPrometheus() {
   await ready(`http://127.0.0.1:${gatewayPort}/-/ready`, gateway.child, gateway.log);
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: pushgateway', '    honor_labels: true', '    static_configs:', `      - targets: ['127.0.0.1:${gatewayPort}']`, ''].join('\n'),
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      'scrape_configs:',
+      '  - job_name: pushgateway',
+      '    honor_labels: true',
+      '    static_configs:',
+      `      - targets: ['127.0.0.1:${gatewayPort}']`,
+      '',
+    ].join('\n'),
   );
-  const prometheus = launch('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`]);
+  const prometheus = launch('prometheus', [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${prometheusPort}`,
+  ]);
   await ready(`http://127.0.0.1:${prometheusPort}/-/ready`, prometheus.child, prometheus.log);
   const stop = async () => {
     for (const { child } of [prometheus, gateway]) {

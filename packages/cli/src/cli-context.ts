@@ -1,12 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
-import {
-  loadConfig,
-  MarketplaceError,
-  type InstallPolicy,
-  type LoadedConfig,
-  type MarketplaceBackend,
-  type MarketplaceConfigKey,
-} from '@ggen/marketplace-core';
+import { loadConfig, MarketplaceError, type InstallPolicy, type LoadedConfig, type MarketplaceBackend, type MarketplaceConfigKey } from '@ggen/marketplace-core';
 import type { Logger } from 'pino';
 import type { FeatureSet } from './features.js';
 import { sampleRegistryPath } from './sample-registry.js';

@@ -43,7 +43,9 @@ async function ask(prompt: string): Promise<string> {
   process.stderr.write(prompt);
   muted = true;
   try {
-    return await new Promise<string>((resolve) => { rl.question('', resolve); });
+    return await new Promise<string>((resolve) => {
+      rl.question('', resolve);
+    });
   } finally {
     rl.close();
     process.stderr.write('\n');

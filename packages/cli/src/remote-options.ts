@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import { loadTrustedKeys, type V2RegistryOptions } from '@ggen/marketplace-v2';
 
 /** The remote-catalog settings from config, or undefined for the embedded store. */
-export function remoteCatalogOptions(
-  config: MarketplaceConfig,
-): { queryUrl: string; graphStoreUrl?: string; user?: string; password?: string; timeoutMs: number } | undefined {
+export function remoteCatalogOptions(config: MarketplaceConfig): { queryUrl: string; graphStoreUrl?: string; user?: string; password?: string; timeoutMs: number } | undefined {
   if (config.sparql_endpoint === undefined) return undefined;
   return {
     queryUrl: config.sparql_endpoint,

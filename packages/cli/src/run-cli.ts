@@ -139,7 +139,11 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
           continue;
         }
         const known = groups.get(entry.group);
-        groups.set(entry.group, { ...entry, ...(known?.base === undefined ? {} : { base: known.base }), subcommands: [...(known?.subcommands ?? []), ...entry.subcommands.filter(available)] });
+        groups.set(entry.group, {
+          ...entry,
+          ...(known?.base === undefined ? {} : { base: known.base }),
+          subcommands: [...(known?.subcommands ?? []), ...entry.subcommands.filter(available)],
+        });
       }
       for (const { group: name, describe, base, subcommands } of groups.values()) {
         if (subcommands.length === 0) continue;
@@ -218,7 +222,10 @@ function explainUsage(message: string, argv: readonly string[], seen: Seen): str
   // The word where a command goes: the rest are its arguments, and say nothing more.
   const commandWord = argv[0] === 'marketplace' ? argv[1] : undefined;
   if (commandWord !== undefined && words.includes(commandWord)) {
-    const guess = nearest(commandWord, commands.filter((name) => name.length > 2));
+    const guess = nearest(
+      commandWord,
+      commands.filter((name) => name.length > 2),
+    );
     return `Unknown command '${commandWord}'${guess === undefined ? '' : `. Did you mean ${guess}?`}`;
   }
   return words

@@ -38,7 +38,9 @@ describe('choosing the strategy', () => {
     const env = { GGEN_MARKETPLACE_BACKEND: 'ab-test', GGEN_MARKETPLACE_AB_TEST: 'true' };
     const all = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '100' } }));
     const none = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '0' } }));
-    const paused = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '100', GGEN_MARKETPLACE_AB_TEST: '0' } }));
+    const paused = parseJson<SearchResults>(
+      await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '100', GGEN_MARKETPLACE_AB_TEST: '0' } }),
+    );
     expect([all.backend, none.backend, paused.backend]).toEqual(['v2', 'v1', 'v1']);
   });
 
@@ -81,7 +83,10 @@ describe('fallback from the CLI', () => {
 
   it('with fallback off, gives the user the v2 error, coded', async () => {
     const home = freshHome();
-    const result = await runGgen(['marketplace', 'search', 'agent'], { home, env: { GGEN_MARKETPLACE_V2_REGISTRY: brokenV2Registry(), GGEN_MARKETPLACE_FALLBACK_ON_ERROR: 'false' } });
+    const result = await runGgen(['marketplace', 'search', 'agent'], {
+      home,
+      env: { GGEN_MARKETPLACE_V2_REGISTRY: brokenV2Registry(), GGEN_MARKETPLACE_FALLBACK_ON_ERROR: 'false' },
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^error GGEN_E_\w+: /m);
     expect(result.stderr).toMatch(/^hint: /m);
@@ -112,7 +117,9 @@ describe('metrics, compare report and rollout status', () => {
     expect(report.stdout).toMatch(/^info and resolution compared: 1, differing: 0$/m);
     // Both sides' result counts, beside "only in" over the same top 10 as overlap@10.
     expect(report.stdout).toMatch(/^QUERY +TIMES +RESULTS V1 +RESULTS V2 +OVERLAP@10 +RBO +ONLY IN V1 \(TOP 10\) +ONLY IN V2 \(TOP 10\)$/m);
-    const bibtex = parseJson<{ worst: { subject: string; v1Count?: number; v2Count?: number; onlyV1?: string[] }[] }>(await runGgen(['marketplace', 'compare', 'report', '--json'], { home })).worst.find((entry) => entry.subject === 'bibtex');
+    const bibtex = parseJson<{ worst: { subject: string; v1Count?: number; v2Count?: number; onlyV1?: string[] }[] }>(
+      await runGgen(['marketplace', 'compare', 'report', '--json'], { home }),
+    ).worst.find((entry) => entry.subject === 'bibtex');
     expect(bibtex?.v1Count).toBeGreaterThan(0);
     expect(bibtex?.v2Count).toBeGreaterThan(0);
     expect((bibtex?.onlyV1 ?? []).length).toBeLessThanOrEqual(10);

@@ -31,10 +31,19 @@ describe('archives cannot write outside the package (finding 1)', () => {
     ],
     [
       'a file placed under a link before the link in the archive',
-      [manifest('climber'), { path: 'b/escaped.txt', content: 'pwned' }, { path: 'b', type: 'SymbolicLink' as const, linkpath: 'sub' }, { path: 'sub/', type: 'Directory' as const }],
+      [
+        manifest('climber'),
+        { path: 'b/escaped.txt', content: 'pwned' },
+        { path: 'b', type: 'SymbolicLink' as const, linkpath: 'sub' },
+        { path: 'sub/', type: 'Directory' as const },
+      ],
       /'b\/escaped.txt' would be written through the link 'b'/,
     ],
-    ['the same path twice (a file, then a link over it)', [manifest('climber'), { path: 'x', content: 'one' }, { path: 'x', type: 'SymbolicLink' as const, linkpath: 'gpack.yaml' }], /'x' appears twice/],
+    [
+      'the same path twice (a file, then a link over it)',
+      [manifest('climber'), { path: 'x', content: 'one' }, { path: 'x', type: 'SymbolicLink' as const, linkpath: 'gpack.yaml' }],
+      /'x' appears twice/,
+    ],
   ])('refuses %s, and writes nothing', async (_title, entries, message) => {
     const home = freshHome();
     const outside = mkdtempSync(join(tmpdir(), 'ggen-outside-'));
@@ -74,7 +83,9 @@ describe('names from a registry or a lockfile are never paths (findings 3, 4)', 
     const outside = mkdtempSync(join(tmpdir(), 'ggen-outside-'));
     const target = join(outside, 'a', 'b', 'gpacks');
     const run = await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--backend', 'v2', '--registry', registry, '--target', target], { home });
-    expect(run.stderr).toMatch(/^error GGEN_E_INDEX_INVALID: The v2 registry's entry for agent-reasoning-mcp@1\.0\.0 is unusable: '\.\.\/\.\.\/\.\.\/x' is not a package name: it names a path$/m);
+    expect(run.stderr).toMatch(
+      /^error GGEN_E_INDEX_INVALID: The v2 registry's entry for agent-reasoning-mcp@1\.0\.0 is unusable: '\.\.\/\.\.\/\.\.\/x' is not a package name: it names a path$/m,
+    );
     expect(run.code).toBe(7);
     expect(tree(outside)).toEqual(['a/', 'a/b/', 'a/b/gpacks/']);
   });
@@ -89,7 +100,9 @@ describe('names from a registry or a lockfile are never paths (findings 3, 4)', 
     writeFileSync(join(project, 'ggen.lock'), JSON.stringify({ lockfileVersion: 1, requested: { '../victim': '*' }, packages: { '../victim': locked } }));
     for (const args of [['install', 'agent-editor'], ['install', '--frozen-lockfile'], ['update'], ['remove', 'agent-editor'], ['list']]) {
       const run = await runGgen(['marketplace', ...args, '--target', join(project, 'gpacks')], { home });
-      expect(run.stderr).toMatch(/^error GGEN_E_LOCKFILE_INVALID: Lockfile .*ggen\.lock is unreadable: 'requested\.\.\.\/victim': '\.\.\/victim' is not a package name: it names a path$/m);
+      expect(run.stderr).toMatch(
+        /^error GGEN_E_LOCKFILE_INVALID: Lockfile .*ggen\.lock is unreadable: 'requested\.\.\.\/victim': '\.\.\/victim' is not a package name: it names a path$/m,
+      );
       expect(run.code).toBe(7);
     }
     expect(readFileSync(join(victim, 'precious.txt'), 'utf8')).toBe('keep me');
@@ -227,20 +240,24 @@ describe('files are written exclusively, and secrets and trust only where nobody
     writeFileSync(trustFile, `${trust.GGEN_MARKETPLACE_TRUSTED_KEYS ?? ''}\n`);
     chmodSync(trustFile, 0o666);
     const refused = await runGgen(['marketplace', 'install', 'pinned', '--registry', registry, '--verify-signature'], { home });
-    expect(refused.stderr).toMatch(/^error GGEN_E_UNSAFE_PERMISSIONS: Trust file .*trusted-keys can be changed by other users \(mode 666, owner uid \d+\); its keys are not used$/m);
+    expect(refused.stderr).toMatch(
+      /^error GGEN_E_UNSAFE_PERMISSIONS: Trust file .*trusted-keys can be changed by other users \(mode 666, owner uid \d+\); its keys are not used$/m,
+    );
     expect(refused.code).toBe(10);
     chmodSync(trustFile, 0o600);
     expect((await runGgen(['marketplace', 'install', 'pinned', '--registry', registry, '--verify-signature'], { home })).code).toBe(0);
 
     chmodSync(join(home, 'k.key'), 0o644);
-    const warned = await runGgen(['marketplace', 'publish', writePack(join(home, 'p2'), 'pinned', '2.0.0'), '--sign', '--key', join(home, 'k.key'), '--registry', registry], { home });
+    const warned = await runGgen(['marketplace', 'publish', writePack(join(home, 'p2'), 'pinned', '2.0.0'), '--sign', '--key', join(home, 'k.key'), '--registry', registry], {
+      home,
+    });
     expect(warned.stderr).toMatch(/^warning: secret key .*k\.key is readable by other users \(mode 644\); chmod 600 it$/m);
     expect(warned.code).toBe(0);
   });
 });
 
 describe('fallback to v1 is visible, refusable and never dependency confusion (findings 10, 11)', () => {
-  it("takes only the names v2 lacks from v1: never the package v2 has, refused when fallback is off or signatures are required", async () => {
+  it('takes only the names v2 lacks from v1: never the package v2 has, refused when fallback is off or signatures are required', async () => {
     const home = freshHome();
     const v2 = copyOfSampleRegistry();
     const pack = writePack(join(home, 'app'), 'private-app', '1.0.0');
@@ -272,7 +289,9 @@ describe('fallback to v1 is visible, refusable and never dependency confusion (f
     // Under require_signatures the v1 dependency is reported as unsigned.
     writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  require_signatures: true\n');
     const unsigned = await runGgen(['marketplace', 'install', 'private-app', '--target', join(home, 'c')], { home, env: { ...env, GGEN_MARKETPLACE_TRUSTED_KEYS: key.publicKey } });
-    expect(unsigned.stderr).toMatch(/^error GGEN_E_SIGNATURE_MISSING: internal-utils@1\.0\.0 comes from the v1 registry, which holds no signatures \(it is a dependency that the v2 registry does not have\)$/m);
+    expect(unsigned.stderr).toMatch(
+      /^error GGEN_E_SIGNATURE_MISSING: internal-utils@1\.0\.0 comes from the v1 registry, which holds no signatures \(it is a dependency that the v2 registry does not have\)$/m,
+    );
     expect(unsigned.code).toBe(6);
   });
 
@@ -317,10 +336,21 @@ describe('ownership cannot be switched off or replaced (finding 8)', () => {
   it('refuses an owned package whose key statements vanished, and a chain that starts from another key', async () => {
     const home = freshHome();
     const keys: Record<string, { publicKey: string; keyId: string }> = {};
-    for (const name of ['alice', 'mallory']) keys[name] = JSON.parse((await runGgen(['marketplace', 'keygen', '--no-password', '--output', join(home, `${name}.key`), '--json'], { home })).stdout) as { publicKey: string; keyId: string };
+    for (const name of ['alice', 'mallory'])
+      keys[name] = JSON.parse((await runGgen(['marketplace', 'keygen', '--no-password', '--output', join(home, `${name}.key`), '--json'], { home })).stdout) as {
+        publicKey: string;
+        keyId: string;
+      };
     const registryOf = async (owner: string): Promise<string> => {
       const registry = copyOfSampleRegistry();
-      expect((await runGgen(['marketplace', 'publish', writePack(join(home, `${owner}-pack`), 'owned', '1.0.0'), '--sign', '--key', join(home, `${owner}.key`), '--registry', registry], { home })).code).toBe(0);
+      expect(
+        (
+          await runGgen(
+            ['marketplace', 'publish', writePack(join(home, `${owner}-pack`), 'owned', '1.0.0'), '--sign', '--key', join(home, `${owner}.key`), '--registry', registry],
+            { home },
+          )
+        ).code,
+      ).toBe(0);
       return registry;
     };
     const alices = await registryOf('alice');
@@ -333,14 +363,18 @@ describe('ownership cannot be switched off or replaced (finding 8)', () => {
 
     // The registry now serves Mallory's chain for the same name: refused, although her signature is valid and trusted.
     const replaced = await runGgen(['marketplace', 'install', 'owned', '--registry', mallorys, '--verify-signature', '--force'], { home, env });
-    expect(replaced.stderr).toContain(`error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of owned cannot be trusted: it was installed owned by ${keys.alice?.keyId ?? ''}, and its key statements now start from other keys (a replaced chain)`);
+    expect(replaced.stderr).toContain(
+      `error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of owned cannot be trusted: it was installed owned by ${keys.alice?.keyId ?? ''}, and its key statements now start from other keys (a replaced chain)`,
+    );
     expect(replaced.code).toBe(6);
 
     // Deleting the statements does not turn the owner check off: the catalog still names the owner.
     rmSync(join(alices, 'keys', 'owned.json'));
     const fresh = freshHome();
     const vanished = await runGgen(['marketplace', 'install', 'owned', '--registry', alices, '--verify-signature'], { home: fresh, env });
-    expect(vanished.stderr).toContain('error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of owned cannot be trusted: the catalog names 1 owner key(s), but the registry has no key statements for it');
+    expect(vanished.stderr).toContain(
+      'error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of owned cannot be trusted: the catalog names 1 owner key(s), but the registry has no key statements for it',
+    );
     expect(vanished.code).toBe(6);
     expect(existsSync(join(fresh, '.ggen', 'packages', 'owned'))).toBe(false);
   });
@@ -403,7 +437,9 @@ describe('what an http registry sends is bounded and stays at its origin (findin
     const registry = await hostileHttpRegistry(dir);
     try {
       const run = await runGgen(['marketplace', 'install', 'endless', '--backend', 'v1', '--registry', registry.url], { home });
-      expect(run.stderr).toMatch(/^error GGEN_E_RESPONSE_TOO_LARGE: http:\/\/127\.0\.0\.1:\d+\/archives\/endless\.tgz is larger than 67108864 bytes, the limit for this kind of file$/m);
+      expect(run.stderr).toMatch(
+        /^error GGEN_E_RESPONSE_TOO_LARGE: http:\/\/127\.0\.0\.1:\d+\/archives\/endless\.tgz is larger than 67108864 bytes, the limit for this kind of file$/m,
+      );
       expect(run.code).toBe(8);
       expect(existsSync(join(home, '.ggen', 'packages', 'endless'))).toBe(false);
     } finally {
@@ -423,13 +459,15 @@ describe('what an http registry sends is bounded and stays at its origin (findin
     ['a file:// URL', 'file:///etc/passwd'],
     ['an absolute local path', '/etc/passwd'],
     ['another host', 'http://127.0.0.2:9/x.tgz'],
-  ])("refuses an archive listed at %s by an http registry, fetching nothing", async (_title, downloadUrl) => {
+  ])('refuses an archive listed at %s by an http registry, fetching nothing', async (_title, downloadUrl) => {
     const home = freshHome();
     const dir = writeV1Registry([{ name: 'elsewhere', archive: buildTgz([manifest('elsewhere')]), downloadUrl }]);
     const registry = await hostileHttpRegistry(dir);
     try {
       const run = await runGgen(['marketplace', 'install', 'elsewhere', '--backend', 'v1', '--registry', registry.url], { home });
-      expect(run.stderr).toContain(`error GGEN_E_INDEX_INVALID: The registry lists the archive of elsewhere@1.0.0 at ${downloadUrl}, outside its own origin ${registry.url.replace(/\/$/, '')}`);
+      expect(run.stderr).toContain(
+        `error GGEN_E_INDEX_INVALID: The registry lists the archive of elsewhere@1.0.0 at ${downloadUrl}, outside its own origin ${registry.url.replace(/\/$/, '')}`,
+      );
       expect(run.code).toBe(7);
     } finally {
       await registry.close();
@@ -455,7 +493,9 @@ describe('registry migrate is confined, verified, locked and merges (finding 7)'
       { name: 'climbs', archive: buildTgz([manifest('climbs')]), downloadUrl: '../../escaped.tgz' },
       { name: 'honest', archive: buildTgz([manifest('honest')]) },
     ]);
-    const index = JSON.parse(readFileSync(join(from, 'index.json'), 'utf8')) as { packages: { name: string; versions: { integrity?: string; checksum?: string }[]; integrity?: string; checksum?: string }[] };
+    const index = JSON.parse(readFileSync(join(from, 'index.json'), 'utf8')) as {
+      packages: { name: string; versions: { integrity?: string; checksum?: string }[]; integrity?: string; checksum?: string }[];
+    };
     const unchecked = { name: 'unchecked', version: '1.0.0', description: 'd', download_url: 'archives/honest-1.0.0.tgz' };
     writeFileSync(join(from, 'index.json'), JSON.stringify({ ...index, packages: [...index.packages, unchecked] }));
     const to = join(mkdtempSync(join(tmpdir(), 'ggen-to-')), 'a', 'b', 'v2');
@@ -474,7 +514,10 @@ describe('registry migrate is confined, verified, locked and merges (finding 7)'
     const from = writeV1Registry([{ name: 'pinned', version: '0.9.0', archive: buildTgz([manifest('pinned', '0.9.0')]) }]);
     const run = await runGgen(['marketplace', 'registry', 'migrate', '--from', from, '--to', registry], { home });
     expect(run.code).toBe(0);
-    const info = JSON.parse((await runGgen(['marketplace', 'info', 'pinned', '--registry', registry, '--backend', 'v2', '--json'], { home })).stdout) as { version: string; versions: { version: string }[] };
+    const info = JSON.parse((await runGgen(['marketplace', 'info', 'pinned', '--registry', registry, '--backend', 'v2', '--json'], { home })).stdout) as {
+      version: string;
+      versions: { version: string }[];
+    };
     expect(info.version).toBe('1.1.0');
     expect(info.versions.map((entry) => entry.version)).toEqual(['1.1.0', '1.0.0', '0.9.0']);
     expect(readFileSync(join(registry, 'keys', 'pinned.json'), 'utf8')).toBe(v2Lock);
@@ -485,7 +528,14 @@ describe('registry migrate is confined, verified, locked and merges (finding 7)'
     const conflicting = writeV1Registry([{ name: 'pinned', version: '1.0.0', archive: buildTgz([manifest('pinned', '1.0.0'), { path: 'other.txt', content: 'other' }]) }]);
     const again = await runGgen(['marketplace', 'registry', 'migrate', '--from', conflicting, '--to', registry], { home });
     expect(again.stdout).toContain('warning: pinned@1.0.0 differs between the registries; the v2 version is kept (a published version never changes)');
-    expect((await runGgen(['marketplace', 'install', 'pinned@1.0.0', '--registry', registry, '--backend', 'v2', '--verify-signature', '--target', join(home, 'old')], { home, env: trust })).code).toBe(0);
+    expect(
+      (
+        await runGgen(['marketplace', 'install', 'pinned@1.0.0', '--registry', registry, '--backend', 'v2', '--verify-signature', '--target', join(home, 'old')], {
+          home,
+          env: trust,
+        })
+      ).code,
+    ).toBe(0);
   });
 
   it('loses no publish made while it runs', async () => {
@@ -508,14 +558,30 @@ describe('publish packs what the pack declares, never secrets (finding 16)', () 
     const home = freshHome();
     const registry = copyOfSampleRegistry();
     const pack = writePack(join(home, 'pack'), 'careful-pack', '1.0.0');
-    const files: [string, string][] = [['.env', 'API_TOKEN=s3cret'], ['.env.production', 'X=1'], ['deploy/server.pem', 'KEY'], ['signing.key', 'KEY'], ['README.md', '# careful'], ['LICENSE', 'MIT'], ['notes.txt', 'private notes'], ['target/out.bin', 'build'], ['scratch.txt', 'scratch'], ['.gitignore', 'target/\n'], ['.ggenignore', 'scratch.txt\n']];
+    const files: [string, string][] = [
+      ['.env', 'API_TOKEN=s3cret'],
+      ['.env.production', 'X=1'],
+      ['deploy/server.pem', 'KEY'],
+      ['signing.key', 'KEY'],
+      ['README.md', '# careful'],
+      ['LICENSE', 'MIT'],
+      ['notes.txt', 'private notes'],
+      ['target/out.bin', 'build'],
+      ['scratch.txt', 'scratch'],
+      ['.gitignore', 'target/\n'],
+      ['.ggenignore', 'scratch.txt\n'],
+    ];
     for (const [path, content] of files) {
       mkdirSync(join(pack, path, '..'), { recursive: true });
       writeFileSync(join(pack, path), content);
     }
     const everything = await runGgen(['marketplace', 'publish', pack, '--registry', registry, '--dry-run'], { home });
     expect(everything.code).toBe(0);
-    const listed = (run: { stdout: string }): string[] => run.stdout.split('\n').filter((line) => line.startsWith('  ')).map((line) => line.trim());
+    const listed = (run: { stdout: string }): string[] =>
+      run.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('  '))
+        .map((line) => line.trim());
     expect(listed(everything)).toEqual(['.ggenignore', '.gitignore', 'LICENSE', 'README.md', 'gpack.yaml', 'notes.txt', 'templates/hello.tmpl']);
     expect(everything.stdout).toContain('left out as secrets (never published): .env, .env.production, deploy/server.pem, signing.key');
 
@@ -537,7 +603,10 @@ describe('a project ggen.yaml can tighten trust, never loosen it, and says what 
     writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  require_signatures: true\n');
     const project = mkdtempSync(join(tmpdir(), 'ggen-cloned-repo-'));
     cpSync(copyOfSampleRegistry(), join(project, 'vendor-registry'), { recursive: true });
-    writeFileSync(join(project, 'ggen.yaml'), `marketplace:\n  registry: ./vendor-registry\n  require_signatures: false\n  trusted_keys: [${trust.GGEN_MARKETPLACE_TRUSTED_KEYS ?? ''}]\n`);
+    writeFileSync(
+      join(project, 'ggen.yaml'),
+      `marketplace:\n  registry: ./vendor-registry\n  require_signatures: false\n  trusted_keys: [${trust.GGEN_MARKETPLACE_TRUSTED_KEYS ?? ''}]\n`,
+    );
     const sub = join(project, 'src', 'deep');
     mkdirSync(sub, { recursive: true });
     // From a subdirectory: registry: is the project's vendor-registry, not ./vendor-registry of the working directory.
@@ -561,7 +630,15 @@ describe('a project ggen.yaml can tighten trust, never loosen it, and says what 
   it('names the file for YAML aliases that expand past the limit', async () => {
     const home = freshHome();
     mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
-    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((name, at) => `${name}: &${name} [${Array(10).fill(`*${'abcdefgh'[at] ?? 'a'}`).join(', ')}]`)];
+    const laughs = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...'bcdefgh'.split('').map(
+        (name, at) =>
+          `${name}: &${name} [${Array(10)
+            .fill(`*${'abcdefgh'[at] ?? 'a'}`)
+            .join(', ')}]`,
+      ),
+    ];
     writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), `${laughs.join('\n')}\nmarketplace:\n  backend: v2\n`);
     const run = await runGgen(['marketplace', 'config', 'show'], { home });
     expect(run.stderr).toMatch(new RegExp(`^error GGEN_E_CONFIG_PARSE: Config file ${join(home, '.config', 'ggen', 'config.yaml').replaceAll('.', '\\.')} cannot be read: `, 'm'));
@@ -575,7 +652,12 @@ describe('a catalog is taken whole, and a changed one is never served stale (fin
     const registry = copyOfSampleRegistry();
     const env = { GGEN_MARKETPLACE_BACKEND: 'v2' };
     expect((await runGgen(['marketplace', 'sync', '--registry', registry], { home, env })).code).toBe(0);
-    const currentFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('current.json')).map((name) => readFileSync(join(dir, name), 'utf8')) : []);
+    const currentFiles = (dir: string): string[] =>
+      existsSync(dir)
+        ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
+            .filter((name) => name.endsWith('current.json'))
+            .map((name) => readFileSync(join(dir, name), 'utf8'))
+        : [];
     const synced = currentFiles(join(home, '.cache', 'ggen'));
     expect(synced).toHaveLength(1);
     const catalog = readFileSync(join(registry, 'catalog.nq'), 'utf8');

@@ -59,7 +59,8 @@ describe('what users expect of a package manager CLI', () => {
   it('outdated shows current, wanted and latest, and exits 1 when anything is outdated', async () => {
     const home = freshHome();
     const registry = copyOfSampleRegistry();
-    for (const version of ['1.0.0', '1.1.0', '2.0.0']) expect((await runGgen(['marketplace', 'publish', writePack(join(home, `p${version}`), 'aging', version), '--registry', registry], { home })).code).toBe(0);
+    for (const version of ['1.0.0', '1.1.0', '2.0.0'])
+      expect((await runGgen(['marketplace', 'publish', writePack(join(home, `p${version}`), 'aging', version), '--registry', registry], { home })).code).toBe(0);
     const target = join(home, 'gpacks');
     expect((await runGgen(['marketplace', 'install', 'aging@1.0.0', '--registry', registry, '--target', target], { home })).code).toBe(0);
     writeFileSync(join(home, 'ggen.lock'), readFileSync(join(home, 'ggen.lock'), 'utf8').replace('"aging": "1.0.0"', '"aging": "^1.0.0"'));
@@ -68,7 +69,9 @@ describe('what users expect of a package manager CLI', () => {
     expect(outdated.code).toBe(1);
     expect((await runGgen(['marketplace', 'update', '--registry', registry, '--target', target], { home })).stdout).toContain('aging 1.0.0 -> 1.1.0');
     const wantedDone = await runGgen(['marketplace', 'outdated', '--registry', registry, '--target', target, '--json'], { home });
-    expect(parseJson<{ name: string; wanted: string; latest: string }[]>(wantedDone)).toEqual([{ name: 'aging', current: '1.1.0', wanted: '1.1.0', latest: '2.0.0', direct: true }]);
+    expect(parseJson<{ name: string; wanted: string; latest: string }[]>(wantedDone)).toEqual([
+      { name: 'aging', current: '1.1.0', wanted: '1.1.0', latest: '2.0.0', direct: true },
+    ]);
     expect((await runGgen(['marketplace', 'install', 'aging@^2', '--registry', registry, '--target', target], { home })).code).toBe(0);
     const current = await runGgen(['marketplace', 'outdated', '--registry', registry, '--target', target], { home });
     expect([current.code, current.stdout]).toEqual([0, 'Everything is up to date.\n']);

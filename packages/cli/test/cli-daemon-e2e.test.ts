@@ -93,7 +93,9 @@ describe('the resident query service', () => {
     expect((await viaLauncher(commands[4] ?? [], home, dir)).code).toBe(4);
     expect((await viaLauncher(commands[5] ?? [], home, dir)).code).toBe(2);
     // Its operations are recorded in the caller's metrics like any other.
-    const metricsLines = readFileSync(join(home, '.ggen', 'metrics', 'operations.jsonl'), 'utf8').trim().split('\n');
+    const metricsLines = readFileSync(join(home, '.ggen', 'metrics', 'operations.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(metricsLines.length).toBeGreaterThanOrEqual(commands.length * 2);
   }, 120_000);
 
@@ -115,7 +117,12 @@ describe('the resident query service', () => {
     const viaEnv = await viaLauncher(search, homeB, dir, { GGEN_MARKETPLACE_BACKEND: 'v2' });
     expect([inProject, outside, userConfig, viaEnv].map((run) => parseJson<SearchResults>(run).backend)).toEqual(['v1', 'v2', 'v1', 'v2']);
     // A relative --registry is relative to the caller's directory, not the service's.
-    const relative = await runGgen(['marketplace', 'info', 'agent-editor', '--registry', '.', '--json'], { bin: launcher, home: homeA, cwd: registry, env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir } });
+    const relative = await runGgen(['marketplace', 'info', 'agent-editor', '--registry', '.', '--json'], {
+      bin: launcher,
+      home: homeA,
+      cwd: registry,
+      env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir },
+    });
     expect(parseJson<PackageDetails>(relative).name).toBe('agent-editor');
     expect((await statusOf(homeA, dir)).status?.served).toBe(5);
   }, 120_000);
@@ -128,10 +135,7 @@ describe('the resident query service', () => {
     const before = parseJson<SearchResults>(await viaLauncher(['marketplace', 'search', 'zebra-stripes', '--registry', registry, '--backend', 'v2', '--json'], home, dir));
     expect(before.packages.map((pkg) => pkg.name)).not.toContain('zebra-stripes');
     const pack = mkdtempSync(join(tmpdir(), 'ggen-pack-'));
-    writeFileSync(
-      join(pack, 'gpack.yaml'),
-      'name: zebra-stripes\nversion: 1.0.0\ndescription: Zebra stripes generator for service daemons\ncategory: templates\n',
-    );
+    writeFileSync(join(pack, 'gpack.yaml'), 'name: zebra-stripes\nversion: 1.0.0\ndescription: Zebra stripes generator for service daemons\ncategory: templates\n');
     mkdirSync(join(pack, 'templates'));
     writeFileSync(join(pack, 'templates', 'a.tmpl'), 'stripes\n');
     const published = await runGgen(['marketplace', 'publish', pack, '--registry', registry], { home });

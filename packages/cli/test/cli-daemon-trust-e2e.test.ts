@@ -45,7 +45,8 @@ async function listen(dir: string, mode: 'answer' | 'stuck'): Promise<Listener> 
   return state;
 }
 
-const search = (env: Record<string, string>): Promise<Run> => runGgen(['marketplace', 'search', 'agent editor', '--limit', '1'], { bin: launcher, env: { GGEN_DAEMON: '1', ...env } });
+const search = (env: Record<string, string>): Promise<Run> =>
+  runGgen(['marketplace', 'search', 'agent editor', '--limit', '1'], { bin: launcher, env: { GGEN_DAEMON: '1', ...env } });
 
 describe("the launcher talks to its own user's service only", () => {
   it('sends nothing to a listener in a predictable <tmp>/ggen-<uid> that another user created', async () => {
@@ -101,9 +102,14 @@ describe("the service never carries one caller's environment to another (finding
     const dir = join(mkdtempSync(join(tmpdir(), 'ggen-svc-')), 'run');
     serviceDirs.push(dir);
     const env = { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir };
-    const start = await runGgen(['marketplace', 'daemon', 'start'], { bin: launcher, home, env: { ...env, NODE_TLS_REJECT_UNAUTHORIZED: '0', GGEN_KEY_PASSWORD: 'secret', AWS_SECRET_ACCESS_KEY: 'cloud-secret' } });
+    const start = await runGgen(['marketplace', 'daemon', 'start'], {
+      bin: launcher,
+      home,
+      env: { ...env, NODE_TLS_REJECT_UNAUTHORIZED: '0', GGEN_KEY_PASSWORD: 'secret', AWS_SECRET_ACCESS_KEY: 'cloud-secret' },
+    });
     expect(start.stdout).toMatch(/^started/);
-    const status = async (): Promise<{ status: { pid: number; served: number } }> => parseJson(await runGgen(['marketplace', 'daemon', 'status', '--json'], { bin: launcher, home, env }));
+    const status = async (): Promise<{ status: { pid: number; served: number } }> =>
+      parseJson(await runGgen(['marketplace', 'daemon', 'status', '--json'], { bin: launcher, home, env }));
     const { pid } = (await status()).status;
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(environ.some((entry) => entry.startsWith('PATH='))).toBe(true);

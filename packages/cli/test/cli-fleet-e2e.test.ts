@@ -94,13 +94,37 @@ describe('the fleet view through Prometheus', () => {
 
 describe('the Grafana dashboard', () => {
   it('queries only series that the CLI exports, and parses in the real Prometheus', async () => {
-    const dashboard = JSON.parse(readFileSync(join(workspaceRoot, 'docs', 'grafana', 'ggen-marketplace-dashboard.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const dashboard = JSON.parse(readFileSync(join(workspaceRoot, 'docs', 'grafana', 'ggen-marketplace-dashboard.json'), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
     const exprs = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
     expect(exprs.length).toBeGreaterThanOrEqual(8);
     // The series a real run exports: every kind of record, through the exporter itself.
-    const record = (op: 'search' | 'install', ok: boolean, error?: string) => ({ t: 0, op, strategy: 'compare' as const, backend: 'v2' as const, ok, ms: 5, fallback: false, attempts: [{ backend: 'v2' as const, ok, ms: 5, ...(error === undefined ? {} : { error }) }], comparison: { subject: 'x', overlapAt10: 1, v1Ms: 1, v2Ms: 1 } });
+    const record = (op: 'search' | 'install', ok: boolean, error?: string) => ({
+      t: 0,
+      op,
+      strategy: 'compare' as const,
+      backend: 'v2' as const,
+      ok,
+      ms: 5,
+      fallback: false,
+      attempts: [{ backend: 'v2' as const, ok, ms: 5, ...(error === undefined ? {} : { error }) }],
+      comparison: { subject: 'x', overlapAt10: 1, v1Ms: 1, v2Ms: 1 },
+    });
     const exported = new Set(
-      fleetSeriesText([record('search', true), record('install', false, 'GGEN_E_REGISTRY_TIMEOUT'), { ...record('search', true), fallback: true, attempts: [{ backend: 'v2', ok: false, ms: 1, error: 'GGEN_E_INDEX_INVALID' }, { backend: 'v1', ok: true, ms: 1 }], backend: 'v1' }])
+      fleetSeriesText([
+        record('search', true),
+        record('install', false, 'GGEN_E_REGISTRY_TIMEOUT'),
+        {
+          ...record('search', true),
+          fallback: true,
+          attempts: [
+            { backend: 'v2', ok: false, ms: 1, error: 'GGEN_E_INDEX_INVALID' },
+            { backend: 'v1', ok: true, ms: 1 },
+          ],
+          backend: 'v1',
+        },
+      ])
         .split('\n')
         .filter((line) => line !== '' && !line.startsWith('#'))
         .map((line) => /^[a-z0-9_]+/.exec(line)?.[0] ?? ''),

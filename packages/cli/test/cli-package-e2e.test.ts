@@ -17,14 +17,30 @@ describe('the packed CLI', () => {
     expect(packed.stdout).toMatch(/ggen-cli-0\.1\.0\.tgz \(\d+ files, \d+ bytes; bundled: oxigraph\)/);
     const prefix = join(root, 'prefix');
     // --offline: nothing may come from the network; the tarball carries its one runtime dependency.
-    await run('npm', ['install', '-g', '--prefix', prefix, join(root, 'ggen-cli-0.1.0.tgz'), '--offline', '--no-audit', '--no-fund'], { encoding: 'utf8', env: { ...process.env, npm_config_cache: join(root, 'empty-cache') } });
+    await run('npm', ['install', '-g', '--prefix', prefix, join(root, 'ggen-cli-0.1.0.tgz'), '--offline', '--no-audit', '--no-fund'], {
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_cache: join(root, 'empty-cache') },
+    });
     const installed = join(prefix, 'lib', 'node_modules', '@ggen', 'cli');
     expect(existsSync(join(installed, 'node_modules', 'oxigraph', 'package.json'))).toBe(true);
     expect(existsSync(join(installed, 'src'))).toBe(false);
     // Every file the package exports or runs exists in what was installed.
-    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string>; exports: Record<string, string | Record<string, string>>; devDependencies?: unknown };
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      exports: Record<string, string | Record<string, string>>;
+      devDependencies?: unknown;
+    };
     expect(manifest.devDependencies).toBeUndefined();
-    const targets = [...Object.values(manifest.bin), ...Object.values(manifest.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : Object.entries(entry).filter(([condition]) => condition !== '@ggen/source').map(([, path]) => path)))];
+    const targets = [
+      ...Object.values(manifest.bin),
+      ...Object.values(manifest.exports).flatMap((entry) =>
+        typeof entry === 'string'
+          ? [entry]
+          : Object.entries(entry)
+              .filter(([condition]) => condition !== '@ggen/source')
+              .map(([, path]) => path),
+      ),
+    ];
     expect(targets.length).toBeGreaterThanOrEqual(3);
     for (const target of targets) expect([target, existsSync(join(installed, target))]).toEqual([target, true]);
 
@@ -48,7 +64,15 @@ describe('the packed CLI', () => {
     expect(config.stdout).toContain(join(installed, 'sample-registry'));
     expect(config.stdout).not.toContain(sampleRegistry);
     // The library entry runs the CLI in-process.
-    const library = await run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(installed, manifest.exports['.'] === undefined ? '' : (manifest.exports['.'] as Record<string, string>).default ?? ''))}); console.log(Object.keys(m).sort().join(','))`], { cwd: work, env, encoding: 'utf8' });
+    const library = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(join(installed, manifest.exports['.'] === undefined ? '' : ((manifest.exports['.'] as Record<string, string>).default ?? '')))}); console.log(Object.keys(m).sort().join(','))`,
+      ],
+      { cwd: work, env, encoding: 'utf8' },
+    );
     expect(library.stdout).toBe('defaultIo,parallelFeatures,runCli\n');
   }, 180_000);
 });

@@ -35,7 +35,10 @@ describe('the remote SPARQL mode from the CLI', () => {
     expect([found.backend, found.packages[0]?.name]).toEqual(['v2', 'agent-memory-forge']);
     const install = await runGgen(['marketplace', 'install', 'agent-context-crafter'], { home });
     expect(install.stdout).toContain('installed 2 package(s)');
-    const sparql = await runGgen(['marketplace', 'sparql', 'PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2'], { home });
+    const sparql = await runGgen(
+      ['marketplace', 'sparql', 'PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2'],
+      { home },
+    );
     expect(sparql.stdout).toBe('name\nbanking-core\ncryptocurrency-exchange\n\n2 row(s)\n');
   });
 });

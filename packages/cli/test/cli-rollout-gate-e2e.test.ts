@@ -43,7 +43,10 @@ describe('errors are classified where their codes are defined', () => {
     const home = freshHome();
     const registry = copyOfSampleRegistry();
     rmSync(join(registry, 'index.json'));
-    for (const [spec, code, exit] of [['nope', 'GGEN_E_PACKAGE_NOT_FOUND', 4], ['agent-editor@^9', 'GGEN_E_VERSION_NOT_FOUND', 4]] as const) {
+    for (const [spec, code, exit] of [
+      ['nope', 'GGEN_E_PACKAGE_NOT_FOUND', 4],
+      ['agent-editor@^9', 'GGEN_E_VERSION_NOT_FOUND', 4],
+    ] as const) {
       const run = await runGgen(['marketplace', 'install', spec, '--registry', registry], { home });
       expect(run.stderr).toMatch(new RegExp(`^error ${code}: `, 'm'));
       expect(run.stderr).toMatch(/^note: install fell back to v1, which failed too: GGEN_E_REGISTRY_UNREACHABLE: .*index\.json does not exist$/m);

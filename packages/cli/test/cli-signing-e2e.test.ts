@@ -16,7 +16,9 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     const home = freshHome();
     const registry = copyOfSampleRegistry();
     const env = { GGEN_KEY_PASSWORD: 'correct horse battery' };
-    const keygen = parseJson<{ keyId: string; publicKey: string; secretKey: string }>(await runGgen(['marketplace', 'keygen', '--output', join(home, 'keys', 'signing.key'), '--json'], { home, env }));
+    const keygen = parseJson<{ keyId: string; publicKey: string; secretKey: string }>(
+      await runGgen(['marketplace', 'keygen', '--output', join(home, 'keys', 'signing.key'), '--json'], { home, env }),
+    );
     expect(statSync(keygen.secretKey).mode & 0o777).toBe(0o600);
     expect((await runGgen(['marketplace', 'verify-key', keygen.secretKey], { home, env })).stdout).toContain(`key id:     ${keygen.keyId}`);
     const wrong = await runGgen(['marketplace', 'verify-key', keygen.secretKey], { home, env: { GGEN_KEY_PASSWORD: 'wrong' } });
@@ -29,7 +31,9 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     expect(existsSync(join(registry, 'archives', 'signed-hello-1.0.0.tgz'))).toBe(false);
     const published = await runGgen(['marketplace', 'publish', pack, '--sign', '--key', keygen.secretKey, '--registry', registry], { home, env });
     expect(published.stdout).toContain(`signed by: ${keygen.keyId}`);
-    expect(readFileSync(join(registry, 'archives', 'signed-hello-1.0.0.tgz.minisig'), 'utf8')).toMatch(/^trusted comment: ggen-package name=signed-hello version=1\.0\.0 integrity=sha512-/m);
+    expect(readFileSync(join(registry, 'archives', 'signed-hello-1.0.0.tgz.minisig'), 'utf8')).toMatch(
+      /^trusted comment: ggen-package name=signed-hello version=1\.0\.0 integrity=sha512-/m,
+    );
 
     // Not trusted yet: refused, nothing written.
     const untrusted = await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry, '--verify-signature'], { home });
@@ -49,7 +53,10 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     const unverifiedHome = freshHome();
     expect((await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry], { home: unverifiedHome })).code).toBe(0);
     writeFileSync(join(registry, 'archives', 'signed-hello-1.0.0.tgz.minisig'), 'untrusted comment: cut\n');
-    const recheck = await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry, '--verify-signature'], { home: unverifiedHome, env: { GGEN_MARKETPLACE_TRUSTED_KEYS: keygen.publicKey } });
+    const recheck = await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry, '--verify-signature'], {
+      home: unverifiedHome,
+      env: { GGEN_MARKETPLACE_TRUSTED_KEYS: keygen.publicKey },
+    });
     expect(recheck.code).toBe(6);
     expect(recheck.stderr).toMatch(/^error GGEN_E_SIGNATURE_MALFORMED: /m);
 
@@ -69,7 +76,9 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     const catalog = join(registry, 'catalog.nq');
     let staleCatalog = '';
     for (const version of ['1.0.0', '1.1.0']) {
-      expect((await runGgen(['marketplace', 'publish', writePack(join(home, `p${version}`), 'pinned', version), '--sign', '--key', key, '--registry', registry], { home, env })).code).toBe(0);
+      expect(
+        (await runGgen(['marketplace', 'publish', writePack(join(home, `p${version}`), 'pinned', version), '--sign', '--key', key, '--registry', registry], { home, env })).code,
+      ).toBe(0);
       if (version === '1.0.0') staleCatalog = readFileSync(catalog, 'utf8');
     }
     const trust = { GGEN_MARKETPLACE_TRUSTED_KEYS: keygen.publicKey };
@@ -105,7 +114,10 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     const bob = keys.bob!;
     const mallory = keys.mallory!;
     const publish = (version: string, signer?: string) =>
-      runGgen(['marketplace', 'publish', writePack(join(home, `p${version}`), 'rotated', version), '--registry', registry, ...(signer === undefined ? [] : ['--sign', '--key', signer])], { home });
+      runGgen(
+        ['marketplace', 'publish', writePack(join(home, `p${version}`), 'rotated', version), '--registry', registry, ...(signer === undefined ? [] : ['--sign', '--key', signer])],
+        { home },
+      );
 
     expect((await publish('1.0.0', alice.secretKey)).code).toBe(0);
     const notOwner = await publish('1.1.0', mallory.secretKey);
@@ -113,16 +125,25 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     expect((await publish('1.1.0')).stderr).toContain('error GGEN_E_SIGNATURE_MISSING: rotated is owned by signing keys');
 
     // Mallory cannot add herself; Alice adds Bob, then Bob revokes Alice (a rotation).
-    const forged = await runGgen(['marketplace', 'keys', 'add', '--package', 'rotated', '--public-key', mallory.publicKey, '--key', mallory.secretKey, '--registry', registry], { home });
+    const forged = await runGgen(['marketplace', 'keys', 'add', '--package', 'rotated', '--public-key', mallory.publicKey, '--key', mallory.secretKey, '--registry', registry], {
+      home,
+    });
     expect(forged.stderr).toContain(`error GGEN_E_NOT_OWNER: Key ${mallory.keyId} is not an owner of rotated`);
-    expect((await runGgen(['marketplace', 'keys', 'add', '--package', 'rotated', '--public-key', join(home, 'bob.pub'), '--key', alice.secretKey, '--registry', registry], { home })).code).toBe(0);
-    const revoked = await runGgen(['marketplace', 'keys', 'revoke', '--package', 'rotated', '--public-key', alice.publicKey, '--key', bob.secretKey, '--registry', registry], { home });
+    expect(
+      (await runGgen(['marketplace', 'keys', 'add', '--package', 'rotated', '--public-key', join(home, 'bob.pub'), '--key', alice.secretKey, '--registry', registry], { home }))
+        .code,
+    ).toBe(0);
+    const revoked = await runGgen(['marketplace', 'keys', 'revoke', '--package', 'rotated', '--public-key', alice.publicKey, '--key', bob.secretKey, '--registry', registry], {
+      home,
+    });
     expect(revoked.stdout).toContain(`owners: ${bob.keyId}\nrevoked: ${alice.keyId}`);
     expect((await publish('1.2.0', bob.secretKey)).code).toBe(0);
 
     // A user who trusted Alice follows her signed rotation to Bob; Alice's own old signature is revoked.
     const env = { GGEN_MARKETPLACE_TRUSTED_KEYS: alice.publicKey };
-    const listed = parseJson<{ keys: { role: string; keyId: string }[] }>(await runGgen(['marketplace', 'keys', '--package', 'rotated', '--registry', registry, '--json'], { home, env }));
+    const listed = parseJson<{ keys: { role: string; keyId: string }[] }>(
+      await runGgen(['marketplace', 'keys', '--package', 'rotated', '--registry', registry, '--json'], { home, env }),
+    );
     expect(listed.keys.map((key) => `${key.role}:${key.keyId}`)).toEqual([`trusted:${alice.keyId}`, `owner:${bob.keyId}`, `revoked:${alice.keyId}`]);
     const latest = await runGgen(['marketplace', 'install', 'rotated', '--registry', registry, '--verify-signature'], { home, env });
     expect(latest.stdout).toMatch(new RegExp(`rotated\\s+1\\.2\\.0\\s+v2\\s+${bob.keyId}`));
@@ -170,7 +191,10 @@ describe('installation across formats and the checks that do not need a key', ()
     await runGgen(['marketplace', 'publish', writePack(join(home, 'pack'), 'cut-short', '1.0.0'), '--sign', '--key', key, '--registry', registry], { home });
     const minisig = join(registry, 'archives', 'cut-short-1.0.0.tgz.minisig');
     writeFileSync(minisig, readFileSync(minisig, 'utf8').split('\n').slice(0, 2).join('\n'));
-    const truncated = await runGgen(['marketplace', 'install', 'cut-short', '--registry', registry, '--verify-signature'], { home, env: { GGEN_MARKETPLACE_TRUSTED_KEYS: keygen.publicKey } });
+    const truncated = await runGgen(['marketplace', 'install', 'cut-short', '--registry', registry, '--verify-signature'], {
+      home,
+      env: { GGEN_MARKETPLACE_TRUSTED_KEYS: keygen.publicKey },
+    });
     expect(truncated.code).toBe(6);
     expect(truncated.stderr).toMatch(/^error GGEN_E_SIGNATURE_MALFORMED: the signature of cut-short@1\.0\.0 is malformed/m);
 
@@ -215,4 +239,3 @@ describe('asking for a password on a terminal', () => {
     expect(opened.stdout).toContain('valid encrypted minisign secret key');
   });
 });
-

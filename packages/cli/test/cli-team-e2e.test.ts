@@ -55,26 +55,41 @@ describe('namespaces: @scope/name from publish to install', () => {
     const registry = mkdtempSync(join(tmpdir(), 'ggen-team-registry-'));
     const alice = await keygen(home, 'alice.key');
     const bob = await keygen(home, 'bob.key');
-    expect((await runGgen(['marketplace', 'publish', writePack(join(home, 'a'), '@acme/first'), '--sign', '--key', alice.secretKey, '--registry', registry], { home, env })).code).toBe(0);
+    expect(
+      (await runGgen(['marketplace', 'publish', writePack(join(home, 'a'), '@acme/first'), '--sign', '--key', alice.secretKey, '--registry', registry], { home, env })).code,
+    ).toBe(0);
     const second = writePack(join(home, 'b'), '@acme/second');
     const unsigned = await runGgen(['marketplace', 'publish', second, '--registry', registry], { home, env });
-    expect([unsigned.code, unsigned.stderr.split('\n')[0]]).toEqual([6, 'error GGEN_E_SIGNATURE_MISSING: The scope @acme is owned by signing keys; @acme/second must be published signed by one of them']);
+    expect([unsigned.code, unsigned.stderr.split('\n')[0]]).toEqual([
+      6,
+      'error GGEN_E_SIGNATURE_MISSING: The scope @acme is owned by signing keys; @acme/second must be published signed by one of them',
+    ]);
     const stranger = await runGgen(['marketplace', 'publish', second, '--sign', '--key', bob.secretKey, '--registry', registry], { home, env });
-    expect([stranger.code, stranger.stderr.split('\n')[0]]).toEqual([6, `error GGEN_E_NOT_OWNER: Key ${bob.keyId} is not an owner of the scope @acme; it cannot publish @acme/second`]);
+    expect([stranger.code, stranger.stderr.split('\n')[0]]).toEqual([
+      6,
+      `error GGEN_E_NOT_OWNER: Key ${bob.keyId} is not an owner of the scope @acme; it cannot publish @acme/second`,
+    ]);
     expect(stranger.stderr).toContain(`keys add --scope @acme`);
     // Another scope, or a bare name, is not affected.
-    expect((await runGgen(['marketplace', 'publish', writePack(join(home, 'c'), '@bob/tools'), '--sign', '--key', bob.secretKey, '--registry', registry], { home, env })).code).toBe(0);
+    expect(
+      (await runGgen(['marketplace', 'publish', writePack(join(home, 'c'), '@bob/tools'), '--sign', '--key', bob.secretKey, '--registry', registry], { home, env })).code,
+    ).toBe(0);
     const neither = await runGgen(['marketplace', 'keys', 'add', '--public-key', bob.publicKey, '--key', alice.secretKey, '--registry', registry], { home, env });
     expect([neither.code, neither.stderr.split('\n')[0]]).toEqual([2, 'error GGEN_E_USAGE: keys add needs one of --package <name> or --scope <@scope>']);
     const added = await runGgen(['marketplace', 'keys', 'add', '--scope', 'acme', '--public-key', bob.publicKey, '--key', alice.secretKey, '--registry', registry], { home, env });
     expect([added.code, added.stdout.split('\n')[0]]).toEqual([0, `added key ${bob.keyId} for @acme (statement signed by ${alice.keyId})`]);
     expect((await runGgen(['marketplace', 'publish', second, '--sign', '--key', bob.secretKey, '--registry', registry], { home, env })).code).toBe(0);
-    const keys = parseJson<{ keys: { keyId: string; role: string; source: string }[] }>(await runGgen(['marketplace', 'keys', '--scope', '@acme', '--registry', registry, '--json'], { home, env }));
+    const keys = parseJson<{ keys: { keyId: string; role: string; source: string }[] }>(
+      await runGgen(['marketplace', 'keys', '--scope', '@acme', '--registry', registry, '--json'], { home, env }),
+    );
     expect(keys.keys.filter((key) => key.source === '@acme').map((key) => [key.role, key.keyId])).toEqual([
       ['owner', alice.keyId],
       ['owner', bob.keyId],
     ]);
-    const revoked = await runGgen(['marketplace', 'keys', 'revoke', '--scope', '@acme', '--public-key', alice.publicKey, '--key', bob.secretKey, '--registry', registry], { home, env });
+    const revoked = await runGgen(['marketplace', 'keys', 'revoke', '--scope', '@acme', '--public-key', alice.publicKey, '--key', bob.secretKey, '--registry', registry], {
+      home,
+      env,
+    });
     expect(revoked.code).toBe(0);
     const third = await runGgen(['marketplace', 'publish', writePack(join(home, 'd'), '@acme/third'), '--sign', '--key', alice.secretKey, '--registry', registry], { home, env });
     expect([third.code, third.stderr.split('\n')[0]]).toEqual([6, `error GGEN_E_NOT_OWNER: Key ${alice.keyId} is not an owner of the scope @acme; it cannot publish @acme/third`]);
@@ -90,7 +105,9 @@ describe('namespaces: @scope/name from publish to install', () => {
     const v2 = join(home, 'v2');
     const migrated = await runGgen(['marketplace', 'registry', 'migrate', '--from', v1, '--to', v2], { home, env });
     expect([migrated.code, migrated.stdout.split('\n')[0]]).toEqual([0, `migrated 10000 package(s), 10000 version(s) from ${v1}`]);
-    const babel = parseJson<{ packages: { name: string }[]; total: number }>(await runGgen(['marketplace', 'search', 'babel', '--registry', v2, '--limit', '3', '--json'], { home, env }));
+    const babel = parseJson<{ packages: { name: string }[]; total: number }>(
+      await runGgen(['marketplace', 'search', 'babel', '--registry', v2, '--limit', '3', '--json'], { home, env }),
+    );
     expect(babel.packages.map((pkg) => pkg.name)).toEqual(['@babel/core', '@babel/types', '@babel/runtime']);
     const exact = parseJson<{ packages: { name: string }[] }>(await runGgen(['marketplace', 'search', '@types/node', '--registry', v2, '--limit', '1', '--json'], { home, env }));
     expect(exact.packages[0]?.name).toBe('@types/node');
@@ -123,7 +140,9 @@ describe('a lockfile that travels', () => {
     renameSync(registry, moved);
     const lost = await runGgen(['marketplace', 'install', '--target', join(clone, 'gpacks'), '--backend', 'v2'], { home: other, env });
     expect(lost.code).toBe(8);
-    expect(lost.stderr).toMatch(/^error GGEN_E_REGISTRY_UNREACHABLE: ggen\.lock entry (@acme\/kit|helper)@1\.0\.0 \(v2:archives\/\S+\.tgz\) is not in the v2 registry at \S+sample-registry: /m);
+    expect(lost.stderr).toMatch(
+      /^error GGEN_E_REGISTRY_UNREACHABLE: ggen\.lock entry (@acme\/kit|helper)@1\.0\.0 \(v2:archives\/\S+\.tgz\) is not in the v2 registry at \S+sample-registry: /m,
+    );
     expect(lost.stderr).toContain('hint: If the registry moved, give its new location with --registry');
     expect(existsSync(join(clone, 'gpacks', 'helper'))).toBe(false);
     const found = await runGgen(['marketplace', 'install', '--target', join(clone, 'gpacks'), '--registry', moved], { home: other, env });
@@ -155,13 +174,17 @@ describe('lifecycle: yank, deprecate, dist-tags, in both formats', () => {
     }
     expect((await runGgen(['marketplace', 'info', 'kit', '--registry', registry], { home, env })).stdout).toMatch(/^ {2}1\.1\.0 \(yanked\)/m);
     expect((await runGgen(['marketplace', 'yank', 'kit@1.1.0', '--undo', '--registry', registry], { home, env })).stdout).toMatch(/^restored kit@1\.1\.0$/m);
-    expect((await runGgen(['marketplace', 'yank', 'kit@9.9.9', '--registry', registry], { home, env })).stderr).toMatch(/^error GGEN_E_VERSION_NOT_FOUND: kit has no version 9\.9\.9$/m);
+    expect((await runGgen(['marketplace', 'yank', 'kit@9.9.9', '--registry', registry], { home, env })).stderr).toMatch(
+      /^error GGEN_E_VERSION_NOT_FOUND: kit has no version 9\.9\.9$/m,
+    );
 
     const tagged = await runGgen(['marketplace', 'dist-tag', 'add', 'kit@2.0.0-rc.1', 'next', '--registry', registry], { home, env });
     expect(tagged.code).toBe(0);
     expect((await runGgen(['marketplace', 'dist-tag', 'add', 'kit@1.1.0', 'latest', '--registry', registry], { home, env })).code).toBe(0);
     expect((await runGgen(['marketplace', 'dist-tag', 'ls', 'kit', '--registry', registry], { home, env })).stdout).toBe('latest:  1.1.0\nnext:    2.0.0-rc.1\n');
-    expect((await runGgen(['marketplace', 'dist-tag', 'ls', 'kit', '--registry', registry, '--backend', 'v1'], { home, env })).stdout).toBe('latest:  1.1.0\nnext:    2.0.0-rc.1\n');
+    expect((await runGgen(['marketplace', 'dist-tag', 'ls', 'kit', '--registry', registry, '--backend', 'v1'], { home, env })).stdout).toBe(
+      'latest:  1.1.0\nnext:    2.0.0-rc.1\n',
+    );
     const next = await runGgen(['marketplace', 'install', 'kit@next', '--registry', registry, '--target', join(home, 'tags', 'gpacks')], { home, env });
     expect([next.code, next.stdout.split('\n')[1]]).toEqual([0, '+  kit      2.0.0-rc.1  v2']);
     expect(JSON.parse(readFileSync(join(home, 'tags', 'ggen.lock'), 'utf8'))).toMatchObject({ requested: { kit: '^2.0.0-rc.1' } });
@@ -178,7 +201,9 @@ describe('lifecycle: yank, deprecate, dist-tags, in both formats', () => {
     const old = await runGgen(['marketplace', 'install', 'kit@1.0.0', '--registry', registry, '--target', join(home, 'old', 'gpacks')], { home, env });
     expect([old.code, old.stderr]).toEqual([0, 'warning: kit@1.0.0 is deprecated: use kit 1.1 or later\n']);
     expect((await runGgen(['marketplace', 'info', 'kit@1.0.0', '--registry', registry], { home, env })).stdout.split('\n')[2]).toBe('DEPRECATED: use kit 1.1 or later');
-    expect((await runGgen(['marketplace', 'deprecate', 'kit', '', '--registry', registry], { home, env })).stdout.split('\n')[0]).toBe('no longer deprecated: kit@2.0.0-rc.1, kit@1.1.0, kit@1.0.0');
+    expect((await runGgen(['marketplace', 'deprecate', 'kit', '', '--registry', registry], { home, env })).stdout.split('\n')[0]).toBe(
+      'no longer deprecated: kit@2.0.0-rc.1, kit@1.1.0, kit@1.0.0',
+    );
   });
 
   it('an owned package changes only with an owner key, and the change is signed', async () => {
@@ -186,9 +211,14 @@ describe('lifecycle: yank, deprecate, dist-tags, in both formats', () => {
     const registry = mkdtempSync(join(tmpdir(), 'ggen-team-registry-'));
     const owner = await keygen(home, 'owner.key');
     const other = await keygen(home, 'other.key');
-    expect((await runGgen(['marketplace', 'publish', writePack(join(home, 'o'), 'owned'), '--sign', '--key', owner.secretKey, '--registry', registry], { home, env })).code).toBe(0);
+    expect((await runGgen(['marketplace', 'publish', writePack(join(home, 'o'), 'owned'), '--sign', '--key', owner.secretKey, '--registry', registry], { home, env })).code).toBe(
+      0,
+    );
     const unsigned = await runGgen(['marketplace', 'yank', 'owned@1.0.0', '--registry', registry], { home, env });
-    expect([unsigned.code, unsigned.stderr.split('\n')[0]]).toEqual([6, 'error GGEN_E_SIGNATURE_MISSING: owned is owned by signing keys; this change must be signed by one of them']);
+    expect([unsigned.code, unsigned.stderr.split('\n')[0]]).toEqual([
+      6,
+      'error GGEN_E_SIGNATURE_MISSING: owned is owned by signing keys; this change must be signed by one of them',
+    ]);
     const stranger = await runGgen(['marketplace', 'dist-tag', 'add', 'owned@1.0.0', 'stable', '--key', other.secretKey, '--registry', registry], { home, env });
     expect([stranger.code, stranger.stderr.split('\n')[0]]).toEqual([6, `error GGEN_E_NOT_OWNER: Key ${other.keyId} is not an owner of owned`]);
     const signed = await runGgen(['marketplace', 'deprecate', 'owned', 'moved to @acme/owned', '--key', owner.secretKey, '--registry', registry], { home, env });
@@ -208,7 +238,7 @@ describe('manifests people can write', () => {
     const run = await runGgen(['marketplace', 'validate', dir], { home, env });
     expect(run.code).toBe(3);
     expect(run.stdout.split('\n').slice(1, 7)).toEqual([
-      "  error [name] (line 1): field 'name' must be a package name: lowercase letters, digits, \".\", \"_\" or \"-\", starting with a letter or digit, optionally in a scope (@acme/name)",
+      '  error [name] (line 1): field \'name\' must be a package name: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, optionally in a scope (@acme/name)',
       "  error [description] (line 1): field 'description' is required",
       "  error [version] (line 2): field 'version' must be a semantic version such as 1.2.3",
       "  error [descripton] (line 3): unknown field 'descripton'. Did you mean 'description'?",
@@ -229,7 +259,10 @@ describe('manifests people can write', () => {
     expect(published.stderr).toMatch(/^warning: no license: /m);
     expect(published.stderr).toMatch(/^warning: no README\.md: /m);
     const pack = writePack(join(home, 'kit'), '@acme/kit');
-    writeFileSync(join(pack, 'gpack.yaml'), `${readFileSync(join(pack, 'gpack.yaml'), 'utf8')}repository: https://example.test/acme/kit\nvariables:\n  port:\n    type: number\n    default: 8080\n    description: where it listens\n`);
+    writeFileSync(
+      join(pack, 'gpack.yaml'),
+      `${readFileSync(join(pack, 'gpack.yaml'), 'utf8')}repository: https://example.test/acme/kit\nvariables:\n  port:\n    type: number\n    default: 8080\n    description: where it listens\n`,
+    );
     writeFileSync(join(pack, 'README.md'), '# @acme/kit\n\nRun ggen with port=8080.\n');
     const quiet = await runGgen(['marketplace', 'publish', pack, '--registry', registry], { home, env });
     expect([quiet.code, quiet.stderr]).toEqual([0, '']);

@@ -23,11 +23,18 @@ describe('the v2 backend from the CLI', () => {
     const result = await runGgen(['marketplace', 'search', 'bibtex', '--json'], { features: 'v2' });
     expect(parseJson<SearchResults>(result)).toMatchObject({ backend: 'v2', packages: [{ name: 'academic-bibliography-manager' }] });
     const refused = await runGgen(['marketplace', 'search', 'bibtex', '--backend', 'v1'], { features: 'v2' });
-    expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([2, "error GGEN_E_BACKEND_UNAVAILABLE: Backend 'v1' (from --backend) is not compiled into this build (marketplace-v2)"]);
+    expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([
+      2,
+      "error GGEN_E_BACKEND_UNAVAILABLE: Backend 'v1' (from --backend) is not compiled into this build (marketplace-v2)",
+    ]);
   });
 
   it('runs read-only SPARQL and refuses updates', async () => {
-    const select = await runGgen(['marketplace', 'sparql', 'PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2']);
+    const select = await runGgen([
+      'marketplace',
+      'sparql',
+      'PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2',
+    ]);
     expect(select.stdout).toBe('name\nbanking-core\ncryptocurrency-exchange\n\n2 row(s)\n');
     const ask = await runGgen(['marketplace', 'sparql', 'ASK { ?s ?p ?o }', '--json']);
     expect(parseJson(ask)).toEqual({ kind: 'ask', value: true });

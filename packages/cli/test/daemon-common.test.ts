@@ -3,17 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  buildKey,
-  checkDaemonDir,
-  DAEMON_PROTOCOL,
-  daemonDir,
-  daemonEligible,
-  daemonRequest,
-  daemonSetting,
-  DaemonUnavailable,
-  socketPath,
-} from '../src/daemon/daemon-common.js';
+import { buildKey, checkDaemonDir, DAEMON_PROTOCOL, daemonDir, daemonEligible, daemonRequest, daemonSetting, DaemonUnavailable, socketPath } from '../src/daemon/daemon-common.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ggen-daemon-unit-'));
 
@@ -80,18 +70,23 @@ describe('a request to the query service', () => {
     const socket = join(dir, 's.sock');
     const server = createServer((connection) => {
       connection.setEncoding('utf8');
-      connection.once('data', (line: string) => { answer(
+      connection.once('data', (line: string) => {
+        answer(
           line,
           (text) => connection.write(text),
           () => connection.end(),
-        ); },
-      );
+        );
+      });
     });
     await new Promise<void>((resolvePromise) => server.listen(socket, resolvePromise));
     try {
       await body(socket);
     } finally {
-      await new Promise<void>((resolvePromise) => server.close(() => { resolvePromise(); }));
+      await new Promise<void>((resolvePromise) =>
+        server.close(() => {
+          resolvePromise();
+        }),
+      );
       rmSync(dir, { recursive: true, force: true });
     }
   };
@@ -124,7 +119,9 @@ describe('a request to the query service', () => {
       },
     );
     await withServer(
-      (_line, reply) => { reply('this is not json\n'); },
+      (_line, reply) => {
+        reply('this is not json\n');
+      },
       async (socket) => {
         await expect(daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(/not JSON/);
       },

@@ -12,7 +12,9 @@ import { ggenShim } from '../../../tools/testing/ggen-shim.mjs';
 import { bundle, workspaceRoot } from './helpers/run-ggen.js';
 
 const docsDir = join(workspaceRoot, 'docs');
-const pages = readdirSync(docsDir).filter((name) => name.endsWith('.md')).sort();
+const pages = readdirSync(docsDir)
+  .filter((name) => name.endsWith('.md'))
+  .sort();
 
 /** The page's bash blocks, as one script: expected failures checked, setup lines left out. */
 function scriptOf(markdown: string): { script: string; commands: number } {
@@ -29,7 +31,9 @@ function scriptOf(markdown: string): { script: string; commands: number } {
         continue;
       }
       const [, command = '', code = ''] = expected;
-      lines.push(`set +e; ( ${command} ); status=$?; set -e; if [ "$status" -ne ${code} ]; then echo "expected exit ${code}, got $status: ${command.replaceAll('"', '\\"')}" >&2; exit 1; fi`);
+      lines.push(
+        `set +e; ( ${command} ); status=$?; set -e; if [ "$status" -ne ${code} ]; then echo "expected exit ${code}, got $status: ${command.replaceAll('"', '\\"')}" >&2; exit 1; fi`,
+      );
     }
   }
   return { script: lines.join('\n'), commands };
@@ -39,7 +43,17 @@ const runnable = pages.filter((page) => scriptOf(readFileSync(join(docsDir, page
 
 describe('every command in the docs runs', () => {
   it('has the pages of the cutover, with commands to run', () => {
-    for (const page of ['user-guide.md', 'migration-runbook.md', 'publishers-migration.md', 'performance.md', 'breaking-changes.md', 'deprecation-timeline.md', 'security.md', 'publishing.md', 'key-management.md']) {
+    for (const page of [
+      'user-guide.md',
+      'migration-runbook.md',
+      'publishers-migration.md',
+      'performance.md',
+      'breaking-changes.md',
+      'deprecation-timeline.md',
+      'security.md',
+      'publishing.md',
+      'key-management.md',
+    ]) {
       expect(pages).toContain(page);
     }
     expect(runnable).toEqual(expect.arrayContaining(['user-guide.md', 'migration-runbook.md', 'publishers-migration.md', 'publishing.md']));
@@ -47,7 +61,9 @@ describe('every command in the docs runs', () => {
 
   it('the user guide has a section for every command the help lists', () => {
     const guide = readFileSync(join(docsDir, 'user-guide.md'), 'utf8');
-    const help = (args: string[]): string => spawnSync(process.execPath, [bundle('parallel'), 'marketplace', ...args, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), CI: 'true' } }).stdout;
+    const help = (args: string[]): string =>
+      spawnSync(process.execPath, [bundle('parallel'), 'marketplace', ...args, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), CI: 'true' } })
+        .stdout;
     // The "Commands:" section only: examples also start with "ggen marketplace".
     const listed = (text: string, prefix: string): string[] => {
       const section = /^Commands:\n([\s\S]*?)\n\n/m.exec(text)?.[1] ?? '';
@@ -65,19 +81,34 @@ describe('every command in the docs runs', () => {
     expect(commands.filter((command) => !guide.includes(`\n### ${command}\n`))).toEqual([]);
   });
 
-  it.each(runnable)('%s', (page) => {
-    const { script } = scriptOf(readFileSync(join(docsDir, page), 'utf8'));
-    const home = mkdtempSync(join(tmpdir(), 'ggen-docs-home-'));
-    const work = mkdtempSync(join(tmpdir(), 'ggen-docs-work-'));
-    const bin = ggenShim(home, bundle('parallel'));
-    // stdin from /dev/null: bash takes a socket on stdin for rsh and would read bashrc.
-    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: work,
-      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: home, CI: 'true', GGEN_KEY_PASSWORD: 'docs-test-password', DOCS_FIXTURES: join(workspaceRoot, 'packages', 'cli', 'sample-registry') },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    expect({ page, status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-3000), stdout: run.status === 0 ? '' : run.stdout.slice(-2000) }).toEqual({ page, status: 0, stderr: '', stdout: '' });
-  }, 300_000);
+  it.each(runnable)(
+    '%s',
+    (page) => {
+      const { script } = scriptOf(readFileSync(join(docsDir, page), 'utf8'));
+      const home = mkdtempSync(join(tmpdir(), 'ggen-docs-home-'));
+      const work = mkdtempSync(join(tmpdir(), 'ggen-docs-work-'));
+      const bin = ggenShim(home, bundle('parallel'));
+      // stdin from /dev/null: bash takes a socket on stdin for rsh and would read bashrc.
+      const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: work,
+        env: {
+          PATH: `${bin}:${process.env.PATH ?? ''}`,
+          HOME: home,
+          CI: 'true',
+          GGEN_KEY_PASSWORD: 'docs-test-password',
+          DOCS_FIXTURES: join(workspaceRoot, 'packages', 'cli', 'sample-registry'),
+        },
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+      expect({ page, status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-3000), stdout: run.status === 0 ? '' : run.stdout.slice(-2000) }).toEqual({
+        page,
+        status: 0,
+        stderr: '',
+        stdout: '',
+      });
+    },
+    300_000,
+  );
 });

@@ -29,10 +29,7 @@ export const STRATEGIES: Record<BackendStrategyName, Strategy> = {
   compare,
 };
 
-export type AdapterConfig = Pick<
-  MarketplaceConfig,
-  'backend' | 'v2_percentage' | 'enable_ab_testing' | 'fallback_on_error' | 'operations' | 'v2_timeout_ms' | 'state_dir'
-> & {
+export type AdapterConfig = Pick<MarketplaceConfig, 'backend' | 'v2_percentage' | 'enable_ab_testing' | 'fallback_on_error' | 'operations' | 'v2_timeout_ms' | 'state_dir'> & {
   /** `fallback_on_error` was written in a config file or variable, not left at its default. */
   fallback_on_error_set?: boolean;
   /** `backend` came from the command line (`--backend v1|v2` names exactly one backend). */

@@ -81,7 +81,11 @@ export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<Mi
         if (!existsSync(target)) {
           try {
             const bytes = await fetchResource(resolveLocation(options.from, archive), options, 'archive');
-            verifyIntegrity(bytes, { ...(version.integrity === undefined ? {} : { integrity: version.integrity }), ...(version.checksum === undefined ? {} : { checksum: version.checksum }) }, label);
+            verifyIntegrity(
+              bytes,
+              { ...(version.integrity === undefined ? {} : { integrity: version.integrity }), ...(version.checksum === undefined ? {} : { checksum: version.checksum }) },
+              label,
+            );
             await writeFileAtomic(target, bytes);
             archivesCopied += 1;
           } catch (error) {

@@ -37,9 +37,13 @@ export function shapeCheck(shape: z.ZodType, what: string): (value: unknown) => 
     if (result.success) return;
     const issue = result.error.issues[0];
     const backend = (value as { backend?: BackendType } | null)?.backend;
-    throw new MarketplaceError('GGEN_E_BACKEND_MALFORMED', `The ${backend ?? 'backend'} answer to ${what} is malformed: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(), {
-      hint: 'The registry data or the local store is damaged; run with --backend v1, or re-sync the v2 registry.',
-      details: { field: issue?.path.join('.') },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_BACKEND_MALFORMED',
+      `The ${backend ?? 'backend'} answer to ${what} is malformed: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+      {
+        hint: 'The registry data or the local store is damaged; run with --backend v1, or re-sync the v2 registry.',
+        details: { field: issue?.path.join('.') },
+      },
+    );
   };
 }

@@ -20,8 +20,14 @@ const many = (count: number, make: (index: number) => OperationRecord): Operatio
 describe('the plan phase of a configuration', () => {
   it('follows the rollout from v1 through A/B search and install to cutover', () => {
     expect(currentPhase(adapterConfig({ backend: 'v1' })).phase).toBe(2);
-    expect(currentPhase(adapterConfig({ backend: 'ab-test', v2_percentage: 10, enable_ab_testing: true, operations: { install: { backend: 'v1' } } }))).toMatchObject({ phase: 3, next: 'raise v2_percentage 10 -> 25' });
-    expect(currentPhase(adapterConfig({ backend: 'ab-test', v2_percentage: 50, operations: { install: { v2_percentage: 25 } } }))).toMatchObject({ phase: 4, next: 'raise install v2_percentage 25 -> 50' });
+    expect(currentPhase(adapterConfig({ backend: 'ab-test', v2_percentage: 10, enable_ab_testing: true, operations: { install: { backend: 'v1' } } }))).toMatchObject({
+      phase: 3,
+      next: 'raise v2_percentage 10 -> 25',
+    });
+    expect(currentPhase(adapterConfig({ backend: 'ab-test', v2_percentage: 50, operations: { install: { v2_percentage: 25 } } }))).toMatchObject({
+      phase: 4,
+      next: 'raise install v2_percentage 25 -> 50',
+    });
     expect(currentPhase(adapterConfig({ backend: 'v2-with-fallback' })).phase).toBe(6);
   });
 });
@@ -30,7 +36,11 @@ describe('rollout status', () => {
   const phase4 = adapterConfig({ backend: 'ab-test', v2_percentage: 50, enable_ab_testing: true, operations: { install: { v2_percentage: 25 } } });
 
   it('says "not enough data" with fewer samples than it needs', () => {
-    const status = evaluateRollout(phase4, many(MIN_SAMPLE - 1, () => record('search', 'v2', 5)), 0);
+    const status = evaluateRollout(
+      phase4,
+      many(MIN_SAMPLE - 1, () => record('search', 'v2', 5)),
+      0,
+    );
     expect(status.verdict).toBe('hold');
     expect(status.reason).toContain('not enough data');
   });
@@ -49,7 +59,11 @@ describe('rollout status', () => {
   it('holds when v2 is too slow and rolls back when v2 errs', () => {
     const slow = [...many(40, () => record('search', 'v2', 150)), ...many(40, () => record('search', 'v1', 5)), ...many(40, () => record('install', 'v2', 20))];
     expect(evaluateRollout(phase4, slow, 0)).toMatchObject({ verdict: 'hold', reason: 'failed: search p95 (v2), ms' });
-    const failing = [...many(40, (index) => record('search', 'v2', 5, index % 10 !== 0)), ...many(40, () => record('search', 'v1', 5)), ...many(40, () => record('install', 'v2', 20))];
+    const failing = [
+      ...many(40, (index) => record('search', 'v2', 5, index % 10 !== 0)),
+      ...many(40, () => record('search', 'v1', 5)),
+      ...many(40, () => record('install', 'v2', 20)),
+    ];
     const status = evaluateRollout(phase4, failing, 0);
     expect(status.verdict).toBe('roll back');
     expect(status.next).toBe('set operations.install.v2_percentage: 0 (search stays in phase 3)');
@@ -135,4 +149,3 @@ describe('compare report', () => {
     expect(report.latencyRatio).toBe(2);
   });
 });
-

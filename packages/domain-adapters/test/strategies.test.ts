@@ -51,7 +51,15 @@ describe('V2WithFallback', () => {
     expect(results.packages[0]?.name).toBe('agent-memory-forge');
     const [record] = store.read();
     const expected = { throw: 'GGEN_E_REGISTRY_UNREACHABLE', malformed: 'GGEN_E_BACKEND_MALFORMED', hang: 'GGEN_E_BACKEND_TIMEOUT' }[fault];
-    expect(record).toMatchObject({ backend: 'v1', ok: true, fallback: true, attempts: [{ backend: 'v2', ok: false, error: expected }, { backend: 'v1', ok: true }] });
+    expect(record).toMatchObject({
+      backend: 'v1',
+      ok: true,
+      fallback: true,
+      attempts: [
+        { backend: 'v2', ok: false, error: expected },
+        { backend: 'v1', ok: true },
+      ],
+    });
   });
 
   it('falls back when the v2 store itself is corrupt', async () => {
@@ -117,7 +125,11 @@ describe('ABTest', () => {
   it('honours per-operation shares: search at 50% while install is at 25%', async () => {
     const config = { backend: 'ab-test' as const, v2_percentage: 50, enable_ab_testing: true, operations: { install: { v2_percentage: 25 } } };
     expect(routingFor(adapterConfig(config), 'search')).toEqual({ strategy: 'ab-test', v2Percentage: 50, fallbackOnError: true });
-    expect(routingFor(adapterConfig({ ...config, operations: { install: { v2_percentage: 25, fallback_on_error: false } } }), 'install')).toEqual({ strategy: 'ab-test', v2Percentage: 25, fallbackOnError: false });
+    expect(routingFor(adapterConfig({ ...config, operations: { install: { v2_percentage: 25, fallback_on_error: false } } }), 'install')).toEqual({
+      strategy: 'ab-test',
+      v2Percentage: 25,
+      fallbackOnError: false,
+    });
     const id = idInBucket((bucket) => bucket >= 25 && bucket < 50);
     const { adapter } = harness(config, realV1(), realV2(), { installId: id });
     expect((await adapter.search(query('agent'))).backend).toBe('v2');

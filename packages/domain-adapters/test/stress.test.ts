@@ -46,7 +46,14 @@ describe('stress: 10,000 mixed operations at ABTest 50% with faults in 20% of v2
     const total = 10_000;
     for (let index = 0; index < total; index += 1) {
       // Each operation comes from another install, so the 50% share shows across installs.
-      const adapter = new DualBackendAdapter({ config, v1: () => v1, v2: () => checkedV2, store, installId: `install-${index}`, onRecord: (record) => (fallbacks += record.fallback ? 1 : 0) });
+      const adapter = new DualBackendAdapter({
+        config,
+        v1: () => v1,
+        v2: () => checkedV2,
+        store,
+        installId: `install-${index}`,
+        onRecord: (record) => (fallbacks += record.fallback ? 1 : 0),
+      });
       try {
         if (index % 3 === 0) await adapter.getPackage(NAMES[index % NAMES.length] ?? 'agent-editor');
         else await adapter.search({ text: QUERIES[index % QUERIES.length] ?? 'agent', limit: 10, offset: 0, sort: 'relevance' });

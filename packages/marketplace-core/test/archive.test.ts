@@ -4,14 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from '@jest/globals';
-import {
-  computeIntegrity,
-  MarketplaceError,
-  packDirectory,
-  readArchive,
-  verifyIntegrity,
-  writeArchiveEntries,
-} from '@ggen/marketplace-core';
+import { computeIntegrity, MarketplaceError, packDirectory, readArchive, verifyIntegrity, writeArchiveEntries } from '@ggen/marketplace-core';
 import { buildTgz } from '../../../tools/testing/tar-builder.mjs';
 import { codeOf } from '../../../tools/testing/coded-error.mjs';
 
@@ -27,7 +20,6 @@ function packageDir(): string {
   writeFileSync(join(dir, '.git', 'HEAD'), 'ref');
   return dir;
 }
-
 
 describe('packDirectory', () => {
   it('packs the same tree to the same bytes whatever the mtimes and umask', async () => {
@@ -121,7 +113,13 @@ describe('readArchive rejects unsafe and broken archives', () => {
   });
 
   it('accepts a symlink that stays inside the package', async () => {
-    const entries = await readArchive(buildTgz([{ path: 'a.txt', content: 'a' }, { path: 'sub/link', type: 'SymbolicLink', linkpath: '../a.txt' }]), 'ok@1.0.0');
+    const entries = await readArchive(
+      buildTgz([
+        { path: 'a.txt', content: 'a' },
+        { path: 'sub/link', type: 'SymbolicLink', linkpath: '../a.txt' },
+      ]),
+      'ok@1.0.0',
+    );
     expect(entries.map((entry) => entry.type).sort()).toEqual(['file', 'symlink']);
   });
 
@@ -133,7 +131,9 @@ describe('readArchive rejects unsafe and broken archives', () => {
 
   it('rejects too many entries', async () => {
     const entries = Array.from({ length: 12 }, (_, index) => ({ path: `f${index}`, content: 'x' }));
-    expect(await codeOf(readArchive(buildTgz(entries), 'many@1.0.0', { maxCompressedBytes: 1 << 20, maxUncompressedBytes: 1 << 20, maxEntries: 10 }))).toBe('GGEN_E_ARCHIVE_TOO_LARGE');
+    expect(await codeOf(readArchive(buildTgz(entries), 'many@1.0.0', { maxCompressedBytes: 1 << 20, maxUncompressedBytes: 1 << 20, maxEntries: 10 }))).toBe(
+      'GGEN_E_ARCHIVE_TOO_LARGE',
+    );
   });
 
   it('rejects bytes that are not gzip, and a truncated archive', async () => {

@@ -2,14 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import {
-  installPackages,
-  listInstalledPackages,
-  readLockfile,
-  removePackage,
-  updatePackages,
-  type InstallEvent,
-} from '@ggen/marketplace-core';
+import { installPackages, listInstalledPackages, readLockfile, removePackage, updatePackages, type InstallEvent } from '@ggen/marketplace-core';
 import { failure } from './helpers/failure.js';
 import { MemorySource, type FixturePackage } from './helpers/memory-source.js';
 
@@ -217,12 +210,7 @@ describe('update, remove and list', () => {
     rmSync(join(target.packagesDir, 'util'), { recursive: true });
     mkdirSync(join(target.packagesDir, 'stray'));
     const listed = await listInstalledPackages(target);
-    expect(listed.map((entry) => `${entry.name}:${entry.status}:${entry.direct}`)).toEqual([
-      'app:ok:true',
-      'lib:modified:false',
-      'stray:extraneous:false',
-      'util:missing:false',
-    ]);
+    expect(listed.map((entry) => `${entry.name}:${entry.status}:${entry.direct}`)).toEqual(['app:ok:true', 'lib:modified:false', 'stray:extraneous:false', 'util:missing:false']);
     // A forced reinstall restores the drifted package.
     await installPackages(source, { specs: ['app'], ...target });
     expect((await listInstalledPackages(target)).filter((entry) => entry.status !== 'ok').map((entry) => entry.name)).toEqual(['stray']);

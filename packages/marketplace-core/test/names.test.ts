@@ -5,7 +5,8 @@ import { packageDir } from '../src/names.js';
 
 describe('the one name rule', () => {
   it('takes bare names, dotted ids and @scope/name, lowercase', () => {
-    for (const name of ['hello-world', 'io.ggen.rust.models', '@acme/web-toolkit', '@ggen/auth-user', 'a', '@a/b', '@types/babel__core']) expect([name, isPackageName(name)]).toEqual([name, true]);
+    for (const name of ['hello-world', 'io.ggen.rust.models', '@acme/web-toolkit', '@ggen/auth-user', 'a', '@a/b', '@types/babel__core'])
+      expect([name, isPackageName(name)]).toEqual([name, true]);
   });
 
   it('refuses paths, empty scopes, uppercase and overlong names, and says which', () => {

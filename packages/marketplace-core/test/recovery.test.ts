@@ -7,7 +7,10 @@ import { MemorySource } from './helpers/memory-source.js';
 
 /** Installs util@2.0.0, then stages util@2.3.0 by hand the way an interrupted run leaves it. */
 async function interrupted(): Promise<{ packagesDir: string; lockfilePath: string; newLock: string; oldLock: string }> {
-  const source = await MemorySource.create([{ name: 'util', version: '2.0.0' }, { name: 'util', version: '2.3.0' }]);
+  const source = await MemorySource.create([
+    { name: 'util', version: '2.0.0' },
+    { name: 'util', version: '2.3.0' },
+  ]);
   const root = mkdtempSync(join(tmpdir(), 'ggen-recover-'));
   const old = { packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock') };
   await installPackages(source, { specs: ['util@2.0.0'], ...old });

@@ -54,7 +54,10 @@ describe('resolveDependencies', () => {
   });
 
   it('lists the available versions when no version matches', async () => {
-    const source = await MemorySource.create([{ name: 'lib', version: '1.0.0' }, { name: 'lib', version: '1.1.0' }]);
+    const source = await MemorySource.create([
+      { name: 'lib', version: '1.0.0' },
+      { name: 'lib', version: '1.1.0' },
+    ]);
     const error = await failure(resolveDependencies({ source, requests: { lib: '^3.0.0' } }));
     expect(error.code).toBe('GGEN_E_VERSION_NOT_FOUND');
     expect(error.message).toContain('available: 1.0.0, 1.1.0');

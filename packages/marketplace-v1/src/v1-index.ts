@@ -22,8 +22,25 @@ export interface V1Index {
 }
 
 const KNOWN_FIELDS = new Set([
-  'name', 'version', 'description', 'category', 'author', 'license', 'tags', 'keywords', 'downloads', 'stars',
-  'dependencies', 'download_url', 'checksum', 'integrity', 'versions', 'repository', 'homepage', 'published_at', 'dist_tags',
+  'name',
+  'version',
+  'description',
+  'category',
+  'author',
+  'license',
+  'tags',
+  'keywords',
+  'downloads',
+  'stars',
+  'dependencies',
+  'download_url',
+  'checksum',
+  'integrity',
+  'versions',
+  'repository',
+  'homepage',
+  'published_at',
+  'dist_tags',
 ]);
 
 /** Parses index.json text; a broken file is an error, a broken entry is a problem. */

@@ -121,9 +121,7 @@ async function readRawIndex(indexPath: string): Promise<Record<string, unknown>>
 }
 
 function findEntry(root: Record<string, unknown>, name: string): RawEntry | undefined {
-  return (root.packages as unknown[]).find(
-    (entry): entry is RawEntry => typeof entry === 'object' && entry !== null && String((entry as RawEntry).name).toLowerCase() === name,
-  );
+  return (root.packages as unknown[]).find((entry): entry is RawEntry => typeof entry === 'object' && entry !== null && String((entry as RawEntry).name).toLowerCase() === name);
 }
 
 function entryVersions(entry: RawEntry): string[] {

@@ -66,7 +66,14 @@ export function scorePackage(pkg: V1Package, query: string, words: string[]): nu
 }
 
 export function queryWords(query: string): string[] {
-  return [...new Set(query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 1))];
+  return [
+    ...new Set(
+      query
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter((word) => word.length > 1),
+    ),
+  ];
 }
 
 /** 1 - Levenshtein distance / longer length. */

@@ -179,7 +179,9 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
     quads = [];
   }
   // The last line says how many came before it (n3 writes one quad a line): a catalog cut short anywhere lacks it or disagrees.
-  chunks.push(writer.quadsToString([quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(written), namedNode(V.integer)), graph)] as Parameters<Writer['quadsToString']>[0]));
+  chunks.push(
+    writer.quadsToString([quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(written), namedNode(V.integer)), graph)] as Parameters<Writer['quadsToString']>[0]),
+  );
   return chunks;
 }
 
@@ -283,7 +285,10 @@ function readPackage(store: Store, subject: OxNamedNode, graph: OxNamedNode): Ca
   const tagged = Object.entries(distTags).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && versions.some((version) => version.version === entry[1]));
   if (tagged.length > 0) pkg.distTags = Object.fromEntries(tagged);
   const keys = (predicate: string): string[] =>
-    (fields.get(predicate) ?? []).map((node) => objectsOf(store, node, graph).get(V.publicKey)?.[0]?.value).filter((key): key is string => key !== undefined).sort();
+    (fields.get(predicate) ?? [])
+      .map((node) => objectsOf(store, node, graph).get(V.publicKey)?.[0]?.value)
+      .filter((key): key is string => key !== undefined)
+      .sort();
   const ownerKeys = keys(V.ownerKey);
   if (ownerKeys.length > 0) pkg.ownerKeys = ownerKeys;
   const revokedKeys = keys(V.revokedKey);

@@ -11,10 +11,7 @@ export interface SparqlTerm {
   language?: string;
 }
 
-export type SparqlResult =
-  | { kind: 'select'; variables: string[]; rows: Record<string, SparqlTerm>[] }
-  | { kind: 'ask'; value: boolean }
-  | { kind: 'graph'; ntriples: string };
+export type SparqlResult = { kind: 'select'; variables: string[]; rows: Record<string, SparqlTerm>[] } | { kind: 'ask'; value: boolean } | { kind: 'graph'; ntriples: string };
 
 // Runs in a worker so that a runaway query can be stopped: oxigraph's query call is
 // synchronous WebAssembly and cannot be interrupted in the thread that runs it.
@@ -73,7 +70,9 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
     });
     if (message.catalogError !== undefined) throw catalogSyntaxError(message.catalogError);
     if (message.error !== undefined || message.ok === undefined) {
-      throw new MarketplaceError('GGEN_E_SPARQL_INVALID', `The query failed: ${message.error ?? 'no result'}`, { hint: 'Check the query against the catalog vocabulary (ontology.ttl).' });
+      throw new MarketplaceError('GGEN_E_SPARQL_INVALID', `The query failed: ${message.error ?? 'no result'}`, {
+        hint: 'Check the query against the catalog vocabulary (ontology.ttl).',
+      });
     }
     const result = message.ok;
     if (result.kind === 'select') {

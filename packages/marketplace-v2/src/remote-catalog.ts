@@ -45,10 +45,14 @@ export class RemoteCatalog implements CatalogSource {
       });
     } catch (cause) {
       const timedOut = (cause as Error).name === 'TimeoutError';
-      throw new MarketplaceError(timedOut ? 'GGEN_E_SPARQL_TIMEOUT' : 'GGEN_E_REGISTRY_UNREACHABLE', `${timedOut ? 'No answer in time from' : 'Cannot reach'} the SPARQL endpoint ${this.#options.queryUrl}`, {
-        hint: 'Check marketplace.sparql_endpoint and that the server is up.',
-        cause,
-      });
+      throw new MarketplaceError(
+        timedOut ? 'GGEN_E_SPARQL_TIMEOUT' : 'GGEN_E_REGISTRY_UNREACHABLE',
+        `${timedOut ? 'No answer in time from' : 'Cannot reach'} the SPARQL endpoint ${this.#options.queryUrl}`,
+        {
+          hint: 'Check marketplace.sparql_endpoint and that the server is up.',
+          cause,
+        },
+      );
     }
     if (response.headers.get('x-sql-state') === 'S1TAT') {
       await response.body?.cancel();
@@ -73,7 +77,7 @@ export class RemoteCatalog implements CatalogSource {
     const bindings = body.results?.bindings ?? [];
     if (maxRows !== null && bindings.length >= Number(maxRows)) {
       throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint capped the results at ${maxRows} rows`, {
-        hint: 'The answer would be incomplete; raise the server\'s ResultSetMaxRows or narrow the query.',
+        hint: "The answer would be incomplete; raise the server's ResultSetMaxRows or narrow the query.",
       });
     }
     return bindings.map((binding) => Object.fromEntries(Object.entries(binding).map(([name, term]) => [name, term.value])));
@@ -99,7 +103,10 @@ export class RemoteCatalog implements CatalogSource {
       return { kind: 'graph', ntriples: await response.text() };
     }
     const response = await this.#post(scoped, 'application/sparql-results+json');
-    const body = (await response.json()) as { head?: { vars?: string[] }; results?: { bindings?: Record<string, { type: string; value: string; datatype?: string; 'xml:lang'?: string }>[] } };
+    const body = (await response.json()) as {
+      head?: { vars?: string[] };
+      results?: { bindings?: Record<string, { type: string; value: string; datatype?: string; 'xml:lang'?: string }>[] };
+    };
     const rows = (body.results?.bindings ?? []).map((binding) =>
       Object.fromEntries(
         Object.entries(binding).map(([name, term]) => [

@@ -23,7 +23,11 @@ const triple = (subject: string, predicate: string, object: Triple['object']): T
  * Builds the search query as a sparqljs AST. User text reaches it only as tokens and filter
  * values bound as RDF literals, so no input can change the query's shape.
  */
-export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: { sort: SearchQuery['sort']; order?: SearchQuery['order']; limit: number; offset: number } | 'count'): SelectQuery {
+export function buildSearchAst(
+  tokens: WeightedToken[],
+  filters: Filters,
+  page: { sort: SearchQuery['sort']; order?: SearchQuery['order']; limit: number; offset: number } | 'count',
+): SelectQuery {
   const patterns: Pattern[] = [];
   const relevance = tokens.length > 0;
   if (relevance) {
@@ -36,7 +40,10 @@ export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: 
     });
     patterns.push({
       type: 'bgp',
-      triples: page === 'count' ? [triple('posting', V.token, variable('tok')), triple('posting', V.postingOf, variable('pkg'))] : [triple('posting', V.token, variable('tok')), triple('posting', V.weight, variable('w')), triple('posting', V.postingOf, variable('pkg'))],
+      triples:
+        page === 'count'
+          ? [triple('posting', V.token, variable('tok')), triple('posting', V.postingOf, variable('pkg'))]
+          : [triple('posting', V.token, variable('tok')), triple('posting', V.weight, variable('w')), triple('posting', V.postingOf, variable('pkg'))],
     });
   }
   const sortKey = page === 'count' ? undefined : { relevance: 'score', downloads: 'downloads', stars: 'stars', name: 'name' }[relevanceOr(page.sort, relevance)];
@@ -84,7 +91,10 @@ export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: 
       variables: [{ expression: { type: 'aggregate', aggregation: 'count', distinct: true, expression: variable('pkg') }, variable: variable('total') }],
     } as unknown as SelectQuery;
   }
-  const sample = (name: string, as: string): unknown => ({ expression: { type: 'aggregate', aggregation: 'sample', distinct: false, expression: variable(name) }, variable: variable(as) });
+  const sample = (name: string, as: string): unknown => ({
+    expression: { type: 'aggregate', aggregation: 'sample', distinct: false, expression: variable(name) },
+    variable: variable(as),
+  });
   const score = relevance
     ? {
         expression: {

@@ -36,7 +36,10 @@ export class SparqlSearchEngine {
     const started = performance.now();
     const tokens = query.text.trim() === '' ? [] : await this.expand(query.text);
     if (query.text.trim() !== '' && tokens.length === 0) return { packages: [], total: 0, queryTimeMs: elapsed(started), backend: 'v2' };
-    await this.#catalog.prepare?.(tokens.map((entry) => entry.token), query);
+    await this.#catalog.prepare?.(
+      tokens.map((entry) => entry.token),
+      query,
+    );
     const page = { sort: query.sort, limit: query.limit, offset: query.offset, ...(query.order === undefined ? {} : { order: query.order }) };
     const select = generateQuery(buildSearchAst(tokens, query, page));
     this.lastQuery = select;
@@ -73,7 +76,8 @@ export class SparqlSearchEngine {
     const nameToken = exactNameToken(text);
     add(nameToken, 1);
     // A name typed with a typo (`@types/aysnc`, `expres`): the nearest exact name, as a typo of a word is corrected.
-    if (!/\s/.test(text.trim()) && !vocabulary.has(nameToken) && nameToken.length >= 6) for (const fix of vocabulary.withinEdits(nameToken, nameToken.length >= 9 ? 2 : 1, 1)) if (fix.startsWith('=')) add(fix, TYPO_BOOST);
+    if (!/\s/.test(text.trim()) && !vocabulary.has(nameToken) && nameToken.length >= 6)
+      for (const fix of vocabulary.withinEdits(nameToken, nameToken.length >= 9 ? 2 : 1, 1)) if (fix.startsWith('=')) add(fix, TYPO_BOOST);
     const terms = tokenize(text).slice(0, MAX_QUERY_TOKENS);
     for (const [position, term] of terms.entries()) {
       add(term, 1);

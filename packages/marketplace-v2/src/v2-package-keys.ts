@@ -12,7 +12,16 @@ import {
   type ArchiveSigner,
   type CatalogPackage,
 } from '@ggen/marketplace-core';
-import { formatKeyStatement, keyStatementsPath, ownerKeyLines, parseKeyStatementsFile, verifyOwnerChain, type KeyAction, type KeyStatementsFile, type OwnerChain } from './signing/key-statements.js';
+import {
+  formatKeyStatement,
+  keyStatementsPath,
+  ownerKeyLines,
+  parseKeyStatementsFile,
+  verifyOwnerChain,
+  type KeyAction,
+  type KeyStatementsFile,
+  type OwnerChain,
+} from './signing/key-statements.js';
 import { formatKeyId, parsePublicKey } from './signing/minisign-format.js';
 
 /** A package's statements in a file registry (empty when it has none). */
@@ -70,7 +79,12 @@ export function checkPublisher(name: string, file: KeyStatementsFile, signer: Ar
  * once owned, every publish into the scope (a new package too) must be signed by a scope owner.
  * Returns the scope's statements to write when this publish claims it.
  */
-export function checkScopePublisher(scope: string, file: KeyStatementsFile, signer: ArchiveSigner | undefined, name: string): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
+export function checkScopePublisher(
+  scope: string,
+  file: KeyStatementsFile,
+  signer: ArchiveSigner | undefined,
+  name: string,
+): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
   if (file.statements.length === 0) return signer === undefined ? undefined : appendStatement(scope, file, signer, 'owner', signer.publicKey);
   const chain = verifyOwnerChain(scope, file);
   const owners = chain.owners.map((key) => formatKeyId(key.keyId)).join(', ');
@@ -110,12 +124,16 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
     const packages = await request.readCatalog();
     const pkg = packages.find((entry) => entry.name === request.name);
     if (pkg === undefined && !isScope) {
-      throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${request.name}' is not in ${request.registry}`, { hint: 'Publish it signed first: the first signed publish sets its owner.' });
+      throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${request.name}' is not in ${request.registry}`, {
+        hint: 'Publish it signed first: the first signed publish sets its owner.',
+      });
     }
     const current = await readKeyStatements(request.registry, request.name);
     if (current.statements.length === 0) {
       throw new MarketplaceError('GGEN_E_NOT_OWNER', `${request.name} has no owner keys yet`, {
-        hint: isScope ? `Publish a package into ${request.name} with --sign first: its key becomes the scope's owner.` : 'Publish a version with --sign first: its key becomes the owner.',
+        hint: isScope
+          ? `Publish a package into ${request.name} with --sign first: its key becomes the scope's owner.`
+          : 'Publish a version with --sign first: its key becomes the owner.',
       });
     }
     const before = verifyOwnerChain(request.name, current);
@@ -130,9 +148,11 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
       throw new MarketplaceError('GGEN_E_USAGE', message, { hint });
     };
     if (request.action === 'add' && owns) refuse(`Key ${target} already owns ${request.name}`, 'Nothing to add.');
-    if (request.action === 'add' && before.revoked.some((key) => formatKeyId(key.keyId) === target)) refuse(`Key ${target} was revoked for ${request.name} and cannot come back`, 'Make a new key with ggen marketplace keygen and add that one.');
+    if (request.action === 'add' && before.revoked.some((key) => formatKeyId(key.keyId) === target))
+      refuse(`Key ${target} was revoked for ${request.name} and cannot come back`, 'Make a new key with ggen marketplace keygen and add that one.');
     if (request.action === 'revoke' && !owns) refuse(`Key ${target} does not own ${request.name}`, `Owners: ${before.owners.map((key) => formatKeyId(key.keyId)).join(', ')}.`);
-    if (request.action === 'revoke' && before.owners.length === 1) refuse(`Key ${target} is the last owner of ${request.name}`, 'Add the new key first (keys add), then revoke the old one.');
+    if (request.action === 'revoke' && before.owners.length === 1)
+      refuse(`Key ${target} is the last owner of ${request.name}`, 'Add the new key first (keys add), then revoke the old one.');
     const { file, chain } = appendStatement(request.name, current, request.signer, request.action, request.key);
     await writeKeyStatements(request.registry, request.name, file);
     if (pkg !== undefined) {
@@ -161,7 +181,10 @@ export async function authorizeLifecycle(registry: string, name: string, signer:
     });
   }
   if (!chain.owners.some((key) => formatKeyId(key.keyId) === signer.keyId)) {
-    throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${signer.keyId} is not an owner of ${name}`, { hint: `Sign with an owner key: ${owners}.`, details: { package: name, keyId: signer.keyId } });
+    throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${signer.keyId} is not an owner of ${name}`, {
+      hint: `Sign with an owner key: ${owners}.`,
+      details: { package: name, keyId: signer.keyId },
+    });
   }
   const path = join(registry, 'lifecycle', `${name}.json`);
   let log: { statements: string[] } = { statements: [] };

@@ -26,7 +26,6 @@ import { keyStatementsPath, parseKeyStatementsFile, verifyOwnerChain, type Owner
 import { Generator, type SelectQuery } from 'sparqljs';
 import { namedNode, literal, variable } from './rdf-terms.js';
 
-
 export interface V2RegistryOptions extends FetchOptions {
   /** A directory or an http(s) base URL holding catalog.nq and the archives. */
   location: string;
@@ -81,7 +80,9 @@ export class V2Registry implements PackageSource {
     if (remote !== undefined) this.#catalog ??= Promise.resolve(new RemoteCatalog(remote));
     const storeRoot = this.#options.storeRoot;
     if (storeRoot !== undefined) {
-      this.#catalog ??= openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then((files) => (files === undefined ? this.#loadWhole() : shardedCatalogOf(files)));
+      this.#catalog ??= openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then((files) =>
+        files === undefined ? this.#loadWhole() : shardedCatalogOf(files),
+      );
     }
     this.#catalog ??= this.#loadWhole();
     return this.#catalog;
@@ -128,7 +129,13 @@ export class V2Registry implements PackageSource {
           type: 'graph',
           name: namedNode(CATALOG_GRAPH),
           patterns: [
-            { type: 'bgp', triples: [{ subject: variable('root'), predicate: namedNode(V.name), object: literal(name.toLowerCase()) }, { subject: variable('root'), predicate: path, object: variable('dep') }] },
+            {
+              type: 'bgp',
+              triples: [
+                { subject: variable('root'), predicate: namedNode(V.name), object: literal(name.toLowerCase()) },
+                { subject: variable('root'), predicate: path, object: variable('dep') },
+              ],
+            },
             { type: 'optional', patterns: [{ type: 'bgp', triples: [{ subject: variable('dep'), predicate: namedNode(V.name), object: variable('depName') }] }] },
           ],
         },
@@ -205,12 +212,13 @@ export class V2Registry implements PackageSource {
       return Buffer.from(await fetchResource(location, { ...this.#options, retries: 0 }, kind)).toString('utf8');
     } catch (error) {
       // A missing local file or an HTTP 404; a network failure is not "absent".
-      const absent = isHttpLocation(location) ? error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_HTTP' && error.details?.status === 404 : error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_UNREACHABLE';
+      const absent = isHttpLocation(location)
+        ? error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_HTTP' && error.details?.status === 404
+        : error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_UNREACHABLE';
       if (absent) return undefined;
       throw error;
     }
   }
-
 }
 
 /**
@@ -234,5 +242,6 @@ function checkChainContinuity(name: string, chain: OwnerChain | undefined, catal
   }
   if (knownOwners.length === 0) return;
   const ever = new Set(chain.everOwned.map((key) => formatKeyId(key.keyId)));
-  if (!knownOwners.some((keyId) => ever.has(keyId))) refuse(`it was installed owned by ${knownOwners.join(', ')}, and its key statements now start from other keys (a replaced chain)`);
+  if (!knownOwners.some((keyId) => ever.has(keyId)))
+    refuse(`it was installed owned by ${knownOwners.join(', ')}, and its key statements now start from other keys (a replaced chain)`);
 }

@@ -17,7 +17,9 @@ function fromManifest(manifest: GpackManifest): CatalogPackage {
     downloads: 0,
     stars: 0,
     latest: manifest.version,
-    versions: [{ version: manifest.version, dependencies: manifest.dependencies, yanked: false, files: manifest.files, templates: manifest.templates, variables: manifest.variables }],
+    versions: [
+      { version: manifest.version, dependencies: manifest.dependencies, yanked: false, files: manifest.files, templates: manifest.templates, variables: manifest.variables },
+    ],
     extra: {},
   };
   for (const key of ['category', 'author', 'license', 'repository', 'homepage'] as const) {

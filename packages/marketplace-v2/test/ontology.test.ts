@@ -34,7 +34,9 @@ describe('ontology.ttl', () => {
   });
 
   it('declares every IRI of the vocabulary module that is a property or a class', () => {
-    const vocabulary = Object.values(V).filter((iri) => iri.startsWith('https://ggen.dev/ns/') || iri.startsWith('http://purl.org/dc/terms/') || iri.startsWith('http://xmlns.com/foaf/'));
+    const vocabulary = Object.values(V).filter(
+      (iri) => iri.startsWith('https://ggen.dev/ns/') || iri.startsWith('http://purl.org/dc/terms/') || iri.startsWith('http://xmlns.com/foaf/'),
+    );
     expect(vocabulary.filter((iri) => !declared.properties.has(iri) && !declared.classes.has(iri))).toEqual([]);
   });
 });

@@ -25,7 +25,6 @@ afterAll(async () => {
 
 const query = (overrides: Partial<SearchQuery>): SearchQuery => ({ text: '', limit: 10, offset: 0, sort: 'relevance', ...overrides });
 
-
 describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
   it.each([
     { text: 'agent-editor' },
@@ -55,7 +54,7 @@ describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
     expect(result.installed.map((entry) => `${entry.name}:${entry.backend}`)).toEqual(['agent-memory-forge:v2', 'agent-context-crafter:v2', 'agent-reasoning-mcp:v2']);
   });
 
-  it('runs a user\'s read-only query on the endpoint, scoped to the catalog graph', async () => {
+  it("runs a user's read-only query on the endpoint, scoped to the catalog graph", async () => {
     const prefix = 'PREFIX gg: <https://ggen.dev/ns/marketplace#> ';
     const select = await remote.runReadOnly(`${prefix}SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2`);
     expect(select.kind === 'select' ? select.rows.map((row) => row.name?.value) : []).toEqual(['banking-core', 'cryptocurrency-exchange']);

@@ -54,7 +54,7 @@ describe('SparqlSearchEngine on the sample catalog', () => {
     const all = await engine.search(query({ category: 'healthcare', sort: 'name', limit: 100 }));
     const sorted = all.packages.map((pkg) => pkg.name);
     expect(sorted).toEqual([...sorted].sort());
-    expect((await names({ category: 'healthcare', sort: 'name', order: 'desc', limit: 100 }))).toEqual([...sorted].reverse());
+    expect(await names({ category: 'healthcare', sort: 'name', order: 'desc', limit: 100 })).toEqual([...sorted].reverse());
     const page = await engine.search(query({ category: 'healthcare', sort: 'name', limit: 2, offset: 2 }));
     expect([page.total, page.packages.map((pkg) => pkg.name)]).toEqual([all.total, sorted.slice(2, 4)]);
   });
@@ -63,7 +63,12 @@ describe('SparqlSearchEngine on the sample catalog', () => {
 describe('the total', () => {
   it('is the same whether a COUNT answers it (full page) or the end of a partial page does', async () => {
     const search = (text: string, extra: Partial<SearchQuery>) => engine.search({ text, limit: 20, offset: 0, sort: 'relevance', ...extra });
-    for (const [text, extra] of [['agent', {}], ['workflow', {}], ['', { category: 'finance' }], ['', { minDownloads: 0 }]] as const) {
+    for (const [text, extra] of [
+      ['agent', {}],
+      ['workflow', {}],
+      ['', { category: 'finance' }],
+      ['', { minDownloads: 0 }],
+    ] as const) {
       const counted = await search(text, { ...extra, limit: 1 });
       const ended = await search(text, { ...extra, limit: 1000 });
       expect(counted.total).toBe(ended.packages.length);
@@ -87,7 +92,11 @@ describe('ranking with a popularity prior', () => {
     extra: {},
   });
   const catalog = new EmbeddedCatalog(
-    catalogToNQuads([pkg('hono', 5_000_000, 'Web framework built on web standards'), pkg('tiny-web-thing', 3, 'Web framework'), pkg('express', 90_000_000, 'Fast minimalist web framework for node')]),
+    catalogToNQuads([
+      pkg('hono', 5_000_000, 'Web framework built on web standards'),
+      pkg('tiny-web-thing', 3, 'Web framework'),
+      pkg('express', 90_000_000, 'Fast minimalist web framework for node'),
+    ]),
   );
 
   it('brings the packages people use above equally relevant unused ones', async () => {
@@ -159,7 +168,12 @@ describe('namespaced names (@scope/name)', () => {
   });
   const scoped = new SparqlSearchEngine(
     new EmbeddedCatalog(
-      catalogToNQuads([pkg('@acme/web-toolkit', 'Generates web apps', 10), pkg('@acme/async-queue', 'A job queue', 5), pkg('web-toolkit', 'Another toolkit', 1000), pkg('@other/queue', 'Queues', 1)]),
+      catalogToNQuads([
+        pkg('@acme/web-toolkit', 'Generates web apps', 10),
+        pkg('@acme/async-queue', 'A job queue', 5),
+        pkg('web-toolkit', 'Another toolkit', 1000),
+        pkg('@other/queue', 'Queues', 1),
+      ]),
     ),
   );
   const found = async (text: string): Promise<string[]> => (await scoped.search(query({ text }))).packages.map((entry) => entry.name);

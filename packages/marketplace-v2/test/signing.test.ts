@@ -181,7 +181,9 @@ describe('owner key statements', () => {
   it('refuse a statement signed by a key that does not own the package', () => {
     expect(code([statement(alice, 'owner', alice, 0), statement(mallory, 'add', mallory, 1)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
     // A revoked owner can no longer sign statements either.
-    expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1), statement(bob, 'revoke', alice, 2), statement(alice, 'add', mallory, 3)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+    expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1), statement(bob, 'revoke', alice, 2), statement(alice, 'add', mallory, 3)])).toBe(
+      'GGEN_E_OWNER_CHAIN_INVALID',
+    );
   });
 
   it('refuse a genesis signed by another key, gaps, other packages, edits and broken rules', () => {
@@ -190,7 +192,9 @@ describe('owner key statements', () => {
     expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1, 'other')])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
     expect(code([statement(alice, 'owner', alice, 0).replace('action=owner', 'action=add')])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
     expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'revoke', alice, 1)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
-    expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1), statement(bob, 'revoke', alice, 2), statement(bob, 'add', alice, 3)])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
+    expect(code([statement(alice, 'owner', alice, 0), statement(alice, 'add', bob, 1), statement(bob, 'revoke', alice, 2), statement(bob, 'add', alice, 3)])).toBe(
+      'GGEN_E_OWNER_CHAIN_INVALID',
+    );
     expect(code(['not a signature'])).toBe('GGEN_E_OWNER_CHAIN_INVALID');
   });
 

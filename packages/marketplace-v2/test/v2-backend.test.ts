@@ -12,7 +12,6 @@ const target = (): { packagesDir: string; lockfilePath: string } => {
   return { packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock') };
 };
 
-
 const pkg = (name: string, dependencies: Record<string, string>): CatalogPackage => ({
   name,
   description: name,
@@ -56,9 +55,13 @@ describe('v2 backend on the sample registry', () => {
 
   it('says clearly when a registry has no catalog', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'ggen-nocat-'));
-    expect(await codeOf(createV2Backend({ location: empty, timeoutMs: 1000, retries: 0 }).search({ text: 'x', limit: 1, offset: 0, sort: 'relevance' }))).toBe('GGEN_E_REGISTRY_UNREACHABLE');
+    expect(await codeOf(createV2Backend({ location: empty, timeoutMs: 1000, retries: 0 }).search({ text: 'x', limit: 1, offset: 0, sort: 'relevance' }))).toBe(
+      'GGEN_E_REGISTRY_UNREACHABLE',
+    );
     writeFileSync(join(empty, 'catalog.nq'), '<broken');
-    expect(await codeOf(createV2Backend({ location: empty, timeoutMs: 1000, retries: 0 }).search({ text: 'x', limit: 1, offset: 0, sort: 'relevance' }))).toBe('GGEN_E_INDEX_INVALID');
+    expect(await codeOf(createV2Backend({ location: empty, timeoutMs: 1000, retries: 0 }).search({ text: 'x', limit: 1, offset: 0, sort: 'relevance' }))).toBe(
+      'GGEN_E_INDEX_INVALID',
+    );
   });
 });
 
@@ -68,7 +71,10 @@ describe('publish to a v2 registry', () => {
     cpSync(sampleRegistry, registry, { recursive: true });
     const dir = mkdtempSync(join(tmpdir(), 'ggen-v2pack-'));
     mkdirSync(join(dir, 'templates'));
-    writeFileSync(join(dir, 'gpack.yaml'), 'name: quantum-widget\nversion: 1.0.0\ndescription: Generates quantum widgets\ntags: [quantum]\ndependencies:\n  agent-memory-forge: ^1.0.0\nfiles: [templates/w.tmpl]\n');
+    writeFileSync(
+      join(dir, 'gpack.yaml'),
+      'name: quantum-widget\nversion: 1.0.0\ndescription: Generates quantum widgets\ntags: [quantum]\ndependencies:\n  agent-memory-forge: ^1.0.0\nfiles: [templates/w.tmpl]\n',
+    );
     writeFileSync(join(dir, 'templates', 'w.tmpl'), 'widget');
     const writer = createV2Backend({ location: registry, timeoutMs: 1000, retries: 0 });
     const result = await writer.publish({ dir, registry });
@@ -90,7 +96,14 @@ describe('runReadOnlySparql', () => {
 
   it('answers SELECT, ASK and CONSTRUCT over the catalog graph as the default graph', async () => {
     const select = await runReadOnlySparql(catalog, `${prefix}SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2`, 5000);
-    expect(select).toEqual({ kind: 'select', variables: ['name'], rows: [{ name: { type: 'Literal', value: 'banking-core', datatype: 'http://www.w3.org/2001/XMLSchema#string' } }, { name: expect.objectContaining({ value: 'cryptocurrency-exchange' }) }] });
+    expect(select).toEqual({
+      kind: 'select',
+      variables: ['name'],
+      rows: [
+        { name: { type: 'Literal', value: 'banking-core', datatype: 'http://www.w3.org/2001/XMLSchema#string' } },
+        { name: expect.objectContaining({ value: 'cryptocurrency-exchange' }) },
+      ],
+    });
     expect(await runReadOnlySparql(catalog, `${prefix}ASK { ?p gg:name "agent-editor" }`, 5000)).toEqual({ kind: 'ask', value: true });
     const graph = await runReadOnlySparql(catalog, `${prefix}CONSTRUCT { ?p gg:name ?n } WHERE { ?p gg:name ?n } LIMIT 1`, 5000);
     expect(graph.kind === 'graph' && graph.ntriples.includes('marketplace#name')).toBe(true);

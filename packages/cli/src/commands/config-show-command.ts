@@ -6,9 +6,7 @@ export const configShowCommand = defineCommand({
   builder: (yargs) => yargs.example('$0 marketplace config show --json', 'machine-readable, with sources'),
   run: (context) => {
     const loaded = context.config();
-    const values = Object.fromEntries(
-      Object.entries(loaded.config).map(([key, value]) => [key, { value, source: loaded.sources[key as keyof typeof loaded.sources] }]),
-    );
+    const values = Object.fromEntries(Object.entries(loaded.config).map(([key, value]) => [key, { value, source: loaded.sources[key as keyof typeof loaded.sources] }]));
     if (loaded.config.registry === undefined) {
       values.registry = { value: context.registry(), source: { kind: 'default', origin: 'built-in sample registry' } };
     }

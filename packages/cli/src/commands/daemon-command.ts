@@ -145,4 +145,8 @@ export const daemonServeCommand = defineCommand({
   render: (outcome) => `stopped (${outcome.reason}) after ${outcome.served} command(s); socket ${outcome.socket} removed`,
 });
 
-export const daemonGroup = defineGroup({ group: 'daemon', describe: 'The resident query service for search and info', subcommands: [daemonStatusCommand, daemonStartCommand, daemonStopCommand, daemonServeCommand] });
+export const daemonGroup = defineGroup({
+  group: 'daemon',
+  describe: 'The resident query service for search and info',
+  subcommands: [daemonStatusCommand, daemonStartCommand, daemonStopCommand, daemonServeCommand],
+});

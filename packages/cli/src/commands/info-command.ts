@@ -23,10 +23,16 @@ export const infoCommand = defineCommand({
     }
     const range = tag === undefined ? asked : latest.distTags?.[tag];
     if (tag !== undefined && range === undefined) {
-      throw new MarketplaceError('GGEN_E_VERSION_NOT_FOUND', `${name} has no dist-tag '${tag}'`, { hint: `Its tags: ${Object.keys(latest.distTags ?? {}).join(', ') || 'latest'}.`, details: { package: name, tag } });
+      throw new MarketplaceError('GGEN_E_VERSION_NOT_FOUND', `${name} has no dist-tag '${tag}'`, {
+        hint: `Its tags: ${Object.keys(latest.distTags ?? {}).join(', ') || 'latest'}.`,
+        details: { package: name, tag },
+      });
     }
     if (range === undefined) return latest;
-    const match = semver.maxSatisfying(latest.versions.map((entry) => entry.version), range);
+    const match = semver.maxSatisfying(
+      latest.versions.map((entry) => entry.version),
+      range,
+    );
     const details = match === null ? null : await backend.getPackage(name, match);
     if (details === null) {
       throw new MarketplaceError('GGEN_E_VERSION_NOT_FOUND', `No version of ${name} matches ${range}`, {
@@ -50,7 +56,12 @@ export const infoCommand = defineCommand({
       `downloads:  ${pkg.downloads}   stars: ${pkg.stars}`,
     ];
     lines.push(`repository: ${pkg.repository ?? '-'}`, `homepage:   ${pkg.homepage ?? '-'}`);
-    if (pkg.distTags !== undefined) lines.push(`dist-tags:  ${Object.entries(pkg.distTags).map(([name, version]) => `${name}: ${version}`).join(', ')}`);
+    if (pkg.distTags !== undefined)
+      lines.push(
+        `dist-tags:  ${Object.entries(pkg.distTags)
+          .map(([name, version]) => `${name}: ${version}`)
+          .join(', ')}`,
+      );
     if (pkg.size !== undefined || pkg.unpackedSize !== undefined) lines.push(`size:       ${pkg.size ?? '-'} bytes packed, ${pkg.unpackedSize ?? '-'} bytes unpacked`);
     if (pkg.publishedAt !== undefined) lines.push(`published:  ${pkg.publishedAt}`);
     lines.push(`integrity:  ${pkg.integrity ?? '-'}`);
@@ -65,7 +76,14 @@ export const infoCommand = defineCommand({
     if (pkg.readme !== undefined) lines.push('', 'README:', ...pkg.readme.split('\n').map((line) => `  ${line}`));
     const deps = Object.entries(pkg.dependencies);
     lines.push('', `dependencies (${deps.length}):`, ...deps.map(([dep, range]) => `  ${dep} ${range}`));
-    lines.push('', `versions (${pkg.versions.length}):`, ...pkg.versions.map((entry) => `  ${entry.version}${entry.yanked ? ' (yanked)' : ''}${entry.deprecated === undefined ? '' : ' (deprecated)'}${entry.publishedAt === undefined ? '' : `  ${entry.publishedAt}`}`));
+    lines.push(
+      '',
+      `versions (${pkg.versions.length}):`,
+      ...pkg.versions.map(
+        (entry) =>
+          `  ${entry.version}${entry.yanked ? ' (yanked)' : ''}${entry.deprecated === undefined ? '' : ' (deprecated)'}${entry.publishedAt === undefined ? '' : `  ${entry.publishedAt}`}`,
+      ),
+    );
     return lines.join('\n');
   },
 });

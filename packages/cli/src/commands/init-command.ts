@@ -11,7 +11,10 @@ interface InitResult {
 
 /** A package name made from a directory name: lowercase, other characters as '-'. */
 function nameFrom(dir: string): string {
-  const name = basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  const name = basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '');
   return isPackageName(name) ? name : 'my-gpack';
 }
 
@@ -34,18 +37,39 @@ export const initCommand = defineCommand({
       throw new MarketplaceError('GGEN_E_USAGE', problem, { hint: 'Use lowercase letters, digits, ".", "_" and "-", e.g. --name rust-service.' });
     }
     if (existsSync(join(dir, 'gpack.yaml')) || existsSync(join(dir, 'package.toml'))) {
-      throw new MarketplaceError('GGEN_E_USAGE', `${dir} already has a manifest; init writes a new pack only`, { hint: `Check it with: ggen marketplace validate ${args.dir ?? '.'}` });
+      throw new MarketplaceError('GGEN_E_USAGE', `${dir} already has a manifest; init writes a new pack only`, {
+        hint: `Check it with: ggen marketplace validate ${args.dir ?? '.'}`,
+      });
     }
     const description = args.description ?? `The ${name} gpack`;
     const files: [string, string][] = [
-      ['gpack.yaml', [`name: ${name}`, 'version: 0.1.0', `description: ${JSON.stringify(description)}`, `license: ${args.license}`, 'templates:', '  - templates/hello.tmpl', 'variables:', '  name:', '    type: string', '    default: world', '    description: who is greeted', ''].join('\n')],
+      [
+        'gpack.yaml',
+        [
+          `name: ${name}`,
+          'version: 0.1.0',
+          `description: ${JSON.stringify(description)}`,
+          `license: ${args.license}`,
+          'templates:',
+          '  - templates/hello.tmpl',
+          'variables:',
+          '  name:',
+          '    type: string',
+          '    default: world',
+          '    description: who is greeted',
+          '',
+        ].join('\n'),
+      ],
       ['README.md', `# ${name}\n\n${description}\n\nTry it: \`ggen marketplace validate .\`, then publish with \`ggen marketplace publish . --registry <dir>\`.\n`],
       ['templates/hello.tmpl', 'Hello, {{ name }}!\n'],
     ];
     mkdirSync(join(dir, 'templates'), { recursive: true });
     for (const [file, content] of files) writeFileSync(join(dir, file), content, { flag: 'wx' });
     const report = validatePackageDir(dir);
-    if (!report.valid) throw new MarketplaceError('GGEN_E_MANIFEST_INVALID', `init wrote a manifest that does not validate: ${report.issues.map((issue) => issue.message).join('; ')}`, { hint: 'This is a bug in ggen; please report it.' });
+    if (!report.valid)
+      throw new MarketplaceError('GGEN_E_MANIFEST_INVALID', `init wrote a manifest that does not validate: ${report.issues.map((issue) => issue.message).join('; ')}`, {
+        hint: 'This is a bug in ggen; please report it.',
+      });
     return Promise.resolve({ dir, name, files: files.map(([file]) => file) });
   },
   render: (result) => [`created ${result.name} in ${result.dir}:`, ...result.files.map((file) => `  ${file}`), `next: ggen marketplace validate ${result.dir}`].join('\n'),

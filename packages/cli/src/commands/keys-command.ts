@@ -38,7 +38,8 @@ export const keysCommand = defineCommand({
   run: async (context, args): Promise<{ keys: KeyRow[] }> => {
     const { config } = context.config();
     const rows: KeyRow[] = [];
-    for (const entry of config.trusted_keys) for (const key of await loadTrustedKeys([entry], undefined)) rows.push(row(key, 'trusted', `config (${context.config().sources.trusted_keys.origin})`));
+    for (const entry of config.trusted_keys)
+      for (const key of await loadTrustedKeys([entry], undefined)) rows.push(row(key, 'trusted', `config (${context.config().sources.trusted_keys.origin})`));
     for (const key of await loadTrustedKeys([], trustFilePath(config))) rows.push(row(key, 'trusted', trustFilePath(config)));
     for (const subject of [args.package, args.scope === undefined ? undefined : scopeArgument(args.scope)]) {
       if (subject === undefined) continue;
@@ -66,7 +67,9 @@ function scopeArgument(text: string): string {
 function writableRegistry(context: CliContext): string {
   const { config, sources } = context.config();
   if (sources.registry.kind === 'default' && config.v2_registry === undefined) {
-    throw new MarketplaceError('GGEN_E_USAGE', 'Changing keys needs a registry to write to', { hint: 'Pass --registry <dir> or set marketplace.v2_registry; the built-in sample registry is read-only.' });
+    throw new MarketplaceError('GGEN_E_USAGE', 'Changing keys needs a registry to write to', {
+      hint: 'Pass --registry <dir> or set marketplace.v2_registry; the built-in sample registry is read-only.',
+    });
   }
   return context.v2Registry();
 }
@@ -79,7 +82,8 @@ async function publicKeyArgument(context: CliContext, value: string): Promise<st
 function keyChangeCommand(action: 'add' | 'revoke') {
   return defineCommand({
     command: action,
-    describe: action === 'add' ? 'An owner adds a key to a package or a scope (rotation), by a signed statement' : 'An owner revokes a key of a package or a scope, by a signed statement',
+    describe:
+      action === 'add' ? 'An owner adds a key to a package or a scope (rotation), by a signed statement' : 'An owner revokes a key of a package or a scope, by a signed statement',
     builder: (yargs) =>
       yargs
         .option('package', { type: 'string', describe: 'the package whose owners change' })
@@ -90,7 +94,9 @@ function keyChangeCommand(action: 'add' | 'revoke') {
         .example(`$0 marketplace keys ${action} --scope @acme --public-key new.pub --key old.key --registry ./registry`, ''),
     run: async (context, args) => {
       if ((args.package === undefined) === (args.scope === undefined)) {
-        throw new MarketplaceError('GGEN_E_USAGE', `keys ${action} needs one of --package <name> or --scope <@scope>`, { hint: `ggen marketplace keys ${action} --package hello ... or --scope @acme ...` });
+        throw new MarketplaceError('GGEN_E_USAGE', `keys ${action} needs one of --package <name> or --scope <@scope>`, {
+          hint: `ggen marketplace keys ${action} --package hello ... or --scope @acme ...`,
+        });
       }
       const registry = writableRegistry(context);
       if (context.features.createSigner === undefined) throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
@@ -108,9 +114,17 @@ function keyChangeCommand(action: 'add' | 'revoke') {
           await writeV2Catalog(registry, packages);
         },
       });
-      return { package: subject, action, key: formatKeyId(parsePublicKey(key).keyId), signedBy: signer.keyId, owners: chain.owners.map((owner) => formatKeyId(owner.keyId)), revoked: chain.revoked.map((entry) => formatKeyId(entry.keyId)) };
+      return {
+        package: subject,
+        action,
+        key: formatKeyId(parsePublicKey(key).keyId),
+        signedBy: signer.keyId,
+        owners: chain.owners.map((owner) => formatKeyId(owner.keyId)),
+        revoked: chain.revoked.map((entry) => formatKeyId(entry.keyId)),
+      };
     },
-    render: (result) => `${result.action === 'add' ? 'added' : 'revoked'} key ${result.key} for ${result.package} (statement signed by ${result.signedBy})\nowners: ${result.owners.join(', ')}${result.revoked.length > 0 ? `\nrevoked: ${result.revoked.join(', ')}` : ''}`,
+    render: (result) =>
+      `${result.action === 'add' ? 'added' : 'revoked'} key ${result.key} for ${result.package} (statement signed by ${result.signedBy})\nowners: ${result.owners.join(', ')}${result.revoked.length > 0 ? `\nrevoked: ${result.revoked.join(', ')}` : ''}`,
   });
 }
 

@@ -31,10 +31,15 @@ interface LifecycleResult {
 function lifecycleRegistry(context: CliContext, what: string): string {
   const { config, sources } = context.config();
   if (sources.registry.kind === 'default' && config.v2_registry === undefined) {
-    throw new MarketplaceError('GGEN_E_USAGE', `${what} needs a registry to write to`, { hint: 'Pass --registry <dir> or set marketplace.registry; the built-in sample registry is read-only.' });
+    throw new MarketplaceError('GGEN_E_USAGE', `${what} needs a registry to write to`, {
+      hint: 'Pass --registry <dir> or set marketplace.registry; the built-in sample registry is read-only.',
+    });
   }
   const registry = context.v2Registry();
-  if (isHttpLocation(registry)) throw new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `${registry} is an http(s) registry; ${what} writes a registry directory`, { hint: 'Run it where the registry directory is, then push or serve it again.' });
+  if (isHttpLocation(registry))
+    throw new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `${registry} is an http(s) registry; ${what} writes a registry directory`, {
+      hint: 'Run it where the registry directory is, then push or serve it again.',
+    });
   return resolve(context.io.cwd, registry);
 }
 
@@ -69,7 +74,10 @@ async function changePackage(context: CliContext, name: string, change: Lifecycl
       formats.push('index.json');
     }
     if (changed === undefined) {
-      throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' is not in ${registry}`, { hint: 'Check the name, or pass --registry <the registry that has it>.', details: { package: name } });
+      throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' is not in ${registry}`, {
+        hint: 'Check the name, or pass --registry <the registry that has it>.',
+        details: { package: name },
+      });
     }
     return { package: name, action: change.action, changed, formats, registry, ...(signedBy === undefined ? {} : { signedBy }) };
   });
@@ -118,7 +126,13 @@ export const deprecateCommand = defineCommand({
   run: async (context, args) => {
     const { name, range } = parsePackageSpec(args.spec);
     const message = args.message.trim();
-    const result = await changePackage(context, name, { action: 'deprecate', range: range ?? '*', message }, args.key, `action=deprecate range=${JSON.stringify(range ?? '*')} message=${JSON.stringify(message)}`);
+    const result = await changePackage(
+      context,
+      name,
+      { action: 'deprecate', range: range ?? '*', message },
+      args.key,
+      `action=deprecate range=${JSON.stringify(range ?? '*')} message=${JSON.stringify(message)}`,
+    );
     return { ...result, ...(message === '' ? {} : { message }) };
   },
   render: (result) => summary(result, result.message === undefined ? 'no longer deprecated:' : 'deprecated'),
@@ -160,11 +174,19 @@ export const distTagLsCommand = defineCommand({
   run: async (context, args): Promise<{ package: string; distTags: Record<string, string> }> => {
     const name = parsePackageSpec(args.name).name;
     const details = await context.backend().getPackage(name);
-    if (details === null) throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' not found`, { hint: 'Check the name with ggen marketplace search.', details: { package: name } });
+    if (details === null)
+      throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' not found`, {
+        hint: 'Check the name with ggen marketplace search.',
+        details: { package: name },
+      });
     return { package: name, distTags: details.distTags ?? { latest: details.version } };
   },
   render: ({ distTags }) => table(Object.entries(distTags).map(([tag, version]) => [`${tag}:`, version])),
 });
 
-export const distTagGroup = defineGroup({ group: 'dist-tag', describe: 'Dist-tags (latest, beta, next): name@tag installs the tagged version', subcommands: [distTagAddCommand, distTagRmCommand, distTagLsCommand] });
+export const distTagGroup = defineGroup({
+  group: 'dist-tag',
+  describe: 'Dist-tags (latest, beta, next): name@tag installs the tagged version',
+  subcommands: [distTagAddCommand, distTagRmCommand, distTagLsCommand],
+});
 export const lifecycleCommands = [yankCommand, deprecateCommand, distTagGroup];

@@ -24,7 +24,18 @@ export const metricsCommand = defineCommand({
     if (result.operations === 0) return `No operations recorded${result.since > 0 ? ` since ${new Date(result.since).toISOString()}` : ''} (${result.store}).`;
     const rows = [['OPERATION', 'BACKEND', 'COUNT', 'P50 MS', 'P95 MS', 'P99 MS', 'ERRORS', 'ERROR RATE', 'SERVED', 'FALLBACKS']];
     for (const row of result.rows) {
-      rows.push([row.operation, row.backend, String(row.count), formatMs(row.p50), formatMs(row.p95), formatMs(row.p99), String(row.errors), formatPercent(row.errorRate), String(row.selections), String(row.fallbacks)]);
+      rows.push([
+        row.operation,
+        row.backend,
+        String(row.count),
+        formatMs(row.p50),
+        formatMs(row.p95),
+        formatMs(row.p99),
+        String(row.errors),
+        formatPercent(row.errorRate),
+        String(row.selections),
+        String(row.fallbacks),
+      ]);
     }
     const { attempted, succeeded } = result.fallbacks;
     return [

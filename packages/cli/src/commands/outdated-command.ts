@@ -24,16 +24,22 @@ export const outdatedCommand = defineCommand({
       const details = await context.backend().getPackage(name);
       if (details === null) continue;
       const versions = details.versions.map((entry) => entry.version).filter((version) => semver.valid(version) !== null);
-      const ranges = [lockfile.requested[name], ...Object.values(lockfile.packages).map((entry) => entry.dependencies[name])].filter((range): range is string => range !== undefined);
+      const ranges = [lockfile.requested[name], ...Object.values(lockfile.packages).map((entry) => entry.dependencies[name])].filter(
+        (range): range is string => range !== undefined,
+      );
       const wanted = versions.filter((version) => ranges.every((range) => satisfies(version, range))).sort(semver.rcompare)[0] ?? locked.version;
       const latest = [...versions].sort(semver.rcompare)[0] ?? locked.version;
-      if (semver.gt(latest, locked.version) || semver.gt(wanted, locked.version)) outdated.push({ name, current: locked.version, wanted, latest, direct: Object.hasOwn(lockfile.requested, name) });
+      if (semver.gt(latest, locked.version) || semver.gt(wanted, locked.version))
+        outdated.push({ name, current: locked.version, wanted, latest, direct: Object.hasOwn(lockfile.requested, name) });
     }
     return outdated;
   },
   render: (entries) => {
     if (entries.length === 0) return 'Everything is up to date.';
-    return table([['PACKAGE', 'CURRENT', 'WANTED', 'LATEST', ''], ...entries.map((entry) => [entry.name, entry.current, entry.wanted, entry.latest, entry.direct ? '' : '(dependency)'])]);
+    return table([
+      ['PACKAGE', 'CURRENT', 'WANTED', 'LATEST', ''],
+      ...entries.map((entry) => [entry.name, entry.current, entry.wanted, entry.latest, entry.direct ? '' : '(dependency)']),
+    ]);
   },
   exitCode: (entries) => (entries.length > 0 ? 1 : 0),
 });

@@ -29,7 +29,9 @@ export const publishCommand = defineCommand({
     let signer;
     if (args.key !== undefined) {
       if (context.features.createSigner === undefined) {
-        throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`, { hint: 'Use the marketplace-v2 or marketplace-parallel build.' });
+        throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`, {
+          hint: 'Use the marketplace-v2 or marketplace-parallel build.',
+        });
       }
       signer = await context.features.createSigner(context, args.key);
     }

@@ -13,11 +13,17 @@ const figure = ({ value, unit, name }: Criterion): string => {
 };
 
 /** The fleet (Prometheus, every install's pushed series) or this install's local record. */
-async function statusOf(context: CliContext, args: { since: string | undefined; prometheus: string | undefined }, phase?: number): Promise<RolloutStatus & { source: string; installs?: number }> {
+async function statusOf(
+  context: CliContext,
+  args: { since: string | undefined; prometheus: string | undefined },
+  phase?: number,
+): Promise<RolloutStatus & { source: string; installs?: number }> {
   const config = adapterConfigOf(context.config());
   if (args.prometheus !== undefined) {
     if (args.since !== undefined) {
-      throw new MarketplaceError('GGEN_E_USAGE', '--since applies to the local record; --prometheus judges every install\'s cumulative series', { hint: 'Drop --since, or drop --prometheus to judge this install alone.' });
+      throw new MarketplaceError('GGEN_E_USAGE', "--since applies to the local record; --prometheus judges every install's cumulative series", {
+        hint: 'Drop --since, or drop --prometheus to judge this install alone.',
+      });
     }
     const figures = await figuresFromPrometheus(args.prometheus, context.config().config.timeout_ms);
     return { ...judgeRollout(config, figures, 0, phase), source: `prometheus ${args.prometheus}`, installs: figures.installs };
@@ -77,4 +83,8 @@ export const rolloutStatusCommand = defineCommand({
   render: renderStatus,
 });
 
-export const rolloutGroup = defineGroup({ group: 'rollout', describe: 'The migration phase: its criteria judged (status), or as a gate (gate)', subcommands: [rolloutStatusCommand, rolloutGateCommand] });
+export const rolloutGroup = defineGroup({
+  group: 'rollout',
+  describe: 'The migration phase: its criteria judged (status), or as a gate (gate)',
+  subcommands: [rolloutStatusCommand, rolloutGateCommand],
+});

@@ -30,7 +30,12 @@ export const searchCommand = defineCommand({
         hint: 'e.g. ggen marketplace search "web api", or ggen marketplace search --category finance',
       });
     }
-    for (const [flag, value] of [['--limit', args.limit], ['--offset', args.offset], ['--min-downloads', args['min-downloads']], ['--min-stars', args['min-stars']]] as const) {
+    for (const [flag, value] of [
+      ['--limit', args.limit],
+      ['--offset', args.offset],
+      ['--min-downloads', args['min-downloads']],
+      ['--min-stars', args['min-stars']],
+    ] as const) {
       if (value !== undefined && (!Number.isInteger(value) || value < 0 || (flag === '--limit' && (value < 1 || value > 1000)))) {
         throw new MarketplaceError('GGEN_E_USAGE', `${flag} must be a whole number${flag === '--limit' ? ' from 1 to 1000' : ' >= 0'}`, { hint: `e.g. ${flag} 20` });
       }

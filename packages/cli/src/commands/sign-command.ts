@@ -41,5 +41,7 @@ export const signCommand = defineCommand({
     return { name: manifest.name, version: manifest.version, archive, signature, integrity: packed.integrity, keyId: signer.keyId };
   },
   render: (result) =>
-    [`signed ${result.name}@${result.version} with key ${result.keyId}`, `archive:   ${result.archive}`, `signature: ${result.signature}`, `integrity: ${result.integrity}`].join('\n'),
+    [`signed ${result.name}@${result.version} with key ${result.keyId}`, `archive:   ${result.archive}`, `signature: ${result.signature}`, `integrity: ${result.integrity}`].join(
+      '\n',
+    ),
 });

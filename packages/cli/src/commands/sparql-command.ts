@@ -20,7 +20,8 @@ export const sparqlCommand = defineCommand({
     if (query === undefined || query.trim() === '') {
       throw new MarketplaceError('GGEN_E_USAGE', 'Give a query, or --file with one', { hint: 'ggen marketplace sparql "SELECT * WHERE { ?s ?p ?o } LIMIT 10"' });
     }
-    if (!Number.isInteger(args.timeout) || args.timeout < 1) throw new MarketplaceError('GGEN_E_USAGE', '--timeout must be a whole number of milliseconds', { hint: 'e.g. --timeout 5000' });
+    if (!Number.isInteger(args.timeout) || args.timeout < 1)
+      throw new MarketplaceError('GGEN_E_USAGE', '--timeout must be a whole number of milliseconds', { hint: 'e.g. --timeout 5000' });
     const { config } = context.config();
     const remote = remoteCatalogOptions(config);
     if (remote !== undefined) return new RemoteCatalog({ ...remote, timeoutMs: args.timeout }).runReadOnly(query);

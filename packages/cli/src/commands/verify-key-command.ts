@@ -13,5 +13,6 @@ export const verifyKeyCommand = defineCommand({
     const { key, encrypted } = await readSecretKeyFile(path, () => readPassword(context, 'Key password: '));
     return { path, keyId: formatKeyId(key.keyId), publicKey: publicKeyLine(key), encrypted, valid: true };
   },
-  render: (result) => [`${result.path}: valid ${result.encrypted ? 'encrypted' : 'unencrypted'} minisign secret key`, `key id:     ${result.keyId}`, `public key: ${result.publicKey}`].join('\n'),
+  render: (result) =>
+    [`${result.path}: valid ${result.encrypted ? 'encrypted' : 'unencrypted'} minisign secret key`, `key id:     ${result.keyId}`, `public key: ${result.publicKey}`].join('\n'),
 });

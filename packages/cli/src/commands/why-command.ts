@@ -24,7 +24,10 @@ export const whyCommand = defineCommand({
     const lockfile = await readLockfile(lockfilePath);
     const locked = lockfile?.packages[name];
     if (lockfile === null || locked === undefined) {
-      throw new MarketplaceError('GGEN_E_NOT_INSTALLED', `Package '${name}' is not installed`, { hint: "See what is installed with 'ggen marketplace list'.", details: { package: name, lockfile: lockfilePath } });
+      throw new MarketplaceError('GGEN_E_NOT_INSTALLED', `Package '${name}' is not installed`, {
+        hint: "See what is installed with 'ggen marketplace list'.",
+        details: { package: name, lockfile: lockfilePath },
+      });
     }
     const requiredBy = Object.entries(lockfile.packages)
       .filter(([other, entry]) => other !== name && Object.hasOwn(entry.dependencies, name))

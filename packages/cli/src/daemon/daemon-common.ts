@@ -49,7 +49,20 @@ const SENT_VARIABLES = /^(HOME|XDG_CONFIG_HOME|XDG_CACHE_HOME|XDG_RUNTIME_DIR|CI
  * settings differ is declined and runs in its own process, so that one shell's
  * NODE_TLS_REJECT_UNAUTHORIZED=0 (or private CA, or proxy) never serves another caller.
  */
-const PROCESS_SETTINGS = ['NODE_TLS_REJECT_UNAUTHORIZED', 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'NODE_USE_ENV_PROXY', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+const PROCESS_SETTINGS = [
+  'NODE_TLS_REJECT_UNAUTHORIZED',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_OPTIONS',
+  'NODE_USE_ENV_PROXY',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+];
 
 /** What the launcher sends for a caller: the variables a lookup reads, nothing else. */
 export function requestEnvironment(env: Env): Record<string, string> {
@@ -245,8 +258,12 @@ export function daemonRequest(socket: string, request: DaemonRequest, deadlines:
         }
       }
     });
-    client.on('error', (error) => { finish(new DaemonUnavailable(error.message)); });
-    client.on('close', () => { finish(new DaemonUnavailable(`the service at ${socket} closed the connection before it answered`)); });
+    client.on('error', (error) => {
+      finish(new DaemonUnavailable(error.message));
+    });
+    client.on('close', () => {
+      finish(new DaemonUnavailable(`the service at ${socket} closed the connection before it answered`));
+    });
   });
 }
 
@@ -293,7 +310,12 @@ export function spawnDaemon(bundlePath: string, dir: string, socket: string, onc
   }
   try {
     const log = openSync(daemonLogPath(socket), 'a', 0o600);
-    const child = spawn(process.execPath, [bundlePath, 'marketplace', 'daemon', 'serve'], { detached: true, stdio: ['ignore', log, log], cwd: dir, env: serviceEnvironment(process.env, dir) });
+    const child = spawn(process.execPath, [bundlePath, 'marketplace', 'daemon', 'serve'], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      cwd: dir,
+      env: serviceEnvironment(process.env, dir),
+    });
     child.unref();
     closeSync(log);
     return true;

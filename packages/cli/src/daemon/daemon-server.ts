@@ -177,7 +177,9 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
       // Another service started in the same instant and won the socket.
       reject(
         error.code === 'EADDRINUSE'
-          ? new MarketplaceError('GGEN_E_DAEMON_RUNNING', `A query service for this build already listens on ${options.socket}`, { hint: 'See it with ggen marketplace daemon status.' })
+          ? new MarketplaceError('GGEN_E_DAEMON_RUNNING', `A query service for this build already listens on ${options.socket}`, {
+              hint: 'See it with ggen marketplace daemon status.',
+            })
           : error,
       );
     });
@@ -264,7 +266,8 @@ function parseRequest(line: string): DaemonRequest | string {
   if (request.kind === 'status' || request.kind === 'stop') return { protocol: DAEMON_PROTOCOL, kind: request.kind };
   if (request.kind !== 'run') return `unknown request kind ${String(request.kind)}`;
   const { argv, cwd, env, settings } = request;
-  const strings = (value: unknown): value is Record<string, string> => typeof value === 'object' && value !== null && Object.values(value).every((entry) => typeof entry === 'string');
+  const strings = (value: unknown): value is Record<string, string> =>
+    typeof value === 'object' && value !== null && Object.values(value).every((entry) => typeof entry === 'string');
   if (!Array.isArray(argv) || !argv.every((arg) => typeof arg === 'string')) return 'argv must be a list of strings';
   if (typeof cwd !== 'string' || !isAbsolute(cwd)) return 'cwd must be an absolute path';
   if (!strings(env)) return 'env must map names to strings';

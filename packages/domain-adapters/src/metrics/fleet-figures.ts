@@ -42,7 +42,10 @@ export async function promQuery(prometheus: string, query: string, timeoutMs: nu
     });
   }
   if (body.status !== 'success') {
-    throw new MarketplaceError('GGEN_E_BACKEND_MALFORMED', `Prometheus refused ${query}: ${body.error ?? 'no status'}`, { hint: 'Is this a Prometheus server?', details: { location: prometheus } });
+    throw new MarketplaceError('GGEN_E_BACKEND_MALFORMED', `Prometheus refused ${query}: ${body.error ?? 'no status'}`, {
+      hint: 'Is this a Prometheus server?',
+      details: { location: prometheus },
+    });
   }
   const value = body.data?.result?.[0]?.value?.[1];
   if (value === undefined) return null;

@@ -22,8 +22,7 @@ export interface MarketplaceInstruments {
  * aggregate across processes and backends without losing the denominator.
  */
 export function createInstruments(meter: Meter): MarketplaceInstruments {
-  const ratio = (name: string, description: string): Histogram =>
-    meter.createHistogram(name, { description, unit: '1', advice: { explicitBucketBoundaries: [0.5] } });
+  const ratio = (name: string, description: string): Histogram => meter.createHistogram(name, { description, unit: '1', advice: { explicitBucketBoundaries: [0.5] } });
   const searchLatency = meter.createHistogram(INSTRUMENT_NAMES.searchLatency, { description: 'search latency per backend attempt', unit: 'ms' });
   const searchErrorRate = ratio(INSTRUMENT_NAMES.searchErrorRate, '1 per failed search attempt, 0 per served one');
   const installLatency = meter.createHistogram(INSTRUMENT_NAMES.installLatency, { description: 'install latency per backend attempt', unit: 'ms' });

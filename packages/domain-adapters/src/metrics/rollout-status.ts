@@ -52,27 +52,61 @@ export function currentPhase(config: AdapterConfig): { phase: number; phaseName:
   const install = routingFor(config, 'install');
   const full = (strategy: BackendStrategyName): boolean => strategy === 'v2' || strategy === 'v2-with-fallback';
   if (full(search.strategy) && full(install.strategy)) {
-    return { phase: 6, phaseName: 'cutover: v2 is the default, v1 the fallback', next: 'stay: keep fallback_on_error true and watch the figures', rollback: 'set marketplace.backend: v1 (or ab-test with v2_percentage 0)' };
+    return {
+      phase: 6,
+      phaseName: 'cutover: v2 is the default, v1 the fallback',
+      next: 'stay: keep fallback_on_error true and watch the figures',
+      rollback: 'set marketplace.backend: v1 (or ab-test with v2_percentage 0)',
+    };
   }
   // One global A/B test, as the plan's blocks write it: its share says which phase it is (phase 3
   // starts search at 10%, phase 4 starts installs at 25% with fallback_on_error, phase 6 raises to 75%).
   const global = config.operations.search === undefined && config.operations.install === undefined && search.strategy === 'ab-test' && config.enable_ab_testing;
   if (global && search.v2Percentage >= 75) {
-    return { phase: 6, phaseName: `cutover: gradual traffic increase (ab-test ${search.v2Percentage}%)`, next: 'set marketplace.backend: v2 with fallback_on_error: true (day 32)', rollback: 'set v2_percentage back to 25' };
+    return {
+      phase: 6,
+      phaseName: `cutover: gradual traffic increase (ab-test ${search.v2Percentage}%)`,
+      next: 'set marketplace.backend: v2 with fallback_on_error: true (day 32)',
+      rollback: 'set v2_percentage back to 25',
+    };
   }
   if (global && (search.v2Percentage < 25 || config.fallback_on_error_set !== true)) {
-    const next = search.v2Percentage >= 50 ? 'start phase 4: v2_percentage: 25 with fallback_on_error: true' : `raise v2_percentage ${search.v2Percentage} -> ${nextStep(search.v2Percentage)}`;
+    const next =
+      search.v2Percentage >= 50
+        ? 'start phase 4: v2_percentage: 25 with fallback_on_error: true'
+        : `raise v2_percentage ${search.v2Percentage} -> ${nextStep(search.v2Percentage)}`;
     return { phase: 3, phaseName: `search migration (ab-test ${search.v2Percentage}%)`, next, rollback: 'set v2_percentage: 0' };
   }
   if (usesV2(install.strategy, install.v2Percentage)) {
-    const next = install.v2Percentage >= 75 || install.strategy === 'compare' ? 'set marketplace.backend: v2-with-fallback (phase 6 cutover)' : `raise install v2_percentage ${install.v2Percentage} -> ${nextStep(install.v2Percentage)}`;
-    return { phase: 4, phaseName: `registry/installation migration (install ${install.strategy}${install.strategy === 'ab-test' ? ` ${install.v2Percentage}%` : ''})`, next, rollback: 'set operations.install.v2_percentage: 0 (search stays in phase 3)' };
+    const next =
+      install.v2Percentage >= 75 || install.strategy === 'compare'
+        ? 'set marketplace.backend: v2-with-fallback (phase 6 cutover)'
+        : `raise install v2_percentage ${install.v2Percentage} -> ${nextStep(install.v2Percentage)}`;
+    return {
+      phase: 4,
+      phaseName: `registry/installation migration (install ${install.strategy}${install.strategy === 'ab-test' ? ` ${install.v2Percentage}%` : ''})`,
+      next,
+      rollback: 'set operations.install.v2_percentage: 0 (search stays in phase 3)',
+    };
   }
   if (usesV2(search.strategy, search.v2Percentage)) {
-    const next = search.v2Percentage >= 50 || search.strategy !== 'ab-test' ? 'start phase 4: operations.install: { backend: ab-test, v2_percentage: 25 }' : `raise v2_percentage ${search.v2Percentage} -> ${nextStep(search.v2Percentage)}`;
-    return { phase: 3, phaseName: `search migration (search ${search.strategy}${search.strategy === 'ab-test' ? ` ${search.v2Percentage}%` : ''})`, next, rollback: 'set v2_percentage: 0' };
+    const next =
+      search.v2Percentage >= 50 || search.strategy !== 'ab-test'
+        ? 'start phase 4: operations.install: { backend: ab-test, v2_percentage: 25 }'
+        : `raise v2_percentage ${search.v2Percentage} -> ${nextStep(search.v2Percentage)}`;
+    return {
+      phase: 3,
+      phaseName: `search migration (search ${search.strategy}${search.strategy === 'ab-test' ? ` ${search.v2Percentage}%` : ''})`,
+      next,
+      rollback: 'set v2_percentage: 0',
+    };
   }
-  return { phase: 2, phaseName: 'adapter layer: every operation through the adapters, v1 serving', next: 'start phase 3: backend: ab-test, v2_percentage: 10, enable_ab_testing: true', rollback: 'nothing to roll back: v1 serves everything' };
+  return {
+    phase: 2,
+    phaseName: 'adapter layer: every operation through the adapters, v1 serving',
+    next: 'start phase 3: backend: ab-test, v2_percentage: 10, enable_ab_testing: true',
+    rollback: 'nothing to roll back: v1 serves everything',
+  };
 }
 
 function judge(
@@ -208,7 +242,15 @@ export function judgeRollout(config: AdapterConfig, figures: RolloutFigures, sin
     fallbackCriterion(fallbacks),
     compare.searches === 0
       ? { name: 'compare overlap@10 (mean)', unit: 'ratio' as const, value: null, threshold: `>= ${THRESHOLDS.compareOverlap}`, sample: 0, state: 'n/a' as const, critical: false }
-      : judge('compare overlap@10 (mean)', 'ratio', compare.meanOverlapAt10, compare.searches, `>= ${THRESHOLDS.compareOverlap}`, (value) => value >= THRESHOLDS.compareOverlap, false),
+      : judge(
+          'compare overlap@10 (mean)',
+          'ratio',
+          compare.meanOverlapAt10,
+          compare.searches,
+          `>= ${THRESHOLDS.compareOverlap}`,
+          (value) => value >= THRESHOLDS.compareOverlap,
+          false,
+        ),
   ];
   const judged = criteria.filter((criterion) => criterion.state !== 'n/a');
   const failed = judged.filter((criterion) => criterion.state === 'fail');

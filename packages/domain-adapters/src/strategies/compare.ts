@@ -16,7 +16,13 @@ export async function compare<T>(operation: RoutedOperation<T>, context: Strateg
   if (v1.ok && v2.ok && operation.compare !== undefined) {
     comparison = { ...operation.compare(v1.value, v2.value), subject: operation.subject, v1Ms: v1.attempt.ms, v2Ms: v2.attempt.ms };
   }
-  const attempts = operation.plan === undefined ? [v1.attempt, v2.attempt] : [{ ...v1.attempt, plan: true }, { ...v2.attempt, plan: true }];
+  const attempts =
+    operation.plan === undefined
+      ? [v1.attempt, v2.attempt]
+      : [
+          { ...v1.attempt, plan: true },
+          { ...v2.attempt, plan: true },
+        ];
   const served = v2.ok ? v2 : context.fallbackOnError ? v1 : v2;
   if (!served.ok) throw new AttemptFailure(served.error, attempts);
   const backend = served.attempt.backend;

@@ -21,7 +21,8 @@ export async function runWithFallback<T>(
     throw new AttemptFailure(v2.error, [v2.attempt, v1.attempt]);
   }
   if (errorClass(v2.error) === 'backend') context.notice(`note: v2 failed (${describe(v2.error)}); ${operation.operation} served by v1 (fallback_on_error)`);
-  else if (operation.operation === 'install' || operation.operation === 'update') context.notice(`note: ${describe(v2.error)} in v2; ${operation.operation} served by v1 (fallback_on_error)`);
+  else if (operation.operation === 'install' || operation.operation === 'update')
+    context.notice(`note: ${describe(v2.error)} in v2; ${operation.operation} served by v1 (fallback_on_error)`);
   return {
     value: v1.value,
     selection: { ...selection, backend: 'v1', reason: `${selection.reason}; v2 failed (${v2.attempt.error ?? 'error'}), served by v1` },

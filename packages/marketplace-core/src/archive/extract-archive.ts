@@ -16,10 +16,7 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxEntries: 20_000,
 };
 
-export type ArchiveEntry =
-  | { type: 'file'; path: string; mode: number; content: Buffer }
-  | { type: 'directory'; path: string }
-  | { type: 'symlink'; path: string; target: string };
+export type ArchiveEntry = { type: 'file'; path: string; mode: number; content: Buffer } | { type: 'directory'; path: string } | { type: 'symlink'; path: string; target: string };
 
 /**
  * Reads and checks every entry of a .tgz before anything touches the disk. Rejects paths

@@ -118,5 +118,14 @@ export async function packDirectory(dir: string, selection: PackageFileSelection
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
   const bytes = gzipSync(Buffer.concat(chunks), { level: 9 });
-  return { bytes, files, secrets, integrity: computeIntegrity(bytes), checksum: computeChecksum(bytes), size: bytes.length, unpackedSize, ...(readme === undefined ? {} : { readme }) };
+  return {
+    bytes,
+    files,
+    secrets,
+    integrity: computeIntegrity(bytes),
+    checksum: computeChecksum(bytes),
+    size: bytes.length,
+    unpackedSize,
+    ...(readme === undefined ? {} : { readme }),
+  };
 }

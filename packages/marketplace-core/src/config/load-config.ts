@@ -4,16 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { MarketplaceError } from '../errors.js';
-import {
-  CONFIG_KEYS,
-  LOCATION_KEYS,
-  marketplaceConfigSchema,
-  ORIGIN_KEYS,
-  PATH_KEYS,
-  SECURITY_KEYS,
-  type MarketplaceConfig,
-  type MarketplaceConfigKey,
-} from './config-schema.js';
+import { CONFIG_KEYS, LOCATION_KEYS, marketplaceConfigSchema, ORIGIN_KEYS, PATH_KEYS, SECURITY_KEYS, type MarketplaceConfig, type MarketplaceConfigKey } from './config-schema.js';
 
 export type ConfigSourceKind = 'default' | 'user' | 'project' | 'env' | 'flag';
 
@@ -93,9 +84,10 @@ export function findProjectConfig(cwd: string): string | undefined {
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const defaults = defaultConfig(options.env);
   const values: Record<string, unknown> = { ...defaults };
-  const sources = Object.fromEntries(
-    CONFIG_KEYS.map((key) => [key, { kind: 'default', origin: 'built-in default' } satisfies ConfigSource]),
-  ) as Record<MarketplaceConfigKey, ConfigSource>;
+  const sources = Object.fromEntries(CONFIG_KEYS.map((key) => [key, { kind: 'default', origin: 'built-in default' } satisfies ConfigSource])) as Record<
+    MarketplaceConfigKey,
+    ConfigSource
+  >;
 
   const apply = (layer: Layer, kind: ConfigSourceKind, originOf: (key: MarketplaceConfigKey) => string): void => {
     for (const [key, value] of Object.entries(layer) as [MarketplaceConfigKey, unknown][]) {
@@ -117,7 +109,8 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
 
   const notices: string[] = [];
   const projectPath = findProjectConfig(options.cwd);
-  if (projectPath !== undefined && projectPath !== userPath) apply(projectLayer(readConfigFile(projectPath, options.env), projectPath, values, notices), 'project', () => projectPath);
+  if (projectPath !== undefined && projectPath !== userPath)
+    apply(projectLayer(readConfigFile(projectPath, options.env), projectPath, values, notices), 'project', () => projectPath);
 
   apply(readEnvironment(options.env, options.cwd), 'env', (key) => envName(key, options.env));
 
@@ -177,11 +170,10 @@ function readConfigFile(path: string, env: Record<string, string | undefined>): 
   const firstError = doc.errors[0];
   if (firstError !== undefined) {
     const line = firstError.linePos?.[0].line;
-    throw new MarketplaceError(
-      'GGEN_E_CONFIG_PARSE',
-      `Config file ${path}${line === undefined ? '' : `:${line}`} is not valid YAML: ${firstError.message.split('\n')[0] ?? ''}`,
-      { hint: 'Fix the YAML syntax (indentation, quotes, colons) and run again.', details: { file: path, line } },
-    );
+    throw new MarketplaceError('GGEN_E_CONFIG_PARSE', `Config file ${path}${line === undefined ? '' : `:${line}`} is not valid YAML: ${firstError.message.split('\n')[0] ?? ''}`, {
+      hint: 'Fix the YAML syntax (indentation, quotes, colons) and run again.',
+      details: { file: path, line },
+    });
   }
   let root: unknown;
   try {
@@ -197,7 +189,7 @@ function readConfigFile(path: string, env: Record<string, string | undefined>): 
   if (root === null || root === undefined) return {};
   if (typeof root !== 'object' || Array.isArray(root)) {
     throw new MarketplaceError('GGEN_E_CONFIG_INVALID', `Config file ${path} must be a mapping with a 'marketplace:' section`, {
-      hint: "Write it as:\nmarketplace:\n  backend: v2-with-fallback",
+      hint: 'Write it as:\nmarketplace:\n  backend: v2-with-fallback',
       details: { file: path },
     });
   }
@@ -281,7 +273,12 @@ function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
       // Not JSON: the schema reports the value as it was given.
     }
   }
-  candidates.push(raw.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+  candidates.push(
+    raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
   for (const candidate of candidates) {
     const result = shape.safeParse(candidate);
     if (result.success || result.error.issues[0]?.code !== 'invalid_type') return candidate;

@@ -50,9 +50,10 @@ function checkArchiveManifest(entries: ArchiveEntry[], candidate: VersionCandida
   const fields = (parsed ?? {}) as { name?: unknown; version?: unknown };
   const name = typeof fields.name === 'string' ? fields.name : undefined;
   const version = typeof fields.version === 'string' ? fields.version : undefined;
-  const wrong = [name !== undefined && name.toLowerCase() !== candidate.name ? `name ${name}` : undefined, version !== undefined && version !== candidate.version ? `version ${version}` : undefined].filter(
-    (item): item is string => item !== undefined,
-  );
+  const wrong = [
+    name !== undefined && name.toLowerCase() !== candidate.name ? `name ${name}` : undefined,
+    version !== undefined && version !== candidate.version ? `version ${version}` : undefined,
+  ].filter((item): item is string => item !== undefined);
   if (wrong.length > 0) {
     throw new MarketplaceError('GGEN_E_METADATA_MISMATCH', `The registry lists ${candidate.name}@${candidate.version}, but the archive's gpack.yaml says ${wrong.join(', ')}`, {
       hint: 'The archive is what was signed and what would be installed; the registry metadata is wrong. Nothing was installed; report it to the registry.',
@@ -128,7 +129,11 @@ export async function applyResolution(
       const bytes = await context.source.fetchArchive(candidate).catch((error: unknown) => {
         throw candidate.locked === undefined ? error : lockedFetchError(error, candidate, candidate.locked, context.source);
       });
-      verifyIntegrity(bytes, { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) }, label);
+      verifyIntegrity(
+        bytes,
+        { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) },
+        label,
+      );
       // A package the lockfile records as signed stays signed: its replacement is verified too
       // (a registry cannot turn verification off for a package by serving it unsigned).
       const previous = lockfile.packages[entry.name];
@@ -188,20 +193,25 @@ export async function applyResolution(
 
 /** The lockfile's signature entry: verified now, or verified when the same version was installed. */
 function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCandidate, previous: LockedPackage | undefined): { signature: LockedPackage['signature'] } | undefined {
-  if (verified !== undefined) return { signature: { keyId: verified.keyId, ...(verified.owners === undefined || verified.owners.length === 0 ? {} : { owners: verified.owners }) } };
+  if (verified !== undefined)
+    return { signature: { keyId: verified.keyId, ...(verified.owners === undefined || verified.owners.length === 0 ? {} : { owners: verified.owners }) } };
   return previous?.version === candidate.version && previous.signature !== undefined ? { signature: previous.signature } : undefined;
 }
 
 async function verifySignature(source: PackageSource, candidate: VersionCandidate, bytes: Uint8Array, previous: LockedPackage | undefined): Promise<SignatureInfo> {
   const wasSigned = previous?.signature === undefined ? '' : ` (${candidate.name}@${previous.version} was installed signed by ${previous.signature.keyId})`;
   if (source.verifyArchive === undefined) {
-    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${candidate.name}@${candidate.version} comes from a ${source.backend} registry, which holds no signatures${wasSigned}`, {
-      hint:
-        wasSigned === ''
-          ? 'Install signed packages from a v2 registry (--backend v2), or install without --verify-signature / require_signatures.'
-          : `A package installed with a verified signature is only replaced by a signed one. To accept it unsigned, remove it first (ggen marketplace remove ${candidate.name}).`,
-      details: { package: candidate.name, backend: source.backend },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_SIGNATURE_MISSING',
+      `${candidate.name}@${candidate.version} comes from a ${source.backend} registry, which holds no signatures${wasSigned}`,
+      {
+        hint:
+          wasSigned === ''
+            ? 'Install signed packages from a v2 registry (--backend v2), or install without --verify-signature / require_signatures.'
+            : `A package installed with a verified signature is only replaced by a signed one. To accept it unsigned, remove it first (ggen marketplace remove ${candidate.name}).`,
+        details: { package: candidate.name, backend: source.backend },
+      },
+    );
   }
   return source.verifyArchive(candidate, bytes, previous?.signature);
 }

@@ -31,10 +31,14 @@ export function combineSources(primary: PackageSource, other: PackageSource): Pa
     verifyArchive(candidate: VersionCandidate, archive: Uint8Array, known?: SignatureInfo): Promise<SignatureInfo> {
       const source = owner(candidate);
       if (source.verifyArchive === undefined) {
-        throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${candidate.name}@${candidate.version} comes from the ${source.backend} registry, which holds no signatures (it is a dependency that the ${primary.backend} registry does not have)`, {
-          hint: `Publish ${candidate.name} signed to the ${primary.backend} registry, or install without --verify-signature / require_signatures.`,
-          details: { package: candidate.name, backend: source.backend },
-        });
+        throw new MarketplaceError(
+          'GGEN_E_SIGNATURE_MISSING',
+          `${candidate.name}@${candidate.version} comes from the ${source.backend} registry, which holds no signatures (it is a dependency that the ${primary.backend} registry does not have)`,
+          {
+            hint: `Publish ${candidate.name} signed to the ${primary.backend} registry, or install without --verify-signature / require_signatures.`,
+            details: { package: candidate.name, backend: source.backend },
+          },
+        );
       }
       return source.verifyArchive(candidate, archive, known);
     },

@@ -8,9 +8,7 @@ export function hashEntries(entries: ArchiveEntry[]): string {
   const lines = entries
     .filter((entry) => entry.type !== 'directory')
     .map((entry) =>
-      entry.type === 'file'
-        ? `${entry.path}\0${entry.mode & 0o111 ? 'x' : '-'}\0${createHash('sha256').update(entry.content).digest('hex')}`
-        : `${entry.path}\0l\0${entry.target}`,
+      entry.type === 'file' ? `${entry.path}\0${entry.mode & 0o111 ? 'x' : '-'}\0${createHash('sha256').update(entry.content).digest('hex')}` : `${entry.path}\0l\0${entry.target}`,
     )
     .sort();
   return `sha256-${createHash('sha256').update(lines.join('\n')).digest('hex')}`;

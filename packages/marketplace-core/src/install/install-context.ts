@@ -36,7 +36,11 @@ export async function withInstallLock<T>(context: Context, task: () => Promise<T
 
 /** Verification and rollback protection: one rule for install, frozen install and update. */
 export function policyOf(request: InstallPolicy): Required<Omit<InstallPolicy, 'signal' | 'crossRegistry'>> & Pick<InstallPolicy, 'signal'> {
-  return { verifySignatures: request.verifySignatures ?? false, allowDowngrade: request.allowDowngrade ?? false, ...(request.signal === undefined ? {} : { signal: request.signal }) };
+  return {
+    verifySignatures: request.verifySignatures ?? false,
+    allowDowngrade: request.allowDowngrade ?? false,
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
+  };
 }
 
 export function lockedVersions(lockfile: Lockfile, except: Set<string>): Record<string, string> {

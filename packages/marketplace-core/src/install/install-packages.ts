@@ -50,12 +50,7 @@ export async function installPackages(source: PackageSource, request: InstallReq
   });
 }
 
-async function installFrozen(
-  context: Context,
-  lockfile: Lockfile,
-  specs: { name: string; range: string | undefined }[],
-  request: InstallRequest,
-): Promise<InstallResult> {
+async function installFrozen(context: Context, lockfile: Lockfile, specs: { name: string; range: string | undefined }[], request: InstallRequest): Promise<InstallResult> {
   if (Object.keys(lockfile.packages).length === 0) {
     throw new MarketplaceError('GGEN_E_FROZEN_LOCKFILE', `--frozen-lockfile needs ${request.lockfilePath}, which is missing or empty`, {
       hint: 'Run install once without --frozen-lockfile to create the lockfile, and commit it.',

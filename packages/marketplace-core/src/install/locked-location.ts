@@ -52,12 +52,16 @@ export function lockedFetchError(error: unknown, candidate: VersionCandidate, re
   if (!(error instanceof MarketplaceError) || !['GGEN_E_REGISTRY_UNREACHABLE', 'GGEN_E_REGISTRY_HTTP'].includes(error.code)) return error;
   const id = LOCKED.exec(resolved)?.[1] as BackendType | undefined;
   const registry = id === undefined ? undefined : source.registryLocation?.(id);
-  return new MarketplaceError(error.code, `ggen.lock entry ${candidate.name}@${candidate.version} (${resolved}) is not in ${registry === undefined ? 'its registry' : `the ${id} registry at ${registry}`}: ${error.message}`, {
-    hint:
-      registry === undefined
-        ? 'The lockfile names a location of another machine; reinstall the package (ggen marketplace install <name>) to record it relative to a registry.'
-        : `If the registry moved, give its new location with --registry <dir|url> (or marketplace.${id === 'v1' ? 'registry' : 'v2_registry'}); the lockfile's integrity still checks the bytes.`,
-    cause: error,
-    details: { package: candidate.name, version: candidate.version, resolved, ...(registry === undefined ? {} : { registry }) },
-  });
+  return new MarketplaceError(
+    error.code,
+    `ggen.lock entry ${candidate.name}@${candidate.version} (${resolved}) is not in ${registry === undefined ? 'its registry' : `the ${id} registry at ${registry}`}: ${error.message}`,
+    {
+      hint:
+        registry === undefined
+          ? 'The lockfile names a location of another machine; reinstall the package (ggen marketplace install <name>) to record it relative to a registry.'
+          : `If the registry moved, give its new location with --registry <dir|url> (or marketplace.${id === 'v1' ? 'registry' : 'v2_registry'}); the lockfile's integrity still checks the bytes.`,
+      cause: error,
+      details: { package: candidate.name, version: candidate.version, resolved, ...(registry === undefined ? {} : { registry }) },
+    },
+  );
 }

@@ -38,7 +38,9 @@ export async function removePackage(source: PackageSource, request: RemoveReques
       for (const dep of Object.keys(locked.dependencies)) visit(dep);
     };
     for (const root of Object.keys(requested)) visit(root);
-    const removed = Object.keys(lockfile.packages).filter((other) => !keep.has(other)).sort();
+    const removed = Object.keys(lockfile.packages)
+      .filter((other) => !keep.has(other))
+      .sort();
     if (!request.dryRun) {
       request.signal?.throwIfAborted();
       const next: Lockfile = {

@@ -48,7 +48,9 @@ function checkCandidate(candidate: VersionCandidate, requested: string, backend:
       ? `it answers for '${safeText(candidate.name)}'`
       : !isExactVersion(candidate.version)
         ? `version ${JSON.stringify(safeText(candidate.version))} is not a semantic version`
-        : Object.entries(candidate.dependencies).map(([name, range]) => packageNameProblem(name) ?? (isVersionRange(range) ? undefined : `dependency ${name}: '${safeText(range)}' is not a version range`)).find((found) => found !== undefined);
+        : Object.entries(candidate.dependencies)
+            .map(([name, range]) => packageNameProblem(name) ?? (isVersionRange(range) ? undefined : `dependency ${name}: '${safeText(range)}' is not a version range`))
+            .find((found) => found !== undefined);
   if (problem === undefined) return;
   throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The ${backend} registry's entry for ${requested}@${safeText(candidate.version)} is unusable: ${problem}`, {
     hint: 'Nothing was installed. The registry metadata is damaged or hostile; report it to the registry owner.',
@@ -224,7 +226,11 @@ function orderPackages(packages: Map<string, VersionCandidate>, noDependencies: 
   const cycles: string[][] = [];
   let counter = 0;
   const edges = (name: string): string[] =>
-    noDependencies ? [] : Object.keys(packages.get(name)?.dependencies ?? {}).filter((dep) => packages.has(dep)).sort();
+    noDependencies
+      ? []
+      : Object.keys(packages.get(name)?.dependencies ?? {})
+          .filter((dep) => packages.has(dep))
+          .sort();
 
   const visit = (name: string): void => {
     index.set(name, counter);

@@ -33,7 +33,12 @@ export async function updatePackages(source: PackageSource, request: UpdateReque
       })
       .sort((a, b) => (a.name < b.name ? -1 : 1));
     // The same plan, verification and rollback rule as install: a dry run refuses what the update would refuse.
-    await applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun === true || changes.length === 0, forced: new Set(), asked: {}, ...policyOf(request) });
+    await applyResolution(context, lockfile, resolution, lockfile.requested, {
+      dryRun: request.dryRun === true || changes.length === 0,
+      forced: new Set(),
+      asked: {},
+      ...policyOf(request),
+    });
     return { changes, dryRun: request.dryRun ?? false };
   });
 }

@@ -28,9 +28,7 @@ export function findManifest(dir: string): { path: string; format: ManifestForma
 
 /** Reads a package manifest from a directory or a manifest file path; throws a coded error. */
 export function readManifest(dirOrFile: string): LoadedManifest {
-  const found = (MANIFEST_FILES as readonly string[]).includes(basename(dirOrFile))
-    ? { path: dirOrFile, format: basename(dirOrFile) as ManifestFormat }
-    : findManifest(dirOrFile);
+  const found = (MANIFEST_FILES as readonly string[]).includes(basename(dirOrFile)) ? { path: dirOrFile, format: basename(dirOrFile) as ManifestFormat } : findManifest(dirOrFile);
   if (found === undefined || !existsSync(found.path)) {
     throw new MarketplaceError('GGEN_E_MANIFEST_NOT_FOUND', `No gpack.yaml, gpack.toml or package.toml in ${dirOrFile}`, {
       hint: 'Create a gpack.yaml with at least name, version and description.',
@@ -126,7 +124,13 @@ export function validatePackageDir(dir: string): ValidationReport {
       }
     }
     // What users look for before they install, as npm warns about it on publish.
-    if (loaded.manifest.license === undefined) issues.push({ severity: 'warning', field: 'license', message: 'no license: users cannot tell whether they may use the generated code (add license: MIT, or the SPDX id that applies)', file: loaded.path });
+    if (loaded.manifest.license === undefined)
+      issues.push({
+        severity: 'warning',
+        field: 'license',
+        message: 'no license: users cannot tell whether they may use the generated code (add license: MIT, or the SPDX id that applies)',
+        file: loaded.path,
+      });
     if (!['README.md', 'README', 'readme.md', 'README.markdown'].some((name) => existsSync(join(dir, name)))) {
       issues.push({ severity: 'warning', message: 'no README.md: info and the registry have nothing to show about how to use the pack', file: loaded.path });
     }
@@ -141,7 +145,8 @@ export function validatePackageDir(dir: string): ValidationReport {
   } catch (error) {
     if (!(error instanceof MarketplaceError)) throw error;
     const details = error.details ?? {};
-    if (Array.isArray(details.issues)) return { valid: false, ...(typeof details.file === 'string' ? { manifestPath: details.file } : {}), issues: details.issues as ValidationIssue[] };
+    if (Array.isArray(details.issues))
+      return { valid: false, ...(typeof details.file === 'string' ? { manifestPath: details.file } : {}), issues: details.issues as ValidationIssue[] };
     return {
       valid: false,
       ...(typeof details.file === 'string' ? { manifestPath: details.file } : {}),

@@ -53,9 +53,15 @@ export function applyLifecycleChange(pkg: CatalogPackage, change: LifecycleChang
       return [`${change.tag}: ${entry.version}`];
     }
     case 'dist-tag-rm': {
-      if (change.tag === 'latest') throw new MarketplaceError('GGEN_E_USAGE', `The latest tag of ${pkg.name} cannot be removed`, { hint: `Point it elsewhere: ggen marketplace dist-tag add ${pkg.name}@<version> latest.` });
+      if (change.tag === 'latest')
+        throw new MarketplaceError('GGEN_E_USAGE', `The latest tag of ${pkg.name} cannot be removed`, {
+          hint: `Point it elsewhere: ggen marketplace dist-tag add ${pkg.name}@<version> latest.`,
+        });
       if (pkg.distTags?.[change.tag] === undefined) {
-        throw new MarketplaceError('GGEN_E_VERSION_NOT_FOUND', `${pkg.name} has no dist-tag '${safeText(change.tag)}'`, { hint: `See its tags: ggen marketplace dist-tag ls ${pkg.name}.`, details: { package: pkg.name } });
+        throw new MarketplaceError('GGEN_E_VERSION_NOT_FOUND', `${pkg.name} has no dist-tag '${safeText(change.tag)}'`, {
+          hint: `See its tags: ggen marketplace dist-tag ls ${pkg.name}.`,
+          details: { package: pkg.name },
+        });
       }
       const { [change.tag]: removed, ...rest } = pkg.distTags;
       pkg.distTags = rest;

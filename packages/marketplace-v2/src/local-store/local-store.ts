@@ -247,4 +247,3 @@ export function retainLocalStores(limit: number): void {
 export function retainedLocalStores(): string[] {
   return [...retained.keys()];
 }
-

@@ -113,7 +113,8 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   }
   onLine?.(triples);
   // A catalog is taken whole or not at all: one cut short (a truncated download) would pass for a smaller registry.
-  if (declared === undefined) throw new Error(`it has no closing ${V.quadCount} line: it is cut short, or was written by an older ggen (publish to it, or run registry migrate, to rewrite it)`);
+  if (declared === undefined)
+    throw new Error(`it has no closing ${V.quadCount} line: it is cut short, or was written by an older ggen (publish to it, or run registry migrate, to rewrite it)`);
   if (declared !== quadLines) throw new Error(`it declares ${declared} quads but holds ${quadLines}: it is cut short or damaged`);
   const ids = new Map(packageIris.map((iri, id) => [iri, id]));
 

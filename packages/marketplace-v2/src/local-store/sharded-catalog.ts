@@ -154,7 +154,10 @@ export class ShardedCatalog implements CatalogSource {
     }
     const [first = [], ...rest] = sets.sort((a, b) => a.length - b.length);
     const others = rest.map((set) => new Set(set));
-    this.#loadPackages(first.filter((id) => others.every((set) => set.has(id))), false);
+    this.#loadPackages(
+      first.filter((id) => others.every((set) => set.has(id))),
+      false,
+    );
     return Promise.resolve();
   }
 

@@ -3,7 +3,17 @@ import { lstat, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fromFsError, MarketplaceError, writeFileAtomic } from '@ggen/marketplace-core';
-import { formatPublicKey, formatSecretKey, generateSecretKey, isPublicKeyLine, parsePublicKey, parseSecretKey, secretKeyIsEncrypted, type PublicKey, type SecretKey } from './minisign-format.js';
+import {
+  formatPublicKey,
+  formatSecretKey,
+  generateSecretKey,
+  isPublicKeyLine,
+  parsePublicKey,
+  parseSecretKey,
+  secretKeyIsEncrypted,
+  type PublicKey,
+  type SecretKey,
+} from './minisign-format.js';
 
 /** The public key file beside a secret key: `signing.key` -> `signing.pub`. */
 export function publicKeyPathFor(secretKeyPath: string): string {
@@ -18,7 +28,12 @@ export interface GeneratedKey {
 }
 
 /** Writes a new key pair: the secret key with mode 0600, never over an existing key unless forced. */
-export async function generateKeyFiles(options: { path: string; password: string | undefined; force: boolean; kdf?: { opslimit: number; memlimit: number } }): Promise<GeneratedKey> {
+export async function generateKeyFiles(options: {
+  path: string;
+  password: string | undefined;
+  force: boolean;
+  kdf?: { opslimit: number; memlimit: number };
+}): Promise<GeneratedKey> {
   const publicKeyPath = publicKeyPathFor(options.path);
   for (const path of [options.path, publicKeyPath]) {
     if (existsSync(path) && !options.force) {
@@ -64,10 +79,14 @@ async function refuseWritableByOthers(path: string, what: string): Promise<void>
   if (stats === undefined) return;
   const uid = process.getuid?.();
   if ((stats.mode & 0o022) !== 0 || (uid !== undefined && stats.uid !== uid && stats.uid !== 0)) {
-    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${what} ${path} can be changed by other users (mode ${(stats.mode & 0o777).toString(8)}, owner uid ${stats.uid}); its keys are not used`, {
-      hint: `Make it yours alone: chmod 600 ${path}`,
-      details: { path },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_UNSAFE_PERMISSIONS',
+      `${what} ${path} can be changed by other users (mode ${(stats.mode & 0o777).toString(8)}, owner uid ${stats.uid}); its keys are not used`,
+      {
+        hint: `Make it yours alone: chmod 600 ${path}`,
+        details: { path },
+      },
+    );
   }
 }
 

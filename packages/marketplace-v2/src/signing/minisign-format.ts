@@ -43,7 +43,11 @@ function keyError(code: 'GGEN_E_KEY_INVALID' | 'GGEN_E_KEY_PASSWORD' | 'GGEN_E_S
 function lines(text: string, what: string): string[] {
   const all = text.replace(/\r\n/g, '\n').split('\n');
   if (all.length < 2 || !all[0]?.startsWith('untrusted comment:')) {
-    throw keyError(what === 'signature' ? 'GGEN_E_SIGNATURE_MALFORMED' : 'GGEN_E_KEY_INVALID', `The ${what} file does not start with 'untrusted comment:'`, `Is this a minisign ${what} file?`);
+    throw keyError(
+      what === 'signature' ? 'GGEN_E_SIGNATURE_MALFORMED' : 'GGEN_E_KEY_INVALID',
+      `The ${what} file does not start with 'untrusted comment:'`,
+      `Is this a minisign ${what} file?`,
+    );
   }
   return all;
 }
@@ -77,7 +81,8 @@ export function parsePublicKey(text: string): PublicKey {
   const trimmed = text.trim();
   const line = trimmed.startsWith('untrusted comment:') ? lines(trimmed, 'public key')[1] : trimmed;
   const bytes = decodeBase64(line, 42, 'public key', 'GGEN_E_KEY_INVALID');
-  if (!bytes.subarray(0, 2).equals(SIG_ALG)) throw keyError('GGEN_E_KEY_INVALID', 'The public key is not an Ed25519 minisign key', 'Use a key made by ggen marketplace keygen or minisign -G.');
+  if (!bytes.subarray(0, 2).equals(SIG_ALG))
+    throw keyError('GGEN_E_KEY_INVALID', 'The public key is not an Ed25519 minisign key', 'Use a key made by ggen marketplace keygen or minisign -G.');
   return { keyId: new Uint8Array(bytes.subarray(2, 10)), publicKey: new Uint8Array(bytes.subarray(10, 42)) };
 }
 
@@ -99,7 +104,11 @@ function scryptParams(opslimit: number, memlimit: number): { N: number; r: numbe
 
 function keystream(password: string, salt: Uint8Array, opslimit: number, memlimit: number): Buffer {
   if (memlimit > MAX_MEMLIMIT || opslimit > 2 ** 33) {
-    throw keyError('GGEN_E_KEY_INVALID', `The secret key asks for scrypt limits beyond minisign's (${opslimit} ops, ${memlimit} bytes)`, 'The key file was tampered with or is not a minisign key.');
+    throw keyError(
+      'GGEN_E_KEY_INVALID',
+      `The secret key asks for scrypt limits beyond minisign's (${opslimit} ops, ${memlimit} bytes)`,
+      'The key file was tampered with or is not a minisign key.',
+    );
   }
   const { N, r, p } = scryptParams(opslimit, memlimit);
   return scryptSync(Buffer.from(password, 'utf8'), salt, KEYNUM_SK_BYTES, { N, r, p, maxmem: 128 * N * r * p + 64 * 1024 * 1024 });
@@ -144,7 +153,8 @@ export function parseSecretKey(text: string, password: string | undefined): Secr
   const kdf = bytes.subarray(2, 4);
   const keynum = Buffer.from(bytes.subarray(54, 54 + KEYNUM_SK_BYTES));
   if (kdf.equals(KDF_SCRYPT)) {
-    if (password === undefined) throw keyError('GGEN_E_KEY_PASSWORD', 'The secret key is encrypted and no password was given', 'Type it when asked, pipe it on stdin, or set GGEN_KEY_PASSWORD.');
+    if (password === undefined)
+      throw keyError('GGEN_E_KEY_PASSWORD', 'The secret key is encrypted and no password was given', 'Type it when asked, pipe it on stdin, or set GGEN_KEY_PASSWORD.');
     const opslimit = Number(bytes.readBigUInt64LE(38));
     const memlimit = Number(bytes.readBigUInt64LE(46));
     const stream = keystream(password, bytes.subarray(6, 38), opslimit, memlimit);

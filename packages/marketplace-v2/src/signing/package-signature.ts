@@ -95,7 +95,10 @@ export function verifyPackageSignature(options: VerifyPackageOptions): Verificat
   return { status: 'verified', keyId, reason: `${label} signed by ${keyId}` };
 }
 
-const CODES: Record<Exclude<VerificationStatus, 'verified'>, 'GGEN_E_SIGNATURE_MISSING' | 'GGEN_E_SIGNATURE_MALFORMED' | 'GGEN_E_SIGNATURE_UNTRUSTED' | 'GGEN_E_SIGNATURE_REVOKED' | 'GGEN_E_SIGNATURE_INVALID' | 'GGEN_E_SIGNATURE_MISMATCH'> = {
+const CODES: Record<
+  Exclude<VerificationStatus, 'verified'>,
+  'GGEN_E_SIGNATURE_MISSING' | 'GGEN_E_SIGNATURE_MALFORMED' | 'GGEN_E_SIGNATURE_UNTRUSTED' | 'GGEN_E_SIGNATURE_REVOKED' | 'GGEN_E_SIGNATURE_INVALID' | 'GGEN_E_SIGNATURE_MISMATCH'
+> = {
   missing: 'GGEN_E_SIGNATURE_MISSING',
   malformed: 'GGEN_E_SIGNATURE_MALFORMED',
   untrusted: 'GGEN_E_SIGNATURE_UNTRUSTED',
@@ -116,5 +119,8 @@ const HINTS: Record<Exclude<VerificationStatus, 'verified'>, string> = {
 /** The coded error for a result that is not `verified`, or the signature info when it is. */
 export function requireVerified(result: VerificationResult): SignatureInfo {
   if (result.status === 'verified') return { keyId: result.keyId ?? '' };
-  throw new MarketplaceError(CODES[result.status], result.reason, { hint: HINTS[result.status], details: { status: result.status, ...(result.keyId === undefined ? {} : { keyId: result.keyId }) } });
+  throw new MarketplaceError(CODES[result.status], result.reason, {
+    hint: HINTS[result.status],
+    details: { status: result.status, ...(result.keyId === undefined ? {} : { keyId: result.keyId }) },
+  });
 }
