@@ -23,6 +23,7 @@ import {
   spawnDaemon,
   type DaemonReply,
 } from './daemon/daemon-common.js';
+import { featuresResult, PARALLEL_BUILD, renderFeatures } from './build-facts.js';
 import { versionLine } from './version.js';
 
 const bundle = join(fileURLToPath(new URL('.', import.meta.url)), 'ggen.mjs');
@@ -72,7 +73,12 @@ const argv = process.argv.slice(2);
 let exitCode: number | undefined;
 // The version needs none of the CLI: answered here, in node's own start time.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(`${versionLine('marketplace-parallel')}\n`);
+  process.stdout.write(`${versionLine(PARALLEL_BUILD.name)}\n`);
+  exitCode = 0;
+} else if (argv[0] === 'marketplace' && argv[1] === 'features' && argv.slice(2).every((flag) => ['--json', '--quiet', '--verbose'].includes(flag))) {
+  // What the build holds is known without loading it (the same facts its FeatureSet is made of).
+  const result = featuresResult(PARALLEL_BUILD);
+  process.stdout.write(`${argv.includes('--json') ? JSON.stringify(result, null, 2) : renderFeatures(result)}\n`);
   exitCode = 0;
 } else if (daemonEligible(argv)) {
   const setting = daemonSetting(process.env);

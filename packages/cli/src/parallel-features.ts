@@ -1,5 +1,4 @@
 import { createParallelBackend } from './parallel-backend.js';
-import { V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
 import { compareGroup } from './commands/compare-report-command.js';
 import { metricsCommand } from './commands/metrics-command.js';
 import { registryMigrateCommand } from './commands/registry-migrate-command.js';
@@ -15,13 +14,13 @@ import { lifecycleCommands } from './commands/lifecycle-command.js';
 import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
 import { daemonGroup } from './commands/daemon-command.js';
+import { PARALLEL_BUILD } from './build-facts.js';
 import type { FeatureSet } from './features.js';
 
 /** The default build: both backends plus the adapters that route between them. */
 export const parallelFeatures: FeatureSet = {
-  name: 'marketplace-parallel',
-  backends: ['v1', V2_BACKEND_METADATA.type],
-  adapters: true,
+  ...PARALLEL_BUILD,
+  backends: [...PARALLEL_BUILD.backends],
   commands: [
     registryGroup(registryMigrateCommand, registryPushCommand),
     sparqlCommand,

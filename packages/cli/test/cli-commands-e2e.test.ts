@@ -22,6 +22,17 @@ describe('what users expect of a package manager CLI', () => {
     // The launcher (bin/ggen.mjs) answers it without loading the CLI, and says the same.
     const launched = await runGgen(['--version'], { bin: join(cliRoot, 'bin', 'ggen.mjs') });
     expect([launched.code, launched.stdout]).toEqual([0, `ggen ${version} (marketplace-parallel)\n`]);
+    // features too: the launcher answers it from the build's facts, exactly as the CLI would.
+    for (const args of [
+      ['marketplace', 'features'],
+      ['marketplace', 'features', '--json'],
+    ]) {
+      const fromBundle = await runGgen(args);
+      const fromLauncher = await runGgen(args, { bin: join(cliRoot, 'bin', 'ggen.mjs') });
+      expect(fromBundle.code).toBe(0);
+      expect([fromLauncher.code, fromLauncher.stdout, fromLauncher.stderr]).toEqual([0, fromBundle.stdout, fromBundle.stderr]);
+    }
+    expect((await runGgen(['marketplace', 'features'])).stdout).toBe('build: marketplace-parallel\nbackends: v1, v2\nadapters: yes\n');
     const help = await runGgen(['marketplace', 'install', '-h']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^ggen marketplace install \[specs\.\.\]/m);

@@ -1,7 +1,7 @@
 import { isPackageName, type CatalogPackage, type CatalogVersion } from '@ggen/marketplace-core';
 import { Writer } from 'n3';
 import type { NamedNode as OxNamedNode, Store, Term as OxTerm } from 'oxigraph';
-import oxigraph from 'oxigraph';
+import { oxigraph } from './oxigraph-runtime.js';
 import semver from 'semver';
 import { exactNameToken, tokenize } from './tokenize.js';
 import { authorIri, CATALOG_GRAPH, dependencyIri, keyIri, packageIri, postingIri, V, versionIri } from './vocabulary.js';

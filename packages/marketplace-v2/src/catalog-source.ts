@@ -1,6 +1,6 @@
 import { MarketplaceError, type CatalogPackage, type PackageSummary, type SearchQuery } from '@ggen/marketplace-core';
 import type { Store } from 'oxigraph';
-import oxigraph from 'oxigraph';
+import { oxigraph } from './oxigraph-runtime.js';
 import { readCatalogPackages } from './catalog-rdf.js';
 import { summariesQuery, summaryFromRow } from './summaries-query.js';
 

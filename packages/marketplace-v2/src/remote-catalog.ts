@@ -1,5 +1,6 @@
 import { MarketplaceError, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
-import oxigraph from 'oxigraph';
+import { oxigraph } from './oxigraph-runtime.js';
+import type { Store } from 'oxigraph';
 import { Generator, type ConstructQuery } from 'sparqljs';
 import { readCatalogPackages } from './catalog-rdf.js';
 import type { CatalogSource, Row } from './catalog-source.js';
@@ -139,7 +140,7 @@ export class RemoteCatalog implements CatalogSource {
     return this.readPackages(rows.map((row) => row.name ?? ''));
   }
 
-  async #construct(names: string[]): Promise<oxigraph.Store> {
+  async #construct(names: string[]): Promise<Store> {
     const spo = { subject: variable('s'), predicate: variable('p'), object: variable('o') };
     const branch = (...triples: unknown[]): unknown => ({ type: 'group', patterns: [{ type: 'bgp', triples: [...triples, spo] }] });
     const link = (subject: string, predicate: string, object: string): unknown => ({ subject: variable(subject), predicate: namedNode(predicate), object: variable(object) });
