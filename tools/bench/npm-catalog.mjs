@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import MiniSearch from 'minisearch';
 import { Header } from 'tar';
 import { computeChecksum, computeIntegrity } from '@ggen/marketplace-core';
 
@@ -187,3 +188,16 @@ export function percentile(values, p) {
 }
 
 export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+
+/** The plain BM25 baseline every bench compares v2 with: MiniSearch, prefix + fuzzy 0.2, v2's field boosts; empty until `fill`. */
+export function miniSearchBaseline() {
+  return new MiniSearch({
+    fields: ['name', 'keywords', 'tags', 'description'],
+    storeFields: ['name'],
+    idField: 'name',
+    searchOptions: { boost: { name: 3, keywords: 2, tags: 2 }, prefix: true, fuzzy: 0.2 },
+  });
+}
+
+/** Catalog packages as MiniSearch documents (keywords and tags as text). */
+export const miniSearchDocuments = (packages) => packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') }));

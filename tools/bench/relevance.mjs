@@ -7,10 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import MiniSearch from 'minisearch';
 import { parseV1Index, searchV1 } from '@ggen/marketplace-v1';
 import { catalogToNQuads, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
-import { loadNpmRows, toCatalogPackages } from './npm-catalog.mjs';
+import { loadNpmRows, miniSearchBaseline, miniSearchDocuments, toCatalogPackages } from './npm-catalog.mjs';
 import { verdict } from './verdict.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,13 +18,8 @@ const { queries } = JSON.parse(readFileSync(join(here, 'data', 'relevance-judgme
 
 function systemsFor(packages, nquads) {
   const engine = new SparqlSearchEngine(new EmbeddedCatalog(nquads));
-  const mini = new MiniSearch({
-    fields: ['name', 'keywords', 'tags', 'description'],
-    storeFields: ['name'],
-    idField: 'name',
-    searchOptions: { boost: { name: 3, keywords: 2, tags: 2 }, prefix: true, fuzzy: 0.2 },
-  });
-  mini.addAll(packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') })));
+  const mini = miniSearchBaseline();
+  mini.addAll(miniSearchDocuments(packages));
   const query = (text) => ({ text, limit: 10, offset: 0, sort: 'relevance' });
   return {
     v1: async (text) => searchV1(packages, query(text)).packages.map((pkg) => pkg.name),

@@ -11,7 +11,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import MiniSearch from 'minisearch';
 import { migrateV1RegistryToV2 } from '@ggen/domain-adapters';
 import {
   catalogToNQuads,
@@ -23,7 +22,7 @@ import {
   SparqlSearchEngine,
   writeV2Catalog,
 } from '@ggen/marketplace-v2';
-import { benchQueries, fmt, loadNpmRows, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
+import { benchQueries, fmt, loadNpmRows, miniSearchBaseline, miniSearchDocuments, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
 import { verdict, writeFigures } from './verdict.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -131,13 +130,8 @@ try {
     const rows = loadNpmRows(100_000);
     const packages = toCatalogPackages(rows);
     const engine = new SparqlSearchEngine(new EmbeddedCatalog(catalogToNQuads(packages)));
-    const mini = new MiniSearch({
-      fields: ['name', 'keywords', 'tags', 'description'],
-      storeFields: ['name'],
-      idField: 'name',
-      searchOptions: { boost: { name: 3, keywords: 2, tags: 2 }, prefix: true, fuzzy: 0.2 },
-    });
-    mini.addAll(packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') })));
+    const mini = miniSearchBaseline();
+    mini.addAll(miniSearchDocuments(packages));
     const big = benchQueries(rows);
     const v2Times = [];
     const miniTimes = [];

@@ -13,10 +13,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import MiniSearch from 'minisearch';
 import { searchV1 } from '@ggen/marketplace-v1';
 import { catalogToNQuadChunks, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
-import { benchQueries, fmt, loadNpmRows, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
+import { benchQueries, fmt, loadNpmRows, miniSearchBaseline, miniSearchDocuments, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
 import { verdict, writeFigures } from './verdict.mjs';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
@@ -63,14 +62,9 @@ for (const size of SIZES) {
 
   const v2 = await timeQueries(queries, (text) => engine.search(query(text)));
   const v1 = await timeQueries(queries, (text) => searchV1(packages, query(text)));
-  const mini = new MiniSearch({
-    fields: ['name', 'keywords', 'tags', 'description'],
-    storeFields: ['name'],
-    idField: 'name',
-    searchOptions: { boost: { name: 3, keywords: 2, tags: 2 }, prefix: true, fuzzy: 0.2 },
-  });
+  const mini = miniSearchBaseline();
   started = performance.now();
-  mini.addAll(packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') })));
+  mini.addAll(miniSearchDocuments(packages));
   const miniIndexMs = performance.now() - started;
   const baseline = await timeQueries(queries, (text) => mini.search(text).slice(0, 20));
 

@@ -17,6 +17,21 @@ export const FORBIDDEN = {
   parallel: { packages: [], modules: [] },
 };
 
+/** How the CLI and its library entry are bundled: one ESM file for Node 20, workspace sources inlined. */
+const CLI_BUNDLE = {
+  absWorkingDir: workspaceRoot,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['@ggen/source'],
+  // oxigraph loads its wasm from __dirname, so it stays a runtime import.
+  external: ['oxigraph'],
+  legalComments: 'none',
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
+};
+
 // --entry bundles another entry file under a feature set's rules (the tests prove a leak fails).
 const { values } = parseArgs({ options: { features: { type: 'string', default: 'parallel' }, outdir: { type: 'string' }, entry: { type: 'string' } } });
 const requested = values.features === 'all' ? Object.keys(FORBIDDEN) : [values.features];
@@ -31,20 +46,10 @@ for (const features of requested) {
 async function bundle(features, outdir) {
   const outfile = join(outdir, 'ggen.mjs');
   const result = await build({
-    absWorkingDir: workspaceRoot,
+    ...CLI_BUNDLE,
     entryPoints: [values.entry === undefined ? join(cliRoot, 'src', `main-${features}.ts`) : resolve(values.entry)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@ggen/source'],
-    // oxigraph loads its wasm from __dirname, so it stays a runtime import.
-    external: ['oxigraph'],
     metafile: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
   });
 
   const forbidden = FORBIDDEN[features];
@@ -77,20 +82,7 @@ async function bundle(features, outdir) {
 
 /** The package's library entry (`exports` of @ggen/cli): runCli and the default build's features. */
 async function bundleLibrary(outfile) {
-  await build({
-    absWorkingDir: workspaceRoot,
-    entryPoints: [join(cliRoot, 'src', 'index.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@ggen/source'],
-    external: ['oxigraph'],
-    legalComments: 'none',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
-  });
+  await build({ ...CLI_BUNDLE, entryPoints: [join(cliRoot, 'src', 'index.ts')], outfile });
 }
 
 /**

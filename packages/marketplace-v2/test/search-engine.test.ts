@@ -7,6 +7,18 @@ import { sampleCatalogText } from './fixtures.js';
 const engine = new SparqlSearchEngine(new EmbeddedCatalog(sampleCatalogText()));
 const query = (overrides: Partial<SearchQuery>): SearchQuery => ({ text: '', limit: 20, offset: 0, sort: 'relevance', ...overrides });
 const names = async (overrides: Partial<SearchQuery>): Promise<string[]> => (await engine.search(query(overrides))).packages.map((pkg) => pkg.name);
+/** A one-version catalog package for small hand-made catalogs. */
+const pkg = (name: string, downloads: number, description: string): CatalogPackage => ({
+  name,
+  description,
+  tags: [],
+  keywords: [],
+  downloads,
+  stars: 0,
+  latest: '1.0.0',
+  versions: [{ version: '1.0.0', dependencies: {}, yanked: false, archive: `archives/${name}-1.0.0.tgz` }],
+  extra: {},
+});
 
 describe('SparqlSearchEngine on the sample catalog', () => {
   it('ranks an exact name first', async () => {
@@ -80,17 +92,6 @@ describe('the total', () => {
 });
 
 describe('ranking with a popularity prior', () => {
-  const pkg = (name: string, downloads: number, description: string): CatalogPackage => ({
-    name,
-    description,
-    tags: [],
-    keywords: [],
-    downloads,
-    stars: 0,
-    latest: '1.0.0',
-    versions: [{ version: '1.0.0', dependencies: {}, yanked: false }],
-    extra: {},
-  });
   const catalog = new EmbeddedCatalog(
     catalogToNQuads([
       pkg('hono', 5_000_000, 'Web framework built on web standards'),
@@ -155,24 +156,13 @@ describe('Vocabulary', () => {
 });
 
 describe('namespaced names (@scope/name)', () => {
-  const pkg = (name: string, description: string, downloads = 0): CatalogPackage => ({
-    name,
-    description,
-    tags: [],
-    keywords: [],
-    downloads,
-    stars: 0,
-    latest: '1.0.0',
-    versions: [{ version: '1.0.0', dependencies: {}, yanked: false, archive: `archives/${name}-1.0.0.tgz` }],
-    extra: {},
-  });
   const scoped = new SparqlSearchEngine(
     new EmbeddedCatalog(
       catalogToNQuads([
-        pkg('@acme/web-toolkit', 'Generates web apps', 10),
-        pkg('@acme/async-queue', 'A job queue', 5),
-        pkg('web-toolkit', 'Another toolkit', 1000),
-        pkg('@other/queue', 'Queues', 1),
+        pkg('@acme/web-toolkit', 10, 'Generates web apps'),
+        pkg('@acme/async-queue', 5, 'A job queue'),
+        pkg('web-toolkit', 1000, 'Another toolkit'),
+        pkg('@other/queue', 1, 'Queues'),
       ]),
     ),
   );
