@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseV1Index, searchV1 } from '@ggen/marketplace-v1';
+import { parseV1Index, searchV1, v1SearchFields } from '@ggen/marketplace-v1';
 import { catalogToNQuads, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
 import { loadNpmRows, miniSearchBaseline, miniSearchDocuments, toCatalogPackages } from './npm-catalog.mjs';
 import { verdict } from './verdict.mjs';
@@ -21,8 +21,9 @@ function systemsFor(packages, nquads) {
   const mini = miniSearchBaseline();
   mini.addAll(miniSearchDocuments(packages));
   const query = (text) => ({ text, limit: 10, offset: 0, sort: 'relevance' });
+  let fields;
   return {
-    v1: async (text) => searchV1(packages, query(text)).packages.map((pkg) => pkg.name),
+    v1: async (text) => searchV1(packages, query(text), (fields ??= v1SearchFields(packages))).packages.map((pkg) => pkg.name),
     v2: async (text) => (await engine.search(query(text))).packages.map((pkg) => pkg.name),
     bm25: async (text) =>
       mini

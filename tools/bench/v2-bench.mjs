@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { searchV1 } from '@ggen/marketplace-v1';
+import { searchV1, v1SearchFields } from '@ggen/marketplace-v1';
 import { catalogToNQuadChunks, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
 import { benchQueries, fmt, loadNpmRows, miniSearchBaseline, miniSearchDocuments, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
 import { verdict, writeFigures } from './verdict.mjs';
@@ -61,7 +61,8 @@ for (const size of SIZES) {
   const vocabularyMs = performance.now() - started;
 
   const v2 = await timeQueries(queries, (text) => engine.search(query(text)));
-  const v1 = await timeQueries(queries, (text) => searchV1(packages, query(text)));
+  const v1Fields = v1SearchFields(packages);
+  const v1 = await timeQueries(queries, (text) => searchV1(packages, query(text), v1Fields));
   const mini = miniSearchBaseline();
   started = performance.now();
   mini.addAll(miniSearchDocuments(packages));

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig, MarketplaceError, type InstallPolicy, type LoadedConfig, type MarketplaceBackend, type MarketplaceConfigKey } from '@ggen/marketplace-core';
 import type { Logger } from 'pino';
+import type { QueryCache } from '@ggen/marketplace-v2';
 import type { FeatureSet } from './features.js';
 import { sampleRegistryPath } from './sample-registry.js';
 
@@ -32,11 +33,19 @@ export class CliContext {
   #backend: MarketplaceBackend | undefined;
   readonly #finishers: (() => Promise<void>)[] = [];
 
-  constructor(features: FeatureSet, io: Io, args: GlobalArgs, logger: Logger) {
+  readonly #cache: QueryCache | undefined;
+
+  constructor(features: FeatureSet, io: Io, args: GlobalArgs, logger: Logger, cache?: QueryCache) {
     this.features = features;
     this.io = io;
     this.args = args;
     this.logger = logger;
+    this.#cache = cache;
+  }
+
+  /** What this process keeps between commands (the query service's); undefined in a one-shot run. */
+  get cache(): QueryCache | undefined {
+    return this.#cache;
   }
 
   config(): LoadedConfig {
@@ -107,6 +116,7 @@ export class CliContext {
         this.notice(line);
       },
       onFinish: (task) => this.#finishers.push(task),
+      ...(this.#cache === undefined ? {} : { cache: this.#cache }),
     });
     return this.#backend;
   }

@@ -1,4 +1,5 @@
 import type { BackendType, LoadedConfig, MarketplaceBackend } from '@ggen/marketplace-core';
+import type { QueryCache } from '@ggen/marketplace-v2';
 
 export type FeatureName = 'marketplace-v1' | 'marketplace-v2' | 'marketplace-parallel';
 
@@ -13,6 +14,8 @@ export interface BackendContext {
   notice: (line: string) => void;
   /** Work to finish after the command (e.g. pushing metrics); awaited before exit. */
   onFinish: (task: () => Promise<void>) => void;
+  /** What this process keeps between commands: the query service's; a one-shot run keeps nothing. */
+  cache?: QueryCache;
 }
 
 /** What one feature build compiles in; each main-*.ts builds exactly one of these. */

@@ -21,13 +21,13 @@ process.exitCode = await runCli(hideBin(process.argv), {
   adapters: false,
   commands: [sparqlCommand, registryGroup(registryPushCommand), keygenCommand, verifyKeyCommand, signCommand, keysGroup, syncCommand],
   createSigner: createArchiveSigner,
-  createBackend: ({ loaded, v2Registry }) => {
+  createBackend: ({ loaded, v2Registry, cache }) => {
     // The default strategy names no backend this build lacks; an explicit 'v1' does.
     if (loaded.config.backend === 'v1' && loaded.sources.backend.kind !== 'default') {
       throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `Backend 'v1' (from ${loaded.sources.backend.origin}) is not compiled into this build (marketplace-v2)`, {
         hint: 'Use --backend v2, or the marketplace-parallel build.',
       });
     }
-    return createV2Backend(v2Options(loaded.config, v2Registry));
+    return createV2Backend(v2Options(loaded.config, v2Registry, cache));
   },
 });

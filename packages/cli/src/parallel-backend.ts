@@ -25,7 +25,7 @@ export function adapterConfigOf(loaded: LoadedConfig): AdapterConfig {
 }
 
 /** Every operation of the parallel build goes through the DualBackendAdapter. */
-export function createParallelBackend({ loaded, registry, v2Registry, notice, onFinish }: BackendContext): MarketplaceBackend {
+export function createParallelBackend({ loaded, registry, v2Registry, notice, onFinish, cache }: BackendContext): MarketplaceBackend {
   const { config } = loaded;
   const recorded: OperationRecord[] = [];
   let warned = false;
@@ -49,7 +49,7 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
   let v1Shared: V1Registry | undefined;
   let v2Shared: V2Registry | undefined;
   const v1Options: V1RegistryOptions = { location: registry, timeoutMs: config.timeout_ms, retries: config.retries, otherRegistry: () => v2Source() };
-  const v2RegistryOptions: V2RegistryOptions = { ...v2Options(config, v2Registry), otherRegistry: () => v1Source() };
+  const v2RegistryOptions: V2RegistryOptions = { ...v2Options(config, v2Registry, cache), otherRegistry: () => v1Source() };
   const v1Source = (): V1Registry => (v1Shared ??= new V1Registry(v1Options));
   const v2Source = (): V2Registry => (v2Shared ??= new V2Registry(v2RegistryOptions));
   return new DualBackendAdapter({

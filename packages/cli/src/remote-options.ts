@@ -1,6 +1,6 @@
 import type { MarketplaceConfig } from '@ggen/marketplace-core';
 import { join } from 'node:path';
-import { loadTrustedKeys, type V2RegistryOptions } from '@ggen/marketplace-v2';
+import { loadTrustedKeys, type QueryCache, type V2RegistryOptions } from '@ggen/marketplace-v2';
 
 /** The remote-catalog settings from config, or undefined for the embedded store. */
 export function remoteCatalogOptions(config: MarketplaceConfig): { queryUrl: string; graphStoreUrl?: string; user?: string; password?: string; timeoutMs: number } | undefined {
@@ -15,7 +15,7 @@ export function remoteCatalogOptions(config: MarketplaceConfig): { queryUrl: str
 }
 
 /** Options of the v2 backend: the registry for archives, the catalog embedded or remote, the trusted keys. */
-export function v2Options(config: MarketplaceConfig, location: string): V2RegistryOptions {
+export function v2Options(config: MarketplaceConfig, location: string, cache?: QueryCache): V2RegistryOptions {
   const remote = remoteCatalogOptions(config);
   let trusted: ReturnType<typeof loadTrustedKeys> | undefined;
   return {
@@ -25,6 +25,7 @@ export function v2Options(config: MarketplaceConfig, location: string): V2Regist
     ...(remote === undefined ? {} : { remote }),
     trustedKeys: () => (trusted ??= loadTrustedKeys(config.trusted_keys, trustFilePath(config))),
     storeRoot: storeRootOf(config),
+    ...(cache === undefined ? {} : { cache }),
   };
 }
 

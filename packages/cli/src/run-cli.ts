@@ -18,6 +18,7 @@ import { validateCommand } from './commands/validate-command.js';
 import { whyCommand } from './commands/why-command.js';
 import { versionLine } from './version.js';
 import type { FeatureSet } from './features.js';
+import type { QueryCache } from '@ggen/marketplace-v2';
 
 const COMMANDS = [
   featuresCommand,
@@ -63,7 +64,7 @@ function terminalSafe(io: Io): Io {
 }
 
 /** Runs `ggen` with the given arguments; resolves to the process exit code. */
-export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = defaultIo()): Promise<number> {
+export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = defaultIo(), state: { cache?: QueryCache } = {}): Promise<number> {
   const io = terminalSafe(rawIo);
   let exitCode = 0;
   let jsonMode = argv.includes('--json');
@@ -105,7 +106,7 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
         jsonMode = args.json;
         verbose = args.verbose;
         const logger = pino({ level: args.verbose ? 'debug' : 'warn', base: undefined }, pino.destination({ dest: 2, sync: true }));
-        const context = new CliContext(features, io, args, logger);
+        const context = new CliContext(features, io, args, logger, state.cache);
         try {
           const result: unknown = await spec.run(context, args);
           io.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));

@@ -13,10 +13,10 @@ import {
   type SearchQuery,
   type SearchResults,
 } from '@ggen/marketplace-core';
-import type { IndexProblem } from './v1-index.js';
+import type { IndexProblem, V1Index } from './v1-index.js';
 import { publishToV1Registry } from './v1-publish.js';
 import { V1Registry, type V1RegistryOptions } from './v1-registry.js';
-import { searchV1 } from './v1-search.js';
+import { searchV1, v1SearchFields, type SearchFields } from './v1-search.js';
 
 export function describeProblem(problem: IndexProblem): string {
   return `index entry #${problem.entry}${problem.name === undefined ? '' : ` (${problem.name})`} skipped: ${problem.field === undefined ? '' : `${problem.field}: `}${problem.message}`;
@@ -38,13 +38,16 @@ export function createV1Backend(options: V1RegistryOptions, registry = new V1Reg
     version: V1_BACKEND_VERSION,
     capabilities: { signing: false, sparql: false, rdfMetadata: false, publish: true },
   };
+  let searched: { index: V1Index; fields: SearchFields[] } | undefined;
   return {
     registry,
     metadata: () => metadata,
     problems: () => registry.problems(),
     async search(query: SearchQuery): Promise<SearchResults> {
       const index = await registry.loadIndex();
-      const results = searchV1(index.packages, query);
+      // The lowercased fields of this index, computed once for every search through this backend.
+      if (searched?.index !== index) searched = { index, fields: v1SearchFields(index.packages) };
+      const results = searchV1(index.packages, query, searched.fields);
       if (index.problems.length === 0) return results;
       return { ...results, warnings: index.problems.map(describeProblem) };
     },

@@ -1,8 +1,8 @@
 import { catalogPackageSummary, editDistanceWithin, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { V1Package } from './v1-index.js';
 
-/** The lowercased fields search reads, computed once per index instead of once per query. */
-interface SearchFields {
+/** The lowercased fields search reads: computed once per index (v1SearchFields) instead of once per query. */
+export interface SearchFields {
   pkg: V1Package;
   description: string;
   tags: Set<string>;
@@ -10,21 +10,14 @@ interface SearchFields {
   nameParts: string[];
 }
 
-const fieldsCache = new WeakMap<readonly V1Package[], SearchFields[]>();
-
-function searchFields(packages: readonly V1Package[]): SearchFields[] {
-  let fields = fieldsCache.get(packages);
-  if (fields === undefined) {
-    fields = packages.map((pkg) => ({
-      pkg,
-      description: pkg.description.toLowerCase(),
-      tags: new Set(pkg.tags.map((tag) => tag.toLowerCase())),
-      keywords: new Set(pkg.keywords.map((keyword) => keyword.toLowerCase())),
-      nameParts: pkg.name.split(/[-_./@]/),
-    }));
-    fieldsCache.set(packages, fields);
-  }
-  return fields;
+export function v1SearchFields(packages: readonly V1Package[]): SearchFields[] {
+  return packages.map((pkg) => ({
+    pkg,
+    description: pkg.description.toLowerCase(),
+    tags: new Set(pkg.tags.map((tag) => tag.toLowerCase())),
+    keywords: new Set(pkg.keywords.map((keyword) => keyword.toLowerCase())),
+    nameParts: pkg.name.split(/[-_./@]/),
+  }));
 }
 
 const FUZZY_MIN = 0.75;
@@ -61,7 +54,7 @@ function scoreFields(fields: SearchFields, query: string, words: string[]): numb
 
 export function scorePackage(pkg: V1Package, query: string, words: string[]): number {
   if (query === '') return 0;
-  const [fields] = searchFields([pkg]);
+  const [fields] = v1SearchFields([pkg]);
   return fields === undefined ? 0 : scoreFields(fields, query, words);
 }
 
@@ -108,20 +101,23 @@ function matchesFilters(pkg: V1Package, query: SearchQuery): boolean {
   return true;
 }
 
-/** Search with v1 semantics; an empty text with filters lists by filter. */
-export function searchV1(packages: readonly V1Package[], query: SearchQuery): SearchResults {
+/**
+ * Search with v1 semantics; an empty text with filters lists by filter. `fields`: the index's
+ * v1SearchFields, kept by a caller that searches the same index again.
+ */
+export function searchV1(packages: readonly V1Package[], query: SearchQuery, fields: readonly SearchFields[] = v1SearchFields(packages)): SearchResults {
   const started = performance.now();
   const text = query.text.trim().toLowerCase();
   const words = queryWords(text);
   const hits: { pkg: V1Package; score: number }[] = [];
-  for (const fields of searchFields(packages)) {
-    const pkg = fields.pkg;
+  for (const entry of fields) {
+    const pkg = entry.pkg;
     if (!matchesFilters(pkg, query)) continue;
     if (text === '') {
       hits.push({ pkg, score: 0 });
       continue;
     }
-    const score = scoreFields(fields, text, words);
+    const score = scoreFields(entry, text, words);
     if (score > 0) hits.push({ pkg, score });
   }
   const sort = text === '' && query.sort === 'relevance' ? 'downloads' : query.sort;

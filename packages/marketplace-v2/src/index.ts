@@ -22,3 +22,4 @@ export * from './v2-package-keys.js';
 export * from './local-store/local-store.js';
 export * from './local-store/shard-catalog.js';
 export * from './local-store/sharded-catalog.js';
+export * from './local-store/query-cache.js';

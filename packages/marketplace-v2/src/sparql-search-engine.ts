@@ -1,5 +1,6 @@
 import { editDistanceWithin, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { CatalogSource } from './catalog-source.js';
+import type { QueryCache } from './local-store/query-cache.js';
 import { buildSearchAst, generateQuery, type WeightedToken } from './search-query.js';
 import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
 import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
@@ -28,8 +29,12 @@ export class SparqlSearchEngine {
   /** The last generated query, for tests and --verbose. */
   lastQuery: string | undefined;
 
-  constructor(catalog: CatalogSource) {
+  readonly #cache: QueryCache | undefined;
+
+  /** `cache`: a long-lived process's (the query service), so that one retained store has one vocabulary. */
+  constructor(catalog: CatalogSource, cache?: QueryCache) {
     this.#catalog = catalog;
+    this.#cache = cache;
   }
 
   async search(query: SearchQuery): Promise<SearchResults> {
@@ -96,7 +101,7 @@ export class SparqlSearchEngine {
     this.#vocabulary ??= (
       this.#catalog.vocabulary?.() ??
       this.#catalog.select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`).then((rows) => rows.map((row) => row.tok ?? ''))
-    ).then(vocabularyOf);
+    ).then((tokens) => (this.#cache === undefined ? new Vocabulary(tokens) : this.#cache.vocabulary(tokens, () => new Vocabulary(tokens))));
     return this.#vocabulary;
   }
 
@@ -104,20 +109,6 @@ export class SparqlSearchEngine {
   invalidate(): void {
     this.#vocabulary = undefined;
   }
-}
-
-/**
- * A catalog that hands out the same token list every time (a retained local store) shares one
- * Vocabulary across engines: the resident query service does not sort 18k tokens per command.
- */
-const vocabularies = new WeakMap<string[], Vocabulary>();
-function vocabularyOf(tokens: string[]): Vocabulary {
-  let vocabulary = vocabularies.get(tokens);
-  if (vocabulary === undefined) {
-    vocabulary = new Vocabulary(tokens);
-    vocabularies.set(tokens, vocabulary);
-  }
-  return vocabulary;
 }
 
 export class Vocabulary {

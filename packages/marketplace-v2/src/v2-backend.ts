@@ -25,7 +25,7 @@ export interface V2Backend extends MarketplaceBackend {
 export function createV2Backend(options: V2RegistryOptions, registry = new V2Registry(options)): V2Backend {
   let engine: Promise<SparqlSearchEngine> | undefined;
   const searchEngine = (): Promise<SparqlSearchEngine> => {
-    engine ??= registry.catalog().then((catalog) => new SparqlSearchEngine(catalog));
+    engine ??= registry.catalog().then((catalog) => new SparqlSearchEngine(catalog, options.cache));
     return engine;
   };
   const sourceFor = (cross: boolean | undefined): PackageSource => resolutionSource(registry, options.otherRegistry, cross);

@@ -16,13 +16,14 @@ import {
 } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource } from './catalog-source.js';
 import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
-import { openLocalStore, type LocalStoreFiles } from './local-store/local-store.js';
+import { openLocalStore } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { fetchCatalogText } from './catalog-file.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { formatKeyId, type PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
 import { keyStatementsPath, parseKeyStatementsFile, verifyOwnerChain, type OwnerChain } from './signing/key-statements.js';
+import type { QueryCache } from './local-store/query-cache.js';
 import { Generator, type SelectQuery } from 'sparqljs';
 import { namedNode, literal, variable } from './rdf-terms.js';
 
@@ -37,6 +38,8 @@ export interface V2RegistryOptions extends FetchOptions {
   storeRoot?: string;
   /** The other configured registry (v1), asked for names this one does not know when a request allows it. */
   otherRegistry?: () => PackageSource;
+  /** What the process keeps between commands (the query service's stores); none: nothing is kept. */
+  cache?: QueryCache;
 }
 
 export interface DependencyClosure {
@@ -47,17 +50,6 @@ export interface DependencyClosure {
 }
 
 const generator = new Generator();
-
-/** One catalog per opened store: a retained store (retainLocalStores) keeps what it loaded. */
-const catalogs = new WeakMap<LocalStoreFiles, ShardedCatalog>();
-function shardedCatalogOf(files: LocalStoreFiles): ShardedCatalog {
-  let catalog = catalogs.get(files);
-  if (catalog === undefined) {
-    catalog = new ShardedCatalog(files);
-    catalogs.set(files, catalog);
-  }
-  return catalog;
-}
 
 /** A v2 registry: its RDF catalog, loaded into the embedded store once per process, and archives. */
 export class V2Registry implements PackageSource {
@@ -80,8 +72,10 @@ export class V2Registry implements PackageSource {
     if (remote !== undefined) this.#catalog ??= Promise.resolve(new RemoteCatalog(remote));
     const storeRoot = this.#options.storeRoot;
     if (storeRoot !== undefined) {
+      const cache = this.#options.cache;
       this.#catalog ??= openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then((files) =>
-        files === undefined ? this.#loadWhole() : shardedCatalogOf(files),
+        // One catalog per opened store: a retained store keeps what it loaded.
+        files === undefined ? this.#loadWhole() : cache === undefined ? new ShardedCatalog(files) : cache.catalog(files, () => new ShardedCatalog(files)),
       );
     }
     this.#catalog ??= this.#loadWhole();

@@ -9,8 +9,7 @@ import {
   localStoreDir,
   openLocalStore,
   readCatalogPackages,
-  retainedLocalStores,
-  retainLocalStores,
+  QueryCache,
   ShardedCatalog,
   SparqlSearchEngine,
   syncLocalStore,
@@ -152,30 +151,33 @@ describe('sync', () => {
   it('retains opened stores for a long-lived process: the same store and catalog until the catalog changes', async () => {
     const registry = registryCopy();
     const storeRoot = temp('ggen-store-');
-    const open = (): Promise<CatalogSource> => new V2Registry({ ...fetch, location: registry, storeRoot }).catalog();
-    // One-shot runs (the default) retain nothing: every registry object opens its own.
+    const open = (cache?: QueryCache): Promise<CatalogSource> => new V2Registry({ ...fetch, location: registry, storeRoot, ...(cache === undefined ? {} : { cache }) }).catalog();
+    // One-shot runs (no cache, or one that retains nothing) keep nothing: every registry object opens its own.
     expect(await open()).not.toBe(await open());
-    retainLocalStores(1);
-    try {
-      const first = await open();
-      expect(await open()).toBe(first);
-      const before = retainedLocalStores();
+    const oneShot = new QueryCache();
+    expect(await open(oneShot)).not.toBe(await open(oneShot));
+    expect(oneShot.stores()).toEqual([]);
+    // The query service's cache, passed in through the options, keeps `retain` stores.
+    const cache = new QueryCache({ retain: 1 });
+    {
+      const first = await open(cache);
+      expect(await open(cache)).toBe(first);
+      const before = cache.stores();
       expect(before).toHaveLength(1);
       expect(before[0]?.startsWith(localStoreDir(storeRoot, registry))).toBe(true);
       const { readV2CatalogFile } = await import('@ggen/marketplace-v2');
       const packages = await readV2CatalogFile(registry);
       await writeV2Catalog(registry, [...packages, { ...packages[0]!, name: 'brand-new-pack', description: 'freshly published zebra pack' }]);
-      const refreshed = await open();
+      const refreshed = await open(cache);
       expect(refreshed).not.toBe(first);
       expect((await new SparqlSearchEngine(refreshed).search(query('zebra'))).packages.map((pkg) => pkg.name)).toEqual(['brand-new-pack']);
       // At most `limit` stores: the refreshed catalog's version replaced the old one.
-      const after = retainedLocalStores();
+      const after = cache.stores();
       expect(after).toHaveLength(1);
       expect(after[0]?.startsWith(localStoreDir(storeRoot, registry))).toBe(true);
       expect(after[0]).not.toBe(before[0]);
-    } finally {
-      retainLocalStores(0);
     }
-    expect(retainedLocalStores()).toEqual([]);
+    // Another cache (another process) shares nothing with it.
+    expect(await open(new QueryCache({ retain: 1 }))).not.toBe(await open(cache));
   });
 });

@@ -43,7 +43,7 @@ export const keysCommand = defineCommand({
     for (const key of await loadTrustedKeys([], trustFilePath(config))) rows.push(row(key, 'trusted', trustFilePath(config)));
     for (const subject of [args.package, args.scope === undefined ? undefined : scopeArgument(args.scope)]) {
       if (subject === undefined) continue;
-      const chain = await new V2Registry(v2Options(config, context.v2Registry())).ownerChain(subject);
+      const chain = await new V2Registry(v2Options(config, context.v2Registry(), context.cache)).ownerChain(subject);
       if (chain === undefined) context.notice(`note: ${subject} has no owner keys (never published signed)`);
       for (const key of chain?.owners ?? []) rows.push(row(key, 'owner', subject));
       for (const key of chain?.revoked ?? []) rows.push(row(key, 'revoked', subject));

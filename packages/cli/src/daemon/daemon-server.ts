@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MarketplaceError } from '@ggen/marketplace-core';
-import { retainedLocalStores, retainLocalStores } from '@ggen/marketplace-v2';
+import { QueryCache } from '@ggen/marketplace-v2';
 import type { Io } from '../cli-context.js';
 import type { FeatureSet } from '../features.js';
 import {
@@ -32,8 +32,8 @@ export interface DaemonOptions {
   bundlePath: string;
   idleTimeoutMs: number;
   features: FeatureSet;
-  /** Runs one command line for a caller (the CLI's own runner). */
-  run: (argv: string[], features: FeatureSet, io: Io) => Promise<number>;
+  /** Runs one command line for a caller (the CLI's own runner), with the service's cache. */
+  run: (argv: string[], features: FeatureSet, io: Io, state: { cache: QueryCache }) => Promise<number>;
   log: (line: string) => void;
 }
 
@@ -54,7 +54,8 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
   requireDaemonDir(options.dir, options.socket);
   const build = buildKey(options.bundlePath);
   await claimSocket(options.socket);
-  retainLocalStores(RETAINED_STORES);
+  // The service's state, explicit: one cache for its lifetime, handed to every command it runs.
+  const cache = new QueryCache({ retain: RETAINED_STORES });
 
   const startedAt = new Date();
   let served = 0;
@@ -84,7 +85,7 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
     startedAt: startedAt.toISOString(),
     served,
     idleTimeoutMs: options.idleTimeoutMs,
-    stores: retainedLocalStores(),
+    stores: cache.stores(),
     rssBytes: process.memoryUsage().rss,
   });
 
@@ -124,7 +125,7 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
       },
       isTty: false,
     };
-    const exit = await options.run(request.argv, options.features, io);
+    const exit = await options.run(request.argv, options.features, io, { cache });
     // Metrics lines are written one event-loop turn after the operation.
     await nextTurn();
     served += 1;
@@ -226,7 +227,6 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
   await queue.catch(() => undefined);
   rmSync(options.socket, { force: true });
   await closed;
-  retainLocalStores(0);
   options.log(`ggen query service ${process.pid} stopped (${reason}) after ${served} command(s)`);
   return { socket: options.socket, served, reason };
 }

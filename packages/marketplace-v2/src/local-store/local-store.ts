@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fromFsError, isHttpLocation, MarketplaceError, withFileLock, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
 import { CATALOG_FILE, fetchCatalogText } from '../catalog-file.js';
+import type { QueryCache } from './query-cache.js';
 import { shardCatalog, type ShardIndex } from './shard-catalog.js';
 
 const CURRENT = 'current.json';
@@ -196,7 +197,7 @@ async function writeCurrent(dir: string, entry: Current): Promise<void> {
  * catalog changed (or that was never synced) is synced first; an http(s) registry is used as
  * last synced (`ggen marketplace sync` refreshes it), or not at all before its first sync.
  */
-export async function openLocalStore(options: FetchOptions & { registry: string; storeRoot: string }): Promise<LocalStoreFiles | undefined> {
+export async function openLocalStore(options: FetchOptions & { registry: string; storeRoot: string; cache?: QueryCache }): Promise<LocalStoreFiles | undefined> {
   const dir = localStoreDir(options.storeRoot, options.registry);
   let current = readCurrent(dir);
   if (!isHttpLocation(options.registry) && (current?.format !== FORMAT || current.stat !== trustedStat(catalogStat(options.registry), current.syncedAt))) {
@@ -205,45 +206,14 @@ export async function openLocalStore(options: FetchOptions & { registry: string;
   }
   if (current?.format !== FORMAT) return undefined;
   const versionDir = join(dir, current.version);
-  const retainedFiles = retained.get(versionDir);
-  if (retainedFiles !== undefined) {
-    // Most recently used last: the first entry is the one to evict.
-    retained.delete(versionDir);
-    retained.set(versionDir, retainedFiles);
-    return retainedFiles;
-  }
+  const retainedFiles = options.cache?.store(versionDir);
+  if (retainedFiles !== undefined) return retainedFiles;
   try {
     const index = JSON.parse(await readFile(join(versionDir, 'index.json'), 'utf8')) as ShardIndex;
     const files: LocalStoreFiles = { dir: versionDir, index };
-    if (retainLimit > 0) {
-      retained.set(versionDir, files);
-      for (const key of retained.keys()) {
-        if (retained.size <= retainLimit) break;
-        retained.delete(key);
-      }
-    }
+    options.cache?.keepStore(files);
     return files;
   } catch {
     return undefined;
   }
-}
-
-const retained = new Map<string, LocalStoreFiles>();
-let retainLimit = 0;
-
-/**
- * A long-lived process (the resident query service) keeps the last `limit` opened stores: a
- * store whose catalog version is unchanged is returned as the same object, so the catalog
- * built over it (and what it loaded into oxigraph) serves the next command too. A new catalog
- * version is a new directory, so a refreshed store is never confused with the old one.
- * 0 (the default, for one-shot CLI runs) retains nothing.
- */
-export function retainLocalStores(limit: number): void {
-  retainLimit = limit;
-  for (const key of retained.keys()) if (retained.size > limit) retained.delete(key);
-}
-
-/** The stores retained now, most recently used last (for the service's status). */
-export function retainedLocalStores(): string[] {
-  return [...retained.keys()];
 }

@@ -1,0 +1,65 @@
+import type { LocalStoreFiles } from './local-store.js';
+import type { ShardedCatalog } from './sharded-catalog.js';
+import type { Vocabulary } from '../sparql-search-engine.js';
+
+/**
+ * What a process keeps between commands, in one object passed in through the registry
+ * options instead of module-level caches. A one-shot CLI run makes its own (retaining
+ * nothing); the resident query service makes one for its lifetime, so a store whose catalog
+ * version is unchanged is the same object, and the catalog built over it (and what it loaded
+ * into oxigraph) and its vocabulary serve the next command too. A new catalog version is a new
+ * directory, so a refreshed store is never confused with the old one.
+ */
+export class QueryCache {
+  readonly #retain: number;
+  readonly #stores = new Map<string, LocalStoreFiles>();
+  readonly #catalogs = new WeakMap<LocalStoreFiles, ShardedCatalog>();
+  readonly #vocabularies = new WeakMap<readonly string[], Vocabulary>();
+
+  /** `retain`: how many opened stores to keep (0 keeps none, as a one-shot run needs). */
+  constructor(options: { retain: number } = { retain: 0 }) {
+    this.#retain = options.retain;
+  }
+
+  /** The retained store of a catalog version, most recently used last. */
+  store(versionDir: string): LocalStoreFiles | undefined {
+    const files = this.#stores.get(versionDir);
+    if (files === undefined) return undefined;
+    this.#stores.delete(versionDir);
+    this.#stores.set(versionDir, files);
+    return files;
+  }
+
+  keepStore(files: LocalStoreFiles): void {
+    if (this.#retain === 0) return;
+    this.#stores.set(files.dir, files);
+    for (const key of this.#stores.keys()) {
+      if (this.#stores.size <= this.#retain) break;
+      this.#stores.delete(key);
+    }
+  }
+
+  /** The stores retained now, most recently used last (for the service's status). */
+  stores(): string[] {
+    return [...this.#stores.keys()];
+  }
+
+  catalog(files: LocalStoreFiles, make: () => ShardedCatalog): ShardedCatalog {
+    let catalog = this.#catalogs.get(files);
+    if (catalog === undefined) {
+      catalog = make();
+      this.#catalogs.set(files, catalog);
+    }
+    return catalog;
+  }
+
+  /** A catalog that hands out the same token list every time (a retained store) shares one vocabulary. */
+  vocabulary(tokens: readonly string[], make: () => Vocabulary): Vocabulary {
+    let vocabulary = this.#vocabularies.get(tokens);
+    if (vocabulary === undefined) {
+      vocabulary = make();
+      this.#vocabularies.set(tokens, vocabulary);
+    }
+    return vocabulary;
+  }
+}
