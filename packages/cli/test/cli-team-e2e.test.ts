@@ -196,13 +196,20 @@ describe('lifecycle: yank, deprecate, dist-tags, in both formats', () => {
     expect((await runGgen(['marketplace', 'dist-tag', 'rm', 'kit', 'latest', '--registry', registry], { home, env })).code).toBe(2);
     expect((await runGgen(['marketplace', 'dist-tag', 'rm', 'kit', 'next', '--registry', registry], { home, env })).code).toBe(0);
 
+    // A version only one format holds is changed there, the other format left as it is.
+    const onlyV2 = writePack(join(home, 'kit-3.0.0'), 'kit', '3.0.0');
+    expect((await runGgen(['marketplace', 'publish', onlyV2, '--registry', registry, '--backend', 'v2'], { home, env })).code).toBe(0);
+    const indexBefore = readFileSync(join(registry, 'index.json'), 'utf8');
+    const yankedOne = await runGgen(['marketplace', 'yank', 'kit@3.0.0', '--registry', registry], { home, env });
+    expect([yankedOne.code, yankedOne.stdout]).toEqual([0, `yanked kit@3.0.0\nwritten to catalog.nq in ${registry}\n`]);
+    expect(readFileSync(join(registry, 'index.json'), 'utf8')).toBe(indexBefore);
     const deprecated = await runGgen(['marketplace', 'deprecate', 'kit@<1.1.0', 'use kit 1.1 or later', '--registry', registry], { home, env });
     expect(deprecated.stdout.split('\n')[0]).toBe('deprecated kit@1.0.0: use kit 1.1 or later');
     const old = await runGgen(['marketplace', 'install', 'kit@1.0.0', '--registry', registry, '--target', join(home, 'old', 'gpacks')], { home, env });
     expect([old.code, old.stderr]).toEqual([0, 'warning: kit@1.0.0 is deprecated: use kit 1.1 or later\n']);
     expect((await runGgen(['marketplace', 'info', 'kit@1.0.0', '--registry', registry], { home, env })).stdout.split('\n')[2]).toBe('DEPRECATED: use kit 1.1 or later');
     expect((await runGgen(['marketplace', 'deprecate', 'kit', '', '--registry', registry], { home, env })).stdout.split('\n')[0]).toBe(
-      'no longer deprecated: kit@2.0.0-rc.1, kit@1.1.0, kit@1.0.0',
+      'no longer deprecated: kit@3.0.0, kit@2.0.0-rc.1, kit@1.1.0, kit@1.0.0',
     );
   });
 
@@ -221,6 +228,10 @@ describe('lifecycle: yank, deprecate, dist-tags, in both formats', () => {
     ]);
     const stranger = await runGgen(['marketplace', 'dist-tag', 'add', 'owned@1.0.0', 'stable', '--key', other.secretKey, '--registry', registry], { home, env });
     expect([stranger.code, stranger.stderr.split('\n')[0]]).toEqual([6, `error GGEN_E_NOT_OWNER: Key ${other.keyId} is not an owner of owned`]);
+    // A change that cannot be made records nothing, signed or not.
+    const missing = await runGgen(['marketplace', 'yank', 'owned@9.9.9', '--key', owner.secretKey, '--registry', registry], { home, env });
+    expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([4, 'error GGEN_E_VERSION_NOT_FOUND: owned has no version 9.9.9']);
+    expect(existsSync(join(registry, 'lifecycle', 'owned.json'))).toBe(false);
     const signed = await runGgen(['marketplace', 'deprecate', 'owned', 'moved to @acme/owned', '--key', owner.secretKey, '--registry', registry], { home, env });
     expect([signed.code, signed.stdout.split('\n')[1]]).toEqual([0, `written to catalog.nq in ${registry} (signed by ${owner.keyId})`]);
     const log = JSON.parse(readFileSync(join(registry, 'lifecycle', 'owned.json'), 'utf8')) as { statements: string[] };

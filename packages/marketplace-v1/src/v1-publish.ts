@@ -158,9 +158,15 @@ function countCategories(packages: RawEntry[]): Record<string, number> {
  * Rewrites one package's lifecycle fields in a v1 index (the caller holds the publish lock):
  * `change` is applied to the package as the model reads it, and its yanked and deprecated
  * versions and dist-tags are written back into the raw entry, every other field kept as is.
- * Undefined when the index does not have the package.
+ * Undefined when the index does not have the package. `dryRun` applies the change to the model
+ * only (it throws as the real change would) and writes nothing.
  */
-export async function changeV1Package(registry: string, name: string, change: (pkg: CatalogPackage) => string[]): Promise<string[] | undefined> {
+export async function changeV1Package(
+  registry: string,
+  name: string,
+  change: (pkg: CatalogPackage) => string[],
+  options: { dryRun?: boolean } = {},
+): Promise<string[] | undefined> {
   const indexPath = join(registry, 'index.json');
   if (!existsSync(indexPath)) return undefined;
   const root = await readRawIndex(indexPath);
@@ -168,6 +174,7 @@ export async function changeV1Package(registry: string, name: string, change: (p
   const pkg = parseV1Index(JSON.stringify({ packages: entry === undefined ? [] : [entry] }), indexPath).packages[0];
   if (entry === undefined || pkg === undefined) return undefined;
   const changed = change(pkg);
+  if (options.dryRun === true) return changed;
   const versions = Array.isArray(entry.versions) ? [...(entry.versions as RawEntry[])] : [];
   if (!versions.some((raw) => raw.version === entry.version)) versions.push(...seedVersions(entry));
   for (const raw of versions) {

@@ -165,11 +165,10 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
 
 /**
  * Who may yank, deprecate or tag a package: anyone with write access to the registry while the
- * package has no owner keys (as for publish), an owner key once it has. The statement (one line
- * saying what changed) is signed by that key and appended to `lifecycle/<name>.json`, so the
- * change can be traced to an owner.
+ * package has no owner keys (as for publish), an owner key once it has. Returns the key that
+ * must sign the change, or undefined when none must.
  */
-export async function authorizeLifecycle(registry: string, name: string, signer: ArchiveSigner | undefined, statement: string): Promise<string | undefined> {
+export async function lifecycleSigner(registry: string, name: string, signer: ArchiveSigner | undefined): Promise<ArchiveSigner | undefined> {
   const file = await readKeyStatements(registry, name);
   if (file.statements.length === 0) return undefined;
   const chain = verifyOwnerChain(name, file);
@@ -186,6 +185,11 @@ export async function authorizeLifecycle(registry: string, name: string, signer:
       details: { package: name, keyId: signer.keyId },
     });
   }
+  return signer;
+}
+
+/** The change, one line signed by the owner key that made it, appended to `lifecycle/<name>.json` once it is written. */
+export async function recordLifecycleStatement(registry: string, name: string, signer: ArchiveSigner, statement: string): Promise<void> {
   const path = join(registry, 'lifecycle', `${name}.json`);
   let log: { statements: string[] } = { statements: [] };
   if (existsSync(path)) {
@@ -201,5 +205,4 @@ export async function authorizeLifecycle(registry: string, name: string, signer:
   } catch (error) {
     throw fromFsError(error, 'writing', path);
   }
-  return signer.keyId;
 }

@@ -9,10 +9,11 @@ import {
   safeText,
   withFileLock,
   type ArchiveSigner,
+  type CatalogPackage,
   type LifecycleChange,
 } from '@ggen/marketplace-core';
 import { changeV1Package } from '@ggen/marketplace-v1';
-import { authorizeLifecycle, CATALOG_FILE, readV2CatalogFile, writeV2Catalog } from '@ggen/marketplace-v2';
+import { CATALOG_FILE, lifecycleSigner, readV2CatalogFile, recordLifecycleStatement, writeV2Catalog } from '@ggen/marketplace-v2';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand, defineGroup, table } from '../command-spec.js';
 
@@ -56,30 +57,43 @@ async function changePackage(context: CliContext, name: string, change: Lifecycl
     signer = await context.features.createSigner(context, keyPath);
   }
   return withFileLock(join(registry, PUBLISH_LOCK_FILE), async () => {
-    const formats: string[] = [];
-    let changed: string[] | undefined;
-    const hasCatalog = existsSync(join(registry, CATALOG_FILE));
-    const packages = hasCatalog ? await readV2CatalogFile(registry) : [];
+    // Ownership first, then the change tried in each format (one that lacks the version or tag is
+    // left as it is), and only then anything written: a refused change leaves both as they were.
+    const owner = await lifecycleSigner(registry, name, signer);
+    const packages = existsSync(join(registry, CATALOG_FILE)) ? await readV2CatalogFile(registry) : [];
     const pkg = packages.find((entry) => entry.name === name);
-    // Ownership is decided before anything is written, in either format.
-    const signedBy = await authorizeLifecycle(registry, name, signer, statement);
-    if (pkg !== undefined) {
-      changed = applyLifecycleChange(pkg, change);
-      await writeV2Catalog(registry, packages);
-      formats.push(CATALOG_FILE);
-    }
-    const v1Changed = await changeV1Package(registry, name, (v1Package) => applyLifecycleChange(v1Package, change));
-    if (v1Changed !== undefined) {
-      changed ??= v1Changed;
-      formats.push('index.json');
-    }
+    const apply = (target: CatalogPackage): string[] => applyLifecycleChange(target, change);
+    const misses: MarketplaceError[] = [];
+    const attempt = async (run: () => Promise<string[] | undefined>): Promise<string[] | undefined> => {
+      try {
+        return await run();
+      } catch (error) {
+        if (!(error instanceof MarketplaceError) || error.code !== 'GGEN_E_VERSION_NOT_FOUND') throw error;
+        misses.push(error);
+        return undefined;
+      }
+    };
+    const v2Changed = pkg === undefined ? undefined : await attempt(() => Promise.resolve(apply(pkg)));
+    const v1Changed = await attempt(() => changeV1Package(registry, name, apply, { dryRun: true }));
+    const changed = v2Changed ?? v1Changed;
+    if (changed === undefined && misses[0] !== undefined) throw misses[0];
     if (changed === undefined) {
       throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' is not in ${registry}`, {
         hint: 'Check the name, or pass --registry <the registry that has it>.',
         details: { package: name },
       });
     }
-    return { package: name, action: change.action, changed, formats, registry, ...(signedBy === undefined ? {} : { signedBy }) };
+    const formats: string[] = [];
+    if (v2Changed !== undefined) {
+      await writeV2Catalog(registry, packages);
+      formats.push(CATALOG_FILE);
+    }
+    if (v1Changed !== undefined) {
+      await changeV1Package(registry, name, apply);
+      formats.push('index.json');
+    }
+    if (owner !== undefined) await recordLifecycleStatement(registry, name, owner, statement);
+    return { package: name, action: change.action, changed, formats, registry, ...(owner === undefined ? {} : { signedBy: owner.keyId }) };
   });
 }
 
