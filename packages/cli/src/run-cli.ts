@@ -147,7 +147,11 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
         });
       }
       for (const { group: name, describe, base, subcommands } of groups.values()) {
-        if (subcommands.length === 0) continue;
+        if (subcommands.length === 0) {
+          // A group none of whose subcommands this build serves is its own command, or nothing.
+          if (base !== undefined && available(base)) builder = register(builder, base);
+          continue;
+        }
         const names = subcommands.map((member) => member.command.split(' ')[0] ?? '').join(', ');
         const group = (parent: Argv<GlobalArgs>): Argv<GlobalArgs> => {
           let sub = base === undefined ? parent : (base.builder(parent) as Argv<GlobalArgs>);
