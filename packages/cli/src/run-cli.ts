@@ -1,4 +1,4 @@
-import { editDistanceWithin, isMarketplaceError, safeText } from '@ggen/marketplace-core';
+import { isMarketplaceError, nearestWord, safeText } from '@ggen/marketplace-core';
 import { pino } from 'pino';
 import yargs, { type Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
@@ -213,21 +213,13 @@ interface YargsInternals {
 function explainUsage(message: string, argv: readonly string[], seen: Seen): string {
   const commands = (seen.commands as unknown as YargsInternals | undefined)?.getInternalMethods?.().getCommandInstance?.().getCommands?.() ?? [];
   const flags = Object.keys((seen.flags as unknown as YargsInternals | undefined)?.getOptions?.().key ?? {}).filter((key) => key.length > 1 && key !== '$0');
-  const nearest = (word: string, candidates: readonly string[]): string | undefined => {
-    let best: { name: string; distance: number } | undefined;
-    for (const name of candidates) {
-      const distance = editDistanceWithin(word, name, Math.max(1, Math.floor(word.length / 3)), true);
-      if (distance !== undefined && (best === undefined || distance < best.distance)) best = { name, distance };
-    }
-    return best?.name;
-  };
   const unknown = /^Unknown arguments?: (.+)$/.exec(message);
   if (unknown === null) return message;
   const words = (unknown[1] ?? '').split(', ');
   // The word where a command goes: the rest are its arguments, and say nothing more.
   const commandWord = argv[0] === 'marketplace' ? argv[1] : undefined;
   if (commandWord !== undefined && words.includes(commandWord)) {
-    const guess = nearest(
+    const guess = nearestWord(
       commandWord,
       commands.filter((name) => name.length > 2),
     );
@@ -236,7 +228,7 @@ function explainUsage(message: string, argv: readonly string[], seen: Seen): str
   return words
     .map((word) => {
       if (argv.some((arg) => arg === `--${word}` || arg.startsWith(`--${word}=`) || arg === `-${word}`)) {
-        const guess = nearest(word, flags);
+        const guess = nearestWord(word, flags);
         return `Unknown flag --${word}${guess === undefined ? '' : `. Did you mean --${guess}?`}`;
       }
       return `Unexpected argument '${word}'`;

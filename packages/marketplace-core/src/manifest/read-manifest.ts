@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseDocument, LineCounter } from 'yaml';
 import { MarketplaceError } from '../errors.js';
-import { editDistanceWithin } from '../text/edit-distance.js';
+import { nearestWord } from '../text/edit-distance.js';
 import type { ValidationIssue, ValidationReport } from '../models.js';
 import { gpackManifestSchema, type GpackManifest } from './gpack-manifest.js';
 import { convertLegacyManifest } from './legacy-toml.js';
@@ -63,7 +63,7 @@ export function parseGpackYaml(text: string, file: string): { manifest: GpackMan
       return issue.keys.map((key) => {
         const field = [...path, key].map(String).join('.');
         const known = path.length === 0 ? MANIFEST_FIELDS : path[0] === 'variables' ? VARIABLE_FIELDS : [];
-        const meant = nearest(key, known);
+        const meant = nearestWord(key.toLowerCase(), known);
         return {
           severity: 'error',
           field,
@@ -90,15 +90,6 @@ export function parseGpackYaml(text: string, file: string): { manifest: GpackMan
 
 const MANIFEST_FIELDS = Object.keys(gpackManifestSchema.shape);
 const VARIABLE_FIELDS = ['type', 'required', 'default', 'description'];
-
-function nearest(word: string, known: readonly string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = editDistanceWithin(word.toLowerCase(), name, Math.max(1, Math.floor(name.length / 3)), true);
-    if (distance !== undefined && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
 
 const optionalLine = (line: number | undefined): { line?: number } => (line === undefined ? {} : { line });
 

@@ -41,3 +41,16 @@ export function editDistanceWithin(a: string, b: string, max: number, transposit
   const distance = previous[b.length] ?? max + 1;
   return distance <= max ? distance : undefined;
 }
+
+/**
+ * The known word nearest to `word` ("did you mean"), within a third of the shorter one's length
+ * (one edit at least; a swapped pair of letters is one), or undefined when none is that close.
+ */
+export function nearestWord(word: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistanceWithin(word, name, Math.max(1, Math.floor(Math.min(word.length, name.length) / 3)), true);
+    if (distance !== undefined && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
