@@ -52,26 +52,58 @@ export function appendStatement(name: string, file: KeyStatementsFile, signer: A
   return { file: next, chain: verifyOwnerChain(name, next) };
 }
 
+/** How a refused owner check is worded by the operation that made it. */
+interface OwnerRefusals {
+  unsigned: (owners: string) => MarketplaceError;
+  notOwner: (keyId: string, owners: string) => MarketplaceError;
+}
+
+/**
+ * The one owner rule, for packages and scopes alike: an owned subject takes a change only from
+ * the key of one of its current owners. Returns that signer.
+ */
+export function requireOwner(chain: OwnerChain, signer: ArchiveSigner | undefined, refuse: OwnerRefusals): ArchiveSigner {
+  if (signer === undefined) throw refuse.unsigned(ownerIds(chain));
+  return requireOwnerKey(chain, signer, refuse.notOwner);
+}
+
+/** requireOwner for a change that is always signed (a key statement). */
+function requireOwnerKey(chain: OwnerChain, signer: ArchiveSigner, notOwner: OwnerRefusals['notOwner']): ArchiveSigner {
+  if (!chain.owners.some((key) => formatKeyId(key.keyId) === signer.keyId)) throw notOwner(signer.keyId, ownerIds(chain));
+  return signer;
+}
+
+const ownerIds = (chain: OwnerChain): string => chain.owners.map((key) => formatKeyId(key.keyId)).join(', ');
+
+/** Publish's rule for a package or a scope: the first signed publish claims it (the statements to write); once owned, requireOwner. */
+function claimOrRequireOwner(
+  subject: string,
+  file: KeyStatementsFile,
+  signer: ArchiveSigner | undefined,
+  refuse: OwnerRefusals,
+): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
+  if (file.statements.length === 0) return signer === undefined ? undefined : appendStatement(subject, file, signer, 'owner', signer.publicKey);
+  requireOwner(verifyOwnerChain(subject, file), signer, refuse);
+  return undefined;
+}
+
 /**
  * Publish's ownership rule: the first signed publish makes its key the owner; later versions of
  * an owned package must be signed by a current owner. Returns the statements to write (or none).
  */
 export function checkPublisher(name: string, file: KeyStatementsFile, signer: ArchiveSigner | undefined): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
-  if (file.statements.length === 0) return signer === undefined ? undefined : appendStatement(name, file, signer, 'owner', signer.publicKey);
-  const chain = verifyOwnerChain(name, file);
-  if (signer === undefined) {
-    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; an unsigned version would not install for its users`, {
-      hint: `Publish with --sign --key <an owner key>; owners: ${chain.owners.map((key) => formatKeyId(key.keyId)).join(', ')}.`,
-      details: { package: name },
-    });
-  }
-  if (!chain.owners.some((key) => formatKeyId(key.keyId) === signer.keyId)) {
-    throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${signer.keyId} is not an owner of ${name}`, {
-      hint: `Sign with an owner key (${chain.owners.map((key) => formatKeyId(key.keyId)).join(', ')}), or ask an owner to add yours: ggen marketplace keys add --package ${name} --public-key <yours> --key <theirs>.`,
-      details: { package: name, keyId: signer.keyId },
-    });
-  }
-  return undefined;
+  return claimOrRequireOwner(name, file, signer, {
+    unsigned: (owners) =>
+      new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; an unsigned version would not install for its users`, {
+        hint: `Publish with --sign --key <an owner key>; owners: ${owners}.`,
+        details: { package: name },
+      }),
+    notOwner: (keyId, owners) =>
+      new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of ${name}`, {
+        hint: `Sign with an owner key (${owners}), or ask an owner to add yours: ggen marketplace keys add --package ${name} --public-key <yours> --key <theirs>.`,
+        details: { package: name, keyId },
+      }),
+  });
 }
 
 /**
@@ -85,22 +117,18 @@ export function checkScopePublisher(
   signer: ArchiveSigner | undefined,
   name: string,
 ): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
-  if (file.statements.length === 0) return signer === undefined ? undefined : appendStatement(scope, file, signer, 'owner', signer.publicKey);
-  const chain = verifyOwnerChain(scope, file);
-  const owners = chain.owners.map((key) => formatKeyId(key.keyId)).join(', ');
-  if (signer === undefined) {
-    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `The scope ${scope} is owned by signing keys; ${name} must be published signed by one of them`, {
-      hint: `Publish with --sign --key <a scope owner key>; owners of ${scope}: ${owners}.`,
-      details: { package: name, scope },
-    });
-  }
-  if (!chain.owners.some((key) => formatKeyId(key.keyId) === signer.keyId)) {
-    throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${signer.keyId} is not an owner of the scope ${scope}; it cannot publish ${name}`, {
-      hint: `Sign with an owner key of ${scope} (${owners}), or ask an owner to add yours: ggen marketplace keys add --scope ${scope} --public-key <yours> --key <theirs>.`,
-      details: { package: name, scope, keyId: signer.keyId },
-    });
-  }
-  return undefined;
+  return claimOrRequireOwner(scope, file, signer, {
+    unsigned: (owners) =>
+      new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `The scope ${scope} is owned by signing keys; ${name} must be published signed by one of them`, {
+        hint: `Publish with --sign --key <a scope owner key>; owners of ${scope}: ${owners}.`,
+        details: { package: name, scope },
+      }),
+    notOwner: (keyId, owners) =>
+      new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of the scope ${scope}; it cannot publish ${name}`, {
+        hint: `Sign with an owner key of ${scope} (${owners}), or ask an owner to add yours: ggen marketplace keys add --scope ${scope} --public-key <yours> --key <theirs>.`,
+        details: { package: name, scope, keyId },
+      }),
+  });
 }
 
 export interface ChangeKeysRequest {
@@ -137,11 +165,14 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
       });
     }
     const before = verifyOwnerChain(request.name, current);
-    if (!before.owners.some((key) => formatKeyId(key.keyId) === request.signer.keyId)) {
-      throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${request.signer.keyId} is not an owner of ${request.name}; only an owner can ${request.action} keys`, {
-        hint: `Sign the statement with an owner key: ${before.owners.map((key) => formatKeyId(key.keyId)).join(', ')}.`,
-      });
-    }
+    requireOwnerKey(
+      before,
+      request.signer,
+      (keyId, owners) =>
+        new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of ${request.name}; only an owner can ${request.action} keys`, {
+          hint: `Sign the statement with an owner key: ${owners}.`,
+        }),
+    );
     const target = formatKeyId(parsePublicKey(request.key).keyId);
     const owns = before.owners.some((key) => formatKeyId(key.keyId) === target);
     const refuse = (message: string, hint: string): never => {
@@ -150,7 +181,7 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
     if (request.action === 'add' && owns) refuse(`Key ${target} already owns ${request.name}`, 'Nothing to add.');
     if (request.action === 'add' && before.revoked.some((key) => formatKeyId(key.keyId) === target))
       refuse(`Key ${target} was revoked for ${request.name} and cannot come back`, 'Make a new key with ggen marketplace keygen and add that one.');
-    if (request.action === 'revoke' && !owns) refuse(`Key ${target} does not own ${request.name}`, `Owners: ${before.owners.map((key) => formatKeyId(key.keyId)).join(', ')}.`);
+    if (request.action === 'revoke' && !owns) refuse(`Key ${target} does not own ${request.name}`, `Owners: ${ownerIds(before)}.`);
     if (request.action === 'revoke' && before.owners.length === 1)
       refuse(`Key ${target} is the last owner of ${request.name}`, 'Add the new key first (keys add), then revoke the old one.');
     const { file, chain } = appendStatement(request.name, current, request.signer, request.action, request.key);
@@ -171,21 +202,15 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
 export async function lifecycleSigner(registry: string, name: string, signer: ArchiveSigner | undefined): Promise<ArchiveSigner | undefined> {
   const file = await readKeyStatements(registry, name);
   if (file.statements.length === 0) return undefined;
-  const chain = verifyOwnerChain(name, file);
-  const owners = chain.owners.map((key) => formatKeyId(key.keyId)).join(', ');
-  if (signer === undefined) {
-    throw new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; this change must be signed by one of them`, {
-      hint: `Add --key <an owner key>; owners: ${owners}.`,
-      details: { package: name },
-    });
-  }
-  if (!chain.owners.some((key) => formatKeyId(key.keyId) === signer.keyId)) {
-    throw new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${signer.keyId} is not an owner of ${name}`, {
-      hint: `Sign with an owner key: ${owners}.`,
-      details: { package: name, keyId: signer.keyId },
-    });
-  }
-  return signer;
+  return requireOwner(verifyOwnerChain(name, file), signer, {
+    unsigned: (owners) =>
+      new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; this change must be signed by one of them`, {
+        hint: `Add --key <an owner key>; owners: ${owners}.`,
+        details: { package: name },
+      }),
+    notOwner: (keyId, owners) =>
+      new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of ${name}`, { hint: `Sign with an owner key: ${owners}.`, details: { package: name, keyId } }),
+  });
 }
 
 /** The change, one line signed by the owner key that made it, appended to `lifecycle/<name>.json` once it is written. */
