@@ -1,5 +1,14 @@
 import { dirname, join, resolve } from 'node:path';
-import { loadConfig, MarketplaceError, type InstallPolicy, type LoadedConfig, type MarketplaceBackend, type MarketplaceConfigKey } from '@ggen/marketplace-core';
+import {
+  httpPublishError,
+  isHttpLocation,
+  loadConfig,
+  MarketplaceError,
+  type InstallPolicy,
+  type LoadedConfig,
+  type MarketplaceBackend,
+  type MarketplaceConfigKey,
+} from '@ggen/marketplace-core';
 import type { Logger } from 'pino';
 import type { QueryCache } from '@ggen/marketplace-v2';
 import type { FeatureSet } from './features.js';
@@ -74,6 +83,22 @@ export class CliContext {
     const { config, sources } = this.config();
     if (sources.registry.kind === 'flag') return this.registry();
     return config.v2_registry ?? config.registry ?? sampleRegistryPath();
+  }
+
+  /**
+   * A v2 registry that may be written (keys, yank, deprecate, dist-tag): given by --registry or
+   * config, never the read-only built-in sample, and a directory, not an http(s) URL.
+   */
+  writableV2Registry(command: string): string {
+    const { config, sources } = this.config();
+    if (sources.registry.kind === 'default' && config.v2_registry === undefined) {
+      throw new MarketplaceError('GGEN_E_USAGE', `${command} needs a registry to write to`, {
+        hint: 'Pass --registry <dir> or set marketplace.v2_registry (or marketplace.registry); the built-in sample registry is read-only.',
+      });
+    }
+    const registry = this.v2Registry();
+    if (isHttpLocation(registry)) throw httpPublishError(registry, `run ${command} on`);
+    return registry;
   }
 
   /** Packages dir and lockfile, with `--target` overriding the config. */

@@ -63,17 +63,6 @@ function scopeArgument(text: string): string {
   return scope;
 }
 
-/** A registry that may be written: given by --registry or config, never the built-in sample. */
-function writableRegistry(context: CliContext): string {
-  const { config, sources } = context.config();
-  if (sources.registry.kind === 'default' && config.v2_registry === undefined) {
-    throw new MarketplaceError('GGEN_E_USAGE', 'Changing keys needs a registry to write to', {
-      hint: 'Pass --registry <dir> or set marketplace.v2_registry; the built-in sample registry is read-only.',
-    });
-  }
-  return context.v2Registry();
-}
-
 async function publicKeyArgument(context: CliContext, value: string): Promise<string> {
   const text = isPublicKeyLine(value) ? value.trim() : await readFile(resolve(context.io.cwd, value), 'utf8').catch(() => value);
   return publicKeyLine(parsePublicKey(text));
@@ -98,7 +87,7 @@ function keyChangeCommand(action: 'add' | 'revoke') {
           hint: `ggen marketplace keys ${action} --package hello ... or --scope @acme ...`,
         });
       }
-      const registry = writableRegistry(context);
+      const registry = context.writableV2Registry(`keys ${action}`);
       if (context.features.createSigner === undefined) throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
       const key = await publicKeyArgument(context, args['public-key']);
       const signer = await context.features.createSigner(context, args.key);

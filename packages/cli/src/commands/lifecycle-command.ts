@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   applyLifecycleChange,
-  isHttpLocation,
   MarketplaceError,
   parsePackageSpec,
   PUBLISH_LOCK_FILE,
@@ -28,29 +27,13 @@ interface LifecycleResult {
   message?: string;
 }
 
-/** The registry to change: given by --registry or config (never the read-only built-in sample), a directory. */
-function lifecycleRegistry(context: CliContext, what: string): string {
-  const { config, sources } = context.config();
-  if (sources.registry.kind === 'default' && config.v2_registry === undefined) {
-    throw new MarketplaceError('GGEN_E_USAGE', `${what} needs a registry to write to`, {
-      hint: 'Pass --registry <dir> or set marketplace.registry; the built-in sample registry is read-only.',
-    });
-  }
-  const registry = context.v2Registry();
-  if (isHttpLocation(registry))
-    throw new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `${registry} is an http(s) registry; ${what} writes a registry directory`, {
-      hint: 'Run it where the registry directory is, then push or serve it again.',
-    });
-  return resolve(context.io.cwd, registry);
-}
-
 /**
  * One change, written to both formats' metadata the registry directory holds (index.json for v1,
  * catalog.nq for v2) under the publish lock; `sync` then carries it to local stores. When the
  * package has owner keys, the change must be signed by one (--key).
  */
 async function changePackage(context: CliContext, name: string, change: LifecycleChange, keyPath: string | undefined, statement: string): Promise<LifecycleResult> {
-  const registry = lifecycleRegistry(context, change.action === 'yank' ? 'yank' : change.action === 'deprecate' ? 'deprecate' : 'dist-tag');
+  const registry = context.writableV2Registry(COMMAND_OF[change.action]);
   let signer: ArchiveSigner | undefined;
   if (keyPath !== undefined) {
     if (context.features.createSigner === undefined) throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
@@ -96,6 +79,8 @@ async function changePackage(context: CliContext, name: string, change: Lifecycl
     return { package: name, action: change.action, changed, formats, registry, ...(owner === undefined ? {} : { signedBy: owner.keyId }) };
   });
 }
+
+const COMMAND_OF: Record<LifecycleChange['action'], string> = { yank: 'yank', deprecate: 'deprecate', 'dist-tag-add': 'dist-tag add', 'dist-tag-rm': 'dist-tag rm' };
 
 const keyOption = { type: 'string', describe: 'an owner’s secret key: required once the package is owned (it signs the change)' } as const;
 

@@ -39,8 +39,9 @@ export function versionExistsError(name: string, version: string, registry: stri
   });
 }
 
-export function httpPublishError(registry: string): MarketplaceError {
-  return new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot publish to ${registry}: HTTP registries are read-only`, {
+/** `doing`: what was refused, e.g. "publish to", "yank in". */
+export function httpPublishError(registry: string, doing = 'publish to'): MarketplaceError {
+  return new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot ${doing} ${registry}: HTTP registries are read-only`, {
     hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
   });
 }
