@@ -90,15 +90,20 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
       }
       root.package_count = packages.length;
       root.categories = countCategories(packages);
-      root.updated_at = new Date().toISOString();
-      try {
-        await writeFileAtomic(indexPath, `${JSON.stringify(root, null, 2)}\n`);
-      } catch (error) {
-        throw fromFsError(error, 'writing', indexPath);
-      }
+      await writeRawIndex(indexPath, root);
     },
   });
   return result;
+}
+
+/** The whole index, stamped and written atomically (the caller holds the publish lock). */
+async function writeRawIndex(indexPath: string, root: Record<string, unknown>): Promise<void> {
+  root.updated_at = new Date().toISOString();
+  try {
+    await writeFileAtomic(indexPath, `${JSON.stringify(root, null, 2)}\n`);
+  } catch (error) {
+    throw fromFsError(error, 'writing', indexPath);
+  }
 }
 
 async function readRawIndex(indexPath: string): Promise<Record<string, unknown>> {
@@ -190,11 +195,6 @@ export async function changeV1Package(
   const tags = { ...(pkg.latest === newest ? {} : { latest: pkg.latest }), ...(pkg.distTags ?? {}) };
   if (Object.keys(tags).length > 0) entry.dist_tags = tags;
   else delete entry.dist_tags;
-  root.updated_at = new Date().toISOString();
-  try {
-    await writeFileAtomic(indexPath, `${JSON.stringify(root, null, 2)}\n`);
-  } catch (error) {
-    throw fromFsError(error, 'writing', indexPath);
-  }
+  await writeRawIndex(indexPath, root);
   return changed;
 }

@@ -61,20 +61,22 @@ export function distTagsOf(pkg: CatalogPackage): Record<string, string> {
   return { latest: pkg.latest, ...Object.fromEntries(Object.entries(pkg.distTags ?? {}).filter(([tag]) => tag !== 'latest')) };
 }
 
-const tagsOf = (pkg: CatalogPackage, version: string): string[] =>
-  Object.entries(distTagsOf(pkg))
-    .filter(([, tagged]) => tagged === version)
-    .map(([tag]) => tag);
+/** `{ tags }` of the dist-tags pointing at `version`, or nothing when none does. */
+function tagsAt(tags: readonly [string, string][], version: string): { tags?: string[] } {
+  const at = tags.filter(([, tagged]) => tagged === version).map(([tag]) => tag);
+  return at.length === 0 ? {} : { tags: at };
+}
 
 /** The installable versions of a registry package, archives resolved against the registry. */
 export function catalogVersionCandidates(pkg: CatalogPackage, registry: string, backend: BackendType): VersionCandidate[] {
+  const tags = Object.entries(distTagsOf(pkg));
   return pkg.versions.map((version) => ({
     name: pkg.name,
     version: version.version,
     dependencies: version.dependencies,
     yanked: version.yanked,
     ...(version.deprecated === undefined ? {} : { deprecated: version.deprecated }),
-    ...(tagsOf(pkg, version.version).length === 0 ? {} : { tags: tagsOf(pkg, version.version) }),
+    ...tagsAt(tags, version.version),
     archive: version.archive === undefined ? '' : resolveArchiveLocation(registry, version.archive, `${pkg.name}@${version.version}`),
     ...(version.integrity === undefined ? {} : { integrity: version.integrity }),
     ...(version.checksum === undefined ? {} : { checksum: version.checksum }),
