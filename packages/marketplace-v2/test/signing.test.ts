@@ -26,6 +26,8 @@ import {
   type KeyAction,
 } from '@ggen/marketplace-v2';
 
+import { publicKeyOf, signEd25519, verifyEd25519Noble } from '../src/signing/ed25519.js';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const vectors = JSON.parse(readFileSync(resolve(here, '..', '..', '..', 'fixtures', 'wycheproof', 'wycheproof-ed25519.json'), 'utf8')) as {
   numberOfTests: number;
@@ -43,6 +45,22 @@ describe('Ed25519 verification is strict', () => {
     expect(vectors.numberOfTests).toBe(151);
     const disagreements = cases.filter((test) => verifyEd25519(hex(test.sig), hex(test.msg), hex(test.pk)) !== (test.result === 'valid')).map((test) => test.tcId);
     expect(disagreements).toEqual([]);
+  });
+
+  it('verifies as @noble/ed25519 does: every Wycheproof case, and signatures with one bit flipped anywhere', () => {
+    const cases = vectors.testGroups.flatMap((group) => group.tests.map((test) => ({ sig: hex(test.sig), msg: hex(test.msg), pk: hex(group.publicKey.pk) })));
+    const seed = new Uint8Array(32).map((_, index) => index * 7 + 1);
+    const message = new TextEncoder().encode('gpack archive digest');
+    const signature = signEd25519(message, seed);
+    const publicKey = publicKeyOf(seed);
+    const flipped = (bytes: Uint8Array, bit: number): Uint8Array => bytes.map((byte, index) => (index === bit >> 3 ? byte ^ (1 << (bit & 7)) : byte));
+    for (let bit = 0; bit < 512; bit += 1) cases.push({ sig: flipped(signature, bit), msg: message, pk: publicKey });
+    for (let bit = 0; bit < 256; bit += 1) cases.push({ sig: signature, msg: message, pk: flipped(publicKey, bit) });
+    cases.push({ sig: signature, msg: message, pk: publicKey });
+    const verdicts = cases.map((test) => verifyEd25519(test.sig, test.msg, test.pk));
+    expect(verdicts.slice(151, 151 + 768).filter(Boolean)).toEqual([]);
+    expect(verdicts.at(-1)).toBe(true);
+    expect(cases.filter((test, index) => verifyEd25519Noble(test.sig, test.msg, test.pk) !== verdicts[index])).toEqual([]);
   });
 });
 
