@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
-const cli = join(root, 'packages', 'cli', 'bin', 'ggen.mjs');
+const cli = join(root, 'packages', 'cli', 'bin', 'ggen.cjs');
 const total = Number(process.argv[2] ?? 300);
 const home = mkdtempSync(join(tmpdir(), 'ggen-rollout-'));
 const broken = mkdtempSync(join(tmpdir(), 'ggen-broken-v2-'));

@@ -27,7 +27,7 @@ import { benchQueries, fmt, loadNpmRows, miniSearchBaseline, miniSearchDocuments
 import { verdict, writeFigures } from './verdict.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const launcher = resolve(here, '..', '..', 'packages', 'cli', 'bin', 'ggen.mjs');
+const launcher = resolve(here, '..', '..', 'packages', 'cli', 'bin', 'ggen.cjs');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const work = mkdtempSync(join(tmpdir(), 'ggen-startup-bench-'));
 const home = join(work, 'home');

@@ -22,7 +22,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Nu
 const ROUNDS = 3;
 const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const cli = join(root, 'packages', 'cli', 'dist', 'parallel', 'ggen.mjs');
-const launcher = join(root, 'packages', 'cli', 'bin', 'ggen.mjs');
+const launcher = join(root, 'packages', 'cli', 'bin', 'ggen.cjs');
 
 async function timeQueries(queries, run) {
   const times = [];
@@ -74,7 +74,7 @@ for (const size of SIZES) {
     const dir = mkdtempSync(join(tmpdir(), 'ggen-bench-v2-'));
     writeV1Registry(dir, rows, { installTargets: 0 });
     writeFileSync(join(dir, 'catalog.nq'), nquads.join(''));
-    // The user's entry point (bin/ggen.mjs): lookups go to the resident query service of
+    // The user's entry point (bin/ggen.cjs): lookups go to the resident query service of
     // this build when it runs (started by the first lookup), else run in their own process.
     const env = { PATH: process.env.PATH, HOME: dir, GGEN_DAEMON_DIR: join(dir, 'svc'), GGEN_DAEMON: '1' };
     const wall = (args, extraEnv = {}) => {

@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-// The default (marketplace-parallel) build of the ggen CLI; build it with `npx nx run cli:build`.
-// The launcher hands search and info to the resident query service, else runs dist/parallel/ggen.mjs.
-await import('../dist/parallel/launcher.mjs');
+// The same CLI as bin/ggen.cjs (the package's bin), for scripts and aliases that name this file.
+await import('../dist/parallel/launcher.cjs');

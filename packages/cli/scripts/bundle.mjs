@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles one feature build of the ggen CLI with esbuild and fails when the bundle holds
 // anything its feature set excludes (checked on esbuild's metafile, not on names in code).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,7 +17,7 @@ export const FORBIDDEN = {
   parallel: { packages: [], modules: [] },
 };
 
-/** How the CLI and its library entry are bundled: one ESM file for Node 20, workspace sources inlined. */
+/** How the CLI and its library entry are bundled: one file for Node 20, workspace sources inlined. */
 const CLI_BUNDLE = {
   absWorkingDir: workspaceRoot,
   bundle: true,
@@ -32,6 +32,30 @@ const CLI_BUNDLE = {
   banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
 };
 
+/**
+ * A build's program (ggen.cjs) is CommonJS: node 20 keeps no compile cache of its own, and
+ * V8's code cache (program-loader.ts) takes a script, not an ES module. import.meta.url, the
+ * one ES module feature the sources use, is the bundle's own file URL there as well.
+ */
+const PROGRAM_BUNDLE = {
+  ...CLI_BUNDLE,
+  format: 'cjs',
+  define: { 'import.meta.url': '__ggenImportMetaUrl' },
+  banner: { js: "const __ggenImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+/** Bundled files that must hold node's own modules only: each is loaded before anything else, by every command. */
+const NODE_ONLY_BUNDLE = {
+  absWorkingDir: workspaceRoot,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
 // --entry bundles another entry file under a feature set's rules (the tests prove a leak fails).
 const { values } = parseArgs({ options: { features: { type: 'string', default: 'parallel' }, outdir: { type: 'string' }, entry: { type: 'string' } } });
 const requested = values.features === 'all' ? Object.keys(FORBIDDEN) : [values.features];
@@ -44,9 +68,12 @@ for (const features of requested) {
 }
 
 async function bundle(features, outdir) {
-  const outfile = join(outdir, 'ggen.mjs');
+  // A build replaces the last one whole: nothing of an older layout stays to be run or packed
+  // (only in dist/: an --outdir is the caller's directory).
+  if (outdir === join(cliRoot, 'dist', features)) rmSync(outdir, { recursive: true, force: true });
+  const outfile = join(outdir, 'ggen.cjs');
   const result = await build({
-    ...CLI_BUNDLE,
+    ...PROGRAM_BUNDLE,
     entryPoints: [values.entry === undefined ? join(cliRoot, 'src', `main-${features}.ts`) : resolve(values.entry)],
     outfile,
     metafile: true,
@@ -73,8 +100,10 @@ async function bundle(features, outdir) {
   }
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+  // ggen.mjs, what users and tests run: the loader that runs ggen.cjs with the code cache.
+  await bundleNodeOnly('program-entry.ts', join(outdir, 'ggen.mjs'));
   if (features === 'parallel' && values.entry === undefined) {
-    await bundleLauncher(outdir);
+    await bundleNodeOnly('launcher.ts', join(outdir, 'launcher.cjs'), 'cjs');
     await bundleLibrary(join(outdir, '..', 'index.mjs'));
   }
   console.log(`built marketplace-${features}: ${outfile} (${inputs.length} inputs)`);
@@ -86,25 +115,17 @@ async function bundleLibrary(outfile) {
 }
 
 /**
- * The default build's entry point (bin/ggen.mjs loads it): hands lookups to the resident query
- * service. Every command pays for what it loads, so it may hold node's own modules only.
+ * A file bundled from node's own modules only: a build's ggen.mjs (the code-cache loader) and
+ * the default build's launcher (launcher.cjs, which bin/ggen.cjs loads: CommonJS, since node starts
+ * a CommonJS entry ~20 ms sooner than an ES module; it hands lookups to the resident query service).
+ * Every command pays for what they load.
  */
-async function bundleLauncher(outdir) {
-  const result = await build({
-    absWorkingDir: workspaceRoot,
-    entryPoints: [join(cliRoot, 'src', 'launcher.ts')],
-    outfile: join(outdir, 'launcher.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    metafile: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+async function bundleNodeOnly(entry, outfile, format = 'esm') {
+  const asScript = format === 'cjs' ? { format, define: PROGRAM_BUNDLE.define, banner: PROGRAM_BUNDLE.banner } : {};
+  const result = await build({ ...NODE_ONLY_BUNDLE, ...asScript, entryPoints: [join(cliRoot, 'src', entry)], outfile });
   const foreign = Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('packages/cli/src/'));
   if (foreign.length > 0) {
-    console.error(`the launcher must hold node's own modules only, but bundles:\n  ${foreign.join('\n  ')}`);
+    console.error(`${entry} must hold node's own modules only, but bundles:\n  ${foreign.join('\n  ')}`);
     process.exit(1);
   }
 }

@@ -16,7 +16,7 @@ const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { out: { type: 'string', default: '.' } } });
 const out = resolve(values.out);
 const manifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8'));
-for (const required of ['dist/parallel/ggen.mjs', 'dist/parallel/launcher.mjs', 'dist/index.mjs']) {
+for (const required of ['dist/parallel/ggen.mjs', 'dist/parallel/ggen.cjs', 'dist/parallel/launcher.cjs', 'dist/index.mjs']) {
   if (!existsSync(join(cliRoot, required))) {
     console.error(`${required} is missing: build first (npx nx run cli:build)`);
     process.exit(1);

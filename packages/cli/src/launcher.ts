@@ -1,4 +1,4 @@
-// The `ggen` entry point (bin/ggen.mjs) of the default build. Lookups (`marketplace search`,
+// The `ggen` entry point (bin/ggen.cjs) of the default build. Lookups (`marketplace search`,
 // `marketplace info`) go to the resident query service when one runs for this build: the CLI
 // bundle and the catalog store stay loaded there, so a lookup costs node's start and one
 // round trip. Anything else, or no service, runs in this process exactly as before; a missing
@@ -6,7 +6,7 @@
 // whatever this file imports, every command pays for.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   buildKey,
   checkDaemonPeer,
@@ -24,9 +24,11 @@ import {
   type DaemonReply,
 } from './daemon/daemon-common.js';
 import { featuresResult, PARALLEL_BUILD, renderFeatures } from './build-facts.js';
+import { runProgram } from './program-loader.js';
 import { versionLine } from './version.js';
 
-const bundle = join(fileURLToPath(new URL('.', import.meta.url)), 'ggen.mjs');
+// The build's program: what the service runs and is named after, and what runs here otherwise.
+const bundle = join(fileURLToPath(new URL('.', import.meta.url)), 'ggen.cjs');
 
 async function viaDaemon(argv: string[]): Promise<number | undefined> {
   const env = process.env;
@@ -69,25 +71,30 @@ async function viaDaemon(argv: string[]): Promise<number | undefined> {
   return last.exit;
 }
 
-const argv = process.argv.slice(2);
-let exitCode: number | undefined;
-// The version needs none of the CLI: answered here, in node's own start time.
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(`${versionLine(PARALLEL_BUILD.name)}\n`);
-  exitCode = 0;
-} else if (argv[0] === 'marketplace' && argv[1] === 'features' && argv.slice(2).every((flag) => ['--json', '--quiet', '--verbose'].includes(flag))) {
-  // What the build holds is known without loading it (the same facts its FeatureSet is made of).
-  const result = featuresResult(PARALLEL_BUILD);
-  process.stdout.write(`${argv.includes('--json') ? JSON.stringify(result, null, 2) : renderFeatures(result)}\n`);
-  exitCode = 0;
-} else if (daemonEligible(argv)) {
-  const setting = daemonSetting(process.env);
-  if ('error' in setting) {
-    const hint = 'Unset GGEN_DAEMON to use the default (the service runs except under CI).';
-    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'GGEN_E_CONFIG_INVALID', message: setting.error, hint } }, null, 2)}\n`);
-    else process.stderr.write(`error GGEN_E_CONFIG_INVALID: ${setting.error}\nhint: ${hint}\n`);
-    exitCode = 2;
-  } else if (setting.use) exitCode = await viaDaemon(argv);
+/** What a command line costs before anything of the CLI loads: answered here, or handed to the service, or run in this process. */
+async function launch(argv: string[]): Promise<void> {
+  let exitCode: number | undefined;
+  // The version needs none of the CLI: answered here, in node's own start time.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${versionLine(PARALLEL_BUILD.name)}\n`);
+    exitCode = 0;
+  } else if (argv[0] === 'marketplace' && argv[1] === 'features' && argv.slice(2).every((flag) => ['--json', '--quiet', '--verbose'].includes(flag))) {
+    // What the build holds is known without loading it (the same facts its FeatureSet is made of).
+    const result = featuresResult(PARALLEL_BUILD);
+    process.stdout.write(`${argv.includes('--json') ? JSON.stringify(result, null, 2) : renderFeatures(result)}\n`);
+    exitCode = 0;
+  } else if (daemonEligible(argv)) {
+    const setting = daemonSetting(process.env);
+    if ('error' in setting) {
+      const hint = 'Unset GGEN_DAEMON to use the default (the service runs except under CI).';
+      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'GGEN_E_CONFIG_INVALID', message: setting.error, hint } }, null, 2)}\n`);
+      else process.stderr.write(`error GGEN_E_CONFIG_INVALID: ${setting.error}\nhint: ${hint}\n`);
+      exitCode = 2;
+    } else if (setting.use) exitCode = await viaDaemon(argv);
+  }
+  if (exitCode === undefined) runProgram(bundle, argv, process.env);
+  else process.exitCode = exitCode;
 }
-if (exitCode === undefined) await import(pathToFileURL(bundle).href);
-else process.exitCode = exitCode;
+
+// No top-level await: the launcher is CommonJS (node starts a CommonJS entry ~20 ms sooner than an ES module).
+void launch(process.argv.slice(2));

@@ -1,6 +1,8 @@
-#!/usr/bin/env node
 import { hideBin } from 'yargs/helpers';
 import { parallelFeatures } from './parallel-features.js';
 import { runCli } from './run-cli.js';
 
-process.exitCode = await runCli(hideBin(process.argv), parallelFeatures);
+// No top-level await: the bundle is CommonJS, so that program-loader.ts can run it with V8's code cache.
+void runCli(hideBin(process.argv), parallelFeatures).then((code) => {
+  process.exitCode = code;
+});

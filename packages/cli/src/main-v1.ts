@@ -1,11 +1,11 @@
-#!/usr/bin/env node
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { createV1Backend } from '@ggen/marketplace-v1';
 import { hideBin } from 'yargs/helpers';
 import { runCli } from './run-cli.js';
 
 // The marketplace-v1 build: only the legacy backend is compiled in.
-process.exitCode = await runCli(hideBin(process.argv), {
+// No top-level await: the bundle is CommonJS, so that program-loader.ts can run it with V8's code cache.
+void runCli(hideBin(process.argv), {
   name: 'marketplace-v1',
   backends: ['v1'],
   adapters: false,
@@ -19,4 +19,6 @@ process.exitCode = await runCli(hideBin(process.argv), {
     }
     return createV1Backend({ location: registry, timeoutMs: loaded.config.timeout_ms, retries: loaded.config.retries });
   },
+}).then((code) => {
+  process.exitCode = code;
 });

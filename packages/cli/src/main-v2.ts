@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { createV2Backend, V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
 import { hideBin } from 'yargs/helpers';
@@ -15,7 +14,8 @@ import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
 
 // The marketplace-v2 build: only the RDF backend is compiled in.
-process.exitCode = await runCli(hideBin(process.argv), {
+// No top-level await: the bundle is CommonJS, so that program-loader.ts can run it with V8's code cache.
+void runCli(hideBin(process.argv), {
   name: 'marketplace-v2',
   backends: [V2_BACKEND_METADATA.type],
   adapters: false,
@@ -30,4 +30,6 @@ process.exitCode = await runCli(hideBin(process.argv), {
     }
     return createV2Backend(v2Options(loaded.config, v2Registry, cache));
   },
+}).then((code) => {
+  process.exitCode = code;
 });

@@ -19,8 +19,8 @@ describe('what users expect of a package manager CLI', () => {
       const run = await runGgen(args);
       expect([run.code, run.stdout]).toEqual([0, `ggen ${version} (marketplace-parallel)\n`]);
     }
-    // The launcher (bin/ggen.mjs) answers it without loading the CLI, and says the same.
-    const launched = await runGgen(['--version'], { bin: join(cliRoot, 'bin', 'ggen.mjs') });
+    // The launcher (bin/ggen.cjs) answers it without loading the CLI, and says the same.
+    const launched = await runGgen(['--version'], { bin: join(cliRoot, 'bin', 'ggen.cjs') });
     expect([launched.code, launched.stdout]).toEqual([0, `ggen ${version} (marketplace-parallel)\n`]);
     // features too: the launcher answers it from the build's facts, exactly as the CLI would.
     for (const args of [
@@ -28,7 +28,7 @@ describe('what users expect of a package manager CLI', () => {
       ['marketplace', 'features', '--json'],
     ]) {
       const fromBundle = await runGgen(args);
-      const fromLauncher = await runGgen(args, { bin: join(cliRoot, 'bin', 'ggen.mjs') });
+      const fromLauncher = await runGgen(args, { bin: join(cliRoot, 'bin', 'ggen.cjs') });
       expect(fromBundle.code).toBe(0);
       expect([fromLauncher.code, fromLauncher.stdout, fromLauncher.stderr]).toEqual([0, fromBundle.stdout, fromBundle.stderr]);
     }

@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PackageDetails, SearchResults } from '@ggen/marketplace-core';
 import { cliRoot, copyOfSampleRegistry, freshHome, parseJson, runGgen, type Run } from './helpers/run-ggen.js';
 
-// The resident query service, end to end: the real launcher (bin/ggen.mjs), a real service
+// The resident query service, end to end: the real launcher (bin/ggen.cjs), a real service
 // process on a real Unix socket, and the answers compared with the same command run in-process.
-const launcher = join(cliRoot, 'bin', 'ggen.mjs');
+const launcher = join(cliRoot, 'bin', 'ggen.cjs');
 const started: string[] = [];
 
 interface Status {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { buildKey, socketPath } from '../src/daemon/daemon-common.js';
 import { cliRoot, freshHome, parseJson, runGgen, type Run } from './helpers/run-ggen.js';
 
-const launcher = join(cliRoot, 'bin', 'ggen.mjs');
-const bundlePath = join(cliRoot, 'dist', 'parallel', 'ggen.mjs');
+const launcher = join(cliRoot, 'bin', 'ggen.cjs');
+const bundlePath = join(cliRoot, 'dist', 'parallel', 'ggen.cjs');
 const NOBODY = 65534;
 const servers: Server[] = [];
 const serviceDirs: string[] = [];

@@ -10,7 +10,7 @@ import { bucketOf, FLEET_QUERIES, fleetSeriesText, promQuery } from '@ggen/domai
 import { startPrometheus, type RunningPrometheus } from '../../../tools/testing/prometheus.mjs';
 import { cliRoot, freshHome, parseJson, runGgen, workspaceRoot } from './helpers/run-ggen.js';
 
-const launcher = join(cliRoot, 'bin', 'ggen.mjs');
+const launcher = join(cliRoot, 'bin', 'ggen.cjs');
 let metrics: RunningPrometheus;
 const serviceDir = join(mkdtempSync(join(tmpdir(), 'ggen-svc-')), 'run');
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliRoot, copyOfSampleRegistry, freshHome, parseJson, runGgen, type Run } from './helpers/run-ggen.js';
 
-const launcher = join(cliRoot, 'bin', 'ggen.mjs');
+const launcher = join(cliRoot, 'bin', 'ggen.cjs');
 const serviceDirs: string[] = [];
 
 afterAll(async () => {

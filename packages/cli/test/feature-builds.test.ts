@@ -73,7 +73,7 @@ describe('feature builds', () => {
   it('runs the v1 bundle with no node_modules at all: no oxigraph, no sparqljs', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ggen-standalone-'));
     mkdirSync(join(root, 'dist', 'v1'), { recursive: true });
-    copyFileSync(builtBundle('v1'), join(root, 'dist', 'v1', 'ggen.mjs'));
+    for (const file of ['ggen.mjs', 'ggen.cjs']) copyFileSync(join(built, 'v1', file), join(root, 'dist', 'v1', file));
     cpSync(sampleRegistry, join(root, 'sample-registry'), { recursive: true });
     expect(existsSync(join(root, 'node_modules'))).toBe(false);
     const bin = join(root, 'dist', 'v1', 'ggen.mjs');

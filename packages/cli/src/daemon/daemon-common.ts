@@ -1,4 +1,4 @@
-// What the launcher (bin/ggen.mjs) and the resident query service share. The launcher runs
+// What the launcher (bin/ggen.cjs) and the resident query service share. The launcher runs
 // this before anything else of ggen is loaded, so it may import node's own modules only.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -169,8 +169,8 @@ export function checkDaemonPeer(dir: string, socket: string): string | undefined
   }
 }
 
-/** What makes `dir` unfit to hold the service's socket: not a real directory of this user's with mode 700. Throws when it cannot be read. */
-function privateDirProblem(dir: string): string | undefined {
+/** What makes `dir` unfit to hold what only this user may write (the service's socket, a code cache): not a real directory of this user's with mode 700. Throws when it cannot be read. */
+export function privateDirProblem(dir: string): string | undefined {
   const stat = lstatSync(dir);
   if (!stat.isDirectory()) return `${dir} is not a directory`;
   const uid = process.getuid?.();
@@ -292,6 +292,9 @@ const STARTING_GRACE_MS = 15_000;
  * `once` (the launcher) starts it only when no other process began starting it in the last
  * seconds. Returns whether a process was started.
  */
+/** The command line that runs the service (`daemon start` and the launcher spawn it so). */
+export const SERVE_ARGV: readonly string[] = ['marketplace', 'daemon', 'serve'];
+
 export function spawnDaemon(bundlePath: string, dir: string, socket: string, once: boolean): boolean {
   if (checkDaemonDir(dir, socket) !== undefined) return false;
   const marker = `${socket}.starting`;
@@ -310,7 +313,7 @@ export function spawnDaemon(bundlePath: string, dir: string, socket: string, onc
   }
   try {
     const log = openSync(daemonLogPath(socket), 'a', 0o600);
-    const child = spawn(process.execPath, [bundlePath, 'marketplace', 'daemon', 'serve'], {
+    const child = spawn(process.execPath, [bundlePath, ...SERVE_ARGV], {
       detached: true,
       stdio: ['ignore', log, log],
       cwd: dir,

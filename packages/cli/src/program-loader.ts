@@ -1,0 +1,111 @@
+// Runs a build of the CLI (one CommonJS bundle, ggen.cjs) in this process with V8's code
+// cache: the first run of a build compiles the bundle and, as it exits, saves the bytecode of
+// every function it ran; later runs load that instead of compiling 3.5 MB of JavaScript
+// again (node 20 has no compile cache of its own). Node's own modules only: every command
+// pays for what this file loads.
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { constants, Script } from 'node:vm';
+import { privateDirProblem, SERVE_ARGV } from './daemon/daemon-common.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Code caches kept per user: one per build, node version and compile mode in use. */
+const KEPT_CACHES = 6;
+
+/**
+ * Where the code caches live: beside the catalog store, in a directory of this user's own
+ * with mode 700 (a code cache is code: one that someone else could write is never read).
+ * `GGEN_CODE_CACHE=0` turns it off.
+ */
+export function codeCacheDir(env: Env): string | undefined {
+  if (env.GGEN_CODE_CACHE === '0') return undefined;
+  const base =
+    env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), '.cache');
+  return join(base, 'ggen', 'code-cache');
+}
+
+/**
+ * One command per process compiles oxigraph's wasm with Liftoff, V8's baseline compiler, only.
+ * By default V8 also tiers hot functions up with TurboFan on background threads, and a process
+ * that ends soon after waits for those compiles at exit: ~110 ms and ~28 MB more for a search
+ * of the sample on this machine. The resident query service (`daemon serve`) runs thousands of
+ * queries, so it keeps V8's default. Set before the bundle compiles: V8 rejects a code cache
+ * made under other flags.
+ */
+function compileModeFor(argv: string[]): 'quick-start' | 'long-running' {
+  return SERVE_ARGV.every((word, index) => argv[index] === word) ? 'long-running' : 'quick-start';
+}
+
+/** Runs the bundle at `programPath` as node would run it, with the code cache when there is a usable one. */
+export function runProgram(programPath: string, argv: string[], env: Env): void {
+  const mode = compileModeFor(argv);
+  if (mode === 'quick-start') setFlagsFromString('--liftoff-only');
+  const bytes = readFileSync(programPath);
+  const dir = codeCacheDir(env);
+  const cache = dir === undefined ? undefined : { dir, file: join(dir, `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}-${process.version}-${mode}.bin`) };
+  const cachedData = cache === undefined ? undefined : readCache(cache.dir, cache.file);
+  // node's own CommonJS wrapper, on the bundle's first line so that stack traces keep its line numbers.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${bytes.toString('utf8')}\n})`, {
+    filename: programPath,
+    ...(cachedData === undefined ? {} : { cachedData }),
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (cache !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
+    // Saved as the command ends, so that it holds every function the command ran.
+    process.once('exit', () => {
+      writeCache(cache.dir, cache.file, script);
+    });
+  }
+  const module = { exports: {}, filename: programPath, id: '.', loaded: false, children: [], paths: [] };
+  const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+  run.call(module.exports, module.exports, createRequire(programPath), module, programPath, dirname(programPath));
+}
+
+function readCache(dir: string, file: string): Buffer | undefined {
+  try {
+    if (privateDirProblem(dir) !== undefined) return undefined;
+    const stat = statSync(file);
+    if (!stat.isFile() || (process.getuid !== undefined && stat.uid !== process.getuid())) return undefined;
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written to a new file of its own, then renamed into place: a reader sees a whole cache or none. Best effort: a cache that cannot be written costs the next run its compile, nothing else. */
+function writeCache(dir: string, file: string, script: Script): void {
+  const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (privateDirProblem(dir) !== undefined) return;
+    const data = script.createCachedData();
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+    pruneCaches(dir);
+  } catch {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created
+    }
+  }
+}
+
+/** Older builds' caches go: the newest KEPT_CACHES stay (the v1, v2 and parallel builds, each with its modes). */
+function pruneCaches(dir: string): void {
+  const caches = readdirSync(dir)
+    .filter((name) => name.endsWith('.bin'))
+    .map((name) => ({ path: join(dir, name), mtimeMs: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const stale of caches.slice(KEPT_CACHES)) unlinkSync(stale.path);
+}
