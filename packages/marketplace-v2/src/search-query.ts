@@ -1,5 +1,6 @@
 import type { SearchQuery } from '@ggen/marketplace-core';
-import { Generator, type Pattern, type SelectQuery, type Triple } from 'sparqljs';
+import type { Pattern, SelectQuery, Triple } from 'sparqljs';
+import { Generator } from './sparql-generator.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { namedNode, literal, variable } from './rdf-terms.js';
 

@@ -1,5 +1,6 @@
 import type { PackageSummary } from '@ggen/marketplace-core';
-import { Generator, type SelectQuery } from 'sparqljs';
+import type { SelectQuery } from 'sparqljs';
+import { Generator } from './sparql-generator.js';
 import type { Row } from './catalog-source.js';
 import { literal, namedNode, variable } from './rdf-terms.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';

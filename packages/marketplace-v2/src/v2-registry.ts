@@ -24,7 +24,8 @@ import { formatKeyId, type PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
 import { keyStatementsPath, parseKeyStatementsFile, verifyOwnerChain, type OwnerChain } from './signing/key-statements.js';
 import type { QueryCache } from './local-store/query-cache.js';
-import { Generator, type SelectQuery } from 'sparqljs';
+import type { SelectQuery } from 'sparqljs';
+import { Generator } from './sparql-generator.js';
 import { namedNode, literal, variable } from './rdf-terms.js';
 
 export interface V2RegistryOptions extends FetchOptions {

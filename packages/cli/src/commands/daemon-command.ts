@@ -4,20 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { MarketplaceError } from '@ggen/marketplace-core';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand, defineGroup, table } from '../command-spec.js';
-import {
-  buildKey,
-  DAEMON_PROTOCOL,
-  daemonDir,
-  daemonLogPath,
-  daemonRequest,
-  daemonStatus,
-  DaemonUnavailable,
-  socketPath,
-  spawnDaemon,
-  type DaemonStatus,
-} from '../daemon/daemon-common.js';
-import { requireDaemonDir, serveDaemon, type DaemonOutcome } from '../daemon/daemon-server.js';
+import type { DaemonStatus } from '../daemon/daemon-common.js';
+import type { DaemonOutcome } from '../daemon/daemon-server.js';
 import { runCli } from '../run-cli.js';
+
+/** The service's own modules load for daemon commands only: with them node's net and child_process, which no other command needs. */
+const daemonCommon = (): Promise<typeof import('../daemon/daemon-common.js')> => import('../daemon/daemon-common.js');
+const daemonServer = (): Promise<typeof import('../daemon/daemon-server.js')> => import('../daemon/daemon-server.js');
 
 const START_WAIT_MS = 20_000;
 const STOP_WAIT_MS = 10_000;
@@ -25,7 +18,8 @@ const STOP_WAIT_MS = 10_000;
 /** This build's bundle: the service runs it, and its socket is named after it. */
 const bundlePath = (): string => fileURLToPath(import.meta.url);
 
-function where(context: CliContext): { dir: string; socket: string; log: string } {
+async function where(context: CliContext): Promise<{ dir: string; socket: string; log: string }> {
+  const { buildKey, daemonDir, daemonLogPath, socketPath } = await daemonCommon();
   const dir = daemonDir(context.io.env);
   const socket = socketPath(dir, buildKey(bundlePath()));
   return { dir, socket, log: daemonLogPath(socket) };
@@ -63,7 +57,8 @@ export const daemonStatusCommand = defineCommand({
   describe: 'Whether the resident query service runs for this build, and what it holds',
   builder: (yargs) => yargs.example('$0 marketplace daemon status', 'pid, socket, commands served, stores open'),
   run: async (context): Promise<DaemonState> => {
-    const { socket, log } = where(context);
+    const { socket, log } = await where(context);
+    const { daemonStatus } = await daemonCommon();
     const status = await daemonStatus(socket);
     return { running: status !== undefined, socket, log, ...(status === undefined ? {} : { status }) };
   },
@@ -75,7 +70,9 @@ export const daemonStartCommand = defineCommand({
   describe: 'Start the resident query service in the background (lookups also start it when it is missing)',
   builder: (yargs) => yargs.example('$0 marketplace daemon start', 'keep the catalog store loaded for search and info'),
   run: async (context): Promise<DaemonState> => {
-    const { dir, socket, log } = where(context);
+    const { dir, socket, log } = await where(context);
+    const { daemonStatus, spawnDaemon } = await daemonCommon();
+    const { requireDaemonDir } = await daemonServer();
     const running = await daemonStatus(socket);
     if (running !== undefined) return { running: true, action: 'already running', socket, log, status: running };
     requireDaemonDir(dir, socket);
@@ -98,7 +95,8 @@ export const daemonStopCommand = defineCommand({
   describe: 'Stop the resident query service of this build',
   builder: (yargs) => yargs.example('$0 marketplace daemon stop', 'lookups then run in their own process until it is started again'),
   run: async (context): Promise<DaemonState> => {
-    const { socket, log } = where(context);
+    const { socket, log } = await where(context);
+    const { DAEMON_PROTOCOL, daemonRequest, DaemonUnavailable } = await daemonCommon();
     try {
       await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'stop' });
     } catch (error) {
@@ -129,7 +127,8 @@ export const daemonServeCommand = defineCommand({
     if (!Number.isFinite(minutes) || minutes <= 0) {
       throw new MarketplaceError('GGEN_E_USAGE', `--idle-timeout must be a positive number of minutes, not ${String(minutes)}`, { hint: 'e.g. --idle-timeout 30' });
     }
-    const { dir, socket } = where(context);
+    const { dir, socket } = await where(context);
+    const { serveDaemon } = await daemonServer();
     return serveDaemon({
       socket,
       dir,

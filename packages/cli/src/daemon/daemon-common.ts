@@ -1,9 +1,7 @@
 // What the launcher (bin/ggen.cjs) and the resident query service share. The launcher runs
 // this before anything else of ggen is loaded, so it may import node's own modules only.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -225,7 +223,8 @@ export function daemonRequest(socket: string, request: DaemonRequest, deadlines:
       }, ms);
     };
     let connected = false;
-    const client = connect(socket);
+    // node's net and child_process load when used: --version and features answer without them.
+    const client = process.getBuiltinModule('node:net').connect(socket);
     arm(deadlines.startMs, request.kind === 'run' ? 'the command did not start' : 'no answer');
     client.setEncoding('utf8');
     client.on('connect', () => {
@@ -313,7 +312,7 @@ export function spawnDaemon(bundlePath: string, dir: string, socket: string, onc
   }
   try {
     const log = openSync(daemonLogPath(socket), 'a', 0o600);
-    const child = spawn(process.execPath, [bundlePath, ...SERVE_ARGV], {
+    const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, [bundlePath, ...SERVE_ARGV], {
       detached: true,
       stdio: ['ignore', log, log],
       cwd: dir,
