@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
 
-// Fault injection: the real node:fs/promises, except that writes of staged package files
-// fail with ENOSPC (or EACCES) while `fault` is set.
+// Fault injection: the real node:fs and node:fs/promises, except that writes of staged package
+// files (extraction writes synchronously, the journal through promises) fail with ENOSPC (or
+// EACCES) while `fault` is set.
 let fault: string | undefined;
 /** ENOSPC on moving a staged package into place: after the journal, the commit point. */
 let commitFault = false;
@@ -21,6 +22,16 @@ jest.unstable_mockModule('node:fs/promises', () => ({
   rename: (...args: Parameters<typeof real.rename>) => {
     if (commitFault && String(args[0]).includes(`.ggen-txn/new/`)) return Promise.reject(Object.assign(new Error('ENOSPC: injected'), { code: 'ENOSPC' }));
     return real.rename(...args);
+  },
+}));
+
+const realSync = jest.requireActual<typeof import('node:fs')>('node:fs');
+jest.unstable_mockModule('node:fs', () => ({
+  ...realSync,
+  default: realSync,
+  writeFileSync: (...args: Parameters<typeof realSync.writeFileSync>) => {
+    if (fault !== undefined && typeof args[0] === 'string' && args[0].includes('.ggen-txn')) throw Object.assign(new Error(`${fault}: injected`), { code: fault });
+    realSync.writeFileSync(...args);
   },
 }));
 

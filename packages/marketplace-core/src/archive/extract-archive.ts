@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
@@ -165,25 +165,34 @@ function safeEntryPath(raw: string, label: string): string {
  * created exclusively (never through something already there) and links come last, so no
  * write ever follows a link the archive made.
  */
-export async function writeArchiveEntries(entries: ArchiveEntry[], destination: string): Promise<void> {
+export function writeArchiveEntries(entries: ArchiveEntry[], destination: string): Promise<void> {
   const ordered = [...entries.filter((entry) => entry.type !== 'symlink'), ...entries.filter((entry) => entry.type === 'symlink')];
+  // Synchronous, each directory made once: a pack is a few small files, and a thread-pool
+  // round trip per mkdir and write left the main thread idle for most of an extraction.
+  const made = new Set<string>();
+  const directory = (path: string): void => {
+    if (made.has(path)) return;
+    mkdirSync(path, { recursive: true });
+    made.add(path);
+  };
   try {
-    await mkdir(destination, { recursive: true });
+    directory(destination);
     for (const entry of ordered) {
       const target = join(destination, entry.path);
       if (entry.type === 'directory') {
-        await mkdir(target, { recursive: true });
+        directory(target);
       } else if (entry.type === 'file') {
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, entry.content, { mode: entry.mode, flag: 'wx' });
+        directory(dirname(target));
+        writeFileSync(target, entry.content, { mode: entry.mode, flag: 'wx' });
       } else {
-        await mkdir(dirname(target), { recursive: true });
-        await symlink(entry.target, target);
+        directory(dirname(target));
+        symlinkSync(entry.target, target);
       }
     }
   } catch (error) {
-    throw fromFsError(error, 'extracting into', destination);
+    return Promise.reject(fromFsError(error, 'extracting into', destination));
   }
+  return Promise.resolve();
 }
 
 function corrupt(label: string, reason: string, cause?: unknown): MarketplaceError {
