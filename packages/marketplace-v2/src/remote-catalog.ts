@@ -64,17 +64,8 @@ export class RemoteCatalog implements CatalogSource {
     }
     if (!response.ok) {
       const text = (await response.text()).slice(0, 300);
-      // A query stopped by the server's own time limit (Virtuoso: 500 with SQL state S1T00, "SR171 Transaction timed out") is the same verdict as partial results.
-      if (response.status >= 500 && ((response.headers.get('x-sql-state') ?? '').startsWith('S1T') || /\bS1T00\b|\bSR171\b|timed out/i.test(text))) {
-        throw new MarketplaceError(
-          'GGEN_E_SPARQL_TIMEOUT',
-          `The SPARQL endpoint stopped the query at its time limit (${this.#options.timeoutMs} ms): ${text.split('\n')[0] ?? ''}`,
-          {
-            hint: 'Narrow the query or raise marketplace.timeout_ms.',
-            details: { status: response.status },
-          },
-        );
-      }
+      const stopped = serverTimeLimit(response, text, this.#options.timeoutMs);
+      if (stopped !== undefined) throw stopped;
       throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint answered ${response.status}: ${text.split('\n')[0] ?? ''}`, {
         hint: 'Check the endpoint URL; a 500 can be the server-side time limit.',
         details: { status: response.status },
@@ -216,17 +207,6 @@ export class RemoteCatalog implements CatalogSource {
     const response = await digestFetch(url, { method: 'PUT', headers: { 'content-type': 'application/n-triples' }, body: ntriples, user, password });
     if (!response.ok) {
       const text = (await response.text()).slice(0, 300);
-      // A query stopped by the server's own time limit (Virtuoso: 500 with SQL state S1T00, "SR171 Transaction timed out") is the same verdict as partial results.
-      if (response.status >= 500 && ((response.headers.get('x-sql-state') ?? '').startsWith('S1T') || /\bS1T00\b|\bSR171\b|timed out/i.test(text))) {
-        throw new MarketplaceError(
-          'GGEN_E_SPARQL_TIMEOUT',
-          `The SPARQL endpoint stopped the query at its time limit (${this.#options.timeoutMs} ms): ${text.split('\n')[0] ?? ''}`,
-          {
-            hint: 'Narrow the query or raise marketplace.timeout_ms.',
-            details: { status: response.status },
-          },
-        );
-      }
       throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `Uploading the catalog failed with ${response.status}: ${text.split('\n')[0] ?? ''}`, {
         hint: response.status === 401 ? 'Check sparql_user and sparql_password.' : 'Check the Graph Store URL and the server log.',
       });
@@ -241,4 +221,16 @@ export class RemoteCatalog implements CatalogSource {
     }
     return stored;
   }
+}
+
+/**
+ * A query the server stopped at its own time limit with an error status (Virtuoso: 500 with SQL
+ * state S1T00, "SR171 Transaction timed out"): the same verdict as partial results after it.
+ */
+function serverTimeLimit(response: Response, text: string, timeoutMs: number): MarketplaceError | undefined {
+  if (response.status < 500 || !((response.headers.get('x-sql-state') ?? '').startsWith('S1T') || /\bS1T00\b|\bSR171\b|timed out/i.test(text))) return undefined;
+  return new MarketplaceError('GGEN_E_SPARQL_TIMEOUT', `The SPARQL endpoint stopped the query at its time limit (${timeoutMs} ms): ${text.split('\n')[0] ?? ''}`, {
+    hint: 'Narrow the query or raise marketplace.timeout_ms.',
+    details: { status: response.status },
+  });
 }
