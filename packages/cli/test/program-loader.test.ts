@@ -28,7 +28,7 @@ describe('the code cache', () => {
     const first = await runGgen(search, { bin, home, env });
     expect(first.code).toBe(0);
     const [cache] = caches(dir);
-    expect(cache).toMatch(new RegExp(`^[0-9a-f]{32}-${process.version.replace(/\./g, '\\.')}-quick-start\\.bin$`));
+    expect(cache).toMatch(new RegExp(`^[0-9a-f]{32}-${process.version.replace(/\./g, '\\.')}-quick-start-marketplace-search\\.bin$`));
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const written = statSync(join(dir, cache ?? ''));
     expect(written.mode & 0o777).toBe(0o600);
@@ -42,6 +42,20 @@ describe('the code cache', () => {
     expect(withoutTimes(second.stdout)).toEqual(withoutTimes(uncached.stdout));
     expect(withoutTimes(first.stdout)).toEqual(withoutTimes(uncached.stdout));
     expect(second.stderr).toBe(uncached.stderr);
+  });
+
+  it('is kept per command: another command writes its own, and no search text reaches a file name', async () => {
+    const { home, dir, env } = setup();
+    expect((await runGgen(search, { bin, home, env })).code).toBe(0);
+    const [searchCache = ''] = caches(dir);
+    const before = statSync(join(dir, searchCache));
+    expect((await runGgen(['marketplace', 'search', 'rust ../web', '--limit', '3'], { bin, home, env })).code).toBe(0);
+    expect((await runGgen(['marketplace', 'info', 'agent-editor'], { bin, home, env })).code).toBe(0);
+    const names = caches(dir).sort();
+    expect(names.map((name) => name.replace(/^[0-9a-f]{32}-[^-]+-/, ''))).toEqual(['quick-start-marketplace-info.bin', 'quick-start-marketplace-search.bin']);
+    // The second search used the first one's cache as it was.
+    const after = statSync(join(dir, searchCache));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
 
   it('replaces a cache V8 refuses (damaged), and the command runs as without one', async () => {
