@@ -1,6 +1,6 @@
 import { isPackageName, type CatalogPackage, type CatalogVersion } from '@ggen/marketplace-core';
 import { Writer } from 'n3';
-import type { NamedNode as OxNamedNode, Store, Term as OxTerm } from 'oxigraph';
+import type { Store, Term as OxTerm } from 'oxigraph';
 import { oxigraph } from './oxigraph-runtime.js';
 import semver from 'semver';
 import { exactNameToken, tokenize } from './tokenize.js';
@@ -222,39 +222,74 @@ function writeVersion(
   }
 }
 
-/** Reads packages back from a store holding a catalog; unknown names are left out. */
-export function readCatalogPackages(store: Store, names?: string[]): CatalogPackage[] {
+/** An object of a triple as package reading sees it: its text, and whether it is a node (an IRI) that has triples of its own. */
+export interface CatalogObject {
+  value: string;
+  node: boolean;
+}
+
+/**
+ * What reading packages back needs of a store: the objects of a subject's triples in the
+ * catalog graph, by predicate, each list in one order (by value) whatever the store, and the
+ * package subjects. oxigraph's store is one (oxigraphTriples); the local store's shards, read
+ * without an RDF engine, are another.
+ */
+export interface CatalogTriples {
+  objects(subject: string): Map<string, CatalogObject[]>;
+  packageSubjects(): string[];
+}
+
+/** Objects in the one order every store gives them: by value, IRIs before literals of the same text. */
+export function compareObjects(a: CatalogObject, b: CatalogObject): number {
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : Number(b.node) - Number(a.node);
+}
+
+/** An oxigraph store as CatalogTriples; nodes are looked up as the very terms the store gave (a blank node stays one). */
+export function oxigraphTriples(store: Store): CatalogTriples {
   const graph = oxigraph.namedNode(CATALOG_GRAPH);
-  const subjects =
-    names === undefined
-      ? store.match(null, oxigraph.namedNode(V.type), oxigraph.namedNode(V.Package), graph).map((entry) => entry.subject as OxNamedNode)
-      : names.map((name) => oxigraph.namedNode(packageIri(name)));
+  const terms = new Map<string, OxTerm>();
+  return {
+    objects: (subject) => {
+      const byPredicate = new Map<string, CatalogObject[]>();
+      for (const entry of store.match(terms.get(subject) ?? oxigraph.namedNode(subject), null, null, graph)) {
+        const node = entry.object.termType === 'NamedNode' || entry.object.termType === 'BlankNode';
+        if (node) terms.set(entry.object.value, entry.object);
+        const list = byPredicate.get(entry.predicate.value) ?? [];
+        list.push({ value: entry.object.value, node });
+        byPredicate.set(entry.predicate.value, list);
+      }
+      for (const list of byPredicate.values()) list.sort(compareObjects);
+      return byPredicate;
+    },
+    packageSubjects: () => store.match(null, oxigraph.namedNode(V.type), oxigraph.namedNode(V.Package), graph).map((entry) => entry.subject.value),
+  };
+}
+
+/** Reads packages back from a store holding a catalog; unknown names are left out. */
+export function readCatalogPackages(store: Store | CatalogTriples, names?: string[]): CatalogPackage[] {
+  const triples = 'packageSubjects' in store ? store : oxigraphTriples(store);
+  const subjects = names === undefined ? triples.packageSubjects() : names.map((name) => packageIri(name));
   const packages: CatalogPackage[] = [];
   for (const subject of subjects) {
-    const pkg = readPackage(store, subject, graph);
+    const pkg = readPackage(triples, subject);
     if (pkg !== undefined) packages.push(pkg);
   }
   return packages.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-function objectsOf(store: Store, subject: OxTerm, graph: OxNamedNode): Map<string, OxTerm[]> {
-  const byPredicate = new Map<string, OxTerm[]>();
-  for (const entry of store.match(subject, null, null, graph)) {
-    const list = byPredicate.get(entry.predicate.value) ?? [];
-    list.push(entry.object);
-    byPredicate.set(entry.predicate.value, list);
-  }
-  return byPredicate;
+/** A node's objects; a literal where a node belongs has none. */
+function objectsOf(triples: CatalogTriples, object: CatalogObject): Map<string, CatalogObject[]> {
+  return object.node ? triples.objects(object.value) : new Map<string, CatalogObject[]>();
 }
 
-function readPackage(store: Store, subject: OxNamedNode, graph: OxNamedNode): CatalogPackage | undefined {
-  const fields = objectsOf(store, subject, graph);
+function readPackage(triples: CatalogTriples, subject: string): CatalogPackage | undefined {
+  const fields = triples.objects(subject);
   const one = (predicate: string): string | undefined => fields.get(predicate)?.[0]?.value;
   const name = one(V.name);
   const latestIri = one(V.latestVersion);
   // The one name rule: an entry whose name is a path is no package (it could not be installed safely).
   if (name === undefined || latestIri === undefined || !isPackageName(name)) return undefined;
-  const versions = (fields.get(V.hasVersion) ?? []).map((term) => readVersion(store, term, graph)).filter((version): version is CatalogVersion => version !== undefined);
+  const versions = (fields.get(V.hasVersion) ?? []).map((term) => readVersion(triples, term)).filter((version): version is CatalogVersion => version !== undefined);
   versions.sort((a, b) => semver.rcompare(a.version, b.version));
   const latest = versions.find((version) => versionIri(name, version.version) === latestIri)?.version ?? versions[0]?.version ?? '';
   const pkg: CatalogPackage = {
@@ -272,7 +307,7 @@ function readPackage(store: Store, subject: OxNamedNode, graph: OxNamedNode): Ca
   if (category !== undefined) pkg.category = category;
   const creator = fields.get(V.creator)?.[0];
   if (creator !== undefined) {
-    const author = objectsOf(store, creator, graph).get(V.foafName)?.[0]?.value;
+    const author = objectsOf(triples, creator).get(V.foafName)?.[0]?.value;
     if (author !== undefined) pkg.author = author;
   }
   const license = one(V.license);
@@ -286,7 +321,7 @@ function readPackage(store: Store, subject: OxNamedNode, graph: OxNamedNode): Ca
   if (tagged.length > 0) pkg.distTags = Object.fromEntries(tagged);
   const keys = (predicate: string): string[] =>
     (fields.get(predicate) ?? [])
-      .map((node) => objectsOf(store, node, graph).get(V.publicKey)?.[0]?.value)
+      .map((node) => objectsOf(triples, node).get(V.publicKey)?.[0]?.value)
       .filter((key): key is string => key !== undefined)
       .sort();
   const ownerKeys = keys(V.ownerKey);
@@ -296,14 +331,14 @@ function readPackage(store: Store, subject: OxNamedNode, graph: OxNamedNode): Ca
   return pkg;
 }
 
-function readVersion(store: Store, subject: OxTerm, graph: OxNamedNode): CatalogVersion | undefined {
-  const fields = objectsOf(store, subject, graph);
+function readVersion(triples: CatalogTriples, subject: CatalogObject): CatalogVersion | undefined {
+  const fields = objectsOf(triples, subject);
   const one = (predicate: string): string | undefined => fields.get(predicate)?.[0]?.value;
   const version = one(V.versionString);
   if (version === undefined) return undefined;
   const dependencies: Record<string, string> = {};
   for (const dependency of fields.get(V.dependsOn) ?? []) {
-    const depFields = objectsOf(store, dependency, graph);
+    const depFields = objectsOf(triples, dependency);
     const depName = depFields.get(V.dependencyName)?.[0]?.value;
     const range = depFields.get(V.versionRange)?.[0]?.value;
     if (depName !== undefined && range !== undefined) dependencies[depName] = range;
@@ -329,7 +364,7 @@ function readVersion(store: Store, subject: OxTerm, graph: OxNamedNode): Catalog
   const readme = one(V.readme);
   if (readme !== undefined) result.readme = readme;
   const signer = fields.get(V.signedBy)?.[0];
-  const signedBy = signer === undefined ? undefined : objectsOf(store, signer, graph).get(V.keyId)?.[0]?.value;
+  const signedBy = signer === undefined ? undefined : objectsOf(triples, signer).get(V.keyId)?.[0]?.value;
   if (signedBy !== undefined) result.signedBy = signedBy;
   return result;
 }

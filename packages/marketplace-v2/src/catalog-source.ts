@@ -18,8 +18,11 @@ export interface CatalogSource {
   vocabulary?(): Promise<string[]>;
   /** Makes sure the triples a search with these tokens and filters needs are in the store. */
   prepare?(tokens: string[], query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>): Promise<void>;
-  /** Makes sure a package's dependency closure is in the store. */
-  prepareDependencies?(name: string): Promise<void>;
+  /**
+   * Makes sure a package's dependency closure is in the store; names the catalog's packages in
+   * it (the package itself included) when the source knows them without a query.
+   */
+  prepareDependencies?(name: string): Promise<string[] | undefined>;
 }
 
 /** oxigraph's parser names the line and column of what it rejects: the catalog is damaged, not ggen. */

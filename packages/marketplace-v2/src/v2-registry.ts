@@ -149,15 +149,21 @@ export class V2Registry implements PackageSource {
     return { names: [...names].sort(), cyclic };
   }
 
-  /** Loads the packages a resolution will ask for in one read. */
+  /**
+   * Loads the packages a resolution will ask for in one read. A local store names the closure
+   * from its index, which saves the property-path query (its dangling dependencies, packages
+   * the catalog lacks, are then looked up, and not found, as the resolver meets them).
+   */
   async prefetch(names: string[]): Promise<void> {
     const wanted = new Set<string>();
+    const catalog = await this.catalog();
     for (const name of names) {
       wanted.add(name.toLowerCase());
-      for (const dependency of (await this.dependencyClosure(name)).names) wanted.add(dependency);
+      const known = await catalog.prepareDependencies?.(name);
+      for (const dependency of known ?? (await this.dependencyClosure(name)).names) wanted.add(dependency);
     }
     const missing = [...wanted].filter((name) => !this.#cache.has(name));
-    const found = await (await this.catalog()).readPackages(missing);
+    const found = await catalog.readPackages(missing);
     for (const name of missing) this.#cache.set(name, found.find((pkg) => pkg.name === name) ?? null);
   }
 

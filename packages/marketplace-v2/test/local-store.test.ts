@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import type { SearchQuery } from '@ggen/marketplace-core';
+import type { CatalogPackage, SearchQuery } from '@ggen/marketplace-core';
 import {
   catalogToNQuads,
   EmbeddedCatalog,
@@ -179,5 +179,64 @@ describe('sync', () => {
     }
     // Another cache (another process) shares nothing with it.
     expect(await open(new QueryCache({ retain: 1 }))).not.toBe(await open(cache));
+  });
+});
+
+describe('packages read back from the shards, without oxigraph', () => {
+  const tricky = (name: string, extra: Partial<CatalogPackage> = {}): CatalogPackage => ({
+    name,
+    description: `a "quoted" \\ back-slashed\nmulti-line\ttabbed description, café, 😀 and \u0001 control`,
+    tags: ['t "1"', 'ünï'],
+    keywords: ['k\\w', '𝒳'],
+    downloads: 42,
+    stars: 7,
+    latest: '2.0.0',
+    versions: [
+      { version: '1.0.0', dependencies: { zeta: '^1', alpha: '~2.1', 'mid-dep': '*' }, yanked: true, integrity: 'sha512-abc', archive: 'archives/x-1.0.0.tgz' },
+      { version: '2.0.0', dependencies: {}, yanked: false, readme: '# Title\n\n"quotes" and \\ and 😀' },
+    ],
+    extra: { note: 'line\nbreak', nested: { a: [1, 2] } },
+    author: 'Zoë "the" Author',
+    license: 'MIT',
+    repository: 'https://example.com/r?a=1&b=2',
+    ...extra,
+  });
+
+  it('gives what oxigraph gives for the same catalog: escapes, several objects, every field', async () => {
+    const registry = temp('ggen-tricky-');
+    const packages = [tricky('tricky-one'), tricky('tricky-two', { category: 'Ünïcode', downloads: 0 }), tricky('plain')];
+    await writeV2Catalog(registry, packages);
+    const whole = new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8'));
+    const catalog = await sharded(registry);
+    const names = ['tricky-one', 'tricky-two', 'plain', 'not-there'];
+    const fromShards = await catalog.readPackages(names);
+    expect(catalog.engineStarted).toBe(false);
+    expect(fromShards).toEqual(await whole.readPackages(names));
+    expect(fromShards.map((pkg) => pkg.name)).toEqual(['plain', 'tricky-one', 'tricky-two']);
+    // Several objects of one predicate come in one order (by value) from either store.
+    expect(Object.keys(fromShards[0]?.versions[1]?.dependencies ?? {})).toEqual(['alpha', 'mid-dep', 'zeta']);
+    expect(fromShards[1]?.description).toBe(packages[0]?.description);
+  });
+
+  it('gives what oxigraph gives for every package of the sample registry', async () => {
+    const whole = new EmbeddedCatalog(readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8'));
+    const names = (await whole.allPackages()).map((pkg) => pkg.name);
+    expect(names.length).toBeGreaterThan(70);
+    const catalog = await sharded(sampleRegistry);
+    expect(await catalog.readPackages(names)).toEqual(await whole.readPackages(names));
+    expect(catalog.engineStarted).toBe(false);
+  });
+
+  it('a damaged shard is a coded error that says how to rebuild the store', async () => {
+    const registry = temp('ggen-damaged-');
+    await writeV2Catalog(registry, [tricky('tricky-one')]);
+    const files = await openLocalStore({ ...fetch, registry, storeRoot: temp('ggen-store-') });
+    if (files === undefined) throw new Error('no local store');
+    const shard = join(files.dir, 'packages.nq');
+    const text = readFileSync(shard, 'utf8');
+    writeFileSync(shard, `X${text.slice(1)}`);
+    const read = new ShardedCatalog(files).readPackages(['tricky-one']);
+    expect(await codeOf(read)).toBe('GGEN_E_INDEX_INVALID');
+    await expect(read).rejects.toMatchObject({ hint: expect.stringMatching(/sync --force/) });
   });
 });

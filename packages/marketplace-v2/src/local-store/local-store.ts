@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fromFsError, isHttpLocation, MarketplaceError, withFileLock, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
 import { CATALOG_FILE, fetchCatalogText } from '../catalog-file.js';
@@ -209,7 +209,9 @@ export async function openLocalStore(options: FetchOptions & { registry: string;
   const retainedFiles = options.cache?.store(versionDir);
   if (retainedFiles !== undefined) return retainedFiles;
   try {
-    const index = JSON.parse(await readFile(join(versionDir, 'index.json'), 'utf8')) as ShardIndex;
+    // Read in one synchronous call: the command waits for it either way, and a read through the
+    // thread pool in chunks costs it more (~2 ms of 1 MB at 10k packages).
+    const index = JSON.parse(readFileSync(join(versionDir, 'index.json'), 'utf8')) as ShardIndex;
     const files: LocalStoreFiles = { dir: versionDir, index };
     options.cache?.keepStore(files);
     return files;

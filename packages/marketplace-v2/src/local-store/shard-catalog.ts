@@ -1,9 +1,10 @@
 import { V } from '../vocabulary.js';
+import { QUAD_LINE, unescapeNQuads } from './nquads-line.js';
 
 /** Byte range of one shard in its data file. */
 export type Range = [offset: number, length: number];
 
-const PACKAGE_PREFIX = 'https://ggen.dev/registry/package/';
+export const PACKAGE_PREFIX = 'https://ggen.dev/registry/package/';
 
 /**
  * What `sync` persists beside the shards, compact so that a command opens it in milliseconds:
@@ -39,8 +40,6 @@ export interface Shards {
   filters: FilterIndex;
 }
 
-export const packageIriOf = (stored: string): string => `${PACKAGE_PREFIX}${stored}`;
-
 const FILTER_KEYS = new Map<string, string>([
   [V.categoryKey, 'categoryKey'],
   [V.tagKey, 'tagKey'],
@@ -52,16 +51,11 @@ const FILTER_KEYS = new Map<string, string>([
 const RANK = new Set<string>([V.type, V.name, V.popularity, V.downloads, V.stars, ...FILTER_KEYS.keys()]);
 /** A package shard holds its own node and what hangs off it; other packages are only linked. */
 const FOLLOW = new Set<string>([V.hasVersion, V.dependsOn, V.creator, V.ownerKey, V.revokedKey, V.signedBy]);
-/** One whole quad: subject, predicate, an IRI or a literal (with a datatype or language), the graph, and the final dot. */
-const LINE = /^<([^>]*)> <([^>]*)> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)"(?:\^\^<[^>]*>|@[a-zA-Z0-9-]+)?) <[^>]*> \.$/;
+const LINE = QUAD_LINE;
 
-/** An N-Quads string literal's text (JSON's escapes cover what n3 writes). */
+/** An N-Quads string literal's text; one with an escape N-Quads does not have stays as written. */
 function unescape(literal: string): string {
-  try {
-    return JSON.parse(`"${literal}"`) as string;
-  } catch {
-    return literal;
-  }
+  return unescapeNQuads(literal) ?? literal;
 }
 
 /**

@@ -1,0 +1,35 @@
+/**
+ * One line of the catalogs ggen writes (n3's Writer, one quad a line), read without an RDF
+ * engine: the local store cuts its shards with it at sync, and reads packages back from them.
+ * Subject, predicate, an IRI or a string literal (with a datatype or a language), the graph.
+ * Blank nodes and other line shapes do not match: a catalog that has them is not ours.
+ */
+export const QUAD_LINE = /^<([^>]*)> <([^>]*)> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)"(?:\^\^<([^>]*)>|@([a-zA-Z0-9-]+))?) <([^>]*)> \.$/;
+
+const ECHAR: Record<string, string> = { t: '\t', b: '\b', n: '\n', r: '\r', f: '\f', '"': '"', "'": "'", '\\': '\\' };
+
+/**
+ * The text of an N-Quads literal or IRI as written (N-Triples' ECHAR and UCHAR escapes:
+ * `\n`, `\"`, `\u00e9`, `\U0001F600`), or undefined when an escape is not one of them.
+ */
+export function unescapeNQuads(text: string): string | undefined {
+  if (!text.includes('\\')) return text;
+  const escape = /\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([\s\S]))/g;
+  let value = '';
+  let from = 0;
+  for (let match = escape.exec(text); match !== null; match = escape.exec(text)) {
+    const [whole, short, long, char] = match;
+    const hex = short ?? long;
+    let replacement: string | undefined;
+    if (hex !== undefined) {
+      const codePoint = Number.parseInt(hex, 16);
+      if (codePoint <= 0x10ffff && (codePoint < 0xd800 || codePoint > 0xdfff)) replacement = String.fromCodePoint(codePoint);
+    } else replacement = ECHAR[char ?? ''];
+    if (replacement === undefined) return undefined;
+    value += text.slice(from, match.index) + replacement;
+    from = match.index + whole.length;
+  }
+  // A lone backslash at the end is no escape either.
+  const rest = text.slice(from);
+  return rest.includes('\\') ? undefined : value + rest;
+}
