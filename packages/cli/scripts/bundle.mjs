@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles one feature build of the ggen CLI with esbuild and fails when the bundle holds
 // anything its feature set excludes (checked on esbuild's metafile, not on names in code).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -106,6 +106,8 @@ async function bundle(features, outdir) {
     metafile: true,
   });
 
+  asciiOnly(outfile);
+
   const forbidden = FORBIDDEN[features];
   const violations = [];
   const inputs = Object.keys(result.metafile.inputs);
@@ -134,6 +136,18 @@ async function bundle(features, outdir) {
     await bundleLibrary(join(outdir, '..', 'index.mjs'));
   }
   console.log(`built marketplace-${features}: ${outfile} (${inputs.length} inputs)`);
+}
+
+/**
+ * The program as ASCII: its loader then reads it as latin1, ~12 ms less per command than
+ * decoding 3.5 MB of UTF-8. esbuild already escapes every non-ASCII character in code
+ * (charset ascii, its default); what remains is in comments of bundled libraries, where a
+ * \u escape changes nothing.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  const escaped = text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped !== text) writeFileSync(file, escaped);
 }
 
 /** The package's library entry (`exports` of @ggen/cli): runCli and the default build's features. */

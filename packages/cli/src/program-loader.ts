@@ -3,7 +3,7 @@
 // of every function it ran; later runs of that command load that instead of compiling 3.5 MB
 // of JavaScript again (node 20 has no compile cache of its own). Node's own modules only: every command
 // pays for what this file loads.
-import { createHash, randomBytes } from 'node:crypto';
+import { isAscii } from 'node:buffer';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -59,8 +59,9 @@ export function commandKey(argv: string[]): string {
 /** Runs the bundle at `programPath` as node would run it, with the code cache when there is a usable one. */
 export function runProgram(programPath: string, argv: string[], env: Env): void {
   const mode = compileModeFor(argv);
-  // node's vm and v8 load here, not for what the launcher answers itself.
+  // node's vm, v8 and crypto load here, not for what the launcher answers itself or hands to the service.
   const { constants, Script } = process.getBuiltinModule('node:vm');
+  const { createHash } = process.getBuiltinModule('node:crypto');
   // oxigraph's wasm is ours (a pinned dependency): each function is validated as it first
   // compiles instead of all 4 MB at load, ~17 ms less for every command that opens a store.
   if (mode === 'quick-start') process.getBuiltinModule('node:v8').setFlagsFromString('--liftoff-only --wasm-lazy-validation');
@@ -70,7 +71,9 @@ export function runProgram(programPath: string, argv: string[], env: Env): void 
     dir === undefined ? undefined : { dir, file: join(dir, `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}-${process.version}-${mode}-${commandKey(argv)}.bin`) };
   const cachedData = cache === undefined ? undefined : readCache(cache.dir, cache.file);
   // node's own CommonJS wrapper, on the bundle's first line so that stack traces keep its line numbers.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${bytes.toString('utf8')}\n})`, {
+  // The build writes ASCII (bundle.mjs): read as latin1, which copies, instead of decoding UTF-8.
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
     filename: programPath,
     ...(cachedData === undefined ? {} : { cachedData }),
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
@@ -99,7 +102,7 @@ function readCache(dir: string, file: string): Buffer | undefined {
 
 /** Written to a new file of its own, then renamed into place: a reader sees a whole cache or none. Best effort: a cache that cannot be written costs the next run its compile, nothing else. */
 function writeCache(dir: string, file: string, script: import('node:vm').Script): void {
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const temp = `${file}.tmp-${process.pid}-${process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex')}`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (privateDirProblem(dir) !== undefined) return;

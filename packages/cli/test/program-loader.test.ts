@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { cliRoot, freshHome, runGgen } from './helpers/run-ggen.js';
@@ -70,6 +71,13 @@ describe('the code cache', () => {
     const replaced = statSync(join(dir, cache));
     expect(replaced.ino).not.toBe(damaged.ino);
     expect(replaced.size).toBeGreaterThan(100_000);
+  });
+
+  it('runs programs the build wrote as ASCII (read as latin1, no UTF-8 decoding), every build', () => {
+    for (const build of ['v1', 'v2', 'parallel']) {
+      const program = readFileSync(join(cliRoot, 'dist', build, 'ggen.cjs'));
+      expect({ build, ascii: isAscii(program) }).toEqual({ build, ascii: true });
+    }
   });
 
   it('is never written to a directory other users can write, nor when GGEN_CODE_CACHE=0', async () => {

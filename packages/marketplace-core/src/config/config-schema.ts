@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+// ggen validates a config, a lockfile and a few manifests per process: zod's JIT (a validator
+// compiled with new Function on first use, which no code cache keeps) costs more than it saves
+// there (~5 ms of a command's first config parse). One process-wide setting, made here, where
+// the first schema a command uses is defined.
+z.config({ jitless: true });
+
 export const BACKEND_STRATEGIES = ['v1', 'v2', 'v2-with-fallback', 'ab-test', 'compare'] as const;
 export type BackendStrategyName = (typeof BACKEND_STRATEGIES)[number];
 
