@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import type { CatalogPackage, SearchQuery } from '@ggen/marketplace-core';
+import type { CatalogPackage, PackageSummary, SearchQuery } from '@ggen/marketplace-core';
 import {
   catalogToNQuads,
   EmbeddedCatalog,
@@ -216,6 +216,11 @@ describe('packages read back from the shards, without oxigraph', () => {
     // Several objects of one predicate come in one order (by value) from either store.
     expect(Object.keys(fromShards[0]?.versions[1]?.dependencies ?? {})).toEqual(['alpha', 'mid-dep', 'zeta']);
     expect(fromShards[1]?.description).toBe(packages[0]?.description);
+    const summaries = await catalog.readSummaries(names);
+    expect(summaries.map((summary) => summary.name)).toEqual(['tricky-one', 'tricky-two', 'plain']);
+    const sparql = await whole.readSummaries(names);
+    expect(summaries.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual(sparql.sort((a, b) => (a.name < b.name ? -1 : 1)));
+    expect(catalog.engineStarted).toBe(false);
   });
 
   it('gives what oxigraph gives for every package of the sample registry', async () => {
@@ -224,6 +229,10 @@ describe('packages read back from the shards, without oxigraph', () => {
     expect(names.length).toBeGreaterThan(70);
     const catalog = await sharded(sampleRegistry);
     expect(await catalog.readPackages(names)).toEqual(await whole.readPackages(names));
+    const byName = (summaries: PackageSummary[]): PackageSummary[] => [...summaries].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const summaries = await catalog.readSummaries([...names, 'not-there']);
+    expect(summaries).toHaveLength(names.length);
+    expect(byName(summaries)).toEqual(byName(await whole.readSummaries(names)));
     expect(catalog.engineStarted).toBe(false);
   });
 

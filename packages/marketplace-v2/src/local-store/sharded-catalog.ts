@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { MarketplaceError, type CatalogPackage, type PackageSummary, type SearchQuery } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource, type Row } from '../catalog-source.js';
 import { readCatalogPackages } from '../catalog-rdf.js';
+import { summaryFromRow, summaryRowFromTriples } from '../summaries-query.js';
 import { ShardTriples } from './shard-triples.js';
 import { packageIri, V } from '../vocabulary.js';
 import type { LocalStoreFiles } from './local-store.js';
@@ -235,10 +236,14 @@ export class ShardedCatalog implements CatalogSource {
     });
   }
 
+  /** Summaries as summariesQuery gives them, read from the shards' lines (no SPARQL query to plan and run). */
   readSummaries(names: string[]): Promise<PackageSummary[]> {
     return settled(() => {
       this.#loadPackages(this.#idsOfNames(names), true);
-      return this.#store().readSummaries(names);
+      return names.flatMap((name) => {
+        const row = summaryRowFromTriples(this.#triples, name);
+        return row === undefined ? [] : [summaryFromRow(row)];
+      });
     });
   }
 
