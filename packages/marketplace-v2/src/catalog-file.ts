@@ -1,4 +1,8 @@
-import { fetchResource, MarketplaceError, resolveLocation, type FetchOptions } from '@ggen/marketplace-core';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { fileURLToPath } from 'node:url';
+import { fetchResource, fromFsError, isHttpLocation, MarketplaceError, resolveLocation, type FetchOptions } from '@ggen/marketplace-core';
 
 export const CATALOG_FILE = 'catalog.nq';
 
@@ -16,4 +20,113 @@ export async function fetchCatalogText(registry: string, options: FetchOptions):
     }
     throw error;
   }
+}
+
+/**
+ * The largest catalog.nq a file registry may have for `sync`, which reads it in line-aligned
+ * chunks: one JavaScript string holds at most ~512 MiB, and a 100k-package catalog is more.
+ */
+export const MAX_LOCAL_CATALOG_BYTES = 4 * 1024 ** 3;
+const READ_BYTES = 16 * 1024 * 1024;
+const CHUNK_CHARS = 64 * 1024 * 1024;
+
+export interface CatalogChunks {
+  location: string;
+  /** The catalog's text in pieces that each end at a line's end. */
+  chunks: string[];
+  bytes: number;
+  lines: number;
+  /** sha256 of the text (the same as of the whole text at once). */
+  digest: string;
+}
+
+/**
+ * The catalog of a registry as line-aligned chunks with its sha256: a file registry's read a
+ * block at a time (a regular file, at most MAX_LOCAL_CATALOG_BYTES), an http(s) registry's
+ * fetched whole under its resource limit.
+ */
+export async function fetchCatalogChunks(
+  registry: string,
+  options: FetchOptions,
+  /** Block and chunk sizes; tests make them small to cut lines and characters across blocks. */
+  sizes: { readBytes: number; chunkChars: number } = { readBytes: READ_BYTES, chunkChars: CHUNK_CHARS },
+): Promise<CatalogChunks> {
+  if (isHttpLocation(registry)) {
+    const { location, text } = await fetchCatalogText(registry, options);
+    return { location, chunks: [text], bytes: Buffer.byteLength(text), lines: countLines(text), digest: createHash('sha256').update(text).digest('hex') };
+  }
+  const location = resolveLocation(registry, CATALOG_FILE);
+  const path = location.startsWith('file://') ? fileURLToPath(location) : location;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
+        hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
+        details: { location },
+      });
+    throw fromFsError(error, 'reading', path);
+  }
+  try {
+    const stat = fstatSync(fd);
+    // A device or a pipe has no end to trust: only a regular file is read.
+    if (!stat.isFile())
+      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${path} is not a regular file`, {
+        hint: 'A registry catalog is a file; check the registry location.',
+        details: { location: path },
+      });
+    const tooLarge = (): MarketplaceError =>
+      new MarketplaceError('GGEN_E_RESPONSE_TOO_LARGE', `${path} is larger than ${MAX_LOCAL_CATALOG_BYTES} bytes, the limit for a catalog`, {
+        hint: 'Nothing was used. A registry this large belongs on a SPARQL endpoint (marketplace.sparql_endpoint).',
+        details: { location: path, limit: MAX_LOCAL_CATALOG_BYTES },
+      });
+    if (stat.size > MAX_LOCAL_CATALOG_BYTES) throw tooLarge();
+    const hash = createHash('sha256');
+    const decoder = new StringDecoder('utf8');
+    const block = Buffer.allocUnsafe(sizes.readBytes);
+    const chunks: string[] = [];
+    let pending = '';
+    let bytes = 0;
+    let lines = 0;
+    const emit = (text: string): void => {
+      if (text === '') return;
+      hash.update(text);
+      lines += countLines(text);
+      chunks.push(text);
+    };
+    for (;;) {
+      let read: number;
+      try {
+        read = readSync(fd, block, 0, sizes.readBytes, null);
+      } catch (error) {
+        throw fromFsError(error, 'reading', path);
+      }
+      if (read === 0) break;
+      bytes += read;
+      // A file that grows while it is read is held to the same limit.
+      if (bytes > MAX_LOCAL_CATALOG_BYTES) throw tooLarge();
+      pending += decoder.write(block.subarray(0, read));
+      if (pending.length >= sizes.chunkChars) {
+        const end = pending.lastIndexOf('\n') + 1;
+        if (end > 0) {
+          emit(pending.slice(0, end));
+          pending = pending.slice(end);
+        } else if (pending.length >= 4 * sizes.chunkChars)
+          throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} has a line longer than ${4 * sizes.chunkChars} characters: it is not one quad a line`, {
+            hint: 'Nothing was replaced. Regenerate the catalog with registry migrate (or publish to it), or restore it.',
+          });
+      }
+    }
+    emit(pending + decoder.end());
+    return { location, chunks, bytes, lines, digest: hash.digest('hex') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function countLines(text: string): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
+  return lines;
 }

@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -6,6 +7,7 @@ import type { CatalogPackage, PackageSummary, SearchQuery } from '@ggen/marketpl
 import {
   catalogToNQuads,
   EmbeddedCatalog,
+  fetchCatalogChunks,
   localStoreDir,
   openLocalStore,
   readCatalogPackages,
@@ -247,5 +249,36 @@ describe('packages read back from the shards, without oxigraph', () => {
     const read = new ShardedCatalog(files).readPackages(['tricky-one']);
     expect(await codeOf(read)).toBe('GGEN_E_INDEX_INVALID');
     await expect(read).rejects.toMatchObject({ hint: expect.stringMatching(/sync --force/) });
+  });
+});
+
+describe('a file catalog read in line-aligned chunks (sync)', () => {
+  it('gives the whole text back in chunks that end at a line, with the sha256 and line count of the whole', async () => {
+    const registry = temp('ggen-chunks-');
+    // Multi-byte characters (é, ü) cross the small read blocks; lines cross the chunks.
+    await writeV2Catalog(registry, [
+      ...toCatalogPackages(loadNpmRows(40)),
+      { ...toCatalogPackages(loadNpmRows(1))[0]!, name: 'accents', description: 'café über naïve '.repeat(50) },
+    ]);
+    const text = readFileSync(join(registry, 'catalog.nq'), 'utf8');
+    const read = await fetchCatalogChunks(registry, fetch, { readBytes: 777, chunkChars: 5000 });
+    expect(read.chunks.length).toBeGreaterThan(10);
+    for (const chunk of read.chunks) expect(chunk.endsWith('\n')).toBe(true);
+    expect(read.chunks.join('')).toBe(text);
+    expect(read.digest).toBe(createHash('sha256').update(text).digest('hex'));
+    expect(read.bytes).toBe(Buffer.byteLength(text));
+    expect(read.lines).toBe(text.split('\n').length - 1);
+    // The default sizes read it as one chunk, with the same digest: a store synced before stays unchanged.
+    expect((await fetchCatalogChunks(registry, fetch)).digest).toBe(read.digest);
+  });
+
+  it('refuses what is not a regular file, a line with no end, and a registry with no catalog, each with a code', async () => {
+    const device = temp('ggen-device-');
+    symlinkSync('/dev/zero', join(device, 'catalog.nq'));
+    expect(await codeOf(fetchCatalogChunks(device, fetch))).toBe('GGEN_E_INDEX_INVALID');
+    const endless = temp('ggen-endless-');
+    writeFileSync(join(endless, 'catalog.nq'), 'x'.repeat(50_000));
+    expect(await codeOf(fetchCatalogChunks(endless, fetch, { readBytes: 1000, chunkChars: 1000 }))).toBe('GGEN_E_INDEX_INVALID');
+    expect(await codeOf(fetchCatalogChunks(temp('ggen-empty-'), fetch))).toBe('GGEN_E_REGISTRY_UNREACHABLE');
   });
 });

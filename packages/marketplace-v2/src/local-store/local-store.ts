@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fromFsError, isHttpLocation, MarketplaceError, withFileLock, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
-import { CATALOG_FILE, fetchCatalogText } from '../catalog-file.js';
+import { CATALOG_FILE, fetchCatalogChunks } from '../catalog-file.js';
 import type { QueryCache } from './query-cache.js';
 import { shardCatalog, type ShardIndex } from './shard-catalog.js';
 
@@ -126,9 +126,9 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
   const usable = current?.format === FORMAT && existsSync(join(dir, current.version, 'index.json'));
   if (!options.force && usable && trusted !== undefined && current.stat === trusted) return result('unchanged', current);
 
-  const { location, text } = await fetchCatalogText(options.registry, options);
-  options.onEvent?.({ type: 'fetched', bytes: Buffer.byteLength(text), lines: countLines(text) });
-  const digest = createHash('sha256').update(text).digest('hex');
+  // In line-aligned chunks: a 100k-package catalog is more than one JavaScript string can hold.
+  const { location, chunks, bytes, lines, digest } = await fetchCatalogChunks(options.registry, options);
+  options.onEvent?.({ type: 'fetched', bytes, lines });
   if (!options.force && usable && current.digest === digest) {
     const refreshed = { ...current, ...(stat === undefined ? {} : { stat }), syncedAt: new Date().toISOString() };
     await writeCurrent(dir, refreshed);
@@ -137,7 +137,7 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
 
   let shards;
   try {
-    shards = shardCatalog([text], (triples) => options.onEvent?.({ type: 'sharding', triples }));
+    shards = shardCatalog(chunks, (triples) => options.onEvent?.({ type: 'sharding', triples }));
   } catch (cause) {
     throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is unusable: ${(cause as Error).message}`, {
       hint: 'Nothing was replaced: the last good local copy stays. Regenerate the catalog with registry migrate (or publish to it), or restore it.',
@@ -176,12 +176,6 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
     if (Date.now() - statSync(old).mtimeMs > KEEP_OLD_VERSIONS_MS) await rm(old, { recursive: true, force: true }).catch(() => undefined);
   }
   return result(current === undefined ? 'created' : 'updated', entry);
-}
-
-function countLines(text: string): number {
-  let lines = 0;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
-  return lines;
 }
 
 async function writeCurrent(dir: string, entry: Current): Promise<void> {

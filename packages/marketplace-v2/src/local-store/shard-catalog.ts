@@ -34,8 +34,9 @@ export interface ShardIndex {
 export type FilterIndex = Record<string, Record<string, number[]>>;
 
 export interface Shards {
-  packages: string;
-  postings: string;
+  /** packages.nq and postings.nq, in blocks of a few MiB (whole, either can pass a string's limit). */
+  packages: string[];
+  postings: string[];
   index: Omit<ShardIndex, 'digest'>;
   filters: FilterIndex;
 }
@@ -101,7 +102,10 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
         const values = filterIris.get(filter) ?? new Map<string, string[]>();
         filterIris.set(filter, values);
         const value = unescape(literal);
-        values.set(value, [...(values.get(value) ?? []), subject]);
+        // Appended in place: a copy per package made a common value (license mit) quadratic.
+        const iris = values.get(value);
+        if (iris === undefined) values.set(value, [subject]);
+        else iris.push(subject);
       }
     }
   }
@@ -112,7 +116,7 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   if (declared !== quadLines) throw new Error(`it declares ${declared} quads but holds ${quadLines}: it is cut short or damaged`);
   const ids = new Map(packageIris.map((iri, id) => [iri, id]));
 
-  const packageParts: string[] = [];
+  const packageParts = new Blocks();
   const packageRanges: number[] = [];
   const dependsOn: Record<string, number[]> = {};
   let offset = 0;
@@ -141,7 +145,8 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
     const detailText = detail.length === 0 ? '' : `${detail.join('\n')}\n`;
     packageRanges.push(offset, Buffer.byteLength(rankText), Buffer.byteLength(detailText));
     if (deps.size > 0) dependsOn[String(id)] = [...deps].sort((a, b) => a - b);
-    packageParts.push(rankText, detailText);
+    packageParts.add(rankText);
+    packageParts.add(detailText);
     offset += Buffer.byteLength(rankText) + Buffer.byteLength(detailText);
   }
 
@@ -153,13 +158,13 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   }
   const tokens = [...byToken.keys()].sort();
   const tokenRanges: number[] = [];
-  const postingParts: string[] = [];
+  const postingParts = new Blocks();
   offset = 0;
   for (const token of tokens) {
     const text = `${(byToken.get(token) ?? []).join('\n')}\n`;
     const length = Buffer.byteLength(text);
     tokenRanges.push(offset, length);
-    postingParts.push(text);
+    postingParts.add(text);
     offset += length;
   }
 
@@ -170,9 +175,40 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
     filters[key] = byValue;
   }
   return {
-    packages: packageParts.join(''),
-    postings: postingParts.join(''),
+    packages: packageParts.done(),
+    postings: postingParts.done(),
     index: { format: 2, triples, packages: packageIris.map((iri) => iri.slice(PACKAGE_PREFIX.length)), packageRanges, dependsOn, tokens, tokenRanges },
     filters,
   };
 }
+
+/**
+ * A file's text as blocks of about BLOCK_CHARS, joined as the parts come: a file is written
+ * in a few hundred writes, and the parts are not held beside their blocks (at 100k packages
+ * that was a second copy of packages.nq, ~440 MB, at the peak of a sync).
+ */
+class Blocks {
+  readonly #blocks: string[] = [];
+  #parts: string[] = [];
+  #size = 0;
+
+  add(part: string): void {
+    if (part === '') return;
+    this.#parts.push(part);
+    this.#size += part.length;
+    if (this.#size >= BLOCK_CHARS) this.#flush();
+  }
+
+  done(): string[] {
+    this.#flush();
+    return this.#blocks;
+  }
+
+  #flush(): void {
+    if (this.#parts.length > 0) this.#blocks.push(this.#parts.join(''));
+    this.#parts = [];
+    this.#size = 0;
+  }
+}
+
+const BLOCK_CHARS = 8 * 1024 * 1024;
