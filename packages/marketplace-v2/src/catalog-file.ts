@@ -12,14 +12,17 @@ export async function fetchCatalogText(registry: string, options: FetchOptions):
   try {
     return { location, text: Buffer.from(await fetchResource(location, options, 'catalog')).toString('utf8') };
   } catch (error) {
-    if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) {
-      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
-        hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
-        cause: error,
-      });
-    }
+    if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) throw noCatalog(location, { cause: error });
     throw error;
   }
+}
+
+/** A registry without catalog.nq, however it was asked for: says how to make one. */
+function noCatalog(location: string, extra: { cause: unknown } | { details: Record<string, unknown> }): MarketplaceError {
+  return new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
+    hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
+    ...extra,
+  });
 }
 
 /**
@@ -61,11 +64,7 @@ export async function fetchCatalogChunks(
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
-        hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
-        details: { location },
-      });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw noCatalog(location, { details: { location } });
     throw fromFsError(error, 'reading', path);
   }
   try {

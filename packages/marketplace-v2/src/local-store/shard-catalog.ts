@@ -52,7 +52,6 @@ const FILTER_KEYS = new Map<string, string>([
 const RANK = new Set<string>([V.type, V.name, V.popularity, V.downloads, V.stars, ...FILTER_KEYS.keys()]);
 /** A package shard holds its own node and what hangs off it; other packages are only linked. */
 const FOLLOW = new Set<string>([V.hasVersion, V.dependsOn, V.creator, V.ownerKey, V.revokedKey, V.signedBy]);
-const LINE = QUAD_LINE;
 
 /** An N-Quads string literal's text; one with an escape N-Quads does not have stays as written. */
 function unescape(literal: string): string {
@@ -75,7 +74,7 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   for (const chunk of chunks) {
     for (const line of chunk.split('\n')) {
       if (line.trim() === '') continue;
-      const match = LINE.exec(line);
+      const match = QUAD_LINE.exec(line);
       if (match === null) throw new Error(`not an N-Quads line: ${line.slice(0, 120)}`);
       if (declared !== undefined) throw new Error(`quads after the closing ${V.quadCount} line`);
       const [, subject = '', predicate = '', object, literal] = match;
@@ -129,7 +128,7 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
       if (seen.has(subject)) return;
       seen.add(subject);
       for (const line of bySubject.get(subject) ?? new Set<string>()) {
-        const match = LINE.exec(line);
+        const match = QUAD_LINE.exec(line);
         const predicate = match?.[2] ?? '';
         const object = match?.[3];
         (subject === iri && RANK.has(predicate) ? rank : detail).push(line);

@@ -55,16 +55,7 @@ export class ShardedCatalog implements CatalogSource {
     // A catalog written by ggen lists its packages sorted: a binary search finds one without
     // building a map of every IRI first (~4 ms at 10k, per command). Another order gets the map.
     this.#sorted ??= packages.every((name, id) => id === 0 || (packages[id - 1] ?? '') < name);
-    if (this.#sorted) {
-      let low = 0;
-      let high = packages.length;
-      while (low < high) {
-        const mid = (low + high) >>> 1;
-        if ((packages[mid] ?? '') < stored) low = mid + 1;
-        else high = mid;
-      }
-      return packages[low] === stored ? low : undefined;
-    }
+    if (this.#sorted) return positionIn(packages, stored);
     this.#ids ??= new Map(packages.map((name, id) => [name, id]));
     return this.#ids.get(stored);
   }
@@ -137,15 +128,7 @@ export class ShardedCatalog implements CatalogSource {
 
   /** Token ids of the sorted token list, by binary search. */
   #tokenId(token: string): number | undefined {
-    const { tokens } = this.#files.index;
-    let low = 0;
-    let high = tokens.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if ((tokens[mid] ?? '') < token) low = mid + 1;
-      else high = mid;
-    }
-    return tokens[low] === token ? low : undefined;
+    return positionIn(this.#files.index.tokens, token);
   }
 
   /** Loads tokens' postings; returns the packages they point to. */
@@ -251,6 +234,18 @@ export class ShardedCatalog implements CatalogSource {
     this.loadAll();
     return this.#store().allPackages();
   }
+}
+
+/** Where `value` is in a sorted list, by binary search; undefined when it is not there. */
+function positionIn(sorted: readonly string[], value: string): number | undefined {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] ?? '') < value) low = mid + 1;
+    else high = mid;
+  }
+  return sorted[low] === value ? low : undefined;
 }
 
 /** A promise of what `work` returns, or rejected with what it throws: a damaged shard is not thrown at the caller synchronously. */
