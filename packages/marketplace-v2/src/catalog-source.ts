@@ -7,9 +7,17 @@ import { summariesQuery, summaryFromRow } from './summaries-query.js';
 /** One SELECT row: variable name -> the bound value as text. */
 export type Row = Record<string, string>;
 
+/**
+ * What a query can match, when known (predicatesOf): only triples of these predicates. A
+ * source that holds triples outside an engine may keep the others out of it for this query.
+ */
+export interface QueryScope {
+  readonly predicates: ReadonlySet<string>;
+}
+
 /** What the search engine and the v2 registry need from a catalog: SPARQL SELECT and package reads. */
 export interface CatalogSource {
-  select(query: string): Promise<Row[]>;
+  select(query: string, scope?: QueryScope): Promise<Row[]>;
   readPackages(names: string[]): Promise<CatalogPackage[]>;
   /** Search results' summaries, in one query. */
   readSummaries(names: string[]): Promise<PackageSummary[]>;

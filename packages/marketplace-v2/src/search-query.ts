@@ -128,6 +128,65 @@ function relevanceOr(sort: SearchQuery['sort'], relevance: boolean): SearchQuery
 
 const generator = new Generator();
 
+/**
+ * The predicates a query's triple patterns can match, or undefined when it can match any (a
+ * variable predicate, a negated property set, a pattern kind not known here). A store may
+ * leave triples of other predicates out of such a query's evaluation: its answer is the same.
+ */
+export function predicatesOf(query: SelectQuery): ReadonlySet<string> | undefined {
+  const found = new Set<string>();
+  const predicate = (term: unknown): boolean => {
+    const node = term as { termType?: string; value?: string; type?: string; pathType?: string; items?: unknown[] };
+    if (node.termType === 'NamedNode' && node.value !== undefined) {
+      found.add(node.value);
+      return true;
+    }
+    // Sequences, alternatives, inverses and repetitions of IRIs match only those IRIs' triples; `!` matches the rest.
+    return node.type === 'path' && node.pathType !== '!' && Array.isArray(node.items) && node.items.every(predicate);
+  };
+  const expression = (value: unknown): boolean => {
+    if (typeof value !== 'object' || value === null) return true;
+    const node = value as { type?: string; termType?: string; args?: unknown[]; expression?: unknown };
+    if (node.termType !== undefined) return true;
+    if (node.type === 'operation' || node.type === 'functionCall') return (node.args ?? []).every((arg) => (isPattern(arg) ? pattern(arg) : expression(arg)));
+    if (node.type === 'aggregate') return expression(node.expression);
+    return isPattern(node) && pattern(node);
+  };
+  const isPattern = (value: unknown): boolean =>
+    typeof value === 'object' &&
+    value !== null &&
+    'type' in value &&
+    ['bgp', 'group', 'graph', 'optional', 'minus', 'union', 'filter', 'bind', 'values', 'query'].includes(String(value.type));
+  const pattern = (value: unknown): boolean => {
+    const node = value as Pattern & { type: string };
+    switch (node.type) {
+      case 'bgp':
+        return node.triples.every((one) => predicate(one.predicate));
+      case 'group':
+      case 'graph':
+      case 'optional':
+      case 'minus':
+      case 'union':
+        return node.patterns.every(pattern);
+      case 'filter':
+      case 'bind':
+        return expression(node.expression);
+      case 'values':
+        return true;
+      case 'query':
+        return select(node);
+      default:
+        return false;
+    }
+  };
+  const select = (one: SelectQuery): boolean =>
+    (one.where ?? []).every(pattern) &&
+    [...(one.variables as unknown[]), ...(one.group ?? []), ...(one.having ?? []), ...(one.order ?? [])].every((entry) =>
+      expression(typeof entry === 'object' && entry !== null && 'expression' in entry ? entry.expression : entry),
+    );
+  return select(query) ? found : undefined;
+}
+
 export function generateQuery(ast: SelectQuery): string {
   return generator.stringify(ast);
 }

@@ -1,7 +1,8 @@
 import { editDistanceWithin, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
-import type { CatalogSource } from './catalog-source.js';
+import type { SelectQuery } from 'sparqljs';
+import type { CatalogSource, QueryScope } from './catalog-source.js';
 import type { QueryCache } from './local-store/query-cache.js';
-import { buildSearchAst, generateQuery, type WeightedToken } from './search-query.js';
+import { buildSearchAst, generateQuery, predicatesOf, type WeightedToken } from './search-query.js';
 import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
 import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
 
@@ -46,14 +47,16 @@ export class SparqlSearchEngine {
       query,
     );
     const page = { sort: query.sort, limit: query.limit, offset: query.offset, ...(query.order === undefined ? {} : { order: query.order }) };
-    const select = generateQuery(buildSearchAst(tokens, query, page));
+    const ranking = buildSearchAst(tokens, query, page);
+    const select = generateQuery(ranking);
     this.lastQuery = select;
-    const rows = await this.#catalog.select(select);
+    const rows = await this.#catalog.select(select, scopeOf(ranking));
     // A page that is not full ends the result list: its end is the total, no COUNT needed.
-    const total =
-      rows.length < query.limit && (rows.length > 0 || query.offset === 0)
-        ? query.offset + rows.length
-        : Number((await this.#catalog.select(generateQuery(buildSearchAst(tokens, query, 'count'))))[0]?.total ?? 0);
+    let total = query.offset + rows.length;
+    if (rows.length >= query.limit || (rows.length === 0 && query.offset !== 0)) {
+      const counting = buildSearchAst(tokens, query, 'count');
+      total = Number((await this.#catalog.select(generateQuery(counting), scopeOf(counting)))[0]?.total ?? 0);
+    }
     const names = rows.map((row) => packageNameOf(row.pkg ?? ''));
     const scores = new Map(rows.map((row) => [packageNameOf(row.pkg ?? ''), Number(row.score ?? 0)]));
     const summaries = await this.#catalog.readSummaries(names);
@@ -171,4 +174,9 @@ export class Vocabulary {
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 1000) / 1000;
+}
+
+function scopeOf(query: SelectQuery): QueryScope | undefined {
+  const predicates = predicatesOf(query);
+  return predicates === undefined ? undefined : { predicates };
 }

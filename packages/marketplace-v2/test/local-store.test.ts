@@ -15,6 +15,8 @@ import {
   ShardedCatalog,
   SparqlSearchEngine,
   syncLocalStore,
+  CATALOG_GRAPH,
+  V,
   V2Registry,
   writeV2Catalog,
   type CatalogSource,
@@ -81,6 +83,31 @@ describe('the sharded local store answers as the whole catalog does', () => {
     expect(catalog.loaded.ranked).toBeLessThan(1000);
     const names = packages.slice(0, 50).map((pkg) => pkg.name);
     expect(await catalog.readPackages(names)).toEqual(await wholeCatalog.readPackages(names));
+  });
+
+  it('puts into oxigraph only what each search can match, and the rest as soon as a query may need it', async () => {
+    const whole = new EmbeddedCatalog(readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8'));
+    const catalog = await sharded(sampleRegistry);
+    const local = new SparqlSearchEngine(catalog);
+    // A search by words ranks on postings and popularity: its candidates' filter keys are read
+    // with them but wait outside oxigraph (as, from the next search on, its results' descriptions).
+    await local.search(query('agent memory'));
+    const waiting = catalog.loaded.deferred;
+    expect(waiting[V.categoryKey]).toBeGreaterThan(0);
+    expect([V.token, V.weight, V.postingOf, V.popularity].filter((predicate) => predicate in waiting)).toEqual([]);
+    // A filter on a key that was waiting brings that key in: the answer is the whole catalog's.
+    const filtered = query('agent', { category: 'ai-agents', limit: 50 });
+    expect(await local.search(filtered)).toEqual({ ...(await new SparqlSearchEngine(whole).search(filtered)), queryTimeMs: expect.any(Number) });
+    expect(V.categoryKey in catalog.loaded.deferred).toBe(false);
+    expect(catalog.loaded.deferred[V.description]).toBeGreaterThan(0);
+    // A query with no scope (any SPARQL) gets every line read so far.
+    const descriptions = `SELECT ?pkg ?d WHERE { GRAPH <${CATALOG_GRAPH}> { ?pkg <${V.description}> ?d } } ORDER BY ?pkg`;
+    const described = await catalog.select(descriptions);
+    expect(catalog.loaded.deferred).toEqual({});
+    // Every package read in full (the results so far) has its description there, as in the whole catalog.
+    expect(new Set(described.map((row) => row.pkg)).size).toBe(catalog.loaded.detailed);
+    const wholeRows = await whole.select(descriptions);
+    expect(described).toEqual(wholeRows.filter((row) => described.some((one) => one.pkg === row.pkg)));
   });
 
   it('gives the same dependency closure through the v2 registry', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CatalogPackage, SearchQuery } from '@ggen/marketplace-core';
-import { catalogToNQuads, EmbeddedCatalog, SparqlSearchEngine, Vocabulary } from '@ggen/marketplace-v2';
-import { Parser } from 'sparqljs';
+import { buildSearchAst, catalogToNQuads, EmbeddedCatalog, predicatesOf, SparqlSearchEngine, V, Vocabulary } from '@ggen/marketplace-v2';
+import { Parser, type SelectQuery } from 'sparqljs';
 import { sampleCatalogText } from './fixtures.js';
 
 const engine = new SparqlSearchEngine(new EmbeddedCatalog(sampleCatalogText()));
@@ -136,6 +136,36 @@ describe('hostile input', () => {
   it('never lets more than 16 query terms through', async () => {
     const tokens = await engine.expand(Array.from({ length: 100 }, (_, index) => `agent${String(index)}`).join(' '));
     expect(tokens.length).toBeLessThanOrEqual(16 * 9 + 1);
+  });
+});
+
+describe('the predicates a query can match (what a store may leave out of it)', () => {
+  const parse = (text: string): SelectQuery => new Parser({ baseIRI: 'https://x.test/' }).parse(text) as SelectQuery;
+  const sorted = (set: ReadonlySet<string> | undefined): string[] | undefined => (set === undefined ? undefined : [...set].sort());
+
+  it("are the search query's own: postings, popularity, and each filter's key, the keyword through its path", () => {
+    const ranking = buildSearchAst([{ token: 'rust', boost: 1 }], { category: 'web', keyword: 'cli', minStars: 1 }, { sort: 'relevance', limit: 10, offset: 0 });
+    expect(sorted(predicatesOf(ranking))).toEqual([V.categoryKey, V.keywordKey, V.popularity, V.postingOf, V.stars, V.tagKey, V.token, V.weight].sort());
+    const count = buildSearchAst([], { author: 'ggen team' }, 'count');
+    expect(sorted(predicatesOf(count))).toEqual([V.authorKey, V.name].sort());
+  });
+
+  it('reach into OPTIONAL, UNION, MINUS, EXISTS, sub-queries and paths', () => {
+    const query = parse(
+      'SELECT ?s (COUNT(?o) AS ?n) WHERE { GRAPH ?g { ?s <a>/^<b> ?o OPTIONAL { ?s <c>* ?x } { ?s <d> ?y } UNION { ?s <e> ?y } MINUS { ?s <f> ?z } FILTER NOT EXISTS { ?s <g> ?w } { SELECT ?s WHERE { ?s <h> ?v } } } } GROUP BY ?s HAVING (EXISTS { ?s <i> ?u })',
+    );
+    expect(sorted(predicatesOf(query))).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((name) => `https://x.test/${name}`));
+  });
+
+  it('are any predicate for a variable predicate, a negated property set or a SERVICE, wherever it sits', () => {
+    for (const text of [
+      'SELECT * WHERE { ?s ?p ?o }',
+      'SELECT * WHERE { ?s !<a> ?o }',
+      'SELECT * WHERE { ?s <a> ?o FILTER EXISTS { ?o ?p ?x } }',
+      'SELECT * WHERE { ?s <a> ?o { SELECT ?o WHERE { ?o ?p ?x } } }',
+      'SELECT * WHERE { SERVICE <https://elsewhere.test/sparql> { ?s <a> ?o } }',
+    ])
+      expect({ text, predicates: predicatesOf(parse(text)) }).toEqual({ text, predicates: undefined });
   });
 });
 

@@ -6,6 +6,17 @@
  */
 export const QUAD_LINE = /^<([^>]*)> <([^>]*)> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)"(?:\^\^<([^>]*)>|@([a-zA-Z0-9-]+))?) <([^>]*)> \.$/;
 
+/**
+ * The predicate IRI of one shard line, found without the whole line's regular expression (a
+ * search sorts thousands of lines by it); undefined for a line not of QUAD_LINE's shape.
+ */
+export function predicateOfLine(line: string): string | undefined {
+  if (!line.startsWith('<')) return undefined;
+  const start = line.indexOf('> <');
+  const end = start < 0 ? -1 : line.indexOf('>', start + 3);
+  return end < 0 ? undefined : line.slice(start + 3, end);
+}
+
 const ECHAR: Record<string, string> = { t: '\t', b: '\b', n: '\n', r: '\r', f: '\f', '"': '"', "'": "'", '\\': '\\' };
 
 /**

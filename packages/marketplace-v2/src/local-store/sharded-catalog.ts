@@ -1,9 +1,10 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { MarketplaceError, type CatalogPackage, type PackageSummary, type SearchQuery } from '@ggen/marketplace-core';
-import { EmbeddedCatalog, type CatalogSource, type Row } from '../catalog-source.js';
+import { EmbeddedCatalog, type CatalogSource, type QueryScope, type Row } from '../catalog-source.js';
 import { readCatalogPackages } from '../catalog-rdf.js';
 import { summaryFromRow, summaryRowFromTriples } from '../summaries-query.js';
+import { predicateOfLine } from './nquads-line.js';
 import { ShardTriples } from './shard-triples.js';
 import { packageIri, V } from '../vocabulary.js';
 import type { LocalStoreFiles } from './local-store.js';
@@ -17,13 +18,21 @@ const POSTING_OF = new RegExp(`^<[^>]*> <${V.postingOf.replace(/[.*+?^${}()|[\]\
  * postings and the rank triples of every package they point to, so SPARQL ranks, filters and
  * counts exactly as over the whole catalog; full package triples load only for the results.
  * oxigraph starts only when a SPARQL query must run: packages are read back from the shards'
- * lines directly (ShardTriples), so an install from the store never loads its wasm.
+ * lines directly (ShardTriples), so an install from the store never loads its wasm. Of the
+ * lines read, a query given a scope puts only its predicates' into oxigraph (the rest wait
+ * for a query that names them, or one without a scope).
  */
 export class ShardedCatalog implements CatalogSource {
   readonly #files: LocalStoreFiles;
   #embedded: EmbeddedCatalog | undefined;
   /** Shard text read but not yet in oxigraph: loaded when a query first needs the store. */
   #pending: string[] = [];
+  /**
+   * Lines read but kept out of oxigraph, by predicate, because no query so far could match
+   * them (its QueryScope): a search ranks on postings and popularity, and loading every
+   * candidate's filter keys and the results' descriptions cost a 10k search ~45 ms.
+   */
+  readonly #deferred = new Map<string, string[]>();
   readonly #triples: ShardTriples;
   readonly #ranked = new Set<number>();
   readonly #detailed = new Set<number>();
@@ -43,9 +52,9 @@ export class ShardedCatalog implements CatalogSource {
     return this.#embedded !== undefined;
   }
 
-  /** How many packages have triples in the store now, and how many in full (tests, benchmarks). */
-  get loaded(): { ranked: number; detailed: number } {
-    return { ranked: this.#ranked.size, detailed: this.#detailed.size };
+  /** How many packages have triples in the store now, and how many in full; lines kept out of oxigraph so far (tests, benchmarks). */
+  get loaded(): { ranked: number; detailed: number; deferred: Record<string, number> } {
+    return { ranked: this.#ranked.size, detailed: this.#detailed.size, deferred: Object.fromEntries([...this.#deferred].map(([predicate, lines]) => [predicate, lines.length])) };
   }
 
   #idOf(iri: string): number | undefined {
@@ -91,14 +100,39 @@ export class ShardedCatalog implements CatalogSource {
     return text;
   }
 
-  /** The oxigraph store, with every shard read so far in it. */
-  #store(): EmbeddedCatalog {
+  /** The oxigraph store, with every line read so far in it, or (with a scope) every line of the scope's predicates. */
+  #store(scope?: QueryScope): EmbeddedCatalog {
     this.#embedded ??= new EmbeddedCatalog('');
-    if (this.#pending.length > 0) {
-      const pending = this.#pending;
-      this.#pending = [];
-      this.#embedded.store.load(pending, { format: 'application/n-quads' });
+    const pending = this.#pending;
+    this.#pending = [];
+    const load: string[] = [];
+    if (scope === undefined) {
+      load.push(...pending);
+      for (const lines of this.#deferred.values()) load.push(`${lines.join('\n')}\n`);
+      this.#deferred.clear();
+    } else {
+      for (const text of pending) {
+        const kept: string[] = [];
+        for (const line of text.split('\n')) {
+          if (line === '') continue;
+          const predicate = predicateOfLine(line);
+          if (predicate === undefined || scope.predicates.has(predicate)) kept.push(line);
+          else {
+            const lines = this.#deferred.get(predicate);
+            if (lines === undefined) this.#deferred.set(predicate, [line]);
+            else lines.push(line);
+          }
+        }
+        if (kept.length > 0) load.push(`${kept.join('\n')}\n`);
+      }
+      for (const predicate of scope.predicates) {
+        const lines = this.#deferred.get(predicate);
+        if (lines === undefined) continue;
+        load.push(`${lines.join('\n')}\n`);
+        this.#deferred.delete(predicate);
+      }
     }
+    if (load.length > 0) this.#embedded.store.load(load, { format: 'application/n-quads' });
     return this.#embedded;
   }
 
@@ -208,8 +242,8 @@ export class ShardedCatalog implements CatalogSource {
   }
 
   /** A SELECT over what is loaded; callers prepare first (search, closure), or load everything. */
-  select(query: string): Promise<Row[]> {
-    return this.#store().select(query);
+  select(query: string, scope?: QueryScope): Promise<Row[]> {
+    return this.#store(scope).select(query);
   }
 
   readPackages(names: string[]): Promise<CatalogPackage[]> {
