@@ -70,8 +70,10 @@ describe('what users expect of a package manager CLI', () => {
   it('outdated shows current, wanted and latest, and exits 1 when anything is outdated', async () => {
     const home = freshHome();
     const registry = copyOfSampleRegistry();
-    for (const version of ['1.0.0', '1.1.0', '2.0.0'])
+    for (const version of ['1.0.0', '1.1.0', '1.2.0', '2.0.0'])
       expect((await runGgen(['marketplace', 'publish', writePack(join(home, `p${version}`), 'aging', version), '--registry', registry], { home })).code).toBe(0);
+    // A yanked version is not what update would move to, so it is not wanted either.
+    expect((await runGgen(['marketplace', 'yank', 'aging@1.2.0', '--registry', registry], { home })).code).toBe(0);
     const target = join(home, 'gpacks');
     expect((await runGgen(['marketplace', 'install', 'aging@1.0.0', '--registry', registry, '--target', target], { home })).code).toBe(0);
     writeFileSync(join(home, 'ggen.lock'), readFileSync(join(home, 'ggen.lock'), 'utf8').replace('"aging": "1.0.0"', '"aging": "^1.0.0"'));
@@ -83,6 +85,11 @@ describe('what users expect of a package manager CLI', () => {
     expect(parseJson<{ name: string; wanted: string; latest: string }[]>(wantedDone)).toEqual([
       { name: 'aging', current: '1.1.0', wanted: '1.1.0', latest: '2.0.0', direct: true },
     ]);
+    // Latest is the latest tag, as npm shows it: moved back to 1.1.0, nothing is outdated.
+    expect((await runGgen(['marketplace', 'dist-tag', 'add', 'aging@1.1.0', 'latest', '--registry', registry], { home })).code).toBe(0);
+    const tagged = await runGgen(['marketplace', 'outdated', '--registry', registry, '--target', target], { home });
+    expect([tagged.code, tagged.stdout]).toEqual([0, 'Everything is up to date.\n']);
+    expect((await runGgen(['marketplace', 'dist-tag', 'add', 'aging@2.0.0', 'latest', '--registry', registry], { home })).code).toBe(0);
     expect((await runGgen(['marketplace', 'install', 'aging@^2', '--registry', registry, '--target', target], { home })).code).toBe(0);
     const current = await runGgen(['marketplace', 'outdated', '--registry', registry, '--target', target], { home });
     expect([current.code, current.stdout]).toEqual([0, 'Everything is up to date.\n']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { resolveDependencies } from '@ggen/marketplace-core';
+import { newestWithin, resolveDependencies } from '@ggen/marketplace-core';
 import { failure } from './helpers/failure.js';
 import { MemorySource, type FixturePackage } from './helpers/memory-source.js';
 
@@ -108,5 +108,19 @@ describe('resolveDependencies', () => {
     const source = await MemorySource.create([...fixtures, { name: 'z', version: '1.0.0' }, { name: 'z', version: '2.0.0' }]);
     const error = await failure(resolveDependencies({ source, requests: { root: '*' }, maxSteps: 50 }));
     expect(error.code).toBe('GGEN_E_RESOLUTION_TOO_COMPLEX');
+  });
+});
+
+describe('newestWithin (what outdated calls wanted)', () => {
+  const lib = ['1.0.0', '1.4.2', '1.5.0', '1.6.0-rc.1', '2.0.0'].map((version) => ({ name: 'lib', version, yanked: version === '1.5.0' }));
+
+  it('is the version the resolver picks for the same ranges: no yanked one, stable before prerelease', async () => {
+    const source = await MemorySource.create(lib.map(({ name, version, yanked }) => ({ name, version, yanked })));
+    for (const ranges of [['^1.0.0'], ['*'], ['^1.0.0', '>=1.2.0'], ['1.5.0'], ['>=1.6.0-rc.1 <2']]) {
+      const resolved = versions(await resolveDependencies({ source, requests: { lib: ranges.join(' ') } })).lib;
+      expect({ ranges, wanted: newestWithin(lib, ranges)?.version }).toEqual({ ranges, wanted: resolved });
+    }
+    expect(newestWithin(lib, ['^1.0.0'])?.version).toBe('1.4.2');
+    expect(newestWithin(lib, ['^1.0.0', '^2.0.0'])).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { readLockfile, satisfies } from '@ggen/marketplace-core';
+import { newestWithin, readLockfile } from '@ggen/marketplace-core';
 import semver from 'semver';
 import { defineCommand, table } from '../command-spec.js';
 
@@ -7,7 +7,7 @@ interface OutdatedEntry {
   current: string;
   /** The newest version within every range that asks for it (what update would install). */
   wanted: string;
-  /** The registry's newest version. */
+  /** The registry's latest tag (npm's Latest: what a bare install takes). */
   latest: string;
   direct: boolean;
 }
@@ -23,12 +23,12 @@ export const outdatedCommand = defineCommand({
     for (const [name, locked] of Object.entries(lockfile.packages).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const details = await context.backend().getPackage(name);
       if (details === null) continue;
-      const versions = details.versions.map((entry) => entry.version).filter((version) => semver.valid(version) !== null);
       const ranges = [lockfile.requested[name], ...Object.values(lockfile.packages).map((entry) => entry.dependencies[name])].filter(
         (range): range is string => range !== undefined,
       );
-      const wanted = versions.filter((version) => ranges.every((range) => satisfies(version, range))).sort(semver.rcompare)[0] ?? locked.version;
-      const latest = [...versions].sort(semver.rcompare)[0] ?? locked.version;
+      // What update would move to (the resolver's own pick: no yanked version, stable first), and the latest tag, as npm shows it.
+      const wanted = newestWithin(details.versions, ranges)?.version ?? locked.version;
+      const latest = semver.valid(details.version) === null ? locked.version : details.version;
       if (semver.gt(latest, locked.version) || semver.gt(wanted, locked.version))
         outdated.push({ name, current: locked.version, wanted, latest, direct: Object.hasOwn(lockfile.requested, name) });
     }

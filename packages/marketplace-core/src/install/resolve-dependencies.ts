@@ -179,14 +179,33 @@ export function satisfies(version: string, range: string): boolean {
   return semver.satisfies(version, trimmed, { includePrerelease: false }) || trimmed === version;
 }
 
-function orderCandidates(versions: VersionCandidate[], range: string, preferred: string | undefined): VersionCandidate[] {
-  const exact = semver.valid(range.trim()) !== null;
+/** A range that names one version: the only kind a yanked version is chosen for (cargo's rule). */
+const isExact = (range: string): boolean => semver.valid(range.trim()) !== null;
+
+/** The resolver's preference among versions a range allows: stable before prerelease, then newest first. */
+function byPreference(a: Pick<VersionCandidate, 'version'>, b: Pick<VersionCandidate, 'version'>): number {
+  return Number(semver.prerelease(a.version) !== null) - Number(semver.prerelease(b.version) !== null) || semver.rcompare(a.version, b.version);
+}
+
+/**
+ * The version the resolver picks for a package that all these ranges ask for, nothing being
+ * locked: what update moves to, and so what outdated calls wanted. Undefined when none fits.
+ */
+export function newestWithin<T extends Pick<VersionCandidate, 'version' | 'yanked'>>(versions: readonly T[], ranges: readonly string[]): T | undefined {
+  return versions
+    .filter((candidate) => semver.valid(candidate.version) !== null && ranges.every((range) => satisfies(candidate.version, range)))
+    .filter((candidate) => !candidate.yanked || ranges.some(isExact))
+    .sort(byPreference)[0];
+}
+
+function orderCandidates(versions: VersionCandidate[], range: string, preferredVersion: string | undefined): VersionCandidate[] {
+  const exact = isExact(range);
   const matching = versions
     .filter((candidate) => satisfies(candidate.version, range))
     .filter((candidate) => !candidate.yanked || exact)
-    .sort((a, b) => Number(semver.prerelease(a.version) !== null) - Number(semver.prerelease(b.version) !== null) || semver.rcompare(a.version, b.version));
-  if (preferred === undefined) return matching;
-  const index = matching.findIndex((candidate) => candidate.version === preferred);
+    .sort(byPreference);
+  if (preferredVersion === undefined) return matching;
+  const index = matching.findIndex((candidate) => candidate.version === preferredVersion);
   if (index <= 0) return matching;
   const [first] = matching.splice(index, 1);
   return first === undefined ? matching : [first, ...matching];
