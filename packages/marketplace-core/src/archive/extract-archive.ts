@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { fromFsError, MarketplaceError } from '../errors.js';
 
 export interface ArchiveLimits {
@@ -45,6 +45,8 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
     failure ??= error instanceof MarketplaceError ? error : corrupt(label, String(error), error);
   };
 
+  // tar (and the streams it builds on) loads for the commands that read an archive, not for every command.
+  const { Parser } = await import('tar');
   await new Promise<void>((resolvePromise, reject) => {
     const parser = new Parser({
       strict: true,

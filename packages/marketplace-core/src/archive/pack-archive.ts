@@ -2,7 +2,6 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import ignore from 'ignore';
-import { Header, Pax } from 'tar';
 import { fromFsError } from '../errors.js';
 import { computeChecksum, computeIntegrity } from './integrity.js';
 
@@ -93,6 +92,8 @@ function compareBytes(a: string, b: string): number {
  */
 export async function packDirectory(dir: string, selection: PackageFileSelection = {}): Promise<PackedArchive> {
   const { files, secrets } = await listPackageFiles(dir, selection);
+  // tar loads for the commands that pack, not for every command.
+  const { Header, Pax } = await import('tar');
   const chunks: Buffer[] = [];
   let unpackedSize = 0;
   let readme: string | undefined;
