@@ -52,14 +52,10 @@ export function buildSearchAst(
   // lookup per matching posting (a third of the ranking query's time at 10k packages).
   const needsDownloads = sortKey === 'downloads' || filters.minDownloads !== undefined;
   const needsStars = sortKey === 'stars' || filters.minStars !== undefined;
-  const triples: Triple[] =
-    page === 'count'
-      ? relevance
-        ? []
-        : [triple('pkg', V.name, variable('name'))]
-      : // Ranked by tokens, a package is reached through its postings: its name is not needed
-        // to group or order (the IRI ends in the name), which saves a lookup per posting.
-        [...(relevance ? [] : [triple('pkg', V.name, variable('name'))]), triple('pkg', V.popularity, variable('pop'))];
+  // Ranked by tokens, a package is reached through its postings: its name is not needed to
+  // group or order (the IRI ends in the name), which saves a lookup per posting. The count
+  // joins what the ranking joins: a package that cannot be ranked (no popularity) is not counted.
+  const triples: Triple[] = [...(relevance ? [] : [triple('pkg', V.name, variable('name'))]), triple('pkg', V.popularity, variable('pop'))];
   if (needsDownloads) triples.push(triple('pkg', V.downloads, variable('dl')));
   if (needsStars) triples.push(triple('pkg', V.stars, variable('st')));
   const exact = (predicate: string, value: string | undefined): void => {

@@ -89,6 +89,22 @@ describe('the total', () => {
       expect((await search(text, { ...extra, offset: 5000 })).total).toBe(ended.total);
     }
   });
+
+  it('counts only what can be ranked: a package without a popularity (a catalog not written by ggen) is in neither', async () => {
+    const lines = sampleCatalogText().split('\n');
+    const withoutPopularity = lines.filter((line) => !(line.includes('/package/agent-editor>') && line.includes(V.popularity)));
+    expect(withoutPopularity.length).toBe(lines.length - 1);
+    const partial = new SparqlSearchEngine(new EmbeddedCatalog(withoutPopularity.join('\n')));
+    for (const [text, extra] of [
+      ['agent', {}],
+      ['', { category: 'ai-agents' }],
+    ] as const) {
+      const counted = await partial.search(query({ text, ...extra, limit: 1 }));
+      const ended = await partial.search(query({ text, ...extra, limit: 1000 }));
+      expect(ended.packages.map((pkg) => pkg.name)).not.toContain('agent-editor');
+      expect({ text, counted: counted.total }).toEqual({ text, counted: ended.packages.length });
+    }
+  });
 });
 
 describe('ranking with a popularity prior', () => {
@@ -147,7 +163,7 @@ describe('the predicates a query can match (what a store may leave out of it)', 
     const ranking = buildSearchAst([{ token: 'rust', boost: 1 }], { category: 'web', keyword: 'cli', minStars: 1 }, { sort: 'relevance', limit: 10, offset: 0 });
     expect(sorted(predicatesOf(ranking))).toEqual([V.categoryKey, V.keywordKey, V.popularity, V.postingOf, V.stars, V.tagKey, V.token, V.weight].sort());
     const count = buildSearchAst([], { author: 'ggen team' }, 'count');
-    expect(sorted(predicatesOf(count))).toEqual([V.authorKey, V.name].sort());
+    expect(sorted(predicatesOf(count))).toEqual([V.authorKey, V.name, V.popularity].sort());
   });
 
   it('reach into OPTIONAL, UNION, MINUS, EXISTS, sub-queries and paths', () => {
