@@ -118,6 +118,8 @@ export class Vocabulary {
   readonly #sorted: string[];
   readonly #set: Set<string>;
   readonly #byLength = new Map<number, string[]>();
+  /** Per length, each token's letterMask, made the first time a typo is looked for among that length. */
+  readonly #masks = new Map<number, Int32Array>();
 
   constructor(tokens: string[]) {
     this.#set = new Set(tokens);
@@ -159,8 +161,19 @@ export class Vocabulary {
   /** Tokens at most `maxEdits` insertions, deletions or substitutions away, closest first. */
   withinEdits(term: string, maxEdits: number, max: number): string[] {
     const found: { token: string; distance: number }[] = [];
+    const termMask = letterMask(term);
     for (let length = term.length - maxEdits; length <= term.length + maxEdits; length += 1) {
-      for (const token of this.#byLength.get(length) ?? []) {
+      const tokens = this.#byLength.get(length) ?? [];
+      let masks = this.#masks.get(length);
+      if (masks === undefined) {
+        masks = Int32Array.from(tokens, letterMask);
+        this.#masks.set(length, masks);
+      }
+      for (const [index, token] of tokens.entries()) {
+        // Each edit takes at most one kind of letter away from either side: a token whose letters
+        // differ from the term's in more kinds than edits allowed is out without the distance.
+        const mask = masks[index] ?? 0;
+        if (bitCount(termMask & ~mask) > maxEdits || bitCount(mask & ~termMask) > maxEdits) continue;
         const distance = editDistanceWithin(term, token, maxEdits, true);
         if (distance !== undefined && distance > 0) found.push({ token, distance });
       }
@@ -170,6 +183,19 @@ export class Vocabulary {
       .slice(0, max)
       .map((entry) => entry.token);
   }
+}
+
+/** Which characters a text has, as 32 bits (by char code modulo 32: two characters may share one, so it can only undercount a difference). */
+function letterMask(text: string): number {
+  let mask = 0;
+  for (let index = 0; index < text.length; index += 1) mask |= 1 << (text.charCodeAt(index) & 31);
+  return mask;
+}
+
+function bitCount(bits: number): number {
+  let value = bits - ((bits >>> 1) & 0x55555555);
+  value = (value & 0x33333333) + ((value >>> 2) & 0x33333333);
+  return Math.imul((value + (value >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 function elapsed(started: number): number {

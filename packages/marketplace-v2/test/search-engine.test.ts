@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CatalogPackage, SearchQuery } from '@ggen/marketplace-core';
-import { buildSearchAst, catalogToNQuads, EmbeddedCatalog, predicatesOf, SparqlSearchEngine, V, Vocabulary } from '@ggen/marketplace-v2';
+import { editDistanceWithin, type CatalogPackage, type SearchQuery } from '@ggen/marketplace-core';
+import { buildSearchAst, CATALOG_GRAPH, catalogToNQuads, EmbeddedCatalog, predicatesOf, SparqlSearchEngine, V, Vocabulary } from '@ggen/marketplace-v2';
 import { Parser, type SelectQuery } from 'sparqljs';
 import { sampleCatalogText } from './fixtures.js';
 
@@ -198,6 +198,33 @@ describe('Vocabulary', () => {
     expect(vocabulary.withinEdits('rcaet', 1, 3)).toEqual([]);
     expect(vocabulary.withinEdits('rcaet', 2, 3)).toEqual(['react']);
     expect(vocabulary.withinEdits('reactiv', 2, 3)).toEqual(['reactive', 'react']);
+  });
+
+  it('finds exactly what comparing the term with every token finds (the letter filter only skips what is too far)', async () => {
+    const rows = await new EmbeddedCatalog(sampleCatalogText()).select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`);
+    const tokens = rows.map((row) => row.tok ?? '');
+    expect(tokens.length).toBeGreaterThan(500);
+    const sample = new Vocabulary(tokens);
+    const byScan = (term: string, edits: number): string[] =>
+      tokens
+        .flatMap((token) => {
+          const distance = editDistanceWithin(term, token, edits, true);
+          return distance === undefined || distance === 0 ? [] : [{ token, distance }];
+        })
+        .sort((a, b) => a.distance - b.distance || (a.token < b.token ? -1 : 1))
+        .map((entry) => entry.token);
+    // Typos of every kind (a letter dropped, added, changed, two swapped), of words and of exact
+    // names, at one and two edits, with digits and hyphens, and twice (the masks are kept).
+    const terms = ['agnet', 'memroy', 'rsut', 'workflw', 'helthcare', 'citatoin', '=agent-edtor', '=agnet-editor', 'api-gatewy', 'blockchian', 'x1-2', 'qqqq'];
+    let found = 0;
+    for (const round of [1, 2])
+      for (const term of terms)
+        for (const edits of [1, 2]) {
+          const expected = byScan(term, edits);
+          expect({ round, term, edits, found: sample.withinEdits(term, edits, 1000) }).toEqual({ round, term, edits, found: expected });
+          found += expected.length;
+        }
+    expect(found).toBeGreaterThan(20);
   });
 });
 

@@ -8,7 +8,7 @@ export const QUAD_LINE = /^<([^>]*)> <([^>]*)> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)"(
 
 /**
  * The predicate IRI of one shard line, found without the whole line's regular expression (a
- * search sorts thousands of lines by it); undefined for a line not of QUAD_LINE's shape.
+ * search sorts thousands of lines into buckets by it); undefined for a line not of QUAD_LINE's shape.
  */
 export function predicateOfLine(line: string): string | undefined {
   if (!line.startsWith('<')) return undefined;

@@ -30,7 +30,7 @@ export class ShardedCatalog implements CatalogSource {
   /**
    * Lines read but kept out of oxigraph, by predicate, because no query so far could match
    * them (its QueryScope): a search ranks on postings and popularity, and loading every
-   * candidate's filter keys and the results' descriptions cost a 10k search ~45 ms.
+   * candidate's filter keys and the results' descriptions cost a 10k search ~35 ms.
    */
   readonly #deferred = new Map<string, string[]>();
   readonly #triples: ShardTriples;
