@@ -3,6 +3,7 @@ import type { SelectQuery } from 'sparqljs';
 import type { CatalogSource, QueryScope } from './catalog-source.js';
 import type { QueryCache } from './local-store/query-cache.js';
 import { buildSearchAst, generateQuery, predicatesOf, type WeightedToken } from './search-query.js';
+import { isStrictlySorted, lowerBound, positionIn } from './sorted-strings.js';
 import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
 import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
 
@@ -115,40 +116,46 @@ export class SparqlSearchEngine {
 }
 
 export class Vocabulary {
-  readonly #sorted: string[];
-  readonly #set: Set<string>;
-  readonly #byLength = new Map<number, string[]>();
+  /** Every token once, in code-unit order: looked up by binary search. */
+  readonly #sorted: readonly string[];
+  /** Tokens by length, made the first time a typo is looked for (a search without one never needs it). */
+  #byLength: Map<number, string[]> | undefined;
   /** Per length, each token's letterMask, made the first time a typo is looked for among that length. */
   readonly #masks = new Map<number, Int32Array>();
 
-  constructor(tokens: string[]) {
-    this.#set = new Set(tokens);
-    this.#sorted = [...this.#set].sort();
-    for (const token of this.#sorted) {
-      const list = this.#byLength.get(token.length) ?? [];
-      list.push(token);
-      this.#byLength.set(token.length, list);
-    }
+  /**
+   * The local store's index lists its tokens sorted and unique: taken as they are (checked in
+   * one pass), a one-command search at 10k packages does not hash and sort 18k tokens again.
+   */
+  constructor(tokens: readonly string[]) {
+    this.#sorted = isStrictlySorted(tokens) ? tokens : [...new Set(tokens)].sort();
   }
 
   get size(): number {
-    return this.#set.size;
+    return this.#sorted.length;
   }
 
   has(token: string): boolean {
-    return this.#set.has(token);
+    return positionIn(this.#sorted, token) !== undefined;
+  }
+
+  #tokensOfLength(length: number): string[] {
+    if (this.#byLength === undefined) {
+      const byLength = new Map<number, string[]>();
+      for (const token of this.#sorted) {
+        const list = byLength.get(token.length);
+        if (list === undefined) byLength.set(token.length, [token]);
+        else list.push(token);
+      }
+      this.#byLength = byLength;
+    }
+    return this.#byLength.get(length) ?? [];
   }
 
   /** The shortest tokens that start with `prefix` (itself excluded). */
   completions(prefix: string, max: number): string[] {
     if (prefix.length < 2) return [];
-    let low = 0;
-    let high = this.#sorted.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if ((this.#sorted[mid] ?? '') < prefix) low = mid + 1;
-      else high = mid;
-    }
+    const low = lowerBound(this.#sorted, prefix);
     const found: string[] = [];
     for (let index = low; index < this.#sorted.length && found.length < 50; index += 1) {
       const token = this.#sorted[index] ?? '';
@@ -163,7 +170,7 @@ export class Vocabulary {
     const found: { token: string; distance: number }[] = [];
     const termMask = letterMask(term);
     for (let length = term.length - maxEdits; length <= term.length + maxEdits; length += 1) {
-      const tokens = this.#byLength.get(length) ?? [];
+      const tokens = this.#tokensOfLength(length);
       let masks = this.#masks.get(length);
       if (masks === undefined) {
         masks = Int32Array.from(tokens, letterMask);

@@ -200,6 +200,19 @@ describe('Vocabulary', () => {
     expect(vocabulary.withinEdits('reactiv', 2, 3)).toEqual(['reactive', 'react']);
   });
 
+  it('answers the same from tokens in any order, with repeats, as from the sorted list the local store keeps', () => {
+    const sorted = ['=react', 'react', 'reactive', 'redux', 'router'];
+    const shuffled = new Vocabulary(['router', 'react', '=react', 'redux', 'react', 'reactive', 'router']);
+    const fromSorted = new Vocabulary(sorted);
+    expect([shuffled.size, fromSorted.size]).toEqual([5, 5]);
+    for (const vocabulary of [shuffled, fromSorted]) {
+      expect(sorted.map((token) => vocabulary.has(token))).toEqual([true, true, true, true, true]);
+      expect(['rea', 'reac', '=reac', 'zzz', ''].map((token) => vocabulary.has(token))).toEqual([false, false, false, false, false]);
+      expect(vocabulary.completions('re', 5)).toEqual(['react', 'redux', 'reactive']);
+      expect(vocabulary.withinEdits('reakt', 1, 3)).toEqual(['react']);
+    }
+  });
+
   it('finds exactly what comparing the term with every token finds (the letter filter only skips what is too far)', async () => {
     const rows = await new EmbeddedCatalog(sampleCatalogText()).select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`);
     const tokens = rows.map((row) => row.tok ?? '');

@@ -4,6 +4,7 @@ import { MarketplaceError, type CatalogPackage, type PackageSummary, type Search
 import { EmbeddedCatalog, type CatalogSource, type QueryScope, type Row } from '../catalog-source.js';
 import { readCatalogPackages } from '../catalog-rdf.js';
 import { summaryFromRow, summaryRowFromTriples } from '../summaries-query.js';
+import { isStrictlySorted, positionIn } from '../sorted-strings.js';
 import { predicateOfLine } from './nquads-line.js';
 import { ShardTriples } from './shard-triples.js';
 import { packageIri, V } from '../vocabulary.js';
@@ -63,7 +64,7 @@ export class ShardedCatalog implements CatalogSource {
     const { packages } = this.#files.index;
     // A catalog written by ggen lists its packages sorted: a binary search finds one without
     // building a map of every IRI first (~4 ms at 10k, per command). Another order gets the map.
-    this.#sorted ??= packages.every((name, id) => id === 0 || (packages[id - 1] ?? '') < name);
+    this.#sorted ??= isStrictlySorted(packages);
     if (this.#sorted) return positionIn(packages, stored);
     this.#ids ??= new Map(packages.map((name, id) => [name, id]));
     return this.#ids.get(stored);
@@ -268,18 +269,6 @@ export class ShardedCatalog implements CatalogSource {
     this.loadAll();
     return this.#store().allPackages();
   }
-}
-
-/** Where `value` is in a sorted list, by binary search; undefined when it is not there. */
-function positionIn(sorted: readonly string[], value: string): number | undefined {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((sorted[mid] ?? '') < value) low = mid + 1;
-    else high = mid;
-  }
-  return sorted[low] === value ? low : undefined;
 }
 
 /** A promise of what `work` returns, or rejected with what it throws: a damaged shard is not thrown at the caller synchronously. */
