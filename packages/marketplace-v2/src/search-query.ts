@@ -20,69 +20,123 @@ const triple = (subject: string, predicate: string, object: Triple['object']): T
   object,
 });
 
+/** Where a search orders by: the name, or a variable of the ranking query. */
+export type SortKey = 'score' | 'downloads' | 'stars' | 'name';
+
+/**
+ * What one search asks of a catalog, decided once from the tokens, filters and page: the
+ * SPARQL query is built from it (searchAst), and a store that can answer it without an engine
+ * (the local store's shards) evaluates the very same plan.
+ */
+export interface SearchPlan {
+  tokens: WeightedToken[];
+  /** Ranked by tokens (postings joined); else every package with a name is a candidate. */
+  relevance: boolean;
+  /** The count of matching packages, not a page of them. */
+  count: boolean;
+  /** Undefined for a count. */
+  sortKey: SortKey | undefined;
+  descending: boolean;
+  /** Downloads and stars join in only to sort or filter by them. */
+  needsDownloads: boolean;
+  needsStars: boolean;
+  /** Exact filter keys: the predicate and the lowercased value it must have. */
+  exact: [predicate: string, value: string][];
+  /** Lowercased; matches a keyword key or a tag key. */
+  keyword: string | undefined;
+  /** Lower bounds, as the integer literals the query compares with. */
+  minDownloads: string | undefined;
+  minStars: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+export function searchPlan(
+  tokens: WeightedToken[],
+  filters: Filters,
+  page: { sort: SearchQuery['sort']; order?: SearchQuery['order']; limit: number; offset: number } | 'count',
+): SearchPlan {
+  const relevance = tokens.length > 0;
+  const sortKey = page === 'count' ? undefined : ({ relevance: 'score', downloads: 'downloads', stars: 'stars', name: 'name' } as const)[relevanceOr(page.sort, relevance)];
+  const exact: [string, string][] = [];
+  const add = (predicate: string, value: string | undefined): void => {
+    if (value !== undefined) exact.push([predicate, value.toLowerCase()]);
+  };
+  add(V.categoryKey, filters.category);
+  add(V.authorKey, filters.author);
+  add(V.licenseKey, filters.license);
+  for (const tag of filters.tags ?? []) add(V.tagKey, tag);
+  const bound = (minimum: number | undefined): string | undefined => (minimum === undefined ? undefined : String(Math.floor(minimum)));
+  return {
+    tokens,
+    relevance,
+    count: page === 'count',
+    sortKey,
+    descending: page !== 'count' && (page.order ?? (sortKey === 'name' ? 'asc' : 'desc')) === 'desc',
+    // Every joined triple costs a lookup per matching posting (a third of the ranking query's time at 10k packages).
+    needsDownloads: sortKey === 'downloads' || filters.minDownloads !== undefined,
+    needsStars: sortKey === 'stars' || filters.minStars !== undefined,
+    exact,
+    keyword: filters.keyword?.toLowerCase(),
+    minDownloads: bound(filters.minDownloads),
+    minStars: bound(filters.minStars),
+    limit: page === 'count' ? 0 : page.limit,
+    offset: page === 'count' ? 0 : page.offset,
+  };
+}
+
+/** The search query of a plan's tokens, filters and page, as a sparqljs AST. */
+export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: Parameters<typeof searchPlan>[2]): SelectQuery {
+  return searchAst(searchPlan(tokens, filters, page));
+}
+
 /**
  * Builds the search query as a sparqljs AST. User text reaches it only as tokens and filter
  * values bound as RDF literals, so no input can change the query's shape.
  */
-export function buildSearchAst(
-  tokens: WeightedToken[],
-  filters: Filters,
-  page: { sort: SearchQuery['sort']; order?: SearchQuery['order']; limit: number; offset: number } | 'count',
-): SelectQuery {
+export function searchAst(plan: SearchPlan): SelectQuery {
   const patterns: Pattern[] = [];
-  const relevance = tokens.length > 0;
+  const { relevance, sortKey, needsDownloads, needsStars } = plan;
   if (relevance) {
     patterns.push({
       type: 'values',
-      values: tokens.map(({ token, boost }) => ({
+      values: plan.tokens.map(({ token, boost }) => ({
         '?tok': literal(token),
         '?boost': literal(boost.toFixed(3), decimalType),
       })),
     });
     patterns.push({
       type: 'bgp',
-      triples:
-        page === 'count'
-          ? [triple('posting', V.token, variable('tok')), triple('posting', V.postingOf, variable('pkg'))]
-          : [triple('posting', V.token, variable('tok')), triple('posting', V.weight, variable('w')), triple('posting', V.postingOf, variable('pkg'))],
+      triples: plan.count
+        ? [triple('posting', V.token, variable('tok')), triple('posting', V.postingOf, variable('pkg'))]
+        : [triple('posting', V.token, variable('tok')), triple('posting', V.weight, variable('w')), triple('posting', V.postingOf, variable('pkg'))],
     });
   }
-  const sortKey = page === 'count' ? undefined : { relevance: 'score', downloads: 'downloads', stars: 'stars', name: 'name' }[relevanceOr(page.sort, relevance)];
-  // Downloads and stars join in only to sort or filter by them: every joined triple costs a
-  // lookup per matching posting (a third of the ranking query's time at 10k packages).
-  const needsDownloads = sortKey === 'downloads' || filters.minDownloads !== undefined;
-  const needsStars = sortKey === 'stars' || filters.minStars !== undefined;
   // Ranked by tokens, a package is reached through its postings: its name is not needed to
   // group or order (the IRI ends in the name), which saves a lookup per posting. The count
   // joins what the ranking joins: a package that cannot be ranked (no popularity) is not counted.
   const triples: Triple[] = [...(relevance ? [] : [triple('pkg', V.name, variable('name'))]), triple('pkg', V.popularity, variable('pop'))];
   if (needsDownloads) triples.push(triple('pkg', V.downloads, variable('dl')));
   if (needsStars) triples.push(triple('pkg', V.stars, variable('st')));
-  const exact = (predicate: string, value: string | undefined): void => {
-    if (value !== undefined) triples.push(triple('pkg', predicate, literal(value.toLowerCase())));
-  };
-  exact(V.categoryKey, filters.category);
-  exact(V.authorKey, filters.author);
-  exact(V.licenseKey, filters.license);
-  for (const tag of filters.tags ?? []) exact(V.tagKey, tag);
-  if (filters.keyword !== undefined) {
+  for (const [predicate, value] of plan.exact) triples.push(triple('pkg', predicate, literal(value)));
+  if (plan.keyword !== undefined) {
     triples.push({
       subject: variable('pkg'),
       predicate: { type: 'path', pathType: '|', items: [namedNode(V.keywordKey), namedNode(V.tagKey)] },
-      object: literal(filters.keyword.toLowerCase()),
+      object: literal(plan.keyword),
     } as unknown as Triple);
   }
   if (triples.length > 0) patterns.push({ type: 'bgp', triples });
-  const atLeast = (name: string, minimum: number | undefined): void => {
+  const atLeast = (name: string, minimum: string | undefined): void => {
     if (minimum === undefined) return;
-    patterns.push({ type: 'filter', expression: { type: 'operation', operator: '>=', args: [variable(name), literal(String(Math.floor(minimum)), integerType)] } });
+    patterns.push({ type: 'filter', expression: { type: 'operation', operator: '>=', args: [variable(name), literal(minimum, integerType)] } });
   };
-  atLeast('dl', filters.minDownloads);
-  atLeast('st', filters.minStars);
+  atLeast('dl', plan.minDownloads);
+  atLeast('st', plan.minStars);
 
   const where: Pattern[] = [{ type: 'graph', name: namedNode(CATALOG_GRAPH), patterns }];
   const base = { type: 'query', queryType: 'SELECT', prefixes: {}, where } as const;
-  if (page === 'count') {
+  if (plan.count) {
     return {
       ...base,
       variables: [{ expression: { type: 'aggregate', aggregation: 'count', distinct: true, expression: variable('pkg') }, variable: variable('total') }],
@@ -105,16 +159,15 @@ export function buildSearchAst(
         variable: variable('score'),
       }
     : sample('pop', 'score');
-  const descending = (page.order ?? (sortKey === 'name' ? 'asc' : 'desc')) === 'desc';
   // Package IRIs are the package prefix followed by the name, so STR(?pkg) orders as the name.
   const byName = { type: 'operation', operator: 'str', args: [variable('pkg')] };
   return {
     ...base,
     variables: [variable('pkg'), score, ...(needsDownloads ? [sample('dl', 'downloads')] : []), ...(needsStars ? [sample('st', 'stars')] : [])],
     group: [{ expression: variable('pkg') }],
-    order: [{ expression: sortKey === 'name' ? byName : variable(sortKey ?? 'score'), descending }, ...(sortKey === 'name' ? [] : [{ expression: byName }])],
-    limit: page.limit,
-    offset: page.offset,
+    order: [{ expression: sortKey === 'name' ? byName : variable(sortKey ?? 'score'), descending: plan.descending }, ...(sortKey === 'name' ? [] : [{ expression: byName }])],
+    limit: plan.limit,
+    offset: plan.offset,
   } as unknown as SelectQuery;
 }
 

@@ -1,8 +1,8 @@
 import { editDistanceWithin, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { SelectQuery } from 'sparqljs';
-import type { CatalogSource, QueryScope } from './catalog-source.js';
+import type { CatalogSource, QueryScope, Row } from './catalog-source.js';
 import type { QueryCache } from './local-store/query-cache.js';
-import { buildSearchAst, generateQuery, predicatesOf, type WeightedToken } from './search-query.js';
+import { generateQuery, predicatesOf, searchAst, searchPlan, type SearchPlan, type WeightedToken } from './search-query.js';
 import { isStrictlySorted, lowerBound, positionIn } from './sorted-strings.js';
 import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
 import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
@@ -28,8 +28,12 @@ const MAX_TYPO_EXPANSIONS = 3;
 export class SparqlSearchEngine {
   readonly #catalog: CatalogSource;
   #vocabulary: Promise<Vocabulary> | undefined;
-  /** The last generated query, for tests and --verbose. */
-  lastQuery: string | undefined;
+  #lastPlan: SearchPlan | undefined;
+
+  /** The last search's ranking query (whether or not the catalog needed it run), for tests and --verbose. */
+  get lastQuery(): string | undefined {
+    return this.#lastPlan === undefined ? undefined : generateQuery(searchAst(this.#lastPlan));
+  }
 
   readonly #cache: QueryCache | undefined;
 
@@ -48,16 +52,12 @@ export class SparqlSearchEngine {
       query,
     );
     const page = { sort: query.sort, limit: query.limit, offset: query.offset, ...(query.order === undefined ? {} : { order: query.order }) };
-    const ranking = buildSearchAst(tokens, query, page);
-    const select = generateQuery(ranking);
-    this.lastQuery = select;
-    const rows = await this.#catalog.select(select, scopeOf(ranking));
+    const ranking = searchPlan(tokens, query, page);
+    this.#lastPlan = ranking;
+    const rows = await this.#run(ranking);
     // A page that is not full ends the result list: its end is the total, no COUNT needed.
     let total = query.offset + rows.length;
-    if (rows.length >= query.limit || (rows.length === 0 && query.offset !== 0)) {
-      const counting = buildSearchAst(tokens, query, 'count');
-      total = Number((await this.#catalog.select(generateQuery(counting), scopeOf(counting)))[0]?.total ?? 0);
-    }
+    if (rows.length >= query.limit || (rows.length === 0 && query.offset !== 0)) total = Number((await this.#run(searchPlan(tokens, query, 'count')))[0]?.total ?? 0);
     const names = rows.map((row) => packageNameOf(row.pkg ?? ''));
     const scores = new Map(rows.map((row) => [packageNameOf(row.pkg ?? ''), Number(row.score ?? 0)]));
     const summaries = await this.#catalog.readSummaries(names);
@@ -73,6 +73,14 @@ export class SparqlSearchEngine {
       queryTimeMs: elapsed(started),
       backend: 'v2',
     };
+  }
+
+  /** A plan's rows: from a catalog that answers it without an engine, else its SPARQL query. */
+  async #run(plan: SearchPlan): Promise<Row[]> {
+    const answered = this.#catalog.rank?.(plan);
+    if (answered !== undefined) return answered;
+    const ast = searchAst(plan);
+    return this.#catalog.select(generateQuery(ast), scopeOf(ast));
   }
 
   /** The weighted tokens a query text stands for in this catalog. */

@@ -8,6 +8,10 @@ import {
   catalogToNQuads,
   EmbeddedCatalog,
   fetchCatalogChunks,
+  generateQuery,
+  predicatesOf,
+  searchAst,
+  searchPlan,
   localStoreDir,
   openLocalStore,
   readCatalogPackages,
@@ -89,15 +93,24 @@ describe('the sharded local store answers as the whole catalog does', () => {
     const whole = new EmbeddedCatalog(readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8'));
     const catalog = await sharded(sampleRegistry);
     const local = new SparqlSearchEngine(catalog);
-    // A search by words ranks on postings and popularity: its candidates' filter keys are read
-    // with them but wait outside oxigraph (as, from the next search on, its results' descriptions).
+    // A search is ranked from the lines it read, without oxigraph; when its query must run
+    // (lines the ranking declines), it ranks on postings and popularity: its candidates' filter
+    // keys are read with them but wait outside oxigraph (as its results' descriptions).
     await local.search(query('agent memory'));
+    expect(catalog.engineStarted).toBe(false);
+    const ranking = searchAst(searchPlan(await local.expand('agent memory'), {}, { sort: 'relevance', limit: 10, offset: 0 }));
+    await catalog.select(generateQuery(ranking), { predicates: predicatesOf(ranking) ?? new Set<string>() });
+    expect(catalog.engineStarted).toBe(true);
     const waiting = catalog.loaded.deferred;
     expect(waiting[V.categoryKey]).toBeGreaterThan(0);
     expect([V.token, V.weight, V.postingOf, V.popularity].filter((predicate) => predicate in waiting)).toEqual([]);
     // A filter on a key that was waiting brings that key in: the answer is the whole catalog's.
     const filtered = query('agent', { category: 'ai-agents', limit: 50 });
     expect(await local.search(filtered)).toEqual({ ...(await new SparqlSearchEngine(whole).search(filtered)), queryTimeMs: expect.any(Number) });
+    const byCategory = searchAst(searchPlan(await local.expand('agent'), { category: 'ai-agents' }, { sort: 'relevance', limit: 50, offset: 0 }));
+    const rows = await catalog.select(generateQuery(byCategory), { predicates: predicatesOf(byCategory) ?? new Set<string>() });
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows).toEqual(await whole.select(generateQuery(byCategory)));
     expect(V.categoryKey in catalog.loaded.deferred).toBe(false);
     expect(catalog.loaded.deferred[V.description]).toBeGreaterThan(0);
     // A query with no scope (any SPARQL) gets every line read so far.

@@ -3,6 +3,14 @@ import { compareObjects, type CatalogObject, type CatalogTriples } from '../cata
 import { CATALOG_GRAPH, V } from '../vocabulary.js';
 import { QUAD_LINE, unescapeNQuads } from './nquads-line.js';
 
+const XSD_STRING = 'http://www.w3.org/2001/XMLSchema#string';
+
+/** One object of a triple: an IRI, or a literal with its datatype IRI or language when written with one. */
+export interface CatalogTerm extends CatalogObject {
+  datatype?: string;
+  language?: string;
+}
+
 /**
  * The catalog triples of the shards a command has read, indexed in plain JavaScript: enough to
  * read packages back (install, info, the resolver) without starting oxigraph, whose wasm costs
@@ -10,8 +18,10 @@ import { QUAD_LINE, unescapeNQuads } from './nquads-line.js';
  * gives for the same lines (tested against it).
  */
 export class ShardTriples implements CatalogTriples {
-  readonly #bySubject = new Map<string, Map<string, Map<string, CatalogObject>>>();
+  readonly #bySubject = new Map<string, Map<string, Map<string, CatalogTerm>>>();
   readonly #packages = new Set<string>();
+  /** Subjects by the simple literal of their search token (the postings a token reaches). */
+  readonly #byToken = new Map<string, Set<string>>();
 
   constructor(readonly storeDir: string) {}
 
@@ -20,7 +30,9 @@ export class ShardTriples implements CatalogTriples {
     for (const line of text.split('\n')) {
       if (line === '') continue;
       const match = QUAD_LINE.exec(line);
-      const [, rawSubject = '', rawPredicate = '', iri, literal, datatype, language, graph = ''] = match ?? [];
+      const [, rawSubject = '', rawPredicate = '', iri, literal, written, language, graph = ''] = match ?? [];
+      // A literal typed xsd:string is the simple literal of the same text (RDF 1.1), as a store keeps it.
+      const datatype = written === XSD_STRING ? undefined : written;
       const subject = unescapeNQuads(rawSubject);
       const predicate = unescapeNQuads(rawPredicate);
       const value = unescapeNQuads(iri ?? literal ?? '');
@@ -38,15 +50,41 @@ export class ShardTriples implements CatalogTriples {
       }
       // One object per term, as a store keeps a triple once: the key is the whole term.
       const key = iri !== undefined ? `<${value}` : `"${value}"${datatype ?? ''}@${language ?? ''}`;
-      if (!objects.has(key)) objects.set(key, { value, node: iri !== undefined });
+      if (objects.has(key)) continue;
+      objects.set(
+        key,
+        iri !== undefined ? { value, node: true } : { value, node: false, ...(datatype === undefined ? {} : { datatype }), ...(language === undefined ? {} : { language }) },
+      );
       if (predicate === V.type && iri !== undefined && value === V.Package) this.#packages.add(subject);
+      if (predicate === V.token && iri === undefined && datatype === undefined && language === undefined) {
+        const postings = this.#byToken.get(value);
+        if (postings === undefined) this.#byToken.set(value, new Set([subject]));
+        else postings.add(subject);
+      }
     }
   }
 
   objects(subject: string): Map<string, CatalogObject[]> {
     const result = new Map<string, CatalogObject[]>();
-    for (const [predicate, objects] of this.#bySubject.get(subject) ?? []) result.set(predicate, [...objects.values()].sort(compareObjects));
+    for (const [predicate, objects] of this.#bySubject.get(subject) ?? [])
+      result.set(predicate, [...objects.values()].map(({ value, node }) => ({ value, node })).sort(compareObjects));
     return result;
+  }
+
+  /** The objects of one subject's triples of one predicate, as terms (a literal's datatype and language as written; none is a simple literal). */
+  terms(subject: string, predicate: string): readonly CatalogTerm[] {
+    const objects = this.#bySubject.get(subject)?.get(predicate);
+    return objects === undefined ? [] : [...objects.values()];
+  }
+
+  /** The subjects whose search token is this simple literal. */
+  subjectsWithToken(token: string): ReadonlySet<string> {
+    return this.#byToken.get(token) ?? new Set();
+  }
+
+  /** Every subject with a triple of this predicate. */
+  *subjectsWith(predicate: string): Iterable<string> {
+    for (const [subject, byPredicate] of this.#bySubject) if (byPredicate.has(predicate)) yield subject;
   }
 
   packageSubjects(): string[] {

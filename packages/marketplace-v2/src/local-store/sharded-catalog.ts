@@ -7,6 +7,8 @@ import { summaryFromRow, summaryRowFromTriples } from '../summaries-query.js';
 import { isStrictlySorted, positionIn } from '../sorted-strings.js';
 import { predicateOfLine } from './nquads-line.js';
 import { ShardTriples } from './shard-triples.js';
+import { rankShards } from './shard-ranking.js';
+import type { SearchPlan } from '../search-query.js';
 import { packageIri, V } from '../vocabulary.js';
 import type { LocalStoreFiles } from './local-store.js';
 import { PACKAGE_PREFIX, type FilterIndex, type Range } from './shard-catalog.js';
@@ -42,6 +44,8 @@ export class ShardedCatalog implements CatalogSource {
   #sorted: boolean | undefined;
   #filters: FilterIndex | undefined;
   #all = false;
+  /** Postings loaded into oxigraph but not into #triples (loadAll): searches must run their query. */
+  #unindexedPostings = false;
 
   constructor(files: LocalStoreFiles) {
     this.#files = files;
@@ -96,7 +100,10 @@ export class ShardedCatalog implements CatalogSource {
   #load(file: string, ranges: Range[]): string {
     const text = this.#read(file, ranges);
     if (text === '') return text;
-    if (file === 'packages.nq') this.#triples.add(text);
+    // Lines read for a command are indexed in JavaScript too: packages are read back, and
+    // searches ranked, from them. All the postings (arbitrary SPARQL) go to oxigraph alone: at
+    // 100k packages they would double the memory; searches after that run their query.
+    if (file === 'packages.nq' || !this.#unindexedPostings) this.#triples.add(text);
     this.#pending.push(text);
     return text;
   }
@@ -182,6 +189,7 @@ export class ShardedCatalog implements CatalogSource {
   loadAll(): void {
     if (this.#all) return;
     this.#loadPackages(this.#files.index.packages.keys(), true);
+    this.#unindexedPostings = true;
     this.#loadTokens([...this.#files.index.tokens.keys()]);
     this.#all = true;
   }
@@ -240,6 +248,11 @@ export class ShardedCatalog implements CatalogSource {
     }
     this.#loadPackages(seen, true);
     return Promise.resolve([...seen].map((id) => this.#files.index.packages[id] ?? '').filter((stored) => stored !== ''));
+  }
+
+  /** A search's ranking or count over what is loaded (prepare first), from the lines read: no oxigraph. */
+  rank(plan: SearchPlan): Row[] | undefined {
+    return this.#unindexedPostings ? undefined : rankShards(this.#triples, plan);
   }
 
   /** A SELECT over what is loaded; callers prepare first (search, closure), or load everything. */
