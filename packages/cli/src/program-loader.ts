@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, 
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { privateDirProblem, SERVE_ARGV } from './daemon/daemon-common.js';
+import { buildId, privateDirProblem, SERVE_ARGV } from './daemon/daemon-common.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -59,16 +59,14 @@ export function commandKey(argv: string[]): string {
 /** Runs the bundle at `programPath` as node would run it, with the code cache when there is a usable one. */
 export function runProgram(programPath: string, argv: string[], env: Env): void {
   const mode = compileModeFor(argv);
-  // node's vm, v8 and crypto load here, not for what the launcher answers itself or hands to the service.
+  // node's vm and v8 load here, not for what the launcher answers itself or hands to the service.
   const { constants, Script } = process.getBuiltinModule('node:vm');
-  const { createHash } = process.getBuiltinModule('node:crypto');
   // oxigraph's wasm is ours (a pinned dependency): each function is validated as it first
   // compiles instead of all 4 MB at load, ~17 ms less for every command that opens a store.
   if (mode === 'quick-start') process.getBuiltinModule('node:v8').setFlagsFromString('--liftoff-only --wasm-lazy-validation');
   const bytes = readFileSync(programPath);
   const dir = codeCacheDir(env);
-  const cache =
-    dir === undefined ? undefined : { dir, file: join(dir, `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}-${process.version}-${mode}-${commandKey(argv)}.bin`) };
+  const cache = dir === undefined ? undefined : { dir, file: join(dir, `${buildId(programPath)}-${process.version}-${mode}-${commandKey(argv)}.bin`) };
   const cachedData = cache === undefined ? undefined : readCache(cache.dir, cache.file);
   // node's own CommonJS wrapper, on the bundle's first line so that stack traces keep its line numbers.
   // The build writes ASCII (bundle.mjs): read as latin1, which copies, instead of decoding UTF-8.

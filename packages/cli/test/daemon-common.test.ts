@@ -1,9 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
-import { chmodSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildKey, checkDaemonDir, DAEMON_PROTOCOL, daemonDir, daemonEligible, daemonRequest, daemonSetting, DaemonUnavailable, socketPath } from '../src/daemon/daemon-common.js';
+import {
+  buildId,
+  buildKey,
+  checkDaemonDir,
+  DAEMON_PROTOCOL,
+  daemonDir,
+  daemonEligible,
+  daemonRequest,
+  daemonSetting,
+  DaemonUnavailable,
+  socketPath,
+} from '../src/daemon/daemon-common.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ggen-daemon-unit-'));
 
@@ -48,6 +59,27 @@ describe('where the query service lives', () => {
     utimesSync(bundle, 1_700_000_100, 1_700_000_100);
     expect(socketPath(dir, buildKey(bundle))).not.toBe(before);
     expect(before).toMatch(/ggen-[0-9a-f]{16}\.sock$/);
+  });
+
+  it('names one build per bundle file as it is on disk: rewritten, retimed or replaced, it is another build', () => {
+    const dir = tempDir();
+    const bundle = join(dir, 'ggen.cjs');
+    writeFileSync(bundle, 'module.exports = 1;');
+    utimesSync(bundle, 1_700_000_000, 1_700_000_000);
+    const first = buildId(bundle);
+    expect(first).toMatch(/^[0-9a-f]{16}$/);
+    expect(buildId(bundle)).toBe(first);
+    // Same bytes and times put back, but another file (a build that renames its output into place).
+    const replacement = join(dir, 'next.cjs');
+    writeFileSync(replacement, 'module.exports = 1;');
+    utimesSync(replacement, 1_700_000_000, 1_700_000_000);
+    renameSync(replacement, bundle);
+    const replaced = buildId(bundle);
+    expect(replaced).not.toBe(first);
+    // Written in place with bytes of the same length: its modification time moved.
+    writeFileSync(bundle, 'module.exports = 2;');
+    utimesSync(bundle, 1_700_000_050, 1_700_000_050);
+    expect(buildId(bundle)).not.toBe(replaced);
   });
 
   it('creates its directory private, and refuses one that other users can enter or a path too long for a socket', () => {

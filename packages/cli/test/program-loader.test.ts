@@ -29,7 +29,7 @@ describe('the code cache', () => {
     const first = await runGgen(search, { bin, home, env });
     expect(first.code).toBe(0);
     const [cache] = caches(dir);
-    expect(cache).toMatch(new RegExp(`^[0-9a-f]{32}-${process.version.replace(/\./g, '\\.')}-quick-start-marketplace-search\\.bin$`));
+    expect(cache).toMatch(new RegExp(`^[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-quick-start-marketplace-search\\.bin$`));
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const written = statSync(join(dir, cache ?? ''));
     expect(written.mode & 0o777).toBe(0o600);
@@ -53,7 +53,7 @@ describe('the code cache', () => {
     expect((await runGgen(['marketplace', 'search', 'rust ../web', '--limit', '3'], { bin, home, env })).code).toBe(0);
     expect((await runGgen(['marketplace', 'info', 'agent-editor'], { bin, home, env })).code).toBe(0);
     const names = caches(dir).sort();
-    expect(names.map((name) => name.replace(/^[0-9a-f]{32}-[^-]+-/, ''))).toEqual(['quick-start-marketplace-info.bin', 'quick-start-marketplace-search.bin']);
+    expect(names.map((name) => name.replace(/^[0-9a-f]{16}-[^-]+-/, ''))).toEqual(['quick-start-marketplace-info.bin', 'quick-start-marketplace-search.bin']);
     // The second search used the first one's cache as it was.
     const after = statSync(join(dir, searchCache));
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);

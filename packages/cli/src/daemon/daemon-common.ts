@@ -116,12 +116,20 @@ export function daemonDir(env: Env): string {
 }
 
 /**
- * One service per build of the CLI: its socket is named after the bundle's path, size and
- * mtime, so a rebuilt or upgraded CLI never talks to a service running older code.
+ * Which build of the CLI a bundle file is, as it is on disk: its path, device, inode, size
+ * and nanosecond modification and change times (any write or replacement moves them; the
+ * change time cannot be set back). One service per build: its socket is named after it, so a
+ * rebuilt or upgraded CLI never talks to a service running older code; and the code cache of
+ * one build is never read for another.
  */
 export function buildKey(bundlePath: string): string {
-  const stat = statSync(bundlePath);
-  return `${bundlePath}:${stat.size}:${Math.trunc(stat.mtimeMs)}`;
+  const { dev, ino, size, mtimeNs, ctimeNs } = statSync(bundlePath, { bigint: true });
+  return `${bundlePath}:${dev}:${ino}:${size}:${mtimeNs}:${ctimeNs}`;
+}
+
+/** A build's key as 16 hex digits, for file names (hashing the 3.6 MB bundle instead cost every command ~6 ms). */
+export function buildId(bundlePath: string): string {
+  return fnv1a64(buildKey(bundlePath));
 }
 
 /** Unix sockets take at most 107 bytes of path. */
@@ -132,7 +140,7 @@ export function socketPath(dir: string, build: string): string {
 }
 
 /**
- * 64-bit FNV-1a, as 16 hex digits: names one build's socket (its path, size and mtime) in a
+ * 64-bit FNV-1a, as 16 hex digits: names one build's socket and code caches (its buildKey) in a
  * directory only its user can enter, so it needs no cryptographic hash; loading node:crypto
  * would cost every lookup through the service ~5 ms.
  */
