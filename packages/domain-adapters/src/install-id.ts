@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '@ggen/marketplace-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,7 +17,7 @@ export function readInstallId(stateDir: string): string {
   } catch {
     // Missing: created below.
   }
-  const id = randomUUID();
+  const id = nodeCrypto().randomUUID();
   try {
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(path, `${id}\n`, { flag: 'w' });
@@ -34,7 +33,7 @@ const LIMIT = Math.floor(2 ** 32 / 100) * 100;
 
 /** The A/B bucket 0..99 of an id: SHA-256, 32-bit words taken in turn, rejection-sampled. */
 export function bucketOf(id: string): number {
-  const digest = createHash('sha256').update(`ggen-ab:${id}`).digest();
+  const digest = nodeCrypto().createHash('sha256').update(`ggen-ab:${id}`).digest();
   for (let offset = 0; offset + 4 <= digest.length; offset += 4) {
     const word = digest.readUInt32BE(offset);
     if (word < LIMIT) return word % 100;

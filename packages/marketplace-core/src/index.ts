@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './node-crypto.js';
 export * from './models.js';
 export { isExactVersion, isPackageName, isVersionRange, packageNameProblem, safeText, scopeName, scopeOf } from './names.js';
 export type { MarketplaceBackend } from './backend.js';

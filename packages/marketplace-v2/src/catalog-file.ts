@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
-import { fetchResource, fromFsError, isHttpLocation, MarketplaceError, resolveLocation, type FetchOptions } from '@ggen/marketplace-core';
+import { fetchResource, fromFsError, isHttpLocation, MarketplaceError, resolveLocation, type FetchOptions, nodeCrypto } from '@ggen/marketplace-core';
 
 export const CATALOG_FILE = 'catalog.nq';
 
@@ -56,7 +55,7 @@ export async function fetchCatalogChunks(
 ): Promise<CatalogChunks> {
   if (isHttpLocation(registry)) {
     const { location, text } = await fetchCatalogText(registry, options);
-    return { location, chunks: [text], bytes: Buffer.byteLength(text), lines: countLines(text), digest: createHash('sha256').update(text).digest('hex') };
+    return { location, chunks: [text], bytes: Buffer.byteLength(text), lines: countLines(text), digest: nodeCrypto().createHash('sha256').update(text).digest('hex') };
   }
   const location = resolveLocation(registry, CATALOG_FILE);
   const path = location.startsWith('file://') ? fileURLToPath(location) : location;
@@ -81,7 +80,7 @@ export async function fetchCatalogChunks(
         details: { location: path, limit: MAX_LOCAL_CATALOG_BYTES },
       });
     if (stat.size > MAX_LOCAL_CATALOG_BYTES) throw tooLarge();
-    const hash = createHash('sha256');
+    const hash = nodeCrypto().createHash('sha256');
     const decoder = new StringDecoder('utf8');
     const block = Buffer.allocUnsafe(sizes.readBytes);
     const chunks: string[] = [];

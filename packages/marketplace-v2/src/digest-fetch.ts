@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '@ggen/marketplace-core';
 
 /**
  * fetch with HTTP Digest authentication (RFC 7616, MD5, qop=auth), as SPARQL servers such as
@@ -48,10 +48,10 @@ function authorization(challenge: string, url: string, method: string, user: str
   const nonce = field('nonce') ?? '';
   const opaque = field('opaque');
   const qop = field('qop')?.split(',')[0]?.trim();
-  const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+  const md5 = (text: string): string => nodeCrypto().createHash('md5').update(text).digest('hex');
   const { pathname, search } = new URL(url);
   const uri = pathname + search;
-  const cnonce = randomBytes(8).toString('hex');
+  const cnonce = nodeCrypto().randomBytes(8).toString('hex');
   const nc = '00000001';
   const ha1 = md5(`${user}:${realm}:${password}`);
   const ha2 = md5(`${method}:${uri}`);

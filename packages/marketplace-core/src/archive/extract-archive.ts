@@ -1,6 +1,5 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { ReadEntry } from 'tar';
 import { fromFsError, MarketplaceError } from '../errors.js';
 
@@ -29,7 +28,7 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
   }
   let tarBytes: Buffer;
   try {
-    tarBytes = gunzipSync(bytes, { maxOutputLength: limits.maxUncompressedBytes });
+    tarBytes = process.getBuiltinModule('node:zlib').gunzipSync(bytes, { maxOutputLength: limits.maxUncompressedBytes });
   } catch (error) {
     if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw tooLarge(label, `more than ${limits.maxUncompressedBytes} bytes uncompressed`);

@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 import { MarketplaceError } from '../errors.js';
 
 /** SRI string (`sha512-<base64>`) of the archive bytes. */
 export function computeIntegrity(bytes: Uint8Array): string {
-  return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
+  return `sha512-${nodeCrypto().createHash('sha512').update(bytes).digest('base64')}`;
 }
 
 /** sha256 hex, the `checksum` field of ggen's v1 index. */
 export function computeChecksum(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return nodeCrypto().createHash('sha256').update(bytes).digest('hex');
 }
 
 export interface ExpectedDigest {
@@ -35,7 +35,7 @@ export function verifyIntegrity(bytes: Uint8Array, expected: ExpectedDigest, lab
         details: { package: label },
       });
     }
-    const actual = `${algorithm}-${createHash(algorithm).update(bytes).digest('base64')}`;
+    const actual = `${algorithm}-${nodeCrypto().createHash(algorithm).update(bytes).digest('base64')}`;
     if (actual !== expected.integrity) throw mismatch(label, expected.integrity, actual);
   }
   if (expected.checksum !== undefined) {

@@ -1,6 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import ignore from 'ignore';
 import { fromFsError } from '../errors.js';
 import { computeChecksum, computeIntegrity } from './integrity.js';
@@ -118,7 +117,7 @@ export async function packDirectory(dir: string, selection: PackageFileSelection
     chunks.push(block, content, Buffer.alloc((BLOCK - (content.length % BLOCK)) % BLOCK));
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
-  const bytes = gzipSync(Buffer.concat(chunks), { level: 9 });
+  const bytes = process.getBuiltinModule('node:zlib').gzipSync(Buffer.concat(chunks), { level: 9 });
   return {
     bytes,
     files,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ArchiveEntry } from '../archive/extract-archive.js';
@@ -8,10 +8,12 @@ export function hashEntries(entries: ArchiveEntry[]): string {
   const lines = entries
     .filter((entry) => entry.type !== 'directory')
     .map((entry) =>
-      entry.type === 'file' ? `${entry.path}\0${entry.mode & 0o111 ? 'x' : '-'}\0${createHash('sha256').update(entry.content).digest('hex')}` : `${entry.path}\0l\0${entry.target}`,
+      entry.type === 'file'
+        ? `${entry.path}\0${entry.mode & 0o111 ? 'x' : '-'}\0${nodeCrypto().createHash('sha256').update(entry.content).digest('hex')}`
+        : `${entry.path}\0l\0${entry.target}`,
     )
     .sort();
-  return `sha256-${createHash('sha256').update(lines.join('\n')).digest('hex')}`;
+  return `sha256-${nodeCrypto().createHash('sha256').update(lines.join('\n')).digest('hex')}`;
 }
 
 /** Same hash computed from the disk; `undefined` when the directory is missing. */

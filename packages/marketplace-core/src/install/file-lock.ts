@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 import { existsSync } from 'node:fs';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -55,7 +55,7 @@ export async function withFileLock<T>(lockPath: string, task: () => Promise<T>, 
  * O_EXCL). A crash or a full disk can leave a temp file, never an empty lock.
  */
 async function tryAcquire(lockPath: string): Promise<boolean> {
-  const temp = `${lockPath}.new-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const temp = `${lockPath}.new-${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}`;
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 import { constants, existsSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -153,7 +153,7 @@ async function removeEmptyScopeDir(packagesDir: string, path: string): Promise<v
 export async function writeFileAtomic(path: string, content: string | Uint8Array | readonly string[], options: { mode?: number } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await sweepDeadTemps(path);
-  const temp = `${path}${TEMP_MARK}${process.pid}-${randomBytes(8).toString('hex')}`;
+  const temp = `${path}${TEMP_MARK}${process.pid}-${nodeCrypto().randomBytes(8).toString('hex')}`;
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? 0o666);
   try {
     try {

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -51,7 +52,8 @@ export interface SyncResult {
 
 export function localStoreDir(storeRoot: string, registry: string): string {
   const key = isHttpLocation(registry) ? registry : resolve(registry);
-  return join(storeRoot, createHash('sha256').update(key).digest('hex').slice(0, 16));
+  // SHA-256 in JavaScript: a short key, and node:crypto stays unloaded for a search.
+  return join(storeRoot, bytesToHex(sha256(utf8ToBytes(key))).slice(0, 16));
 }
 
 /**

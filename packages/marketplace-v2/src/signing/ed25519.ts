@@ -1,4 +1,5 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { nodeCrypto } from '@ggen/marketplace-core';
+import type { KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 
@@ -19,7 +20,7 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false;
   try {
-    return verify(null, message, keyObject(publicKey), signature);
+    return nodeCrypto().verify(null, message, keyObject(publicKey), signature);
   } catch {
     return false;
   }
@@ -33,7 +34,7 @@ function keyObject(publicKey: Uint8Array): KeyObject {
   const id = Buffer.from(publicKey).toString('hex');
   let key = keyObjects.get(id);
   if (key === undefined) {
-    key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    key = nodeCrypto().createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
     if (keyObjects.size >= MAX_KEY_OBJECTS) keyObjects.clear();
     keyObjects.set(id, key);
   }

@@ -1,6 +1,5 @@
-import { randomBytes, scryptSync } from 'node:crypto';
 import { blake2b } from '@noble/hashes/blake2.js';
-import { MarketplaceError } from '@ggen/marketplace-core';
+import { MarketplaceError, nodeCrypto } from '@ggen/marketplace-core';
 import { publicKeyOf, signEd25519, verifyEd25519 } from './ed25519.js';
 
 // minisign's formats (https://jedisct1.github.io/minisign/), byte for byte, so that keys and
@@ -111,7 +110,7 @@ function keystream(password: string, salt: Uint8Array, opslimit: number, memlimi
     );
   }
   const { N, r, p } = scryptParams(opslimit, memlimit);
-  return scryptSync(Buffer.from(password, 'utf8'), salt, KEYNUM_SK_BYTES, { N, r, p, maxmem: 128 * N * r * p + 64 * 1024 * 1024 });
+  return nodeCrypto().scryptSync(Buffer.from(password, 'utf8'), salt, KEYNUM_SK_BYTES, { N, r, p, maxmem: 128 * N * r * p + 64 * 1024 * 1024 });
 }
 
 function checksum(keyId: Uint8Array, seed: Uint8Array, publicKey: Uint8Array): Buffer {
@@ -119,14 +118,14 @@ function checksum(keyId: Uint8Array, seed: Uint8Array, publicKey: Uint8Array): B
 }
 
 export function generateSecretKey(): SecretKey {
-  const seed = new Uint8Array(randomBytes(32));
-  return { seed, publicKey: publicKeyOf(seed), keyId: new Uint8Array(randomBytes(8)) };
+  const seed = new Uint8Array(nodeCrypto().randomBytes(32));
+  return { seed, publicKey: publicKeyOf(seed), keyId: new Uint8Array(nodeCrypto().randomBytes(8)) };
 }
 
 /** The secret key file; without a password, the key is stored unencrypted (minisign -W). */
 export function formatSecretKey(key: SecretKey, password: string | undefined, kdf: { opslimit: number; memlimit: number } = DEFAULT_KDF): string {
   const keynum = Buffer.concat([key.keyId, key.seed, key.publicKey, checksum(key.keyId, key.seed, key.publicKey)]);
-  const salt = randomBytes(32);
+  const salt = nodeCrypto().randomBytes(32);
   const limits = Buffer.alloc(16);
   if (password !== undefined) {
     limits.writeBigUInt64LE(BigInt(kdf.opslimit), 0);
