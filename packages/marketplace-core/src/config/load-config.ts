@@ -286,8 +286,14 @@ function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
   return raw;
 }
 
+/** The schema of one layer (every key optional), made once: zod builds a new object schema per partial(). */
+let layerSchema: ReturnType<typeof marketplaceConfigSchema.partial> | undefined;
+
 function validateLayer(layer: Layer, where: (key: MarketplaceConfigKey) => string): void {
-  const result = marketplaceConfigSchema.partial().safeParse(layer);
+  // No key set (no such variables, flags or file): nothing to check, and no schema to build.
+  if (Object.keys(layer).length === 0) return;
+  layerSchema ??= marketplaceConfigSchema.partial();
+  const result = layerSchema.safeParse(layer);
   if (result.success) return;
   const issue = result.error.issues[0];
   const key = (issue?.path[0] ?? Object.keys(layer)[0]) as MarketplaceConfigKey;

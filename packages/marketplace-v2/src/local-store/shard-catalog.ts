@@ -77,7 +77,11 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
       const match = QUAD_LINE.exec(line);
       if (match === null) throw new Error(`not an N-Quads line: ${line.slice(0, 120)}`);
       if (declared !== undefined) throw new Error(`quads after the closing ${V.quadCount} line`);
-      const [, subject = '', predicate = '', object, literal] = match;
+      // By index: array destructuring runs the iterator protocol per line (ShardTriples.add).
+      const subject = match[1] ?? '';
+      const predicate = match[2] ?? '';
+      const object = match[3];
+      const literal = match[4];
       if (predicate === V.quadCount) {
         declared = Number(literal);
         continue;
