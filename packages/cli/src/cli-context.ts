@@ -37,14 +37,15 @@ export class CliContext {
   readonly features: FeatureSet;
   readonly io: Io;
   readonly args: GlobalArgs;
-  readonly logger: Logger;
+  /** Only with --verbose: nothing else is logged. */
+  readonly logger: Logger | undefined;
   #loaded: LoadedConfig | undefined;
   #backend: MarketplaceBackend | undefined;
   readonly #finishers: (() => Promise<void>)[] = [];
 
   readonly #cache: QueryCache | undefined;
 
-  constructor(features: FeatureSet, io: Io, args: GlobalArgs, logger: Logger, cache?: QueryCache) {
+  constructor(features: FeatureSet, io: Io, args: GlobalArgs, logger: Logger | undefined, cache?: QueryCache) {
     this.features = features;
     this.io = io;
     this.args = args;
@@ -135,7 +136,7 @@ export class CliContext {
       registry: this.registry(),
       v2Registry: this.v2Registry(),
       log: (message) => {
-        this.logger.info(message);
+        this.logger?.info(message);
       },
       notice: (line) => {
         this.notice(line);

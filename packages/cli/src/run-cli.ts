@@ -1,5 +1,5 @@
 import { isMarketplaceError, nearestWord, safeText } from '@ggen/marketplace-core';
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import yargs, { type Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
 import { isGroup, type AnyCommandSpec, type CommandEntry, type CommandGroup } from './command-spec.js';
@@ -105,7 +105,7 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
       handler: async (args: GlobalArgs & Record<string, unknown>) => {
         jsonMode = args.json;
         verbose = args.verbose;
-        const logger = pino({ level: args.verbose ? 'debug' : 'warn', base: undefined }, pino.destination({ dest: 2, sync: true }));
+        const logger = args.verbose ? await debugLogger() : undefined;
         const context = new CliContext(features, io, args, logger, state.cache);
         try {
           const result: unknown = await spec.run(context, args);
@@ -247,4 +247,14 @@ function skipHelpCache<T>(y: Argv<T>): Argv<T> {
   const usage = internals?.getUsageInstance?.();
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
   return y;
+}
+
+/**
+ * The debug log of --verbose (pino, to stderr). Without --verbose nothing is logged (the
+ * backends log at info, below the default level), so pino is not even loaded: its module and
+ * its destination cost every command ~3 ms.
+ */
+async function debugLogger(): Promise<Logger> {
+  const { pino } = await import('pino');
+  return pino({ level: 'debug', base: undefined }, pino.destination({ dest: 2, sync: true }));
 }
