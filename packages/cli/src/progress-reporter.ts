@@ -1,14 +1,16 @@
 import type { InstallEvent } from '@ggen/marketplace-core';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { CliContext } from './cli-context.js';
 
 /**
  * Renders install events: a progress bar on a TTY for multi-package work, quiet and
  * line-oriented otherwise. A wait for another process's lock is always said.
  */
-export function createProgressReporter(context: CliContext): { onEvent: (event: InstallEvent) => void; stop: () => void } {
+export async function createProgressReporter(context: CliContext): Promise<{ onEvent: (event: InstallEvent) => void; stop: () => void }> {
   let bar: SingleBar | undefined;
   const interactive = context.io.isTty && !context.args.json && context.args.quiet !== true;
+  // Only a terminal gets a bar: cli-progress (and node's readline under it) loads for it alone.
+  const Bar = interactive ? (await import('cli-progress')).SingleBar : undefined;
   return {
     onEvent: (event) => {
       switch (event.type) {
@@ -19,8 +21,8 @@ export function createProgressReporter(context: CliContext): { onEvent: (event: 
           context.notice(`recovered an interrupted install (${event.action})`);
           break;
         case 'fetch-start':
-          if (interactive && event.total > 1) {
-            bar = new SingleBar({ format: 'installing [{bar}] {value}/{total} {pkg}', stream: process.stderr, clearOnComplete: true, hideCursor: true });
+          if (Bar !== undefined && event.total > 1) {
+            bar = new Bar({ format: 'installing [{bar}] {value}/{total} {pkg}', stream: process.stderr, clearOnComplete: true, hideCursor: true });
             bar.start(event.total, 0, { pkg: '' });
           }
           break;

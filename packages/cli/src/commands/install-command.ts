@@ -21,7 +21,7 @@ export const installCommand = defineCommand({
       .example('$0 marketplace install hello@^1.2 --dry-run', 'show the plan only'),
   run: async (context, args): Promise<InstallResult> => {
     const paths = context.installPaths(args.target);
-    const reporter = createProgressReporter(context);
+    const reporter = await createProgressReporter(context);
     try {
       return await context.backend().install(
         {

@@ -15,7 +15,7 @@ export const removeCommand = defineCommand({
       .option('dry-run', { type: 'boolean', default: false })
       .example('$0 marketplace remove agent-editor', ''),
   run: async (context, args): Promise<RemoveResult> => {
-    const reporter = createProgressReporter(context);
+    const reporter = await createProgressReporter(context);
     try {
       return await context.backend().remove({ name: args.name, ...context.installPaths(args.target), force: args.force, dryRun: args['dry-run'] }, reporter.onEvent);
     } finally {

@@ -15,7 +15,7 @@ export const updateCommand = defineCommand({
       .option('allow-downgrade', { type: 'boolean', default: false, describe: 'allow versions older than the lockfile pins' })
       .example('$0 marketplace update --dry-run', 'what would change'),
   run: async (context, args): Promise<UpdateResult> => {
-    const reporter = createProgressReporter(context);
+    const reporter = await createProgressReporter(context);
     try {
       return await context.backend().update(
         {

@@ -4,38 +4,52 @@ import { PACKAGE_NAME_PATTERN } from '../names.js';
 
 export { PACKAGE_NAME_PATTERN };
 
-const variableSchema = z
-  .object({
-    type: z.enum(['string', 'number', 'boolean', 'array', 'object']).default('string'),
-    required: z.boolean().optional(),
-    default: z.unknown().optional(),
-    description: z.string().optional(),
-  })
-  .strict();
+/** The schema, built on first use: zod takes ~1 ms to build it, and a search or list never reads a manifest. */
+function buildSchema() {
+  const variableSchema = z
+    .object({
+      type: z.enum(['string', 'number', 'boolean', 'array', 'object']).default('string'),
+      required: z.boolean().optional(),
+      default: z.unknown().optional(),
+      description: z.string().optional(),
+    })
+    .strict();
 
-export const gpackManifestSchema = z
-  .object({
-    name: z.string().regex(PACKAGE_NAME_PATTERN, 'a package name: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, optionally in a scope (@acme/name)'),
-    version: z.string().refine((value) => semver.valid(value) !== null, 'a semantic version such as 1.2.3'),
-    description: z.string().min(1, 'a non-empty description'),
-    author: z.string().min(1).optional(),
-    license: z.string().min(1).optional(),
-    category: z.string().min(1).optional(),
-    tags: z.array(z.string().min(1)).default([]),
-    keywords: z.array(z.string().min(1)).default([]),
-    dependencies: z
-      .record(
-        z.string().regex(PACKAGE_NAME_PATTERN, 'a package name'),
-        z.string().refine((range) => semver.validRange(range) !== null, 'a semver range such as ^1.2.0'),
-      )
-      .default({}),
-    files: z.array(z.string().min(1)).default([]),
-    templates: z.array(z.string().min(1)).default([]),
-    variables: z.record(z.string(), variableSchema).default({}),
-    repository: z.string().optional(),
-    homepage: z.string().optional(),
-  })
-  .strict();
+  return z
+    .object({
+      name: z
+        .string()
+        .regex(PACKAGE_NAME_PATTERN, 'a package name: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, optionally in a scope (@acme/name)'),
+      version: z.string().refine((value) => semver.valid(value) !== null, 'a semantic version such as 1.2.3'),
+      description: z.string().min(1, 'a non-empty description'),
+      author: z.string().min(1).optional(),
+      license: z.string().min(1).optional(),
+      category: z.string().min(1).optional(),
+      tags: z.array(z.string().min(1)).default([]),
+      keywords: z.array(z.string().min(1)).default([]),
+      dependencies: z
+        .record(
+          z.string().regex(PACKAGE_NAME_PATTERN, 'a package name'),
+          z.string().refine((range) => semver.validRange(range) !== null, 'a semver range such as ^1.2.0'),
+        )
+        .default({}),
+      files: z.array(z.string().min(1)).default([]),
+      templates: z.array(z.string().min(1)).default([]),
+      variables: z.record(z.string(), variableSchema).default({}),
+      repository: z.string().optional(),
+      homepage: z.string().optional(),
+    })
+    .strict();
+}
 
-export type GpackManifest = z.infer<typeof gpackManifestSchema>;
-export type GpackManifestInput = z.input<typeof gpackManifestSchema>;
+type GpackManifestSchema = ReturnType<typeof buildSchema>;
+let schema: GpackManifestSchema | undefined;
+
+/** gpack.yaml's schema (docs/gpack-yaml.md): the one rule every manifest reader checks. */
+export function gpackManifestSchema(): GpackManifestSchema {
+  schema ??= buildSchema();
+  return schema;
+}
+
+export type GpackManifest = z.infer<GpackManifestSchema>;
+export type GpackManifestInput = z.input<GpackManifestSchema>;

@@ -92,7 +92,7 @@ export function convertLegacyManifest(text: string, file: string): { manifest: G
     warnings.push({ severity: 'warning', message: `sections not used by gpack.yaml: ${ignored.join(', ')}`, file });
   }
 
-  const parsed = gpackManifestSchema.safeParse(dropUndefined(manifest));
+  const parsed = gpackManifestSchema().safeParse(dropUndefined(manifest));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return fail(issue?.path.map(String).join('.') ?? '(root)', `must be ${issue?.message ?? 'valid'}`);

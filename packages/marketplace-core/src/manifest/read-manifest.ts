@@ -52,7 +52,7 @@ export function parseGpackYaml(text: string, file: string): { manifest: GpackMan
       details: { file, line },
     });
   }
-  const parsed = gpackManifestSchema.safeParse(doc.toJS());
+  const parsed = gpackManifestSchema().safeParse(doc.toJS());
   if (parsed.success) return { manifest: parsed.data, warnings: [] };
   // Every problem at once, each with its field, its line and, for a misspelt key, the key meant.
   const issues = parsed.error.issues.flatMap((issue): ValidationIssue[] => {
@@ -62,7 +62,7 @@ export function parseGpackYaml(text: string, file: string): { manifest: GpackMan
       const map = path.length > 0 ? doc.getIn(path, true) : doc.contents;
       return issue.keys.map((key) => {
         const field = [...path, key].map(String).join('.');
-        const known = path.length === 0 ? MANIFEST_FIELDS : path[0] === 'variables' ? VARIABLE_FIELDS : [];
+        const known = path.length === 0 ? manifestFields() : path[0] === 'variables' ? VARIABLE_FIELDS : [];
         const meant = nearestWord(key.toLowerCase(), known);
         return {
           severity: 'error',
@@ -88,7 +88,7 @@ export function parseGpackYaml(text: string, file: string): { manifest: GpackMan
   );
 }
 
-const MANIFEST_FIELDS = Object.keys(gpackManifestSchema.shape);
+const manifestFields = (): string[] => Object.keys(gpackManifestSchema().shape);
 const VARIABLE_FIELDS = ['type', 'required', 'default', 'description'];
 
 const optionalLine = (line: number | undefined): { line?: number } => (line === undefined ? {} : { line });
