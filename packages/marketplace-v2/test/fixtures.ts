@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CatalogPackage } from '@ggen/marketplace-core';
+import type { CatalogPackage, SearchQuery } from '@ggen/marketplace-core';
+import { openLocalStore, ShardedCatalog } from '@ggen/marketplace-v2';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ontologyPath = join(here, '..', 'ontology.ttl');
@@ -45,4 +47,16 @@ export function fullPackage(name = 'full-pack'): CatalogPackage {
     ownerKeys: ['RWR9KCYogrW0pH5DKrkDoVRoAQezz8NT9QoPncThpv1fhWl7MHylpc0i'],
     revokedKeys: ['RWQAOPOd/11uesTTdoN1dnd56Ece3fqbG6o9Pvuhz7MSxL37X+bQlA2V'],
   };
+}
+
+export const temp = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
+/** Fetch options for registries on disk: no retries, a short timeout. */
+export const fetchOptions = { timeoutMs: 2000, retries: 0 };
+export const query = (text: string, extra: Partial<SearchQuery> = {}): SearchQuery => ({ text, limit: 10, offset: 0, sort: 'relevance', ...extra });
+
+/** The local store of a registry, synced into a fresh store root, as a command opens it. */
+export async function sharded(registry: string): Promise<ShardedCatalog> {
+  const files = await openLocalStore({ ...fetchOptions, registry, storeRoot: temp('ggen-store-') });
+  if (files === undefined) throw new Error('no local store');
+  return new ShardedCatalog(files);
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { CatalogPackage, PackageSummary, SearchQuery } from '@ggen/marketplace-core';
@@ -27,17 +26,9 @@ import {
 } from '@ggen/marketplace-v2';
 import { codeOf } from '../../../tools/testing/coded-error.mjs';
 import { loadNpmRows, toCatalogPackages } from '../../../tools/testing/npm-sample.mjs';
-import { sampleRegistry } from './fixtures.js';
+import { fetchOptions, query, sampleRegistry, sharded, temp } from './fixtures.js';
 
-const temp = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
-const fetch = { timeoutMs: 2000, retries: 0 };
-const query = (text: string, extra: Partial<SearchQuery> = {}): SearchQuery => ({ text, limit: 10, offset: 0, sort: 'relevance', ...extra });
-
-async function sharded(registry: string): Promise<ShardedCatalog> {
-  const files = await openLocalStore({ ...fetch, registry, storeRoot: temp('ggen-store-') });
-  if (files === undefined) throw new Error('no local store');
-  return new ShardedCatalog(files);
-}
+const fetch = fetchOptions;
 
 const QUERIES: [string, Partial<SearchQuery>][] = [
   ['agent memory', {}],

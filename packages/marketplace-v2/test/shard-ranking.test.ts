@@ -1,13 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import type { SearchQuery } from '@ggen/marketplace-core';
 import {
   CATALOG_GRAPH,
   EmbeddedCatalog,
   generateQuery,
-  openLocalStore,
   predicatesOf,
   searchAst,
   searchPlan,
@@ -19,19 +16,9 @@ import {
   type SearchPlan,
 } from '@ggen/marketplace-v2';
 import { loadNpmRows, toCatalogPackages } from '../../../tools/testing/npm-sample.mjs';
-import { sampleRegistry } from './fixtures.js';
+import { query, sampleRegistry, sharded, temp } from './fixtures.js';
 
 type Filters = Parameters<typeof searchPlan>[1];
-
-const temp = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
-const fetch = { timeoutMs: 2000, retries: 0 };
-const query = (text: string, extra: Partial<SearchQuery> = {}): SearchQuery => ({ text, limit: 10, offset: 0, sort: 'relevance', ...extra });
-
-async function sharded(registry: string): Promise<ShardedCatalog> {
-  const files = await openLocalStore({ ...fetch, registry, storeRoot: temp('ggen-store-') });
-  if (files === undefined) throw new Error('no local store');
-  return new ShardedCatalog(files);
-}
 
 /** A registry directory whose catalog is the sample's with lines added (what a hostile or odd registry may hold). */
 function sampleWith(lines: string[], drop: (line: string) => boolean = () => false): string {

@@ -54,14 +54,13 @@ interface Candidate {
 }
 
 function evaluate(triples: ShardTriples, plan: SearchPlan): Row[] {
-  const XSD = 'http://www.w3.org/2001/XMLSchema#';
   const only = (subject: string, predicate: string): CatalogTerm | undefined => {
     const terms = triples.terms(subject, predicate);
     if (terms.length > 1) throw new Unsure();
     return terms[0];
   };
   const numeric = (term: CatalogTerm, datatype: 'double' | 'integer'): number => {
-    const value = numberOf(term, `${XSD}${datatype}`, datatype === 'double' ? DECIMAL_FORM : INTEGER_FORM);
+    const value = numberOf(term, V[datatype], datatype === 'double' ? DECIMAL_FORM : INTEGER_FORM);
     if (value === undefined) throw new Unsure();
     return value;
   };
@@ -104,18 +103,11 @@ function evaluate(triples: ShardTriples, plan: SearchPlan): Row[] {
     if (/[\ud800-\uffff]/.test(pkg)) throw new Unsure();
     const popularity = triples.terms(pkg, V.popularity);
     if (popularity.length === 0) continue;
-    if (
-      plan.exact.some(
-        ([predicate, value]) => !triples.terms(pkg, predicate).some((term) => !term.node && term.datatype === undefined && term.language === undefined && term.value === value),
-      )
-    )
-      continue;
-    if (plan.keyword !== undefined) {
-      const keyword = plan.keyword;
-      const matches = (predicate: string): boolean =>
-        triples.terms(pkg, predicate).some((term) => !term.node && term.datatype === undefined && term.language === undefined && term.value === keyword);
-      if (!matches(V.keywordKey) && !matches(V.tagKey)) continue;
-    }
+    // A filter value is a simple literal in the query: it matches that term only.
+    const has = (predicate: string, value: string): boolean =>
+      triples.terms(pkg, predicate).some((term) => !term.node && term.datatype === undefined && term.language === undefined && term.value === value);
+    if (plan.exact.some(([predicate, value]) => !has(predicate, value))) continue;
+    if (plan.keyword !== undefined && !has(V.keywordKey, plan.keyword) && !has(V.tagKey, plan.keyword)) continue;
     if (plan.count) {
       // Any one solution that passes the filters counts the package.
       const passes = (predicate: string, minimum: number | undefined): boolean =>

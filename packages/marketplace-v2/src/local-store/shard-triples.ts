@@ -1,9 +1,9 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { compareObjects, type CatalogObject, type CatalogTriples } from '../catalog-rdf.js';
-import { CATALOG_GRAPH, V } from '../vocabulary.js';
+import { CATALOG_GRAPH, V, XSD } from '../vocabulary.js';
 import { QUAD_LINE, unescapeNQuads } from './nquads-line.js';
 
-const XSD_STRING = 'http://www.w3.org/2001/XMLSchema#string';
+const XSD_STRING = `${XSD}string`;
 
 /** One object of a triple: an IRI, or a literal with its datatype IRI or language when written with one. */
 export interface CatalogTerm extends CatalogObject {
