@@ -1,5 +1,5 @@
 import type { MarketplaceBackend } from '@ggen/marketplace-core';
-import { installResultShape, packageDetailsShape, searchResultsShape, shapeCheck } from './model-checks.js';
+import { installResultShape, packageDetailsShape, plainSearchResults, searchResultsShape, shapeCheck } from './model-checks.js';
 
 /**
  * A backend whose answers are checked against the unified models: conversions that went wrong
@@ -10,7 +10,7 @@ export function checkedBackend(backend: MarketplaceBackend): MarketplaceBackend 
     metadata: () => backend.metadata(),
     search: async (query) => {
       const results = await backend.search(query);
-      shapeCheck(searchResultsShape, `search "${query.text}"`)(results);
+      shapeCheck(searchResultsShape, `search "${query.text}"`, plainSearchResults)(results);
       return results;
     },
     getPackage: async (name, version) => {

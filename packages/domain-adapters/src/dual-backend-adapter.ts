@@ -1,5 +1,6 @@
 import {
   isMarketplaceError,
+  monotonicMs,
   type BackendStrategyName,
   type BackendType,
   type InstallResult,
@@ -115,7 +116,7 @@ export class DualBackendAdapter implements MarketplaceBackend {
       abTestingEnabled: config.enable_ab_testing,
       bucket: () => this.bucket(),
     };
-    const started = performance.now();
+    const started = monotonicMs();
     try {
       const outcome = await STRATEGIES[strategy](operation, context);
       this.#options.onSelection?.(operation.operation, outcome.selection);
@@ -125,7 +126,7 @@ export class DualBackendAdapter implements MarketplaceBackend {
         strategy,
         backend: outcome.selection.backend,
         ok: true,
-        ms: performance.now() - started,
+        ms: monotonicMs() - started,
         fallback: outcome.fallback,
         attempts: outcome.attempts,
         ...(outcome.comparison === undefined ? {} : { comparison: outcome.comparison }),
@@ -142,7 +143,7 @@ export class DualBackendAdapter implements MarketplaceBackend {
         strategy,
         backend: last?.backend ?? (strategy === 'v1' ? 'v1' : 'v2'),
         ok: false,
-        ms: performance.now() - started,
+        ms: monotonicMs() - started,
         fallback: false,
         attempts,
         error: isMarketplaceError(failure) ? failure.code : 'GGEN_E_INTERNAL',

@@ -1,4 +1,6 @@
 import { nodeCrypto } from '@ggen/marketplace-core';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -31,13 +33,18 @@ export function readInstallId(stateDir: string): string {
 // every bucket gets exactly the same share of hash values (no modulo bias).
 const LIMIT = Math.floor(2 ** 32 / 100) * 100;
 
-/** The A/B bucket 0..99 of an id: SHA-256, 32-bit words taken in turn, rejection-sampled. */
+/**
+ * The A/B bucket 0..99 of an id: SHA-256, 32-bit words taken in turn, rejection-sampled. The
+ * digest is @noble/hashes' (the local store's, already loaded): node:crypto costs every routed
+ * command ~1.3 ms to load for one hash.
+ */
 export function bucketOf(id: string): number {
-  const digest = nodeCrypto().createHash('sha256').update(`ggen-ab:${id}`).digest();
+  const digest = sha256(utf8ToBytes(`ggen-ab:${id}`));
+  const words = new DataView(digest.buffer, digest.byteOffset, digest.byteLength);
   for (let offset = 0; offset + 4 <= digest.length; offset += 4) {
-    const word = digest.readUInt32BE(offset);
+    const word = words.getUint32(offset);
     if (word < LIMIT) return word % 100;
   }
   // All eight words rejected: probability about 1e-74. Re-hash.
-  return bucketOf(digest.toString('hex'));
+  return bucketOf(Buffer.from(digest).toString('hex'));
 }

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import semver from 'semver';
+import semverGt from 'semver/functions/gt.js';
+import semverPrerelease from 'semver/functions/prerelease.js';
+import semverRcompare from 'semver/functions/rcompare.js';
 import {
   fetchResource,
   fromFsError,
@@ -131,7 +133,7 @@ function mergeVersions(current: CatalogPackage, incoming: CatalogPackage, proble
       problems.push(`${current.name}@${version.version} differs between the registries; the v2 version is kept (a published version never changes)`);
     }
   }
-  versions.sort((a, b) => semver.rcompare(a.version, b.version));
-  const latest = versions.find((entry) => semver.prerelease(entry.version) === null)?.version ?? versions[0]?.version ?? current.latest;
-  return { ...current, versions, latest: semver.gt(latest, current.latest) ? latest : current.latest };
+  versions.sort((a, b) => semverRcompare(a.version, b.version));
+  const latest = versions.find((entry) => semverPrerelease(entry.version) === null)?.version ?? versions[0]?.version ?? current.latest;
+  return { ...current, versions, latest: semverGt(latest, current.latest) ? latest : current.latest };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,20 @@ describe('the A/B bucket', () => {
     let toV2 = 0;
     for (let index = 0; index < 10_000; index += 1) if (bucketOf(`install-${index}`) < percentage) toV2 += 1;
     expect(Math.abs((toV2 / 10_000) * 100 - percentage)).toBeLessThanOrEqual(1.5);
+  });
+
+  // Users keep their bucket across an upgrade: the same as node:crypto's SHA-256 gave before.
+  it('puts every id in the bucket it had before (SHA-256 as node:crypto computes it)', () => {
+    const before = (id: string): number => {
+      const digest = createHash('sha256').update(`ggen-ab:${id}`).digest();
+      for (let offset = 0; offset + 4 <= digest.length; offset += 4) {
+        const word = digest.readUInt32BE(offset);
+        if (word < Math.floor(2 ** 32 / 100) * 100) return word % 100;
+      }
+      throw new Error('all words rejected');
+    };
+    const ids = Array.from({ length: 2000 }, (_, index) => `3f1c2d9e-${index}-4000-8000-${'é'.repeat(index % 3)}`);
+    expect(ids.map(bucketOf)).toEqual(ids.map(before));
   });
 
   it('spreads ids evenly over all 100 buckets', () => {

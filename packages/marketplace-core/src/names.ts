@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import semver from 'semver';
+import semverValid from 'semver/functions/valid.js';
+import semverValidRange from 'semver/ranges/valid.js';
 import { MarketplaceError } from './errors.js';
 
 /**
@@ -43,12 +44,12 @@ export function scopeName(text: string): string | undefined {
 
 /** An exact version (1.2.3, 1.0.0-rc.1) as stored by a registry or a lockfile. */
 export function isExactVersion(version: unknown): version is string {
-  return typeof version === 'string' && semver.valid(version) === version;
+  return typeof version === 'string' && semverValid(version) === version;
 }
 
 /** A dependency range a registry or manifest may hold. */
 export function isVersionRange(range: unknown): range is string {
-  return typeof range === 'string' && (range.trim() === '*' || range.trim() === '' || semver.validRange(range) !== null);
+  return typeof range === 'string' && (range.trim() === '*' || range.trim() === '' || semverValidRange(range) !== null);
 }
 
 // C0 and C1 controls (ESC starts terminal sequences), DEL, and the bidi overrides that make text read differently than it is.

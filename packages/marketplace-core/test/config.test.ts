@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { loadConfig, MarketplaceError, userConfigPath } from '@ggen/marketplace-core';
+import { CONFIG_KEYS, defaultConfig, loadConfig, marketplaceConfigSchema, MarketplaceError, userConfigPath } from '@ggen/marketplace-core';
 
 function sandbox(): { home: string; project: string; env: Record<string, string> } {
   const home = mkdtempSync(join(tmpdir(), 'ggen-config-'));
@@ -36,6 +36,31 @@ describe('loadConfig', () => {
     expect(config.packages_dir).toBe(join(home, '.ggen', 'packages'));
     expect(config.cache_dir).toBe(join(home, '.cache', 'ggen'));
     expect(sources.backend.kind).toBe('default');
+  });
+
+  // Each layer is checked on its own and the merge is not checked again: these hold only if
+  // the defaults are valid and a merge of valid layers is what a parse of the whole section gives.
+  it('returns what a parse of the whole section returns, defaults and every layer alike', () => {
+    const { home, project, env } = sandbox();
+    expect(marketplaceConfigSchema().parse(defaultConfig(env))).toEqual(defaultConfig(env));
+    expect(Object.keys(marketplaceConfigSchema().shape)).toEqual(CONFIG_KEYS);
+    writeUserConfig(home, 'marketplace:\n  retries: 4\n  trusted_keys: [RWQabc]\n  operations:\n    install: { backend: v1 }\n  otlp_endpoint: http://127.0.0.1:4318/v1/metrics\n');
+    writeFileSync(join(home, 'work', 'ggen.yaml'), 'marketplace:\n  lockfile: ./my.lock\n');
+    const loaded = loadConfig({ cwd: project, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '30' }, flags: { registry: '/srv/registry', backend: 'compare' } });
+    const whole = marketplaceConfigSchema().parse(loaded.config);
+    expect(loaded.config).toEqual(whole);
+    expect(Object.keys(loaded.config)).toEqual(Object.keys(whole));
+    expect(loaded.config).toMatchObject({ retries: 4, v2_percentage: 30, backend: 'compare', registry: '/srv/registry', lockfile: join(home, 'work', 'my.lock') });
+  });
+
+  it("reports the first bad key of a layer in the section's key order, then keys it does not know", () => {
+    const { home, project, env } = sandbox();
+    const userPath = writeUserConfig(home, 'marketplace:\n  retries: 99\n  bogus_key: 1\n  backend: v9\n');
+    expect(thrown(() => loadConfig({ cwd: project, env })).message).toBe(
+      `Invalid value for marketplace.backend in ${userPath}: one of "v1", "v2", "v2-with-fallback", "ab-test", "compare"`,
+    );
+    writeUserConfig(home, 'marketplace:\n  retries: 3\n  bogus_key: 1\n');
+    expect(thrown(() => loadConfig({ cwd: project, env })).message).toBe(`Unknown key marketplace.bogus_key in ${userPath}`);
   });
 
   it('reads the user file from XDG_CONFIG_HOME when it is set', () => {

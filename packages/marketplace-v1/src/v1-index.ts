@@ -1,5 +1,7 @@
 import { MarketplaceError, PACKAGE_NAME_PATTERN, type CatalogPackage, type CatalogVersion } from '@ggen/marketplace-core';
-import semver from 'semver';
+import semverRcompare from 'semver/functions/rcompare.js';
+import semverValid from 'semver/functions/valid.js';
+import semverValidRange from 'semver/ranges/valid.js';
 
 /** One version of a v1 package; entries without `versions[]` have exactly one. */
 export type V1Version = CatalogVersion;
@@ -105,7 +107,7 @@ function normalizeEntry(entry: unknown): Normalized {
   if (rawName === undefined) return { problem: { field: 'name', message: 'entry has no name' } };
   const name = rawName.toLowerCase();
   if (!PACKAGE_NAME_PATTERN.test(name)) return { problem: { name: rawName, field: 'name', message: `'${rawName}' is not a valid package name` } };
-  const latest = semver.valid(text(entry.version) ?? '');
+  const latest = semverValid(text(entry.version) ?? '');
   if (latest === null) return { problem: { name, field: 'version', message: `version ${JSON.stringify(entry.version)} is not a semantic version` } };
 
   const topDependencies = normalizeDependencies(entry.dependencies);
@@ -116,7 +118,7 @@ function normalizeEntry(entry: unknown): Normalized {
     if (!Array.isArray(entry.versions)) return { problem: { name, field: 'versions', message: 'versions must be an array' } };
     for (const [position, raw] of entry.versions.entries()) {
       if (!isObject(raw)) return { problem: { name, field: `versions[${position}]`, message: 'not an object' } };
-      const version = semver.valid(text(raw.version) ?? '');
+      const version = semverValid(text(raw.version) ?? '');
       if (version === null) return { problem: { name, field: `versions[${position}].version`, message: `${JSON.stringify(raw.version)} is not a semantic version` } };
       const dependencies = normalizeDependencies(raw.dependencies);
       if (typeof dependencies === 'string') return { problem: { name, field: `versions[${position}].dependencies`, message: dependencies } };
@@ -142,7 +144,7 @@ function normalizeEntry(entry: unknown): Normalized {
       }),
     );
   }
-  versions.sort((a, b) => semver.rcompare(a.version, b.version));
+  versions.sort((a, b) => semverRcompare(a.version, b.version));
   const extra = Object.fromEntries(Object.entries(entry).filter(([key]) => !KNOWN_FIELDS.has(key)));
   const pkg: V1Package = {
     name,
@@ -196,7 +198,7 @@ function normalizeDependencies(value: unknown): Record<string, string> | string 
   if (isObject(value)) {
     for (const [name, range] of Object.entries(value)) {
       if (!PACKAGE_NAME_PATTERN.test(name.toLowerCase())) return `dependency '${name}' is not a package name`;
-      if (typeof range !== 'string' || semver.validRange(range) === null) return `dependency '${name}' has ${JSON.stringify(range)}, not a semver range`;
+      if (typeof range !== 'string' || semverValidRange(range) === null) return `dependency '${name}' has ${JSON.stringify(range)}, not a semver range`;
       result[name.toLowerCase()] = range;
     }
     return result;

@@ -15,7 +15,8 @@ import {
   type PublishRequest,
   type PublishResult,
 } from '@ggen/marketplace-core';
-import semver from 'semver';
+import semverGt from 'semver/functions/gt.js';
+import semverValid from 'semver/functions/valid.js';
 import { parseV1Index } from './v1-index.js';
 
 type RawEntry = Record<string, unknown>;
@@ -68,8 +69,8 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
       const versions = Array.isArray(entry.versions) ? (entry.versions as RawEntry[]) : seedVersions(entry);
       versions.push(version);
       entry.versions = versions;
-      const current = typeof entry.version === 'string' ? semver.valid(entry.version) : null;
-      if (current === null || semver.gt(manifest.version, current)) {
+      const current = typeof entry.version === 'string' ? semverValid(entry.version) : null;
+      if (current === null || semverGt(manifest.version, current)) {
         // Publishing the newest version makes it latest again, as npm publish does.
         if (typeof entry.dist_tags === 'object' && entry.dist_tags !== null) delete (entry.dist_tags as RawEntry).latest;
         Object.assign(entry, {
@@ -183,7 +184,7 @@ export async function changeV1Package(
   const versions = Array.isArray(entry.versions) ? [...(entry.versions as RawEntry[])] : [];
   if (!versions.some((raw) => raw.version === entry.version)) versions.push(...seedVersions(entry));
   for (const raw of versions) {
-    const model = pkg.versions.find((version) => version.version === semver.valid(String(raw.version)));
+    const model = pkg.versions.find((version) => version.version === semverValid(String(raw.version)));
     if (model === undefined) continue;
     if (model.yanked) raw.yanked = true;
     else delete raw.yanked;
@@ -191,7 +192,7 @@ export async function changeV1Package(
     else raw.deprecated = model.deprecated;
   }
   entry.versions = versions;
-  const newest = typeof entry.version === 'string' ? semver.valid(entry.version) : null;
+  const newest = typeof entry.version === 'string' ? semverValid(entry.version) : null;
   const tags = { ...(pkg.latest === newest ? {} : { latest: pkg.latest }), ...(pkg.distTags ?? {}) };
   if (Object.keys(tags).length > 0) entry.dist_tags = tags;
   else delete entry.dist_tags;

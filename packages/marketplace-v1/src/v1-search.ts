@@ -1,4 +1,4 @@
-import { catalogPackageSummary, editDistanceWithin, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import { catalogPackageSummary, editDistanceWithin, monotonicMs, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { V1Package } from './v1-index.js';
 
 /** The lowercased fields search reads: computed once per index (v1SearchFields) instead of once per query. */
@@ -106,7 +106,7 @@ function matchesFilters(pkg: V1Package, query: SearchQuery): boolean {
  * v1SearchFields, kept by a caller that searches the same index again.
  */
 export function searchV1(packages: readonly V1Package[], query: SearchQuery, fields: readonly SearchFields[] = v1SearchFields(packages)): SearchResults {
-  const started = performance.now();
+  const started = monotonicMs();
   const text = query.text.trim().toLowerCase();
   const words = queryWords(text);
   const hits: { pkg: V1Package; score: number }[] = [];
@@ -134,7 +134,7 @@ export function searchV1(packages: readonly V1Package[], query: SearchQuery, fie
   return {
     packages: page.map((hit) => catalogPackageSummary(hit.pkg, text === '' ? undefined : hit.score)),
     total: hits.length,
-    queryTimeMs: Math.round((performance.now() - started) * 1000) / 1000,
+    queryTimeMs: Math.round((monotonicMs() - started) * 1000) / 1000,
     backend: 'v1',
   };
 }

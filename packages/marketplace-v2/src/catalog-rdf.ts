@@ -2,7 +2,7 @@ import { isPackageName, type CatalogPackage, type CatalogVersion } from '@ggen/m
 import { Writer } from 'n3';
 import type { Store, Term as OxTerm } from 'oxigraph';
 import { oxigraph } from './oxigraph-runtime.js';
-import semver from 'semver';
+import semverRcompare from 'semver/functions/rcompare.js';
 import { exactNameToken, tokenize } from './tokenize.js';
 import { authorIri, CATALOG_GRAPH, dependencyIri, keyIri, packageIri, postingIri, V, versionIri } from './vocabulary.js';
 import { formatKeyId, parsePublicKey } from './signing/minisign-format.js';
@@ -290,7 +290,7 @@ function readPackage(triples: CatalogTriples, subject: string): CatalogPackage |
   // The one name rule: an entry whose name is a path is no package (it could not be installed safely).
   if (name === undefined || latestIri === undefined || !isPackageName(name)) return undefined;
   const versions = (fields.get(V.hasVersion) ?? []).map((term) => readVersion(triples, term)).filter((version): version is CatalogVersion => version !== undefined);
-  versions.sort((a, b) => semver.rcompare(a.version, b.version));
+  versions.sort((a, b) => semverRcompare(a.version, b.version));
   const latest = versions.find((version) => versionIri(name, version.version) === latestIri)?.version ?? versions[0]?.version ?? '';
   const pkg: CatalogPackage = {
     name,

@@ -1,4 +1,4 @@
-import { editDistanceWithin, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import { editDistanceWithin, monotonicMs, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { SelectQuery } from 'sparqljs';
 import type { CatalogSource, QueryScope, Row } from './catalog-source.js';
 import type { QueryCache } from './local-store/query-cache.js';
@@ -44,7 +44,7 @@ export class SparqlSearchEngine {
   }
 
   async search(query: SearchQuery): Promise<SearchResults> {
-    const started = performance.now();
+    const started = monotonicMs();
     const tokens = query.text.trim() === '' ? [] : await this.expand(query.text);
     if (query.text.trim() !== '' && tokens.length === 0) return { packages: [], total: 0, queryTimeMs: elapsed(started), backend: 'v2' };
     await this.#catalog.prepare?.(
@@ -214,7 +214,7 @@ function bitCount(bits: number): number {
 }
 
 function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 1000) / 1000;
+  return Math.round((monotonicMs() - started) * 1000) / 1000;
 }
 
 function scopeOf(query: SelectQuery): QueryScope | undefined {

@@ -16,7 +16,7 @@ import {
   type PublishRequest,
   type PublishResult,
 } from '@ggen/marketplace-core';
-import semver from 'semver';
+import semverRcompare from 'semver/functions/rcompare.js';
 import { catalogToNQuadChunks } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
 import { CATALOG_FILE } from './catalog-file.js';
@@ -101,7 +101,7 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
         pkg = { name: manifest.name, description: manifest.description, tags: [], keywords: [], downloads: 0, stars: 0, latest: manifest.version, versions: [], extra: {} };
         packages.push(pkg);
       }
-      pkg.versions = [version, ...pkg.versions].sort((a, b) => semver.rcompare(a.version, b.version));
+      pkg.versions = [version, ...pkg.versions].sort((a, b) => semverRcompare(a.version, b.version));
       if (pkg.versions[0]?.version === manifest.version) {
         Object.assign(pkg, {
           latest: manifest.version,

@@ -1,5 +1,5 @@
 import { MarketplaceError, parsePackageSpec, type PackageDetails } from '@ggen/marketplace-core';
-import semver from 'semver';
+import semverMaxSatisfying from 'semver/ranges/max-satisfying.js';
 import { defineCommand, needsBackend } from '../command-spec.js';
 
 export const infoCommand = defineCommand({
@@ -29,7 +29,7 @@ export const infoCommand = defineCommand({
       });
     }
     if (range === undefined) return latest;
-    const match = semver.maxSatisfying(
+    const match = semverMaxSatisfying(
       latest.versions.map((entry) => entry.version),
       range,
     );

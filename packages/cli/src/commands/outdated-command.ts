@@ -1,5 +1,6 @@
 import { newestWithin, readLockfile } from '@ggen/marketplace-core';
-import semver from 'semver';
+import semverGt from 'semver/functions/gt.js';
+import semverValid from 'semver/functions/valid.js';
 import { defineCommand, table } from '../command-spec.js';
 
 interface OutdatedEntry {
@@ -28,8 +29,8 @@ export const outdatedCommand = defineCommand({
       );
       // What update would move to (the resolver's own pick: no yanked version, stable first), and the latest tag, as npm shows it.
       const wanted = newestWithin(details.versions, ranges)?.version ?? locked.version;
-      const latest = semver.valid(details.version) === null ? locked.version : details.version;
-      if (semver.gt(latest, locked.version) || semver.gt(wanted, locked.version))
+      const latest = semverValid(details.version) === null ? locked.version : details.version;
+      if (semverGt(latest, locked.version) || semverGt(wanted, locked.version))
         outdated.push({ name, current: locked.version, wanted, latest, direct: Object.hasOwn(lockfile.requested, name) });
     }
     return outdated;

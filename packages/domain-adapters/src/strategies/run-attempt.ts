@@ -1,4 +1,4 @@
-import { isMarketplaceError, MarketplaceError, type BackendType, type MarketplaceBackend } from '@ggen/marketplace-core';
+import { isMarketplaceError, MarketplaceError, monotonicMs, type BackendType, type MarketplaceBackend } from '@ggen/marketplace-core';
 import type { Attempt } from './routed-operation.js';
 
 export type AttemptResult<T> = { ok: true; value: T; attempt: Attempt } | { ok: false; error: unknown; attempt: Attempt };
@@ -13,7 +13,7 @@ export async function runAttempt<T>(
   run: (backend: MarketplaceBackend, signal: AbortSignal) => Promise<T>,
   timeoutMs?: number,
 ): Promise<AttemptResult<T>> {
-  const started = performance.now();
+  const started = monotonicMs();
   let timer: NodeJS.Timeout | undefined;
   // An attempt that ran out of time is cancelled, not left running: a mutation checks the
   // signal before its commit point, so a late v2 can never write after v1 answered.
@@ -38,10 +38,10 @@ export async function runAttempt<T>(
               }, timeoutMs);
             }),
           ]);
-    return { ok: true, value, attempt: { backend: backendType, ok: true, ms: performance.now() - started } };
+    return { ok: true, value, attempt: { backend: backendType, ok: true, ms: monotonicMs() - started } };
   } catch (error) {
     const code = isMarketplaceError(error) ? error.code : 'GGEN_E_INTERNAL';
-    return { ok: false, error, attempt: { backend: backendType, ok: false, ms: performance.now() - started, error: code } };
+    return { ok: false, error, attempt: { backend: backendType, ok: false, ms: monotonicMs() - started, error: code } };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }

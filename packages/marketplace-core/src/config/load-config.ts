@@ -4,7 +4,17 @@ import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { MarketplaceError } from '../errors.js';
-import { CONFIG_KEYS, LOCATION_KEYS, marketplaceConfigSchema, ORIGIN_KEYS, PATH_KEYS, SECURITY_KEYS, type MarketplaceConfig, type MarketplaceConfigKey } from './config-schema.js';
+import {
+  CONFIG_KEYS,
+  configFieldSchema,
+  configLayerSchema,
+  LOCATION_KEYS,
+  ORIGIN_KEYS,
+  PATH_KEYS,
+  SECURITY_KEYS,
+  type MarketplaceConfig,
+  type MarketplaceConfigKey,
+} from './config-schema.js';
 
 export type ConfigSourceKind = 'default' | 'user' | 'project' | 'env' | 'flag';
 
@@ -124,10 +134,12 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     apply(flags, 'flag', (key) => `--${key.replaceAll('_', '-')}`);
   }
 
-  const parsed = marketplaceConfigSchema.safeParse(values);
-  if (!parsed.success) throw configError(parsed.error.issues[0], 'the effective configuration');
+  // Every layer was checked above, and the defaults hold (tested): the merge needs no second
+  // check. In the schema's key order, as a parse of the whole section returned it.
+  const config: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) if (values[key] !== undefined) config[key] = values[key];
   return {
-    config: parsed.data,
+    config: config as MarketplaceConfig,
     sources,
     files: { user: userPath, userExists, ...(projectPath === undefined ? {} : { project: projectPath }) },
     notices,
@@ -260,7 +272,7 @@ function readEnvironment(env: Record<string, string | undefined>, cwd: string): 
 
 /** Environment values are text: convert to the key's type, leaving range checks to the schema. */
 function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
-  const shape = marketplaceConfigSchema.shape[key] as z.ZodType;
+  const shape = configFieldSchema(key);
   const lowered = raw.trim().toLowerCase();
   const candidates: unknown[] = [raw];
   if (['true', '1', 'yes', 'on'].includes(lowered)) candidates.push(true);
@@ -286,14 +298,11 @@ function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
   return raw;
 }
 
-/** The schema of one layer (every key optional), made once: zod builds a new object schema per partial(). */
-let layerSchema: ReturnType<typeof marketplaceConfigSchema.partial> | undefined;
-
 function validateLayer(layer: Layer, where: (key: MarketplaceConfigKey) => string): void {
   // No key set (no such variables, flags or file): nothing to check, and no schema to build.
-  if (Object.keys(layer).length === 0) return;
-  layerSchema ??= marketplaceConfigSchema.partial();
-  const result = layerSchema.safeParse(layer);
+  const present = Object.keys(layer);
+  if (present.length === 0) return;
+  const result = configLayerSchema(present).safeParse(layer);
   if (result.success) return;
   const issue = result.error.issues[0];
   const key = (issue?.path[0] ?? Object.keys(layer)[0]) as MarketplaceConfigKey;

@@ -1,6 +1,7 @@
 // The one path from a resolution to the disk: plan, fetch, verify, stage, commit.
 import { existsSync } from 'node:fs';
-import semver from 'semver';
+import semverLt from 'semver/functions/lt.js';
+import semverValid from 'semver/functions/valid.js';
 import { parse as parseYaml } from 'yaml';
 import { readArchive, writeArchiveEntries, type ArchiveEntry } from '../archive/extract-archive.js';
 import { computeIntegrity, verifyIntegrity } from '../archive/integrity.js';
@@ -26,7 +27,7 @@ function refuseDowngrades(lockfile: Lockfile, resolution: Resolution, asked: Rec
   if (allowed) return;
   for (const [name, candidate] of resolution.packages) {
     const locked = lockfile.packages[name]?.version;
-    if (locked === undefined || !semver.valid(locked) || !semver.lt(candidate.version, locked)) continue;
+    if (locked === undefined || !semverValid(locked) || !semverLt(candidate.version, locked)) continue;
     const range = asked[name];
     if (range !== undefined && !satisfies(locked, range)) continue;
     throw new MarketplaceError('GGEN_E_DOWNGRADE', `${name} would go from ${locked} (locked) back to ${candidate.version}`, {

@@ -1,35 +1,41 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { fromFsError, MarketplaceError } from '../errors.js';
+import { configuredZod } from '../config/config-schema.js';
 import { isExactVersion, isVersionRange, packageNameProblem, safeText } from '../names.js';
 
 /** Keys of a lockfile are package names by the one name rule: a lockfile that names a path is refused whole. */
-const packageName = z.string().superRefine((name, ctx) => {
-  const problem = packageNameProblem(name);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-});
-const versionRange = z.string().refine(isVersionRange, 'is not a version range');
+const packageName = () =>
+  z.string().superRefine((name, ctx) => {
+    const problem = packageNameProblem(name);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const versionRange = () => z.string().refine(isVersionRange, 'is not a version range');
 
-const lockedPackageSchema = z.object({
-  version: z.string().refine(isExactVersion, 'is not a semantic version'),
-  resolved: z.string(),
-  integrity: z.string(),
-  checksum: z.string().optional(),
-  dependencies: z.record(packageName, versionRange),
-  backend: z.enum(['v1', 'v2']),
-  signature: z.object({ keyId: z.string(), owners: z.array(z.string()).optional() }).optional(),
-  /** sha256 of the installed files; `list` compares it with the disk to find drift. */
-  contentHash: z.string(),
-});
+const lockedPackageSchema = () =>
+  z.object({
+    version: z.string().refine(isExactVersion, 'is not a semantic version'),
+    resolved: z.string(),
+    integrity: z.string(),
+    checksum: z.string().optional(),
+    dependencies: z.record(packageName(), versionRange()),
+    backend: z.enum(['v1', 'v2']),
+    signature: z.object({ keyId: z.string(), owners: z.array(z.string()).optional() }).optional(),
+    /** sha256 of the installed files; `list` compares it with the disk to find drift. */
+    contentHash: z.string(),
+  });
 
-const lockfileSchema = z.object({
-  lockfileVersion: z.literal(1),
-  requested: z.record(packageName, versionRange),
-  packages: z.record(packageName, lockedPackageSchema),
-});
+/** Built when a lockfile is first read: a command that reads none (search, info) builds no schema. */
+const lockfileSchema = () =>
+  z.object({
+    lockfileVersion: z.literal(1),
+    requested: z.record(packageName(), versionRange()),
+    packages: z.record(packageName(), lockedPackageSchema()),
+  });
+let builtLockfileSchema: ReturnType<typeof lockfileSchema> | undefined;
 
-export type LockedPackage = z.infer<typeof lockedPackageSchema>;
-export type Lockfile = z.infer<typeof lockfileSchema>;
+export type LockedPackage = z.infer<ReturnType<typeof lockedPackageSchema>>;
+export type Lockfile = z.infer<ReturnType<typeof lockfileSchema>>;
 
 export function emptyLockfile(): Lockfile {
   return { lockfileVersion: 1, requested: {}, packages: {} };
@@ -49,7 +55,7 @@ export async function readLockfile(path: string): Promise<Lockfile | null> {
   } catch (cause) {
     throw invalid(path, 'it is not valid JSON', cause);
   }
-  const parsed = lockfileSchema.safeParse(json);
+  const parsed = (builtLockfileSchema ??= (configuredZod(), lockfileSchema())).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.map((part) => safeText(String(part))).join('.') ?? '';

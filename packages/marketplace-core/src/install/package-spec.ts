@@ -1,5 +1,5 @@
 // What a user types for a package: name, name@range, name@tag.
-import semver from 'semver';
+import semverValidRange from 'semver/ranges/valid.js';
 import { MarketplaceError } from '../errors.js';
 import { isPackageName } from '../names.js';
 import { distTagProblem } from '../registry/lifecycle.js';
@@ -10,13 +10,13 @@ export function parsePackageSpec(spec: string): { name: string; range: string | 
   const at = spec.indexOf('@', 1);
   const name = (at === -1 ? spec : spec.slice(0, at)).trim().toLowerCase();
   const range = at === -1 ? undefined : spec.slice(at + 1).trim();
-  if (range !== undefined && isPackageName(name) && semver.validRange(range) === null && distTagProblem(range) === undefined) return { name, range: undefined, tag: range };
+  if (range !== undefined && isPackageName(name) && semverValidRange(range) === null && distTagProblem(range) === undefined) return { name, range: undefined, tag: range };
   if (!isPackageName(name)) {
     throw new MarketplaceError('GGEN_E_USAGE', `'${spec}' is not a package name`, {
       hint: 'Package names use lowercase letters, digits, ".", "_" and "-", optionally in a scope (@acme/hello); add @<range> for a version, e.g. hello@^1.0.0.',
     });
   }
-  if (range !== undefined && (range === '' || semver.validRange(range) === null)) {
+  if (range !== undefined && (range === '' || semverValidRange(range) === null)) {
     throw new MarketplaceError('GGEN_E_USAGE', `'${range}' in '${spec}' is not a semver version or range`, {
       hint: 'Use a version (1.2.3) or a range (^1.2.0, ~1.2, >=1 <2).',
     });

@@ -1,4 +1,7 @@
-import semver from 'semver';
+import semverPrerelease from 'semver/functions/prerelease.js';
+import semverRcompare from 'semver/functions/rcompare.js';
+import semverSatisfies from 'semver/functions/satisfies.js';
+import semverValid from 'semver/functions/valid.js';
 import { MarketplaceError } from '../errors.js';
 import { isExactVersion, isVersionRange, packageNameProblem, safeText } from '../names.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
@@ -175,16 +178,16 @@ export async function resolveDependencies(options: ResolveOptions): Promise<Reso
 /** `*` accepts any version, prereleases included (stable ones are tried first), as npm does for a bare name. */
 export function satisfies(version: string, range: string): boolean {
   const trimmed = range.trim();
-  if (trimmed === '*' || trimmed === '') return semver.valid(version) !== null;
-  return semver.satisfies(version, trimmed, { includePrerelease: false }) || trimmed === version;
+  if (trimmed === '*' || trimmed === '') return semverValid(version) !== null;
+  return semverSatisfies(version, trimmed, { includePrerelease: false }) || trimmed === version;
 }
 
 /** A range that names one version: the only kind a yanked version is chosen for (cargo's rule). */
-const isExact = (range: string): boolean => semver.valid(range.trim()) !== null;
+const isExact = (range: string): boolean => semverValid(range.trim()) !== null;
 
 /** The resolver's preference among versions a range allows: stable before prerelease, then newest first. */
 function byPreference(a: Pick<VersionCandidate, 'version'>, b: Pick<VersionCandidate, 'version'>): number {
-  return Number(semver.prerelease(a.version) !== null) - Number(semver.prerelease(b.version) !== null) || semver.rcompare(a.version, b.version);
+  return Number(semverPrerelease(a.version) !== null) - Number(semverPrerelease(b.version) !== null) || semverRcompare(a.version, b.version);
 }
 
 /**
@@ -193,7 +196,7 @@ function byPreference(a: Pick<VersionCandidate, 'version'>, b: Pick<VersionCandi
  */
 export function newestWithin<T extends Pick<VersionCandidate, 'version' | 'yanked'>>(versions: readonly T[], ranges: readonly string[]): T | undefined {
   return versions
-    .filter((candidate) => semver.valid(candidate.version) !== null && ranges.every((range) => satisfies(candidate.version, range)))
+    .filter((candidate) => semverValid(candidate.version) !== null && ranges.every((range) => satisfies(candidate.version, range)))
     .filter((candidate) => !candidate.yanked || ranges.some(isExact))
     .sort(byPreference)[0];
 }

@@ -1,5 +1,7 @@
-import semver from 'semver';
+import semverValid from 'semver/functions/valid.js';
+import semverValidRange from 'semver/ranges/valid.js';
 import { z } from 'zod';
+import { configuredZod } from '../config/config-schema.js';
 import { PACKAGE_NAME_PATTERN } from '../names.js';
 
 export { PACKAGE_NAME_PATTERN };
@@ -20,7 +22,7 @@ function buildSchema() {
       name: z
         .string()
         .regex(PACKAGE_NAME_PATTERN, 'a package name: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, optionally in a scope (@acme/name)'),
-      version: z.string().refine((value) => semver.valid(value) !== null, 'a semantic version such as 1.2.3'),
+      version: z.string().refine((value) => semverValid(value) !== null, 'a semantic version such as 1.2.3'),
       description: z.string().min(1, 'a non-empty description'),
       author: z.string().min(1).optional(),
       license: z.string().min(1).optional(),
@@ -30,7 +32,7 @@ function buildSchema() {
       dependencies: z
         .record(
           z.string().regex(PACKAGE_NAME_PATTERN, 'a package name'),
-          z.string().refine((range) => semver.validRange(range) !== null, 'a semver range such as ^1.2.0'),
+          z.string().refine((range) => semverValidRange(range) !== null, 'a semver range such as ^1.2.0'),
         )
         .default({}),
       files: z.array(z.string().min(1)).default([]),
@@ -47,7 +49,7 @@ let schema: GpackManifestSchema | undefined;
 
 /** gpack.yaml's schema (docs/gpack-yaml.md): the one rule every manifest reader checks. */
 export function gpackManifestSchema(): GpackManifestSchema {
-  schema ??= buildSchema();
+  schema ??= (configuredZod(), buildSchema());
   return schema;
 }
 

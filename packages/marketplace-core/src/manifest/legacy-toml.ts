@@ -1,4 +1,6 @@
-import semver from 'semver';
+import semverCoerce from 'semver/functions/coerce.js';
+import semverValid from 'semver/functions/valid.js';
+import semverValidRange from 'semver/ranges/valid.js';
 import { parse, TomlError } from 'smol-toml';
 import { MarketplaceError } from '../errors.js';
 import type { ValidationIssue } from '../models.js';
@@ -56,9 +58,9 @@ export function convertLegacyManifest(text: string, file: string): { manifest: G
 
   const rawVersion = pkg.version;
   if (typeof rawVersion !== 'string' || rawVersion.trim() === '') return fail('package.version', 'is required');
-  let version = semver.valid(rawVersion.trim());
+  let version = semverValid(rawVersion.trim());
   if (version === null) {
-    const coerced = semver.coerce(rawVersion)?.version;
+    const coerced = semverCoerce(rawVersion)?.version;
     if (coerced === undefined) return fail('package.version', `'${rawVersion}' is not a semantic version`);
     warn('package.version', `version '${rawVersion}' read as ${coerced}`);
     version = coerced;
@@ -132,7 +134,7 @@ function collectDependencies(sources: unknown[], warn: (field: string, message: 
       warn(field, `'${rawName}' is not a gpack dependency name; ignored`);
       return;
     }
-    if (semver.validRange(range) === null) {
+    if (semverValidRange(range) === null) {
       warn(field, `dependency '${rawName}' has '${range}', which is not a semver range; ignored`);
       return;
     }

@@ -1,4 +1,5 @@
-import semver from 'semver';
+import semverSatisfies from 'semver/functions/satisfies.js';
+import semverValidRange from 'semver/ranges/valid.js';
 import { MarketplaceError } from '../errors.js';
 import type { CatalogPackage, LifecycleChange } from '../models.js';
 import { safeText } from '../names.js';
@@ -6,7 +7,7 @@ import { safeText } from '../names.js';
 /** A dist-tag: a lowercase word that is not a version or range (so `name@beta` cannot mean both). */
 export function distTagProblem(tag: string): string | undefined {
   if (!/^[a-z][a-z0-9._-]{0,63}$/.test(tag)) return `'${safeText(tag)}' is not a dist-tag (a lowercase word: latest, beta, next)`;
-  if (semver.validRange(tag) !== null) return `'${safeText(tag)}' reads as a version range, not a dist-tag`;
+  if (semverValidRange(tag) !== null) return `'${safeText(tag)}' reads as a version range, not a dist-tag`;
   return undefined;
 }
 
@@ -36,7 +37,7 @@ export function applyLifecycleChange(pkg: CatalogPackage, change: LifecycleChang
       return [`${pkg.name}@${entry.version}`];
     }
     case 'deprecate': {
-      const matching = pkg.versions.filter((entry) => semver.satisfies(entry.version, change.range, { includePrerelease: true }) || entry.version === change.range);
+      const matching = pkg.versions.filter((entry) => semverSatisfies(entry.version, change.range, { includePrerelease: true }) || entry.version === change.range);
       if (matching.length === 0) throw versionNotFound(pkg, change.range);
       for (const entry of matching) {
         if (change.message === '') delete entry.deprecated;

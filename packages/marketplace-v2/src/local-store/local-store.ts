@@ -3,7 +3,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fromFsError, isHttpLocation, MarketplaceError, withFileLock, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
+import { fromFsError, isHttpLocation, MarketplaceError, monotonicMs, withFileLock, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
 import { CATALOG_FILE, fetchCatalogChunks } from '../catalog-file.js';
 import type { QueryCache } from './query-cache.js';
 import { shardCatalog, type ShardIndex } from './shard-catalog.js';
@@ -110,7 +110,7 @@ export async function syncLocalStore(options: FetchOptions & { registry: string;
 const KEEP_OLD_VERSIONS_MS = 10 * 60_000;
 
 async function syncLocked(dir: string, options: FetchOptions & { registry: string; force?: boolean; onEvent?: (event: SyncEvent) => void }): Promise<SyncResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   const current = readCurrent(dir);
   const statNow = catalogStat(options.registry);
   const stat = statNow?.key;
@@ -123,7 +123,7 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
     packages: entry.packages,
     tokens: entry.tokens,
     triples: entry.triples,
-    ms: Math.round(performance.now() - started),
+    ms: Math.round(monotonicMs() - started),
   });
   const usable = current?.format === FORMAT && existsSync(join(dir, current.version, 'index.json'));
   if (!options.force && usable && trusted !== undefined && current.stat === trusted) return result('unchanged', current);
