@@ -1,11 +1,10 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { createV1Backend } from '@ggen/marketplace-v1';
-import { hideBin } from 'yargs/helpers';
 import { runCli } from './run-cli.js';
 
 // The marketplace-v1 build: only the legacy backend is compiled in.
 // No top-level await: the bundle is CommonJS, so that program-loader.ts can run it with V8's code cache.
-void runCli(hideBin(process.argv), {
+void runCli(process.argv.slice(2), {
   name: 'marketplace-v1',
   backends: ['v1'],
   adapters: false,

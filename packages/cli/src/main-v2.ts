@@ -1,6 +1,5 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { createV2Backend, V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
-import { hideBin } from 'yargs/helpers';
 import { sparqlCommand } from './commands/sparql-command.js';
 import { registryPushCommand } from './commands/registry-push-command.js';
 import { v2Options } from './remote-options.js';
@@ -15,7 +14,7 @@ import { verifyKeyCommand } from './commands/verify-key-command.js';
 
 // The marketplace-v2 build: only the RDF backend is compiled in.
 // No top-level await: the bundle is CommonJS, so that program-loader.ts can run it with V8's code cache.
-void runCli(hideBin(process.argv), {
+void runCli(process.argv.slice(2), {
   name: 'marketplace-v2',
   backends: [V2_BACKEND_METADATA.type],
   adapters: false,

@@ -1,8 +1,9 @@
 import { isMarketplaceError, nearestWord, safeText } from '@ggen/marketplace-core';
 import type { Logger } from 'pino';
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
 import { isGroup, type AnyCommandSpec, type CommandEntry, type CommandGroup } from './command-spec.js';
+import { fastArgs, GLOBAL_OPTIONS } from './fast-args.js';
 import { configGroup } from './commands/config-show-command.js';
 import { featuresCommand } from './commands/features-command.js';
 import { infoCommand } from './commands/info-command.js';
@@ -42,7 +43,11 @@ export function defaultIo(): Io {
     env: process.env,
     stdout: (text) => process.stdout.write(`${text}\n`),
     stderr: (text) => process.stderr.write(`${text}\n`),
-    isTty: process.stderr.isTTY,
+    // Asked only where a bar might be drawn: node makes process.stderr on first use (~0.5 ms),
+    // and a command that prints no note or error never needs it.
+    get isTty() {
+      return process.stderr.isTTY;
+    },
   };
 }
 
@@ -53,7 +58,11 @@ export function defaultIo(): Io {
  */
 function terminalSafe(io: Io): Io {
   return {
-    ...io,
+    cwd: io.cwd,
+    env: io.env,
+    get isTty() {
+      return io.isTty;
+    },
     stdout: (text) => {
       io.stdout(safeText(text, true));
     },
@@ -90,7 +99,92 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
     if (verbose && error instanceof Error && error.stack !== undefined) io.stderr(error.stack);
   };
 
-  const seen: Seen = {};
+  const run = async (spec: AnyCommandSpec, args: GlobalArgs & Record<string, unknown>): Promise<void> => {
+    jsonMode = args.json;
+    verbose = args.verbose;
+    const logger = args.verbose ? await debugLogger() : undefined;
+    const context = new CliContext(features, io, args, logger, state.cache);
+    try {
+      const result: unknown = await spec.run(context, args);
+      io.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));
+      exitCode = spec.exitCode?.(result) ?? 0;
+    } finally {
+      await context.finish();
+    }
+  };
+
+  if (argv[0] === '--version' || argv[0] === '-V' || (argv[0] === 'marketplace' && (argv[1] === '--version' || argv[1] === '-V'))) {
+    io.stdout(versionLine(features.name));
+    return 0;
+  }
+
+  // A plain line of a command (not of a group) runs without yargs; anything else is yargs'.
+  const table = commandTable(features);
+  const fast = plainCommandLine(argv, table);
+  if (fast !== undefined) {
+    try {
+      await run(fast.spec, fast.args);
+    } catch (error) {
+      report(error);
+    }
+    return exitCode;
+  }
+
+  const parser = await yargsParser(argv, table, run, {});
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    if (error instanceof Error && 'usage' in error) {
+      exitCode = 2;
+      if (jsonMode) io.stdout(JSON.stringify({ error: { code: 'GGEN_E_USAGE', message: error.message } }, null, 2));
+      else {
+        io.stderr(`error GGEN_E_USAGE: ${error.message}`);
+        io.stderr('hint: see ggen marketplace --help');
+      }
+    } else report(error);
+  }
+  return exitCode;
+}
+
+/** The commands and groups a build serves, as yargs registers them and the fast reader looks them up. */
+export interface CommandTable {
+  commands: AnyCommandSpec[];
+  groups: Map<string, CommandGroup>;
+  available: (spec: AnyCommandSpec) => boolean;
+}
+
+export function commandTable(features: FeatureSet): CommandTable {
+  // Commands that need one backend's code come from that build's entry file, so that no
+  // bundle imports what its feature set excludes. Groups register their own subcommands;
+  // two groups of one name (from different modules) are one group, as yargs keeps only
+  // the last of two commands that share a name.
+  const available = (spec: AnyCommandSpec): boolean => spec.available?.(features) ?? true;
+  const commands: AnyCommandSpec[] = [];
+  const groups = new Map<string, CommandGroup>();
+  for (const entry of [...COMMANDS, ...((features.commands ?? []) as CommandEntry[])]) {
+    if (!isGroup(entry)) {
+      if (available(entry)) commands.push(entry);
+      continue;
+    }
+    const known = groups.get(entry.group);
+    groups.set(entry.group, {
+      ...entry,
+      ...(known?.base === undefined ? {} : { base: known.base }),
+      subcommands: [...(known?.subcommands ?? []), ...entry.subcommands.filter(available)],
+    });
+  }
+  return { commands, groups, available };
+}
+
+/** The command and handler arguments of a plain line of a command (not of a group), read without yargs; else undefined. */
+export function plainCommandLine(argv: readonly string[], table: CommandTable): ReturnType<typeof fastArgs> {
+  return table.groups.has(argv[1] ?? '') ? undefined : fastArgs(argv, table.commands);
+}
+
+type Handle = (spec: AnyCommandSpec, args: GlobalArgs & Record<string, unknown>) => Promise<void>;
+
+/** yargs' parser of `argv` over the table's commands; `handle` runs the command it matches. */
+export async function yargsParser(argv: string[], table: CommandTable, handle: Handle, seen: Seen): Promise<Argv<GlobalArgs>> {
   const register = (parent: Argv<GlobalArgs>, spec: AnyCommandSpec): Argv<GlobalArgs> =>
     parent.command<GlobalArgs>({
       command: spec.command,
@@ -102,54 +196,21 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
         seen.flags = built;
         return built;
       },
-      handler: async (args: GlobalArgs & Record<string, unknown>) => {
-        jsonMode = args.json;
-        verbose = args.verbose;
-        const logger = args.verbose ? await debugLogger() : undefined;
-        const context = new CliContext(features, io, args, logger, state.cache);
-        try {
-          const result: unknown = await spec.run(context, args);
-          io.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));
-          exitCode = spec.exitCode?.(result) ?? 0;
-        } finally {
-          await context.finish();
-        }
-      },
+      handler: (args: GlobalArgs & Record<string, unknown>) => handle(spec, args),
     });
 
-  const parser = yargs(argv)
-    .scriptName('ggen')
-    .strict()
-    .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output' })
-    .option('verbose', { type: 'boolean', default: false, global: true, describe: 'debug logs and stack traces' })
-    .option('quiet', { type: 'boolean', default: false, global: true, describe: 'no notes, warnings or progress: results and errors only' })
-    .option('backend', { type: 'string', global: true, describe: 'v1 | v2 | v2-with-fallback | ab-test | compare' })
-    .option('registry', { type: 'string', global: true, describe: 'registry directory or http(s) URL' })
-    .option('config', { type: 'string', global: true, describe: 'config file instead of ~/.config/ggen/config.yaml' })
+  // Loaded only for a line the fast reader declines: yargs and its modules cost every command ~4 ms to load.
+  const { default: yargs } = await import('yargs');
+  let parser = yargs(argv).scriptName('ggen').strict() as unknown as Argv<GlobalArgs>;
+  for (const [name, option] of Object.entries(GLOBAL_OPTIONS)) parser = parser.option(name, { ...option, global: true });
+  return parser
     .command('marketplace', 'Search, install and publish gpacks', (marketplace: Argv<GlobalArgs>) => {
       let builder = marketplace;
-      // Commands that need one backend's code come from that build's entry file, so that no
-      // bundle imports what its feature set excludes. Groups register their own subcommands;
-      // two groups of one name (from different modules) are one group, as yargs keeps only
-      // the last of two commands that share a name.
-      const available = (spec: AnyCommandSpec): boolean => spec.available?.(features) ?? true;
-      const groups = new Map<string, CommandGroup>();
-      for (const entry of [...COMMANDS, ...((features.commands ?? []) as CommandEntry[])]) {
-        if (!isGroup(entry)) {
-          if (available(entry)) builder = register(builder, entry);
-          continue;
-        }
-        const known = groups.get(entry.group);
-        groups.set(entry.group, {
-          ...entry,
-          ...(known?.base === undefined ? {} : { base: known.base }),
-          subcommands: [...(known?.subcommands ?? []), ...entry.subcommands.filter(available)],
-        });
-      }
-      for (const { group: name, describe, base, subcommands } of groups.values()) {
+      for (const spec of table.commands) builder = register(builder, spec);
+      for (const { group: name, describe, base, subcommands } of table.groups.values()) {
         if (subcommands.length === 0) {
           // A group none of whose subcommands this build serves is its own command, or nothing.
-          if (base !== undefined && available(base)) builder = register(builder, base);
+          if (base !== undefined && table.available(base)) builder = register(builder, base);
           continue;
         }
         const names = subcommands.map((member) => member.command.split(' ')[0] ?? '').join(', ');
@@ -172,30 +233,11 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
     .fail((message: string | undefined, error: Error | undefined) => {
       if (error !== undefined) throw error;
       throw Object.assign(new Error(explainUsage(message ?? 'usage error', argv, seen)), { usage: true });
-    }) as unknown as Argv<GlobalArgs>;
-
-  if (argv[0] === '--version' || argv[0] === '-V' || (argv[0] === 'marketplace' && (argv[1] === '--version' || argv[1] === '-V'))) {
-    io.stdout(versionLine(features.name));
-    return 0;
-  }
-
-  try {
-    await parser.parseAsync();
-  } catch (error) {
-    if (error instanceof Error && 'usage' in error) {
-      exitCode = 2;
-      if (jsonMode) io.stdout(JSON.stringify({ error: { code: 'GGEN_E_USAGE', message: error.message } }, null, 2));
-      else {
-        io.stderr(`error GGEN_E_USAGE: ${error.message}`);
-        io.stderr('hint: see ggen marketplace --help');
-      }
-    } else report(error);
-  }
-  return exitCode;
+    });
 }
 
 /** The yargs levels a usage error is explained from: the marketplace commands and the matched command's flags. */
-interface Seen {
+export interface Seen {
   commands?: Argv<GlobalArgs>;
   flags?: Argv<GlobalArgs>;
 }
