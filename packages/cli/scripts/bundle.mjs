@@ -43,6 +43,94 @@ const lazyStringWidth = {
   },
 };
 
+/**
+ * Libraries that only some commands use, each loaded when a command first touches one of its
+ * exports instead of when the bundle starts: zod (a check of a config, lockfile, manifest or
+ * answer), n3 (writing or reading N-Quads; a search ranked from the shards never does), yaml
+ * (a config file or a manifest), OpenTelemetry (exporting metrics) and cli-progress (a bar on a
+ * terminal), and node's fs/promises (writes of a sync, an install or a publish). Their module
+ * set-up cost every command ~8 ms. Each import of one gets a stand-in
+ * whose exports are getters that require the real module on first use (esbuild defers a required
+ * module's top-level code until the require runs). A default import gets a function that calls
+ * the real one (the build fails if the real default export is not a function).
+ */
+export const LAZY_MODULES = [
+  'zod',
+  'n3',
+  'yaml',
+  'cli-progress',
+  'node:fs/promises',
+  '@opentelemetry/exporter-metrics-otlp-http',
+  '@opentelemetry/exporter-prometheus',
+  '@opentelemetry/resources',
+  '@opentelemetry/sdk-metrics',
+  'smol-toml',
+  'ignore',
+  // semver's functions, each a module whose export is the function (imported by default):
+  // the regular expressions every one of them needs are built when one is first called.
+  /^semver\/(functions|ranges)\/[a-z-]+\.js$/,
+];
+
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(build) {
+    const filter = new RegExp(`^(${LAZY_MODULES.map((name) => (typeof name === 'string' ? name.replace(/[/.]/g, '\\$&') : name.source.slice(1, -1))).join('|')})$`);
+    build.onResolve({ filter }, async ({ path, importer, resolveDir, kind, namespace, pluginData }) => {
+      // Only ggen's own imports: a library that requires another gets the real module, as it expects.
+      if (pluginData?.real === true || !/^packages\/[^/]+\/src\//.test(relative(workspaceRoot, importer))) return undefined;
+      const real = await build.resolve(path, { importer, resolveDir, kind, namespace, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      // A node module stays node's (required by its name); a library is bundled from its file.
+      const target = real.external === true ? path : real.path;
+      const module = await import(target);
+      const exported = Object.keys(module).filter((name) => name !== '__esModule' && (name !== 'default' || typeof module.default === 'function'));
+      // A stand-in per set of names imported (zod has ~400 exports; ggen imports `z`), every export where that set is not plain to read.
+      const imported = kind === 'import-statement' ? importedNames(readFileSync(importer, 'utf8'), path) : undefined;
+      const unknown = (imported ?? []).filter((name) => !exported.includes(name));
+      if (unknown.length > 0) return { errors: [{ text: `${importer} imports ${unknown.join(', ')} from ${path}, which does not export it` }] };
+      if (imported === undefined && exported.includes('default'))
+        return { errors: [{ text: `${importer} imports ${path}, whose export is a function, other than as \`import name from\`` }] };
+      const names = imported ?? exported;
+      // Named relative to the workspace: the bundle holds no path of the machine it was built on.
+      const named = real.external === true ? path : relative(workspaceRoot, real.path);
+      return { path: `${named}${imported === undefined ? '' : `#${imported.join(',')}`}`, namespace: 'lazy-module', pluginData: { names, target } };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, ({ path: named, pluginData }) => {
+      const path = named.split('#')[0] ?? named;
+      return {
+        contents: [
+          'let real;',
+          `const load = () => (real ??= require(${JSON.stringify(pluginData.target)}));`,
+          ...(pluginData.names.includes('default') ? ['module.exports = function lazyDefault(...args) {', '  return load().apply(this, args);', '};'] : []),
+          ...pluginData.names
+            .filter((name) => name !== 'default')
+            .map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load()[${JSON.stringify(name)}] });`),
+          '',
+        ].join('\n'),
+        resolveDir: pluginData.target === path ? workspaceRoot : join(workspaceRoot, dirname(path)),
+        loader: 'js',
+        pluginData: { real: true },
+      };
+    });
+  },
+};
+
+/** The names one `import { a, b as c } from 'module'` of a source takes (type-only ones left out), or undefined when that is not the one form it imports the module in. */
+function importedNames(source, module) {
+  const quoted = module.replace(/[/.@-]/g, '\\$&');
+  const forms = [...source.matchAll(new RegExp(`^import\\s+(type\\s+)?([^;]*?)\\s+from\\s+'${quoted}';`, 'gm'))].filter((match) => match[1] === undefined);
+  const clause = forms.length === 1 ? (forms[0]?.[2] ?? '').trim() : '';
+  if (/^[A-Za-z_$][\w$]*$/.test(clause)) return ['default'];
+  const braces = /^\{([^}]*)\}$/.exec(clause);
+  if (braces === null) return undefined;
+  const names = (braces[1] ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && !part.startsWith('type '))
+    .map((part) => part.split(/\s+as\s+/)[0] ?? part);
+  return names.length === 0 ? undefined : names.sort();
+}
+
 /** How the CLI and its library entry are bundled: one file for Node 20, workspace sources inlined. */
 const CLI_BUNDLE = {
   absWorkingDir: workspaceRoot,
@@ -56,7 +144,7 @@ const CLI_BUNDLE = {
   legalComments: 'none',
   logLevel: 'warning',
   banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, lazyModules],
 };
 
 /**

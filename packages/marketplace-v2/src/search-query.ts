@@ -4,8 +4,10 @@ import { Generator } from './sparql-generator.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { namedNode, literal, variable } from './rdf-terms.js';
 
-const integerType = namedNode('http://www.w3.org/2001/XMLSchema#integer');
-const decimalType = namedNode('http://www.w3.org/2001/XMLSchema#decimal');
+// Terms are made when a query is built: a search the local store ranks from its shards builds
+// none, and so never loads n3 (which brings node's streams with it, ~2 ms of a command's start).
+const integerType = (): ReturnType<typeof namedNode> => namedNode('http://www.w3.org/2001/XMLSchema#integer');
+const decimalType = (): ReturnType<typeof namedNode> => namedNode('http://www.w3.org/2001/XMLSchema#decimal');
 
 export interface WeightedToken {
   token: string;
@@ -102,7 +104,7 @@ export function searchAst(plan: SearchPlan): SelectQuery {
       type: 'values',
       values: plan.tokens.map(({ token, boost }) => ({
         '?tok': literal(token),
-        '?boost': literal(boost.toFixed(3), decimalType),
+        '?boost': literal(boost.toFixed(3), decimalType()),
       })),
     });
     patterns.push({
@@ -129,7 +131,7 @@ export function searchAst(plan: SearchPlan): SelectQuery {
   if (triples.length > 0) patterns.push({ type: 'bgp', triples });
   const atLeast = (name: string, minimum: string | undefined): void => {
     if (minimum === undefined) return;
-    patterns.push({ type: 'filter', expression: { type: 'operation', operator: '>=', args: [variable(name), literal(minimum, integerType)] } });
+    patterns.push({ type: 'filter', expression: { type: 'operation', operator: '>=', args: [variable(name), literal(minimum, integerType())] } });
   };
   atLeast('dl', plan.minDownloads);
   atLeast('st', plan.minStars);
@@ -175,7 +177,7 @@ function relevanceOr(sort: SearchQuery['sort'], relevance: boolean): SearchQuery
   return sort === 'relevance' && !relevance ? 'downloads' : sort;
 }
 
-const generator = new Generator();
+let generator: InstanceType<typeof Generator> | undefined;
 
 /**
  * The predicates a query's triple patterns can match, or undefined when it can match any (a
@@ -237,5 +239,6 @@ export function predicatesOf(query: SelectQuery): ReadonlySet<string> | undefine
 }
 
 export function generateQuery(ast: SelectQuery): string {
+  generator ??= new Generator();
   return generator.stringify(ast);
 }

@@ -24,62 +24,149 @@ export type BackendStrategyName = (typeof BACKEND_STRATEGIES)[number];
 export const ROUTED_OPERATIONS = ['search', 'info', 'install', 'update', 'remove', 'publish'] as const;
 export type RoutedOperationName = (typeof ROUTED_OPERATIONS)[number];
 
-const operationOverrideSchema = () =>
-  z.object({ backend: z.enum(BACKEND_STRATEGIES).optional(), v2_percentage: z.number().int().min(0).max(100).optional(), fallback_on_error: z.boolean().optional() }).strict();
-export type OperationOverride = z.infer<ReturnType<typeof operationOverrideSchema>>;
+/**
+ * What one key's value must be, said once: the zod schema of the key is made from it, and so is
+ * the plain check that passes the values it is sure of without zod (configValueIsPlain).
+ */
+type FieldRule =
+  | { kind: 'enum'; values: readonly [string, ...string[]] }
+  | { kind: 'integer'; min: number; max: number }
+  | { kind: 'boolean' }
+  /** A non-empty string. */
+  | { kind: 'text' }
+  /** A list of non-empty strings. */
+  | { kind: 'texts' }
+  | { kind: 'url' }
+  | { kind: 'operations' };
+
+const BACKEND_RULE = { kind: 'enum', values: BACKEND_STRATEGIES } as const;
+const PERCENTAGE_RULE = { kind: 'integer', min: 0, max: 100 } as const;
 
 /**
- * The `marketplace:` section of config.yaml / ggen.yaml, one schema per key. Keys are the plan's.
- * Each is built when a value for it is checked: a command whose config is all defaults (no
- * file, variable or flag sets a key) builds none, and one flag builds one (the whole section's
- * schemas cost zod ~5 ms, which every command paid at start-up).
+ * The `marketplace:` section of config.yaml / ggen.yaml. Keys are the plan's. A key's schema is
+ * built when a value for it needs zod: a command whose config is all defaults builds none, and
+ * plain values (a --registry path, a backend name) pass without it (the whole section's schemas
+ * cost zod ~5 ms, which every command paid at start-up).
  */
 const CONFIG_FIELDS = {
-  backend: () => z.enum(BACKEND_STRATEGIES),
-  v2_percentage: () => z.number().int().min(0).max(100),
-  enable_ab_testing: () => z.boolean(),
-  fallback_on_error: () => z.boolean(),
-  log_backend_selection: () => z.boolean(),
+  backend: BACKEND_RULE,
+  v2_percentage: PERCENTAGE_RULE,
+  enable_ab_testing: { kind: 'boolean' },
+  fallback_on_error: { kind: 'boolean' },
+  log_backend_selection: { kind: 'boolean' },
   /** Per-operation strategy or A/B share, e.g. search at 50% v2 while install is at 25%. */
-  operations: () => z.partialRecord(z.enum(ROUTED_OPERATIONS), operationOverrideSchema()),
+  operations: { kind: 'operations' },
   /** How long v2 may take before fallback or compare gives up on it, in milliseconds. */
-  v2_timeout_ms: () => z.number().int().min(1).max(600_000),
+  v2_timeout_ms: { kind: 'integer', min: 1, max: 600_000 },
   /** ggen's own state: the install id (A/B bucket) and the local metrics. */
-  state_dir: () => z.string().min(1),
+  state_dir: { kind: 'text' },
   /** Send the marketplace.* instruments to this OTLP/HTTP metrics endpoint as well. */
-  otlp_endpoint: () => z.url().optional(),
+  otlp_endpoint: { kind: 'url', optional: true },
   /** Push this install's cumulative ggen_marketplace_* series to this Prometheus Pushgateway after each command (the fleet view). */
-  pushgateway_url: () => z.url().optional(),
+  pushgateway_url: { kind: 'url', optional: true },
   /** v1 registry: a directory or an http(s) base URL holding index.json. */
-  registry: () => z.string().min(1).optional(),
+  registry: { kind: 'text', optional: true },
   /** v2 registry location (RDF catalog + archives). */
-  v2_registry: () => z.string().min(1).optional(),
+  v2_registry: { kind: 'text', optional: true },
   /** A remote SPARQL 1.1 endpoint holding the v2 catalog, instead of the embedded store. */
-  sparql_endpoint: () => z.url().optional(),
+  sparql_endpoint: { kind: 'url', optional: true },
   /** Its Graph Store endpoint, for `registry push`. */
-  sparql_graph_store: () => z.url().optional(),
-  sparql_user: () => z.string().min(1).optional(),
+  sparql_graph_store: { kind: 'url', optional: true },
+  sparql_user: { kind: 'text', optional: true },
   /** Better set as GGEN_MARKETPLACE_SPARQL_PASSWORD than written in a file. */
-  sparql_password: () => z.string().min(1).optional(),
-  packages_dir: () => z.string().min(1),
+  sparql_password: { kind: 'text', optional: true },
+  packages_dir: { kind: 'text' },
   /** The lockfile; by default `ggen.lock` beside the packages directory. */
-  lockfile: () => z.string().min(1).optional(),
-  cache_dir: () => z.string().min(1),
+  lockfile: { kind: 'text', optional: true },
+  cache_dir: { kind: 'text' },
   /** minisign public keys (base64 or .pub paths) whose signatures installs accept. */
-  trusted_keys: () => z.array(z.string().min(1)),
+  trusted_keys: { kind: 'texts' },
   /** Every install must verify a trusted signature (as --verify-signature does). */
-  require_signatures: () => z.boolean(),
+  require_signatures: { kind: 'boolean' },
   /** Network timeout for one registry request, in milliseconds. */
-  timeout_ms: () => z.number().int().min(1).max(600_000),
-  retries: () => z.number().int().min(0).max(10),
-};
+  timeout_ms: { kind: 'integer', min: 1, max: 600_000 },
+  retries: { kind: 'integer', min: 0, max: 10 },
+} as const satisfies Record<string, FieldRule & { optional?: true }>;
 
-type ConfigShape = { [K in keyof typeof CONFIG_FIELDS]: ReturnType<(typeof CONFIG_FIELDS)[K]> };
-export type MarketplaceConfig = z.infer<z.ZodObject<ConfigShape, z.core.$strict>>;
-export type MarketplaceConfigKey = keyof MarketplaceConfig;
+type Fields = typeof CONFIG_FIELDS;
+
+/** A per-operation override: the strategy and A/B keys, by their own rules. */
+export interface OperationOverride {
+  backend?: BackendStrategyName | undefined;
+  v2_percentage?: number | undefined;
+  fallback_on_error?: boolean | undefined;
+}
+
+type ValueOf<R> = R extends { kind: 'enum'; values: readonly (infer V)[] }
+  ? V
+  : R extends { kind: 'integer' }
+    ? number
+    : R extends { kind: 'boolean' }
+      ? boolean
+      : R extends { kind: 'texts' }
+        ? string[]
+        : R extends { kind: 'operations' }
+          ? Partial<Record<RoutedOperationName, OperationOverride>>
+          : string;
+type OptionalKey = { [K in keyof Fields]: Fields[K] extends { optional: true } ? K : never }[keyof Fields];
+
+export type MarketplaceConfig = { [K in Exclude<keyof Fields, OptionalKey>]: ValueOf<Fields[K]> } & { [K in OptionalKey]?: ValueOf<Fields[K]> | undefined };
+export type MarketplaceConfigKey = keyof Fields;
 
 /** Every key of the section, in the schema's order (the order of `config show` and of error checks). */
 export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as MarketplaceConfigKey[];
+
+export const isConfigKey = (key: string): key is MarketplaceConfigKey => Object.hasOwn(CONFIG_FIELDS, key);
+
+function zodOf(rule: FieldRule): z.ZodType {
+  switch (rule.kind) {
+    case 'enum':
+      return z.enum(rule.values);
+    case 'integer':
+      return z.number().int().min(rule.min).max(rule.max);
+    case 'boolean':
+      return z.boolean();
+    case 'text':
+      return z.string().min(1);
+    case 'texts':
+      return z.array(z.string().min(1));
+    case 'url':
+      return z.url();
+    case 'operations':
+      return z.partialRecord(
+        z.enum(ROUTED_OPERATIONS),
+        z.object({ backend: zodOf(BACKEND_RULE).optional(), v2_percentage: zodOf(PERCENTAGE_RULE).optional(), fallback_on_error: zodOf({ kind: 'boolean' }).optional() }).strict(),
+      );
+  }
+}
+
+/**
+ * Whether `value` is one the key's rule surely allows, decided without zod: a plain value of a
+ * plain rule (a name of the enum, an integer in range, a boolean, non-empty strings). It never
+ * passes what the key's schema refuses (test/config.test.ts); a URL, the operations map, or a
+ * value it does not pass goes to zod, which accepts it or names what is wrong.
+ */
+export function configValueIsPlain(key: MarketplaceConfigKey, value: unknown): boolean {
+  const rule: FieldRule & { optional?: true } = CONFIG_FIELDS[key];
+  if (value === undefined) return rule.optional === true;
+  switch (rule.kind) {
+    case 'enum':
+      return typeof value === 'string' && rule.values.includes(value);
+    case 'integer':
+      return Number.isSafeInteger(value) && (value as number) >= rule.min && (value as number) <= rule.max;
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'text':
+      return typeof value === 'string' && value.length > 0;
+    case 'texts':
+      // for-of reads a hole as undefined, which is no string (zod refuses it too).
+      if (!Array.isArray(value)) return false;
+      for (const item of value as unknown[]) if (typeof item !== 'string' || item.length === 0) return false;
+      return true;
+    default:
+      return false;
+  }
+}
 
 const fieldSchemas = new Map<MarketplaceConfigKey, z.ZodType>();
 
@@ -88,7 +175,8 @@ export function configFieldSchema(key: MarketplaceConfigKey): z.ZodType {
   let schema = fieldSchemas.get(key);
   if (schema === undefined) {
     configuredZod();
-    schema = CONFIG_FIELDS[key]();
+    const rule: FieldRule & { optional?: true } = CONFIG_FIELDS[key];
+    schema = rule.optional === true ? zodOf(rule).optional() : zodOf(rule);
     fieldSchemas.set(key, schema);
   }
   return schema;
@@ -106,12 +194,12 @@ export function configLayerSchema(present: readonly string[]): z.ZodType {
 }
 
 /** The whole section's schema (every key as a file or the effective config must hold it), built on first use. */
-export function marketplaceConfigSchema(): z.ZodObject<ConfigShape, z.core.$strict> {
+export function marketplaceConfigSchema(): z.ZodObject<Record<MarketplaceConfigKey, z.ZodType>, z.core.$strict> {
   return (wholeSchema ??= configuredZod()
-    .object(Object.fromEntries(CONFIG_KEYS.map((key) => [key, configFieldSchema(key)])) as ConfigShape)
+    .object(Object.fromEntries(CONFIG_KEYS.map((key) => [key, configFieldSchema(key)])) as Record<MarketplaceConfigKey, z.ZodType>)
     .strict());
 }
-let wholeSchema: z.ZodObject<ConfigShape, z.core.$strict> | undefined;
+let wholeSchema: z.ZodObject<Record<MarketplaceConfigKey, z.ZodType>, z.core.$strict> | undefined;
 
 /** Keys that hold a filesystem path (resolved relative to the file that sets them). */
 export const PATH_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['packages_dir', 'lockfile', 'cache_dir', 'state_dir']);

@@ -8,6 +8,8 @@ import {
   CONFIG_KEYS,
   configFieldSchema,
   configLayerSchema,
+  configValueIsPlain,
+  isConfigKey,
   LOCATION_KEYS,
   ORIGIN_KEYS,
   PATH_KEYS,
@@ -272,7 +274,6 @@ function readEnvironment(env: Record<string, string | undefined>, cwd: string): 
 
 /** Environment values are text: convert to the key's type, leaving range checks to the schema. */
 function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
-  const shape = configFieldSchema(key);
   const lowered = raw.trim().toLowerCase();
   const candidates: unknown[] = [raw];
   if (['true', '1', 'yes', 'on'].includes(lowered)) candidates.push(true);
@@ -292,7 +293,8 @@ function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
       .filter((item) => item !== ''),
   );
   for (const candidate of candidates) {
-    const result = shape.safeParse(candidate);
+    if (configValueIsPlain(key, candidate)) return candidate;
+    const result = configFieldSchema(key).safeParse(candidate);
     if (result.success || result.error.issues[0]?.code !== 'invalid_type') return candidate;
   }
   return raw;
@@ -302,6 +304,8 @@ function validateLayer(layer: Layer, where: (key: MarketplaceConfigKey) => strin
   // No key set (no such variables, flags or file): nothing to check, and no schema to build.
   const present = Object.keys(layer);
   if (present.length === 0) return;
+  // Plain values (a path, a backend name, a number in range) pass without building a schema.
+  if (present.every((key) => isConfigKey(key) && configValueIsPlain(key, layer[key]))) return;
   const result = configLayerSchema(present).safeParse(layer);
   if (result.success) return;
   const issue = result.error.issues[0];
