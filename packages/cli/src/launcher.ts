@@ -25,6 +25,7 @@ import {
 } from './daemon/daemon-common.js';
 import { featuresResult, PARALLEL_BUILD, renderFeatures } from './build-facts.js';
 import { runProgram } from './program-loader.js';
+import { writeStdio } from './stdio.js';
 import { versionLine } from './version.js';
 
 // The build's program: what the service runs and is named after, and what runs here otherwise.
@@ -66,8 +67,8 @@ async function viaDaemon(argv: string[]): Promise<number | undefined> {
     if ('out' in reply) out += `${reply.out}\n`;
     else if ('err' in reply) err += `${reply.err}\n`;
   }
-  if (err !== '') process.stderr.write(err);
-  if (out !== '') process.stdout.write(out);
+  if (err !== '') writeStdio(2, err);
+  if (out !== '') writeStdio(1, out);
   return last.exit;
 }
 
@@ -76,19 +77,19 @@ async function launch(argv: string[]): Promise<void> {
   let exitCode: number | undefined;
   // The version needs none of the CLI: answered here, in node's own start time.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${versionLine(PARALLEL_BUILD.name)}\n`);
+    writeStdio(1, `${versionLine(PARALLEL_BUILD.name)}\n`);
     exitCode = 0;
   } else if (argv[0] === 'marketplace' && argv[1] === 'features' && argv.slice(2).every((flag) => ['--json', '--quiet', '--verbose'].includes(flag))) {
     // What the build holds is known without loading it (the same facts its FeatureSet is made of).
     const result = featuresResult(PARALLEL_BUILD);
-    process.stdout.write(`${argv.includes('--json') ? JSON.stringify(result, null, 2) : renderFeatures(result)}\n`);
+    writeStdio(1, `${argv.includes('--json') ? JSON.stringify(result, null, 2) : renderFeatures(result)}\n`);
     exitCode = 0;
   } else if (daemonEligible(argv)) {
     const setting = daemonSetting(process.env);
     if ('error' in setting) {
       const hint = 'Unset GGEN_DAEMON to use the default (the service runs except under CI).';
-      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'GGEN_E_CONFIG_INVALID', message: setting.error, hint } }, null, 2)}\n`);
-      else process.stderr.write(`error GGEN_E_CONFIG_INVALID: ${setting.error}\nhint: ${hint}\n`);
+      if (argv.includes('--json')) writeStdio(1, `${JSON.stringify({ error: { code: 'GGEN_E_CONFIG_INVALID', message: setting.error, hint } }, null, 2)}\n`);
+      else writeStdio(2, `error GGEN_E_CONFIG_INVALID: ${setting.error}\nhint: ${hint}\n`);
       exitCode = 2;
     } else if (setting.use) exitCode = await viaDaemon(argv);
   }

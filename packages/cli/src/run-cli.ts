@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
 import { isGroup, type AnyCommandSpec, type CommandEntry, type CommandGroup } from './command-spec.js';
 import { fastArgs, GLOBAL_OPTIONS } from './fast-args.js';
+import { writeStdio } from './stdio.js';
 import { configGroup } from './commands/config-show-command.js';
 import { featuresCommand } from './commands/features-command.js';
 import { infoCommand } from './commands/info-command.js';
@@ -41,8 +42,12 @@ export function defaultIo(): Io {
   return {
     cwd: process.cwd(),
     env: process.env,
-    stdout: (text) => process.stdout.write(`${text}\n`),
-    stderr: (text) => process.stderr.write(`${text}\n`),
+    stdout: (text) => {
+      writeStdio(1, `${text}\n`);
+    },
+    stderr: (text) => {
+      writeStdio(2, `${text}\n`);
+    },
     // Asked only where a bar might be drawn: node makes process.stderr on first use (~0.5 ms),
     // and a command that prints no note or error never needs it.
     get isTty() {

@@ -1,0 +1,35 @@
+// Writes to stdout and stderr without node's stream objects. process.stdout is made on first
+// use: for a pipe, a net.Socket with node's stream machinery (~3 ms of a command that prints
+// one line, the launcher's --version among them). A write here goes straight to the file
+// descriptor, as node's own writes to a pipe, file or terminal on Linux are synchronous anyway.
+// Whatever the descriptor does not take (a full non-blocking pipe, a reader that went away)
+// goes to the stream, which handles it as it always has, and so does every later write to that
+// descriptor, so that nothing overtakes what the stream still holds. Node's own modules only:
+// the launcher uses it.
+import { writeSync } from 'node:fs';
+
+interface Sink {
+  write: (chunk: Uint8Array | string) => unknown;
+}
+
+const toStream = new Set<number>();
+
+export function writeStdio(fd: 1 | 2, text: string): void {
+  writeFd(fd, text, () => (fd === 1 ? process.stdout : process.stderr));
+}
+
+/** `text` to `fd` directly, else (from the first write the descriptor refuses on) to `stream()`. */
+export function writeFd(fd: number, text: string, stream: () => Sink): void {
+  if (toStream.has(fd)) {
+    stream().write(text);
+    return;
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+  } catch {
+    toStream.add(fd);
+    stream().write(bytes.subarray(offset));
+  }
+}

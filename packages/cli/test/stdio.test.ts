@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { writeFd } from '../src/stdio.js';
+
+// A real FIFO opened non-blocking, with no one reading: it takes what its buffer holds (64 KiB on
+// Linux), then refuses with EAGAIN, as a full non-blocking pipe refuses a command's output.
+function fullPipe(): { write: number; read: number } {
+  const path = join(mkdtempSync(join(tmpdir(), 'ggen-stdio-')), 'fifo');
+  execFileSync('mkfifo', [path]);
+  const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const write = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  return { write, read };
+}
+
+function drain(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(65_536);
+  for (;;) {
+    let got: number;
+    try {
+      got = readSync(fd, buffer, 0, buffer.length, null);
+    } catch {
+      break;
+    }
+    if (got === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, got)));
+  }
+  return Buffer.concat(chunks);
+}
+
+describe('writing to stdout and stderr', () => {
+  it('writes to the descriptor, and from the first write it refuses on, everything to the stream, in order', () => {
+    const pipe = fullPipe();
+    const streamed: Buffer[] = [];
+    const stream = { write: (chunk: Uint8Array | string) => streamed.push(Buffer.from(chunk)) };
+    const first = 'a'.repeat(1000);
+    const big = `${'é'.repeat(60_000)}\n`;
+    const last = 'the end\n';
+    writeFd(pipe.write, first, () => stream);
+    expect(streamed).toEqual([]);
+    writeFd(pipe.write, big, () => stream);
+    const direct = drain(pipe.read);
+    // The pipe has room again, but what the stream holds must come first: the next write goes after it.
+    writeFd(pipe.write, last, () => stream);
+    expect(drain(pipe.read).length).toBe(0);
+    // The pipe took its fill; the stream got the rest of that write and the whole of the next.
+    expect(direct.length).toBeGreaterThan(1000);
+    expect(streamed.length).toBe(2);
+    expect(Buffer.concat([direct, ...streamed]).toString('utf8')).toBe(first + big + last);
+    closeSync(pipe.write);
+    closeSync(pipe.read);
+  });
+});
