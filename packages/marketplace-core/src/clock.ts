@@ -6,3 +6,8 @@
 export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
+
+/** A search's queryTimeMs: milliseconds since `started` (a monotonicMs reading), to the microsecond. */
+export function queryTimeSince(started: number): number {
+  return Math.round((monotonicMs() - started) * 1000) / 1000;
+}

@@ -1,6 +1,6 @@
 export * from './errors.js';
 export * from './node-crypto.js';
-export { monotonicMs } from './clock.js';
+export { monotonicMs, queryTimeSince } from './clock.js';
 export * from './models.js';
 export { isExactVersion, isPackageName, isVersionRange, packageNameProblem, safeText, scopeName, scopeOf } from './names.js';
 export type { MarketplaceBackend } from './backend.js';

@@ -1,4 +1,4 @@
-import { catalogPackageSummary, editDistanceWithin, monotonicMs, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import { catalogPackageSummary, editDistanceWithin, monotonicMs, queryTimeSince, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { V1Package } from './v1-index.js';
 
 /** The lowercased fields search reads: computed once per index (v1SearchFields) instead of once per query. */
@@ -134,7 +134,7 @@ export function searchV1(packages: readonly V1Package[], query: SearchQuery, fie
   return {
     packages: page.map((hit) => catalogPackageSummary(hit.pkg, text === '' ? undefined : hit.score)),
     total: hits.length,
-    queryTimeMs: Math.round((monotonicMs() - started) * 1000) / 1000,
+    queryTimeMs: queryTimeSince(started),
     backend: 'v1',
   };
 }

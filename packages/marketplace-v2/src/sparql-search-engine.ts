@@ -1,4 +1,4 @@
-import { editDistanceWithin, monotonicMs, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import { editDistanceWithin, monotonicMs, queryTimeSince, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
 import type { SelectQuery } from 'sparqljs';
 import type { CatalogSource, QueryScope, Row } from './catalog-source.js';
 import type { QueryCache } from './local-store/query-cache.js';
@@ -46,7 +46,7 @@ export class SparqlSearchEngine {
   async search(query: SearchQuery): Promise<SearchResults> {
     const started = monotonicMs();
     const tokens = query.text.trim() === '' ? [] : await this.expand(query.text);
-    if (query.text.trim() !== '' && tokens.length === 0) return { packages: [], total: 0, queryTimeMs: elapsed(started), backend: 'v2' };
+    if (query.text.trim() !== '' && tokens.length === 0) return { packages: [], total: 0, queryTimeMs: queryTimeSince(started), backend: 'v2' };
     await this.#catalog.prepare?.(
       tokens.map((entry) => entry.token),
       query,
@@ -70,7 +70,7 @@ export class SparqlSearchEngine {
         return [tokens.length > 0 && score !== undefined ? { ...summary, score: Math.round(score * 100) / 100 } : summary];
       }),
       total,
-      queryTimeMs: elapsed(started),
+      queryTimeMs: queryTimeSince(started),
       backend: 'v2',
     };
   }
@@ -211,10 +211,6 @@ function bitCount(bits: number): number {
   let value = bits - ((bits >>> 1) & 0x55555555);
   value = (value & 0x33333333) + ((value >>> 2) & 0x33333333);
   return Math.imul((value + (value >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-function elapsed(started: number): number {
-  return Math.round((monotonicMs() - started) * 1000) / 1000;
 }
 
 function scopeOf(query: SelectQuery): QueryScope | undefined {
