@@ -1,4 +1,4 @@
-import { configuredZod, MarketplaceError, type BackendType } from '@ggen/marketplace-core';
+import { lazySchema, MarketplaceError, type BackendType } from '@ggen/marketplace-core';
 import { z } from 'zod';
 
 // The unified models' shapes at the adapter boundary: a backend that answers something else
@@ -15,7 +15,7 @@ const summary = () =>
     stars: z.number().min(0),
   });
 
-export const searchResultsShape = once(() =>
+export const searchResultsShape = lazySchema(() =>
   z.object({
     packages: z.array(summary()),
     total: z.number().int().min(0),
@@ -24,7 +24,7 @@ export const searchResultsShape = once(() =>
   }),
 );
 
-export const packageDetailsShape = once(() =>
+export const packageDetailsShape = lazySchema(() =>
   summary()
     .extend({
       versions: z.array(z.object({ version: z.string().min(1), dependencies: z.record(z.string(), z.string()), yanked: z.boolean() })),
@@ -33,15 +33,10 @@ export const packageDetailsShape = once(() =>
     .nullable(),
 );
 
-export const installResultShape = once(() => {
+export const installResultShape = lazySchema(() => {
   const planned = z.object({ name: z.string().min(1), version: z.string().min(1), action: z.enum(['install', 'replace', 'unchanged']), backend: z.enum(['v1', 'v2']) });
   return z.object({ installed: z.array(planned), unchanged: z.array(planned), dryRun: z.boolean() });
 });
-
-function once<T>(build: () => T): () => T {
-  let built: T | undefined;
-  return () => (built ??= (configuredZod(), build()));
-}
 
 /**
  * What searchResultsShape accepts, decided without zod: every search's answer is checked, and

@@ -17,6 +17,12 @@ export function configuredZod(): typeof z {
   return z;
 }
 
+/** A schema built once, on first use, after zod is set up: how every memoised schema of ggen is made. */
+export function lazySchema<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => (built ??= (configuredZod(), build()));
+}
+
 export const BACKEND_STRATEGIES = ['v1', 'v2', 'v2-with-fallback', 'ab-test', 'compare'] as const;
 export type BackendStrategyName = (typeof BACKEND_STRATEGIES)[number];
 
@@ -194,12 +200,9 @@ export function configLayerSchema(present: readonly string[]): z.ZodType {
 }
 
 /** The whole section's schema (every key as a file or the effective config must hold it), built on first use. */
-export function marketplaceConfigSchema(): z.ZodObject<Record<MarketplaceConfigKey, z.ZodType>, z.core.$strict> {
-  return (wholeSchema ??= configuredZod()
-    .object(Object.fromEntries(CONFIG_KEYS.map((key) => [key, configFieldSchema(key)])) as Record<MarketplaceConfigKey, z.ZodType>)
-    .strict());
-}
-let wholeSchema: z.ZodObject<Record<MarketplaceConfigKey, z.ZodType>, z.core.$strict> | undefined;
+export const marketplaceConfigSchema: () => z.ZodObject<Record<MarketplaceConfigKey, z.ZodType>, z.core.$strict> = lazySchema(() =>
+  z.object(Object.fromEntries(CONFIG_KEYS.map((key) => [key, configFieldSchema(key)])) as Record<MarketplaceConfigKey, z.ZodType>).strict(),
+);
 
 /** Keys that hold a filesystem path (resolved relative to the file that sets them). */
 export const PATH_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['packages_dir', 'lockfile', 'cache_dir', 'state_dir']);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { fromFsError, MarketplaceError } from '../errors.js';
-import { configuredZod } from '../config/config-schema.js';
+import { lazySchema } from '../config/config-schema.js';
 import { isExactVersion, isVersionRange, packageNameProblem, safeText } from '../names.js';
 
 /** Keys of a lockfile are package names by the one name rule: a lockfile that names a path is refused whole. */
@@ -25,14 +25,15 @@ const lockedPackageSchema = () =>
     contentHash: z.string(),
   });
 
-/** Built when a lockfile is first read: a command that reads none (search, info) builds no schema. */
 const lockfileSchema = () =>
   z.object({
     lockfileVersion: z.literal(1),
     requested: z.record(packageName(), versionRange()),
     packages: z.record(packageName(), lockedPackageSchema()),
   });
-let builtLockfileSchema: ReturnType<typeof lockfileSchema> | undefined;
+
+/** Built when a lockfile is first read: a command that reads none (search, info) builds no schema. */
+const builtLockfileSchema = lazySchema(lockfileSchema);
 
 export type LockedPackage = z.infer<ReturnType<typeof lockedPackageSchema>>;
 export type Lockfile = z.infer<ReturnType<typeof lockfileSchema>>;
@@ -55,7 +56,7 @@ export async function readLockfile(path: string): Promise<Lockfile | null> {
   } catch (cause) {
     throw invalid(path, 'it is not valid JSON', cause);
   }
-  const parsed = (builtLockfileSchema ??= (configuredZod(), lockfileSchema())).safeParse(json);
+  const parsed = builtLockfileSchema().safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.map((part) => safeText(String(part))).join('.') ?? '';

@@ -1,7 +1,7 @@
 import semverValid from 'semver/functions/valid.js';
 import semverValidRange from 'semver/ranges/valid.js';
 import { z } from 'zod';
-import { configuredZod } from '../config/config-schema.js';
+import { lazySchema } from '../config/config-schema.js';
 import { PACKAGE_NAME_PATTERN } from '../names.js';
 
 export { PACKAGE_NAME_PATTERN };
@@ -45,13 +45,9 @@ function buildSchema() {
 }
 
 type GpackManifestSchema = ReturnType<typeof buildSchema>;
-let schema: GpackManifestSchema | undefined;
 
 /** gpack.yaml's schema (docs/gpack-yaml.md): the one rule every manifest reader checks. */
-export function gpackManifestSchema(): GpackManifestSchema {
-  schema ??= (configuredZod(), buildSchema());
-  return schema;
-}
+export const gpackManifestSchema: () => GpackManifestSchema = lazySchema(buildSchema);
 
 export type GpackManifest = z.infer<GpackManifestSchema>;
 export type GpackManifestInput = z.input<GpackManifestSchema>;
