@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs';
 import semverLt from 'semver/functions/lt.js';
 import semverValid from 'semver/functions/valid.js';
-import { parse as parseYaml } from 'yaml';
-import { readArchive, writeArchiveEntries, type ArchiveEntry } from '../archive/extract-archive.js';
+import { readArchive, writeArchiveEntries } from '../archive/extract-archive.js';
 import { computeIntegrity, verifyIntegrity } from '../archive/integrity.js';
 import { MarketplaceError } from '../errors.js';
 import { packageDir } from '../names.js';
 import type { SignatureInfo, InstallResult, PlannedPackage } from '../models.js';
+import { checkArchiveManifest } from './archive-manifest.js';
 import { hashDirectory, hashEntries } from './content-hash.js';
 import { beginTransaction, commitTransaction, recoverTransaction, stagingDir } from './install-transaction.js';
 import { serializeLockfile, type LockedPackage, type Lockfile } from './lockfile.js';
@@ -33,32 +33,6 @@ function refuseDowngrades(lockfile: Lockfile, resolution: Resolution, asked: Rec
     throw new MarketplaceError('GGEN_E_DOWNGRADE', `${name} would go from ${locked} (locked) back to ${candidate.version}`, {
       hint: `The registry may be hiding newer versions (a rollback attack). If you want ${candidate.version}, ask for it (${name}@${candidate.version}) or pass --allow-downgrade.`,
       details: { package: name, locked, candidate: candidate.version },
-    });
-  }
-}
-
-/** The manifest inside the archive must name the package and version the registry says it is. */
-function checkArchiveManifest(entries: ArchiveEntry[], candidate: VersionCandidate): void {
-  const manifest = entries.find((entry): entry is Extract<ArchiveEntry, { type: 'file' }> => entry.type === 'file' && entry.path === 'gpack.yaml');
-  if (manifest === undefined) return;
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(manifest.content.toString('utf8'));
-  } catch {
-    // An unreadable manifest is the package's problem, not a metadata mismatch.
-    return;
-  }
-  const fields = (parsed ?? {}) as { name?: unknown; version?: unknown };
-  const name = typeof fields.name === 'string' ? fields.name : undefined;
-  const version = typeof fields.version === 'string' ? fields.version : undefined;
-  const wrong = [
-    name !== undefined && name.toLowerCase() !== candidate.name ? `name ${name}` : undefined,
-    version !== undefined && version !== candidate.version ? `version ${version}` : undefined,
-  ].filter((item): item is string => item !== undefined);
-  if (wrong.length > 0) {
-    throw new MarketplaceError('GGEN_E_METADATA_MISMATCH', `The registry lists ${candidate.name}@${candidate.version}, but the archive's gpack.yaml says ${wrong.join(', ')}`, {
-      hint: 'The archive is what was signed and what would be installed; the registry metadata is wrong. Nothing was installed; report it to the registry.',
-      details: { package: candidate.name, version: candidate.version, archive: { name, version } },
     });
   }
 }
