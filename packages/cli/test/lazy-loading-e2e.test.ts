@@ -52,11 +52,14 @@ describe('what a command loads', () => {
     }
   });
 
-  it('an install, which checks the gpack manifest and the lockfile, does load them', async () => {
+  it('an install into a new directory loads no zod (its answer passes the plain check); one over a lockfile does, to check it', async () => {
     const home = freshHome();
-    const loaded = await loadedBy(['marketplace', 'install', 'agent-editor', '--target', join(home, 'gpacks')], home);
-    expect(loaded.zod).toBe(true);
-    expect(loaded.builtins).toEqual(expect.arrayContaining(['crypto', 'fs/promises']));
+    const target = join(home, 'gpacks');
+    const first = await loadedBy(['marketplace', 'install', 'agent-editor', '--target', target], home);
+    expect(first.zod).toBe(false);
+    expect(first.builtins).toEqual(expect.arrayContaining(['crypto', 'fs/promises', 'zlib']));
+    const again = await loadedBy(['marketplace', 'install', 'agent-editor', '--target', target], home);
+    expect(again.zod).toBe(true);
   });
 
   it('a config file with a bad value is still checked (zod loads for it and names the key)', async () => {

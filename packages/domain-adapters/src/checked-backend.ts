@@ -1,5 +1,5 @@
 import type { MarketplaceBackend } from '@ggen/marketplace-core';
-import { installResultShape, packageDetailsShape, plainSearchResults, searchResultsShape, shapeCheck } from './model-checks.js';
+import { INSTALL_RESULT, PACKAGE_DETAILS, SEARCH_RESULTS, shapeCheck } from './model-checks.js';
 
 /**
  * A backend whose answers are checked against the unified models: conversions that went wrong
@@ -10,18 +10,18 @@ export function checkedBackend(backend: MarketplaceBackend): MarketplaceBackend 
     metadata: () => backend.metadata(),
     search: async (query) => {
       const results = await backend.search(query);
-      shapeCheck(searchResultsShape, `search "${query.text}"`, plainSearchResults)(results);
+      shapeCheck(SEARCH_RESULTS, `search "${query.text}"`)(results);
       return results;
     },
     getPackage: async (name, version) => {
       const details = await backend.getPackage(name, version);
-      shapeCheck(packageDetailsShape, `info ${name}`)(details);
+      shapeCheck(PACKAGE_DETAILS, `info ${name}`)(details);
       return details;
     },
     listInstalled: (request) => backend.listInstalled(request),
     install: async (request, events) => {
       const result = await backend.install(request, events);
-      shapeCheck(installResultShape, `install ${request.specs.join(' ')}`)(result);
+      shapeCheck(INSTALL_RESULT, `install ${request.specs.join(' ')}`)(result);
       return result;
     },
     remove: (request, events) => backend.remove(request, events),

@@ -1,59 +1,129 @@
 import { describe, expect, it } from '@jest/globals';
+import { z } from 'zod';
 import { MarketplaceError } from '@ggen/marketplace-core';
-import { plainSearchResults, searchResultsShape, shapeCheck } from '../src/model-checks.js';
+import { INSTALL_RESULT, PACKAGE_DETAILS, plainlyAccepts, SEARCH_RESULTS, shapeCheck, type Answer, type AnswerShape } from '../src/model-checks.js';
 
-const summary = { name: 'hello', version: '1.0.0', description: '', tags: ['a'], keywords: [], downloads: 0, stars: 3.5, extra: 'kept' };
-const good = { packages: [summary, { ...summary, name: 'other', score: 2 }], total: 2, queryTimeMs: 0.25, backend: 'v2' };
+// The answers' zod schemas as they were written by hand before the shapes were declared once:
+// the schema made from each declaration must judge every value here as they did.
+const summary = () =>
+  z.object({
+    name: z.string().min(1),
+    version: z.string().min(1),
+    description: z.string(),
+    tags: z.array(z.string()),
+    keywords: z.array(z.string()),
+    downloads: z.number().min(0),
+    stars: z.number().min(0),
+  });
+const written = {
+  search: z.object({ packages: z.array(summary()), total: z.number().int().min(0), queryTimeMs: z.number(), backend: z.enum(['v1', 'v2']) }),
+  details: summary()
+    .extend({
+      versions: z.array(z.object({ version: z.string().min(1), dependencies: z.record(z.string(), z.string()), yanked: z.boolean() })),
+      dependencies: z.record(z.string(), z.string()),
+    })
+    .nullable(),
+  install: (() => {
+    const planned = z.object({ name: z.string().min(1), version: z.string().min(1), action: z.enum(['install', 'replace', 'unchanged']), backend: z.enum(['v1', 'v2']) });
+    return z.object({ installed: z.array(planned), unchanged: z.array(planned), dryRun: z.boolean() });
+  })(),
+};
 
-/** Every field of the answer broken in each way an answer can be broken. */
-function broken(): unknown[] {
-  const bad: unknown[] = [null, [], 'results', { ...good, packages: 'none' }, { ...good, backend: 'v3' }, { ...good, backend: undefined }];
-  for (const total of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '2', undefined, 2 ** 60]) bad.push({ ...good, total });
-  for (const queryTimeMs of [Number.NaN, Number.NEGATIVE_INFINITY, '1', undefined]) bad.push({ ...good, queryTimeMs });
-  const fields: Record<string, unknown[]> = {
-    name: ['', 1, undefined, null],
-    version: ['', 1, undefined],
-    description: [undefined, 0, null],
-    tags: ['a', [1], [undefined], null, { 0: 'a', length: 1 }],
-    keywords: [undefined, [null]],
-    downloads: [-1, Number.NaN, Number.POSITIVE_INFINITY, '5', undefined],
-    stars: [-0.5, Number.NaN, null],
-  };
-  for (const [field, values] of Object.entries(fields)) for (const value of values) bad.push({ ...good, packages: [summary, { ...summary, [field]: value }] });
-  // eslint-disable-next-line no-sparse-arrays -- a hole where a tag should be
-  bad.push({ ...good, packages: [{ ...summary, tags: ['a', , 'b'] }] }, { ...good, packages: [summary, null] }, { ...good, packages: [summary, ['x']] });
+const pack = { name: 'hello', version: '1.0.0', description: '', tags: ['a'], keywords: [], downloads: 0, stars: 3.5, extra: 'kept' };
+const plannedPack = { name: 'hello', version: '1.0.0', action: 'install', backend: 'v2', integrity: 'sha512-x', dependencies: {} };
+const good = {
+  search: { packages: [pack, { ...pack, name: 'other', score: 2 }], total: 2, queryTimeMs: 0.25, backend: 'v2' },
+  details: { ...pack, versions: [{ version: '1.0.0', dependencies: { a: '^1' }, yanked: false }], dependencies: { a: '^1' } },
+  install: { installed: [plannedPack], unchanged: [{ ...plannedPack, name: 'dep', action: 'unchanged', backend: 'v1' }], dryRun: false, cycles: [] },
+};
+const answers: Record<keyof typeof good, Answer> = { search: SEARCH_RESULTS, details: PACKAGE_DETAILS, install: INSTALL_RESULT };
+
+/** Wrong values for a field of this shape: every way a backend could get it wrong. */
+function wrongFor(shape: AnswerShape): unknown[] {
+  switch (shape.kind) {
+    case 'string':
+      return [1, null, undefined, ['a'], ...(shape.nonEmpty === true ? [''] : [])];
+    case 'number':
+      return [
+        '1',
+        null,
+        undefined,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        Number.NEGATIVE_INFINITY,
+        ...(shape.min === undefined ? [] : [shape.min - 0.5]),
+        ...(shape.integer === true ? [1.5, 2 ** 60] : []),
+      ];
+    case 'boolean':
+      return ['true', 0, null, undefined];
+    case 'enum':
+      return ['v3', undefined, 1, `${shape.values[0]} `];
+    case 'array':
+      // new Array(1): a hole where an element should be.
+      return ['x', null, undefined, { 0: 'a', length: 1 }, [undefined], new Array(1), ...wrongFor(shape.of).map((item) => [item])];
+    case 'object':
+      return [null, [], 'x', undefined];
+    case 'nullable':
+      return [undefined, 'x'];
+    case 'record':
+      return [null, 'x', { a: 1 }, undefined];
+  }
+}
+
+/** The answer broken at every field, one field at a time, every way wrongFor knows (array elements at their first item). */
+function broken(shape: AnswerShape, value: unknown): unknown[] {
+  const bad = wrongFor(shape);
+  const inner = shape.kind === 'nullable' ? shape.of : shape;
+  if (inner.kind === 'object') {
+    for (const [key, field] of Object.entries(inner.fields)) {
+      for (const wrong of broken(field, (value as Record<string, unknown>)[key])) bad.push({ ...(value as object), [key]: wrong });
+    }
+  }
+  if (inner.kind === 'array' && Array.isArray(value) && value.length > 0) {
+    for (const wrong of broken(inner.of, value[0])) bad.push([wrong, ...value.slice(1)]);
+  }
   return bad;
 }
 
-describe('the plain check of a search answer', () => {
-  it('accepts a well-formed answer, so that a search checks it without zod', () => {
-    expect(plainSearchResults(good)).toBe(true);
-    expect(plainSearchResults({ ...good, packages: [], total: 0 })).toBe(true);
-    expect(searchResultsShape().safeParse(good).success).toBe(true);
-  });
+describe('the answer shapes, each said once', () => {
+  for (const name of Object.keys(good) as (keyof typeof good)[]) {
+    describe(`the ${name} answer`, () => {
+      it('passes a well-formed answer without zod', () => {
+        expect(plainlyAccepts(answers[name].shape, good[name])).toBe(name !== 'details');
+        expect(answers[name].schema().safeParse(good[name]).success).toBe(true);
+      });
 
-  it('accepts nothing the zod shape refuses, and refuses every broken answer here', () => {
-    const bad = broken();
-    expect(bad.length).toBeGreaterThan(40);
-    for (const value of bad) {
-      expect({ value, zod: searchResultsShape().safeParse(value).success }).toEqual({ value, zod: false });
-      expect({ value, plain: plainSearchResults(value) }).toEqual({ value, plain: false });
-    }
-  });
+      it('judges every broken answer as the hand-written schema did, and the plain check passes none of them', () => {
+        const bad = broken(answers[name].shape, good[name]);
+        expect(bad.length).toBeGreaterThan(40);
+        for (const value of bad) {
+          const made = answers[name].schema().safeParse(value);
+          const before = written[name].safeParse(value);
+          expect({ value, made: made.success, issue: made.error?.issues[0] }).toEqual({ value, made: before.success, issue: before.error?.issues[0] });
+          expect({ value, plain: plainlyAccepts(answers[name].shape, value) && !before.success }).toEqual({ value, plain: false });
+        }
+        // Most of them are refused: the breakings reach the fields, not only the top.
+        expect(bad.filter((value) => !written[name].safeParse(value).success).length).toBeGreaterThan(bad.length * 0.8);
+      });
+    });
+  }
 
   it('leaves the error to zod: a broken answer still names its bad field', () => {
-    const check = shapeCheck(searchResultsShape, 'search "x"', plainSearchResults);
+    const check = shapeCheck(SEARCH_RESULTS, 'search "x"');
     expect(() => {
-      check(good);
+      check(good.search);
     }).not.toThrow();
     let thrown: unknown;
     try {
-      check({ ...good, packages: [summary, { ...summary, downloads: -1 }] });
+      check({ ...good.search, packages: [pack, { ...pack, downloads: -1 }] });
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(MarketplaceError);
     expect((thrown as MarketplaceError).code).toBe('GGEN_E_BACKEND_MALFORMED');
-    expect((thrown as MarketplaceError).message).toContain('packages.1.downloads');
+    expect((thrown as MarketplaceError).message).toBe('The v2 answer to search "x" is malformed: packages.1.downloads Too small: expected number to be >=0');
+    expect(() => {
+      shapeCheck(INSTALL_RESULT, 'install hello')({ ...good.install, dryRun: 'no' });
+    }).toThrow('The backend answer to install hello is malformed: dryRun Invalid input: expected boolean, received string');
   });
 });
