@@ -1,6 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import type { ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar/read-entry';
 import { fromFsError, MarketplaceError } from '../errors.js';
 
 export interface ArchiveLimits {
@@ -44,8 +44,8 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
     failure ??= error instanceof MarketplaceError ? error : corrupt(label, String(error), error);
   };
 
-  // tar (and the streams it builds on) loads for the commands that read an archive, not for every command.
-  const { Parser } = await import('tar');
+  // tar's parser (and the streams it builds on) loads for the commands that read an archive, not for every command; not the rest of tar.
+  const { Parser } = await import('tar/parse');
   await new Promise<void>((resolvePromise, reject) => {
     const parser = new Parser({
       strict: true,

@@ -91,8 +91,8 @@ function compareBytes(a: string, b: string): number {
  */
 export async function packDirectory(dir: string, selection: PackageFileSelection = {}): Promise<PackedArchive> {
   const { files, secrets } = await listPackageFiles(dir, selection);
-  // tar loads for the commands that pack, not for every command.
-  const { Header, Pax } = await import('tar');
+  // tar's header and pax writers load for the commands that pack, not for every command (nor the rest of tar).
+  const [{ Header }, { Pax }] = await Promise.all([import('tar/header'), import('tar/pax')]);
   const chunks: Buffer[] = [];
   let unpackedSize = 0;
   let readme: string | undefined;
