@@ -12,7 +12,7 @@ export interface CommandSpec<A = Record<string, unknown>, R = unknown> {
   /** Other names of the command (`i` for install), as npm and cargo have them. */
   aliases?: string[];
   builder: (yargs: Argv<GlobalArgs>) => Argv<GlobalArgs & A>;
-  run: (context: CliContext, args: GlobalArgs & A) => Promise<R>;
+  run: (context: CliContext, args: GlobalArgs & A) => R | Promise<R>;
   render: (result: R, context: CliContext) => string;
   /** Exit code for a result that is not an error but still a failure (e.g. an invalid manifest). */
   exitCode?: (result: R) => number;

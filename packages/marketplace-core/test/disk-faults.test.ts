@@ -3,28 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
 
-// Fault injection: the real node:fs and node:fs/promises, except that writes of staged package
-// files (extraction writes synchronously, the journal through promises) fail with ENOSPC (or
-// EACCES) while `fault` is set.
+// Fault injection: the real node:fs, except that writes of staged package files (extraction
+// writes them synchronously, by path) fail with ENOSPC (or EACCES) while `fault` is set, and
+// moving a staged package into place fails while `commitFault` is set.
 let fault: string | undefined;
 /** ENOSPC on moving a staged package into place: after the journal, the commit point. */
 let commitFault = false;
-const real = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
-jest.unstable_mockModule('node:fs/promises', () => ({
-  ...real,
-  default: real,
-  writeFile: (...args: Parameters<typeof real.writeFile>) => {
-    if (fault !== undefined && typeof args[0] === 'string' && args[0].includes('.ggen-txn')) {
-      return Promise.reject(Object.assign(new Error(`${fault}: injected`), { code: fault }));
-    }
-    return real.writeFile(...args);
-  },
-  rename: (...args: Parameters<typeof real.rename>) => {
-    if (commitFault && String(args[0]).includes(`.ggen-txn/new/`)) return Promise.reject(Object.assign(new Error('ENOSPC: injected'), { code: 'ENOSPC' }));
-    return real.rename(...args);
-  },
-}));
-
 const realSync = jest.requireActual<typeof import('node:fs')>('node:fs');
 jest.unstable_mockModule('node:fs', () => ({
   ...realSync,
@@ -32,6 +16,10 @@ jest.unstable_mockModule('node:fs', () => ({
   writeFileSync: (...args: Parameters<typeof realSync.writeFileSync>) => {
     if (fault !== undefined && typeof args[0] === 'string' && args[0].includes('.ggen-txn')) throw Object.assign(new Error(`${fault}: injected`), { code: fault });
     realSync.writeFileSync(...args);
+  },
+  renameSync: (...args: Parameters<typeof realSync.renameSync>) => {
+    if (commitFault && String(args[0]).includes(`.ggen-txn/new/`)) throw Object.assign(new Error('ENOSPC: injected'), { code: 'ENOSPC' });
+    realSync.renameSync(...args);
   },
 }));
 

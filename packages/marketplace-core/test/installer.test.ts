@@ -41,7 +41,7 @@ describe('installPackages', () => {
     const result = await installPackages(source, { specs: ['app'], ...target });
     expect(result.installed.map((entry) => `${entry.name}@${entry.version}`)).toEqual(['util@2.3.0', 'lib@1.1.0', 'app@1.0.0']);
     expect(readFileSync(join(target.packagesDir, 'lib', 'templates', 'main.tmpl'), 'utf8')).toBe('lib 1.1.0');
-    const lockfile = await readLockfile(target.lockfilePath);
+    const lockfile = readLockfile(target.lockfilePath);
     expect(lockfile?.requested).toEqual({ app: '^1.0.0' });
     expect(Object.keys(lockfile?.packages ?? {})).toEqual(['app', 'lib', 'util']);
     expect(lockfile?.packages.lib).toMatchObject({ version: '1.1.0', backend: 'v1', dependencies: { util: '^2.0.0' } });
@@ -168,9 +168,9 @@ describe('update, remove and list', () => {
     await source.add({ name: 'lib', version: '2.0.0' });
     const dry = await updatePackages(source, { ...target, dryRun: true });
     expect(dry.changes).toEqual([{ name: 'lib', from: '1.1.0', to: '1.2.0' }]);
-    expect((await readLockfile(target.lockfilePath))?.packages.lib?.version).toBe('1.1.0');
+    expect(readLockfile(target.lockfilePath)?.packages.lib?.version).toBe('1.1.0');
     await updatePackages(source, { ...target });
-    expect((await readLockfile(target.lockfilePath))?.packages.lib?.version).toBe('1.2.0');
+    expect(readLockfile(target.lockfilePath)?.packages.lib?.version).toBe('1.2.0');
     expect(readFileSync(join(target.packagesDir, 'lib', 'templates', 'main.tmpl'), 'utf8')).toBe('lib 1.2.0');
   });
 
@@ -182,7 +182,7 @@ describe('update, remove and list', () => {
     await source.add({ name: 'util', version: '2.4.0' });
     const result = await updatePackages(source, { ...target, name: 'lib' });
     expect(result.changes).toEqual([{ name: 'lib', from: '1.1.0', to: '1.2.0' }]);
-    expect((await readLockfile(target.lockfilePath))?.packages.util?.version).toBe('2.3.0');
+    expect(readLockfile(target.lockfilePath)?.packages.util?.version).toBe('2.3.0');
   });
 
   it('refuses to remove a package others depend on, unless forced, and prunes orphans', async () => {
@@ -195,7 +195,7 @@ describe('update, remove and list', () => {
     const removed = await removePackage(source, { name: 'app', ...target });
     expect(removed.removed).toEqual(['app', 'lib']);
     expect(existsSync(join(target.packagesDir, 'lib'))).toBe(false);
-    expect(Object.keys((await readLockfile(target.lockfilePath))?.packages ?? {})).toEqual(['other', 'util']);
+    expect(Object.keys(readLockfile(target.lockfilePath)?.packages ?? {})).toEqual(['other', 'util']);
     const forced = await removePackage(source, { name: 'util', ...target, force: true });
     expect(forced.removed).toEqual(['util']);
     expect((await failure(removePackage(source, { name: 'nope', ...target }))).code).toBe('GGEN_E_NOT_INSTALLED');

@@ -31,7 +31,7 @@ const installedVersion = (packagesDir: string): string => readFileSync(join(pack
 describe('recoverTransaction', () => {
   it('rolls back a run that died before its journal was written', async () => {
     const state = await interrupted();
-    expect(await recoverTransaction(state.packagesDir)).toBe('rolled-back');
+    expect(recoverTransaction(state.packagesDir)).toBe('rolled-back');
     expect(installedVersion(state.packagesDir)).toBe('util 2.0.0');
     expect(readFileSync(state.lockfilePath, 'utf8')).toBe(state.oldLock);
     expect(existsSync(join(state.packagesDir, TRANSACTION_DIR))).toBe(false);
@@ -41,7 +41,7 @@ describe('recoverTransaction', () => {
     const state = await interrupted();
     const journal = { version: 1, lockfile: state.lockfilePath, lockfileContent: state.newLock, install: ['util'], remove: [] };
     writeFileSync(join(state.packagesDir, TRANSACTION_DIR, 'journal.json'), JSON.stringify(journal));
-    expect(await recoverTransaction(state.packagesDir)).toBe('rolled-forward');
+    expect(recoverTransaction(state.packagesDir)).toBe('rolled-forward');
     expect(installedVersion(state.packagesDir)).toBe('util 2.3.0');
     expect(readFileSync(state.lockfilePath, 'utf8')).toBe(state.newLock);
     expect((await listInstalledPackages(state)).map((entry) => entry.status)).toEqual(['ok']);
@@ -52,9 +52,9 @@ describe('recoverTransaction', () => {
     const txn = join(state.packagesDir, TRANSACTION_DIR);
     writeFileSync(join(txn, 'journal.json'), JSON.stringify({ version: 1, lockfile: state.lockfilePath, lockfileContent: state.newLock, install: ['util'], remove: [] }));
     renameSync(join(state.packagesDir, 'util'), join(txn, 'old', 'util'));
-    await recoverTransaction(state.packagesDir);
+    recoverTransaction(state.packagesDir);
     expect(installedVersion(state.packagesDir)).toBe('util 2.3.0');
-    expect((await readLockfile(state.lockfilePath))?.packages.util?.version).toBe('2.3.0');
+    expect(readLockfile(state.lockfilePath)?.packages.util?.version).toBe('2.3.0');
   });
 
   it('finishes a run that died after the packages moved but before the lockfile', async () => {
@@ -64,7 +64,7 @@ describe('recoverTransaction', () => {
     renameSync(join(state.packagesDir, 'util'), join(txn, 'old', 'util'));
     renameSync(join(txn, 'new', 'util'), join(state.packagesDir, 'util'));
     expect(readFileSync(state.lockfilePath, 'utf8')).toBe(state.oldLock);
-    await recoverTransaction(state.packagesDir);
+    recoverTransaction(state.packagesDir);
     expect(readFileSync(state.lockfilePath, 'utf8')).toBe(state.newLock);
     expect((await listInstalledPackages(state)).map((entry) => entry.status)).toEqual(['ok']);
   });

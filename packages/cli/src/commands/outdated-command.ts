@@ -18,7 +18,7 @@ export const outdatedCommand = defineCommand({
   describe: 'Installed packs with newer versions: current, wanted (within the ranges) and latest; exit 1 when any is outdated',
   builder: (yargs) => yargs.option('target', { type: 'string', describe: 'packages directory' }).example('$0 marketplace outdated', 'as npm outdated'),
   run: async (context, args): Promise<OutdatedEntry[]> => {
-    const lockfile = await readLockfile(context.installPaths(args.target).lockfilePath);
+    const lockfile = readLockfile(context.installPaths(args.target).lockfilePath);
     if (lockfile === null) return [];
     const outdated: OutdatedEntry[] = [];
     for (const [name, locked] of Object.entries(lockfile.packages).sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -18,10 +18,10 @@ export const whyCommand = defineCommand({
       .positional('name', { type: 'string', demandOption: true, describe: 'an installed pack' })
       .option('target', { type: 'string', describe: 'packages directory' })
       .example('$0 marketplace why agent-memory-forge', 'who depends on it'),
-  run: async (context, args): Promise<WhyResult> => {
+  run: (context, args): WhyResult => {
     const name = args.name.toLowerCase();
     const { lockfilePath } = context.installPaths(args.target);
-    const lockfile = await readLockfile(lockfilePath);
+    const lockfile = readLockfile(lockfilePath);
     const locked = lockfile?.packages[name];
     if (lockfile === null || locked === undefined) {
       throw new MarketplaceError('GGEN_E_NOT_INSTALLED', `Package '${name}' is not installed`, {

@@ -89,7 +89,7 @@ export async function applyResolution(
   if (options.dryRun) return result;
 
   options.signal?.throwIfAborted();
-  await beginTransaction(context.packagesDir);
+  beginTransaction(context.packagesDir);
   const contentHashes = new Map<string, string>();
   const integrities = new Map<string, string>();
   const signatures = new Map<string, SignatureInfo>();
@@ -124,7 +124,7 @@ export async function applyResolution(
   } catch (error) {
     // Nothing is committed before the journal: drop what was staged, so that a refused
     // package (bad signature, tampered archive) leaves no trace for the next command.
-    await recoverTransaction(context.packagesDir);
+    recoverTransaction(context.packagesDir);
     throw error;
   }
 
@@ -153,10 +153,10 @@ export async function applyResolution(
   }
   // The commit point: an attempt given up by now (its fallback already answered) drops its staging instead.
   if (options.signal?.aborted === true) {
-    await recoverTransaction(context.packagesDir);
+    recoverTransaction(context.packagesDir);
     options.signal.throwIfAborted();
   }
-  await commitTransaction(context.packagesDir, {
+  commitTransaction(context.packagesDir, {
     install: toFetch.map((entry) => entry.name),
     remove: obsolete,
     lockfile: context.lockfilePath,

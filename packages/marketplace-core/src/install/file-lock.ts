@@ -1,6 +1,5 @@
 import { nodeCrypto } from '../node-crypto.js';
-import { existsSync } from 'node:fs';
-import { link, open, readFile, rename, unlink } from 'node:fs/promises';
+import { closeSync, existsSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fromFsError, MarketplaceError } from '../errors.js';
 
@@ -14,20 +13,22 @@ export interface FileLockOptions {
 /**
  * Runs `task` while holding an exclusive lock file. The file records the holder's pid;
  * a lock left by a process that no longer exists (killed mid-install) is broken at once,
- * so an interrupted run never blocks the next one.
+ * so an interrupted run never blocks the next one. Its file operations are synchronous, as
+ * the install's own are: each takes microseconds, and through fs/promises each was a round
+ * trip through libuv's thread pool that a short-lived command waited for in turn.
  */
-export async function withFileLock<T>(lockPath: string, task: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+export async function withFileLock<T>(lockPath: string, task: () => T | Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const pollMs = options.pollMs ?? 50;
   const started = Date.now();
   let waited = false;
   for (;;) {
-    if (await tryAcquire(lockPath)) break;
-    const holder = await readHolder(lockPath);
+    if (tryAcquire(lockPath)) break;
+    const holder = readHolder(lockPath);
     // A lock file always holds its pid from the instant it exists (tryAcquire links a complete
     // file into place), so an empty or unreadable one is a leftover (ENOSPC, an older ggen), as stale as a dead pid.
     if (holder === undefined || !isAlive(holder)) {
-      if (existsSync(lockPath)) await breakStaleLock(lockPath, holder);
+      if (existsSync(lockPath)) breakStaleLock(lockPath, holder);
       continue;
     }
     if (!waited) {
@@ -45,7 +46,15 @@ export async function withFileLock<T>(lockPath: string, task: () => Promise<T>, 
   try {
     return await task();
   } finally {
-    await unlink(lockPath).catch(() => undefined);
+    unlinkQuietly(lockPath);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
   }
 }
 
@@ -54,28 +63,28 @@ export async function withFileLock<T>(lockPath: string, task: () => Promise<T>, 
  * first, then hard-linked to the lock's name, which fails if the name exists (atomic, as
  * O_EXCL). A crash or a full disk can leave a temp file, never an empty lock.
  */
-async function tryAcquire(lockPath: string): Promise<boolean> {
+function tryAcquire(lockPath: string): boolean {
   const temp = `${lockPath}.new-${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}`;
   try {
-    const handle = await open(temp, 'wx', 0o644);
+    const fd = openSync(temp, 'wx', 0o644);
     try {
-      await handle.writeFile(`${process.pid}\n${hostname()}\n`);
+      writeFileSync(fd, `${process.pid}\n${hostname()}\n`);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    await link(temp, lockPath);
+    linkSync(temp, lockPath);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw fromFsError(error, 'creating the lock', lockPath);
   } finally {
-    await unlink(temp).catch(() => undefined);
+    unlinkQuietly(temp);
   }
 }
 
-async function readHolder(lockPath: string): Promise<number | undefined> {
+function readHolder(lockPath: string): number | undefined {
   try {
-    const text = await readFile(lockPath, 'utf8');
+    const text = readFileSync(lockPath, 'utf8');
     const pid = Number.parseInt(text.split('\n')[0] ?? '', 10);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
@@ -94,19 +103,21 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Moves the stale file aside first, so that two processes never both delete a fresh lock. */
-async function breakStaleLock(lockPath: string, pid: number | undefined): Promise<void> {
+function breakStaleLock(lockPath: string, pid: number | undefined): void {
   const aside = `${lockPath}.stale-${process.pid}`;
   try {
-    await rename(lockPath, aside);
+    renameSync(lockPath, aside);
   } catch {
     return;
   }
-  const holder = await readHolder(aside);
+  const holder = readHolder(aside);
   if (holder !== pid && holder !== undefined && isAlive(holder)) {
     // We moved a live process's fresh lock; give it back if the name is still free (link never replaces).
-    await link(aside, lockPath).catch(() => undefined);
-    await unlink(aside).catch(() => undefined);
-    return;
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      // taken meanwhile: the new holder keeps it
+    }
   }
-  await unlink(aside).catch(() => undefined);
+  unlinkQuietly(aside);
 }

@@ -1,5 +1,5 @@
 // What every installer operation shares: where it works, its lock, its policy.
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fromFsError } from '../errors.js';
 import type { InstallPolicy } from '../models.js';
@@ -16,17 +16,17 @@ export interface Context {
   events: InstallEvents | undefined;
 }
 
-export async function withInstallLock<T>(context: Context, task: () => Promise<T>): Promise<T> {
+export async function withInstallLock<T>(context: Context, task: () => T | Promise<T>): Promise<T> {
   try {
-    await mkdir(context.packagesDir, { recursive: true });
-    await mkdir(dirname(context.lockfilePath), { recursive: true });
+    mkdirSync(context.packagesDir, { recursive: true });
+    mkdirSync(dirname(context.lockfilePath), { recursive: true });
   } catch (error) {
     throw fromFsError(error, 'creating', context.packagesDir);
   }
   return withFileLock(
     join(context.packagesDir, LOCK_FILE),
     async () => {
-      const recovered = await recoverTransaction(context.packagesDir);
+      const recovered = recoverTransaction(context.packagesDir);
       if (recovered !== undefined) context.events?.({ type: 'recovered', action: recovered });
       return task();
     },

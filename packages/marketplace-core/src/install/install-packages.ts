@@ -14,7 +14,7 @@ export async function installPackages(source: PackageSource, request: InstallReq
   const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
   const specs = request.specs.map(parsePackageSpec);
   return withInstallLock(context, async () => {
-    const lockfile = (await readLockfile(request.lockfilePath)) ?? emptyLockfile();
+    const lockfile = readLockfile(request.lockfilePath) ?? emptyLockfile();
     // No names: install exactly the lockfile, as `npm ci` and `pnpm install` do.
     if (specs.length === 0 && !request.frozenLockfile && Object.keys(lockfile.packages).length === 0) {
       throw new MarketplaceError('GGEN_E_USAGE', `Nothing to install: no names given, and ${request.lockfilePath} is missing or empty`, {

@@ -1,6 +1,5 @@
 import { nodeCrypto } from '../node-crypto.js';
-import { constants, existsSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import { packageDir } from '../names.js';
@@ -31,12 +30,15 @@ export function stagingDir(packagesDir: string, name: string): string {
   return packageDir(join(packagesDir, TRANSACTION_DIR, 'new'), name);
 }
 
-export async function beginTransaction(packagesDir: string): Promise<void> {
+// The file operations here are synchronous: each takes microseconds, and through fs/promises
+// each was a round trip through libuv's thread pool that the install waited for in turn.
+
+export function beginTransaction(packagesDir: string): void {
   const txn = join(packagesDir, TRANSACTION_DIR);
   try {
-    await rm(txn, { recursive: true, force: true });
-    await mkdir(join(txn, 'new'), { recursive: true });
-    await mkdir(join(txn, 'old'), { recursive: true });
+    rmSync(txn, { recursive: true, force: true });
+    mkdirSync(join(txn, 'new'), { recursive: true });
+    mkdirSync(join(txn, 'old'), { recursive: true });
   } catch (error) {
     throw fromFsError(error, 'preparing', txn);
   }
@@ -47,47 +49,47 @@ export async function beginTransaction(packagesDir: string): Promise<void> {
  * commit point: before it the live tree is untouched (a crash rolls back); after it every
  * step is idempotent and `recoverTransaction` rolls forward.
  */
-export async function commitTransaction(packagesDir: string, change: StagedChange): Promise<void> {
+export function commitTransaction(packagesDir: string, change: StagedChange): void {
   const journal: Journal = { version: 1, ...change };
   const journalPath = join(packagesDir, TRANSACTION_DIR, 'journal.json');
   try {
-    await writeFileAtomic(journalPath, JSON.stringify(journal));
+    writeFileAtomicSync(journalPath, JSON.stringify(journal));
   } catch (error) {
     throw fromFsError(error, 'writing', journalPath);
   }
-  await applyJournal(packagesDir, journal);
+  applyJournal(packagesDir, journal);
 }
 
 /** Finishes or undoes what an interrupted run left; returns what it did. */
-export async function recoverTransaction(packagesDir: string): Promise<'rolled-forward' | 'rolled-back' | undefined> {
+export function recoverTransaction(packagesDir: string): 'rolled-forward' | 'rolled-back' | undefined {
   const txn = join(packagesDir, TRANSACTION_DIR);
   if (!existsSync(txn)) return undefined;
   const journalPath = join(txn, 'journal.json');
   let journal: Journal | undefined;
   try {
-    journal = JSON.parse(await readFile(journalPath, 'utf8')) as Journal;
+    journal = JSON.parse(readFileSync(journalPath, 'utf8')) as Journal;
   } catch {
     journal = undefined;
   }
   if (journal === undefined) {
-    await rm(txn, { recursive: true, force: true });
+    rmSync(txn, { recursive: true, force: true });
     return 'rolled-back';
   }
-  await applyJournal(packagesDir, journal);
+  applyJournal(packagesDir, journal);
   return 'rolled-forward';
 }
 
-async function applyJournal(packagesDir: string, journal: Journal): Promise<void> {
+function applyJournal(packagesDir: string, journal: Journal): void {
   const txn = join(packagesDir, TRANSACTION_DIR);
   try {
     for (const name of journal.remove) {
       const live = packageDir(packagesDir, name);
       const old = packageDir(join(txn, 'old'), name);
       if (existsSync(live)) {
-        await rm(old, { recursive: true, force: true });
-        await scopeDirFor(old);
-        await rename(live, old);
-        await removeEmptyScopeDir(packagesDir, live);
+        rmSync(old, { recursive: true, force: true });
+        scopeDirFor(old);
+        renameSync(live, old);
+        removeEmptyScopeDir(packagesDir, live);
       }
     }
     for (const name of journal.install) {
@@ -96,19 +98,19 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
       const live = packageDir(packagesDir, name);
       const old = packageDir(join(txn, 'old'), name);
       if (existsSync(live)) {
-        if (existsSync(old)) await rm(live, { recursive: true, force: true });
+        if (existsSync(old)) rmSync(live, { recursive: true, force: true });
         else {
-          await scopeDirFor(old);
-          await rename(live, old);
+          scopeDirFor(old);
+          renameSync(live, old);
         }
       }
-      await scopeDirFor(live);
-      await rename(staged, live);
+      scopeDirFor(live);
+      renameSync(staged, live);
     }
-    if (journal.lockfileContent === null) await rm(journal.lockfile, { force: true });
-    else await writeFileAtomic(journal.lockfile, journal.lockfileContent);
-    await rm(join(txn, 'journal.json'), { force: true });
-    await rm(txn, { recursive: true, force: true });
+    if (journal.lockfileContent === null) rmSync(journal.lockfile, { force: true });
+    else writeFileAtomicSync(journal.lockfile, journal.lockfileContent);
+    rmSync(join(txn, 'journal.json'), { force: true });
+    rmSync(txn, { recursive: true, force: true });
   } catch (error) {
     const failure = fromFsError(error, 'committing the install in', packagesDir);
     // Past the journal the change is decided: it is finished, not undone.
@@ -124,11 +126,11 @@ async function applyJournal(packagesDir: string, journal: Journal): Promise<void
  * The directory a scoped package (`@scope/name`) lives in, created when missing. It must be a
  * real directory: a link planted at `<packages>/@scope` would carry the rename elsewhere.
  */
-async function scopeDirFor(path: string): Promise<void> {
+function scopeDirFor(path: string): void {
   const parent = dirname(path);
   if (!basename(parent).startsWith('@')) return;
-  await mkdir(parent, { recursive: true });
-  if (!(await lstat(parent)).isDirectory()) {
+  mkdirSync(parent, { recursive: true });
+  if (!lstatSync(parent).isDirectory()) {
     throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${parent} is not a directory (a link?); refusing to install through it`, {
       hint: `Remove ${parent} and run the command again.`,
       details: { path: parent },
@@ -137,10 +139,10 @@ async function scopeDirFor(path: string): Promise<void> {
 }
 
 /** A scope directory left empty by a removal goes too, as npm leaves no empty `@scope`. */
-async function removeEmptyScopeDir(packagesDir: string, path: string): Promise<void> {
+function removeEmptyScopeDir(packagesDir: string, path: string): void {
   const parent = dirname(path);
   if (parent === packagesDir || !basename(parent).startsWith('@')) return;
-  if ((await readdir(parent)).length === 0) await rmdir(parent);
+  if (readdirSync(parent).length === 0) rmdirSync(parent);
 }
 
 /**
@@ -148,24 +150,33 @@ async function removeEmptyScopeDir(packagesDir: string, path: string): Promise<v
  * name and is created exclusively (O_EXCL: never through a link or a file someone planted at a
  * name they guessed) with its final mode, so a secret never exists with wider permissions.
  * Temp files left by a killed writer of the same target are swept first; a failed write
- * removes its own. Chunks are written in turn.
+ * removes its own. Chunks are written in turn. Synchronous (see above); the promise is for
+ * callers that write among other awaits.
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array | readonly string[], options: { mode?: number } = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await sweepDeadTemps(path);
+export function writeFileAtomic(path: string, content: string | Uint8Array | readonly string[], options: { mode?: number } = {}): Promise<void> {
+  return new Promise((resolve) => {
+    writeFileAtomicSync(path, content, options);
+    resolve();
+  });
+}
+
+export function writeFileAtomicSync(path: string, content: string | Uint8Array | readonly string[], options: { mode?: number } = {}): void {
+  mkdirSync(dirname(path), { recursive: true });
+  sweepDeadTemps(path);
   const temp = `${path}${TEMP_MARK}${process.pid}-${nodeCrypto().randomBytes(8).toString('hex')}`;
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? 0o666);
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? 0o666);
   try {
     try {
-      if (typeof content === 'string' || content instanceof Uint8Array) await handle.writeFile(content);
-      else for (const chunk of content) await handle.write(chunk);
-      await handle.sync();
+      // writeFileSync on a descriptor writes the whole of each piece, in turn, from where the last ended.
+      if (typeof content === 'string' || content instanceof Uint8Array) writeFileSync(fd, content);
+      else for (const chunk of content) writeFileSync(fd, chunk);
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    await rename(temp, path);
+    renameSync(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    rmSync(temp, { force: true });
     throw error;
   }
 }
@@ -173,17 +184,17 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
 const TEMP_MARK = '.tmp-';
 
 /** Removes `<path>.tmp-<pid>-*` files whose writer no longer runs (SIGKILL, power loss). */
-async function sweepDeadTemps(path: string): Promise<void> {
+function sweepDeadTemps(path: string): void {
   const prefix = `${basename(path)}${TEMP_MARK}`;
   let names: string[];
   try {
-    names = await readdir(dirname(path));
+    names = readdirSync(dirname(path));
   } catch {
     return;
   }
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number.parseInt(name.slice(prefix.length), 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) await rm(join(dirname(path), name), { force: true });
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) rmSync(join(dirname(path), name), { force: true });
   }
 }

@@ -31,11 +31,9 @@ async function installedDirectories(packagesDir: string): Promise<string[]> {
 /** Installed packages from the lockfile and the disk, with drift flagged. */
 export async function listInstalledPackages(options: { packagesDir: string; lockfilePath: string }): Promise<InstalledPackage[]> {
   if (existsSync(join(options.packagesDir, TRANSACTION_DIR))) {
-    await withFileLock(join(options.packagesDir, LOCK_FILE), async () => {
-      await recoverTransaction(options.packagesDir);
-    });
+    await withFileLock(join(options.packagesDir, LOCK_FILE), () => recoverTransaction(options.packagesDir));
   }
-  const lockfile = (await readLockfile(options.lockfilePath)) ?? emptyLockfile();
+  const lockfile = readLockfile(options.lockfilePath) ?? emptyLockfile();
   const result: InstalledPackage[] = [];
   for (const [name, locked] of Object.entries(lockfile.packages)) {
     const path = packageDir(options.packagesDir, name);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import { lazySchema } from '../config/config-schema.js';
@@ -42,10 +42,11 @@ export function emptyLockfile(): Lockfile {
   return { lockfileVersion: 1, requested: {}, packages: {} };
 }
 
-export async function readLockfile(path: string): Promise<Lockfile | null> {
+/** The lockfile at `path`, checked, or null when there is none. Read synchronously, as the install's other files are (install-transaction.ts). */
+export function readLockfile(path: string): Lockfile | null {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw fromFsError(error, 'reading', path);

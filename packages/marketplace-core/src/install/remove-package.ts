@@ -9,8 +9,8 @@ import { withInstallLock, type Context } from './install-context.js';
 
 export async function removePackage(source: PackageSource, request: RemoveRequest, events?: InstallEvents): Promise<RemoveResult> {
   const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
-  return withInstallLock(context, async () => {
-    const lockfile = (await readLockfile(request.lockfilePath)) ?? emptyLockfile();
+  return withInstallLock(context, () => {
+    const lockfile = readLockfile(request.lockfilePath) ?? emptyLockfile();
     const name = request.name.toLowerCase();
     if (lockfile.packages[name] === undefined && lockfile.requested[name] === undefined) {
       throw new MarketplaceError('GGEN_E_NOT_INSTALLED', `Package '${name}' is not installed`, {
@@ -48,8 +48,8 @@ export async function removePackage(source: PackageSource, request: RemoveReques
         requested,
         packages: Object.fromEntries(Object.entries(lockfile.packages).filter(([other]) => keep.has(other))),
       };
-      await beginTransaction(context.packagesDir);
-      await commitTransaction(context.packagesDir, {
+      beginTransaction(context.packagesDir);
+      commitTransaction(context.packagesDir, {
         install: [],
         remove: removed,
         lockfile: request.lockfilePath,

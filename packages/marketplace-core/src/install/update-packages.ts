@@ -11,7 +11,7 @@ import { lockedVersions, policyOf, withInstallLock, type Context } from './insta
 export async function updatePackages(source: PackageSource, request: UpdateRequest, events?: InstallEvents): Promise<UpdateResult> {
   const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
   return withInstallLock(context, async () => {
-    const lockfile = await readLockfile(request.lockfilePath);
+    const lockfile = readLockfile(request.lockfilePath);
     if (lockfile === null || Object.keys(lockfile.requested).length === 0) {
       throw new MarketplaceError('GGEN_E_NOT_INSTALLED', 'Nothing is installed here, so there is nothing to update', {
         hint: 'Install packages first with ggen marketplace install <name>.',
