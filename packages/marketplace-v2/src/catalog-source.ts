@@ -4,6 +4,7 @@ import { oxigraph } from './oxigraph-runtime.js';
 import { readCatalogPackages } from './catalog-rdf.js';
 import { summariesQuery, summaryFromRow } from './summaries-query.js';
 import type { SearchPlan } from './search-query.js';
+import type { StringList } from './sorted-strings.js';
 
 /** One SELECT row: variable name -> the bound value as text. */
 export type Row = Record<string, string>;
@@ -29,7 +30,7 @@ export interface CatalogSource {
   readSummaries(names: string[]): Promise<PackageSummary[]>;
   allPackages(): Promise<CatalogPackage[]>;
   /** The search tokens, when the source knows them without a query (the local store's index). */
-  vocabulary?(): Promise<string[]>;
+  vocabulary?(): Promise<StringList>;
   /** Makes sure the triples a search with these tokens and filters needs are in the store. */
   prepare?(tokens: string[], query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>): Promise<void>;
   /**

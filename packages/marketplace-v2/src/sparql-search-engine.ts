@@ -3,7 +3,7 @@ import type { SelectQuery } from 'sparqljs';
 import type { CatalogSource, QueryScope, Row } from './catalog-source.js';
 import type { QueryCache } from './local-store/query-cache.js';
 import { generateQuery, predicatesOf, searchAst, searchPlan, type SearchPlan, type WeightedToken } from './search-query.js';
-import { isStrictlySorted, lowerBound, positionIn } from './sorted-strings.js';
+import { isStrictlySorted, LineList, lowerBound, positionIn, type StringList } from './sorted-strings.js';
 import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
 import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
 
@@ -125,7 +125,7 @@ export class SparqlSearchEngine {
 
 export class Vocabulary {
   /** Every token once, in code-unit order: looked up by binary search. */
-  readonly #sorted: readonly string[];
+  readonly #sorted: StringList;
   /** Tokens by length, made the first time a typo is looked for (a search without one never needs it). */
   #byLength: Map<number, string[]> | undefined;
   /** Per length, each token's letterMask, made the first time a typo is looked for among that length. */
@@ -135,8 +135,9 @@ export class Vocabulary {
    * The local store's index lists its tokens sorted and unique: taken as they are (checked in
    * one pass), a one-command search at 10k packages does not hash and sort 18k tokens again.
    */
-  constructor(tokens: readonly string[]) {
-    this.#sorted = isStrictlySorted(tokens) ? tokens : [...new Set(tokens)].sort();
+  constructor(tokens: StringList) {
+    // The store's token lines are sorted and unique by construction (sync wrote them so).
+    this.#sorted = tokens instanceof LineList ? tokens : isStrictlySorted(tokens as readonly string[]) ? tokens : [...new Set(tokens as readonly string[])].sort();
   }
 
   get size(): number {
@@ -150,7 +151,8 @@ export class Vocabulary {
   #tokensOfLength(length: number): string[] {
     if (this.#byLength === undefined) {
       const byLength = new Map<number, string[]>();
-      for (const token of this.#sorted) {
+      for (let index = 0; index < this.#sorted.length; index += 1) {
+        const token = this.#sorted.at(index) ?? '';
         const list = byLength.get(token.length);
         if (list === undefined) byLength.set(token.length, [token]);
         else list.push(token);
@@ -166,7 +168,7 @@ export class Vocabulary {
     const low = lowerBound(this.#sorted, prefix);
     const found: string[] = [];
     for (let index = low; index < this.#sorted.length && found.length < 50; index += 1) {
-      const token = this.#sorted[index] ?? '';
+      const token = this.#sorted.at(index) ?? '';
       if (!token.startsWith(prefix)) break;
       if (token !== prefix && !token.startsWith('=')) found.push(token);
     }

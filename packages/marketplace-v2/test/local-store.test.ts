@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { CatalogPackage, PackageSummary, SearchQuery } from '@ggen/marketplace-core';
 import {
@@ -73,9 +73,15 @@ describe('the sharded local store answers as the whole catalog does', () => {
       const expected = await whole.search(query(text, { limit: 20 }));
       expect(await local.search(query(text, { limit: 20 }))).toEqual({ ...expected, queryTimeMs: expect.any(Number) });
     }
-    // A search loads only its candidates in full detail: the page, not the catalog.
+    // A search loads only its candidates in full detail: the page, not the catalog; and, without
+    // a filter, no candidate's filter keys but the results' (read with their detail).
     expect(catalog.loaded.detailed).toBeLessThanOrEqual(9 * 20);
     expect(catalog.loaded.ranked).toBeLessThan(1000);
+    expect(catalog.loaded.ranked).toBeGreaterThan(catalog.loaded.detailed);
+    expect(catalog.loaded.filtered).toBe(catalog.loaded.detailed);
+    const filtered = query('http', { license: 'mit', limit: 20 });
+    expect(await local.search(filtered)).toEqual({ ...(await whole.search(filtered)), queryTimeMs: expect.any(Number) });
+    expect(catalog.loaded.filtered).toBeGreaterThan(catalog.loaded.detailed);
     const names = packages.slice(0, 50).map((pkg) => pkg.name);
     expect(await catalog.readPackages(names)).toEqual(await wholeCatalog.readPackages(names));
   });
@@ -85,8 +91,8 @@ describe('the sharded local store answers as the whole catalog does', () => {
     const catalog = await sharded(sampleRegistry);
     const local = new SparqlSearchEngine(catalog);
     // A search is ranked from the lines it read, without oxigraph; when its query must run
-    // (lines the ranking declines), it ranks on postings and popularity: its candidates' filter
-    // keys are read with them but wait outside oxigraph (as its results' descriptions).
+    // (lines the ranking declines), it ranks on postings and popularity: the filter keys read
+    // (its results', with their detail) wait outside oxigraph, as their descriptions do.
     await local.search(query('agent memory'));
     expect(catalog.engineStarted).toBe(false);
     const ranking = searchAst(searchPlan(await local.expand('agent memory'), {}, { sort: 'relevance', limit: 10, offset: 0 }));
@@ -168,6 +174,55 @@ describe('sync', () => {
     expect(results.map((result) => result.status).sort()).toEqual(['created', 'unchanged']);
     const files = await openLocalStore({ ...fetch, registry, storeRoot });
     expect(files?.index.packages).toHaveLength(77);
+  });
+
+  it('opens its index from files it need not parse, and uses no store whose files do not fit each other', async () => {
+    const registry = registryCopy();
+    const storeRoot = temp('ggen-store-');
+    const files = await openLocalStore({ ...fetch, registry, storeRoot });
+    if (files === undefined) throw new Error('no local store');
+    expect(files.index.packages.length).toBe(77);
+    expect(files.index.packageRanges.length).toBe(77 * 4);
+    expect(files.index.tokens.length).toBeGreaterThan(100);
+    expect(files.index.tokenRanges.length).toBe(files.index.tokens.length * 2);
+    // Both lists sorted, as the binary searches read them.
+    for (const list of [files.index.packages.toArray(), files.index.tokens.toArray()]) expect(list).toEqual([...list].sort());
+    // ranges.bin cut short: the store is not used, and the registry answers from the whole catalog.
+    const ranges = join(files.dir, 'ranges.bin');
+    writeFileSync(ranges, readFileSync(ranges).subarray(0, 100));
+    expect(await openLocalStore({ ...fetch, registry, storeRoot })).toBeUndefined();
+    const engine = new SparqlSearchEngine(await new V2Registry({ ...fetch, location: registry, storeRoot }).catalog());
+    const whole = new SparqlSearchEngine(new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8')));
+    expect(await engine.search(query('agent'))).toEqual({ ...(await whole.search(query('agent'))), queryTimeMs: expect.any(Number) });
+  });
+
+  it('reads depends.json when a dependency closure first needs it, and a damaged one is a coded error', async () => {
+    const registry = registryCopy();
+    const files = await openLocalStore({ ...fetch, registry, storeRoot: temp('ggen-store-') });
+    if (files === undefined) throw new Error('no local store');
+    expect(await new ShardedCatalog(files).prepareDependencies('agent-reasoning-mcp')).toEqual(
+      expect.arrayContaining(['agent-reasoning-mcp', 'agent-memory-forge', 'agent-context-crafter']),
+    );
+    writeFileSync(join(files.dir, 'depends.json'), '{"0": [1');
+    const damaged = await openLocalStore({ ...fetch, registry, storeRoot: dirname(dirname(files.dir)) });
+    if (damaged === undefined) throw new Error('no local store');
+    const closure = new ShardedCatalog(damaged).prepareDependencies('agent-reasoning-mcp');
+    expect(await codeOf(closure)).toBe('GGEN_E_INDEX_INVALID');
+    await expect(closure).rejects.toMatchObject({ hint: expect.stringMatching(/sync --force/) });
+  });
+
+  it('rebuilds a store synced in an older format when it is opened', async () => {
+    const registry = registryCopy();
+    const storeRoot = temp('ggen-store-');
+    await syncLocalStore({ ...fetch, registry, storeRoot });
+    const currentPath = join(localStoreDir(storeRoot, registry), 'current.json');
+    const before = JSON.parse(readFileSync(currentPath, 'utf8')) as { format: number; version: string };
+    writeFileSync(currentPath, JSON.stringify({ ...before, format: 2 }));
+    const files = await openLocalStore({ ...fetch, registry, storeRoot });
+    const after = JSON.parse(readFileSync(currentPath, 'utf8')) as { format: number; version: string };
+    expect(after.format).toBe(before.format);
+    expect(after.version).not.toBe(before.version);
+    expect(files?.index.packages.length).toBe(77);
   });
 
   it('refreshes a file registry by itself when a publish changed its catalog', async () => {

@@ -1,6 +1,7 @@
 import type { LocalStoreFiles } from './local-store.js';
 import type { ShardedCatalog } from './sharded-catalog.js';
 import type { Vocabulary } from '../sparql-search-engine.js';
+import type { StringList } from '../sorted-strings.js';
 
 /**
  * What a process keeps between commands, in one object passed in through the registry
@@ -14,7 +15,7 @@ export class QueryCache {
   readonly #retain: number;
   readonly #stores = new Map<string, LocalStoreFiles>();
   readonly #catalogs = new WeakMap<LocalStoreFiles, ShardedCatalog>();
-  readonly #vocabularies = new WeakMap<readonly string[], Vocabulary>();
+  readonly #vocabularies = new WeakMap<StringList, Vocabulary>();
 
   /** `retain`: how many opened stores to keep (0 keeps none, as a one-shot run needs). */
   constructor(options: { retain: number } = { retain: 0 }) {
@@ -54,7 +55,7 @@ export class QueryCache {
   }
 
   /** A catalog that hands out the same token list every time (a retained store) shares one vocabulary. */
-  vocabulary(tokens: readonly string[], make: () => Vocabulary): Vocabulary {
+  vocabulary(tokens: StringList, make: () => Vocabulary): Vocabulary {
     let vocabulary = this.#vocabularies.get(tokens);
     if (vocabulary === undefined) {
       vocabulary = make();

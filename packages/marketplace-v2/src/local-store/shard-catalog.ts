@@ -7,20 +7,21 @@ export type Range = [offset: number, length: number];
 export const PACKAGE_PREFIX = 'https://ggen.dev/registry/package/';
 
 /**
- * What `sync` persists beside the shards, compact so that a command opens it in milliseconds:
- * packages by position (their IRIs less the common prefix), flat numeric ranges, tokens sorted.
+ * What `sync` cuts beside the shards: packages by position (their IRIs less the common prefix,
+ * sorted), flat numeric ranges, tokens sorted. The local store writes it as files a command
+ * opens without parsing most of it (local-store.ts).
  */
 export interface ShardIndex {
-  format: 2;
-  /** sha256 of the catalog the shards were cut from. */
-  digest: string;
+  format: 3;
   triples: number;
-  /** Package IRIs without the `https://ggen.dev/registry/package/` prefix; a package's id is its position. */
+  /** Package IRIs without the `https://ggen.dev/registry/package/` prefix, sorted; a package's id is its position. */
   packages: string[];
   /**
-   * Per package, three numbers in packages.nq: where its rank triples start (name, popularity,
-   * downloads, stars, filter keys: what ranking and filtering need), their length, and the
-   * length of the detail triples that follow (versions, dependencies, author, keys, the rest).
+   * Per package, four numbers in packages.nq: where its rank triples start (type, name,
+   * popularity, downloads, stars: what every search ranks on), their length, the length of its
+   * filter keys that follow (category, tags, keywords, author, license: what a filtered search
+   * also reads), and the length of the detail triples after them (versions, dependencies,
+   * author, keys, the rest).
    */
   packageRanges: number[];
   /** Package id -> the package ids its versions depend on (only packages with dependencies). */
@@ -37,7 +38,7 @@ export interface Shards {
   /** packages.nq and postings.nq, in blocks of a few MiB (whole, either can pass a string's limit). */
   packages: string[];
   postings: string[];
-  index: Omit<ShardIndex, 'digest'>;
+  index: ShardIndex;
   filters: FilterIndex;
 }
 
@@ -48,8 +49,8 @@ const FILTER_KEYS = new Map<string, string>([
   [V.authorKey, 'authorKey'],
   [V.licenseKey, 'licenseKey'],
 ]);
-/** The package triples a search reads: loaded for every candidate, the rest only for results. */
-const RANK = new Set<string>([V.type, V.name, V.popularity, V.downloads, V.stars, ...FILTER_KEYS.keys()]);
+/** The package triples every search reads for every candidate; filter keys only a filtered search; the rest only results. */
+const RANK = new Set<string>([V.type, V.name, V.popularity, V.downloads, V.stars]);
 /** A package shard holds its own node and what hangs off it; other packages are only linked. */
 const FOLLOW = new Set<string>([V.hasVersion, V.dependsOn, V.creator, V.ownerKey, V.revokedKey, V.signedBy]);
 
@@ -117,6 +118,8 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   if (declared === undefined)
     throw new Error(`it has no closing ${V.quadCount} line: it is cut short, or was written by an older ggen (publish to it, or run registry migrate, to rewrite it)`);
   if (declared !== quadLines) throw new Error(`it declares ${declared} quads but holds ${quadLines}: it is cut short or damaged`);
+  // Sorted: a command finds a package's id by binary search, without a map of every IRI.
+  packageIris.sort();
   const ids = new Map(packageIris.map((iri, id) => [iri, id]));
 
   const packageParts = new Blocks();
@@ -125,6 +128,7 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   let offset = 0;
   for (const [id, iri] of packageIris.entries()) {
     const rank: string[] = [];
+    const filter: string[] = [];
     const detail: string[] = [];
     const seen = new Set<string>();
     const deps = new Set<number>();
@@ -135,7 +139,7 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
         const match = QUAD_LINE.exec(line);
         const predicate = match?.[2] ?? '';
         const object = match?.[3];
-        (subject === iri && RANK.has(predicate) ? rank : detail).push(line);
+        (subject !== iri ? detail : RANK.has(predicate) ? rank : FILTER_KEYS.has(predicate) ? filter : detail).push(line);
         if (predicate === V.dependsOnPackage && object !== undefined) {
           const dep = ids.get(object);
           if (dep !== undefined) deps.add(dep);
@@ -144,13 +148,12 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
       }
     };
     visit(iri);
-    const rankText = `${rank.join('\n')}\n`;
-    const detailText = detail.length === 0 ? '' : `${detail.join('\n')}\n`;
-    packageRanges.push(offset, Buffer.byteLength(rankText), Buffer.byteLength(detailText));
+    const texts = [rank, filter, detail].map((lines) => (lines.length === 0 ? '' : `${lines.join('\n')}\n`));
+    const lengths = texts.map((text) => Buffer.byteLength(text));
+    packageRanges.push(offset, ...lengths);
     if (deps.size > 0) dependsOn[String(id)] = [...deps].sort((a, b) => a - b);
-    packageParts.add(rankText);
-    packageParts.add(detailText);
-    offset += Buffer.byteLength(rankText) + Buffer.byteLength(detailText);
+    for (const text of texts) packageParts.add(text);
+    for (const length of lengths) offset += length;
   }
 
   const byToken = new Map<string, string[]>();
@@ -180,7 +183,7 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   return {
     packages: packageParts.done(),
     postings: postingParts.done(),
-    index: { format: 2, triples, packages: packageIris.map((iri) => iri.slice(PACKAGE_PREFIX.length)), packageRanges, dependsOn, tokens, tokenRanges },
+    index: { format: 3, triples, packages: packageIris.map((iri) => iri.slice(PACKAGE_PREFIX.length)), packageRanges, dependsOn, tokens, tokenRanges },
     filters,
   };
 }

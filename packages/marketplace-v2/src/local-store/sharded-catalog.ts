@@ -4,7 +4,7 @@ import { MarketplaceError, type CatalogPackage, type PackageSummary, type Search
 import { EmbeddedCatalog, type CatalogSource, type QueryScope, type Row } from '../catalog-source.js';
 import { readCatalogPackages } from '../catalog-rdf.js';
 import { summaryFromRow, summaryRowFromTriples } from '../summaries-query.js';
-import { isStrictlySorted, positionIn } from '../sorted-strings.js';
+import { positionIn, type StringList } from '../sorted-strings.js';
 import { predicateOfLine } from './nquads-line.js';
 import { ShardTriples } from './shard-triples.js';
 import { rankShards } from './shard-ranking.js';
@@ -37,11 +37,11 @@ export class ShardedCatalog implements CatalogSource {
    */
   readonly #deferred = new Map<string, string[]>();
   readonly #triples: ShardTriples;
+  /** Packages whose rank triples, filter keys, and all triples are read: each a part of its shard. */
   readonly #ranked = new Set<number>();
+  readonly #filtered = new Set<number>();
   readonly #detailed = new Set<number>();
   readonly #loadedTokens = new Set<number>();
-  #ids: Map<string, number> | undefined;
-  #sorted: boolean | undefined;
   #filters: FilterIndex | undefined;
   #all = false;
   /** Postings loaded into oxigraph but not into #triples (loadAll): searches must run their query. */
@@ -57,21 +57,20 @@ export class ShardedCatalog implements CatalogSource {
     return this.#embedded !== undefined;
   }
 
-  /** How many packages have triples in the store now, and how many in full; lines kept out of oxigraph so far (tests, benchmarks). */
-  get loaded(): { ranked: number; detailed: number; deferred: Record<string, number> } {
-    return { ranked: this.#ranked.size, detailed: this.#detailed.size, deferred: Object.fromEntries([...this.#deferred].map(([predicate, lines]) => [predicate, lines.length])) };
+  /** How many packages have triples in the store now, with their filter keys, and in full; lines kept out of oxigraph so far (tests, benchmarks). */
+  get loaded(): { ranked: number; filtered: number; detailed: number; deferred: Record<string, number> } {
+    return {
+      ranked: this.#ranked.size,
+      filtered: this.#filtered.size,
+      detailed: this.#detailed.size,
+      deferred: Object.fromEntries([...this.#deferred].map(([predicate, lines]) => [predicate, lines.length])),
+    };
   }
 
+  /** A package's id: sync lists the packages sorted, so a binary search finds it without a map of every IRI (~4 ms at 10k, per command). */
   #idOf(iri: string): number | undefined {
     if (!iri.startsWith(PACKAGE_PREFIX)) return undefined;
-    const stored = iri.slice(PACKAGE_PREFIX.length);
-    const { packages } = this.#files.index;
-    // A catalog written by ggen lists its packages sorted: a binary search finds one without
-    // building a map of every IRI first (~4 ms at 10k, per command). Another order gets the map.
-    this.#sorted ??= isStrictlySorted(packages);
-    if (this.#sorted) return positionIn(packages, stored);
-    this.#ids ??= new Map(packages.map((name, id) => [name, id]));
-    return this.#ids.get(stored);
+    return positionIn(this.#files.index.packages, iri.slice(PACKAGE_PREFIX.length));
   }
 
   #read(file: string, ranges: Range[]): string {
@@ -144,21 +143,31 @@ export class ShardedCatalog implements CatalogSource {
     return this.#embedded;
   }
 
-  /** The rank triples of packages (and, with `detail`, all their triples). */
-  #loadPackages(ids: Iterable<number>, detail: boolean): void {
+  /**
+   * Packages' triples, as far as `depth` asks: the rank triples every search ranks on; with
+   * `filter`, their filter keys too (a filtered search); with `detail`, all of them. Each part
+   * is read once per package (a retained catalog serves the next command).
+   */
+  #loadPackages(ids: Iterable<number>, depth: 'rank' | 'filter' | 'detail'): void {
     const ranges = this.#files.index.packageRanges;
     const wanted: Range[] = [];
+    const parts: [Set<number>, boolean][] = [
+      [this.#ranked, true],
+      [this.#filtered, depth !== 'rank'],
+      [this.#detailed, depth === 'detail'],
+    ];
     for (const id of ids) {
-      const offset = ranges[id * 3] ?? 0;
-      const rankLength = ranges[id * 3 + 1] ?? 0;
-      const detailLength = ranges[id * 3 + 2] ?? 0;
-      if (!this.#ranked.has(id)) {
-        this.#ranked.add(id);
-        wanted.push([offset, rankLength]);
-      }
-      if (detail && !this.#detailed.has(id)) {
-        this.#detailed.add(id);
-        if (detailLength > 0) wanted.push([offset + rankLength, detailLength]);
+      let offset = ranges[id * 4] ?? 0;
+      for (const [part, [loaded, wantedHere]] of parts.entries()) {
+        const length = ranges[id * 4 + 1 + part] ?? 0;
+        if (wantedHere && !loaded.has(id)) {
+          loaded.add(id);
+          // Next to the part before it: one read for both.
+          const last = wanted.at(-1);
+          if (last !== undefined && last[0] + last[1] === offset) last[1] += length;
+          else if (length > 0) wanted.push([offset, length]);
+        }
+        offset += length;
       }
     }
     this.#load('packages.nq', wanted);
@@ -173,35 +182,54 @@ export class ShardedCatalog implements CatalogSource {
     return positionIn(this.#files.index.tokens, token);
   }
 
-  /** Loads tokens' postings; returns the packages they point to. */
+  /**
+   * Loads tokens' postings; returns the packages they point to, a token read before included
+   * (its candidates have their rank triples, but a filtered search needs their filter keys too).
+   */
   #loadTokens(ids: number[]): number[] {
     const ranges: Range[] = [];
+    const candidates: number[] = [];
     for (const id of ids) {
-      if (this.#loadedTokens.has(id)) continue;
-      this.#loadedTokens.add(id);
-      ranges.push([this.#files.index.tokenRanges[id * 2] ?? 0, this.#files.index.tokenRanges[id * 2 + 1] ?? 0]);
+      if (!this.#loadedTokens.has(id)) {
+        this.#loadedTokens.add(id);
+        ranges.push([this.#files.index.tokenRanges[id * 2] ?? 0, this.#files.index.tokenRanges[id * 2 + 1] ?? 0]);
+        continue;
+      }
+      // Read before: its postings are in #triples (unless loadAll put them in oxigraph alone, with every package in full).
+      if (this.#unindexedPostings) continue;
+      for (const posting of this.#triples.subjectsWithToken(this.#files.index.tokens.at(id) ?? '')) {
+        for (const target of this.#triples.terms(posting, V.postingOf)) {
+          const candidate = target.node ? this.#idOf(target.value) : undefined;
+          if (candidate !== undefined) candidates.push(candidate);
+        }
+      }
     }
     const text = this.#load('postings.nq', ranges);
-    return [...text.matchAll(POSTING_OF)].map((match) => this.#idOf(match[1] ?? '')).filter((id): id is number => id !== undefined);
+    for (const match of text.matchAll(POSTING_OF)) {
+      const candidate = this.#idOf(match[1] ?? '');
+      if (candidate !== undefined) candidates.push(candidate);
+    }
+    return candidates;
   }
 
   /** Everything: for questions no index narrows (arbitrary SPARQL). */
   loadAll(): void {
     if (this.#all) return;
-    this.#loadPackages(this.#files.index.packages.keys(), true);
+    this.#loadPackages(positions(this.#files.index.packages), 'detail');
     this.#unindexedPostings = true;
-    this.#loadTokens([...this.#files.index.tokens.keys()]);
+    this.#loadTokens([...positions(this.#files.index.tokens)]);
     this.#all = true;
   }
 
-  vocabulary(): Promise<string[]> {
+  vocabulary(): Promise<StringList> {
     return Promise.resolve(this.#files.index.tokens);
   }
 
   /** Loads what a search needs: its tokens' postings and their packages' rank triples, or its filters' packages. */
   prepare(tokens: string[], query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>): Promise<void> {
+    const filtered = query.category !== undefined || query.author !== undefined || query.license !== undefined || query.keyword !== undefined || (query.tags ?? []).length > 0;
     if (tokens.length > 0) {
-      this.#loadPackages(this.#loadTokens(tokens.map((token) => this.#tokenId(token)).filter((id): id is number => id !== undefined)), false);
+      this.#loadPackages(this.#loadTokens(tokens.map((token) => this.#tokenId(token)).filter((id): id is number => id !== undefined)), filtered ? 'filter' : 'rank');
       return Promise.resolve();
     }
     this.#filters ??= JSON.parse(readFileSync(join(this.#files.dir, 'filters.json'), 'utf8')) as FilterIndex;
@@ -219,14 +247,14 @@ export class ShardedCatalog implements CatalogSource {
     if (query.keyword !== undefined) sets.push([...values('keywordKey', query.keyword), ...values('tagKey', query.keyword)]);
     if (sets.length === 0) {
       // Numeric filters alone: every package is a candidate.
-      this.#loadPackages(this.#files.index.packages.keys(), false);
+      this.#loadPackages(positions(this.#files.index.packages), 'rank');
       return Promise.resolve();
     }
     const [first = [], ...rest] = sets.sort((a, b) => a.length - b.length);
     const others = rest.map((set) => new Set(set));
     this.#loadPackages(
       first.filter((id) => others.every((set) => set.has(id))),
-      false,
+      'filter',
     );
     return Promise.resolve();
   }
@@ -237,17 +265,20 @@ export class ShardedCatalog implements CatalogSource {
    * from the index sync cut (a dependency on a package the catalog lacks is not among them).
    */
   prepareDependencies(name: string): Promise<string[]> {
-    const pending = this.#idsOfNames([name.toLowerCase()]);
-    const seen = new Set<number>();
-    while (pending.length > 0) {
-      const id = pending.pop() ?? -1;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const deps = this.#files.index.dependsOn[String(id)];
-      if (deps !== undefined) pending.push(...deps);
-    }
-    this.#loadPackages(seen, true);
-    return Promise.resolve([...seen].map((id) => this.#files.index.packages[id] ?? '').filter((stored) => stored !== ''));
+    return settled(() => {
+      const pending = this.#idsOfNames([name.toLowerCase()]);
+      const dependsOn = this.#files.index.dependsOn();
+      const seen = new Set<number>();
+      while (pending.length > 0) {
+        const id = pending.pop() ?? -1;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const deps = dependsOn[String(id)];
+        if (deps !== undefined) pending.push(...deps);
+      }
+      this.#loadPackages(seen, 'detail');
+      return [...seen].map((id) => this.#files.index.packages.at(id) ?? '').filter((stored) => stored !== '');
+    });
   }
 
   /** A search's ranking or count over what is loaded (prepare first), from the lines read: no oxigraph. */
@@ -262,7 +293,7 @@ export class ShardedCatalog implements CatalogSource {
 
   readPackages(names: string[]): Promise<CatalogPackage[]> {
     return settled(() => {
-      this.#loadPackages(this.#idsOfNames(names), true);
+      this.#loadPackages(this.#idsOfNames(names), 'detail');
       return readCatalogPackages(this.#triples, names);
     });
   }
@@ -270,7 +301,7 @@ export class ShardedCatalog implements CatalogSource {
   /** Summaries as summariesQuery gives them, read from the shards' lines (no SPARQL query to plan and run). */
   readSummaries(names: string[]): Promise<PackageSummary[]> {
     return settled(() => {
-      this.#loadPackages(this.#idsOfNames(names), true);
+      this.#loadPackages(this.#idsOfNames(names), 'detail');
       return names.flatMap((name) => {
         const row = summaryRowFromTriples(this.#triples, name);
         return row === undefined ? [] : [summaryFromRow(row)];
@@ -282,6 +313,11 @@ export class ShardedCatalog implements CatalogSource {
     this.loadAll();
     return this.#store().allPackages();
   }
+}
+
+/** Every position of a list: 0 .. length - 1. */
+function* positions(list: StringList): Generator<number> {
+  for (let id = 0; id < list.length; id += 1) yield id;
 }
 
 /** A promise of what `work` returns, or rejected with what it throws: a damaged shard is not thrown at the caller synchronously. */
