@@ -12,7 +12,6 @@ export const PACKAGE_PREFIX = 'https://ggen.dev/registry/package/';
  * opens without parsing most of it (local-store.ts).
  */
 export interface ShardIndex {
-  format: 3;
   triples: number;
   /** Package IRIs without the `https://ggen.dev/registry/package/` prefix, sorted; a package's id is its position. */
   packages: string[];
@@ -183,7 +182,7 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   return {
     packages: packageParts.done(),
     postings: postingParts.done(),
-    index: { format: 3, triples, packages: packageIris.map((iri) => iri.slice(PACKAGE_PREFIX.length)), packageRanges, dependsOn, tokens, tokenRanges },
+    index: { triples, packages: packageIris.map((iri) => iri.slice(PACKAGE_PREFIX.length)), packageRanges, dependsOn, tokens, tokenRanges },
     filters,
   };
 }
