@@ -42,7 +42,6 @@ export class LineList implements StringList {
   readonly #text: string;
   /** Where each line starts, and one past the last line's end. */
   readonly #starts: Uint32Array;
-  #array: string[] | undefined;
 
   constructor(text: string, count: number) {
     const starts = new Uint32Array(count + 1);
@@ -70,11 +69,5 @@ export class LineList implements StringList {
   at(index: number): string | undefined {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) return undefined;
     return this.#text.slice(this.#starts[index], (this.#starts[index + 1] ?? 0) - 1);
-  }
-
-  /** Every line as an array, made once (for what walks the whole list). */
-  toArray(): readonly string[] {
-    this.#array ??= this.length === 0 ? [] : this.#text.split('\n');
-    return this.#array;
   }
 }

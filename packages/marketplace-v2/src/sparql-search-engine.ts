@@ -132,11 +132,11 @@ export class Vocabulary {
   readonly #masks = new Map<number, Int32Array>();
 
   /**
-   * The local store's index lists its tokens sorted and unique: taken as they are (checked in
-   * one pass), a one-command search at 10k packages does not hash and sort 18k tokens again.
+   * The local store's token lines are sorted and unique by construction (sync wrote them so):
+   * taken as they are, a one-command search at 10k packages does not hash and sort 18k tokens
+   * again. Any other list is taken as it is when one pass finds it sorted, else sorted here.
    */
   constructor(tokens: StringList) {
-    // The store's token lines are sorted and unique by construction (sync wrote them so).
     this.#sorted = tokens instanceof LineList ? tokens : isStrictlySorted(tokens as readonly string[]) ? tokens : [...new Set(tokens as readonly string[])].sort();
   }
 

@@ -8,7 +8,6 @@ describe('a list kept as the lines of one text', () => {
       const lines = new LineList(LineList.textOf(list), list.length);
       expect({ list, length: lines.length }).toEqual({ list, length: list.length });
       expect(Array.from({ length: list.length }, (_, i) => lines.at(i))).toEqual(list);
-      expect(lines.toArray()).toEqual(list);
       for (const outside of [-1, list.length, 1.5, Number.NaN]) expect(lines.at(outside)).toBeUndefined();
     }
   });

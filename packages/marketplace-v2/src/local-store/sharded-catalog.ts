@@ -183,10 +183,11 @@ export class ShardedCatalog implements CatalogSource {
   }
 
   /**
-   * Loads tokens' postings; returns the packages they point to, a token read before included
-   * (its candidates have their rank triples, but a filtered search needs their filter keys too).
+   * Loads tokens' postings; returns the packages they point to. A token read before has its
+   * candidates' rank triples loaded already: its candidates are returned too only with
+   * `known` (a filtered search needs their filter keys as well).
    */
-  #loadTokens(ids: number[]): number[] {
+  #loadTokens(ids: number[], known = false): number[] {
     const ranges: Range[] = [];
     const candidates: number[] = [];
     for (const id of ids) {
@@ -196,7 +197,7 @@ export class ShardedCatalog implements CatalogSource {
         continue;
       }
       // Read before: its postings are in #triples (unless loadAll put them in oxigraph alone, with every package in full).
-      if (this.#unindexedPostings) continue;
+      if (!known || this.#unindexedPostings) continue;
       for (const posting of this.#triples.subjectsWithToken(this.#files.index.tokens.at(id) ?? '')) {
         for (const target of this.#triples.terms(posting, V.postingOf)) {
           const candidate = target.node ? this.#idOf(target.value) : undefined;
@@ -229,7 +230,8 @@ export class ShardedCatalog implements CatalogSource {
   prepare(tokens: string[], query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>): Promise<void> {
     const filtered = query.category !== undefined || query.author !== undefined || query.license !== undefined || query.keyword !== undefined || (query.tags ?? []).length > 0;
     if (tokens.length > 0) {
-      this.#loadPackages(this.#loadTokens(tokens.map((token) => this.#tokenId(token)).filter((id): id is number => id !== undefined)), filtered ? 'filter' : 'rank');
+      const ids = tokens.map((token) => this.#tokenId(token)).filter((id): id is number => id !== undefined);
+      this.#loadPackages(this.#loadTokens(ids, filtered), filtered ? 'filter' : 'rank');
       return Promise.resolve();
     }
     this.#filters ??= JSON.parse(readFileSync(join(this.#files.dir, 'filters.json'), 'utf8')) as FilterIndex;
