@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { MarketplaceError } from '@ggen/marketplace-core';
-import { INSTALL_RESULT, PACKAGE_DETAILS, plainlyAccepts, SEARCH_RESULTS, shapeCheck, type Answer, type AnswerShape } from '../src/model-checks.js';
+import { MarketplaceError, plainlyAccepts, type Shape } from '@ggen/marketplace-core';
+import { INSTALL_RESULT, PACKAGE_DETAILS, SEARCH_RESULTS, shapeCheck, type Answer } from '../src/model-checks.js';
 
 // The answers' zod schemas as they were written by hand before the shapes were declared once:
 // the schema made from each declaration must judge every value here as they did.
@@ -39,7 +39,7 @@ const good = {
 const answers: Record<keyof typeof good, Answer> = { search: SEARCH_RESULTS, details: PACKAGE_DETAILS, install: INSTALL_RESULT };
 
 /** Wrong values for a field of this shape: every way a backend could get it wrong. */
-function wrongFor(shape: AnswerShape): unknown[] {
+function wrongFor(shape: Shape): unknown[] {
   switch (shape.kind) {
     case 'string':
       return [1, null, undefined, ['a'], ...(shape.nonEmpty === true ? [''] : [])];
@@ -67,11 +67,14 @@ function wrongFor(shape: AnswerShape): unknown[] {
       return [undefined, 'x'];
     case 'record':
       return [null, 'x', { a: 1 }, undefined];
+    case 'partialRecord':
+    case 'url':
+      return [null, 1, undefined];
   }
 }
 
 /** The answer broken at every field, one field at a time, every way wrongFor knows (array elements at their first item). */
-function broken(shape: AnswerShape, value: unknown): unknown[] {
+function broken(shape: Shape, value: unknown): unknown[] {
   const bad = wrongFor(shape);
   const inner = shape.kind === 'nullable' ? shape.of : shape;
   if (inner.kind === 'object') {

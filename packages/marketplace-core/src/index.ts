@@ -5,6 +5,7 @@ export * from './models.js';
 export { isExactVersion, isPackageName, isVersionRange, packageNameProblem, safeText, scopeName, scopeOf } from './names.js';
 export type { MarketplaceBackend } from './backend.js';
 export * from './config/config-schema.js';
+export { plainlyAccepts, zodShape, type Shape } from './shape.js';
 export * from './config/load-config.js';
 export * from './manifest/gpack-manifest.js';
 export * from './manifest/legacy-toml.js';

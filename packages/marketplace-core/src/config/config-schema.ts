@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainlyAccepts, zodShape, type Shape } from '../shape.js';
 
 let zodSet = false;
 
@@ -30,29 +31,18 @@ export type BackendStrategyName = (typeof BACKEND_STRATEGIES)[number];
 export const ROUTED_OPERATIONS = ['search', 'info', 'install', 'update', 'remove', 'publish'] as const;
 export type RoutedOperationName = (typeof ROUTED_OPERATIONS)[number];
 
-/**
- * What one key's value must be, said once: the zod schema of the key is made from it, and so is
- * the plain check that passes the values it is sure of without zod (configValueIsPlain).
- */
-type FieldRule =
-  | { kind: 'enum'; values: readonly [string, ...string[]] }
-  | { kind: 'integer'; min: number; max: number }
-  | { kind: 'boolean' }
-  /** A non-empty string. */
-  | { kind: 'text' }
-  /** A list of non-empty strings. */
-  | { kind: 'texts' }
-  | { kind: 'url' }
-  | { kind: 'operations' };
-
 const BACKEND_RULE = { kind: 'enum', values: BACKEND_STRATEGIES } as const;
-const PERCENTAGE_RULE = { kind: 'integer', min: 0, max: 100 } as const;
+const PERCENTAGE_RULE = { kind: 'number', integer: true, min: 0, max: 100 } as const;
+const TEXT = { kind: 'string', nonEmpty: true } as const;
+const OPTIONAL_TEXT = { ...TEXT, optional: true } as const;
+const OPTIONAL_URL = { kind: 'url', optional: true } as const;
 
 /**
- * The `marketplace:` section of config.yaml / ggen.yaml. Keys are the plan's. A key's schema is
- * built when a value for it needs zod: a command whose config is all defaults builds none, and
- * plain values (a --registry path, a backend name) pass without it (the whole section's schemas
- * cost zod ~5 ms, which every command paid at start-up).
+ * The `marketplace:` section of config.yaml / ggen.yaml, one Shape per key (shape.ts: the zod
+ * schema and the plain check come from it). Keys are the plan's. A key's schema is built when a
+ * value for it needs zod: a command whose config is all defaults builds none, and plain values
+ * (a --registry path, a backend name) pass without it (the whole section's schemas cost zod
+ * ~5 ms, which every command paid at start-up).
  */
 const CONFIG_FIELDS = {
   backend: BACKEND_RULE,
@@ -61,38 +51,46 @@ const CONFIG_FIELDS = {
   fallback_on_error: { kind: 'boolean' },
   log_backend_selection: { kind: 'boolean' },
   /** Per-operation strategy or A/B share, e.g. search at 50% v2 while install is at 25%. */
-  operations: { kind: 'operations' },
+  operations: {
+    kind: 'partialRecord',
+    keys: ROUTED_OPERATIONS,
+    of: {
+      kind: 'object',
+      strict: true,
+      fields: { backend: { ...BACKEND_RULE, optional: true }, v2_percentage: { ...PERCENTAGE_RULE, optional: true }, fallback_on_error: { kind: 'boolean', optional: true } },
+    },
+  },
   /** How long v2 may take before fallback or compare gives up on it, in milliseconds. */
-  v2_timeout_ms: { kind: 'integer', min: 1, max: 600_000 },
+  v2_timeout_ms: { kind: 'number', integer: true, min: 1, max: 600_000 },
   /** ggen's own state: the install id (A/B bucket) and the local metrics. */
-  state_dir: { kind: 'text' },
+  state_dir: TEXT,
   /** Send the marketplace.* instruments to this OTLP/HTTP metrics endpoint as well. */
-  otlp_endpoint: { kind: 'url', optional: true },
+  otlp_endpoint: OPTIONAL_URL,
   /** Push this install's cumulative ggen_marketplace_* series to this Prometheus Pushgateway after each command (the fleet view). */
-  pushgateway_url: { kind: 'url', optional: true },
+  pushgateway_url: OPTIONAL_URL,
   /** v1 registry: a directory or an http(s) base URL holding index.json. */
-  registry: { kind: 'text', optional: true },
+  registry: OPTIONAL_TEXT,
   /** v2 registry location (RDF catalog + archives). */
-  v2_registry: { kind: 'text', optional: true },
+  v2_registry: OPTIONAL_TEXT,
   /** A remote SPARQL 1.1 endpoint holding the v2 catalog, instead of the embedded store. */
-  sparql_endpoint: { kind: 'url', optional: true },
+  sparql_endpoint: OPTIONAL_URL,
   /** Its Graph Store endpoint, for `registry push`. */
-  sparql_graph_store: { kind: 'url', optional: true },
-  sparql_user: { kind: 'text', optional: true },
+  sparql_graph_store: OPTIONAL_URL,
+  sparql_user: OPTIONAL_TEXT,
   /** Better set as GGEN_MARKETPLACE_SPARQL_PASSWORD than written in a file. */
-  sparql_password: { kind: 'text', optional: true },
-  packages_dir: { kind: 'text' },
+  sparql_password: OPTIONAL_TEXT,
+  packages_dir: TEXT,
   /** The lockfile; by default `ggen.lock` beside the packages directory. */
-  lockfile: { kind: 'text', optional: true },
-  cache_dir: { kind: 'text' },
+  lockfile: OPTIONAL_TEXT,
+  cache_dir: TEXT,
   /** minisign public keys (base64 or .pub paths) whose signatures installs accept. */
-  trusted_keys: { kind: 'texts' },
+  trusted_keys: { kind: 'array', of: TEXT },
   /** Every install must verify a trusted signature (as --verify-signature does). */
   require_signatures: { kind: 'boolean' },
   /** Network timeout for one registry request, in milliseconds. */
-  timeout_ms: { kind: 'integer', min: 1, max: 600_000 },
-  retries: { kind: 'integer', min: 0, max: 10 },
-} as const satisfies Record<string, FieldRule & { optional?: true }>;
+  timeout_ms: { kind: 'number', integer: true, min: 1, max: 600_000 },
+  retries: { kind: 'number', integer: true, min: 0, max: 10 },
+} as const satisfies Record<string, Shape>;
 
 type Fields = typeof CONFIG_FIELDS;
 
@@ -105,13 +103,13 @@ export interface OperationOverride {
 
 type ValueOf<R> = R extends { kind: 'enum'; values: readonly (infer V)[] }
   ? V
-  : R extends { kind: 'integer' }
+  : R extends { kind: 'number' }
     ? number
     : R extends { kind: 'boolean' }
       ? boolean
-      : R extends { kind: 'texts' }
+      : R extends { kind: 'array' }
         ? string[]
-        : R extends { kind: 'operations' }
+        : R extends { kind: 'partialRecord' }
           ? Partial<Record<RoutedOperationName, OperationOverride>>
           : string;
 type OptionalKey = { [K in keyof Fields]: Fields[K] extends { optional: true } ? K : never }[keyof Fields];
@@ -124,28 +122,6 @@ export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as MarketplaceConfigKey[];
 
 export const isConfigKey = (key: string): key is MarketplaceConfigKey => Object.hasOwn(CONFIG_FIELDS, key);
 
-function zodOf(rule: FieldRule): z.ZodType {
-  switch (rule.kind) {
-    case 'enum':
-      return z.enum(rule.values);
-    case 'integer':
-      return z.number().int().min(rule.min).max(rule.max);
-    case 'boolean':
-      return z.boolean();
-    case 'text':
-      return z.string().min(1);
-    case 'texts':
-      return z.array(z.string().min(1));
-    case 'url':
-      return z.url();
-    case 'operations':
-      return z.partialRecord(
-        z.enum(ROUTED_OPERATIONS),
-        z.object({ backend: zodOf(BACKEND_RULE).optional(), v2_percentage: zodOf(PERCENTAGE_RULE).optional(), fallback_on_error: zodOf({ kind: 'boolean' }).optional() }).strict(),
-      );
-  }
-}
-
 /**
  * Whether `value` is one the key's rule surely allows, decided without zod: a plain value of a
  * plain rule (a name of the enum, an integer in range, a boolean, non-empty strings). It never
@@ -153,25 +129,7 @@ function zodOf(rule: FieldRule): z.ZodType {
  * value it does not pass goes to zod, which accepts it or names what is wrong.
  */
 export function configValueIsPlain(key: MarketplaceConfigKey, value: unknown): boolean {
-  const rule: FieldRule & { optional?: true } = CONFIG_FIELDS[key];
-  if (value === undefined) return rule.optional === true;
-  switch (rule.kind) {
-    case 'enum':
-      return typeof value === 'string' && rule.values.includes(value);
-    case 'integer':
-      return Number.isSafeInteger(value) && (value as number) >= rule.min && (value as number) <= rule.max;
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'text':
-      return typeof value === 'string' && value.length > 0;
-    case 'texts':
-      // for-of reads a hole as undefined, which is no string (zod refuses it too).
-      if (!Array.isArray(value)) return false;
-      for (const item of value as unknown[]) if (typeof item !== 'string' || item.length === 0) return false;
-      return true;
-    default:
-      return false;
-  }
+  return plainlyAccepts(CONFIG_FIELDS[key], value);
 }
 
 const fieldSchemas = new Map<MarketplaceConfigKey, z.ZodType>();
@@ -181,8 +139,7 @@ export function configFieldSchema(key: MarketplaceConfigKey): z.ZodType {
   let schema = fieldSchemas.get(key);
   if (schema === undefined) {
     configuredZod();
-    const rule: FieldRule & { optional?: true } = CONFIG_FIELDS[key];
-    schema = rule.optional === true ? zodOf(rule).optional() : zodOf(rule);
+    schema = zodShape(CONFIG_FIELDS[key]);
     fieldSchemas.set(key, schema);
   }
   return schema;
