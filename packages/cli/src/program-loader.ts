@@ -2,11 +2,9 @@
 // cache: the first run of a command compiles the bundle and, as it exits, saves the bytecode
 // of every function it ran; later runs of that command load that instead of compiling 3.5 MB
 // of JavaScript again (node 20 has no compile cache of its own). Node's own modules only: every command
-// pays for what this file loads.
+// pays for what this file loads, so node:os, node:module, vm and v8 load where they are used.
 import { isAscii } from 'node:buffer';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildId, privateDirProblem, SERVE_ARGV } from './daemon/daemon-common.js';
 
@@ -27,7 +25,9 @@ const KEPT_CACHES = 24;
 export function codeCacheDir(env: Env): string | undefined {
   if (env.GGEN_CODE_CACHE === '0') return undefined;
   const base =
-    env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), '.cache');
+    env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== ''
+      ? env.XDG_CACHE_HOME
+      : join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : process.getBuiltinModule('node:os').homedir(), '.cache');
   return join(base, 'ggen', 'code-cache');
 }
 
@@ -88,6 +88,7 @@ export function runProgram(programPath: string, argv: string[], env: Env): void 
   }
   const module = { exports: {}, filename: programPath, id: '.', loaded: false, children: [], paths: [] };
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+  const { createRequire } = process.getBuiltinModule('node:module');
   run.call(module.exports, module.exports, createRequire(programPath), module, programPath, dirname(programPath));
 }
 

@@ -188,6 +188,49 @@ describe('the resident query service', () => {
     expect(badTimeout.stderr).toMatch(/^error GGEN_E_USAGE: --idle-timeout must be a positive number/m);
   }, 120_000);
 
+  it('is reached without node:net (or any module the launcher does not need) where node allows, and through it under --pending-deprecation, with the same answers and no warning', async () => {
+    // A preload (node --require) that reports the launcher's loaded node modules at exit; the
+    // service runs it too (NODE_OPTIONS is one of the settings it shares with its callers) but
+    // has no report file to write.
+    const work = mkdtempSync(join(tmpdir(), 'ggen-transport-'));
+    const preload = join(work, 'report-loaded.cjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => {
+  if (process.env.GGEN_TEST_LOADED === undefined) return;
+  const builtins = process.moduleLoadList.filter((entry) => entry.startsWith('NativeModule ')).map((entry) => entry.slice('NativeModule '.length));
+  require('node:fs').writeFileSync(process.env.GGEN_TEST_LOADED, JSON.stringify(builtins));
+});
+`,
+    );
+    const search = ['marketplace', 'search', 'rust web', '--json'];
+    const home = freshHome();
+    const inProcess = await viaLauncher(search, home, serviceDir(), { GGEN_DAEMON: '0' });
+    for (const [nodeOptions, usesNet] of [
+      [`--require ${preload}`, false],
+      [`--require ${preload} --pending-deprecation`, true],
+    ] as const) {
+      const dir = serviceDir();
+      const env = { NODE_OPTIONS: nodeOptions };
+      await viaLauncher(['marketplace', 'daemon', 'start'], home, dir, env);
+      const report = join(mkdtempSync(join(work, 'run-')), 'loaded.json');
+      const served = await viaLauncher(search, home, dir, { ...env, GGEN_TEST_LOADED: report });
+      expect({ nodeOptions, code: served.code, stdout: withoutTimings(served.stdout), stderr: served.stderr }).toEqual({
+        nodeOptions,
+        code: 0,
+        stdout: withoutTimings(inProcess.stdout),
+        stderr: '',
+      });
+      expect((await statusOf(home, dir)).status?.served).toBe(1);
+      const builtins = JSON.parse(readFileSync(report, 'utf8')) as string[];
+      expect({ nodeOptions, net: builtins.includes('net') }).toEqual({ nodeOptions, net: usesNet });
+      // Nor anything else the launcher needs only to run a command itself (streams, the code cache's vm and v8, os, module).
+      if (!usesNet) expect(builtins.filter((name) => ['stream', 'os', 'module', 'vm', 'v8'].includes(name))).toEqual([]);
+      // The report is right: node's own fs is always there.
+      expect(builtins).toContain('fs');
+    }
+  }, 120_000);
+
   it('is not used under CI, when turned off, or when its directory is open to others; a bad GGEN_DAEMON is a coded error', async () => {
     const home = freshHome();
     const ciDir = serviceDir();

@@ -14,7 +14,9 @@ import {
   daemonSetting,
   DaemonUnavailable,
   socketPath,
+  type DaemonReply,
 } from '../src/daemon/daemon-common.js';
+import { connectNet, connectPipe, type ConnectSocket } from '../src/daemon/daemon-socket.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ggen-daemon-unit-'));
 
@@ -96,7 +98,19 @@ describe('where the query service lives', () => {
   });
 });
 
-describe('a request to the query service', () => {
+/** node's pipe bindings, which the launcher uses where node offers them: this node does, so the test fails if they were refused. */
+const pipeConnector: ConnectSocket = (path, events) => {
+  const connection = connectPipe(path, events);
+  if (connection === undefined) throw new Error('connectPipe declined the pipe bindings of this node');
+  return connection;
+};
+
+describe.each([
+  ['on node’s pipe bindings', pipeConnector],
+  ['through node:net', connectNet],
+])('a request to the query service, %s', (_transport, connect) => {
+  const request = (socket: string, body: Parameters<typeof daemonRequest>[1]): Promise<DaemonReply[]> => daemonRequest(socket, body, { startMs: 5000, answerMs: 5000 }, connect);
+
   const withServer = async (answer: (line: string, reply: (text: string) => void, close: () => void) => void, body: (socket: string) => Promise<void>): Promise<void> => {
     const dir = tempDir();
     const socket = join(dir, 's.sock');
@@ -132,12 +146,28 @@ describe('a request to the query service', () => {
         reply('{"exit":3}\n');
       },
       async (socket) => {
-        const replies = await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {}, settings: {} });
+        const replies = await request(socket, { protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {}, settings: {} });
         expect(replies).toEqual([{ out: 'a' }, { err: 'b' }, { exit: 3 }]);
       },
     );
     expect(JSON.parse(received)).toEqual({ protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {}, settings: {} });
     expect(received.endsWith('\n')).toBe(true);
+  });
+
+  it('takes a large answer whole, in whatever pieces it arrives, and non-ASCII text intact', async () => {
+    // 3 MB of output lines with two- to four-byte characters: the socket hands it over in many reads.
+    const lines = Array.from({ length: 3000 }, (_, index) => `${index} ${'é漢🙂x'.repeat(100)}`);
+    await withServer(
+      (_line, reply, close) => {
+        for (const out of lines) reply(`${JSON.stringify({ out })}\n`);
+        reply('{"exit":0}\n');
+        close();
+      },
+      async (socket) => {
+        const replies = await request(socket, { protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {}, settings: {} });
+        expect(replies).toEqual([...lines.map((out) => ({ out })), { exit: 0 }]);
+      },
+    );
   });
 
   it('is unavailable when the service goes away halfway, answers garbage, or is not there', async () => {
@@ -147,7 +177,9 @@ describe('a request to the query service', () => {
         close();
       },
       async (socket) => {
-        await expect(daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toBeInstanceOf(DaemonUnavailable);
+        await expect(request(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(
+          new DaemonUnavailable(`the service at ${socket} closed the connection before it answered`),
+        );
       },
     );
     await withServer(
@@ -155,9 +187,44 @@ describe('a request to the query service', () => {
         reply('this is not json\n');
       },
       async (socket) => {
-        await expect(daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(/not JSON/);
+        await expect(request(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(/not JSON/);
       },
     );
-    await expect(daemonRequest(join(tempDir(), 'none.sock'), { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toBeInstanceOf(DaemonUnavailable);
+    const missing = join(tempDir(), 'none.sock');
+    await expect(request(missing, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(new DaemonUnavailable(`connect ENOENT ${missing}`));
+    // A file that is no socket (a stale path) refuses the connection.
+    const notSocket = join(tempDir(), 'file.sock');
+    writeFileSync(notSocket, '');
+    await expect(request(notSocket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(new DaemonUnavailable(`connect ECONNREFUSED ${notSocket}`));
+  });
+
+  it('gives up on a service that accepts and never answers, and says it is busy rather than gone', async () => {
+    await withServer(
+      () => undefined,
+      async (socket) => {
+        const started = daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' }, { startMs: 500, answerMs: 500 }, connect);
+        await expect(started).rejects.toMatchObject({ busy: true, message: `no answer from ${socket} within 500 ms` });
+      },
+    );
+  });
+});
+
+describe('the reply lines of a request', () => {
+  it('are read across any split of the bytes, a line in many pieces or many lines in one', async () => {
+    const text = '{"out":"né 漢字 🙂"}\n{"err":"ü"}\n{"exit":1}\n';
+    const bytes = Buffer.from(text, 'utf8');
+    // Every way of cutting the bytes in two, and one byte at a time.
+    const splits = [...Array.from({ length: bytes.length - 1 }, (_, cut) => [bytes.subarray(0, cut + 1), bytes.subarray(cut + 1)]), [...bytes].map((byte) => Uint8Array.of(byte))];
+    for (const pieces of splits) {
+      const fed: ConnectSocket = (_path, events) => {
+        setImmediate(() => {
+          events.connect();
+          for (const piece of pieces) events.data(piece);
+        });
+        return { write: () => undefined, destroy: () => undefined };
+      };
+      const replies = await daemonRequest('/in-memory', { protocol: DAEMON_PROTOCOL, kind: 'status' }, undefined, fed);
+      expect({ pieces: pieces.length, replies }).toEqual({ pieces: pieces.length, replies: [{ out: 'né 漢字 🙂' }, { err: 'ü' }, { exit: 1 }] });
+    }
   });
 });

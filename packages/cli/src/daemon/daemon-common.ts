@@ -1,8 +1,8 @@
 // What the launcher (bin/ggen.cjs) and the resident query service share. The launcher runs
 // this before anything else of ggen is loaded, so it may import node's own modules only.
 import { closeSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { connectSocket, type ConnectSocket } from './daemon-socket.js';
 
 export const DAEMON_PROTOCOL = 2;
 
@@ -112,7 +112,8 @@ export function daemonEligible(argv: readonly string[]): boolean {
 export function daemonDir(env: Env): string {
   if (env.GGEN_DAEMON_DIR !== undefined && env.GGEN_DAEMON_DIR !== '') return resolve(env.GGEN_DAEMON_DIR);
   if (env.XDG_RUNTIME_DIR !== undefined && env.XDG_RUNTIME_DIR !== '') return join(env.XDG_RUNTIME_DIR, 'ggen');
-  return join(tmpdir(), `ggen-${process.getuid?.() ?? 'user'}`);
+  // node:os loads only here: a lookup through the service would pay ~0.2 ms for it.
+  return join(process.getBuiltinModule('node:os').tmpdir(), `ggen-${process.getuid?.() ?? 'user'}`);
 }
 
 /**
@@ -220,10 +221,16 @@ export const LAUNCHER_DEADLINES: RequestDeadlines = { startMs: 2_000, answerMs: 
  * DaemonUnavailable when no service listens (or it went away before answering in full), so
  * that the caller can run the command itself.
  */
-export function daemonRequest(socket: string, request: DaemonRequest, deadlines: RequestDeadlines = { startMs: 1000, answerMs: 2 ** 31 - 1 }): Promise<DaemonReply[]> {
+export function daemonRequest(
+  socket: string,
+  request: DaemonRequest,
+  deadlines: RequestDeadlines = { startMs: 1000, answerMs: 2 ** 31 - 1 },
+  connect: ConnectSocket = connectSocket,
+): Promise<DaemonReply[]> {
   return new Promise((resolvePromise, reject) => {
     const replies: DaemonReply[] = [];
-    let buffered = '';
+    // The bytes of a line not yet ended (a newline never falls inside a UTF-8 character).
+    let partial: Uint8Array[] = [];
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (error?: Error): void => {
@@ -240,47 +247,54 @@ export function daemonRequest(socket: string, request: DaemonRequest, deadlines:
         finish(new DaemonUnavailable(`${what} from ${socket} within ${ms} ms`, connected));
       }, ms);
     };
-    let connected = false;
-    // node's net and child_process load when used: --version and features answer without them.
-    const client = process.getBuiltinModule('node:net').connect(socket);
-    arm(deadlines.startMs, request.kind === 'run' ? 'the command did not start' : 'no answer');
-    client.setEncoding('utf8');
-    client.on('connect', () => {
-      connected = true;
-      client.write(`${JSON.stringify(request)}\n`);
-    });
-    client.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-        let reply: DaemonReply;
-        try {
-          reply = JSON.parse(line) as DaemonReply;
-        } catch {
-          finish(new DaemonUnavailable(`the service at ${socket} sent something that is not JSON`));
-          return;
-        }
-        if ('started' in reply) {
-          // Running: the answer may take as long as a store refresh or a remote registry does.
-          arm(deadlines.answerMs, 'no complete answer');
-          continue;
-        }
-        replies.push(reply);
-        if ('exit' in reply || 'declined' in reply || 'status' in reply || 'stopping' in reply) {
-          finish();
-          return;
-        }
+    /** One reply line; false once the exchange is over. */
+    const take = (line: string): boolean => {
+      let reply: DaemonReply;
+      try {
+        reply = JSON.parse(line) as DaemonReply;
+      } catch {
+        finish(new DaemonUnavailable(`the service at ${socket} sent something that is not JSON`));
+        return false;
       }
+      if ('started' in reply) {
+        // Running: the answer may take as long as a store refresh or a remote registry does.
+        arm(deadlines.answerMs, 'no complete answer');
+        return true;
+      }
+      replies.push(reply);
+      if ('exit' in reply || 'declined' in reply || 'status' in reply || 'stopping' in reply) {
+        finish();
+        return false;
+      }
+      return true;
+    };
+    let connected = false;
+    const client = connect(socket, {
+      connect: () => {
+        connected = true;
+        client.write(`${JSON.stringify(request)}\n`);
+      },
+      data: (chunk) => {
+        let start = 0;
+        let newline = chunk.indexOf(10);
+        while (newline >= 0) {
+          partial.push(chunk.subarray(start, newline));
+          const line = Buffer.concat(partial).toString('utf8');
+          partial = [];
+          if (!take(line)) return;
+          start = newline + 1;
+          newline = chunk.indexOf(10, start);
+        }
+        if (start < chunk.length) partial.push(chunk.subarray(start));
+      },
+      error: (message) => {
+        finish(new DaemonUnavailable(message));
+      },
+      end: () => {
+        finish(new DaemonUnavailable(`the service at ${socket} closed the connection before it answered`));
+      },
     });
-    client.on('error', (error) => {
-      finish(new DaemonUnavailable(error.message));
-    });
-    client.on('close', () => {
-      finish(new DaemonUnavailable(`the service at ${socket} closed the connection before it answered`));
-    });
+    arm(deadlines.startMs, request.kind === 'run' ? 'the command did not start' : 'no answer');
   });
 }
 
