@@ -2,17 +2,24 @@
 // use: for a pipe, a net.Socket with node's stream machinery (~3 ms of a command that prints
 // one line, the launcher's --version among them). A write here goes straight to the file
 // descriptor, as node's own writes to a pipe, file or terminal on Linux are synchronous anyway.
-// Whatever the descriptor does not take (a full non-blocking pipe, a reader that went away)
-// goes to the stream, which handles it as it always has, and so does every later write to that
-// descriptor, so that nothing overtakes what the stream still holds. Node's own modules only:
-// the launcher uses it.
+// Whatever the descriptor does not take (a full non-blocking pipe) goes to the stream, which
+// handles it as it always has, and so does every later write to that descriptor, so that
+// nothing overtakes what the stream still holds. Once its reader has gone (`ggen ... | head`),
+// a descriptor's output is dropped, as a tool killed by SIGPIPE would print no more: the
+// command still finishes what it does, with its own exit code, and no stack trace of node's
+// unhandled EPIPE. Node's own modules only: the launcher uses it.
 import { writeSync } from 'node:fs';
 
 interface Sink {
   write: (chunk: Uint8Array | string) => unknown;
+  once?: (event: 'error', listener: (error: unknown) => void) => unknown;
 }
 
 const toStream = new Set<number>();
+/** Descriptors whose reader has gone: what is written to them is dropped. */
+const readerGone = new Set<number>();
+
+const isBrokenPipe = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 
 export function writeStdio(fd: 1 | 2, text: string): void {
   writeFd(fd, text, () => (fd === 1 ? process.stdout : process.stderr));
@@ -20,6 +27,7 @@ export function writeStdio(fd: 1 | 2, text: string): void {
 
 /** `text` to `fd` directly, else (from the first write the descriptor refuses on) to `stream()`. */
 export function writeFd(fd: number, text: string, stream: () => Sink): void {
+  if (readerGone.has(fd)) return;
   if (toStream.has(fd)) {
     stream().write(text);
     return;
@@ -28,8 +36,19 @@ export function writeFd(fd: number, text: string, stream: () => Sink): void {
   let offset = 0;
   try {
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-  } catch {
+  } catch (error) {
+    if (isBrokenPipe(error)) {
+      readerGone.add(fd);
+      return;
+    }
     toStream.add(fd);
-    stream().write(bytes.subarray(offset));
+    const sink = stream();
+    // The reader may go while the stream still holds output: node would throw its EPIPE from the stream's error event.
+    if (typeof sink.once === 'function')
+      sink.once('error', (streamError: unknown) => {
+        if (!isBrokenPipe(streamError)) throw streamError;
+        readerGone.add(fd);
+      });
+    sink.write(bytes.subarray(offset));
   }
 }

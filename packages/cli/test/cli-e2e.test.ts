@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { InstalledPackage, InstallResult, PackageDetails, SearchResults } from '@ggen/marketplace-core';
 import { startStaticServer, type StaticServer } from '../../../tools/testing/static-server.mjs';
-import { copyOfSampleRegistry, freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
+import { cliRoot, copyOfSampleRegistry, freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
 
 interface ErrorOutput {
   error: { code: string; message: string; hint?: string };
@@ -54,6 +55,38 @@ describe('ggen marketplace on the built-in sample registry', () => {
     expect(verbose.stderr).toContain('    at ');
     const version = await runGgen(['marketplace', 'info', 'agent-editor@^2']);
     expect([version.code, version.stderr.split('\n')[0]]).toEqual([4, 'error GGEN_E_VERSION_NOT_FOUND: No version of agent-editor matches ^2']);
+  });
+
+  it('stops printing once its output pipe has no reader (| head), with no stack trace, and still finishes its work', () => {
+    // A real FIFO whose reading end is closed before the command starts: every write to it fails with EPIPE.
+    const fifo = join(mkdtempSync(join(tmpdir(), 'ggen-pipe-')), 'out');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    closeSync(reader);
+    const home = freshHome();
+    const target = join(home, 'gpacks');
+    const run = (args: string[]): { args: string[]; status: number | null; stderr: string } => {
+      const child = spawnSync(process.execPath, [join(cliRoot, 'bin', 'ggen.cjs'), ...args], {
+        cwd: home,
+        env: { PATH: process.env.PATH ?? '', HOME: home, GGEN_DAEMON: '0' },
+        stdio: ['ignore', writer, 'pipe'],
+        encoding: 'utf8',
+      });
+      return { args, status: child.status, stderr: child.stderr };
+    };
+    for (const args of [
+      ['marketplace', 'search', 'agent', '--limit', '50'],
+      ['marketplace', 'search', 'agent', '--limit', '50', '--json'],
+      ['marketplace', 'install', 'agent-reasoning-mcp', '--target', target],
+      ['--version'],
+    ]) {
+      expect(run(args)).toEqual({ args, status: 0, stderr: '' });
+    }
+    closeSync(writer);
+    // The install went through although nobody read what it printed.
+    expect(existsSync(join(home, 'ggen.lock'))).toBe(true);
+    expect(existsSync(join(target, 'agent-reasoning-mcp'))).toBe(true);
   });
 
   it('installs, lists, updates and removes, with a deterministic lockfile', async () => {

@@ -1,19 +1,29 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { writeFd } from '../src/stdio.js';
 
 // A real FIFO opened non-blocking, with no one reading: it takes what its buffer holds (64 KiB on
 // Linux), then refuses with EAGAIN, as a full non-blocking pipe refuses a command's output.
-function fullPipe(): { write: number; read: number } {
+function fullPipe({ keepOpen = true } = {}): { write: number; read: number } {
   const path = join(mkdtempSync(join(tmpdir(), 'ggen-stdio-')), 'fifo');
   execFileSync('mkfifo', [path]);
   const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const write = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  if (keepOpen) opened.push(write);
   return { write, read };
 }
+
+// writeFd remembers, per descriptor, that one went to its stream or lost its reader (a process
+// has one stdout): each test's write end stays open until all have run, so that no test gets
+// a descriptor number another used.
+const opened: number[] = [];
+afterAll(() => {
+  for (const fd of opened) closeSync(fd);
+});
 
 function drain(fd: number): Buffer {
   const chunks: Buffer[] = [];
@@ -50,7 +60,41 @@ describe('writing to stdout and stderr', () => {
     expect(direct.length).toBeGreaterThan(1000);
     expect(streamed.length).toBe(2);
     expect(Buffer.concat([direct, ...streamed]).toString('utf8')).toBe(first + big + last);
-    closeSync(pipe.write);
     closeSync(pipe.read);
+  });
+
+  it('drops what is written once the reader has gone (| head), instead of throwing EPIPE', () => {
+    const pipe = fullPipe();
+    closeSync(pipe.read);
+    const streamed: Buffer[] = [];
+    const stream = { write: (chunk: Uint8Array | string) => streamed.push(Buffer.from(chunk)) };
+    expect(() => {
+      writeFd(pipe.write, 'first\n', () => stream);
+      writeFd(pipe.write, 'second\n', () => stream);
+    }).not.toThrow();
+    expect(streamed).toEqual([]);
+  });
+
+  it('drops the rest when the reader goes while the stream still holds output', async () => {
+    // The stream owns the write end: it closes it when it fails.
+    const pipe = fullPipe({ keepOpen: false });
+    // node's own stream over the pipe, as process.stdout is for a pipe.
+    const socket = new Socket({ fd: pipe.write, readable: false });
+    let streamWrites = 0;
+    const sink = {
+      write: (chunk: Uint8Array | string) => {
+        streamWrites += 1;
+        return socket.write(chunk);
+      },
+      once: (event: 'error', listener: (error: unknown) => void) => socket.once(event, listener),
+    };
+    // More than the pipe holds: the rest waits in the stream, which gets EPIPE once the reader closes.
+    writeFd(pipe.write, 'x'.repeat(200_000), () => sink);
+    expect(streamWrites).toBe(1);
+    const closed = new Promise((resolvePromise) => socket.once('close', resolvePromise));
+    closeSync(pipe.read);
+    await closed;
+    writeFd(pipe.write, 'after\n', () => sink);
+    expect(streamWrites).toBe(1);
   });
 });
