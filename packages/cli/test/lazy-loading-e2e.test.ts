@@ -32,7 +32,7 @@ async function loadedBy(args: string[], home = freshHome()): Promise<Loaded> {
 }
 
 describe('what a command loads', () => {
-  it('a search loads no zod, no node:crypto, fs/promises or perf_hooks, with or without a registry flag', async () => {
+  it('a search or an info loads no zod, no node:crypto, fs/promises or perf_hooks, with or without a registry flag', async () => {
     // The checked-out sample, named by flag: a copy made just now is within the store's clock
     // margin (a catalog changed within 2 s of its sync is synced again by the next search).
     const registry = sampleRegistry;
@@ -41,6 +41,8 @@ describe('what a command loads', () => {
     for (const args of [
       ['marketplace', 'search', 'rust web'],
       ['marketplace', 'search', 'agent', '--registry', registry, '--json'],
+      // Its answer's dependency records pass the plain check too.
+      ['marketplace', 'info', 'agent-reasoning-mcp', '--registry', registry, '--json'],
     ]) {
       // The first run builds what later runs read (the sample's local store, the code cache, the install id).
       await loadedBy(args, home);
@@ -52,14 +54,22 @@ describe('what a command loads', () => {
     }
   });
 
-  it('an install into a new directory loads no zod (its answer passes the plain check); one over a lockfile does, to check it', async () => {
+  it('an install into a new directory or over its own lockfile loads no zod (answer and lockfile pass their plain checks); a lockfile with a key ggen does not write is checked by zod', async () => {
     const home = freshHome();
     const target = join(home, 'gpacks');
     const first = await loadedBy(['marketplace', 'install', 'agent-editor', '--target', target], home);
     expect(first.zod).toBe(false);
     expect(first.builtins).toEqual(expect.arrayContaining(['crypto', 'fs/promises', 'zlib']));
     const again = await loadedBy(['marketplace', 'install', 'agent-editor', '--target', target], home);
-    expect(again.zod).toBe(true);
+    expect(again.zod).toBe(false);
+    const lockfilePath = join(home, 'ggen.lock');
+    const lockfile = JSON.parse(readFileSync(lockfilePath, 'utf8')) as { packages: Record<string, Record<string, unknown>> };
+    const entry = lockfile.packages['agent-editor'];
+    if (entry === undefined) throw new Error('agent-editor is not in the lockfile');
+    entry.fromANewerGgen = true;
+    writeFileSync(lockfilePath, JSON.stringify(lockfile));
+    const unknownKey = await loadedBy(['marketplace', 'install', 'agent-editor', '--target', target], home);
+    expect(unknownKey.zod).toBe(true);
   });
 
   it('a config file with a bad value is still checked (zod loads for it and names the key)', async () => {
