@@ -18,27 +18,47 @@ export const FORBIDDEN = {
 };
 
 /**
- * string-width (yargs' help layout and cli-progress, in four copies) builds Unicode-property
- * regular expressions and an Intl.Segmenter when it loads: ~20 ms of ICU work in every command,
- * though only help, usage and progress text ever measure a string. Each import of it gets a
- * stand-in that loads the real module on the first call (esbuild defers a required module's
- * top-level code until the require runs).
+ * Modules that libraries import at their top and call only on some paths, each replaced, for
+ * every library that imports it, by a stand-in that loads the real module on the first call or
+ * property read (esbuild defers a required module's top-level code until the require runs):
+ * - string-width (yargs' help layout and cli-progress, in four copies) builds Unicode-property
+ *   regular expressions and an Intl.Segmenter when it loads: ~20 ms of ICU work in every
+ *   command, though only help, usage and progress text ever measure a string;
+ * - node's assert (minizlib's checks of its zlib handle): loading it makes process.stderr, for
+ *   a pipe a net.Socket with node:net (~5 ms of every command that reads an archive, under CI).
+ * The stand-in is the real export where it is a function, with every other export as a getter.
  */
-const lazyStringWidth = {
-  name: 'lazy-string-width',
+export const LAZY_FOR_LIBRARIES = ['string-width', 'assert'];
+
+const lazyForLibraries = {
+  name: 'lazy-for-libraries',
   setup(build) {
-    build.onResolve({ filter: /^string-width$/ }, async ({ importer, resolveDir, kind, namespace, pluginData }) => {
-      // The real module is resolved as esbuild would (this plugin skips its own lookup).
-      if (pluginData?.real === true) return undefined;
-      const real = await build.resolve('string-width', { importer, resolveDir, kind, namespace, pluginData: { real: true } });
+    const filter = new RegExp(`^(${LAZY_FOR_LIBRARIES.join('|')})$`);
+    build.onResolve({ filter }, async ({ path, importer, resolveDir, kind, namespace, pluginData }) => {
+      // The real module is resolved as esbuild would (this plugin skips its own lookup); ggen's own imports are lazyModules' concern.
+      if (pluginData?.real === true || /^packages\/[^/]+\/src\//.test(relative(workspaceRoot, importer))) return undefined;
+      const real = await build.resolve(path, { importer, resolveDir, kind, namespace, pluginData: { real: true } });
       if (real.errors.length > 0) return { errors: real.errors };
-      // Named relative to the workspace: the bundle holds no path of the machine it was built on.
-      return { path: relative(workspaceRoot, real.path), namespace: 'lazy-string-width' };
+      // A node module stays node's (required by its name); a library is required from its file,
+      // named relative to the workspace: the bundle holds no path of the machine it was built on.
+      const target = real.external === true ? `node:${path}` : real.path;
+      const module = await import(target);
+      const callable = typeof (module.default ?? module) === 'function';
+      const names = Object.keys(module.default ?? module).filter((name) => name !== 'default' && name !== '__esModule');
+      const named = real.external === true ? `node:${path}` : relative(workspaceRoot, real.path);
+      return { path: named, namespace: 'lazy-for-libraries', pluginData: { target: real.external === true ? named : `./${basename(real.path)}`, callable, names } };
     });
-    build.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, ({ path }) => ({
-      contents: `let real;\nmodule.exports = function stringWidth(text, options) {\n  real ??= require('./${basename(path)}');\n  return (typeof real === 'function' ? real : real.default)(text, options);\n};\n`,
-      resolveDir: join(workspaceRoot, dirname(path)),
+    build.onLoad({ filter: /.*/, namespace: 'lazy-for-libraries' }, ({ path, pluginData }) => ({
+      contents: [
+        'let real;',
+        `const load = () => { real ??= require(${JSON.stringify(pluginData.target)}); return typeof real === 'function' || real.default === undefined ? real : real.default; };`,
+        pluginData.callable ? 'module.exports = function lazyStandIn(...args) {\n  return load().apply(this, args);\n};' : 'module.exports = {};',
+        ...pluginData.names.map((name) => `Object.defineProperty(module.exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load()[${JSON.stringify(name)}] });`),
+        '',
+      ].join('\n'),
+      resolveDir: path.startsWith('node:') ? workspaceRoot : join(workspaceRoot, dirname(path)),
       loader: 'js',
+      pluginData: { real: true },
     }));
   },
 };
@@ -146,7 +166,7 @@ const CLI_BUNDLE = {
   legalComments: 'none',
   logLevel: 'warning',
   banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
-  plugins: [lazyStringWidth, lazyModules],
+  plugins: [lazyForLibraries, lazyModules],
 };
 
 /**

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
 import { isGroup, type AnyCommandSpec, type CommandEntry, type CommandGroup } from './command-spec.js';
 import { fastArgs, GLOBAL_OPTIONS } from './fast-args.js';
-import { writeStdio } from './stdio.js';
+import { mayBeTerminal, writeStdio } from './stdio.js';
 import { configGroup } from './commands/config-show-command.js';
 import { featuresCommand } from './commands/features-command.js';
 import { infoCommand } from './commands/info-command.js';
@@ -48,10 +48,11 @@ export function defaultIo(): Io {
     stderr: (text) => {
       writeStdio(2, `${text}\n`);
     },
-    // Asked only where a bar might be drawn: node makes process.stderr on first use (~0.5 ms),
-    // and a command that prints no note or error never needs it.
+    // Asked only where a bar might be drawn. node makes process.stderr on first use: for a pipe
+    // (CI, a captured run) a net.Socket, with node:net and its streams (~4 ms). A descriptor that
+    // is no character device (a pipe, a file) is no terminal, and is told so without it.
     get isTty() {
-      return process.stderr.isTTY;
+      return mayBeTerminal(2) && process.stderr.isTTY;
     },
   };
 }

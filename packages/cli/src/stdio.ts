@@ -8,7 +8,7 @@
 // a descriptor's output is dropped, as a tool killed by SIGPIPE would print no more: the
 // command still finishes what it does, with its own exit code, and no stack trace of node's
 // unhandled EPIPE. Node's own modules only: the launcher uses it.
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 
 interface Sink {
   write: (chunk: Uint8Array | string) => unknown;
@@ -50,5 +50,17 @@ export function writeFd(fd: number, text: string, stream: () => Sink): void {
         readerGone.add(fd);
       });
     sink.write(bytes.subarray(offset));
+  }
+}
+
+/**
+ * Whether `fd` may be a terminal: a terminal is a character device, so a pipe, a socket or a
+ * file (or a closed descriptor) is surely none; a character device may be (or be /dev/null).
+ */
+export function mayBeTerminal(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { writeFd } from '../src/stdio.js';
+import { mayBeTerminal, writeFd } from '../src/stdio.js';
 
 // A real FIFO opened non-blocking, with no one reading: it takes what its buffer holds (64 KiB on
 // Linux), then refuses with EAGAIN, as a full non-blocking pipe refuses a command's output.
@@ -96,5 +96,18 @@ describe('writing to stdout and stderr', () => {
     await closed;
     writeFd(pipe.write, 'after\n', () => sink);
     expect(streamWrites).toBe(1);
+  });
+
+  it('tells a pipe, a file or a closed descriptor from what may be a terminal without node’s streams', () => {
+    const pipe = fullPipe();
+    const file = join(mkdtempSync(join(tmpdir(), 'ggen-stdio-')), 'out.txt');
+    const fileFd = openSync(file, 'w');
+    const devNull = openSync('/dev/null', 'w');
+    expect([mayBeTerminal(pipe.write), mayBeTerminal(fileFd), mayBeTerminal(devNull)]).toEqual([false, false, true]);
+    closeSync(fileFd);
+    closeSync(devNull);
+    closeSync(pipe.read);
+    // A descriptor that is not open is no terminal either.
+    expect(mayBeTerminal(fileFd)).toBe(false);
   });
 });
