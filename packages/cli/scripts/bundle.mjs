@@ -41,27 +41,38 @@ const lazyForLibraries = {
       if (real.errors.length > 0) return { errors: real.errors };
       // A node module stays node's (required by its name); a library is required from its file,
       // named relative to the workspace: the bundle holds no path of the machine it was built on.
-      const target = real.external === true ? `node:${path}` : real.path;
-      const module = await import(target);
+      const external = real.external === true;
+      const named = external ? `node:${path}` : relative(workspaceRoot, real.path);
+      const module = await import(external ? named : real.path);
       const callable = typeof (module.default ?? module) === 'function';
       const names = Object.keys(module.default ?? module).filter((name) => name !== 'default' && name !== '__esModule');
-      const named = real.external === true ? `node:${path}` : relative(workspaceRoot, real.path);
-      return { path: named, namespace: 'lazy-for-libraries', pluginData: { target: real.external === true ? named : `./${basename(real.path)}`, callable, names } };
+      return { path: named, namespace: 'lazy-for-libraries', pluginData: { target: external ? named : `./${basename(real.path)}`, callable, names } };
     });
-    build.onLoad({ filter: /.*/, namespace: 'lazy-for-libraries' }, ({ path, pluginData }) => ({
-      contents: [
-        'let real;',
-        `const load = () => { real ??= require(${JSON.stringify(pluginData.target)}); return typeof real === 'function' || real.default === undefined ? real : real.default; };`,
-        pluginData.callable ? 'module.exports = function lazyStandIn(...args) {\n  return load().apply(this, args);\n};' : 'module.exports = {};',
-        ...pluginData.names.map((name) => `Object.defineProperty(module.exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load()[${JSON.stringify(name)}] });`),
-        '',
-      ].join('\n'),
+    build.onLoad({ filter: /.*/, namespace: 'lazy-for-libraries' }, ({ path, pluginData: { target, callable, names } }) => ({
+      // An ES module's default export (string-width's) is what its importers call.
+      contents: standInSource(target, { callable, names, unwrapDefault: true }),
       resolveDir: path.startsWith('node:') ? workspaceRoot : join(workspaceRoot, dirname(path)),
       loader: 'js',
       pluginData: { real: true },
     }));
   },
 };
+
+/**
+ * The source of a stand-in for the module `target`: the real one is required on the first call
+ * (when `callable`: the stand-in is a function calling the real export) or the first read of one
+ * of `names` (getters). `unwrapDefault`: an ES module's default export is the real export.
+ */
+function standInSource(target, { callable, names, unwrapDefault = false }) {
+  const real = unwrapDefault ? "typeof real === 'function' || real.default === undefined ? real : real.default" : 'real';
+  return [
+    'let real;',
+    `const load = () => { real ??= require(${JSON.stringify(target)}); return ${real}; };`,
+    ...(callable ? ['module.exports = function lazyStandIn(...args) {', '  return load().apply(this, args);', '};'] : []),
+    ...names.map((name) => `Object.defineProperty(module.exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load()[${JSON.stringify(name)}] });`),
+    '',
+  ].join('\n');
+}
 
 /**
  * Libraries that only some commands use, each loaded when a command first touches one of its
@@ -120,15 +131,7 @@ const lazyModules = {
     build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, ({ path: named, pluginData }) => {
       const path = named.split('#')[0] ?? named;
       return {
-        contents: [
-          'let real;',
-          `const load = () => (real ??= require(${JSON.stringify(pluginData.target)}));`,
-          ...(pluginData.names.includes('default') ? ['module.exports = function lazyDefault(...args) {', '  return load().apply(this, args);', '};'] : []),
-          ...pluginData.names
-            .filter((name) => name !== 'default')
-            .map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load()[${JSON.stringify(name)}] });`),
-          '',
-        ].join('\n'),
+        contents: standInSource(pluginData.target, { callable: pluginData.names.includes('default'), names: pluginData.names.filter((name) => name !== 'default') }),
         resolveDir: pluginData.target === path ? workspaceRoot : join(workspaceRoot, dirname(path)),
         loader: 'js',
         pluginData: { real: true },
