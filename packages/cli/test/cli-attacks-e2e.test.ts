@@ -359,7 +359,12 @@ describe('ownership cannot be switched off or replaced (finding 8)', () => {
     const env = { GGEN_MARKETPLACE_TRUSTED_KEYS: `${keys.alice?.publicKey ?? ''},${keys.mallory?.publicKey ?? ''}` };
     const installed = await runGgen(['marketplace', 'install', 'owned', '--registry', alices, '--verify-signature'], { home, env });
     expect(installed.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages.owned.signature).toEqual({ keyId: keys.alice?.keyId, owners: [keys.alice?.keyId] });
+    // The lockfile keeps whole public keys: the signer's and the owners' (ids are labels anyone can copy).
+    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages.owned.signature).toEqual({
+      keyId: keys.alice?.keyId,
+      publicKey: keys.alice?.publicKey,
+      owners: [keys.alice?.publicKey],
+    });
 
     // The registry now serves Mallory's chain for the same name: refused, although her signature is valid and trusted.
     const replaced = await runGgen(['marketplace', 'install', 'owned', '--registry', mallorys, '--verify-signature', '--force'], { home, env });

@@ -45,12 +45,16 @@ export interface SearchResults {
 }
 
 export interface SignatureInfo {
+  /** The signer's key id: a label for people, never a proof of which key signed. */
   keyId: string;
+  /** The signer's whole public key (a minisign key line, RW...): its identity. */
+  publicKey?: string;
   trustedComment?: string;
   /**
-   * Key ids of the package's owners when it was verified (its signed key statements). The
-   * lockfile keeps them, as SSH's known_hosts keeps host keys: a later chain that vanished, or
-   * that no longer descends from these owners, is refused.
+   * The package's owners when it was verified (their public key lines, from its signed key
+   * statements). The lockfile keeps them, as SSH's known_hosts keeps host keys: a later chain
+   * that vanished, or that no longer descends from these owners, is refused. They narrow what
+   * is accepted and never add trust.
    */
   owners?: string[];
 }

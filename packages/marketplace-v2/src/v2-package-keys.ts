@@ -22,7 +22,7 @@ import {
   type KeyStatementsFile,
   type OwnerChain,
 } from './signing/key-statements.js';
-import { formatKeyId, parsePublicKey } from './signing/minisign-format.js';
+import { formatKeyId, parsePublicKey, publicKeyLine, sameKey } from './signing/minisign-format.js';
 
 /** A package's statements in a file registry (empty when it has none). */
 export async function readKeyStatements(registry: string, name: string): Promise<KeyStatementsFile> {
@@ -69,7 +69,8 @@ export function requireOwner(chain: OwnerChain, signer: ArchiveSigner | undefine
 
 /** requireOwner for a change that is always signed (a key statement). */
 function requireOwnerKey(chain: OwnerChain, signer: ArchiveSigner, notOwner: OwnerRefusals['notOwner']): ArchiveSigner {
-  if (!chain.owners.some((key) => formatKeyId(key.keyId) === signer.keyId)) throw notOwner(signer.keyId, ownerIds(chain));
+  // The whole public key decides: a key that only carries an owner's id is not that owner.
+  if (!chain.owners.some((key) => publicKeyLine(key) === signer.publicKey)) throw notOwner(signer.keyId, ownerIds(chain));
   return signer;
 }
 
@@ -146,7 +147,6 @@ export interface ChangeKeysRequest {
 /** An owner adds or revokes a key: a signed statement appended to the chain, the catalog updated. */
 export async function changePackageKeys(request: ChangeKeysRequest): Promise<OwnerChain> {
   if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
-  parsePublicKey(request.key);
   return withFileLock(join(request.registry, PUBLISH_LOCK_FILE), async () => {
     const isScope = !request.name.includes('/') && request.name.startsWith('@');
     const packages = await request.readCatalog();
@@ -173,13 +173,14 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
           hint: `Sign the statement with an owner key: ${owners}.`,
         }),
     );
-    const target = formatKeyId(parsePublicKey(request.key).keyId);
-    const owns = before.owners.some((key) => formatKeyId(key.keyId) === target);
+    const subject = parsePublicKey(request.key);
+    const target = formatKeyId(subject.keyId);
+    const owns = before.owners.some((key) => sameKey(key, subject));
     const refuse = (message: string, hint: string): never => {
       throw new MarketplaceError('GGEN_E_USAGE', message, { hint });
     };
     if (request.action === 'add' && owns) refuse(`Key ${target} already owns ${request.name}`, 'Nothing to add.');
-    if (request.action === 'add' && before.revoked.some((key) => formatKeyId(key.keyId) === target))
+    if (request.action === 'add' && before.revoked.some((key) => sameKey(key, subject)))
       refuse(`Key ${target} was revoked for ${request.name} and cannot come back`, 'Make a new key with ggen marketplace keygen and add that one.');
     if (request.action === 'revoke' && !owns) refuse(`Key ${target} does not own ${request.name}`, `Owners: ${ownerIds(before)}.`);
     if (request.action === 'revoke' && before.owners.length === 1)

@@ -20,7 +20,7 @@ import { openLocalStore } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { fetchCatalogText } from './catalog-file.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
-import { formatKeyId, type PublicKey } from './signing/minisign-format.js';
+import { formatKeyId, isPublicKeyLine, keyLabel, publicKeyLine, type PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
 import { keyStatementsPath, parseKeyStatementsFile, verifyOwnerChain, type OwnerChain } from './signing/key-statements.js';
 import type { QueryCache } from './local-store/query-cache.js';
@@ -187,14 +187,14 @@ export class V2Registry implements PackageSource {
     const chain = await this.ownerChain(candidate.name);
     checkChainContinuity(candidate.name, chain, (await this.findPackage(candidate.name))?.ownerKeys ?? [], known?.owners ?? []);
     const trustedKeys = (await this.#options.trustedKeys?.()) ?? [];
-    const owners = chain?.owners.map((key) => formatKeyId(key.keyId)).sort();
+    // The lockfile keeps the owners' whole keys (their ids are labels anyone can copy).
+    const owners = chain?.owners.map(publicKeyLine).sort();
     const verified = requireVerified(
       verifyPackageSignature({
         binding: { name: candidate.name, version: candidate.version, integrity: computeIntegrity(archive) },
         archive,
         signature,
         trustedKeys,
-        knownOwners: known?.owners ?? [],
         ...(chain === undefined ? {} : { chain }),
       }),
     );
@@ -225,11 +225,15 @@ export class V2Registry implements PackageSource {
 /**
  * Ownership cannot be switched off by deleting a file: a package the catalog says is owned
  * (gg:ownerKey) must come with its key statements, and a package the lockfile saw owned must
- * keep a chain that descends from the owners seen then (key continuity). A fork that starts a
- * new chain from another key is refused here; one that a revoked key grows inside the chain is
- * the limit documented in docs/security.md.
+ * keep a chain that descends from the owners seen then (key continuity). The lockfile's owners
+ * only narrow what is accepted, never widen it: trust itself comes from the user's keys. They
+ * are whole public keys; an entry of an older lockfile that holds only a key id matches by id
+ * (weaker, and still only a narrowing). A fork that starts a new chain from another key is
+ * refused here; one that a revoked key grows inside the chain is the limit documented in
+ * docs/security.md.
  */
 function checkChainContinuity(name: string, chain: OwnerChain | undefined, catalogOwners: readonly string[], knownOwners: readonly string[]): void {
+  const shown = knownOwners.map(keyLabel).join(', ');
   const refuse = (reason: string): never => {
     throw new MarketplaceError('GGEN_E_OWNER_CHAIN_INVALID', `The owner keys of ${name} cannot be trusted: ${reason}`, {
       hint: 'Nothing was installed. Ask the registry owner to restore keys/<name>.json; if the owners really changed, remove the package and install it again to accept the new owners.',
@@ -238,11 +242,12 @@ function checkChainContinuity(name: string, chain: OwnerChain | undefined, catal
   };
   if (chain === undefined) {
     if (catalogOwners.length > 0) refuse(`the catalog names ${catalogOwners.length} owner key(s), but the registry has no key statements for it`);
-    if (knownOwners.length > 0) refuse(`it was installed owned by ${knownOwners.join(', ')}, and its key statements are gone`);
+    if (knownOwners.length > 0) refuse(`it was installed owned by ${shown}, and its key statements are gone`);
     return;
   }
   if (knownOwners.length === 0) return;
-  const ever = new Set(chain.everOwned.map((key) => formatKeyId(key.keyId)));
-  if (!knownOwners.some((keyId) => ever.has(keyId)))
-    refuse(`it was installed owned by ${knownOwners.join(', ')}, and its key statements now start from other keys (a replaced chain)`);
+  const lines = new Set(chain.everOwned.map(publicKeyLine));
+  const ids = new Set(chain.everOwned.map((key) => formatKeyId(key.keyId)));
+  if (!knownOwners.some((owner) => (isPublicKeyLine(owner) ? lines.has(owner.trim()) : ids.has(owner))))
+    refuse(`it was installed owned by ${shown}, and its key statements now start from other keys (a replaced chain)`);
 }

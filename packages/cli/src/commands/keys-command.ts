@@ -48,6 +48,11 @@ export const keysCommand = defineCommand({
       for (const key of chain?.owners ?? []) rows.push(row(key, 'owner', subject));
       for (const key of chain?.revoked ?? []) rows.push(row(key, 'revoked', subject));
     }
+    // Two different keys with one id: the id is a label its creator picks, so say so plainly.
+    const byId = new Map<string, Set<string>>();
+    for (const entry of rows) byId.set(entry.keyId, (byId.get(entry.keyId) ?? new Set()).add(entry.publicKey));
+    for (const [keyId, keys] of byId)
+      if (keys.size > 1) context.notice(`warning: ${keys.size} different keys carry the id ${keyId}; ggen tells them apart by their whole public key, and so should you`);
     return { keys: rows };
   },
   render: ({ keys }) => {

@@ -169,7 +169,13 @@ export async function applyResolution(
 /** The lockfile's signature entry: verified now, or verified when the same version was installed. */
 function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCandidate, previous: LockedPackage | undefined): { signature: LockedPackage['signature'] } | undefined {
   if (verified !== undefined)
-    return { signature: { keyId: verified.keyId, ...(verified.owners === undefined || verified.owners.length === 0 ? {} : { owners: verified.owners }) } };
+    return {
+      signature: {
+        keyId: verified.keyId,
+        ...(verified.publicKey === undefined ? {} : { publicKey: verified.publicKey }),
+        ...(verified.owners === undefined || verified.owners.length === 0 ? {} : { owners: verified.owners }),
+      },
+    };
   return previous?.version === candidate.version && previous.signature !== undefined ? { signature: previous.signature } : undefined;
 }
 

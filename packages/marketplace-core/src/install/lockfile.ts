@@ -13,7 +13,7 @@ export interface LockedPackage {
   checksum?: string;
   dependencies: Record<string, string>;
   backend: 'v1' | 'v2';
-  signature?: { keyId: string; owners?: string[] };
+  signature?: { keyId: string; publicKey?: string; owners?: string[] };
   /** sha256 of the installed files; `list` compares it with the disk to find drift. */
   contentHash: string;
 }
@@ -47,7 +47,11 @@ export const LOCKFILE: Shape = {
           checksum: { ...anyText, optional: true },
           dependencies: { kind: 'record', key: packageName, of: versionRange },
           backend: { kind: 'enum', values: ['v1', 'v2'] },
-          signature: { kind: 'object', fields: { keyId: anyText, owners: { kind: 'array', of: anyText, optional: true } }, optional: true },
+          signature: {
+            kind: 'object',
+            fields: { keyId: anyText, publicKey: { ...anyText, optional: true }, owners: { kind: 'array', of: anyText, optional: true } },
+            optional: true,
+          },
           contentHash: anyText,
         },
       },

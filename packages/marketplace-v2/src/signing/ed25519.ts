@@ -50,6 +50,19 @@ export function verifyEd25519Noble(signature: Uint8Array, message: Uint8Array, p
   }
 }
 
+/**
+ * A public key no honest key generator makes: a small-order point (the identity among them), or
+ * bytes that are no point at all. With a small-order key a crafted signature verifies for any
+ * message, so such a key is refused where it is read.
+ */
+export function isWeakPublicKey(publicKey: Uint8Array): boolean {
+  try {
+    return ed.Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    return true;
+  }
+}
+
 export function signEd25519(message: Uint8Array, seed: Uint8Array): Uint8Array {
   return ed.sign(message, seed);
 }

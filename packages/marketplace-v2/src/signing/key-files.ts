@@ -135,7 +135,8 @@ export async function loadTrustedKeys(entries: readonly string[], trustFile: str
     try {
       keys.push(parsePublicKey(text));
     } catch (error) {
-      throw new MarketplaceError('GGEN_E_KEY_INVALID', `Trusted key ${where} is not a minisign public key`, {
+      const reason = error instanceof MarketplaceError ? `: ${error.message}` : '';
+      throw new MarketplaceError('GGEN_E_KEY_INVALID', `Trusted key ${where} is not a minisign public key${reason}`, {
         hint: 'Use the second line of a .pub file (base64, starting with RW), or the path of the .pub file.',
         cause: error,
         details: { entry: where },

@@ -1,5 +1,5 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
-import { checkSignature, formatKeyId, parsePublicKey, parseSignature, publicKeyLine, signMessage, type PublicKey, type SecretKey } from './minisign-format.js';
+import { checkSignature, formatKeyId, parsePublicKey, parseSignature, publicKeyLine, sameKey, signMessage, type PublicKey, type SecretKey } from './minisign-format.js';
 
 /**
  * A package's owner keys as a chain of signed statements (`keys/<name>.json` in a v2
@@ -48,8 +48,6 @@ export function signKeyStatement(signer: SecretKey, statement: KeyStatement): st
   return signMessage(signer, Buffer.from(text, 'utf8'), text, `ggen key statement ${statement.sequence} for ${statement.package}`);
 }
 
-const sameKey = (a: PublicKey, b: PublicKey): boolean => Buffer.from(a.keyId).equals(Buffer.from(b.keyId)) && Buffer.from(a.publicKey).equals(Buffer.from(b.publicKey));
-
 function chainError(name: string, index: number, reason: string): MarketplaceError {
   return new MarketplaceError('GGEN_E_OWNER_CHAIN_INVALID', `The owner keys of ${name} are not trustworthy: statement ${index} ${reason}`, {
     hint: 'Someone changed the package’s keys without an owner’s signature. Do not install it; report it to the registry.',
@@ -75,9 +73,12 @@ export function verifyOwnerChain(name: string, file: KeyStatementsFile): OwnerCh
     if (statement.package !== name || statement.sequence !== index) throw chainError(name, index, `is for ${statement.package} #${statement.sequence}`);
     const subject = parsePublicKey(statement.key);
     const signers = index === 0 ? [subject] : owners;
-    const signer = signers.find((key) => Buffer.from(key.keyId).equals(Buffer.from(signature.keyId)));
-    if (signer === undefined) throw chainError(name, index, `is signed by key ${formatKeyId(signature.keyId)}, which did not own the package`);
-    if (checkSignature(signature, Buffer.from(signature.trustedComment, 'utf8'), signer) !== 'verified') throw chainError(name, index, 'has a signature that does not verify');
+    // The signature names a key id only; the signer is the owner whose whole key verifies it.
+    const sameId = signers.filter((key) => Buffer.from(key.keyId).equals(Buffer.from(signature.keyId)));
+    if (sameId.length === 0) throw chainError(name, index, `is signed by key ${formatKeyId(signature.keyId)}, which did not own the package`);
+    const message = Buffer.from(signature.trustedComment, 'utf8');
+    if (!sameId.some((key) => checkSignature(signature, message, key) === 'verified'))
+      throw chainError(name, index, `has a signature that no owner key with id ${formatKeyId(signature.keyId)} verifies`);
     if ((index === 0) !== (statement.action === 'owner')) throw chainError(name, index, `has action '${statement.action}' at position ${index}`);
     if (statement.action === 'revoke') {
       const at = owners.findIndex((key) => sameKey(key, subject));

@@ -1,6 +1,6 @@
 import { blake2b } from '@noble/hashes/blake2.js';
 import { MarketplaceError, nodeCrypto } from '@ggen/marketplace-core';
-import { publicKeyOf, signEd25519, verifyEd25519 } from './ed25519.js';
+import { isWeakPublicKey, publicKeyOf, signEd25519, verifyEd25519 } from './ed25519.js';
 
 // minisign's formats (https://jedisct1.github.io/minisign/), byte for byte, so that keys and
 // signatures move between ggen and the minisign tool in both directions.
@@ -60,6 +60,20 @@ function decodeBase64(text: string | undefined, length: number, what: string, co
   return bytes;
 }
 
+/**
+ * A key's identity is the whole public key: its 8-byte id is a label its creator chooses, and
+ * anyone can make a key with the id of another. Two keys with one id are two keys.
+ */
+export function sameKey(a: PublicKey, b: PublicKey): boolean {
+  return Buffer.from(a.keyId).equals(Buffer.from(b.keyId)) && Buffer.from(a.publicKey).equals(Buffer.from(b.publicKey));
+}
+
+/** The label people read for a key line (its id), or the text itself when it is not a key line. */
+export function keyLabel(line: string): string {
+  if (!isPublicKeyLine(line)) return line;
+  return formatKeyId(Buffer.from(line.trim(), 'base64').subarray(2, 10));
+}
+
 /** The key as one base64 line (RW...): what users put in trusted_keys and `minisign -P` takes. */
 export function publicKeyLine(key: PublicKey): string {
   return Buffer.concat([SIG_ALG, key.keyId, key.publicKey]).toString('base64');
@@ -82,7 +96,15 @@ export function parsePublicKey(text: string): PublicKey {
   const bytes = decodeBase64(line, 42, 'public key', 'GGEN_E_KEY_INVALID');
   if (!bytes.subarray(0, 2).equals(SIG_ALG))
     throw keyError('GGEN_E_KEY_INVALID', 'The public key is not an Ed25519 minisign key', 'Use a key made by ggen marketplace keygen or minisign -G.');
-  return { keyId: new Uint8Array(bytes.subarray(2, 10)), publicKey: new Uint8Array(bytes.subarray(10, 42)) };
+  const publicKey = new Uint8Array(bytes.subarray(10, 42));
+  if (isWeakPublicKey(publicKey)) {
+    throw keyError(
+      'GGEN_E_KEY_INVALID',
+      'The public key is a small-order point, for which any signature verifies',
+      'Such a key is never made by keygen or minisign; it was crafted. Do not trust it.',
+    );
+  }
+  return { keyId: new Uint8Array(bytes.subarray(2, 10)), publicKey };
 }
 
 /** libsodium's crypto_pwhash_scryptsalsa208sha256 parameter choice, which minisign uses. */
@@ -220,6 +242,11 @@ export function parseSignature(text: string): MinisignSignature {
 }
 
 export type SignatureCheck = 'verified' | 'wrong-key' | 'invalid' | 'comment-invalid';
+
+/** Whether the signature of the trusted comment verifies with `key` (whatever the message). */
+export function checkCommentSignature(parsed: MinisignSignature, key: PublicKey): boolean {
+  return verifyEd25519(parsed.globalSignature, Buffer.concat([parsed.signature, Buffer.from(parsed.trustedComment, 'utf8')]), key.publicKey);
+}
 
 /** minisign -V's checks: key id, the signature of the message, the signature of the trusted comment. */
 export function checkSignature(parsed: MinisignSignature, message: Uint8Array, key: PublicKey): SignatureCheck {

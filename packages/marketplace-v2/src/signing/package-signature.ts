@@ -1,6 +1,17 @@
 import { MarketplaceError, type SignatureInfo } from '@ggen/marketplace-core';
 import type { OwnerChain } from './key-statements.js';
-import { checkSignature, formatKeyId, parseSignature, signMessage, type PublicKey, type SecretKey } from './minisign-format.js';
+import {
+  checkCommentSignature,
+  checkSignature,
+  formatKeyId,
+  parseSignature,
+  publicKeyLine,
+  sameKey,
+  signMessage,
+  type MinisignSignature,
+  type PublicKey,
+  type SecretKey,
+} from './minisign-format.js';
 
 /** What a package signature binds: a signature for one package never installs another. */
 export interface PackageBinding {
@@ -32,6 +43,8 @@ export type VerificationStatus = 'verified' | 'missing' | 'malformed' | 'untrust
 export interface VerificationResult {
   status: VerificationStatus;
   keyId?: string;
+  /** The signer's whole public key line (RW...), once a known key is found to have made the signature. */
+  publicKey?: string;
   reason: string;
 }
 
@@ -43,24 +56,38 @@ export interface VerifyPackageOptions {
   trustedKeys: readonly PublicKey[];
   /** The package's verified owner chain, when the registry has one. */
   chain?: OwnerChain;
-  /**
-   * Owner key ids the lockfile recorded for this package when it was last verified: like a
-   * trusted key, they anchor the chain for this package alone (key continuity, as known_hosts).
-   */
-  knownOwners?: readonly string[];
 }
 
-const has = (keys: readonly PublicKey[], keyId: Uint8Array): PublicKey | undefined => keys.find((key) => Buffer.from(key.keyId).equals(Buffer.from(keyId)));
+const includes = (keys: readonly PublicKey[], key: PublicKey): boolean => keys.some((other) => sameKey(other, key));
 
 /**
  * The keys whose signature this package accepts. Without an owner chain: the user's trusted
- * keys. With one: the current owners, provided the user trusts a key that ever owned the package
- * (so trust follows signed rotations), or the lockfile saw as its owners; revoked keys never.
+ * keys. With one: the current owners, provided the user trusts (the whole key, never its id) a
+ * key that ever owned the package, so trust follows signed rotations; revoked keys never. What a
+ * lockfile recorded never adds a key here: it only narrows (checked before, as key continuity).
  */
-function acceptedKeys(trusted: readonly PublicKey[], chain: OwnerChain | undefined, knownOwners: readonly string[]): PublicKey[] {
+function acceptedKeys(trusted: readonly PublicKey[], chain: OwnerChain | undefined): PublicKey[] {
   if (chain === undefined) return [...trusted];
-  const anchored = chain.everOwned.some((key) => has(trusted, key.keyId) !== undefined || knownOwners.includes(formatKeyId(key.keyId)));
-  return anchored ? chain.owners : [];
+  return chain.everOwned.some((key) => includes(trusted, key)) ? chain.owners : [];
+}
+
+/**
+ * Which known key made the signature. The signature names only a key id, a label anyone can
+ * give their own key, so every known key with that id is tried: the signer is the one whose
+ * public key verifies it. When none does, a key whose comment signature verifies tells a changed
+ * archive ('invalid') from a signature by another key that carries a known id ('impostor').
+ */
+function findSigner(parsed: MinisignSignature, archive: Uint8Array, known: readonly PublicKey[]): { signer: PublicKey } | { failure: 'none' | 'impostor' | 'invalid' | 'comment-invalid' } {
+  const sameId = known.filter((key) => Buffer.from(key.keyId).equals(Buffer.from(parsed.keyId)));
+  if (sameId.length === 0) return { failure: 'none' };
+  let failure: 'impostor' | 'invalid' | 'comment-invalid' = 'impostor';
+  for (const key of sameId) {
+    const check = checkSignature(parsed, archive, key);
+    if (check === 'verified') return { signer: key };
+    if (check === 'comment-invalid') failure = 'comment-invalid';
+    else if (check === 'invalid' && failure === 'impostor' && checkCommentSignature(parsed, key)) failure = 'invalid';
+  }
+  return { failure };
 }
 
 /** Verifies a package archive's signature: a categorized result; the caller decides what fails. */
@@ -74,25 +101,49 @@ export function verifyPackageSignature(options: VerifyPackageOptions): Verificat
     return { status: 'malformed', reason: `the signature of ${label} is malformed: ${error instanceof Error ? error.message : String(error)}` };
   }
   const keyId = formatKeyId(parsed.keyId);
-  if (options.chain !== undefined && has(options.chain.revoked, parsed.keyId) !== undefined) {
-    return { status: 'revoked', keyId, reason: `${label} is signed by key ${keyId}, which an owner of ${options.binding.name} revoked` };
+  const accepted = acceptedKeys(options.trustedKeys, options.chain);
+  const known: PublicKey[] = [];
+  for (const key of [...(options.chain?.owners ?? []), ...(options.chain?.revoked ?? []), ...options.trustedKeys, ...accepted]) if (!includes(known, key)) known.push(key);
+  const found = findSigner(parsed, options.archive, known);
+  if ('failure' in found) {
+    switch (found.failure) {
+      case 'none':
+        return options.chain === undefined
+          ? { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not trusted` }
+          : { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not an owner of ${options.binding.name}` };
+      case 'impostor':
+        return {
+          status: 'untrusted',
+          keyId,
+          reason: `${label} is signed by another key that carries the id ${keyId} of a key you know (a key id is a label anyone can copy; the public keys differ)`,
+        };
+      case 'invalid':
+        return { status: 'invalid', keyId, reason: `the signature of ${label} does not match its archive (tampered archive, or a signature of other bytes)` };
+      case 'comment-invalid':
+        return { status: 'invalid', keyId, reason: `the trusted comment of ${label}'s signature was edited` };
+    }
   }
-  if (options.chain !== undefined && has(options.chain.owners, parsed.keyId) === undefined) {
-    return { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not an owner of ${options.binding.name}` };
+  const signer = found.signer;
+  const publicKey = publicKeyLine(signer);
+  if (options.chain !== undefined && includes(options.chain.revoked, signer)) {
+    return { status: 'revoked', keyId, publicKey, reason: `${label} is signed by key ${keyId}, which an owner of ${options.binding.name} revoked` };
   }
-  const key = has(acceptedKeys(options.trustedKeys, options.chain, options.knownOwners ?? []), parsed.keyId);
-  if (key === undefined) return { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not trusted` };
-  const check = checkSignature(parsed, options.archive, key);
-  if (check === 'invalid') return { status: 'invalid', keyId, reason: `the signature of ${label} does not match its archive (tampered archive, or a signature of other bytes)` };
-  if (check === 'comment-invalid') return { status: 'invalid', keyId, reason: `the trusted comment of ${label}'s signature was edited` };
-  if (check !== 'verified') return { status: 'untrusted', keyId, reason: `${label}'s signature names another key` };
+  if (options.chain !== undefined && !includes(options.chain.owners, signer)) {
+    return { status: 'untrusted', keyId, publicKey, reason: `${label} is signed by key ${keyId}, which is not an owner of ${options.binding.name}` };
+  }
+  if (!includes(accepted, signer)) return { status: 'untrusted', keyId, publicKey, reason: `${label} is signed by key ${keyId}, which is not trusted` };
   const bound = parseTrustedComment(parsed.trustedComment);
-  if (bound === null) return { status: 'mismatch', keyId, reason: `${label}'s signature does not bind a ggen package (trusted comment: '${parsed.trustedComment}')` };
+  if (bound === null) return { status: 'mismatch', keyId, publicKey, reason: `${label}'s signature does not bind a ggen package (trusted comment: '${parsed.trustedComment}')` };
   const wrong = (['name', 'version', 'integrity'] as const).filter((field) => bound[field] !== options.binding[field]);
   if (wrong.length > 0) {
-    return { status: 'mismatch', keyId, reason: `${label}'s signature is for ${bound.name}@${bound.version} (${wrong.map((field) => `${field} ${bound[field]}`).join(', ')})` };
+    return {
+      status: 'mismatch',
+      keyId,
+      publicKey,
+      reason: `${label}'s signature is for ${bound.name}@${bound.version} (${wrong.map((field) => `${field} ${bound[field]}`).join(', ')})`,
+    };
   }
-  return { status: 'verified', keyId, reason: `${label} signed by ${keyId}` };
+  return { status: 'verified', keyId, publicKey, reason: `${label} signed by ${keyId}` };
 }
 
 const CODES: Record<
@@ -118,7 +169,7 @@ const HINTS: Record<Exclude<VerificationStatus, 'verified'>, string> = {
 
 /** The coded error for a result that is not `verified`, or the signature info when it is. */
 export function requireVerified(result: VerificationResult): SignatureInfo {
-  if (result.status === 'verified') return { keyId: result.keyId ?? '' };
+  if (result.status === 'verified') return { keyId: result.keyId ?? '', ...(result.publicKey === undefined ? {} : { publicKey: result.publicKey }) };
   throw new MarketplaceError(CODES[result.status], result.reason, {
     hint: HINTS[result.status],
     details: { status: result.status, ...(result.keyId === undefined ? {} : { keyId: result.keyId }) },

@@ -1,0 +1,138 @@
+// Trust, second round (issue 27): a key is its whole public key, never its 8-byte id, and a
+// lockfile never grants trust. Each attack runs through the CLI as an attacker would set it up.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { forgeKeyWithIdOf } from './helpers/forge-key.js';
+import { copyOfSampleRegistry, freshHome, runGgen } from './helpers/run-ggen.js';
+
+function writePack(dir: string, name: string, version: string): string {
+  mkdirSync(join(dir, 'templates'), { recursive: true });
+  writeFileSync(join(dir, 'gpack.yaml'), `name: ${name}\nversion: ${version}\ndescription: A signed pack for tests\nauthor: Ada\nlicense: MIT\n`);
+  writeFileSync(join(dir, 'templates', 'hello.tmpl'), `hello from ${name} ${version}\n`);
+  return dir;
+}
+
+async function keygen(home: string, name: string): Promise<{ path: string; publicKey: string; keyId: string }> {
+  const path = join(home, `${name}.key`);
+  const run = await runGgen(['marketplace', 'keygen', '--no-password', '--output', path, '--json'], { home });
+  expect(run.code).toBe(0);
+  return { path, ...(JSON.parse(run.stdout) as { publicKey: string; keyId: string }) };
+}
+
+async function publish(home: string, registry: string, key: string, name: string, version: string): Promise<{ code: number; stderr: string }> {
+  return runGgen(['marketplace', 'publish', writePack(join(home, `${name}-${version}-${Math.random()}`), name, version), '--sign', '--key', key, '--registry', registry], { home });
+}
+
+describe('a key is its whole public key (findings 1, 3)', () => {
+  it('refuses a pack signed by another key that carries a trusted key id, under --verify-signature and require_signatures', async () => {
+    const home = freshHome();
+    const alice = await keygen(home, 'alice');
+    const mallory = forgeKeyWithIdOf(alice.publicKey, join(home, 'mallory.key'));
+    expect(mallory.publicKey).not.toBe(alice.publicKey);
+    const registry = copyOfSampleRegistry();
+    expect((await publish(home, registry, mallory.secretKeyPath, 'evil-pack', '1.0.0')).code).toBe(0);
+
+    const user = freshHome();
+    const env = { GGEN_MARKETPLACE_TRUSTED_KEYS: alice.publicKey };
+    const flagged = await runGgen(['marketplace', 'install', 'evil-pack', '--registry', registry, '--backend', 'v2', '--verify-signature'], { home: user, env });
+    expect(flagged.stderr).toMatch(/^error GGEN_E_SIGNATURE_UNTRUSTED: evil-pack@1\.0\.0 is signed by key [0-9A-F]{16}, which is not an owner of evil-pack|^error GGEN_E_SIGNATURE_UNTRUSTED: /m);
+    expect(flagged.code).toBe(6);
+    mkdirSync(join(user, '.config', 'ggen'), { recursive: true });
+    writeFileSync(join(user, '.config', 'ggen', 'config.yaml'), `marketplace:\n  require_signatures: true\n  trusted_keys: ['${alice.publicKey}']\n`);
+    const required = await runGgen(['marketplace', 'install', 'evil-pack', '--registry', registry, '--backend', 'v2'], { home: user });
+    expect(required.stderr).toMatch(/^error GGEN_E_SIGNATURE_UNTRUSTED: /m);
+    expect(required.code).toBe(6);
+    expect(existsSync(join(user, '.ggen', 'packages', 'evil-pack'))).toBe(false);
+    expect(existsSync(join(user, '.ggen', 'ggen.lock'))).toBe(false);
+
+    // The real key still installs its own pack: the check is the key, not a blanket refusal.
+    expect((await publish(home, registry, alice.path, 'good-pack', '1.0.0')).code).toBe(0);
+    const good = await runGgen(['marketplace', 'install', 'good-pack', '--registry', registry, '--backend', 'v2'], { home: user });
+    expect(good.stderr).not.toMatch(/error/);
+    expect(good.code).toBe(0);
+  });
+
+  it('refuses an update to a chain restarted from a same-id key (key continuity by whole key)', async () => {
+    const home = freshHome();
+    const alice = await keygen(home, 'alice');
+    const registry = copyOfSampleRegistry();
+    expect((await publish(home, registry, alice.path, 'pinned', '1.0.0')).code).toBe(0);
+    const env = { GGEN_MARKETPLACE_TRUSTED_KEYS: alice.publicKey };
+    const user = freshHome();
+    expect((await runGgen(['marketplace', 'install', 'pinned@^1.0.0', '--registry', registry, '--verify-signature'], { home: user, env })).code).toBe(0);
+    const lockBefore = readFileSync(join(user, '.ggen', 'ggen.lock'), 'utf8');
+
+    // A registry-storage attacker drops the statements and starts a new chain from a same-id key.
+    rmSync(join(registry, 'keys', 'pinned.json'));
+    const mallory = forgeKeyWithIdOf(alice.publicKey, join(home, 'mallory.key'));
+    expect((await publish(home, registry, mallory.secretKeyPath, 'pinned', '1.1.0')).code).toBe(0);
+    const update = await runGgen(['marketplace', 'update', '--registry', registry, '--backend', 'v2', '--verify-signature'], { home: user, env });
+    expect(update.stderr).toMatch(/^error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of pinned cannot be trusted: it was installed owned by [0-9A-F]{16}, and its key statements now start from other keys/m);
+    expect(update.code).toBe(6);
+    expect(readFileSync(join(user, '.ggen', 'ggen.lock'), 'utf8')).toBe(lockBefore);
+    expect(readFileSync(join(user, '.ggen', 'packages', 'pinned', 'templates', 'hello.tmpl'), 'utf8')).toBe('hello from pinned 1.0.0\n');
+  });
+
+  it("refuses a same-id key as the owner in the registry: publish, yank, dist-tag and deprecate", async () => {
+    const home = freshHome();
+    const alice = await keygen(home, 'alice');
+    const registry = copyOfSampleRegistry();
+    expect((await publish(home, registry, alice.path, 'owned', '1.0.0')).code).toBe(0);
+    expect((await runGgen(['marketplace', 'deprecate', 'owned', 'use owned-ng', '--registry', registry, '--key', alice.path], { home })).code).toBe(0);
+    const mallory = forgeKeyWithIdOf(alice.publicKey, join(home, 'mallory.key'));
+    const before = { catalog: readFileSync(join(registry, 'catalog.nq'), 'utf8'), index: readFileSync(join(registry, 'index.json'), 'utf8') };
+    const attempts = [
+      ['publish', writePack(join(home, 'owned-2'), 'owned', '2.0.0'), '--sign', '--key', mallory.secretKeyPath, '--registry', registry],
+      ['yank', 'owned@1.0.0', '--registry', registry, '--key', mallory.secretKeyPath],
+      ['dist-tag', 'add', 'owned@1.0.0', 'beta', '--registry', registry, '--key', mallory.secretKeyPath],
+      ['deprecate', 'owned', '', '--registry', registry, '--key', mallory.secretKeyPath],
+    ];
+    for (const args of attempts) {
+      const run = await runGgen(['marketplace', ...args], { home });
+      expect(run.stderr).toMatch(/^error GGEN_E_NOT_OWNER: Key [0-9A-F]{16} is not an owner of owned/m);
+      expect(run.code).toBe(6);
+    }
+    expect(readFileSync(join(registry, 'catalog.nq'), 'utf8')).toBe(before.catalog);
+    expect(readFileSync(join(registry, 'index.json'), 'utf8')).toBe(before.index);
+  });
+
+  it('refuses a small-order public key as a trusted key: any signature would verify with it', async () => {
+    const home = freshHome();
+    const identity = Buffer.concat([Buffer.from('Ed'), Buffer.alloc(8, 7), Buffer.from([1]), Buffer.alloc(31)]).toString('base64');
+    const run = await runGgen(['marketplace', 'install', 'agent-editor', '--backend', 'v2', '--verify-signature'], { home, env: { GGEN_MARKETPLACE_TRUSTED_KEYS: identity } });
+    expect(run.stderr).toMatch(/^error GGEN_E_KEY_INVALID: Trusted key '.*' is not a minisign public key/m);
+    expect(run.stderr).toContain('small-order point');
+    expect(run.code).toBe(2);
+  });
+});
+
+describe('a lockfile never grants trust (finding 6)', () => {
+  it("installs nothing signed by a key that only a committed lockfile names as the owner", async () => {
+    const attackerHome = freshHome();
+    const mallory = await keygen(attackerHome, 'mallory');
+    const registry = copyOfSampleRegistry();
+    expect((await publish(attackerHome, registry, mallory.path, 'evil-pack', '1.0.0')).code).toBe(0);
+    // The attacker installs it trusting their own key, and commits the lockfile that records them as owner.
+    const project = mkdtempSync(join(tmpdir(), 'ggen-project-'));
+    const attackerInstall = await runGgen(['marketplace', 'install', 'evil-pack', '--registry', registry, '--backend', 'v2', '--target', join(project, 'gpacks'), '--verify-signature'], {
+      home: attackerHome,
+      env: { GGEN_MARKETPLACE_TRUSTED_KEYS: mallory.publicKey },
+    });
+    expect(attackerInstall.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(project, 'ggen.lock'), 'utf8')).packages['evil-pack'].signature.owners).toEqual([mallory.publicKey]);
+    rmSync(join(project, 'gpacks'), { recursive: true });
+
+    // The victim requires signatures and trusts nobody: the lockfile's owners add no trust.
+    const victim = freshHome();
+    mkdirSync(join(victim, '.config', 'ggen'), { recursive: true });
+    writeFileSync(join(victim, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  require_signatures: true\n');
+    for (const args of [['install'], ['install', '--frozen-lockfile'], ['install', 'evil-pack']]) {
+      const run = await runGgen(['marketplace', ...args, '--registry', registry, '--backend', 'v2', '--target', join(project, 'gpacks')], { home: victim });
+      expect(run.stderr).toMatch(/^error GGEN_E_SIGNATURE_UNTRUSTED: evil-pack@1\.0\.0 is signed by key [0-9A-F]{16}, which is not trusted/m);
+      expect(run.code).toBe(6);
+      expect(existsSync(join(project, 'gpacks', 'evil-pack'))).toBe(false);
+    }
+  });
+});
