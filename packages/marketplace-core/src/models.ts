@@ -114,11 +114,20 @@ export interface InstallPolicy {
   allowDowngrade?: boolean;
 }
 
-export interface InstallRequest extends InstallPolicy {
-  /** `name` or `name@range`, as typed. */
-  specs: string[];
+/**
+ * Where an installer operation works: the packages directory and its lockfile (often in a
+ * project someone else wrote), and the user's own state directory, where only ggen writes (its
+ * install journals). Without `stateDir`, `~/.ggen`.
+ */
+export interface InstallPaths {
   packagesDir: string;
   lockfilePath: string;
+  stateDir?: string;
+}
+
+export interface InstallRequest extends InstallPolicy, InstallPaths {
+  /** `name` or `name@range`, as typed. */
+  specs: string[];
   dryRun?: boolean;
   noDependencies?: boolean;
   force?: boolean;
@@ -148,11 +157,9 @@ export interface InstallResult {
   cycles: string[][];
 }
 
-export interface RemoveRequest {
+export interface RemoveRequest extends InstallPaths {
   name: string;
   signal?: AbortSignal;
-  packagesDir: string;
-  lockfilePath: string;
   force?: boolean;
   dryRun?: boolean;
 }
@@ -162,10 +169,8 @@ export interface RemoveResult {
   dryRun: boolean;
 }
 
-export interface UpdateRequest extends InstallPolicy {
+export interface UpdateRequest extends InstallPolicy, InstallPaths {
   name?: string;
-  packagesDir: string;
-  lockfilePath: string;
   dryRun?: boolean;
 }
 

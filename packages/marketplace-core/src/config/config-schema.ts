@@ -174,5 +174,12 @@ export const LOCATION_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['regist
  */
 export const SECURITY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['require_signatures', 'trusted_keys']);
 
+/**
+ * Keys only the user's own config, the environment or a flag may set, never a project file:
+ * where ggen keeps its state (the trust file, the metrics a gate judges, the A/B install id,
+ * install journals) and where its telemetry goes.
+ */
+export const USER_ONLY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['state_dir', 'otlp_endpoint', 'pushgateway_url']);
+
 /** Keys that decide where packages come from and where telemetry goes: a project file that sets them says so. */
 export const ORIGIN_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['registry', 'v2_registry', 'sparql_endpoint', 'sparql_graph_store', 'otlp_endpoint', 'pushgateway_url']);

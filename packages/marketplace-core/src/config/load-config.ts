@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { MarketplaceError } from '../errors.js';
@@ -14,6 +14,7 @@ import {
   ORIGIN_KEYS,
   PATH_KEYS,
   SECURITY_KEYS,
+  USER_ONLY_KEYS,
   type MarketplaceConfig,
   type MarketplaceConfigKey,
 } from './config-schema.js';
@@ -148,9 +149,17 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   };
 }
 
-/** A project file's settings, less what it may not loosen; what it changes about origins is told. */
+/**
+ * A project file's settings, less what it may not set. A ggen.yaml comes with a repository
+ * someone else wrote: it may tighten trust, never loosen it; it may not move the user's state
+ * (the trust file, the metrics a rollout gate judges, the A/B install id, install journals) nor
+ * send telemetry anywhere; its packages directory, lockfile and cache must lie inside the
+ * project. Each value it may not set is ignored with a note naming it; what it changes about
+ * origins is told.
+ */
 function projectLayer(layer: Layer, path: string, before: Record<string, unknown>, notices: string[]): Layer {
   const kept: Layer = {};
+  const project = dirname(path);
   for (const [key, value] of Object.entries(layer) as [MarketplaceConfigKey, unknown][]) {
     if (SECURITY_KEYS.has(key)) {
       const loosens = key === 'require_signatures' ? value === false && before.require_signatures === true : Array.isArray(value) && value.length > 0;
@@ -163,10 +172,44 @@ function projectLayer(layer: Layer, path: string, before: Record<string, unknown
         continue;
       }
     }
+    if (USER_ONLY_KEYS.has(key)) {
+      notices.push(`note: ${path} sets ${key}; ignored, only your own config or the environment may set it`);
+      continue;
+    }
+    if (PATH_KEYS.has(key) && typeof value === 'string' && !insideProject(project, value)) {
+      notices.push(`note: ${path} sets ${key}: ${value}; ignored, a project file may only name a location inside its project (${project})`);
+      continue;
+    }
     if (ORIGIN_KEYS.has(key) && value !== before[key]) notices.push(`note: ${path} sets ${key}: ${String(value)}`);
     kept[key] = value;
   }
   return kept;
+}
+
+/**
+ * Whether `path` (already resolved against the project file) lies inside `project`, both as
+ * written and once links are resolved: a committed `gpacks -> ~/` is outside.
+ */
+function insideProject(project: string, path: string): boolean {
+  const within = (root: string, target: string): boolean => {
+    const rel = relative(root, target);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
+  if (!within(project, path)) return false;
+  const realProject = realpathOrSelf(project);
+  // The nearest part of the path that exists, resolved through its links.
+  let existing = path;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  const real = join(realpathOrSelf(existing), relative(existing, path));
+  return within(realProject, real);
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function readConfigFile(path: string, env: Record<string, string | undefined>): Layer {

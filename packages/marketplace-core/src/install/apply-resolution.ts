@@ -14,7 +14,7 @@ import { serializeLockfile, type LockedPackage, type Lockfile } from './lockfile
 import { lockedFetchError, lockedResolved } from './locked-location.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 import { satisfies, type Resolution } from './resolve-dependencies.js';
-import { policyOf, type Context } from './install-context.js';
+import { policyOf, removableDirectories, type Context } from './install-context.js';
 
 const FETCH_CONCURRENCY = 4;
 
@@ -124,7 +124,7 @@ export async function applyResolution(
   } catch (error) {
     // Nothing is committed before the journal: drop what was staged, so that a refused
     // package (bad signature, tampered archive) leaves no trace for the next command.
-    recoverTransaction(context.packagesDir);
+    recoverTransaction(context.packagesDir, context.stateDir);
     throw error;
   }
 
@@ -153,12 +153,13 @@ export async function applyResolution(
   }
   // The commit point: an attempt given up by now (its fallback already answered) drops its staging instead.
   if (options.signal?.aborted === true) {
-    recoverTransaction(context.packagesDir);
+    recoverTransaction(context.packagesDir, context.stateDir);
     options.signal.throwIfAborted();
   }
-  commitTransaction(context.packagesDir, {
+  const remove = await removableDirectories(context, lockfile, obsolete);
+  commitTransaction(context.packagesDir, context.stateDir, {
     install: toFetch.map((entry) => entry.name),
-    remove: obsolete,
+    remove,
     lockfile: context.lockfilePath,
     lockfileContent: serializeLockfile(next),
   });

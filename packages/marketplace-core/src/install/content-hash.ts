@@ -16,8 +16,19 @@ export function hashEntries(entries: ArchiveEntry[]): string {
   return `sha256-${nodeCrypto().createHash('sha256').update(lines.join('\n')).digest('hex')}`;
 }
 
-/** Same hash computed from the disk; `undefined` when the directory is missing. */
+/**
+ * Same hash computed from the disk; `undefined` when the directory is missing. A package
+ * directory that is a link (or no directory) is never followed: it hashes to a value no
+ * install recorded, so it reads as modified and is never pruned.
+ */
 export async function hashDirectory(dir: string): Promise<string | undefined> {
+  try {
+    const stat = await lstat(dir);
+    if (!stat.isDirectory()) return `not-a-directory:${stat.isSymbolicLink() ? 'link' : 'file'}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
   const entries: ArchiveEntry[] = [];
   const walk = async (current: string): Promise<void> => {
     for (const dirent of await readdir(current, { withFileTypes: true })) {

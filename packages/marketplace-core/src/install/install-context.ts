@@ -1,22 +1,62 @@
 // What every installer operation shares: where it works, its lock, its policy.
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fromFsError } from '../errors.js';
-import type { InstallPolicy } from '../models.js';
+import { fromFsError, MarketplaceError } from '../errors.js';
+import type { InstallPaths, InstallPolicy } from '../models.js';
 import { withFileLock } from './file-lock.js';
 import type { InstallEvents } from './install-events.js';
 import { LOCK_FILE, recoverTransaction } from './install-transaction.js';
 import { type Lockfile } from './lockfile.js';
+import { hashDirectory } from './content-hash.js';
+import { packageDir } from '../names.js';
 import type { PackageSource } from './package-source.js';
 
 export interface Context {
   source: PackageSource;
   packagesDir: string;
   lockfilePath: string;
+  /** The user's state, where the install journal is kept (never the packages directory). */
+  stateDir: string;
   events: InstallEvents | undefined;
 }
 
+/** The context of one operation on `paths`. */
+export function contextOf(source: PackageSource, paths: InstallPaths, events: InstallEvents | undefined): Context {
+  return { source, packagesDir: paths.packagesDir, lockfilePath: paths.lockfilePath, stateDir: paths.stateDir ?? defaultStateDir(), events };
+}
+
+export const defaultStateDir = (): string => join(homedir(), '.ggen');
+
+/**
+ * A packages directory that is a link is refused: a committed `gpacks -> ..` would carry every
+ * install, prune and removal into the directory it names.
+ */
+export function refuseLinkedPackagesDir(packagesDir: string): void {
+  let linked = false;
+  try {
+    linked = lstatSync(packagesDir).isSymbolicLink();
+  } catch {
+    return;
+  }
+  if (linked) {
+    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${packagesDir} is a symbolic link; ggen installs into and removes from real directories only`, {
+      hint: `Point --target at the directory itself (${safeRealpath(packagesDir)}), or replace the link with a directory.`,
+      details: { path: packagesDir },
+    });
+  }
+}
+
+function safeRealpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 export async function withInstallLock<T>(context: Context, task: () => T | Promise<T>): Promise<T> {
+  refuseLinkedPackagesDir(context.packagesDir);
   try {
     mkdirSync(context.packagesDir, { recursive: true });
     mkdirSync(dirname(context.lockfilePath), { recursive: true });
@@ -26,12 +66,31 @@ export async function withInstallLock<T>(context: Context, task: () => T | Promi
   return withFileLock(
     join(context.packagesDir, LOCK_FILE),
     async () => {
-      const recovered = recoverTransaction(context.packagesDir);
+      const recovered = recoverTransaction(context.packagesDir, context.stateDir);
       if (recovered !== undefined) context.events?.({ type: 'recovered', action: recovered });
       return task();
     },
     { onWait: ({ pid }) => context.events?.({ type: 'lock-wait', pid }) },
   );
+}
+
+/**
+ * Of the packages a change drops, those whose directory may go: only a real directory whose
+ * files are exactly what the lockfile recorded ggen installing there (a committed lockfile can
+ * name a directory ggen never wrote). The others stay on disk, each said with a `kept` event.
+ * `forced` names a package removed whatever its content (never through a link: a link is
+ * removed, not what it points at).
+ */
+export async function removableDirectories(context: Context, lockfile: Lockfile, names: readonly string[], forced?: string): Promise<string[]> {
+  const removable: string[] = [];
+  for (const name of names) {
+    const path = packageDir(context.packagesDir, name);
+    const hash = await hashDirectory(path);
+    if (hash === undefined) continue;
+    if (hash === lockfile.packages[name]?.contentHash || name === forced) removable.push(name);
+    else context.events?.({ type: 'kept', name, path });
+  }
+  return removable;
 }
 
 /** Verification and rollback protection: one rule for install, frozen install and update. */

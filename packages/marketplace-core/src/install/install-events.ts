@@ -6,6 +6,8 @@ export type InstallEvent =
   | { type: 'fetch-start'; total: number }
   | { type: 'fetched'; name: string; version: string; done: number; total: number }
   | { type: 'committed'; count: number }
-  | { type: 'deprecated'; name: string; version: string; message: string };
+  | { type: 'deprecated'; name: string; version: string; message: string }
+  /** A directory a removal left in place: its files are not what ggen installed there. */
+  | { type: 'kept'; name: string; path: string };
 
 export type InstallEvents = (event: InstallEvent) => void;

@@ -7,11 +7,11 @@ import { lockedArchiveLocation } from './locked-location.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 import { resolveDependencies, satisfies, type Resolution } from './resolve-dependencies.js';
 import { applyResolution } from './apply-resolution.js';
-import { lockedVersions, policyOf, withInstallLock, type Context } from './install-context.js';
+import { lockedVersions, policyOf, withInstallLock, contextOf, type Context } from './install-context.js';
 import { parsePackageSpec, taggedVersion } from './package-spec.js';
 
 export async function installPackages(source: PackageSource, request: InstallRequest, events?: InstallEvents): Promise<InstallResult> {
-  const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
+  const context: Context = contextOf(source, request, events);
   const specs = request.specs.map(parsePackageSpec);
   return withInstallLock(context, async () => {
     const lockfile = readLockfile(request.lockfilePath) ?? emptyLockfile();

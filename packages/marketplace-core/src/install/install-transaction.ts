@@ -1,6 +1,6 @@
 import { nodeCrypto } from '../node-crypto.js';
 import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import { packageDir } from '../names.js';
 import { isAlive } from './file-lock.js';
@@ -9,8 +9,15 @@ import { isAlive } from './file-lock.js';
 export const TRANSACTION_DIR = '.ggen-txn';
 export const LOCK_FILE = '.ggen.lock-pid';
 
+/**
+ * What a commit will do, written before it does it. It lives in the user's state directory
+ * (`<state_dir>/transactions/`), where only ggen writes, never in the packages directory: that
+ * one may be a project someone else committed, and a journal found there would make ggen write
+ * or delete whatever its paths said. It names the packages directory it belongs to.
+ */
 interface Journal {
-  version: 1;
+  version: 2;
+  packagesDir: string;
   lockfile: string;
   /** New lockfile text, or null to delete the lockfile. */
   lockfileContent: string | null;
@@ -24,6 +31,12 @@ export interface StagedChange {
   remove: string[];
   lockfile: string;
   lockfileContent: string | null;
+}
+
+/** Where the journal of a packages directory lives: the user's state, one file per directory. */
+export function journalPath(stateDir: string, packagesDir: string): string {
+  const key = nodeCrypto().createHash('sha256').update(resolve(packagesDir)).digest('hex').slice(0, 32);
+  return join(stateDir, 'transactions', `${key}.json`);
 }
 
 export function stagingDir(packagesDir: string, name: string): string {
@@ -49,34 +62,61 @@ export function beginTransaction(packagesDir: string): void {
  * commit point: before it the live tree is untouched (a crash rolls back); after it every
  * step is idempotent and `recoverTransaction` rolls forward.
  */
-export function commitTransaction(packagesDir: string, change: StagedChange): void {
-  const journal: Journal = { version: 1, ...change };
-  const journalPath = join(packagesDir, TRANSACTION_DIR, 'journal.json');
+export function commitTransaction(packagesDir: string, stateDir: string, change: StagedChange): void {
+  const journal: Journal = { version: 2, packagesDir: resolve(packagesDir), ...change };
+  const path = journalPath(stateDir, packagesDir);
   try {
-    writeFileAtomicSync(journalPath, JSON.stringify(journal));
+    writeFileAtomicSync(path, JSON.stringify(journal), { mode: 0o600 });
   } catch (error) {
-    throw fromFsError(error, 'writing', journalPath);
+    throw fromFsError(error, 'writing', path);
   }
   applyJournal(packagesDir, journal);
+  rmSync(path, { force: true });
 }
 
-/** Finishes or undoes what an interrupted run left; returns what it did. */
-export function recoverTransaction(packagesDir: string): 'rolled-forward' | 'rolled-back' | undefined {
+/**
+ * Finishes or undoes what an interrupted run left; returns what it did. A journal inside the
+ * packages directory was not written by this ggen (it keeps them in the user's state): it came
+ * with the directory, and is refused with nothing done.
+ */
+export function recoverTransaction(packagesDir: string, stateDir: string): 'rolled-forward' | 'rolled-back' | undefined {
   const txn = join(packagesDir, TRANSACTION_DIR);
-  if (!existsSync(txn)) return undefined;
-  const journalPath = join(txn, 'journal.json');
+  const planted = join(txn, 'journal.json');
+  if (existsSync(planted)) {
+    throw new MarketplaceError('GGEN_E_FOREIGN_FILE', `${planted} is an install journal that this ggen did not write; refusing to follow it`, {
+      hint: `ggen keeps its journals in ${join(stateDir, 'transactions')}. This one came with the directory (a cloned project?): delete ${txn} and run the command again.`,
+      details: { path: planted },
+    });
+  }
+  const path = journalPath(stateDir, packagesDir);
   let journal: Journal | undefined;
   try {
-    journal = JSON.parse(readFileSync(journalPath, 'utf8')) as Journal;
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<Journal>;
+    journal = isJournalOf(parsed, resolve(packagesDir)) ? parsed : undefined;
+    if (journal === undefined) rmSync(path, { force: true });
   } catch {
     journal = undefined;
   }
   if (journal === undefined) {
+    if (!existsSync(txn)) return undefined;
     rmSync(txn, { recursive: true, force: true });
     return 'rolled-back';
   }
   applyJournal(packagesDir, journal);
+  rmSync(path, { force: true });
   return 'rolled-forward';
+}
+
+function isJournalOf(value: Partial<Journal>, packagesDir: string): value is Journal {
+  const names = (list: unknown): boolean => Array.isArray(list) && list.every((name) => typeof name === 'string');
+  return (
+    value.version === 2 &&
+    value.packagesDir === packagesDir &&
+    typeof value.lockfile === 'string' &&
+    (value.lockfileContent === null || typeof value.lockfileContent === 'string') &&
+    names(value.install) &&
+    names(value.remove)
+  );
 }
 
 function applyJournal(packagesDir: string, journal: Journal): void {
@@ -109,7 +149,6 @@ function applyJournal(packagesDir: string, journal: Journal): void {
     }
     if (journal.lockfileContent === null) rmSync(journal.lockfile, { force: true });
     else writeFileAtomicSync(journal.lockfile, journal.lockfileContent);
-    rmSync(join(txn, 'journal.json'), { force: true });
     rmSync(txn, { recursive: true, force: true });
   } catch (error) {
     const failure = fromFsError(error, 'committing the install in', packagesDir);

@@ -4,10 +4,11 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromFsError } from '../errors.js';
 import { packageDir } from '../names.js';
-import type { InstalledPackage } from '../models.js';
+import type { InstalledPackage, InstallPaths } from '../models.js';
 import { hashDirectory } from './content-hash.js';
 import { withFileLock } from './file-lock.js';
-import { LOCK_FILE, recoverTransaction, TRANSACTION_DIR } from './install-transaction.js';
+import { journalPath, LOCK_FILE, recoverTransaction, TRANSACTION_DIR } from './install-transaction.js';
+import { defaultStateDir } from './install-context.js';
 import { emptyLockfile, readLockfile } from './lockfile.js';
 
 /** The package directories under `packagesDir`: `name` and, inside each `@scope`, `@scope/name`. */
@@ -29,9 +30,10 @@ async function installedDirectories(packagesDir: string): Promise<string[]> {
 }
 
 /** Installed packages from the lockfile and the disk, with drift flagged. */
-export async function listInstalledPackages(options: { packagesDir: string; lockfilePath: string }): Promise<InstalledPackage[]> {
-  if (existsSync(join(options.packagesDir, TRANSACTION_DIR))) {
-    await withFileLock(join(options.packagesDir, LOCK_FILE), () => recoverTransaction(options.packagesDir));
+export async function listInstalledPackages(options: InstallPaths): Promise<InstalledPackage[]> {
+  const stateDir = options.stateDir ?? defaultStateDir();
+  if (existsSync(join(options.packagesDir, TRANSACTION_DIR)) || existsSync(journalPath(stateDir, options.packagesDir))) {
+    await withFileLock(join(options.packagesDir, LOCK_FILE), () => recoverTransaction(options.packagesDir, stateDir));
   }
   const lockfile = readLockfile(options.lockfilePath) ?? emptyLockfile();
   const result: InstalledPackage[] = [];

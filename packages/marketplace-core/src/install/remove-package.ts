@@ -5,11 +5,11 @@ import type { InstallEvents } from './install-events.js';
 import { beginTransaction, commitTransaction } from './install-transaction.js';
 import { emptyLockfile, readLockfile, serializeLockfile, type Lockfile } from './lockfile.js';
 import type { PackageSource } from './package-source.js';
-import { withInstallLock, type Context } from './install-context.js';
+import { contextOf, removableDirectories, withInstallLock, type Context } from './install-context.js';
 
 export async function removePackage(source: PackageSource, request: RemoveRequest, events?: InstallEvents): Promise<RemoveResult> {
-  const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
-  return withInstallLock(context, () => {
+  const context: Context = contextOf(source, request, events);
+  return withInstallLock(context, async () => {
     const lockfile = readLockfile(request.lockfilePath) ?? emptyLockfile();
     const name = request.name.toLowerCase();
     if (lockfile.packages[name] === undefined && lockfile.requested[name] === undefined) {
@@ -48,10 +48,11 @@ export async function removePackage(source: PackageSource, request: RemoveReques
         requested,
         packages: Object.fromEntries(Object.entries(lockfile.packages).filter(([other]) => keep.has(other))),
       };
+      const remove = await removableDirectories(context, lockfile, removed, request.force === true ? name : undefined);
       beginTransaction(context.packagesDir);
-      commitTransaction(context.packagesDir, {
+      commitTransaction(context.packagesDir, context.stateDir, {
         install: [],
-        remove: removed,
+        remove,
         lockfile: request.lockfilePath,
         lockfileContent: Object.keys(next.packages).length === 0 && Object.keys(requested).length === 0 ? null : serializeLockfile(next),
       });

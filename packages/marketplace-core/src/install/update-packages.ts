@@ -6,10 +6,10 @@ import { readLockfile } from './lockfile.js';
 import type { PackageSource } from './package-source.js';
 import { resolveDependencies } from './resolve-dependencies.js';
 import { applyResolution } from './apply-resolution.js';
-import { lockedVersions, policyOf, withInstallLock, type Context } from './install-context.js';
+import { lockedVersions, policyOf, withInstallLock, contextOf, type Context } from './install-context.js';
 
 export async function updatePackages(source: PackageSource, request: UpdateRequest, events?: InstallEvents): Promise<UpdateResult> {
-  const context: Context = { source, packagesDir: request.packagesDir, lockfilePath: request.lockfilePath, events };
+  const context: Context = contextOf(source, request, events);
   return withInstallLock(context, async () => {
     const lockfile = readLockfile(request.lockfilePath);
     if (lockfile === null || Object.keys(lockfile.requested).length === 0) {

@@ -77,7 +77,11 @@ function acceptedKeys(trusted: readonly PublicKey[], chain: OwnerChain | undefin
  * public key verifies it. When none does, a key whose comment signature verifies tells a changed
  * archive ('invalid') from a signature by another key that carries a known id ('impostor').
  */
-function findSigner(parsed: MinisignSignature, archive: Uint8Array, known: readonly PublicKey[]): { signer: PublicKey } | { failure: 'none' | 'impostor' | 'invalid' | 'comment-invalid' } {
+function findSigner(
+  parsed: MinisignSignature,
+  archive: Uint8Array,
+  known: readonly PublicKey[],
+): { signer: PublicKey } | { failure: 'none' | 'impostor' | 'invalid' | 'comment-invalid' } {
   const sameId = known.filter((key) => Buffer.from(key.keyId).equals(Buffer.from(parsed.keyId)));
   if (sameId.length === 0) return { failure: 'none' };
   let failure: 'impostor' | 'invalid' | 'comment-invalid' = 'impostor';
