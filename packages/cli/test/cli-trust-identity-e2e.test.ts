@@ -1,6 +1,7 @@
 // Trust, second round (issue 27): a key is its whole public key, never its 8-byte id, and a
 // lockfile never grants trust. Each attack runs through the CLI as an attacker would set it up.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -215,5 +216,42 @@ describe('files in a project are data from a stranger (findings 2, 4, 5, 16)', (
     writeFileSync(yaml, 'marketplace:\n  cache_dir: ./out/cache\n');
     const linked = await runGgen(['marketplace', 'config', 'show'], { home, cwd: project });
     expect(linked.stderr).toContain(`note: ${yaml} sets cache_dir: ${join(project, 'out', 'cache')}; ignored, a project file may only name a location inside its project`);
+  });
+});
+
+describe('special files are refused before a byte is read (findings 10, 11)', () => {
+  it('refuses FIFOs and devices as registry files, archives, lockfiles and project config, at once', async () => {
+    const home = freshHome();
+    const mkfifo = (path: string): void => {
+      execFileSync('mkfifo', [path]);
+    };
+    // A v1 registry whose index.json is a FIFO: no writer ever comes.
+    const v1 = mkdtempSync(join(tmpdir(), 'ggen-fifo-registry-'));
+    mkfifo(join(v1, 'index.json'));
+    const search = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v1', '--registry', v1], { home });
+    expect(search.stderr).toMatch(/^error GGEN_E_UNSAFE_PERMISSIONS: .*index\.json is not a regular file \(a FIFO\); refusing to read it$/m);
+    expect(search.code).toBe(10);
+
+    // A v2 archive that is /dev/zero: refused, not read until memory runs out.
+    const registry = copyOfSampleRegistry();
+    const archive = join(registry, 'archives', 'agent-editor-1.0.0.tgz');
+    expect(existsSync(archive)).toBe(true);
+    rmSync(archive);
+    symlinkSync('/dev/zero', archive);
+    const install = await runGgen(['marketplace', 'install', 'agent-editor', '--backend', 'v2', '--registry', registry, '--target', join(home, 'gpacks')], { home });
+    expect(install.stderr).toMatch(/^error GGEN_E_UNSAFE_PERMISSIONS: .*agent-editor-1\.0\.0\.tgz is not a regular file \(a character device\); refusing to read it$/m);
+    expect(install.code).toBe(10);
+    expect(existsSync(join(home, 'gpacks', 'agent-editor'))).toBe(false);
+
+    // A cloned project whose ggen.lock, then whose ggen.yaml, is a FIFO.
+    const project = mkdtempSync(join(tmpdir(), 'ggen-cloned-'));
+    mkfifo(join(project, 'ggen.lock'));
+    const list = await runGgen(['marketplace', 'list', '--target', './gpacks'], { home, cwd: project });
+    expect(list.stderr).toMatch(/ggen\.lock is not a regular file \(a FIFO\)/);
+    expect(list.code).not.toBe(0);
+    mkfifo(join(project, 'ggen.yaml'));
+    const config = await runGgen(['marketplace', 'config', 'show'], { home, cwd: project });
+    expect(config.stderr).toMatch(/ggen\.yaml is not a regular file \(a FIFO\)/);
+    expect(config.code).not.toBe(0);
   });
 });

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './node-crypto.js';
 export { monotonicMs, queryTimeSince } from './clock.js';
 export * from './models.js';
+export { readRegularFileSync } from './read-regular-file.js';
 export { isExactVersion, isPackageName, isVersionRange, packageNameProblem, safeText, scopeName, scopeOf } from './names.js';
 export type { MarketplaceBackend } from './backend.js';
 export * from './config/config-schema.js';

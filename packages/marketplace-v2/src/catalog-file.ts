@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { fetchResource, fromFsError, isHttpLocation, MarketplaceError, resolveLocation, type FetchOptions, nodeCrypto } from '@ggen/marketplace-core';
@@ -61,7 +61,7 @@ export async function fetchCatalogChunks(
   const path = location.startsWith('file://') ? fileURLToPath(location) : location;
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO answers at once, then is refused below
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw noCatalog(location, { details: { location } });
     throw fromFsError(error, 'reading', path);

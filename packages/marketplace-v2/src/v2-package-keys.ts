@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   fromFsError,
@@ -7,6 +6,8 @@ import {
   isHttpLocation,
   MarketplaceError,
   PUBLISH_LOCK_FILE,
+  readRegularFileSync,
+  RESOURCE_LIMITS,
   withFileLock,
   writeFileAtomic,
   type ArchiveSigner,
@@ -29,7 +30,7 @@ export async function readKeyStatements(registry: string, name: string): Promise
   const path = join(registry, keyStatementsPath(name));
   if (!existsSync(path)) return { statements: [] };
   try {
-    return parseKeyStatementsFile(await readFile(path, 'utf8'), name);
+    return parseKeyStatementsFile(readRegularFileSync(path, RESOURCE_LIMITS.keys).toString('utf8'), name);
   } catch (error) {
     if (error instanceof MarketplaceError) throw error;
     throw fromFsError(error, 'reading', path);
@@ -220,7 +221,7 @@ export async function recordLifecycleStatement(registry: string, name: string, s
   let log: { statements: string[] } = { statements: [] };
   if (existsSync(path)) {
     try {
-      log = JSON.parse(await readFile(path, 'utf8')) as { statements: string[] };
+      log = JSON.parse(readRegularFileSync(path, RESOURCE_LIMITS.keys).toString('utf8')) as { statements: string[] };
     } catch (error) {
       throw fromFsError(error, 'reading', path);
     }

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { readRegularFileSync } from '../read-regular-file.js';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -215,8 +216,9 @@ function realpathOrSelf(path: string): string {
 function readConfigFile(path: string, env: Record<string, string | undefined>): Layer {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFileSync(path, 16 * 1024 * 1024).toString('utf8');
   } catch (cause) {
+    if (cause instanceof MarketplaceError) throw cause;
     throw new MarketplaceError('GGEN_E_CONFIG_PARSE', `Cannot read config file ${path}`, {
       hint: 'Check that the file exists and is readable.',
       cause,

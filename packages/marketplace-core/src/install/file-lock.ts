@@ -1,5 +1,6 @@
 import { nodeCrypto } from '../node-crypto.js';
-import { closeSync, existsSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readRegularFileSync } from '../read-regular-file.js';
 import { hostname } from 'node:os';
 import { fromFsError, MarketplaceError } from '../errors.js';
 
@@ -84,7 +85,7 @@ function tryAcquire(lockPath: string): boolean {
 
 function readHolder(lockPath: string): number | undefined {
   try {
-    const text = readFileSync(lockPath, 'utf8');
+    const text = readRegularFileSync(lockPath, 4096).toString('utf8');
     const pid = Number.parseInt(text.split('\n')[0] ?? '', 10);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {

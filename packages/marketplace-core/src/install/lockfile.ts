@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readRegularFileSync } from '../read-regular-file.js';
+
+/** The most a lockfile may hold: far above any real one (thousands of packs). */
+const LOCKFILE_LIMIT = 64 * 1024 * 1024;
 import { fromFsError, MarketplaceError } from '../errors.js';
 import { lazySchema } from '../config/config-schema.js';
 import { plainlyAccepts, zodShape, type Shape } from '../shape.js';
@@ -70,8 +73,9 @@ export function emptyLockfile(): Lockfile {
 export function readLockfile(path: string): Lockfile | null {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFileSync(path, LOCKFILE_LIMIT).toString('utf8');
   } catch (error) {
+    if (error instanceof MarketplaceError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw fromFsError(error, 'reading', path);
   }

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readRegularFileSync } from '../read-regular-file.js';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ARCHIVE_LIMITS } from '../archive/extract-archive.js';
@@ -79,14 +79,7 @@ export async function fetchResource(location: string, options: FetchOptions, kin
     // fs/promises (open, stat, read, close) cost a verified 11-pack install tens of milliseconds
     // of an idle main thread on a loaded machine.
     try {
-      const fd = openSync(path, 'r');
-      try {
-        const { size } = fstatSync(fd);
-        if (size > limit) throw tooLarge(path, limit);
-        return readFileSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      return readRegularFileSync(path, limit);
     } catch (error) {
       if (error instanceof MarketplaceError) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {

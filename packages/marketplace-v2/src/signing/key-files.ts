@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { lstat, readFile, stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fromFsError, MarketplaceError, writeFileAtomic } from '@ggen/marketplace-core';
+import { fromFsError, MarketplaceError, readRegularFileSync, writeFileAtomic } from '@ggen/marketplace-core';
 import {
   formatPublicKey,
   formatSecretKey,
@@ -99,8 +99,9 @@ export async function secretKeyWarning(path: string): Promise<string | undefined
 
 async function readText(path: string, what: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    return readRegularFileSync(path, 1024 * 1024).toString('utf8');
   } catch (error) {
+    if (error instanceof MarketplaceError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new MarketplaceError('GGEN_E_KEY_INVALID', `No ${what} at ${path}`, { hint: 'Create a key pair with: ggen marketplace keygen --output <path>', details: { path } });
     }

@@ -1,0 +1,41 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { MarketplaceError } from './errors.js';
+
+/**
+ * Reads a file that came from outside (a registry file, a lockfile, a project config, a lock):
+ * a regular file only, decided before a byte is read. It is opened without blocking, so a FIFO
+ * planted where a file should be answers at once instead of waiting for a writer forever, and
+ * a device (`/dev/zero`, `/dev/random`) is refused instead of read until memory runs out. Past
+ * `limit` bytes the file is refused too. Errors from the file system are thrown as they are,
+ * for the caller to word.
+ */
+export function readRegularFileSync(path: string, limit = Number.MAX_SAFE_INTEGER): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${path} is not a regular file (${specialKind(stat)}); refusing to read it`, {
+        hint: 'Something put a special file where ggen expects a plain file; remove it, or point ggen at the real file.',
+        details: { path },
+      });
+    }
+    if (stat.size > limit) {
+      throw new MarketplaceError('GGEN_E_RESPONSE_TOO_LARGE', `${path} is larger than ${limit} bytes, the limit for this kind of file`, {
+        hint: 'Nothing was used. The file is far larger than it should be; check where it came from.',
+        details: { location: path, limit },
+      });
+    }
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function specialKind(stat: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isDirectory(): boolean }): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isDirectory()) return 'a directory';
+  return 'a special file';
+}
