@@ -2,6 +2,8 @@
 // lockfile never grants trust. Each attack runs through the CLI as an attacker would set it up.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -253,5 +255,41 @@ describe('special files are refused before a byte is read (findings 10, 11)', ()
     const config = await runGgen(['marketplace', 'config', 'show'], { home, cwd: project });
     expect(config.stderr).toMatch(/ggen\.yaml is not a regular file \(a FIFO\)/);
     expect(config.code).not.toBe(0);
+  });
+});
+
+describe("a lockfile's resolved stays inside its registry (finding 9)", () => {
+  it('refuses ../, absolute paths and another host, and sends that host nothing', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const project = mkdtempSync(join(tmpdir(), 'ggen-project-'));
+    const target = join(project, 'gpacks');
+    expect((await runGgen(['marketplace', 'install', 'agent-editor', '--backend', 'v2', '--registry', registry, '--target', target], { home })).code).toBe(0);
+    const lockPath = join(project, 'ggen.lock');
+    const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { packages: Record<string, { resolved: string }> };
+    expect(lock.packages['agent-editor']?.resolved).toBe('v2:archives/agent-editor-1.0.0.tgz');
+    let requests = 0;
+    const other = createServer((_request, response) => {
+      requests += 1;
+      response.end('not an archive');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const port = (other.address() as AddressInfo).port;
+    writeFileSync(join(project, 'outside.tgz'), readFileSync(join(registry, 'archives', 'agent-editor-1.0.0.tgz')));
+    try {
+      for (const resolved of ['v2:../outside.tgz', 'v2:archives/../../outside.tgz', join(project, 'outside.tgz'), `http://127.0.0.1:${port}/agent-editor-1.0.0.tgz`, 'v2:/etc/passwd']) {
+        rmSync(target, { recursive: true, force: true });
+        const entry = lock.packages['agent-editor'];
+        if (entry !== undefined) entry.resolved = resolved;
+        writeFileSync(lockPath, JSON.stringify(lock));
+        const run = await runGgen(['marketplace', 'install', '--frozen-lockfile', '--backend', 'v2', '--registry', registry, '--target', target], { home });
+        expect(run.stderr).toContain(`error GGEN_E_LOCKFILE_INVALID: ggen.lock entry agent-editor resolves outside its registry: ${resolved}`);
+        expect(run.code).toBe(7);
+        expect(existsSync(join(target, 'agent-editor'))).toBe(false);
+      }
+    } finally {
+      other.close();
+    }
+    expect(requests).toBe(0);
   });
 });

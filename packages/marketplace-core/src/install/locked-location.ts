@@ -1,6 +1,7 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MarketplaceError } from '../errors.js';
+import { safeText } from '../names.js';
 import type { BackendType } from '../models.js';
 import { isHttpLocation, resolveArchiveLocation } from '../registry/fetch-resource.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
@@ -32,11 +33,22 @@ function pathInside(registry: string, archive: string): string | undefined {
   return path === '' || path.startsWith('..') || isAbsolute(path) ? undefined : path.split(sep).join('/');
 }
 
-/** Where a locked archive is now: its registry's current location joined with the path inside it. */
+/**
+ * Where a locked archive is now: its registry's current location joined with the path inside
+ * it. A lockfile is a file from a stranger: `resolved` must stay inside the registry it names
+ * (no `..`, no absolute path, no other host). One written before registry ids (a location) is
+ * taken only when it lies inside a configured registry of its backend.
+ */
 export function lockedArchiveLocation(name: string, resolved: string, backend: BackendType, source: PackageSource): string {
   const match = LOCKED.exec(resolved);
-  if (match === null) return resolved; // a lockfile written before ids (an absolute location), or a URL outside the registry
+  if (match === null) {
+    const registry = source.registryLocation?.(backend);
+    const inside = registry === undefined ? undefined : pathInside(registry, resolved);
+    if (registry === undefined || inside === undefined) throw outsideRegistry(name, resolved, registry);
+    return resolveArchiveLocation(registry, inside, name);
+  }
   const id = match[1] as BackendType;
+  const path = match[2] ?? '';
   const registry = source.registryLocation?.(id);
   if (registry === undefined) {
     throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `ggen.lock entry ${name} comes from the ${id} registry (${resolved}), and no ${id} registry is configured`, {
@@ -44,7 +56,21 @@ export function lockedArchiveLocation(name: string, resolved: string, backend: B
       details: { package: name, resolved, registry: id, backend },
     });
   }
-  return resolveArchiveLocation(registry, match[2] ?? '', name);
+  if (!isPathInsideRegistry(path)) throw outsideRegistry(name, resolved, registry);
+  return resolveArchiveLocation(registry, path, name);
+}
+
+/** A relative path of plain segments: no `..` or `.`, no absolute path, no scheme, no backslash, no query. */
+function isPathInsideRegistry(path: string): boolean {
+  if (path === '' || path.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(path) || /[\\?#\0]/.test(path)) return false;
+  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !/%2e|%2f|%5c/i.test(segment));
+}
+
+function outsideRegistry(name: string, resolved: string, registry: string | undefined): MarketplaceError {
+  return new MarketplaceError('GGEN_E_LOCKFILE_INVALID', `ggen.lock entry ${name} resolves outside its registry: ${safeText(resolved)}`, {
+    hint: `Nothing was fetched. A lockfile names an archive inside the registry it came from${registry === undefined ? '' : ` (${registry})`}; reinstall the package (ggen marketplace install ${name}) to record it again.`,
+    details: { package: name, resolved, ...(registry === undefined ? {} : { registry }) },
+  });
 }
 
 /** A locked archive that could not be fetched: the error names the lockfile entry and the registry tried. */
