@@ -277,7 +277,13 @@ describe("a lockfile's resolved stays inside its registry (finding 9)", () => {
     const port = (other.address() as AddressInfo).port;
     writeFileSync(join(project, 'outside.tgz'), readFileSync(join(registry, 'archives', 'agent-editor-1.0.0.tgz')));
     try {
-      for (const resolved of ['v2:../outside.tgz', 'v2:archives/../../outside.tgz', join(project, 'outside.tgz'), `http://127.0.0.1:${port}/agent-editor-1.0.0.tgz`, 'v2:/etc/passwd']) {
+      for (const resolved of [
+        'v2:../outside.tgz',
+        'v2:archives/../../outside.tgz',
+        join(project, 'outside.tgz'),
+        `http://127.0.0.1:${port}/agent-editor-1.0.0.tgz`,
+        'v2:/etc/passwd',
+      ]) {
         rmSync(target, { recursive: true, force: true });
         const entry = lock.packages['agent-editor'];
         if (entry !== undefined) entry.resolved = resolved;
@@ -291,5 +297,28 @@ describe("a lockfile's resolved stays inside its registry (finding 9)", () => {
       other.close();
     }
     expect(requests).toBe(0);
+  });
+});
+
+describe('a tag is the registry’s word, not the user’s (finding 7, and a tag on a yanked version)', () => {
+  it('refuses a tag moved below the locked version as a downgrade, and a tag on a yanked version', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    for (const version of ['1.0.0', '1.1.0'])
+      expect((await runGgen(['marketplace', 'publish', writePack(join(home, `p-${version}`), 'tagged', version), '--registry', registry], { home })).code).toBe(0);
+    expect((await runGgen(['marketplace', 'install', 'tagged@latest', '--backend', 'v2', '--registry', registry], { home })).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages.tagged.version).toBe('1.1.0');
+    expect((await runGgen(['marketplace', 'dist-tag', 'add', 'tagged@1.0.0', 'latest', '--registry', registry], { home })).code).toBe(0);
+    const moved = await runGgen(['marketplace', 'install', 'tagged@latest', '--backend', 'v2', '--registry', registry], { home });
+    expect(moved.stderr).toContain('error GGEN_E_DOWNGRADE: tagged would go from 1.1.0 (locked) back to 1.0.0');
+    expect(moved.code).toBe(5);
+    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages.tagged.version).toBe('1.1.0');
+    // Naming the version is the user's own choice, as before.
+    expect((await runGgen(['marketplace', 'install', 'tagged@1.0.0', '--backend', 'v2', '--registry', registry], { home })).code).toBe(0);
+
+    expect((await runGgen(['marketplace', 'yank', 'tagged@1.0.0', '--registry', registry], { home })).code).toBe(0);
+    const yanked = await runGgen(['marketplace', 'install', 'tagged@latest', '--backend', 'v2', '--registry', registry, '--target', join(home, 'other')], { home });
+    expect(yanked.stderr).toContain('error GGEN_E_VERSION_NOT_FOUND: tagged@latest points at 1.0.0, which is yanked');
+    expect(yanked.code).toBe(4);
   });
 });

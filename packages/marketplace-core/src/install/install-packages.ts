@@ -44,7 +44,9 @@ export async function installPackages(source: PackageSource, request: InstallReq
     return applyResolution(context, lockfile, resolution, requests, {
       dryRun: request.dryRun ?? false,
       forced,
-      asked: Object.fromEntries(specs.map((spec) => [spec.name, spec.range])),
+      // A dist-tag is the registry's word, not the user's: one that points below the locked
+      // version is a downgrade like any other (a registry that moved `latest` back).
+      asked: Object.fromEntries(specs.map((spec) => [spec.name, spec.tag === undefined ? spec.range : undefined])),
       ...policyOf(request),
     });
   });

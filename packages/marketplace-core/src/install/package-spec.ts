@@ -37,5 +37,11 @@ export async function taggedVersion(source: PackageSource, name: string, tag: st
       details: { package: name, tag },
     });
   }
+  if (tagged.yanked) {
+    throw new MarketplaceError('GGEN_E_VERSION_NOT_FOUND', `${name}@${tag} points at ${tagged.version}, which is yanked`, {
+      hint: `A yanked version installs only when named exactly: ${name}@${tagged.version}. Ask the owners to move the tag.`,
+      details: { package: name, tag, version: tagged.version },
+    });
+  }
   return tagged.version;
 }
