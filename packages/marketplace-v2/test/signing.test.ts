@@ -15,6 +15,7 @@ import {
   parsePublicKey,
   parseSecretKey,
   parseSignature,
+  publicKeyLine,
   checkSignature,
   requireVerified,
   signMessage,
@@ -135,7 +136,7 @@ describe('package signatures: attacks are refused, each with its own code', () =
 
   it('verifies the genuine package', () => {
     expect(verify({})).toBe('verified');
-    expect(requireVerified(verifyPackageSignature({ binding, archive, signature, trustedKeys: [key] }))).toEqual({ keyId: formatKeyId(key.keyId) });
+    expect(requireVerified(verifyPackageSignature({ binding, archive, signature, trustedKeys: [key] }))).toEqual({ keyId: formatKeyId(key.keyId), publicKey: publicKeyLine(key) });
     expect(parseSignature(signature).trustedComment).toBe(formatTrustedComment(binding, 1_700_000_000));
   });
 
@@ -152,6 +153,25 @@ describe('package signatures: attacks are refused, each with its own code', () =
   it('refuses an edited trusted comment', () => {
     const edited = signature.replace('name=hello', 'name=hellp');
     expect(verify({ signature: edited })).toBe('invalid');
+  });
+
+  it('refuses a signature by another key that carries the trusted key id: identity is the whole public key', () => {
+    const impostor = { ...generateSecretKey(), keyId: key.keyId };
+    const forged = signPackageArchive(impostor, archive, binding, 1_700_000_000);
+    const result = verifyPackageSignature({ binding, archive, signature: forged, trustedKeys: [key] });
+    expect(result.status).toBe('untrusted');
+    expect(result.reason).toContain('a key id is a label anyone can copy');
+    // Trusting both keys of one id, each signature is told apart by the key that verifies it.
+    const both = verifyPackageSignature({ binding, archive, signature: forged, trustedKeys: [key, impostor] });
+    expect(both).toMatchObject({ status: 'verified', publicKey: publicKeyLine(impostor) });
+  });
+
+  it('refuses small-order public keys where they are read', () => {
+    for (const point of [Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]), Buffer.alloc(32), Buffer.concat([Buffer.alloc(31, 0xff), Buffer.from([0x7f])])]) {
+      const line = Buffer.concat([Buffer.from('Ed'), Buffer.alloc(8, 1), point]).toString('base64');
+      expect(() => parsePublicKey(line)).toThrow(expect.objectContaining({ code: 'GGEN_E_KEY_INVALID' }));
+    }
+    expect(parsePublicKey(publicKeyLine(key)).publicKey).toEqual(key.publicKey);
   });
 
   it('refuses a key that is not trusted', () => {

@@ -33,13 +33,13 @@ export const defaultStateDir = (): string => join(homedir(), '.ggen');
  * install, prune and removal into the directory it names.
  */
 export function refuseLinkedPackagesDir(packagesDir: string): void {
-  let linked = false;
+  let stat;
   try {
-    linked = lstatSync(packagesDir).isSymbolicLink();
+    stat = lstatSync(packagesDir);
   } catch {
     return;
   }
-  if (linked) {
+  if (stat.isSymbolicLink()) {
     throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${packagesDir} is a symbolic link; ggen installs into and removes from real directories only`, {
       hint: `Point --target at the directory itself (${safeRealpath(packagesDir)}), or replace the link with a directory.`,
       details: { path: packagesDir },
