@@ -26,7 +26,7 @@ import {
 import { formatKeyId, parsePublicKey, publicKeyLine, sameKey } from './signing/minisign-format.js';
 
 /** A package's statements in a file registry (empty when it has none). */
-export async function readKeyStatements(registry: string, name: string): Promise<KeyStatementsFile> {
+export function readKeyStatements(registry: string, name: string): KeyStatementsFile {
   const path = join(registry, keyStatementsPath(name));
   if (!existsSync(path)) return { statements: [] };
   try {
@@ -157,7 +157,7 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
         hint: 'Publish it signed first: the first signed publish sets its owner.',
       });
     }
-    const current = await readKeyStatements(request.registry, request.name);
+    const current = readKeyStatements(request.registry, request.name);
     if (current.statements.length === 0) {
       throw new MarketplaceError('GGEN_E_NOT_OWNER', `${request.name} has no owner keys yet`, {
         hint: isScope
@@ -201,8 +201,8 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
  * package has no owner keys (as for publish), an owner key once it has. Returns the key that
  * must sign the change, or undefined when none must.
  */
-export async function lifecycleSigner(registry: string, name: string, signer: ArchiveSigner | undefined): Promise<ArchiveSigner | undefined> {
-  const file = await readKeyStatements(registry, name);
+export function lifecycleSigner(registry: string, name: string, signer: ArchiveSigner | undefined): ArchiveSigner | undefined {
+  const file = readKeyStatements(registry, name);
   if (file.statements.length === 0) return undefined;
   return requireOwner(verifyOwnerChain(name, file), signer, {
     unsigned: (owners) =>

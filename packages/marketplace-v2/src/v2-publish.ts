@@ -57,9 +57,9 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
   const scope = scopeOf(manifest.name);
   let ownership: ReturnType<typeof checkPublisher>;
   let scopeOwnership: ReturnType<typeof checkScopePublisher>;
-  const checkOwnership = async (): Promise<void> => {
-    if (scope !== undefined) scopeOwnership = checkScopePublisher(scope, await readKeyStatements(request.registry, scope), request.signer, manifest.name);
-    ownership = checkPublisher(manifest.name, await readKeyStatements(request.registry, manifest.name), request.signer);
+  const checkOwnership = (): void => {
+    if (scope !== undefined) scopeOwnership = checkScopePublisher(scope, readKeyStatements(request.registry, scope), request.signer, manifest.name);
+    ownership = checkPublisher(manifest.name, readKeyStatements(request.registry, manifest.name), request.signer);
   };
   const refuseExisting = (packages: CatalogPackage[]): void => {
     if (packages.find((pkg) => pkg.name === manifest.name)?.versions.some((version) => version.version === manifest.version)) {
@@ -68,7 +68,7 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
   };
   if (request.dryRun) {
     refuseExisting(await readV2CatalogFile(request.registry));
-    await checkOwnership();
+    checkOwnership();
     return result;
   }
   let packages: CatalogPackage[] = [];
@@ -77,7 +77,7 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
     check: async () => {
       packages = await readV2CatalogFile(request.registry);
       refuseExisting(packages);
-      await checkOwnership();
+      checkOwnership();
     },
     update: async () => {
       const version = {

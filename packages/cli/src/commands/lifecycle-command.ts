@@ -42,7 +42,7 @@ async function changePackage(context: CliContext, name: string, change: Lifecycl
   return withFileLock(join(registry, PUBLISH_LOCK_FILE), async () => {
     // Ownership first, then the change tried in each format (one that lacks the version or tag is
     // left as it is), and only then anything written: a refused change leaves both as they were.
-    const owner = await lifecycleSigner(registry, name, signer);
+    const owner = lifecycleSigner(registry, name, signer);
     const packages = existsSync(join(registry, CATALOG_FILE)) ? await readV2CatalogFile(registry) : [];
     const pkg = packages.find((entry) => entry.name === name);
     const apply = (target: CatalogPackage): string[] => applyLifecycleChange(target, change);

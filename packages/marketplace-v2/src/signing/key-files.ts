@@ -97,7 +97,7 @@ export async function secretKeyWarning(path: string): Promise<string | undefined
   return `warning: secret key ${path} is readable by other users (mode ${(stats.mode & 0o777).toString(8)}); chmod 600 it`;
 }
 
-async function readText(path: string, what: string): Promise<string> {
+function readText(path: string, what: string): string {
   try {
     return readRegularFileSync(path, 1024 * 1024).toString('utf8');
   } catch (error) {
@@ -111,13 +111,13 @@ async function readText(path: string, what: string): Promise<string> {
 
 /** Reads a secret key; `password` is asked only when the key is encrypted. */
 export async function readSecretKeyFile(path: string, password: () => Promise<string | undefined>): Promise<{ key: SecretKey; encrypted: boolean }> {
-  const text = await readText(path, 'secret key');
+  const text = readText(path, 'secret key');
   const encrypted = secretKeyIsEncrypted(text);
   return { key: parseSecretKey(text, encrypted ? await password() : undefined), encrypted };
 }
 
-export async function readPublicKeyFile(path: string): Promise<PublicKey> {
-  return parsePublicKey(await readText(path, 'public key'));
+export function readPublicKeyFile(path: string): PublicKey {
+  return parsePublicKey(readText(path, 'public key'));
 }
 
 /** The trust file: one minisign public key per entry (file contents or base64 lines). */
@@ -146,11 +146,11 @@ export async function loadTrustedKeys(entries: readonly string[], trustFile: str
   };
   for (const entry of entries) {
     if (isPublicKeyLine(entry)) add(entry, `'${entry}'`);
-    else add(await readText(entry, 'public key'), entry);
+    else add(readText(entry, 'public key'), entry);
   }
   if (trustFile !== undefined && existsSync(trustFile)) {
     await refuseWritableByOthers(trustFile, 'Trust file');
-    const text = await readText(trustFile, 'trust file');
+    const text = readText(trustFile, 'trust file');
     for (const [index, line] of text.split('\n').entries()) {
       const trimmed = line.trim();
       if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('untrusted comment:')) continue;
