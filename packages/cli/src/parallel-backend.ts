@@ -11,7 +11,7 @@ import {
   type AdapterConfig,
   type OperationRecord,
 } from '@ggen/domain-adapters';
-import type { LoadedConfig, MarketplaceBackend } from '@ggen/marketplace-core';
+import { redactUrl, type LoadedConfig, type MarketplaceBackend } from '@ggen/marketplace-core';
 import { V1Registry, type V1RegistryOptions } from '@ggen/marketplace-v1';
 import { V2Registry, type V2RegistryOptions } from '@ggen/marketplace-v2';
 import type { BackendContext } from './features.js';
@@ -40,7 +40,7 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
       try {
         await pushFleetSeries(pushgateway, readInstallId(config.state_dir), fleetSeriesText(store.read()), config.timeout_ms);
       } catch (error) {
-        notice(`warning: could not push metrics to ${pushgateway}: ${(error as Error).message}`);
+        notice(`warning: could not push metrics to ${redactUrl(pushgateway)}: ${redactUrl((error as Error).message)}`);
       }
     });
   }

@@ -27,6 +27,15 @@ export function packageNameProblem(name: unknown): string | undefined {
   return `'${safeText(name)}' is not a package name`;
 }
 
+/**
+ * Lowercase for names read from a registry (the ggen corpus writes `Agent-Editor`): ASCII
+ * letters only. Unicode case folding would turn a Kelvin sign (U+212A) into `k`, so that an entry
+ * named `\u212Ait` would shadow `kit`; folded this way it stays what it is, and is no name.
+ */
+export function asciiLowerCase(text: string): string {
+  return text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+}
+
 export function isPackageName(name: unknown): name is string {
   return typeof name === 'string' && PACKAGE_NAME_PATTERN.test(name);
 }

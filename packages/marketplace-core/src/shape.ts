@@ -21,7 +21,7 @@ export type Shape = (
   | { kind: 'partialRecord'; keys: readonly [string, ...string[]]; of: Shape }
   /** String keys (each of shape `key`) to values of shape `of`; both plain strings unless said. */
   | { kind: 'record'; key?: Shape; of?: Shape }
-  /** A URL as z.url() reads one; left to zod. */
+  /** An http(s) URL as z.url() reads one (no file:, javascript: or other schemes); left to zod. */
   | { kind: 'url' }
 ) & { optional?: true };
 
@@ -67,7 +67,7 @@ function requiredSchema(shape: Shape): z.ZodType {
     case 'record':
       return z.record(zodShape(shape.key ?? TEXT) as z.ZodType<string>, zodShape(shape.of ?? TEXT));
     case 'url':
-      return z.url();
+      return z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
   }
 }
 

@@ -1,4 +1,4 @@
-import { MarketplaceError, PACKAGE_NAME_PATTERN, type CatalogPackage, type CatalogVersion } from '@ggen/marketplace-core';
+import { asciiLowerCase, MarketplaceError, PACKAGE_NAME_PATTERN, type CatalogPackage, type CatalogVersion } from '@ggen/marketplace-core';
 import semverRcompare from 'semver/functions/rcompare.js';
 import semverValid from 'semver/functions/valid.js';
 import semverValidRange from 'semver/ranges/valid.js';
@@ -105,7 +105,7 @@ function normalizeEntry(entry: unknown): Normalized {
   if (!isObject(entry)) return { problem: { message: 'entry is not an object' } };
   const rawName = text(entry.name);
   if (rawName === undefined) return { problem: { field: 'name', message: 'entry has no name' } };
-  const name = rawName.toLowerCase();
+  const name = asciiLowerCase(rawName);
   if (!PACKAGE_NAME_PATTERN.test(name)) return { problem: { name: rawName, field: 'name', message: `'${rawName}' is not a valid package name` } };
   const latest = semverValid(text(entry.version) ?? '');
   if (latest === null) return { problem: { name, field: 'version', message: `version ${JSON.stringify(entry.version)} is not a semantic version` } };
@@ -190,16 +190,16 @@ function normalizeDependencies(value: unknown): Record<string, string> | string 
   const result: Record<string, string> = {};
   if (Array.isArray(value)) {
     for (const item of value) {
-      if (typeof item !== 'string' || !PACKAGE_NAME_PATTERN.test(item.toLowerCase())) return `dependency ${JSON.stringify(item)} is not a package name`;
-      result[item.toLowerCase()] = '*';
+      if (typeof item !== 'string' || !PACKAGE_NAME_PATTERN.test(asciiLowerCase(item))) return `dependency ${JSON.stringify(item)} is not a package name`;
+      result[asciiLowerCase(item)] = '*';
     }
     return result;
   }
   if (isObject(value)) {
     for (const [name, range] of Object.entries(value)) {
-      if (!PACKAGE_NAME_PATTERN.test(name.toLowerCase())) return `dependency '${name}' is not a package name`;
+      if (!PACKAGE_NAME_PATTERN.test(asciiLowerCase(name))) return `dependency '${name}' is not a package name`;
       if (typeof range !== 'string' || semverValidRange(range) === null) return `dependency '${name}' has ${JSON.stringify(range)}, not a semver range`;
-      result[name.toLowerCase()] = range;
+      result[asciiLowerCase(name)] = range;
     }
     return result;
   }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  asciiLowerCase,
   fromFsError,
   httpPublishError,
   isHttpLocation,
@@ -127,7 +128,7 @@ async function readRawIndex(indexPath: string): Promise<Record<string, unknown>>
 }
 
 function findEntry(root: Record<string, unknown>, name: string): RawEntry | undefined {
-  return (root.packages as unknown[]).find((entry): entry is RawEntry => typeof entry === 'object' && entry !== null && String((entry as RawEntry).name).toLowerCase() === name);
+  return (root.packages as unknown[]).find((entry): entry is RawEntry => typeof entry === 'object' && entry !== null && asciiLowerCase(String((entry as RawEntry).name)) === name);
 }
 
 function entryVersions(entry: RawEntry): string[] {

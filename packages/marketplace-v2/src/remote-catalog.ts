@@ -1,4 +1,4 @@
-import { MarketplaceError, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
+import { MarketplaceError, readLimited, RESOURCE_LIMITS, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
 import { oxigraph } from './oxigraph-runtime.js';
 import type { Store } from 'oxigraph';
 import type { ConstructQuery } from 'sparqljs';
@@ -63,7 +63,7 @@ export class RemoteCatalog implements CatalogSource {
       });
     }
     if (!response.ok) {
-      const text = (await response.text()).slice(0, 300);
+      const text = await errorText(response);
       const stopped = serverTimeLimit(response, text, this.#options.timeoutMs);
       if (stopped !== undefined) throw stopped;
       throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint answered ${response.status}: ${text.split('\n')[0] ?? ''}`, {
@@ -74,10 +74,25 @@ export class RemoteCatalog implements CatalogSource {
     return response;
   }
 
+  /** The answer's text, read with the SPARQL answer limit: an endless answer is cut off, not read until the deadline. */
+  async #text(response: Response): Promise<string> {
+    return Buffer.from(await readLimited(response, this.#options.queryUrl, RESOURCE_LIMITS.sparql)).toString('utf8');
+  }
+
+  /** The answer as JSON; anything else is the endpoint's malformed answer, coded. */
+  async #json<T>(response: Response): Promise<T> {
+    const text = await this.#text(response);
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw malformed(this.#options.queryUrl, 'is not JSON', cause);
+    }
+  }
+
   async select(query: string): Promise<Row[]> {
     const response = await this.#post(query, 'application/sparql-results+json');
     const maxRows = response.headers.get('x-sparql-maxrows');
-    const body = (await response.json()) as { results?: { bindings?: Record<string, { value: string }>[] } };
+    const body = await this.#json<{ results?: { bindings?: Record<string, { value: string }>[] } }>(response);
     const bindings = body.results?.bindings ?? [];
     if (maxRows !== null && bindings.length >= Number(maxRows)) {
       throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint capped the results at ${maxRows} rows`, {
@@ -97,20 +112,20 @@ export class RemoteCatalog implements CatalogSource {
     const scoped = generator.stringify(parsed);
     if (parsed.type === 'query' && parsed.queryType === 'ASK') {
       const response = await this.#post(scoped, 'application/sparql-results+json');
-      const body = (await response.json()) as { boolean?: boolean; results?: { bindings?: Record<string, { value: string }>[] } };
+      const body = await this.#json<{ boolean?: boolean; results?: { bindings?: Record<string, { value: string }>[] } }>(response);
       // Virtuoso answers ASK as a one-row SELECT of __ASK_RETVAL = "1" or "0".
       const value = body.boolean ?? ['1', 'true'].includes(body.results?.bindings?.[0]?.__ASK_RETVAL?.value ?? '');
       return { kind: 'ask', value };
     }
     if (variables.length === 0) {
       const response = await this.#post(scoped, 'application/n-triples');
-      return { kind: 'graph', ntriples: await response.text() };
+      return { kind: 'graph', ntriples: await this.#text(response) };
     }
     const response = await this.#post(scoped, 'application/sparql-results+json');
-    const body = (await response.json()) as {
+    const body = await this.#json<{
       head?: { vars?: string[] };
       results?: { bindings?: Record<string, { type: string; value: string; datatype?: string; 'xml:lang'?: string }>[] };
-    };
+    }>(response);
     const rows = (body.results?.bindings ?? []).map((binding) =>
       Object.fromEntries(
         Object.entries(binding).map(([name, term]) => [
@@ -184,7 +199,12 @@ export class RemoteCatalog implements CatalogSource {
     } as unknown as ConstructQuery;
     const response = await this.#post(generator.stringify(ast), 'application/n-triples');
     const store = new oxigraph.Store();
-    store.load(await response.text(), { format: 'application/n-triples', to_graph_name: oxigraph.namedNode(CATALOG_GRAPH) });
+    const text = await this.#text(response);
+    try {
+      store.load(text, { format: 'application/n-triples', to_graph_name: oxigraph.namedNode(CATALOG_GRAPH) });
+    } catch (cause) {
+      throw malformed(this.#options.queryUrl, 'is not N-Triples', cause);
+    }
     return store;
   }
 
@@ -206,7 +226,7 @@ export class RemoteCatalog implements CatalogSource {
     const url = `${graphStoreUrl}?graph-uri=${encodeURIComponent(CATALOG_GRAPH)}`;
     const response = await digestFetch(url, { method: 'PUT', headers: { 'content-type': 'application/n-triples' }, body: ntriples, user, password });
     if (!response.ok) {
-      const text = (await response.text()).slice(0, 300);
+      const text = await errorText(response);
       throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `Uploading the catalog failed with ${response.status}: ${text.split('\n')[0] ?? ''}`, {
         hint: response.status === 401 ? 'Check sparql_user and sparql_password.' : 'Check the Graph Store URL and the server log.',
       });
@@ -233,4 +253,23 @@ function serverTimeLimit(response: Response, text: string, timeoutMs: number): M
     hint: 'Narrow the query or raise marketplace.timeout_ms.',
     details: { status: response.status },
   });
+}
+
+/** An answer that is not what was asked for: the endpoint's failure (a proxy's error page, a broken server), never a bug in ggen. */
+function malformed(endpoint: string, what: string, cause: unknown): MarketplaceError {
+  return new MarketplaceError('GGEN_E_BACKEND_MALFORMED', `The SPARQL endpoint ${endpoint} answered with a body that ${what}: ${(cause as Error).message.split('\n')[0] ?? ''}`, {
+    hint: 'Check marketplace.sparql_endpoint: it must be a SPARQL 1.1 endpoint, not a page in front of one.',
+    cause,
+  });
+}
+
+/** The start of an error answer, for the message: its first chunk, never the whole body. */
+async function errorText(response: Response): Promise<string> {
+  const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
+  if (reader === undefined) return '';
+  const { value } = await reader.read();
+  await reader.cancel();
+  return Buffer.from(value ?? new Uint8Array(0))
+    .toString('utf8')
+    .slice(0, 300);
 }

@@ -1,3 +1,4 @@
+import { printableConfigValue } from '@ggen/marketplace-core';
 import { defineCommand, defineGroup, table } from '../command-spec.js';
 
 export const configShowCommand = defineCommand({
@@ -6,7 +7,10 @@ export const configShowCommand = defineCommand({
   builder: (yargs) => yargs.example('$0 marketplace config show --json', 'machine-readable, with sources'),
   run: (context) => {
     const loaded = context.config();
-    const values = Object.fromEntries(Object.entries(loaded.config).map(([key, value]) => [key, { value, source: loaded.sources[key as keyof typeof loaded.sources] }]));
+    // A secret (sparql_password) and the credentials inside a URL are never printed.
+    const values = Object.fromEntries(
+      Object.entries(loaded.config).map(([key, value]) => [key, { value: printableConfigValue(key, value), source: loaded.sources[key as keyof typeof loaded.sources] }]),
+    );
     if (loaded.config.registry === undefined) {
       values.registry = { value: context.registry(), source: { kind: 'default', origin: 'built-in sample registry' } };
     }

@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { readRegularFileSync } from '../read-regular-file.js';
+import { redactUrl } from '../redact.js';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -181,7 +182,7 @@ function projectLayer(layer: Layer, path: string, before: Record<string, unknown
       notices.push(`note: ${path} sets ${key}: ${value}; ignored, a project file may only name a location inside its project (${project})`);
       continue;
     }
-    if (ORIGIN_KEYS.has(key) && value !== before[key]) notices.push(`note: ${path} sets ${key}: ${String(value)}`);
+    if (ORIGIN_KEYS.has(key) && value !== before[key]) notices.push(`note: ${path} sets ${key}: ${redactUrl(String(value))}`);
     kept[key] = value;
   }
   return kept;

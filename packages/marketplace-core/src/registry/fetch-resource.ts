@@ -1,4 +1,5 @@
 import { readRegularFileSync } from '../read-regular-file.js';
+import { redactUrl } from '../redact.js';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ARCHIVE_LIMITS } from '../archive/extract-archive.js';
@@ -24,6 +25,8 @@ export const RESOURCE_LIMITS = {
   archive: DEFAULT_ARCHIVE_LIMITS.maxCompressedBytes,
   signature: 64 * 1024,
   keys: 4 * 1024 * 1024,
+  /** One answer of a remote SPARQL endpoint: pages of rows or one closure of packages, never a catalog. */
+  sparql: 256 * 1024 * 1024,
 } as const;
 export type ResourceKind = keyof typeof RESOURCE_LIMITS;
 
@@ -96,7 +99,7 @@ export async function fetchResource(location: string, options: FetchOptions, kin
   for (let attempt = 0; attempt <= options.retries; attempt += 1) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delay * 2 ** (attempt - 1)));
     try {
-      const response = await fetch(location, { signal: AbortSignal.timeout(options.timeoutMs), redirect: 'follow' });
+      const response = await fetchSameOrigin(location, AbortSignal.timeout(options.timeoutMs));
       if (response.ok) return await readLimited(response, location, limit);
       lastError = new MarketplaceError('GGEN_E_REGISTRY_HTTP', `GET ${location} answered ${response.status} ${response.statusText}`, {
         hint: response.status === 404 ? 'The registry does not have this file; check the registry location.' : 'The registry failed; try again later.',
@@ -125,8 +128,39 @@ export async function fetchResource(location: string, options: FetchOptions, kin
   throw lastError ?? new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `Cannot reach ${location}`);
 }
 
+const MAX_REDIRECTS = 5;
+
+/**
+ * GET with redirects followed only within the origin asked: a registry file that redirects to
+ * another host (or scheme, or port) is refused, as an archive listed at another origin is.
+ */
+async function fetchSameOrigin(location: string, signal: AbortSignal): Promise<Response> {
+  const origin = new URL(location).origin;
+  let current = location;
+  for (let hop = 0; ; hop += 1) {
+    const response = await fetch(current, { signal, redirect: 'manual' });
+    const next = response.headers.get('location');
+    if (response.status < 300 || response.status > 399 || next === null) return response;
+    await response.body?.cancel();
+    const target = new URL(next, current);
+    if (target.origin !== origin || hop >= MAX_REDIRECTS) {
+      throw new MarketplaceError(
+        'GGEN_E_REGISTRY_HTTP',
+        target.origin !== origin
+          ? `GET ${redactUrl(location)} redirected to ${redactUrl(target.origin)}, another origin; not followed`
+          : `GET ${redactUrl(location)} redirected more than ${MAX_REDIRECTS} times`,
+        {
+          hint: 'A registry serves its files from its own origin. Point --registry at where the registry really is, or report the redirect to its owner.',
+          details: { location, status: response.status },
+        },
+      );
+    }
+    current = target.toString();
+  }
+}
+
 /** The body, streamed, cut off (and the connection dropped) once it passes `limit`. */
-async function readLimited(response: Response, location: string, limit: number): Promise<Uint8Array> {
+export async function readLimited(response: Response, location: string, limit: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel();
