@@ -47,7 +47,11 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     const installed = await runGgen(['marketplace', 'install', 'signed-hello', '--registry', registry, '--verify-signature'], { home });
     expect(installed.code).toBe(0);
     expect(installed.stdout).toMatch(new RegExp(`signed-hello\\s+1\\.0\\.0\\s+v2\\s+${keygen.keyId}`));
-    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages['signed-hello'].signature).toEqual({ keyId: keygen.keyId, owners: [keygen.keyId] });
+    expect(JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')).packages['signed-hello'].signature).toEqual({
+      keyId: keygen.keyId,
+      publicKey: keygen.publicKey,
+      owners: [keygen.publicKey],
+    });
 
     // A package installed earlier without verification is checked again, not taken as verified.
     const unverifiedHome = freshHome();
@@ -99,8 +103,13 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
     const rollback = await runGgen(['marketplace', 'install', 'pinned', '--registry', registry, '--backend', 'v2', '--force'], { home });
     expect(rollback.code).toBe(5);
     expect(rollback.stderr).toContain('error GGEN_E_DOWNGRADE: pinned would go from 1.1.0 (locked) back to 1.0.0');
-    const asked = await runGgen(['marketplace', 'install', 'pinned@1.0.0', '--registry', registry, '--backend', 'v2'], { home });
+    // Asked for by name, it installs: still verified (it was installed signed), against the user's trusted key.
+    const asked = await runGgen(['marketplace', 'install', 'pinned@1.0.0', '--registry', registry, '--backend', 'v2'], { home, env: trust });
     expect(asked.code).toBe(0);
+    // The lockfile's record of the owners adds no trust of its own: without the trusted key, refused.
+    const untrusted = await runGgen(['marketplace', 'install', 'pinned@1.0.0', '--registry', registry, '--backend', 'v2', '--force'], { home });
+    expect(untrusted.stderr).toMatch(/^error GGEN_E_SIGNATURE_UNTRUSTED: /m);
+    expect(untrusted.code).toBe(6);
   });
 
   it('follows owner keys: first signed publish owns, rotation and revocation by signed statements, forgeries refused', async () => {
