@@ -322,3 +322,23 @@ describe('a tag is the registry’s word, not the user’s (finding 7, and a tag
     expect(yanked.code).toBe(4);
   });
 });
+
+describe('dependencies come from the signed manifest, not the catalog (finding 13)', () => {
+  it('refuses a catalog that swaps a dependency for another pack, installing nothing', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const catalogPath = join(registry, 'catalog.nq');
+    const catalog = readFileSync(catalogPath, 'utf8');
+    expect(catalog.includes('#dependencyName> "agent-memory-forge"')).toBe(true);
+    writeFileSync(catalogPath, catalog.replaceAll('#dependencyName> "agent-memory-forge"', '#dependencyName> "agent-editor"'));
+    const target = join(home, 'gpacks');
+    const run = await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--backend', 'v2', '--registry', registry, '--target', target], { home });
+    // agent-reasoning-mcp and agent-context-crafter both depend on agent-memory-forge: whichever is checked first is refused.
+    expect(run.stderr).toMatch(
+      /^error GGEN_E_METADATA_MISMATCH: The registry lists agent-(reasoning-mcp|context-crafter)@1\.0\.0, but the archive's gpack\.yaml says dependencies .*agent-memory-forge@\* \(the registry lists .*agent-editor@\*\)$/m,
+    );
+    expect(run.code).toBe(6);
+    expect(existsSync(join(target, 'agent-reasoning-mcp'))).toBe(false);
+    expect(existsSync(join(home, 'ggen.lock'))).toBe(false);
+  });
+});
