@@ -342,3 +342,53 @@ describe('dependencies come from the signed manifest, not the catalog (finding 1
     expect(existsSync(join(home, 'ggen.lock'))).toBe(false);
   });
 });
+
+describe('lifecycle state of an owned pack is what its owners signed (finding 8)', () => {
+  it('keeps a signed yank and deprecation that the catalog lost, and refuses a forged lifecycle log', async () => {
+    const home = freshHome();
+    const alice = await keygen(home, 'alice');
+    const registry = copyOfSampleRegistry();
+    for (const version of ['1.0.0', '1.1.0']) expect((await publish(home, registry, alice.path, 'withdrawn', version)).code).toBe(0);
+    expect((await runGgen(['marketplace', 'yank', 'withdrawn@1.1.0', '--registry', registry, '--key', alice.path], { home })).code).toBe(0);
+    expect((await runGgen(['marketplace', 'deprecate', 'withdrawn@1.0.0', 'use withdrawn-ng', '--registry', registry, '--key', alice.path], { home })).code).toBe(0);
+    const catalogPath = join(registry, 'catalog.nq');
+    const signedCatalog = readFileSync(catalogPath, 'utf8');
+    expect(signedCatalog).toContain('#yanked> "true"');
+    // The registry's storage is rewritten: 1.1.0 un-yanked, the deprecation gone.
+    const forged = signedCatalog
+      .replaceAll('#yanked> "true"', '#yanked> "false"')
+      .split('\n')
+      .filter((line) => !line.includes('#deprecated>'))
+      .join('\n');
+    writeFileSync(
+      catalogPath,
+      forged.replace(
+        /^(.*#quadCount> )"(\d+)"(.*)$/m,
+        (_line, head: string, count: string, tail: string) => `${head}"${Number(count) - (signedCatalog.split('\n').length - forged.split('\n').length)}"${tail}`,
+      ),
+    );
+    const user = freshHome();
+    const env = { GGEN_MARKETPLACE_TRUSTED_KEYS: alice.publicKey };
+    const install = await runGgen(['marketplace', 'install', 'withdrawn@^1.0.0', '--registry', registry, '--backend', 'v2', '--verify-signature'], { home: user, env });
+    expect(install.code).toBe(0);
+    expect(install.stderr).toContain('warning: withdrawn@1.0.0 is deprecated: use withdrawn-ng');
+    expect(JSON.parse(readFileSync(join(user, '.ggen', 'ggen.lock'), 'utf8')).packages.withdrawn.version).toBe('1.0.0');
+    const info = JSON.parse((await runGgen(['marketplace', 'info', 'withdrawn@1.0.0', '--registry', registry, '--backend', 'v2', '--json'], { home: user })).stdout) as {
+      deprecated?: string;
+    };
+    expect(info.deprecated).toBe('use withdrawn-ng');
+
+    // A lifecycle log with a statement no owner signed is refused, not skipped.
+    const mallory = await keygen(home, 'mallory');
+    const logPath = join(registry, 'lifecycle', 'withdrawn.json');
+    const log = JSON.parse(readFileSync(logPath, 'utf8')) as { statements: string[] };
+    const signWith = await runGgen(['marketplace', 'yank', 'withdrawn@1.1.0', '--undo', '--registry', registry, '--key', mallory.path], { home });
+    expect(signWith.stderr).toMatch(/^error GGEN_E_NOT_OWNER: /m);
+    // A registry writer appends a statement: Alice's statement text under a signature that is no owner's.
+    const forgedSignature = Buffer.concat([Buffer.from('ED'), Buffer.alloc(72, 9)]).toString('base64');
+    writeFileSync(logPath, JSON.stringify({ statements: [...log.statements, (log.statements[0] ?? '').replace(/^(untrusted comment: .*\n)[^\n]+/, `$1${forgedSignature}`)] }));
+    const refused = await runGgen(['marketplace', 'install', 'withdrawn@^1.0.0', '--registry', registry, '--backend', 'v2', '--target', join(user, 'other')], { home: user, env });
+    expect(refused.stderr).toMatch(/^error GGEN_E_OWNER_CHAIN_INVALID: The lifecycle of withdrawn is not trustworthy: statement 2 /m);
+    expect(refused.code).toBe(6);
+  });
+});

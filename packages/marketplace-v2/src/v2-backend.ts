@@ -36,7 +36,7 @@ export function createV2Backend(options: V2RegistryOptions, registry = new V2Reg
     search: async (query) => (await searchEngine()).search(query),
     async getPackage(name, version): Promise<PackageDetails | null> {
       const pkg = await registry.findPackage(name);
-      return pkg === undefined ? null : catalogPackageDetails(pkg, version);
+      return pkg === undefined ? null : catalogPackageDetails(await registry.signedPackage(pkg), version);
     },
     listInstalled: (request) => listInstalledPackages(request),
     async install(request, events) {

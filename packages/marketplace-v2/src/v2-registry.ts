@@ -22,6 +22,7 @@ import { fetchCatalogText } from './catalog-file.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { formatKeyId, isPublicKeyLine, keyLabel, publicKeyLine, type PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
+import { parseLifecycleLog, signedLifecycle } from './signing/lifecycle-statements.js';
 import { keyStatementsPath, parseKeyStatementsFile, verifyOwnerChain, type OwnerChain } from './signing/key-statements.js';
 import type { QueryCache } from './local-store/query-cache.js';
 import type { SelectQuery } from 'sparqljs';
@@ -58,6 +59,8 @@ export class V2Registry implements PackageSource {
   readonly #options: V2RegistryOptions;
   #catalog: Promise<CatalogSource> | undefined;
   readonly #cache = new Map<string, CatalogPackage | null>();
+  /** Each package's verified owner chain, read once per registry object (a resolution and its verification share it). */
+  readonly #chains = new Map<string, Promise<OwnerChain | undefined>>();
 
   constructor(options: V2RegistryOptions, catalog?: CatalogSource) {
     this.#options = options;
@@ -170,7 +173,18 @@ export class V2Registry implements PackageSource {
   async getVersions(name: string): Promise<VersionCandidate[] | null> {
     const pkg = await this.findPackage(name);
     if (pkg === undefined) return null;
-    return catalogVersionCandidates(pkg, this.#options.location, 'v2');
+    return catalogVersionCandidates(await this.signedPackage(pkg), this.#options.location, 'v2');
+  }
+
+  /**
+   * The package as an install sees it: once it is owned, its yanks, deprecations and tags are
+   * the ones its owners signed (`lifecycle/<name>.json`), not the catalog's claim.
+   */
+  async signedPackage(pkg: CatalogPackage): Promise<CatalogPackage> {
+    const chain = await this.ownerChain(pkg.name);
+    if (chain === undefined) return pkg;
+    const log = await this.#fetchOptional(resolveLocation(this.#options.location, `lifecycle/${pkg.name}.json`), 'keys');
+    return signedLifecycle(pkg, parseLifecycleLog(log, pkg.name), chain);
   }
 
   fetchArchive(candidate: VersionCandidate): Promise<Uint8Array> {
@@ -202,9 +216,16 @@ export class V2Registry implements PackageSource {
   }
 
   /** The package's owner keys, verified from its signed statements; undefined when it has none. */
-  async ownerChain(name: string): Promise<OwnerChain | undefined> {
-    const text = await this.#fetchOptional(resolveLocation(this.#options.location, keyStatementsPath(name)), 'keys');
-    return text === undefined ? undefined : verifyOwnerChain(name, parseKeyStatementsFile(text, name));
+  ownerChain(name: string): Promise<OwnerChain | undefined> {
+    let chain = this.#chains.get(name);
+    if (chain === undefined) {
+      chain = (async () => {
+        const text = await this.#fetchOptional(resolveLocation(this.#options.location, keyStatementsPath(name)), 'keys');
+        return text === undefined ? undefined : verifyOwnerChain(name, parseKeyStatementsFile(text, name));
+      })();
+      this.#chains.set(name, chain);
+    }
+    return chain;
   }
 
   /** A registry file that may be absent: only "not there" is undefined, any other failure throws. */

@@ -66,6 +66,9 @@ async function changePackage(context: CliContext, name: string, change: Lifecycl
         details: { package: name },
       });
     }
+    // The signed statement first: clients follow it, not the catalog, once the package is owned,
+    // so a change that is in the catalog is always one an owner signed.
+    if (owner !== undefined) await recordLifecycleStatement(registry, name, owner, statement);
     const formats: string[] = [];
     if (v2Changed !== undefined) {
       await writeV2Catalog(registry, packages);
@@ -75,7 +78,6 @@ async function changePackage(context: CliContext, name: string, change: Lifecycl
       await changeV1Package(registry, name, apply);
       formats.push('index.json');
     }
-    if (owner !== undefined) await recordLifecycleStatement(registry, name, owner, statement);
     return { package: name, action: change.action, changed, formats, registry, ...(owner === undefined ? {} : { signedBy: owner.keyId }) };
   });
 }
