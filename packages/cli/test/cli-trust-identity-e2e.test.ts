@@ -12,7 +12,7 @@ import { copyOfSampleRegistry, freshHome, runGgen } from './helpers/run-ggen.js'
 
 function writePack(dir: string, name: string, version: string): string {
   mkdirSync(join(dir, 'templates'), { recursive: true });
-  writeFileSync(join(dir, 'gpack.yaml'), `name: ${name}\nversion: ${version}\ndescription: A signed pack for tests\nauthor: Ada\nlicense: MIT\n`);
+  writeFileSync(join(dir, 'gpack.yaml'), `name: "${name}"\nversion: ${version}\ndescription: A signed pack for tests\nauthor: Ada\nlicense: MIT\n`);
   writeFileSync(join(dir, 'templates', 'hello.tmpl'), `hello from ${name} ${version}\n`);
   return dir;
 }
@@ -390,5 +390,61 @@ describe('lifecycle state of an owned pack is what its owners signed (finding 8)
     const refused = await runGgen(['marketplace', 'install', 'withdrawn@^1.0.0', '--registry', registry, '--backend', 'v2', '--target', join(user, 'other')], { home: user, env });
     expect(refused.stderr).toMatch(/^error GGEN_E_OWNER_CHAIN_INVALID: The lifecycle of withdrawn is not trustworthy: statement 2 /m);
     expect(refused.code).toBe(6);
+  });
+});
+
+describe('a scope speaks for its packages (findings 14, 15, and lifecycle inside an owned scope)', () => {
+  it('says what a scope claim leaves out, and refuses a pack put into the scope before it was claimed', async () => {
+    const home = freshHome();
+    const alice = await keygen(home, 'alice');
+    const registry = copyOfSampleRegistry();
+    const squat = await runGgen(['marketplace', 'publish', writePack(join(home, 'squat'), '@acme/squat', '1.0.0'), '--registry', registry], { home });
+    expect(squat.code).toBe(0);
+    const claim = await runGgen(['marketplace', 'publish', writePack(join(home, 'real'), '@acme/real', '1.0.0'), '--sign', '--key', alice.path, '--registry', registry], { home });
+    expect(claim.code).toBe(0);
+    expect(claim.stdout).toContain(`warning: @acme is now owned by key ${alice.keyId}; it already held @acme/squat, published before the claim`);
+    const user = freshHome();
+    const install = await runGgen(['marketplace', 'install', '@acme/squat', '--registry', registry, '--backend', 'v2'], { home: user });
+    expect(install.stderr).toMatch(/^error GGEN_E_NOT_OWNER: @acme\/squat sits in the owned scope @acme, but no owner of @acme published it/m);
+    expect(install.code).toBe(6);
+    expect(existsSync(join(user, '.ggen', 'packages', '@acme', 'squat'))).toBe(false);
+    // Its lifecycle now needs a scope owner's key, though the pack has no owner of its own.
+    const unsigned = await runGgen(['marketplace', 'deprecate', '@acme/squat', 'not ours', '--registry', registry], { home });
+    expect(unsigned.stderr).toMatch(/^error GGEN_E_SIGNATURE_MISSING: @acme\/squat is owned by signing keys/m);
+    expect((await runGgen(['marketplace', 'deprecate', '@acme/squat', 'not ours', '--registry', registry, '--key', alice.path], { home })).code).toBe(0);
+  });
+
+  it('takes every power over the scope’s packages from a key revoked from the scope, and gives them to the scope owner', async () => {
+    const home = freshHome();
+    const alice = await keygen(home, 'alice');
+    const bob = await keygen(home, 'bob');
+    const mallory = await keygen(home, 'mallory');
+    const registry = copyOfSampleRegistry();
+    expect((await publish(home, registry, alice.path, '@acme/kit', '1.0.0')).code).toBe(0);
+    const scopeKeys = (action: string, key: string, signer: string): Promise<{ code: number; stderr: string }> =>
+      runGgen(['marketplace', 'keys', action, '--scope', '@acme', '--public-key', key, '--key', signer, '--registry', registry], { home });
+    expect((await scopeKeys('add', bob.publicKey, alice.path)).code).toBe(0);
+    expect((await publish(home, registry, bob.path, '@acme/bobs-kit', '1.0.0')).code).toBe(0);
+    expect((await scopeKeys('revoke', bob.publicKey, alice.path)).code).toBe(0);
+
+    const moveTag = await runGgen(['marketplace', 'dist-tag', 'add', '@acme/bobs-kit@1.0.0', 'beta', '--registry', registry, '--key', bob.path], { home });
+    expect(moveTag.stderr).toMatch(/^error GGEN_E_NOT_OWNER: Key [0-9A-F]{16} is not an owner of @acme\/bobs-kit/m);
+    const addKey = await runGgen(['marketplace', 'keys', 'add', '--package', '@acme/bobs-kit', '--public-key', mallory.publicKey, '--key', bob.path, '--registry', registry], {
+      home,
+    });
+    expect(addKey.stderr).toMatch(/^error GGEN_E_NOT_OWNER: /m);
+    expect((await publish(home, registry, bob.path, '@acme/bobs-kit', '1.1.0')).code).not.toBe(0);
+    // The scope owner acts on it.
+    const yank = await runGgen(['marketplace', 'deprecate', '@acme/bobs-kit', 'moved to @acme/kit', '--registry', registry, '--key', alice.path], { home });
+    expect(yank.stderr).not.toMatch(/error/);
+    expect(yank.code).toBe(0);
+    // And a verifying client no longer takes Bob's signature for the scope's packages.
+    const user = freshHome();
+    const install = await runGgen(['marketplace', 'install', '@acme/bobs-kit', '--registry', registry, '--backend', 'v2', '--verify-signature'], {
+      home: user,
+      env: { GGEN_MARKETPLACE_TRUSTED_KEYS: alice.publicKey },
+    });
+    expect(install.stderr).toMatch(/^error GGEN_E_SIGNATURE_REVOKED: @acme\/bobs-kit@1\.0\.0 is signed by key [0-9A-F]{16}, which an owner of @acme\/bobs-kit revoked/m);
+    expect(install.code).toBe(6);
   });
 });

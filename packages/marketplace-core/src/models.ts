@@ -234,6 +234,8 @@ export interface PublishResult {
   registry: string;
   /** Set when the package was published signed (v2). */
   signature?: SignatureInfo;
+  /** What the publish changed that its author should know: packages a scope claim leaves out. */
+  warnings?: string[];
 }
 
 export type ValidationSeverity = 'error' | 'warning';

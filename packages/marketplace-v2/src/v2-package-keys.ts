@@ -10,12 +10,14 @@ import {
   RESOURCE_LIMITS,
   withFileLock,
   writeFileAtomic,
+  scopeOf,
   type ArchiveSigner,
   type CatalogPackage,
 } from '@ggen/marketplace-core';
 import {
   formatKeyStatement,
   keyStatementsPath,
+  ownerAuthority,
   ownerKeyLines,
   parseKeyStatementsFile,
   verifyOwnerChain,
@@ -82,19 +84,38 @@ function claimOrRequireOwner(
   subject: string,
   file: KeyStatementsFile,
   signer: ArchiveSigner | undefined,
+  scope: OwnerChain | undefined,
   refuse: OwnerRefusals,
 ): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
   if (file.statements.length === 0) return signer === undefined ? undefined : appendStatement(subject, file, signer, 'owner', signer.publicKey);
-  requireOwner(verifyOwnerChain(subject, file), signer, refuse);
+  const chain = verifyOwnerChain(subject, file);
+  requireOwner(ownerAuthority(chain, scope) ?? chain, signer, refuse);
   return undefined;
+}
+
+/** A subject's verified chain in a file registry, or undefined when it has no statements. */
+export function readOwnerChain(registry: string, subject: string): OwnerChain | undefined {
+  const file = readKeyStatements(registry, subject);
+  return file.statements.length === 0 ? undefined : verifyOwnerChain(subject, file);
+}
+
+/** Who speaks for `name` in a file registry: its owners and its scope's (ownerAuthority). */
+export function readOwnerAuthority(registry: string, name: string): OwnerChain | undefined {
+  const scope = scopeOf(name);
+  return ownerAuthority(readOwnerChain(registry, name), scope === undefined ? undefined : readOwnerChain(registry, scope));
 }
 
 /**
  * Publish's ownership rule: the first signed publish makes its key the owner; later versions of
  * an owned package must be signed by a current owner. Returns the statements to write (or none).
  */
-export function checkPublisher(name: string, file: KeyStatementsFile, signer: ArchiveSigner | undefined): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
-  return claimOrRequireOwner(name, file, signer, {
+export function checkPublisher(
+  name: string,
+  file: KeyStatementsFile,
+  signer: ArchiveSigner | undefined,
+  scope?: OwnerChain,
+): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
+  return claimOrRequireOwner(name, file, signer, scope, {
     unsigned: (owners) =>
       new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; an unsigned version would not install for its users`, {
         hint: `Publish with --sign --key <an owner key>; owners: ${owners}.`,
@@ -119,7 +140,7 @@ export function checkScopePublisher(
   signer: ArchiveSigner | undefined,
   name: string,
 ): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
-  return claimOrRequireOwner(scope, file, signer, {
+  return claimOrRequireOwner(scope, file, signer, undefined, {
     unsigned: (owners) =>
       new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `The scope ${scope} is owned by signing keys; ${name} must be published signed by one of them`, {
         hint: `Publish with --sign --key <a scope owner key>; owners of ${scope}: ${owners}.`,
@@ -166,8 +187,12 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
       });
     }
     const before = verifyOwnerChain(request.name, current);
+    // A key revoked from the package's scope keeps no power over it (ownerAuthority's rule); the
+    // statement itself must still come from one of the package's own owners (its chain).
+    const scope = isScope ? undefined : scopeOf(request.name);
+    const scopeChain = scope === undefined ? undefined : readOwnerChain(request.registry, scope);
     requireOwnerKey(
-      before,
+      scopeChain === undefined ? before : { ...before, owners: before.owners.filter((key) => !scopeChain.revoked.some((other) => sameKey(other, key))) },
       request.signer,
       (keyId, owners) =>
         new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of ${request.name}; only an owner can ${request.action} keys`, {
@@ -202,9 +227,10 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
  * must sign the change, or undefined when none must.
  */
 export function lifecycleSigner(registry: string, name: string, signer: ArchiveSigner | undefined): ArchiveSigner | undefined {
-  const file = readKeyStatements(registry, name);
-  if (file.statements.length === 0) return undefined;
-  return requireOwner(verifyOwnerChain(name, file), signer, {
+  // A package of an owned scope needs a scope owner's key even before it has owners of its own.
+  const authority = readOwnerAuthority(registry, name);
+  if (authority === undefined) return undefined;
+  return requireOwner(authority, signer, {
     unsigned: (owners) =>
       new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; this change must be signed by one of them`, {
         hint: `Add --key <an owner key>; owners: ${owners}.`,

@@ -21,7 +21,7 @@ import { catalogToNQuadChunks } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
 import { CATALOG_FILE } from './catalog-file.js';
 import { checkPublisher, checkScopePublisher, readKeyStatements, writeKeyStatements } from './v2-package-keys.js';
-import { ownerKeyLines } from './signing/key-statements.js';
+import { ownerKeyLines, verifyOwnerChain } from './signing/key-statements.js';
 
 /** Writes a registry's whole catalog atomically (postings depend on every package). */
 export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): Promise<string> {
@@ -58,8 +58,10 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
   let ownership: ReturnType<typeof checkPublisher>;
   let scopeOwnership: ReturnType<typeof checkScopePublisher>;
   const checkOwnership = (): void => {
-    if (scope !== undefined) scopeOwnership = checkScopePublisher(scope, readKeyStatements(request.registry, scope), request.signer, manifest.name);
-    ownership = checkPublisher(manifest.name, readKeyStatements(request.registry, manifest.name), request.signer);
+    const scopeFile = scope === undefined ? undefined : readKeyStatements(request.registry, scope);
+    if (scope !== undefined && scopeFile !== undefined) scopeOwnership = checkScopePublisher(scope, scopeFile, request.signer, manifest.name);
+    const scopeChain = scope === undefined || scopeFile === undefined || scopeFile.statements.length === 0 ? undefined : verifyOwnerChain(scope, scopeFile);
+    ownership = checkPublisher(manifest.name, readKeyStatements(request.registry, manifest.name), request.signer, scopeChain);
   };
   const refuseExisting = (packages: CatalogPackage[]): void => {
     if (packages.find((pkg) => pkg.name === manifest.name)?.versions.some((version) => version.version === manifest.version)) {
@@ -78,6 +80,14 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
       packages = await readV2CatalogFile(request.registry);
       refuseExisting(packages);
       checkOwnership();
+      if (scope !== undefined && scopeOwnership !== undefined) {
+        const left = packages.filter((pkg) => pkg.name !== manifest.name && scopeOf(pkg.name) === scope).map((pkg) => pkg.name);
+        if (left.length > 0) {
+          (result.warnings ??= []).push(
+            `${scope} is now owned by key ${request.signer?.keyId ?? ''}; it already held ${left.join(', ')}, published before the claim: clients refuse them until a scope owner publishes them signed (or removes them)`,
+          );
+        }
+      }
     },
     update: async () => {
       const version = {

@@ -7,6 +7,7 @@ import {
   fetchResource,
   MarketplaceError,
   resolveLocation,
+  scopeOf,
   type ResourceKind,
   type CatalogPackage,
   type BackendType,
@@ -23,7 +24,7 @@ import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { formatKeyId, isPublicKeyLine, keyLabel, publicKeyLine, type PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
 import { parseLifecycleLog, signedLifecycle } from './signing/lifecycle-statements.js';
-import { keyStatementsPath, parseKeyStatementsFile, verifyOwnerChain, type OwnerChain } from './signing/key-statements.js';
+import { descendsFromScope, keyStatementsPath, ownerAuthority, parseKeyStatementsFile, verifyOwnerChain, type OwnerChain } from './signing/key-statements.js';
 import type { QueryCache } from './local-store/query-cache.js';
 import type { SelectQuery } from 'sparqljs';
 import { Generator } from './sparql-generator.js';
@@ -181,7 +182,7 @@ export class V2Registry implements PackageSource {
    * the ones its owners signed (`lifecycle/<name>.json`), not the catalog's claim.
    */
   async signedPackage(pkg: CatalogPackage): Promise<CatalogPackage> {
-    const chain = await this.ownerChain(pkg.name);
+    const chain = await this.authority(pkg.name);
     if (chain === undefined) return pkg;
     const log = await this.#fetchOptional(resolveLocation(this.#options.location, `lifecycle/${pkg.name}.json`), 'keys');
     return signedLifecycle(pkg, parseLifecycleLog(log, pkg.name), chain);
@@ -195,10 +196,35 @@ export class V2Registry implements PackageSource {
     return backend === this.backend ? this.#options.location : this.#options.otherRegistry?.().registryLocation?.(backend);
   }
 
+  /**
+   * Who speaks for a package (ownerAuthority: its owners, and its scope's once the scope is
+   * owned). A package of an owned scope must descend from the scope: one that sits there with
+   * no owner, or whose owners never owned the scope, was put there before the scope was claimed
+   * and is refused, never installed silently.
+   */
+  async authority(name: string): Promise<OwnerChain | undefined> {
+    const pkg = await this.ownerChain(name);
+    const scope = scopeOf(name);
+    const scopeChain = scope === undefined ? undefined : await this.ownerChain(scope);
+    if (scope !== undefined && scopeChain !== undefined && (pkg === undefined || !descendsFromScope(pkg, scopeChain))) {
+      throw new MarketplaceError(
+        'GGEN_E_NOT_OWNER',
+        pkg === undefined
+          ? `${name} sits in the owned scope ${scope}, but no owner of ${scope} published it (it was published unsigned, before the scope was claimed)`
+          : `${name} sits in the owned scope ${scope}, but its owners (${pkg.owners.map((key) => formatKeyId(key.keyId)).join(', ')}) never owned ${scope}`,
+        {
+          hint: `Nothing was installed. Only a scope owner of ${scope} can vouch for it: ask them to publish a signed version, or to remove it from the registry.`,
+          details: { package: name, scope },
+        },
+      );
+    }
+    return ownerAuthority(pkg, scopeChain);
+  }
+
   /** The archive's `.minisig` (beside it in the registry) checked against the trusted keys and the package's owner chain. */
   async verifyArchive(candidate: VersionCandidate, archive: Uint8Array, known?: SignatureInfo): Promise<SignatureInfo> {
     const signature = await this.#fetchOptional(`${candidate.archive}.minisig`, 'signature');
-    const chain = await this.ownerChain(candidate.name);
+    const chain = await this.authority(candidate.name);
     checkChainContinuity(candidate.name, chain, (await this.findPackage(candidate.name))?.ownerKeys ?? [], known?.owners ?? []);
     const trustedKeys = (await this.#options.trustedKeys?.()) ?? [];
     // The lockfile keeps the owners' whole keys (their ids are labels anyone can copy).

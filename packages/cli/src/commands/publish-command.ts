@@ -50,5 +50,6 @@ export const publishCommand = defineCommand({
       `integrity: ${result.integrity}`,
       `checksum:  sha256:${result.checksum}`,
       ...(result.signature === undefined ? [] : [`signed by: ${result.signature.keyId}`]),
+      ...(result.warnings ?? []).map((warning) => `warning: ${warning}`),
     ].join('\n'),
 });

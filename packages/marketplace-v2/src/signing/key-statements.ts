@@ -114,3 +114,34 @@ export const ownerKeyLines = (chain: OwnerChain): { ownerKeys: string[]; revoked
   ownerKeys: chain.owners.map(publicKeyLine).sort(),
   revokedKeys: chain.revoked.map(publicKeyLine).sort(),
 });
+
+/**
+ * Who speaks for a package: its own owners and, once its scope (`@acme`) is owned, the scope's
+ * owners too, less any key the scope revoked. The one rule, used where a registry is written
+ * (publish, yank, deprecate, tags) and where an install verifies, so both decide alike: a scope
+ * owner can act on every package of its scope, and a key revoked from a scope keeps no power
+ * over the scope's packages. `statements` holds both chains' statements (revocation times).
+ */
+export function ownerAuthority(pkg: OwnerChain | undefined, scope: OwnerChain | undefined): OwnerChain | undefined {
+  if (scope === undefined) return pkg;
+  const union = (...lists: PublicKey[][]): PublicKey[] => {
+    const keys: PublicKey[] = [];
+    for (const key of lists.flat()) if (!keys.some((other) => sameKey(other, key))) keys.push(key);
+    return keys;
+  };
+  const revoked = union(pkg?.revoked ?? [], scope.revoked);
+  return {
+    owners: union(
+      (pkg?.owners ?? []).filter((key) => !scope.revoked.some((other) => sameKey(other, key))),
+      scope.owners,
+    ),
+    revoked,
+    everOwned: union(pkg?.everOwned ?? [], scope.everOwned),
+    statements: [...(pkg?.statements ?? []), ...scope.statements],
+  };
+}
+
+/** Whether a package's own chain shares a key with its scope's: false for one put into the scope by a key that never owned it. */
+export function descendsFromScope(pkg: OwnerChain, scope: OwnerChain): boolean {
+  return pkg.everOwned.some((key) => scope.everOwned.some((other) => sameKey(other, key)));
+}
