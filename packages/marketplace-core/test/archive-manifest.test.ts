@@ -161,8 +161,18 @@ describe('the plain reading of an archive manifest', () => {
   });
 
   it('still finds a mismatch that only YAML can read, with the same error', () => {
-    const candidate = { name: 'demo-pack', version: '1.2.3' } as VersionCandidate;
+    const candidate = { name: 'demo-pack', version: '1.2.3', dependencies: { other: '*' } } as unknown as VersionCandidate;
     const entries = (text: string) => [{ type: 'file' as const, path: 'gpack.yaml', mode: 0o644, content: Buffer.from(text) }];
+    // Dependencies are the signed manifest's: a catalog that lists others is refused, either way round.
+    expect(() => {
+      checkArchiveManifest(entries(`${base}  old-vulnerable: "1.0.0"\n`), candidate);
+    }).toThrow('says dependencies old-vulnerable@1.0.0, other@* (the registry lists other@*)');
+    expect(() => {
+      checkArchiveManifest(entries(base), { ...candidate, dependencies: {} });
+    }).toThrow('says dependencies other@* (the registry lists none)');
+    expect(() => {
+      checkArchiveManifest(entries(base.replace('  other: "*"', '  Other: ""')), candidate);
+    }).not.toThrow();
     expect(() => {
       checkArchiveManifest(entries(base), candidate);
     }).not.toThrow();

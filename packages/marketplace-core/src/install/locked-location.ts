@@ -41,15 +41,17 @@ function pathInside(registry: string, archive: string): string | undefined {
  */
 export function lockedArchiveLocation(name: string, resolved: string, backend: BackendType, source: PackageSource): string {
   const match = LOCKED.exec(resolved);
+  // A source that has no registry locations (an in-process source of the API) fetches its own archives.
+  if (source.registryLocation === undefined) return resolved;
   if (match === null) {
-    const registry = source.registryLocation?.(backend);
+    const registry = source.registryLocation(backend);
     const inside = registry === undefined ? undefined : pathInside(registry, resolved);
     if (registry === undefined || inside === undefined) throw outsideRegistry(name, resolved, registry);
     return resolveArchiveLocation(registry, inside, name);
   }
   const id = match[1] as BackendType;
   const path = match[2] ?? '';
-  const registry = source.registryLocation?.(id);
+  const registry = source.registryLocation(id);
   if (registry === undefined) {
     throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `ggen.lock entry ${name} comes from the ${id} registry (${resolved}), and no ${id} registry is configured`, {
       hint: id === 'v1' ? 'Pass --registry <the v1 registry> or set marketplace.registry.' : 'Pass --registry <the v2 registry> or set marketplace.v2_registry.',
