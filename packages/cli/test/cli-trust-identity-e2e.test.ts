@@ -448,3 +448,58 @@ describe('a scope speaks for its packages (findings 14, 15, and lifecycle inside
     expect(install.code).toBe(6);
   });
 });
+
+describe('the low findings, each through the CLI', () => {
+  it('refuses look-alike names and scopes from another publisher, in both formats', async () => {
+    const home = freshHome();
+    const alice = await keygen(home, 'alice');
+    const mallory = await keygen(home, 'mallory');
+    const registry = copyOfSampleRegistry();
+    expect((await publish(home, registry, alice.path, 'web-toolkit', '1.0.0')).code).toBe(0);
+    expect((await publish(home, registry, alice.path, '@acme/kit', '1.0.0')).code).toBe(0);
+    const lookalike = await publish(home, registry, mallory.path, 'web_toolkit', '1.0.0');
+    expect(lookalike.stderr).toMatch(/^error GGEN_E_NAME_TAKEN: web_toolkit reads as web-toolkit, which .* already has$/m);
+    expect(lookalike.code).toBe(5);
+    const scope = await publish(home, registry, mallory.path, '@acme-/kit', '1.0.0');
+    expect(scope.stderr).toMatch(/^error GGEN_E_NAME_TAKEN: @acme-\/kit reads as @acme(\/kit)?, which .* already has$/m);
+    // The owner may name a sibling as they like; an unsigned v1 publish may not.
+    expect((await publish(home, registry, alice.path, 'web.toolkit', '1.0.0')).code).toBe(0);
+    const v1 = await runGgen(['marketplace', 'publish', writePack(join(home, 'v1-other'), 'web-toolkit-two', '1.0.0'), '--registry', registry, '--backend', 'v1'], { home });
+    expect(v1.stderr).not.toMatch(/error/);
+    expect(v1.code).toBe(0);
+    const v1Clash = await runGgen(['marketplace', 'publish', writePack(join(home, 'v1-clash'), 'agent_editor', '1.0.0'), '--registry', registry, '--backend', 'v1'], { home });
+    expect(v1Clash.stderr).toMatch(/^error GGEN_E_NAME_TAKEN: agent_editor reads as agent-editor/m);
+  });
+
+  it('refuses a frozen install of a lockfile that requests a pack it does not lock', async () => {
+    const home = freshHome();
+    const project = mkdtempSync(join(tmpdir(), 'ggen-project-'));
+    const target = join(project, 'gpacks');
+    expect((await runGgen(['marketplace', 'install', 'agent-editor', '--backend', 'v2', '--target', target], { home })).code).toBe(0);
+    const lockPath = join(project, 'ggen.lock');
+    const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { requested: Record<string, string> };
+    lock.requested['agent-memory-forge'] = '^1.0.0';
+    writeFileSync(lockPath, JSON.stringify(lock));
+    const run = await runGgen(['marketplace', 'install', '--frozen-lockfile', '--backend', 'v2', '--target', target], { home });
+    expect(run.stderr).toMatch(/^error GGEN_E_FROZEN_LOCKFILE: .*ggen\.lock does not hold together: it requests agent-memory-forge but does not lock it$/m);
+    expect(run.code).toBe(5);
+  });
+
+  it('never publishes .dockercfg or key backups, and refuses a pack no install could take', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const dir = writePack(join(home, 'careful'), 'careful-secrets', '1.0.0');
+    for (const secret of ['.dockercfg', 'signing.key.bak', 'id_ed25519.old', '.git-credentials']) writeFileSync(join(dir, secret), 'secret');
+    const dry = await runGgen(['marketplace', 'publish', dir, '--registry', registry, '--dry-run'], { home });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('left out as secrets (never published): .dockercfg, .git-credentials, id_ed25519.old, signing.key.bak');
+    const big = writePack(join(home, 'big'), 'too-big-pack', '1.0.0');
+    // Sparse: 300 MB that takes no disk.
+    execFileSync('truncate', ['-s', '300M', join(big, 'templates', 'huge.bin')]);
+    const refused = await runGgen(['marketplace', 'publish', big, '--registry', registry], { home });
+    expect(refused.stderr).toMatch(
+      /^error GGEN_E_ARCHIVE_TOO_LARGE: .*big would pack into 314572\d{3} bytes of files; an install unpacks at most 268435456; no one could install it$/m,
+    );
+    expect(refused.code).toBe(6);
+  });
+});

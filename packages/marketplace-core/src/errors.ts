@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   GGEN_E_FROZEN_LOCKFILE: { exitCode: 5, class: 'caller' },
   GGEN_E_DEPENDED_UPON: { exitCode: 5, class: 'caller' },
   GGEN_E_VERSION_EXISTS: { exitCode: 5, class: 'caller' },
+  GGEN_E_NAME_TAKEN: { exitCode: 5, class: 'caller' },
   GGEN_E_INTEGRITY_MISMATCH: { exitCode: 6, class: 'security' },
   GGEN_E_INTEGRITY_MISSING: { exitCode: 6, class: 'security' },
   GGEN_E_ARCHIVE_CORRUPT: { exitCode: 6, class: 'backend' },

@@ -10,6 +10,7 @@ import {
   preparePublish,
   withPublishLock,
   publishResultOf,
+  refuseConfusableName,
   versionExistsError,
   writeFileAtomic,
   type CatalogPackage,
@@ -41,6 +42,7 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
   const refuseExisting = (root: Record<string, unknown>): void => {
     const entry = findEntry(root, manifest.name);
     if (entry !== undefined && entryVersions(entry).includes(manifest.version)) throw versionExistsError(manifest.name, manifest.version, request.registry);
+    if (entry === undefined) refuseConfusableName(manifest.name, rawNames(root), request.registry);
   };
   if (request.dryRun) {
     refuseExisting(await readRawIndex(indexPath));
@@ -199,4 +201,12 @@ export async function changeV1Package(
   else delete entry.dist_tags;
   await writeRawIndex(indexPath, root);
   return changed;
+}
+
+/** The names an index holds, as the v1 reader folds them. */
+function rawNames(root: Record<string, unknown>): string[] {
+  const packages = Array.isArray(root.packages) ? (root.packages as unknown[]) : [];
+  return packages.flatMap((entry) =>
+    typeof entry === 'object' && entry !== null && typeof (entry as RawEntry).name === 'string' ? [asciiLowerCase((entry as RawEntry).name as string)] : [],
+  );
 }

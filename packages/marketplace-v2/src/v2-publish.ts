@@ -10,6 +10,7 @@ import {
   scopeOf,
   withPublishLock,
   publishResultOf,
+  refuseConfusableName,
   versionExistsError,
   writeFileAtomic,
   type CatalogPackage,
@@ -20,7 +21,8 @@ import semverRcompare from 'semver/functions/rcompare.js';
 import { catalogToNQuadChunks } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
 import { CATALOG_FILE } from './catalog-file.js';
-import { checkPublisher, checkScopePublisher, readKeyStatements, writeKeyStatements } from './v2-package-keys.js';
+import { checkPublisher, checkScopePublisher, readKeyStatements, readOwnerAuthority, writeKeyStatements } from './v2-package-keys.js';
+import { publicKeyLine } from './signing/minisign-format.js';
 import { ownerKeyLines, verifyOwnerChain } from './signing/key-statements.js';
 
 /** Writes a registry's whole catalog atomically (postings depend on every package). */
@@ -64,9 +66,20 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
     ownership = checkPublisher(manifest.name, readKeyStatements(request.registry, manifest.name), request.signer, scopeChain);
   };
   const refuseExisting = (packages: CatalogPackage[]): void => {
-    if (packages.find((pkg) => pkg.name === manifest.name)?.versions.some((version) => version.version === manifest.version)) {
+    const existing = packages.find((pkg) => pkg.name === manifest.name);
+    if (existing?.versions.some((version) => version.version === manifest.version)) {
       throw versionExistsError(manifest.name, manifest.version, request.registry);
     }
+    // A look-alike of a package (or scope) the publisher does not own is refused; one they own is theirs to make.
+    const signerOwns = (other: string): boolean =>
+      request.signer !== undefined && (readOwnerAuthority(request.registry, other)?.owners.some((key) => publicKeyLine(key) === request.signer?.publicKey) ?? false);
+    if (existing === undefined)
+      refuseConfusableName(
+        manifest.name,
+        packages.map((pkg) => pkg.name),
+        request.registry,
+        signerOwns,
+      );
   };
   if (request.dryRun) {
     refuseExisting(await readV2CatalogFile(request.registry));

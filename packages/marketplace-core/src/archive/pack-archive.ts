@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import ignore from 'ignore';
-import { fromFsError } from '../errors.js';
+import { fromFsError, MarketplaceError } from '../errors.js';
+import { DEFAULT_ARCHIVE_LIMITS } from './extract-archive.js';
 import { computeChecksum, computeIntegrity } from './integrity.js';
 
 export interface PackedArchive {
@@ -24,7 +25,8 @@ const README_NAMES = new Set(['readme.md', 'readme', 'readme.markdown', 'readme.
 const EXCLUDED_NAMES = new Set(['.git', '.hg', '.svn', 'node_modules', '.DS_Store']);
 const EXCLUDED_SUFFIXES = ['.tgz', '.minisig'];
 /** Never packed, whatever `files:` or an ignore file says: secrets (env files, keys, certificates, credentials). */
-const SECRET = /^(\.env(\..*)?|.*\.(pem|key|p12|pfx|keystore|jks)|id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|\.npmrc|\.netrc|\.pypirc|credentials(\.json)?)$/i;
+const SECRET =
+  /^(\.env(\..*)?|.*\.(pem|key|p12|pfx|keystore|jks|ppk|kdbx)(\.(bak|old|orig|backup|save|swp|tmp|\d+)|~)?|id_(rsa|dsa|ecdsa|ed25519)(\.pub)?(\.(bak|old))?|\.npmrc|\.netrc|\.pypirc|\.dockercfg|\.git-credentials|\.htpasswd|secring\.gpg|credentials(\.json)?)$/i;
 /** Packed whenever they exist, as npm does: the manifest, the README and the license. */
 const ALWAYS = /^(gpack\.ya?ml|package\.toml|readme(\..*)?|licen[cs]e(\..*)?|copying(\..*)?)$/i;
 const BLOCK = 512;
@@ -91,6 +93,12 @@ function compareBytes(a: string, b: string): number {
  */
 export async function packDirectory(dir: string, selection: PackageFileSelection = {}): Promise<PackedArchive> {
   const { files, secrets } = await listPackageFiles(dir, selection);
+  // What no install would take is refused here, before it is published: the same limits.
+  const limits = DEFAULT_ARCHIVE_LIMITS;
+  if (files.length > limits.maxEntries) throw unpublishable(dir, `${files.length} files; an install takes at most ${limits.maxEntries}`);
+  let declared = 0;
+  for (const file of files) declared += (await stat(join(dir, file)).catch(() => ({ size: 0 }))).size;
+  if (declared > limits.maxUncompressedBytes) throw unpublishable(dir, `${declared} bytes of files; an install unpacks at most ${limits.maxUncompressedBytes}`);
   // tar's header and pax writers load for the commands that pack, not for every command (nor the rest of tar).
   const [{ Header }, { Pax }] = await Promise.all([import('tar/header'), import('tar/pax')]);
   const chunks: Buffer[] = [];
@@ -118,6 +126,7 @@ export async function packDirectory(dir: string, selection: PackageFileSelection
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
   const bytes = process.getBuiltinModule('node:zlib').gzipSync(Buffer.concat(chunks), { level: 9 });
+  if (bytes.length > limits.maxCompressedBytes) throw unpublishable(dir, `a ${bytes.length}-byte archive; an install fetches at most ${limits.maxCompressedBytes}`);
   return {
     bytes,
     files,
@@ -128,4 +137,11 @@ export async function packDirectory(dir: string, selection: PackageFileSelection
     unpackedSize,
     ...(readme === undefined ? {} : { readme }),
   };
+}
+
+function unpublishable(dir: string, what: string): MarketplaceError {
+  return new MarketplaceError('GGEN_E_ARCHIVE_TOO_LARGE', `${dir} would pack into ${what}; no one could install it`, {
+    hint: 'Leave build output and large assets out (files: in gpack.yaml, or a .ggenignore), then publish again.',
+    details: { dir },
+  });
 }

@@ -68,6 +68,7 @@ async function installFrozen(context: Context, lockfile: Lockfile, specs: { name
       );
     }
   }
+  refuseIncompleteLockfile(lockfile, request.lockfilePath);
   const packages = new Map<string, VersionCandidate>();
   for (const [name, locked] of Object.entries(lockfile.packages)) {
     packages.set(name, {
@@ -85,4 +86,36 @@ async function installFrozen(context: Context, lockfile: Lockfile, specs: { name
   }
   const resolution: Resolution = { packages, order: [...packages.keys()].sort(), cycles: [] };
   return applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun ?? false, forced: new Set(), asked: {}, ...policyOf(request) });
+}
+
+/**
+ * A frozen install installs exactly the lockfile, so the lockfile must hold together: every
+ * requested pack locked at a version its range allows, and every locked pack's dependencies
+ * locked too. A committed lockfile that requests a pack it does not lock is not quietly
+ * installed without it.
+ */
+function refuseIncompleteLockfile(lockfile: Lockfile, path: string): void {
+  const problems: string[] = [];
+  for (const [name, range] of Object.entries(lockfile.requested)) {
+    const locked = lockfile.packages[name];
+    if (locked === undefined) problems.push(`it requests ${name} but does not lock it`);
+    else if (!satisfies(locked.version, range)) problems.push(`it requests ${name}@${range} but locks ${locked.version}`);
+  }
+  for (const [name, locked] of Object.entries(lockfile.packages)) {
+    for (const [dependency, range] of Object.entries(locked.dependencies)) {
+      const version = lockfile.packages[dependency]?.version;
+      if (version === undefined) problems.push(`${name} depends on ${dependency}, which it does not lock`);
+      else if (!satisfies(version, range)) problems.push(`${name} needs ${dependency}@${range} but it locks ${version}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new MarketplaceError(
+      'GGEN_E_FROZEN_LOCKFILE',
+      `${path} does not hold together: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
+      {
+        hint: 'Nothing was installed. Run install without --frozen-lockfile to write a complete lockfile, and commit it.',
+        details: { lockfile: path, problems },
+      },
+    );
+  }
 }

@@ -39,6 +39,39 @@ export function versionExistsError(name: string, version: string, registry: stri
   });
 }
 
+/** A name as people misread it: `web_toolkit`, `web-toolkit` and `web.toolkit` are one; so are `@acme-` and `@acme`. */
+export function nameSkeleton(name: string): string {
+  return name.toLowerCase().replace(/[-_.]/g, '');
+}
+
+/**
+ * The one rule against look-alike names, for every registry writer: a new package (or scope)
+ * whose name reads as one already there is refused, unless `mayUse` says the publisher owns
+ * that one (a signed publisher who owns both may keep both).
+ */
+export function refuseConfusableName(name: string, existing: Iterable<string>, registry: string, mayUse: (other: string) => boolean = () => false): void {
+  const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')) : undefined;
+  const skeleton = nameSkeleton(name);
+  const scopeSkeleton = scope === undefined ? undefined : nameSkeleton(scope);
+  for (const other of existing) {
+    if (other === name) return;
+  }
+  for (const other of existing) {
+    const otherScope = other.startsWith('@') ? other.slice(0, other.indexOf('/')) : undefined;
+    const clash =
+      nameSkeleton(other) === skeleton
+        ? other
+        : scope !== undefined && otherScope !== undefined && otherScope !== scope && nameSkeleton(otherScope) === scopeSkeleton
+          ? otherScope
+          : undefined;
+    if (clash === undefined || mayUse(clash)) continue;
+    throw new MarketplaceError('GGEN_E_NAME_TAKEN', `${name} reads as ${clash}, which ${registry} already has`, {
+      hint: `Names that differ only by case, '-', '_' or '.' (and scopes likewise) are one name, so that nobody installs a look-alike. Choose another name${clash.startsWith('@') && !clash.includes('/') ? ' or scope' : ''}.`,
+      details: { package: name, existing: clash },
+    });
+  }
+}
+
 /** `doing`: what was refused, e.g. "publish to", "yank in". */
 export function httpPublishError(registry: string, doing = 'publish to'): MarketplaceError {
   return new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot ${doing} ${registry}: HTTP registries are read-only`, {
