@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -501,5 +501,33 @@ describe('the low findings, each through the CLI', () => {
       /^error GGEN_E_ARCHIVE_TOO_LARGE: .*big would pack into 314572\d{3} bytes of files; an install unpacks at most 268435456; no one could install it$/m,
     );
     expect(refused.code).toBe(6);
+  });
+});
+
+describe('registry push honours timeout_ms (low finding)', () => {
+  it('gives up on a Graph Store that never answers, with a coded timeout', async () => {
+    const home = freshHome();
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createNetServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const run = await runGgen(['marketplace', 'registry', 'push'], {
+        home,
+        env: {
+          GGEN_MARKETPLACE_SPARQL_ENDPOINT: `http://127.0.0.1:${port}/sparql`,
+          GGEN_MARKETPLACE_SPARQL_GRAPH_STORE: `http://127.0.0.1:${port}/sparql-graph-crud-auth`,
+          GGEN_MARKETPLACE_SPARQL_USER: 'dba',
+          GGEN_MARKETPLACE_SPARQL_PASSWORD: 'secret',
+          GGEN_MARKETPLACE_TIMEOUT_MS: '500',
+        },
+      });
+      expect(run.stderr).toMatch(/^error GGEN_E_REGISTRY_TIMEOUT: No answer in 500 ms from the Graph Store http:\/\/127\.0\.0\.1:\d+\/sparql-graph-crud-auth$/m);
+      expect(run.stderr).not.toContain('secret');
+      expect(run.code).toBe(8);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });

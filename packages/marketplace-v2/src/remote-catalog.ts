@@ -224,7 +224,30 @@ export class RemoteCatalog implements CatalogSource {
     const ntriples = store.dump({ format: 'application/n-triples', from_graph_name: oxigraph.namedNode(CATALOG_GRAPH) });
     const expected = store.size;
     const url = `${graphStoreUrl}?graph-uri=${encodeURIComponent(CATALOG_GRAPH)}`;
-    const response = await digestFetch(url, { method: 'PUT', headers: { 'content-type': 'application/n-triples' }, body: ntriples, user, password });
+    let response: Response;
+    try {
+      // timeout_ms bounds the upload as it bounds every other request (a server that never answers is not waited on forever).
+      response = await digestFetch(url, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/n-triples' },
+        body: ntriples,
+        user,
+        password,
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+    } catch (cause) {
+      const timedOut = (cause as Error).name === 'TimeoutError';
+      throw new MarketplaceError(
+        timedOut ? 'GGEN_E_REGISTRY_TIMEOUT' : 'GGEN_E_REGISTRY_UNREACHABLE',
+        `${timedOut ? `No answer in ${this.#options.timeoutMs} ms from` : 'Cannot reach'} the Graph Store ${graphStoreUrl}`,
+        {
+          hint: timedOut
+            ? 'The server is slow or stuck; raise marketplace.timeout_ms for a large catalog, or check the server.'
+            : 'Check marketplace.sparql_graph_store and that the server is up.',
+          cause,
+        },
+      );
+    }
     if (!response.ok) {
       const text = await errorText(response);
       throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `Uploading the catalog failed with ${response.status}: ${text.split('\n')[0] ?? ''}`, {
