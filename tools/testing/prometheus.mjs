@@ -42,7 +42,9 @@ function launch(command, args) {
 export async function startPrometheus() {
   const dir = mkdtempSync(join(tmpdir(), 'ggen-prometheus-'));
   const [gatewayPort, prometheusPort] = [await freePort(), await freePort()];
-  const gateway = launch('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${gatewayPort}`]);
+  // Its own data file: Debian's build persists to a machine-wide default, which would carry one
+  // test's pushes into the next test (and into a real Pushgateway on the same machine).
+  const gateway = launch('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${gatewayPort}`, `--persistence.file=${join(dir, 'pushgateway.data')}`]);
   await ready(`http://127.0.0.1:${gatewayPort}/-/ready`, gateway.child, gateway.log);
   writeFileSync(
     join(dir, 'prometheus.yml'),

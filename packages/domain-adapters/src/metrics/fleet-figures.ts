@@ -25,7 +25,14 @@ export const FLEET_QUERIES = {
   compareOverlapSum: `sum(${FLEET_SERIES.compareOverlap}_sum)`,
   operations: `sum(${FLEET_SERIES.operations})`,
   installs: `count(count by (install_id) (${FLEET_SERIES.operations}))`,
+  /** Series that no install can produce: a counter or histogram below zero. */
+  negativeSeries: `count({__name__=~"ggen_marketplace_.+"} < 0)`,
+  /** The largest share of the fleet's operations: the busiest install's count. */
+  busiestInstall: `max(sum by (install_id) (${FLEET_SERIES.operations}))`,
 } as const;
+
+/** With at least this many installs, none may account for more than half the operations. */
+const DOMINANCE_MIN_INSTALLS = 3;
 
 /** One instant query; an empty answer is null (no such series yet). */
 export async function promQuery(prometheus: string, query: string, timeoutMs: number): Promise<number | null> {
@@ -57,6 +64,15 @@ export async function figuresFromPrometheus(prometheus: string, timeoutMs: numbe
   const entries = await Promise.all(Object.entries(FLEET_QUERIES).map(async ([key, query]) => [key, await promQuery(prometheus, query, timeoutMs)] as const));
   const q = Object.fromEntries(entries) as Record<keyof typeof FLEET_QUERIES, number | null>;
   const n = (value: number | null): number => value ?? 0;
+  // Figures no honest fleet produces are refused, not judged: a forged push must not buy an ADVANCE.
+  const impossible = (reason: string): MarketplaceError =>
+    new MarketplaceError('GGEN_E_BACKEND_MALFORMED', `The fleet's figures in ${prometheus} cannot be judged: ${reason}`, {
+      hint: 'Remove the offending install group from the Pushgateway (DELETE /metrics/job/ggen/install_id/<id>), then judge again.',
+      details: { location: prometheus },
+    });
+  if (n(q.negativeSeries) > 0) throw impossible(`${n(q.negativeSeries)} series are negative (a counter never is)`);
+  if (n(q.installs) >= DOMINANCE_MIN_INSTALLS && n(q.busiestInstall) > n(q.operations) / 2)
+    throw impossible(`one install accounts for ${n(q.busiestInstall)} of ${n(q.operations)} operations, more than all the others together`);
   const ms = (seconds: number | null, count: number): number | null => (seconds === null || count === 0 ? null : seconds * 1000);
   return {
     searchV2: { count: n(q.searchV2Count), p95: ms(q.searchV2P95, n(q.searchV2Count)) },
