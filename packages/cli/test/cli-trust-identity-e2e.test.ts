@@ -7,6 +7,8 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { buildTgz } from '../../../tools/testing/tar-builder.mjs';
+import { writeV1Registry } from '../../../tools/testing/v1-registry.mjs';
 import { forgeKeyWithIdOf } from './helpers/forge-key.js';
 import { copyOfSampleRegistry, freshHome, runGgen } from './helpers/run-ggen.js';
 
@@ -529,5 +531,102 @@ describe('registry push honours timeout_ms (low finding)', () => {
       for (const socket of sockets) socket.destroy();
       silent.close();
     }
+  });
+});
+
+describe('more low findings, each through the CLI', () => {
+  it('does not let a Kelvin-sign entry shadow kit in a v1 index', async () => {
+    const home = freshHome();
+    const pack = (name: string): Buffer =>
+      buildTgz([
+        { path: 'gpack.yaml', content: `name: kit\nversion: 1.0.0\ndescription: d\n` },
+        { path: 'templates/x.tmpl', content: name },
+      ]);
+    const registry = writeV1Registry([
+      { name: '\u212Ait', archive: pack('impostor'), description: 'the impostor' },
+      { name: 'kit', archive: pack('real'), description: 'the real kit' },
+    ]);
+    const info = await runGgen(['marketplace', 'info', 'kit', '--backend', 'v1', '--registry', registry, '--json'], { home });
+    expect(info.code).toBe(0);
+    expect((JSON.parse(info.stdout) as { description: string }).description).toBe('the real kit');
+  });
+
+  it('follows a registry redirect only within its origin', async () => {
+    const home = freshHome();
+    let elsewhere = 0;
+    const other = createServer((_request, response) => {
+      elsewhere += 1;
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherPort = (other.address() as AddressInfo).port;
+    const registry = writeV1Registry([{ name: 'kit', archive: buildTgz([{ path: 'gpack.yaml', content: 'name: kit\nversion: 1.0.0\ndescription: d\n' }]) }]);
+    const index = readFileSync(join(registry, 'index.json'));
+    let target = `http://127.0.0.1:${otherPort}/index.json`;
+    const server = createServer((request, response) => {
+      if (request.url === '/index.json') {
+        response.writeHead(302, { location: target });
+        response.end();
+      } else if (request.url === '/moved/index.json') response.end(index);
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const away = await runGgen(['marketplace', 'search', 'kit', '--backend', 'v1', '--registry', `http://127.0.0.1:${port}`], { home });
+      expect(away.stderr).toMatch(
+        /^error GGEN_E_REGISTRY_HTTP: GET http:\/\/127\.0\.0\.1:\d+\/index\.json redirected to http:\/\/127\.0\.0\.1:\d+, another origin; not followed$/m,
+      );
+      expect(away.code).toBe(8);
+      expect(elsewhere).toBe(0);
+      target = '/moved/index.json';
+      const home2 = freshHome();
+      const moved = await runGgen(['marketplace', 'search', 'kit', '--backend', 'v1', '--registry', `http://127.0.0.1:${port}`], { home: home2 });
+      expect(moved.stderr).not.toMatch(/error/);
+      expect(moved.stdout).toContain('kit');
+    } finally {
+      server.close();
+      other.close();
+    }
+  });
+
+  it('takes only http(s) URLs for URL keys, and never prints a password or URL credentials', async () => {
+    const home = freshHome();
+    const scheme = await runGgen(['marketplace', 'config', 'show'], { home, env: { GGEN_MARKETPLACE_PUSHGATEWAY_URL: 'file:///etc/passwd' } });
+    expect(scheme.stderr).toMatch(/^error GGEN_E_CONFIG_INVALID: .*must be an http:\/\/ or https:\/\/ URL/m);
+    expect(scheme.code).toBe(2);
+    mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
+    writeFileSync(
+      join(home, '.config', 'ggen', 'config.yaml'),
+      'marketplace:\n  sparql_password: hunter2\n  pushgateway_url: http://fleet:s3cret@127.0.0.1:9/\n  sparql_endpoint: http://127.0.0.1:9/sparql\n',
+    );
+    for (const args of [
+      ['config', 'show'],
+      ['config', 'show', '--json'],
+    ]) {
+      const run = await runGgen(['marketplace', ...args], { home });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('http://***@127.0.0.1:9/');
+      expect(`${run.stdout}${run.stderr}`).not.toMatch(/hunter2|s3cret/);
+    }
+    // A failed push names the gateway without its credentials.
+    const search = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v1'], { home });
+    expect(search.stderr).toContain('warning: could not push metrics to http://***@127.0.0.1:9/');
+    expect(search.stderr).not.toContain('s3cret');
+  });
+
+  it('does not follow an installed package directory that became a link', async () => {
+    const home = freshHome();
+    const target = join(home, 'gpacks');
+    expect((await runGgen(['marketplace', 'install', 'agent-editor', '--backend', 'v2', '--target', target], { home })).code).toBe(0);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'ggen-elsewhere-'));
+    writeFileSync(join(elsewhere, 'precious.txt'), 'keep me');
+    rmSync(join(target, 'agent-editor'), { recursive: true });
+    symlinkSync(elsewhere, join(target, 'agent-editor'));
+    const list = await runGgen(['marketplace', 'list', '--target', target, '--json'], { home });
+    expect((JSON.parse(list.stdout) as { name: string; status: string }[]).find((entry) => entry.name === 'agent-editor')?.status).toBe('modified');
+    const remove = await runGgen(['marketplace', 'remove', 'agent-editor', '--target', target], { home });
+    expect(remove.stderr).toContain(`kept ${join(target, 'agent-editor')}: its files are not what ggen installed`);
+    expect(readFileSync(join(elsewhere, 'precious.txt'), 'utf8')).toBe('keep me');
   });
 });
