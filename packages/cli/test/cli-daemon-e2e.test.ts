@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,24 @@ afterAll(async () => {
 });
 
 describe('the resident query service', () => {
+  it('is not wedged by a registry file that is a FIFO: the lookup is refused at once, status and stop still answer (issue 27, finding 11)', async () => {
+    const home = freshHome();
+    const dir = serviceDir();
+    await viaLauncher(['marketplace', 'daemon', 'start'], home, dir);
+    const first = await waitForService(home, dir);
+    const registry = mkdtempSync(join(tmpdir(), 'ggen-fifo-registry-'));
+    execFileSync('mkfifo', [join(registry, 'catalog.nq')]);
+    const lookup = await viaLauncher(['marketplace', 'search', 'agent', '--backend', 'v2', '--registry', registry], home, dir);
+    expect(lookup.stderr).toMatch(/catalog\.nq is not a regular file/);
+    expect(lookup.code).not.toBe(0);
+    const after = await statusOf(home, dir);
+    expect(after.running).toBe(true);
+    expect(after.status?.pid).toBe(first.status?.pid);
+    expect(after.status?.served).toBeGreaterThan(first.status?.served ?? 0);
+    expect((await viaLauncher(['marketplace', 'daemon', 'stop'], home, dir)).code).toBe(0);
+    expect((await statusOf(home, dir)).running).toBe(false);
+  });
+
   it('starts on the first lookup and then answers lookups exactly as the command run in its own process', async () => {
     const home = freshHome();
     const dir = serviceDir();
