@@ -1,4 +1,4 @@
-import { MarketplaceError } from '@ggen/marketplace-core';
+import { MarketplaceError, readLimited } from '@ggen/marketplace-core';
 import { FLEET_SERIES } from './fleet-series.js';
 import type { RolloutFigures } from './rollout-status.js';
 
@@ -40,7 +40,8 @@ export async function promQuery(prometheus: string, query: string, timeoutMs: nu
   let body: { status?: string; error?: string; data?: { resultType?: string; result?: { value?: [number, string] }[] } };
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    body = (await response.json()) as typeof body;
+    // One instant vector of a few series: an answer past a megabyte is not Prometheus's.
+    body = JSON.parse(Buffer.from(await readLimited(response, url, 1024 * 1024)).toString('utf8')) as typeof body;
   } catch (cause) {
     throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `Cannot query Prometheus at ${prometheus}: ${(cause as Error).message}`, {
       hint: 'Check the --prometheus URL (the server, not the Pushgateway), e.g. http://127.0.0.1:9090.',
