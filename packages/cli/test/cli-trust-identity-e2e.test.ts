@@ -630,3 +630,31 @@ describe('more low findings, each through the CLI', () => {
     expect(readFileSync(join(elsewhere, 'precious.txt'), 'utf8')).toBe('keep me');
   });
 });
+
+describe('SPARQL endpoint answers are bounded and checked (finding 12)', () => {
+  it('codes a CONSTRUCT answer that is not N-Triples and a SELECT answer that is not JSON, as the endpoint’s failure', async () => {
+    const home = freshHome();
+    const endpoint = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        const construct = decodeURIComponent(body).includes('CONSTRUCT');
+        response.writeHead(200, { 'content-type': construct ? 'application/n-triples' : 'application/sparql-results+json' });
+        response.end(construct ? '<html>a proxy error page, not triples</html>\n' : '{"head": {"vars": ["name"]}, "results": {"bindings": [');
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const env = { GGEN_MARKETPLACE_SPARQL_ENDPOINT: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/sparql` };
+    try {
+      const info = await runGgen(['marketplace', 'info', 'agent-editor', '--backend', 'v2'], { home, env });
+      expect(info.stderr).toMatch(/^error GGEN_E_BACKEND_MALFORMED: The SPARQL endpoint http:\/\/127\.0\.0\.1:\d+\/sparql answered with a body that is not N-Triples: /m);
+      expect(info.stderr).not.toContain('GGEN_E_INTERNAL');
+      expect(info.code).toBe(8);
+      const search = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v2'], { home, env });
+      expect(search.stderr).toMatch(/^error GGEN_E_BACKEND_MALFORMED: The SPARQL endpoint http:\/\/127\.0\.0\.1:\d+\/sparql answered with a body that is not JSON: /m);
+      expect(search.code).toBe(8);
+    } finally {
+      endpoint.close();
+    }
+  });
+});
