@@ -658,3 +658,27 @@ describe('SPARQL endpoint answers are bounded and checked (finding 12)', () => {
     }
   });
 });
+
+describe('a catalog cannot hide that a pack is owned (with finding 8)', () => {
+  it('refuses a verified install of an owned pack whose catalog entry names no owner', async () => {
+    const home = freshHome();
+    const alice = await keygen(home, 'alice');
+    const registry = copyOfSampleRegistry();
+    expect((await publish(home, registry, alice.path, 'hidden-owner', '1.0.0')).code).toBe(0);
+    const catalogPath = join(registry, 'catalog.nq');
+    const lines = readFileSync(catalogPath, 'utf8').split('\n');
+    const kept = lines.filter((line) => !line.includes('#ownerKey>'));
+    expect(kept.length).toBeLessThan(lines.length);
+    const dropped = lines.length - kept.length;
+    writeFileSync(
+      catalogPath,
+      kept.join('\n').replace(/^(.*#quadCount> )"(\d+)"(.*)$/m, (_line, head: string, count: string, tail: string) => `${head}"${Number(count) - dropped}"${tail}`),
+    );
+    const run = await runGgen(['marketplace', 'install', 'hidden-owner', '--registry', registry, '--backend', 'v2', '--verify-signature'], {
+      home: freshHome(),
+      env: { GGEN_MARKETPLACE_TRUSTED_KEYS: alice.publicKey },
+    });
+    expect(run.stderr).toMatch(/^error GGEN_E_OWNER_CHAIN_INVALID: The catalog hides the owners of hidden-owner/m);
+    expect(run.code).toBe(6);
+  });
+});

@@ -182,6 +182,10 @@ export class V2Registry implements PackageSource {
    * the ones its owners signed (`lifecycle/<name>.json`), not the catalog's claim.
    */
   async signedPackage(pkg: CatalogPackage): Promise<CatalogPackage> {
+    // An unowned, unscoped pack (the catalog names no owner) has no statements to read: no
+    // request is made for it, so a synced registry still answers offline. A catalog that hides
+    // an owner is caught where the archive is verified (verifyArchive).
+    if ((pkg.ownerKeys ?? []).length === 0 && scopeOf(pkg.name) === undefined) return pkg;
     const chain = await this.authority(pkg.name);
     if (chain === undefined) return pkg;
     const log = await this.#fetchOptional(resolveLocation(this.#options.location, `lifecycle/${pkg.name}.json`), 'keys');
@@ -225,7 +229,19 @@ export class V2Registry implements PackageSource {
   async verifyArchive(candidate: VersionCandidate, archive: Uint8Array, known?: SignatureInfo): Promise<SignatureInfo> {
     const signature = await this.#fetchOptional(`${candidate.archive}.minisig`, 'signature');
     const chain = await this.authority(candidate.name);
-    checkChainContinuity(candidate.name, chain, (await this.findPackage(candidate.name))?.ownerKeys ?? [], known?.owners ?? []);
+    const catalogOwners = (await this.findPackage(candidate.name))?.ownerKeys ?? [];
+    if (catalogOwners.length === 0 && (await this.ownerChain(candidate.name)) !== undefined) {
+      // The statements say the pack is owned; a catalog that says otherwise would skip its owners' lifecycle.
+      throw new MarketplaceError(
+        'GGEN_E_OWNER_CHAIN_INVALID',
+        `The catalog hides the owners of ${candidate.name}: it names none, but the registry has their signed key statements`,
+        {
+          hint: 'Nothing was installed. The catalog was changed without its owners; report it to the registry.',
+          details: { package: candidate.name },
+        },
+      );
+    }
+    checkChainContinuity(candidate.name, chain, catalogOwners, known?.owners ?? []);
     const trustedKeys = (await this.#options.trustedKeys?.()) ?? [];
     // The lockfile keeps the owners' whole keys (their ids are labels anyone can copy).
     const owners = chain?.owners.map(publicKeyLine).sort();
