@@ -8,4 +8,4 @@ export interface RunningVirtuoso {
   password: string;
   stop(): Promise<void>;
 }
-export function startVirtuoso(): Promise<RunningVirtuoso>;
+export function startVirtuoso(options?: { maxRows?: number }): Promise<RunningVirtuoso>;

@@ -25,7 +25,8 @@ function isql(port, statements) {
   return output;
 }
 
-export async function startVirtuoso() {
+/** `maxRows`: the server's ResultSetMaxRows (a real Virtuoso's default is 100000; public endpoints have less). */
+export async function startVirtuoso({ maxRows = 100000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ggen-virtuoso-'));
   for (const sub of ['db', 'data', 'vsp']) mkdirSync(join(dir, sub));
   const [sqlPort, httpPort] = [await freePort(), await freePort()];
@@ -57,7 +58,7 @@ export async function startVirtuoso() {
       `ServerRoot = ${join(dir, 'vsp')}`,
       'ServerThreads = 10',
       '[SPARQL]',
-      'ResultSetMaxRows = 100000',
+      `ResultSetMaxRows = ${maxRows}`,
       'MaxQueryExecutionTime = 60',
       '',
     ].join('\n'),

@@ -53,9 +53,26 @@ export async function fetchCatalogChunks(
   /** Block and chunk sizes; tests make them small to cut lines and characters across blocks. */
   sizes: { readBytes: number; chunkChars: number } = { readBytes: READ_BYTES, chunkChars: CHUNK_CHARS },
 ): Promise<CatalogChunks> {
+  const chunks: string[] = [];
+  const read = await streamCatalog(registry, options, (chunk) => void chunks.push(chunk), sizes);
+  return { ...read, chunks };
+}
+
+/**
+ * The catalog of a registry, handed to `onChunk` in line-aligned pieces as it is read, so that
+ * a caller that does not keep them (registry push) holds one piece at a time whatever the
+ * catalog's size. Returns its size, line count and sha256.
+ */
+export async function streamCatalog(
+  registry: string,
+  options: FetchOptions,
+  onChunk: (chunk: string) => void | Promise<void>,
+  sizes: { readBytes: number; chunkChars: number } = { readBytes: READ_BYTES, chunkChars: CHUNK_CHARS },
+): Promise<Omit<CatalogChunks, 'chunks'>> {
   if (isHttpLocation(registry)) {
     const { location, text } = await fetchCatalogText(registry, options);
-    return { location, chunks: [text], bytes: Buffer.byteLength(text), lines: countLines(text), digest: nodeCrypto().createHash('sha256').update(text).digest('hex') };
+    await onChunk(text);
+    return { location, bytes: Buffer.byteLength(text), lines: countLines(text), digest: nodeCrypto().createHash('sha256').update(text).digest('hex') };
   }
   const location = resolveLocation(registry, CATALOG_FILE);
   const path = location.startsWith('file://') ? fileURLToPath(location) : location;
@@ -83,15 +100,14 @@ export async function fetchCatalogChunks(
     const hash = nodeCrypto().createHash('sha256');
     const decoder = new StringDecoder('utf8');
     const block = Buffer.allocUnsafe(sizes.readBytes);
-    const chunks: string[] = [];
     let pending = '';
     let bytes = 0;
     let lines = 0;
-    const emit = (text: string): void => {
+    const emit = async (text: string): Promise<void> => {
       if (text === '') return;
       hash.update(text);
       lines += countLines(text);
-      chunks.push(text);
+      await onChunk(text);
     };
     for (;;) {
       let read: number;
@@ -108,7 +124,7 @@ export async function fetchCatalogChunks(
       if (pending.length >= sizes.chunkChars) {
         const end = pending.lastIndexOf('\n') + 1;
         if (end > 0) {
-          emit(pending.slice(0, end));
+          await emit(pending.slice(0, end));
           pending = pending.slice(end);
         } else if (pending.length >= 4 * sizes.chunkChars)
           throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} has a line longer than ${4 * sizes.chunkChars} characters: it is not one quad a line`, {
@@ -116,8 +132,8 @@ export async function fetchCatalogChunks(
           });
       }
     }
-    emit(pending + decoder.end());
-    return { location, chunks, bytes, lines, digest: hash.digest('hex') };
+    await emit(pending + decoder.end());
+    return { location, bytes, lines, digest: hash.digest('hex') };
   } finally {
     closeSync(fd);
   }

@@ -1,11 +1,10 @@
 import { MarketplaceError, readLimited, RESOURCE_LIMITS, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
 import { oxigraph } from './oxigraph-runtime.js';
 import type { Store } from 'oxigraph';
-import type { ConstructQuery } from 'sparqljs';
+import type { ConstructQuery, SelectQuery, VariableTerm as Variable } from 'sparqljs';
 import { Generator } from './sparql-generator.js';
 import { readCatalogPackages } from './catalog-rdf.js';
 import type { CatalogSource, Row } from './catalog-source.js';
-import { digestFetch } from './digest-fetch.js';
 import { parseReadOnly, type SparqlResult } from './read-only-sparql.js';
 import { literal, namedNode, variable } from './rdf-terms.js';
 import { summariesQuery, summaryFromRow } from './summaries-query.js';
@@ -22,6 +21,9 @@ export interface RemoteCatalogOptions {
 }
 
 const generator = new Generator();
+
+/** One row of a SPARQL JSON answer. */
+type Binding = Record<string, { type: string; value: string; datatype?: string; 'xml:lang'?: string }>;
 
 /**
  * A catalog held by a remote SPARQL 1.1 endpoint. Guards the quirks that come back with
@@ -89,16 +91,53 @@ export class RemoteCatalog implements CatalogSource {
     }
   }
 
-  async select(query: string): Promise<Row[]> {
+  /** One answer of a SELECT (its raw bindings), and the endpoint's row limit when the answer reached it (X-SPARQL-MaxRows). */
+  async #selectOnce(query: string): Promise<{ bindings: Binding[]; vars: string[] | undefined; cap: number | undefined }> {
     const response = await this.#post(query, 'application/sparql-results+json');
-    const maxRows = response.headers.get('x-sparql-maxrows');
-    const body = await this.#json<{ results?: { bindings?: Record<string, { value: string }>[] } }>(response);
+    const maxRows = Number(response.headers.get('x-sparql-maxrows') ?? Number.NaN);
+    const body = await this.#json<{ head?: { vars?: string[] }; results?: { bindings?: Binding[] } }>(response);
     const bindings = body.results?.bindings ?? [];
-    if (maxRows !== null && bindings.length >= Number(maxRows)) {
-      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint capped the results at ${maxRows} rows`, {
-        hint: "The answer would be incomplete; raise the server's ResultSetMaxRows or narrow the query.",
+    return { bindings, vars: body.head?.vars, cap: Number.isFinite(maxRows) && maxRows > 0 && bindings.length >= maxRows ? maxRows : undefined };
+  }
+
+  /**
+   * A SELECT's bindings, never cut short by the endpoint's row limit (a real Virtuoso's
+   * `ResultSetMaxRows`; public endpoints have lower ones): an answer that reached the limit is
+   * asked again in ordered pages of that size (ORDER BY the projected variables unless the
+   * query orders itself, then LIMIT and OFFSET), each within the limit. A query that cannot be
+   * paged (SELECT * unordered, or only expressions) is a coded error, never a short answer.
+   */
+  async #selectAll(query: string): Promise<{ bindings: Binding[]; vars: string[] | undefined }> {
+    const first = await this.#selectOnce(query);
+    if (first.cap === undefined) return first;
+    const cap = first.cap;
+    const { Parser } = await import('sparqljs');
+    const parsed = new Parser().parse(query) as SelectQuery;
+    const wanted = parsed.limit;
+    if (wanted !== undefined && wanted <= cap) return first;
+    const projected = (parsed.variables as unknown[]).filter((entry): entry is Variable => (entry as { termType?: string }).termType === 'Variable');
+    if (parsed.order === undefined && projected.length !== (parsed.variables as unknown[]).length) {
+      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint capped the results at ${cap} rows, and the query cannot be paged`, {
+        hint: "Name the variables to select (not SELECT * or expressions only), or add ORDER BY, so that ggen can page the answer; or raise the server's ResultSetMaxRows.",
       });
     }
+    parsed.order ??= projected.map((variable) => ({ expression: variable }));
+    const start = parsed.offset ?? 0;
+    const bindings: Binding[] = [];
+    for (;;) {
+      const size = wanted === undefined ? cap : Math.min(cap, wanted - bindings.length);
+      if (size <= 0) break;
+      parsed.offset = start + bindings.length;
+      parsed.limit = size;
+      const page = await this.#selectOnce(generator.stringify(parsed));
+      bindings.push(...page.bindings);
+      if (page.bindings.length < size) break;
+    }
+    return { bindings, vars: first.vars };
+  }
+
+  async select(query: string): Promise<Row[]> {
+    const { bindings } = await this.#selectAll(query);
     return bindings.map((binding) => Object.fromEntries(Object.entries(binding).map(([name, term]) => [name, term.value])));
   }
 
@@ -121,12 +160,8 @@ export class RemoteCatalog implements CatalogSource {
       const response = await this.#post(scoped, 'application/n-triples');
       return { kind: 'graph', ntriples: await this.#text(response) };
     }
-    const response = await this.#post(scoped, 'application/sparql-results+json');
-    const body = await this.#json<{
-      head?: { vars?: string[] };
-      results?: { bindings?: Record<string, { type: string; value: string; datatype?: string; 'xml:lang'?: string }>[] };
-    }>(response);
-    const rows = (body.results?.bindings ?? []).map((binding) =>
+    const body = await this.#selectAll(scoped);
+    const rows = body.bindings.map((binding) =>
       Object.fromEntries(
         Object.entries(binding).map(([name, term]) => [
           name,
@@ -139,7 +174,7 @@ export class RemoteCatalog implements CatalogSource {
         ]),
       ),
     );
-    return { kind: 'select', variables: variables.includes('*') ? (body.head?.vars ?? []) : variables, rows };
+    return { kind: 'select', variables: variables.includes('*') ? (body.vars ?? []) : variables, rows };
   }
 
   /** The named packages' subtrees (package, versions, dependencies, author), read into a scratch store. */
@@ -206,63 +241,6 @@ export class RemoteCatalog implements CatalogSource {
       throw malformed(this.#options.queryUrl, 'is not N-Triples', cause);
     }
     return store;
-  }
-
-  /**
-   * Replaces the catalog graph with `nquads` through the Graph Store protocol, then checks
-   * the server holds every triple: a failed load can leave part of the data behind.
-   */
-  async replaceCatalog(nquads: string | string[]): Promise<number> {
-    const { graphStoreUrl, user, password } = this.#options;
-    if (graphStoreUrl === undefined || user === undefined || password === undefined) {
-      throw new MarketplaceError('GGEN_E_CONFIG_INVALID', 'Pushing a catalog needs marketplace.sparql_graph_store, sparql_user and sparql_password', {
-        hint: 'Set them in config.yaml, or GGEN_MARKETPLACE_SPARQL_PASSWORD in the environment.',
-      });
-    }
-    const store = new oxigraph.Store();
-    store.load(nquads, { format: 'application/n-quads' });
-    const ntriples = store.dump({ format: 'application/n-triples', from_graph_name: oxigraph.namedNode(CATALOG_GRAPH) });
-    const expected = store.size;
-    const url = `${graphStoreUrl}?graph-uri=${encodeURIComponent(CATALOG_GRAPH)}`;
-    let response: Response;
-    try {
-      // timeout_ms bounds the upload as it bounds every other request (a server that never answers is not waited on forever).
-      response = await digestFetch(url, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/n-triples' },
-        body: ntriples,
-        user,
-        password,
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-    } catch (cause) {
-      const timedOut = (cause as Error).name === 'TimeoutError';
-      throw new MarketplaceError(
-        timedOut ? 'GGEN_E_REGISTRY_TIMEOUT' : 'GGEN_E_REGISTRY_UNREACHABLE',
-        `${timedOut ? `No answer in ${this.#options.timeoutMs} ms from` : 'Cannot reach'} the Graph Store ${graphStoreUrl}`,
-        {
-          hint: timedOut
-            ? 'The server is slow or stuck; raise marketplace.timeout_ms for a large catalog, or check the server.'
-            : 'Check marketplace.sparql_graph_store and that the server is up.',
-          cause,
-        },
-      );
-    }
-    if (!response.ok) {
-      const text = await errorText(response);
-      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `Uploading the catalog failed with ${response.status}: ${text.split('\n')[0] ?? ''}`, {
-        hint: response.status === 401 ? 'Check sparql_user and sparql_password.' : 'Check the Graph Store URL and the server log.',
-      });
-    }
-    await response.body?.cancel();
-    const [row] = await this.select(`SELECT (COUNT(*) AS ?n) WHERE { GRAPH <${CATALOG_GRAPH}> { ?s ?p ?o } }`);
-    const stored = Number(row?.n ?? 0);
-    if (stored !== expected) {
-      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The endpoint holds ${stored} catalog triples after the upload, not ${expected}`, {
-        hint: 'The load was partial; push again.',
-      });
-    }
-    return stored;
   }
 }
 

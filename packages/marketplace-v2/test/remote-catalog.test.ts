@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SearchQuery } from '@ggen/marketplace-core';
-import { createV2Backend, EmbeddedCatalog, RemoteCatalog, SparqlSearchEngine, V2Registry } from '@ggen/marketplace-v2';
+import { createV2Backend, EmbeddedCatalog, pushCatalog, RemoteCatalog, SparqlSearchEngine, V2Registry, writeV2Catalog } from '@ggen/marketplace-v2';
+import { loadNpmRows, toCatalogPackages } from '../../../tools/testing/npm-sample.mjs';
 import { startVirtuoso, type RunningVirtuoso } from '../../../tools/testing/virtuoso.mjs';
 import { sampleCatalogText, sampleRegistry } from './fixtures.js';
 import { codeOf } from '../../../tools/testing/coded-error.mjs';
@@ -15,13 +16,23 @@ const embedded = new EmbeddedCatalog(sampleCatalogText());
 
 beforeAll(async () => {
   virtuoso = await startVirtuoso();
-  remote = new RemoteCatalog({ queryUrl: virtuoso.queryUrl, graphStoreUrl: virtuoso.graphStoreUrl, user: virtuoso.user, password: virtuoso.password, timeoutMs: 10_000 });
-  await remote.replaceCatalog(sampleCatalogText());
+  remote = new RemoteCatalog({ queryUrl: virtuoso.queryUrl, timeoutMs: 10_000 });
+  await pushCatalog({ registry: sampleRegistry, fetch: { timeoutMs: 10_000, retries: 0 }, remote: pushTarget(virtuoso), stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')) });
 }, 90_000);
 
 afterAll(async () => {
   await virtuoso.stop();
 }, 30_000);
+
+/** What pushCatalog needs of a running Virtuoso. */
+const pushTarget = (server: RunningVirtuoso) => ({
+  queryUrl: server.queryUrl,
+  graphStoreUrl: server.graphStoreUrl,
+  updateUrl: server.updateUrl,
+  user: server.user,
+  password: server.password,
+  timeoutMs: 10_000,
+});
 
 const query = (overrides: Partial<SearchQuery>): SearchQuery => ({ text: '', limit: 10, offset: 0, sort: 'relevance', ...overrides });
 
@@ -76,9 +87,94 @@ describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
   });
 
   it('refuses a push with the wrong password, and reports an endpoint that is down', async () => {
-    const wrong = new RemoteCatalog({ queryUrl: virtuoso.queryUrl, graphStoreUrl: virtuoso.graphStoreUrl, user: virtuoso.user, password: 'wrong', timeoutMs: 5000 });
-    expect(await codeOf(wrong.replaceCatalog(sampleCatalogText()))).toBe('GGEN_E_REGISTRY_HTTP');
+    const wrong = { ...pushTarget(virtuoso), password: 'wrong' };
+    expect(
+      await codeOf(pushCatalog({ registry: sampleRegistry, fetch: { timeoutMs: 5000, retries: 0 }, remote: wrong, stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')) })),
+    ).toBe('GGEN_E_REGISTRY_HTTP');
     const down = new RemoteCatalog({ queryUrl: 'http://127.0.0.1:9/sparql', timeoutMs: 1000 });
     expect(await codeOf(down.select('ASK {}'))).toBe('GGEN_E_REGISTRY_UNREACHABLE');
   });
+});
+
+// Issue 34: a server whose row limit (ResultSetMaxRows) is far below the catalog: every query
+// must be answered by the endpoint within the limit, or paged, never capped and never refused.
+describe('a remote endpoint with a small row limit (ResultSetMaxRows = 1000) over 3,000 packs', () => {
+  let capped: RunningVirtuoso;
+  let registry: string;
+  let catalogText: string;
+
+  beforeAll(async () => {
+    capped = await startVirtuoso({ maxRows: 1000 });
+    registry = mkdtempSync(join(tmpdir(), 'ggen-capped-registry-'));
+    await writeV2Catalog(registry, toCatalogPackages(loadNpmRows(3000)));
+    catalogText = readFileSync(join(registry, 'catalog.nq'), 'utf8');
+  }, 120_000);
+
+  afterAll(async () => {
+    await capped.stop();
+  }, 30_000);
+
+  it('pushes in batches, resumes an interrupted push, and switches the catalog in whole', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'ggen-state-'));
+    const total = new Set(catalogText.split('\n').filter((line) => line !== '')).size;
+    expect(total).toBeGreaterThan(100_000);
+    // Cut off after the third batch: the catalog graph is untouched (empty still), the staging graph has three batches.
+    let calls = 0;
+    let seen = 0;
+    const interrupted = pushCatalog({
+      registry,
+      fetch: { timeoutMs: 10_000, retries: 0 },
+      remote: pushTarget(capped),
+      stateDir,
+      batchLines: 10_000,
+      onProgress: ({ done }) => {
+        calls += 1;
+        seen = done;
+        // The first call reports the start; each later one a batch.
+        if (calls === 4) throw new Error('interrupted');
+      },
+    });
+    await expect(interrupted).rejects.toThrow('interrupted');
+    expect(seen).toBeGreaterThan(25_000);
+    const reader = new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000 });
+    expect(await reader.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }')).toEqual([{ n: '0' }]);
+    const progress: number[] = [];
+    const resumed = await pushCatalog({
+      registry,
+      fetch: { timeoutMs: 10_000, retries: 0 },
+      remote: pushTarget(capped),
+      stateDir,
+      batchLines: 10_000,
+      onProgress: ({ done }) => progress.push(done),
+    });
+    expect(resumed).toMatchObject({ triples: total, resumedAt: seen });
+    expect(progress[0]).toBe(seen);
+    expect(progress.at(-1)).toBe(total);
+    expect(await reader.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }')).toEqual([{ n: String(total) }]);
+  }, 120_000);
+
+  it('answers every search as the embedded store does, though the vocabulary alone is over the limit', async () => {
+    const far = new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000 });
+    const near = new EmbeddedCatalog(catalogText);
+    const tokens = await far.select('SELECT DISTINCT ?tok WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?p <https://ggen.dev/ns/marketplace#token> ?tok } }');
+    expect(tokens.length).toBeGreaterThan(1000);
+    for (const overrides of [
+      { text: 'react' },
+      { text: 'lodash' },
+      { text: 'typescrpt' },
+      { text: 'test', limit: 50, offset: 20 },
+      { text: '', sort: 'name' as const, offset: 2500 },
+    ]) {
+      const [local, remoteResults] = await Promise.all([new SparqlSearchEngine(near).search(query(overrides)), new SparqlSearchEngine(far).search(query(overrides))]);
+      expect(remoteResults.packages.map((pkg) => pkg.name)).toEqual(local.packages.map((pkg) => pkg.name));
+      expect(remoteResults.total).toBe(local.total);
+    }
+  }, 120_000);
+
+  it("pages a user's query past the limit, and says so plainly of one that cannot be paged", async () => {
+    const far = new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000 });
+    const all = await far.runReadOnly('PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?name WHERE { ?p a gg:Package ; gg:name ?name }');
+    expect(all.kind === 'select' ? new Set(all.rows.map((row) => row.name?.value)).size : 0).toBe(3000);
+    expect(await codeOf(far.runReadOnly('SELECT * WHERE { ?s ?p ?o }'))).toBe('GGEN_E_REGISTRY_HTTP');
+  }, 120_000);
 });

@@ -76,6 +76,8 @@ const CONFIG_FIELDS = {
   sparql_endpoint: OPTIONAL_URL,
   /** Its Graph Store endpoint, for `registry push`. */
   sparql_graph_store: OPTIONAL_URL,
+  /** Its SPARQL 1.1 Update endpoint, for `registry push`'s switch to the new catalog (default: Virtuoso's /sparql-auth beside the Graph Store). */
+  sparql_update: OPTIONAL_URL,
   sparql_user: OPTIONAL_TEXT,
   /** Better set as GGEN_MARKETPLACE_SPARQL_PASSWORD than written in a file. */
   sparql_password: OPTIONAL_TEXT,
@@ -182,4 +184,4 @@ export const SECURITY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['requir
 export const USER_ONLY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['state_dir', 'otlp_endpoint', 'pushgateway_url']);
 
 /** Keys that decide where packages come from and where telemetry goes: a project file that sets them says so. */
-export const ORIGIN_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['registry', 'v2_registry', 'sparql_endpoint', 'sparql_graph_store', 'otlp_endpoint', 'pushgateway_url']);
+export const ORIGIN_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['registry', 'v2_registry', 'sparql_endpoint', 'sparql_graph_store', 'sparql_update', 'otlp_endpoint', 'pushgateway_url']);

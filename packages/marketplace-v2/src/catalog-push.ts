@@ -1,0 +1,259 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { MarketplaceError, nodeCrypto, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
+import { streamCatalog } from './catalog-file.js';
+import { digestFetch } from './digest-fetch.js';
+import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
+import { CATALOG_GRAPH } from './vocabulary.js';
+
+/** Triples per Graph Store request: a few megabytes, well inside any server's request limit. */
+export const PUSH_BATCH_LINES = 20_000;
+
+export interface PushCatalogOptions {
+  /** The v2 registry (directory or http(s) base) whose catalog.nq is pushed. */
+  registry: string;
+  fetch: FetchOptions;
+  remote: RemoteCatalogOptions & { graphStoreUrl: string; updateUrl: string; user: string; password: string };
+  /** Where the push records its progress, so that an interrupted push resumes (the user's state). */
+  stateDir: string;
+  batchLines?: number;
+  onProgress?: (progress: { done: number; total: number; resumed: boolean }) => void;
+}
+
+export interface PushCatalogResult {
+  location: string;
+  triples: number;
+  batches: number;
+  /** Triples already in the staging graph from an interrupted push of the same catalog. */
+  resumedAt: number;
+}
+
+interface PushState {
+  digest: string;
+  staging: string;
+  /** Lines of the catalog sent so far, and the distinct triples they make (what the staging graph holds). */
+  lines: number;
+  triples: number;
+}
+
+/**
+ * Pushes a catalog of any size to a SPARQL 1.1 server: read twice as a stream (its digest and
+ * line count, then its triples), loaded in batches through the Graph Store protocol into a
+ * staging graph named by the catalog's digest, counted, then switched into place with one
+ * SPARQL Update (`MOVE`), so readers see the old catalog or the new one, never half of one. The
+ * progress is recorded after each batch: a push of the same catalog that was cut off resumes
+ * where the staging graph ends.
+ */
+export async function pushCatalog(options: PushCatalogOptions): Promise<PushCatalogResult> {
+  const { remote } = options;
+  const batchLines = options.batchLines ?? PUSH_BATCH_LINES;
+  const catalog = new RemoteCatalog(remote);
+  // The first read: the digest, and the number of distinct quads (a catalog may say a shared
+  // node, an author, once per package; the server keeps each triple once).
+  let distinct: FingerprintSet | undefined = new FingerprintSet();
+  const read = await streamCatalog(options.registry, options.fetch, (chunk) => {
+    for (const text of chunk.split('\n')) if (text !== '') distinct?.add(text);
+  });
+  const total = distinct.size;
+  distinct = undefined;
+  const staging = `${CATALOG_GRAPH}/staging/${read.digest.slice(0, 16)}`;
+  const statePath = join(options.stateDir, 'push', `${nodeCrypto().createHash('sha256').update(`${remote.graphStoreUrl}\n${CATALOG_GRAPH}`).digest('hex').slice(0, 32)}.json`);
+  const saved = readState(statePath);
+  if (saved !== undefined && saved.staging !== staging) await dropGraph(options, saved.staging);
+  // Where an interrupted push of this same catalog ended: its lines, and the triples they made.
+  let position = { lines: 0, triples: 0 };
+  if (saved?.staging === staging && saved.digest === read.digest && (await countTriples(catalog, staging)) === saved.triples)
+    position = { lines: saved.lines, triples: saved.triples };
+  else await dropGraph(options, staging);
+  const resumedAt = position.triples;
+  const save = (): Promise<void> => writeFileAtomic(statePath, `${JSON.stringify({ digest: read.digest, staging, ...position } satisfies PushState)}\n`, { mode: 0o600 });
+  await save();
+  options.onProgress?.({ done: position.triples, total, resumed: resumedAt > 0 });
+
+  const suffix = ` <${CATALOG_GRAPH}> .`;
+  const seen = new FingerprintSet();
+  let line = 0;
+  let batch: string[] = [];
+  let batches = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    await postBatch(options, catalog, staging, batch, position.triples);
+    position = { lines: line, triples: seen.size };
+    batches += 1;
+    batch = [];
+    await save();
+    options.onProgress?.({ done: position.triples, total, resumed: resumedAt > 0 });
+  };
+  await streamCatalog(options.registry, options.fetch, async (chunk) => {
+    for (const text of chunk.split('\n')) {
+      if (text === '') continue;
+      line += 1;
+      seen.add(text);
+      if (line <= position.lines) continue;
+      if (!text.endsWith(suffix)) {
+        throw new MarketplaceError('GGEN_E_INDEX_INVALID', `Line ${line} of ${read.location} is not a quad of the catalog graph <${CATALOG_GRAPH}>`, {
+          hint: 'Nothing was switched. Regenerate the catalog with registry migrate (or publish to it), then push again.',
+          details: { location: read.location, line },
+        });
+      }
+      batch.push(`${text.slice(0, -suffix.length)} .`);
+      if (batch.length >= batchLines) await flush();
+    }
+  });
+  await flush();
+
+  const staged = await countTriples(catalog, staging);
+  if (staged !== total) {
+    throw new MarketplaceError(
+      'GGEN_E_REGISTRY_HTTP',
+      `The staging graph holds ${staged} triples after the upload, not the catalog's ${total}; the catalog in use was not touched`,
+      {
+        hint: 'Push again: it starts the staging graph over. If it repeats, check the server log.',
+        details: { staging, staged, total },
+      },
+    );
+  }
+  await update(options, `MOVE GRAPH <${staging}> TO GRAPH <${CATALOG_GRAPH}>`);
+  const stored = await countTriples(catalog, CATALOG_GRAPH);
+  if (stored !== total) {
+    throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The endpoint holds ${stored} catalog triples after the switch, not ${total}`, {
+      hint: 'Push again; if it repeats, check the server log.',
+      details: { stored, total },
+    });
+  }
+  rmSync(statePath, { force: true });
+  return { location: read.location, triples: stored, batches, resumedAt };
+}
+
+function readState(path: string): PushState | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const state = JSON.parse(readFileSync(path, 'utf8')) as Partial<PushState>;
+    return typeof state.digest === 'string' && typeof state.staging === 'string' && Number.isInteger(state.lines) && Number.isInteger(state.triples)
+      ? (state as PushState)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function countTriples(catalog: RemoteCatalog, graph: string): Promise<number> {
+  const [row] = await catalog.select(`SELECT (COUNT(*) AS ?n) WHERE { GRAPH <${graph}> { ?s ?p ?o } }`);
+  return Number(row?.n ?? 0);
+}
+
+/** One request to the server with the push's credentials and deadline; a failure is coded and names the server. */
+async function send(options: PushCatalogOptions, url: string, init: RequestInit, what: string): Promise<Response> {
+  const { remote } = options;
+  let response: Response;
+  try {
+    response = await digestFetch(url, { ...init, user: remote.user, password: remote.password, signal: AbortSignal.timeout(remote.timeoutMs) });
+  } catch (cause) {
+    const timedOut = (cause as Error).name === 'TimeoutError';
+    throw new MarketplaceError(
+      timedOut ? 'GGEN_E_REGISTRY_TIMEOUT' : 'GGEN_E_REGISTRY_UNREACHABLE',
+      `${timedOut ? `No answer in ${remote.timeoutMs} ms from` : 'Cannot reach'} ${url} (${what})`,
+      {
+        hint: timedOut
+          ? 'The server is slow or stuck; raise marketplace.timeout_ms, or check the server. Pushing again resumes.'
+          : 'Check the endpoint settings and that the server is up. Pushing again resumes.',
+        cause,
+      },
+    );
+  }
+  if (!response.ok) {
+    const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const first = reader === undefined ? undefined : (await reader.read()).value;
+    await reader?.cancel();
+    const text = Buffer.from(first ?? new Uint8Array(0))
+      .toString('utf8')
+      .slice(0, 300);
+    throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `${what} failed with ${response.status}: ${text.split('\n')[0] ?? ''}`, {
+      hint: response.status === 401 ? 'Check sparql_user and sparql_password.' : 'Check the endpoint URLs and the server log. Pushing again resumes.',
+      details: { status: response.status },
+    });
+  }
+  await response.body?.cancel();
+  return response;
+}
+
+/**
+ * Appends one batch to the staging graph. A request that failed may still have loaded part of
+ * the batch: the graph is counted, and the batch is sent again only when none of it is there
+ * (else the staging graph starts over on the next push).
+ */
+async function postBatch(options: PushCatalogOptions, catalog: RemoteCatalog, staging: string, batch: string[], before: number): Promise<void> {
+  const url = `${options.remote.graphStoreUrl}?graph-uri=${encodeURIComponent(staging)}`;
+  const body = `${batch.join('\n')}\n`;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await send(options, url, { method: 'POST', headers: { 'content-type': 'application/n-triples' }, body }, 'Uploading a batch of the catalog');
+      return;
+    } catch (error) {
+      const code = error instanceof MarketplaceError ? error.code : '';
+      const status = error instanceof MarketplaceError ? Number(error.details?.status ?? 0) : 0;
+      const transient = code === 'GGEN_E_REGISTRY_TIMEOUT' || code === 'GGEN_E_REGISTRY_UNREACHABLE' || status >= 500;
+      if (!transient || attempt >= options.fetch.retries || (await countTriples(catalog, staging)) !== before) throw error;
+    }
+  }
+}
+
+async function update(options: PushCatalogOptions, query: string): Promise<void> {
+  await send(options, options.remote.updateUrl, { method: 'POST', headers: { 'content-type': 'application/sparql-update' }, body: query }, 'Switching the catalog graph');
+}
+
+async function dropGraph(options: PushCatalogOptions, graph: string): Promise<void> {
+  await update(options, `DROP SILENT GRAPH <${graph}>`);
+}
+
+/**
+ * A set of 64-bit fingerprints of lines, in two typed arrays with open addressing: counting the
+ * distinct quads of a 4-million-line catalog costs ~64 MB, not the gigabytes a Set of the lines
+ * would. Two different lines share a fingerprint with a chance of about 1 in 10^12 at that size.
+ */
+class FingerprintSet {
+  #high = new Uint32Array(1 << 16);
+  #low = new Uint32Array(1 << 16);
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  add(text: string): void {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (let index = 0; index < text.length; index += 1) {
+      const code = text.charCodeAt(index);
+      a = Math.imul(a ^ code, 0x01000193);
+      b = Math.imul(b ^ code, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    // Zero marks an empty slot.
+    const high = a >>> 0 || 1;
+    const low = b >>> 0;
+    if (this.#insert(high, low)) {
+      this.#size += 1;
+      if (this.#size * 2 > this.#high.length) this.#grow();
+    }
+  }
+
+  #insert(high: number, low: number): boolean {
+    const mask = this.#high.length - 1;
+    for (let slot = (high ^ Math.imul(low, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
+      if (this.#high[slot] === 0) {
+        this.#high[slot] = high;
+        this.#low[slot] = low;
+        return true;
+      }
+      if (this.#high[slot] === high && this.#low[slot] === low) return false;
+    }
+  }
+
+  #grow(): void {
+    const [high, low] = [this.#high, this.#low];
+    this.#high = new Uint32Array(high.length * 2);
+    this.#low = new Uint32Array(low.length * 2);
+    for (let slot = 0; slot < high.length; slot += 1) if (high[slot] !== 0) this.#insert(high[slot] ?? 0, low[slot] ?? 0);
+  }
+}
