@@ -1,6 +1,7 @@
 export const VIRTUOSO_USER: string;
 export const VIRTUOSO_PASSWORD: string;
 export interface RunningVirtuoso {
+  pid: number;
   queryUrl: string;
   updateUrl: string;
   graphStoreUrl: string;

@@ -83,6 +83,7 @@ export async function startVirtuoso({ maxRows = 100000 } = {}) {
   }
   isql(sqlPort, `DB.DBA.USER_CREATE('${VIRTUOSO_USER}','${VIRTUOSO_PASSWORD}'); GRANT SPARQL_SELECT TO "${VIRTUOSO_USER}"; GRANT SPARQL_UPDATE TO "${VIRTUOSO_USER}";`);
   return {
+    pid: child.pid,
     queryUrl: `${base}/sparql`,
     updateUrl: `${base}/sparql-auth`,
     graphStoreUrl: `${base}/sparql-graph-crud-auth`,

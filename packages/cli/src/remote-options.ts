@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import { loadTrustedKeys, type QueryCache, type V2RegistryOptions } from '@ggen/marketplace-v2';
 
 /** The remote-catalog settings from config, or undefined for the embedded store. */
-export function remoteCatalogOptions(config: MarketplaceConfig): { queryUrl: string; graphStoreUrl?: string; user?: string; password?: string; timeoutMs: number } | undefined {
+export function remoteCatalogOptions(
+  config: MarketplaceConfig,
+): { queryUrl: string; graphStoreUrl?: string; user?: string; password?: string; timeoutMs: number; cacheDir: string } | undefined {
   if (config.sparql_endpoint === undefined) return undefined;
   return {
     queryUrl: config.sparql_endpoint,
     timeoutMs: config.timeout_ms,
+    cacheDir: join(config.cache_dir, 'remote'),
     ...(config.sparql_graph_store === undefined ? {} : { graphStoreUrl: config.sparql_graph_store }),
     ...(config.sparql_user === undefined ? {} : { user: config.sparql_user }),
     ...(config.sparql_password === undefined ? {} : { password: config.sparql_password }),

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { MarketplaceError, nodeCrypto, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
 import { streamCatalog } from './catalog-file.js';
 import { digestFetch } from './digest-fetch.js';
-import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
-import { CATALOG_GRAPH } from './vocabulary.js';
+import { onceMoreIfDropped, RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
+import { CATALOG_GRAPH, CATALOG_META_GRAPH, V } from './vocabulary.js';
 
 /** Triples per Graph Store request: a few megabytes, well inside any server's request limit. */
 export const PUSH_BATCH_LINES = 20_000;
@@ -113,7 +113,15 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
       },
     );
   }
-  await update(options, `MOVE GRAPH <${staging}> TO GRAPH <${CATALOG_GRAPH}>`);
+  // One request: the switch, and the digest that names what is now in place (clients key their caches by it).
+  await update(
+    options,
+    [
+      `MOVE GRAPH <${staging}> TO GRAPH <${CATALOG_GRAPH}>`,
+      `DROP SILENT GRAPH <${CATALOG_META_GRAPH}>`,
+      `INSERT DATA { GRAPH <${CATALOG_META_GRAPH}> { <${CATALOG_GRAPH}> <${V.catalogDigest}> "${read.digest}" } }`,
+    ].join(' ;\n'),
+  );
   const stored = await countTriples(catalog, CATALOG_GRAPH);
   if (stored !== total) {
     throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The endpoint holds ${stored} catalog triples after the switch, not ${total}`, {
@@ -147,7 +155,9 @@ async function send(options: PushCatalogOptions, url: string, init: RequestInit,
   const { remote } = options;
   let response: Response;
   try {
-    response = await digestFetch(url, { ...init, user: remote.user, password: remote.password, signal: AbortSignal.timeout(remote.timeoutMs) });
+    const request = (): Promise<Response> => digestFetch(url, { ...init, user: remote.user, password: remote.password, signal: AbortSignal.timeout(remote.timeoutMs) });
+    // A kept-alive connection the server dropped as it was reused never reached it: sent again once.
+    response = await onceMoreIfDropped(request);
   } catch (cause) {
     const timedOut = (cause as Error).name === 'TimeoutError';
     throw new MarketplaceError(

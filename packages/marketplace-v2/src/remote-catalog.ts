@@ -1,4 +1,6 @@
-import { MarketplaceError, readLimited, RESOURCE_LIMITS, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MarketplaceError, nodeCrypto, readLimited, readRegularFileSync, RESOURCE_LIMITS, writeFileAtomic, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
 import { oxigraph } from './oxigraph-runtime.js';
 import type { Store } from 'oxigraph';
 import type { ConstructQuery, SelectQuery, VariableTerm as Variable } from 'sparqljs';
@@ -8,7 +10,7 @@ import type { CatalogSource, Row } from './catalog-source.js';
 import { parseReadOnly, type SparqlResult } from './read-only-sparql.js';
 import { literal, namedNode, variable } from './rdf-terms.js';
 import { summariesQuery, summaryFromRow } from './summaries-query.js';
-import { CATALOG_GRAPH, V } from './vocabulary.js';
+import { CATALOG_GRAPH, CATALOG_META_GRAPH, V } from './vocabulary.js';
 
 export interface RemoteCatalogOptions {
   /** SPARQL 1.1 query endpoint (e.g. http://host:8890/sparql). */
@@ -18,6 +20,13 @@ export interface RemoteCatalogOptions {
   user?: string;
   password?: string;
   timeoutMs: number;
+  /**
+   * Where this user keeps what it read of an endpoint's catalog (the search vocabulary), keyed
+   * by the endpoint and the catalog's digest (set by registry push): a search process then reads
+   * a file instead of every token of the catalog. Without it, or for a catalog pushed without a
+   * digest, the vocabulary is read from the endpoint each time.
+   */
+  cacheDir?: string;
 }
 
 const generator = new Generator();
@@ -40,13 +49,17 @@ export class RemoteCatalog implements CatalogSource {
   async #post(query: string, accept: string): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(this.#options.queryUrl, {
-        method: 'POST',
-        // application/sparql-query bodies hang some servers; the form encoding works everywhere.
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
-        body: new URLSearchParams({ query, timeout: String(this.#options.timeoutMs) }).toString(),
-        signal: AbortSignal.timeout(this.#options.timeoutMs + 2000),
-      });
+      const send = (): Promise<Response> =>
+        fetch(this.#options.queryUrl, {
+          method: 'POST',
+          // application/sparql-query bodies hang some servers; the form encoding works everywhere.
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
+          body: new URLSearchParams({ query, timeout: String(this.#options.timeoutMs) }).toString(),
+          signal: AbortSignal.timeout(this.#options.timeoutMs + 2000),
+        });
+      // A query is read-only: one closed under it as a kept-alive connection is reused (the
+      // server dropped it at the same moment) is sent again once, on a new connection.
+      response = await onceMoreIfDropped(send);
     } catch (cause) {
       const timedOut = (cause as Error).name === 'TimeoutError';
       throw new MarketplaceError(
@@ -134,6 +147,35 @@ export class RemoteCatalog implements CatalogSource {
       if (page.bindings.length < size) break;
     }
     return { bindings, vars: first.vars };
+  }
+
+  /**
+   * The catalog's search vocabulary (every posting token, sorted): from this user's cache when
+   * the endpoint names its catalog's digest and the cache holds that digest's tokens, else read
+   * from the endpoint (paged past its row limit) and cached.
+   */
+  async vocabulary(): Promise<string[]> {
+    const [meta] = await this.select(`SELECT ?digest WHERE { GRAPH <${CATALOG_META_GRAPH}> { <${CATALOG_GRAPH}> <${V.catalogDigest}> ?digest } } LIMIT 1`);
+    const digest = meta?.digest;
+    const cacheFile =
+      this.#options.cacheDir === undefined || digest === undefined || !/^[0-9a-f]{64}$/.test(digest)
+        ? undefined
+        : join(this.#options.cacheDir, `${nodeCrypto().createHash('sha256').update(this.#options.queryUrl).digest('hex').slice(0, 16)}-${digest}.tokens`);
+    if (cacheFile !== undefined && existsSync(cacheFile)) {
+      try {
+        const text = readRegularFileSync(cacheFile, RESOURCE_LIMITS.sparql).toString('utf8');
+        if (text.endsWith('\n')) return text.slice(0, -1).split('\n');
+      } catch {
+        // Read again from the endpoint below.
+      }
+    }
+    const rows = await this.select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`);
+    const tokens = [...new Set(rows.map((row) => row.tok ?? ''))].sort();
+    if (cacheFile !== undefined) {
+      // The cache is an optimisation: a read-only or full cache directory costs only the next read.
+      await writeFileAtomic(cacheFile, `${tokens.join('\n')}\n`).catch(() => undefined);
+    }
+    return tokens;
   }
 
   async select(query: string): Promise<Row[]> {
@@ -273,4 +315,20 @@ async function errorText(response: Response): Promise<string> {
   return Buffer.from(value ?? new Uint8Array(0))
     .toString('utf8')
     .slice(0, 300);
+}
+
+/** A connection the server closed before any answer (a kept-alive socket it dropped as it was reused). */
+export function isConnectionDropped(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return (error as Error).name !== 'TimeoutError' && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET' || (cause?.message ?? '').includes('other side closed'));
+}
+
+/** `request`, sent again once when the connection was dropped before any answer. */
+export async function onceMoreIfDropped(request: () => Promise<Response>): Promise<Response> {
+  try {
+    return await request();
+  } catch (error) {
+    if (!isConnectionDropped(error)) throw error;
+    return request();
+  }
 }

@@ -7,6 +7,8 @@ export const FOAF = 'http://xmlns.com/foaf/0.1/';
 
 /** The named graph holding a registry's catalog (remote endpoints see other graphs too). */
 export const CATALOG_GRAPH = 'https://ggen.dev/registry/catalog';
+/** On a remote endpoint, beside the catalog graph: which catalog it holds (its sha256, set by registry push). */
+export const CATALOG_META_GRAPH = 'https://ggen.dev/registry/catalog-meta';
 const BASE = 'https://ggen.dev/registry/';
 
 export const V = {
@@ -66,6 +68,7 @@ export const V = {
   token: `${GG}token`,
   weight: `${GG}weight`,
   quadCount: `${GG}quadCount`,
+  catalogDigest: `${GG}catalogDigest`,
   integer: `${XSD}integer`,
   double: `${XSD}double`,
   boolean: `${XSD}boolean`,

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -169,6 +170,20 @@ describe('a remote endpoint with a small row limit (ResultSetMaxRows = 1000) ove
       expect(remoteResults.packages.map((pkg) => pkg.name)).toEqual(local.packages.map((pkg) => pkg.name));
       expect(remoteResults.total).toBe(local.total);
     }
+  }, 120_000);
+
+  it("keeps the vocabulary in the user's cache, keyed by the endpoint and the digest the push named", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'ggen-remote-cache-'));
+    const far = new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000, cacheDir });
+    const tokens = await far.vocabulary();
+    expect(tokens.length).toBeGreaterThan(1000);
+    const [file, ...others] = readdirSync(cacheDir);
+    expect(others).toEqual([]);
+    const digest = createHash('sha256').update(catalogText).digest('hex');
+    expect(file?.endsWith(`-${digest}.tokens`)).toBe(true);
+    // The next process reads the file, not the endpoint: a token only the file has comes back.
+    writeFileSync(join(cacheDir, file ?? ''), `${['0-only-in-the-cache', ...tokens].join('\n')}\n`);
+    expect((await new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000, cacheDir }).vocabulary())[0]).toBe('0-only-in-the-cache');
   }, 120_000);
 
   it("pages a user's query past the limit, and says so plainly of one that cannot be paged", async () => {
