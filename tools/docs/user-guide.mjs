@@ -77,7 +77,7 @@ const commands = [
     () => setup(['mkdir -p v1-registry', 'ggen marketplace publish ./hello-world --registry ./v1-registry --backend v1 > /dev/null 2>&1']),
     () => example('ggen marketplace registry migrate --from ./v1-registry --to ./registry-v2'),
   ]],
-  ['registry push', 'Upload the v2 catalog to the configured SPARQL Graph Store (Virtuoso and others); needs sparql_graph_store.', [() => example('ggen marketplace registry push', 2)]],
+  ['registry push', 'Upload the v2 catalog to the configured SPARQL endpoint, of any size: in batches through its Graph Store into a staging graph (resumable: a push cut off continues where it ended), counted, then switched in with one SPARQL Update, so readers see the old catalog or the new one. Needs sparql_graph_store, sparql_user and the password; sparql_update for servers other than Virtuoso.', [() => example('ggen marketplace registry push', 2)]],
   ['metrics', 'Per backend and operation: count, latency percentiles, backend errors, fallbacks.', [() => example('ggen marketplace metrics')]],
   ['compare report', 'What the compare strategy recorded.', [() => setup(['ggen marketplace search "rust web" --backend compare > /dev/null']), () => example('ggen marketplace compare report')]],
   ['rollout status', 'The current phase\'s criteria, judged on the recorded operations.', [() => example('ggen marketplace rollout status')]],

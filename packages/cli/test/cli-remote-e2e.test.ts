@@ -30,6 +30,10 @@ describe('the remote SPARQL mode from the CLI', () => {
     const push = await runGgen(['marketplace', 'registry', 'push'], { home, env });
     expect(push.code).toBe(0);
     expect(push.stdout).toMatch(/^pushed \d+ triples from .*catalog\.nq to http:\/\/127\.0\.0\.1:\d+\/sparql/);
+    // Progress from the start to the end of the upload, on stderr.
+    const total = /^pushed (\d+) triples/.exec(push.stdout)?.[1] ?? '';
+    expect(push.stderr).toContain(`pushing: 0 of ${total} triples`);
+    expect(push.stderr).toContain(`pushing: ${total} of ${total} triples`);
 
     const found = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent memory', '--json'], { home }));
     expect([found.backend, found.packages[0]?.name]).toEqual(['v2', 'agent-memory-forge']);

@@ -56,10 +56,19 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   });
   const total = distinct.size;
   distinct = undefined;
-  const staging = `${CATALOG_GRAPH}/staging/${read.digest.slice(0, 16)}`;
+  const staging = `${CATALOG_GRAPH}/${read.digest.slice(0, 16)}`;
   const statePath = join(options.stateDir, 'push', `${nodeCrypto().createHash('sha256').update(`${remote.graphStoreUrl}\n${CATALOG_GRAPH}`).digest('hex').slice(0, 32)}.json`);
+  const live = await catalog.generations();
+  if (live.current === staging) {
+    // This very catalog is in place already: nothing to send (and its graph is never dropped).
+    rmSync(statePath, { force: true });
+    const stored = await countTriples(catalog, CATALOG_GRAPH);
+    options.onProgress?.({ done: stored, total, resumed: false });
+    return { location: read.location, triples: stored, batches: 0, resumedAt: stored };
+  }
+  const inUse = (graph: string): boolean => graph === live.current || graph === live.previous;
   const saved = readState(statePath);
-  if (saved !== undefined && saved.staging !== staging) await dropGraph(options, saved.staging);
+  if (saved !== undefined && saved.staging !== staging && !inUse(saved.staging)) await dropGraph(options, saved.staging);
   // Where an interrupted push of this same catalog ended: its lines, and the triples they made.
   let position = { lines: 0, triples: 0 };
   if (saved?.staging === staging && saved.digest === read.digest && (await countTriples(catalog, staging)) === saved.triples)
@@ -113,15 +122,17 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
       },
     );
   }
-  // One request: the switch, and the digest that names what is now in place (clients key their caches by it).
+  // The switch is one small update of the pointer that readers resolve, atomic at any size (a
+  // MOVE of millions of triples outgrows a server's transaction log). The generation before is
+  // kept for readers that resolved it a moment ago; the one before that is dropped.
+  const before = live;
+  // One INSERT DATA of a switch record: atomic on every server (readers take the newest record).
+  const at = Date.now();
   await update(
     options,
-    [
-      `MOVE GRAPH <${staging}> TO GRAPH <${CATALOG_GRAPH}>`,
-      `DROP SILENT GRAPH <${CATALOG_META_GRAPH}>`,
-      `INSERT DATA { GRAPH <${CATALOG_META_GRAPH}> { <${CATALOG_GRAPH}> <${V.catalogDigest}> "${read.digest}" } }`,
-    ].join(' ;\n'),
+    `INSERT DATA { GRAPH <${CATALOG_META_GRAPH}> { <${CATALOG_META_GRAPH}/${at}> <${V.currentGraph}> <${staging}> ; <${V.catalogDigest}> "${read.digest}" ; <${V.previousGraph}> <${before.current}> ; <${V.switchedAt}> ${at} } }`,
   );
+  catalog.forgetGenerations();
   const stored = await countTriples(catalog, CATALOG_GRAPH);
   if (stored !== total) {
     throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The endpoint holds ${stored} catalog triples after the switch, not ${total}`, {
@@ -129,6 +140,7 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
       details: { stored, total },
     });
   }
+  if (before.previous !== undefined && before.previous !== staging && before.previous !== before.current) await dropGraph(options, before.previous);
   rmSync(statePath, { force: true });
   return { location: read.location, triples: stored, batches, resumedAt };
 }

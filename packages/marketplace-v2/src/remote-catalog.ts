@@ -31,6 +31,9 @@ export interface RemoteCatalogOptions {
 
 const generator = new Generator();
 
+/** Packages per CONSTRUCT: each is a few dozen triples (versions, dependencies, postings stay out). */
+const CONSTRUCT_BATCH = 50;
+
 /** One row of a SPARQL JSON answer. */
 type Binding = Record<string, { type: string; value: string; datatype?: string; 'xml:lang'?: string }>;
 
@@ -46,7 +49,34 @@ export class RemoteCatalog implements CatalogSource {
     this.#options = options;
   }
 
-  async #post(query: string, accept: string): Promise<Response> {
+  #generations: Promise<{ current: string; previous: string | undefined; digest: string | undefined }> | undefined;
+
+  /**
+   * Which graph holds the catalog now, as registry push last switched it (CATALOG_META_GRAPH),
+   * read once per catalog object; CATALOG_GRAPH itself when the endpoint names none.
+   */
+  generations(): Promise<{ current: string; previous: string | undefined; digest: string | undefined }> {
+    this.#generations ??= (async () => {
+      const response = await this.#post(
+        `SELECT ?current ?previous ?digest WHERE { GRAPH <${CATALOG_META_GRAPH}> { ?record <${V.currentGraph}> ?current ; <${V.switchedAt}> ?at . OPTIONAL { ?record <${V.previousGraph}> ?previous } OPTIONAL { ?record <${V.catalogDigest}> ?digest } } } ORDER BY DESC(?at) LIMIT 1`,
+        'application/sparql-results+json',
+        false,
+      );
+      const [row] = (await this.#json<{ results?: { bindings?: Binding[] } }>(response)).results?.bindings ?? [];
+      return { current: row?.current?.value ?? CATALOG_GRAPH, previous: row?.previous?.value, digest: row?.digest?.value };
+    })();
+    return this.#generations;
+  }
+
+  /** After a switch: the next query resolves the catalog's graph again. */
+  forgetGenerations(): void {
+    this.#generations = undefined;
+  }
+
+  async #post(query: string, accept: string, resolve = true): Promise<Response> {
+    // Every catalog query names CATALOG_GRAPH; it is sent naming the generation in place now.
+    const current = resolve ? (await this.generations()).current : CATALOG_GRAPH;
+    const sent = current === CATALOG_GRAPH ? query : query.replaceAll(`<${CATALOG_GRAPH}>`, `<${current}>`);
     let response: Response;
     try {
       const send = (): Promise<Response> =>
@@ -54,7 +84,7 @@ export class RemoteCatalog implements CatalogSource {
           method: 'POST',
           // application/sparql-query bodies hang some servers; the form encoding works everywhere.
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
-          body: new URLSearchParams({ query, timeout: String(this.#options.timeoutMs) }).toString(),
+          body: new URLSearchParams({ query: sent, timeout: String(this.#options.timeoutMs) }).toString(),
           signal: AbortSignal.timeout(this.#options.timeoutMs + 2000),
         });
       // A query is read-only: one closed under it as a kept-alive connection is reused (the
@@ -155,8 +185,7 @@ export class RemoteCatalog implements CatalogSource {
    * from the endpoint (paged past its row limit) and cached.
    */
   async vocabulary(): Promise<string[]> {
-    const [meta] = await this.select(`SELECT ?digest WHERE { GRAPH <${CATALOG_META_GRAPH}> { <${CATALOG_GRAPH}> <${V.catalogDigest}> ?digest } } LIMIT 1`);
-    const digest = meta?.digest;
+    const { digest } = await this.generations();
     const cacheFile =
       this.#options.cacheDir === undefined || digest === undefined || !/^[0-9a-f]{64}$/.test(digest)
         ? undefined
@@ -220,9 +249,18 @@ export class RemoteCatalog implements CatalogSource {
   }
 
   /** The named packages' subtrees (package, versions, dependencies, author), read into a scratch store. */
+  /**
+   * The named packages, CONSTRUCTed a few at a time: a CONSTRUCT answer is cut at the server's
+   * row limit like a SELECT's, and a batch's triples stay far below any limit seen in practice
+   * (one whose answer reaches the limit anyway is refused, never used short).
+   */
   async readPackages(names: string[]): Promise<CatalogPackage[]> {
-    if (names.length === 0) return [];
-    return readCatalogPackages(await this.#construct(names), names);
+    const packages: CatalogPackage[] = [];
+    for (let start = 0; start < names.length; start += CONSTRUCT_BATCH) {
+      const batch = names.slice(start, start + CONSTRUCT_BATCH);
+      packages.push(...readCatalogPackages(await this.#construct(batch), batch));
+    }
+    return packages;
   }
 
   async readSummaries(names: string[]): Promise<PackageSummary[]> {
@@ -275,12 +313,18 @@ export class RemoteCatalog implements CatalogSource {
       ],
     } as unknown as ConstructQuery;
     const response = await this.#post(generator.stringify(ast), 'application/n-triples');
+    const maxRows = Number(response.headers.get('x-sparql-maxrows') ?? Number.NaN);
     const store = new oxigraph.Store();
     const text = await this.#text(response);
     try {
       store.load(text, { format: 'application/n-triples', to_graph_name: oxigraph.namedNode(CATALOG_GRAPH) });
     } catch (cause) {
       throw malformed(this.#options.queryUrl, 'is not N-Triples', cause);
+    }
+    if (Number.isFinite(maxRows) && store.size >= maxRows) {
+      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint cut the packages' triples at its limit of ${maxRows}`, {
+        hint: "The answer would be incomplete; raise the server's ResultSetMaxRows.",
+      });
     }
     return store;
   }

@@ -7,7 +7,11 @@ export const FOAF = 'http://xmlns.com/foaf/0.1/';
 
 /** The named graph holding a registry's catalog (remote endpoints see other graphs too). */
 export const CATALOG_GRAPH = 'https://ggen.dev/registry/catalog';
-/** On a remote endpoint, beside the catalog graph: which catalog it holds (its sha256, set by registry push). */
+/**
+ * On a remote endpoint: which graph holds the catalog now (a generation named by the catalog's
+ * digest, switched by registry push in one small update) and its sha256. Without it (a catalog
+ * loaded by other means), the catalog is CATALOG_GRAPH itself.
+ */
 export const CATALOG_META_GRAPH = 'https://ggen.dev/registry/catalog-meta';
 const BASE = 'https://ggen.dev/registry/';
 
@@ -69,6 +73,9 @@ export const V = {
   weight: `${GG}weight`,
   quadCount: `${GG}quadCount`,
   catalogDigest: `${GG}catalogDigest`,
+  currentGraph: `${GG}currentGraph`,
+  previousGraph: `${GG}previousGraph`,
+  switchedAt: `${GG}switchedAt`,
   integer: `${XSD}integer`,
   double: `${XSD}double`,
   boolean: `${XSD}boolean`,

@@ -89,9 +89,12 @@ describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
 
   it('refuses a push with the wrong password, and reports an endpoint that is down', async () => {
     const wrong = { ...pushTarget(virtuoso), password: 'wrong' };
-    expect(
-      await codeOf(pushCatalog({ registry: sampleRegistry, fetch: { timeoutMs: 5000, retries: 0 }, remote: wrong, stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')) })),
-    ).toBe('GGEN_E_REGISTRY_HTTP');
+    // Another catalog than the one in place (that one would need no request at all).
+    const other = mkdtempSync(join(tmpdir(), 'ggen-other-registry-'));
+    await writeV2Catalog(other, toCatalogPackages(loadNpmRows(10)));
+    expect(await codeOf(pushCatalog({ registry: other, fetch: { timeoutMs: 5000, retries: 0 }, remote: wrong, stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')) }))).toBe(
+      'GGEN_E_REGISTRY_HTTP',
+    );
     const down = new RemoteCatalog({ queryUrl: 'http://127.0.0.1:9/sparql', timeoutMs: 1000 });
     expect(await codeOf(down.select('ASK {}'))).toBe('GGEN_E_REGISTRY_UNREACHABLE');
   });
@@ -151,7 +154,11 @@ describe('a remote endpoint with a small row limit (ResultSetMaxRows = 1000) ove
     expect(resumed).toMatchObject({ triples: total, resumedAt: seen });
     expect(progress[0]).toBe(seen);
     expect(progress.at(-1)).toBe(total);
-    expect(await reader.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }')).toEqual([{ n: String(total) }]);
+    // A reader resolves the catalog's graph once; a new one (a new process) reads the switched catalog whole.
+    const after = new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000 });
+    expect(await after.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }')).toEqual([{ n: String(total) }]);
+    // The same catalog again: already in place, nothing sent.
+    expect(await pushCatalog({ registry, fetch: { timeoutMs: 10_000, retries: 0 }, remote: pushTarget(capped), stateDir })).toMatchObject({ triples: total, batches: 0 });
   }, 120_000);
 
   it('answers every search as the embedded store does, though the vocabulary alone is over the limit', async () => {
