@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MarketplaceError, nodeCrypto, readLimited, readRegularFileSync, RESOURCE_LIMITS, writeFileAtomic, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
 import { oxigraph } from './oxigraph-runtime.js';
 import type { Store } from 'oxigraph';
-import type { ConstructQuery, SelectQuery, VariableTerm as Variable } from 'sparqljs';
+import type { ConstructQuery, Expression, Pattern, SelectQuery, VariableTerm as Variable } from 'sparqljs';
 import { Generator } from './sparql-generator.js';
 import { readCatalogPackages } from './catalog-rdf.js';
 import type { CatalogSource, Row } from './catalog-source.js';
@@ -30,6 +30,9 @@ export interface RemoteCatalogOptions {
 }
 
 const generator = new Generator();
+
+/** The most rows a sorted page asks for: Virtuoso's default MaxSortedTopRows (it refuses a sorted LIMIT + OFFSET past it). */
+const MAX_SORTED_PAGE = 10_000;
 
 /** Packages per CONSTRUCT: each is a few dozen triples (versions, dependencies, postings stay out). */
 const CONSTRUCT_BATCH = 50;
@@ -153,14 +156,19 @@ export class RemoteCatalog implements CatalogSource {
   async #selectAll(query: string): Promise<{ bindings: Binding[]; vars: string[] | undefined }> {
     const first = await this.#selectOnce(query);
     if (first.cap === undefined) return first;
-    const cap = first.cap;
     const { Parser } = await import('sparqljs');
     const parsed = new Parser().parse(query) as SelectQuery;
     const wanted = parsed.limit;
-    if (wanted !== undefined && wanted <= cap) return first;
+    if (wanted !== undefined && wanted <= first.cap) return first;
+    // A sorted page is also bounded by the server's sort limit (Virtuoso's MaxSortedTopRows,
+    // 10,000 by default, which it does not announce): pages stay within both.
+    const pageSize = Math.min(first.cap, MAX_SORTED_PAGE);
     const projected = (parsed.variables as unknown[]).filter((entry): entry is Variable => (entry as { termType?: string }).termType === 'Variable');
+    const only = projected.length === 1 && (parsed.variables as unknown[]).length === 1 ? projected[0] : undefined;
+    if (only !== undefined && parsed.order === undefined && parsed.offset === undefined)
+      return { bindings: await this.#keysetPages(parsed, only, pageSize, wanted), vars: first.vars };
     if (parsed.order === undefined && projected.length !== (parsed.variables as unknown[]).length) {
-      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint capped the results at ${cap} rows, and the query cannot be paged`, {
+      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint capped the results at ${first.cap} rows, and the query cannot be paged`, {
         hint: "Name the variables to select (not SELECT * or expressions only), or add ORDER BY, so that ggen can page the answer; or raise the server's ResultSetMaxRows.",
       });
     }
@@ -168,7 +176,7 @@ export class RemoteCatalog implements CatalogSource {
     const start = parsed.offset ?? 0;
     const bindings: Binding[] = [];
     for (;;) {
-      const size = wanted === undefined ? cap : Math.min(cap, wanted - bindings.length);
+      const size = wanted === undefined ? pageSize : Math.min(pageSize, wanted - bindings.length);
       if (size <= 0) break;
       parsed.offset = start + bindings.length;
       parsed.limit = size;
@@ -177,6 +185,39 @@ export class RemoteCatalog implements CatalogSource {
       if (page.bindings.length < size) break;
     }
     return { bindings, vars: first.vars };
+  }
+
+  /**
+   * A one-variable SELECT (the vocabulary's tokens) in pages that each start after the last
+   * value of the one before (ORDER BY the variable, FILTER greater than it): no OFFSET, so no
+   * page asks the server to sort more than one page, however deep it goes.
+   */
+  async #keysetPages(parsed: SelectQuery, variable: Variable, pageSize: number, wanted: number | undefined): Promise<Binding[]> {
+    const where = parsed.where ?? [];
+    parsed.order = [{ expression: { type: 'operation', operator: 'str', args: [variable] } as unknown as Expression }];
+    const bindings: Binding[] = [];
+    let last: string | undefined;
+    for (;;) {
+      const size = wanted === undefined ? pageSize : Math.min(pageSize, wanted - bindings.length);
+      if (size <= 0) break;
+      parsed.where =
+        last === undefined
+          ? where
+          : [
+              ...where,
+              {
+                type: 'filter',
+                expression: { type: 'operation', operator: '>', args: [{ type: 'operation', operator: 'str', args: [variable] }, literal(last)] },
+              } as unknown as Pattern,
+            ];
+      parsed.limit = size;
+      const page = await this.#selectOnce(generator.stringify(parsed));
+      bindings.push(...page.bindings);
+      const next = page.bindings.at(-1)?.[variable.value]?.value;
+      if (page.bindings.length < size || next === undefined) break;
+      last = next;
+    }
+    return bindings;
   }
 
   /**
