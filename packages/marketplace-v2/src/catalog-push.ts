@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MarketplaceError, nodeCrypto, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
 import { streamCatalog } from './catalog-file.js';
 import { digestFetch } from './digest-fetch.js';
-import { onceMoreIfDropped, RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
+import { errorText, onceMoreIfDropped, RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { CATALOG_GRAPH, CATALOG_META_GRAPH, V } from './vocabulary.js';
 
 /** Triples per Graph Store request: a few megabytes, well inside any server's request limit. */
@@ -184,12 +184,7 @@ async function send(options: PushCatalogOptions, url: string, init: RequestInit,
     );
   }
   if (!response.ok) {
-    const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
-    const first = reader === undefined ? undefined : (await reader.read()).value;
-    await reader?.cancel();
-    const text = Buffer.from(first ?? new Uint8Array(0))
-      .toString('utf8')
-      .slice(0, 300);
+    const text = await errorText(response);
     throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `${what} failed with ${response.status}: ${text.split('\n')[0] ?? ''}`, {
       hint: response.status === 401 ? 'Check sparql_user and sparql_password.' : 'Check the endpoint URLs and the server log. Pushing again resumes.',
       details: { status: response.status },

@@ -392,7 +392,7 @@ function malformed(endpoint: string, what: string, cause: unknown): MarketplaceE
 }
 
 /** The start of an error answer, for the message: its first chunk, never the whole body. */
-async function errorText(response: Response): Promise<string> {
+export async function errorText(response: Response): Promise<string> {
   const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
   if (reader === undefined) return '';
   const { value } = await reader.read();
