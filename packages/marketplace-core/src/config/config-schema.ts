@@ -184,4 +184,12 @@ export const SECURITY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['requir
 export const USER_ONLY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['state_dir', 'otlp_endpoint', 'pushgateway_url']);
 
 /** Keys that decide where packages come from and where telemetry goes: a project file that sets them says so. */
-export const ORIGIN_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['registry', 'v2_registry', 'sparql_endpoint', 'sparql_graph_store', 'sparql_update', 'otlp_endpoint', 'pushgateway_url']);
+export const ORIGIN_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set([
+  'registry',
+  'v2_registry',
+  'sparql_endpoint',
+  'sparql_graph_store',
+  'sparql_update',
+  'otlp_endpoint',
+  'pushgateway_url',
+]);
