@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { MarketplaceError } from './errors.js';
 
 /**
@@ -38,4 +38,13 @@ function specialKind(stat: { isFIFO(): boolean; isCharacterDevice(): boolean; is
   if (stat.isSocket()) return 'a socket';
   if (stat.isDirectory()) return 'a directory';
   return 'a special file';
+}
+
+/** The path with its links resolved, or the path as it is when it cannot be (it does not exist yet). */
+export function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

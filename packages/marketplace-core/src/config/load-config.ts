@@ -1,5 +1,5 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { readRegularFileSync } from '../read-regular-file.js';
+import { existsSync } from 'node:fs';
+import { readRegularFileSync, realpathOrSelf } from '../read-regular-file.js';
 import { redactUrl } from '../redact.js';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -204,14 +204,6 @@ function insideProject(project: string, path: string): boolean {
   while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
   const real = join(realpathOrSelf(existing), relative(existing, path));
   return within(realProject, real);
-}
-
-function realpathOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 function readConfigFile(path: string, env: Record<string, string | undefined>): Layer {

@@ -1,5 +1,6 @@
 // What every installer operation shares: where it works, its lock, its policy.
-import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
+import { realpathOrSelf } from '../read-regular-file.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fromFsError, MarketplaceError } from '../errors.js';
@@ -41,17 +42,9 @@ export function refuseLinkedPackagesDir(packagesDir: string): void {
   }
   if (stat.isSymbolicLink()) {
     throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${packagesDir} is a symbolic link; ggen installs into and removes from real directories only`, {
-      hint: `Point --target at the directory itself (${safeRealpath(packagesDir)}), or replace the link with a directory.`,
+      hint: `Point --target at the directory itself (${realpathOrSelf(packagesDir)}), or replace the link with a directory.`,
       details: { path: packagesDir },
     });
-  }
-}
-
-function safeRealpath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
   }
 }
 
