@@ -93,9 +93,9 @@ async function launch(argv: string[]): Promise<void> {
       exitCode = 2;
     } else if (setting.use) exitCode = await viaDaemon(argv);
   }
-  if (exitCode === undefined) runProgram(bundle, argv, process.env);
+  if (exitCode === undefined) runProgram(bundle, process.env);
   else process.exitCode = exitCode;
 }
 
-// No top-level await: the launcher is CommonJS (node starts a CommonJS entry ~20 ms sooner than an ES module).
+// No top-level await: the launcher is CommonJS (node starts a CommonJS entry sooner than an ES module).
 void launch(process.argv.slice(2));

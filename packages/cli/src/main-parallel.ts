@@ -1,7 +1,7 @@
 import { parallelFeatures } from './parallel-features.js';
 import { runCli } from './run-cli.js';
 
-// No top-level await: the bundle is CommonJS, so that program-loader.ts can run it with V8's code cache.
+// No top-level await: the bundle is CommonJS (program-loader.ts requires it).
 void runCli(process.argv.slice(2), parallelFeatures).then((code) => {
   process.exitCode = code;
 });

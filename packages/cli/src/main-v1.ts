@@ -3,7 +3,7 @@ import { createV1Backend } from '@ggen/marketplace-v1';
 import { runCli } from './run-cli.js';
 
 // The marketplace-v1 build: only the legacy backend is compiled in.
-// No top-level await: the bundle is CommonJS, so that program-loader.ts can run it with V8's code cache.
+// No top-level await: the bundle is CommonJS (program-loader.ts requires it).
 void runCli(process.argv.slice(2), {
   name: 'marketplace-v1',
   backends: ['v1'],

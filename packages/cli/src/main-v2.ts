@@ -13,7 +13,7 @@ import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
 
 // The marketplace-v2 build: only the RDF backend is compiled in.
-// No top-level await: the bundle is CommonJS, so that program-loader.ts can run it with V8's code cache.
+// No top-level await: the bundle is CommonJS (program-loader.ts requires it).
 void runCli(process.argv.slice(2), {
   name: 'marketplace-v2',
   backends: [V2_BACKEND_METADATA.type],

@@ -16,7 +16,7 @@ import {
   socketPath,
   type DaemonReply,
 } from '../src/daemon/daemon-common.js';
-import { connectNet, connectPipe, type ConnectSocket } from '../src/daemon/daemon-socket.js';
+import { connectSocket, type ConnectSocket } from '../src/daemon/daemon-socket.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ggen-daemon-unit-'));
 
@@ -98,17 +98,8 @@ describe('where the query service lives', () => {
   });
 });
 
-/** node's pipe bindings, which the launcher uses where node offers them: this node does, so the test fails if they were refused. */
-const pipeConnector: ConnectSocket = (path, events) => {
-  const connection = connectPipe(path, events);
-  if (connection === undefined) throw new Error('connectPipe declined the pipe bindings of this node');
-  return connection;
-};
-
-describe.each([
-  ['on node’s pipe bindings', pipeConnector],
-  ['through node:net', connectNet],
-])('a request to the query service, %s', (_transport, connect) => {
+describe('a request to the query service', () => {
+  const connect = connectSocket;
   const request = (socket: string, body: Parameters<typeof daemonRequest>[1]): Promise<DaemonReply[]> => daemonRequest(socket, body, { startMs: 5000, answerMs: 5000 }, connect);
 
   const withServer = async (answer: (line: string, reply: (text: string) => void, close: () => void) => void, body: (socket: string) => Promise<void>): Promise<void> => {
