@@ -1,17 +1,36 @@
-import type { Argv } from 'yargs';
+import type { Argv, InferredOptionTypes, Options } from 'yargs';
 import type { CliContext, GlobalArgs } from './cli-context.js';
 import type { FeatureSet } from './features.js';
 
+/** A command's flags, as yargs declares options: said once, read by yargs and by the usage hints. */
+export type CommandOptions = Record<string, Options>;
+// A command without flags of its own adds no arguments (a type, not an interface: it must fit CommandOptions).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/consistent-type-definitions
+type NoOptions = {};
+
+/** The flags every command takes. */
+export const GLOBAL_OPTIONS = {
+  json: { type: 'boolean', default: false, describe: 'machine-readable output' },
+  verbose: { type: 'boolean', default: false, describe: 'debug logs and stack traces' },
+  quiet: { type: 'boolean', default: false, describe: 'no notes, warnings or progress: results and errors only' },
+  backend: { type: 'string', describe: 'v1 | v2 | v2-with-fallback | ab-test | compare' },
+  registry: { type: 'string', describe: 'registry directory or http(s) URL' },
+  config: { type: 'string', describe: 'config file instead of ~/.config/ggen/config.yaml' },
+} as const satisfies CommandOptions;
+
 /**
- * One CLI command: a builder with examples, a handler that returns data, and a renderer for
- * people. Only the CLI runner prints: as JSON with --json, else through `render`.
+ * One CLI command: its flags, a builder with positionals and examples, a handler that returns
+ * data, and a renderer for people. Only the CLI runner prints: as JSON with --json, else
+ * through `render`.
  */
-export interface CommandSpec<A = Record<string, unknown>, R = unknown> {
+export interface CommandSpec<O extends CommandOptions = NoOptions, A = Record<string, unknown>, R = unknown> {
   command: string;
   describe: string;
   /** Other names of the command (`i` for install), as npm and cargo have them. */
   aliases?: string[];
-  builder: (yargs: Argv<GlobalArgs>) => Argv<GlobalArgs & A>;
+  /** The command's flags (yargs declares them before the builder runs). */
+  options?: O;
+  builder: (yargs: Argv<GlobalArgs & InferredOptionTypes<O>>) => Argv<GlobalArgs & A>;
   run: (context: CliContext, args: GlobalArgs & A) => R | Promise<R>;
   render: (result: R, context: CliContext) => string;
   /** Exit code for a result that is not an error but still a failure (e.g. an invalid manifest). */
@@ -29,7 +48,7 @@ export interface CommandSpec<A = Record<string, unknown>, R = unknown> {
  */
 /** Any command, whatever its arguments and result: what groups and the runner hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- specs differ in argument and result types; the runner treats them alike
-export type AnyCommandSpec = CommandSpec<any, any>;
+export type AnyCommandSpec = CommandSpec<any, any, any>;
 
 export interface CommandGroup {
   group: string;
@@ -49,7 +68,7 @@ export const isGroup = (entry: unknown): entry is CommandGroup => typeof entry =
 
 export const needsBackend = (features: FeatureSet): boolean => features.createBackend !== undefined;
 
-export function defineCommand<A, R>(spec: CommandSpec<A, R>): CommandSpec<A, R> {
+export function defineCommand<const O extends CommandOptions = NoOptions, A = unknown, R = unknown>(spec: CommandSpec<O, A, R>): CommandSpec<O, A, R> {
   return spec;
 }
 

@@ -1,6 +1,6 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { metricsDir, MetricsStore } from '@ggen/domain-adapters';
-import type { Argv } from 'yargs';
+import type { Options } from 'yargs';
 import type { CliContext, GlobalArgs } from './cli-context.js';
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -17,9 +17,10 @@ export function parseSince(value: string | undefined, now = Date.now()): number 
   });
 }
 
-export function withSinceOption<T>(yargs: Argv<T>): Argv<T & { since: string | undefined }> {
-  return yargs.option('since', { type: 'string', describe: 'only operations since a duration ago (30m, 24h, 7d) or a date' });
-}
+/** `--since`, for the commands that read the local record. */
+export const SINCE_OPTION = {
+  since: { type: 'string', describe: 'only operations since a duration ago (30m, 24h, 7d) or a date' },
+} as const satisfies Record<string, Options>;
 
 export function metricsStore(context: CliContext): MetricsStore {
   return new MetricsStore(metricsDir(context.config().config.state_dir));

@@ -2,8 +2,7 @@ import { isMarketplaceError, nearestWord, safeText } from '@ggen/marketplace-cor
 import type { Logger } from 'pino';
 import type { Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
-import { isGroup, type AnyCommandSpec, type CommandEntry, type CommandGroup } from './command-spec.js';
-import { fastArgs, GLOBAL_OPTIONS } from './fast-args.js';
+import { GLOBAL_OPTIONS, isGroup, type AnyCommandSpec, type CommandOptions, type CommandEntry, type CommandGroup } from './command-spec.js';
 import { mayBeTerminal, writeStdio } from './stdio.js';
 import { configGroup } from './commands/config-show-command.js';
 import { featuresCommand } from './commands/features-command.js';
@@ -49,7 +48,7 @@ export function defaultIo(): Io {
       writeStdio(2, `${text}\n`);
     },
     // Asked only where a bar might be drawn. node makes process.stderr on first use: for a pipe
-    // (CI, a captured run) a net.Socket, with node:net and its streams (~4 ms). A descriptor that
+    // (CI, a captured run) a net.Socket, with node:net and its streams. A descriptor that
     // is no character device (a pipe, a file) is no terminal, and is told so without it.
     get isTty() {
       return mayBeTerminal(2) && process.stderr.isTTY;
@@ -124,19 +123,7 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
     return 0;
   }
 
-  // A plain line of a command (not of a group) runs without yargs; anything else is yargs'.
-  const table = commandTable(features);
-  const fast = plainCommandLine(argv, table);
-  if (fast !== undefined) {
-    try {
-      await run(fast.spec, fast.args);
-    } catch (error) {
-      report(error);
-    }
-    return exitCode;
-  }
-
-  const parser = await yargsParser(argv, table, run, {});
+  const parser = await yargsParser(argv, commandTable(features), run);
   try {
     await parser.parseAsync();
   } catch (error) {
@@ -152,7 +139,7 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
   return exitCode;
 }
 
-/** The commands and groups a build serves, as yargs registers them and the fast reader looks them up. */
+/** The commands and groups a build serves, as yargs registers them. */
 export interface CommandTable {
   commands: AnyCommandSpec[];
   groups: Map<string, CommandGroup>;
@@ -182,34 +169,50 @@ export function commandTable(features: FeatureSet): CommandTable {
   return { commands, groups, available };
 }
 
-/** The command and handler arguments of a plain line of a command (not of a group), read without yargs; else undefined. */
-export function plainCommandLine(argv: readonly string[], table: CommandTable): ReturnType<typeof fastArgs> {
-  return table.groups.has(argv[1] ?? '') ? undefined : fastArgs(argv, table.commands);
-}
-
 type Handle = (spec: AnyCommandSpec, args: GlobalArgs & Record<string, unknown>) => Promise<void>;
 
 /** yargs' parser of `argv` over the table's commands; `handle` runs the command it matches. */
-export async function yargsParser(argv: string[], table: CommandTable, handle: Handle, seen: Seen): Promise<Argv<GlobalArgs>> {
+export async function yargsParser(argv: string[], table: CommandTable, handle: Handle): Promise<Argv<GlobalArgs>> {
   const register = (parent: Argv<GlobalArgs>, spec: AnyCommandSpec): Argv<GlobalArgs> =>
     parent.command<GlobalArgs>({
       command: spec.command,
       ...(spec.aliases === undefined ? {} : { aliases: spec.aliases }),
       describe: spec.describe,
-      builder: (y: Argv<GlobalArgs>) => {
-        const built = spec.builder(skipHelpCache(y));
-        // The matched command's flags, for "did you mean" on an unknown flag.
-        seen.flags = built;
-        return built;
-      },
+      // The command's flags first, then its positionals and examples.
+      builder: (y: Argv<GlobalArgs>) => spec.builder(y.options((spec.options ?? {}) as CommandOptions) as Argv<GlobalArgs>),
       handler: (args: GlobalArgs & Record<string, unknown>) => handle(spec, args),
     });
 
-  // Loaded only for a line the fast reader declines: yargs and its modules cost every command ~4 ms to load.
   const { default: yargs } = await import('yargs');
-  let parser = yargs(argv).scriptName('ggen').strict() as unknown as Argv<GlobalArgs>;
-  for (const [name, option] of Object.entries(GLOBAL_OPTIONS)) parser = parser.option(name, { ...option, global: true });
-  return parser
+  const parserOf = (words: string[], name: string): Argv<GlobalArgs> => {
+    let parser = yargs(words).scriptName(name).strict() as unknown as Argv<GlobalArgs>;
+    for (const [key, option] of Object.entries(GLOBAL_OPTIONS)) parser = parser.option(key, { ...option, global: true });
+    return parser
+      .help()
+      .alias('h', 'help')
+      .version(false)
+      .wrap(Math.min(110, process.stdout.columns || 100))
+      .fail((message: string | undefined, error: Error | undefined) => {
+        if (error !== undefined) throw error;
+        throw Object.assign(new Error(explainUsage(message ?? 'usage error', argv, table)), { usage: true });
+      });
+  };
+
+  // The command table is read first: a line that names a command is parsed by yargs for that
+  // command alone, as the default command of a parser of the rest of the line; help, a group
+  // without its subcommand and an unknown command get the whole tree.
+  const matched = matchedCommand(argv, table);
+  if (matched !== undefined && !argv.includes('--help') && !argv.includes('-h')) {
+    const { spec, words } = matched;
+    return parserOf(argv.slice(words), `ggen ${argv.slice(0, words).join(' ')}`).command<GlobalArgs>({
+      command: ['$0', ...spec.command.split(' ').slice(1)].join(' '),
+      describe: spec.describe,
+      builder: (y: Argv<GlobalArgs>) => spec.builder(y.options((spec.options ?? {}) as CommandOptions) as Argv<GlobalArgs>),
+      handler: (args: GlobalArgs & Record<string, unknown>) => handle(spec, args),
+    });
+  }
+
+  return parserOf(argv, 'ggen')
     .command('marketplace', 'Search, install and publish gpacks', (marketplace: Argv<GlobalArgs>) => {
       let builder = marketplace;
       for (const spec of table.commands) builder = register(builder, spec);
@@ -227,40 +230,19 @@ export async function yargsParser(argv: string[], table: CommandTable, handle: H
         };
         builder = base === undefined ? builder.command(name, `Subcommands: ${names}. ${describe}`, group) : register(builder, { ...base, builder: group });
       }
-      seen.commands = builder;
       return builder.demandCommand(1, 'Name a marketplace command; see ggen marketplace --help');
     })
     .demandCommand(1, 'Name a command; see ggen --help')
-    .completion('completion', 'Print a shell completion script: ggen completion >> ~/.bashrc (or ~/.zshrc)')
-    .help()
-    .alias('h', 'help')
-    .version(false)
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((message: string | undefined, error: Error | undefined) => {
-      if (error !== undefined) throw error;
-      throw Object.assign(new Error(explainUsage(message ?? 'usage error', argv, seen)), { usage: true });
-    });
-}
-
-/** The yargs levels a usage error is explained from: the marketplace commands and the matched command's flags. */
-export interface Seen {
-  commands?: Argv<GlobalArgs>;
-  flags?: Argv<GlobalArgs>;
-}
-
-/** The two yargs internals read here; both optional, so an upgrade that drops them only loses the suggestion. */
-interface YargsInternals {
-  getInternalMethods?: () => { getCommandInstance?: () => { getCommands?: () => string[] } };
-  getOptions?: () => { key?: Record<string, unknown> };
+    .completion('completion', 'Print a shell completion script: ggen completion >> ~/.bashrc (or ~/.zshrc)');
 }
 
 /**
  * A usage error that names what was wrong and what was probably meant: the unknown word and the
  * nearest command (or flag of the command), by edit distance, as cargo and git do.
  */
-function explainUsage(message: string, argv: readonly string[], seen: Seen): string {
-  const commands = (seen.commands as unknown as YargsInternals | undefined)?.getInternalMethods?.().getCommandInstance?.().getCommands?.() ?? [];
-  const flags = Object.keys((seen.flags as unknown as YargsInternals | undefined)?.getOptions?.().key ?? {}).filter((key) => key.length > 1 && key !== '$0');
+function explainUsage(message: string, argv: readonly string[], table: CommandTable): string {
+  const commands = [...table.commands.flatMap((spec) => [spec.command.split(' ')[0] ?? '', ...(spec.aliases ?? [])]), ...table.groups.keys()];
+  const flags = [...Object.keys(GLOBAL_OPTIONS), ...Object.keys((matchedCommand(argv, table)?.spec.options ?? {}) as CommandOptions)];
   const unknown = /^Unknown arguments?: (.+)$/.exec(message);
   if (unknown === null) return message;
   const words = (unknown[1] ?? '').split(', ');
@@ -284,23 +266,26 @@ function explainUsage(message: string, argv: readonly string[], seen: Seen): str
     .join('; ');
 }
 
-/**
- * yargs renders a command's whole help text after starting its handler, only to keep it
- * should the handler ask for help (10 ms warm, more cold, on every command). ggen's handlers
- * never do (errors print a hint instead), so the rendering is skipped; --help renders as
- * before. Guarded: a yargs without this internal keeps its own behaviour.
- */
-function skipHelpCache<T>(y: Argv<T>): Argv<T> {
-  const internals = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
-  const usage = internals?.getUsageInstance?.();
-  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
-  return y;
+/** The command (or group subcommand) a line names, as far as its first words say. */
+function matchedCommand(argv: readonly string[], table: CommandTable): { spec: AnyCommandSpec; words: number } | undefined {
+  if (argv[0] !== 'marketplace') return undefined;
+  const named = (specs: readonly AnyCommandSpec[], word: string | undefined): AnyCommandSpec | undefined =>
+    specs.find((spec) => spec.command.split(' ')[0] === word || spec.aliases?.includes(word ?? '') === true);
+  const group = table.groups.get(argv[1] ?? '');
+  if (group === undefined) {
+    const spec = named(table.commands, argv[1]);
+    return spec === undefined ? undefined : { spec, words: 2 };
+  }
+  const member = named(group.subcommands, argv[2]);
+  if (member !== undefined) return { spec: member, words: 3 };
+  // A group's own command: only where this build serves it and no subcommand was meant.
+  return group.base !== undefined && table.available(group.base) && (argv[2] === undefined || argv[2].startsWith('-')) ? { spec: group.base, words: 2 } : undefined;
 }
 
 /**
  * The debug log of --verbose (pino, to stderr). Without --verbose nothing is logged (the
  * backends log at info, below the default level), so pino is not even loaded: its module and
- * its destination cost every command ~3 ms.
+ * its destination would cost every command their load.
  */
 async function debugLogger(): Promise<Logger> {
   const { pino } = await import('pino');

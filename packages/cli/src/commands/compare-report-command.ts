@@ -1,15 +1,18 @@
 import { buildCompareReport, type CompareReport } from '@ggen/domain-adapters';
 import { defineCommand, defineGroup, table, truncate } from '../command-spec.js';
-import { formatMs, metricsStore, parseSince, withSinceOption } from '../metrics-options.js';
+import { formatMs, metricsStore, parseSince, SINCE_OPTION } from '../metrics-options.js';
 
 const ratio = (value: number | null | undefined): string => (value === null || value === undefined ? '-' : value.toFixed(3));
 
 export const compareReportCommand = defineCommand({
   command: 'report',
   describe: 'What the compare strategy recorded: overlap of v1 and v2 results, worst queries, latency ratio',
+  options: {
+    ...SINCE_OPTION,
+    worst: { type: 'number', default: 10, describe: 'how many of the least similar queries to list' },
+  },
   builder: (yargs) =>
-    withSinceOption(yargs)
-      .option('worst', { type: 'number', default: 10, describe: 'how many of the least similar queries to list' })
+    yargs
       .example('GGEN_MARKETPLACE_BACKEND=compare $0 marketplace search "rust web"', 'record a comparison')
       .example('$0 marketplace compare report --since 7d', 'then read the report'),
   run: (context, args): Promise<CompareReport> => {

@@ -118,10 +118,10 @@ export const daemonStopCommand = defineCommand({
 export const daemonServeCommand = defineCommand({
   command: 'serve',
   describe: 'Run the resident query service in the foreground (what daemon start runs)',
-  builder: (yargs) =>
-    yargs
-      .option('idle-timeout', { type: 'number', default: 30, describe: 'minutes without a command before the service stops' })
-      .example('$0 marketplace daemon serve --idle-timeout 5', 'watch it work; Ctrl-C stops it'),
+  options: {
+    'idle-timeout': { type: 'number', default: 30, describe: 'minutes without a command before the service stops' },
+  },
+  builder: (yargs) => yargs.example('$0 marketplace daemon serve --idle-timeout 5', 'watch it work; Ctrl-C stops it'),
   run: async (context, args): Promise<DaemonOutcome> => {
     const minutes = args['idle-timeout'];
     if (!Number.isFinite(minutes) || minutes <= 0) {

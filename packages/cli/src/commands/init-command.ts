@@ -21,13 +21,15 @@ function nameFrom(dir: string): string {
 export const initCommand = defineCommand({
   command: 'init [dir]',
   describe: 'Start a gpack: a valid gpack.yaml, a README and a template, ready to validate and publish',
+  options: {
+    name: { type: 'string', describe: 'package name (default: from the directory name)' },
+    description: { type: 'string', describe: 'one line about the pack' },
+    license: { type: 'string', default: 'MIT', describe: 'SPDX license id' },
+    yes: { type: 'boolean', default: false, describe: 'take the defaults, ask nothing (init never prompts; kept for npm habits)' },
+  },
   builder: (yargs) =>
     yargs
       .positional('dir', { type: 'string', describe: 'where (default: the current directory)' })
-      .option('name', { type: 'string', describe: 'package name (default: from the directory name)' })
-      .option('description', { type: 'string', describe: 'one line about the pack' })
-      .option('license', { type: 'string', default: 'MIT', describe: 'SPDX license id' })
-      .option('yes', { type: 'boolean', default: false, describe: 'take the defaults, ask nothing (init never prompts; kept for npm habits)' })
       .example('$0 marketplace init ./rust-service --description "Scaffolds a Rust service"', 'then: ggen marketplace validate ./rust-service'),
   run: (context, args): Promise<InitResult> => {
     const dir = resolve(context.io.cwd, args.dir ?? '.');

@@ -7,16 +7,18 @@ export const installCommand = defineCommand({
   aliases: ['i', 'add'],
   describe: 'Install packs and dependencies',
   available: needsBackend,
+  options: {
+    target: { type: 'string', describe: 'packages directory (the lockfile goes beside it)' },
+    'dry-run': { type: 'boolean', default: false, describe: 'print the plan, write nothing' },
+    dependencies: { type: 'boolean', default: true, describe: 'install dependencies (--no-dependencies to skip)' },
+    force: { type: 'boolean', default: false, describe: 'reinstall even when up to date' },
+    'frozen-lockfile': { type: 'boolean', default: false, describe: 'install exactly the lockfile; fail if it does not satisfy the request' },
+    'verify-signature': { type: 'boolean', default: false, describe: 'every package must be signed by a trusted key (checked before anything is written)' },
+    'allow-downgrade': { type: 'boolean', default: false, describe: 'allow versions older than the lockfile pins' },
+  },
   builder: (yargs) =>
     yargs
       .positional('specs', { type: 'string', array: true, default: [] as string[], describe: 'name or name@range' })
-      .option('target', { type: 'string', describe: 'packages directory (the lockfile goes beside it)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' })
-      .option('dependencies', { type: 'boolean', default: true, describe: 'install dependencies (--no-dependencies to skip)' })
-      .option('force', { type: 'boolean', default: false, describe: 'reinstall even when up to date' })
-      .option('frozen-lockfile', { type: 'boolean', default: false, describe: 'install exactly the lockfile; fail if it does not satisfy the request' })
-      .option('verify-signature', { type: 'boolean', default: false, describe: 'every package must be signed by a trusted key (checked before anything is written)' })
-      .option('allow-downgrade', { type: 'boolean', default: false, describe: 'allow versions older than the lockfile pins' })
       .example('$0 marketplace install agent-editor', 'newest version with its dependencies')
       .example('$0 marketplace install hello@^1.2 --dry-run', 'show the plan only'),
   run: async (context, args): Promise<InstallResult> => {

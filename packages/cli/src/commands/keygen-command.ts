@@ -14,13 +14,13 @@ export interface KeygenResult {
 export const keygenCommand = defineCommand({
   command: 'keygen',
   describe: 'Create an Ed25519 signing key pair in minisign format',
+  options: {
+    output: { type: 'string', demandOption: true, describe: 'secret key path; the public key goes beside it (.pub)' },
+    password: { type: 'boolean', default: true, describe: 'encrypt the secret key (--no-password stores it in clear)' },
+    force: { type: 'boolean', default: false, describe: 'replace an existing key' },
+  },
   builder: (yargs) =>
-    yargs
-      .option('output', { type: 'string', demandOption: true, describe: 'secret key path; the public key goes beside it (.pub)' })
-      .option('password', { type: 'boolean', default: true, describe: 'encrypt the secret key (--no-password stores it in clear)' })
-      .option('force', { type: 'boolean', default: false, describe: 'replace an existing key' })
-      .example('$0 marketplace keygen --output ~/.ggen/keys/signing.key', 'asks for a password')
-      .example('GGEN_KEY_PASSWORD=... $0 marketplace keygen --output ci.key', 'in CI'),
+    yargs.example('$0 marketplace keygen --output ~/.ggen/keys/signing.key', 'asks for a password').example('GGEN_KEY_PASSWORD=... $0 marketplace keygen --output ci.key', 'in CI'),
   run: async (context, args): Promise<KeygenResult> => {
     const path = resolve(context.io.cwd, args.output);
     if (!args.password) context.notice('warning: --no-password stores the secret key unencrypted; anyone who reads the file can sign as you.');

@@ -29,12 +29,11 @@ const row = (key: PublicKey, role: KeyRow['role'], source: string): KeyRow => ({
 export const keysCommand = defineCommand({
   command: 'keys',
   describe: 'List trusted keys, and with --package the owner and revoked keys of a package (subcommands: add, revoke)',
-  builder: (yargs) =>
-    yargs
-      .option('package', { type: 'string', describe: 'also show this package’s owner and revoked keys (verified from its signed statements)' })
-      .option('scope', { type: 'string', describe: 'also show the owner and revoked keys of a scope (@acme)' })
-      .example('$0 marketplace keys --package hello-world', '')
-      .example('$0 marketplace keys --scope @acme', ''),
+  options: {
+    package: { type: 'string', describe: 'also show this package’s owner and revoked keys (verified from its signed statements)' },
+    scope: { type: 'string', describe: 'also show the owner and revoked keys of a scope (@acme)' },
+  },
+  builder: (yargs) => yargs.example('$0 marketplace keys --package hello-world', '').example('$0 marketplace keys --scope @acme', ''),
   run: async (context, args): Promise<{ keys: KeyRow[] }> => {
     const { config } = context.config();
     const rows: KeyRow[] = [];
@@ -78,12 +77,14 @@ function keyChangeCommand(action: 'add' | 'revoke') {
     command: action,
     describe:
       action === 'add' ? 'An owner adds a key to a package or a scope (rotation), by a signed statement' : 'An owner revokes a key of a package or a scope, by a signed statement',
+    options: {
+      package: { type: 'string', describe: 'the package whose owners change' },
+      scope: { type: 'string', describe: 'the scope (@acme) whose owners change, instead of a package' },
+      'public-key': { type: 'string', demandOption: true, describe: `the key to ${action}: its RW... line or its .pub file` },
+      key: { type: 'string', demandOption: true, describe: 'an owner’s secret key, which signs the statement' },
+    },
     builder: (yargs) =>
       yargs
-        .option('package', { type: 'string', describe: 'the package whose owners change' })
-        .option('scope', { type: 'string', describe: 'the scope (@acme) whose owners change, instead of a package' })
-        .option('public-key', { type: 'string', demandOption: true, describe: `the key to ${action}: its RW... line or its .pub file` })
-        .option('key', { type: 'string', demandOption: true, describe: 'an owner’s secret key, which signs the statement' })
         .example(`$0 marketplace keys ${action} --package hello --public-key new.pub --key old.key --registry ./registry`, '')
         .example(`$0 marketplace keys ${action} --scope @acme --public-key new.pub --key old.key --registry ./registry`, ''),
     run: async (context, args) => {

@@ -6,7 +6,8 @@ export const listCommand = defineCommand({
   aliases: ['ls'],
   describe: 'List installed packages, flagging any that were modified or are missing',
   available: needsBackend,
-  builder: (yargs) => yargs.option('target', { type: 'string', describe: 'packages directory' }).example('$0 marketplace list --json', 'with status per package'),
+  options: { target: { type: 'string', describe: 'packages directory' } },
+  builder: (yargs) => yargs.example('$0 marketplace list --json', 'with status per package'),
   run: async (context, args): Promise<InstalledPackage[]> => context.backend().listInstalled(context.installPaths(args.target)),
   render: (packages) => {
     if (packages.length === 0) return 'No packages installed.';

@@ -1,15 +1,18 @@
 import { recordsAsPrometheusText, summarizeMetrics, type MetricsSummary } from '@ggen/domain-adapters';
 import { defineCommand, table } from '../command-spec.js';
-import { formatMs, formatPercent, metricsStore, parseSince, withSinceOption } from '../metrics-options.js';
+import { formatMs, formatPercent, metricsStore, parseSince, SINCE_OPTION } from '../metrics-options.js';
 
 type MetricsResult = (MetricsSummary & { store: string; prometheus?: undefined }) | { prometheus: string };
 
 export const metricsCommand = defineCommand({
   command: 'metrics',
   describe: 'Latency, errors, fallbacks and selections per backend and operation, from the local record',
+  options: {
+    ...SINCE_OPTION,
+    prometheus: { type: 'boolean', default: false, describe: 'print the marketplace.* instruments as Prometheus text' },
+  },
   builder: (yargs) =>
-    withSinceOption(yargs)
-      .option('prometheus', { type: 'boolean', default: false, describe: 'print the marketplace.* instruments as Prometheus text' })
+    yargs
       .example('$0 marketplace metrics --since 24h', 'the last day')
       .example('$0 marketplace metrics --prometheus > /var/lib/node_exporter/ggen.prom', 'for a Prometheus textfile collector'),
   run: async (context, args): Promise<MetricsResult> => {

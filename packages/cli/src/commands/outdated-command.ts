@@ -16,7 +16,8 @@ interface OutdatedEntry {
 export const outdatedCommand = defineCommand({
   command: 'outdated',
   describe: 'Installed packs with newer versions: current, wanted (within the ranges) and latest; exit 1 when any is outdated',
-  builder: (yargs) => yargs.option('target', { type: 'string', describe: 'packages directory' }).example('$0 marketplace outdated', 'as npm outdated'),
+  options: { target: { type: 'string', describe: 'packages directory' } },
+  builder: (yargs) => yargs.example('$0 marketplace outdated', 'as npm outdated'),
   run: async (context, args): Promise<OutdatedEntry[]> => {
     const lockfile = readLockfile(context.installPaths(args.target).lockfilePath);
     if (lockfile === null) return [];

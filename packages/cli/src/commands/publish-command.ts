@@ -6,12 +6,14 @@ export const publishCommand = defineCommand({
   command: 'publish [dir]',
   describe: 'Validate, pack and publish a package to a file registry',
   available: needsBackend,
+  options: {
+    'dry-run': { type: 'boolean', default: false, describe: 'print files, size and integrity; write nothing' },
+    sign: { type: 'boolean', default: false, describe: 'sign the archive (v2 registries); needs --key' },
+    key: { type: 'string', describe: 'secret key file for --sign' },
+  },
   builder: (yargs) =>
     yargs
       .positional('dir', { type: 'string', default: '.', describe: 'package directory' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print files, size and integrity; write nothing' })
-      .option('sign', { type: 'boolean', default: false, describe: 'sign the archive (v2 registries); needs --key' })
-      .option('key', { type: 'string', describe: 'secret key file for --sign' })
       .example('$0 marketplace publish ./my-gpack --registry ./registry', '')
       .example('$0 marketplace publish --sign --key ~/.ggen/keys/signing.key --registry ./registry', 'signed'),
   run: async (context, args): Promise<PublishResult> => {

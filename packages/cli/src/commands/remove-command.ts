@@ -7,13 +7,12 @@ export const removeCommand = defineCommand({
   aliases: ['rm', 'uninstall'],
   describe: 'Remove an installed package (and dependencies nothing else needs)',
   available: needsBackend,
-  builder: (yargs) =>
-    yargs
-      .positional('name', { type: 'string', demandOption: true })
-      .option('target', { type: 'string', describe: 'packages directory' })
-      .option('force', { type: 'boolean', default: false, describe: 'remove even if other packages depend on it' })
-      .option('dry-run', { type: 'boolean', default: false })
-      .example('$0 marketplace remove agent-editor', ''),
+  options: {
+    target: { type: 'string', describe: 'packages directory' },
+    force: { type: 'boolean', default: false, describe: 'remove even if other packages depend on it' },
+    'dry-run': { type: 'boolean', default: false },
+  },
+  builder: (yargs) => yargs.positional('name', { type: 'string', demandOption: true }).example('$0 marketplace remove agent-editor', ''),
   run: async (context, args): Promise<RemoveResult> => {
     const reporter = await createProgressReporter(context);
     try {

@@ -1,10 +1,10 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { evaluateRollout, figuresFromPrometheus, judgeRollout, type Criterion, type RolloutStatus } from '@ggen/domain-adapters';
-import type { Argv } from 'yargs';
+import type { Options } from 'yargs';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand, defineGroup, table } from '../command-spec.js';
 import { adapterConfigOf } from '../parallel-backend.js';
-import { metricsStore, parseSince, withSinceOption } from '../metrics-options.js';
+import { metricsStore, parseSince, SINCE_OPTION } from '../metrics-options.js';
 
 const figure = ({ value, unit, name }: Criterion): string => {
   if (value === null) return '-';
@@ -32,8 +32,11 @@ async function statusOf(
   return { ...evaluateRollout(config, metricsStore(context).read(since), since, phase), source: 'local record' };
 }
 
-const withPrometheusOption = <T>(yargs: Argv<T>): Argv<T & { prometheus: string | undefined }> =>
-  yargs.option('prometheus', { type: 'string', describe: "judge the fleet: every install's series in this Prometheus (http://host:9090)" });
+/** The flags of `rollout status` and `rollout gate`. */
+const JUDGE_OPTIONS = {
+  ...SINCE_OPTION,
+  prometheus: { type: 'string', describe: "judge the fleet: every install's series in this Prometheus (http://host:9090)" },
+} as const satisfies Record<string, Options>;
 
 /** What a gate's exit code says, for CI: 0 advance, 1 hold, 11 roll back. */
 export const GATE_EXIT = { advance: 0, hold: 1, 'roll back': 11 } as const;
@@ -58,10 +61,11 @@ function renderStatus(status: RolloutStatus & { source?: string; installs?: numb
 export const rolloutGateCommand = defineCommand({
   command: 'gate',
   describe: 'Judge a phase like rollout status, and exit 0 only on advance (1 hold, 11 roll back): a gate for CI',
-  builder: (yargs) =>
-    withPrometheusOption(withSinceOption(yargs))
-      .option('phase', { type: 'number', describe: 'the phase to judge (default: the current one)' })
-      .example('$0 marketplace rollout gate --since 24h', 'exit 0 only when the current phase may advance'),
+  options: {
+    ...JUDGE_OPTIONS,
+    phase: { type: 'number', describe: 'the phase to judge (default: the current one)' },
+  },
+  builder: (yargs) => yargs.example('$0 marketplace rollout gate --since 24h', 'exit 0 only when the current phase may advance'),
   run: (context, args) => {
     if (args.phase !== undefined && (!Number.isInteger(args.phase) || args.phase < 1 || args.phase > 6)) {
       throw new MarketplaceError('GGEN_E_USAGE', `--phase is ${String(args.phase)}: the plan has phases 1 to 6`, { hint: 'ggen marketplace rollout gate --phase 3' });
@@ -75,8 +79,9 @@ export const rolloutGateCommand = defineCommand({
 export const rolloutStatusCommand = defineCommand({
   command: 'status',
   describe: "Judge the current phase's success criteria from the recorded operations: advance, hold or roll back",
+  options: JUDGE_OPTIONS,
   builder: (yargs) =>
-    withPrometheusOption(withSinceOption(yargs))
+    yargs
       .example('$0 marketplace rollout status --since 24h', 'judge the last day')
       .example('$0 marketplace rollout status --prometheus http://127.0.0.1:9090', 'judge the whole fleet'),
   run: (context, args) => statusOf(context, args),

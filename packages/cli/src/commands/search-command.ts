@@ -5,21 +5,23 @@ export const searchCommand = defineCommand({
   command: 'search [text]',
   describe: 'Search packages by name, description, tags and keywords',
   available: needsBackend,
+  options: {
+    query: { alias: 'q', type: 'string', describe: 'the search text (same as the positional)' },
+    category: { type: 'string' },
+    author: { type: 'string' },
+    license: { type: 'string' },
+    keyword: { type: 'string', describe: 'a tag or keyword the package must have' },
+    tag: { type: 'string', array: true, describe: 'tags the package must all have' },
+    'min-downloads': { type: 'number' },
+    'min-stars': { type: 'number' },
+    sort: { choices: SORT_FIELDS, default: SORT_FIELDS[0] },
+    order: { choices: ['asc', 'desc'] as const },
+    limit: { type: 'number', default: 20 },
+    offset: { type: 'number', default: 0 },
+  },
   builder: (yargs) =>
     yargs
       .positional('text', { type: 'string', describe: 'what to look for' })
-      .option('query', { alias: 'q', type: 'string', describe: 'the search text (same as the positional)' })
-      .option('category', { type: 'string' })
-      .option('author', { type: 'string' })
-      .option('license', { type: 'string' })
-      .option('keyword', { type: 'string', describe: 'a tag or keyword the package must have' })
-      .option('tag', { type: 'string', array: true, describe: 'tags the package must all have' })
-      .option('min-downloads', { type: 'number' })
-      .option('min-stars', { type: 'number' })
-      .option('sort', { choices: SORT_FIELDS, default: SORT_FIELDS[0] })
-      .option('order', { choices: ['asc', 'desc'] as const })
-      .option('limit', { type: 'number', default: 20 })
-      .option('offset', { type: 'number', default: 0 })
       .example('$0 marketplace search "rust web framework"', 'ranked by relevance')
       .example('$0 marketplace search --category finance --sort name', 'list a category'),
   run: async (context, args): Promise<SearchResults> => {

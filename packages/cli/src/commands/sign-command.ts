@@ -15,12 +15,12 @@ export interface SignResult {
 export const signCommand = defineCommand({
   command: 'sign',
   describe: "Pack a package's deterministic archive and write its .minisig",
-  builder: (yargs) =>
-    yargs
-      .option('package', { type: 'string', demandOption: true, describe: 'the gpack.yaml (or its directory)' })
-      .option('key', { type: 'string', demandOption: true, describe: 'secret key file' })
-      .option('out-dir', { type: 'string', default: '.', describe: 'where the .tgz and .tgz.minisig go' })
-      .example('$0 marketplace sign --package ./my-gpack/gpack.yaml --key ~/.ggen/keys/signing.key', ''),
+  options: {
+    package: { type: 'string', demandOption: true, describe: 'the gpack.yaml (or its directory)' },
+    key: { type: 'string', demandOption: true, describe: 'secret key file' },
+    'out-dir': { type: 'string', default: '.', describe: 'where the .tgz and .tgz.minisig go' },
+  },
+  builder: (yargs) => yargs.example('$0 marketplace sign --package ./my-gpack/gpack.yaml --key ~/.ggen/keys/signing.key', ''),
   run: async (context, args): Promise<SignResult> => {
     const signer = await createArchiveSigner(context, args.key);
     const manifestPath = resolve(context.io.cwd, args.package);

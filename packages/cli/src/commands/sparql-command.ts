@@ -9,11 +9,13 @@ export const sparqlCommand = defineCommand({
   command: 'sparql [query]',
   describe: 'Run a read-only SPARQL query over the v2 catalog (embedded, or on the configured endpoint)',
   available: (features) => features.backends.includes('v2'),
+  options: {
+    file: { type: 'string', describe: 'read the query from a file' },
+    timeout: { type: 'number', default: 10_000, describe: 'milliseconds before the query is stopped' },
+  },
   builder: (yargs) =>
     yargs
       .positional('query', { type: 'string', describe: 'the query text' })
-      .option('file', { type: 'string', describe: 'read the query from a file' })
-      .option('timeout', { type: 'number', default: 10_000, describe: 'milliseconds before the query is stopped' })
       .example('$0 marketplace sparql "PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?n WHERE { ?p gg:name ?n } LIMIT 5"', ''),
   run: async (context, args): Promise<SparqlResult> => {
     const query = args.file === undefined ? args.query : readFileSync(resolve(context.io.cwd, args.file), 'utf8');

@@ -8,9 +8,11 @@ import { storeRootOf } from '../remote-options.js';
 export const syncCommand = defineCommand({
   command: 'sync',
   describe: 'Bring the local v2 store up to date with the registry (nothing is rebuilt when it is unchanged)',
+  options: {
+    force: { type: 'boolean', default: false, describe: 'rebuild the local store even when the catalog is unchanged' },
+  },
   builder: (yargs) =>
     yargs
-      .option('force', { type: 'boolean', default: false, describe: 'rebuild the local store even when the catalog is unchanged' })
       .example('$0 marketplace sync', 'before working offline, or after others published')
       .example('$0 marketplace sync --registry https://registry.example/ggen/', 'an http(s) registry'),
   run: async (context, args): Promise<SyncResult> => {

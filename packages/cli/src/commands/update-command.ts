@@ -6,14 +6,13 @@ export const updateCommand = defineCommand({
   command: 'update [name]',
   describe: 'Update installed packages to the newest versions within their ranges',
   available: needsBackend,
-  builder: (yargs) =>
-    yargs
-      .positional('name', { type: 'string', describe: 'one package (default: all)' })
-      .option('target', { type: 'string', describe: 'packages directory' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'show old -> new, write nothing' })
-      .option('verify-signature', { type: 'boolean', default: false, describe: 'every package must be signed by a trusted key (checked before anything is written)' })
-      .option('allow-downgrade', { type: 'boolean', default: false, describe: 'allow versions older than the lockfile pins' })
-      .example('$0 marketplace update --dry-run', 'what would change'),
+  options: {
+    target: { type: 'string', describe: 'packages directory' },
+    'dry-run': { type: 'boolean', default: false, describe: 'show old -> new, write nothing' },
+    'verify-signature': { type: 'boolean', default: false, describe: 'every package must be signed by a trusted key (checked before anything is written)' },
+    'allow-downgrade': { type: 'boolean', default: false, describe: 'allow versions older than the lockfile pins' },
+  },
+  builder: (yargs) => yargs.positional('name', { type: 'string', describe: 'one package (default: all)' }).example('$0 marketplace update --dry-run', 'what would change'),
   run: async (context, args): Promise<UpdateResult> => {
     const reporter = await createProgressReporter(context);
     try {

@@ -13,11 +13,11 @@ interface WhyResult {
 export const whyCommand = defineCommand({
   command: 'why <name>',
   describe: 'Why a pack is installed: asked for directly, and which installed packs require it, with their ranges',
+  options: {
+    target: { type: 'string', describe: 'packages directory' },
+  },
   builder: (yargs) =>
-    yargs
-      .positional('name', { type: 'string', demandOption: true, describe: 'an installed pack' })
-      .option('target', { type: 'string', describe: 'packages directory' })
-      .example('$0 marketplace why agent-memory-forge', 'who depends on it'),
+    yargs.positional('name', { type: 'string', demandOption: true, describe: 'an installed pack' }).example('$0 marketplace why agent-memory-forge', 'who depends on it'),
   run: (context, args): WhyResult => {
     const name = args.name.toLowerCase();
     const { lockfilePath } = context.installPaths(args.target);
