@@ -6,12 +6,11 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { MarketplaceError } from '../errors.js';
+import { isLocationUrl } from '../registry/registry-location.js';
 import {
   CONFIG_KEYS,
   configFieldSchema,
   configLayerSchema,
-  configValueIsPlain,
-  isConfigKey,
   LOCATION_KEYS,
   ORIGIN_KEYS,
   PATH_KEYS,
@@ -265,7 +264,7 @@ function readConfigFile(path: string, env: Record<string, string | undefined>): 
 function isFilePath(key: MarketplaceConfigKey, value: unknown): value is string {
   if (typeof value !== 'string') return false;
   if (PATH_KEYS.has(key)) return true;
-  return LOCATION_KEYS.has(key) && !/^(https?|file):\/\//i.test(value);
+  return LOCATION_KEYS.has(key) && !isLocationUrl(value);
 }
 
 // HOME and the working directory come from the options, never from this process: the
@@ -331,7 +330,6 @@ function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
       .filter((item) => item !== ''),
   );
   for (const candidate of candidates) {
-    if (configValueIsPlain(key, candidate)) return candidate;
     const result = configFieldSchema(key).safeParse(candidate);
     if (result.success || result.error.issues[0]?.code !== 'invalid_type') return candidate;
   }
@@ -339,11 +337,9 @@ function coerceEnvValue(key: MarketplaceConfigKey, raw: string): unknown {
 }
 
 function validateLayer(layer: Layer, where: (key: MarketplaceConfigKey) => string): void {
-  // No key set (no such variables, flags or file): nothing to check, and no schema to build.
+  // No key set (no such variables, flags or file): nothing to check.
   const present = Object.keys(layer);
   if (present.length === 0) return;
-  // Plain values (a path, a backend name, a number in range) pass without building a schema.
-  if (present.every((key) => isConfigKey(key) && configValueIsPlain(key, layer[key]))) return;
   const result = configLayerSchema(present).safeParse(layer);
   if (result.success) return;
   const issue = result.error.issues[0];

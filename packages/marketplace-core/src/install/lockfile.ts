@@ -3,67 +3,44 @@ import { readRegularFileSync } from '../read-regular-file.js';
 /** The most a lockfile may hold: far above any real one (thousands of packs). */
 const LOCKFILE_LIMIT = 64 * 1024 * 1024;
 import { fromFsError, MarketplaceError } from '../errors.js';
-import { lazySchema } from '../config/config-schema.js';
-import { plainlyAccepts, zodShape, type Shape } from '../shape.js';
+import { z } from 'zod';
 import { isExactVersion, isVersionRange, packageNameProblem, safeText } from '../names.js';
 
-// The lockfile's types; its rules are in LOCKFILE below, which the tests hold to the types'
-// reading (zod's parse of a lockfile is what these describe).
-export interface LockedPackage {
-  version: string;
-  resolved: string;
-  integrity: string;
-  checksum?: string;
-  dependencies: Record<string, string>;
-  backend: 'v1' | 'v2';
-  signature?: { keyId: string; publicKey?: string; owners?: string[] };
-  /** sha256 of the installed files; `list` compares it with the disk to find drift. */
-  contentHash: string;
-}
-
-export interface Lockfile {
-  lockfileVersion: 1;
-  requested: Record<string, string>;
-  packages: Record<string, LockedPackage>;
-}
+/** A string that `problem` finds nothing wrong with; what it names is the issue zod reports. */
+const checked = (problem: (value: string) => string | undefined) =>
+  z.string().superRefine((value, context) => {
+    const found = problem(value);
+    if (found !== undefined) context.addIssue({ code: 'custom', message: found });
+  });
 
 /** Keys of a lockfile are package names by the one name rule: a lockfile that names a path is refused whole. */
-const packageName: Shape = { kind: 'string', check: packageNameProblem };
-const versionRange: Shape = { kind: 'string', check: (value) => (isVersionRange(value) ? undefined : 'is not a version range') };
-const anyText: Shape = { kind: 'string' };
+const packageName = checked(packageNameProblem);
+const versionRange = checked((value) => (isVersionRange(value) ? undefined : 'is not a version range'));
 
-/** The lockfile's shape, said once: its zod schema is made from it, and so is the check that reads a well-formed lockfile without zod. */
-export const LOCKFILE: Shape = {
-  kind: 'object',
-  fields: {
-    lockfileVersion: { kind: 'literal', value: 1 },
-    requested: { kind: 'record', key: packageName, of: versionRange },
-    packages: {
-      kind: 'record',
-      key: packageName,
-      of: {
-        kind: 'object',
-        fields: {
-          version: { kind: 'string', check: (value) => (isExactVersion(value) ? undefined : 'is not a semantic version') },
-          resolved: anyText,
-          integrity: anyText,
-          checksum: { ...anyText, optional: true },
-          dependencies: { kind: 'record', key: packageName, of: versionRange },
-          backend: { kind: 'enum', values: ['v1', 'v2'] },
-          signature: {
-            kind: 'object',
-            fields: { keyId: anyText, publicKey: { ...anyText, optional: true }, owners: { kind: 'array', of: anyText, optional: true } },
-            optional: true,
-          },
-          contentHash: anyText,
-        },
-      },
-    },
-  },
-};
+const LOCKED_PACKAGE = z.object({
+  version: checked((value) => (isExactVersion(value) ? undefined : 'is not a semantic version')),
+  resolved: z.string(),
+  integrity: z.string(),
+  checksum: z.string().optional(),
+  dependencies: z.record(packageName, versionRange),
+  backend: z.enum(['v1', 'v2']),
+  /** Who signed it: the whole public key, and the owners' keys at the time (key lines). */
+  signature: z.object({ keyId: z.string(), publicKey: z.string().optional(), owners: z.array(z.string()).optional() }).optional(),
+  /** sha256 of the installed files; `list` compares it with the disk to find drift. */
+  contentHash: z.string(),
+});
 
-/** Built when a lockfile is first read that the plain check is not sure of: a command that reads none (search, info) builds no schema. */
-export const lockfileSchema = lazySchema(() => zodShape(LOCKFILE));
+/** The lockfile's rules, said once: its types are inferred from them. */
+const LOCKFILE = z.object({
+  lockfileVersion: z.literal(1),
+  requested: z.record(packageName, versionRange),
+  packages: z.record(packageName, LOCKED_PACKAGE),
+});
+
+export type LockedPackage = z.infer<typeof LOCKED_PACKAGE>;
+export type Lockfile = z.infer<typeof LOCKFILE>;
+
+export const lockfileSchema = (): typeof LOCKFILE => LOCKFILE;
 
 export function emptyLockfile(): Lockfile {
   return { lockfileVersion: 1, requested: {}, packages: {} };
@@ -85,17 +62,14 @@ export function readLockfile(path: string): Lockfile | null {
   } catch (cause) {
     throw invalid(path, 'it is not valid JSON', cause);
   }
-  // A well-formed lockfile is read as it is, without loading zod (~40 ms of an install over one):
-  // zod's parse would give back this same value. Anything else, zod judges, and names the field.
-  if (plainlyAccepts(LOCKFILE, json, { unchanged: true })) return json as Lockfile;
-  const parsed = lockfileSchema().safeParse(json);
+  const parsed = LOCKFILE.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.map((part) => safeText(String(part))).join('.') ?? '';
     const message = issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : (issue?.message ?? 'is invalid');
     throw invalid(path, issue?.code === 'invalid_key' || issue?.code === 'custom' ? `'${field}': ${message}` : `field '${field}' ${message}`);
   }
-  return parsed.data as Lockfile;
+  return parsed.data;
 }
 
 function invalid(path: string, reason: string, cause?: unknown): MarketplaceError {

@@ -1,12 +1,10 @@
 import semverValid from 'semver/functions/valid.js';
 import semverValidRange from 'semver/ranges/valid.js';
 import { z } from 'zod';
-import { lazySchema } from '../config/config-schema.js';
 import { PACKAGE_NAME_PATTERN } from '../names.js';
 
 export { PACKAGE_NAME_PATTERN };
 
-/** The schema, built on first use: zod takes ~1 ms to build it, and a search or list never reads a manifest. */
 function buildSchema() {
   const variableSchema = z
     .object({
@@ -47,7 +45,8 @@ function buildSchema() {
 type GpackManifestSchema = ReturnType<typeof buildSchema>;
 
 /** gpack.yaml's schema (docs/gpack-yaml.md): the one rule every manifest reader checks. */
-export const gpackManifestSchema: () => GpackManifestSchema = lazySchema(buildSchema);
+const GPACK_MANIFEST = buildSchema();
+export const gpackManifestSchema = (): GpackManifestSchema => GPACK_MANIFEST;
 
 export type GpackManifest = z.infer<GpackManifestSchema>;
 export type GpackManifestInput = z.input<GpackManifestSchema>;
