@@ -3,7 +3,6 @@ import type { Store } from 'oxigraph';
 import { oxigraph } from './oxigraph-runtime.js';
 import { readCatalogPackages } from './catalog-rdf.js';
 import { summariesQuery, summaryFromRow } from './summaries-query.js';
-import type { SearchPlan } from './search-query.js';
 import type { StringList } from './sorted-strings.js';
 
 /** One SELECT row: variable name -> the bound value as text. */
@@ -20,11 +19,6 @@ export interface QueryScope {
 /** What the search engine and the v2 registry need from a catalog: SPARQL SELECT and package reads. */
 export interface CatalogSource {
   select(query: string, scope?: QueryScope): Promise<Row[]>;
-  /**
-   * The rows the search query of this plan (searchAst) would give, answered without a SPARQL
-   * engine, when the source can be sure of them; undefined sends the query to select.
-   */
-  rank?(plan: SearchPlan): Row[] | undefined;
   readPackages(names: string[]): Promise<CatalogPackage[]>;
   /** Search results' summaries, in one query. */
   readSummaries(names: string[]): Promise<PackageSummary[]>;

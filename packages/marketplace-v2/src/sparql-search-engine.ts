@@ -75,10 +75,8 @@ export class SparqlSearchEngine {
     };
   }
 
-  /** A plan's rows: from a catalog that answers it without an engine, else its SPARQL query. */
+  /** A plan's rows: its SPARQL query, run by the catalog. */
   async #run(plan: SearchPlan): Promise<Row[]> {
-    const answered = this.#catalog.rank?.(plan);
-    if (answered !== undefined) return answered;
     const ast = searchAst(plan);
     return this.#catalog.select(generateQuery(ast), scopeOf(ast));
   }

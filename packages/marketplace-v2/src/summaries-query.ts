@@ -1,13 +1,17 @@
 import type { PackageSummary } from '@ggen/marketplace-core';
 import type { SelectQuery } from 'sparqljs';
 import { Generator } from './sparql-generator.js';
-import type { Row } from './catalog-source.js';
-import type { CatalogTriples } from './catalog-rdf.js';
+import type { QueryScope, Row } from './catalog-source.js';
 import { literal, namedNode, variable } from './rdf-terms.js';
-import { CATALOG_GRAPH, packageIri, V } from './vocabulary.js';
+import { CATALOG_GRAPH, V } from './vocabulary.js';
 
 const generator = new Generator();
 const FIELDS = ['description', 'category', 'author', 'license', 'tags', 'keywords', 'downloads', 'stars', 'version'] as const;
+
+/** The predicates summariesQuery reads: what a store must hold to answer it. */
+export const SUMMARY_SCOPE: QueryScope = {
+  predicates: new Set([V.name, V.description, V.tags, V.keywords, V.downloads, V.stars, V.latestVersion, V.versionString, V.category, V.license, V.creator, V.foafName]),
+};
 
 /** One SELECT for the summaries of a page of results (names bound as literals). */
 export function summariesQuery(names: string[]): string {
@@ -45,35 +49,6 @@ export function summariesQuery(names: string[]): string {
     ],
   } as unknown as SelectQuery;
   return generator.stringify(ast);
-}
-
-/**
- * The row summariesQuery gives for a package, read from triples without SPARQL (the local
- * store's shards): the same required and optional fields, or undefined where the query has no
- * row. Of several values of a field, the first in the stores' one order (by value).
- */
-export function summaryRowFromTriples(triples: CatalogTriples, name: string): Row | undefined {
-  const fields = triples.objects(packageIri(name));
-  const first = (predicate: string, from = fields): string | undefined => from.get(predicate)?.[0]?.value;
-  if (!(fields.get(V.name) ?? []).some((object) => !object.node && object.value === name)) return undefined;
-  const latest = fields.get(V.latestVersion)?.find((object) => object.node && triples.objects(object.value).has(V.versionString));
-  const required = { description: first(V.description), tags: first(V.tags), keywords: first(V.keywords), downloads: first(V.downloads), stars: first(V.stars) };
-  const version = latest === undefined ? undefined : first(V.versionString, triples.objects(latest.value));
-  if (version === undefined || Object.values(required).some((value) => value === undefined)) return undefined;
-  const row: Row = { name, version };
-  for (const [key, value] of Object.entries(required)) if (value !== undefined) row[key] = value;
-  const category = first(V.category);
-  if (category !== undefined) row.category = category;
-  const license = first(V.license);
-  if (license !== undefined) row.license = license;
-  for (const creator of fields.get(V.creator) ?? []) {
-    const author = creator.node ? first(V.foafName, triples.objects(creator.value)) : undefined;
-    if (author !== undefined) {
-      row.author = author;
-      break;
-    }
-  }
-  return row;
 }
 
 export function summaryFromRow(row: Row): PackageSummary {

@@ -3,12 +3,10 @@ import { join } from 'node:path';
 import { MarketplaceError, type CatalogPackage, type PackageSummary, type SearchQuery } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource, type QueryScope, type Row } from '../catalog-source.js';
 import { readCatalogPackages } from '../catalog-rdf.js';
-import { summaryFromRow, summaryRowFromTriples } from '../summaries-query.js';
+import { SUMMARY_SCOPE, summariesQuery, summaryFromRow } from '../summaries-query.js';
 import { positionIn, type StringList } from '../sorted-strings.js';
 import { predicateOfLine } from './nquads-line.js';
 import { ShardTriples } from './shard-triples.js';
-import { rankShards } from './shard-ranking.js';
-import type { SearchPlan } from '../search-query.js';
 import { packageIri, V } from '../vocabulary.js';
 import type { LocalStoreFiles } from './local-store.js';
 import { PACKAGE_PREFIX, type FilterIndex, type Range } from './shard-catalog.js';
@@ -33,7 +31,7 @@ export class ShardedCatalog implements CatalogSource {
   /**
    * Lines read but kept out of oxigraph, by predicate, because no query so far could match
    * them (its QueryScope): a search ranks on postings and popularity, and loading every
-   * candidate's filter keys and the results' descriptions cost a 10k search ~35 ms.
+   * candidate's filter keys and the results' descriptions would cost every search.
    */
   readonly #deferred = new Map<string, string[]>();
   readonly #triples: ShardTriples;
@@ -67,7 +65,7 @@ export class ShardedCatalog implements CatalogSource {
     };
   }
 
-  /** A package's id: sync lists the packages sorted, so a binary search finds it without a map of every IRI (~4 ms at 10k, per command). */
+  /** A package's id: sync lists the packages sorted, so a binary search finds it without a map of every IRI. */
   #idOf(iri: string): number | undefined {
     if (!iri.startsWith(PACKAGE_PREFIX)) return undefined;
     return positionIn(this.#files.index.packages, iri.slice(PACKAGE_PREFIX.length));
@@ -283,11 +281,6 @@ export class ShardedCatalog implements CatalogSource {
     });
   }
 
-  /** A search's ranking or count over what is loaded (prepare first), from the lines read: no oxigraph. */
-  rank(plan: SearchPlan): Row[] | undefined {
-    return this.#unindexedPostings ? undefined : rankShards(this.#triples, plan);
-  }
-
   /** A SELECT over what is loaded; callers prepare first (search, closure), or load everything. */
   select(query: string, scope?: QueryScope): Promise<Row[]> {
     return this.#store(scope).select(query);
@@ -300,14 +293,12 @@ export class ShardedCatalog implements CatalogSource {
     });
   }
 
-  /** Summaries as summariesQuery gives them, read from the shards' lines (no SPARQL query to plan and run). */
+  /** Search results' summaries: their packages' shards read in full, then summariesQuery. */
   readSummaries(names: string[]): Promise<PackageSummary[]> {
-    return settled(() => {
+    if (names.length === 0) return Promise.resolve([]);
+    return settled(async () => {
       this.#loadPackages(this.#idsOfNames(names), 'detail');
-      return names.flatMap((name) => {
-        const row = summaryRowFromTriples(this.#triples, name);
-        return row === undefined ? [] : [summaryFromRow(row)];
-      });
+      return (await this.select(summariesQuery(names), SUMMARY_SCOPE)).map(summaryFromRow);
     });
   }
 
