@@ -14,8 +14,6 @@ export function checkArchiveManifest(entries: ArchiveEntry[], candidate: Version
   const manifest = entries.find((entry): entry is Extract<ArchiveEntry, { type: 'file' }> => entry.type === 'file' && entry.path === 'gpack.yaml');
   if (manifest === undefined) return;
   const text = manifest.content.toString('utf8');
-  // Almost every manifest says its name and version plainly and has no dependencies: then no YAML parser loads for it.
-  if (Object.keys(candidate.dependencies).length === 0 && !/^dependencies:/m.test(text) && statesPlainly(text, candidate.name, candidate.version)) return;
   let parsed: unknown;
   try {
     parsed = parseYaml(text);
@@ -62,39 +60,3 @@ const describe = (dependencies: Record<string, string> | undefined): string =>
     : Object.entries(dependencies ?? {})
         .map(([dep, range]) => `${dep}@${range}`)
         .join(', ');
-
-// eslint-disable-next-line no-control-regex -- the characters YAML may read as breaks, marks or errors
-const SPECIAL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
-
-/** A top-level key line of a block mapping: a plain key at column 0, then `: ` or the line's end. */
-const TOP_LEVEL_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]*:(?: |$)/;
-
-/**
- * Whether the manifest says `name: <name>` and `version: <version>` so plainly that YAML can
- * only read those values there, or refuse the file; either way the check above passes it. Sure
- * of it when the text has `\n` line ends and no control or special character (tab, CR, BOM, C1
- * control, line or paragraph separator; other text is fine), every line at column 0 is a plain
- * `key:` line, a comment or empty (no document marker, directive, explicit key, anchor, tag,
- * flow or quoted key: nothing else makes a top-level key), and each of the two lines is exactly
- * `key: value`, followed by another top-level key or the end (a plain scalar goes on over
- * indented lines). Indented lines belong to the key above them. Anything else (false) goes to
- * the YAML parser; test/archive-manifest.test.ts holds this reading to `yaml`'s.
- */
-export function statesPlainly(text: string, name: string, version: string): boolean {
-  if (SPECIAL.test(text)) return false;
-  const lines = text.split('\n');
-  const wanted = new Map([
-    [`name: ${name}`, false],
-    [`version: ${version}`, false],
-  ]);
-  for (const [index, line] of lines.entries()) {
-    if (line === '' || line.startsWith(' ') || line.startsWith('#')) continue;
-    if (!TOP_LEVEL_KEY.test(line)) return false;
-    if (!wanted.has(line)) continue;
-    const next = lines[index + 1];
-    const ends = next === undefined || (next === '' && index + 2 === lines.length) || TOP_LEVEL_KEY.test(next);
-    if (!ends) return false;
-    wanted.set(line, true);
-  }
-  return [...wanted.values()].every(Boolean);
-}
