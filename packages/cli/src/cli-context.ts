@@ -1,9 +1,9 @@
 import { dirname, join, resolve } from 'node:path';
 import {
-  httpPublishError,
-  isHttpLocation,
+  isLocationUrl,
   loadConfig,
   MarketplaceError,
+  registryWriter,
   type InstallPaths,
   type InstallPolicy,
   type LoadedConfig,
@@ -63,7 +63,7 @@ export class CliContext {
     if (this.#loaded !== undefined) return this.#loaded;
     const flags: Partial<Record<MarketplaceConfigKey, unknown>> = {};
     if (this.args.backend !== undefined) flags.backend = this.args.backend;
-    if (this.args.registry !== undefined) flags.registry = isUrl(this.args.registry) ? this.args.registry : resolve(this.io.cwd, this.args.registry);
+    if (this.args.registry !== undefined) flags.registry = isLocationUrl(this.args.registry) ? this.args.registry : resolve(this.io.cwd, this.args.registry);
     const loaded = loadConfig({
       cwd: this.io.cwd,
       env: this.io.env,
@@ -99,7 +99,8 @@ export class CliContext {
       });
     }
     const registry = this.v2Registry();
-    if (isHttpLocation(registry)) throw httpPublishError(registry, `run ${command} on`);
+    // Refused here for an http(s) registry, before a key is read or a password asked.
+    registryWriter(registry, `run ${command} on`);
     return registry;
   }
 
@@ -152,8 +153,4 @@ export class CliContext {
   async finish(): Promise<void> {
     for (const task of this.#finishers.splice(0)) await task();
   }
-}
-
-function isUrl(value: string): boolean {
-  return /^(https?|file):\/\//i.test(value);
 }

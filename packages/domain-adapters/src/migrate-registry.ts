@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { isAbsolute, resolve, sep } from 'node:path';
 import semverGt from 'semver/functions/gt.js';
 import semverPrerelease from 'semver/functions/prerelease.js';
 import semverRcompare from 'semver/functions/rcompare.js';
@@ -9,10 +9,9 @@ import {
   fromFsError,
   isHttpLocation,
   MarketplaceError,
-  PUBLISH_LOCK_FILE,
+  registryWriter,
   resolveLocation,
   verifyIntegrity,
-  withFileLock,
   writeFileAtomic,
   type CatalogPackage,
   type FetchOptions,
@@ -42,12 +41,8 @@ export interface MigrationReport {
  * directory). Packages already in the v2 catalog and absent from v1 are kept.
  */
 export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<MigrationReport> {
-  if (isHttpLocation(options.to)) {
-    throw new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot migrate into ${options.to}: write the v2 registry to a directory`, {
-      hint: 'Migrate into a directory and serve it over HTTP.',
-    });
-  }
-  const to = resolve(options.to);
+  const writer = registryWriter(options.to, 'migrate into');
+  const to = resolve(writer.dir);
   const v1 = new V1Registry({ ...options, location: options.from });
   const index = await v1.loadIndex();
   const problems = index.problems.map(describeProblem);
@@ -57,7 +52,7 @@ export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<Mi
     throw fromFsError(error, 'creating', to);
   }
   // The registry's publish lock, as publish and keys take it: nothing published meanwhile is lost.
-  return withFileLock(join(to, PUBLISH_LOCK_FILE), async () => {
+  return registryWriter(to, 'migrate into').locked(async () => {
     const sameDirectory = !isHttpLocation(options.from) && resolve(options.from) === to;
     let archivesCopied = 0;
     const usable: CatalogPackage[] = [];

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import {
   asciiLowerCase,
   fromFsError,
-  httpPublishError,
-  isHttpLocation,
   MarketplaceError,
   preparePublish,
+  registryWriter,
   withPublishLock,
   publishResultOf,
   refuseConfusableName,
@@ -29,7 +28,7 @@ type RawEntry = Record<string, unknown>;
  * lock. An archive written before a crash is unreferenced and harmless.
  */
 export async function publishToV1Registry(request: PublishRequest): Promise<PublishResult> {
-  if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
+  const registry = registryWriter(request.registry);
   if (request.signer !== undefined) {
     throw new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', 'v1 registries do not record signatures', {
       hint: 'Publish signed packages with --backend v2 (v1 keeps accepting unsigned publishes).',
@@ -49,7 +48,7 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
     return result;
   }
   let root: Record<string, unknown> = {};
-  await withPublishLock(request.registry, prepared, {
+  await withPublishLock(registry, prepared, {
     check: async () => {
       root = await readRawIndex(indexPath);
       refuseExisting(root);

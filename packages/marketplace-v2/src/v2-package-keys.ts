@@ -2,13 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   fromFsError,
-  httpPublishError,
-  isHttpLocation,
   MarketplaceError,
-  PUBLISH_LOCK_FILE,
+  registryWriter,
   readRegularFileSync,
   RESOURCE_LIMITS,
-  withFileLock,
   writeFileAtomic,
   scopeOf,
   type ArchiveSigner,
@@ -168,8 +165,7 @@ export interface ChangeKeysRequest {
 
 /** An owner adds or revokes a key: a signed statement appended to the chain, the catalog updated. */
 export async function changePackageKeys(request: ChangeKeysRequest): Promise<OwnerChain> {
-  if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
-  return withFileLock(join(request.registry, PUBLISH_LOCK_FILE), async () => {
+  return registryWriter(request.registry).locked(async () => {
     const isScope = !request.name.includes('/') && request.name.startsWith('@');
     const packages = await request.readCatalog();
     const pkg = packages.find((entry) => entry.name === request.name);

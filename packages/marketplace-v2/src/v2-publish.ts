@@ -3,11 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   fromFsError,
-  httpPublishError,
-  isHttpLocation,
   MarketplaceError,
   preparePublish,
   scopeOf,
+  registryWriter,
   withPublishLock,
   publishResultOf,
   refuseConfusableName,
@@ -51,7 +50,7 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
 
 /** Publishes to a v2 file registry: archive first, then the rewritten catalog, under a lock. */
 export async function publishToV2Registry(request: PublishRequest): Promise<PublishResult> {
-  if (isHttpLocation(request.registry)) throw httpPublishError(request.registry);
+  const registry = registryWriter(request.registry);
   const prepared = await preparePublish(request.dir);
   const { manifest, packed, archive } = prepared;
   const signature = request.signer?.sign(packed.bytes, { name: manifest.name, version: manifest.version, integrity: packed.integrity });
@@ -87,7 +86,7 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
     return result;
   }
   let packages: CatalogPackage[] = [];
-  await withPublishLock(request.registry, prepared, {
+  await withPublishLock(registry, prepared, {
     ...(signature === undefined ? {} : { signature }),
     check: async () => {
       packages = await readV2CatalogFile(request.registry);

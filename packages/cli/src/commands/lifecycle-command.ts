@@ -4,9 +4,8 @@ import {
   applyLifecycleChange,
   MarketplaceError,
   parsePackageSpec,
-  PUBLISH_LOCK_FILE,
+  registryWriter,
   safeText,
-  withFileLock,
   type ArchiveSigner,
   type CatalogPackage,
   type LifecycleChange,
@@ -39,7 +38,7 @@ async function changePackage(context: CliContext, name: string, change: Lifecycl
     if (context.features.createSigner === undefined) throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
     signer = await context.features.createSigner(context, keyPath);
   }
-  return withFileLock(join(registry, PUBLISH_LOCK_FILE), async () => {
+  return registryWriter(registry, `run ${COMMAND_OF[change.action]} on`).locked(async () => {
     // Ownership first, then the change tried in each format (one that lacks the version or tag is
     // left as it is), and only then anything written: a refused change leaves both as they were.
     const owner = lifecycleSigner(registry, name, signer);
@@ -100,11 +99,13 @@ const summary = (result: LifecycleResult, verb: string): string =>
 export const yankCommand = defineCommand({
   command: 'yank <spec>',
   describe: 'Yank a published version: never chosen for a range again, still installable when named exactly or locked (--undo to restore)',
+  options: {
+    undo: { type: 'boolean', default: false, describe: 'restore a yanked version' },
+    key: keyOption,
+  },
   builder: (yargs) =>
     yargs
       .positional('spec', { type: 'string', demandOption: true, describe: 'name@version' })
-      .option('undo', { type: 'boolean', default: false, describe: 'restore a yanked version' })
-      .option('key', keyOption)
       .example('$0 marketplace yank hello@1.0.1 --registry ./registry', '')
       .example('$0 marketplace yank hello@1.0.1 --undo --registry ./registry', ''),
   run: async (context, args) => {
@@ -118,11 +119,13 @@ export const yankCommand = defineCommand({
 export const deprecateCommand = defineCommand({
   command: 'deprecate <spec> <message>',
   describe: 'Deprecate every version of a package, or those in a range, with a message shown on install and info ("" lifts it)',
+  options: {
+    key: keyOption,
+  },
   builder: (yargs) =>
     yargs
       .positional('spec', { type: 'string', demandOption: true, describe: 'name or name@range' })
       .positional('message', { type: 'string', demandOption: true, describe: 'what users should do instead' })
-      .option('key', keyOption)
       .example('$0 marketplace deprecate hello@"<2" "use hello 2: it fixes the template paths" --registry ./registry', ''),
   run: async (context, args) => {
     const { name, range } = parsePackageSpec(args.spec);
@@ -142,11 +145,13 @@ export const deprecateCommand = defineCommand({
 export const distTagAddCommand = defineCommand({
   command: 'add <spec> <tag>',
   describe: 'Point a dist-tag (beta, next, latest) at a version; name@tag then installs it',
+  options: {
+    key: keyOption,
+  },
   builder: (yargs) =>
     yargs
       .positional('spec', { type: 'string', demandOption: true, describe: 'name@version' })
       .positional('tag', { type: 'string', demandOption: true })
-      .option('key', keyOption)
       .example('$0 marketplace dist-tag add hello@2.0.0-rc.1 next --registry ./registry', ''),
   run: async (context, args) => {
     const { name, version } = exactSpec(args.spec, 'dist-tag add');
@@ -158,11 +163,13 @@ export const distTagAddCommand = defineCommand({
 export const distTagRmCommand = defineCommand({
   command: 'rm <name> <tag>',
   describe: 'Remove a dist-tag (latest cannot be removed, only moved)',
+  options: {
+    key: keyOption,
+  },
   builder: (yargs) =>
     yargs
       .positional('name', { type: 'string', demandOption: true })
       .positional('tag', { type: 'string', demandOption: true })
-      .option('key', keyOption)
       .example('$0 marketplace dist-tag rm hello next --registry ./registry', ''),
   run: async (context, args) => changePackage(context, parsePackageSpec(args.name).name, { action: 'dist-tag-rm', tag: args.tag }, args.key, `action=dist-tag-rm tag=${args.tag}`),
   render: (result) => summary(result, result.package),

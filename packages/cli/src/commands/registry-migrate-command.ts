@@ -1,19 +1,20 @@
 import { resolve } from 'node:path';
 import { migrateV1RegistryToV2, type MigrationReport } from '@ggen/domain-adapters';
+import { isLocationUrl } from '@ggen/marketplace-core';
 import { defineCommand } from '../command-spec.js';
 
 export const registryMigrateCommand = defineCommand({
   command: 'migrate',
   describe: 'Convert a v1 registry (index.json) into a v2 registry (RDF catalog)',
   available: (features) => features.adapters,
-  builder: (yargs) =>
-    yargs
-      .option('from', { type: 'string', demandOption: true, describe: 'v1 registry: a directory or an http(s) URL' })
-      .option('to', { type: 'string', demandOption: true, describe: 'v2 registry directory (may be the same directory)' })
-      .example('$0 marketplace registry migrate --from ./registry --to ./registry', 'add catalog.nq beside index.json'),
+  options: {
+    from: { type: 'string', demandOption: true, describe: 'v1 registry: a directory or an http(s) URL' },
+    to: { type: 'string', demandOption: true, describe: 'v2 registry directory (may be the same directory)' },
+  },
+  builder: (yargs) => yargs.example('$0 marketplace registry migrate --from ./registry --to ./registry', 'add catalog.nq beside index.json'),
   run: (context, args): Promise<MigrationReport> => {
     const { config } = context.config();
-    const from = /^https?:\/\//i.test(args.from) ? args.from : resolve(context.io.cwd, args.from);
+    const from = isLocationUrl(args.from) ? args.from : resolve(context.io.cwd, args.from);
     return migrateV1RegistryToV2({ from, to: resolve(context.io.cwd, args.to), timeoutMs: config.timeout_ms, retries: config.retries });
   },
   render: (report) =>

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { MarketplaceError } from '../errors.js';
 import { safeText } from '../names.js';
 import type { BackendType } from '../models.js';
-import { isHttpLocation, resolveArchiveLocation } from '../registry/fetch-resource.js';
+import { resolveArchiveLocation } from '../registry/fetch-resource.js';
+import { isHttpLocation } from '../registry/registry-location.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 
 /**

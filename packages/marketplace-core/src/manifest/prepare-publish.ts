@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { packDirectory, type PackedArchive } from '../archive/pack-archive.js';
 import { fromFsError, MarketplaceError } from '../errors.js';
-import { withFileLock } from '../install/file-lock.js';
+import type { RegistryWriter } from '../registry/registry-location.js';
 import { writeFileAtomic } from '../install/install-transaction.js';
 import type { GpackManifest } from './gpack-manifest.js';
 import { readManifest, validatePackageDir } from './read-manifest.js';
@@ -73,28 +73,20 @@ export function refuseConfusableName(name: string, existing: Iterable<string>, r
 }
 
 /** `doing`: what was refused, e.g. "publish to", "yank in". */
-export function httpPublishError(registry: string, doing = 'publish to'): MarketplaceError {
-  return new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot ${doing} ${registry}: HTTP registries are read-only`, {
-    hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
-  });
-}
 
 /**
  * Under the registry's publish lock: check (e.g. refuse an existing version), write the
  * archive, then update the index or catalog. An archive left by a crash before the update
  * is unreferenced and harmless.
  */
-/** The lock file that serialises every write to a file registry (publish, key statements). */
-export const PUBLISH_LOCK_FILE = '.ggen-publish.lock';
-
 export async function withPublishLock(
-  registry: string,
+  registry: RegistryWriter,
   prepared: PreparedPublish,
   steps: { check: () => Promise<void>; update: () => Promise<void>; signature?: string },
 ): Promise<void> {
-  await withFileLock(join(registry, PUBLISH_LOCK_FILE), async () => {
+  await registry.locked(async () => {
     await steps.check();
-    const target = join(registry, prepared.archive);
+    const target = join(registry.dir, prepared.archive);
     const files: [string, string | Uint8Array][] = [[target, prepared.packed.bytes]];
     if (steps.signature !== undefined) files.push([`${target}.minisig`, steps.signature]);
     for (const [path, content] of files) {

@@ -1,11 +1,11 @@
 import { readRegularFileSync } from '../read-regular-file.js';
 import { redactUrl } from '../redact.js';
 import { isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_ARCHIVE_LIMITS } from '../archive/extract-archive.js';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import { safeText } from '../names.js';
 import type { VersionCandidate } from '../install/package-source.js';
+import { isHttpLocation, isLocationUrl, registryLocation } from './registry-location.js';
 
 export interface FetchOptions {
   timeoutMs: number;
@@ -30,16 +30,12 @@ export const RESOURCE_LIMITS = {
 } as const;
 export type ResourceKind = keyof typeof RESOURCE_LIMITS;
 
-export function isHttpLocation(location: string): boolean {
-  return /^https?:\/\//i.test(location);
-}
-
 /** Resolves `relative` against a registry base: a directory path or an http(s) URL. */
 export function resolveLocation(base: string, relative: string): string {
-  if (isHttpLocation(relative) || relative.startsWith('file://') || isAbsolute(relative)) return relative;
-  if (isHttpLocation(base)) return new URL(relative, base.endsWith('/') ? base : `${base}/`).toString();
-  const dir = base.startsWith('file://') ? fileURLToPath(base) : base;
-  return `${dir.replace(/\/+$/, '')}/${relative}`;
+  if (isLocationUrl(relative) || isAbsolute(relative)) return relative;
+  const location = registryLocation(base);
+  if (location.kind === 'http') return new URL(relative, base.endsWith('/') ? base : `${base}/`).toString();
+  return `${location.path.replace(/\/+$/, '')}/${relative}`;
 }
 
 /**
@@ -76,8 +72,9 @@ function tooLarge(location: string, limit: number): MarketplaceError {
 /** Reads a local file or GETs a URL (at most `kind`'s limit), with a timeout per attempt and retries on transient failures. */
 export async function fetchResource(location: string, options: FetchOptions, kind: ResourceKind): Promise<Uint8Array> {
   const limit = RESOURCE_LIMITS[kind];
-  if (!isHttpLocation(location)) {
-    const path = location.startsWith('file://') ? fileURLToPath(location) : location;
+  const where = registryLocation(location);
+  if (where.kind === 'directory') {
+    const path = where.path;
     // Synchronous: a local file is small and read at once, and each thread-pool round trip of
     // fs/promises (open, stat, read, close) cost a verified 11-pack install tens of milliseconds
     // of an idle main thread on a loaded machine.

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MarketplaceError } from '../errors.js';
+import { withFileLock } from '../install/file-lock.js';
+
+/**
+ * Where a registry lives, decided here and nowhere else: an http(s) URL, read-only (reads go
+ * through fetchResource, under its limits), or a directory (a path or a `file://` URL), which
+ * commands may also write through a RegistryWriter. Every reader and writer asks this module,
+ * never a pattern of its own; a registry server is a third kind, next.
+ */
+export type RegistryLocation = { kind: 'http'; url: string } | { kind: 'directory'; path: string };
+
+export function registryLocation(value: string): RegistryLocation {
+  if (/^https?:\/\//i.test(value)) return { kind: 'http', url: value };
+  return { kind: 'directory', path: /^file:\/\//i.test(value) ? fileURLToPath(value) : value };
+}
+
+export function isHttpLocation(value: string): boolean {
+  return registryLocation(value).kind === 'http';
+}
+
+/** A location written as a URL (http, https or file), which is never resolved against a directory. */
+export function isLocationUrl(value: string): boolean {
+  return isHttpLocation(value) || /^file:\/\//i.test(value);
+}
+
+/** The lock file that serialises every write to a directory registry (publish, lifecycle, keys, migrate). */
+export const PUBLISH_LOCK_FILE = '.ggen-publish.lock';
+
+/** A registry a command writes to: its directory, and the one lock every write holds. */
+export interface RegistryWriter {
+  readonly dir: string;
+  /** Runs `work` with the registry's write lock held: no two writers interleave. */
+  locked<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * The writer of the registry at `value`, for a command `doing` something to it (`publish to`,
+ * `run yank on`): a directory registry; an http(s) one is refused, with the coded error.
+ */
+export function registryWriter(value: string, doing = 'publish to'): RegistryWriter {
+  const location = registryLocation(value);
+  if (location.kind === 'http') throw httpPublishError(value, doing);
+  const dir = location.path;
+  return { dir, locked: (work) => withFileLock(join(dir, PUBLISH_LOCK_FILE), work) };
+}
+
+export function httpPublishError(registry: string, doing = 'publish to'): MarketplaceError {
+  return new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot ${doing} ${registry}: HTTP registries are read-only`, {
+    hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
+  });
+}
