@@ -1,9 +1,25 @@
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
+import { createProjectGraphAsync } from '@nx/devkit';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// The boundary rule reads Nx's cached project graph and, where there is none (eslint run on its
+// own, a fresh clone, another workspace data directory), only warns and skips. The graph is made
+// here first, so the rule runs wherever eslint does, and lint fails when it cannot be made.
+await createProjectGraphAsync({ exitOnError: false });
+
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.mjs', '**/*.cjs', 'tools/**', 'packages/*/test/fixtures/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/*/test/fixtures/**', 'packages/*/bin/**'] },
+  {
+    // The scripts, benchmarks, gates and test servers (plain ES modules, run by node as they are).
+    files: ['**/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node },
+    rules: {
+      'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+    },
+  },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked, ...tseslint.configs.stylisticTypeChecked],

@@ -33,7 +33,7 @@ for (const project of projects) {
   passed += result.numPassedTests;
   failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
   if (result.numPendingTests + result.numTodoTests > 0) problems.push(`${project}: ${result.numPendingTests + result.numTodoTests} skipped or todo tests`);
-  if (result.numTotalTests === 0) console.log(`${project}: no tests yet`);
+  if (result.numTotalTests === 0) problems.push(`${project}: no tests ran`);
 }
 for (const problem of problems) console.log(problem);
 if (nx.status !== 0) console.log(`nx run-many exited with ${nx.status}`);

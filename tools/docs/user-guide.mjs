@@ -26,7 +26,6 @@ function run(line, expectExit = 0) {
   return text;
 }
 
-const sections = [];
 const block = (lang, text) => `\`\`\`${lang}\n${text}\n\`\`\``;
 /** A setup step: shown and run, output not shown. */
 const setup = (lines) => {
@@ -129,7 +128,7 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const configBlock = /## Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
 const described = new Map();
 for (const line of configBlock.split('\n')) {
-  const match = /^  ([a-z0-9_]+):\s*(.*?)\s*(?:#\s*(.*))?$/.exec(line);
+  const match = /^ {2}([a-z0-9_]+):\s*(.*?)\s*(?:#\s*(.*))?$/.exec(line);
   if (match !== null) described.set(match[1], { example: match[2], comment: match[3] ?? '' });
 }
 const undocumented = CONFIG_KEYS.filter((key) => !described.has(key) && key !== 'sparql_password');

@@ -120,8 +120,13 @@ describe('installPackages', () => {
     // Our own pid is alive: the installer must wait for it, then carry on once it is gone.
     writeFileSync(join(target.packagesDir, '.ggen.lock-pid'), `${process.pid}\nhost\n`);
     const events: InstallEvent[] = [];
-    const pending = installPackages(source, { specs: ['util'], ...target }, (event) => events.push(event));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    let waiting: () => void = () => undefined;
+    const lockWait = new Promise<void>((resolve) => (waiting = resolve));
+    const pending = installPackages(source, { specs: ['util'], ...target }, (event) => {
+      events.push(event);
+      if (event.type === 'lock-wait') waiting();
+    });
+    await lockWait;
     expect(events).toContainEqual({ type: 'lock-wait', pid: process.pid });
     expect(existsSync(target.lockfilePath)).toBe(false);
     const { unlinkSync } = await import('node:fs');
