@@ -1,6 +1,5 @@
 // Writes to stdout and stderr without node's stream objects. process.stdout is made on first
-// use: for a pipe, a net.Socket with node's stream machinery (~3 ms of a command that prints
-// one line, the launcher's --version among them). A write here goes straight to the file
+// use: for a pipe, a net.Socket with node's stream machinery. A write here goes straight to the file
 // descriptor, as node's own writes to a pipe, file or terminal on Linux are synchronous anyway.
 // Whatever the descriptor does not take (a full non-blocking pipe) goes to the stream, which
 // handles it as it always has, and so does every later write to that descriptor, so that

@@ -36,7 +36,7 @@ const LIMIT = Math.floor(2 ** 32 / 100) * 100;
 /**
  * The A/B bucket 0..99 of an id: SHA-256, 32-bit words taken in turn, rejection-sampled. The
  * digest is @noble/hashes' (the local store's, already loaded): node:crypto costs every routed
- * command ~1.3 ms to load for one hash.
+ * command its load for one hash.
  */
 export function bucketOf(id: string): number {
   const digest = sha256(utf8ToBytes(`ggen-ab:${id}`));

@@ -1,7 +1,7 @@
 /**
  * Milliseconds on a monotonic clock, for durations (query times, the operation records of the
  * metrics). The same clock as performance.now(), read without it: node builds `performance`
- * (and loads perf_hooks) on its first use, ~0.7 ms of every command that times something.
+ * (and loads perf_hooks) on its first use, in every command that times something.
  */
 export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;

@@ -1,5 +1,5 @@
 /**
- * node:crypto, loaded when first used. Importing it costs every process ~3.5 ms (it brings in
+ * node:crypto, loaded when first used. Importing it costs every process its load (it brings in
  * node's streams and some twenty modules of its own) that a search, info or list never needs:
  * archives, signatures, locks and digests take it from here.
  */

@@ -48,7 +48,7 @@ if (loaded) try {
 export async function runReadOnlySparql(nquads: string, query: string, timeoutMs: number): Promise<SparqlResult> {
   const { variables } = await parseReadOnly(query);
   const oxigraphPath = createRequire(import.meta.url).resolve('oxigraph');
-  // Loaded here: node:worker_threads costs every process that imports it ~2 ms.
+  // Loaded here: node:worker_threads costs every process that imports it its load.
   const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { oxigraphPath, nquads, query } });
   try {
@@ -91,7 +91,7 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
  * projects ('*' for all), or [] for ASK, CONSTRUCT and DESCRIBE.
  */
 export async function parseReadOnly(query: string): Promise<{ parsed: SparqlQuery; variables: string[] }> {
-  // Loaded here, not at start-up: its generated tables cost every other command ~7 ms.
+  // Loaded here, not at start-up: its generated tables would cost every other command their set-up.
   const { Parser } = await import('sparqljs');
   let parsed;
   try {

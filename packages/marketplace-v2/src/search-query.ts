@@ -5,7 +5,7 @@ import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { namedNode, literal, variable } from './rdf-terms.js';
 
 // Terms are made when a query is built: a search the local store ranks from its shards builds
-// none, and so never loads n3 (which brings node's streams with it, ~2 ms of a command's start).
+// none, and so never loads n3 (which brings node's streams with it).
 const integerType = (): ReturnType<typeof namedNode> => namedNode('http://www.w3.org/2001/XMLSchema#integer');
 const decimalType = (): ReturnType<typeof namedNode> => namedNode('http://www.w3.org/2001/XMLSchema#decimal');
 

@@ -4,7 +4,7 @@ import { Generator as generator } from 'sparqljs/lib/SparqlGenerator.js';
 
 /**
  * sparqljs's Generator without its parser: the package entry builds the parser's generated
- * tables when it loads (~7 ms of every command's start), while search, summaries and registry
+ * tables when it loads, while search, summaries and registry
  * queries only ever write SPARQL. The parser is loaded where a user's query is read
  * (read-only-sparql.ts).
  */

@@ -112,7 +112,7 @@ export function daemonEligible(argv: readonly string[]): boolean {
 export function daemonDir(env: Env): string {
   if (env.GGEN_DAEMON_DIR !== undefined && env.GGEN_DAEMON_DIR !== '') return resolve(env.GGEN_DAEMON_DIR);
   if (env.XDG_RUNTIME_DIR !== undefined && env.XDG_RUNTIME_DIR !== '') return join(env.XDG_RUNTIME_DIR, 'ggen');
-  // node:os loads only here: a lookup through the service would pay ~0.2 ms for it.
+  // node:os loads only here, not for every lookup through the service.
   return join(process.getBuiltinModule('node:os').tmpdir(), `ggen-${process.getuid?.() ?? 'user'}`);
 }
 
@@ -128,7 +128,7 @@ export function buildKey(bundlePath: string): string {
   return `${bundlePath}:${dev}:${ino}:${size}:${mtimeNs}:${ctimeNs}`;
 }
 
-/** A build's key as 16 hex digits, for file names (hashing the 3.6 MB bundle instead cost every command ~6 ms). */
+/** A build's key as 16 hex digits, for file names (cheaper than hashing the whole bundle on every command). */
 export function buildId(bundlePath: string): string {
   return fnv1a64(buildKey(bundlePath));
 }
@@ -143,7 +143,7 @@ export function socketPath(dir: string, build: string): string {
 /**
  * 64-bit FNV-1a, as 16 hex digits: names one build's socket and code caches (its buildKey) in a
  * directory only its user can enter, so it needs no cryptographic hash; loading node:crypto
- * would cost every lookup through the service ~5 ms.
+ * would cost every lookup through the service its load.
  */
 function fnv1a64(text: string): string {
   let hash = 0xcbf29ce484222325n;

@@ -14,7 +14,7 @@ export interface CatalogTerm extends CatalogObject {
 /**
  * The catalog triples of the shards a command has read, indexed in plain JavaScript: enough to
  * read packages back (install, info, the resolver) without starting oxigraph, whose wasm costs
- * a one-command process ~60 ms to load and warm. Same objects, in the same order, as oxigraph
+ * a one-command process its load and warm-up. Same objects, in the same order, as oxigraph
  * gives for the same lines (tested against it).
  */
 export class ShardTriples implements CatalogTriples {

@@ -12,8 +12,8 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 /**
  * Strict RFC 8032 verification: no ZIP-215 leniency (non-canonical points and S are refused).
  * OpenSSL's (node's own crypto), not @noble/ed25519's: an install verifies two signatures per
- * pack, and noble's BigInt arithmetic costs ~3 ms a verification in a process that ends before
- * the JIT warms up (~60 ms of a 10-pack install), OpenSSL's ~0.1 ms. Both agree on every
+ * pack, and noble's BigInt arithmetic is far slower than OpenSSL's in a process that ends before
+ * the JIT warms up. Both agree on every
  * Wycheproof case (test/signing.test.ts); noble still signs and derives keys, where one
  * operation per publish or keygen costs nothing that matters.
  */
