@@ -41,7 +41,10 @@ export default tseslint.config(
             { sourceTag: 'scope:v1', onlyDependOnLibsWithTags: ['scope:core'] },
             { sourceTag: 'scope:v2', onlyDependOnLibsWithTags: ['scope:core'] },
             { sourceTag: 'scope:adapters', onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2'] },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters'] },
+            {
+              sourceTag: 'scope:cli',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters'],
+            },
           ],
         },
       ],
@@ -64,8 +67,14 @@ export default tseslint.config(
             { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
             { sourceTag: 'scope:v1', onlyDependOnLibsWithTags: ['scope:core', 'scope:v1'] },
             { sourceTag: 'scope:v2', onlyDependOnLibsWithTags: ['scope:core', 'scope:v2'] },
-            { sourceTag: 'scope:adapters', onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters'] },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters', 'scope:cli'] },
+            {
+              sourceTag: 'scope:adapters',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters'],
+            },
+            {
+              sourceTag: 'scope:cli',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters', 'scope:cli'],
+            },
           ],
         },
       ],

@@ -8,14 +8,27 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
 const resultsDir = join(root, 'dist', 'test-results');
-const projects = readdirSync(join(root, 'packages')).filter((name) => existsSync(join(root, 'packages', name, 'project.json')));
+const projects = readdirSync(join(root, 'packages')).filter((name) =>
+  existsSync(join(root, 'packages', name, 'project.json')),
+);
 
 rmSync(resultsDir, { recursive: true, force: true });
 // CI proves a real run: results restored from a cache would prove nothing about this machine.
 const cacheFlags = process.env.CI === 'true' ? ['--skip-nx-cache'] : [];
 const nx = spawnSync(
   process.execPath,
-  [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run-many', '-t', 'lint', 'typecheck', 'build', 'test', '--nxBail=false', ...cacheFlags, ...process.argv.slice(2)],
+  [
+    join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'),
+    'run-many',
+    '-t',
+    'lint',
+    'typecheck',
+    'build',
+    'test',
+    '--nxBail=false',
+    ...cacheFlags,
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' } },
 );
 
@@ -32,7 +45,8 @@ for (const project of projects) {
   const result = JSON.parse(readFileSync(file, 'utf8'));
   passed += result.numPassedTests;
   failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
-  if (result.numPendingTests + result.numTodoTests > 0) problems.push(`${project}: ${result.numPendingTests + result.numTodoTests} skipped or todo tests`);
+  if (result.numPendingTests + result.numTodoTests > 0)
+    problems.push(`${project}: ${result.numPendingTests + result.numTodoTests} skipped or todo tests`);
   if (result.numTotalTests === 0) problems.push(`${project}: no tests ran`);
 }
 for (const problem of problems) console.log(problem);

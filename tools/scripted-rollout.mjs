@@ -17,7 +17,18 @@ const home = mkdtempSync(join(tmpdir(), 'ggen-rollout-'));
 const broken = mkdtempSync(join(tmpdir(), 'ggen-broken-v2-'));
 cpSync(join(root, 'packages', 'cli', 'sample-registry'), broken, { recursive: true });
 writeFileSync(join(broken, 'catalog.nq'), '<urn:a> <urn:b> "never closed .\n');
-const queries = ['agent memory', 'rust web', 'bibtex', 'healthcare', 'graphql', 'sparql query', 'finance', 'api', 'react', 'ontology'];
+const queries = [
+  'agent memory',
+  'rust web',
+  'bibtex',
+  'healthcare',
+  'graphql',
+  'sparql query',
+  'finance',
+  'api',
+  'react',
+  'ontology',
+];
 const packages = ['agent-editor', 'agent-reasoning-mcp', 'academic-bibliography-manager', 'agent-memory-forge'];
 const env = {
   PATH: process.env.PATH ?? '',

@@ -51,7 +51,11 @@ try {
       await yieldToLoop();
     }
   }
-  const summary = (values) => ({ p50: percentile(values, 50), p95: percentile(values, 95), mean: values.reduce((a, b) => a + b, 0) / values.length });
+  const summary = (values) => ({
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+  });
   const d = summary(times.direct);
   const a = summary(times.adapter);
   // Per query, the median over the rounds; the ratio of their sums shrugs off a GC pause.

@@ -29,16 +29,29 @@ for (const line of readFileSync(source, 'utf8').split('\n').slice(1)) {
   const name = rawName.startsWith('@') ? rawName.slice(1).replace('/', '--') : rawName;
   if (SCOPED_NAME.test(rawName) && rawName.length <= 214 && SEMVER.test(version) && !seenScoped.has(rawName)) {
     seenScoped.add(rawName);
-    scopedRows.push({ name: rawName, version, downloads: Number.parseInt(downloads ?? '0', 10) || 0, summary: summary.replace(/\s+/g, ' ').trim().slice(0, 240) });
+    scopedRows.push({
+      name: rawName,
+      version,
+      downloads: Number.parseInt(downloads ?? '0', 10) || 0,
+      summary: summary.replace(/\s+/g, ' ').trim().slice(0, 240),
+    });
   }
   if (!NAME.test(name) || !SEMVER.test(version) || seen.has(name)) continue;
   seen.add(name);
-  rows.push({ name, version, downloads: Number.parseInt(downloads ?? '0', 10) || 0, summary: summary.replace(/\s+/g, ' ').trim().slice(0, 240) });
+  rows.push({
+    name,
+    version,
+    downloads: Number.parseInt(downloads ?? '0', 10) || 0,
+    summary: summary.replace(/\s+/g, ' ').trim().slice(0, 240),
+  });
 }
 function write(list, count, file) {
   list.sort((a, b) => b.downloads - a.downloads || (a.name < b.name ? -1 : 1));
   const top = list.slice(0, count);
-  const text = ['name\tversion\tdownloads\tsummary', ...top.map((row) => `${row.name}\t${row.version}\t${row.downloads}\t${row.summary}`)].join('\n');
+  const text = [
+    'name\tversion\tdownloads\tsummary',
+    ...top.map((row) => `${row.name}\t${row.version}\t${row.downloads}\t${row.summary}`),
+  ].join('\n');
   const out = join(here, 'data', file);
   writeFileSync(out, gzipSync(text, { level: 9 }));
   console.log(`${top.length} packages (${top.filter((row) => row.name.startsWith('@')).length} scoped) -> ${out}`);

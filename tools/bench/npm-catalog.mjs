@@ -39,7 +39,10 @@ function tgz(files) {
   for (const [path, content] of Object.entries(files)) {
     const body = Buffer.from(content);
     const block = Buffer.alloc(512);
-    new Header({ path, mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: new Date(0), type: 'File' }).encode(block, 0);
+    new Header({ path, mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: new Date(0), type: 'File' }).encode(
+      block,
+      0,
+    );
     blocks.push(block, body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024));
@@ -109,7 +112,10 @@ export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
       integrity: computeIntegrity(bytes),
     };
   });
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ version: '1.0.0', package_count: packages.length, packages }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ version: '1.0.0', package_count: packages.length, packages }),
+  );
   return { targets };
 }
 
@@ -131,7 +137,9 @@ export function toCatalogPackages(rows) {
       downloads: row.downloads,
       stars: 0,
       latest: row.version,
-      versions: [{ version: row.version, dependencies: {}, yanked: false, archive: `archives/${row.name}-${row.version}.tgz` }],
+      versions: [
+        { version: row.version, dependencies: {}, yanked: false, archive: `archives/${row.name}-${row.version}.tgz` },
+      ],
       extra: {},
     };
   });
@@ -200,4 +208,5 @@ export function miniSearchBaseline() {
 }
 
 /** Catalog packages as MiniSearch documents (keywords and tags as text). */
-export const miniSearchDocuments = (packages) => packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') }));
+export const miniSearchDocuments = (packages) =>
+  packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') }));

@@ -22,7 +22,11 @@ if (dir === undefined) {
   ]) {
     console.log(`running ${script}`);
     // A missed target still gives figures to report; the benches' own exit codes gate elsewhere.
-    spawnSync(process.execPath, [...flags, script], { cwd: root, stdio: 'inherit', env: { ...process.env, BENCH_JSON_DIR: dir } });
+    spawnSync(process.execPath, [...flags, script], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_JSON_DIR: dir },
+    });
   }
 }
 const read = (name) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
@@ -30,7 +34,10 @@ const v2 = read('v2-search');
 const v1 = read('v1');
 const signed = read('signed-install');
 const adapter = read('adapter');
-const ms = (value) => (value === undefined || value === null || Number.isNaN(value) ? '-' : `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`);
+const ms = (value) =>
+  value === undefined || value === null || Number.isNaN(value)
+    ? '-'
+    : `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
 const cold = v2.sizes.find((entry) => entry.cold !== undefined)?.cold;
 const smallest = v2.sizes[0];
 const largest = v2.sizes.at(-1);
@@ -50,12 +57,15 @@ function chart() {
   const [xMin, xMax] = [Math.log10(Math.min(...sizes)), Math.log10(Math.max(...sizes))];
   const [yMin, yMax] = [Math.floor(Math.log10(Math.min(...values))), Math.ceil(Math.log10(Math.max(...values)))];
   const x = (size) => pad.left + ((Math.log10(size) - xMin) / Math.max(xMax - xMin, 1e-9)) * (W - pad.left - pad.right);
-  const y = (value) => H - pad.bottom - ((Math.log10(value) - yMin) / Math.max(yMax - yMin, 1e-9)) * (H - pad.top - pad.bottom);
+  const y = (value) =>
+    H - pad.bottom - ((Math.log10(value) - yMin) / Math.max(yMax - yMin, 1e-9)) * (H - pad.top - pad.bottom);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
   ];
-  parts.push(`<text x="${pad.left}" y="18" font-size="14" font-weight="bold">search p95 latency against catalog size (log-log)</text>`);
+  parts.push(
+    `<text x="${pad.left}" y="18" font-size="14" font-weight="bold">search p95 latency against catalog size (log-log)</text>`,
+  );
   for (let exponent = yMin; exponent <= yMax; exponent += 1) {
     const value = 10 ** exponent;
     parts.push(
@@ -68,11 +78,16 @@ function chart() {
       `<line x1="${x(size)}" x2="${x(size)}" y1="${pad.top}" y2="${H - pad.bottom}" stroke="#e5e5e5"/>`,
       `<text x="${x(size)}" y="${H - pad.bottom + 18}" text-anchor="middle">${size.toLocaleString('en')}</text>`,
     );
-  parts.push(`<text x="${(pad.left + W - pad.right) / 2}" y="${H - 12}" text-anchor="middle">packages in the catalog</text>`);
+  parts.push(
+    `<text x="${(pad.left + W - pad.right) / 2}" y="${H - 12}" text-anchor="middle">packages in the catalog</text>`,
+  );
   series.forEach(([label, color, pick], index) => {
     const points = v2.sizes.map((entry) => `${x(entry.size).toFixed(1)},${y(pick(entry)).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2.5"/>`);
-    for (const entry of v2.sizes) parts.push(`<circle cx="${x(entry.size).toFixed(1)}" cy="${y(pick(entry)).toFixed(1)}" r="3.5" fill="${color}"/>`);
+    for (const entry of v2.sizes)
+      parts.push(
+        `<circle cx="${x(entry.size).toFixed(1)}" cy="${y(pick(entry)).toFixed(1)}" r="3.5" fill="${color}"/>`,
+      );
     parts.push(
       `<rect x="${W - pad.right + 12}" y="${pad.top + index * 22}" width="14" height="4" fill="${color}"/>`,
       `<text x="${W - pad.right + 32}" y="${pad.top + index * 22 + 6}">${label}</text>`,

@@ -23,7 +23,8 @@ function systemsFor(packages, nquads) {
   const query = (text) => ({ text, limit: 10, offset: 0, sort: 'relevance' });
   let fields;
   return {
-    v1: async (text) => searchV1(packages, query(text), (fields ??= v1SearchFields(packages))).packages.map((pkg) => pkg.name),
+    v1: async (text) =>
+      searchV1(packages, query(text), (fields ??= v1SearchFields(packages))).packages.map((pkg) => pkg.name),
     v2: async (text) => (await engine.search(query(text))).packages.map((pkg) => pkg.name),
     bm25: async (text) =>
       mini
@@ -45,7 +46,9 @@ const catalogs = {
 
 const gain = (grade) => 2 ** grade - 1;
 function ndcgAt10(ranked, judgments) {
-  const dcg = ranked.slice(0, 10).reduce((sum, name, index) => sum + gain(judgments[name] ?? 0) / Math.log2(index + 2), 0);
+  const dcg = ranked
+    .slice(0, 10)
+    .reduce((sum, name, index) => sum + gain(judgments[name] ?? 0) / Math.log2(index + 2), 0);
   const ideal = Object.values(judgments)
     .sort((a, b) => b - a)
     .slice(0, 10)
@@ -64,7 +67,12 @@ for (const entry of queries) {
   const row = { query: entry.query, catalog: entry.catalog };
   for (const system of systems) {
     const ranked = await catalogs[entry.catalog][system](entry.query);
-    row[system] = { ndcg: ndcgAt10(ranked, entry.judgments), mrr: mrrAt10(ranked, entry.judgments), zero: ranked.length === 0, top: ranked.slice(0, 3) };
+    row[system] = {
+      ndcg: ndcgAt10(ranked, entry.judgments),
+      mrr: mrrAt10(ranked, entry.judgments),
+      zero: ranked.length === 0,
+      top: ranked.slice(0, 3),
+    };
     for (const scope of ['all', entry.catalog]) {
       const bucket = (results[scope][system] ??= { ndcg: 0, mrr: 0, zero: 0, count: 0 });
       bucket.ndcg += row[system].ndcg;
@@ -79,7 +87,9 @@ for (const entry of queries) {
 console.log(
   `relevance over ${queries.length} judged queries (${queries.filter((q) => q.catalog === 'corpus').length} corpus, ${queries.filter((q) => q.catalog === 'npm10k').length} npm top 10k, ${queries.filter((q) => q.catalog === 'scoped10k').length} npm 10k with scopes)`,
 );
-console.log(`${'scope'.padEnd(8)} ${'system'.padEnd(6)} ${'nDCG@10'.padStart(8)} ${'MRR@10'.padStart(8)} ${'zero-result'.padStart(12)}`);
+console.log(
+  `${'scope'.padEnd(8)} ${'system'.padEnd(6)} ${'nDCG@10'.padStart(8)} ${'MRR@10'.padStart(8)} ${'zero-result'.padStart(12)}`,
+);
 for (const scope of ['all', 'corpus', 'npm10k', 'scoped10k']) {
   for (const system of systems) {
     const bucket = results[scope][system];
@@ -100,14 +110,20 @@ console.log('');
 // Known-item and typo-name search (issue 13): each query is a package's name, as typed or with
 // one typo in its last word; the one right answer is that package. On the flattened npm 10k
 // and on the 10k with real names, 42% of them scoped (@types/node).
-const namedCatalogs = { npm10k: { rows: loadNpmRows(10_000), systems: catalogs.npm10k }, scoped10k: { rows: scopedRows, systems: catalogs.scoped10k } };
+const namedCatalogs = {
+  npm10k: { rows: loadNpmRows(10_000), systems: catalogs.npm10k },
+  scoped10k: { rows: scopedRows, systems: catalogs.scoped10k },
+};
 /** One deterministic typo in the last word of a name: two neighbouring letters swapped, or a letter dropped. */
 function typoOf(name, index) {
   const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf('-')) + 1;
   const word = name.slice(cut);
   if (word.length < 5) return undefined;
   const at = 1 + (index % (word.length - 3));
-  const changed = index % 2 === 0 ? word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2) : word.slice(0, at) + word.slice(at + 1);
+  const changed =
+    index % 2 === 0
+      ? word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2)
+      : word.slice(0, at) + word.slice(at + 1);
   return changed === word ? undefined : name.slice(0, cut) + changed;
 }
 const namedResults = {};
@@ -124,22 +140,28 @@ for (const [catalog, { rows, systems: engines }] of Object.entries(namedCatalogs
       for (const { text, name } of queries) {
         const rank = (await engines[system](text)).indexOf(name);
         sum += rank === -1 ? 0 : 1 / (rank + 1);
-        if (system === 'v2' && rank === -1 && name.startsWith('@')) scopedMisses.push({ catalog, kind, query: text, name });
+        if (system === 'v2' && rank === -1 && name.startsWith('@'))
+          scopedMisses.push({ catalog, kind, query: text, name });
       }
       namedResults[`${catalog} ${kind} ${system}`] = { mrr: sum / queries.length, count: queries.length };
     }
   }
 }
-console.log(`${'catalog'.padEnd(10)} ${'queries'.padEnd(11)} ${'count'.padStart(6)} ${'v2 MRR@10'.padStart(10)} ${'BM25 MRR@10'.padStart(12)}`);
+console.log(
+  `${'catalog'.padEnd(10)} ${'queries'.padEnd(11)} ${'count'.padStart(6)} ${'v2 MRR@10'.padStart(10)} ${'BM25 MRR@10'.padStart(12)}`,
+);
 for (const catalog of Object.keys(namedCatalogs)) {
   for (const kind of ['known-item', 'typo-name']) {
     const v2 = namedResults[`${catalog} ${kind} v2`];
     const bm25 = namedResults[`${catalog} ${kind} bm25`];
-    console.log(`${catalog.padEnd(10)} ${kind.padEnd(11)} ${String(v2.count).padStart(6)} ${v2.mrr.toFixed(3).padStart(10)} ${bm25.mrr.toFixed(3).padStart(12)}`);
+    console.log(
+      `${catalog.padEnd(10)} ${kind.padEnd(11)} ${String(v2.count).padStart(6)} ${v2.mrr.toFixed(3).padStart(10)} ${bm25.mrr.toFixed(3).padStart(12)}`,
+    );
   }
 }
 console.log(`scoped names v2 misses (not in the top 10): ${scopedMisses.length}`);
-for (const miss of scopedMisses.slice(0, 20)) console.log(`  ${miss.catalog}/${miss.kind}: ${JSON.stringify(miss.query)} -> ${miss.name}`);
+for (const miss of scopedMisses.slice(0, 20))
+  console.log(`  ${miss.catalog}/${miss.kind}: ${JSON.stringify(miss.query)} -> ${miss.name}`);
 console.log('');
 for (const catalog of Object.keys(namedCatalogs)) {
   for (const kind of ['known-item', 'typo-name']) {
@@ -149,4 +171,7 @@ for (const catalog of Object.keys(namedCatalogs)) {
   }
 }
 verdict(mean('v2') >= mean('bm25'), `v2 nDCG@10 ${mean('v2').toFixed(3)} >= BM25 baseline ${mean('bm25').toFixed(3)}`);
-verdict(mean('v2') >= mean('v1') * 1.1, `v2 nDCG@10 ${mean('v2').toFixed(3)} >= v1 ${mean('v1').toFixed(3)} + 10% (${(mean('v1') * 1.1).toFixed(3)})`);
+verdict(
+  mean('v2') >= mean('v1') * 1.1,
+  `v2 nDCG@10 ${mean('v2').toFixed(3)} >= v1 ${mean('v1').toFixed(3)} + 10% (${(mean('v1') * 1.1).toFixed(3)})`,
+);

@@ -22,7 +22,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 function rows() {
   if (size <= 100_000) return loadNpmRows(size);
   const source = process.env.BENCH_NPM_TSV;
-  if (source === undefined) throw new Error('past 100k packs, set BENCH_NPM_TSV to the npm package list (tab-separated: name, version, downloads, summary)');
+  if (source === undefined)
+    throw new Error(
+      'past 100k packs, set BENCH_NPM_TSV to the npm package list (tab-separated: name, version, downloads, summary)',
+    );
   const NAME = /^[a-z0-9][a-z0-9._-]{0,213}$/;
   const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
   const seen = new Set();
@@ -33,7 +36,12 @@ function rows() {
     const name = raw.startsWith('@') ? raw.slice(1).replace('/', '--') : raw;
     if (!NAME.test(name) || !SEMVER.test(version) || seen.has(name)) continue;
     seen.add(name);
-    out.push({ name, version, downloads: Number(downloads), summary: annotated.replace(/^\[tested here:[^\]]*\]\s*/, '') });
+    out.push({
+      name,
+      version,
+      downloads: Number(downloads),
+      summary: annotated.replace(/^\[tested here:[^\]]*\]\s*/, ''),
+    });
     if (out.length >= size) break;
   }
   return out;
@@ -58,14 +66,27 @@ try {
     join(remoteHome, '.config', 'ggen', 'config.yaml'),
     `marketplace:\n  sparql_endpoint: ${virtuoso.queryUrl}\n  sparql_graph_store: ${virtuoso.graphStoreUrl}\n  sparql_user: ${virtuoso.user}\n  timeout_ms: 120000\n`,
   );
-  const env = (h) => ({ PATH: process.env.PATH, HOME: h, CI: 'true', GGEN_MARKETPLACE_SPARQL_PASSWORD: virtuoso.password });
+  const env = (h) => ({
+    PATH: process.env.PATH,
+    HOME: h,
+    CI: 'true',
+    GGEN_MARKETPLACE_SPARQL_PASSWORD: virtuoso.password,
+  });
   started = performance.now();
-  const push = spawnSync(process.execPath, [cli, 'marketplace', 'registry', 'push', '--registry', registry], { env: env(remoteHome), encoding: 'utf8' });
+  const push = spawnSync(process.execPath, [cli, 'marketplace', 'registry', 'push', '--registry', registry], {
+    env: env(remoteHome),
+    encoding: 'utf8',
+  });
   const pushMs = elapsed(started);
   if (push.status !== 0) throw new Error(`push failed: ${push.stderr}`);
-  console.log(`push: ${push.stdout.trim()} in ${(pushMs / 1000).toFixed(1)} s; Virtuoso RSS ${vmRss(virtuoso.pid).toFixed(0)} MB`);
+  console.log(
+    `push: ${push.stdout.trim()} in ${(pushMs / 1000).toFixed(1)} s; Virtuoso RSS ${vmRss(virtuoso.pid).toFixed(0)} MB`,
+  );
   started = performance.now();
-  execFileSync(process.execPath, ['--max-old-space-size=8192', cli, 'marketplace', 'sync', '--registry', registry], { env: env(home), stdio: 'ignore' });
+  execFileSync(process.execPath, ['--max-old-space-size=8192', cli, 'marketplace', 'sync', '--registry', registry], {
+    env: env(home),
+    stdio: 'ignore',
+  });
   console.log(`sync (embedded store): ${(elapsed(started) / 1000).toFixed(1)} s`);
 
   const all = benchQueries(packRows);
@@ -74,10 +95,14 @@ try {
   const served = { embedded: 0, remote: 0 };
   const run = (kind, text) => {
     const start = performance.now();
-    const result = spawnSync(process.execPath, [cli, 'marketplace', 'search', text, '--backend', 'v2', '--registry', registry, '--json', '--limit', '20'], {
-      env: { ...env(kind === 'remote' ? remoteHome : home), GGEN_DAEMON: '0' },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      [cli, 'marketplace', 'search', text, '--backend', 'v2', '--registry', registry, '--json', '--limit', '20'],
+      {
+        env: { ...env(kind === 'remote' ? remoteHome : home), GGEN_DAEMON: '0' },
+        encoding: 'utf8',
+      },
+    );
     times[kind].push(elapsed(start));
     if (result.status === 0 && JSON.parse(result.stdout).backend === 'v2') served[kind] += 1;
     else console.log(`  ${kind} '${text}' failed: ${result.stderr.split('\n')[0]}`);
@@ -99,7 +124,9 @@ try {
   console.log(
     `search, whole process, ${queries.length} queries: embedded p50 ${percentile(times.embedded, 50).toFixed(0)} / p95 ${embedded.toFixed(0)} ms; remote p50 ${percentile(times.remote, 50).toFixed(0)} / p95 ${remote.toFixed(0)} ms; ratio ${(remote / embedded).toFixed(2)}x`,
   );
-  console.log(`served by v2: embedded ${served.embedded}/${queries.length}, remote ${served.remote}/${queries.length}; Virtuoso RSS ${vmRss(virtuoso.pid).toFixed(0)} MB`);
+  console.log(
+    `served by v2: embedded ${served.embedded}/${queries.length}, remote ${served.remote}/${queries.length}; Virtuoso RSS ${vmRss(virtuoso.pid).toFixed(0)} MB`,
+  );
   const targets = [
     [`every remote search served by v2 (${served.remote}/${queries.length})`, served.remote === queries.length],
     [`remote search p95 within 3x the embedded store (${(remote / embedded).toFixed(2)}x)`, remote <= 3 * embedded],

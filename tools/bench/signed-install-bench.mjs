@@ -28,12 +28,24 @@ try {
     for (const version of pkg.versions) {
       if (version.archive === undefined || version.integrity === undefined) continue;
       const path = join(registry, version.archive);
-      writeFileSync(`${path}.minisig`, signPackageArchive(key, readFileSync(path), { name: pkg.name, version: version.version, integrity: version.integrity }));
+      writeFileSync(
+        `${path}.minisig`,
+        signPackageArchive(key, readFileSync(path), {
+          name: pkg.name,
+          version: version.version,
+          integrity: version.integrity,
+        }),
+      );
       signed += 1;
     }
   }
   const signMs = performance.now() - signStarted;
-  const backend = createV2Backend({ location: registry, timeoutMs: 10_000, retries: 0, trustedKeys: () => Promise.resolve([key]) });
+  const backend = createV2Backend({
+    location: registry,
+    timeoutMs: 10_000,
+    retries: 0,
+    trustedKeys: () => Promise.resolve([key]),
+  });
   // Warm-up: the catalog loads on first use.
   await backend.getPackage(targets[0]);
 
@@ -51,21 +63,29 @@ try {
           verifySignatures: mode === 'verified',
         });
         times[mode].push(performance.now() - started);
-        if (result.installed.length !== 11) throw new Error(`${name}: expected 11 packages, got ${result.installed.length}`);
-        if (mode === 'verified' && !result.installed.every((entry) => entry.signature !== undefined)) throw new Error(`${name}: not every package was verified`);
+        if (result.installed.length !== 11)
+          throw new Error(`${name}: expected 11 packages, got ${result.installed.length}`);
+        if (mode === 'verified' && !result.installed.every((entry) => entry.signature !== undefined))
+          throw new Error(`${name}: not every package was verified`);
         rmSync(target, { recursive: true, force: true });
         await yieldToLoop();
       }
     }
   }
   const p = (values, q) => percentile(values, q);
-  console.log(`signed install, v2 registry of ${SIZE} packages (${signed} archives signed in ${fmt(signMs)}), ${targets.length} installs x ${ROUNDS} rounds, 11 packages each`);
+  console.log(
+    `signed install, v2 registry of ${SIZE} packages (${signed} archives signed in ${fmt(signMs)}), ${targets.length} installs x ${ROUNDS} rounds, 11 packages each`,
+  );
   console.log(`  install, signatures verified:  p50 ${fmt(p(times.verified, 50))}, p95 ${fmt(p(times.verified, 95))}`);
   console.log(`  install, unverified (baseline): p50 ${fmt(p(times.plain, 50))}, p95 ${fmt(p(times.plain, 95))}`);
   const cost = p(times.verified, 50) - p(times.plain, 50);
   console.log(`  verification cost per install (p50 difference): ${fmt(cost)} (${fmt(cost / 11)} per package)`);
   const p95 = p(times.verified, 95);
-  writeFigures('signed-install', { verified: { p50: p(times.verified, 50), p95 }, unverified: { p50: p(times.plain, 50), p95: p(times.plain, 95) }, packagesPerInstall: 11 });
+  writeFigures('signed-install', {
+    verified: { p50: p(times.verified, 50), p95 },
+    unverified: { p50: p(times.plain, 50), p95: p(times.plain, 95) },
+    packagesPerInstall: 11,
+  });
   verdict(p95 < 200, `verified install p95: ${fmt(p95)} (target < 200 ms)`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -26,7 +26,16 @@ import {
   SparqlSearchEngine,
   writeV2Catalog,
 } from '@ggen/marketplace-v2';
-import { benchQueries, fmt, loadNpmRows, miniSearchBaseline, miniSearchDocuments, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
+import {
+  benchQueries,
+  fmt,
+  loadNpmRows,
+  miniSearchBaseline,
+  miniSearchDocuments,
+  percentile,
+  toCatalogPackages,
+  writeV1Registry,
+} from './npm-catalog.mjs';
 import { verdict, writeFigures } from './verdict.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,7 +51,11 @@ const median = (values) => percentile(values, 50);
 function timed(args, { extraEnv = {}, cwd = work, viaNode = true } = {}) {
   const argv = viaNode ? [process.execPath, ...args] : args;
   const started = performance.now();
-  const run = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8' });
+  const run = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], {
+    cwd,
+    env: { ...env, ...extraEnv },
+    encoding: 'utf8',
+  });
   const ms = performance.now() - started;
   if (run.status !== 0) throw new Error(`${args.join(' ')} exited ${run.status}: ${run.stderr}`);
   const rssKb = Number(run.stderr.trim().split('\n').at(-1));
@@ -60,7 +73,14 @@ try {
     for (const version of pkg.versions) {
       if (version.archive === undefined || version.integrity === undefined) continue;
       const path = join(registry, version.archive);
-      writeFileSync(`${path}.minisig`, signPackageArchive(key, readFileSync(path), { name: pkg.name, version: version.version, integrity: version.integrity }));
+      writeFileSync(
+        `${path}.minisig`,
+        signPackageArchive(key, readFileSync(path), {
+          name: pkg.name,
+          version: version.version,
+          integrity: version.integrity,
+        }),
+      );
     }
   }
   mkdirSync(join(home, '.ggen'), { recursive: true });
@@ -82,7 +102,17 @@ try {
     'search 10k': () => timed([launcher, 'marketplace', 'search', 'http server', '--registry', registry]),
     'install 3 packs': () => timed([launcher, 'marketplace', 'install', 'agent-reasoning-mcp', '--target', fresh()]),
     'verified install 10k': (round) => {
-      const run = timed([launcher, 'marketplace', 'install', targets[round % targets.length], '--registry', registry, '--verify-signature', '--target', fresh()]);
+      const run = timed([
+        launcher,
+        'marketplace',
+        'install',
+        targets[round % targets.length],
+        '--registry',
+        registry,
+        '--verify-signature',
+        '--target',
+        fresh(),
+      ]);
       // The plan's SLO as the CLI's own metrics record it (what rollout status reads): the install operation's time.
       const recorded = JSON.parse(
         readFileSync(join(home, '.ggen', 'metrics', 'operations.jsonl'), 'utf8')
@@ -90,7 +120,8 @@ try {
           .split('\n')
           .at(-1),
       );
-      if (recorded.op !== 'install' || recorded.ok !== true) throw new Error(`the verified install recorded ${JSON.stringify(recorded)}`);
+      if (recorded.op !== 'install' || recorded.ok !== true)
+        throw new Error(`the verified install recorded ${JSON.stringify(recorded)}`);
       return { ...run, recordedMs: recorded.ms };
     },
   };
@@ -107,7 +138,10 @@ try {
 
   // With the service: started once, warm, then the same search as a new process per round.
   const serviceEnv = { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: join(work, 'service') };
-  execFileSync(process.execPath, [launcher, 'marketplace', 'daemon', 'start'], { env: { ...env, ...serviceEnv }, stdio: 'ignore' });
+  execFileSync(process.execPath, [launcher, 'marketplace', 'daemon', 'start'], {
+    env: { ...env, ...serviceEnv },
+    stdio: 'ignore',
+  });
   const served = [];
   const nodeBeside = [];
   try {
@@ -117,7 +151,10 @@ try {
       served.push(timed([launcher, 'marketplace', 'search', 'rust web'], { extraEnv: serviceEnv }));
     }
   } finally {
-    execFileSync(process.execPath, [launcher, 'marketplace', 'daemon', 'stop'], { env: { ...env, ...serviceEnv }, stdio: 'ignore' });
+    execFileSync(process.execPath, [launcher, 'marketplace', 'daemon', 'stop'], {
+      env: { ...env, ...serviceEnv },
+      stdio: 'ignore',
+    });
   }
 
   // In-process v2 search at 10k, the 60 bench queries, three consecutive runs: as the product
@@ -143,10 +180,17 @@ try {
     }
     return runs;
   };
-  const stored = await openLocalStore({ registry, storeRoot: join(home, '.cache', 'ggen', 'v2-store'), timeoutMs: 10_000, retries: 0 });
+  const stored = await openLocalStore({
+    registry,
+    storeRoot: join(home, '.cache', 'ggen', 'v2-store'),
+    timeoutMs: 10_000,
+    retries: 0,
+  });
   if (stored === undefined) throw new Error(`no local store for ${registry}`);
   const inProcessRuns = await p95Runs(new SparqlSearchEngine(new ShardedCatalog(stored)));
-  const embeddedRuns = await p95Runs(new SparqlSearchEngine(new EmbeddedCatalog(catalogToNQuads(toCatalogPackages(rows10k)))));
+  const embeddedRuns = await p95Runs(
+    new SparqlSearchEngine(new EmbeddedCatalog(catalogToNQuads(toCatalogPackages(rows10k)))),
+  );
 
   let at100k;
   if (process.env.BENCH_100K === '1') {
@@ -173,8 +217,13 @@ try {
     const cli = [];
     let cliError;
     // A CLI that cannot serve the catalog at all is a figure too (a MISS), not a crashed bench.
-    const synced = spawnSync(process.execPath, [launcher, 'marketplace', 'sync', '--registry', registry100k], { env, encoding: 'utf8' });
-    if (synced.status === 0) for (let round = 0; round < 3; round += 1) cli.push(timed([launcher, 'marketplace', 'search', 'http server', '--registry', registry100k]));
+    const synced = spawnSync(process.execPath, [launcher, 'marketplace', 'sync', '--registry', registry100k], {
+      env,
+      encoding: 'utf8',
+    });
+    if (synced.status === 0)
+      for (let round = 0; round < 3; round += 1)
+        cli.push(timed([launcher, 'marketplace', 'search', 'http server', '--registry', registry100k]));
     else cliError = synced.stderr.split('\n')[0];
     at100k = {
       v2: percentile(v2Times, 95),
@@ -186,8 +235,12 @@ try {
   }
 
   const floor = median(samples.node.map((entry) => entry.ms));
-  console.log(`start-up, whole processes, GGEN_DAEMON=0 unless said; ${ROUNDS} interleaved rounds, medians; node -e 0 = ${fmt(floor)}`);
-  console.log(`${'command'.padEnd(34)} ${'median'.padStart(9)} ${'p95'.padStart(9)} ${'x node'.padStart(7)} ${'peak RSS'.padStart(9)}`);
+  console.log(
+    `start-up, whole processes, GGEN_DAEMON=0 unless said; ${ROUNDS} interleaved rounds, medians; node -e 0 = ${fmt(floor)}`,
+  );
+  console.log(
+    `${'command'.padEnd(34)} ${'median'.padStart(9)} ${'p95'.padStart(9)} ${'x node'.padStart(7)} ${'peak RSS'.padStart(9)}`,
+  );
   const figures = {};
   for (const [name, values] of Object.entries(samples)) {
     const ms = values.map((entry) => entry.ms);
@@ -228,7 +281,8 @@ try {
     at100k,
   });
   console.log('');
-  const ratio = (name, limit) => verdict(figures[name].ratio <= limit, `${name}: ${figures[name].ratio.toFixed(2)}x node (target <= ${limit}x)`);
+  const ratio = (name, limit) =>
+    verdict(figures[name].ratio <= limit, `${name}: ${figures[name].ratio.toFixed(2)}x node (target <= ${limit}x)`);
   ratio('version', 1.5);
   ratio('features', 1.5);
   ratio('search sample', 2.5);
@@ -238,7 +292,10 @@ try {
     recordedP95 < 200,
     `verified install of 11 packs at 10k, p95 as the CLI's metrics record it: ${fmt(recordedP95)} (target < 200 ms; whole process with node's start: ${fmt(figures['verified install 10k'].p95)})`,
   );
-  verdict(servedMedian / servedFloor <= 1.3, `search with the service: ${(servedMedian / servedFloor).toFixed(2)}x node (target <= 1.3x)`);
+  verdict(
+    servedMedian / servedFloor <= 1.3,
+    `search with the service: ${(servedMedian / servedFloor).toFixed(2)}x node (target <= 1.3x)`,
+  );
   verdict(
     inProcessRuns.every((value) => value <= 10),
     `in-process v2 search p95 at 10k (local store) <= 10 ms in each of three runs: ${inProcessRuns.map(fmt).join(', ')}`,
@@ -249,7 +306,10 @@ try {
       at100k.cliPeakRssMb < 300,
       `peak RSS of a CLI search at 100k without the service: ${at100k.cliError === undefined ? `${at100k.cliPeakRssMb.toFixed(0)} MB` : 'no figure (sync failed)'} (target < 300 MB)`,
     );
-  } else console.log('(BENCH_100K=1 adds the 100k catalog: v2 against MiniSearch p95, and a CLI search there with its peak RSS)');
+  } else
+    console.log(
+      '(BENCH_100K=1 adds the 100k catalog: v2 against MiniSearch p95, and a CLI search there with its peak RSS)',
+    );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

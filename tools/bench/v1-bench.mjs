@@ -23,7 +23,9 @@ const registry = join(work, 'registry');
 const rows = loadNpmRows(SIZE);
 let started = performance.now();
 const { targets } = writeV1Registry(registry, rows);
-console.log(`registry: ${rows.length} packages from npm metadata, written in ${fmt(performance.now() - started)} (${work})`);
+console.log(
+  `registry: ${rows.length} packages from npm metadata, written in ${fmt(performance.now() - started)} (${work})`,
+);
 
 const queries = benchQueries(rows);
 
@@ -58,9 +60,14 @@ for (let round = 0; round < 3; round += 1) {
   for (const name of targets) {
     const target = mkdtempSync(join(work, 'install-'));
     let t = performance.now();
-    const result = await backend.install({ specs: [name], packagesDir: join(target, 'gpacks'), lockfilePath: join(target, 'ggen.lock') });
+    const result = await backend.install({
+      specs: [name],
+      packagesDir: join(target, 'gpacks'),
+      lockfilePath: join(target, 'ggen.lock'),
+    });
     installTimes.push(performance.now() - t);
-    if (result.installed.length !== 11) throw new Error(`${name}: expected 11 packages, got ${result.installed.length}`);
+    if (result.installed.length !== 11)
+      throw new Error(`${name}: expected 11 packages, got ${result.installed.length}`);
     // Baseline: read and extract the same 11 archives with node-tar, nothing else.
     const plain = mkdtempSync(join(work, 'plain-'));
     t = performance.now();
@@ -78,7 +85,10 @@ for (let round = 0; round < 3; round += 1) {
 
 const cold = (args, home) => {
   const t = performance.now();
-  execFileSync(process.execPath, [cli, 'marketplace', ...args, '--registry', registry], { env: { PATH: process.env.PATH, HOME: home }, stdio: 'ignore' });
+  execFileSync(process.execPath, [cli, 'marketplace', ...args, '--registry', registry], {
+    env: { PATH: process.env.PATH, HOME: home },
+    stdio: 'ignore',
+  });
   return performance.now() - t;
 };
 const coldSearch = [];
@@ -92,10 +102,14 @@ for (let i = 0; i < 10; i += 1) {
 const rss = process.memoryUsage().rss / 1024 / 1024;
 const row = (label, values, baseline) =>
   `${label.padEnd(34)} p50 ${fmt(percentile(values, 50)).padStart(9)}  p95 ${fmt(percentile(values, 95)).padStart(9)}${baseline === undefined ? '' : `   baseline p50 ${fmt(percentile(baseline, 50)).padStart(9)}  p95 ${fmt(percentile(baseline, 95)).padStart(9)}`}`;
-console.log(`\nv1 benchmark, ${rows.length} packages, ${queries.length} queries x 5, ${installTimes.length} installs (node ${process.version})`);
+console.log(
+  `\nv1 benchmark, ${rows.length} packages, ${queries.length} queries x 5, ${installTimes.length} installs (node ${process.version})`,
+);
 console.log(`index load + first search: ${fmt(loadMs)}; RSS ${rss.toFixed(0)} MB`);
 console.log(row('search (v1 ranking)', v1Times, scanTimes) + '   <- baseline: substring scan');
-console.log(row('install, 10 transitive deps', installTimes, extractTimes) + '   <- baseline: tar.x of the 11 archives');
+console.log(
+  row('install, 10 transitive deps', installTimes, extractTimes) + '   <- baseline: tar.x of the 11 archives',
+);
 console.log(row('cold CLI search (node start incl.)', coldSearch));
 console.log(row('cold CLI install (node start incl.)', coldInstall));
 writeFigures('v1', {

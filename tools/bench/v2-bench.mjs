@@ -15,7 +15,16 @@ import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { searchV1, v1SearchFields } from '@ggen/marketplace-v1';
 import { catalogToNQuadChunks, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
-import { benchQueries, fmt, loadNpmRows, miniSearchBaseline, miniSearchDocuments, percentile, toCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
+import {
+  benchQueries,
+  fmt,
+  loadNpmRows,
+  miniSearchBaseline,
+  miniSearchDocuments,
+  percentile,
+  toCatalogPackages,
+  writeV1Registry,
+} from './npm-catalog.mjs';
 import { verdict, writeFigures } from './verdict.mjs';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
@@ -82,14 +91,29 @@ for (const size of SIZES) {
       execFileSync(process.execPath, args, { env: { ...env, ...extraEnv }, stdio: 'ignore' });
       return performance.now() - t;
     };
-    const searchArgs = (i) => [launcher, 'marketplace', 'search', queries[20 + i], '--backend', 'v2', '--registry', dir];
+    const searchArgs = (i) => [
+      launcher,
+      'marketplace',
+      'search',
+      queries[20 + i],
+      '--backend',
+      'v2',
+      '--registry',
+      dir,
+    ];
     // The local store is built once (ggen marketplace sync; a file registry also syncs itself).
     const syncMs = wall([cli, 'marketplace', 'sync', '--registry', dir]);
     const inProcess = [];
     for (let i = 0; i < 9; i += 1) inProcess.push(wall(searchArgs(i), { GGEN_DAEMON: '0' }));
     // The first lookup finds no service: it runs in its own process and starts one.
     const firstMs = wall(searchArgs(9));
-    const status = () => JSON.parse(execFileSync(process.execPath, [launcher, 'marketplace', 'daemon', 'status', '--json'], { env, encoding: 'utf8' }));
+    const status = () =>
+      JSON.parse(
+        execFileSync(process.execPath, [launcher, 'marketplace', 'daemon', 'status', '--json'], {
+          env,
+          encoding: 'utf8',
+        }),
+      );
     while (!status().running) await new Promise((done) => setTimeout(done, 100));
     const search = [];
     for (let i = 0; i < 9; i += 1) search.push(wall(searchArgs(i)));
@@ -112,9 +136,14 @@ for (const size of SIZES) {
 }
 
 const cell = (values) => `${fmt(percentile(values, 50)).padStart(9)} ${fmt(percentile(values, 95)).padStart(9)}`;
-console.log(`\nsearch p50 / p95 over ${benchQueries(loadNpmRows(100)).length} queries x ${ROUNDS} (node ${process.version})`);
-console.log(`${'packages'.padEnd(9)} ${'v1'.padStart(19)} ${'v2 (SPARQL)'.padStart(19)} ${'BM25 baseline'.padStart(19)}`);
-for (const entry of summary) console.log(`${String(entry.size).padEnd(9)} ${cell(entry.v1)} ${cell(entry.v2)} ${cell(entry.baseline)}`);
+console.log(
+  `\nsearch p50 / p95 over ${benchQueries(loadNpmRows(100)).length} queries x ${ROUNDS} (node ${process.version})`,
+);
+console.log(
+  `${'packages'.padEnd(9)} ${'v1'.padStart(19)} ${'v2 (SPARQL)'.padStart(19)} ${'BM25 baseline'.padStart(19)}`,
+);
+for (const entry of summary)
+  console.log(`${String(entry.size).padEnd(9)} ${cell(entry.v1)} ${cell(entry.v2)} ${cell(entry.baseline)}`);
 const p = (values, q) => percentile(values, q);
 writeFigures('v2-search', {
   queries: benchQueries(loadNpmRows(100)).length,
@@ -149,8 +178,12 @@ for (const entry of summary) {
     console.log(
       `  with the resident query service: median ${fmt(percentile(search, 50))}, p95 ${fmt(percentile(search, 95))} (${served} searches served by it; the first search, which started it, ${fmt(firstMs)})`,
     );
-    console.log(`  without it (GGEN_DAEMON=0), in-process: median ${fmt(percentile(inProcess, 50))}, p95 ${fmt(percentile(inProcess, 95))}`);
-    console.log(`  floors in this run: node -e 0 median ${fmt(percentile(node, 50))}, ggen marketplace features (CLI start, no registry) median ${fmt(percentile(features, 50))}`);
+    console.log(
+      `  without it (GGEN_DAEMON=0), in-process: median ${fmt(percentile(inProcess, 50))}, p95 ${fmt(percentile(inProcess, 95))}`,
+    );
+    console.log(
+      `  floors in this run: node -e 0 median ${fmt(percentile(node, 50))}, ggen marketplace features (CLI start, no registry) median ${fmt(percentile(features, 50))}`,
+    );
     target('cold CLI v2 search median at 10k', percentile(search, 50), 300);
   }
 }

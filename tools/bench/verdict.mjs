@@ -23,5 +23,8 @@ export function writeFigures(name, figures) {
   const dir = process.env.BENCH_JSON_DIR;
   if (dir === undefined || dir === '') return;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ name, node: process.version, at: new Date().toISOString(), ...figures }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ name, node: process.version, at: new Date().toISOString(), ...figures }, null, 2)}\n`,
+  );
 }

@@ -13,15 +13,35 @@ const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const jest = (project, ...args) => ({
   label: `tests of ${project}${args.length > 0 ? ` (${args.join(' ')})` : ''}`,
   cwd: join(root, 'packages', project),
-  command: [process.execPath, '--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', ...args],
+  command: [
+    process.execPath,
+    '--experimental-vm-modules',
+    '--no-warnings=ExperimentalWarning',
+    join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+    '--ci',
+    ...args,
+  ],
 });
 const node = (label, ...args) => ({ label, cwd: root, command: [process.execPath, ...args] });
-const nx = (...args) => ({ label: `nx ${args.join(' ')}`, cwd: root, command: [process.execPath, join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args] });
-const docs = (...files) => ({ label: `documents present: ${files.join(', ')}`, check: () => files.filter((file) => !existsSync(join(root, file))) });
+const nx = (...args) => ({
+  label: `nx ${args.join(' ')}`,
+  cwd: root,
+  command: [process.execPath, join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args],
+});
+const docs = (...files) => ({
+  label: `documents present: ${files.join(', ')}`,
+  check: () => files.filter((file) => !existsSync(join(root, file))),
+});
 
 const PHASES = {
-  1: ['feature gates: each build holds only its feature set', [nx('run-many', '-t', 'build'), jest('cli', 'test/feature-builds.test.ts', 'test/boundaries.test.ts')]],
-  2: ['adapter layer: both adapters pass the contract suites, fallback tested', [jest('marketplace-v1', 'test/v1-backend.test.ts'), jest('domain-adapters')]],
+  1: [
+    'feature gates: each build holds only its feature set',
+    [nx('run-many', '-t', 'build'), jest('cli', 'test/feature-builds.test.ts', 'test/boundaries.test.ts')],
+  ],
+  2: [
+    'adapter layer: both adapters pass the contract suites, fallback tested',
+    [jest('marketplace-v1', 'test/v1-backend.test.ts'), jest('domain-adapters')],
+  ],
   3: [
     'search migration: v2 search p95, relevance against v1 and BM25, error classes and fallback',
     [
@@ -42,7 +62,11 @@ const PHASES = {
   ],
   5: [
     'publishing with signing: sign and verify round trips, minisign interop, Wycheproof',
-    [nx('run-many', '-t', 'build'), jest('marketplace-v2', 'test/signing.test.ts'), jest('cli', 'test/cli-signing-e2e.test.ts')],
+    [
+      nx('run-many', '-t', 'build'),
+      jest('marketplace-v2', 'test/signing.test.ts'),
+      jest('cli', 'test/cli-signing-e2e.test.ts'),
+    ],
   ],
   6: [
     'cutover: SLOs, v2 the default, documents present',
@@ -88,7 +112,12 @@ for (const step of steps) {
     if (!ok) console.log(`missing: ${missing.join(', ')}`);
   } else {
     const [command, ...args] = step.command;
-    ok = spawnSync(command, args, { cwd: step.cwd, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' } }).status === 0;
+    ok =
+      spawnSync(command, args, {
+        cwd: step.cwd,
+        stdio: 'inherit',
+        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+      }).status === 0;
   }
   console.log(`${ok ? 'PASS' : 'FAIL'} ${step.label}`);
   if (!ok) failed.push(step.label);

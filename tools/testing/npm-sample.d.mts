@@ -10,4 +10,8 @@ export interface NpmRow {
 export function loadNpmRows(count: number, file?: string): NpmRow[];
 export function toCatalogPackages(rows: NpmRow[]): CatalogPackage[];
 /** Writes index.json and one small archive per row into `dir`; returns the packages given ten dependencies each. */
-export function writeV1Registry(dir: string, rows: NpmRow[], options?: { installTargets?: number }): { targets: string[] };
+export function writeV1Registry(
+  dir: string,
+  rows: NpmRow[],
+  options?: { installTargets?: number },
+): { targets: string[] };

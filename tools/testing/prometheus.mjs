@@ -44,7 +44,10 @@ export async function startPrometheus() {
   const [gatewayPort, prometheusPort] = [await freePort(), await freePort()];
   // Its own data file: Debian's build persists to a machine-wide default, which would carry one
   // test's pushes into the next test (and into a real Pushgateway on the same machine).
-  const gateway = launch('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${gatewayPort}`, `--persistence.file=${join(dir, 'pushgateway.data')}`]);
+  const gateway = launch('prometheus-pushgateway', [
+    `--web.listen-address=127.0.0.1:${gatewayPort}`,
+    `--persistence.file=${join(dir, 'pushgateway.data')}`,
+  ]);
   await ready(`http://127.0.0.1:${gatewayPort}/-/ready`, gateway.child, gateway.log);
   writeFileSync(
     join(dir, 'prometheus.yml'),
@@ -74,5 +77,9 @@ export async function startPrometheus() {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { pushgatewayUrl: `http://127.0.0.1:${gatewayPort}`, prometheusUrl: `http://127.0.0.1:${prometheusPort}`, stop };
+  return {
+    pushgatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+    prometheusUrl: `http://127.0.0.1:${prometheusPort}`,
+    stop,
+  };
 }

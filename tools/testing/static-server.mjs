@@ -25,7 +25,9 @@ export async function startStaticServer(root, faults = {}) {
         response.writeHead(404).end('not found');
         return;
       }
-      response.writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+      response.writeHead(200, {
+        'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      });
       createReadStream(file).pipe(response);
     }, state.delayMs);
   });

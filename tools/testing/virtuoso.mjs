@@ -19,7 +19,9 @@ async function freePort() {
 }
 
 function isql(port, statements) {
-  const output = execFileSync('isql-vt', [`127.0.0.1:${port}`, 'dba', 'dba', `exec=${statements}`], { encoding: 'utf8' });
+  const output = execFileSync('isql-vt', [`127.0.0.1:${port}`, 'dba', 'dba', `exec=${statements}`], {
+    encoding: 'utf8',
+  });
   // isql-vt exits 0 even when a statement fails.
   if (output.includes('*** Error')) throw new Error(`isql failed: ${output}`);
   return output;
@@ -63,7 +65,10 @@ export async function startVirtuoso({ maxRows = 100000 } = {}) {
       '',
     ].join('\n'),
   );
-  const child = spawn('virtuoso-t', ['+foreground', '+configfile', join(dir, 'virtuoso.ini')], { cwd: db, stdio: 'ignore' });
+  const child = spawn('virtuoso-t', ['+foreground', '+configfile', join(dir, 'virtuoso.ini')], {
+    cwd: db,
+    stdio: 'ignore',
+  });
   let exited = false;
   child.once('exit', () => {
     exited = true;
@@ -81,7 +86,10 @@ export async function startVirtuoso({ maxRows = 100000 } = {}) {
     if (Date.now() > deadline) throw new Error('virtuoso did not answer within 60 s');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  isql(sqlPort, `DB.DBA.USER_CREATE('${VIRTUOSO_USER}','${VIRTUOSO_PASSWORD}'); GRANT SPARQL_SELECT TO "${VIRTUOSO_USER}"; GRANT SPARQL_UPDATE TO "${VIRTUOSO_USER}";`);
+  isql(
+    sqlPort,
+    `DB.DBA.USER_CREATE('${VIRTUOSO_USER}','${VIRTUOSO_PASSWORD}'); GRANT SPARQL_SELECT TO "${VIRTUOSO_USER}"; GRANT SPARQL_UPDATE TO "${VIRTUOSO_USER}";`,
+  );
   return {
     pid: child.pid,
     queryUrl: `${base}/sparql`,

@@ -31,7 +31,9 @@ const CLI_BUNDLE = {
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  banner: { js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ggenCreateRequire } from 'node:module'; const require = __ggenCreateRequire(import.meta.url);",
+  },
 };
 
 /**
@@ -59,14 +61,21 @@ const NODE_ONLY_BUNDLE = {
 };
 
 // --entry bundles another entry file under a feature set's rules (the tests prove a leak fails).
-const { values } = parseArgs({ options: { features: { type: 'string', default: 'parallel' }, outdir: { type: 'string' }, entry: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { features: { type: 'string', default: 'parallel' }, outdir: { type: 'string' }, entry: { type: 'string' } },
+});
 const requested = values.features === 'all' ? Object.keys(FORBIDDEN) : [values.features];
 for (const features of requested) {
   if (!(features in FORBIDDEN)) {
     console.error(`unknown feature set '${features}': use v1, v2, parallel or all`);
     process.exit(2);
   }
-  await bundle(features, values.outdir === undefined ? join(cliRoot, 'dist', features) : resolve(values.outdir, requested.length > 1 ? features : '.'));
+  await bundle(
+    features,
+    values.outdir === undefined
+      ? join(cliRoot, 'dist', features)
+      : resolve(values.outdir, requested.length > 1 ? features : '.'),
+  );
 }
 
 async function bundle(features, outdir) {
@@ -84,20 +93,30 @@ async function bundle(features, outdir) {
   const forbidden = FORBIDDEN[features];
   const violations = [];
   const inputs = Object.keys(result.metafile.inputs);
-  if (inputs.length < 10) violations.push(`only ${inputs.length} inputs: paths are not relative to the workspace root, the checks would pass silently`);
+  if (inputs.length < 10)
+    violations.push(
+      `only ${inputs.length} inputs: paths are not relative to the workspace root, the checks would pass silently`,
+    );
   for (const input of inputs) {
-    for (const pkg of forbidden.packages) if (input.startsWith(`packages/${pkg}/`)) violations.push(`${input} (package ${pkg})`);
-    for (const mod of forbidden.modules) if (input.includes(`node_modules/${mod}/`)) violations.push(`${input} (module ${mod})`);
+    for (const pkg of forbidden.packages)
+      if (input.startsWith(`packages/${pkg}/`)) violations.push(`${input} (package ${pkg})`);
+    for (const mod of forbidden.modules)
+      if (input.includes(`node_modules/${mod}/`)) violations.push(`${input} (module ${mod})`);
   }
   for (const output of Object.values(result.metafile.outputs)) {
     for (const imported of output.imports) {
-      if (imported.external && forbidden.modules.some((mod) => imported.path === mod || imported.path.startsWith(`${mod}/`))) {
+      if (
+        imported.external &&
+        forbidden.modules.some((mod) => imported.path === mod || imported.path.startsWith(`${mod}/`))
+      ) {
         violations.push(`external import of ${imported.path}`);
       }
     }
   }
   if (violations.length > 0) {
-    console.error(`bundle marketplace-${features} contains what its feature set excludes:\n  ${violations.join('\n  ')}`);
+    console.error(
+      `bundle marketplace-${features} contains what its feature set excludes:\n  ${violations.join('\n  ')}`,
+    );
     process.exit(1);
   }
   mkdirSync(outdir, { recursive: true });

@@ -16,7 +16,12 @@ const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { out: { type: 'string', default: '.' } } });
 const out = resolve(values.out);
 const manifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8'));
-for (const required of ['dist/parallel/ggen.mjs', 'dist/parallel/ggen.cjs', 'dist/parallel/launcher.cjs', 'dist/index.mjs']) {
+for (const required of [
+  'dist/parallel/ggen.mjs',
+  'dist/parallel/ggen.cjs',
+  'dist/parallel/launcher.cjs',
+  'dist/index.mjs',
+]) {
   if (!existsSync(join(cliRoot, required))) {
     console.error(`${required} is missing: build first (npx nx run cli:build)`);
     process.exit(1);
@@ -24,7 +29,8 @@ for (const required of ['dist/parallel/ggen.mjs', 'dist/parallel/ggen.cjs', 'dis
 }
 const staging = mkdtempSync(join(tmpdir(), 'ggen-cli-pack-'));
 try {
-  for (const entry of ['bin', 'dist/parallel', 'sample-registry', 'README.md', 'LICENSE']) cpSync(join(cliRoot, entry), join(staging, entry), { recursive: true });
+  for (const entry of ['bin', 'dist/parallel', 'sample-registry', 'README.md', 'LICENSE'])
+    cpSync(join(cliRoot, entry), join(staging, entry), { recursive: true });
   cpSync(join(cliRoot, 'dist', 'index.mjs'), join(staging, 'dist', 'index.mjs'));
   rmSync(join(staging, 'dist', 'parallel', 'meta.json'), { force: true });
   // The runtime dependencies, copied from where the workspace resolved them.
@@ -44,7 +50,9 @@ try {
   mkdirSync(out, { recursive: true });
   const file = execFileSync('npm', ['pack', '--pack-destination', out, '--json'], { cwd: staging, encoding: 'utf8' });
   const [packed] = JSON.parse(file);
-  console.log(`${join(out, packed.filename)} (${packed.entryCount} files, ${packed.size} bytes; bundled: ${(packed.bundled ?? []).join(', ') || 'none'})`);
+  console.log(
+    `${join(out, packed.filename)} (${packed.entryCount} files, ${packed.size} bytes; bundled: ${(packed.bundled ?? []).join(', ') || 'none'})`,
+  );
 } finally {
   rmSync(staging, { recursive: true, force: true });
 }

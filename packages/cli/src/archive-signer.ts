@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import type { ArchiveSigner } from '@ggen/marketplace-core';
-import { formatKeyId, publicKeyLine, readSecretKeyFile, secretKeyWarning, signMessage, signPackageArchive } from '@ggen/marketplace-v2';
+import {
+  formatKeyId,
+  publicKeyLine,
+  readSecretKeyFile,
+  secretKeyWarning,
+  signMessage,
+  signPackageArchive,
+} from '@ggen/marketplace-v2';
 import type { CliContext } from './cli-context.js';
 import { readPassword } from './read-password.js';
 

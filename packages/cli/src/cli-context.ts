@@ -63,7 +63,10 @@ export class CliContext {
     if (this.#loaded !== undefined) return this.#loaded;
     const flags: Partial<Record<MarketplaceConfigKey, unknown>> = {};
     if (this.args.backend !== undefined) flags.backend = this.args.backend;
-    if (this.args.registry !== undefined) flags.registry = isLocationUrl(this.args.registry) ? this.args.registry : resolve(this.io.cwd, this.args.registry);
+    if (this.args.registry !== undefined)
+      flags.registry = isLocationUrl(this.args.registry)
+        ? this.args.registry
+        : resolve(this.io.cwd, this.args.registry);
     const loaded = loadConfig({
       cwd: this.io.cwd,
       env: this.io.env,
@@ -108,7 +111,8 @@ export class CliContext {
   installPaths(target: string | undefined): Required<InstallPaths> {
     const { config } = this.config();
     const packagesDir = target === undefined ? config.packages_dir : resolve(this.io.cwd, target);
-    const lockfilePath = target === undefined && config.lockfile !== undefined ? config.lockfile : join(dirname(packagesDir), 'ggen.lock');
+    const lockfilePath =
+      target === undefined && config.lockfile !== undefined ? config.lockfile : join(dirname(packagesDir), 'ggen.lock');
     return { packagesDir, lockfilePath, stateDir: config.state_dir };
   }
 
@@ -122,16 +126,23 @@ export class CliContext {
 
   /** Verification and rollback protection for every command that installs: the flags, tightened by require_signatures. */
   installPolicy(args: { 'verify-signature': boolean; 'allow-downgrade': boolean }): InstallPolicy {
-    return { verifySignatures: args['verify-signature'] || this.config().config.require_signatures, allowDowngrade: args['allow-downgrade'] };
+    return {
+      verifySignatures: args['verify-signature'] || this.config().config.require_signatures,
+      allowDowngrade: args['allow-downgrade'],
+    };
   }
 
   backend(): MarketplaceBackend {
     if (this.#backend !== undefined) return this.#backend;
     const factory = this.features.createBackend;
     if (factory === undefined) {
-      throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${this.features.name}) has no backend that serves marketplace commands`, {
-        hint: 'Use the marketplace-parallel or marketplace-v1 build.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_BACKEND_UNAVAILABLE',
+        `This build (${this.features.name}) has no backend that serves marketplace commands`,
+        {
+          hint: 'Use the marketplace-parallel or marketplace-v1 build.',
+        },
+      );
     }
     this.#backend = factory({
       loaded: this.config(),

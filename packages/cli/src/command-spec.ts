@@ -64,11 +64,14 @@ export function defineGroup(group: CommandGroup): CommandGroup {
   return group;
 }
 
-export const isGroup = (entry: unknown): entry is CommandGroup => typeof entry === 'object' && entry !== null && 'subcommands' in entry;
+export const isGroup = (entry: unknown): entry is CommandGroup =>
+  typeof entry === 'object' && entry !== null && 'subcommands' in entry;
 
 export const needsBackend = (features: FeatureSet): boolean => features.createBackend !== undefined;
 
-export function defineCommand<const O extends CommandOptions = NoOptions, A = unknown, R = unknown>(spec: CommandSpec<O, A, R>): CommandSpec<O, A, R> {
+export function defineCommand<const O extends CommandOptions = NoOptions, A = unknown, R = unknown>(
+  spec: CommandSpec<O, A, R>,
+): CommandSpec<O, A, R> {
   return spec;
 }
 

@@ -28,5 +28,8 @@ export interface FeatureSet {
   /** Commands only this build can serve (they import a backend's own code). */
   commands?: readonly unknown[];
   /** Package signing, in builds that carry v2's minisign code. */
-  createSigner?: (context: import('./cli-context.js').CliContext, keyPath: string) => Promise<import('@ggen/marketplace-core').ArchiveSigner>;
+  createSigner?: (
+    context: import('./cli-context.js').CliContext,
+    keyPath: string,
+  ) => Promise<import('@ggen/marketplace-core').ArchiveSigner>;
 }

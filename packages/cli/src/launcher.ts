@@ -50,7 +50,14 @@ async function viaDaemon(argv: string[]): Promise<number | undefined> {
   let replies: DaemonReply[];
   try {
     // The service declines a caller whose TLS, CA or proxy settings differ from its own; the lookup then runs here.
-    const request = { protocol: DAEMON_PROTOCOL, kind: 'run' as const, argv, cwd: process.cwd(), env: requestEnvironment(env), settings: processSettings(env) };
+    const request = {
+      protocol: DAEMON_PROTOCOL,
+      kind: 'run' as const,
+      argv,
+      cwd: process.cwd(),
+      env: requestEnvironment(env),
+      settings: processSettings(env),
+    };
     replies = await daemonRequest(socket, request, LAUNCHER_DEADLINES);
   } catch (error) {
     if (!(error instanceof DaemonUnavailable)) throw error;
@@ -79,7 +86,11 @@ async function launch(argv: string[]): Promise<void> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     writeStdio(1, `${versionLine(PARALLEL_BUILD.name)}\n`);
     exitCode = 0;
-  } else if (argv[0] === 'marketplace' && argv[1] === 'features' && argv.slice(2).every((flag) => ['--json', '--quiet', '--verbose'].includes(flag))) {
+  } else if (
+    argv[0] === 'marketplace' &&
+    argv[1] === 'features' &&
+    argv.slice(2).every((flag) => ['--json', '--quiet', '--verbose'].includes(flag))
+  ) {
     // What the build holds is known without loading it (the same facts its FeatureSet is made of).
     const result = featuresResult(PARALLEL_BUILD);
     writeStdio(1, `${argv.includes('--json') ? JSON.stringify(result, null, 2) : renderFeatures(result)}\n`);
@@ -88,7 +99,11 @@ async function launch(argv: string[]): Promise<void> {
     const setting = daemonSetting(process.env);
     if ('error' in setting) {
       const hint = 'Unset GGEN_DAEMON to use the default (the service runs except under CI).';
-      if (argv.includes('--json')) writeStdio(1, `${JSON.stringify({ error: { code: 'GGEN_E_CONFIG_INVALID', message: setting.error, hint } }, null, 2)}\n`);
+      if (argv.includes('--json'))
+        writeStdio(
+          1,
+          `${JSON.stringify({ error: { code: 'GGEN_E_CONFIG_INVALID', message: setting.error, hint } }, null, 2)}\n`,
+        );
       else writeStdio(2, `error GGEN_E_CONFIG_INVALID: ${setting.error}\nhint: ${hint}\n`);
       exitCode = 2;
     } else if (setting.use) exitCode = await viaDaemon(argv);

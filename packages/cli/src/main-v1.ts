@@ -12,9 +12,13 @@ void runCli(process.argv.slice(2), {
     // Only an explicit choice of another strategy is an error; the default is served by v1.
     if (loaded.config.backend !== 'v1' && loaded.sources.backend.kind !== 'default') {
       const source = loaded.sources.backend;
-      throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `Backend '${loaded.config.backend}' (from ${source.origin}) is not compiled into this build (marketplace-v1)`, {
-        hint: 'Use --backend v1, or the marketplace-parallel build for v2 strategies.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_BACKEND_UNAVAILABLE',
+        `Backend '${loaded.config.backend}' (from ${source.origin}) is not compiled into this build (marketplace-v1)`,
+        {
+          hint: 'Use --backend v1, or the marketplace-parallel build for v2 strategies.',
+        },
+      );
     }
     return createV1Backend({ location: registry, timeoutMs: loaded.config.timeout_ms, retries: loaded.config.retries });
   },

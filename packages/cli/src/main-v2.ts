@@ -18,14 +18,26 @@ void runCli(process.argv.slice(2), {
   name: 'marketplace-v2',
   backends: [V2_BACKEND_METADATA.type],
   adapters: false,
-  commands: [sparqlCommand, registryGroup(registryPushCommand), keygenCommand, verifyKeyCommand, signCommand, keysGroup, syncCommand],
+  commands: [
+    sparqlCommand,
+    registryGroup(registryPushCommand),
+    keygenCommand,
+    verifyKeyCommand,
+    signCommand,
+    keysGroup,
+    syncCommand,
+  ],
   createSigner: createArchiveSigner,
   createBackend: ({ loaded, v2Registry, cache }) => {
     // The default strategy names no backend this build lacks; an explicit 'v1' does.
     if (loaded.config.backend === 'v1' && loaded.sources.backend.kind !== 'default') {
-      throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `Backend 'v1' (from ${loaded.sources.backend.origin}) is not compiled into this build (marketplace-v2)`, {
-        hint: 'Use --backend v2, or the marketplace-parallel build.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_BACKEND_UNAVAILABLE',
+        `Backend 'v1' (from ${loaded.sources.backend.origin}) is not compiled into this build (marketplace-v2)`,
+        {
+          hint: 'Use --backend v2, or the marketplace-parallel build.',
+        },
+      );
     }
     return createV2Backend(v2Options(loaded.config, v2Registry, cache));
   },

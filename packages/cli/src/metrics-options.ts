@@ -28,5 +28,6 @@ export function metricsStore(context: CliContext): MetricsStore {
 
 export type SinceArgs = GlobalArgs & { since: string | undefined };
 
-export const formatMs = (value: number | null): string => (value === null ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1));
+export const formatMs = (value: number | null): string =>
+  value === null ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1);
 export const formatPercent = (value: number | null): string => (value === null ? '-' : `${(value * 100).toFixed(2)}%`);

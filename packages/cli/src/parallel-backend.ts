@@ -17,15 +17,27 @@ import { V2Registry, type V2RegistryOptions } from '@ggen/marketplace-v2';
 import type { BackendContext } from './features.js';
 import { v2Options } from './remote-options.js';
 
-const DEPRECATION = 'note: the v1 backend is deprecated; v2 is the default (marketplace.backend: v2-with-fallback). v1 stays available for rollback.';
+const DEPRECATION =
+  'note: the v1 backend is deprecated; v2 is the default (marketplace.backend: v2-with-fallback). v1 stays available for rollback.';
 
 /** The adapters' view of the config: the values, and whether fallback and backend were chosen in so many words. */
 export function adapterConfigOf(loaded: LoadedConfig): AdapterConfig {
-  return { ...loaded.config, fallback_on_error_set: loaded.sources.fallback_on_error.kind !== 'default', backend_from_flag: loaded.sources.backend.kind === 'flag' };
+  return {
+    ...loaded.config,
+    fallback_on_error_set: loaded.sources.fallback_on_error.kind !== 'default',
+    backend_from_flag: loaded.sources.backend.kind === 'flag',
+  };
 }
 
 /** Every operation of the parallel build goes through the DualBackendAdapter. */
-export function createParallelBackend({ loaded, registry, v2Registry, notice, onFinish, cache }: BackendContext): MarketplaceBackend {
+export function createParallelBackend({
+  loaded,
+  registry,
+  v2Registry,
+  notice,
+  onFinish,
+  cache,
+}: BackendContext): MarketplaceBackend {
   const { config } = loaded;
   const recorded: OperationRecord[] = [];
   let warned = false;
@@ -38,7 +50,12 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
     onFinish(async () => {
       if (recorded.length === 0) return;
       try {
-        await pushFleetSeries(pushgateway, readInstallId(config.state_dir), fleetSeriesText(store.read()), config.timeout_ms);
+        await pushFleetSeries(
+          pushgateway,
+          readInstallId(config.state_dir),
+          fleetSeriesText(store.read()),
+          config.timeout_ms,
+        );
       } catch (error) {
         notice(`warning: could not push metrics to ${redactUrl(pushgateway)}: ${redactUrl((error as Error).message)}`);
       }
@@ -48,8 +65,16 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
   // (cross-format dependencies, when the operation allows fallback).
   let v1Shared: V1Registry | undefined;
   let v2Shared: V2Registry | undefined;
-  const v1Options: V1RegistryOptions = { location: registry, timeoutMs: config.timeout_ms, retries: config.retries, otherRegistry: () => v2Source() };
-  const v2RegistryOptions: V2RegistryOptions = { ...v2Options(config, v2Registry, cache), otherRegistry: () => v1Source() };
+  const v1Options: V1RegistryOptions = {
+    location: registry,
+    timeoutMs: config.timeout_ms,
+    retries: config.retries,
+    otherRegistry: () => v2Source(),
+  };
+  const v2RegistryOptions: V2RegistryOptions = {
+    ...v2Options(config, v2Registry, cache),
+    otherRegistry: () => v1Source(),
+  };
   const v1Source = (): V1Registry => (v1Shared ??= new V1Registry(v1Options));
   const v2Source = (): V2Registry => (v2Shared ??= new V2Registry(v2RegistryOptions));
   return new DualBackendAdapter({
@@ -60,7 +85,8 @@ export function createParallelBackend({ loaded, registry, v2Registry, notice, on
     onRecord: (record) => recorded.push(record),
     notice,
     onSelection: (operation, selection) => {
-      if (config.log_backend_selection) notice(`backend: ${operation} served by ${selection.backend} (${selection.reason})`);
+      if (config.log_backend_selection)
+        notice(`backend: ${operation} served by ${selection.backend} (${selection.reason})`);
       if (selection.backend === 'v1' && selection.strategy === 'v1' && !warned) {
         warned = true;
         notice(DEPRECATION);

@@ -18,7 +18,10 @@ export function codeCacheDir(env: Env): string | undefined {
   const base =
     env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== ''
       ? env.XDG_CACHE_HOME
-      : join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : process.getBuiltinModule('node:os').homedir(), '.cache');
+      : join(
+          env.HOME !== undefined && env.HOME !== '' ? env.HOME : process.getBuiltinModule('node:os').homedir(),
+          '.cache',
+        );
   return join(base, 'ggen', 'compile-cache');
 }
 

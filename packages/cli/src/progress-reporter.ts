@@ -6,7 +6,9 @@ import type { CliContext } from './cli-context.js';
  * Renders install events: a progress bar on a TTY for multi-package work, quiet and
  * line-oriented otherwise. A wait for another process's lock is always said.
  */
-export async function createProgressReporter(context: CliContext): Promise<{ onEvent: (event: InstallEvent) => void; stop: () => void }> {
+export async function createProgressReporter(
+  context: CliContext,
+): Promise<{ onEvent: (event: InstallEvent) => void; stop: () => void }> {
   let bar: SingleBar | undefined;
   const interactive = context.io.isTty && !context.args.json && context.args.quiet !== true;
   // Only a terminal gets a bar: cli-progress (and node's readline under it) loads for it alone.
@@ -22,7 +24,12 @@ export async function createProgressReporter(context: CliContext): Promise<{ onE
           break;
         case 'fetch-start':
           if (Bar !== undefined && event.total > 1) {
-            bar = new Bar({ format: 'installing [{bar}] {value}/{total} {pkg}', stream: process.stderr, clearOnComplete: true, hideCursor: true });
+            bar = new Bar({
+              format: 'installing [{bar}] {value}/{total} {pkg}',
+              stream: process.stderr,
+              clearOnComplete: true,
+              hideCursor: true,
+            });
             bar.start(event.total, 0, { pkg: '' });
           }
           break;

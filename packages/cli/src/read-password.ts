@@ -18,7 +18,9 @@ export async function readPassword(context: CliContext, prompt: string, confirm 
   const first = await ask(prompt);
   if (first === '') throw noPassword();
   if (confirm && (await ask('Repeat the password: ')) !== first) {
-    throw new MarketplaceError('GGEN_E_KEY_PASSWORD', 'The two passwords differ', { hint: 'Run keygen again and type the same password twice.' });
+    throw new MarketplaceError('GGEN_E_KEY_PASSWORD', 'The two passwords differ', {
+      hint: 'Run keygen again and type the same password twice.',
+    });
   }
   return first;
 }

@@ -5,7 +5,9 @@ import { loadTrustedKeys, type QueryCache, type V2RegistryOptions } from '@ggen/
 /** The remote-catalog settings from config, or undefined for the embedded store. */
 export function remoteCatalogOptions(
   config: MarketplaceConfig,
-): { queryUrl: string; graphStoreUrl?: string; user?: string; password?: string; timeoutMs: number; cacheDir: string } | undefined {
+):
+  | { queryUrl: string; graphStoreUrl?: string; user?: string; password?: string; timeoutMs: number; cacheDir: string }
+  | undefined {
   if (config.sparql_endpoint === undefined) return undefined;
   return {
     queryUrl: config.sparql_endpoint,

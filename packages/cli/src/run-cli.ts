@@ -2,7 +2,14 @@ import { isMarketplaceError, nearestWord, safeText } from '@ggen/marketplace-cor
 import type { Logger } from 'pino';
 import type { Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
-import { GLOBAL_OPTIONS, isGroup, type AnyCommandSpec, type CommandOptions, type CommandEntry, type CommandGroup } from './command-spec.js';
+import {
+  GLOBAL_OPTIONS,
+  isGroup,
+  type AnyCommandSpec,
+  type CommandOptions,
+  type CommandEntry,
+  type CommandGroup,
+} from './command-spec.js';
 import { mayBeTerminal, writeStdio } from './stdio.js';
 import { configGroup } from './commands/config-show-command.js';
 import { featuresCommand } from './commands/features-command.js';
@@ -78,7 +85,12 @@ function terminalSafe(io: Io): Io {
 }
 
 /** Runs `ggen` with the given arguments; resolves to the process exit code. */
-export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = defaultIo(), state: { cache?: QueryCache } = {}): Promise<number> {
+export async function runCli(
+  argv: string[],
+  features: FeatureSet,
+  rawIo: Io = defaultIo(),
+  state: { cache?: QueryCache } = {},
+): Promise<number> {
   const io = terminalSafe(rawIo);
   let exitCode = 0;
   let jsonMode = argv.includes('--json');
@@ -118,7 +130,11 @@ export async function runCli(argv: string[], features: FeatureSet, rawIo: Io = d
     }
   };
 
-  if (argv[0] === '--version' || argv[0] === '-V' || (argv[0] === 'marketplace' && (argv[1] === '--version' || argv[1] === '-V'))) {
+  if (
+    argv[0] === '--version' ||
+    argv[0] === '-V' ||
+    (argv[0] === 'marketplace' && (argv[1] === '--version' || argv[1] === '-V'))
+  ) {
     io.stdout(versionLine(features.name));
     return 0;
   }
@@ -179,14 +195,16 @@ export async function yargsParser(argv: string[], table: CommandTable, handle: H
       ...(spec.aliases === undefined ? {} : { aliases: spec.aliases }),
       describe: spec.describe,
       // The command's flags first, then its positionals and examples.
-      builder: (y: Argv<GlobalArgs>) => spec.builder(y.options((spec.options ?? {}) as CommandOptions) as Argv<GlobalArgs>),
+      builder: (y: Argv<GlobalArgs>) =>
+        spec.builder(y.options((spec.options ?? {}) as CommandOptions) as Argv<GlobalArgs>),
       handler: (args: GlobalArgs & Record<string, unknown>) => handle(spec, args),
     });
 
   const { default: yargs } = await import('yargs');
   const parserOf = (words: string[], name: string): Argv<GlobalArgs> => {
     let parser = yargs(words).scriptName(name).strict() as unknown as Argv<GlobalArgs>;
-    for (const [key, option] of Object.entries(GLOBAL_OPTIONS)) parser = parser.option(key, { ...option, global: true });
+    for (const [key, option] of Object.entries(GLOBAL_OPTIONS))
+      parser = parser.option(key, { ...option, global: true });
     return parser
       .help()
       .alias('h', 'help')
@@ -207,7 +225,8 @@ export async function yargsParser(argv: string[], table: CommandTable, handle: H
     return parserOf(argv.slice(words), `ggen ${argv.slice(0, words).join(' ')}`).command<GlobalArgs>({
       command: ['$0', ...spec.command.split(' ').slice(1)].join(' '),
       describe: spec.describe,
-      builder: (y: Argv<GlobalArgs>) => spec.builder(y.options((spec.options ?? {}) as CommandOptions) as Argv<GlobalArgs>),
+      builder: (y: Argv<GlobalArgs>) =>
+        spec.builder(y.options((spec.options ?? {}) as CommandOptions) as Argv<GlobalArgs>),
       handler: (args: GlobalArgs & Record<string, unknown>) => handle(spec, args),
     });
   }
@@ -228,7 +247,10 @@ export async function yargsParser(argv: string[], table: CommandTable, handle: H
           for (const member of subcommands) sub = register(sub, member);
           return base === undefined ? sub.demandCommand(1, `Name a ${name} subcommand: ${names}`) : sub;
         };
-        builder = base === undefined ? builder.command(name, `Subcommands: ${names}. ${describe}`, group) : register(builder, { ...base, builder: group });
+        builder =
+          base === undefined
+            ? builder.command(name, `Subcommands: ${names}. ${describe}`, group)
+            : register(builder, { ...base, builder: group });
       }
       return builder.demandCommand(1, 'Name a marketplace command; see ggen marketplace --help');
     })
@@ -241,8 +263,14 @@ export async function yargsParser(argv: string[], table: CommandTable, handle: H
  * nearest command (or flag of the command), by edit distance, as cargo and git do.
  */
 function explainUsage(message: string, argv: readonly string[], table: CommandTable): string {
-  const commands = [...table.commands.flatMap((spec) => [spec.command.split(' ')[0] ?? '', ...(spec.aliases ?? [])]), ...table.groups.keys()];
-  const flags = [...Object.keys(GLOBAL_OPTIONS), ...Object.keys((matchedCommand(argv, table)?.spec.options ?? {}) as CommandOptions)];
+  const commands = [
+    ...table.commands.flatMap((spec) => [spec.command.split(' ')[0] ?? '', ...(spec.aliases ?? [])]),
+    ...table.groups.keys(),
+  ];
+  const flags = [
+    ...Object.keys(GLOBAL_OPTIONS),
+    ...Object.keys((matchedCommand(argv, table)?.spec.options ?? {}) as CommandOptions),
+  ];
   const unknown = /^Unknown arguments?: (.+)$/.exec(message);
   if (unknown === null) return message;
   const words = (unknown[1] ?? '').split(', ');
@@ -267,7 +295,10 @@ function explainUsage(message: string, argv: readonly string[], table: CommandTa
 }
 
 /** The command (or group subcommand) a line names, as far as its first words say. */
-function matchedCommand(argv: readonly string[], table: CommandTable): { spec: AnyCommandSpec; words: number } | undefined {
+function matchedCommand(
+  argv: readonly string[],
+  table: CommandTable,
+): { spec: AnyCommandSpec; words: number } | undefined {
   if (argv[0] !== 'marketplace') return undefined;
   const named = (specs: readonly AnyCommandSpec[], word: string | undefined): AnyCommandSpec | undefined =>
     specs.find((spec) => spec.command.split(' ')[0] === word || spec.aliases?.includes(word ?? '') === true);
@@ -279,7 +310,9 @@ function matchedCommand(argv: readonly string[], table: CommandTable): { spec: A
   const member = named(group.subcommands, argv[2]);
   if (member !== undefined) return { spec: member, words: 3 };
   // A group's own command: only where this build serves it and no subcommand was meant.
-  return group.base !== undefined && table.available(group.base) && (argv[2] === undefined || argv[2].startsWith('-')) ? { spec: group.base, words: 2 } : undefined;
+  return group.base !== undefined && table.available(group.base) && (argv[2] === undefined || argv[2].startsWith('-'))
+    ? { spec: group.base, words: 2 }
+    : undefined;
 }
 
 /**

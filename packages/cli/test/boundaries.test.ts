@@ -10,10 +10,14 @@ const run = promisify(execFile);
 
 async function lint(file: string, env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
   try {
-    const { stdout } = await run(process.execPath, [join(workspaceRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), file], {
-      cwd: workspaceRoot,
-      env: { ...process.env, ...env },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [join(workspaceRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), file],
+      {
+        cwd: workspaceRoot,
+        env: { ...process.env, ...env },
+      },
+    );
     return { code: 0, output: stdout };
   } catch (error) {
     const failed = error as { code: number; stdout: string };
@@ -25,7 +29,9 @@ describe('module boundaries', () => {
   it('fail lint on a v1 -> v2 import', async () => {
     const result = await lint('packages/marketplace-v1/lint-fixtures/imports-v2.ts');
     expect(result.code).toBe(1);
-    expect(result.output).toContain('A project tagged with "scope:v1" can only depend on libs tagged with "scope:core"');
+    expect(result.output).toContain(
+      'A project tagged with "scope:v1" can only depend on libs tagged with "scope:core"',
+    );
   });
 
   it('fail lint on a v1 -> v2 import when eslint runs outside Nx, with no project graph cached', async () => {
@@ -35,7 +41,9 @@ describe('module boundaries', () => {
       NX_DAEMON: 'false',
     });
     expect(result.code).toBe(1);
-    expect(result.output).toContain('A project tagged with "scope:v1" can only depend on libs tagged with "scope:core"');
+    expect(result.output).toContain(
+      'A project tagged with "scope:v1" can only depend on libs tagged with "scope:core"',
+    );
   });
 
   it('allow a v1 -> core import', async () => {

@@ -26,7 +26,9 @@ describe('choosing the strategy', () => {
     const v1 = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v1'], { home });
     expect(v1.code).toBe(0);
     expect(v1.stdout).toContain('(v1, ');
-    expect(v1.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^note: the v1 backend is deprecated; v2 is the default/)]);
+    expect(v1.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^note: the v1 backend is deprecated; v2 is the default/),
+    ]);
     // Not in --json output: the notice is for people.
     const v1Json = await runGgen(['marketplace', 'search', 'agent', '--backend', 'v1', '--json'], { home });
     expect(parseJson<SearchResults>(v1Json).backend).toBe('v1');
@@ -36,10 +38,23 @@ describe('choosing the strategy', () => {
   it('reads the strategy and the A/B share from the environment, as the plan names them', async () => {
     const home = freshHome();
     const env = { GGEN_MARKETPLACE_BACKEND: 'ab-test', GGEN_MARKETPLACE_AB_TEST: 'true' };
-    const all = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '100' } }));
-    const none = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '0' } }));
+    const all = parseJson<SearchResults>(
+      await runGgen(['marketplace', 'search', 'agent', '--json'], {
+        home,
+        env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '100' },
+      }),
+    );
+    const none = parseJson<SearchResults>(
+      await runGgen(['marketplace', 'search', 'agent', '--json'], {
+        home,
+        env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '0' },
+      }),
+    );
     const paused = parseJson<SearchResults>(
-      await runGgen(['marketplace', 'search', 'agent', '--json'], { home, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '100', GGEN_MARKETPLACE_AB_TEST: '0' } }),
+      await runGgen(['marketplace', 'search', 'agent', '--json'], {
+        home,
+        env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '100', GGEN_MARKETPLACE_AB_TEST: '0' },
+      }),
     );
     expect([all.backend, none.backend, paused.backend]).toEqual(['v2', 'v1', 'v1']);
   });
@@ -52,7 +67,9 @@ describe('choosing the strategy', () => {
     );
     const search = await runGgen(['marketplace', 'search', 'agent'], { home });
     expect(search.stderr).toMatch(/^backend: search served by v2 \(ab-test bucket \d+ < 100%\)$/m);
-    const install = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'gpacks')], { home });
+    const install = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'gpacks')], {
+      home,
+    });
     expect(install.code).toBe(0);
     expect(install.stderr).toMatch(/^backend: install served by v1 \(ab-test bucket \d+ >= 0%\)$/m);
     expect(install.stdout).toMatch(/\+\s+agent-editor\s+1\.0\.0\s+v1/);
@@ -63,7 +80,9 @@ describe('choosing the strategy', () => {
     writeConfig(home, 'marketplace:\n  operations:\n    search:\n      v2_percentage: 150\n');
     const result = await runGgen(['marketplace', 'search', 'agent'], { home });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('error GGEN_E_CONFIG_INVALID: Invalid value for marketplace.operations.search.v2_percentage');
+    expect(result.stderr).toContain(
+      'error GGEN_E_CONFIG_INVALID: Invalid value for marketplace.operations.search.v2_percentage',
+    );
   });
 });
 
@@ -74,10 +93,14 @@ describe('fallback from the CLI', () => {
     const search = await runGgen(['marketplace', 'search', 'agent memory'], { home, env });
     expect(search.code).toBe(0);
     expect(search.stdout).toMatch(/^agent-memory-forge/m);
-    expect(search.stderr).toMatch(/backend: search served by v1 \(backend v2-with-fallback; v2 failed \(GGEN_E_\w+\), served by v1\)/);
+    expect(search.stderr).toMatch(
+      /backend: search served by v1 \(backend v2-with-fallback; v2 failed \(GGEN_E_\w+\), served by v1\)/,
+    );
     const install = await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--json'], { home, env });
     expect(install.code).toBe(0);
-    const metrics = parseJson<{ fallbacks: { attempted: number; succeeded: number } }>(await runGgen(['marketplace', 'metrics', '--json'], { home }));
+    const metrics = parseJson<{ fallbacks: { attempted: number; succeeded: number } }>(
+      await runGgen(['marketplace', 'metrics', '--json'], { home }),
+    );
     expect(metrics.fallbacks).toEqual({ attempted: 2, succeeded: 2 });
   });
 
@@ -102,21 +125,27 @@ describe('metrics, compare report and rollout status', () => {
     expect((await runGgen(['marketplace', 'info', 'agent-editor', '--backend', 'compare'], { home })).code).toBe(0);
     expect((await runGgen(['marketplace', 'search', 'agent'], { home })).code).toBe(0);
 
-    const metrics = parseJson<{ operations: number; rows: { operation: string; backend: string; count: number; p95: number; selections: number }[] }>(
-      await runGgen(['marketplace', 'metrics', '--json'], { home }),
-    );
+    const metrics = parseJson<{
+      operations: number;
+      rows: { operation: string; backend: string; count: number; p95: number; selections: number }[];
+    }>(await runGgen(['marketplace', 'metrics', '--json'], { home }));
     expect(metrics.operations).toBe(6);
     const searchV2 = metrics.rows.find((row) => row.operation === 'search' && row.backend === 'v2');
     expect(searchV2).toMatchObject({ count: 5, selections: 5 });
     expect(searchV2?.p95).toBeGreaterThan(0);
-    expect(metrics.rows.find((row) => row.operation === 'search' && row.backend === 'v1')).toMatchObject({ count: 4, selections: 0 });
+    expect(metrics.rows.find((row) => row.operation === 'search' && row.backend === 'v1')).toMatchObject({
+      count: 4,
+      selections: 0,
+    });
 
     const report = await runGgen(['marketplace', 'compare', 'report'], { home });
     expect(report.stdout).toMatch(/^searches compared: 4$/m);
     expect(report.stdout).toMatch(/^mean overlap@10: +[01]\.\d{3}$/m);
     expect(report.stdout).toMatch(/^info and resolution compared: 1, differing: 0$/m);
     // Both sides' result counts, beside "only in" over the same top 10 as overlap@10.
-    expect(report.stdout).toMatch(/^QUERY +TIMES +RESULTS V1 +RESULTS V2 +OVERLAP@10 +RBO +ONLY IN V1 \(TOP 10\) +ONLY IN V2 \(TOP 10\)$/m);
+    expect(report.stdout).toMatch(
+      /^QUERY +TIMES +RESULTS V1 +RESULTS V2 +OVERLAP@10 +RBO +ONLY IN V1 \(TOP 10\) +ONLY IN V2 \(TOP 10\)$/m,
+    );
     const bibtex = parseJson<{ worst: { subject: string; v1Count?: number; v2Count?: number; onlyV1?: string[] }[] }>(
       await runGgen(['marketplace', 'compare', 'report', '--json'], { home }),
     ).worst.find((entry) => entry.subject === 'bibtex');
@@ -124,18 +153,30 @@ describe('metrics, compare report and rollout status', () => {
     expect(bibtex?.v2Count).toBeGreaterThan(0);
     expect((bibtex?.onlyV1 ?? []).length).toBeLessThanOrEqual(10);
 
-    const status = parseJson<{ phase: number; verdict: string; reason: string; criteria: { name: string; sample: number; state: string }[] }>(
-      await runGgen(['marketplace', 'rollout', 'status', '--json'], { home }),
-    );
+    const status = parseJson<{
+      phase: number;
+      verdict: string;
+      reason: string;
+      criteria: { name: string; sample: number; state: string }[];
+    }>(await runGgen(['marketplace', 'rollout', 'status', '--json'], { home }));
     expect(status).toMatchObject({ phase: 6, verdict: 'hold' });
     expect(status.reason).toContain('not enough data');
-    expect(status.criteria.find((criterion) => criterion.name === 'search p95 (v2), ms')).toMatchObject({ sample: 5, state: 'not enough data' });
+    expect(status.criteria.find((criterion) => criterion.name === 'search p95 (v2), ms')).toMatchObject({
+      sample: 5,
+      state: 'not enough data',
+    });
 
-    const recent = parseJson<{ operations: number }>(await runGgen(['marketplace', 'metrics', '--since', '1h', '--json'], { home }));
+    const recent = parseJson<{ operations: number }>(
+      await runGgen(['marketplace', 'metrics', '--since', '1h', '--json'], { home }),
+    );
     expect(recent.operations).toBe(6);
-    const future = parseJson<{ operations: number }>(await runGgen(['marketplace', 'metrics', '--since', '2999-01-01', '--json'], { home }));
+    const future = parseJson<{ operations: number }>(
+      await runGgen(['marketplace', 'metrics', '--since', '2999-01-01', '--json'], { home }),
+    );
     expect(future.operations).toBe(0);
-    expect((await runGgen(['marketplace', 'metrics', '--since', 'yesterday-ish'], { home })).stderr).toContain('error GGEN_E_USAGE');
+    expect((await runGgen(['marketplace', 'metrics', '--since', 'yesterday-ish'], { home })).stderr).toContain(
+      'error GGEN_E_USAGE',
+    );
   });
 
   it('prints the plan instruments as Prometheus text', async () => {
@@ -158,7 +199,11 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        bodies.push({ path: request.url, type: request.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+        bodies.push({
+          path: request.url,
+          type: request.headers['content-type'],
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+        });
         response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
@@ -171,7 +216,10 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
 
   it('pushes the run’s instruments, each with its backend attribute', async () => {
     const home = freshHome();
-    const result = await runGgen(['marketplace', 'search', 'agent'], { home, env: { GGEN_MARKETPLACE_OTLP_ENDPOINT: url } });
+    const result = await runGgen(['marketplace', 'search', 'agent'], {
+      home,
+      env: { GGEN_MARKETPLACE_OTLP_ENDPOINT: url },
+    });
     expect(result.code).toBe(0);
     expect(bodies).toHaveLength(1);
     const text = JSON.stringify(bodies[0]);
@@ -184,7 +232,10 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
 
   it('never fails the command when the collector is down', async () => {
     const home = freshHome();
-    const result = await runGgen(['marketplace', 'search', 'agent'], { home, env: { GGEN_MARKETPLACE_OTLP_ENDPOINT: 'http://127.0.0.1:9/v1/metrics' } });
+    const result = await runGgen(['marketplace', 'search', 'agent'], {
+      home,
+      env: { GGEN_MARKETPLACE_OTLP_ENDPOINT: 'http://127.0.0.1:9/v1/metrics' },
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('agent-');
   });

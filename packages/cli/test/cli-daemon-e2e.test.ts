@@ -27,7 +27,8 @@ function serviceDir(): string {
 const viaLauncher = (args: string[], home: string, dir: string, env: Record<string, string> = {}): Promise<Run> =>
   runGgen(args, { bin: launcher, home, env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir, ...env } });
 
-const statusOf = async (home: string, dir: string): Promise<Status> => parseJson<Status>(await viaLauncher(['marketplace', 'daemon', 'status', '--json'], home, dir));
+const statusOf = async (home: string, dir: string): Promise<Status> =>
+  parseJson<Status>(await viaLauncher(['marketplace', 'daemon', 'status', '--json'], home, dir));
 
 async function waitForService(home: string, dir: string): Promise<Status> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
@@ -48,7 +49,8 @@ function alive(pid: number): boolean {
 }
 
 /** Timings differ from run to run; everything else must be the same. */
-const withoutTimings = (text: string): string => text.replace(/\((v1|v2), [\d.]+ ms\)/g, '($1, _ ms)').replace(/"queryTimeMs": [\d.]+/g, '"queryTimeMs": _');
+const withoutTimings = (text: string): string =>
+  text.replace(/\((v1|v2), [\d.]+ ms\)/g, '($1, _ ms)').replace(/"queryTimeMs": [\d.]+/g, '"queryTimeMs": _');
 
 afterAll(async () => {
   for (const dir of started) {
@@ -66,7 +68,11 @@ describe('the resident query service', () => {
     const first = await waitForService(home, dir);
     const registry = mkdtempSync(join(tmpdir(), 'ggen-fifo-registry-'));
     execFileSync('mkfifo', [join(registry, 'catalog.nq')]);
-    const lookup = await viaLauncher(['marketplace', 'search', 'agent', '--backend', 'v2', '--registry', registry], home, dir);
+    const lookup = await viaLauncher(
+      ['marketplace', 'search', 'agent', '--backend', 'v2', '--registry', registry],
+      home,
+      dir,
+    );
     expect(lookup.stderr).toMatch(/catalog\.nq is not a regular file/);
     expect(lookup.code).not.toBe(0);
     const after = await statusOf(home, dir);
@@ -130,11 +136,21 @@ describe('the resident query service', () => {
     mkdirSync(join(homeB, '.config', 'ggen'), { recursive: true });
     writeFileSync(join(homeB, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  backend: v1\n');
     const search = ['marketplace', 'search', 'agent', '--registry', registry, '--json'];
-    const inProject = await runGgen(search, { bin: launcher, home: homeA, cwd: project, env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir } });
+    const inProject = await runGgen(search, {
+      bin: launcher,
+      home: homeA,
+      cwd: project,
+      env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir },
+    });
     const outside = await viaLauncher(search, homeA, dir);
     const userConfig = await viaLauncher(search, homeB, dir);
     const viaEnv = await viaLauncher(search, homeB, dir, { GGEN_MARKETPLACE_BACKEND: 'v2' });
-    expect([inProject, outside, userConfig, viaEnv].map((run) => parseJson<SearchResults>(run).backend)).toEqual(['v1', 'v2', 'v1', 'v2']);
+    expect([inProject, outside, userConfig, viaEnv].map((run) => parseJson<SearchResults>(run).backend)).toEqual([
+      'v1',
+      'v2',
+      'v1',
+      'v2',
+    ]);
     // A relative --registry is relative to the caller's directory, not the service's.
     const relative = await runGgen(['marketplace', 'info', 'agent-editor', '--registry', '.', '--json'], {
       bin: launcher,
@@ -151,17 +167,38 @@ describe('the resident query service', () => {
     const dir = serviceDir();
     const registry = copyOfSampleRegistry();
     await viaLauncher(['marketplace', 'daemon', 'start'], home, dir);
-    const before = parseJson<SearchResults>(await viaLauncher(['marketplace', 'search', 'zebra-stripes', '--registry', registry, '--backend', 'v2', '--json'], home, dir));
+    const before = parseJson<SearchResults>(
+      await viaLauncher(
+        ['marketplace', 'search', 'zebra-stripes', '--registry', registry, '--backend', 'v2', '--json'],
+        home,
+        dir,
+      ),
+    );
     expect(before.packages.map((pkg) => pkg.name)).not.toContain('zebra-stripes');
     const pack = mkdtempSync(join(tmpdir(), 'ggen-pack-'));
-    writeFileSync(join(pack, 'gpack.yaml'), 'name: zebra-stripes\nversion: 1.0.0\ndescription: Zebra stripes generator for service daemons\ncategory: templates\n');
+    writeFileSync(
+      join(pack, 'gpack.yaml'),
+      'name: zebra-stripes\nversion: 1.0.0\ndescription: Zebra stripes generator for service daemons\ncategory: templates\n',
+    );
     mkdirSync(join(pack, 'templates'));
     writeFileSync(join(pack, 'templates', 'a.tmpl'), 'stripes\n');
     const published = await runGgen(['marketplace', 'publish', pack, '--registry', registry], { home });
     expect(published.code).toBe(0);
-    const after = parseJson<SearchResults>(await viaLauncher(['marketplace', 'search', 'zebra-stripes', '--registry', registry, '--backend', 'v2', '--json'], home, dir));
+    const after = parseJson<SearchResults>(
+      await viaLauncher(
+        ['marketplace', 'search', 'zebra-stripes', '--registry', registry, '--backend', 'v2', '--json'],
+        home,
+        dir,
+      ),
+    );
     expect(after.packages[0]?.name).toBe('zebra-stripes');
-    const info = parseJson<PackageDetails>(await viaLauncher(['marketplace', 'info', 'zebra-stripes', '--registry', registry, '--backend', 'v2', '--json'], home, dir));
+    const info = parseJson<PackageDetails>(
+      await viaLauncher(
+        ['marketplace', 'info', 'zebra-stripes', '--registry', registry, '--backend', 'v2', '--json'],
+        home,
+        dir,
+      ),
+    );
     expect(info.description).toBe('Zebra stripes generator for service daemons');
     expect((await statusOf(home, dir)).status?.served).toBe(3);
   }, 120_000);
@@ -250,7 +287,11 @@ describe('the resident query service', () => {
   it('is not used under CI, when turned off, or when its directory is open to others; a bad GGEN_DAEMON is a coded error', async () => {
     const home = freshHome();
     const ciDir = serviceDir();
-    const underCi = await runGgen(['marketplace', 'search', 'agent'], { bin: launcher, home, env: { CI: 'true', GGEN_DAEMON_DIR: ciDir } });
+    const underCi = await runGgen(['marketplace', 'search', 'agent'], {
+      bin: launcher,
+      home,
+      env: { CI: 'true', GGEN_DAEMON_DIR: ciDir },
+    });
     expect(underCi.code).toBe(0);
     const off = await viaLauncher(['marketplace', 'search', 'agent'], home, ciDir, { GGEN_DAEMON: '0' });
     expect(withoutTimings(off.stdout)).toBe(withoutTimings(underCi.stdout));
@@ -265,14 +306,21 @@ describe('the resident query service', () => {
     expect(readdirSync(openDir)).toEqual([]);
     const start = await viaLauncher(['marketplace', 'daemon', 'start'], home, openDir);
     expect(start.code).toBe(9);
-    expect(start.stderr).toMatch(/^error GGEN_E_DAEMON: The query service cannot use its directory: .* is open to other users \(mode 777\)/m);
+    expect(start.stderr).toMatch(
+      /^error GGEN_E_DAEMON: The query service cannot use its directory: .* is open to other users \(mode 777\)/m,
+    );
     expect(start.stderr).toMatch(/^hint: Set GGEN_DAEMON_DIR/m);
 
     const bad = await viaLauncher(['marketplace', 'search', 'agent'], home, serviceDir(), { GGEN_DAEMON: 'sometimes' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error GGEN_E_CONFIG_INVALID: GGEN_DAEMON is 'sometimes'/m);
     expect(bad.stderr).toMatch(/^hint: /m);
-    const badJson = await viaLauncher(['marketplace', 'info', 'agent-editor', '--json'], home, serviceDir(), { GGEN_DAEMON: 'sometimes' });
-    expect([badJson.code, parseJson<{ error: { code: string } }>(badJson).error.code]).toEqual([2, 'GGEN_E_CONFIG_INVALID']);
+    const badJson = await viaLauncher(['marketplace', 'info', 'agent-editor', '--json'], home, serviceDir(), {
+      GGEN_DAEMON: 'sometimes',
+    });
+    expect([badJson.code, parseJson<{ error: { code: string } }>(badJson).error.code]).toEqual([
+      2,
+      'GGEN_E_CONFIG_INVALID',
+    ]);
   }, 120_000);
 });

@@ -17,7 +17,11 @@ const serviceDirs: string[] = [];
 
 afterAll(async () => {
   for (const server of servers) server.close();
-  for (const dir of serviceDirs) await runGgen(['marketplace', 'daemon', 'stop'], { bin: launcher, env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir } });
+  for (const dir of serviceDirs)
+    await runGgen(['marketplace', 'daemon', 'stop'], {
+      bin: launcher,
+      env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir },
+    });
 });
 
 interface Listener {
@@ -36,7 +40,10 @@ async function listen(dir: string, mode: 'answer' | 'stuck'): Promise<Listener> 
       buffered += chunk;
       if (!buffered.includes('\n')) return;
       state.requests.push(JSON.parse(buffered.slice(0, buffered.indexOf('\n'))) as { env: Record<string, string> });
-      if (mode === 'answer') connection.end(`${JSON.stringify({ started: true })}\n${JSON.stringify({ out: 'ANSWER FROM THE LISTENER' })}\n${JSON.stringify({ exit: 0 })}\n`);
+      if (mode === 'answer')
+        connection.end(
+          `${JSON.stringify({ started: true })}\n${JSON.stringify({ out: 'ANSWER FROM THE LISTENER' })}\n${JSON.stringify({ exit: 0 })}\n`,
+        );
     });
     connection.on('error', () => undefined);
   });
@@ -46,7 +53,10 @@ async function listen(dir: string, mode: 'answer' | 'stuck'): Promise<Listener> 
 }
 
 const search = (env: Record<string, string>): Promise<Run> =>
-  runGgen(['marketplace', 'search', 'agent editor', '--limit', '1'], { bin: launcher, env: { GGEN_DAEMON: '1', ...env } });
+  runGgen(['marketplace', 'search', 'agent editor', '--limit', '1'], {
+    bin: launcher,
+    env: { GGEN_DAEMON: '1', ...env },
+  });
 
 describe("the launcher talks to its own user's service only", () => {
   it('sends nothing to a listener in a predictable <tmp>/ggen-<uid> that another user created', async () => {
@@ -78,7 +88,12 @@ describe("the launcher talks to its own user's service only", () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ggen-svc-')), 'run');
     mkdirSync(dir, { mode: 0o700 });
     const own = await listen(dir, 'answer');
-    const run = await search({ GGEN_DAEMON_DIR: dir, GGEN_KEY_PASSWORD: 'secret', AWS_SECRET_ACCESS_KEY: 'cloud-secret', GGEN_MARKETPLACE_TIMEOUT_MS: '5000' });
+    const run = await search({
+      GGEN_DAEMON_DIR: dir,
+      GGEN_KEY_PASSWORD: 'secret',
+      AWS_SECRET_ACCESS_KEY: 'cloud-secret',
+      GGEN_MARKETPLACE_TIMEOUT_MS: '5000',
+    });
     expect(run.stdout).toBe('ANSWER FROM THE LISTENER\n');
     expect(own.requests).toHaveLength(1);
     const sent = Object.keys(own.requests[0]?.env ?? {}).sort();
@@ -105,7 +120,12 @@ describe("the service never carries one caller's environment to another (finding
     const start = await runGgen(['marketplace', 'daemon', 'start'], {
       bin: launcher,
       home,
-      env: { ...env, NODE_TLS_REJECT_UNAUTHORIZED: '0', GGEN_KEY_PASSWORD: 'secret', AWS_SECRET_ACCESS_KEY: 'cloud-secret' },
+      env: {
+        ...env,
+        NODE_TLS_REJECT_UNAUTHORIZED: '0',
+        GGEN_KEY_PASSWORD: 'secret',
+        AWS_SECRET_ACCESS_KEY: 'cloud-secret',
+      },
     });
     expect(start.stdout).toMatch(/^started/);
     const status = async (): Promise<{ status: { pid: number; served: number } }> =>
@@ -124,7 +144,12 @@ describe("the service never carries one caller's environment to another (finding
     expect(same.stdout).toContain('agent-editor');
     expect((await status()).status.served).toBe(1);
     // A private CA of its own: in-process again.
-    const ca = await search({ ...env, HOME: home, NODE_TLS_REJECT_UNAUTHORIZED: '0', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' });
+    const ca = await search({
+      ...env,
+      HOME: home,
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+      NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
+    });
     expect(ca.stdout).toContain('agent-editor');
     expect((await status()).status.served).toBe(1);
   });

@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -19,13 +28,17 @@ describe('ggen marketplace on the built-in sample registry', () => {
     const json = parseJson<SearchResults>(await runGgen(['marketplace', 'search', '--query', 'bibtex', '--json']));
     // The default strategy is v2-with-fallback: v2 serves.
     expect(json).toMatchObject({ backend: 'v2', total: 1, packages: [{ name: 'academic-bibliography-manager' }] });
-    const byCategory = parseJson<SearchResults>(await runGgen(['marketplace', 'search', '--category', 'healthcare', '--sort', 'name', '--limit', '3', '--json']));
+    const byCategory = parseJson<SearchResults>(
+      await runGgen(['marketplace', 'search', '--category', 'healthcare', '--sort', 'name', '--limit', '3', '--json']),
+    );
     expect(byCategory.total).toBe(7);
     expect(byCategory.packages.map((pkg) => pkg.name)).toEqual([...byCategory.packages.map((pkg) => pkg.name)].sort());
   });
 
   it('finds every one of the 77 corpus packages', async () => {
-    const all = parseJson<SearchResults>(await runGgen(['marketplace', 'search', '--min-downloads', '0', '--limit', '100', '--json']));
+    const all = parseJson<SearchResults>(
+      await runGgen(['marketplace', 'search', '--min-downloads', '0', '--limit', '100', '--json']),
+    );
     expect(all.total).toBe(77);
   });
 
@@ -39,7 +52,11 @@ describe('ggen marketplace on the built-in sample registry', () => {
 
   it('shows info with versions, dependencies and integrity', async () => {
     const info = parseJson<PackageDetails>(await runGgen(['marketplace', 'info', 'agent-reasoning-mcp', '--json']));
-    expect(info).toMatchObject({ name: 'agent-reasoning-mcp', versions: [{ version: '1.0.0' }], dependencies: { 'agent-memory-forge': '*' } });
+    expect(info).toMatchObject({
+      name: 'agent-reasoning-mcp',
+      versions: [{ version: '1.0.0' }],
+      dependencies: { 'agent-memory-forge': '*' },
+    });
     expect(info.integrity).toMatch(/^sha512-/);
     const human = await runGgen(['marketplace', 'info', 'agent-reasoning-mcp@^1']);
     expect(human.stdout).toContain('dependencies (2):');
@@ -48,13 +65,18 @@ describe('ggen marketplace on the built-in sample registry', () => {
   it('reports an unknown package with code, message and hint, and no stack unless --verbose', async () => {
     const result = await runGgen(['marketplace', 'info', 'no-such-gpack']);
     expect(result.code).toBe(4);
-    expect(result.stderr).toBe("error GGEN_E_PACKAGE_NOT_FOUND: Package 'no-such-gpack' is not in the registry\nhint: Search for it: ggen marketplace search no-such-gpack\n");
+    expect(result.stderr).toBe(
+      "error GGEN_E_PACKAGE_NOT_FOUND: Package 'no-such-gpack' is not in the registry\nhint: Search for it: ggen marketplace search no-such-gpack\n",
+    );
     const json = parseJson<ErrorOutput>(await runGgen(['marketplace', 'info', 'no-such-gpack', '--json']));
     expect(json.error).toMatchObject({ code: 'GGEN_E_PACKAGE_NOT_FOUND', hint: expect.any(String) });
     const verbose = await runGgen(['marketplace', 'info', 'no-such-gpack', '--verbose']);
     expect(verbose.stderr).toContain('    at ');
     const version = await runGgen(['marketplace', 'info', 'agent-editor@^2']);
-    expect([version.code, version.stderr.split('\n')[0]]).toEqual([4, 'error GGEN_E_VERSION_NOT_FOUND: No version of agent-editor matches ^2']);
+    expect([version.code, version.stderr.split('\n')[0]]).toEqual([
+      4,
+      'error GGEN_E_VERSION_NOT_FOUND: No version of agent-editor matches ^2',
+    ]);
   });
 
   it('stops printing once its output pipe has no reader (| head), with no stack trace, and still finishes its work', () => {
@@ -91,8 +113,14 @@ describe('ggen marketplace on the built-in sample registry', () => {
 
   it('installs, lists, updates and removes, with a deterministic lockfile', async () => {
     const home = freshHome();
-    const installed = parseJson<InstallResult>(await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--json'], { home }));
-    expect(installed.installed.map((entry) => entry.name)).toEqual(['agent-memory-forge', 'agent-context-crafter', 'agent-reasoning-mcp']);
+    const installed = parseJson<InstallResult>(
+      await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--json'], { home }),
+    );
+    expect(installed.installed.map((entry) => entry.name)).toEqual([
+      'agent-memory-forge',
+      'agent-context-crafter',
+      'agent-reasoning-mcp',
+    ]);
     const lock = readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8');
     const list = parseJson<InstalledPackage[]>(await runGgen(['marketplace', 'list', '--json'], { home }));
     expect(list.map((entry) => `${entry.name}:${entry.status}:${entry.direct}`)).toEqual([
@@ -106,7 +134,9 @@ describe('ggen marketplace on the built-in sample registry', () => {
     expect(refused.code).toBe(5);
     expect(refused.stderr).toContain('agent-context-crafter, agent-reasoning-mcp depend on it');
     const removed = await runGgen(['marketplace', 'remove', 'agent-reasoning-mcp'], { home });
-    expect(removed.stdout.trim()).toBe('removed 3 package(s): agent-context-crafter, agent-memory-forge, agent-reasoning-mcp');
+    expect(removed.stdout.trim()).toBe(
+      'removed 3 package(s): agent-context-crafter, agent-memory-forge, agent-reasoning-mcp',
+    );
     expect(existsSync(join(home, '.ggen', 'ggen.lock'))).toBe(false);
 
     const again = freshHome();
@@ -133,9 +163,13 @@ describe('ggen marketplace on the built-in sample registry', () => {
     expect(existsSync(join(home, '.ggen', 'ggen.lock'))).toBe(false);
     const missing = await runGgen(['marketplace', 'install', 'academic-peer-review-workflow'], { home });
     expect(missing.code).toBe(4);
-    expect(missing.stderr).toContain("'academic-paper-lifecycle', a dependency of academic-peer-review-workflow@1.0.0, is not in the registry");
+    expect(missing.stderr).toContain(
+      "'academic-paper-lifecycle', a dependency of academic-peer-review-workflow@1.0.0, is not in the registry",
+    );
     expect(missing.stderr).toContain('hint: ');
-    const alone = await runGgen(['marketplace', 'install', 'academic-peer-review-workflow', '--no-dependencies'], { home });
+    const alone = await runGgen(['marketplace', 'install', 'academic-peer-review-workflow', '--no-dependencies'], {
+      home,
+    });
     expect(alone.code).toBe(0);
   });
 
@@ -145,10 +179,15 @@ describe('ggen marketplace on the built-in sample registry', () => {
     const other = freshHome();
     mkdirSync(join(other, '.ggen'));
     writeFileSync(join(other, '.ggen', 'ggen.lock'), readFileSync(join(home, '.ggen', 'ggen.lock')));
-    const frozen = parseJson<InstallResult>(await runGgen(['marketplace', 'install', '--frozen-lockfile', '--json'], { home: other }));
+    const frozen = parseJson<InstallResult>(
+      await runGgen(['marketplace', 'install', '--frozen-lockfile', '--json'], { home: other }),
+    );
     expect(frozen.installed.map((entry) => entry.name).sort()).toEqual(['agent-context-crafter', 'agent-memory-forge']);
     const mismatch = await runGgen(['marketplace', 'install', 'agent-editor', '--frozen-lockfile'], { home: other });
-    expect([mismatch.code, mismatch.stderr.split('\n')[0]]).toEqual([5, 'error GGEN_E_FROZEN_LOCKFILE: The lockfile does not satisfy agent-editor (not locked)']);
+    expect([mismatch.code, mismatch.stderr.split('\n')[0]]).toEqual([
+      5,
+      'error GGEN_E_FROZEN_LOCKFILE: The lockfile does not satisfy agent-editor (not locked)',
+    ]);
   });
 });
 
@@ -166,7 +205,10 @@ describe('registries in a directory and over HTTP', () => {
   function gpackDir(version: string): string {
     const dir = mkdtempSync(join(tmpdir(), 'ggen-gpack-'));
     mkdirSync(join(dir, 'templates'));
-    writeFileSync(join(dir, 'gpack.yaml'), `name: e2e-gpack\nversion: ${version}\ndescription: End-to-end pack\ncategory: testing\ndependencies:\n  agent-memory-forge: ^1.0.0\n`);
+    writeFileSync(
+      join(dir, 'gpack.yaml'),
+      `name: e2e-gpack\nversion: ${version}\ndescription: End-to-end pack\ncategory: testing\ndependencies:\n  agent-memory-forge: ^1.0.0\n`,
+    );
     writeFileSync(join(dir, 'templates', 'e2e.tmpl'), `e2e ${version}`);
     return dir;
   }
@@ -178,13 +220,18 @@ describe('registries in a directory and over HTTP', () => {
     expect(existsSync(join(registry, 'archives', 'e2e-gpack-1.0.0.tgz'))).toBe(false);
     expect((await runGgen(['marketplace', 'publish', gpackDir('1.0.0'), '--registry', registry])).code).toBe(0);
     const twice = await runGgen(['marketplace', 'publish', gpackDir('1.0.0'), '--registry', registry]);
-    expect([twice.code, twice.stderr.split('\n')[0]]).toEqual([5, `error GGEN_E_VERSION_EXISTS: e2e-gpack@1.0.0 is already published in ${registry}`]);
+    expect([twice.code, twice.stderr.split('\n')[0]]).toEqual([
+      5,
+      `error GGEN_E_VERSION_EXISTS: e2e-gpack@1.0.0 is already published in ${registry}`,
+    ]);
 
     for (const location of [registry, server.url]) {
       const home = freshHome();
       const install = await runGgen(['marketplace', 'install', 'e2e-gpack', '--registry', location], { home });
       expect(install.code).toBe(0);
-      expect(readFileSync(join(home, '.ggen', 'packages', 'e2e-gpack', 'templates', 'e2e.tmpl'), 'utf8')).toBe('e2e 1.0.0');
+      expect(readFileSync(join(home, '.ggen', 'packages', 'e2e-gpack', 'templates', 'e2e.tmpl'), 'utf8')).toBe(
+        'e2e 1.0.0',
+      );
       expect(existsSync(join(home, '.ggen', 'packages', 'agent-memory-forge'))).toBe(true);
     }
 
@@ -193,25 +240,36 @@ describe('registries in a directory and over HTTP', () => {
     expect((await runGgen(['marketplace', 'publish', gpackDir('1.1.0'), '--registry', registry])).code).toBe(0);
     const dryUpdate = await runGgen(['marketplace', 'update', '--dry-run', '--registry', server.url], { home });
     expect(dryUpdate.stdout).toContain('e2e-gpack 1.0.0 -> 1.1.0');
-    expect(readFileSync(join(home, '.ggen', 'packages', 'e2e-gpack', 'templates', 'e2e.tmpl'), 'utf8')).toBe('e2e 1.0.0');
+    expect(readFileSync(join(home, '.ggen', 'packages', 'e2e-gpack', 'templates', 'e2e.tmpl'), 'utf8')).toBe(
+      'e2e 1.0.0',
+    );
     const update = await runGgen(['marketplace', 'update', 'e2e-gpack', '--registry', server.url], { home });
     expect(update.stdout).toContain('updated 1 package(s)');
-    expect(readFileSync(join(home, '.ggen', 'packages', 'e2e-gpack', 'templates', 'e2e.tmpl'), 'utf8')).toBe('e2e 1.1.0');
+    expect(readFileSync(join(home, '.ggen', 'packages', 'e2e-gpack', 'templates', 'e2e.tmpl'), 'utf8')).toBe(
+      'e2e 1.1.0',
+    );
   });
 
   it('says publish needs a registry, and that HTTP registries are read-only', async () => {
     const none = await runGgen(['marketplace', 'publish', gpackDir('9.0.0')]);
-    expect([none.code, none.stderr.split('\n')[0]]).toEqual([2, 'error GGEN_E_USAGE: publish needs a registry to write to']);
+    expect([none.code, none.stderr.split('\n')[0]]).toEqual([
+      2,
+      'error GGEN_E_USAGE: publish needs a registry to write to',
+    ]);
     const http = await runGgen(['marketplace', 'publish', gpackDir('9.0.0'), '--registry', server.url]);
     expect(http.stderr).toContain('GGEN_E_PUBLISH_UNSUPPORTED');
   });
 
   it('reports an unreachable registry with a coded error', async () => {
-    const result = await runGgen(['marketplace', 'search', 'x', '--registry', 'http://127.0.0.1:9/'], { env: { GGEN_MARKETPLACE_RETRIES: '0' } });
+    const result = await runGgen(['marketplace', 'search', 'x', '--registry', 'http://127.0.0.1:9/'], {
+      env: { GGEN_MARKETPLACE_RETRIES: '0' },
+    });
     expect(result.code).toBe(8);
     // The primary backend's error, and one line naming what the fallback tried.
     expect(result.stderr).toMatch(/^error GGEN_E_REGISTRY_UNREACHABLE: .*http:\/\/127\.0\.0\.1:9\/catalog\.nq$/m);
-    expect(result.stderr).toMatch(/^note: search fell back to v1, which failed too: GGEN_E_REGISTRY_UNREACHABLE: Cannot reach http:\/\/127\.0\.0\.1:9\/index\.json/m);
+    expect(result.stderr).toMatch(
+      /^note: search fell back to v1, which failed too: GGEN_E_REGISTRY_UNREACHABLE: Cannot reach http:\/\/127\.0\.0\.1:9\/index\.json/m,
+    );
   });
 });
 
@@ -221,7 +279,10 @@ describe('config and validate', () => {
     mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
     writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  v2_percentage: 25\n');
     const result = parseJson<{ values: Record<string, { value: unknown; source: { kind: string } }> }>(
-      await runGgen(['marketplace', 'config', 'show', '--json', '--backend', 'v1'], { home, env: { GGEN_MARKETPLACE_FALLBACK_ON_ERROR: 'false' } }),
+      await runGgen(['marketplace', 'config', 'show', '--json', '--backend', 'v1'], {
+        home,
+        env: { GGEN_MARKETPLACE_FALLBACK_ON_ERROR: 'false' },
+      }),
     );
     expect(result.values.v2_percentage).toMatchObject({ value: 25, source: { kind: 'user' } });
     expect(result.values.fallback_on_error).toMatchObject({ value: false, source: { kind: 'env' } });
@@ -235,20 +296,31 @@ describe('config and validate', () => {
     writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  v2_percentage: lots\n');
     const result = await runGgen(['marketplace', 'search', 'agent'], { home });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`error GGEN_E_CONFIG_INVALID: Invalid value for marketplace.v2_percentage in ${join(home, '.config', 'ggen', 'config.yaml')}: a number`);
+    expect(result.stderr).toContain(
+      `error GGEN_E_CONFIG_INVALID: Invalid value for marketplace.v2_percentage in ${join(home, '.config', 'ggen', 'config.yaml')}: a number`,
+    );
   });
 
   it('validate reports a legacy manifest as valid with warnings, and an invalid one with exit 3', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ggen-validate-'));
-    writeFileSync(join(dir, 'package.toml'), '[package]\nname = "Legacy-Pack"\nversion = "1.0"\ndescription = "old"\n[install]\ntype = "template"\n');
+    writeFileSync(
+      join(dir, 'package.toml'),
+      '[package]\nname = "Legacy-Pack"\nversion = "1.0"\ndescription = "old"\n[install]\ntype = "template"\n',
+    );
     const ok = await runGgen(['marketplace', 'validate', dir]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('legacy-pack@1.0.0 is valid (package.toml)');
     expect(ok.stdout).toContain("warning [package.name] (line 2): name 'Legacy-Pack' lowercased");
-    writeFileSync(join(dir, 'gpack.yaml'), 'name: x\nversion: 1.0.0\ndescription: d\ndependencies:\n  y: "not-a-range!"\n');
+    writeFileSync(
+      join(dir, 'gpack.yaml'),
+      'name: x\nversion: 1.0.0\ndescription: d\ndependencies:\n  y: "not-a-range!"\n',
+    );
     const bad = await runGgen(['marketplace', 'validate', dir, '--json']);
     expect(bad.code).toBe(3);
-    expect(parseJson<{ valid: boolean; issues: { line: number; field: string }[] }>(bad)).toMatchObject({ valid: false, issues: [{ line: 5, field: 'dependencies.y' }] });
+    expect(parseJson<{ valid: boolean; issues: { line: number; field: string }[] }>(bad)).toMatchObject({
+      valid: false,
+      issues: [{ line: 5, field: 'dependencies.y' }],
+    });
   });
 
   it('rejects an unknown command as a usage error', async () => {

@@ -19,7 +19,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await runGgen(['marketplace', 'daemon', 'stop'], { bin: launcher, env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: serviceDir } });
+  await runGgen(['marketplace', 'daemon', 'stop'], {
+    bin: launcher,
+    env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: serviceDir },
+  });
   await metrics.stop();
 });
 
@@ -51,7 +54,10 @@ describe('the fleet view through Prometheus', () => {
       mkdirSync(join(home, '.ggen'), { recursive: true });
       writeFileSync(join(home, '.ggen', 'install-id'), `${id}\n`);
       mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
-      writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), `marketplace:\n  backend: ab-test\n  v2_percentage: 50\n  pushgateway_url: ${metrics.pushgatewayUrl}\n`);
+      writeFileSync(
+        join(home, '.config', 'ggen', 'config.yaml'),
+        `marketplace:\n  backend: ab-test\n  v2_percentage: 50\n  pushgateway_url: ${metrics.pushgatewayUrl}\n`,
+      );
       homes.push(home);
     }
     const env = { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: serviceDir };
@@ -60,7 +66,8 @@ describe('the fleet view through Prometheus', () => {
     for (const home of homes) {
       for (const word of words) {
         const run = await runGgen(['marketplace', 'search', word], { bin: launcher, home, env });
-        if (run.code !== 0 || run.stderr.includes('could not push')) failed.push(`${home} ${word}: ${run.code} ${run.stderr}`);
+        if (run.code !== 0 || run.stderr.includes('could not push'))
+          failed.push(`${home} ${word}: ${run.code} ${run.stderr}`);
       }
     }
     expect(failed).toEqual([]);
@@ -74,11 +81,15 @@ describe('the fleet view through Prometheus', () => {
     expect(seen).toBe(200);
 
     // One install sees one arm only: never enough data for the A/B criteria.
-    const local = parseJson<Status>(await runGgen(['marketplace', 'rollout', 'status', '--json'], { home: homes[0] ?? freshHome() }));
+    const local = parseJson<Status>(
+      await runGgen(['marketplace', 'rollout', 'status', '--json'], { home: homes[0] ?? freshHome() }),
+    );
     expect(local.reason).toContain('not enough data');
 
     // The operator's view: the phase's config, the fleet's data.
-    const fleet = await runGgen(['marketplace', 'rollout', 'gate', '--prometheus', metrics.prometheusUrl, '--json'], { home: homes[0] ?? freshHome() });
+    const fleet = await runGgen(['marketplace', 'rollout', 'gate', '--prometheus', metrics.prometheusUrl, '--json'], {
+      home: homes[0] ?? freshHome(),
+    });
     const status = parseJson<Status>(fleet);
     expect(status).toMatchObject({ phase: 3, operations: 200, installs: 20 });
     const byName = new Map(status.criteria.map((criterion) => [criterion.name, criterion]));
@@ -94,7 +105,9 @@ describe('the fleet view through Prometheus', () => {
 
 describe('the Grafana dashboard', () => {
   it('queries only series that the CLI exports, and parses in the real Prometheus', async () => {
-    const dashboard = JSON.parse(readFileSync(join(workspaceRoot, 'docs', 'grafana', 'ggen-marketplace-dashboard.json'), 'utf8')) as {
+    const dashboard = JSON.parse(
+      readFileSync(join(workspaceRoot, 'docs', 'grafana', 'ggen-marketplace-dashboard.json'), 'utf8'),
+    ) as {
       panels: { title: string; targets: { expr: string }[] }[];
     };
     const exprs = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
@@ -129,12 +142,20 @@ describe('the Grafana dashboard', () => {
         .filter((line) => line !== '' && !line.startsWith('#'))
         .map((line) => /^[a-z0-9_]+/.exec(line)?.[0] ?? ''),
     );
-    const named = exprs.flatMap((expr) => [...expr.matchAll(/\bggen_marketplace_[a-z0-9_]+/g)].map((match) => match[0]));
+    const named = exprs.flatMap((expr) =>
+      [...expr.matchAll(/\bggen_marketplace_[a-z0-9_]+/g)].map((match) => match[0]),
+    );
     expect(named.length).toBeGreaterThanOrEqual(exprs.length);
     expect([...new Set(named)].filter((name) => !exported.has(name))).toEqual([]);
     for (const expr of exprs) {
-      const response = (await (await fetch(`${metrics.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string; error?: string };
-      expect({ expr, status: response.status, error: response.error }).toEqual({ expr, status: 'success', error: undefined });
+      const response = (await (
+        await fetch(`${metrics.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)
+      ).json()) as { status: string; error?: string };
+      expect({ expr, status: response.status, error: response.error }).toEqual({
+        expr,
+        status: 'success',
+        error: undefined,
+      });
     }
   });
 });

@@ -41,7 +41,8 @@ async function until(query: string, expected: number): Promise<void> {
   expect(seen).toBe(expected);
 }
 
-const honest = (ops: number): string => `# TYPE ggen_marketplace_operations_total counter\nggen_marketplace_operations_total{operation="search"} ${ops}\n`;
+const honest = (ops: number): string =>
+  `# TYPE ggen_marketplace_operations_total counter\nggen_marketplace_operations_total{operation="search"} ${ops}\n`;
 
 describe('the fleet gate refuses figures no fleet produces', () => {
   it('refuses one install that claims more operations than all others together, then a negative counter', async () => {
@@ -49,15 +50,24 @@ describe('the fleet gate refuses figures no fleet produces', () => {
     await push('forged-big', honest(3_000_000));
     await until(FLEET_QUERIES.installs, 4);
     const home = freshHome();
-    const dominated = await runGgen(['marketplace', 'rollout', 'gate', '--prometheus', metrics.prometheusUrl], { home });
-    expect(dominated.stderr).toMatch(/^error GGEN_E_BACKEND_MALFORMED: The fleet's figures in .* cannot be judged: one install accounts for 3000000 of 3000030 operations/m);
+    const dominated = await runGgen(['marketplace', 'rollout', 'gate', '--prometheus', metrics.prometheusUrl], {
+      home,
+    });
+    expect(dominated.stderr).toMatch(
+      /^error GGEN_E_BACKEND_MALFORMED: The fleet's figures in .* cannot be judged: one install accounts for 3000000 of 3000030 operations/m,
+    );
     expect(dominated.code).toBe(8);
 
     await remove('forged-big');
-    await push('forged-negative', `${honest(10)}# TYPE ggen_marketplace_attempts_total counter\nggen_marketplace_attempts_total{backend="v2",result="backend_error"} -500\n`);
+    await push(
+      'forged-negative',
+      `${honest(10)}# TYPE ggen_marketplace_attempts_total counter\nggen_marketplace_attempts_total{backend="v2",result="backend_error"} -500\n`,
+    );
     await until(FLEET_QUERIES.negativeSeries, 1);
     const negative = await runGgen(['marketplace', 'rollout', 'gate', '--prometheus', metrics.prometheusUrl], { home });
-    expect(negative.stderr).toMatch(/^error GGEN_E_BACKEND_MALFORMED: The fleet's figures in .* cannot be judged: 1 series are negative/m);
+    expect(negative.stderr).toMatch(
+      /^error GGEN_E_BACKEND_MALFORMED: The fleet's figures in .* cannot be judged: 1 series are negative/m,
+    );
     expect(negative.code).toBe(8);
 
     // Honest figures alone are judged again (whatever the verdict of so small a fleet).

@@ -13,14 +13,20 @@ const run = promisify(execFile);
 describe('the packed CLI', () => {
   it('installs from its tarball into a temp prefix and runs search and install there', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ggen-pack-'));
-    const packed = await run(process.execPath, [join(cliRoot, 'scripts', 'pack.mjs'), '--out', root], { encoding: 'utf8' });
+    const packed = await run(process.execPath, [join(cliRoot, 'scripts', 'pack.mjs'), '--out', root], {
+      encoding: 'utf8',
+    });
     expect(packed.stdout).toMatch(/ggen-cli-0\.1\.0\.tgz \(\d+ files, \d+ bytes; bundled: oxigraph\)/);
     const prefix = join(root, 'prefix');
     // --offline: nothing may come from the network; the tarball carries its one runtime dependency.
-    await run('npm', ['install', '-g', '--prefix', prefix, join(root, 'ggen-cli-0.1.0.tgz'), '--offline', '--no-audit', '--no-fund'], {
-      encoding: 'utf8',
-      env: { ...process.env, npm_config_cache: join(root, 'empty-cache') },
-    });
+    await run(
+      'npm',
+      ['install', '-g', '--prefix', prefix, join(root, 'ggen-cli-0.1.0.tgz'), '--offline', '--no-audit', '--no-fund'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, npm_config_cache: join(root, 'empty-cache') },
+      },
+    );
     const installed = join(prefix, 'lib', 'node_modules', '@ggen', 'cli');
     expect(existsSync(join(installed, 'node_modules', 'oxigraph', 'package.json'))).toBe(true);
     expect(existsSync(join(installed, 'src'))).toBe(false);
@@ -53,10 +59,18 @@ describe('the packed CLI', () => {
     const ggen = join(prefix, 'bin', 'ggen');
     const version = await run(ggen, ['--version'], { cwd: work, env, encoding: 'utf8' });
     expect(version.stdout).toBe('ggen 0.1.0 (marketplace-parallel)\n');
-    const search = await run(ggen, ['marketplace', 'search', 'agent memory', '--limit', '3', '--json'], { cwd: work, env, encoding: 'utf8' });
+    const search = await run(ggen, ['marketplace', 'search', 'agent memory', '--limit', '3', '--json'], {
+      cwd: work,
+      env,
+      encoding: 'utf8',
+    });
     const found = JSON.parse(search.stdout) as { packages: { name: string }[]; backend: string };
     expect([found.backend, found.packages[0]?.name]).toEqual(['v2', 'agent-memory-forge']);
-    const install = await run(ggen, ['marketplace', 'install', 'agent-reasoning-mcp', '--target', './gpacks'], { cwd: work, env, encoding: 'utf8' });
+    const install = await run(ggen, ['marketplace', 'install', 'agent-reasoning-mcp', '--target', './gpacks'], {
+      cwd: work,
+      env,
+      encoding: 'utf8',
+    });
     expect(install.stdout).toContain(`installed 3 package(s), 0 already up to date, into ${join(work, 'gpacks')}`);
     expect(existsSync(join(work, 'gpacks', 'agent-memory-forge', 'gpack.yaml'))).toBe(true);
     // The built-in sample registry is the installed copy, not the repository's.

@@ -14,7 +14,8 @@ function planBlocks(): { title: string; yaml: string }[] {
   for (const match of plan.matchAll(/```yaml\n([\s\S]*?)```/g)) {
     const body = match[1] ?? '';
     if (!body.includes('marketplace:')) continue;
-    for (const part of body.split(/\n(?=# .*config\.yaml)/)) blocks.push({ title: part.split('\n')[0] ?? '', yaml: part });
+    for (const part of body.split(/\n(?=# .*config\.yaml)/))
+      blocks.push({ title: part.split('\n')[0] ?? '', yaml: part });
   }
   return blocks;
 }
@@ -45,7 +46,12 @@ describe("the plan's config blocks, verbatim", () => {
   const blocks = planBlocks();
 
   it('finds the four blocks of phases 3, 4 and 6', () => {
-    expect(blocks.map((block) => /backend: (\S+)/.exec(block.yaml)?.[1])).toEqual(['ab-test', 'ab-test', 'ab-test', 'v2']);
+    expect(blocks.map((block) => /backend: (\S+)/.exec(block.yaml)?.[1])).toEqual([
+      'ab-test',
+      'ab-test',
+      'ab-test',
+      'v2',
+    ]);
   });
 
   it.each([
@@ -59,8 +65,14 @@ describe("the plan's config blocks, verbatim", () => {
     const home = homeWith(block?.yaml ?? '', 5);
     const status = parseJson<Status>(await runGgen(['marketplace', 'rollout', 'status', '--json'], { home }));
     expect(status.phase).toBe(phase);
-    expect(status.routing.search).toMatchObject({ strategy, ...(strategy === 'ab-test' ? { v2Percentage: share } : {}) });
-    const search = await runGgen(['marketplace', 'search', 'agent'], { home, env: { GGEN_MARKETPLACE_LOG_BACKEND_SELECTION: 'true' } });
+    expect(status.routing.search).toMatchObject({
+      strategy,
+      ...(strategy === 'ab-test' ? { v2Percentage: share } : {}),
+    });
+    const search = await runGgen(['marketplace', 'search', 'agent'], {
+      home,
+      env: { GGEN_MARKETPLACE_LOG_BACKEND_SELECTION: 'true' },
+    });
     expect(search.code).toBe(0);
     expect(search.stderr).toMatch(/^backend: search served by v2 /m);
   });
@@ -71,10 +83,16 @@ describe("the plan's config blocks, verbatim", () => {
     const v2 = copyOfSampleRegistry();
     writeFileSync(join(v2, 'catalog.nq'), 'damaged\n');
     const env = { GGEN_MARKETPLACE_REGISTRY: copyOfSampleRegistry(), GGEN_MARKETPLACE_V2_REGISTRY: v2 };
-    const served = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'a')], { home, env });
+    const served = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'a')], {
+      home,
+      env,
+    });
     expect(served.stderr).toMatch(/^note: v2 failed \(GGEN_E_INDEX_INVALID: .*\); install served by v1/m);
     expect(served.code).toBe(0);
-    const one = await runGgen(['marketplace', 'install', 'agent-editor', '--backend', 'v2', '--target', join(home, 'b')], { home, env });
+    const one = await runGgen(
+      ['marketplace', 'install', 'agent-editor', '--backend', 'v2', '--target', join(home, 'b')],
+      { home, env },
+    );
     expect(one.stderr).toMatch(/^error GGEN_E_INDEX_INVALID: /m);
     expect(one.code).toBe(7);
     // And fallback_on_error: false under v2-with-fallback means no fallback.
@@ -84,7 +102,10 @@ describe("the plan's config blocks, verbatim", () => {
 
   it('an ab-test is paused only by enable_ab_testing: false, written out', async () => {
     const home = homeWith('marketplace:\n  backend: ab-test\n  v2_percentage: 75\n  enable_ab_testing: false\n', 5);
-    const search = await runGgen(['marketplace', 'search', 'agent'], { home, env: { GGEN_MARKETPLACE_LOG_BACKEND_SELECTION: 'true' } });
+    const search = await runGgen(['marketplace', 'search', 'agent'], {
+      home,
+      env: { GGEN_MARKETPLACE_LOG_BACKEND_SELECTION: 'true' },
+    });
     expect(search.stderr).toMatch(/^backend: search served by v1 \(ab-test paused \(enable_ab_testing is false\)\)$/m);
   });
 });

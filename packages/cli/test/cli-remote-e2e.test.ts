@@ -26,7 +26,9 @@ describe('the remote SPARQL mode from the CLI', () => {
   it('pushes the catalog with the password from the environment, then searches and installs through the endpoint', async () => {
     const env = { GGEN_MARKETPLACE_SPARQL_PASSWORD: virtuoso.password };
     const noPassword = await runGgen(['marketplace', 'registry', 'push'], { home });
-    expect(noPassword.stderr.split('\n')[0]).toBe('error GGEN_E_CONFIG_INVALID: Pushing a catalog needs marketplace.sparql_graph_store, sparql_user and sparql_password');
+    expect(noPassword.stderr.split('\n')[0]).toBe(
+      'error GGEN_E_CONFIG_INVALID: Pushing a catalog needs marketplace.sparql_graph_store, sparql_user and sparql_password',
+    );
     const push = await runGgen(['marketplace', 'registry', 'push'], { home, env });
     expect(push.code).toBe(0);
     expect(push.stdout).toMatch(/^pushed \d+ triples from .*catalog\.nq to http:\/\/127\.0\.0\.1:\d+\/sparql/);
@@ -35,12 +37,18 @@ describe('the remote SPARQL mode from the CLI', () => {
     expect(push.stderr).toContain(`pushing: 0 of ${total} triples`);
     expect(push.stderr).toContain(`pushing: ${total} of ${total} triples`);
 
-    const found = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent memory', '--json'], { home }));
+    const found = parseJson<SearchResults>(
+      await runGgen(['marketplace', 'search', 'agent memory', '--json'], { home }),
+    );
     expect([found.backend, found.packages[0]?.name]).toEqual(['v2', 'agent-memory-forge']);
     const install = await runGgen(['marketplace', 'install', 'agent-context-crafter'], { home });
     expect(install.stdout).toContain('installed 2 package(s)');
     const sparql = await runGgen(
-      ['marketplace', 'sparql', 'PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2'],
+      [
+        'marketplace',
+        'sparql',
+        'PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2',
+      ],
       { home },
     );
     expect(sparql.stdout).toBe('name\nbanking-core\ncryptocurrency-exchange\n\n2 row(s)\n');

@@ -10,7 +10,11 @@ const launcher = join(cliRoot, 'bin', 'ggen.cjs');
 const serviceDirs: string[] = [];
 
 afterAll(async () => {
-  for (const dir of serviceDirs) await runGgen(['marketplace', 'daemon', 'stop'], { bin: launcher, env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir } });
+  for (const dir of serviceDirs)
+    await runGgen(['marketplace', 'daemon', 'stop'], {
+      bin: launcher,
+      env: { GGEN_DAEMON: '1', GGEN_DAEMON_DIR: dir },
+    });
 });
 
 interface Status {
@@ -29,7 +33,9 @@ describe('errors are classified where their codes are defined', () => {
     const home = freshHome();
     for (const name of ['agent-edtior', 'agnet-memory-forge', 'hello-wrold']) {
       const run = await runGgen(['marketplace', 'install', name], { home });
-      expect(run.stderr).toMatch(new RegExp(`^error GGEN_E_PACKAGE_NOT_FOUND: Package '${name}' is not in the registry$`, 'm'));
+      expect(run.stderr).toMatch(
+        new RegExp(`^error GGEN_E_PACKAGE_NOT_FOUND: Package '${name}' is not in the registry$`, 'm'),
+      );
       expect(run.code).toBe(4);
     }
     const status = parseJson<Status>(await runGgen(['marketplace', 'rollout', 'status', '--json'], { home }));
@@ -49,7 +55,9 @@ describe('errors are classified where their codes are defined', () => {
     ] as const) {
       const run = await runGgen(['marketplace', 'install', spec, '--registry', registry], { home });
       expect(run.stderr).toMatch(new RegExp(`^error ${code}: `, 'm'));
-      expect(run.stderr).toMatch(/^note: install fell back to v1, which failed too: GGEN_E_REGISTRY_UNREACHABLE: .*index\.json does not exist$/m);
+      expect(run.stderr).toMatch(
+        /^note: install fell back to v1, which failed too: GGEN_E_REGISTRY_UNREACHABLE: .*index\.json does not exist$/m,
+      );
       expect(run.code).toBe(exit);
     }
   });
@@ -59,7 +67,10 @@ describe('rollout gate gates', () => {
   const searches = async (home: string, env: Record<string, string>, count: number): Promise<Run[]> => {
     const runs: Run[] = [];
     const words = ['agent', 'memory', 'rust', 'finance', 'academic', 'api', 'health', 'workflow'];
-    for (let at = 0; at < count; at += 1) runs.push(await runGgen(['marketplace', 'search', words[at % words.length] ?? 'agent'], { bin: launcher, home, env }));
+    for (let at = 0; at < count; at += 1)
+      runs.push(
+        await runGgen(['marketplace', 'search', words[at % words.length] ?? 'agent'], { bin: launcher, home, env }),
+      );
     return runs;
   };
 

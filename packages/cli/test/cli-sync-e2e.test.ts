@@ -10,9 +10,13 @@ describe('ggen marketplace sync', () => {
     const first = await runGgen(['marketplace', 'sync', '--registry', registry], { home });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^synced: .*\n {2}77 packages, \d+ search tokens, \d+ triples/);
-    const second = parseJson<{ status: string; packages: number }>(await runGgen(['marketplace', 'sync', '--registry', registry, '--json'], { home }));
+    const second = parseJson<{ status: string; packages: number }>(
+      await runGgen(['marketplace', 'sync', '--registry', registry, '--json'], { home }),
+    );
     expect(second).toMatchObject({ status: 'unchanged', packages: 77 });
-    const forced = parseJson<{ status: string }>(await runGgen(['marketplace', 'sync', '--registry', registry, '--force', '--json'], { home }));
+    const forced = parseJson<{ status: string }>(
+      await runGgen(['marketplace', 'sync', '--registry', registry, '--force', '--json'], { home }),
+    );
     expect(forced.status).toBe('updated');
   });
 
@@ -25,18 +29,30 @@ describe('ggen marketplace sync', () => {
     } finally {
       await server.close();
     }
-    const search = parseJson<SearchResults>(await runGgen(['marketplace', 'search', 'agent memory', '--registry', url, '--backend', 'v2', '--json'], { home }));
+    const search = parseJson<SearchResults>(
+      await runGgen(['marketplace', 'search', 'agent memory', '--registry', url, '--backend', 'v2', '--json'], {
+        home,
+      }),
+    );
     expect(search.packages[0]?.name).toBe('agent-memory-forge');
-    const info = parseJson<PackageDetails>(await runGgen(['marketplace', 'info', 'agent-reasoning-mcp', '--registry', url, '--backend', 'v2', '--json'], { home }));
+    const info = parseJson<PackageDetails>(
+      await runGgen(['marketplace', 'info', 'agent-reasoning-mcp', '--registry', url, '--backend', 'v2', '--json'], {
+        home,
+      }),
+    );
     expect(info.dependencies).toEqual({ 'agent-context-crafter': '*', 'agent-memory-forge': '*' });
     // Without a synced store the same offline registry is a coded network error.
-    const unsynced = await runGgen(['marketplace', 'search', 'agent', '--registry', url, '--backend', 'v2'], { home: freshHome() });
+    const unsynced = await runGgen(['marketplace', 'search', 'agent', '--registry', url, '--backend', 'v2'], {
+      home: freshHome(),
+    });
     expect(unsynced.code).toBe(8);
     expect(unsynced.stderr).toMatch(/^error GGEN_E_REGISTRY_UNREACHABLE: /m);
   });
 
   it('has nothing to sync when the catalog lives on a SPARQL endpoint', async () => {
-    const result = await runGgen(['marketplace', 'sync'], { env: { GGEN_MARKETPLACE_SPARQL_ENDPOINT: 'http://127.0.0.1:9/sparql' } });
+    const result = await runGgen(['marketplace', 'sync'], {
+      env: { GGEN_MARKETPLACE_SPARQL_ENDPOINT: 'http://127.0.0.1:9/sparql' },
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('error GGEN_E_USAGE: The catalog is on a remote SPARQL endpoint');
   });

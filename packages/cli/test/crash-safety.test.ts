@@ -17,7 +17,8 @@ async function buildRegistry(): Promise<string> {
       const dir = mkdtempSync(join(tmpdir(), 'ggen-crash-pkg-'));
       mkdirSync(join(dir, 'templates'));
       writeFileSync(join(dir, 'gpack.yaml'), `name: ${name}\nversion: ${version}\ndescription: crash fixture\n`);
-      for (let file = 0; file < 40; file += 1) writeFileSync(join(dir, 'templates', `t${file}.tmpl`), `${name} ${version} ${'x'.repeat(4000)} ${file}`);
+      for (let file = 0; file < 40; file += 1)
+        writeFileSync(join(dir, 'templates', `t${file}.tmpl`), `${name} ${version} ${'x'.repeat(4000)} ${file}`);
       await publishToV1Registry({ dir, registry });
     }
   }
@@ -36,12 +37,18 @@ describe('crash safety', () => {
   beforeAll(async () => {
     registry = await buildRegistry();
     oldState = freshHome();
-    const install = await runGgen(['marketplace', 'install', ...names.map((name) => `${name}@1.0.0`), '--registry', registry], { home: oldState });
+    const install = await runGgen(
+      ['marketplace', 'install', ...names.map((name) => `${name}@1.0.0`), '--registry', registry],
+      { home: oldState },
+    );
     expect(install.code).toBe(0);
     const probe = freshHome();
     cpSync(oldState, probe, { recursive: true });
     const started = Date.now();
-    const upgrade = await runGgen(['marketplace', 'install', ...names.map((name) => `${name}@2.0.0`), '--registry', registry], { home: probe });
+    const upgrade = await runGgen(
+      ['marketplace', 'install', ...names.map((name) => `${name}@2.0.0`), '--registry', registry],
+      { home: probe },
+    );
     fullRunMs = Date.now() - started;
     expect(upgrade.code).toBe(0);
   }, 120_000);
@@ -53,18 +60,25 @@ describe('crash safety', () => {
       const home = freshHome();
       cpSync(oldState, home, { recursive: true });
       const delay = Math.round(((point + 1) / points) * fullRunMs * 1.1);
-      const child = spawnGgen(['marketplace', 'install', ...names.map((name) => `${name}@2.0.0`), '--registry', registry], { home });
+      const child = spawnGgen(
+        ['marketplace', 'install', ...names.map((name) => `${name}@2.0.0`), '--registry', registry],
+        { home },
+      );
       const exited = new Promise((resolve) => child.once('exit', resolve));
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
       await exited;
 
       // The next run recovers first, then reports.
-      const listed = parseJson<InstalledPackage[]>(await runGgen(['marketplace', 'list', '--json', '--registry', registry], { home }));
+      const listed = parseJson<InstalledPackage[]>(
+        await runGgen(['marketplace', 'list', '--json', '--registry', registry], { home }),
+      );
       expect(listed.map((entry) => entry.name)).toEqual(names);
       const state = versionsOf(listed);
       expect([['1.0.0:ok'], ['2.0.0:ok']]).toContainEqual(state);
-      const lock = JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')) as { packages: Record<string, { version: string }> };
+      const lock = JSON.parse(readFileSync(join(home, '.ggen', 'ggen.lock'), 'utf8')) as {
+        packages: Record<string, { version: string }>;
+      };
       expect(new Set(Object.values(lock.packages).map((entry) => entry.version)).size).toBe(1);
       outcomes.push(state[0] ?? '');
     }
@@ -90,7 +104,9 @@ describe('crash safety', () => {
     const results = await Promise.all([collect(first), collect(second)]);
     expect(results.map((result) => result.code)).toEqual([0, 0]);
     expect(results.some((result) => result.stderr.includes('waiting for another ggen process'))).toBe(true);
-    const listed = parseJson<InstalledPackage[]>(await runGgen(['marketplace', 'list', '--json', '--registry', registry], { home }));
+    const listed = parseJson<InstalledPackage[]>(
+      await runGgen(['marketplace', 'list', '--json', '--registry', registry], { home }),
+    );
     expect(listed.map((entry) => `${entry.name}:${entry.status}`)).toEqual(names.map((name) => `${name}:ok`));
   }, 120_000);
 });

@@ -27,7 +27,9 @@ describe('when the launcher hands a command to the query service', () => {
     expect(daemonSetting({ CI: 'false' })).toEqual({ use: true });
     expect(daemonSetting({ CI: '1', GGEN_DAEMON: 'on' })).toEqual({ use: true });
     for (const off of ['0', 'false', 'OFF', 'no']) expect(daemonSetting({ GGEN_DAEMON: off })).toEqual({ use: false });
-    expect(daemonSetting({ GGEN_DAEMON: 'sometimes' })).toEqual({ error: expect.stringContaining("GGEN_DAEMON is 'sometimes'") });
+    expect(daemonSetting({ GGEN_DAEMON: 'sometimes' })).toEqual({
+      error: expect.stringContaining("GGEN_DAEMON is 'sometimes'"),
+    });
   });
 
   it('takes marketplace search and info only, and never help, version or verbose runs', () => {
@@ -100,9 +102,13 @@ describe('where the query service lives', () => {
 
 describe('a request to the query service', () => {
   const connect = connectSocket;
-  const request = (socket: string, body: Parameters<typeof daemonRequest>[1]): Promise<DaemonReply[]> => daemonRequest(socket, body, { startMs: 5000, answerMs: 5000 }, connect);
+  const request = (socket: string, body: Parameters<typeof daemonRequest>[1]): Promise<DaemonReply[]> =>
+    daemonRequest(socket, body, { startMs: 5000, answerMs: 5000 }, connect);
 
-  const withServer = async (answer: (line: string, reply: (text: string) => void, close: () => void) => void, body: (socket: string) => Promise<void>): Promise<void> => {
+  const withServer = async (
+    answer: (line: string, reply: (text: string) => void, close: () => void) => void,
+    body: (socket: string) => Promise<void>,
+  ): Promise<void> => {
     const dir = tempDir();
     const socket = join(dir, 's.sock');
     const server = createServer((connection) => {
@@ -137,11 +143,25 @@ describe('a request to the query service', () => {
         reply('{"exit":3}\n');
       },
       async (socket) => {
-        const replies = await request(socket, { protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {}, settings: {} });
+        const replies = await request(socket, {
+          protocol: DAEMON_PROTOCOL,
+          kind: 'run',
+          argv: ['marketplace', 'search', 'x'],
+          cwd: '/',
+          env: {},
+          settings: {},
+        });
         expect(replies).toEqual([{ out: 'a' }, { err: 'b' }, { exit: 3 }]);
       },
     );
-    expect(JSON.parse(received)).toEqual({ protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {}, settings: {} });
+    expect(JSON.parse(received)).toEqual({
+      protocol: DAEMON_PROTOCOL,
+      kind: 'run',
+      argv: ['marketplace', 'search', 'x'],
+      cwd: '/',
+      env: {},
+      settings: {},
+    });
     expect(received.endsWith('\n')).toBe(true);
   });
 
@@ -155,7 +175,14 @@ describe('a request to the query service', () => {
         close();
       },
       async (socket) => {
-        const replies = await request(socket, { protocol: DAEMON_PROTOCOL, kind: 'run', argv: ['marketplace', 'search', 'x'], cwd: '/', env: {}, settings: {} });
+        const replies = await request(socket, {
+          protocol: DAEMON_PROTOCOL,
+          kind: 'run',
+          argv: ['marketplace', 'search', 'x'],
+          cwd: '/',
+          env: {},
+          settings: {},
+        });
         expect(replies).toEqual([...lines.map((out) => ({ out })), { exit: 0 }]);
       },
     );
@@ -182,18 +209,27 @@ describe('a request to the query service', () => {
       },
     );
     const missing = join(tempDir(), 'none.sock');
-    await expect(request(missing, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(new DaemonUnavailable(`connect ENOENT ${missing}`));
+    await expect(request(missing, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(
+      new DaemonUnavailable(`connect ENOENT ${missing}`),
+    );
     // A file that is no socket (a stale path) refuses the connection.
     const notSocket = join(tempDir(), 'file.sock');
     writeFileSync(notSocket, '');
-    await expect(request(notSocket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(new DaemonUnavailable(`connect ECONNREFUSED ${notSocket}`));
+    await expect(request(notSocket, { protocol: DAEMON_PROTOCOL, kind: 'status' })).rejects.toThrow(
+      new DaemonUnavailable(`connect ECONNREFUSED ${notSocket}`),
+    );
   });
 
   it('gives up on a service that accepts and never answers, and says it is busy rather than gone', async () => {
     await withServer(
       () => undefined,
       async (socket) => {
-        const started = daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' }, { startMs: 500, answerMs: 500 }, connect);
+        const started = daemonRequest(
+          socket,
+          { protocol: DAEMON_PROTOCOL, kind: 'status' },
+          { startMs: 500, answerMs: 500 },
+          connect,
+        );
         await expect(started).rejects.toMatchObject({ busy: true, message: `no answer from ${socket} within 500 ms` });
       },
     );
@@ -205,7 +241,10 @@ describe('the reply lines of a request', () => {
     const text = '{"out":"né 漢字 🙂"}\n{"err":"ü"}\n{"exit":1}\n';
     const bytes = Buffer.from(text, 'utf8');
     // Every way of cutting the bytes in two, and one byte at a time.
-    const splits = [...Array.from({ length: bytes.length - 1 }, (_, cut) => [bytes.subarray(0, cut + 1), bytes.subarray(cut + 1)]), [...bytes].map((byte) => Uint8Array.of(byte))];
+    const splits = [
+      ...Array.from({ length: bytes.length - 1 }, (_, cut) => [bytes.subarray(0, cut + 1), bytes.subarray(cut + 1)]),
+      [...bytes].map((byte) => Uint8Array.of(byte)),
+    ];
     for (const pieces of splits) {
       const fed: ConnectSocket = (_path, events) => {
         setImmediate(() => {
@@ -215,7 +254,10 @@ describe('the reply lines of a request', () => {
         return { write: () => undefined, destroy: () => undefined };
       };
       const replies = await daemonRequest('/in-memory', { protocol: DAEMON_PROTOCOL, kind: 'status' }, undefined, fed);
-      expect({ pieces: pieces.length, replies }).toEqual({ pieces: pieces.length, replies: [{ out: 'né 漢字 🙂' }, { err: 'ü' }, { exit: 1 }] });
+      expect({ pieces: pieces.length, replies }).toEqual({
+        pieces: pieces.length,
+        replies: [{ out: 'né 漢字 🙂' }, { err: 'ü' }, { exit: 1 }],
+      });
     }
   });
 });

@@ -56,18 +56,24 @@ describe('every command in the docs runs', () => {
     ]) {
       expect(pages).toContain(page);
     }
-    expect(runnable).toEqual(expect.arrayContaining(['user-guide.md', 'migration-runbook.md', 'publishers-migration.md', 'publishing.md']));
+    expect(runnable).toEqual(
+      expect.arrayContaining(['user-guide.md', 'migration-runbook.md', 'publishers-migration.md', 'publishing.md']),
+    );
   });
 
   it('the user guide has a section for every command the help lists', () => {
     const guide = readFileSync(join(docsDir, 'user-guide.md'), 'utf8');
     const help = (args: string[]): string =>
-      spawnSync(process.execPath, [bundle('parallel'), 'marketplace', ...args, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), CI: 'true' } })
-        .stdout;
+      spawnSync(process.execPath, [bundle('parallel'), 'marketplace', ...args, '--help'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), CI: 'true' },
+      }).stdout;
     // The "Commands:" section only: examples also start with "ggen marketplace".
     const listed = (text: string, prefix: string): string[] => {
       const section = /^Commands:\n([\s\S]*?)\n\n/m.exec(text)?.[1] ?? '';
-      return [...section.matchAll(new RegExp(`^  ggen marketplace ${prefix}([a-z-]+)`, 'gm'))].map((match) => `${prefix}${match[1] ?? ''}`);
+      return [...section.matchAll(new RegExp(`^  ggen marketplace ${prefix}([a-z-]+)`, 'gm'))].map(
+        (match) => `${prefix}${match[1] ?? ''}`,
+      );
     };
     const top = help([]);
     const commands: string[] = [];
@@ -77,7 +83,9 @@ describe('every command in the docs runs', () => {
       commands.push(...(group ? [] : [command]), ...listed(help([command]), `${command} `));
     }
     expect(commands.length).toBeGreaterThanOrEqual(28);
-    expect(commands).toEqual(expect.arrayContaining(['search', 'install', 'keys', 'keys add', 'rollout gate', 'daemon serve']));
+    expect(commands).toEqual(
+      expect.arrayContaining(['search', 'install', 'keys', 'keys add', 'rollout gate', 'daemon serve']),
+    );
     expect(commands.filter((command) => !guide.includes(`\n### ${command}\n`))).toEqual([]);
   });
 
@@ -102,7 +110,12 @@ describe('every command in the docs runs', () => {
         encoding: 'utf8',
         timeout: 240_000,
       });
-      expect({ page, status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-3000), stdout: run.status === 0 ? '' : run.stdout.slice(-2000) }).toEqual({
+      expect({
+        page,
+        status: run.status,
+        stderr: run.status === 0 ? '' : run.stderr.slice(-3000),
+        stdout: run.status === 0 ? '' : run.stdout.slice(-2000),
+      }).toEqual({
         page,
         status: 0,
         stderr: '',

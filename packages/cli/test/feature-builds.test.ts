@@ -11,7 +11,9 @@ const FEATURES = ['v1', 'v2', 'parallel'] as const;
 
 async function buildBundle(args: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(cliRoot, 'scripts', 'bundle.mjs'), ...args], { cwd: cliRoot });
+    const { stdout, stderr } = await run(process.execPath, [join(cliRoot, 'scripts', 'bundle.mjs'), ...args], {
+      cwd: cliRoot,
+    });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -53,8 +55,14 @@ describe('feature builds', () => {
   it('keeps v2, the adapters, oxigraph and sparqljs out of the v1 bundle', () => {
     const inputs = Object.keys((JSON.parse(readFileSync(join(built, 'v1', 'meta.json'), 'utf8')) as Metafile).inputs);
     expect(inputs.some((input) => input.startsWith('packages/marketplace-v1/'))).toBe(true);
-    expect(inputs.filter((input) => /packages\/(marketplace-v2|domain-adapters)\/|node_modules\/(oxigraph|sparqljs|n3)\//.test(input))).toEqual([]);
-    const parallel = Object.keys((JSON.parse(readFileSync(join(built, 'parallel', 'meta.json'), 'utf8')) as Metafile).inputs);
+    expect(
+      inputs.filter((input) =>
+        /packages\/(marketplace-v2|domain-adapters)\/|node_modules\/(oxigraph|sparqljs|n3)\//.test(input),
+      ),
+    ).toEqual([]);
+    const parallel = Object.keys(
+      (JSON.parse(readFileSync(join(built, 'parallel', 'meta.json'), 'utf8')) as Metafile).inputs,
+    );
     expect(parallel.some((input) => input.startsWith('packages/domain-adapters/'))).toBe(true);
     expect(parallel.some((input) => input.startsWith('packages/marketplace-v2/'))).toBe(true);
   });
@@ -65,7 +73,13 @@ describe('feature builds', () => {
   });
 
   it('fails a build whose bundle holds what its feature set excludes', async () => {
-    const result = await buildBundle(['--features=v1', '--entry', join(cliRoot, 'test', 'fixtures', 'leaky-v1-entry.ts'), '--outdir', mkdtempSync(join(tmpdir(), 'ggen-leak-'))]);
+    const result = await buildBundle([
+      '--features=v1',
+      '--entry',
+      join(cliRoot, 'test', 'fixtures', 'leaky-v1-entry.ts'),
+      '--outdir',
+      mkdtempSync(join(tmpdir(), 'ggen-leak-')),
+    ]);
     expect(result.code).toBe(1);
     expect(result.output).toContain('packages/marketplace-v2/src/index.ts (package marketplace-v2)');
   });

@@ -59,7 +59,10 @@ describe('the compile cache', () => {
     const search = ['marketplace', 'search', 'agent memory', '--json'];
     const home = freshHome();
     const env = { GGEN_DAEMON: '0', XDG_CACHE_HOME: join(home, 'cache') };
-    const withoutTimes = (stdout: string): unknown => ({ ...(JSON.parse(stdout) as Record<string, unknown>), queryTimeMs: 0 });
+    const withoutTimes = (stdout: string): unknown => ({
+      ...(JSON.parse(stdout) as Record<string, unknown>),
+      queryTimeMs: 0,
+    });
     const off = await runGgen(search, { bin, home, env: { ...env, GGEN_CODE_CACHE: '0' } });
     const on = await runGgen(search, { bin, home, env });
     expect([off.code, on.code]).toEqual([0, 0]);

@@ -12,23 +12,34 @@ const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
 function onTerminal(args: string[], home: string): Promise<{ code: number; output: string }> {
   const command = [process.execPath, launcher, ...args].map(quote).join(' ');
   return new Promise((resolvePromise) => {
-    execFile('script', ['-qec', command, '/dev/null'], { cwd: home, env: { PATH: process.env.PATH ?? '', HOME: home, GGEN_DAEMON: '0', TERM: 'xterm' } }, (error, stdout) => {
-      resolvePromise({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, output: stdout });
-    });
+    execFile(
+      'script',
+      ['-qec', command, '/dev/null'],
+      { cwd: home, env: { PATH: process.env.PATH ?? '', HOME: home, GGEN_DAEMON: '0', TERM: 'xterm' } },
+      (error, stdout) => {
+        resolvePromise({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, output: stdout });
+      },
+    );
   });
 }
 
 describe('install progress', () => {
   it('draws a bar on a terminal for a closure of several packs, and none through a pipe', async () => {
     const home = freshHome();
-    const tty = await onTerminal(['marketplace', 'install', 'agent-reasoning-mcp', '--target', join(home, 'tty', 'gpacks')], home);
+    const tty = await onTerminal(
+      ['marketplace', 'install', 'agent-reasoning-mcp', '--target', join(home, 'tty', 'gpacks')],
+      home,
+    );
     expect(tty.code).toBe(0);
     expect(tty.output).toContain('installing [');
     expect(tty.output).toContain('3/3 agent-reasoning-mcp@1.0.0');
     expect(tty.output).toContain('installed 3 package(s)');
     expect(existsSync(join(home, 'tty', 'gpacks', 'agent-reasoning-mcp'))).toBe(true);
 
-    const piped = await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--target', join(home, 'pipe', 'gpacks')], { bin: launcher, home, env: { GGEN_DAEMON: '0' } });
+    const piped = await runGgen(
+      ['marketplace', 'install', 'agent-reasoning-mcp', '--target', join(home, 'pipe', 'gpacks')],
+      { bin: launcher, home, env: { GGEN_DAEMON: '0' } },
+    );
     expect(piped.code).toBe(0);
     expect(piped.stdout).toContain('installed 3 package(s)');
     expect(`${piped.stdout}${piped.stderr}`).not.toContain('installing [');

@@ -18,7 +18,13 @@ import type { OperationRecord } from './metrics/operation-record.js';
 import { onlyIn, overlapAtK, rankBiasedOverlap } from './ranking-overlap.js';
 import { abTest } from './strategies/ab-test.js';
 import { compare } from './strategies/compare.js';
-import { AttemptFailure, type RoutedOperation, type Selection, type Strategy, type StrategyContext } from './strategies/routed-operation.js';
+import {
+  AttemptFailure,
+  type RoutedOperation,
+  type Selection,
+  type Strategy,
+  type StrategyContext,
+} from './strategies/routed-operation.js';
 import { v1Only, v2Only } from './strategies/single-backend.js';
 import { v2WithFallback } from './strategies/v2-with-fallback.js';
 
@@ -30,7 +36,10 @@ export const STRATEGIES: Record<BackendStrategyName, Strategy> = {
   compare,
 };
 
-export type AdapterConfig = Pick<MarketplaceConfig, 'backend' | 'v2_percentage' | 'enable_ab_testing' | 'fallback_on_error' | 'operations' | 'v2_timeout_ms' | 'state_dir'> & {
+export type AdapterConfig = Pick<
+  MarketplaceConfig,
+  'backend' | 'v2_percentage' | 'enable_ab_testing' | 'fallback_on_error' | 'operations' | 'v2_timeout_ms' | 'state_dir'
+> & {
   /** `fallback_on_error` was written in a config file or variable, not left at its default. */
   fallback_on_error_set?: boolean;
   /** `backend` came from the command line (`--backend v1|v2` names exactly one backend). */
@@ -53,15 +62,24 @@ export interface DualBackendOptions {
 }
 
 /** The strategy and A/B share one operation runs under, per-operation overrides applied. */
-export function routingFor(config: AdapterConfig, operation: RoutedOperationName): { strategy: BackendStrategyName; v2Percentage: number; fallbackOnError: boolean } {
+export function routingFor(
+  config: AdapterConfig,
+  operation: RoutedOperationName,
+): { strategy: BackendStrategyName; v2Percentage: number; fallbackOnError: boolean } {
   const override = config.operations[operation];
   const strategy = override?.backend ?? config.backend;
   const fallbackOnError = override?.fallback_on_error ?? config.fallback_on_error;
   // `backend: v2` in config falls back only when fallback was asked for in so many words (the plan's
   // day 32: "Keep V1 as fallback"); `--backend v2` on the command line is v2 alone.
-  const asked = override?.fallback_on_error === true || (override?.backend === undefined && config.fallback_on_error_set === true && config.backend_from_flag !== true);
+  const asked =
+    override?.fallback_on_error === true ||
+    (override?.backend === undefined && config.fallback_on_error_set === true && config.backend_from_flag !== true);
   const v2Fallback = strategy === 'v2' && fallbackOnError && asked;
-  return { strategy: v2Fallback ? 'v2-with-fallback' : strategy, v2Percentage: override?.v2_percentage ?? config.v2_percentage, fallbackOnError };
+  return {
+    strategy: v2Fallback ? 'v2-with-fallback' : strategy,
+    v2Percentage: override?.v2_percentage ?? config.v2_percentage,
+    fallbackOnError,
+  };
 }
 
 /**
@@ -96,7 +114,9 @@ export class DualBackendAdapter implements MarketplaceBackend {
    * all, and not when `--backend` named one backend on the command line.
    */
   #crossRegistry(operation: RoutedOperationName): boolean {
-    return this.#options.config.backend_from_flag !== true && routingFor(this.#options.config, operation).fallbackOnError;
+    return (
+      this.#options.config.backend_from_flag !== true && routingFor(this.#options.config, operation).fallbackOnError
+    );
   }
 
   bucket(): number {
@@ -172,7 +192,14 @@ export class DualBackendAdapter implements MarketplaceBackend {
         // "Only in" over the same top 10 that overlap@10 measures, and each side's whole result count.
         const topA = a.slice(0, 10);
         const topB = b.slice(0, 10);
-        return { overlapAt10: overlapAtK(a, b, 10), rbo: rankBiasedOverlap(a, b), onlyV1: onlyIn(topA, topB), onlyV2: onlyIn(topB, topA), v1Count: v1.total, v2Count: v2.total };
+        return {
+          overlapAt10: overlapAtK(a, b, 10),
+          rbo: rankBiasedOverlap(a, b),
+          onlyV1: onlyIn(topA, topB),
+          onlyV2: onlyIn(topB, topA),
+          v1Count: v1.total,
+          v2Count: v2.total,
+        };
       },
     });
   }
@@ -186,40 +213,62 @@ export class DualBackendAdapter implements MarketplaceBackend {
     });
   }
 
-  listInstalled(options: Parameters<MarketplaceBackend['listInstalled']>[0]): ReturnType<MarketplaceBackend['listInstalled']> {
+  listInstalled(
+    options: Parameters<MarketplaceBackend['listInstalled']>[0],
+  ): ReturnType<MarketplaceBackend['listInstalled']> {
     return this.#primary().listInstalled(options);
   }
 
-  install(request: Parameters<MarketplaceBackend['install']>[0], events?: Parameters<MarketplaceBackend['install']>[1]): Promise<InstallResult> {
+  install(
+    request: Parameters<MarketplaceBackend['install']>[0],
+    events?: Parameters<MarketplaceBackend['install']>[1],
+  ): Promise<InstallResult> {
     return this.#route<InstallResult>({
       operation: 'install',
       subject: request.specs.join(' '),
-      run: (backend, signal) => backend.install({ ...request, signal, crossRegistry: this.#crossRegistry('install') }, events),
+      run: (backend, signal) =>
+        backend.install({ ...request, signal, crossRegistry: this.#crossRegistry('install') }, events),
       fallback: notForDependencies,
-      ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.install({ ...request, dryRun: true }) }),
+      ...(request.dryRun === true
+        ? {}
+        : { plan: (backend: MarketplaceBackend) => backend.install({ ...request, dryRun: true }) }),
       compare: (v1, v2) => ({ fieldDifferences: planDifferences(resolved(v1), resolved(v2)) }),
     });
   }
 
-  update(request: Parameters<MarketplaceBackend['update']>[0], events?: Parameters<MarketplaceBackend['update']>[1]): Promise<UpdateResult> {
+  update(
+    request: Parameters<MarketplaceBackend['update']>[0],
+    events?: Parameters<MarketplaceBackend['update']>[1],
+  ): Promise<UpdateResult> {
     return this.#route<UpdateResult>({
       operation: 'update',
       subject: request.name ?? '(all)',
-      run: (backend, signal) => backend.update({ ...request, signal, crossRegistry: this.#crossRegistry('update') }, events),
+      run: (backend, signal) =>
+        backend.update({ ...request, signal, crossRegistry: this.#crossRegistry('update') }, events),
       fallback: notForDependencies,
-      ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.update({ ...request, dryRun: true }) }),
+      ...(request.dryRun === true
+        ? {}
+        : { plan: (backend: MarketplaceBackend) => backend.update({ ...request, dryRun: true }) }),
       compare: (v1, v2) => ({
-        fieldDifferences: planDifferences(new Map(v1.changes.map((change) => [change.name, change.to])), new Map(v2.changes.map((change) => [change.name, change.to]))),
+        fieldDifferences: planDifferences(
+          new Map(v1.changes.map((change) => [change.name, change.to])),
+          new Map(v2.changes.map((change) => [change.name, change.to])),
+        ),
       }),
     });
   }
 
-  remove(request: Parameters<MarketplaceBackend['remove']>[0], events?: Parameters<MarketplaceBackend['remove']>[1]): ReturnType<MarketplaceBackend['remove']> {
+  remove(
+    request: Parameters<MarketplaceBackend['remove']>[0],
+    events?: Parameters<MarketplaceBackend['remove']>[1],
+  ): ReturnType<MarketplaceBackend['remove']> {
     return this.#route({
       operation: 'remove',
       subject: request.name,
       run: (backend, signal) => backend.remove({ ...request, signal }, events),
-      ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.remove({ ...request, dryRun: true }) }),
+      ...(request.dryRun === true
+        ? {}
+        : { plan: (backend: MarketplaceBackend) => backend.remove({ ...request, dryRun: true }) }),
     });
   }
 
@@ -231,7 +280,9 @@ export class DualBackendAdapter implements MarketplaceBackend {
         run: (backend) => backend.publish(request),
         // A write goes to the registry it was meant for, never into the other format.
         fallback: () => false,
-        ...(request.dryRun === true ? {} : { plan: (backend: MarketplaceBackend) => backend.publish({ ...request, dryRun: true }) }),
+        ...(request.dryRun === true
+          ? {}
+          : { plan: (backend: MarketplaceBackend) => backend.publish({ ...request, dryRun: true }) }),
       },
       (result) => ({ signed: result.signature !== undefined }),
     );
@@ -260,14 +311,30 @@ function resolved(result: InstallResult): Map<string, string> {
 /** Packages whose planned version differs, or that only one plan holds: `name: v1 -> v2`. */
 function planDifferences(v1: Map<string, string>, v2: Map<string, string>): string[] {
   const names = [...new Set([...v1.keys(), ...v2.keys()])].sort();
-  return names.filter((name) => v1.get(name) !== v2.get(name)).map((name) => `${name}: ${v1.get(name) ?? '-'} -> ${v2.get(name) ?? '-'}`);
+  return names
+    .filter((name) => v1.get(name) !== v2.get(name))
+    .map((name) => `${name}: ${v1.get(name) ?? '-'} -> ${v2.get(name) ?? '-'}`);
 }
 
-const DETAIL_FIELDS = ['version', 'description', 'category', 'author', 'license', 'tags', 'keywords', 'downloads', 'stars', 'dependencies', 'integrity'] as const;
+const DETAIL_FIELDS = [
+  'version',
+  'description',
+  'category',
+  'author',
+  'license',
+  'tags',
+  'keywords',
+  'downloads',
+  'stars',
+  'dependencies',
+  'integrity',
+] as const;
 
 function detailDifferences(v1: PackageDetails | null, v2: PackageDetails | null): string[] {
   if (v1 === null || v2 === null) return v1 === v2 ? [] : [`found: ${String(v1 !== null)} -> ${String(v2 !== null)}`];
-  const differences: string[] = DETAIL_FIELDS.filter((field) => JSON.stringify(v1[field]) !== JSON.stringify(v2[field]));
+  const differences: string[] = DETAIL_FIELDS.filter(
+    (field) => JSON.stringify(v1[field]) !== JSON.stringify(v2[field]),
+  );
   const versions = (details: PackageDetails): string => details.versions.map((entry) => entry.version).join(',');
   if (versions(v1) !== versions(v2)) differences.push('versions');
   return differences;

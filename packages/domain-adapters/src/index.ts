@@ -5,7 +5,15 @@ export * from './v2-adapter.js';
 export * from './checked-backend.js';
 export * from './install-id.js';
 export * from './ranking-overlap.js';
-export type { Attempt, Comparison, RoutedOperation, Selection, Strategy, StrategyContext, StrategyOutcome } from './strategies/routed-operation.js';
+export type {
+  Attempt,
+  Comparison,
+  RoutedOperation,
+  Selection,
+  Strategy,
+  StrategyContext,
+  StrategyOutcome,
+} from './strategies/routed-operation.js';
 export * from './metrics/operation-record.js';
 export * from './metrics/metrics-store.js';
 export * from './metrics/instruments.js';

@@ -80,7 +80,10 @@ export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<Mi
             const bytes = await fetchResource(resolveLocation(options.from, archive), options, 'archive');
             verifyIntegrity(
               bytes,
-              { ...(version.integrity === undefined ? {} : { integrity: version.integrity }), ...(version.checksum === undefined ? {} : { checksum: version.checksum }) },
+              {
+                ...(version.integrity === undefined ? {} : { integrity: version.integrity }),
+                ...(version.checksum === undefined ? {} : { checksum: version.checksum }),
+              },
               label,
             );
             await writeFileAtomic(target, bytes);
@@ -124,11 +127,20 @@ function mergeVersions(current: CatalogPackage, incoming: CatalogPackage, proble
   for (const version of incoming.versions) {
     const existing = current.versions.find((entry) => entry.version === version.version);
     if (existing === undefined) versions.push(version);
-    else if (version.integrity !== undefined && existing.integrity !== undefined && version.integrity !== existing.integrity) {
-      problems.push(`${current.name}@${version.version} differs between the registries; the v2 version is kept (a published version never changes)`);
+    else if (
+      version.integrity !== undefined &&
+      existing.integrity !== undefined &&
+      version.integrity !== existing.integrity
+    ) {
+      problems.push(
+        `${current.name}@${version.version} differs between the registries; the v2 version is kept (a published version never changes)`,
+      );
     }
   }
   versions.sort((a, b) => semverRcompare(a.version, b.version));
-  const latest = versions.find((entry) => semverPrerelease(entry.version) === null)?.version ?? versions[0]?.version ?? current.latest;
+  const latest =
+    versions.find((entry) => semverPrerelease(entry.version) === null)?.version ??
+    versions[0]?.version ??
+    current.latest;
   return { ...current, versions, latest: semverGt(latest, current.latest) ? latest : current.latest };
 }

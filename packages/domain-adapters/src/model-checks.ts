@@ -17,18 +17,34 @@ const summary = z.object({
   stars: z.number().min(0),
 });
 
-export const SEARCH_RESULTS = z.object({ packages: z.array(summary), total: z.number().int().min(0), queryTimeMs: z.number(), backend: backendType });
+export const SEARCH_RESULTS = z.object({
+  packages: z.array(summary),
+  total: z.number().int().min(0),
+  queryTimeMs: z.number(),
+  backend: backendType,
+});
 
 export const PACKAGE_DETAILS = summary
   .extend({
-    versions: z.array(z.object({ version: z.string().min(1), dependencies: z.record(z.string(), z.string()), yanked: z.boolean() })),
+    versions: z.array(
+      z.object({ version: z.string().min(1), dependencies: z.record(z.string(), z.string()), yanked: z.boolean() }),
+    ),
     dependencies: z.record(z.string(), z.string()),
   })
   .nullable();
 
-const planned = z.object({ name: z.string().min(1), version: z.string().min(1), action: z.enum(['install', 'replace', 'unchanged']), backend: backendType });
+const planned = z.object({
+  name: z.string().min(1),
+  version: z.string().min(1),
+  action: z.enum(['install', 'replace', 'unchanged']),
+  backend: backendType,
+});
 
-export const INSTALL_RESULT = z.object({ installed: z.array(planned), unchanged: z.array(planned), dryRun: z.boolean() });
+export const INSTALL_RESULT = z.object({
+  installed: z.array(planned),
+  unchanged: z.array(planned),
+  dryRun: z.boolean(),
+});
 
 /** A check for RoutedOperation.check: throws GGEN_E_BACKEND_MALFORMED naming the first bad field. */
 export function shapeCheck(expected: z.ZodType, what: string): (value: unknown) => void {

@@ -54,7 +54,8 @@ describe('the A/B bucket', () => {
 
   it('spreads ids evenly over all 100 buckets', () => {
     const counts = new Array<number>(100).fill(0);
-    for (let index = 0; index < 20_000; index += 1) counts[bucketOf(`user-${index}`)] = (counts[bucketOf(`user-${index}`)] ?? 0) + 1;
+    for (let index = 0; index < 20_000; index += 1)
+      counts[bucketOf(`user-${index}`)] = (counts[bucketOf(`user-${index}`)] ?? 0) + 1;
     // 200 expected per bucket; a chi-square over 99 degrees of freedom stays under 150 at p = 0.001.
     const chiSquare = counts.reduce((sum, count) => sum + (count - 200) ** 2 / 200, 0);
     expect(chiSquare).toBeLessThan(150);

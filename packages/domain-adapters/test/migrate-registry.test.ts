@@ -30,7 +30,9 @@ describe('migrateV1RegistryToV2', () => {
     expect(report).toMatchObject({ packages: 77, versions: 77, archivesCopied: 77, problems: [] });
     expect(readdirSync(join(to, 'archives'))).toHaveLength(77);
     const backend = createV2Backend({ location: to, timeoutMs: 1000, retries: 0 });
-    expect((await backend.search({ text: 'agent memory', limit: 3, offset: 0, sort: 'relevance' })).packages[0]?.name).toBe('agent-memory-forge');
+    expect(
+      (await backend.search({ text: 'agent memory', limit: 3, offset: 0, sort: 'relevance' })).packages[0]?.name,
+    ).toBe('agent-memory-forge');
   });
 
   it('keeps going past a corrupt archive and a broken index entry, and says so', async () => {

@@ -4,12 +4,37 @@ import { INSTALL_RESULT, PACKAGE_DETAILS, SEARCH_RESULTS, shapeCheck } from '../
 
 // The answers' rules at the adapter boundary: well-formed answers pass, and an answer broken at
 // any field is refused with that field named.
-const pack = { name: 'hello', version: '1.0.0', description: '', tags: ['a'], keywords: [], downloads: 0, stars: 3.5, extra: 'kept' };
-const plannedPack = { name: 'hello', version: '1.0.0', action: 'install', backend: 'v2', integrity: 'sha512-x', dependencies: {} };
+const pack = {
+  name: 'hello',
+  version: '1.0.0',
+  description: '',
+  tags: ['a'],
+  keywords: [],
+  downloads: 0,
+  stars: 3.5,
+  extra: 'kept',
+};
+const plannedPack = {
+  name: 'hello',
+  version: '1.0.0',
+  action: 'install',
+  backend: 'v2',
+  integrity: 'sha512-x',
+  dependencies: {},
+};
 const good = {
   search: { packages: [pack, { ...pack, name: 'other', score: 2 }], total: 2, queryTimeMs: 0.25, backend: 'v2' },
-  details: { ...pack, versions: [{ version: '1.0.0', dependencies: { a: '^1' }, yanked: false }], dependencies: { a: '^1' } },
-  install: { installed: [plannedPack], unchanged: [{ ...plannedPack, name: 'dep', action: 'unchanged', backend: 'v1' }], dryRun: false, cycles: [] },
+  details: {
+    ...pack,
+    versions: [{ version: '1.0.0', dependencies: { a: '^1' }, yanked: false }],
+    dependencies: { a: '^1' },
+  },
+  install: {
+    installed: [plannedPack],
+    unchanged: [{ ...plannedPack, name: 'dep', action: 'unchanged', backend: 'v1' }],
+    dryRun: false,
+    cycles: [],
+  },
 };
 const answers = { search: SEARCH_RESULTS, details: PACKAGE_DETAILS, install: INSTALL_RESULT };
 
@@ -20,13 +45,15 @@ function broken(value: unknown, path: string[] = []): { value: unknown; field: s
   const set = (root: unknown, at: string[], to: unknown): unknown => {
     if (at.length === 0) return to;
     const [head = '', ...rest] = at;
-    if (Array.isArray(root)) return (root as unknown[]).map((item, index) => (String(index) === head ? set(item, rest, to) : item));
+    if (Array.isArray(root))
+      return (root as unknown[]).map((item, index) => (String(index) === head ? set(item, rest, to) : item));
     return { ...(root as object), [head]: set((root as Record<string, unknown>)[head], rest, to) };
   };
   const walk = (node: unknown, at: string[]): void => {
     if (at.length > 0) for (const wrong of wrongs) out.push({ value: set(value, at, wrong), field: at.join('.') });
     if (Array.isArray(node) && node.length > 0) walk(node[0], [...at, '0']);
-    else if (typeof node === 'object' && node !== null && !Array.isArray(node)) for (const [key, item] of Object.entries(node)) walk(item, [...at, key]);
+    else if (typeof node === 'object' && node !== null && !Array.isArray(node))
+      for (const [key, item] of Object.entries(node)) walk(item, [...at, key]);
   };
   walk(value, path);
   return out;
@@ -64,9 +91,13 @@ describe('the answer rules, each said once', () => {
     }
     expect(thrown).toBeInstanceOf(MarketplaceError);
     expect((thrown as MarketplaceError).code).toBe('GGEN_E_BACKEND_MALFORMED');
-    expect((thrown as MarketplaceError).message).toBe('The v2 answer to search "x" is malformed: packages.1.downloads Too small: expected number to be >=0');
+    expect((thrown as MarketplaceError).message).toBe(
+      'The v2 answer to search "x" is malformed: packages.1.downloads Too small: expected number to be >=0',
+    );
     expect(() => {
       shapeCheck(INSTALL_RESULT, 'install hello')({ ...good.install, dryRun: 'no' });
-    }).toThrow('The backend answer to install hello is malformed: dryRun Invalid input: expected boolean, received string');
+    }).toThrow(
+      'The backend answer to install hello is malformed: dryRun Invalid input: expected boolean, received string',
+    );
   });
 });

@@ -1,10 +1,25 @@
 import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { buildCompareReport, currentPhase, evaluateRollout, MetricsStore, MIN_SAMPLE, percentile, summarizeMetrics, type OperationRecord } from '@ggen/domain-adapters';
+import {
+  buildCompareReport,
+  currentPhase,
+  evaluateRollout,
+  MetricsStore,
+  MIN_SAMPLE,
+  percentile,
+  summarizeMetrics,
+  type OperationRecord,
+} from '@ggen/domain-adapters';
 import { adapterConfig, tempDir } from './helpers/adapter-fixtures.js';
 
-const record = (op: OperationRecord['op'], backend: 'v1' | 'v2', ms: number, ok = true, extra: Partial<OperationRecord> = {}): OperationRecord => ({
+const record = (
+  op: OperationRecord['op'],
+  backend: 'v1' | 'v2',
+  ms: number,
+  ok = true,
+  extra: Partial<OperationRecord> = {},
+): OperationRecord => ({
   t: Date.now(),
   op,
   strategy: 'ab-test',
@@ -15,16 +30,30 @@ const record = (op: OperationRecord['op'], backend: 'v1' | 'v2', ms: number, ok 
   attempts: [{ backend, ok, ms, ...(ok ? {} : { error: 'GGEN_E_REGISTRY_UNREACHABLE' }) }],
   ...extra,
 });
-const many = (count: number, make: (index: number) => OperationRecord): OperationRecord[] => Array.from({ length: count }, (_, index) => make(index));
+const many = (count: number, make: (index: number) => OperationRecord): OperationRecord[] =>
+  Array.from({ length: count }, (_, index) => make(index));
 
 describe('the plan phase of a configuration', () => {
   it('follows the rollout from v1 through A/B search and install to cutover', () => {
     expect(currentPhase(adapterConfig({ backend: 'v1' })).phase).toBe(2);
-    expect(currentPhase(adapterConfig({ backend: 'ab-test', v2_percentage: 10, enable_ab_testing: true, operations: { install: { backend: 'v1' } } }))).toMatchObject({
+    expect(
+      currentPhase(
+        adapterConfig({
+          backend: 'ab-test',
+          v2_percentage: 10,
+          enable_ab_testing: true,
+          operations: { install: { backend: 'v1' } },
+        }),
+      ),
+    ).toMatchObject({
       phase: 3,
       next: 'raise v2_percentage 10 -> 25',
     });
-    expect(currentPhase(adapterConfig({ backend: 'ab-test', v2_percentage: 50, operations: { install: { v2_percentage: 25 } } }))).toMatchObject({
+    expect(
+      currentPhase(
+        adapterConfig({ backend: 'ab-test', v2_percentage: 50, operations: { install: { v2_percentage: 25 } } }),
+      ),
+    ).toMatchObject({
       phase: 4,
       next: 'raise install v2_percentage 25 -> 50',
     });
@@ -33,7 +62,12 @@ describe('the plan phase of a configuration', () => {
 });
 
 describe('rollout status', () => {
-  const phase4 = adapterConfig({ backend: 'ab-test', v2_percentage: 50, enable_ab_testing: true, operations: { install: { v2_percentage: 25 } } });
+  const phase4 = adapterConfig({
+    backend: 'ab-test',
+    v2_percentage: 50,
+    enable_ab_testing: true,
+    operations: { install: { v2_percentage: 25 } },
+  });
 
   it('says "not enough data" with fewer samples than it needs', () => {
     const status = evaluateRollout(
@@ -57,7 +91,11 @@ describe('rollout status', () => {
   });
 
   it('holds when v2 is too slow and rolls back when v2 errs', () => {
-    const slow = [...many(40, () => record('search', 'v2', 150)), ...many(40, () => record('search', 'v1', 5)), ...many(40, () => record('install', 'v2', 20))];
+    const slow = [
+      ...many(40, () => record('search', 'v2', 150)),
+      ...many(40, () => record('search', 'v1', 5)),
+      ...many(40, () => record('install', 'v2', 20)),
+    ];
     expect(evaluateRollout(phase4, slow, 0)).toMatchObject({ verdict: 'hold', reason: 'failed: search p95 (v2), ms' });
     const failing = [
       ...many(40, (index) => record('search', 'v2', 5, index % 10 !== 0)),
@@ -67,7 +105,10 @@ describe('rollout status', () => {
     const status = evaluateRollout(phase4, failing, 0);
     expect(status.verdict).toBe('roll back');
     expect(status.next).toBe('set operations.install.v2_percentage: 0 (search stays in phase 3)');
-    expect(status.criteria.find((criterion) => criterion.name === 'error rate (v2)')).toMatchObject({ value: 0.05, state: 'fail' });
+    expect(status.criteria.find((criterion) => criterion.name === 'error rate (v2)')).toMatchObject({
+      value: 0.05,
+      state: 'fail',
+    });
   });
 });
 
@@ -89,7 +130,14 @@ describe('metrics summary and store', () => {
     const summary = summarizeMetrics([fellBack, record('search', 'v2', 3)], 0);
     expect(summary.rows).toEqual([
       expect.objectContaining({ operation: 'search', backend: 'v1', count: 1, errors: 0, selections: 1, fallbacks: 1 }),
-      expect.objectContaining({ operation: 'search', backend: 'v2', count: 2, errors: 1, errorRate: 0.5, selections: 1 }),
+      expect.objectContaining({
+        operation: 'search',
+        backend: 'v2',
+        count: 2,
+        errors: 1,
+        errorRate: 0.5,
+        selections: 1,
+      }),
     ]);
     expect(summary.fallbacks).toEqual({ attempted: 1, succeeded: 1 });
   });
@@ -125,9 +173,16 @@ describe('rollout status on small fallback samples', () => {
       ],
     });
     const good = evaluateRollout(phase6, [...many(12, () => fellBack(true))], 0);
-    expect(good.criteria.find((criterion) => criterion.name === 'fallback success')).toMatchObject({ sample: 12, value: 1, state: 'pass' });
+    expect(good.criteria.find((criterion) => criterion.name === 'fallback success')).toMatchObject({
+      sample: 12,
+      value: 1,
+      state: 'pass',
+    });
     const bad = evaluateRollout(phase6, [...many(11, () => fellBack(true)), fellBack(false)], 0);
-    expect(bad.criteria.find((criterion) => criterion.name === 'fallback success')).toMatchObject({ sample: 12, state: 'fail' });
+    expect(bad.criteria.find((criterion) => criterion.name === 'fallback success')).toMatchObject({
+      sample: 12,
+      state: 'fail',
+    });
     expect(bad.verdict).toBe('roll back');
   });
 });
@@ -139,13 +194,18 @@ describe('compare report', () => {
       strategy: 'compare',
       comparison: { subject, overlapAt10: rbo, rbo, onlyV1: [], onlyV2: [], v1Ms: 4, v2Ms: 8 },
     });
-    const report = buildCompareReport([compared('rust web', 0.7), compared('rust web', 0.9), compared('bibtex', 1), compared('agent', 0.95)], 0);
+    const report = buildCompareReport(
+      [compared('rust web', 0.7), compared('rust web', 0.9), compared('bibtex', 1), compared('agent', 0.95)],
+      0,
+    );
     expect(report.searches).toBe(4);
-    expect(report.worst.map((entry) => [entry.subject, entry.times, Math.round((entry.rbo ?? 0) * 100) / 100])).toEqual([
-      ['rust web', 2, 0.8],
-      ['agent', 1, 0.95],
-      ['bibtex', 1, 1],
-    ]);
+    expect(report.worst.map((entry) => [entry.subject, entry.times, Math.round((entry.rbo ?? 0) * 100) / 100])).toEqual(
+      [
+        ['rust web', 2, 0.8],
+        ['agent', 1, 0.95],
+        ['bibtex', 1, 1],
+      ],
+    );
     expect(report.latencyRatio).toBe(2);
   });
 });

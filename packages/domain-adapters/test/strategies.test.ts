@@ -31,7 +31,9 @@ describe('V1Only and V2Only', () => {
   it('V2Only passes a v2 failure on as a coded error, with no fallback', async () => {
     const { adapter, store } = harness({ backend: 'v2' }, realV1(), withFaults(realV2(), always('throw')));
     expect(await codeOf(adapter.search(query('agent')))).toBe('GGEN_E_REGISTRY_UNREACHABLE');
-    expect(store.read()).toMatchObject([{ op: 'search', strategy: 'v2', backend: 'v2', ok: false, fallback: false, error: 'GGEN_E_REGISTRY_UNREACHABLE' }]);
+    expect(store.read()).toMatchObject([
+      { op: 'search', strategy: 'v2', backend: 'v2', ok: false, fallback: false, error: 'GGEN_E_REGISTRY_UNREACHABLE' },
+    ]);
   });
 });
 
@@ -43,24 +45,35 @@ describe('V2WithFallback', () => {
     expect(store.read()[0]).toMatchObject({ backend: 'v2', ok: true, fallback: false });
   });
 
-  it.each(['throw', 'malformed', 'hang'] as const)('falls back to v1 when v2 %s, and counts the fallback', async (fault) => {
-    // Only the hang needs a tight budget; a real answer (then made malformed) must have time to come.
-    const { adapter, store } = harness({ backend: 'v2-with-fallback', v2_timeout_ms: fault === 'hang' ? 50 : 10_000 }, realV1(), withFaults(realV2(), always(fault)));
-    const results = await adapter.search(query('agent memory'));
-    expect(results.backend).toBe('v1');
-    expect(results.packages[0]?.name).toBe('agent-memory-forge');
-    const [record] = store.read();
-    const expected = { throw: 'GGEN_E_REGISTRY_UNREACHABLE', malformed: 'GGEN_E_BACKEND_MALFORMED', hang: 'GGEN_E_BACKEND_TIMEOUT' }[fault];
-    expect(record).toMatchObject({
-      backend: 'v1',
-      ok: true,
-      fallback: true,
-      attempts: [
-        { backend: 'v2', ok: false, error: expected },
-        { backend: 'v1', ok: true },
-      ],
-    });
-  });
+  it.each(['throw', 'malformed', 'hang'] as const)(
+    'falls back to v1 when v2 %s, and counts the fallback',
+    async (fault) => {
+      // Only the hang needs a tight budget; a real answer (then made malformed) must have time to come.
+      const { adapter, store } = harness(
+        { backend: 'v2-with-fallback', v2_timeout_ms: fault === 'hang' ? 50 : 10_000 },
+        realV1(),
+        withFaults(realV2(), always(fault)),
+      );
+      const results = await adapter.search(query('agent memory'));
+      expect(results.backend).toBe('v1');
+      expect(results.packages[0]?.name).toBe('agent-memory-forge');
+      const [record] = store.read();
+      const expected = {
+        throw: 'GGEN_E_REGISTRY_UNREACHABLE',
+        malformed: 'GGEN_E_BACKEND_MALFORMED',
+        hang: 'GGEN_E_BACKEND_TIMEOUT',
+      }[fault];
+      expect(record).toMatchObject({
+        backend: 'v1',
+        ok: true,
+        fallback: true,
+        attempts: [
+          { backend: 'v2', ok: false, error: expected },
+          { backend: 'v1', ok: true },
+        ],
+      });
+    },
+  );
 
   it('falls back when the v2 store itself is corrupt', async () => {
     const broken = copyOfSample();
@@ -71,7 +84,11 @@ describe('V2WithFallback', () => {
   });
 
   it('with fallback_on_error off, hands the v2 error to the user', async () => {
-    const { adapter } = harness({ backend: 'v2-with-fallback', fallback_on_error: false }, realV1(), withFaults(realV2(), always('throw')));
+    const { adapter } = harness(
+      { backend: 'v2-with-fallback', fallback_on_error: false },
+      realV1(),
+      withFaults(realV2(), always('throw')),
+    );
     expect(await codeOf(adapter.search(query('agent')))).toBe('GGEN_E_REGISTRY_UNREACHABLE');
   });
 
@@ -86,7 +103,11 @@ describe('V2WithFallback', () => {
     const paths = target();
     const { adapter } = harness({ backend: 'v2-with-fallback' }, realV1(), withFaults(realV2(), always('throw')));
     const result = await adapter.install({ specs: ['agent-reasoning-mcp'], ...paths });
-    expect(result.installed.map((entry) => `${entry.name}:${entry.backend}`)).toEqual(['agent-memory-forge:v1', 'agent-context-crafter:v1', 'agent-reasoning-mcp:v1']);
+    expect(result.installed.map((entry) => `${entry.name}:${entry.backend}`)).toEqual([
+      'agent-memory-forge:v1',
+      'agent-context-crafter:v1',
+      'agent-reasoning-mcp:v1',
+    ]);
     expect(existsSync(join(paths.packagesDir, 'agent-reasoning-mcp', 'gpack.yaml'))).toBe(true);
   });
 });
@@ -97,8 +118,14 @@ describe('ABTest', () => {
     const high = idInBucket((bucket) => bucket >= 30);
     const selections: Selection[] = [];
     const config = { backend: 'ab-test' as const, v2_percentage: 30, enable_ab_testing: true };
-    const inV2 = harness(config, realV1(), realV2(), { installId: low, onSelection: (_, selection) => selections.push(selection) });
-    const inV1 = harness(config, realV1(), realV2(), { installId: high, onSelection: (_, selection) => selections.push(selection) });
+    const inV2 = harness(config, realV1(), realV2(), {
+      installId: low,
+      onSelection: (_, selection) => selections.push(selection),
+    });
+    const inV1 = harness(config, realV1(), realV2(), {
+      installId: high,
+      onSelection: (_, selection) => selections.push(selection),
+    });
     expect((await inV2.adapter.search(query('agent'))).backend).toBe('v2');
     expect((await inV1.adapter.search(query('agent'))).backend).toBe('v1');
     expect(selections.map((selection) => [selection.backend, selection.bucket])).toEqual([
@@ -117,15 +144,34 @@ describe('ABTest', () => {
 
   it('pauses when enable_ab_testing is false: everything goes to v1', async () => {
     const low = idInBucket((bucket) => bucket < 10);
-    const { adapter, created } = harness({ backend: 'ab-test', v2_percentage: 100, enable_ab_testing: false }, realV1(), realV2(), { installId: low });
+    const { adapter, created } = harness(
+      { backend: 'ab-test', v2_percentage: 100, enable_ab_testing: false },
+      realV1(),
+      realV2(),
+      { installId: low },
+    );
     expect((await adapter.search(query('agent'))).backend).toBe('v1');
     expect(created.v2).toBe(0);
   });
 
   it('honours per-operation shares: search at 50% while install is at 25%', async () => {
-    const config = { backend: 'ab-test' as const, v2_percentage: 50, enable_ab_testing: true, operations: { install: { v2_percentage: 25 } } };
-    expect(routingFor(adapterConfig(config), 'search')).toEqual({ strategy: 'ab-test', v2Percentage: 50, fallbackOnError: true });
-    expect(routingFor(adapterConfig({ ...config, operations: { install: { v2_percentage: 25, fallback_on_error: false } } }), 'install')).toEqual({
+    const config = {
+      backend: 'ab-test' as const,
+      v2_percentage: 50,
+      enable_ab_testing: true,
+      operations: { install: { v2_percentage: 25 } },
+    };
+    expect(routingFor(adapterConfig(config), 'search')).toEqual({
+      strategy: 'ab-test',
+      v2Percentage: 50,
+      fallbackOnError: true,
+    });
+    expect(
+      routingFor(
+        adapterConfig({ ...config, operations: { install: { v2_percentage: 25, fallback_on_error: false } } }),
+        'install',
+      ),
+    ).toEqual({
       strategy: 'ab-test',
       v2Percentage: 25,
       fallbackOnError: false,
@@ -147,7 +193,11 @@ describe('Compare', () => {
     expect(results.backend).toBe('v2');
     expect([v1.calls.search?.length, v2.calls.search?.length]).toEqual([1, 1]);
     const comparison = store.read()[0]?.comparison;
-    expect(comparison).toMatchObject({ subject: 'agent memory', overlapAt10: expect.any(Number), rbo: expect.any(Number) });
+    expect(comparison).toMatchObject({
+      subject: 'agent memory',
+      overlapAt10: expect.any(Number),
+      rbo: expect.any(Number),
+    });
     expect(comparison?.v1Ms).toBeGreaterThan(0);
     expect(comparison?.v2Ms).toBeGreaterThan(0);
     // The recorded figures are those of the two answers.
@@ -172,9 +222,15 @@ describe('Compare', () => {
     // The budget applies to both sides: v1 is warmed first so that only v2's hang meets it.
     const v1 = realV1();
     await v1.search(query('warm'));
-    const { adapter, store } = harness({ backend: 'compare', v2_timeout_ms: 200 }, v1, withFaults(realV2(), always('hang')));
+    const { adapter, store } = harness(
+      { backend: 'compare', v2_timeout_ms: 200 },
+      v1,
+      withFaults(realV2(), always('hang')),
+    );
     expect((await adapter.search(query('agent'))).backend).toBe('v1');
-    expect(store.read()[0]?.attempts).toContainEqual(expect.objectContaining({ backend: 'v2', error: 'GGEN_E_BACKEND_TIMEOUT' }));
+    expect(store.read()[0]?.attempts).toContainEqual(
+      expect.objectContaining({ backend: 'v2', error: 'GGEN_E_BACKEND_TIMEOUT' }),
+    );
   });
 
   it('compares the install plans of both backends, then installs once with v2', async () => {
@@ -185,7 +241,10 @@ describe('Compare', () => {
     const result = await adapter.install({ specs: ['agent-reasoning-mcp'], ...paths });
     expect(result.installed.every((entry) => entry.backend === 'v2')).toBe(true);
     expect(v1.calls.install?.map(([request]) => (request as { dryRun?: boolean }).dryRun)).toEqual([true]);
-    expect(v2.calls.install?.map(([request]) => (request as { dryRun?: boolean }).dryRun === true)).toEqual([true, false]);
+    expect(v2.calls.install?.map(([request]) => (request as { dryRun?: boolean }).dryRun === true)).toEqual([
+      true,
+      false,
+    ]);
     expect(store.read()[0]?.comparison).toMatchObject({ subject: 'agent-reasoning-mcp', fieldDifferences: [] });
     expect(JSON.parse(readFileSync(paths.lockfilePath, 'utf8')).packages['agent-reasoning-mcp'].backend).toBe('v2');
   });

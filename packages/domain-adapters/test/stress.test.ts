@@ -17,8 +17,25 @@ function random(seed: number): () => number {
   };
 }
 
-const QUERIES = ['agent memory', 'rust web', 'bibtex', 'healthcare', 'graphql api', 'sparql', 'cli', 'finance ledger', 'test', 'ontology'];
-const NAMES = ['agent-editor', 'agent-memory-forge', 'academic-bibliography-manager', 'no-such-package', 'agent-reasoning-mcp'];
+const QUERIES = [
+  'agent memory',
+  'rust web',
+  'bibtex',
+  'healthcare',
+  'graphql api',
+  'sparql',
+  'cli',
+  'finance ledger',
+  'test',
+  'ontology',
+];
+const NAMES = [
+  'agent-editor',
+  'agent-memory-forge',
+  'academic-bibliography-manager',
+  'no-such-package',
+  'agent-reasoning-mcp',
+];
 
 describe('stress: 10,000 mixed operations at ABTest 50% with faults in 20% of v2 calls', () => {
   it('serves more than 99.9% of them through fallback and counts every fallback', async () => {
@@ -56,7 +73,13 @@ describe('stress: 10,000 mixed operations at ABTest 50% with faults in 20% of v2
       });
       try {
         if (index % 3 === 0) await adapter.getPackage(NAMES[index % NAMES.length] ?? 'agent-editor');
-        else await adapter.search({ text: QUERIES[index % QUERIES.length] ?? 'agent', limit: 10, offset: 0, sort: 'relevance' });
+        else
+          await adapter.search({
+            text: QUERIES[index % QUERIES.length] ?? 'agent',
+            limit: 10,
+            offset: 0,
+            sort: 'relevance',
+          });
         served += 1;
       } catch {
         failed += 1;
@@ -75,7 +98,9 @@ describe('stress: 10,000 mixed operations at ABTest 50% with faults in 20% of v2
     // Every v2 failure became exactly one counted fallback, served by v1: the injected ones, plus
     // the rare real call that overran the 20 ms budget on a busy machine.
     const records = store.read();
-    const v2Failures = records.filter((record) => record.attempts.some((attempt) => attempt.backend === 'v2' && !attempt.ok)).length;
+    const v2Failures = records.filter((record) =>
+      record.attempts.some((attempt) => attempt.backend === 'v2' && !attempt.ok),
+    ).length;
     expect(fallbacks).toBe(v2Failures);
     expect(fallbacks).toBeGreaterThanOrEqual(faults);
     expect(fallbacks - faults).toBeLessThanOrEqual(v2.calls * 0.02);

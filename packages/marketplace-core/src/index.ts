@@ -4,7 +4,16 @@ export { monotonicMs, queryTimeSince } from './clock.js';
 export * from './models.js';
 export { readRegularFileSync } from './read-regular-file.js';
 export { printableConfigValue, redactUrl } from './redact.js';
-export { asciiLowerCase, isExactVersion, isPackageName, isVersionRange, packageNameProblem, safeText, scopeName, scopeOf } from './names.js';
+export {
+  asciiLowerCase,
+  isExactVersion,
+  isPackageName,
+  isVersionRange,
+  packageNameProblem,
+  safeText,
+  scopeName,
+  scopeOf,
+} from './names.js';
 export type { MarketplaceBackend } from './backend.js';
 export * from './config/config-schema.js';
 export * from './config/load-config.js';

@@ -20,10 +20,13 @@ export const PACKAGE_NAME_PATTERN = new RegExp(`^(?=.{1,${MAX_NAME_LENGTH}}$)(?:
 export function packageNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return `${JSON.stringify(name)} is not a package name`;
   if (PACKAGE_NAME_PATTERN.test(name)) return undefined;
-  if (name.length > MAX_NAME_LENGTH) return `'${safeText(name.slice(0, 40))}…' is not a package name: longer than ${MAX_NAME_LENGTH} characters`;
-  if (/^@[^/]*$/.test(name)) return `'${safeText(name)}' is not a package name: a scope needs a name after it (@scope/name)`;
+  if (name.length > MAX_NAME_LENGTH)
+    return `'${safeText(name.slice(0, 40))}…' is not a package name: longer than ${MAX_NAME_LENGTH} characters`;
+  if (/^@[^/]*$/.test(name))
+    return `'${safeText(name)}' is not a package name: a scope needs a name after it (@scope/name)`;
   if (/\\|^\.|\.\.|\0|\/.*\/|^[^@].*\//.test(name)) return `'${safeText(name)}' is not a package name: it names a path`;
-  if (/[A-Z]/.test(name)) return `'${safeText(name)}' is not a package name: names are lowercase ('${safeText(name.toLowerCase())}')`;
+  if (/[A-Z]/.test(name))
+    return `'${safeText(name)}' is not a package name: names are lowercase ('${safeText(name.toLowerCase())}')`;
   return `'${safeText(name)}' is not a package name`;
 }
 

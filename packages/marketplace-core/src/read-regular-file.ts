@@ -14,16 +14,24 @@ export function readRegularFileSync(path: string, limit = Number.MAX_SAFE_INTEGE
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) {
-      throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${path} is not a regular file (${specialKind(stat)}); refusing to read it`, {
-        hint: 'Something put a special file where ggen expects a plain file; remove it, or point ggen at the real file.',
-        details: { path },
-      });
+      throw new MarketplaceError(
+        'GGEN_E_UNSAFE_PERMISSIONS',
+        `${path} is not a regular file (${specialKind(stat)}); refusing to read it`,
+        {
+          hint: 'Something put a special file where ggen expects a plain file; remove it, or point ggen at the real file.',
+          details: { path },
+        },
+      );
     }
     if (stat.size > limit) {
-      throw new MarketplaceError('GGEN_E_RESPONSE_TOO_LARGE', `${path} is larger than ${limit} bytes, the limit for this kind of file`, {
-        hint: 'Nothing was used. The file is far larger than it should be; check where it came from.',
-        details: { location: path, limit },
-      });
+      throw new MarketplaceError(
+        'GGEN_E_RESPONSE_TOO_LARGE',
+        `${path} is larger than ${limit} bytes, the limit for this kind of file`,
+        {
+          hint: 'Nothing was used. The file is far larger than it should be; check where it came from.',
+          details: { location: path, limit },
+        },
+      );
     }
     return readFileSync(fd);
   } finally {
@@ -31,7 +39,13 @@ export function readRegularFileSync(path: string, limit = Number.MAX_SAFE_INTEGE
   }
 }
 
-function specialKind(stat: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isDirectory(): boolean }): string {
+function specialKind(stat: {
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+  isDirectory(): boolean;
+}): string {
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isCharacterDevice()) return 'a character device';
   if (stat.isBlockDevice()) return 'a block device';

@@ -9,7 +9,8 @@ import type { VersionCandidate } from '../src/install/package-source.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const sampleArchives = resolve(here, '..', '..', 'cli', 'sample-registry', 'archives');
 
-const base = 'name: demo-pack\nversion: 1.2.3\ndescription: A pack that says\n  what it is on two lines\ntags:\n  - a\n  - b\ndependencies:\n  other: "*"\n';
+const base =
+  'name: demo-pack\nversion: 1.2.3\ndescription: A pack that says\n  what it is on two lines\ntags:\n  - a\n  - b\ndependencies:\n  other: "*"\n';
 
 describe("the archive manifest's check against the registry's metadata", () => {
   it('passes every sample pack: its gpack.yaml says the name and version its archive is listed under', async () => {
@@ -35,8 +36,14 @@ describe("the archive manifest's check against the registry's metadata", () => {
   });
 
   it('finds a mismatch of name, version or dependencies, and passes a manifest YAML refuses', () => {
-    const candidate = { name: 'demo-pack', version: '1.2.3', dependencies: { other: '*' } } as unknown as VersionCandidate;
-    const entries = (text: string) => [{ type: 'file' as const, path: 'gpack.yaml', mode: 0o644, content: Buffer.from(text) }];
+    const candidate = {
+      name: 'demo-pack',
+      version: '1.2.3',
+      dependencies: { other: '*' },
+    } as unknown as VersionCandidate;
+    const entries = (text: string) => [
+      { type: 'file' as const, path: 'gpack.yaml', mode: 0o644, content: Buffer.from(text) },
+    ];
     // Dependencies are the signed manifest's: a catalog that lists others is refused, either way round.
     expect(() => {
       checkArchiveManifest(entries(`${base}  old-vulnerable: "1.0.0"\n`), candidate);

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from '@jest/globals';
-import { computeIntegrity, MarketplaceError, packDirectory, readArchive, verifyIntegrity, writeArchiveEntries } from '@ggen/marketplace-core';
+import {
+  computeIntegrity,
+  MarketplaceError,
+  packDirectory,
+  readArchive,
+  verifyIntegrity,
+  writeArchiveEntries,
+} from '@ggen/marketplace-core';
 import { buildTgz } from '../../../tools/testing/tar-builder.mjs';
 import { codeOf } from '../../../tools/testing/coded-error.mjs';
 
@@ -62,8 +69,16 @@ describe('readArchive rejects unsafe and broken archives', () => {
     ['a path climbing out with ..', [{ path: '../evil.txt', content: 'x' }], 'GGEN_E_ARCHIVE_UNSAFE'],
     ['a nested .. segment', [{ path: 'a/../../evil.txt', content: 'x' }], 'GGEN_E_ARCHIVE_UNSAFE'],
     ['an absolute path', [{ path: '/etc/evil', content: 'x' }], 'GGEN_E_ARCHIVE_UNSAFE'],
-    ['a symlink leaving the package', [{ path: 'link', type: 'SymbolicLink' as const, linkpath: '../../etc/passwd' }], 'GGEN_E_ARCHIVE_UNSAFE'],
-    ['an absolute symlink', [{ path: 'link', type: 'SymbolicLink' as const, linkpath: '/etc/passwd' }], 'GGEN_E_ARCHIVE_UNSAFE'],
+    [
+      'a symlink leaving the package',
+      [{ path: 'link', type: 'SymbolicLink' as const, linkpath: '../../etc/passwd' }],
+      'GGEN_E_ARCHIVE_UNSAFE',
+    ],
+    [
+      'an absolute symlink',
+      [{ path: 'link', type: 'SymbolicLink' as const, linkpath: '/etc/passwd' }],
+      'GGEN_E_ARCHIVE_UNSAFE',
+    ],
     [
       'a file written through a symlink',
       [
@@ -126,20 +141,34 @@ describe('readArchive rejects unsafe and broken archives', () => {
   it('rejects a gzip bomb past the uncompressed limit before writing anything', async () => {
     const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(64 * 1024);
-    expect(await codeOf(readArchive(bomb, 'bomb@1.0.0', { maxCompressedBytes: 1 << 20, maxUncompressedBytes: 1 << 20, maxEntries: 10 }))).toBe('GGEN_E_ARCHIVE_TOO_LARGE');
+    expect(
+      await codeOf(
+        readArchive(bomb, 'bomb@1.0.0', { maxCompressedBytes: 1 << 20, maxUncompressedBytes: 1 << 20, maxEntries: 10 }),
+      ),
+    ).toBe('GGEN_E_ARCHIVE_TOO_LARGE');
   });
 
   it('rejects too many entries', async () => {
     const entries = Array.from({ length: 12 }, (_, index) => ({ path: `f${index}`, content: 'x' }));
-    expect(await codeOf(readArchive(buildTgz(entries), 'many@1.0.0', { maxCompressedBytes: 1 << 20, maxUncompressedBytes: 1 << 20, maxEntries: 10 }))).toBe(
-      'GGEN_E_ARCHIVE_TOO_LARGE',
-    );
+    expect(
+      await codeOf(
+        readArchive(buildTgz(entries), 'many@1.0.0', {
+          maxCompressedBytes: 1 << 20,
+          maxUncompressedBytes: 1 << 20,
+          maxEntries: 10,
+        }),
+      ),
+    ).toBe('GGEN_E_ARCHIVE_TOO_LARGE');
   });
 
   it('rejects bytes that are not gzip, and a truncated archive', async () => {
-    expect(await codeOf(readArchive(Buffer.from('PK\u0003\u0004 this is a zip'), 'zip@1.0.0'))).toBe('GGEN_E_ARCHIVE_CORRUPT');
+    expect(await codeOf(readArchive(Buffer.from('PK\u0003\u0004 this is a zip'), 'zip@1.0.0'))).toBe(
+      'GGEN_E_ARCHIVE_CORRUPT',
+    );
     const good = buildTgz([{ path: 'big.txt', content: 'z'.repeat(20_000) }]);
-    expect(await codeOf(readArchive(good.subarray(0, Math.floor(good.length / 2)), 'cut@1.0.0'))).toBe('GGEN_E_ARCHIVE_CORRUPT');
+    expect(await codeOf(readArchive(good.subarray(0, Math.floor(good.length / 2)), 'cut@1.0.0'))).toBe(
+      'GGEN_E_ARCHIVE_CORRUPT',
+    );
   });
 
   it('rejects a tar whose entry is cut short inside a complete gzip stream', async () => {
@@ -154,7 +183,11 @@ describe('verifyIntegrity', () => {
   const bytes = Buffer.from('archive bytes');
   it('accepts matching sha512 SRI and sha256 checksum', () => {
     expect(() => {
-      verifyIntegrity(bytes, { integrity: computeIntegrity(bytes), checksum: createHash('sha256').update(bytes).digest('hex') }, 'x');
+      verifyIntegrity(
+        bytes,
+        { integrity: computeIntegrity(bytes), checksum: createHash('sha256').update(bytes).digest('hex') },
+        'x',
+      );
     }).not.toThrow();
   });
   it('rejects a mismatch, and refuses to go unchecked', () => {

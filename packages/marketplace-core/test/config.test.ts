@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { CONFIG_KEYS, defaultConfig, loadConfig, marketplaceConfigSchema, MarketplaceError, userConfigPath } from '@ggen/marketplace-core';
+import {
+  CONFIG_KEYS,
+  defaultConfig,
+  loadConfig,
+  marketplaceConfigSchema,
+  MarketplaceError,
+  userConfigPath,
+} from '@ggen/marketplace-core';
 
 function sandbox(): { home: string; project: string; env: Record<string, string> } {
   const home = mkdtempSync(join(tmpdir(), 'ggen-config-'));
@@ -44,13 +51,26 @@ describe('loadConfig', () => {
     const { home, project, env } = sandbox();
     expect(marketplaceConfigSchema().parse(defaultConfig(env))).toEqual(defaultConfig(env));
     expect(Object.keys(marketplaceConfigSchema().shape)).toEqual(CONFIG_KEYS);
-    writeUserConfig(home, 'marketplace:\n  retries: 4\n  trusted_keys: [RWQabc]\n  operations:\n    install: { backend: v1 }\n  otlp_endpoint: http://127.0.0.1:4318/v1/metrics\n');
+    writeUserConfig(
+      home,
+      'marketplace:\n  retries: 4\n  trusted_keys: [RWQabc]\n  operations:\n    install: { backend: v1 }\n  otlp_endpoint: http://127.0.0.1:4318/v1/metrics\n',
+    );
     writeFileSync(join(home, 'work', 'ggen.yaml'), 'marketplace:\n  lockfile: ./my.lock\n');
-    const loaded = loadConfig({ cwd: project, env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '30' }, flags: { registry: '/srv/registry', backend: 'compare' } });
+    const loaded = loadConfig({
+      cwd: project,
+      env: { ...env, GGEN_MARKETPLACE_V2_PERCENTAGE: '30' },
+      flags: { registry: '/srv/registry', backend: 'compare' },
+    });
     const whole = marketplaceConfigSchema().parse(loaded.config);
     expect(loaded.config).toEqual(whole);
     expect(Object.keys(loaded.config)).toEqual(Object.keys(whole));
-    expect(loaded.config).toMatchObject({ retries: 4, v2_percentage: 30, backend: 'compare', registry: '/srv/registry', lockfile: join(home, 'work', 'my.lock') });
+    expect(loaded.config).toMatchObject({
+      retries: 4,
+      v2_percentage: 30,
+      backend: 'compare',
+      registry: '/srv/registry',
+      lockfile: join(home, 'work', 'my.lock'),
+    });
   });
 
   it("reports the first bad key of a layer in the section's key order, then keys it does not know", () => {
@@ -60,7 +80,9 @@ describe('loadConfig', () => {
       `Invalid value for marketplace.backend in ${userPath}: one of "v1", "v2", "v2-with-fallback", "ab-test", "compare"`,
     );
     writeUserConfig(home, 'marketplace:\n  retries: 3\n  bogus_key: 1\n');
-    expect(thrown(() => loadConfig({ cwd: project, env })).message).toBe(`Unknown key marketplace.bogus_key in ${userPath}`);
+    expect(thrown(() => loadConfig({ cwd: project, env })).message).toBe(
+      `Unknown key marketplace.bogus_key in ${userPath}`,
+    );
   });
 
   it('reads the user file from XDG_CONFIG_HOME when it is set', () => {
@@ -77,14 +99,26 @@ describe('loadConfig', () => {
 
   it('applies user < project < environment < flags, and records each source', () => {
     const { home, project, env } = sandbox();
-    const userPath = writeUserConfig(home, 'marketplace:\n  backend: ab-test\n  v2_percentage: 10\n  fallback_on_error: false\n  log_backend_selection: true\n');
-    writeFileSync(join(home, 'work', 'ggen.yaml'), 'marketplace:\n  v2_percentage: 50\n  backend: compare\n  packages_dir: ./gpacks\n');
+    const userPath = writeUserConfig(
+      home,
+      'marketplace:\n  backend: ab-test\n  v2_percentage: 10\n  fallback_on_error: false\n  log_backend_selection: true\n',
+    );
+    writeFileSync(
+      join(home, 'work', 'ggen.yaml'),
+      'marketplace:\n  v2_percentage: 50\n  backend: compare\n  packages_dir: ./gpacks\n',
+    );
     const loaded = loadConfig({
       cwd: project,
       env: { ...env, GGEN_MARKETPLACE_BACKEND: 'v2', GGEN_MARKETPLACE_AB_TEST: 'true' },
       flags: { backend: 'v1' },
     });
-    expect(loaded.config).toMatchObject({ backend: 'v1', v2_percentage: 50, fallback_on_error: false, log_backend_selection: true, enable_ab_testing: true });
+    expect(loaded.config).toMatchObject({
+      backend: 'v1',
+      v2_percentage: 50,
+      fallback_on_error: false,
+      log_backend_selection: true,
+      enable_ab_testing: true,
+    });
     expect(loaded.sources.backend).toEqual({ kind: 'flag', origin: '--backend' });
     expect(loaded.sources.v2_percentage.kind).toBe('project');
     expect(loaded.sources.fallback_on_error).toEqual({ kind: 'user', origin: userPath });
@@ -115,7 +149,9 @@ describe('loadConfig', () => {
     writeUserConfig(home, 'marketplace:\n  backnd: v1\n');
     expect(thrown(() => loadConfig({ cwd: project, env })).message).toContain('Unknown key marketplace.backnd');
     const { project: other, env: cleanEnv } = sandbox();
-    expect(thrown(() => loadConfig({ cwd: other, env: { ...cleanEnv, GGEN_MARKETPLACE_BAKEND: 'v1' } })).message).toContain('GGEN_MARKETPLACE_BAKEND');
+    expect(
+      thrown(() => loadConfig({ cwd: other, env: { ...cleanEnv, GGEN_MARKETPLACE_BAKEND: 'v1' } })).message,
+    ).toContain('GGEN_MARKETPLACE_BAKEND');
   });
 
   it('takes HOME and the working directory from its options, not from this process (the query service runs for many callers)', () => {
@@ -123,7 +159,10 @@ describe('loadConfig', () => {
     writeUserConfig(home, 'marketplace:\n  packages_dir: ~/gpacks\n');
     const fromFile = loadConfig({ cwd: project, env });
     expect(fromFile.config.packages_dir).toBe(join(home, 'gpacks'));
-    const fromEnv = loadConfig({ cwd: project, env: { ...env, GGEN_MARKETPLACE_CACHE_DIR: 'cache', GGEN_MARKETPLACE_STATE_DIR: '~/state' } });
+    const fromEnv = loadConfig({
+      cwd: project,
+      env: { ...env, GGEN_MARKETPLACE_CACHE_DIR: 'cache', GGEN_MARKETPLACE_STATE_DIR: '~/state' },
+    });
     expect(fromEnv.config.cache_dir).toBe(join(project, 'cache'));
     expect(fromEnv.config.state_dir).toBe(join(home, 'state'));
   });

@@ -14,11 +14,13 @@ jest.unstable_mockModule('node:fs', () => ({
   ...realSync,
   default: realSync,
   writeFileSync: (...args: Parameters<typeof realSync.writeFileSync>) => {
-    if (fault !== undefined && typeof args[0] === 'string' && args[0].includes('.ggen-txn')) throw Object.assign(new Error(`${fault}: injected`), { code: fault });
+    if (fault !== undefined && typeof args[0] === 'string' && args[0].includes('.ggen-txn'))
+      throw Object.assign(new Error(`${fault}: injected`), { code: fault });
     realSync.writeFileSync(...args);
   },
   renameSync: (...args: Parameters<typeof realSync.renameSync>) => {
-    if (commitFault && String(args[0]).includes(`.ggen-txn/new/`)) throw Object.assign(new Error('ENOSPC: injected'), { code: 'ENOSPC' });
+    if (commitFault && String(args[0]).includes(`.ggen-txn/new/`))
+      throw Object.assign(new Error('ENOSPC: injected'), { code: 'ENOSPC' });
     realSync.renameSync(...args);
   },
 }));

@@ -2,7 +2,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { installPackages, listInstalledPackages, readLockfile, removePackage, updatePackages, type InstallEvent } from '@ggen/marketplace-core';
+import {
+  installPackages,
+  listInstalledPackages,
+  readLockfile,
+  removePackage,
+  updatePackages,
+  type InstallEvent,
+} from '@ggen/marketplace-core';
 import { failure } from './helpers/failure.js';
 import { MemorySource, type FixturePackage } from './helpers/memory-source.js';
 
@@ -39,7 +46,11 @@ describe('installPackages', () => {
     const source = await MemorySource.create(graph);
     const target = paths();
     const result = await installPackages(source, { specs: ['app'], ...target });
-    expect(result.installed.map((entry) => `${entry.name}@${entry.version}`)).toEqual(['util@2.3.0', 'lib@1.1.0', 'app@1.0.0']);
+    expect(result.installed.map((entry) => `${entry.name}@${entry.version}`)).toEqual([
+      'util@2.3.0',
+      'lib@1.1.0',
+      'app@1.0.0',
+    ]);
     expect(readFileSync(join(target.packagesDir, 'lib', 'templates', 'main.tmpl'), 'utf8')).toBe('lib 1.1.0');
     const lockfile = readLockfile(target.lockfilePath);
     expect(lockfile?.requested).toEqual({ app: '^1.0.0' });
@@ -54,7 +65,9 @@ describe('installPackages', () => {
     const second = paths();
     await installPackages(source, { specs: ['other', 'app'], ...first });
     await installPackages(source, { specs: ['app', 'other'], ...second });
-    expect(readFileSync(first.lockfilePath, 'utf8').replaceAll(first.root, '')).toBe(readFileSync(second.lockfilePath, 'utf8').replaceAll(second.root, ''));
+    expect(readFileSync(first.lockfilePath, 'utf8').replaceAll(first.root, '')).toBe(
+      readFileSync(second.lockfilePath, 'utf8').replaceAll(second.root, ''),
+    );
   });
 
   it('does nothing on a second identical install, and reinstalls with force', async () => {
@@ -155,12 +168,18 @@ describe('frozen lockfile', () => {
     writeFileSync(fresh.lockfilePath, lock);
     await source.add({ name: 'lib', version: '1.9.0', dependencies: { util: '^2.0.0' } });
     const result = await installPackages(source, { specs: [], ...fresh, frozenLockfile: true });
-    expect(result.installed.map((entry) => `${entry.name}@${entry.version}`).sort()).toEqual(['app@1.0.0', 'lib@1.1.0', 'util@2.3.0']);
+    expect(result.installed.map((entry) => `${entry.name}@${entry.version}`).sort()).toEqual([
+      'app@1.0.0',
+      'lib@1.1.0',
+      'util@2.3.0',
+    ]);
     expect(readFileSync(fresh.lockfilePath, 'utf8')).toBe(lock);
     const error = await failure(installPackages(source, { specs: ['lib@^1.5'], ...fresh, frozenLockfile: true }));
     expect(error.code).toBe('GGEN_E_FROZEN_LOCKFILE');
     const none = paths();
-    expect((await failure(installPackages(source, { specs: [], ...none, frozenLockfile: true }))).code).toBe('GGEN_E_FROZEN_LOCKFILE');
+    expect((await failure(installPackages(source, { specs: [], ...none, frozenLockfile: true }))).code).toBe(
+      'GGEN_E_FROZEN_LOCKFILE',
+    );
   });
 });
 
@@ -215,9 +234,16 @@ describe('update, remove and list', () => {
     rmSync(join(target.packagesDir, 'util'), { recursive: true });
     mkdirSync(join(target.packagesDir, 'stray'));
     const listed = await listInstalledPackages(target);
-    expect(listed.map((entry) => `${entry.name}:${entry.status}:${entry.direct}`)).toEqual(['app:ok:true', 'lib:modified:false', 'stray:extraneous:false', 'util:missing:false']);
+    expect(listed.map((entry) => `${entry.name}:${entry.status}:${entry.direct}`)).toEqual([
+      'app:ok:true',
+      'lib:modified:false',
+      'stray:extraneous:false',
+      'util:missing:false',
+    ]);
     // A forced reinstall restores the drifted package.
     await installPackages(source, { specs: ['app'], ...target });
-    expect((await listInstalledPackages(target)).filter((entry) => entry.status !== 'ok').map((entry) => entry.name)).toEqual(['stray']);
+    expect(
+      (await listInstalledPackages(target)).filter((entry) => entry.status !== 'ok').map((entry) => entry.name),
+    ).toEqual(['stray']);
   });
 });

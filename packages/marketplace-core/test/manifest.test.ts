@@ -3,9 +3,23 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { convertLegacyManifest, MarketplaceError, parseGpackYaml, readManifest, validatePackageDir } from '@ggen/marketplace-core';
+import {
+  convertLegacyManifest,
+  MarketplaceError,
+  parseGpackYaml,
+  readManifest,
+  validatePackageDir,
+} from '@ggen/marketplace-core';
 
-const corpus = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'ggen-corpus', 'manifests');
+const corpus = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'fixtures',
+  'ggen-corpus',
+  'manifests',
+);
 
 describe('legacy package.toml conversion over the real ggen corpus', () => {
   const files = readdirSync(corpus).filter((file) => file.endsWith('.toml'));
@@ -43,20 +57,27 @@ describe('legacy package.toml conversion over the real ggen corpus', () => {
   });
 
   it('reads tags from a [package.tags] table and dependencies from a name list', () => {
-    const { manifest } = convertLegacyManifest(readFileSync(join(corpus, 'agent-reasoning-mcp.toml'), 'utf8'), 'agent-reasoning-mcp.toml');
+    const { manifest } = convertLegacyManifest(
+      readFileSync(join(corpus, 'agent-reasoning-mcp.toml'), 'utf8'),
+      'agent-reasoning-mcp.toml',
+    );
     expect(manifest.tags.length).toBeGreaterThan(0);
     expect(manifest.dependencies).toEqual({ 'agent-memory-forge': '*', 'agent-context-crafter': '*' });
   });
 
   it('keeps variables and template files, and warns about what it drops', () => {
-    const { manifest, warnings } = convertLegacyManifest(readFileSync(join(corpus, 'api-endpoint.toml'), 'utf8'), 'api-endpoint.toml');
+    const { manifest, warnings } = convertLegacyManifest(
+      readFileSync(join(corpus, 'api-endpoint.toml'), 'utf8'),
+      'api-endpoint.toml',
+    );
     expect(manifest.files).toEqual(['README.md', 'api-endpoint.tmpl']);
     expect(manifest.variables.name).toMatchObject({ type: 'string', required: true });
     expect(warnings.some((warning) => warning.message.includes('install'))).toBe(true);
   });
 
   it('ignores Cargo-style dependency strings with a warning instead of failing', () => {
-    const text = '[package]\nname = "x"\nversion = "1.0.0"\ndescription = "d"\ndependencies = ["chrono = \\"0.4\\"", "good-dep"]\n';
+    const text =
+      '[package]\nname = "x"\nversion = "1.0.0"\ndescription = "d"\ndependencies = ["chrono = \\"0.4\\"", "good-dep"]\n';
     const { manifest, warnings } = convertLegacyManifest(text, 'x.toml');
     expect(manifest.dependencies).toEqual({ 'good-dep': '*' });
     expect(warnings[0]?.message).toContain('chrono');
@@ -87,11 +108,18 @@ describe('gpack.yaml', () => {
 
   it('names the file, line and field of an invalid dependency range', () => {
     try {
-      parseGpackYaml('name: hello\nversion: 1.0.0\ndescription: d\ndependencies:\n  base: "not a range!"\n', 'gpack.yaml');
+      parseGpackYaml(
+        'name: hello\nversion: 1.0.0\ndescription: d\ndependencies:\n  base: "not a range!"\n',
+        'gpack.yaml',
+      );
       throw new Error('expected failure');
     } catch (error) {
       expect(error).toBeInstanceOf(MarketplaceError);
-      expect((error as MarketplaceError).details).toMatchObject({ file: 'gpack.yaml', line: 5, field: 'dependencies.base' });
+      expect((error as MarketplaceError).details).toMatchObject({
+        file: 'gpack.yaml',
+        line: 5,
+        field: 'dependencies.base',
+      });
     }
   });
 

@@ -5,7 +5,15 @@ import { packageDir } from '../src/names.js';
 
 describe('the one name rule', () => {
   it('takes bare names, dotted ids and @scope/name, lowercase', () => {
-    for (const name of ['hello-world', 'io.ggen.rust.models', '@acme/web-toolkit', '@ggen/auth-user', 'a', '@a/b', '@types/babel__core'])
+    for (const name of [
+      'hello-world',
+      'io.ggen.rust.models',
+      '@acme/web-toolkit',
+      '@ggen/auth-user',
+      'a',
+      '@a/b',
+      '@types/babel__core',
+    ])
       expect([name, isPackageName(name)]).toEqual([name, true]);
   });
 

@@ -2,21 +2,43 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFile
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { installPackages, journalPath, listInstalledPackages, MarketplaceError, readLockfile, recoverTransaction, TRANSACTION_DIR } from '@ggen/marketplace-core';
+import {
+  installPackages,
+  journalPath,
+  listInstalledPackages,
+  MarketplaceError,
+  readLockfile,
+  recoverTransaction,
+  TRANSACTION_DIR,
+} from '@ggen/marketplace-core';
 import { MemorySource } from './helpers/memory-source.js';
 
 /** Installs util@2.0.0, then stages util@2.3.0 by hand the way an interrupted run leaves it. */
-async function interrupted(): Promise<{ packagesDir: string; lockfilePath: string; stateDir: string; newLock: string; oldLock: string }> {
+async function interrupted(): Promise<{
+  packagesDir: string;
+  lockfilePath: string;
+  stateDir: string;
+  newLock: string;
+  oldLock: string;
+}> {
   const source = await MemorySource.create([
     { name: 'util', version: '2.0.0' },
     { name: 'util', version: '2.3.0' },
   ]);
   const root = mkdtempSync(join(tmpdir(), 'ggen-recover-'));
-  const old = { packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock'), stateDir: join(root, 'state') };
+  const old = {
+    packagesDir: join(root, 'gpacks'),
+    lockfilePath: join(root, 'ggen.lock'),
+    stateDir: join(root, 'state'),
+  };
   await installPackages(source, { specs: ['util@2.0.0'], ...old });
   const oldLock = readFileSync(old.lockfilePath, 'utf8');
   // Produce the new state elsewhere to borrow its staged tree and lockfile.
-  const other = { packagesDir: join(root, 'other'), lockfilePath: join(root, 'other.lock'), stateDir: join(root, 'state') };
+  const other = {
+    packagesDir: join(root, 'other'),
+    lockfilePath: join(root, 'other.lock'),
+    stateDir: join(root, 'state'),
+  };
   await installPackages(source, { specs: ['util@2.3.0'], ...other });
   const newLock = readFileSync(other.lockfilePath, 'utf8').replaceAll(other.lockfilePath, old.lockfilePath);
   const txn = join(old.packagesDir, TRANSACTION_DIR);
@@ -30,11 +52,19 @@ async function interrupted(): Promise<{ packagesDir: string; lockfilePath: strin
 function writeJournal(state: { packagesDir: string; lockfilePath: string; stateDir: string; newLock: string }): void {
   const path = journalPath(state.stateDir, state.packagesDir);
   mkdirSync(dirname(path), { recursive: true });
-  const journal = { version: 2, packagesDir: state.packagesDir, lockfile: state.lockfilePath, lockfileContent: state.newLock, install: ['util'], remove: [] };
+  const journal = {
+    version: 2,
+    packagesDir: state.packagesDir,
+    lockfile: state.lockfilePath,
+    lockfileContent: state.newLock,
+    install: ['util'],
+    remove: [],
+  };
   writeFileSync(path, JSON.stringify(journal));
 }
 
-const installedVersion = (packagesDir: string): string => readFileSync(join(packagesDir, 'util', 'templates', 'main.tmpl'), 'utf8');
+const installedVersion = (packagesDir: string): string =>
+  readFileSync(join(packagesDir, 'util', 'templates', 'main.tmpl'), 'utf8');
 
 describe('recoverTransaction', () => {
   it('rolls back a run that died before its journal was written', async () => {
@@ -105,7 +135,17 @@ describe('recoverTransaction', () => {
     const state = await interrupted();
     const path = journalPath(state.stateDir, state.packagesDir);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify({ version: 2, packagesDir: '/elsewhere', lockfile: state.lockfilePath, lockfileContent: 'x', install: ['util'], remove: [] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        version: 2,
+        packagesDir: '/elsewhere',
+        lockfile: state.lockfilePath,
+        lockfileContent: 'x',
+        install: ['util'],
+        remove: [],
+      }),
+    );
     expect(recoverTransaction(state.packagesDir, state.stateDir)).toBe('rolled-back');
     expect(installedVersion(state.packagesDir)).toBe('util 2.0.0');
     expect(readFileSync(state.lockfilePath, 'utf8')).toBe(state.oldLock);

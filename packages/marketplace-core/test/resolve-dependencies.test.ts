@@ -29,7 +29,11 @@ describe('resolveDependencies', () => {
       { name: 'c', version: '1.3.0' },
       { name: 'c', version: '2.0.0' },
     ]);
-    expect(versions(await resolveDependencies({ source, requests: { a: '*', b: '*' } }))).toEqual({ a: '1.0.0', b: '1.5.0', c: '1.3.0' });
+    expect(versions(await resolveDependencies({ source, requests: { a: '*', b: '*' } }))).toEqual({
+      a: '1.0.0',
+      b: '1.5.0',
+      c: '1.3.0',
+    });
   });
 
   it('names both chains of requirements in a conflict', async () => {
@@ -81,7 +85,9 @@ describe('resolveDependencies', () => {
     ]);
     expect(versions(await resolveDependencies({ source, requests: { lib: '^1' } }))).toEqual({ lib: '1.1.0' });
     expect(versions(await resolveDependencies({ source, requests: { lib: '1.2.0' } }))).toEqual({ lib: '1.2.0' });
-    expect(versions(await resolveDependencies({ source, requests: { lib: '^1' }, preferred: { lib: '1.0.0' } }))).toEqual({ lib: '1.0.0' });
+    expect(
+      versions(await resolveDependencies({ source, requests: { lib: '^1' }, preferred: { lib: '1.0.0' } })),
+    ).toEqual({ lib: '1.0.0' });
   });
 
   it('installs a prerelease-only package by bare name, but prefers a stable release', async () => {
@@ -90,13 +96,20 @@ describe('resolveDependencies', () => {
       { name: 'mixed', version: '1.0.0' },
       { name: 'mixed', version: '2.0.0-beta.1' },
     ]);
-    expect(versions(await resolveDependencies({ source, requests: { preview: '*', mixed: '*' } }))).toEqual({ preview: '7.0.0-dev.1', mixed: '1.0.0' });
-    expect((await failure(resolveDependencies({ source, requests: { preview: '^7.0.0' } }))).code).toBe('GGEN_E_VERSION_NOT_FOUND');
+    expect(versions(await resolveDependencies({ source, requests: { preview: '*', mixed: '*' } }))).toEqual({
+      preview: '7.0.0-dev.1',
+      mixed: '1.0.0',
+    });
+    expect((await failure(resolveDependencies({ source, requests: { preview: '^7.0.0' } }))).code).toBe(
+      'GGEN_E_VERSION_NOT_FOUND',
+    );
   });
 
   it('resolves only the requested packages with noDependencies', async () => {
     const source = await MemorySource.create([{ name: 'top', version: '1.0.0', dependencies: { ghost: '*' } }]);
-    expect(versions(await resolveDependencies({ source, requests: { top: '*' }, noDependencies: true }))).toEqual({ top: '1.0.0' });
+    expect(versions(await resolveDependencies({ source, requests: { top: '*' }, noDependencies: true }))).toEqual({
+      top: '1.0.0',
+    });
   });
 
   it('stops with a coded error when the search space explodes', async () => {
@@ -105,14 +118,22 @@ describe('resolveDependencies', () => {
       fixtures.push({ name: 'a', version: `1.0.${index}`, dependencies: { z: '^1' } });
       fixtures.push({ name: 'b', version: `1.0.${index}`, dependencies: {} });
     }
-    const source = await MemorySource.create([...fixtures, { name: 'z', version: '1.0.0' }, { name: 'z', version: '2.0.0' }]);
+    const source = await MemorySource.create([
+      ...fixtures,
+      { name: 'z', version: '1.0.0' },
+      { name: 'z', version: '2.0.0' },
+    ]);
     const error = await failure(resolveDependencies({ source, requests: { root: '*' }, maxSteps: 50 }));
     expect(error.code).toBe('GGEN_E_RESOLUTION_TOO_COMPLEX');
   });
 });
 
 describe('newestWithin (what outdated calls wanted)', () => {
-  const lib = ['1.0.0', '1.4.2', '1.5.0', '1.6.0-rc.1', '2.0.0'].map((version) => ({ name: 'lib', version, yanked: version === '1.5.0' }));
+  const lib = ['1.0.0', '1.4.2', '1.5.0', '1.6.0-rc.1', '2.0.0'].map((version) => ({
+    name: 'lib',
+    version,
+    yanked: version === '1.5.0',
+  }));
 
   it('is the version the resolver picks for the same ranges: no yanked one, stable before prerelease', async () => {
     const source = await MemorySource.create(lib.map(({ name, version, yanked }) => ({ name, version, yanked })));

@@ -32,7 +32,8 @@ export interface V1Backend extends MarketplaceBackend {
 
 /** `registry` may be shared with another backend (as the other registry of cross-format dependencies). */
 export function createV1Backend(options: V1RegistryOptions, registry = new V1Registry(options)): V1Backend {
-  const sourceFor = (cross: boolean | undefined): PackageSource => resolutionSource(registry, options.otherRegistry, cross);
+  const sourceFor = (cross: boolean | undefined): PackageSource =>
+    resolutionSource(registry, options.otherRegistry, cross);
   const metadata: BackendMetadata = {
     type: 'v1',
     version: V1_BACKEND_VERSION,

@@ -1,4 +1,10 @@
-import { asciiLowerCase, MarketplaceError, PACKAGE_NAME_PATTERN, type CatalogPackage, type CatalogVersion } from '@ggen/marketplace-core';
+import {
+  asciiLowerCase,
+  MarketplaceError,
+  PACKAGE_NAME_PATTERN,
+  type CatalogPackage,
+  type CatalogVersion,
+} from '@ggen/marketplace-core';
 import semverRcompare from 'semver/functions/rcompare.js';
 import semverValid from 'semver/functions/valid.js';
 import semverValidRange from 'semver/ranges/valid.js';
@@ -74,7 +80,12 @@ export function parseV1Index(text: string, location: string): V1Index {
     if ('problem' in result) {
       problems.push({ entry: index, ...result.problem });
     } else if (seen.has(result.pkg.name)) {
-      problems.push({ entry: index, name: result.pkg.name, field: 'name', message: `duplicate entry for '${result.pkg.name}'; the first one is used` });
+      problems.push({
+        entry: index,
+        name: result.pkg.name,
+        field: 'name',
+        message: `duplicate entry for '${result.pkg.name}'; the first one is used`,
+      });
     } else {
       seen.add(result.pkg.name);
       packages.push(result.pkg);
@@ -92,7 +103,15 @@ function text(value: unknown): string | undefined {
 }
 
 function strings(value: unknown): string[] {
-  return Array.isArray(value) ? [...new Set(value.filter((item): item is string => typeof item === 'string' && item.trim() !== '').map((item) => item.trim()))] : [];
+  return Array.isArray(value)
+    ? [
+        ...new Set(
+          value
+            .filter((item): item is string => typeof item === 'string' && item.trim() !== '')
+            .map((item) => item.trim()),
+        ),
+      ]
+    : [];
 }
 
 function count(value: unknown): number {
@@ -106,22 +125,40 @@ function normalizeEntry(entry: unknown): Normalized {
   const rawName = text(entry.name);
   if (rawName === undefined) return { problem: { field: 'name', message: 'entry has no name' } };
   const name = asciiLowerCase(rawName);
-  if (!PACKAGE_NAME_PATTERN.test(name)) return { problem: { name: rawName, field: 'name', message: `'${rawName}' is not a valid package name` } };
+  if (!PACKAGE_NAME_PATTERN.test(name))
+    return { problem: { name: rawName, field: 'name', message: `'${rawName}' is not a valid package name` } };
   const latest = semverValid(text(entry.version) ?? '');
-  if (latest === null) return { problem: { name, field: 'version', message: `version ${JSON.stringify(entry.version)} is not a semantic version` } };
+  if (latest === null)
+    return {
+      problem: {
+        name,
+        field: 'version',
+        message: `version ${JSON.stringify(entry.version)} is not a semantic version`,
+      },
+    };
 
   const topDependencies = normalizeDependencies(entry.dependencies);
-  if (typeof topDependencies === 'string') return { problem: { name, field: 'dependencies', message: topDependencies } };
+  if (typeof topDependencies === 'string')
+    return { problem: { name, field: 'dependencies', message: topDependencies } };
 
   const versions: V1Version[] = [];
   if (entry.versions !== undefined) {
-    if (!Array.isArray(entry.versions)) return { problem: { name, field: 'versions', message: 'versions must be an array' } };
+    if (!Array.isArray(entry.versions))
+      return { problem: { name, field: 'versions', message: 'versions must be an array' } };
     for (const [position, raw] of entry.versions.entries()) {
       if (!isObject(raw)) return { problem: { name, field: `versions[${position}]`, message: 'not an object' } };
       const version = semverValid(text(raw.version) ?? '');
-      if (version === null) return { problem: { name, field: `versions[${position}].version`, message: `${JSON.stringify(raw.version)} is not a semantic version` } };
+      if (version === null)
+        return {
+          problem: {
+            name,
+            field: `versions[${position}].version`,
+            message: `${JSON.stringify(raw.version)} is not a semantic version`,
+          },
+        };
       const dependencies = normalizeDependencies(raw.dependencies);
-      if (typeof dependencies === 'string') return { problem: { name, field: `versions[${position}].dependencies`, message: dependencies } };
+      if (typeof dependencies === 'string')
+        return { problem: { name, field: `versions[${position}].dependencies`, message: dependencies } };
       versions.push(
         versionOf(version, dependencies, raw.yanked === true, {
           checksum: text(raw.checksum),
@@ -159,13 +196,23 @@ function normalizeEntry(entry: unknown): Normalized {
   };
   // dist_tags: tag -> version, `latest` included when it was moved off the newest version.
   if (isObject(entry.dist_tags)) {
-    const tags = Object.entries(entry.dist_tags).filter((tag): tag is [string, string] => typeof tag[1] === 'string' && versions.some((version) => version.version === tag[1]));
+    const tags = Object.entries(entry.dist_tags).filter(
+      (tag): tag is [string, string] =>
+        typeof tag[1] === 'string' && versions.some((version) => version.version === tag[1]),
+    );
     const { latest: taggedLatest, ...others } = Object.fromEntries(tags);
     if (taggedLatest !== undefined) pkg.latest = taggedLatest;
     if (Object.keys(others).length > 0) pkg.distTags = others;
   }
-  const optional = { category: text(entry.category), author: text(entry.author), license: text(entry.license), repository: text(entry.repository), homepage: text(entry.homepage) };
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) pkg[key as keyof typeof optional] = value;
+  const optional = {
+    category: text(entry.category),
+    author: text(entry.author),
+    license: text(entry.license),
+    repository: text(entry.repository),
+    homepage: text(entry.homepage),
+  };
+  for (const [key, value] of Object.entries(optional))
+    if (value !== undefined) pkg[key as keyof typeof optional] = value;
   return { pkg };
 }
 
@@ -173,7 +220,13 @@ function versionOf(
   version: string,
   dependencies: Record<string, string>,
   yanked: boolean,
-  optional: { checksum: string | undefined; integrity: string | undefined; archive: string | undefined; publishedAt: string | undefined; deprecated: string | undefined },
+  optional: {
+    checksum: string | undefined;
+    integrity: string | undefined;
+    archive: string | undefined;
+    publishedAt: string | undefined;
+    deprecated: string | undefined;
+  },
 ): V1Version {
   const result: V1Version = { version, dependencies, yanked };
   if (optional.checksum !== undefined) result.checksum = optional.checksum;
@@ -190,7 +243,8 @@ function normalizeDependencies(value: unknown): Record<string, string> | string 
   const result: Record<string, string> = {};
   if (Array.isArray(value)) {
     for (const item of value) {
-      if (typeof item !== 'string' || !PACKAGE_NAME_PATTERN.test(asciiLowerCase(item))) return `dependency ${JSON.stringify(item)} is not a package name`;
+      if (typeof item !== 'string' || !PACKAGE_NAME_PATTERN.test(asciiLowerCase(item)))
+        return `dependency ${JSON.stringify(item)} is not a package name`;
       result[asciiLowerCase(item)] = '*';
     }
     return result;
@@ -198,7 +252,8 @@ function normalizeDependencies(value: unknown): Record<string, string> | string 
   if (isObject(value)) {
     for (const [name, range] of Object.entries(value)) {
       if (!PACKAGE_NAME_PATTERN.test(asciiLowerCase(name))) return `dependency '${name}' is not a package name`;
-      if (typeof range !== 'string' || semverValidRange(range) === null) return `dependency '${name}' has ${JSON.stringify(range)}, not a semver range`;
+      if (typeof range !== 'string' || semverValidRange(range) === null)
+        return `dependency '${name}' has ${JSON.stringify(range)}, not a semver range`;
       result[asciiLowerCase(name)] = range;
     }
     return result;

@@ -40,7 +40,8 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
   const indexPath = join(request.registry, 'index.json');
   const refuseExisting = (root: Record<string, unknown>): void => {
     const entry = findEntry(root, manifest.name);
-    if (entry !== undefined && entryVersions(entry).includes(manifest.version)) throw versionExistsError(manifest.name, manifest.version, request.registry);
+    if (entry !== undefined && entryVersions(entry).includes(manifest.version))
+      throw versionExistsError(manifest.name, manifest.version, request.registry);
     if (entry === undefined) refuseConfusableName(manifest.name, rawNames(root), request.registry);
   };
   if (request.dryRun) {
@@ -74,7 +75,8 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
       const current = typeof entry.version === 'string' ? semverValid(entry.version) : null;
       if (current === null || semverGt(manifest.version, current)) {
         // Publishing the newest version makes it latest again, as npm publish does.
-        if (typeof entry.dist_tags === 'object' && entry.dist_tags !== null) delete (entry.dist_tags as RawEntry).latest;
+        if (typeof entry.dist_tags === 'object' && entry.dist_tags !== null)
+          delete (entry.dist_tags as RawEntry).latest;
         Object.assign(entry, {
           version: manifest.version,
           description: manifest.description,
@@ -110,7 +112,8 @@ async function writeRawIndex(indexPath: string, root: Record<string, unknown>): 
 }
 
 async function readRawIndex(indexPath: string): Promise<Record<string, unknown>> {
-  if (!existsSync(indexPath)) return { version: '1.0.0', updated_at: new Date().toISOString(), package_count: 0, categories: {}, packages: [] };
+  if (!existsSync(indexPath))
+    return { version: '1.0.0', updated_at: new Date().toISOString(), package_count: 0, categories: {}, packages: [] };
   let json: unknown;
   try {
     json = JSON.parse(await readFile(indexPath, 'utf8'));
@@ -121,19 +124,28 @@ async function readRawIndex(indexPath: string): Promise<Record<string, unknown>>
     });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json) || !Array.isArray((json as RawEntry).packages)) {
-    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${indexPath} has no 'packages' array; refusing to publish over it`, {
-      hint: 'Repair or restore index.json before publishing.',
-    });
+    throw new MarketplaceError(
+      'GGEN_E_INDEX_INVALID',
+      `${indexPath} has no 'packages' array; refusing to publish over it`,
+      {
+        hint: 'Repair or restore index.json before publishing.',
+      },
+    );
   }
   return json as Record<string, unknown>;
 }
 
 function findEntry(root: Record<string, unknown>, name: string): RawEntry | undefined {
-  return (root.packages as unknown[]).find((entry): entry is RawEntry => typeof entry === 'object' && entry !== null && asciiLowerCase(String((entry as RawEntry).name)) === name);
+  return (root.packages as unknown[]).find(
+    (entry): entry is RawEntry =>
+      typeof entry === 'object' && entry !== null && asciiLowerCase(String((entry as RawEntry).name)) === name,
+  );
 }
 
 function entryVersions(entry: RawEntry): string[] {
-  const listed = Array.isArray(entry.versions) ? (entry.versions as RawEntry[]).map((version) => String(version.version)) : [];
+  const listed = Array.isArray(entry.versions)
+    ? (entry.versions as RawEntry[]).map((version) => String(version.version))
+    : [];
   return typeof entry.version === 'string' ? [...listed, entry.version] : listed;
 }
 
@@ -206,6 +218,8 @@ export async function changeV1Package(
 function rawNames(root: Record<string, unknown>): string[] {
   const packages = Array.isArray(root.packages) ? (root.packages as unknown[]) : [];
   return packages.flatMap((entry) =>
-    typeof entry === 'object' && entry !== null && typeof (entry as RawEntry).name === 'string' ? [asciiLowerCase((entry as RawEntry).name as string)] : [],
+    typeof entry === 'object' && entry !== null && typeof (entry as RawEntry).name === 'string'
+      ? [asciiLowerCase((entry as RawEntry).name as string)]
+      : [],
   );
 }

@@ -60,6 +60,8 @@ export class V1Registry implements PackageSource {
   }
 
   registryLocation(backend: BackendType): string | undefined {
-    return backend === this.backend ? this.#options.location : this.#options.otherRegistry?.().registryLocation?.(backend);
+    return backend === this.backend
+      ? this.#options.location
+      : this.#options.otherRegistry?.().registryLocation?.(backend);
   }
 }

@@ -1,4 +1,11 @@
-import { catalogPackageSummary, editDistanceWithin, monotonicMs, queryTimeSince, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import {
+  catalogPackageSummary,
+  editDistanceWithin,
+  monotonicMs,
+  queryTimeSince,
+  type SearchQuery,
+  type SearchResults,
+} from '@ggen/marketplace-core';
 import type { V1Package } from './v1-index.js';
 
 /** The lowercased fields search reads: computed once per index (v1SearchFields) instead of once per query. */
@@ -86,8 +93,10 @@ export function similarityAtLeast(a: string, b: string, min: number): number {
 }
 
 function matchesFilters(pkg: V1Package, query: SearchQuery): boolean {
-  const same = (a: string | undefined, b: string | undefined): boolean => b === undefined || (a ?? '').toLowerCase() === b.toLowerCase();
-  if (!same(pkg.category, query.category) || !same(pkg.author, query.author) || !same(pkg.license, query.license)) return false;
+  const same = (a: string | undefined, b: string | undefined): boolean =>
+    b === undefined || (a ?? '').toLowerCase() === b.toLowerCase();
+  if (!same(pkg.category, query.category) || !same(pkg.author, query.author) || !same(pkg.license, query.license))
+    return false;
   if (query.keyword !== undefined) {
     const wanted = query.keyword.toLowerCase();
     if (![...pkg.keywords, ...pkg.tags].some((value) => value.toLowerCase() === wanted)) return false;
@@ -105,7 +114,11 @@ function matchesFilters(pkg: V1Package, query: SearchQuery): boolean {
  * Search with v1 semantics; an empty text with filters lists by filter. `fields`: the index's
  * v1SearchFields, kept by a caller that searches the same index again.
  */
-export function searchV1(packages: readonly V1Package[], query: SearchQuery, fields: readonly SearchFields[] = v1SearchFields(packages)): SearchResults {
+export function searchV1(
+  packages: readonly V1Package[],
+  query: SearchQuery,
+  fields: readonly SearchFields[] = v1SearchFields(packages),
+): SearchResults {
   const started = monotonicMs();
   const text = query.text.trim().toLowerCase();
   const words = queryWords(text);
@@ -123,7 +136,13 @@ export function searchV1(packages: readonly V1Package[], query: SearchQuery, fie
   const sort = text === '' && query.sort === 'relevance' ? 'downloads' : query.sort;
   const direction = (query.order ?? (sort === 'name' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
   const key = (hit: { pkg: V1Package; score: number }): number | string =>
-    sort === 'relevance' ? hit.score : sort === 'downloads' ? hit.pkg.downloads : sort === 'stars' ? hit.pkg.stars : hit.pkg.name;
+    sort === 'relevance'
+      ? hit.score
+      : sort === 'downloads'
+        ? hit.pkg.downloads
+        : sort === 'stars'
+          ? hit.pkg.stars
+          : hit.pkg.name;
   hits.sort((a, b) => {
     const ka = key(a);
     const kb = key(b);

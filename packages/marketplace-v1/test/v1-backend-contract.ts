@@ -29,7 +29,11 @@ export function describeV1Backend(label: string, create: (options: V1RegistryOpt
         const all = await backend.search({ ...query(''), category: 'finance', limit: 100 });
         expect(all.total).toBe(7);
         const details = await backend.getPackage('agent-reasoning-mcp');
-        expect(details).toMatchObject({ name: 'agent-reasoning-mcp', dependencies: { 'agent-memory-forge': '*' }, integrity: expect.stringMatching(/^sha512-/) });
+        expect(details).toMatchObject({
+          name: 'agent-reasoning-mcp',
+          dependencies: { 'agent-memory-forge': '*' },
+          integrity: expect.stringMatching(/^sha512-/),
+        });
         expect(await backend.getPackage('no-such-package')).toBeNull();
         expect(await backend.getPackage('agent-editor', '9.9.9')).toBeNull();
       });
@@ -37,8 +41,14 @@ export function describeV1Backend(label: string, create: (options: V1RegistryOpt
       it('installs a package and its dependencies', async () => {
         const paths = target();
         const result = await backend.install({ specs: ['agent-reasoning-mcp'], ...paths });
-        expect(result.installed.map((entry) => entry.name)).toEqual(['agent-memory-forge', 'agent-context-crafter', 'agent-reasoning-mcp']);
-        expect(readFileSync(join(paths.packagesDir, 'agent-memory-forge', 'gpack.yaml'), 'utf8')).toContain('name: agent-memory-forge');
+        expect(result.installed.map((entry) => entry.name)).toEqual([
+          'agent-memory-forge',
+          'agent-context-crafter',
+          'agent-reasoning-mcp',
+        ]);
+        expect(readFileSync(join(paths.packagesDir, 'agent-memory-forge', 'gpack.yaml'), 'utf8')).toContain(
+          'name: agent-memory-forge',
+        );
       });
 
       it('says clearly that a corpus dependency does not exist', async () => {
@@ -49,8 +59,15 @@ export function describeV1Backend(label: string, create: (options: V1RegistryOpt
         } catch (caught) {
           error = caught;
         }
-        expect(error).toMatchObject({ code: 'GGEN_E_PACKAGE_NOT_FOUND', message: expect.stringContaining("'academic-paper-lifecycle'") });
-        const alone = await backend.install({ specs: ['academic-peer-review-workflow'], ...paths, noDependencies: true });
+        expect(error).toMatchObject({
+          code: 'GGEN_E_PACKAGE_NOT_FOUND',
+          message: expect.stringContaining("'academic-paper-lifecycle'"),
+        });
+        const alone = await backend.install({
+          specs: ['academic-peer-review-workflow'],
+          ...paths,
+          noDependencies: true,
+        });
         expect(alone.installed.map((entry) => entry.name)).toEqual(['academic-peer-review-workflow']);
       });
     });
@@ -124,18 +141,26 @@ export function describeV1Backend(label: string, create: (options: V1RegistryOpt
         );
         const results = await create({ location: dir, timeoutMs: 1000, retries: 0 }).search(query('fine'));
         expect(results.packages.map((pkg) => pkg.name)).toEqual(['fine']);
-        expect(results.warnings).toEqual(['index entry #1 (broken) skipped: version: version "x" is not a semantic version']);
+        expect(results.warnings).toEqual([
+          'index entry #1 (broken) skipped: version: version "x" is not a semantic version',
+        ]);
       });
 
       it('refuses an archive whose checksum does not match and installs nothing', async () => {
         const dir = mkdtempSync(join(tmpdir(), 'ggen-badsum-'));
         cpSync(sampleRegistry, dir, { recursive: true });
-        const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { packages: Record<string, unknown>[] };
+        const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+          packages: Record<string, unknown>[];
+        };
         const entry = index.packages.find((pkg) => pkg.name === 'agent-editor');
         if (entry === undefined) throw new Error('fixture');
         writeFileSync(join(dir, 'archives', 'agent-editor-1.0.0.tgz'), 'garbage that is not the archive');
         const paths = target();
-        expect(await codeOf(create({ location: dir, timeoutMs: 1000, retries: 0 }).install({ specs: ['agent-editor'], ...paths }))).toBe('GGEN_E_INTEGRITY_MISMATCH');
+        expect(
+          await codeOf(
+            create({ location: dir, timeoutMs: 1000, retries: 0 }).install({ specs: ['agent-editor'], ...paths }),
+          ),
+        ).toBe('GGEN_E_INTEGRITY_MISMATCH');
         expect(existsSync(paths.lockfilePath)).toBe(false);
         expect(existsSync(join(paths.packagesDir, 'agent-editor'))).toBe(false);
       });
@@ -145,7 +170,10 @@ export function describeV1Backend(label: string, create: (options: V1RegistryOpt
       function gpack(version: string, extra = ''): string {
         const dir = mkdtempSync(join(tmpdir(), 'ggen-gpack-'));
         mkdirSync(join(dir, 'templates'));
-        writeFileSync(join(dir, 'gpack.yaml'), `name: hello-gpack\nversion: ${version}\ndescription: Says hello\ncategory: starter\ntags: [hello]\n${extra}`);
+        writeFileSync(
+          join(dir, 'gpack.yaml'),
+          `name: hello-gpack\nversion: ${version}\ndescription: Says hello\ncategory: starter\ntags: [hello]\n${extra}`,
+        );
         writeFileSync(join(dir, 'templates', 'hello.tmpl'), `hello ${version}`);
         return dir;
       }
@@ -154,7 +182,11 @@ export function describeV1Backend(label: string, create: (options: V1RegistryOpt
         const registry = mkdtempSync(join(tmpdir(), 'ggen-registry-'));
         const backend = create({ location: registry, timeoutMs: 1000, retries: 0 });
         const dry = await backend.publish({ dir: gpack('1.0.0'), registry, dryRun: true });
-        expect(dry).toMatchObject({ dryRun: true, files: ['gpack.yaml', 'templates/hello.tmpl'], integrity: expect.stringMatching(/^sha512-/) });
+        expect(dry).toMatchObject({
+          dryRun: true,
+          files: ['gpack.yaml', 'templates/hello.tmpl'],
+          integrity: expect.stringMatching(/^sha512-/),
+        });
         expect(existsSync(join(registry, 'index.json'))).toBe(false);
 
         const first = await backend.publish({ dir: gpack('1.0.0'), registry });
@@ -176,17 +208,25 @@ export function describeV1Backend(label: string, create: (options: V1RegistryOpt
         const reader = create({ location: registry, timeoutMs: 1000, retries: 0 });
         const paths = target();
         await reader.install({ specs: ['hello-gpack@~1.0.0'], ...paths });
-        expect(readFileSync(join(paths.packagesDir, 'hello-gpack', 'templates', 'hello.tmpl'), 'utf8')).toBe('hello 1.0.0');
+        expect(readFileSync(join(paths.packagesDir, 'hello-gpack', 'templates', 'hello.tmpl'), 'utf8')).toBe(
+          'hello 1.0.0',
+        );
         expect((await reader.update(paths)).changes).toEqual([]);
         await reader.install({ specs: ['hello-gpack@^1.0.0'], ...paths });
-        expect(readFileSync(join(paths.packagesDir, 'hello-gpack', 'templates', 'hello.tmpl'), 'utf8')).toBe('hello 1.1.0');
+        expect(readFileSync(join(paths.packagesDir, 'hello-gpack', 'templates', 'hello.tmpl'), 'utf8')).toBe(
+          'hello 1.1.0',
+        );
       });
 
       it('refuses an invalid manifest, an HTTP registry and a corrupt index', async () => {
         const registry = mkdtempSync(join(tmpdir(), 'ggen-registry-'));
         const backend = create({ location: registry, timeoutMs: 1000, retries: 0 });
-        expect(await codeOf(backend.publish({ dir: gpack('1.0.0', 'dependencies:\n  x: "!!"\n'), registry }))).toBe('GGEN_E_MANIFEST_INVALID');
-        expect(await codeOf(backend.publish({ dir: gpack('1.0.0'), registry: 'http://127.0.0.1:9/' }))).toBe('GGEN_E_PUBLISH_UNSUPPORTED');
+        expect(await codeOf(backend.publish({ dir: gpack('1.0.0', 'dependencies:\n  x: "!!"\n'), registry }))).toBe(
+          'GGEN_E_MANIFEST_INVALID',
+        );
+        expect(await codeOf(backend.publish({ dir: gpack('1.0.0'), registry: 'http://127.0.0.1:9/' }))).toBe(
+          'GGEN_E_PUBLISH_UNSUPPORTED',
+        );
         writeFileSync(join(registry, 'index.json'), '{"packages": [');
         expect(await codeOf(backend.publish({ dir: gpack('1.0.0'), registry }))).toBe('GGEN_E_INDEX_INVALID');
         expect(readFileSync(join(registry, 'index.json'), 'utf8')).toBe('{"packages": [');
@@ -201,7 +241,9 @@ export function describeV1Backend(label: string, create: (options: V1RegistryOpt
           return dir;
         });
         await Promise.all(dirs.map((dir) => backend.publish({ dir, registry })));
-        const index = JSON.parse(readFileSync(join(registry, 'index.json'), 'utf8')) as { packages: { name: string }[] };
+        const index = JSON.parse(readFileSync(join(registry, 'index.json'), 'utf8')) as {
+          packages: { name: string }[];
+        };
         expect(index.packages.map((pkg) => pkg.name).sort()).toEqual(['pkg-one', 'pkg-three', 'pkg-two']);
       });
     });

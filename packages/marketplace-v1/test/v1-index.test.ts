@@ -18,7 +18,13 @@ describe('parseV1Index', () => {
   it('reads the flat array shape and says which entry it cannot use', () => {
     const index = parseV1Index(readFileSync(join(corpusDir, 'flat-index.json'), 'utf8'), 'flat-index.json');
     expect(index.packages.length).toBeGreaterThan(70);
-    expect(index.problems).toContainEqual(expect.objectContaining({ entry: 0, field: 'name', message: expect.stringContaining('Next.js Ontology-Driven CRUD') }));
+    expect(index.problems).toContainEqual(
+      expect.objectContaining({
+        entry: 0,
+        field: 'name',
+        message: expect.stringContaining('Next.js Ontology-Driven CRUD'),
+      }),
+    );
   });
 
   it('keeps the usable entries of a damaged index and names each bad one', () => {

@@ -4,7 +4,13 @@ import { parseV1Index, searchV1, similarityOf, type V1Package } from '@ggen/mark
 import { corpusIndexText } from './corpus.js';
 
 const packages = parseV1Index(corpusIndexText(), 'registry-index.json').packages;
-const query = (overrides: Partial<SearchQuery>): SearchQuery => ({ text: '', limit: 20, offset: 0, sort: 'relevance', ...overrides });
+const query = (overrides: Partial<SearchQuery>): SearchQuery => ({
+  text: '',
+  limit: 20,
+  offset: 0,
+  sort: 'relevance',
+  ...overrides,
+});
 const names = (found: { packages: { name: string }[] }): string[] => found.packages.map((pkg) => pkg.name);
 
 describe('searchV1 over the real corpus', () => {
@@ -36,15 +42,25 @@ describe('searchV1 over the real corpus', () => {
     const lower = searchV1(packages, query({ category: 'enterprise' }));
     expect(upper.total).toBe(8);
     expect(names(upper).sort()).toEqual(names(lower).sort());
-    expect(searchV1(packages, query({ text: 'agent', category: 'ai-agents' })).packages.every((pkg) => pkg.category === 'ai-agents')).toBe(true);
+    expect(
+      searchV1(packages, query({ text: 'agent', category: 'ai-agents' })).packages.every(
+        (pkg) => pkg.category === 'ai-agents',
+      ),
+    ).toBe(true);
   });
 
   it('filters by author, license, keyword and tags', () => {
-    expect(searchV1(packages, query({ keyword: 'bibtex' })).packages.map((pkg) => pkg.name)).toEqual(['academic-bibliography-manager']);
+    expect(searchV1(packages, query({ keyword: 'bibtex' })).packages.map((pkg) => pkg.name)).toEqual([
+      'academic-bibliography-manager',
+    ]);
     expect(searchV1(packages, query({ author: 'nobody-at-all' })).total).toBe(0);
     const mit = searchV1(packages, query({ license: 'mit', limit: 100 }));
     expect(mit.total).toBe(packages.filter((pkg) => pkg.license?.toLowerCase() === 'mit').length);
-    expect(searchV1(packages, query({ tags: ['ai', 'rdf'], limit: 100 })).packages.every((pkg) => pkg.tags.includes('ai') && pkg.tags.includes('rdf'))).toBe(true);
+    expect(
+      searchV1(packages, query({ tags: ['ai', 'rdf'], limit: 100 })).packages.every(
+        (pkg) => pkg.tags.includes('ai') && pkg.tags.includes('rdf'),
+      ),
+    ).toBe(true);
   });
 
   it('sorts by name, downloads and stars in either order, and paginates', () => {
@@ -60,7 +76,11 @@ describe('searchV1 over the real corpus', () => {
       extra: {},
     }));
     expect(names(searchV1(synthetic, query({ text: 'web', sort: 'name' })))).toEqual(['web-a', 'web-b', 'web-c']);
-    expect(names(searchV1(synthetic, query({ text: 'web', sort: 'name', order: 'desc' })))).toEqual(['web-c', 'web-b', 'web-a']);
+    expect(names(searchV1(synthetic, query({ text: 'web', sort: 'name', order: 'desc' })))).toEqual([
+      'web-c',
+      'web-b',
+      'web-a',
+    ]);
     expect(names(searchV1(synthetic, query({ text: 'web', sort: 'downloads' })))).toEqual(['web-a', 'web-b', 'web-c']);
     expect(names(searchV1(synthetic, query({ text: 'web', sort: 'stars' })))).toEqual(['web-b', 'web-c', 'web-a']);
     expect(names(searchV1(synthetic, query({ minDownloads: 15, minStars: 2, sort: 'name' })))).toEqual(['web-b']);
@@ -70,8 +90,28 @@ describe('searchV1 over the real corpus', () => {
 
   it('prefers the popular package among equally relevant ones', () => {
     const pair: V1Package[] = [
-      { name: 'rest-kit', description: 'api', tags: [], keywords: [], downloads: 5, stars: 0, latest: '1.0.0', versions: [], extra: {} },
-      { name: 'rest-lab', description: 'api', tags: [], keywords: [], downloads: 50_000, stars: 10, latest: '1.0.0', versions: [], extra: {} },
+      {
+        name: 'rest-kit',
+        description: 'api',
+        tags: [],
+        keywords: [],
+        downloads: 5,
+        stars: 0,
+        latest: '1.0.0',
+        versions: [],
+        extra: {},
+      },
+      {
+        name: 'rest-lab',
+        description: 'api',
+        tags: [],
+        keywords: [],
+        downloads: 50_000,
+        stars: 10,
+        latest: '1.0.0',
+        versions: [],
+        extra: {},
+      },
     ];
     expect(names(searchV1(pair, query({ text: 'rest' })))).toEqual(['rest-lab', 'rest-kit']);
   });

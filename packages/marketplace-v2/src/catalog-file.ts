@@ -1,23 +1,41 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
-import { fetchResource, fromFsError, isHttpLocation, MarketplaceError, resolveLocation, type FetchOptions, nodeCrypto } from '@ggen/marketplace-core';
+import {
+  fetchResource,
+  fromFsError,
+  isHttpLocation,
+  MarketplaceError,
+  resolveLocation,
+  type FetchOptions,
+  nodeCrypto,
+} from '@ggen/marketplace-core';
 
 export const CATALOG_FILE = 'catalog.nq';
 
 /** The N-Quads dump of a v2 registry (directory or http(s) base); a missing one says how to make it. */
-export async function fetchCatalogText(registry: string, options: FetchOptions): Promise<{ location: string; text: string }> {
+export async function fetchCatalogText(
+  registry: string,
+  options: FetchOptions,
+): Promise<{ location: string; text: string }> {
   const location = resolveLocation(registry, CATALOG_FILE);
   try {
     return { location, text: Buffer.from(await fetchResource(location, options, 'catalog')).toString('utf8') };
   } catch (error) {
-    if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')) throw noCatalog(location, { cause: error });
+    if (
+      error instanceof MarketplaceError &&
+      (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')
+    )
+      throw noCatalog(location, { cause: error });
     throw error;
   }
 }
 
 /** A registry without catalog.nq, however it was asked for: says how to make one. */
-function noCatalog(location: string, extra: { cause: unknown } | { details: Record<string, unknown> }): MarketplaceError {
+function noCatalog(
+  location: string,
+  extra: { cause: unknown } | { details: Record<string, unknown> },
+): MarketplaceError {
   return new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${location}`, {
     hint: 'A v2 registry holds catalog.nq; create one from a v1 registry with: ggen marketplace registry migrate --from <v1> --to <v2>',
     ...extra,
@@ -72,7 +90,12 @@ export async function streamCatalog(
   if (isHttpLocation(registry)) {
     const { location, text } = await fetchCatalogText(registry, options);
     await onChunk(text);
-    return { location, bytes: Buffer.byteLength(text), lines: countLines(text), digest: nodeCrypto().createHash('sha256').update(text).digest('hex') };
+    return {
+      location,
+      bytes: Buffer.byteLength(text),
+      lines: countLines(text),
+      digest: nodeCrypto().createHash('sha256').update(text).digest('hex'),
+    };
   }
   const location = resolveLocation(registry, CATALOG_FILE);
   const path = location.startsWith('file://') ? fileURLToPath(location) : location;
@@ -92,10 +115,14 @@ export async function streamCatalog(
         details: { location: path },
       });
     const tooLarge = (): MarketplaceError =>
-      new MarketplaceError('GGEN_E_RESPONSE_TOO_LARGE', `${path} is larger than ${MAX_LOCAL_CATALOG_BYTES} bytes, the limit for a catalog`, {
-        hint: 'Nothing was used. A registry this large belongs on a SPARQL endpoint (marketplace.sparql_endpoint).',
-        details: { location: path, limit: MAX_LOCAL_CATALOG_BYTES },
-      });
+      new MarketplaceError(
+        'GGEN_E_RESPONSE_TOO_LARGE',
+        `${path} is larger than ${MAX_LOCAL_CATALOG_BYTES} bytes, the limit for a catalog`,
+        {
+          hint: 'Nothing was used. A registry this large belongs on a SPARQL endpoint (marketplace.sparql_endpoint).',
+          details: { location: path, limit: MAX_LOCAL_CATALOG_BYTES },
+        },
+      );
     if (stat.size > MAX_LOCAL_CATALOG_BYTES) throw tooLarge();
     const hash = nodeCrypto().createHash('sha256');
     const decoder = new StringDecoder('utf8');
@@ -127,9 +154,13 @@ export async function streamCatalog(
           await emit(pending.slice(0, end));
           pending = pending.slice(end);
         } else if (pending.length >= 4 * sizes.chunkChars)
-          throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} has a line longer than ${4 * sizes.chunkChars} characters: it is not one quad a line`, {
-            hint: 'Nothing was replaced. Regenerate the catalog with registry migrate (or publish to it), or restore it.',
-          });
+          throw new MarketplaceError(
+            'GGEN_E_INDEX_INVALID',
+            `The v2 catalog ${location} has a line longer than ${4 * sizes.chunkChars} characters: it is not one quad a line`,
+            {
+              hint: 'Nothing was replaced. Regenerate the catalog with registry migrate (or publish to it), or restore it.',
+            },
+          );
       }
     }
     await emit(pending + decoder.end());

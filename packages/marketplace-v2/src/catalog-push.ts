@@ -57,7 +57,11 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   const total = distinct.size;
   distinct = undefined;
   const staging = `${CATALOG_GRAPH}/${read.digest.slice(0, 16)}`;
-  const statePath = join(options.stateDir, 'push', `${nodeCrypto().createHash('sha256').update(`${remote.graphStoreUrl}\n${CATALOG_GRAPH}`).digest('hex').slice(0, 32)}.json`);
+  const statePath = join(
+    options.stateDir,
+    'push',
+    `${nodeCrypto().createHash('sha256').update(`${remote.graphStoreUrl}\n${CATALOG_GRAPH}`).digest('hex').slice(0, 32)}.json`,
+  );
   const live = await catalog.generations();
   if (live.current === staging) {
     // This very catalog is in place already: nothing to send (and its graph is never dropped).
@@ -68,14 +72,24 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   }
   const inUse = (graph: string): boolean => graph === live.current || graph === live.previous;
   const saved = readState(statePath);
-  if (saved !== undefined && saved.staging !== staging && !inUse(saved.staging)) await dropGraph(options, saved.staging);
+  if (saved !== undefined && saved.staging !== staging && !inUse(saved.staging))
+    await dropGraph(options, saved.staging);
   // Where an interrupted push of this same catalog ended: its lines, and the triples they made.
   let position = { lines: 0, triples: 0 };
-  if (saved?.staging === staging && saved.digest === read.digest && (await countTriples(catalog, staging)) === saved.triples)
+  if (
+    saved?.staging === staging &&
+    saved.digest === read.digest &&
+    (await countTriples(catalog, staging)) === saved.triples
+  )
     position = { lines: saved.lines, triples: saved.triples };
   else await dropGraph(options, staging);
   const resumedAt = position.triples;
-  const save = (): Promise<void> => writeFileAtomic(statePath, `${JSON.stringify({ digest: read.digest, staging, ...position } satisfies PushState)}\n`, { mode: 0o600 });
+  const save = (): Promise<void> =>
+    writeFileAtomic(
+      statePath,
+      `${JSON.stringify({ digest: read.digest, staging, ...position } satisfies PushState)}\n`,
+      { mode: 0o600 },
+    );
   await save();
   options.onProgress?.({ done: position.triples, total, resumed: resumedAt > 0 });
 
@@ -100,10 +114,14 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
       seen.add(text);
       if (line <= position.lines) continue;
       if (!text.endsWith(suffix)) {
-        throw new MarketplaceError('GGEN_E_INDEX_INVALID', `Line ${line} of ${read.location} is not a quad of the catalog graph <${CATALOG_GRAPH}>`, {
-          hint: 'Nothing was switched. Regenerate the catalog with registry migrate (or publish to it), then push again.',
-          details: { location: read.location, line },
-        });
+        throw new MarketplaceError(
+          'GGEN_E_INDEX_INVALID',
+          `Line ${line} of ${read.location} is not a quad of the catalog graph <${CATALOG_GRAPH}>`,
+          {
+            hint: 'Nothing was switched. Regenerate the catalog with registry migrate (or publish to it), then push again.',
+            details: { location: read.location, line },
+          },
+        );
       }
       batch.push(`${text.slice(0, -suffix.length)} .`);
       if (batch.length >= batchLines) await flush();
@@ -135,12 +153,17 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   catalog.forgetGenerations();
   const stored = await countTriples(catalog, CATALOG_GRAPH);
   if (stored !== total) {
-    throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The endpoint holds ${stored} catalog triples after the switch, not ${total}`, {
-      hint: 'Push again; if it repeats, check the server log.',
-      details: { stored, total },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_REGISTRY_HTTP',
+      `The endpoint holds ${stored} catalog triples after the switch, not ${total}`,
+      {
+        hint: 'Push again; if it repeats, check the server log.',
+        details: { stored, total },
+      },
+    );
   }
-  if (before.previous !== undefined && before.previous !== staging && before.previous !== before.current) await dropGraph(options, before.previous);
+  if (before.previous !== undefined && before.previous !== staging && before.previous !== before.current)
+    await dropGraph(options, before.previous);
   rmSync(statePath, { force: true });
   return { location: read.location, triples: stored, batches, resumedAt };
 }
@@ -149,7 +172,10 @@ function readState(path: string): PushState | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const state = JSON.parse(readFileSync(path, 'utf8')) as Partial<PushState>;
-    return typeof state.digest === 'string' && typeof state.staging === 'string' && Number.isInteger(state.lines) && Number.isInteger(state.triples)
+    return typeof state.digest === 'string' &&
+      typeof state.staging === 'string' &&
+      Number.isInteger(state.lines) &&
+      Number.isInteger(state.triples)
       ? (state as PushState)
       : undefined;
   } catch {
@@ -167,7 +193,13 @@ async function send(options: PushCatalogOptions, url: string, init: RequestInit,
   const { remote } = options;
   let response: Response;
   try {
-    const request = (): Promise<Response> => digestFetch(url, { ...init, user: remote.user, password: remote.password, signal: AbortSignal.timeout(remote.timeoutMs) });
+    const request = (): Promise<Response> =>
+      digestFetch(url, {
+        ...init,
+        user: remote.user,
+        password: remote.password,
+        signal: AbortSignal.timeout(remote.timeoutMs),
+      });
     // A kept-alive connection the server dropped as it was reused never reached it: sent again once.
     response = await onceMoreIfDropped(request);
   } catch (cause) {
@@ -185,10 +217,17 @@ async function send(options: PushCatalogOptions, url: string, init: RequestInit,
   }
   if (!response.ok) {
     const text = await errorText(response);
-    throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `${what} failed with ${response.status}: ${text.split('\n')[0] ?? ''}`, {
-      hint: response.status === 401 ? 'Check sparql_user and sparql_password.' : 'Check the endpoint URLs and the server log. Pushing again resumes.',
-      details: { status: response.status },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_REGISTRY_HTTP',
+      `${what} failed with ${response.status}: ${text.split('\n')[0] ?? ''}`,
+      {
+        hint:
+          response.status === 401
+            ? 'Check sparql_user and sparql_password.'
+            : 'Check the endpoint URLs and the server log. Pushing again resumes.',
+        details: { status: response.status },
+      },
+    );
   }
   await response.body?.cancel();
   return response;
@@ -199,24 +238,41 @@ async function send(options: PushCatalogOptions, url: string, init: RequestInit,
  * the batch: the graph is counted, and the batch is sent again only when none of it is there
  * (else the staging graph starts over on the next push).
  */
-async function postBatch(options: PushCatalogOptions, catalog: RemoteCatalog, staging: string, batch: string[], before: number): Promise<void> {
+async function postBatch(
+  options: PushCatalogOptions,
+  catalog: RemoteCatalog,
+  staging: string,
+  batch: string[],
+  before: number,
+): Promise<void> {
   const url = `${options.remote.graphStoreUrl}?graph-uri=${encodeURIComponent(staging)}`;
   const body = `${batch.join('\n')}\n`;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await send(options, url, { method: 'POST', headers: { 'content-type': 'application/n-triples' }, body }, 'Uploading a batch of the catalog');
+      await send(
+        options,
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/n-triples' }, body },
+        'Uploading a batch of the catalog',
+      );
       return;
     } catch (error) {
       const code = error instanceof MarketplaceError ? error.code : '';
       const status = error instanceof MarketplaceError ? Number(error.details?.status ?? 0) : 0;
       const transient = code === 'GGEN_E_REGISTRY_TIMEOUT' || code === 'GGEN_E_REGISTRY_UNREACHABLE' || status >= 500;
-      if (!transient || attempt >= options.fetch.retries || (await countTriples(catalog, staging)) !== before) throw error;
+      if (!transient || attempt >= options.fetch.retries || (await countTriples(catalog, staging)) !== before)
+        throw error;
     }
   }
 }
 
 async function update(options: PushCatalogOptions, query: string): Promise<void> {
-  await send(options, options.remote.updateUrl, { method: 'POST', headers: { 'content-type': 'application/sparql-update' }, body: query }, 'Switching the catalog graph');
+  await send(
+    options,
+    options.remote.updateUrl,
+    { method: 'POST', headers: { 'content-type': 'application/sparql-update' }, body: query },
+    'Switching the catalog graph',
+  );
 }
 
 async function dropGraph(options: PushCatalogOptions, graph: string): Promise<void> {
@@ -271,6 +327,7 @@ class FingerprintSet {
     const [high, low] = [this.#high, this.#low];
     this.#high = new Uint32Array(high.length * 2);
     this.#low = new Uint32Array(low.length * 2);
-    for (let slot = 0; slot < high.length; slot += 1) if (high[slot] !== 0) this.#insert(high[slot] ?? 0, low[slot] ?? 0);
+    for (let slot = 0; slot < high.length; slot += 1)
+      if (high[slot] !== 0) this.#insert(high[slot] ?? 0, low[slot] ?? 0);
   }
 }

@@ -4,7 +4,16 @@ import type { Store, Term as OxTerm } from 'oxigraph';
 import { oxigraph } from './oxigraph-runtime.js';
 import semverRcompare from 'semver/functions/rcompare.js';
 import { exactNameToken, tokenize } from './tokenize.js';
-import { authorIri, CATALOG_GRAPH, dependencyIri, keyIri, packageIri, postingIri, V, versionIri } from './vocabulary.js';
+import {
+  authorIri,
+  CATALOG_GRAPH,
+  dependencyIri,
+  keyIri,
+  packageIri,
+  postingIri,
+  V,
+  versionIri,
+} from './vocabulary.js';
 import { formatKeyId, parsePublicKey } from './signing/minisign-format.js';
 import { namedNode, literal, quad } from './rdf-terms.js';
 
@@ -37,11 +46,15 @@ function fieldTokens(pkg: CatalogPackage): Record<FieldName, string[]> {
 export function computePostings(packages: CatalogPackage[]): Map<string, Map<string, number>> {
   const tokens = packages.map(fieldTokens);
   const average = Object.fromEntries(
-    (Object.keys(FIELDS) as FieldName[]).map((field) => [field, Math.max(1, tokens.reduce((sum, entry) => sum + entry[field].length, 0) / Math.max(1, packages.length))]),
+    (Object.keys(FIELDS) as FieldName[]).map((field) => [
+      field,
+      Math.max(1, tokens.reduce((sum, entry) => sum + entry[field].length, 0) / Math.max(1, packages.length)),
+    ]),
   ) as Record<FieldName, number>;
   const documentFrequency = new Map<string, number>();
   for (const entry of tokens) {
-    for (const token of new Set(Object.values(entry).flat())) documentFrequency.set(token, (documentFrequency.get(token) ?? 0) + 1);
+    for (const token of new Set(Object.values(entry).flat()))
+      documentFrequency.set(token, (documentFrequency.get(token) ?? 0) + 1);
   }
   const total = packages.length;
   const postings = new Map<string, Map<string, number>>();
@@ -52,7 +65,8 @@ export function computePostings(packages: CatalogPackage[]): Map<string, Map<str
     const pseudoFrequency = new Map<string, number>();
     for (const field of Object.keys(FIELDS) as FieldName[]) {
       const norm = 1 - B + (B * entry[field].length) / average[field];
-      for (const token of entry[field]) pseudoFrequency.set(token, (pseudoFrequency.get(token) ?? 0) + FIELDS[field] / norm);
+      for (const token of entry[field])
+        pseudoFrequency.set(token, (pseudoFrequency.get(token) ?? 0) + FIELDS[field] / norm);
     }
     for (const [token, frequency] of pseudoFrequency) {
       const df = documentFrequency.get(token) ?? 1;
@@ -112,7 +126,11 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
   const chunks: string[] = [];
   let quads: Quad[] = [];
   let written = 0;
-  const add = (subject: string, predicate: string, object: ReturnType<typeof literal> | ReturnType<typeof namedNode>): void => {
+  const add = (
+    subject: string,
+    predicate: string,
+    object: ReturnType<typeof literal> | ReturnType<typeof namedNode>,
+  ): void => {
     quads.push(quad(namedNode(subject), namedNode(predicate), object, graph));
   };
   const text = (value: string): ReturnType<typeof literal> => literal(value);
@@ -143,7 +161,8 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
     add(p, V.tags, json(pkg.tags));
     for (const tag of new Set(pkg.tags.map((value) => value.toLowerCase()))) add(p, V.tagKey, text(tag));
     add(p, V.keywords, json(pkg.keywords));
-    for (const keyword of new Set(pkg.keywords.map((value) => value.toLowerCase()))) add(p, V.keywordKey, text(keyword));
+    for (const keyword of new Set(pkg.keywords.map((value) => value.toLowerCase())))
+      add(p, V.keywordKey, text(keyword));
     add(p, V.downloads, integer(pkg.downloads));
     add(p, V.stars, integer(pkg.stars));
     add(p, V.popularity, literal(popularityOf(pkg).toFixed(4), namedNode(V.double)));
@@ -180,7 +199,9 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
   }
   // The last line says how many came before it (n3 writes one quad a line): a catalog cut short anywhere lacks it or disagrees.
   chunks.push(
-    writer.quadsToString([quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(written), namedNode(V.integer)), graph)] as Parameters<Writer['quadsToString']>[0]),
+    writer.quadsToString([
+      quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(written), namedNode(V.integer)), graph),
+    ] as Parameters<Writer['quadsToString']>[0]),
   );
   return chunks;
 }
@@ -261,7 +282,10 @@ export function oxigraphTriples(store: Store): CatalogTriples {
       for (const list of byPredicate.values()) list.sort(compareObjects);
       return byPredicate;
     },
-    packageSubjects: () => store.match(null, oxigraph.namedNode(V.type), oxigraph.namedNode(V.Package), graph).map((entry) => entry.subject.value),
+    packageSubjects: () =>
+      store
+        .match(null, oxigraph.namedNode(V.type), oxigraph.namedNode(V.Package), graph)
+        .map((entry) => entry.subject.value),
   };
 }
 
@@ -289,9 +313,12 @@ function readPackage(triples: CatalogTriples, subject: string): CatalogPackage |
   const latestIri = one(V.latestVersion);
   // The one name rule: an entry whose name is a path is no package (it could not be installed safely).
   if (name === undefined || latestIri === undefined || !isPackageName(name)) return undefined;
-  const versions = (fields.get(V.hasVersion) ?? []).map((term) => readVersion(triples, term)).filter((version): version is CatalogVersion => version !== undefined);
+  const versions = (fields.get(V.hasVersion) ?? [])
+    .map((term) => readVersion(triples, term))
+    .filter((version): version is CatalogVersion => version !== undefined);
   versions.sort((a, b) => semverRcompare(a.version, b.version));
-  const latest = versions.find((version) => versionIri(name, version.version) === latestIri)?.version ?? versions[0]?.version ?? '';
+  const latest =
+    versions.find((version) => versionIri(name, version.version) === latestIri)?.version ?? versions[0]?.version ?? '';
   const pkg: CatalogPackage = {
     name,
     description: one(V.description) ?? '',
@@ -317,7 +344,10 @@ function readPackage(triples: CatalogTriples, subject: string): CatalogPackage |
   const homepage = one(V.homepage);
   if (homepage !== undefined) pkg.homepage = homepage;
   const distTags = parseJson<Record<string, unknown>>(one(V.distTags), {});
-  const tagged = Object.entries(distTags).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && versions.some((version) => version.version === entry[1]));
+  const tagged = Object.entries(distTags).filter(
+    (entry): entry is [string, string] =>
+      typeof entry[1] === 'string' && versions.some((version) => version.version === entry[1]),
+  );
   if (tagged.length > 0) pkg.distTags = Object.fromEntries(tagged);
   const keys = (predicate: string): string[] =>
     (fields.get(predicate) ?? [])
@@ -346,8 +376,15 @@ function readVersion(triples: CatalogTriples, subject: CatalogObject): CatalogVe
   // Some SPARQL servers hand stored booleans back as "1".
   const yanked = one(V.yanked);
   const result: CatalogVersion = { version, dependencies, yanked: yanked === 'true' || yanked === '1' };
-  const optional = { integrity: one(V.integrity), checksum: one(V.checksum), archive: one(V.archive), publishedAt: one(V.issued), deprecated: one(V.deprecated) };
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) result[key as keyof typeof optional] = value;
+  const optional = {
+    integrity: one(V.integrity),
+    checksum: one(V.checksum),
+    archive: one(V.archive),
+    publishedAt: one(V.issued),
+    deprecated: one(V.deprecated),
+  };
+  for (const [key, value] of Object.entries(optional))
+    if (value !== undefined) result[key as keyof typeof optional] = value;
   const files = one(V.files);
   if (files !== undefined) result.files = parseJson(files, []);
   const templates = one(V.templates);

@@ -26,7 +26,10 @@ export interface CatalogSource {
   /** The search tokens, when the source knows them without a query (the local store's index). */
   vocabulary?(): Promise<StringList>;
   /** Makes sure the triples a search with these tokens and filters needs are in the store. */
-  prepare?(tokens: string[], query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>): Promise<void>;
+  prepare?(
+    tokens: string[],
+    query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>,
+  ): Promise<void>;
   /**
    * Makes sure a package's dependency closure is in the store; names the catalog's packages in
    * it (the package itself included) when the source knows them without a query.
@@ -36,10 +39,14 @@ export interface CatalogSource {
 
 /** oxigraph's parser names the line and column of what it rejects: the catalog is damaged, not ggen. */
 export function catalogSyntaxError(parserMessage: string, cause?: unknown): MarketplaceError {
-  return new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog is not valid N-Quads: ${parserMessage.split('\n')[0] ?? ''}`, {
-    hint: 'The catalog is damaged; regenerate it with registry migrate (or publish to it), or restore it.',
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new MarketplaceError(
+    'GGEN_E_INDEX_INVALID',
+    `The v2 catalog is not valid N-Quads: ${parserMessage.split('\n')[0] ?? ''}`,
+    {
+      hint: 'The catalog is damaged; regenerate it with registry migrate (or publish to it), or restore it.',
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 /** The embedded oxigraph store, loaded from a registry's N-Quads dump. */

@@ -8,7 +8,10 @@ import { nodeCrypto } from '@ggen/marketplace-core';
  * carries the challenge. A server that does not challenge a HEAD gets the request as it is,
  * and a 401 to that draws the challenge the old way.
  */
-export async function digestFetch(url: string, init: RequestInit & { user: string; password: string }): Promise<Response> {
+export async function digestFetch(
+  url: string,
+  init: RequestInit & { user: string; password: string },
+): Promise<Response> {
   const { user, password, ...request } = init;
   const headers = request.headers as Record<string, string> | undefined;
   const probe = await challengeOf(url, request.signal);
@@ -22,13 +25,20 @@ export async function digestFetch(url: string, init: RequestInit & { user: strin
   }
   const method = (request.method ?? 'GET').toUpperCase();
   try {
-    return await fetch(url, { ...request, headers: { ...headers, authorization: authorization(challenge, url, method, user, password) } });
+    return await fetch(url, {
+      ...request,
+      headers: { ...headers, authorization: authorization(challenge, url, method, user, password) },
+    });
   } catch (error) {
     // Refused credentials can also end in a reset halfway through the upload: ask once more
     // without the body, so that the caller sees the server's 401 instead of a network error.
     const again = probe === undefined ? undefined : await challengeOf(url, request.signal).catch(() => undefined);
     if (again === undefined) throw error;
-    const check = await fetch(url, { method: 'HEAD', signal: request.signal ?? null, headers: { authorization: authorization(again, url, 'HEAD', user, password) } });
+    const check = await fetch(url, {
+      method: 'HEAD',
+      signal: request.signal ?? null,
+      headers: { authorization: authorization(again, url, 'HEAD', user, password) },
+    });
     if (check.status === 401) return check;
     throw error;
   }
@@ -55,7 +65,8 @@ function authorization(challenge: string, url: string, method: string, user: str
   const nc = '00000001';
   const ha1 = md5(`${user}:${realm}:${password}`);
   const ha2 = md5(`${method}:${uri}`);
-  const response = qop === undefined ? md5(`${ha1}:${nonce}:${ha2}`) : md5(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
+  const response =
+    qop === undefined ? md5(`${ha1}:${nonce}:${ha2}`) : md5(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
   return [
     `Digest username="${user}"`,
     `realm="${realm}"`,

@@ -10,7 +10,10 @@ export interface SparqlTerm {
   language?: string;
 }
 
-export type SparqlResult = { kind: 'select'; variables: string[]; rows: Record<string, SparqlTerm>[] } | { kind: 'ask'; value: boolean } | { kind: 'graph'; ntriples: string };
+export type SparqlResult =
+  | { kind: 'select'; variables: string[]; rows: Record<string, SparqlTerm>[] }
+  | { kind: 'ask'; value: boolean }
+  | { kind: 'graph'; ntriples: string };
 
 // Runs in a worker so that a runaway query can be stopped: oxigraph's query call is
 // synchronous WebAssembly and cannot be interrupted in the thread that runs it.
@@ -52,23 +55,29 @@ export async function runReadOnlySparql(nquads: string, query: string, timeoutMs
   const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { oxigraphPath, nquads, query } });
   try {
-    const message = await new Promise<{ ok?: SparqlResult; error?: string; catalogError?: string }>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new MarketplaceError('GGEN_E_SPARQL_TIMEOUT', `The query did not finish within ${timeoutMs} ms and was stopped`, {
-            hint: 'Add a LIMIT, narrow the patterns, or raise --timeout.',
-          }),
-        );
-      }, timeoutMs);
-      worker.once('message', (value: { ok?: SparqlResult; error?: string; catalogError?: string }) => {
-        clearTimeout(timer);
-        resolve(value);
-      });
-      worker.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    const message = await new Promise<{ ok?: SparqlResult; error?: string; catalogError?: string }>(
+      (resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            new MarketplaceError(
+              'GGEN_E_SPARQL_TIMEOUT',
+              `The query did not finish within ${timeoutMs} ms and was stopped`,
+              {
+                hint: 'Add a LIMIT, narrow the patterns, or raise --timeout.',
+              },
+            ),
+          );
+        }, timeoutMs);
+        worker.once('message', (value: { ok?: SparqlResult; error?: string; catalogError?: string }) => {
+          clearTimeout(timer);
+          resolve(value);
+        });
+        worker.once('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+      },
+    );
     if (message.catalogError !== undefined) throw catalogSyntaxError(message.catalogError);
     if (message.error !== undefined || message.ok === undefined) {
       throw new MarketplaceError('GGEN_E_SPARQL_INVALID', `The query failed: ${message.error ?? 'no result'}`, {
@@ -97,16 +106,29 @@ export async function parseReadOnly(query: string): Promise<{ parsed: SparqlQuer
   try {
     parsed = new Parser().parse(query);
   } catch (cause) {
-    throw new MarketplaceError('GGEN_E_SPARQL_INVALID', `Not a valid SPARQL query: ${(cause as Error).message.split('\n')[0] ?? ''}`, {
-      hint: 'Check the syntax; prefixes like gg: must be declared (PREFIX gg: <https://ggen.dev/ns/marketplace#>).',
-      cause,
-    });
+    throw new MarketplaceError(
+      'GGEN_E_SPARQL_INVALID',
+      `Not a valid SPARQL query: ${(cause as Error).message.split('\n')[0] ?? ''}`,
+      {
+        hint: 'Check the syntax; prefixes like gg: must be declared (PREFIX gg: <https://ggen.dev/ns/marketplace#>).',
+        cause,
+      },
+    );
   }
   if (parsed.type === 'update') {
-    throw new MarketplaceError('GGEN_E_SPARQL_UPDATE_REFUSED', 'SPARQL updates are refused: this command is read-only', {
-      hint: 'Change the catalog with ggen marketplace publish, never by hand.',
-    });
+    throw new MarketplaceError(
+      'GGEN_E_SPARQL_UPDATE_REFUSED',
+      'SPARQL updates are refused: this command is read-only',
+      {
+        hint: 'Change the catalog with ggen marketplace publish, never by hand.',
+      },
+    );
   }
-  const variables = parsed.queryType === 'SELECT' ? parsed.variables.map((entry) => ('termType' in entry ? entry.value : 'variable' in entry ? entry.variable.value : '*')) : [];
+  const variables =
+    parsed.queryType === 'SELECT'
+      ? parsed.variables.map((entry) =>
+          'termType' in entry ? entry.value : 'variable' in entry ? entry.variable.value : '*',
+        )
+      : [];
   return { parsed, variables };
 }

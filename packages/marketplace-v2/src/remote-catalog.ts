@@ -1,6 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MarketplaceError, nodeCrypto, readLimited, readRegularFileSync, RESOURCE_LIMITS, writeFileAtomic, type CatalogPackage, type PackageSummary } from '@ggen/marketplace-core';
+import {
+  MarketplaceError,
+  nodeCrypto,
+  readLimited,
+  readRegularFileSync,
+  RESOURCE_LIMITS,
+  writeFileAtomic,
+  type CatalogPackage,
+  type PackageSummary,
+} from '@ggen/marketplace-core';
 import { oxigraph } from './oxigraph-runtime.js';
 import type { Store } from 'oxigraph';
 import type { ConstructQuery, Expression, Pattern, SelectQuery, VariableTerm as Variable } from 'sparqljs';
@@ -66,7 +75,11 @@ export class RemoteCatalog implements CatalogSource {
         false,
       );
       const [row] = (await this.#json<{ results?: { bindings?: Binding[] } }>(response)).results?.bindings ?? [];
-      return { current: row?.current?.value ?? CATALOG_GRAPH, previous: row?.previous?.value, digest: row?.digest?.value };
+      return {
+        current: row?.current?.value ?? CATALOG_GRAPH,
+        previous: row?.previous?.value,
+        digest: row?.digest?.value,
+      };
     })();
     return this.#generations;
   }
@@ -106,18 +119,26 @@ export class RemoteCatalog implements CatalogSource {
     }
     if (response.headers.get('x-sql-state') === 'S1TAT') {
       await response.body?.cancel();
-      throw new MarketplaceError('GGEN_E_SPARQL_TIMEOUT', `The SPARQL endpoint stopped the query at its time limit (${this.#options.timeoutMs} ms) and sent partial results`, {
-        hint: 'Partial results are never used; narrow the query or raise marketplace.timeout_ms.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_SPARQL_TIMEOUT',
+        `The SPARQL endpoint stopped the query at its time limit (${this.#options.timeoutMs} ms) and sent partial results`,
+        {
+          hint: 'Partial results are never used; narrow the query or raise marketplace.timeout_ms.',
+        },
+      );
     }
     if (!response.ok) {
       const text = await errorText(response);
       const stopped = serverTimeLimit(response, text, this.#options.timeoutMs);
       if (stopped !== undefined) throw stopped;
-      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint answered ${response.status}: ${text.split('\n')[0] ?? ''}`, {
-        hint: 'Check the endpoint URL; a 500 can be the server-side time limit.',
-        details: { status: response.status },
-      });
+      throw new MarketplaceError(
+        'GGEN_E_REGISTRY_HTTP',
+        `The SPARQL endpoint answered ${response.status}: ${text.split('\n')[0] ?? ''}`,
+        {
+          hint: 'Check the endpoint URL; a 500 can be the server-side time limit.',
+          details: { status: response.status },
+        },
+      );
     }
     return response;
   }
@@ -138,12 +159,18 @@ export class RemoteCatalog implements CatalogSource {
   }
 
   /** One answer of a SELECT (its raw bindings), and the endpoint's row limit when the answer reached it (X-SPARQL-MaxRows). */
-  async #selectOnce(query: string): Promise<{ bindings: Binding[]; vars: string[] | undefined; cap: number | undefined }> {
+  async #selectOnce(
+    query: string,
+  ): Promise<{ bindings: Binding[]; vars: string[] | undefined; cap: number | undefined }> {
     const response = await this.#post(query, 'application/sparql-results+json');
     const maxRows = Number(response.headers.get('x-sparql-maxrows') ?? Number.NaN);
     const body = await this.#json<{ head?: { vars?: string[] }; results?: { bindings?: Binding[] } }>(response);
     const bindings = body.results?.bindings ?? [];
-    return { bindings, vars: body.head?.vars, cap: Number.isFinite(maxRows) && maxRows > 0 && bindings.length >= maxRows ? maxRows : undefined };
+    return {
+      bindings,
+      vars: body.head?.vars,
+      cap: Number.isFinite(maxRows) && maxRows > 0 && bindings.length >= maxRows ? maxRows : undefined,
+    };
   }
 
   /**
@@ -163,14 +190,20 @@ export class RemoteCatalog implements CatalogSource {
     // A sorted page is also bounded by the server's sort limit (Virtuoso's MaxSortedTopRows,
     // 10,000 by default, which it does not announce): pages stay within both.
     const pageSize = Math.min(first.cap, MAX_SORTED_PAGE);
-    const projected = (parsed.variables as unknown[]).filter((entry): entry is Variable => (entry as { termType?: string }).termType === 'Variable');
+    const projected = (parsed.variables as unknown[]).filter(
+      (entry): entry is Variable => (entry as { termType?: string }).termType === 'Variable',
+    );
     const only = projected.length === 1 && (parsed.variables as unknown[]).length === 1 ? projected[0] : undefined;
     if (only !== undefined && parsed.order === undefined && parsed.offset === undefined)
       return { bindings: await this.#keysetPages(parsed, only, pageSize, wanted), vars: first.vars };
     if (parsed.order === undefined && projected.length !== (parsed.variables as unknown[]).length) {
-      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint capped the results at ${first.cap} rows, and the query cannot be paged`, {
-        hint: "Name the variables to select (not SELECT * or expressions only), or add ORDER BY, so that ggen can page the answer; or raise the server's ResultSetMaxRows.",
-      });
+      throw new MarketplaceError(
+        'GGEN_E_REGISTRY_HTTP',
+        `The SPARQL endpoint capped the results at ${first.cap} rows, and the query cannot be paged`,
+        {
+          hint: "Name the variables to select (not SELECT * or expressions only), or add ORDER BY, so that ggen can page the answer; or raise the server's ResultSetMaxRows.",
+        },
+      );
     }
     parsed.order ??= projected.map((variable) => ({ expression: variable }));
     const start = parsed.offset ?? 0;
@@ -192,7 +225,12 @@ export class RemoteCatalog implements CatalogSource {
    * value of the one before (ORDER BY the variable, FILTER greater than it): no OFFSET, so no
    * page asks the server to sort more than one page, however deep it goes.
    */
-  async #keysetPages(parsed: SelectQuery, variable: Variable, pageSize: number, wanted: number | undefined): Promise<Binding[]> {
+  async #keysetPages(
+    parsed: SelectQuery,
+    variable: Variable,
+    pageSize: number,
+    wanted: number | undefined,
+  ): Promise<Binding[]> {
     const where = parsed.where ?? [];
     parsed.order = [{ expression: { type: 'operation', operator: 'str', args: [variable] } as unknown as Expression }];
     const bindings: Binding[] = [];
@@ -207,7 +245,11 @@ export class RemoteCatalog implements CatalogSource {
               ...where,
               {
                 type: 'filter',
-                expression: { type: 'operation', operator: '>', args: [{ type: 'operation', operator: 'str', args: [variable] }, literal(last)] },
+                expression: {
+                  type: 'operation',
+                  operator: '>',
+                  args: [{ type: 'operation', operator: 'str', args: [variable] }, literal(last)],
+                },
               } as unknown as Pattern,
             ];
       parsed.limit = size;
@@ -230,7 +272,10 @@ export class RemoteCatalog implements CatalogSource {
     const cacheFile =
       this.#options.cacheDir === undefined || digest === undefined || !/^[0-9a-f]{64}$/.test(digest)
         ? undefined
-        : join(this.#options.cacheDir, `${nodeCrypto().createHash('sha256').update(this.#options.queryUrl).digest('hex').slice(0, 16)}-${digest}.tokens`);
+        : join(
+            this.#options.cacheDir,
+            `${nodeCrypto().createHash('sha256').update(this.#options.queryUrl).digest('hex').slice(0, 16)}-${digest}.tokens`,
+          );
     if (cacheFile !== undefined && existsSync(cacheFile)) {
       try {
         const text = readRegularFileSync(cacheFile, RESOURCE_LIMITS.sparql).toString('utf8');
@@ -239,7 +284,9 @@ export class RemoteCatalog implements CatalogSource {
         // Read again from the endpoint below.
       }
     }
-    const rows = await this.select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`);
+    const rows = await this.select(
+      `SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`,
+    );
     const tokens = [...new Set(rows.map((row) => row.tok ?? ''))].sort();
     if (cacheFile !== undefined) {
       // The cache is an optimisation: a read-only or full cache directory costs only the next read.
@@ -250,7 +297,9 @@ export class RemoteCatalog implements CatalogSource {
 
   async select(query: string): Promise<Row[]> {
     const { bindings } = await this.#selectAll(query);
-    return bindings.map((binding) => Object.fromEntries(Object.entries(binding).map(([name, term]) => [name, term.value])));
+    return bindings.map((binding) =>
+      Object.fromEntries(Object.entries(binding).map(([name, term]) => [name, term.value])),
+    );
   }
 
   /**
@@ -263,7 +312,10 @@ export class RemoteCatalog implements CatalogSource {
     const scoped = generator.stringify(parsed);
     if (parsed.type === 'query' && parsed.queryType === 'ASK') {
       const response = await this.#post(scoped, 'application/sparql-results+json');
-      const body = await this.#json<{ boolean?: boolean; results?: { bindings?: Record<string, { value: string }>[] } }>(response);
+      const body = await this.#json<{
+        boolean?: boolean;
+        results?: { bindings?: Record<string, { value: string }>[] };
+      }>(response);
       // Virtuoso answers ASK as a one-row SELECT of __ASK_RETVAL = "1" or "0".
       const value = body.boolean ?? ['1', 'true'].includes(body.results?.bindings?.[0]?.__ASK_RETVAL?.value ?? '');
       return { kind: 'ask', value };
@@ -310,14 +362,23 @@ export class RemoteCatalog implements CatalogSource {
   }
 
   async allPackages(): Promise<CatalogPackage[]> {
-    const rows = await this.select(`SELECT ?name WHERE { GRAPH <${CATALOG_GRAPH}> { ?p <${V.type}> <${V.Package}> ; <${V.name}> ?name } }`);
+    const rows = await this.select(
+      `SELECT ?name WHERE { GRAPH <${CATALOG_GRAPH}> { ?p <${V.type}> <${V.Package}> ; <${V.name}> ?name } }`,
+    );
     return this.readPackages(rows.map((row) => row.name ?? ''));
   }
 
   async #construct(names: string[]): Promise<Store> {
     const spo = { subject: variable('s'), predicate: variable('p'), object: variable('o') };
-    const branch = (...triples: unknown[]): unknown => ({ type: 'group', patterns: [{ type: 'bgp', triples: [...triples, spo] }] });
-    const link = (subject: string, predicate: string, object: string): unknown => ({ subject: variable(subject), predicate: namedNode(predicate), object: variable(object) });
+    const branch = (...triples: unknown[]): unknown => ({
+      type: 'group',
+      patterns: [{ type: 'bgp', triples: [...triples, spo] }],
+    });
+    const link = (subject: string, predicate: string, object: string): unknown => ({
+      subject: variable(subject),
+      predicate: namedNode(predicate),
+      object: variable(object),
+    });
     const ast = {
       type: 'query',
       queryType: 'CONSTRUCT',
@@ -337,7 +398,10 @@ export class RemoteCatalog implements CatalogSource {
                 {
                   type: 'group',
                   patterns: [
-                    { type: 'bgp', triples: [{ subject: variable('pkg'), predicate: variable('p'), object: variable('o') }] },
+                    {
+                      type: 'bgp',
+                      triples: [{ subject: variable('pkg'), predicate: variable('p'), object: variable('o') }],
+                    },
                     { type: 'bind', variable: variable('s'), expression: variable('pkg') },
                   ],
                 },
@@ -363,9 +427,13 @@ export class RemoteCatalog implements CatalogSource {
       throw malformed(this.#options.queryUrl, 'is not N-Triples', cause);
     }
     if (Number.isFinite(maxRows) && store.size >= maxRows) {
-      throw new MarketplaceError('GGEN_E_REGISTRY_HTTP', `The SPARQL endpoint cut the packages' triples at its limit of ${maxRows}`, {
-        hint: "The answer would be incomplete; raise the server's ResultSetMaxRows.",
-      });
+      throw new MarketplaceError(
+        'GGEN_E_REGISTRY_HTTP',
+        `The SPARQL endpoint cut the packages' triples at its limit of ${maxRows}`,
+        {
+          hint: "The answer would be incomplete; raise the server's ResultSetMaxRows.",
+        },
+      );
     }
     return store;
   }
@@ -376,19 +444,31 @@ export class RemoteCatalog implements CatalogSource {
  * state S1T00, "SR171 Transaction timed out"): the same verdict as partial results after it.
  */
 function serverTimeLimit(response: Response, text: string, timeoutMs: number): MarketplaceError | undefined {
-  if (response.status < 500 || !((response.headers.get('x-sql-state') ?? '').startsWith('S1T') || /\bS1T00\b|\bSR171\b|timed out/i.test(text))) return undefined;
-  return new MarketplaceError('GGEN_E_SPARQL_TIMEOUT', `The SPARQL endpoint stopped the query at its time limit (${timeoutMs} ms): ${text.split('\n')[0] ?? ''}`, {
-    hint: 'Narrow the query or raise marketplace.timeout_ms.',
-    details: { status: response.status },
-  });
+  if (
+    response.status < 500 ||
+    !((response.headers.get('x-sql-state') ?? '').startsWith('S1T') || /\bS1T00\b|\bSR171\b|timed out/i.test(text))
+  )
+    return undefined;
+  return new MarketplaceError(
+    'GGEN_E_SPARQL_TIMEOUT',
+    `The SPARQL endpoint stopped the query at its time limit (${timeoutMs} ms): ${text.split('\n')[0] ?? ''}`,
+    {
+      hint: 'Narrow the query or raise marketplace.timeout_ms.',
+      details: { status: response.status },
+    },
+  );
 }
 
 /** An answer that is not what was asked for: the endpoint's failure (a proxy's error page, a broken server), never a bug in ggen. */
 function malformed(endpoint: string, what: string, cause: unknown): MarketplaceError {
-  return new MarketplaceError('GGEN_E_BACKEND_MALFORMED', `The SPARQL endpoint ${endpoint} answered with a body that ${what}: ${(cause as Error).message.split('\n')[0] ?? ''}`, {
-    hint: 'Check marketplace.sparql_endpoint: it must be a SPARQL 1.1 endpoint, not a page in front of one.',
-    cause,
-  });
+  return new MarketplaceError(
+    'GGEN_E_BACKEND_MALFORMED',
+    `The SPARQL endpoint ${endpoint} answered with a body that ${what}: ${(cause as Error).message.split('\n')[0] ?? ''}`,
+    {
+      hint: 'Check marketplace.sparql_endpoint: it must be a SPARQL 1.1 endpoint, not a page in front of one.',
+      cause,
+    },
+  );
 }
 
 /** The start of an error answer, for the message: its first chunk, never the whole body. */
@@ -405,7 +485,12 @@ export async function errorText(response: Response): Promise<string> {
 /** A connection the server closed before any answer (a kept-alive socket it dropped as it was reused). */
 export function isConnectionDropped(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return (error as Error).name !== 'TimeoutError' && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET' || (cause?.message ?? '').includes('other side closed'));
+  return (
+    (error as Error).name !== 'TimeoutError' &&
+    (cause?.code === 'UND_ERR_SOCKET' ||
+      cause?.code === 'ECONNRESET' ||
+      (cause?.message ?? '').includes('other side closed'))
+  );
 }
 
 /** `request`, sent again once when the connection was dropped before any answer. */

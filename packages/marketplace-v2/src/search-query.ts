@@ -59,7 +59,12 @@ export function searchPlan(
   page: { sort: SearchQuery['sort']; order?: SearchQuery['order']; limit: number; offset: number } | 'count',
 ): SearchPlan {
   const relevance = tokens.length > 0;
-  const sortKey = page === 'count' ? undefined : ({ relevance: 'score', downloads: 'downloads', stars: 'stars', name: 'name' } as const)[relevanceOr(page.sort, relevance)];
+  const sortKey =
+    page === 'count'
+      ? undefined
+      : ({ relevance: 'score', downloads: 'downloads', stars: 'stars', name: 'name' } as const)[
+          relevanceOr(page.sort, relevance)
+        ];
   const exact: [string, string][] = [];
   const add = (predicate: string, value: string | undefined): void => {
     if (value !== undefined) exact.push([predicate, value.toLowerCase()]);
@@ -68,7 +73,8 @@ export function searchPlan(
   add(V.authorKey, filters.author);
   add(V.licenseKey, filters.license);
   for (const tag of filters.tags ?? []) add(V.tagKey, tag);
-  const bound = (minimum: number | undefined): string | undefined => (minimum === undefined ? undefined : String(Math.floor(minimum)));
+  const bound = (minimum: number | undefined): string | undefined =>
+    minimum === undefined ? undefined : String(Math.floor(minimum));
   return {
     tokens,
     relevance,
@@ -88,7 +94,11 @@ export function searchPlan(
 }
 
 /** The search query of a plan's tokens, filters and page, as a sparqljs AST. */
-export function buildSearchAst(tokens: WeightedToken[], filters: Filters, page: Parameters<typeof searchPlan>[2]): SelectQuery {
+export function buildSearchAst(
+  tokens: WeightedToken[],
+  filters: Filters,
+  page: Parameters<typeof searchPlan>[2],
+): SelectQuery {
   return searchAst(searchPlan(tokens, filters, page));
 }
 
@@ -111,13 +121,20 @@ export function searchAst(plan: SearchPlan): SelectQuery {
       type: 'bgp',
       triples: plan.count
         ? [triple('posting', V.token, variable('tok')), triple('posting', V.postingOf, variable('pkg'))]
-        : [triple('posting', V.token, variable('tok')), triple('posting', V.weight, variable('w')), triple('posting', V.postingOf, variable('pkg'))],
+        : [
+            triple('posting', V.token, variable('tok')),
+            triple('posting', V.weight, variable('w')),
+            triple('posting', V.postingOf, variable('pkg')),
+          ],
     });
   }
   // Ranked by tokens, a package is reached through its postings: its name is not needed to
   // group or order (the IRI ends in the name), which saves a lookup per posting. The count
   // joins what the ranking joins: a package that cannot be ranked (no popularity) is not counted.
-  const triples: Triple[] = [...(relevance ? [] : [triple('pkg', V.name, variable('name'))]), triple('pkg', V.popularity, variable('pop'))];
+  const triples: Triple[] = [
+    ...(relevance ? [] : [triple('pkg', V.name, variable('name'))]),
+    triple('pkg', V.popularity, variable('pop')),
+  ];
   if (needsDownloads) triples.push(triple('pkg', V.downloads, variable('dl')));
   if (needsStars) triples.push(triple('pkg', V.stars, variable('st')));
   for (const [predicate, value] of plan.exact) triples.push(triple('pkg', predicate, literal(value)));
@@ -131,7 +148,10 @@ export function searchAst(plan: SearchPlan): SelectQuery {
   if (triples.length > 0) patterns.push({ type: 'bgp', triples });
   const atLeast = (name: string, minimum: string | undefined): void => {
     if (minimum === undefined) return;
-    patterns.push({ type: 'filter', expression: { type: 'operation', operator: '>=', args: [variable(name), literal(minimum, integerType())] } });
+    patterns.push({
+      type: 'filter',
+      expression: { type: 'operation', operator: '>=', args: [variable(name), literal(minimum, integerType())] },
+    });
   };
   atLeast('dl', plan.minDownloads);
   atLeast('st', plan.minStars);
@@ -141,7 +161,12 @@ export function searchAst(plan: SearchPlan): SelectQuery {
   if (plan.count) {
     return {
       ...base,
-      variables: [{ expression: { type: 'aggregate', aggregation: 'count', distinct: true, expression: variable('pkg') }, variable: variable('total') }],
+      variables: [
+        {
+          expression: { type: 'aggregate', aggregation: 'count', distinct: true, expression: variable('pkg') },
+          variable: variable('total'),
+        },
+      ],
     } as unknown as SelectQuery;
   }
   const sample = (name: string, as: string): unknown => ({
@@ -154,7 +179,12 @@ export function searchAst(plan: SearchPlan): SelectQuery {
           type: 'operation',
           operator: '+',
           args: [
-            { type: 'aggregate', aggregation: 'sum', distinct: false, expression: { type: 'operation', operator: '*', args: [variable('w'), variable('boost')] } },
+            {
+              type: 'aggregate',
+              aggregation: 'sum',
+              distinct: false,
+              expression: { type: 'operation', operator: '*', args: [variable('w'), variable('boost')] },
+            },
             { type: 'aggregate', aggregation: 'sample', distinct: false, expression: variable('pop') },
           ],
         },
@@ -165,9 +195,17 @@ export function searchAst(plan: SearchPlan): SelectQuery {
   const byName = { type: 'operation', operator: 'str', args: [variable('pkg')] };
   return {
     ...base,
-    variables: [variable('pkg'), score, ...(needsDownloads ? [sample('dl', 'downloads')] : []), ...(needsStars ? [sample('st', 'stars')] : [])],
+    variables: [
+      variable('pkg'),
+      score,
+      ...(needsDownloads ? [sample('dl', 'downloads')] : []),
+      ...(needsStars ? [sample('st', 'stars')] : []),
+    ],
     group: [{ expression: variable('pkg') }],
-    order: [{ expression: sortKey === 'name' ? byName : variable(sortKey ?? 'score'), descending: plan.descending }, ...(sortKey === 'name' ? [] : [{ expression: byName }])],
+    order: [
+      { expression: sortKey === 'name' ? byName : variable(sortKey ?? 'score'), descending: plan.descending },
+      ...(sortKey === 'name' ? [] : [{ expression: byName }]),
+    ],
     limit: plan.limit,
     offset: plan.offset,
   } as unknown as SelectQuery;
@@ -199,7 +237,8 @@ export function predicatesOf(query: SelectQuery): ReadonlySet<string> | undefine
     if (typeof value !== 'object' || value === null) return true;
     const node = value as { type?: string; termType?: string; args?: unknown[]; expression?: unknown };
     if (node.termType !== undefined) return true;
-    if (node.type === 'operation' || node.type === 'functionCall') return (node.args ?? []).every((arg) => (isPattern(arg) ? pattern(arg) : expression(arg)));
+    if (node.type === 'operation' || node.type === 'functionCall')
+      return (node.args ?? []).every((arg) => (isPattern(arg) ? pattern(arg) : expression(arg)));
     if (node.type === 'aggregate') return expression(node.expression);
     return isPattern(node) && pattern(node);
   };
@@ -207,7 +246,9 @@ export function predicatesOf(query: SelectQuery): ReadonlySet<string> | undefine
     typeof value === 'object' &&
     value !== null &&
     'type' in value &&
-    ['bgp', 'group', 'graph', 'optional', 'minus', 'union', 'filter', 'bind', 'values', 'query'].includes(String(value.type));
+    ['bgp', 'group', 'graph', 'optional', 'minus', 'union', 'filter', 'bind', 'values', 'query'].includes(
+      String(value.type),
+    );
   const pattern = (value: unknown): boolean => {
     const node = value as Pattern & { type: string };
     switch (node.type) {
@@ -232,8 +273,9 @@ export function predicatesOf(query: SelectQuery): ReadonlySet<string> | undefine
   };
   const select = (one: SelectQuery): boolean =>
     (one.where ?? []).every(pattern) &&
-    [...(one.variables as unknown[]), ...(one.group ?? []), ...(one.having ?? []), ...(one.order ?? [])].every((entry) =>
-      expression(typeof entry === 'object' && entry !== null && 'expression' in entry ? entry.expression : entry),
+    [...(one.variables as unknown[]), ...(one.group ?? []), ...(one.having ?? []), ...(one.order ?? [])].every(
+      (entry) =>
+        expression(typeof entry === 'object' && entry !== null && 'expression' in entry ? entry.expression : entry),
     );
   return select(query) ? found : undefined;
 }

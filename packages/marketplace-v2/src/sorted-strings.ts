@@ -49,7 +49,8 @@ export class LineList implements StringList {
       if (line >= count) throw new Error(`more than ${count} lines`);
       starts[line++] = at + 1;
     }
-    if (count > 0 ? line !== count : text !== '') throw new Error(`${count === 0 ? 'text' : `${line} lines`} where ${count} were expected`);
+    if (count > 0 ? line !== count : text !== '')
+      throw new Error(`${count === 0 ? 'text' : `${line} lines`} where ${count} were expected`);
     starts[count] = text.length + 1;
     this.#text = text;
     this.#starts = starts;
@@ -57,7 +58,8 @@ export class LineList implements StringList {
 
   /** A list's lines as one text, for LineList to read back (throws on a string that holds a line break). */
   static textOf(list: readonly string[]): string {
-    for (const item of list) if (item.includes('\n')) throw new Error(`a list item holds a line break: ${JSON.stringify(item.slice(0, 80))}`);
+    for (const item of list)
+      if (item.includes('\n')) throw new Error(`a list item holds a line break: ${JSON.stringify(item.slice(0, 80))}`);
     return list.join('\n');
   }
 

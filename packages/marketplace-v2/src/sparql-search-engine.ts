@@ -1,8 +1,21 @@
-import { editDistanceWithin, monotonicMs, queryTimeSince, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import {
+  editDistanceWithin,
+  monotonicMs,
+  queryTimeSince,
+  type SearchQuery,
+  type SearchResults,
+} from '@ggen/marketplace-core';
 import type { SelectQuery } from 'sparqljs';
 import type { CatalogSource, QueryScope, Row } from './catalog-source.js';
 import type { QueryCache } from './local-store/query-cache.js';
-import { generateQuery, predicatesOf, searchAst, searchPlan, type SearchPlan, type WeightedToken } from './search-query.js';
+import {
+  generateQuery,
+  predicatesOf,
+  searchAst,
+  searchPlan,
+  type SearchPlan,
+  type WeightedToken,
+} from './search-query.js';
 import { isStrictlySorted, LineList, lowerBound, positionIn, type StringList } from './sorted-strings.js';
 import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
 import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
@@ -46,18 +59,25 @@ export class SparqlSearchEngine {
   async search(query: SearchQuery): Promise<SearchResults> {
     const started = monotonicMs();
     const tokens = query.text.trim() === '' ? [] : await this.expand(query.text);
-    if (query.text.trim() !== '' && tokens.length === 0) return { packages: [], total: 0, queryTimeMs: queryTimeSince(started), backend: 'v2' };
+    if (query.text.trim() !== '' && tokens.length === 0)
+      return { packages: [], total: 0, queryTimeMs: queryTimeSince(started), backend: 'v2' };
     await this.#catalog.prepare?.(
       tokens.map((entry) => entry.token),
       query,
     );
-    const page = { sort: query.sort, limit: query.limit, offset: query.offset, ...(query.order === undefined ? {} : { order: query.order }) };
+    const page = {
+      sort: query.sort,
+      limit: query.limit,
+      offset: query.offset,
+      ...(query.order === undefined ? {} : { order: query.order }),
+    };
     const ranking = searchPlan(tokens, query, page);
     this.#lastPlan = ranking;
     const rows = await this.#run(ranking);
     // A page that is not full ends the result list: its end is the total, no COUNT needed.
     let total = query.offset + rows.length;
-    if (rows.length >= query.limit || (rows.length === 0 && query.offset !== 0)) total = Number((await this.#run(searchPlan(tokens, query, 'count')))[0]?.total ?? 0);
+    if (rows.length >= query.limit || (rows.length === 0 && query.offset !== 0))
+      total = Number((await this.#run(searchPlan(tokens, query, 'count')))[0]?.total ?? 0);
     const names = rows.map((row) => packageNameOf(row.pkg ?? ''));
     const scores = new Map(rows.map((row) => [packageNameOf(row.pkg ?? ''), Number(row.score ?? 0)]));
     const summaries = await this.#catalog.readSummaries(names);
@@ -67,7 +87,9 @@ export class SparqlSearchEngine {
         const summary = byName.get(name);
         if (summary === undefined) return [];
         const score = scores.get(name);
-        return [tokens.length > 0 && score !== undefined ? { ...summary, score: Math.round(score * 100) / 100 } : summary];
+        return [
+          tokens.length > 0 && score !== undefined ? { ...summary, score: Math.round(score * 100) / 100 } : summary,
+        ];
       }),
       total,
       queryTimeMs: queryTimeSince(started),
@@ -92,7 +114,8 @@ export class SparqlSearchEngine {
     add(nameToken, 1);
     // A name typed with a typo (`@types/aysnc`, `expres`): the nearest exact name, as a typo of a word is corrected.
     if (!/\s/.test(text.trim()) && !vocabulary.has(nameToken) && nameToken.length >= 6)
-      for (const fix of vocabulary.withinEdits(nameToken, nameToken.length >= 9 ? 2 : 1, 1)) if (fix.startsWith('=')) add(fix, TYPO_BOOST);
+      for (const fix of vocabulary.withinEdits(nameToken, nameToken.length >= 9 ? 2 : 1, 1))
+        if (fix.startsWith('=')) add(fix, TYPO_BOOST);
     const terms = tokenize(text).slice(0, MAX_QUERY_TOKENS);
     for (const [position, term] of terms.entries()) {
       add(term, 1);
@@ -102,7 +125,9 @@ export class SparqlSearchEngine {
         for (const completion of vocabulary.completions(term, MAX_PREFIX_EXPANSIONS)) add(completion, boost);
       }
       // One edit for short words, two from eight letters on (MiniSearch's fuzzy 0.2, rounded).
-      if (!vocabulary.has(term) && term.length >= 4) for (const fix of vocabulary.withinEdits(term, term.length >= 8 ? 2 : 1, MAX_TYPO_EXPANSIONS)) add(fix, TYPO_BOOST);
+      if (!vocabulary.has(term) && term.length >= 4)
+        for (const fix of vocabulary.withinEdits(term, term.length >= 8 ? 2 : 1, MAX_TYPO_EXPANSIONS))
+          add(fix, TYPO_BOOST);
     }
     return [...weights].map(([token, boost]) => ({ token, boost })).sort((a, b) => (a.token < b.token ? -1 : 1));
   }
@@ -110,8 +135,12 @@ export class SparqlSearchEngine {
   vocabulary(): Promise<Vocabulary> {
     this.#vocabulary ??= (
       this.#catalog.vocabulary?.() ??
-      this.#catalog.select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`).then((rows) => rows.map((row) => row.tok ?? ''))
-    ).then((tokens) => (this.#cache === undefined ? new Vocabulary(tokens) : this.#cache.vocabulary(tokens, () => new Vocabulary(tokens))));
+      this.#catalog
+        .select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`)
+        .then((rows) => rows.map((row) => row.tok ?? ''))
+    ).then((tokens) =>
+      this.#cache === undefined ? new Vocabulary(tokens) : this.#cache.vocabulary(tokens, () => new Vocabulary(tokens)),
+    );
     return this.#vocabulary;
   }
 
@@ -135,7 +164,12 @@ export class Vocabulary {
    * again. Any other list is taken as it is when one pass finds it sorted, else sorted here.
    */
   constructor(tokens: StringList) {
-    this.#sorted = tokens instanceof LineList ? tokens : isStrictlySorted(tokens as readonly string[]) ? tokens : [...new Set(tokens as readonly string[])].sort();
+    this.#sorted =
+      tokens instanceof LineList
+        ? tokens
+        : isStrictlySorted(tokens as readonly string[])
+          ? tokens
+          : [...new Set(tokens as readonly string[])].sort();
   }
 
   get size(): number {

@@ -6,16 +6,43 @@ import { literal, namedNode, variable } from './rdf-terms.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 
 const generator = new Generator();
-const FIELDS = ['description', 'category', 'author', 'license', 'tags', 'keywords', 'downloads', 'stars', 'version'] as const;
+const FIELDS = [
+  'description',
+  'category',
+  'author',
+  'license',
+  'tags',
+  'keywords',
+  'downloads',
+  'stars',
+  'version',
+] as const;
 
 /** The predicates summariesQuery reads: what a store must hold to answer it. */
 export const SUMMARY_SCOPE: QueryScope = {
-  predicates: new Set([V.name, V.description, V.tags, V.keywords, V.downloads, V.stars, V.latestVersion, V.versionString, V.category, V.license, V.creator, V.foafName]),
+  predicates: new Set([
+    V.name,
+    V.description,
+    V.tags,
+    V.keywords,
+    V.downloads,
+    V.stars,
+    V.latestVersion,
+    V.versionString,
+    V.category,
+    V.license,
+    V.creator,
+    V.foafName,
+  ]),
 };
 
 /** One SELECT for the summaries of a page of results (names bound as literals). */
 export function summariesQuery(names: string[]): string {
-  const pattern = (subject: string, predicate: string, object: string): unknown => ({ subject: variable(subject), predicate: namedNode(predicate), object: variable(object) });
+  const pattern = (subject: string, predicate: string, object: string): unknown => ({
+    subject: variable(subject),
+    predicate: namedNode(predicate),
+    object: variable(object),
+  });
   const optional = (...triples: unknown[]): unknown => ({ type: 'optional', patterns: [{ type: 'bgp', triples }] });
   const ast = {
     type: 'query',

@@ -28,7 +28,8 @@ export function createV2Backend(options: V2RegistryOptions, registry = new V2Reg
     engine ??= registry.catalog().then((catalog) => new SparqlSearchEngine(catalog, options.cache));
     return engine;
   };
-  const sourceFor = (cross: boolean | undefined): PackageSource => resolutionSource(registry, options.otherRegistry, cross);
+  const sourceFor = (cross: boolean | undefined): PackageSource =>
+    resolutionSource(registry, options.otherRegistry, cross);
   return {
     registry,
     searchEngine,

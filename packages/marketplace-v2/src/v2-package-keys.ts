@@ -46,8 +46,20 @@ export async function writeKeyStatements(registry: string, name: string, file: K
 }
 
 /** The statement file with one more statement by `signer`, verified as a whole before it is written. */
-export function appendStatement(name: string, file: KeyStatementsFile, signer: ArchiveSigner, action: KeyAction, key: string): { file: KeyStatementsFile; chain: OwnerChain } {
-  const text = formatKeyStatement({ package: name, action, key, sequence: file.statements.length, timestamp: Math.floor(Date.now() / 1000) });
+export function appendStatement(
+  name: string,
+  file: KeyStatementsFile,
+  signer: ArchiveSigner,
+  action: KeyAction,
+  key: string,
+): { file: KeyStatementsFile; chain: OwnerChain } {
+  const text = formatKeyStatement({
+    package: name,
+    action,
+    key,
+    sequence: file.statements.length,
+    timestamp: Math.floor(Date.now() / 1000),
+  });
   const next = { statements: [...file.statements, signer.signStatement(text)] };
   return { file: next, chain: verifyOwnerChain(name, next) };
 }
@@ -62,7 +74,11 @@ interface OwnerRefusals {
  * The one owner rule, for packages and scopes alike: an owned subject takes a change only from
  * the key of one of its current owners. Returns that signer.
  */
-export function requireOwner(chain: OwnerChain, signer: ArchiveSigner | undefined, refuse: OwnerRefusals): ArchiveSigner {
+export function requireOwner(
+  chain: OwnerChain,
+  signer: ArchiveSigner | undefined,
+  refuse: OwnerRefusals,
+): ArchiveSigner {
   if (signer === undefined) throw refuse.unsigned(ownerIds(chain));
   return requireOwnerKey(chain, signer, refuse.notOwner);
 }
@@ -70,7 +86,8 @@ export function requireOwner(chain: OwnerChain, signer: ArchiveSigner | undefine
 /** requireOwner for a change that is always signed (a key statement). */
 function requireOwnerKey(chain: OwnerChain, signer: ArchiveSigner, notOwner: OwnerRefusals['notOwner']): ArchiveSigner {
   // The whole public key decides: a key that only carries an owner's id is not that owner.
-  if (!chain.owners.some((key) => publicKeyLine(key) === signer.publicKey)) throw notOwner(signer.keyId, ownerIds(chain));
+  if (!chain.owners.some((key) => publicKeyLine(key) === signer.publicKey))
+    throw notOwner(signer.keyId, ownerIds(chain));
   return signer;
 }
 
@@ -84,7 +101,8 @@ function claimOrRequireOwner(
   scope: OwnerChain | undefined,
   refuse: OwnerRefusals,
 ): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
-  if (file.statements.length === 0) return signer === undefined ? undefined : appendStatement(subject, file, signer, 'owner', signer.publicKey);
+  if (file.statements.length === 0)
+    return signer === undefined ? undefined : appendStatement(subject, file, signer, 'owner', signer.publicKey);
   const chain = verifyOwnerChain(subject, file);
   requireOwner(ownerAuthority(chain, scope) ?? chain, signer, refuse);
   return undefined;
@@ -99,7 +117,10 @@ export function readOwnerChain(registry: string, subject: string): OwnerChain | 
 /** Who speaks for `name` in a file registry: its owners and its scope's (ownerAuthority). */
 export function readOwnerAuthority(registry: string, name: string): OwnerChain | undefined {
   const scope = scopeOf(name);
-  return ownerAuthority(readOwnerChain(registry, name), scope === undefined ? undefined : readOwnerChain(registry, scope));
+  return ownerAuthority(
+    readOwnerChain(registry, name),
+    scope === undefined ? undefined : readOwnerChain(registry, scope),
+  );
 }
 
 /**
@@ -114,10 +135,14 @@ export function checkPublisher(
 ): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
   return claimOrRequireOwner(name, file, signer, scope, {
     unsigned: (owners) =>
-      new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; an unsigned version would not install for its users`, {
-        hint: `Publish with --sign --key <an owner key>; owners: ${owners}.`,
-        details: { package: name },
-      }),
+      new MarketplaceError(
+        'GGEN_E_SIGNATURE_MISSING',
+        `${name} is owned by signing keys; an unsigned version would not install for its users`,
+        {
+          hint: `Publish with --sign --key <an owner key>; owners: ${owners}.`,
+          details: { package: name },
+        },
+      ),
     notOwner: (keyId, owners) =>
       new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of ${name}`, {
         hint: `Sign with an owner key (${owners}), or ask an owner to add yours: ggen marketplace keys add --package ${name} --public-key <yours> --key <theirs>.`,
@@ -139,15 +164,23 @@ export function checkScopePublisher(
 ): { file: KeyStatementsFile; chain: OwnerChain } | undefined {
   return claimOrRequireOwner(scope, file, signer, undefined, {
     unsigned: (owners) =>
-      new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `The scope ${scope} is owned by signing keys; ${name} must be published signed by one of them`, {
-        hint: `Publish with --sign --key <a scope owner key>; owners of ${scope}: ${owners}.`,
-        details: { package: name, scope },
-      }),
+      new MarketplaceError(
+        'GGEN_E_SIGNATURE_MISSING',
+        `The scope ${scope} is owned by signing keys; ${name} must be published signed by one of them`,
+        {
+          hint: `Publish with --sign --key <a scope owner key>; owners of ${scope}: ${owners}.`,
+          details: { package: name, scope },
+        },
+      ),
     notOwner: (keyId, owners) =>
-      new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of the scope ${scope}; it cannot publish ${name}`, {
-        hint: `Sign with an owner key of ${scope} (${owners}), or ask an owner to add yours: ggen marketplace keys add --scope ${scope} --public-key <yours> --key <theirs>.`,
-        details: { package: name, scope, keyId },
-      }),
+      new MarketplaceError(
+        'GGEN_E_NOT_OWNER',
+        `Key ${keyId} is not an owner of the scope ${scope}; it cannot publish ${name}`,
+        {
+          hint: `Sign with an owner key of ${scope} (${owners}), or ask an owner to add yours: ggen marketplace keys add --scope ${scope} --public-key <yours> --key <theirs>.`,
+          details: { package: name, scope, keyId },
+        },
+      ),
   });
 }
 
@@ -170,9 +203,13 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
     const packages = await request.readCatalog();
     const pkg = packages.find((entry) => entry.name === request.name);
     if (pkg === undefined && !isScope) {
-      throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${request.name}' is not in ${request.registry}`, {
-        hint: 'Publish it signed first: the first signed publish sets its owner.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_PACKAGE_NOT_FOUND',
+        `Package '${request.name}' is not in ${request.registry}`,
+        {
+          hint: 'Publish it signed first: the first signed publish sets its owner.',
+        },
+      );
     }
     const current = readKeyStatements(request.registry, request.name);
     if (current.statements.length === 0) {
@@ -188,12 +225,21 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
     const scope = isScope ? undefined : scopeOf(request.name);
     const scopeChain = scope === undefined ? undefined : readOwnerChain(request.registry, scope);
     requireOwnerKey(
-      scopeChain === undefined ? before : { ...before, owners: before.owners.filter((key) => !scopeChain.revoked.some((other) => sameKey(other, key))) },
+      scopeChain === undefined
+        ? before
+        : {
+            ...before,
+            owners: before.owners.filter((key) => !scopeChain.revoked.some((other) => sameKey(other, key))),
+          },
       request.signer,
       (keyId, owners) =>
-        new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of ${request.name}; only an owner can ${request.action} keys`, {
-          hint: `Sign the statement with an owner key: ${owners}.`,
-        }),
+        new MarketplaceError(
+          'GGEN_E_NOT_OWNER',
+          `Key ${keyId} is not an owner of ${request.name}; only an owner can ${request.action} keys`,
+          {
+            hint: `Sign the statement with an owner key: ${owners}.`,
+          },
+        ),
     );
     const subject = parsePublicKey(request.key);
     const target = formatKeyId(subject.keyId);
@@ -203,10 +249,17 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
     };
     if (request.action === 'add' && owns) refuse(`Key ${target} already owns ${request.name}`, 'Nothing to add.');
     if (request.action === 'add' && before.revoked.some((key) => sameKey(key, subject)))
-      refuse(`Key ${target} was revoked for ${request.name} and cannot come back`, 'Make a new key with ggen marketplace keygen and add that one.');
-    if (request.action === 'revoke' && !owns) refuse(`Key ${target} does not own ${request.name}`, `Owners: ${ownerIds(before)}.`);
+      refuse(
+        `Key ${target} was revoked for ${request.name} and cannot come back`,
+        'Make a new key with ggen marketplace keygen and add that one.',
+      );
+    if (request.action === 'revoke' && !owns)
+      refuse(`Key ${target} does not own ${request.name}`, `Owners: ${ownerIds(before)}.`);
     if (request.action === 'revoke' && before.owners.length === 1)
-      refuse(`Key ${target} is the last owner of ${request.name}`, 'Add the new key first (keys add), then revoke the old one.');
+      refuse(
+        `Key ${target} is the last owner of ${request.name}`,
+        'Add the new key first (keys add), then revoke the old one.',
+      );
     const { file, chain } = appendStatement(request.name, current, request.signer, request.action, request.key);
     await writeKeyStatements(request.registry, request.name, file);
     if (pkg !== undefined) {
@@ -222,23 +275,39 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
  * package has no owner keys (as for publish), an owner key once it has. Returns the key that
  * must sign the change, or undefined when none must.
  */
-export function lifecycleSigner(registry: string, name: string, signer: ArchiveSigner | undefined): ArchiveSigner | undefined {
+export function lifecycleSigner(
+  registry: string,
+  name: string,
+  signer: ArchiveSigner | undefined,
+): ArchiveSigner | undefined {
   // A package of an owned scope needs a scope owner's key even before it has owners of its own.
   const authority = readOwnerAuthority(registry, name);
   if (authority === undefined) return undefined;
   return requireOwner(authority, signer, {
     unsigned: (owners) =>
-      new MarketplaceError('GGEN_E_SIGNATURE_MISSING', `${name} is owned by signing keys; this change must be signed by one of them`, {
-        hint: `Add --key <an owner key>; owners: ${owners}.`,
-        details: { package: name },
-      }),
+      new MarketplaceError(
+        'GGEN_E_SIGNATURE_MISSING',
+        `${name} is owned by signing keys; this change must be signed by one of them`,
+        {
+          hint: `Add --key <an owner key>; owners: ${owners}.`,
+          details: { package: name },
+        },
+      ),
     notOwner: (keyId, owners) =>
-      new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of ${name}`, { hint: `Sign with an owner key: ${owners}.`, details: { package: name, keyId } }),
+      new MarketplaceError('GGEN_E_NOT_OWNER', `Key ${keyId} is not an owner of ${name}`, {
+        hint: `Sign with an owner key: ${owners}.`,
+        details: { package: name, keyId },
+      }),
   });
 }
 
 /** The change, one line signed by the owner key that made it, appended to `lifecycle/<name>.json` once it is written. */
-export async function recordLifecycleStatement(registry: string, name: string, signer: ArchiveSigner, statement: string): Promise<void> {
+export async function recordLifecycleStatement(
+  registry: string,
+  name: string,
+  signer: ArchiveSigner,
+  statement: string,
+): Promise<void> {
   const path = join(registry, 'lifecycle', `${name}.json`);
   let log: { statements: string[] } = { statements: [] };
   if (existsSync(path)) {
@@ -248,9 +317,14 @@ export async function recordLifecycleStatement(registry: string, name: string, s
       throw fromFsError(error, 'reading', path);
     }
   }
-  const signed = signer.signStatement(`ggen-lifecycle package=${name} ${statement} timestamp=${Math.floor(Date.now() / 1000)}`);
+  const signed = signer.signStatement(
+    `ggen-lifecycle package=${name} ${statement} timestamp=${Math.floor(Date.now() / 1000)}`,
+  );
   try {
-    await writeFileAtomic(path, `${JSON.stringify({ statements: [...(Array.isArray(log.statements) ? log.statements : []), signed] }, null, 2)}\n`);
+    await writeFileAtomic(
+      path,
+      `${JSON.stringify({ statements: [...(Array.isArray(log.statements) ? log.statements : []), signed] }, null, 2)}\n`,
+    );
   } catch (error) {
     throw fromFsError(error, 'writing', path);
   }

@@ -20,7 +20,13 @@ import semverRcompare from 'semver/functions/rcompare.js';
 import { catalogToNQuadChunks } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
 import { CATALOG_FILE } from './catalog-file.js';
-import { checkPublisher, checkScopePublisher, readKeyStatements, readOwnerAuthority, writeKeyStatements } from './v2-package-keys.js';
+import {
+  checkPublisher,
+  checkScopePublisher,
+  readKeyStatements,
+  readOwnerAuthority,
+  writeKeyStatements,
+} from './v2-package-keys.js';
 import { publicKeyLine } from './signing/minisign-format.js';
 import { ownerKeyLines, verifyOwnerChain } from './signing/key-statements.js';
 
@@ -41,10 +47,14 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
   try {
     return await new EmbeddedCatalog(await readFile(path, 'utf8')).allPackages();
   } catch (cause) {
-    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${path} is not a readable catalog; refusing to publish over it`, {
-      hint: 'Repair or restore catalog.nq before publishing.',
-      cause,
-    });
+    throw new MarketplaceError(
+      'GGEN_E_INDEX_INVALID',
+      `${path} is not a readable catalog; refusing to publish over it`,
+      {
+        hint: 'Repair or restore catalog.nq before publishing.',
+        cause,
+      },
+    );
   }
 }
 
@@ -53,16 +63,32 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
   const registry = registryWriter(request.registry);
   const prepared = await preparePublish(request.dir);
   const { manifest, packed, archive } = prepared;
-  const signature = request.signer?.sign(packed.bytes, { name: manifest.name, version: manifest.version, integrity: packed.integrity });
-  const result = { ...publishResultOf(prepared, request), ...(request.signer === undefined ? {} : { signature: { keyId: request.signer.keyId } }) };
+  const signature = request.signer?.sign(packed.bytes, {
+    name: manifest.name,
+    version: manifest.version,
+    integrity: packed.integrity,
+  });
+  const result = {
+    ...publishResultOf(prepared, request),
+    ...(request.signer === undefined ? {} : { signature: { keyId: request.signer.keyId } }),
+  };
   const scope = scopeOf(manifest.name);
   let ownership: ReturnType<typeof checkPublisher>;
   let scopeOwnership: ReturnType<typeof checkScopePublisher>;
   const checkOwnership = (): void => {
     const scopeFile = scope === undefined ? undefined : readKeyStatements(request.registry, scope);
-    if (scope !== undefined && scopeFile !== undefined) scopeOwnership = checkScopePublisher(scope, scopeFile, request.signer, manifest.name);
-    const scopeChain = scope === undefined || scopeFile === undefined || scopeFile.statements.length === 0 ? undefined : verifyOwnerChain(scope, scopeFile);
-    ownership = checkPublisher(manifest.name, readKeyStatements(request.registry, manifest.name), request.signer, scopeChain);
+    if (scope !== undefined && scopeFile !== undefined)
+      scopeOwnership = checkScopePublisher(scope, scopeFile, request.signer, manifest.name);
+    const scopeChain =
+      scope === undefined || scopeFile === undefined || scopeFile.statements.length === 0
+        ? undefined
+        : verifyOwnerChain(scope, scopeFile);
+    ownership = checkPublisher(
+      manifest.name,
+      readKeyStatements(request.registry, manifest.name),
+      request.signer,
+      scopeChain,
+    );
   };
   const refuseExisting = (packages: CatalogPackage[]): void => {
     const existing = packages.find((pkg) => pkg.name === manifest.name);
@@ -71,7 +97,11 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
     }
     // A look-alike of a package (or scope) the publisher does not own is refused; one they own is theirs to make.
     const signerOwns = (other: string): boolean =>
-      request.signer !== undefined && (readOwnerAuthority(request.registry, other)?.owners.some((key) => publicKeyLine(key) === request.signer?.publicKey) ?? false);
+      request.signer !== undefined &&
+      (readOwnerAuthority(request.registry, other)?.owners.some(
+        (key) => publicKeyLine(key) === request.signer?.publicKey,
+      ) ??
+        false);
     if (existing === undefined)
       refuseConfusableName(
         manifest.name,
@@ -93,7 +123,9 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
       refuseExisting(packages);
       checkOwnership();
       if (scope !== undefined && scopeOwnership !== undefined) {
-        const left = packages.filter((pkg) => pkg.name !== manifest.name && scopeOf(pkg.name) === scope).map((pkg) => pkg.name);
+        const left = packages
+          .filter((pkg) => pkg.name !== manifest.name && scopeOf(pkg.name) === scope)
+          .map((pkg) => pkg.name);
         if (left.length > 0) {
           (result.warnings ??= []).push(
             `${scope} is now owned by key ${request.signer?.keyId ?? ''}; it already held ${left.join(', ')}, published before the claim: clients refuse them until a scope owner publishes them signed (or removes them)`,
@@ -120,7 +152,17 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
       };
       let pkg = packages.find((entry) => entry.name === manifest.name);
       if (pkg === undefined) {
-        pkg = { name: manifest.name, description: manifest.description, tags: [], keywords: [], downloads: 0, stars: 0, latest: manifest.version, versions: [], extra: {} };
+        pkg = {
+          name: manifest.name,
+          description: manifest.description,
+          tags: [],
+          keywords: [],
+          downloads: 0,
+          stars: 0,
+          latest: manifest.version,
+          versions: [],
+          extra: {},
+        };
         packages.push(pkg);
       }
       pkg.versions = [version, ...pkg.versions].sort((a, b) => semverRcompare(a.version, b.version));
@@ -137,7 +179,8 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
           ...(manifest.homepage === undefined ? {} : { homepage: manifest.homepage }),
         });
       }
-      if (scope !== undefined && scopeOwnership !== undefined) await writeKeyStatements(request.registry, scope, scopeOwnership.file);
+      if (scope !== undefined && scopeOwnership !== undefined)
+        await writeKeyStatements(request.registry, scope, scopeOwnership.file);
       if (ownership !== undefined) {
         await writeKeyStatements(request.registry, manifest.name, ownership.file);
         Object.assign(pkg, ownerKeyLines(ownership.chain));

@@ -24,7 +24,14 @@ import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { formatKeyId, isPublicKeyLine, keyLabel, publicKeyLine, type PublicKey } from './signing/minisign-format.js';
 import { requireVerified, verifyPackageSignature } from './signing/package-signature.js';
 import { parseLifecycleLog, signedLifecycle } from './signing/lifecycle-statements.js';
-import { descendsFromScope, keyStatementsPath, ownerAuthority, parseKeyStatementsFile, verifyOwnerChain, type OwnerChain } from './signing/key-statements.js';
+import {
+  descendsFromScope,
+  keyStatementsPath,
+  ownerAuthority,
+  parseKeyStatementsFile,
+  verifyOwnerChain,
+  type OwnerChain,
+} from './signing/key-statements.js';
 import type { QueryCache } from './local-store/query-cache.js';
 import type { SelectQuery } from 'sparqljs';
 import { Generator } from './sparql-generator.js';
@@ -78,9 +85,14 @@ export class V2Registry implements PackageSource {
     const storeRoot = this.#options.storeRoot;
     if (storeRoot !== undefined) {
       const cache = this.#options.cache;
-      this.#catalog ??= openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then((files) =>
-        // One catalog per opened store: a retained store keeps what it loaded.
-        files === undefined ? this.#loadWhole() : cache === undefined ? new ShardedCatalog(files) : cache.catalog(files, () => new ShardedCatalog(files)),
+      this.#catalog ??= openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then(
+        (files) =>
+          // One catalog per opened store: a retained store keeps what it loaded.
+          files === undefined
+            ? this.#loadWhole()
+            : cache === undefined
+              ? new ShardedCatalog(files)
+              : cache.catalog(files, () => new ShardedCatalog(files)),
       );
     }
     this.#catalog ??= this.#loadWhole();
@@ -94,10 +106,14 @@ export class V2Registry implements PackageSource {
       try {
         return new EmbeddedCatalog(text);
       } catch (cause) {
-        throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is not valid N-Quads: ${(cause as Error).message}`, {
-          hint: 'The catalog is damaged; regenerate it with registry migrate, or restore it.',
-          cause,
-        });
+        throw new MarketplaceError(
+          'GGEN_E_INDEX_INVALID',
+          `The v2 catalog ${location} is not valid N-Quads: ${(cause as Error).message}`,
+          {
+            hint: 'The catalog is damaged; regenerate it with registry migrate, or restore it.',
+            cause,
+          },
+        );
       }
     })();
   }
@@ -116,7 +132,17 @@ export class V2Registry implements PackageSource {
    * property-path query; used to load all candidates before resolution, and to find cycles.
    */
   async dependencyClosure(name: string): Promise<DependencyClosure> {
-    const path = { type: 'path', pathType: '+', items: [{ type: 'path', pathType: '/', items: [namedNode(V.hasVersion), namedNode(V.dependsOn), namedNode(V.dependsOnPackage)] }] };
+    const path = {
+      type: 'path',
+      pathType: '+',
+      items: [
+        {
+          type: 'path',
+          pathType: '/',
+          items: [namedNode(V.hasVersion), namedNode(V.dependsOn), namedNode(V.dependsOnPackage)],
+        },
+      ],
+    };
     const ast = {
       type: 'query',
       queryType: 'SELECT',
@@ -135,7 +161,15 @@ export class V2Registry implements PackageSource {
                 { subject: variable('root'), predicate: path, object: variable('dep') },
               ],
             },
-            { type: 'optional', patterns: [{ type: 'bgp', triples: [{ subject: variable('dep'), predicate: namedNode(V.name), object: variable('depName') }] }] },
+            {
+              type: 'optional',
+              patterns: [
+                {
+                  type: 'bgp',
+                  triples: [{ subject: variable('dep'), predicate: namedNode(V.name), object: variable('depName') }],
+                },
+              ],
+            },
           ],
         },
       ],
@@ -188,7 +222,10 @@ export class V2Registry implements PackageSource {
     if ((pkg.ownerKeys ?? []).length === 0 && scopeOf(pkg.name) === undefined) return pkg;
     const chain = await this.authority(pkg.name);
     if (chain === undefined) return pkg;
-    const log = await this.#fetchOptional(resolveLocation(this.#options.location, `lifecycle/${pkg.name}.json`), 'keys');
+    const log = await this.#fetchOptional(
+      resolveLocation(this.#options.location, `lifecycle/${pkg.name}.json`),
+      'keys',
+    );
     return signedLifecycle(pkg, parseLifecycleLog(log, pkg.name), chain);
   }
 
@@ -197,7 +234,9 @@ export class V2Registry implements PackageSource {
   }
 
   registryLocation(backend: BackendType): string | undefined {
-    return backend === this.backend ? this.#options.location : this.#options.otherRegistry?.().registryLocation?.(backend);
+    return backend === this.backend
+      ? this.#options.location
+      : this.#options.otherRegistry?.().registryLocation?.(backend);
   }
 
   /**
@@ -262,7 +301,10 @@ export class V2Registry implements PackageSource {
     let chain = this.#chains.get(name);
     if (chain === undefined) {
       chain = (async () => {
-        const text = await this.#fetchOptional(resolveLocation(this.#options.location, keyStatementsPath(name)), 'keys');
+        const text = await this.#fetchOptional(
+          resolveLocation(this.#options.location, keyStatementsPath(name)),
+          'keys',
+        );
         return text === undefined ? undefined : verifyOwnerChain(name, parseKeyStatementsFile(text, name));
       })();
       this.#chains.set(name, chain);
@@ -295,7 +337,12 @@ export class V2Registry implements PackageSource {
  * refused here; one that a revoked key grows inside the chain is the limit documented in
  * docs/security.md.
  */
-function checkChainContinuity(name: string, chain: OwnerChain | undefined, catalogOwners: readonly string[], knownOwners: readonly string[]): void {
+function checkChainContinuity(
+  name: string,
+  chain: OwnerChain | undefined,
+  catalogOwners: readonly string[],
+  knownOwners: readonly string[],
+): void {
   const shown = knownOwners.map(keyLabel).join(', ');
   const refuse = (reason: string): never => {
     throw new MarketplaceError('GGEN_E_OWNER_CHAIN_INVALID', `The owner keys of ${name} cannot be trusted: ${reason}`, {
@@ -304,7 +351,8 @@ function checkChainContinuity(name: string, chain: OwnerChain | undefined, catal
     });
   };
   if (chain === undefined) {
-    if (catalogOwners.length > 0) refuse(`the catalog names ${catalogOwners.length} owner key(s), but the registry has no key statements for it`);
+    if (catalogOwners.length > 0)
+      refuse(`the catalog names ${catalogOwners.length} owner key(s), but the registry has no key statements for it`);
     if (knownOwners.length > 0) refuse(`it was installed owned by ${shown}, and its key statements are gone`);
     return;
   }

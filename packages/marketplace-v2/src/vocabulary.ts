@@ -84,10 +84,13 @@ export const V = {
 
 export const packageIri = (name: string): string => `${BASE}package/${name}`;
 /** The name a package IRI ends in (the inverse of packageIri). */
-export const packageNameOf = (iri: string): string => (iri.startsWith(`${BASE}package/`) ? iri.slice(`${BASE}package/`.length) : iri);
+export const packageNameOf = (iri: string): string =>
+  iri.startsWith(`${BASE}package/`) ? iri.slice(`${BASE}package/`.length) : iri;
 export const versionIri = (name: string, version: string): string => `${BASE}package/${name}/${version}`;
-export const dependencyIri = (name: string, version: string, dependency: string): string => `${BASE}package/${name}/${version}/dependency/${dependency}`;
+export const dependencyIri = (name: string, version: string, dependency: string): string =>
+  `${BASE}package/${name}/${version}/dependency/${dependency}`;
 /** One node per exact spelling: the corpus writes one author in several cases. */
 export const authorIri = (author: string): string => `${BASE}author/${encodeURIComponent(author)}`;
 export const keyIri = (keyId: string): string => `${BASE}key/${keyId}`;
-export const postingIri = (token: string, weight: number): string => `${BASE}posting/${encodeURIComponent(token)}/${weight.toFixed(1)}`;
+export const postingIri = (token: string, weight: number): string =>
+  `${BASE}posting/${encodeURIComponent(token)}/${weight.toFixed(1)}`;

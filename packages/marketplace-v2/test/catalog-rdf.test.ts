@@ -5,7 +5,8 @@ import { convertLegacyManifest, type CatalogPackage, type GpackManifest } from '
 import { catalogToNQuads, computePostings, EmbeddedCatalog, readCatalogPackages } from '@ggen/marketplace-v2';
 import { corpusManifests, fullPackage, manifestFiles } from './fixtures.js';
 
-const roundTrip = (packages: CatalogPackage[]): CatalogPackage[] => readCatalogPackages(new EmbeddedCatalog(catalogToNQuads(packages)).store);
+const roundTrip = (packages: CatalogPackage[]): CatalogPackage[] =>
+  readCatalogPackages(new EmbeddedCatalog(catalogToNQuads(packages)).store);
 
 /** What a gpack.yaml becomes in a registry. */
 function fromManifest(manifest: GpackManifest): CatalogPackage {
@@ -18,7 +19,14 @@ function fromManifest(manifest: GpackManifest): CatalogPackage {
     stars: 0,
     latest: manifest.version,
     versions: [
-      { version: manifest.version, dependencies: manifest.dependencies, yanked: false, files: manifest.files, templates: manifest.templates, variables: manifest.variables },
+      {
+        version: manifest.version,
+        dependencies: manifest.dependencies,
+        yanked: false,
+        files: manifest.files,
+        templates: manifest.templates,
+        variables: manifest.variables,
+      },
     ],
     extra: {},
   };
@@ -38,7 +46,9 @@ describe('catalog <-> RDF', () => {
     const packages: CatalogPackage[] = [];
     for (const file of manifestFiles()) {
       try {
-        packages.push(fromManifest(convertLegacyManifest(readFileSync(join(corpusManifests, file), 'utf8'), file).manifest));
+        packages.push(
+          fromManifest(convertLegacyManifest(readFileSync(join(corpusManifests, file), 'utf8'), file).manifest),
+        );
       } catch {
         // io.ggen.nextjs.ontology-crud.toml: not convertible (manifest tests cover why)
       }
@@ -55,8 +65,17 @@ describe('catalog <-> RDF', () => {
   });
 
   it('weights rare tokens above common ones and gives each exact name its own posting', () => {
-    const common = (name: string): CatalogPackage => ({ ...fullPackage(name), description: 'common words only', tags: [], keywords: [] });
-    const postings = computePostings([common('alpha-one'), common('alpha-two'), { ...common('beta-rare'), description: 'common words only zebra' }]);
+    const common = (name: string): CatalogPackage => ({
+      ...fullPackage(name),
+      description: 'common words only',
+      tags: [],
+      keywords: [],
+    });
+    const postings = computePostings([
+      common('alpha-one'),
+      common('alpha-two'),
+      { ...common('beta-rare'), description: 'common words only zebra' },
+    ]);
     const beta = postings.get('beta-rare');
     expect((beta?.get('zebra') ?? 0) > (beta?.get('common') ?? 0)).toBe(true);
     expect(beta?.get('=beta-rare')).toBe(12);

@@ -52,7 +52,13 @@ export function fullPackage(name = 'full-pack'): CatalogPackage {
 export const temp = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
 /** Fetch options for registries on disk: no retries, a short timeout. */
 export const fetchOptions = { timeoutMs: 2000, retries: 0 };
-export const query = (text: string, extra: Partial<SearchQuery> = {}): SearchQuery => ({ text, limit: 10, offset: 0, sort: 'relevance', ...extra });
+export const query = (text: string, extra: Partial<SearchQuery> = {}): SearchQuery => ({
+  text,
+  limit: 10,
+  offset: 0,
+  sort: 'relevance',
+  ...extra,
+});
 
 /** The local store of a registry, synced into a fresh store root, as a command opens it. */
 export async function sharded(registry: string): Promise<ShardedCatalog> {

@@ -57,7 +57,12 @@ describe('the sharded local store answers as the whole catalog does', () => {
     for (const [text, extra] of QUERIES) {
       const expected = await whole.search(query(text, extra));
       const actual = await local.search(query(text, extra));
-      expect({ text, extra, total: actual.total, packages: actual.packages }).toEqual({ text, extra, total: expected.total, packages: expected.packages });
+      expect({ text, extra, total: actual.total, packages: actual.packages }).toEqual({
+        text,
+        extra,
+        total: expected.total,
+        packages: expected.packages,
+      });
     }
   });
 
@@ -69,7 +74,17 @@ describe('the sharded local store answers as the whole catalog does', () => {
     const whole = new SparqlSearchEngine(wholeCatalog);
     const catalog = await sharded(registry);
     const local = new SparqlSearchEngine(catalog);
-    for (const text of ['react', 'http client', 'test runner', 'lodash', 'typescript types', 'expres', 'css', 'date format', 'cli']) {
+    for (const text of [
+      'react',
+      'http client',
+      'test runner',
+      'lodash',
+      'typescript types',
+      'expres',
+      'css',
+      'date format',
+      'cli',
+    ]) {
       const expected = await whole.search(query(text, { limit: 20 }));
       expect(await local.search(query(text, { limit: 20 }))).toEqual({ ...expected, queryTimeMs: expect.any(Number) });
     }
@@ -80,7 +95,10 @@ describe('the sharded local store answers as the whole catalog does', () => {
     expect(catalog.loaded.ranked).toBeGreaterThan(catalog.loaded.detailed);
     expect(catalog.loaded.filtered).toBe(catalog.loaded.detailed);
     const filtered = query('http', { license: 'mit', limit: 20 });
-    expect(await local.search(filtered)).toEqual({ ...(await whole.search(filtered)), queryTimeMs: expect.any(Number) });
+    expect(await local.search(filtered)).toEqual({
+      ...(await whole.search(filtered)),
+      queryTimeMs: expect.any(Number),
+    });
     expect(catalog.loaded.filtered).toBeGreaterThan(catalog.loaded.detailed);
     const names = packages.slice(0, 50).map((pkg) => pkg.name);
     expect(await catalog.readPackages(names)).toEqual(await wholeCatalog.readPackages(names));
@@ -94,7 +112,9 @@ describe('the sharded local store answers as the whole catalog does', () => {
     // with their detail) wait outside oxigraph until a query names them.
     expect(catalog.engineStarted).toBe(false);
     await local.search(query('agent memory'));
-    const ranking = searchAst(searchPlan(await local.expand('agent memory'), {}, { sort: 'relevance', limit: 10, offset: 0 }));
+    const ranking = searchAst(
+      searchPlan(await local.expand('agent memory'), {}, { sort: 'relevance', limit: 10, offset: 0 }),
+    );
     await catalog.select(generateQuery(ranking), { predicates: predicatesOf(ranking) ?? new Set<string>() });
     expect(catalog.engineStarted).toBe(true);
     const waiting = catalog.loaded.deferred;
@@ -102,9 +122,16 @@ describe('the sharded local store answers as the whole catalog does', () => {
     expect([V.token, V.weight, V.postingOf, V.popularity].filter((predicate) => predicate in waiting)).toEqual([]);
     // A filter on a key that was waiting brings that key in: the answer is the whole catalog's.
     const filtered = query('agent', { category: 'ai-agents', limit: 50 });
-    expect(await local.search(filtered)).toEqual({ ...(await new SparqlSearchEngine(whole).search(filtered)), queryTimeMs: expect.any(Number) });
-    const byCategory = searchAst(searchPlan(await local.expand('agent'), { category: 'ai-agents' }, { sort: 'relevance', limit: 50, offset: 0 }));
-    const rows = await catalog.select(generateQuery(byCategory), { predicates: predicatesOf(byCategory) ?? new Set<string>() });
+    expect(await local.search(filtered)).toEqual({
+      ...(await new SparqlSearchEngine(whole).search(filtered)),
+      queryTimeMs: expect.any(Number),
+    });
+    const byCategory = searchAst(
+      searchPlan(await local.expand('agent'), { category: 'ai-agents' }, { sort: 'relevance', limit: 50, offset: 0 }),
+    );
+    const rows = await catalog.select(generateQuery(byCategory), {
+      predicates: predicatesOf(byCategory) ?? new Set<string>(),
+    });
     expect(rows.length).toBeGreaterThan(0);
     expect(rows).toEqual(await whole.select(generateQuery(byCategory)));
     expect(V.categoryKey in catalog.loaded.deferred).toBe(false);
@@ -142,13 +169,18 @@ describe('sync', () => {
     const first = await syncLocalStore({ ...fetch, registry, storeRoot });
     expect(first).toMatchObject({ status: 'created', packages: 77 });
     const versions = readdirSync(first.store);
-    expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ status: 'unchanged', digest: first.digest });
+    expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({
+      status: 'unchanged',
+      digest: first.digest,
+    });
     // Same bytes, new mtime: read and hashed, not rebuilt.
     writeFileSync(join(registry, 'catalog.nq'), readFileSync(join(registry, 'catalog.nq')));
     expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ status: 'unchanged' });
     expect(readdirSync(first.store)).toEqual(versions);
     // Another catalog (as a registry writes it, with one package less): rebuilt.
-    const packages = readCatalogPackages(new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8')).store).filter((pkg) => pkg.name !== 'agent-editor');
+    const packages = readCatalogPackages(
+      new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8')).store,
+    ).filter((pkg) => pkg.name !== 'agent-editor');
     writeFileSync(join(registry, 'catalog.nq'), catalogToNQuads(packages));
     const updated = await syncLocalStore({ ...fetch, registry, storeRoot });
     expect(updated.status).toBe('updated');
@@ -161,7 +193,10 @@ describe('sync', () => {
     const good = await syncLocalStore({ ...fetch, registry, storeRoot });
     writeFileSync(join(registry, 'catalog.nq'), '<urn:a> <urn:b> "never closed .\n');
     expect(await codeOf(syncLocalStore({ ...fetch, registry, storeRoot }))).toBe('GGEN_E_INDEX_INVALID');
-    const current = JSON.parse(readFileSync(join(localStoreDir(storeRoot, registry), 'current.json'), 'utf8')) as { digest: string; version: string };
+    const current = JSON.parse(readFileSync(join(localStoreDir(storeRoot, registry), 'current.json'), 'utf8')) as {
+      digest: string;
+      version: string;
+    };
     expect(current.digest).toBe(good.digest);
     expect(existsSync(join(localStoreDir(storeRoot, registry), current.version, 'index.json'))).toBe(true);
   });
@@ -169,7 +204,10 @@ describe('sync', () => {
   it('lets two processes sync at once: both succeed and the store ends in one piece', async () => {
     const registry = registryCopy();
     const storeRoot = temp('ggen-store-');
-    const results = await Promise.all([syncLocalStore({ ...fetch, registry, storeRoot }), syncLocalStore({ ...fetch, registry, storeRoot })]);
+    const results = await Promise.all([
+      syncLocalStore({ ...fetch, registry, storeRoot }),
+      syncLocalStore({ ...fetch, registry, storeRoot }),
+    ]);
     expect(results.map((result) => result.status).sort()).toEqual(['created', 'unchanged']);
     const files = await openLocalStore({ ...fetch, registry, storeRoot });
     expect(files?.index.packages).toHaveLength(77);
@@ -195,7 +233,10 @@ describe('sync', () => {
     expect(await openLocalStore({ ...fetch, registry, storeRoot })).toBeUndefined();
     const engine = new SparqlSearchEngine(await new V2Registry({ ...fetch, location: registry, storeRoot }).catalog());
     const whole = new SparqlSearchEngine(new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8')));
-    expect(await engine.search(query('agent'))).toEqual({ ...(await whole.search(query('agent'))), queryTimeMs: expect.any(Number) });
+    expect(await engine.search(query('agent'))).toEqual({
+      ...(await whole.search(query('agent'))),
+      queryTimeMs: expect.any(Number),
+    });
   });
 
   it('reads depends.json when a dependency closure first needs it, and a damaged one is a coded error', async () => {
@@ -233,7 +274,10 @@ describe('sync', () => {
     await syncLocalStore({ ...fetch, registry, storeRoot });
     const { readV2CatalogFile } = await import('@ggen/marketplace-v2');
     const packages = await readV2CatalogFile(registry);
-    await writeV2Catalog(registry, [...packages, { ...packages[0]!, name: 'brand-new-pack', description: 'freshly published zebra pack' }]);
+    await writeV2Catalog(registry, [
+      ...packages,
+      { ...packages[0]!, name: 'brand-new-pack', description: 'freshly published zebra pack' },
+    ]);
     const engine = new SparqlSearchEngine(await new V2Registry({ ...fetch, location: registry, storeRoot }).catalog());
     expect((await engine.search(query('zebra'))).packages.map((pkg) => pkg.name)).toEqual(['brand-new-pack']);
   });
@@ -241,7 +285,8 @@ describe('sync', () => {
   it('retains opened stores for a long-lived process: the same store and catalog until the catalog changes', async () => {
     const registry = registryCopy();
     const storeRoot = temp('ggen-store-');
-    const open = (cache?: QueryCache): Promise<CatalogSource> => new V2Registry({ ...fetch, location: registry, storeRoot, ...(cache === undefined ? {} : { cache }) }).catalog();
+    const open = (cache?: QueryCache): Promise<CatalogSource> =>
+      new V2Registry({ ...fetch, location: registry, storeRoot, ...(cache === undefined ? {} : { cache }) }).catalog();
     // One-shot runs (no cache, or one that retains nothing) keep nothing: every registry object opens its own.
     expect(await open()).not.toBe(await open());
     const oneShot = new QueryCache();
@@ -257,10 +302,15 @@ describe('sync', () => {
       expect(before[0]?.startsWith(localStoreDir(storeRoot, registry))).toBe(true);
       const { readV2CatalogFile } = await import('@ggen/marketplace-v2');
       const packages = await readV2CatalogFile(registry);
-      await writeV2Catalog(registry, [...packages, { ...packages[0]!, name: 'brand-new-pack', description: 'freshly published zebra pack' }]);
+      await writeV2Catalog(registry, [
+        ...packages,
+        { ...packages[0]!, name: 'brand-new-pack', description: 'freshly published zebra pack' },
+      ]);
       const refreshed = await open(cache);
       expect(refreshed).not.toBe(first);
-      expect((await new SparqlSearchEngine(refreshed).search(query('zebra'))).packages.map((pkg) => pkg.name)).toEqual(['brand-new-pack']);
+      expect((await new SparqlSearchEngine(refreshed).search(query('zebra'))).packages.map((pkg) => pkg.name)).toEqual([
+        'brand-new-pack',
+      ]);
       // At most `limit` stores: the refreshed catalog's version replaced the old one.
       const after = cache.stores();
       expect(after).toHaveLength(1);
@@ -282,7 +332,13 @@ describe('packages read back from the shards, without oxigraph', () => {
     stars: 7,
     latest: '2.0.0',
     versions: [
-      { version: '1.0.0', dependencies: { zeta: '^1', alpha: '~2.1', 'mid-dep': '*' }, yanked: true, integrity: 'sha512-abc', archive: 'archives/x-1.0.0.tgz' },
+      {
+        version: '1.0.0',
+        dependencies: { zeta: '^1', alpha: '~2.1', 'mid-dep': '*' },
+        yanked: true,
+        integrity: 'sha512-abc',
+        archive: 'archives/x-1.0.0.tgz',
+      },
       { version: '2.0.0', dependencies: {}, yanked: false, readme: '# Title\n\n"quotes" and \\ and 😀' },
     ],
     extra: { note: 'line\nbreak', nested: { a: [1, 2] } },
@@ -294,7 +350,11 @@ describe('packages read back from the shards, without oxigraph', () => {
 
   it('gives what oxigraph gives for the same catalog: escapes, several objects, every field', async () => {
     const registry = temp('ggen-tricky-');
-    const packages = [tricky('tricky-one'), tricky('tricky-two', { category: 'Ünïcode', downloads: 0 }), tricky('plain')];
+    const packages = [
+      tricky('tricky-one'),
+      tricky('tricky-two', { category: 'Ünïcode', downloads: 0 }),
+      tricky('plain'),
+    ];
     await writeV2Catalog(registry, packages);
     const whole = new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8'));
     const catalog = await sharded(registry);
@@ -309,7 +369,9 @@ describe('packages read back from the shards, without oxigraph', () => {
     const summaries = await catalog.readSummaries(names);
     expect(summaries.map((summary) => summary.name).sort()).toEqual(['plain', 'tricky-one', 'tricky-two']);
     const sparql = await whole.readSummaries(names);
-    expect(summaries.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual(sparql.sort((a, b) => (a.name < b.name ? -1 : 1)));
+    expect(summaries.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual(
+      sparql.sort((a, b) => (a.name < b.name ? -1 : 1)),
+    );
   });
 
   it('gives what oxigraph gives for every package of the sample registry', async () => {
@@ -318,7 +380,8 @@ describe('packages read back from the shards, without oxigraph', () => {
     expect(names.length).toBeGreaterThan(70);
     const catalog = await sharded(sampleRegistry);
     expect(await catalog.readPackages(names)).toEqual(await whole.readPackages(names));
-    const byName = (summaries: PackageSummary[]): PackageSummary[] => [...summaries].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const byName = (summaries: PackageSummary[]): PackageSummary[] =>
+      [...summaries].sort((a, b) => (a.name < b.name ? -1 : 1));
     const summaries = await catalog.readSummaries([...names, 'not-there']);
     expect(summaries).toHaveLength(names.length);
     expect(byName(summaries)).toEqual(byName(await whole.readSummaries(names)));
@@ -364,7 +427,9 @@ describe('a file catalog read in line-aligned chunks (sync)', () => {
     expect(await codeOf(fetchCatalogChunks(device, fetch))).toBe('GGEN_E_INDEX_INVALID');
     const endless = temp('ggen-endless-');
     writeFileSync(join(endless, 'catalog.nq'), 'x'.repeat(50_000));
-    expect(await codeOf(fetchCatalogChunks(endless, fetch, { readBytes: 1000, chunkChars: 1000 }))).toBe('GGEN_E_INDEX_INVALID');
+    expect(await codeOf(fetchCatalogChunks(endless, fetch, { readBytes: 1000, chunkChars: 1000 }))).toBe(
+      'GGEN_E_INDEX_INVALID',
+    );
     expect(await codeOf(fetchCatalogChunks(temp('ggen-empty-'), fetch))).toBe('GGEN_E_REGISTRY_UNREACHABLE');
   });
 });

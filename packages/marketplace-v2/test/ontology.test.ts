@@ -28,14 +28,19 @@ describe('ontology.ttl', () => {
   it('declares every predicate and class the catalog writer uses, for the sample and a full package', () => {
     for (const text of [sampleCatalogText(), catalogToNQuads([fullPackage(), fullPackage('other-pack')])]) {
       const used = written(text);
-      expect([...used.predicates].filter((predicate) => predicate !== V.type && !declared.properties.has(predicate))).toEqual([]);
+      expect(
+        [...used.predicates].filter((predicate) => predicate !== V.type && !declared.properties.has(predicate)),
+      ).toEqual([]);
       expect([...used.classes].filter((cls) => !declared.classes.has(cls))).toEqual([]);
     }
   });
 
   it('declares every IRI of the vocabulary module that is a property or a class', () => {
     const vocabulary = Object.values(V).filter(
-      (iri) => iri.startsWith('https://ggen.dev/ns/') || iri.startsWith('http://purl.org/dc/terms/') || iri.startsWith('http://xmlns.com/foaf/'),
+      (iri) =>
+        iri.startsWith('https://ggen.dev/ns/') ||
+        iri.startsWith('http://purl.org/dc/terms/') ||
+        iri.startsWith('http://xmlns.com/foaf/'),
     );
     expect(vocabulary.filter((iri) => !declared.properties.has(iri) && !declared.classes.has(iri))).toEqual([]);
   });

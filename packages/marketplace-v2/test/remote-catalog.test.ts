@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SearchQuery } from '@ggen/marketplace-core';
-import { createV2Backend, EmbeddedCatalog, pushCatalog, RemoteCatalog, SparqlSearchEngine, V2Registry, writeV2Catalog } from '@ggen/marketplace-v2';
+import {
+  createV2Backend,
+  EmbeddedCatalog,
+  pushCatalog,
+  RemoteCatalog,
+  SparqlSearchEngine,
+  V2Registry,
+  writeV2Catalog,
+} from '@ggen/marketplace-v2';
 import { loadNpmRows, toCatalogPackages } from '../../../tools/testing/npm-sample.mjs';
 import { startVirtuoso, type RunningVirtuoso } from '../../../tools/testing/virtuoso.mjs';
 import { sampleCatalogText, sampleRegistry } from './fixtures.js';
@@ -18,7 +26,12 @@ const embedded = new EmbeddedCatalog(sampleCatalogText());
 beforeAll(async () => {
   virtuoso = await startVirtuoso();
   remote = new RemoteCatalog({ queryUrl: virtuoso.queryUrl, timeoutMs: 10_000 });
-  await pushCatalog({ registry: sampleRegistry, fetch: { timeoutMs: 10_000, retries: 0 }, remote: pushTarget(virtuoso), stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')) });
+  await pushCatalog({
+    registry: sampleRegistry,
+    fetch: { timeoutMs: 10_000, retries: 0 },
+    remote: pushTarget(virtuoso),
+    stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')),
+  });
 }, 90_000);
 
 afterAll(async () => {
@@ -35,7 +48,13 @@ const pushTarget = (server: RunningVirtuoso) => ({
   timeoutMs: 10_000,
 });
 
-const query = (overrides: Partial<SearchQuery>): SearchQuery => ({ text: '', limit: 10, offset: 0, sort: 'relevance', ...overrides });
+const query = (overrides: Partial<SearchQuery>): SearchQuery => ({
+  text: '',
+  limit: 10,
+  offset: 0,
+  sort: 'relevance',
+  ...overrides,
+});
 
 describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
   it.each([
@@ -46,8 +65,13 @@ describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
     { category: 'healthcare', sort: 'name' as const },
     { text: 'rdf', keyword: 'sparql', minStars: 0 },
   ])('answers search %j exactly as the embedded store does', async (overrides) => {
-    const [local, far] = await Promise.all([new SparqlSearchEngine(embedded).search(query(overrides)), new SparqlSearchEngine(remote).search(query(overrides))]);
-    expect(far.packages.map((pkg) => [pkg.name, pkg.score])).toEqual(local.packages.map((pkg) => [pkg.name, pkg.score]));
+    const [local, far] = await Promise.all([
+      new SparqlSearchEngine(embedded).search(query(overrides)),
+      new SparqlSearchEngine(remote).search(query(overrides)),
+    ]);
+    expect(far.packages.map((pkg) => [pkg.name, pkg.score])).toEqual(
+      local.packages.map((pkg) => [pkg.name, pkg.score]),
+    );
     expect(far.total).toBe(local.total);
     expect(far.packages).toEqual(local.packages);
   });
@@ -58,32 +82,69 @@ describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
   });
 
   it('resolves and installs through the remote catalog, archives from the registry directory', async () => {
-    const registry = new V2Registry({ location: sampleRegistry, timeoutMs: 5000, retries: 0, remote: { queryUrl: virtuoso.queryUrl, timeoutMs: 10_000 } });
-    expect(await registry.dependencyClosure('agent-reasoning-mcp')).toEqual({ names: ['agent-context-crafter', 'agent-memory-forge'], cyclic: false });
-    const backend = createV2Backend({ location: sampleRegistry, timeoutMs: 5000, retries: 0, remote: { queryUrl: virtuoso.queryUrl, timeoutMs: 10_000 } });
+    const registry = new V2Registry({
+      location: sampleRegistry,
+      timeoutMs: 5000,
+      retries: 0,
+      remote: { queryUrl: virtuoso.queryUrl, timeoutMs: 10_000 },
+    });
+    expect(await registry.dependencyClosure('agent-reasoning-mcp')).toEqual({
+      names: ['agent-context-crafter', 'agent-memory-forge'],
+      cyclic: false,
+    });
+    const backend = createV2Backend({
+      location: sampleRegistry,
+      timeoutMs: 5000,
+      retries: 0,
+      remote: { queryUrl: virtuoso.queryUrl, timeoutMs: 10_000 },
+    });
     const root = mkdtempSync(join(tmpdir(), 'ggen-remote-'));
-    const result = await backend.install({ specs: ['agent-reasoning-mcp'], packagesDir: join(root, 'gpacks'), lockfilePath: join(root, 'ggen.lock') });
-    expect(result.installed.map((entry) => `${entry.name}:${entry.backend}`)).toEqual(['agent-memory-forge:v2', 'agent-context-crafter:v2', 'agent-reasoning-mcp:v2']);
+    const result = await backend.install({
+      specs: ['agent-reasoning-mcp'],
+      packagesDir: join(root, 'gpacks'),
+      lockfilePath: join(root, 'ggen.lock'),
+    });
+    expect(result.installed.map((entry) => `${entry.name}:${entry.backend}`)).toEqual([
+      'agent-memory-forge:v2',
+      'agent-context-crafter:v2',
+      'agent-reasoning-mcp:v2',
+    ]);
   });
 
   it("runs a user's read-only query on the endpoint, scoped to the catalog graph", async () => {
     const prefix = 'PREFIX gg: <https://ggen.dev/ns/marketplace#> ';
-    const select = await remote.runReadOnly(`${prefix}SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2`);
-    expect(select.kind === 'select' ? select.rows.map((row) => row.name?.value) : []).toEqual(['banking-core', 'cryptocurrency-exchange']);
-    expect(await remote.runReadOnly(`${prefix}ASK { ?p gg:name "agent-editor" }`)).toEqual({ kind: 'ask', value: true });
-    expect(await remote.runReadOnly(`${prefix}ASK { ?p gg:name "no-such-thing" }`)).toEqual({ kind: 'ask', value: false });
+    const select = await remote.runReadOnly(
+      `${prefix}SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2`,
+    );
+    expect(select.kind === 'select' ? select.rows.map((row) => row.name?.value) : []).toEqual([
+      'banking-core',
+      'cryptocurrency-exchange',
+    ]);
+    expect(await remote.runReadOnly(`${prefix}ASK { ?p gg:name "agent-editor" }`)).toEqual({
+      kind: 'ask',
+      value: true,
+    });
+    expect(await remote.runReadOnly(`${prefix}ASK { ?p gg:name "no-such-thing" }`)).toEqual({
+      kind: 'ask',
+      value: false,
+    });
     // Unscoped, Virtuoso would count its own system graphs too.
     const count = await remote.runReadOnly('SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }');
-    const local = await embedded.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }');
+    const local = await embedded.select(
+      'SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }',
+    );
     expect(count.kind === 'select' ? count.rows[0]?.n?.value : undefined).toBe(local[0]?.n);
     const graph = await remote.runReadOnly(`${prefix}CONSTRUCT { ?p gg:name ?n } WHERE { ?p gg:name ?n } LIMIT 1`);
     expect(graph.kind === 'graph' && graph.ntriples.includes('marketplace#name')).toBe(true);
-    expect(await codeOf(remote.runReadOnly('CLEAR GRAPH <https://ggen.dev/registry/catalog>'))).toBe('GGEN_E_SPARQL_UPDATE_REFUSED');
+    expect(await codeOf(remote.runReadOnly('CLEAR GRAPH <https://ggen.dev/registry/catalog>'))).toBe(
+      'GGEN_E_SPARQL_UPDATE_REFUSED',
+    );
   });
 
   it('treats partial results after the server time limit as an error, never an answer', async () => {
     const slow = new RemoteCatalog({ queryUrl: virtuoso.queryUrl, timeoutMs: 100 });
-    const heavy = 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } }';
+    const heavy =
+      'SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } }';
     expect(await codeOf(slow.select(heavy))).toBe('GGEN_E_SPARQL_TIMEOUT');
   });
 
@@ -92,9 +153,16 @@ describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
     // Another catalog than the one in place (that one would need no request at all).
     const other = mkdtempSync(join(tmpdir(), 'ggen-other-registry-'));
     await writeV2Catalog(other, toCatalogPackages(loadNpmRows(10)));
-    expect(await codeOf(pushCatalog({ registry: other, fetch: { timeoutMs: 5000, retries: 0 }, remote: wrong, stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')) }))).toBe(
-      'GGEN_E_REGISTRY_HTTP',
-    );
+    expect(
+      await codeOf(
+        pushCatalog({
+          registry: other,
+          fetch: { timeoutMs: 5000, retries: 0 },
+          remote: wrong,
+          stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')),
+        }),
+      ),
+    ).toBe('GGEN_E_REGISTRY_HTTP');
     const down = new RemoteCatalog({ queryUrl: 'http://127.0.0.1:9/sparql', timeoutMs: 1000 });
     expect(await codeOf(down.select('ASK {}'))).toBe('GGEN_E_REGISTRY_UNREACHABLE');
   });
@@ -141,7 +209,9 @@ describe('a remote endpoint with a small row limit (ResultSetMaxRows = 1000) ove
     await expect(interrupted).rejects.toThrow('interrupted');
     expect(seen).toBeGreaterThan(25_000);
     const reader = new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000 });
-    expect(await reader.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }')).toEqual([{ n: '0' }]);
+    expect(
+      await reader.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }'),
+    ).toEqual([{ n: '0' }]);
     const progress: number[] = [];
     const resumed = await pushCatalog({
       registry,
@@ -156,15 +226,21 @@ describe('a remote endpoint with a small row limit (ResultSetMaxRows = 1000) ove
     expect(progress.at(-1)).toBe(total);
     // A reader resolves the catalog's graph once; a new one (a new process) reads the switched catalog whole.
     const after = new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000 });
-    expect(await after.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }')).toEqual([{ n: String(total) }]);
+    expect(
+      await after.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }'),
+    ).toEqual([{ n: String(total) }]);
     // The same catalog again: already in place, nothing sent.
-    expect(await pushCatalog({ registry, fetch: { timeoutMs: 10_000, retries: 0 }, remote: pushTarget(capped), stateDir })).toMatchObject({ triples: total, batches: 0 });
+    expect(
+      await pushCatalog({ registry, fetch: { timeoutMs: 10_000, retries: 0 }, remote: pushTarget(capped), stateDir }),
+    ).toMatchObject({ triples: total, batches: 0 });
   }, 120_000);
 
   it('answers every search as the embedded store does, though the vocabulary alone is over the limit', async () => {
     const far = new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000 });
     const near = new EmbeddedCatalog(catalogText);
-    const tokens = await far.select('SELECT DISTINCT ?tok WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?p <https://ggen.dev/ns/marketplace#token> ?tok } }');
+    const tokens = await far.select(
+      'SELECT DISTINCT ?tok WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?p <https://ggen.dev/ns/marketplace#token> ?tok } }',
+    );
     expect(tokens.length).toBeGreaterThan(1000);
     for (const overrides of [
       { text: 'react' },
@@ -173,7 +249,10 @@ describe('a remote endpoint with a small row limit (ResultSetMaxRows = 1000) ove
       { text: 'test', limit: 50, offset: 20 },
       { text: '', sort: 'name' as const, offset: 2500 },
     ]) {
-      const [local, remoteResults] = await Promise.all([new SparqlSearchEngine(near).search(query(overrides)), new SparqlSearchEngine(far).search(query(overrides))]);
+      const [local, remoteResults] = await Promise.all([
+        new SparqlSearchEngine(near).search(query(overrides)),
+        new SparqlSearchEngine(far).search(query(overrides)),
+      ]);
       expect(remoteResults.packages.map((pkg) => pkg.name)).toEqual(local.packages.map((pkg) => pkg.name));
       expect(remoteResults.total).toBe(local.total);
     }
@@ -190,12 +269,16 @@ describe('a remote endpoint with a small row limit (ResultSetMaxRows = 1000) ove
     expect(file?.endsWith(`-${digest}.tokens`)).toBe(true);
     // The next process reads the file, not the endpoint: a token only the file has comes back.
     writeFileSync(join(cacheDir, file ?? ''), `${['0-only-in-the-cache', ...tokens].join('\n')}\n`);
-    expect((await new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000, cacheDir }).vocabulary())[0]).toBe('0-only-in-the-cache');
+    expect((await new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000, cacheDir }).vocabulary())[0]).toBe(
+      '0-only-in-the-cache',
+    );
   }, 120_000);
 
   it("pages a user's query past the limit, and says so plainly of one that cannot be paged", async () => {
     const far = new RemoteCatalog({ queryUrl: capped.queryUrl, timeoutMs: 10_000 });
-    const all = await far.runReadOnly('PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?name WHERE { ?p a gg:Package ; gg:name ?name }');
+    const all = await far.runReadOnly(
+      'PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT ?name WHERE { ?p a gg:Package ; gg:name ?name }',
+    );
     expect(all.kind === 'select' ? new Set(all.rows.map((row) => row.name?.value)).size : 0).toBe(3000);
     expect(await codeOf(far.runReadOnly('SELECT * WHERE { ?s ?p ?o }'))).toBe('GGEN_E_REGISTRY_HTTP');
   }, 120_000);

@@ -1,12 +1,28 @@
 import { describe, expect, it } from '@jest/globals';
 import { editDistanceWithin, type CatalogPackage, type SearchQuery } from '@ggen/marketplace-core';
-import { buildSearchAst, CATALOG_GRAPH, catalogToNQuads, EmbeddedCatalog, predicatesOf, SparqlSearchEngine, V, Vocabulary } from '@ggen/marketplace-v2';
+import {
+  buildSearchAst,
+  CATALOG_GRAPH,
+  catalogToNQuads,
+  EmbeddedCatalog,
+  predicatesOf,
+  SparqlSearchEngine,
+  V,
+  Vocabulary,
+} from '@ggen/marketplace-v2';
 import { Parser, type SelectQuery } from 'sparqljs';
 import { sampleCatalogText } from './fixtures.js';
 
 const engine = new SparqlSearchEngine(new EmbeddedCatalog(sampleCatalogText()));
-const query = (overrides: Partial<SearchQuery>): SearchQuery => ({ text: '', limit: 20, offset: 0, sort: 'relevance', ...overrides });
-const names = async (overrides: Partial<SearchQuery>): Promise<string[]> => (await engine.search(query(overrides))).packages.map((pkg) => pkg.name);
+const query = (overrides: Partial<SearchQuery>): SearchQuery => ({
+  text: '',
+  limit: 20,
+  offset: 0,
+  sort: 'relevance',
+  ...overrides,
+});
+const names = async (overrides: Partial<SearchQuery>): Promise<string[]> =>
+  (await engine.search(query(overrides))).packages.map((pkg) => pkg.name);
 /** A one-version catalog package for small hand-made catalogs. */
 const pkg = (name: string, downloads: number, description: string): CatalogPackage => ({
   name,
@@ -55,10 +71,18 @@ describe('SparqlSearchEngine on the sample catalog', () => {
 
   it('filters in SPARQL: category, author, license, keyword, tags, minimum downloads', async () => {
     expect((await engine.search(query({ category: 'FINANCE', limit: 100 }))).total).toBe(7);
-    expect((await engine.search(query({ text: 'agent', category: 'ai-agents' }))).packages.every((pkg) => pkg.category === 'ai-agents')).toBe(true);
+    expect(
+      (await engine.search(query({ text: 'agent', category: 'ai-agents' }))).packages.every(
+        (pkg) => pkg.category === 'ai-agents',
+      ),
+    ).toBe(true);
     expect(await names({ keyword: 'bibtex' })).toEqual(['academic-bibliography-manager']);
     expect((await engine.search(query({ author: 'NOBODY' }))).total).toBe(0);
-    expect((await engine.search(query({ tags: ['ai', 'rdf'], limit: 100 }))).packages.every((pkg) => pkg.tags.includes('ai') && pkg.tags.includes('rdf'))).toBe(true);
+    expect(
+      (await engine.search(query({ tags: ['ai', 'rdf'], limit: 100 }))).packages.every(
+        (pkg) => pkg.tags.includes('ai') && pkg.tags.includes('rdf'),
+      ),
+    ).toBe(true);
     expect((await engine.search(query({ minDownloads: 1 }))).total).toBe(0);
   });
 
@@ -66,7 +90,9 @@ describe('SparqlSearchEngine on the sample catalog', () => {
     const all = await engine.search(query({ category: 'healthcare', sort: 'name', limit: 100 }));
     const sorted = all.packages.map((pkg) => pkg.name);
     expect(sorted).toEqual([...sorted].sort());
-    expect(await names({ category: 'healthcare', sort: 'name', order: 'desc', limit: 100 })).toEqual([...sorted].reverse());
+    expect(await names({ category: 'healthcare', sort: 'name', order: 'desc', limit: 100 })).toEqual(
+      [...sorted].reverse(),
+    );
     const page = await engine.search(query({ category: 'healthcare', sort: 'name', limit: 2, offset: 2 }));
     expect([page.total, page.packages.map((pkg) => pkg.name)]).toEqual([all.total, sorted.slice(2, 4)]);
   });
@@ -74,7 +100,8 @@ describe('SparqlSearchEngine on the sample catalog', () => {
 
 describe('the total', () => {
   it('is the same whether a COUNT answers it (full page) or the end of a partial page does', async () => {
-    const search = (text: string, extra: Partial<SearchQuery>) => engine.search({ text, limit: 20, offset: 0, sort: 'relevance', ...extra });
+    const search = (text: string, extra: Partial<SearchQuery>) =>
+      engine.search({ text, limit: 20, offset: 0, sort: 'relevance', ...extra });
     for (const [text, extra] of [
       ['agent', {}],
       ['workflow', {}],
@@ -92,7 +119,9 @@ describe('the total', () => {
 
   it('counts only what can be ranked: a package without a popularity (a catalog not written by ggen) is in neither', async () => {
     const lines = sampleCatalogText().split('\n');
-    const withoutPopularity = lines.filter((line) => !(line.includes('/package/agent-editor>') && line.includes(V.popularity)));
+    const withoutPopularity = lines.filter(
+      (line) => !(line.includes('/package/agent-editor>') && line.includes(V.popularity)),
+    );
     expect(withoutPopularity.length).toBe(lines.length - 1);
     const partial = new SparqlSearchEngine(new EmbeddedCatalog(withoutPopularity.join('\n')));
     for (const [text, extra] of [
@@ -140,14 +169,19 @@ describe('hostile input', () => {
     'word '.repeat(2_000),
   ];
 
-  it.each(hostile.map((text) => [text.slice(0, 40), text]))('keeps the query well-formed and read-only for %s', async (_label, text) => {
-    const results = await engine.search(query({ text, category: text.slice(0, 100), author: '"}', keyword: '} DROP', minDownloads: 0 }));
-    expect(results.backend).toBe('v2');
-    const generated = engine.lastQuery ?? '';
-    const parsed = new Parser().parse(generated);
-    expect(parsed.type).toBe('query');
-    expect(generated).not.toMatch(/DROP|INSERT|DELETE/);
-  });
+  it.each(hostile.map((text) => [text.slice(0, 40), text]))(
+    'keeps the query well-formed and read-only for %s',
+    async (_label, text) => {
+      const results = await engine.search(
+        query({ text, category: text.slice(0, 100), author: '"}', keyword: '} DROP', minDownloads: 0 }),
+      );
+      expect(results.backend).toBe('v2');
+      const generated = engine.lastQuery ?? '';
+      const parsed = new Parser().parse(generated);
+      expect(parsed.type).toBe('query');
+      expect(generated).not.toMatch(/DROP|INSERT|DELETE/);
+    },
+  );
 
   it('never lets more than 16 query terms through', async () => {
     const tokens = await engine.expand(Array.from({ length: 100 }, (_, index) => `agent${String(index)}`).join(' '));
@@ -157,11 +191,18 @@ describe('hostile input', () => {
 
 describe('the predicates a query can match (what a store may leave out of it)', () => {
   const parse = (text: string): SelectQuery => new Parser({ baseIRI: 'https://x.test/' }).parse(text) as SelectQuery;
-  const sorted = (set: ReadonlySet<string> | undefined): string[] | undefined => (set === undefined ? undefined : [...set].sort());
+  const sorted = (set: ReadonlySet<string> | undefined): string[] | undefined =>
+    set === undefined ? undefined : [...set].sort();
 
   it("are the search query's own: postings, popularity, and each filter's key, the keyword through its path", () => {
-    const ranking = buildSearchAst([{ token: 'rust', boost: 1 }], { category: 'web', keyword: 'cli', minStars: 1 }, { sort: 'relevance', limit: 10, offset: 0 });
-    expect(sorted(predicatesOf(ranking))).toEqual([V.categoryKey, V.keywordKey, V.popularity, V.postingOf, V.stars, V.tagKey, V.token, V.weight].sort());
+    const ranking = buildSearchAst(
+      [{ token: 'rust', boost: 1 }],
+      { category: 'web', keyword: 'cli', minStars: 1 },
+      { sort: 'relevance', limit: 10, offset: 0 },
+    );
+    expect(sorted(predicatesOf(ranking))).toEqual(
+      [V.categoryKey, V.keywordKey, V.popularity, V.postingOf, V.stars, V.tagKey, V.token, V.weight].sort(),
+    );
     const count = buildSearchAst([], { author: 'ggen team' }, 'count');
     expect(sorted(predicatesOf(count))).toEqual([V.authorKey, V.name, V.popularity].sort());
   });
@@ -170,7 +211,9 @@ describe('the predicates a query can match (what a store may leave out of it)', 
     const query = parse(
       'SELECT ?s (COUNT(?o) AS ?n) WHERE { GRAPH ?g { ?s <a>/^<b> ?o OPTIONAL { ?s <c>* ?x } { ?s <d> ?y } UNION { ?s <e> ?y } MINUS { ?s <f> ?z } FILTER NOT EXISTS { ?s <g> ?w } { SELECT ?s WHERE { ?s <h> ?v } } } } GROUP BY ?s HAVING (EXISTS { ?s <i> ?u })',
     );
-    expect(sorted(predicatesOf(query))).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((name) => `https://x.test/${name}`));
+    expect(sorted(predicatesOf(query))).toEqual(
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((name) => `https://x.test/${name}`),
+    );
   });
 
   it('are any predicate for a variable predicate, a negated property set or a SERVICE, wherever it sits', () => {
@@ -207,14 +250,22 @@ describe('Vocabulary', () => {
     expect([shuffled.size, fromSorted.size]).toEqual([5, 5]);
     for (const vocabulary of [shuffled, fromSorted]) {
       expect(sorted.map((token) => vocabulary.has(token))).toEqual([true, true, true, true, true]);
-      expect(['rea', 'reac', '=reac', 'zzz', ''].map((token) => vocabulary.has(token))).toEqual([false, false, false, false, false]);
+      expect(['rea', 'reac', '=reac', 'zzz', ''].map((token) => vocabulary.has(token))).toEqual([
+        false,
+        false,
+        false,
+        false,
+        false,
+      ]);
       expect(vocabulary.completions('re', 5)).toEqual(['react', 'redux', 'reactive']);
       expect(vocabulary.withinEdits('reakt', 1, 3)).toEqual(['react']);
     }
   });
 
   it('finds exactly what comparing the term with every token finds (the letter filter only skips what is too far)', async () => {
-    const rows = await new EmbeddedCatalog(sampleCatalogText()).select(`SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`);
+    const rows = await new EmbeddedCatalog(sampleCatalogText()).select(
+      `SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`,
+    );
     const tokens = rows.map((row) => row.tok ?? '');
     expect(tokens.length).toBeGreaterThan(500);
     const sample = new Vocabulary(tokens);
@@ -228,13 +279,31 @@ describe('Vocabulary', () => {
         .map((entry) => entry.token);
     // Typos of every kind (a letter dropped, added, changed, two swapped), of words and of exact
     // names, at one and two edits, with digits and hyphens, and twice (the masks are kept).
-    const terms = ['agnet', 'memroy', 'rsut', 'workflw', 'helthcare', 'citatoin', '=agent-edtor', '=agnet-editor', 'api-gatewy', 'blockchian', 'x1-2', 'qqqq'];
+    const terms = [
+      'agnet',
+      'memroy',
+      'rsut',
+      'workflw',
+      'helthcare',
+      'citatoin',
+      '=agent-edtor',
+      '=agnet-editor',
+      'api-gatewy',
+      'blockchian',
+      'x1-2',
+      'qqqq',
+    ];
     let found = 0;
     for (const round of [1, 2])
       for (const term of terms)
         for (const edits of [1, 2]) {
           const expected = byScan(term, edits);
-          expect({ round, term, edits, found: sample.withinEdits(term, edits, 1000) }).toEqual({ round, term, edits, found: expected });
+          expect({ round, term, edits, found: sample.withinEdits(term, edits, 1000) }).toEqual({
+            round,
+            term,
+            edits,
+            found: expected,
+          });
           found += expected.length;
         }
     expect(found).toBeGreaterThan(20);
@@ -252,7 +321,8 @@ describe('namespaced names (@scope/name)', () => {
       ]),
     ),
   );
-  const found = async (text: string): Promise<string[]> => (await scoped.search(query({ text }))).packages.map((entry) => entry.name);
+  const found = async (text: string): Promise<string[]> =>
+    (await scoped.search(query({ text }))).packages.map((entry) => entry.name);
 
   it('finds a scoped pack by its scope, by its name words, and first by its exact name', async () => {
     expect((await found('acme')).sort()).toEqual(['@acme/async-queue', '@acme/web-toolkit']);

@@ -3,7 +3,15 @@ import { LineList, lowerBound, positionIn } from '../src/sorted-strings.js';
 
 describe('a list kept as the lines of one text', () => {
   it('reads back every list it was written from, one line at a time', () => {
-    const lists = [[], [''], ['', 'a'], ['a', ''], ['only'], ['é', 'naïve', '日本語', '😀 smile', ' spaced ', '=exact'], Array.from({ length: 500 }, (_, i) => `token-${i}`)];
+    const lists = [
+      [],
+      [''],
+      ['', 'a'],
+      ['a', ''],
+      ['only'],
+      ['é', 'naïve', '日本語', '😀 smile', ' spaced ', '=exact'],
+      Array.from({ length: 500 }, (_, i) => `token-${i}`),
+    ];
     for (const list of lists) {
       const lines = new LineList(LineList.textOf(list), list.length);
       expect({ list, length: lines.length }).toEqual({ list, length: list.length });

@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { exactNameToken, tokenize } from '../src/tokenize.js';
 
 // The name token as it was defined before the ASCII path: NFKC first, always.
-const referenceName = (text: string): string => `=${text.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, '-').slice(0, 214)}`;
+const referenceName = (text: string): string =>
+  `=${text.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, '-').slice(0, 214)}`;
 
 /** Deterministic pseudo-random ASCII strings over every code point 0..127. */
 function asciiSamples(count: number): string[] {
@@ -15,7 +16,8 @@ function asciiSamples(count: number): string[] {
   for (let index = 0; index < count; index += 1) {
     let text = '';
     const length = next() % 40;
-    for (let char = 0; char < length; char += 1) text += String.fromCharCode(next() % 3 === 0 ? next() % 128 : 'aZ09 -_.@/xyzQW'.charCodeAt(next() % 15));
+    for (let char = 0; char < length; char += 1)
+      text += String.fromCharCode(next() % 3 === 0 ? next() % 128 : 'aZ09 -_.@/xyzQW'.charCodeAt(next() % 15));
     samples.push(text);
   }
   return samples;
@@ -23,7 +25,13 @@ function asciiSamples(count: number): string[] {
 
 describe('the tokenizer', () => {
   it('gives ASCII text the tokens of NFKC and Unicode letters and digits', () => {
-    const samples = [...asciiSamples(3000), 'Rust WEB server', 'http2-server_v3', '@scope/Name.JS', String.fromCharCode(...Array.from({ length: 128 }, (_, code) => code))];
+    const samples = [
+      ...asciiSamples(3000),
+      'Rust WEB server',
+      'http2-server_v3',
+      '@scope/Name.JS',
+      String.fromCharCode(...Array.from({ length: 128 }, (_, code) => code)),
+    ];
     let tokens = 0;
     for (const text of samples) {
       const words = tokenize(text);

@@ -27,12 +27,17 @@ const pkg = (name: string, dependencies: Record<string, string>): CatalogPackage
 describe('V2Registry dependency closure (SPARQL property paths)', () => {
   it('follows dependencies transitively through every version', async () => {
     const registry = new V2Registry({ location: sampleRegistry, timeoutMs: 1000, retries: 0 });
-    expect(await registry.dependencyClosure('agent-reasoning-mcp')).toEqual({ names: ['agent-context-crafter', 'agent-memory-forge'], cyclic: false });
+    expect(await registry.dependencyClosure('agent-reasoning-mcp')).toEqual({
+      names: ['agent-context-crafter', 'agent-memory-forge'],
+      cyclic: false,
+    });
     expect(await registry.dependencyClosure('agent-editor')).toEqual({ names: [], cyclic: false });
   });
 
   it('detects cycles, and names missing dependencies', async () => {
-    const catalog = new EmbeddedCatalog(catalogToNQuads([pkg('a', { b: '*' }), pkg('b', { c: '*' }), pkg('c', { a: '*', ghost: '^1' })]));
+    const catalog = new EmbeddedCatalog(
+      catalogToNQuads([pkg('a', { b: '*' }), pkg('b', { c: '*' }), pkg('c', { a: '*', ghost: '^1' })]),
+    );
     const registry = new V2Registry({ location: '/nowhere', timeoutMs: 1000, retries: 0 }, catalog);
     expect(await registry.dependencyClosure('a')).toEqual({ names: ['b', 'c', 'ghost'], cyclic: true });
   });
@@ -43,25 +48,48 @@ describe('v2 backend on the sample registry', () => {
 
   it('gives info in the same shape as v1', async () => {
     const details = await backend.getPackage('agent-reasoning-mcp');
-    expect(details).toMatchObject({ name: 'agent-reasoning-mcp', version: '1.0.0', dependencies: { 'agent-memory-forge': '*' }, integrity: expect.stringMatching(/^sha512-/) });
+    expect(details).toMatchObject({
+      name: 'agent-reasoning-mcp',
+      version: '1.0.0',
+      dependencies: { 'agent-memory-forge': '*' },
+      integrity: expect.stringMatching(/^sha512-/),
+    });
     expect(await backend.getPackage('nope')).toBeNull();
   });
 
   it('installs with dependencies, recording v2 in the lockfile', async () => {
     const paths = target();
     const result = await backend.install({ specs: ['agent-reasoning-mcp'], ...paths });
-    expect(result.installed.map((entry) => `${entry.name}:${entry.backend}`)).toEqual(['agent-memory-forge:v2', 'agent-context-crafter:v2', 'agent-reasoning-mcp:v2']);
+    expect(result.installed.map((entry) => `${entry.name}:${entry.backend}`)).toEqual([
+      'agent-memory-forge:v2',
+      'agent-context-crafter:v2',
+      'agent-reasoning-mcp:v2',
+    ]);
   });
 
   it('says clearly when a registry has no catalog', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'ggen-nocat-'));
-    expect(await codeOf(createV2Backend({ location: empty, timeoutMs: 1000, retries: 0 }).search({ text: 'x', limit: 1, offset: 0, sort: 'relevance' }))).toBe(
-      'GGEN_E_REGISTRY_UNREACHABLE',
-    );
+    expect(
+      await codeOf(
+        createV2Backend({ location: empty, timeoutMs: 1000, retries: 0 }).search({
+          text: 'x',
+          limit: 1,
+          offset: 0,
+          sort: 'relevance',
+        }),
+      ),
+    ).toBe('GGEN_E_REGISTRY_UNREACHABLE');
     writeFileSync(join(empty, 'catalog.nq'), '<broken');
-    expect(await codeOf(createV2Backend({ location: empty, timeoutMs: 1000, retries: 0 }).search({ text: 'x', limit: 1, offset: 0, sort: 'relevance' }))).toBe(
-      'GGEN_E_INDEX_INVALID',
-    );
+    expect(
+      await codeOf(
+        createV2Backend({ location: empty, timeoutMs: 1000, retries: 0 }).search({
+          text: 'x',
+          limit: 1,
+          offset: 0,
+          sort: 'relevance',
+        }),
+      ),
+    ).toBe('GGEN_E_INDEX_INVALID');
   });
 });
 
@@ -86,7 +114,10 @@ describe('publish to a v2 registry', () => {
     const paths = target();
     const installed = await reader.install({ specs: ['quantum-widget'], ...paths });
     expect(installed.installed.map((entry) => entry.name)).toEqual(['agent-memory-forge', 'quantum-widget']);
-    expect((await reader.registry.findPackage('quantum-widget'))?.versions[0]?.files).toEqual(['gpack.yaml', 'templates/w.tmpl']);
+    expect((await reader.registry.findPackage('quantum-widget'))?.versions[0]?.files).toEqual([
+      'gpack.yaml',
+      'templates/w.tmpl',
+    ]);
   });
 });
 
@@ -95,7 +126,11 @@ describe('runReadOnlySparql', () => {
   const prefix = 'PREFIX gg: <https://ggen.dev/ns/marketplace#> ';
 
   it('answers SELECT, ASK and CONSTRUCT over the catalog graph as the default graph', async () => {
-    const select = await runReadOnlySparql(catalog, `${prefix}SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2`, 5000);
+    const select = await runReadOnlySparql(
+      catalog,
+      `${prefix}SELECT ?name WHERE { ?p gg:name ?name ; gg:categoryKey "finance" } ORDER BY ?name LIMIT 2`,
+      5000,
+    );
     expect(select).toEqual({
       kind: 'select',
       variables: ['name'],
@@ -104,20 +139,33 @@ describe('runReadOnlySparql', () => {
         { name: expect.objectContaining({ value: 'cryptocurrency-exchange' }) },
       ],
     });
-    expect(await runReadOnlySparql(catalog, `${prefix}ASK { ?p gg:name "agent-editor" }`, 5000)).toEqual({ kind: 'ask', value: true });
-    const graph = await runReadOnlySparql(catalog, `${prefix}CONSTRUCT { ?p gg:name ?n } WHERE { ?p gg:name ?n } LIMIT 1`, 5000);
+    expect(await runReadOnlySparql(catalog, `${prefix}ASK { ?p gg:name "agent-editor" }`, 5000)).toEqual({
+      kind: 'ask',
+      value: true,
+    });
+    const graph = await runReadOnlySparql(
+      catalog,
+      `${prefix}CONSTRUCT { ?p gg:name ?n } WHERE { ?p gg:name ?n } LIMIT 1`,
+      5000,
+    );
     expect(graph.kind === 'graph' && graph.ntriples.includes('marketplace#name')).toBe(true);
   });
 
   it('refuses updates and reports invalid queries', async () => {
-    expect(await codeOf(runReadOnlySparql(catalog, 'DELETE WHERE { ?s ?p ?o }', 5000))).toBe('GGEN_E_SPARQL_UPDATE_REFUSED');
-    expect(await codeOf(runReadOnlySparql(catalog, 'INSERT DATA { <a:b> <a:c> <a:d> }', 5000))).toBe('GGEN_E_SPARQL_UPDATE_REFUSED');
+    expect(await codeOf(runReadOnlySparql(catalog, 'DELETE WHERE { ?s ?p ?o }', 5000))).toBe(
+      'GGEN_E_SPARQL_UPDATE_REFUSED',
+    );
+    expect(await codeOf(runReadOnlySparql(catalog, 'INSERT DATA { <a:b> <a:c> <a:d> }', 5000))).toBe(
+      'GGEN_E_SPARQL_UPDATE_REFUSED',
+    );
     expect(await codeOf(runReadOnlySparql(catalog, 'SELECT WHERE {', 5000))).toBe('GGEN_E_SPARQL_INVALID');
   });
 
   it('stops a runaway query at its timeout', async () => {
     const started = Date.now();
-    expect(await codeOf(runReadOnlySparql(catalog, 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }', 300))).toBe('GGEN_E_SPARQL_TIMEOUT');
+    expect(
+      await codeOf(runReadOnlySparql(catalog, 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }', 300)),
+    ).toBe('GGEN_E_SPARQL_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

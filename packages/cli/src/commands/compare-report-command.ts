@@ -2,7 +2,8 @@ import { buildCompareReport, type CompareReport } from '@ggen/domain-adapters';
 import { defineCommand, defineGroup, table, truncate } from '../command-spec.js';
 import { formatMs, metricsStore, parseSince, SINCE_OPTION } from '../metrics-options.js';
 
-const ratio = (value: number | null | undefined): string => (value === null || value === undefined ? '-' : value.toFixed(3));
+const ratio = (value: number | null | undefined): string =>
+  value === null || value === undefined ? '-' : value.toFixed(3);
 
 export const compareReportCommand = defineCommand({
   command: 'report',
@@ -30,7 +31,18 @@ export const compareReportCommand = defineCommand({
       `latency: v1 median ${formatMs(report.medianV1Ms)} ms, v2 median ${formatMs(report.medianV2Ms)} ms, ratio v2/v1 ${ratio(report.latencyRatio)}`,
     ];
     if (report.worst.length > 0) {
-      const rows = [['QUERY', 'TIMES', 'RESULTS V1', 'RESULTS V2', 'OVERLAP@10', 'RBO', 'ONLY IN V1 (TOP 10)', 'ONLY IN V2 (TOP 10)']];
+      const rows = [
+        [
+          'QUERY',
+          'TIMES',
+          'RESULTS V1',
+          'RESULTS V2',
+          'OVERLAP@10',
+          'RBO',
+          'ONLY IN V1 (TOP 10)',
+          'ONLY IN V2 (TOP 10)',
+        ],
+      ];
       const count = (value: number | undefined): string => (value === undefined ? '-' : String(value));
       for (const entry of report.worst) {
         rows.push([
@@ -47,9 +59,14 @@ export const compareReportCommand = defineCommand({
       lines.push('', 'least similar searches:', table(rows));
     }
     lines.push('', `info and resolution compared: ${report.others.compared}, differing: ${report.others.differing}`);
-    for (const entry of report.others.examples) lines.push(`  ${entry.op} ${entry.subject}: ${(entry.fieldDifferences ?? []).join('; ')}`);
+    for (const entry of report.others.examples)
+      lines.push(`  ${entry.op} ${entry.subject}: ${(entry.fieldDifferences ?? []).join('; ')}`);
     return lines.join('\n');
   },
 });
 
-export const compareGroup = defineGroup({ group: 'compare', describe: 'What the compare strategy recorded', subcommands: [compareReportCommand] });
+export const compareGroup = defineGroup({
+  group: 'compare',
+  describe: 'What the compare strategy recorded',
+  subcommands: [compareReportCommand],
+});

@@ -9,7 +9,10 @@ export const configShowCommand = defineCommand({
     const loaded = context.config();
     // A secret (sparql_password) and the credentials inside a URL are never printed.
     const values = Object.fromEntries(
-      Object.entries(loaded.config).map(([key, value]) => [key, { value: printableConfigValue(key, value), source: loaded.sources[key as keyof typeof loaded.sources] }]),
+      Object.entries(loaded.config).map(([key, value]) => [
+        key,
+        { value: printableConfigValue(key, value), source: loaded.sources[key as keyof typeof loaded.sources] },
+      ]),
     );
     if (loaded.config.registry === undefined) {
       values.registry = { value: context.registry(), source: { kind: 'default', origin: 'built-in sample registry' } };
@@ -26,4 +29,8 @@ export const configShowCommand = defineCommand({
   },
 });
 
-export const configGroup = defineGroup({ group: 'config', describe: 'The effective configuration', subcommands: [configShowCommand] });
+export const configGroup = defineGroup({
+  group: 'config',
+  describe: 'The effective configuration',
+  subcommands: [configShowCommand],
+});

@@ -85,7 +85,11 @@ export const daemonStartCommand = defineCommand({
       const status = await daemonStatus(socket);
       if (status !== undefined) return { running: true, action: 'started', socket, log, status };
     }
-    throw new MarketplaceError('GGEN_E_DAEMON', `The query service did not answer on ${socket} within ${START_WAIT_MS / 1000} s`, { hint: `See ${log}.` });
+    throw new MarketplaceError(
+      'GGEN_E_DAEMON',
+      `The query service did not answer on ${socket} within ${START_WAIT_MS / 1000} s`,
+      { hint: `See ${log}.` },
+    );
   },
   render: renderState,
 });
@@ -93,7 +97,8 @@ export const daemonStartCommand = defineCommand({
 export const daemonStopCommand = defineCommand({
   command: 'stop',
   describe: 'Stop the resident query service of this build',
-  builder: (yargs) => yargs.example('$0 marketplace daemon stop', 'lookups then run in their own process until it is started again'),
+  builder: (yargs) =>
+    yargs.example('$0 marketplace daemon stop', 'lookups then run in their own process until it is started again'),
   run: async (context): Promise<DaemonState> => {
     const { socket, log } = await where(context);
     const { DAEMON_PROTOCOL, daemonRequest, DaemonUnavailable } = await daemonCommon();
@@ -106,9 +111,13 @@ export const daemonStopCommand = defineCommand({
     const deadline = Date.now() + STOP_WAIT_MS;
     while (existsSync(socket) && Date.now() < deadline) await sleep(50);
     if (existsSync(socket)) {
-      throw new MarketplaceError('GGEN_E_DAEMON', `The query service on ${socket} did not stop within ${STOP_WAIT_MS / 1000} s`, {
-        hint: 'It finishes the command in flight first; if it hangs, end it with kill and its pid from daemon status.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_DAEMON',
+        `The query service on ${socket} did not stop within ${STOP_WAIT_MS / 1000} s`,
+        {
+          hint: 'It finishes the command in flight first; if it hangs, end it with kill and its pid from daemon status.',
+        },
+      );
     }
     return { running: false, action: 'stopped', socket, log };
   },
@@ -125,7 +134,11 @@ export const daemonServeCommand = defineCommand({
   run: async (context, args): Promise<DaemonOutcome> => {
     const minutes = args['idle-timeout'];
     if (!Number.isFinite(minutes) || minutes <= 0) {
-      throw new MarketplaceError('GGEN_E_USAGE', `--idle-timeout must be a positive number of minutes, not ${String(minutes)}`, { hint: 'e.g. --idle-timeout 30' });
+      throw new MarketplaceError(
+        'GGEN_E_USAGE',
+        `--idle-timeout must be a positive number of minutes, not ${String(minutes)}`,
+        { hint: 'e.g. --idle-timeout 30' },
+      );
     }
     const { dir, socket } = await where(context);
     const { serveDaemon } = await daemonServer();
@@ -141,7 +154,8 @@ export const daemonServeCommand = defineCommand({
       },
     });
   },
-  render: (outcome) => `stopped (${outcome.reason}) after ${outcome.served} command(s); socket ${outcome.socket} removed`,
+  render: (outcome) =>
+    `stopped (${outcome.reason}) after ${outcome.served} command(s); socket ${outcome.socket} removed`,
 });
 
 export const daemonGroup = defineGroup({

@@ -4,7 +4,8 @@ import { defineCommand, needsBackend } from '../command-spec.js';
 
 export const infoCommand = defineCommand({
   command: 'info <spec>',
-  describe: 'Show all metadata of a package: variables, templates, files and size, README, dist-tags, every version, dependencies, integrity',
+  describe:
+    'Show all metadata of a package: variables, templates, files and size, README, dist-tags, every version, dependencies, integrity',
   available: needsBackend,
   builder: (yargs) =>
     yargs
@@ -62,17 +63,24 @@ export const infoCommand = defineCommand({
           .map(([name, version]) => `${name}: ${version}`)
           .join(', ')}`,
       );
-    if (pkg.size !== undefined || pkg.unpackedSize !== undefined) lines.push(`size:       ${pkg.size ?? '-'} bytes packed, ${pkg.unpackedSize ?? '-'} bytes unpacked`);
+    if (pkg.size !== undefined || pkg.unpackedSize !== undefined)
+      lines.push(`size:       ${pkg.size ?? '-'} bytes packed, ${pkg.unpackedSize ?? '-'} bytes unpacked`);
     if (pkg.publishedAt !== undefined) lines.push(`published:  ${pkg.publishedAt}`);
     lines.push(`integrity:  ${pkg.integrity ?? '-'}`);
     if (pkg.checksum !== undefined) lines.push(`checksum:   sha256:${pkg.checksum}`);
     const variables = Object.entries(pkg.variables ?? {}).map(([variable, spec]) => {
-      const { type, default: value, description } = (spec ?? {}) as { type?: unknown; default?: unknown; description?: unknown };
+      const {
+        type,
+        default: value,
+        description,
+      } = (spec ?? {}) as { type?: unknown; default?: unknown; description?: unknown };
       return `  ${variable}  ${typeof type === 'string' ? type : 'string'}${value === undefined ? '' : `  default ${JSON.stringify(value)}`}${typeof description === 'string' ? `  ${description}` : ''}`;
     });
     lines.push('', `variables (${variables.length}):`, ...variables);
-    if (pkg.templates !== undefined) lines.push('', `templates (${pkg.templates.length}):`, ...pkg.templates.map((file) => `  ${file}`));
-    if (pkg.files !== undefined) lines.push('', `files (${pkg.files.length}):`, ...pkg.files.map((file) => `  ${file}`));
+    if (pkg.templates !== undefined)
+      lines.push('', `templates (${pkg.templates.length}):`, ...pkg.templates.map((file) => `  ${file}`));
+    if (pkg.files !== undefined)
+      lines.push('', `files (${pkg.files.length}):`, ...pkg.files.map((file) => `  ${file}`));
     if (pkg.readme !== undefined) lines.push('', 'README:', ...pkg.readme.split('\n').map((line) => `  ${line}`));
     const deps = Object.entries(pkg.dependencies);
     lines.push('', `dependencies (${deps.length}):`, ...deps.map(([dep, range]) => `  ${dep} ${range}`));

@@ -25,18 +25,27 @@ export const initCommand = defineCommand({
     name: { type: 'string', describe: 'package name (default: from the directory name)' },
     description: { type: 'string', describe: 'one line about the pack' },
     license: { type: 'string', default: 'MIT', describe: 'SPDX license id' },
-    yes: { type: 'boolean', default: false, describe: 'take the defaults, ask nothing (init never prompts; kept for npm habits)' },
+    yes: {
+      type: 'boolean',
+      default: false,
+      describe: 'take the defaults, ask nothing (init never prompts; kept for npm habits)',
+    },
   },
   builder: (yargs) =>
     yargs
       .positional('dir', { type: 'string', describe: 'where (default: the current directory)' })
-      .example('$0 marketplace init ./rust-service --description "Scaffolds a Rust service"', 'then: ggen marketplace validate ./rust-service'),
+      .example(
+        '$0 marketplace init ./rust-service --description "Scaffolds a Rust service"',
+        'then: ggen marketplace validate ./rust-service',
+      ),
   run: (context, args): Promise<InitResult> => {
     const dir = resolve(context.io.cwd, args.dir ?? '.');
     const name: string = (args.name ?? nameFrom(dir)).toLowerCase();
     const problem = packageNameProblem(name);
     if (problem !== undefined) {
-      throw new MarketplaceError('GGEN_E_USAGE', problem, { hint: 'Use lowercase letters, digits, ".", "_" and "-", e.g. --name rust-service.' });
+      throw new MarketplaceError('GGEN_E_USAGE', problem, {
+        hint: 'Use lowercase letters, digits, ".", "_" and "-", e.g. --name rust-service.',
+      });
     }
     if (existsSync(join(dir, 'gpack.yaml')) || existsSync(join(dir, 'package.toml'))) {
       throw new MarketplaceError('GGEN_E_USAGE', `${dir} already has a manifest; init writes a new pack only`, {
@@ -62,17 +71,29 @@ export const initCommand = defineCommand({
           '',
         ].join('\n'),
       ],
-      ['README.md', `# ${name}\n\n${description}\n\nTry it: \`ggen marketplace validate .\`, then publish with \`ggen marketplace publish . --registry <dir>\`.\n`],
+      [
+        'README.md',
+        `# ${name}\n\n${description}\n\nTry it: \`ggen marketplace validate .\`, then publish with \`ggen marketplace publish . --registry <dir>\`.\n`,
+      ],
       ['templates/hello.tmpl', 'Hello, {{ name }}!\n'],
     ];
     mkdirSync(join(dir, 'templates'), { recursive: true });
     for (const [file, content] of files) writeFileSync(join(dir, file), content, { flag: 'wx' });
     const report = validatePackageDir(dir);
     if (!report.valid)
-      throw new MarketplaceError('GGEN_E_MANIFEST_INVALID', `init wrote a manifest that does not validate: ${report.issues.map((issue) => issue.message).join('; ')}`, {
-        hint: 'This is a bug in ggen; please report it.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_MANIFEST_INVALID',
+        `init wrote a manifest that does not validate: ${report.issues.map((issue) => issue.message).join('; ')}`,
+        {
+          hint: 'This is a bug in ggen; please report it.',
+        },
+      );
     return Promise.resolve({ dir, name, files: files.map(([file]) => file) });
   },
-  render: (result) => [`created ${result.name} in ${result.dir}:`, ...result.files.map((file) => `  ${file}`), `next: ggen marketplace validate ${result.dir}`].join('\n'),
+  render: (result) =>
+    [
+      `created ${result.name} in ${result.dir}:`,
+      ...result.files.map((file) => `  ${file}`),
+      `next: ggen marketplace validate ${result.dir}`,
+    ].join('\n'),
 });

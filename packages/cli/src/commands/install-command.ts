@@ -12,8 +12,16 @@ export const installCommand = defineCommand({
     'dry-run': { type: 'boolean', default: false, describe: 'print the plan, write nothing' },
     dependencies: { type: 'boolean', default: true, describe: 'install dependencies (--no-dependencies to skip)' },
     force: { type: 'boolean', default: false, describe: 'reinstall even when up to date' },
-    'frozen-lockfile': { type: 'boolean', default: false, describe: 'install exactly the lockfile; fail if it does not satisfy the request' },
-    'verify-signature': { type: 'boolean', default: false, describe: 'every package must be signed by a trusted key (checked before anything is written)' },
+    'frozen-lockfile': {
+      type: 'boolean',
+      default: false,
+      describe: 'install exactly the lockfile; fail if it does not satisfy the request',
+    },
+    'verify-signature': {
+      type: 'boolean',
+      default: false,
+      describe: 'every package must be signed by a trusted key (checked before anything is written)',
+    },
     'allow-downgrade': { type: 'boolean', default: false, describe: 'allow versions older than the lockfile pins' },
   },
   builder: (yargs) =>
@@ -45,13 +53,22 @@ export const installCommand = defineCommand({
     const signed = result.installed.some((entry) => entry.signature !== undefined);
     const rows = [['', 'PACKAGE', 'VERSION', 'BACKEND', ...(signed ? ['SIGNED BY'] : [])]];
     for (const entry of result.installed) {
-      const version = entry.previousVersion === undefined ? entry.version : `${entry.previousVersion} -> ${entry.version}`;
-      rows.push([entry.action === 'replace' ? '~' : '+', entry.name, version, entry.backend, ...(signed ? [entry.signature?.keyId ?? '-'] : [])]);
+      const version =
+        entry.previousVersion === undefined ? entry.version : `${entry.previousVersion} -> ${entry.version}`;
+      rows.push([
+        entry.action === 'replace' ? '~' : '+',
+        entry.name,
+        version,
+        entry.backend,
+        ...(signed ? [entry.signature?.keyId ?? '-'] : []),
+      ]);
     }
     const lines: string[] = [];
     if (result.installed.length > 0) lines.push(table(rows));
     const verb = result.dryRun ? 'would install' : 'installed';
-    lines.push(`${verb} ${result.installed.length} package(s), ${result.unchanged.length} already up to date, into ${result.packagesDir}`);
+    lines.push(
+      `${verb} ${result.installed.length} package(s), ${result.unchanged.length} already up to date, into ${result.packagesDir}`,
+    );
     if (!result.dryRun && result.installed.length > 0) lines.push(`lockfile: ${result.lockfilePath}`);
     for (const cycle of result.cycles) lines.push(`note: dependency cycle ${cycle.join(' <-> ')} installed together`);
     return lines.join('\n');

@@ -20,10 +20,15 @@ export const keygenCommand = defineCommand({
     force: { type: 'boolean', default: false, describe: 'replace an existing key' },
   },
   builder: (yargs) =>
-    yargs.example('$0 marketplace keygen --output ~/.ggen/keys/signing.key', 'asks for a password').example('GGEN_KEY_PASSWORD=... $0 marketplace keygen --output ci.key', 'in CI'),
+    yargs
+      .example('$0 marketplace keygen --output ~/.ggen/keys/signing.key', 'asks for a password')
+      .example('GGEN_KEY_PASSWORD=... $0 marketplace keygen --output ci.key', 'in CI'),
   run: async (context, args): Promise<KeygenResult> => {
     const path = resolve(context.io.cwd, args.output);
-    if (!args.password) context.notice('warning: --no-password stores the secret key unencrypted; anyone who reads the file can sign as you.');
+    if (!args.password)
+      context.notice(
+        'warning: --no-password stores the secret key unencrypted; anyone who reads the file can sign as you.',
+      );
     const password = args.password ? await readPassword(context, 'Password for the new key: ', true) : undefined;
     const generated = await generateKeyFiles({ path, password, force: args.force });
     return {

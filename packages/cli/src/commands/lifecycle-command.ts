@@ -11,7 +11,13 @@ import {
   type LifecycleChange,
 } from '@ggen/marketplace-core';
 import { changeV1Package } from '@ggen/marketplace-v1';
-import { CATALOG_FILE, lifecycleSigner, readV2CatalogFile, recordLifecycleStatement, writeV2Catalog } from '@ggen/marketplace-v2';
+import {
+  CATALOG_FILE,
+  lifecycleSigner,
+  readV2CatalogFile,
+  recordLifecycleStatement,
+  writeV2Catalog,
+} from '@ggen/marketplace-v2';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand, defineGroup, table } from '../command-spec.js';
 
@@ -31,11 +37,18 @@ interface LifecycleResult {
  * catalog.nq for v2) under the publish lock; `sync` then carries it to local stores. When the
  * package has owner keys, the change must be signed by one (--key).
  */
-async function changePackage(context: CliContext, name: string, change: LifecycleChange, keyPath: string | undefined, statement: string): Promise<LifecycleResult> {
+async function changePackage(
+  context: CliContext,
+  name: string,
+  change: LifecycleChange,
+  keyPath: string | undefined,
+  statement: string,
+): Promise<LifecycleResult> {
   const registry = context.writableV2Registry(COMMAND_OF[change.action]);
   let signer: ArchiveSigner | undefined;
   if (keyPath !== undefined) {
-    if (context.features.createSigner === undefined) throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
+    if (context.features.createSigner === undefined)
+      throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
     signer = await context.features.createSigner(context, keyPath);
   }
   return registryWriter(registry, `run ${COMMAND_OF[change.action]} on`).locked(async () => {
@@ -77,18 +90,35 @@ async function changePackage(context: CliContext, name: string, change: Lifecycl
       await changeV1Package(registry, name, apply);
       formats.push('index.json');
     }
-    return { package: name, action: change.action, changed, formats, registry, ...(owner === undefined ? {} : { signedBy: owner.keyId }) };
+    return {
+      package: name,
+      action: change.action,
+      changed,
+      formats,
+      registry,
+      ...(owner === undefined ? {} : { signedBy: owner.keyId }),
+    };
   });
 }
 
-const COMMAND_OF: Record<LifecycleChange['action'], string> = { yank: 'yank', deprecate: 'deprecate', 'dist-tag-add': 'dist-tag add', 'dist-tag-rm': 'dist-tag rm' };
+const COMMAND_OF: Record<LifecycleChange['action'], string> = {
+  yank: 'yank',
+  deprecate: 'deprecate',
+  'dist-tag-add': 'dist-tag add',
+  'dist-tag-rm': 'dist-tag rm',
+};
 
-const keyOption = { type: 'string', describe: 'an owner’s secret key: required once the package is owned (it signs the change)' } as const;
+const keyOption = {
+  type: 'string',
+  describe: 'an owner’s secret key: required once the package is owned (it signs the change)',
+} as const;
 
 function exactSpec(spec: string, what: string): { name: string; version: string } {
   const { name, range } = parsePackageSpec(spec);
   if (range === undefined || !/^\d+\.\d+\.\d+(?:[-+].*)?$/.test(range)) {
-    throw new MarketplaceError('GGEN_E_USAGE', `${what} needs an exact version: '${safeText(spec)}'`, { hint: `e.g. ggen marketplace ${what} ${name}@1.0.0` });
+    throw new MarketplaceError('GGEN_E_USAGE', `${what} needs an exact version: '${safeText(spec)}'`, {
+      hint: `e.g. ggen marketplace ${what} ${name}@1.0.0`,
+    });
   }
   return { name, version: range };
 }
@@ -98,7 +128,8 @@ const summary = (result: LifecycleResult, verb: string): string =>
 
 export const yankCommand = defineCommand({
   command: 'yank <spec>',
-  describe: 'Yank a published version: never chosen for a range again, still installable when named exactly or locked (--undo to restore)',
+  describe:
+    'Yank a published version: never chosen for a range again, still installable when named exactly or locked (--undo to restore)',
   options: {
     undo: { type: 'boolean', default: false, describe: 'restore a yanked version' },
     key: keyOption,
@@ -110,7 +141,13 @@ export const yankCommand = defineCommand({
       .example('$0 marketplace yank hello@1.0.1 --undo --registry ./registry', ''),
   run: async (context, args) => {
     const { name, version } = exactSpec(args.spec, 'yank');
-    const result = await changePackage(context, name, { action: 'yank', version, undo: args.undo }, args.key, `action=${args.undo ? 'unyank' : 'yank'} version=${version}`);
+    const result = await changePackage(
+      context,
+      name,
+      { action: 'yank', version, undo: args.undo },
+      args.key,
+      `action=${args.undo ? 'unyank' : 'yank'} version=${version}`,
+    );
     return args.undo ? { ...result, message: 'undo' } : result;
   },
   render: (result) => summary(result, result.message === 'undo' ? 'restored' : 'yanked'),
@@ -118,7 +155,8 @@ export const yankCommand = defineCommand({
 
 export const deprecateCommand = defineCommand({
   command: 'deprecate <spec> <message>',
-  describe: 'Deprecate every version of a package, or those in a range, with a message shown on install and info ("" lifts it)',
+  describe:
+    'Deprecate every version of a package, or those in a range, with a message shown on install and info ("" lifts it)',
   options: {
     key: keyOption,
   },
@@ -126,7 +164,10 @@ export const deprecateCommand = defineCommand({
     yargs
       .positional('spec', { type: 'string', demandOption: true, describe: 'name or name@range' })
       .positional('message', { type: 'string', demandOption: true, describe: 'what users should do instead' })
-      .example('$0 marketplace deprecate hello@"<2" "use hello 2: it fixes the template paths" --registry ./registry', ''),
+      .example(
+        '$0 marketplace deprecate hello@"<2" "use hello 2: it fixes the template paths" --registry ./registry',
+        '',
+      ),
   run: async (context, args) => {
     const { name, range } = parsePackageSpec(args.spec);
     const message = args.message.trim();
@@ -155,7 +196,13 @@ export const distTagAddCommand = defineCommand({
       .example('$0 marketplace dist-tag add hello@2.0.0-rc.1 next --registry ./registry', ''),
   run: async (context, args) => {
     const { name, version } = exactSpec(args.spec, 'dist-tag add');
-    return changePackage(context, name, { action: 'dist-tag-add', version, tag: args.tag }, args.key, `action=dist-tag-add tag=${args.tag} version=${version}`);
+    return changePackage(
+      context,
+      name,
+      { action: 'dist-tag-add', version, tag: args.tag },
+      args.key,
+      `action=dist-tag-add tag=${args.tag} version=${version}`,
+    );
   },
   render: (result) => summary(result, result.package),
 });
@@ -171,14 +218,22 @@ export const distTagRmCommand = defineCommand({
       .positional('name', { type: 'string', demandOption: true })
       .positional('tag', { type: 'string', demandOption: true })
       .example('$0 marketplace dist-tag rm hello next --registry ./registry', ''),
-  run: async (context, args) => changePackage(context, parsePackageSpec(args.name).name, { action: 'dist-tag-rm', tag: args.tag }, args.key, `action=dist-tag-rm tag=${args.tag}`),
+  run: async (context, args) =>
+    changePackage(
+      context,
+      parsePackageSpec(args.name).name,
+      { action: 'dist-tag-rm', tag: args.tag },
+      args.key,
+      `action=dist-tag-rm tag=${args.tag}`,
+    ),
   render: (result) => summary(result, result.package),
 });
 
 export const distTagLsCommand = defineCommand({
   command: 'ls <name>',
   describe: 'List the dist-tags of a package',
-  builder: (yargs) => yargs.positional('name', { type: 'string', demandOption: true }).example('$0 marketplace dist-tag ls hello', ''),
+  builder: (yargs) =>
+    yargs.positional('name', { type: 'string', demandOption: true }).example('$0 marketplace dist-tag ls hello', ''),
   run: async (context, args): Promise<{ package: string; distTags: Record<string, string> }> => {
     const name = parsePackageSpec(args.name).name;
     const details = await context.backend().getPackage(name);

@@ -8,11 +8,13 @@ export const listCommand = defineCommand({
   available: needsBackend,
   options: { target: { type: 'string', describe: 'packages directory' } },
   builder: (yargs) => yargs.example('$0 marketplace list --json', 'with status per package'),
-  run: async (context, args): Promise<InstalledPackage[]> => context.backend().listInstalled(context.installPaths(args.target)),
+  run: async (context, args): Promise<InstalledPackage[]> =>
+    context.backend().listInstalled(context.installPaths(args.target)),
   render: (packages) => {
     if (packages.length === 0) return 'No packages installed.';
     const rows = [['PACKAGE', 'VERSION', 'STATUS', 'BACKEND', '']];
-    for (const pkg of packages) rows.push([pkg.name, pkg.version ?? '-', pkg.status, pkg.backend ?? '-', pkg.direct ? '' : '(dependency)']);
+    for (const pkg of packages)
+      rows.push([pkg.name, pkg.version ?? '-', pkg.status, pkg.backend ?? '-', pkg.direct ? '' : '(dependency)']);
     const drift = packages.filter((pkg) => pkg.status !== 'ok').length;
     return `${table(rows)}${drift > 0 ? `\n\n${drift} package(s) drifted from the lockfile; 'ggen marketplace install <name>' restores a modified or missing one.` : ''}`;
   },

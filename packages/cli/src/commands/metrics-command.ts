@@ -14,7 +14,10 @@ export const metricsCommand = defineCommand({
   builder: (yargs) =>
     yargs
       .example('$0 marketplace metrics --since 24h', 'the last day')
-      .example('$0 marketplace metrics --prometheus > /var/lib/node_exporter/ggen.prom', 'for a Prometheus textfile collector'),
+      .example(
+        '$0 marketplace metrics --prometheus > /var/lib/node_exporter/ggen.prom',
+        'for a Prometheus textfile collector',
+      ),
   run: async (context, args): Promise<MetricsResult> => {
     const since = parseSince(args.since);
     const store = metricsStore(context);
@@ -24,8 +27,11 @@ export const metricsCommand = defineCommand({
   },
   render: (result) => {
     if (result.prometheus !== undefined) return result.prometheus.trimEnd();
-    if (result.operations === 0) return `No operations recorded${result.since > 0 ? ` since ${new Date(result.since).toISOString()}` : ''} (${result.store}).`;
-    const rows = [['OPERATION', 'BACKEND', 'COUNT', 'P50 MS', 'P95 MS', 'P99 MS', 'ERRORS', 'ERROR RATE', 'SERVED', 'FALLBACKS']];
+    if (result.operations === 0)
+      return `No operations recorded${result.since > 0 ? ` since ${new Date(result.since).toISOString()}` : ''} (${result.store}).`;
+    const rows = [
+      ['OPERATION', 'BACKEND', 'COUNT', 'P50 MS', 'P95 MS', 'P99 MS', 'ERRORS', 'ERROR RATE', 'SERVED', 'FALLBACKS'],
+    ];
     for (const row of result.rows) {
       rows.push([
         row.operation,

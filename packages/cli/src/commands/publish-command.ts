@@ -24,9 +24,13 @@ export const publishCommand = defineCommand({
       });
     }
     if (args.sign !== (args.key !== undefined)) {
-      throw new MarketplaceError('GGEN_E_USAGE', args.sign ? '--sign needs --key <secret key file>' : '--key is only used with --sign', {
-        hint: 'ggen marketplace publish --sign --key ~/.ggen/keys/signing.key',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_USAGE',
+        args.sign ? '--sign needs --key <secret key file>' : '--key is only used with --sign',
+        {
+          hint: 'ggen marketplace publish --sign --key ~/.ggen/keys/signing.key',
+        },
+      );
     }
     let signer;
     if (args.key !== undefined) {
@@ -37,9 +41,15 @@ export const publishCommand = defineCommand({
       }
       signer = await context.features.createSigner(context, args.key);
     }
-    const result = await context.backend().publish({ dir: resolve(context.io.cwd, args.dir), registry, dryRun: args['dry-run'], ...(signer === undefined ? {} : { signer }) });
+    const result = await context.backend().publish({
+      dir: resolve(context.io.cwd, args.dir),
+      registry,
+      dryRun: args['dry-run'],
+      ...(signer === undefined ? {} : { signer }),
+    });
     // What users look for before they install (a license, a README), said once it is published.
-    for (const issue of validatePackageDir(resolve(context.io.cwd, args.dir)).issues) if (issue.severity === 'warning') context.notice(`warning: ${issue.message}`);
+    for (const issue of validatePackageDir(resolve(context.io.cwd, args.dir)).issues)
+      if (issue.severity === 'warning') context.notice(`warning: ${issue.message}`);
     return result;
   },
   render: (result) =>
@@ -47,7 +57,9 @@ export const publishCommand = defineCommand({
       `${result.dryRun ? 'would publish' : 'published'} ${result.name}@${result.version} to ${result.registry}`,
       `files (${result.files.length}):`,
       ...result.files.map((file) => `  ${file}`),
-      ...(result.secretsLeftOut.length === 0 ? [] : [`left out as secrets (never published): ${result.secretsLeftOut.join(', ')}`]),
+      ...(result.secretsLeftOut.length === 0
+        ? []
+        : [`left out as secrets (never published): ${result.secretsLeftOut.join(', ')}`]),
       `size:      ${result.size} bytes`,
       `integrity: ${result.integrity}`,
       `checksum:  sha256:${result.checksum}`,

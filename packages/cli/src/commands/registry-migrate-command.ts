@@ -11,11 +11,20 @@ export const registryMigrateCommand = defineCommand({
     from: { type: 'string', demandOption: true, describe: 'v1 registry: a directory or an http(s) URL' },
     to: { type: 'string', demandOption: true, describe: 'v2 registry directory (may be the same directory)' },
   },
-  builder: (yargs) => yargs.example('$0 marketplace registry migrate --from ./registry --to ./registry', 'add catalog.nq beside index.json'),
+  builder: (yargs) =>
+    yargs.example(
+      '$0 marketplace registry migrate --from ./registry --to ./registry',
+      'add catalog.nq beside index.json',
+    ),
   run: (context, args): Promise<MigrationReport> => {
     const { config } = context.config();
     const from = isLocationUrl(args.from) ? args.from : resolve(context.io.cwd, args.from);
-    return migrateV1RegistryToV2({ from, to: resolve(context.io.cwd, args.to), timeoutMs: config.timeout_ms, retries: config.retries });
+    return migrateV1RegistryToV2({
+      from,
+      to: resolve(context.io.cwd, args.to),
+      timeoutMs: config.timeout_ms,
+      retries: config.retries,
+    });
   },
   render: (report) =>
     [

@@ -13,9 +13,11 @@ function defaultUpdateUrl(graphStoreUrl: string): string | undefined {
 
 export const registryPushCommand = defineCommand({
   command: 'push',
-  describe: "Upload the v2 registry's catalog to the configured SPARQL endpoint: in batches, resumable, switched in whole",
+  describe:
+    "Upload the v2 registry's catalog to the configured SPARQL endpoint: in batches, resumable, switched in whole",
   available: (features) => features.backends.includes('v2'),
-  builder: (yargs) => yargs.example('GGEN_MARKETPLACE_SPARQL_PASSWORD=... $0 marketplace registry push --registry ./registry', ''),
+  builder: (yargs) =>
+    yargs.example('GGEN_MARKETPLACE_SPARQL_PASSWORD=... $0 marketplace registry push --registry ./registry', ''),
   run: async (context) => {
     const { config } = context.config();
     const remote = remoteCatalogOptions(config);
@@ -26,15 +28,23 @@ export const registryPushCommand = defineCommand({
     }
     const { graphStoreUrl, user, password } = remote;
     if (graphStoreUrl === undefined || user === undefined || password === undefined) {
-      throw new MarketplaceError('GGEN_E_CONFIG_INVALID', 'Pushing a catalog needs marketplace.sparql_graph_store, sparql_user and sparql_password', {
-        hint: 'Set them in config.yaml, or GGEN_MARKETPLACE_SPARQL_PASSWORD in the environment.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_CONFIG_INVALID',
+        'Pushing a catalog needs marketplace.sparql_graph_store, sparql_user and sparql_password',
+        {
+          hint: 'Set them in config.yaml, or GGEN_MARKETPLACE_SPARQL_PASSWORD in the environment.',
+        },
+      );
     }
     const updateUrl = config.sparql_update ?? defaultUpdateUrl(graphStoreUrl);
     if (updateUrl === undefined) {
-      throw new MarketplaceError('GGEN_E_CONFIG_INVALID', 'Pushing a catalog needs marketplace.sparql_update, the SPARQL 1.1 Update endpoint that switches to the new catalog', {
-        hint: "Set sparql_update (a Virtuoso's is /sparql-auth beside /sparql-graph-crud-auth, and is found on its own).",
-      });
+      throw new MarketplaceError(
+        'GGEN_E_CONFIG_INVALID',
+        'Pushing a catalog needs marketplace.sparql_update, the SPARQL 1.1 Update endpoint that switches to the new catalog',
+        {
+          hint: "Set sparql_update (a Virtuoso's is /sparql-auth beside /sparql-graph-crud-auth, and is found on its own).",
+        },
+      );
     }
     let shown = -1;
     const result = await pushCatalog({
@@ -50,7 +60,14 @@ export const registryPushCommand = defineCommand({
         context.notice(`pushing: ${done} of ${total} triples${resumed ? ' (resumed)' : ''}`);
       },
     });
-    return { catalog: result.location, endpoint: remote.queryUrl, triples: result.triples, batches: result.batches, resumedAt: result.resumedAt };
+    return {
+      catalog: result.location,
+      endpoint: remote.queryUrl,
+      triples: result.triples,
+      batches: result.batches,
+      resumedAt: result.resumedAt,
+    };
   },
-  render: (result) => `pushed ${result.triples} triples from ${result.catalog} to ${result.endpoint}${result.resumedAt > 0 ? ` (resumed at ${result.resumedAt})` : ''}`,
+  render: (result) =>
+    `pushed ${result.triples} triples from ${result.catalog} to ${result.endpoint}${result.resumedAt > 0 ? ` (resumed at ${result.resumedAt})` : ''}`,
 });

@@ -12,14 +12,21 @@ export const removeCommand = defineCommand({
     force: { type: 'boolean', default: false, describe: 'remove even if other packages depend on it' },
     'dry-run': { type: 'boolean', default: false },
   },
-  builder: (yargs) => yargs.positional('name', { type: 'string', demandOption: true }).example('$0 marketplace remove agent-editor', ''),
+  builder: (yargs) =>
+    yargs.positional('name', { type: 'string', demandOption: true }).example('$0 marketplace remove agent-editor', ''),
   run: async (context, args): Promise<RemoveResult> => {
     const reporter = await createProgressReporter(context);
     try {
-      return await context.backend().remove({ name: args.name, ...context.installPaths(args.target), force: args.force, dryRun: args['dry-run'] }, reporter.onEvent);
+      return await context
+        .backend()
+        .remove(
+          { name: args.name, ...context.installPaths(args.target), force: args.force, dryRun: args['dry-run'] },
+          reporter.onEvent,
+        );
     } finally {
       reporter.stop();
     }
   },
-  render: (result) => `${result.dryRun ? 'would remove' : 'removed'} ${result.removed.length} package(s): ${result.removed.join(', ')}`,
+  render: (result) =>
+    `${result.dryRun ? 'would remove' : 'removed'} ${result.removed.length} package(s): ${result.removed.join(', ')}`,
 });

@@ -1,5 +1,11 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
-import { evaluateRollout, figuresFromPrometheus, judgeRollout, type Criterion, type RolloutStatus } from '@ggen/domain-adapters';
+import {
+  evaluateRollout,
+  figuresFromPrometheus,
+  judgeRollout,
+  type Criterion,
+  type RolloutStatus,
+} from '@ggen/domain-adapters';
 import type { Options } from 'yargs';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand, defineGroup, table } from '../command-spec.js';
@@ -21,12 +27,20 @@ async function statusOf(
   const config = adapterConfigOf(context.config());
   if (args.prometheus !== undefined) {
     if (args.since !== undefined) {
-      throw new MarketplaceError('GGEN_E_USAGE', "--since applies to the local record; --prometheus judges every install's cumulative series", {
-        hint: 'Drop --since, or drop --prometheus to judge this install alone.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_USAGE',
+        "--since applies to the local record; --prometheus judges every install's cumulative series",
+        {
+          hint: 'Drop --since, or drop --prometheus to judge this install alone.',
+        },
+      );
     }
     const figures = await figuresFromPrometheus(args.prometheus, context.config().config.timeout_ms);
-    return { ...judgeRollout(config, figures, 0, phase), source: `prometheus ${args.prometheus}`, installs: figures.installs };
+    return {
+      ...judgeRollout(config, figures, 0, phase),
+      source: `prometheus ${args.prometheus}`,
+      installs: figures.installs,
+    };
   }
   const since = parseSince(args.since);
   return { ...evaluateRollout(config, metricsStore(context).read(since), since, phase), source: 'local record' };
@@ -35,7 +49,10 @@ async function statusOf(
 /** The flags of `rollout status` and `rollout gate`. */
 const JUDGE_OPTIONS = {
   ...SINCE_OPTION,
-  prometheus: { type: 'string', describe: "judge the fleet: every install's series in this Prometheus (http://host:9090)" },
+  prometheus: {
+    type: 'string',
+    describe: "judge the fleet: every install's series in this Prometheus (http://host:9090)",
+  },
 } as const satisfies Record<string, Options>;
 
 /** What a gate's exit code says, for CI: 0 advance, 1 hold, 11 roll back. */
@@ -43,7 +60,8 @@ export const GATE_EXIT = { advance: 0, hold: 1, 'roll back': 11 } as const;
 
 function renderStatus(status: RolloutStatus & { source?: string; installs?: number }): string {
   const rows = [['CRITERION', 'VALUE', 'THRESHOLD', 'SAMPLE', 'STATE']];
-  for (const criterion of status.criteria) rows.push([criterion.name, figure(criterion), criterion.threshold, String(criterion.sample), criterion.state]);
+  for (const criterion of status.criteria)
+    rows.push([criterion.name, figure(criterion), criterion.threshold, String(criterion.sample), criterion.state]);
   const routing = Object.entries(status.routing)
     .map(([op, route]) => `${op}=${route.strategy}${route.strategy === 'ab-test' ? `@${route.v2Percentage}%` : ''}`)
     .join(' ');
@@ -65,10 +83,13 @@ export const rolloutGateCommand = defineCommand({
     ...JUDGE_OPTIONS,
     phase: { type: 'number', describe: 'the phase to judge (default: the current one)' },
   },
-  builder: (yargs) => yargs.example('$0 marketplace rollout gate --since 24h', 'exit 0 only when the current phase may advance'),
+  builder: (yargs) =>
+    yargs.example('$0 marketplace rollout gate --since 24h', 'exit 0 only when the current phase may advance'),
   run: (context, args) => {
     if (args.phase !== undefined && (!Number.isInteger(args.phase) || args.phase < 1 || args.phase > 6)) {
-      throw new MarketplaceError('GGEN_E_USAGE', `--phase is ${String(args.phase)}: the plan has phases 1 to 6`, { hint: 'ggen marketplace rollout gate --phase 3' });
+      throw new MarketplaceError('GGEN_E_USAGE', `--phase is ${String(args.phase)}: the plan has phases 1 to 6`, {
+        hint: 'ggen marketplace rollout gate --phase 3',
+      });
     }
     return statusOf(context, args, args.phase);
   },

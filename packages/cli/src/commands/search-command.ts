@@ -26,7 +26,15 @@ export const searchCommand = defineCommand({
       .example('$0 marketplace search --category finance --sort name', 'list a category'),
   run: async (context, args): Promise<SearchResults> => {
     const text = args.query ?? args.text ?? '';
-    const hasFilter = [args.category, args.author, args.license, args.keyword, args.tag, args['min-downloads'], args['min-stars']].some((value) => value !== undefined);
+    const hasFilter = [
+      args.category,
+      args.author,
+      args.license,
+      args.keyword,
+      args.tag,
+      args['min-downloads'],
+      args['min-stars'],
+    ].some((value) => value !== undefined);
     if (text.trim() === '' && !hasFilter) {
       throw new MarketplaceError('GGEN_E_USAGE', 'Give search text or at least one filter', {
         hint: 'e.g. ggen marketplace search "web api", or ggen marketplace search --category finance',
@@ -38,8 +46,15 @@ export const searchCommand = defineCommand({
       ['--min-downloads', args['min-downloads']],
       ['--min-stars', args['min-stars']],
     ] as const) {
-      if (value !== undefined && (!Number.isInteger(value) || value < 0 || (flag === '--limit' && (value < 1 || value > 1000)))) {
-        throw new MarketplaceError('GGEN_E_USAGE', `${flag} must be a whole number${flag === '--limit' ? ' from 1 to 1000' : ' >= 0'}`, { hint: `e.g. ${flag} 20` });
+      if (
+        value !== undefined &&
+        (!Number.isInteger(value) || value < 0 || (flag === '--limit' && (value < 1 || value > 1000)))
+      ) {
+        throw new MarketplaceError(
+          'GGEN_E_USAGE',
+          `${flag} must be a whole number${flag === '--limit' ? ' from 1 to 1000' : ' >= 0'}`,
+          { hint: `e.g. ${flag} 20` },
+        );
       }
     }
     const query: SearchQuery = {
@@ -63,7 +78,8 @@ export const searchCommand = defineCommand({
   render: (results) => {
     if (results.packages.length === 0) return `No packages found (${results.backend}, ${results.queryTimeMs} ms).`;
     const rows = [['NAME', 'VERSION', 'DOWNLOADS', 'CATEGORY', 'DESCRIPTION']];
-    for (const pkg of results.packages) rows.push([pkg.name, pkg.version, String(pkg.downloads), pkg.category ?? '', truncate(pkg.description, 60)]);
+    for (const pkg of results.packages)
+      rows.push([pkg.name, pkg.version, String(pkg.downloads), pkg.category ?? '', truncate(pkg.description, 60)]);
     return `${table(rows)}\n\n${results.packages.length} of ${results.total} (${results.backend}, ${results.queryTimeMs} ms)`;
   },
 });

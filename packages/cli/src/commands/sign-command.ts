@@ -20,7 +20,8 @@ export const signCommand = defineCommand({
     key: { type: 'string', demandOption: true, describe: 'secret key file' },
     'out-dir': { type: 'string', default: '.', describe: 'where the .tgz and .tgz.minisig go' },
   },
-  builder: (yargs) => yargs.example('$0 marketplace sign --package ./my-gpack/gpack.yaml --key ~/.ggen/keys/signing.key', ''),
+  builder: (yargs) =>
+    yargs.example('$0 marketplace sign --package ./my-gpack/gpack.yaml --key ~/.ggen/keys/signing.key', ''),
   run: async (context, args): Promise<SignResult> => {
     const signer = await createArchiveSigner(context, args.key);
     const manifestPath = resolve(context.io.cwd, args.package);
@@ -30,7 +31,10 @@ export const signCommand = defineCommand({
     const signature = `${archive}.minisig`;
     for (const [path, content] of [
       [archive, packed.bytes],
-      [signature, signer.sign(packed.bytes, { name: manifest.name, version: manifest.version, integrity: packed.integrity })],
+      [
+        signature,
+        signer.sign(packed.bytes, { name: manifest.name, version: manifest.version, integrity: packed.integrity }),
+      ],
     ] as const) {
       try {
         await writeFileAtomic(path, content);
@@ -38,10 +42,20 @@ export const signCommand = defineCommand({
         throw fromFsError(error, 'writing', path);
       }
     }
-    return { name: manifest.name, version: manifest.version, archive, signature, integrity: packed.integrity, keyId: signer.keyId };
+    return {
+      name: manifest.name,
+      version: manifest.version,
+      archive,
+      signature,
+      integrity: packed.integrity,
+      keyId: signer.keyId,
+    };
   },
   render: (result) =>
-    [`signed ${result.name}@${result.version} with key ${result.keyId}`, `archive:   ${result.archive}`, `signature: ${result.signature}`, `integrity: ${result.integrity}`].join(
-      '\n',
-    ),
+    [
+      `signed ${result.name}@${result.version} with key ${result.keyId}`,
+      `archive:   ${result.archive}`,
+      `signature: ${result.signature}`,
+      `integrity: ${result.integrity}`,
+    ].join('\n'),
 });

@@ -18,9 +18,13 @@ export const syncCommand = defineCommand({
   run: async (context, args): Promise<SyncResult> => {
     const { config } = context.config();
     if (config.sparql_endpoint !== undefined) {
-      throw new MarketplaceError('GGEN_E_USAGE', 'The catalog is on a remote SPARQL endpoint: there is no local store to sync', {
-        hint: 'Unset marketplace.sparql_endpoint to use the embedded store, or use registry push to update the endpoint.',
-      });
+      throw new MarketplaceError(
+        'GGEN_E_USAGE',
+        'The catalog is on a remote SPARQL endpoint: there is no local store to sync',
+        {
+          hint: 'Unset marketplace.sparql_endpoint to use the embedded store, or use registry push to update the endpoint.',
+        },
+      );
     }
     const interactive = context.io.isTty && !context.args.json;
     let bar: SingleBar | undefined;
@@ -34,7 +38,12 @@ export const syncCommand = defineCommand({
         onEvent: (event) => {
           if (!interactive) return;
           if (event.type === 'fetched') {
-            bar = new SingleBar({ format: 'syncing [{bar}] {value}/{total} lines of the catalog', stream: process.stderr, clearOnComplete: true, hideCursor: true });
+            bar = new SingleBar({
+              format: 'syncing [{bar}] {value}/{total} lines of the catalog',
+              stream: process.stderr,
+              clearOnComplete: true,
+              hideCursor: true,
+            });
             bar.start(Math.max(1, event.lines), 0);
           } else if (event.type === 'sharding') bar?.update(event.triples);
           else {

@@ -9,10 +9,17 @@ export const updateCommand = defineCommand({
   options: {
     target: { type: 'string', describe: 'packages directory' },
     'dry-run': { type: 'boolean', default: false, describe: 'show old -> new, write nothing' },
-    'verify-signature': { type: 'boolean', default: false, describe: 'every package must be signed by a trusted key (checked before anything is written)' },
+    'verify-signature': {
+      type: 'boolean',
+      default: false,
+      describe: 'every package must be signed by a trusted key (checked before anything is written)',
+    },
     'allow-downgrade': { type: 'boolean', default: false, describe: 'allow versions older than the lockfile pins' },
   },
-  builder: (yargs) => yargs.positional('name', { type: 'string', describe: 'one package (default: all)' }).example('$0 marketplace update --dry-run', 'what would change'),
+  builder: (yargs) =>
+    yargs
+      .positional('name', { type: 'string', describe: 'one package (default: all)' })
+      .example('$0 marketplace update --dry-run', 'what would change'),
   run: async (context, args): Promise<UpdateResult> => {
     const reporter = await createProgressReporter(context);
     try {

@@ -18,7 +18,9 @@ export const validateCommand = defineCommand({
     ];
     for (const issue of report.issues) {
       const where = issue.line === undefined ? '' : ` (line ${issue.line})`;
-      lines.push(`  ${issue.severity}${issue.field === undefined ? '' : ` [${issue.field}]`}${where}: ${issue.message}`);
+      lines.push(
+        `  ${issue.severity}${issue.field === undefined ? '' : ` [${issue.field}]`}${where}: ${issue.message}`,
+      );
     }
     return lines.join('\n');
   },

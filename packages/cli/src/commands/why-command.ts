@@ -17,7 +17,9 @@ export const whyCommand = defineCommand({
     target: { type: 'string', describe: 'packages directory' },
   },
   builder: (yargs) =>
-    yargs.positional('name', { type: 'string', demandOption: true, describe: 'an installed pack' }).example('$0 marketplace why agent-memory-forge', 'who depends on it'),
+    yargs
+      .positional('name', { type: 'string', demandOption: true, describe: 'an installed pack' })
+      .example('$0 marketplace why agent-memory-forge', 'who depends on it'),
   run: (context, args): WhyResult => {
     const name = args.name.toLowerCase();
     const { lockfilePath } = context.installPaths(args.target);
@@ -39,7 +41,10 @@ export const whyCommand = defineCommand({
   render: (result) => {
     const lines = [`${result.name}@${result.version}`];
     if (result.requested !== undefined) lines.push(`  asked for directly (${result.requested})`);
-    if (result.requiredBy.length > 0) lines.push(table(result.requiredBy.map((entry) => [`  required by ${entry.name}@${entry.version}`, entry.range])));
+    if (result.requiredBy.length > 0)
+      lines.push(
+        table(result.requiredBy.map((entry) => [`  required by ${entry.name}@${entry.version}`, entry.range])),
+      );
     return lines.join('\n');
   },
 });

@@ -15,7 +15,14 @@ const IN_PROCESS_FLAGS = /^(--help|-h|--version|--verbose)(=.*)?$/;
 type Env = Record<string, string | undefined>;
 
 export type DaemonRequest =
-  | { protocol: number; kind: 'run'; argv: string[]; cwd: string; env: Record<string, string>; settings: Record<string, string> }
+  | {
+      protocol: number;
+      kind: 'run';
+      argv: string[];
+      cwd: string;
+      env: Record<string, string>;
+      settings: Record<string, string>;
+    }
   | { protocol: number; kind: 'status' }
   | { protocol: number; kind: 'stop' };
 
@@ -31,14 +38,22 @@ export interface DaemonStatus {
 }
 
 /** What the service sends back, one JSON object a line; `started` when the command leaves the queue. */
-export type DaemonReply = { started: true } | { out: string } | { err: string } | { exit: number } | { declined: string } | { status: DaemonStatus } | { stopping: true };
+export type DaemonReply =
+  | { started: true }
+  | { out: string }
+  | { err: string }
+  | { exit: number }
+  | { declined: string }
+  | { status: DaemonStatus }
+  | { stopping: true };
 
 /**
  * The variables a lookup reads (config, its files and the service's own switches): the only
  * ones a caller sends. Secrets that a lookup never needs (GGEN_KEY_PASSWORD, cloud tokens)
  * stay in the caller's process.
  */
-const SENT_VARIABLES = /^(HOME|XDG_CONFIG_HOME|XDG_CACHE_HOME|XDG_RUNTIME_DIR|CI|GGEN_DAEMON|GGEN_DAEMON_DIR|GGEN_MARKETPLACE_[A-Z0-9_]+)$/;
+const SENT_VARIABLES =
+  /^(HOME|XDG_CONFIG_HOME|XDG_CACHE_HOME|XDG_RUNTIME_DIR|CI|GGEN_DAEMON|GGEN_DAEMON_DIR|GGEN_MARKETPLACE_[A-Z0-9_]+)$/;
 
 /**
  * Variables that change how a node process trusts the network or what code it runs (most are
@@ -63,12 +78,20 @@ const PROCESS_SETTINGS = [
 
 /** What the launcher sends for a caller: the variables a lookup reads, nothing else. */
 export function requestEnvironment(env: Env): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => SENT_VARIABLES.test(entry[0]) && entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => SENT_VARIABLES.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
 }
 
 /** The TLS, CA, proxy and NODE_OPTIONS settings of an environment (those set). */
 export function processSettings(env: Env): Record<string, string> {
-  return Object.fromEntries(PROCESS_SETTINGS.map((name) => [name, env[name]]).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  return Object.fromEntries(
+    PROCESS_SETTINGS.map((name) => [name, env[name]]).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
+  );
 }
 
 /** The first setting in which two environments differ, or undefined when they agree. */
@@ -83,7 +106,11 @@ export function settingDifference(a: Record<string, string>, b: Record<string, s
  * name another one.
  */
 export function serviceEnvironment(env: Env, dir: string): Record<string, string> {
-  const clean: Record<string, string> = { PATH: env.PATH ?? '/usr/bin:/bin', GGEN_DAEMON_DIR: dir, ...processSettings(env) };
+  const clean: Record<string, string> = {
+    PATH: env.PATH ?? '/usr/bin:/bin',
+    GGEN_DAEMON_DIR: dir,
+    ...processSettings(env),
+  };
   for (const name of ['HOME', 'LANG', 'TZ']) {
     const value = env[name];
     if (value !== undefined) clean[name] = value;
@@ -105,7 +132,9 @@ export function daemonSetting(env: Env): { use: boolean } | { error: string } {
 
 /** Whether these arguments name a command the service answers. */
 export function daemonEligible(argv: readonly string[]): boolean {
-  return argv[0] === 'marketplace' && DAEMON_COMMANDS.has(argv[1] ?? '') && !argv.some((arg) => IN_PROCESS_FLAGS.test(arg));
+  return (
+    argv[0] === 'marketplace' && DAEMON_COMMANDS.has(argv[1] ?? '') && !argv.some((arg) => IN_PROCESS_FLAGS.test(arg))
+  );
 }
 
 /** The directory of the service's socket and log: GGEN_DAEMON_DIR, else $XDG_RUNTIME_DIR/ggen, else <tmp>/ggen-<uid>. */
@@ -192,7 +221,8 @@ export function privateDirProblem(dir: string): string | undefined {
   if (!stat.isDirectory()) return `${dir} is not a directory`;
   const uid = process.getuid?.();
   if (uid !== undefined && stat.uid !== uid) return `${dir} belongs to another user (uid ${stat.uid})`;
-  if ((stat.mode & 0o077) !== 0) return `${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); it must be 700`;
+  if ((stat.mode & 0o077) !== 0)
+    return `${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); it must be 700`;
   return undefined;
 }
 
@@ -301,7 +331,11 @@ export function daemonRequest(
 /** The status of the service on a socket, or undefined when none answers there. */
 export async function daemonStatus(socket: string, connectTimeoutMs = 1000): Promise<DaemonStatus | undefined> {
   try {
-    const replies = await daemonRequest(socket, { protocol: DAEMON_PROTOCOL, kind: 'status' }, { startMs: connectTimeoutMs, answerMs: connectTimeoutMs });
+    const replies = await daemonRequest(
+      socket,
+      { protocol: DAEMON_PROTOCOL, kind: 'status' },
+      { startMs: connectTimeoutMs, answerMs: connectTimeoutMs },
+    );
     const reply = replies.find((entry) => 'status' in entry);
     return reply === undefined ? undefined : reply.status;
   } catch (error) {

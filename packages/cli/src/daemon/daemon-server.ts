@@ -108,7 +108,9 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
     }
     const different = settingDifference(request.settings, processSettings(process.env));
     if (different !== undefined) {
-      send({ declined: `the caller's ${different} differs from the service's: its TLS, CA and proxy settings apply in its own process` });
+      send({
+        declined: `the caller's ${different} differs from the service's: its TLS, CA and proxy settings apply in its own process`,
+      });
       return;
     }
     // A caller that gave up while waiting for its turn (Ctrl-C, or the launcher's deadline) gets nothing run for it.
@@ -164,7 +166,10 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
         .then(() => handle(connection, request))
         .catch((error: unknown) => {
           options.log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-          if (!connection.destroyed) connection.write(`${JSON.stringify({ declined: 'the service failed on this request' } satisfies DaemonReply)}\n`);
+          if (!connection.destroyed)
+            connection.write(
+              `${JSON.stringify({ declined: 'the service failed on this request' } satisfies DaemonReply)}\n`,
+            );
         })
         .finally(() => {
           connection.end();
@@ -178,9 +183,13 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
       // Another service started in the same instant and won the socket.
       reject(
         error.code === 'EADDRINUSE'
-          ? new MarketplaceError('GGEN_E_DAEMON_RUNNING', `A query service for this build already listens on ${options.socket}`, {
-              hint: 'See it with ggen marketplace daemon status.',
-            })
+          ? new MarketplaceError(
+              'GGEN_E_DAEMON_RUNNING',
+              `A query service for this build already listens on ${options.socket}`,
+              {
+                hint: 'See it with ggen marketplace daemon status.',
+              },
+            )
           : error,
       );
     });
@@ -194,7 +203,9 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
   });
   chmodSync(options.socket, 0o600);
   rmSync(`${options.socket}.starting`, { force: true });
-  options.log(`ggen query service ${process.pid} listening on ${options.socket} (idle timeout ${Math.round(options.idleTimeoutMs / 1000)} s)`);
+  options.log(
+    `ggen query service ${process.pid} listening on ${options.socket} (idle timeout ${Math.round(options.idleTimeoutMs / 1000)} s)`,
+  );
   armIdle();
 
   const onSignal = (): void => {
@@ -262,7 +273,8 @@ function parseRequest(line: string): DaemonRequest | string {
   }
   if (typeof value !== 'object' || value === null) return 'the request is not an object';
   const request = value as Record<string, unknown>;
-  if (request.protocol !== DAEMON_PROTOCOL) return `protocol ${String(request.protocol)} is not ${DAEMON_PROTOCOL}: the launcher and the service are different builds`;
+  if (request.protocol !== DAEMON_PROTOCOL)
+    return `protocol ${String(request.protocol)} is not ${DAEMON_PROTOCOL}: the launcher and the service are different builds`;
   if (request.kind === 'status' || request.kind === 'stop') return { protocol: DAEMON_PROTOCOL, kind: request.kind };
   if (request.kind !== 'run') return `unknown request kind ${String(request.kind)}`;
   const { argv, cwd, env, settings } = request;

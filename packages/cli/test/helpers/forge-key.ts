@@ -16,7 +16,17 @@ export function forgeKeyWithIdOf(victimPublicKey: string, secretKeyPath: string)
   const seed = Buffer.from(jwk.d ?? '', 'base64url');
   const publicKey = Buffer.from(jwk.x ?? '', 'base64url');
   // 'Ed', no KDF, 'B2', salt, limits, then key id, seed, public key and a zero checksum (minisign -W's form).
-  const body = Buffer.concat([Buffer.from('Ed'), Buffer.from([0, 0]), Buffer.from('B2'), Buffer.alloc(32), Buffer.alloc(16), keyId, seed, publicKey, Buffer.alloc(32)]);
+  const body = Buffer.concat([
+    Buffer.from('Ed'),
+    Buffer.from([0, 0]),
+    Buffer.from('B2'),
+    Buffer.alloc(32),
+    Buffer.alloc(16),
+    keyId,
+    seed,
+    publicKey,
+    Buffer.alloc(32),
+  ]);
   writeFileSync(secretKeyPath, `untrusted comment: minisign secret key\n${body.toString('base64')}\n`, { mode: 0o600 });
   return { secretKeyPath, publicKey: Buffer.concat([Buffer.from('Ed'), keyId, publicKey]).toString('base64') };
 }

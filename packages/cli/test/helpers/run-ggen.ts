@@ -35,7 +35,11 @@ export function runGgen(args: string[], options: RunOptions = {}): Promise<Run> 
     execFile(
       process.execPath,
       [options.bin ?? bundle(options.features ?? 'parallel'), ...args],
-      { cwd: options.cwd ?? home, env: { PATH: process.env.PATH ?? '', HOME: home, ...options.env }, maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: options.cwd ?? home,
+        env: { PATH: process.env.PATH ?? '', HOME: home, ...options.env },
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolvePromise({ code, stdout, stderr });

@@ -23,7 +23,8 @@ const median = (values: number[]): number | null => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
-const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length);
+const mean = (values: number[]): number | null =>
+  values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
 
 /** One row per distinct search: the same query compared ten times is one query, not ten. */
 function bySubject(searches: (Comparison & { op: string })[]): (Comparison & { op: string; times: number })[] {
@@ -31,7 +32,8 @@ function bySubject(searches: (Comparison & { op: string })[]): (Comparison & { o
   for (const entry of searches) groups.set(entry.subject, [...(groups.get(entry.subject) ?? []), entry]);
   return [...groups.values()].map((group) => {
     const last = group.at(-1) ?? group[0];
-    const average = (pick: (entry: Comparison) => number | undefined): number => mean(group.map((entry) => pick(entry) ?? 0)) ?? 0;
+    const average = (pick: (entry: Comparison) => number | undefined): number =>
+      mean(group.map((entry) => pick(entry) ?? 0)) ?? 0;
     return {
       ...last,
       overlapAt10: average((entry) => entry.overlapAt10),
@@ -44,7 +46,9 @@ function bySubject(searches: (Comparison & { op: string })[]): (Comparison & { o
 }
 
 export function buildCompareReport(records: readonly OperationRecord[], since: number, worstCount = 10): CompareReport {
-  const compared = records.flatMap((record) => (record.comparison === undefined ? [] : [{ ...record.comparison, op: record.op }]));
+  const compared = records.flatMap((record) =>
+    record.comparison === undefined ? [] : [{ ...record.comparison, op: record.op }],
+  );
   const searches = compared.filter((entry) => entry.op === 'search');
   const others = compared.filter((entry) => entry.op !== 'search');
   const differing = others.filter((entry) => (entry.fieldDifferences?.length ?? 0) > 0);

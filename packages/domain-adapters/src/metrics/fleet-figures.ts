@@ -37,23 +37,35 @@ const DOMINANCE_MIN_INSTALLS = 3;
 /** One instant query; an empty answer is null (no such series yet). */
 export async function promQuery(prometheus: string, query: string, timeoutMs: number): Promise<number | null> {
   const url = `${prometheus.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
-  let body: { status?: string; error?: string; data?: { resultType?: string; result?: { value?: [number, string] }[] } };
+  let body: {
+    status?: string;
+    error?: string;
+    data?: { resultType?: string; result?: { value?: [number, string] }[] };
+  };
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     // One instant vector of a few series: an answer past a megabyte is not Prometheus's.
     body = JSON.parse(Buffer.from(await readLimited(response, url, 1024 * 1024)).toString('utf8')) as typeof body;
   } catch (cause) {
-    throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `Cannot query Prometheus at ${prometheus}: ${(cause as Error).message}`, {
-      hint: 'Check the --prometheus URL (the server, not the Pushgateway), e.g. http://127.0.0.1:9090.',
-      cause,
-      details: { location: prometheus },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_REGISTRY_UNREACHABLE',
+      `Cannot query Prometheus at ${prometheus}: ${(cause as Error).message}`,
+      {
+        hint: 'Check the --prometheus URL (the server, not the Pushgateway), e.g. http://127.0.0.1:9090.',
+        cause,
+        details: { location: prometheus },
+      },
+    );
   }
   if (body.status !== 'success') {
-    throw new MarketplaceError('GGEN_E_BACKEND_MALFORMED', `Prometheus refused ${query}: ${body.error ?? 'no status'}`, {
-      hint: 'Is this a Prometheus server?',
-      details: { location: prometheus },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_BACKEND_MALFORMED',
+      `Prometheus refused ${query}: ${body.error ?? 'no status'}`,
+      {
+        hint: 'Is this a Prometheus server?',
+        details: { location: prometheus },
+      },
+    );
   }
   const value = body.data?.result?.[0]?.value?.[1];
   if (value === undefined) return null;
@@ -61,27 +73,44 @@ export async function promQuery(prometheus: string, query: string, timeoutMs: nu
   return Number.isFinite(number) ? number : null;
 }
 
-export async function figuresFromPrometheus(prometheus: string, timeoutMs: number): Promise<RolloutFigures & { installs: number }> {
-  const entries = await Promise.all(Object.entries(FLEET_QUERIES).map(async ([key, query]) => [key, await promQuery(prometheus, query, timeoutMs)] as const));
+export async function figuresFromPrometheus(
+  prometheus: string,
+  timeoutMs: number,
+): Promise<RolloutFigures & { installs: number }> {
+  const entries = await Promise.all(
+    Object.entries(FLEET_QUERIES).map(
+      async ([key, query]) => [key, await promQuery(prometheus, query, timeoutMs)] as const,
+    ),
+  );
   const q = Object.fromEntries(entries) as Record<keyof typeof FLEET_QUERIES, number | null>;
   const n = (value: number | null): number => value ?? 0;
   // Figures no honest fleet produces are refused, not judged: a forged push must not buy an ADVANCE.
   const impossible = (reason: string): MarketplaceError =>
-    new MarketplaceError('GGEN_E_BACKEND_MALFORMED', `The fleet's figures in ${prometheus} cannot be judged: ${reason}`, {
-      hint: 'Remove the offending install group from the Pushgateway (DELETE /metrics/job/ggen/install_id/<id>), then judge again.',
-      details: { location: prometheus },
-    });
+    new MarketplaceError(
+      'GGEN_E_BACKEND_MALFORMED',
+      `The fleet's figures in ${prometheus} cannot be judged: ${reason}`,
+      {
+        hint: 'Remove the offending install group from the Pushgateway (DELETE /metrics/job/ggen/install_id/<id>), then judge again.',
+        details: { location: prometheus },
+      },
+    );
   if (n(q.negativeSeries) > 0) throw impossible(`${n(q.negativeSeries)} series are negative (a counter never is)`);
   if (n(q.installs) >= DOMINANCE_MIN_INSTALLS && n(q.busiestInstall) > n(q.operations) / 2)
-    throw impossible(`one install accounts for ${n(q.busiestInstall)} of ${n(q.operations)} operations, more than all the others together`);
-  const ms = (seconds: number | null, count: number): number | null => (seconds === null || count === 0 ? null : seconds * 1000);
+    throw impossible(
+      `one install accounts for ${n(q.busiestInstall)} of ${n(q.operations)} operations, more than all the others together`,
+    );
+  const ms = (seconds: number | null, count: number): number | null =>
+    seconds === null || count === 0 ? null : seconds * 1000;
   return {
     searchV2: { count: n(q.searchV2Count), p95: ms(q.searchV2P95, n(q.searchV2Count)) },
     installV2: { count: n(q.installV2Count), p95: ms(q.installV2P95, n(q.installV2Count)) },
     v2: { judged: n(q.v2Judged), failures: n(q.v2Failures) },
     v1: { judged: n(q.v1Judged), failures: n(q.v1Failures) },
     fallbacks: { attempted: n(q.fallbacksAttempted), succeeded: n(q.fallbacksSucceeded) },
-    compare: { searches: n(q.compareSearches), meanOverlapAt10: n(q.compareSearches) === 0 ? null : n(q.compareOverlapSum) / n(q.compareSearches) },
+    compare: {
+      searches: n(q.compareSearches),
+      meanOverlapAt10: n(q.compareSearches) === 0 ? null : n(q.compareOverlapSum) / n(q.compareSearches),
+    },
     operations: n(q.operations),
     installs: n(q.installs),
   };

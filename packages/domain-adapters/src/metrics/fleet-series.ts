@@ -41,7 +41,9 @@ class Counters {
   }
 
   lines(name: string): string[] {
-    return [...this.#values.values()].sort((a, b) => (labelText(a.labels) < labelText(b.labels) ? -1 : 1)).map((entry) => `${name}${labelText(entry.labels)} ${entry.value}`);
+    return [...this.#values.values()]
+      .sort((a, b) => (labelText(a.labels) < labelText(b.labels) ? -1 : 1))
+      .map((entry) => `${name}${labelText(entry.labels)} ${entry.value}`);
   }
 }
 
@@ -86,24 +88,44 @@ export function fleetSeriesText(records: readonly OperationRecord[]): string {
   }
 
   const out: string[] = [];
-  out.push(`# HELP ${FLEET_SERIES.attemptDuration} Time of one backend attempt of an operation.`, `# TYPE ${FLEET_SERIES.attemptDuration} histogram`);
-  for (const histogram of [...histograms.values()].sort((a, b) => (labelText(a.labels) < labelText(b.labels) ? -1 : 1))) {
+  out.push(
+    `# HELP ${FLEET_SERIES.attemptDuration} Time of one backend attempt of an operation.`,
+    `# TYPE ${FLEET_SERIES.attemptDuration} histogram`,
+  );
+  for (const histogram of [...histograms.values()].sort((a, b) =>
+    labelText(a.labels) < labelText(b.labels) ? -1 : 1,
+  )) {
     DURATION_BUCKETS.forEach((bound, index) => {
-      out.push(`${FLEET_SERIES.attemptDuration}_bucket${labelText({ ...histogram.labels, le: String(bound) })} ${histogram.buckets[index] ?? 0}`);
+      out.push(
+        `${FLEET_SERIES.attemptDuration}_bucket${labelText({ ...histogram.labels, le: String(bound) })} ${histogram.buckets[index] ?? 0}`,
+      );
     });
-    out.push(`${FLEET_SERIES.attemptDuration}_bucket${labelText({ ...histogram.labels, le: '+Inf' })} ${histogram.count}`);
+    out.push(
+      `${FLEET_SERIES.attemptDuration}_bucket${labelText({ ...histogram.labels, le: '+Inf' })} ${histogram.count}`,
+    );
     out.push(`${FLEET_SERIES.attemptDuration}_sum${labelText(histogram.labels)} ${histogram.sum}`);
     out.push(`${FLEET_SERIES.attemptDuration}_count${labelText(histogram.labels)} ${histogram.count}`);
   }
   const counter = (name: string, help: string, values: Counters): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, ...values.lines(name));
   };
-  counter(FLEET_SERIES.attempts, 'Backend attempts by result: ok, backend_error (counted against the backend) or refused (a caller error or security verdict).', attempts);
+  counter(
+    FLEET_SERIES.attempts,
+    'Backend attempts by result: ok, backend_error (counted against the backend) or refused (a caller error or security verdict).',
+    attempts,
+  );
   counter(FLEET_SERIES.errors, 'Failed backend attempts by error code and class (caller, backend, security).', errors);
   counter(FLEET_SERIES.operations, 'Routed operations.', operations);
   counter(FLEET_SERIES.selections, 'Operations served, by the backend that served them.', selections);
-  counter(FLEET_SERIES.fallbacks, 'Operations handed to v1 after a v2 backend failure, by whether v1 then served them.', fallbacks);
-  out.push(`# HELP ${FLEET_SERIES.compareOverlap} overlap@10 of v1 and v2 results of compared searches.`, `# TYPE ${FLEET_SERIES.compareOverlap} summary`);
+  counter(
+    FLEET_SERIES.fallbacks,
+    'Operations handed to v1 after a v2 backend failure, by whether v1 then served them.',
+    fallbacks,
+  );
+  out.push(
+    `# HELP ${FLEET_SERIES.compareOverlap} overlap@10 of v1 and v2 results of compared searches.`,
+    `# TYPE ${FLEET_SERIES.compareOverlap} summary`,
+  );
   out.push(`${FLEET_SERIES.compareOverlap}_sum ${overlapSum}`, `${FLEET_SERIES.compareOverlap}_count ${overlapCount}`);
   return `${out.join('\n')}\n`;
 }
@@ -112,8 +134,18 @@ export function fleetSeriesText(records: readonly OperationRecord[]): string {
  * Replaces this install's group on a Pushgateway (`PUT /metrics/job/ggen/install_id/<id>`).
  * Throws on failure; the caller decides how loud to be (a command never fails for its telemetry).
  */
-export async function pushFleetSeries(pushgateway: string, installId: string, text: string, timeoutMs: number): Promise<void> {
+export async function pushFleetSeries(
+  pushgateway: string,
+  installId: string,
+  text: string,
+  timeoutMs: number,
+): Promise<void> {
   const url = `${pushgateway.replace(/\/+$/, '')}/metrics/job/ggen/install_id/${encodeURIComponent(installId)}`;
-  const response = await fetch(url, { method: 'PUT', body: text, headers: { 'content-type': 'text/plain; version=0.0.4' }, signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetch(url, {
+    method: 'PUT',
+    body: text,
+    headers: { 'content-type': 'text/plain; version=0.0.4' },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (!response.ok) throw new Error(`PUT ${url} answered ${response.status} ${(await response.text()).slice(0, 200)}`);
 }

@@ -22,14 +22,28 @@ export interface MarketplaceInstruments {
  * aggregate across processes and backends without losing the denominator.
  */
 export function createInstruments(meter: Meter): MarketplaceInstruments {
-  const ratio = (name: string, description: string): Histogram => meter.createHistogram(name, { description, unit: '1', advice: { explicitBucketBoundaries: [0.5] } });
-  const searchLatency = meter.createHistogram(INSTRUMENT_NAMES.searchLatency, { description: 'search latency per backend attempt', unit: 'ms' });
+  const ratio = (name: string, description: string): Histogram =>
+    meter.createHistogram(name, { description, unit: '1', advice: { explicitBucketBoundaries: [0.5] } });
+  const searchLatency = meter.createHistogram(INSTRUMENT_NAMES.searchLatency, {
+    description: 'search latency per backend attempt',
+    unit: 'ms',
+  });
   const searchErrorRate = ratio(INSTRUMENT_NAMES.searchErrorRate, '1 per failed search attempt, 0 per served one');
-  const installLatency = meter.createHistogram(INSTRUMENT_NAMES.installLatency, { description: 'install latency per backend attempt', unit: 'ms' });
-  const installSuccessRate = ratio(INSTRUMENT_NAMES.installSuccessRate, '1 per successful install attempt, 0 per failed one');
+  const installLatency = meter.createHistogram(INSTRUMENT_NAMES.installLatency, {
+    description: 'install latency per backend attempt',
+    unit: 'ms',
+  });
+  const installSuccessRate = ratio(
+    INSTRUMENT_NAMES.installSuccessRate,
+    '1 per successful install attempt, 0 per failed one',
+  );
   const publishSignatureRate = ratio(INSTRUMENT_NAMES.publishSignatureRate, '1 per signed publish, 0 per unsigned one');
-  const fallbackCount: Counter = meter.createCounter(INSTRUMENT_NAMES.fallbackCount, { description: 'operations served by v1 after v2 failed' });
-  const backendSelection: Counter = meter.createCounter(INSTRUMENT_NAMES.backendSelection, { description: 'operations per serving backend' });
+  const fallbackCount: Counter = meter.createCounter(INSTRUMENT_NAMES.fallbackCount, {
+    description: 'operations served by v1 after v2 failed',
+  });
+  const backendSelection: Counter = meter.createCounter(INSTRUMENT_NAMES.backendSelection, {
+    description: 'operations per serving backend',
+  });
   return {
     record(record) {
       for (const attempt of record.attempts) {
@@ -45,7 +59,8 @@ export function createInstruments(meter: Meter): MarketplaceInstruments {
           if (judged) installSuccessRate.record(attempt.ok ? 1 : 0, attributes);
         }
       }
-      if (record.op === 'publish' && record.ok && record.signed !== undefined) publishSignatureRate.record(record.signed ? 1 : 0, { backend: record.backend });
+      if (record.op === 'publish' && record.ok && record.signed !== undefined)
+        publishSignatureRate.record(record.signed ? 1 : 0, { backend: record.backend });
       if (record.fallback) fallbackCount.add(1, { backend: 'v1', operation: record.op });
       backendSelection.add(1, { backend: record.backend, operation: record.op, strategy: record.strategy });
     },

@@ -85,7 +85,8 @@ export class MetricsStore {
         if (line === '') continue;
         try {
           const record = JSON.parse(line) as OperationRecord;
-          if (typeof record.t === 'number' && record.t >= sinceMs && typeof record.op === 'string') records.push(record);
+          if (typeof record.t === 'number' && record.t >= sinceMs && typeof record.op === 'string')
+            records.push(record);
         } catch {
           // A line cut short by a crash is skipped.
         }

@@ -6,7 +6,8 @@ import { MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@ope
 import { createInstruments, type MarketplaceInstruments } from './instruments.js';
 import type { OperationRecord } from './operation-record.js';
 
-const resource = (): ReturnType<typeof resourceFromAttributes> => resourceFromAttributes({ 'service.name': 'ggen-marketplace' });
+const resource = (): ReturnType<typeof resourceFromAttributes> =>
+  resourceFromAttributes({ 'service.name': 'ggen-marketplace' });
 
 export interface OtlpExport {
   instruments: MarketplaceInstruments;

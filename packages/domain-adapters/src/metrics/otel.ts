@@ -3,7 +3,11 @@ import type { OperationRecord } from './operation-record.js';
 // The OpenTelemetry SDK is loaded only by the runs that export: a plain command pays nothing.
 
 /** Replays a run's records into the marketplace.* instruments and pushes them over OTLP/HTTP. */
-export async function exportRecordsOverOtlp(endpoint: string, records: readonly OperationRecord[], timeoutMillis?: number): Promise<void> {
+export async function exportRecordsOverOtlp(
+  endpoint: string,
+  records: readonly OperationRecord[],
+  timeoutMillis?: number,
+): Promise<void> {
   if (records.length === 0) return;
   const { startOtlpExport } = await import('./otel-export.js');
   const otlp = startOtlpExport(endpoint, timeoutMillis);

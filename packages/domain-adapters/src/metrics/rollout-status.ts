@@ -44,10 +44,16 @@ export interface RolloutStatus {
 
 const PERCENT_STEPS = [10, 25, 50, 75, 100];
 const nextStep = (percentage: number): number => PERCENT_STEPS.find((step) => step > percentage) ?? 100;
-const usesV2 = (strategy: BackendStrategyName, percentage: number): boolean => strategy !== 'v1' && !(strategy === 'ab-test' && percentage === 0);
+const usesV2 = (strategy: BackendStrategyName, percentage: number): boolean =>
+  strategy !== 'v1' && !(strategy === 'ab-test' && percentage === 0);
 
 /** The plan's phase that a configuration puts this install in. */
-export function currentPhase(config: AdapterConfig): { phase: number; phaseName: string; next: string; rollback: string } {
+export function currentPhase(config: AdapterConfig): {
+  phase: number;
+  phaseName: string;
+  next: string;
+  rollback: string;
+} {
   const search = routingFor(config, 'search');
   const install = routingFor(config, 'install');
   const full = (strategy: BackendStrategyName): boolean => strategy === 'v2' || strategy === 'v2-with-fallback';
@@ -61,7 +67,11 @@ export function currentPhase(config: AdapterConfig): { phase: number; phaseName:
   }
   // One global A/B test, as the plan's blocks write it: its share says which phase it is (phase 3
   // starts search at 10%, phase 4 starts installs at 25% with fallback_on_error, phase 6 raises to 75%).
-  const global = config.operations.search === undefined && config.operations.install === undefined && search.strategy === 'ab-test' && config.enable_ab_testing;
+  const global =
+    config.operations.search === undefined &&
+    config.operations.install === undefined &&
+    search.strategy === 'ab-test' &&
+    config.enable_ab_testing;
   if (global && search.v2Percentage >= 75) {
     return {
       phase: 6,
@@ -75,7 +85,12 @@ export function currentPhase(config: AdapterConfig): { phase: number; phaseName:
       search.v2Percentage >= 50
         ? 'start phase 4: v2_percentage: 25 with fallback_on_error: true'
         : `raise v2_percentage ${search.v2Percentage} -> ${nextStep(search.v2Percentage)}`;
-    return { phase: 3, phaseName: `search migration (ab-test ${search.v2Percentage}%)`, next, rollback: 'set v2_percentage: 0' };
+    return {
+      phase: 3,
+      phaseName: `search migration (ab-test ${search.v2Percentage}%)`,
+      next,
+      rollback: 'set v2_percentage: 0',
+    };
   }
   if (usesV2(install.strategy, install.v2Percentage)) {
     const next =
@@ -120,7 +135,8 @@ function judge(
   applies = true,
 ): Criterion {
   if (!applies) return { name, unit, value, threshold, sample, state: 'n/a', critical };
-  if (value === null || sample < MIN_SAMPLE) return { name, unit, value, threshold, sample, state: 'not enough data', critical };
+  if (value === null || sample < MIN_SAMPLE)
+    return { name, unit, value, threshold, sample, state: 'not enough data', critical };
   return { name, unit, value, threshold, sample, state: passes(value) ? 'pass' : 'fail', critical };
 }
 
@@ -129,7 +145,13 @@ function judge(
  * them would hide the failures that matter; one failed fallback is already a signal.
  */
 function fallbackCriterion(fallbacks: { attempted: number; succeeded: number }): Criterion {
-  const base = { name: 'fallback success', unit: 'ratio' as const, threshold: `> ${THRESHOLDS.fallbackSuccess * 100}%`, sample: fallbacks.attempted, critical: true };
+  const base = {
+    name: 'fallback success',
+    unit: 'ratio' as const,
+    threshold: `> ${THRESHOLDS.fallbackSuccess * 100}%`,
+    sample: fallbacks.attempted,
+    critical: true,
+  };
   if (fallbacks.attempted === 0) return { ...base, value: null, state: 'n/a' };
   const value = fallbacks.succeeded / fallbacks.attempted;
   return { ...base, value, state: value > THRESHOLDS.fallbackSuccess ? 'pass' : 'fail' };
@@ -156,7 +178,12 @@ function routingOf(config: AdapterConfig): RolloutStatus['routing'] {
 function phaseFor(config: AdapterConfig, asked: number | undefined): ReturnType<typeof currentPhase> {
   const current = currentPhase(config);
   if (asked === undefined || asked === current.phase) return current;
-  return { phase: asked, phaseName: PHASE_NAMES[asked] ?? `phase ${asked}`, next: current.next, rollback: current.rollback };
+  return {
+    phase: asked,
+    phaseName: PHASE_NAMES[asked] ?? `phase ${asked}`,
+    next: current.next,
+    rollback: current.rollback,
+  };
 }
 
 /**
@@ -176,7 +203,11 @@ export interface RolloutFigures {
 /** The figures of the recorded operations of this install. */
 export function figuresFromRecords(records: readonly OperationRecord[], since: number): RolloutFigures {
   const attempts = (backend: 'v1' | 'v2', ops?: readonly RoutedOperationName[]) =>
-    records.flatMap((record) => (ops === undefined || ops.includes(record.op) ? record.attempts.filter((attempt) => attempt.backend === backend && attempt.plan !== true) : []));
+    records.flatMap((record) =>
+      ops === undefined || ops.includes(record.op)
+        ? record.attempts.filter((attempt) => attempt.backend === backend && attempt.plan !== true)
+        : [],
+    );
   const searchV2 = latencySummary(attempts('v2', ['search']).map((attempt) => attempt.ms));
   const installV2 = latencySummary(attempts('v2', ['install']).map((attempt) => attempt.ms));
   // A caller's mistake or a security verdict is an answer, not a backend failure (errors.ts classes).
@@ -197,12 +228,22 @@ export function figuresFromRecords(records: readonly OperationRecord[], since: n
 }
 
 /** The plan's success criteria for the current phase (or `phase`), judged from the recorded operations. */
-export function evaluateRollout(config: AdapterConfig, records: readonly OperationRecord[], since: number, phaseAsked?: number): RolloutStatus {
+export function evaluateRollout(
+  config: AdapterConfig,
+  records: readonly OperationRecord[],
+  since: number,
+  phaseAsked?: number,
+): RolloutStatus {
   return judgeRollout(config, figuresFromRecords(records, since), since, phaseAsked);
 }
 
 /** The plan's success criteria for the current phase (or `phase`), judged on the given figures. */
-export function judgeRollout(config: AdapterConfig, figures: RolloutFigures, since: number, phaseAsked?: number): RolloutStatus {
+export function judgeRollout(
+  config: AdapterConfig,
+  figures: RolloutFigures,
+  since: number,
+  phaseAsked?: number,
+): RolloutStatus {
   const phase = phaseFor(config, phaseAsked);
   if (phaseAsked !== undefined && !(RECORDED_PHASES as readonly number[]).includes(phaseAsked)) {
     return {
@@ -219,16 +260,53 @@ export function judgeRollout(config: AdapterConfig, figures: RolloutFigures, sin
   }
   const searchV2 = figures.searchV2;
   const installV2 = figures.installV2;
-  const rate = (entry: { judged: number; failures: number }): number | null => (entry.judged === 0 ? null : entry.failures / entry.judged);
+  const rate = (entry: { judged: number; failures: number }): number | null =>
+    entry.judged === 0 ? null : entry.failures / entry.judged;
   const v2Rate = rate(figures.v2);
   const v1Rate = rate(figures.v1);
   const fallbacks = figures.fallbacks;
   const compare = figures.compare;
   const criteria = [
-    judge('search p95 (v2), ms', 'ms', searchV2.p95, searchV2.count, `< ${THRESHOLDS.searchP95Ms}`, (value) => value < THRESHOLDS.searchP95Ms, false, phase.phase >= 3),
-    judge('install p95 (v2), ms', 'ms', installV2.p95, installV2.count, `< ${THRESHOLDS.installP95Ms}`, (value) => value < THRESHOLDS.installP95Ms, false, phase.phase >= 4),
-    judge('error rate (v2)', 'ratio', v2Rate, figures.v2.judged, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, true, phase.phase >= 3),
-    judge('error rate (v1)', 'ratio', v1Rate, figures.v1.judged, `< ${THRESHOLDS.errorRate * 100}%`, (value) => value < THRESHOLDS.errorRate, false, phase.phase <= 3),
+    judge(
+      'search p95 (v2), ms',
+      'ms',
+      searchV2.p95,
+      searchV2.count,
+      `< ${THRESHOLDS.searchP95Ms}`,
+      (value) => value < THRESHOLDS.searchP95Ms,
+      false,
+      phase.phase >= 3,
+    ),
+    judge(
+      'install p95 (v2), ms',
+      'ms',
+      installV2.p95,
+      installV2.count,
+      `< ${THRESHOLDS.installP95Ms}`,
+      (value) => value < THRESHOLDS.installP95Ms,
+      false,
+      phase.phase >= 4,
+    ),
+    judge(
+      'error rate (v2)',
+      'ratio',
+      v2Rate,
+      figures.v2.judged,
+      `< ${THRESHOLDS.errorRate * 100}%`,
+      (value) => value < THRESHOLDS.errorRate,
+      true,
+      phase.phase >= 3,
+    ),
+    judge(
+      'error rate (v1)',
+      'ratio',
+      v1Rate,
+      figures.v1.judged,
+      `< ${THRESHOLDS.errorRate * 100}%`,
+      (value) => value < THRESHOLDS.errorRate,
+      false,
+      phase.phase <= 3,
+    ),
     judge(
       'error-rate difference v1/v2, points',
       'points',
@@ -241,7 +319,15 @@ export function judgeRollout(config: AdapterConfig, figures: RolloutFigures, sin
     ),
     fallbackCriterion(fallbacks),
     compare.searches === 0
-      ? { name: 'compare overlap@10 (mean)', unit: 'ratio' as const, value: null, threshold: `>= ${THRESHOLDS.compareOverlap}`, sample: 0, state: 'n/a' as const, critical: false }
+      ? {
+          name: 'compare overlap@10 (mean)',
+          unit: 'ratio' as const,
+          value: null,
+          threshold: `>= ${THRESHOLDS.compareOverlap}`,
+          sample: 0,
+          state: 'n/a' as const,
+          critical: false,
+        }
       : judge(
           'compare overlap@10 (mean)',
           'ratio',
@@ -275,5 +361,15 @@ export function judgeRollout(config: AdapterConfig, figures: RolloutFigures, sin
     reason = 'every criterion of this phase is met';
     next = phase.next;
   }
-  return { phase: phase.phase, phaseName: phase.phaseName, routing: routingOf(config), verdict, reason, next, criteria, since, operations: figures.operations };
+  return {
+    phase: phase.phase,
+    phaseName: phase.phaseName,
+    routing: routingOf(config),
+    verdict,
+    reason,
+    next,
+    criteria,
+    since,
+    operations: figures.operations,
+  };
 }

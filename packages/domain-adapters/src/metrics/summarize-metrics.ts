@@ -55,7 +55,12 @@ export function percentile(sorted: readonly number[], q: number): number {
 
 export function latencySummary(values: number[]): LatencySummary {
   const sorted = [...values].sort((a, b) => a - b);
-  return { count: sorted.length, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 0.5),
+    p95: percentile(sorted, 0.95),
+    p99: percentile(sorted, 0.99),
+  };
 }
 
 /** Attempts on a backend whose failure fallback handed on to v1. */
@@ -75,7 +80,18 @@ export function fallbackTotals(records: readonly OperationRecord[]): { attempted
 }
 
 export function summarizeMetrics(records: readonly OperationRecord[], since: number): MetricsSummary {
-  const groups = new Map<string, { backend: BackendType; operation: string; ms: number[]; errors: number; refusals: number; selections: number; fallbacks: number }>();
+  const groups = new Map<
+    string,
+    {
+      backend: BackendType;
+      operation: string;
+      ms: number[];
+      errors: number;
+      refusals: number;
+      selections: number;
+      fallbacks: number;
+    }
+  >();
   const group = (backend: BackendType, operation: string): NonNullable<ReturnType<typeof groups.get>> => {
     const key = `${backend}\0${operation}`;
     let entry = groups.get(key);
@@ -110,6 +126,8 @@ export function summarizeMetrics(records: readonly OperationRecord[], since: num
       selections: entry.selections,
       fallbacks: entry.fallbacks,
     }))
-    .sort((a, b) => (a.operation === b.operation ? (a.backend < b.backend ? -1 : 1) : a.operation < b.operation ? -1 : 1));
+    .sort((a, b) =>
+      a.operation === b.operation ? (a.backend < b.backend ? -1 : 1) : a.operation < b.operation ? -1 : 1,
+    );
   return { since, operations: records.length, rows, fallbacks: fallbackTotals(records) };
 }

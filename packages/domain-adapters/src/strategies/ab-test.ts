@@ -1,5 +1,10 @@
 import { runAttempt } from './run-attempt.js';
-import { AttemptFailure, type RoutedOperation, type StrategyContext, type StrategyOutcome } from './routed-operation.js';
+import {
+  AttemptFailure,
+  type RoutedOperation,
+  type StrategyContext,
+  type StrategyOutcome,
+} from './routed-operation.js';
 import { runWithFallback } from './v2-with-fallback.js';
 
 /**
@@ -13,13 +18,22 @@ export async function abTest<T>(operation: RoutedOperation<T>, context: Strategy
   }
   const bucket = context.bucket();
   if (bucket < context.v2Percentage) {
-    const outcome = await runWithFallback(operation, context, { strategy: 'ab-test', reason: `ab-test bucket ${bucket} < ${context.v2Percentage}%`, bucket });
+    const outcome = await runWithFallback(operation, context, {
+      strategy: 'ab-test',
+      reason: `ab-test bucket ${bucket} < ${context.v2Percentage}%`,
+      bucket,
+    });
     return outcome;
   }
   return runV1(operation, context, `ab-test bucket ${bucket} >= ${context.v2Percentage}%`, bucket);
 }
 
-async function runV1<T>(operation: RoutedOperation<T>, context: StrategyContext, reason: string, bucket?: number): Promise<StrategyOutcome<T>> {
+async function runV1<T>(
+  operation: RoutedOperation<T>,
+  context: StrategyContext,
+  reason: string,
+  bucket?: number,
+): Promise<StrategyOutcome<T>> {
   const v1 = await runAttempt('v1', () => context.backend('v1'), operation.run);
   if (!v1.ok) throw new AttemptFailure(v1.error, [v1.attempt]);
   return {

@@ -1,5 +1,11 @@
 import { runAttempt } from './run-attempt.js';
-import { AttemptFailure, type Comparison, type RoutedOperation, type StrategyContext, type StrategyOutcome } from './routed-operation.js';
+import {
+  AttemptFailure,
+  type Comparison,
+  type RoutedOperation,
+  type StrategyContext,
+  type StrategyOutcome,
+} from './routed-operation.js';
 
 /**
  * Both backends run concurrently, each exactly once and each within the time budget; v2's
@@ -14,7 +20,12 @@ export async function compare<T>(operation: RoutedOperation<T>, context: Strateg
   ]);
   let comparison: Comparison | undefined;
   if (v1.ok && v2.ok && operation.compare !== undefined) {
-    comparison = { ...operation.compare(v1.value, v2.value), subject: operation.subject, v1Ms: v1.attempt.ms, v2Ms: v2.attempt.ms };
+    comparison = {
+      ...operation.compare(v1.value, v2.value),
+      subject: operation.subject,
+      v1Ms: v1.attempt.ms,
+      v2Ms: v2.attempt.ms,
+    };
   }
   const attempts =
     operation.plan === undefined
@@ -26,11 +37,27 @@ export async function compare<T>(operation: RoutedOperation<T>, context: Strateg
   const served = v2.ok ? v2 : context.fallbackOnError ? v1 : v2;
   if (!served.ok) throw new AttemptFailure(served.error, attempts);
   const backend = served.attempt.backend;
-  const selection = { strategy: 'compare' as const, backend, reason: v2.ok ? 'compare: v2 answered' : `compare: v2 failed (${v2.attempt.error ?? 'error'}), served by v1` };
+  const selection = {
+    strategy: 'compare' as const,
+    backend,
+    reason: v2.ok ? 'compare: v2 answered' : `compare: v2 failed (${v2.attempt.error ?? 'error'}), served by v1`,
+  };
   if (operation.plan === undefined) {
-    return { value: served.value, selection, attempts, fallback: !v2.ok, ...(comparison === undefined ? {} : { comparison }) };
+    return {
+      value: served.value,
+      selection,
+      attempts,
+      fallback: !v2.ok,
+      ...(comparison === undefined ? {} : { comparison }),
+    };
   }
   const applied = await runAttempt(backend, () => context.backend(backend), operation.run);
   if (!applied.ok) throw new AttemptFailure(applied.error, [...attempts, applied.attempt]);
-  return { value: applied.value, selection, attempts: [...attempts, applied.attempt], fallback: !v2.ok, ...(comparison === undefined ? {} : { comparison }) };
+  return {
+    value: applied.value,
+    selection,
+    attempts: [...attempts, applied.attempt],
+    fallback: !v2.ok,
+    ...(comparison === undefined ? {} : { comparison }),
+  };
 }

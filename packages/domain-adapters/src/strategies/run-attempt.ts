@@ -1,7 +1,14 @@
-import { isMarketplaceError, MarketplaceError, monotonicMs, type BackendType, type MarketplaceBackend } from '@ggen/marketplace-core';
+import {
+  isMarketplaceError,
+  MarketplaceError,
+  monotonicMs,
+  type BackendType,
+  type MarketplaceBackend,
+} from '@ggen/marketplace-core';
 import type { Attempt } from './routed-operation.js';
 
-export type AttemptResult<T> = { ok: true; value: T; attempt: Attempt } | { ok: false; error: unknown; attempt: Attempt };
+export type AttemptResult<T> =
+  { ok: true; value: T; attempt: Attempt } | { ok: false; error: unknown; attempt: Attempt };
 
 /**
  * Runs one operation on one backend exactly once, timed, with an optional time budget.
@@ -28,10 +35,14 @@ export async function runAttempt<T>(
             pending,
             new Promise<never>((_, reject) => {
               timer = setTimeout(() => {
-                const timeout = new MarketplaceError('GGEN_E_BACKEND_TIMEOUT', `The ${backendType} backend did not answer within ${timeoutMs} ms`, {
-                  hint: 'Raise marketplace.v2_timeout_ms, or check the v2 registry or SPARQL endpoint.',
-                  details: { backend: backendType, timeoutMs },
-                });
+                const timeout = new MarketplaceError(
+                  'GGEN_E_BACKEND_TIMEOUT',
+                  `The ${backendType} backend did not answer within ${timeoutMs} ms`,
+                  {
+                    hint: 'Raise marketplace.v2_timeout_ms, or check the v2 registry or SPARQL endpoint.',
+                    details: { backend: backendType, timeoutMs },
+                  },
+                );
                 // The same verdict ends the attempt that is still running (its signal) and this one.
                 controller.abort(timeout);
                 reject(timeout);

@@ -3,15 +3,23 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig, type MarketplaceBackend } from '@ggen/marketplace-core';
-import { checkedBackend, DualBackendAdapter, MetricsStore, type AdapterConfig, type DualBackendOptions } from '@ggen/domain-adapters';
+import {
+  checkedBackend,
+  DualBackendAdapter,
+  MetricsStore,
+  type AdapterConfig,
+  type DualBackendOptions,
+} from '@ggen/domain-adapters';
 import { createV1Backend } from '@ggen/marketplace-v1';
 import { createV2Backend } from '@ggen/marketplace-v2';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const sampleRegistry = resolve(here, '..', '..', '..', 'cli', 'sample-registry');
 
-export const realV1 = (location = sampleRegistry): MarketplaceBackend => createV1Backend({ location, timeoutMs: 2000, retries: 0 });
-export const realV2 = (location = sampleRegistry): MarketplaceBackend => createV2Backend({ location, timeoutMs: 2000, retries: 0 });
+export const realV1 = (location = sampleRegistry): MarketplaceBackend =>
+  createV1Backend({ location, timeoutMs: 2000, retries: 0 });
+export const realV2 = (location = sampleRegistry): MarketplaceBackend =>
+  createV2Backend({ location, timeoutMs: 2000, retries: 0 });
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -44,7 +52,12 @@ export interface Harness {
 }
 
 /** A DualBackendAdapter over the given backends (checked, as the V1/V2 adapters are) with a real metrics directory. */
-export function harness(config: Partial<AdapterConfig>, v1: MarketplaceBackend, v2: MarketplaceBackend, extra: Partial<DualBackendOptions> = {}): Harness {
+export function harness(
+  config: Partial<AdapterConfig>,
+  v1: MarketplaceBackend,
+  v2: MarketplaceBackend,
+  extra: Partial<DualBackendOptions> = {},
+): Harness {
   const store = new MetricsStore(join(tempDir('ggen-metrics-'), 'metrics'));
   const created = { v1: 0, v2: 0 };
   const adapter = new DualBackendAdapter({

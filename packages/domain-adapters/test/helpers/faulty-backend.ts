@@ -12,10 +12,12 @@ export function withFaults(backend: MarketplaceBackend, next: () => Fault): Mark
     async (...args: A): Promise<R> => {
       faulty.calls += 1;
       const fault = next();
-      if (fault === 'throw') throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', 'injected: v2 store unreachable');
+      if (fault === 'throw')
+        throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', 'injected: v2 store unreachable');
       if (fault === 'hang') return new Promise<R>(() => undefined);
       const value = await call(...args);
-      if (fault === 'malformed') return { ...(value as object), packages: [{ name: 42 }], total: -1, versions: 'x' } as R;
+      if (fault === 'malformed')
+        return { ...(value as object), packages: [{ name: 42 }], total: -1, versions: 'x' } as R;
       return value;
     };
   const faulty = {

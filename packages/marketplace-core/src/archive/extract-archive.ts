@@ -15,20 +15,29 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxEntries: 20_000,
 };
 
-export type ArchiveEntry = { type: 'file'; path: string; mode: number; content: Buffer } | { type: 'directory'; path: string } | { type: 'symlink'; path: string; target: string };
+export type ArchiveEntry =
+  | { type: 'file'; path: string; mode: number; content: Buffer }
+  | { type: 'directory'; path: string }
+  | { type: 'symlink'; path: string; target: string };
 
 /**
  * Reads and checks every entry of a .tgz before anything touches the disk. Rejects paths
  * that are absolute or climb with `..`, links that leave the package, hard links, device
  * files and FIFOs, and archives past the size or entry limits (gzip bombs included).
  */
-export async function readArchive(bytes: Uint8Array, label: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<ArchiveEntry[]> {
+export async function readArchive(
+  bytes: Uint8Array,
+  label: string,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): Promise<ArchiveEntry[]> {
   if (bytes.length > limits.maxCompressedBytes) {
     throw tooLarge(label, `${bytes.length} bytes compressed, limit ${limits.maxCompressedBytes}`);
   }
   let tarBytes: Buffer;
   try {
-    tarBytes = process.getBuiltinModule('node:zlib').gunzipSync(bytes, { maxOutputLength: limits.maxUncompressedBytes });
+    tarBytes = process
+      .getBuiltinModule('node:zlib')
+      .gunzipSync(bytes, { maxOutputLength: limits.maxUncompressedBytes });
   } catch (error) {
     if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw tooLarge(label, `more than ${limits.maxUncompressedBytes} bytes uncompressed`);
@@ -51,7 +60,8 @@ export async function readArchive(bytes: Uint8Array, label: string, limits: Arch
       strict: true,
       onReadEntry: (entry: ReadEntry) => {
         seen += 1;
-        if (failure === undefined && seen > limits.maxEntries) fail(tooLarge(label, `more than ${limits.maxEntries} entries`));
+        if (failure === undefined && seen > limits.maxEntries)
+          fail(tooLarge(label, `more than ${limits.maxEntries} entries`));
         let checked: ArchiveEntry | undefined;
         if (failure === undefined) {
           try {
@@ -118,7 +128,11 @@ function checkTree(entries: ArchiveEntry[], label: string): void {
         continue;
       }
       stack.push(part);
-      if (links.has(stack.join('/'))) throw unsafe(label, `link '${path}' points through another link ('${stack.join('/')}'); links to links are not allowed`);
+      if (links.has(stack.join('/')))
+        throw unsafe(
+          label,
+          `link '${path}' points through another link ('${stack.join('/')}'); links to links are not allowed`,
+        );
     }
   }
 }
@@ -154,7 +168,8 @@ function checkEntry(entry: ReadEntry, label: string): ArchiveEntry | undefined {
 }
 
 function safeEntryPath(raw: string, label: string): string {
-  if (raw.includes('\0') || raw.includes('\\')) throw unsafe(label, `entry name ${JSON.stringify(raw)} is not a portable path`);
+  if (raw.includes('\0') || raw.includes('\\'))
+    throw unsafe(label, `entry name ${JSON.stringify(raw)} is not a portable path`);
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) throw unsafe(label, `entry '${raw}' has an absolute path`);
   const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
   if (segments.includes('..')) throw unsafe(label, `entry '${raw}' climbs out of the package with '..'`);
@@ -167,7 +182,10 @@ function safeEntryPath(raw: string, label: string): string {
  * write ever follows a link the archive made.
  */
 export function writeArchiveEntries(entries: ArchiveEntry[], destination: string): Promise<void> {
-  const ordered = [...entries.filter((entry) => entry.type !== 'symlink'), ...entries.filter((entry) => entry.type === 'symlink')];
+  const ordered = [
+    ...entries.filter((entry) => entry.type !== 'symlink'),
+    ...entries.filter((entry) => entry.type === 'symlink'),
+  ];
   // Synchronous, each directory made once: a pack is a few small files, and a thread-pool
   // round trip per mkdir and write left the main thread idle for most of an extraction.
   const made = new Set<string>();

@@ -30,10 +30,14 @@ export function verifyIntegrity(bytes: Uint8Array, expected: ExpectedDigest, lab
   if (expected.integrity !== undefined) {
     const [algorithm] = expected.integrity.split('-', 1);
     if (algorithm !== 'sha512' && algorithm !== 'sha384' && algorithm !== 'sha256') {
-      throw new MarketplaceError('GGEN_E_INTEGRITY_MISMATCH', `Unsupported integrity algorithm '${String(algorithm)}' for ${label}`, {
-        hint: 'Supported: sha512, sha384, sha256 (SRI format).',
-        details: { package: label },
-      });
+      throw new MarketplaceError(
+        'GGEN_E_INTEGRITY_MISMATCH',
+        `Unsupported integrity algorithm '${String(algorithm)}' for ${label}`,
+        {
+          hint: 'Supported: sha512, sha384, sha256 (SRI format).',
+          details: { package: label },
+        },
+      );
     }
     const actual = `${algorithm}-${nodeCrypto().createHash(algorithm).update(bytes).digest('base64')}`;
     if (actual !== expected.integrity) throw mismatch(label, expected.integrity, actual);

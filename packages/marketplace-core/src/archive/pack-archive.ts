@@ -55,7 +55,10 @@ export async function listPackageFiles(dir: string, selection: PackageFileSelect
     const text = await readFile(join(dir, name), 'utf8').catch(() => undefined);
     if (text !== undefined) ignored.add(text);
   }
-  const included = selection.include === undefined || selection.include.length === 0 ? undefined : ignore().add([...selection.include]);
+  const included =
+    selection.include === undefined || selection.include.length === 0
+      ? undefined
+      : ignore().add([...selection.include]);
   const files: string[] = [];
   const secrets: string[] = [];
   const walk = async (current: string): Promise<void> => {
@@ -95,10 +98,12 @@ export async function packDirectory(dir: string, selection: PackageFileSelection
   const { files, secrets } = await listPackageFiles(dir, selection);
   // What no install would take is refused here, before it is published: the same limits.
   const limits = DEFAULT_ARCHIVE_LIMITS;
-  if (files.length > limits.maxEntries) throw unpublishable(dir, `${files.length} files; an install takes at most ${limits.maxEntries}`);
+  if (files.length > limits.maxEntries)
+    throw unpublishable(dir, `${files.length} files; an install takes at most ${limits.maxEntries}`);
   let declared = 0;
   for (const file of files) declared += (await stat(join(dir, file)).catch(() => ({ size: 0 }))).size;
-  if (declared > limits.maxUncompressedBytes) throw unpublishable(dir, `${declared} bytes of files; an install unpacks at most ${limits.maxUncompressedBytes}`);
+  if (declared > limits.maxUncompressedBytes)
+    throw unpublishable(dir, `${declared} bytes of files; an install unpacks at most ${limits.maxUncompressedBytes}`);
   // tar's header and pax writers load for the commands that pack, not for every command (nor the rest of tar).
   const [{ Header }, { Pax }] = await Promise.all([import('tar/header'), import('tar/pax')]);
   const chunks: Buffer[] = [];
@@ -114,8 +119,19 @@ export async function packDirectory(dir: string, selection: PackageFileSelection
       throw fromFsError(error, 'reading', path);
     }
     unpackedSize += content.length;
-    if (readme === undefined && README_NAMES.has(file.toLowerCase())) readme = content.toString('utf8').split('\n').slice(0, 12).join('\n').slice(0, 1000).trimEnd();
-    const data = { path: file, mode: mode & 0o111 ? 0o755 : 0o644, uid: 0, gid: 0, size: content.length, mtime: FIXED_MTIME, type: 'File' as const, uname: '', gname: '' };
+    if (readme === undefined && README_NAMES.has(file.toLowerCase()))
+      readme = content.toString('utf8').split('\n').slice(0, 12).join('\n').slice(0, 1000).trimEnd();
+    const data = {
+      path: file,
+      mode: mode & 0o111 ? 0o755 : 0o644,
+      uid: 0,
+      gid: 0,
+      size: content.length,
+      mtime: FIXED_MTIME,
+      type: 'File' as const,
+      uname: '',
+      gname: '',
+    };
     const header = new Header(data);
     const block = Buffer.alloc(BLOCK);
     if (header.encode(block, 0)) {
@@ -126,7 +142,8 @@ export async function packDirectory(dir: string, selection: PackageFileSelection
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
   const bytes = process.getBuiltinModule('node:zlib').gzipSync(Buffer.concat(chunks), { level: 9 });
-  if (bytes.length > limits.maxCompressedBytes) throw unpublishable(dir, `a ${bytes.length}-byte archive; an install fetches at most ${limits.maxCompressedBytes}`);
+  if (bytes.length > limits.maxCompressedBytes)
+    throw unpublishable(dir, `a ${bytes.length}-byte archive; an install fetches at most ${limits.maxCompressedBytes}`);
   return {
     bytes,
     files,

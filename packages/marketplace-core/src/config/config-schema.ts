@@ -17,7 +17,13 @@ const text = z.string().min(1);
 const url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 /** A per-operation override: the strategy and A/B keys, by their own rules. */
-const operationOverride = z.object({ backend: backendRule.optional(), v2_percentage: percentageRule.optional(), fallback_on_error: z.boolean().optional() }).strict();
+const operationOverride = z
+  .object({
+    backend: backendRule.optional(),
+    v2_percentage: percentageRule.optional(),
+    fallback_on_error: z.boolean().optional(),
+  })
+  .strict();
 export type OperationOverride = z.infer<typeof operationOverride>;
 
 /**
@@ -97,7 +103,12 @@ export function configLayerSchema(present: readonly string[]): z.ZodType {
 export const marketplaceConfigSchema = (): typeof MARKETPLACE_CONFIG => MARKETPLACE_CONFIG;
 
 /** Keys that hold a filesystem path (resolved relative to the file that sets them). */
-export const PATH_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['packages_dir', 'lockfile', 'cache_dir', 'state_dir']);
+export const PATH_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set([
+  'packages_dir',
+  'lockfile',
+  'cache_dir',
+  'state_dir',
+]);
 
 /** Keys that hold a registry location: a URL as it is, a directory relative to the file that sets it. */
 export const LOCATION_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['registry', 'v2_registry']);
@@ -114,7 +125,11 @@ export const SECURITY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['requir
  * where ggen keeps its state (the trust file, the metrics a gate judges, the A/B install id,
  * install journals) and where its telemetry goes.
  */
-export const USER_ONLY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set(['state_dir', 'otlp_endpoint', 'pushgateway_url']);
+export const USER_ONLY_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set([
+  'state_dir',
+  'otlp_endpoint',
+  'pushgateway_url',
+]);
 
 /** Keys that decide where packages come from and where telemetry goes: a project file that sets them says so. */
 export const ORIGIN_KEYS: ReadonlySet<MarketplaceConfigKey> = new Set([

@@ -48,7 +48,8 @@ export interface LoadConfigOptions {
 type Layer = Partial<Record<MarketplaceConfigKey, unknown>>;
 
 export function userConfigPath(env: Record<string, string | undefined>): string {
-  const base = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(home(env), '.config');
+  const base =
+    env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(home(env), '.config');
   return join(base, 'ggen', 'config.yaml');
 }
 
@@ -57,7 +58,8 @@ function home(env: Record<string, string | undefined>): string {
 }
 
 export function defaultConfig(env: Record<string, string | undefined>): MarketplaceConfig {
-  const cacheBase = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(home(env), '.cache');
+  const cacheBase =
+    env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(home(env), '.cache');
   return {
     // The plan's end state (phase 6): v2 serves, v1 stays as the fallback.
     backend: 'v2-with-fallback',
@@ -98,10 +100,9 @@ export function findProjectConfig(cwd: string): string | undefined {
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const defaults = defaultConfig(options.env);
   const values: Record<string, unknown> = { ...defaults };
-  const sources = Object.fromEntries(CONFIG_KEYS.map((key) => [key, { kind: 'default', origin: 'built-in default' } satisfies ConfigSource])) as Record<
-    MarketplaceConfigKey,
-    ConfigSource
-  >;
+  const sources = Object.fromEntries(
+    CONFIG_KEYS.map((key) => [key, { kind: 'default', origin: 'built-in default' } satisfies ConfigSource]),
+  ) as Record<MarketplaceConfigKey, ConfigSource>;
 
   const apply = (layer: Layer, kind: ConfigSourceKind, originOf: (key: MarketplaceConfigKey) => string): void => {
     for (const [key, value] of Object.entries(layer) as [MarketplaceConfigKey, unknown][]) {
@@ -111,7 +112,8 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     }
   };
 
-  const userPath = options.configPath !== undefined ? resolve(options.cwd, options.configPath) : userConfigPath(options.env);
+  const userPath =
+    options.configPath !== undefined ? resolve(options.cwd, options.configPath) : userConfigPath(options.env);
   const userExists = existsSync(userPath);
   if (options.configPath !== undefined && !userExists) {
     throw new MarketplaceError('GGEN_E_CONFIG_PARSE', `Config file ${userPath} does not exist`, {
@@ -124,7 +126,11 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const notices: string[] = [];
   const projectPath = findProjectConfig(options.cwd);
   if (projectPath !== undefined && projectPath !== userPath)
-    apply(projectLayer(readConfigFile(projectPath, options.env), projectPath, values, notices), 'project', () => projectPath);
+    apply(
+      projectLayer(readConfigFile(projectPath, options.env), projectPath, values, notices),
+      'project',
+      () => projectPath,
+    );
 
   apply(readEnvironment(options.env, options.cwd), 'env', (key) => envName(key, options.env));
 
@@ -163,7 +169,10 @@ function projectLayer(layer: Layer, path: string, before: Record<string, unknown
   const project = dirname(path);
   for (const [key, value] of Object.entries(layer) as [MarketplaceConfigKey, unknown][]) {
     if (SECURITY_KEYS.has(key)) {
-      const loosens = key === 'require_signatures' ? value === false && before.require_signatures === true : Array.isArray(value) && value.length > 0;
+      const loosens =
+        key === 'require_signatures'
+          ? value === false && before.require_signatures === true
+          : Array.isArray(value) && value.length > 0;
       if (loosens) {
         notices.push(
           key === 'require_signatures'
@@ -178,10 +187,13 @@ function projectLayer(layer: Layer, path: string, before: Record<string, unknown
       continue;
     }
     if (PATH_KEYS.has(key) && typeof value === 'string' && !insideProject(project, value)) {
-      notices.push(`note: ${path} sets ${key}: ${value}; ignored, a project file may only name a location inside its project (${project})`);
+      notices.push(
+        `note: ${path} sets ${key}: ${value}; ignored, a project file may only name a location inside its project (${project})`,
+      );
       continue;
     }
-    if (ORIGIN_KEYS.has(key) && value !== before[key]) notices.push(`note: ${path} sets ${key}: ${redactUrl(String(value))}`);
+    if (ORIGIN_KEYS.has(key) && value !== before[key])
+      notices.push(`note: ${path} sets ${key}: ${redactUrl(String(value))}`);
     kept[key] = value;
   }
   return kept;
@@ -221,28 +233,40 @@ function readConfigFile(path: string, env: Record<string, string | undefined>): 
   const firstError = doc.errors[0];
   if (firstError !== undefined) {
     const line = firstError.linePos?.[0].line;
-    throw new MarketplaceError('GGEN_E_CONFIG_PARSE', `Config file ${path}${line === undefined ? '' : `:${line}`} is not valid YAML: ${firstError.message.split('\n')[0] ?? ''}`, {
-      hint: 'Fix the YAML syntax (indentation, quotes, colons) and run again.',
-      details: { file: path, line },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_CONFIG_PARSE',
+      `Config file ${path}${line === undefined ? '' : `:${line}`} is not valid YAML: ${firstError.message.split('\n')[0] ?? ''}`,
+      {
+        hint: 'Fix the YAML syntax (indentation, quotes, colons) and run again.',
+        details: { file: path, line },
+      },
+    );
   }
   let root: unknown;
   try {
     // Aliases are expanded with yaml's own bound (no billion laughs); past it, or on a cycle, the file is at fault.
     root = doc.toJS({ maxAliasCount: 100 });
   } catch (cause) {
-    throw new MarketplaceError('GGEN_E_CONFIG_PARSE', `Config file ${path} cannot be read: ${(cause as Error).message.split('\n')[0] ?? ''}`, {
-      hint: 'Write the settings out without YAML anchors and aliases (&name, *name).',
-      cause,
-      details: { file: path },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_CONFIG_PARSE',
+      `Config file ${path} cannot be read: ${(cause as Error).message.split('\n')[0] ?? ''}`,
+      {
+        hint: 'Write the settings out without YAML anchors and aliases (&name, *name).',
+        cause,
+        details: { file: path },
+      },
+    );
   }
   if (root === null || root === undefined) return {};
   if (typeof root !== 'object' || Array.isArray(root)) {
-    throw new MarketplaceError('GGEN_E_CONFIG_INVALID', `Config file ${path} must be a mapping with a 'marketplace:' section`, {
-      hint: 'Write it as:\nmarketplace:\n  backend: v2-with-fallback',
-      details: { file: path },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_CONFIG_INVALID',
+      `Config file ${path} must be a mapping with a 'marketplace:' section`,
+      {
+        hint: 'Write it as:\nmarketplace:\n  backend: v2-with-fallback',
+        details: { file: path },
+      },
+    );
   }
   const section = (root as Record<string, unknown>).marketplace;
   if (section === undefined || section === null) return {};
@@ -254,7 +278,9 @@ function readConfigFile(path: string, env: Record<string, string | undefined>): 
   }
   const layer: Layer = {};
   for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
-    layer[key as MarketplaceConfigKey] = isFilePath(key as MarketplaceConfigKey, value) ? resolve(dirname(path), expandHome(value, env)) : value;
+    layer[key as MarketplaceConfigKey] = isFilePath(key as MarketplaceConfigKey, value)
+      ? resolve(dirname(path), expandHome(value, env))
+      : value;
   }
   validateLayer(layer, () => path);
   return layer;
@@ -357,10 +383,14 @@ function configError(issue: z.core.$ZodIssue | undefined, where: string): Market
     });
   }
   const key = issue.path.map(String).join('.');
-  return new MarketplaceError('GGEN_E_CONFIG_INVALID', `Invalid value for marketplace.${key} in ${where}: ${describeAllowed(issue)}`, {
-    hint: `Set marketplace.${key} to ${describeAllowed(issue)}.`,
-    details: { where, key },
-  });
+  return new MarketplaceError(
+    'GGEN_E_CONFIG_INVALID',
+    `Invalid value for marketplace.${key} in ${where}: ${describeAllowed(issue)}`,
+    {
+      hint: `Set marketplace.${key} to ${describeAllowed(issue)}.`,
+      details: { where, key },
+    },
+  );
 }
 
 function describeAllowed(issue: z.core.$ZodIssue): string {

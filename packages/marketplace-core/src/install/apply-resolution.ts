@@ -23,17 +23,26 @@ const FETCH_CONCURRENCY = 4;
  * versions would cause: refused unless asked for, by --allow-downgrade or by a range that
  * excludes the locked version.
  */
-function refuseDowngrades(lockfile: Lockfile, resolution: Resolution, asked: Record<string, string | undefined>, allowed: boolean): void {
+function refuseDowngrades(
+  lockfile: Lockfile,
+  resolution: Resolution,
+  asked: Record<string, string | undefined>,
+  allowed: boolean,
+): void {
   if (allowed) return;
   for (const [name, candidate] of resolution.packages) {
     const locked = lockfile.packages[name]?.version;
     if (locked === undefined || !semverValid(locked) || !semverLt(candidate.version, locked)) continue;
     const range = asked[name];
     if (range !== undefined && !satisfies(locked, range)) continue;
-    throw new MarketplaceError('GGEN_E_DOWNGRADE', `${name} would go from ${locked} (locked) back to ${candidate.version}`, {
-      hint: `The registry may be hiding newer versions (a rollback attack). If you want ${candidate.version}, ask for it (${name}@${candidate.version}) or pass --allow-downgrade.`,
-      details: { package: name, locked, candidate: candidate.version },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_DOWNGRADE',
+      `${name} would go from ${locked} (locked) back to ${candidate.version}`,
+      {
+        hint: `The registry may be hiding newer versions (a rollback attack). If you want ${candidate.version}, ask for it (${name}@${candidate.version}) or pass --allow-downgrade.`,
+        details: { package: name, locked, candidate: candidate.version },
+      },
+    );
   }
 }
 
@@ -64,7 +73,12 @@ export async function applyResolution(
       (!options.verifySignatures || locked.signature !== undefined) &&
       locked.integrity === (candidate.integrity ?? locked.integrity) &&
       (await hashDirectory(packageDir(context.packagesDir, name))) === locked.contentHash;
-    const action: PlannedPackage['action'] = intact && !options.forced.has(name) ? 'unchanged' : existsSync(packageDir(context.packagesDir, name)) ? 'replace' : 'install';
+    const action: PlannedPackage['action'] =
+      intact && !options.forced.has(name)
+        ? 'unchanged'
+        : existsSync(packageDir(context.packagesDir, name))
+          ? 'replace'
+          : 'install';
     planned.push({
       name,
       version: candidate.version,
@@ -102,24 +116,36 @@ export async function applyResolution(
       const label = `${candidate.name}@${candidate.version}`;
       options.signal?.throwIfAborted();
       const bytes = await context.source.fetchArchive(candidate).catch((error: unknown) => {
-        throw candidate.locked === undefined ? error : lockedFetchError(error, candidate, candidate.locked, context.source);
+        throw candidate.locked === undefined
+          ? error
+          : lockedFetchError(error, candidate, candidate.locked, context.source);
       });
       verifyIntegrity(
         bytes,
-        { ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }), ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }) },
+        {
+          ...(candidate.integrity === undefined ? {} : { integrity: candidate.integrity }),
+          ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }),
+        },
         label,
       );
       // A package the lockfile records as signed stays signed: its replacement is verified too
       // (a registry cannot turn verification off for a package by serving it unsigned).
       const previous = lockfile.packages[entry.name];
-      if (options.verifySignatures || previous?.signature !== undefined) signatures.set(entry.name, await verifySignature(context.source, candidate, bytes, previous));
+      if (options.verifySignatures || previous?.signature !== undefined)
+        signatures.set(entry.name, await verifySignature(context.source, candidate, bytes, previous));
       const entries = await readArchive(bytes, label);
       checkArchiveManifest(entries, candidate);
       await writeArchiveEntries(entries, stagingDir(context.packagesDir, entry.name));
       contentHashes.set(entry.name, hashEntries(entries));
       integrities.set(entry.name, candidate.integrity ?? computeIntegrity(bytes));
       done += 1;
-      context.events?.({ type: 'fetched', name: candidate.name, version: candidate.version, done, total: toFetch.length });
+      context.events?.({
+        type: 'fetched',
+        name: candidate.name,
+        version: candidate.version,
+        done,
+        total: toFetch.length,
+      });
     });
   } catch (error) {
     // Nothing is committed before the journal: drop what was staged, so that a refused
@@ -168,7 +194,11 @@ export async function applyResolution(
 }
 
 /** The lockfile's signature entry: verified now, or verified when the same version was installed. */
-function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCandidate, previous: LockedPackage | undefined): { signature: LockedPackage['signature'] } | undefined {
+function signatureOf(
+  verified: SignatureInfo | undefined,
+  candidate: VersionCandidate,
+  previous: LockedPackage | undefined,
+): { signature: LockedPackage['signature'] } | undefined {
   if (verified !== undefined)
     return {
       signature: {
@@ -177,11 +207,21 @@ function signatureOf(verified: SignatureInfo | undefined, candidate: VersionCand
         ...(verified.owners === undefined || verified.owners.length === 0 ? {} : { owners: verified.owners }),
       },
     };
-  return previous?.version === candidate.version && previous.signature !== undefined ? { signature: previous.signature } : undefined;
+  return previous?.version === candidate.version && previous.signature !== undefined
+    ? { signature: previous.signature }
+    : undefined;
 }
 
-async function verifySignature(source: PackageSource, candidate: VersionCandidate, bytes: Uint8Array, previous: LockedPackage | undefined): Promise<SignatureInfo> {
-  const wasSigned = previous?.signature === undefined ? '' : ` (${candidate.name}@${previous.version} was installed signed by ${previous.signature.keyId})`;
+async function verifySignature(
+  source: PackageSource,
+  candidate: VersionCandidate,
+  bytes: Uint8Array,
+  previous: LockedPackage | undefined,
+): Promise<SignatureInfo> {
+  const wasSigned =
+    previous?.signature === undefined
+      ? ''
+      : ` (${candidate.name}@${previous.version} was installed signed by ${previous.signature.keyId})`;
   if (source.verifyArchive === undefined) {
     throw new MarketplaceError(
       'GGEN_E_SIGNATURE_MISSING',

@@ -11,7 +11,9 @@ import type { VersionCandidate } from './package-source.js';
  * manifest YAML cannot read is the package's problem, not a metadata mismatch: it passes.
  */
 export function checkArchiveManifest(entries: ArchiveEntry[], candidate: VersionCandidate): void {
-  const manifest = entries.find((entry): entry is Extract<ArchiveEntry, { type: 'file' }> => entry.type === 'file' && entry.path === 'gpack.yaml');
+  const manifest = entries.find(
+    (entry): entry is Extract<ArchiveEntry, { type: 'file' }> => entry.type === 'file' && entry.path === 'gpack.yaml',
+  );
   if (manifest === undefined) return;
   const text = manifest.content.toString('utf8');
   let parsed: unknown;
@@ -32,10 +34,14 @@ export function checkArchiveManifest(entries: ArchiveEntry[], candidate: Version
     differs ? `dependencies ${describe(dependencies)} (the registry lists ${describe(listed)})` : undefined,
   ].filter((item): item is string => item !== undefined);
   if (wrong.length > 0) {
-    throw new MarketplaceError('GGEN_E_METADATA_MISMATCH', `The registry lists ${candidate.name}@${candidate.version}, but the archive's gpack.yaml says ${wrong.join(', ')}`, {
-      hint: 'The archive is what was signed and what would be installed; the registry metadata is wrong. Nothing was installed; report it to the registry.',
-      details: { package: candidate.name, version: candidate.version, archive: { name, version } },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_METADATA_MISMATCH',
+      `The registry lists ${candidate.name}@${candidate.version}, but the archive's gpack.yaml says ${wrong.join(', ')}`,
+      {
+        hint: 'The archive is what was signed and what would be installed; the registry metadata is wrong. Nothing was installed; report it to the registry.',
+        details: { package: candidate.name, version: candidate.version, archive: { name, version } },
+      },
+    );
   }
 }
 
@@ -43,7 +49,14 @@ export function checkArchiveManifest(entries: ArchiveEntry[], candidate: Version
 function manifestDependencies(value: unknown): Record<string, string> | undefined {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) return undefined;
-  return normalized(Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([dep, range]) => [asciiLowerCase(dep), typeof range === 'string' ? range : '*'])));
+  return normalized(
+    Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([dep, range]) => [
+        asciiLowerCase(dep),
+        typeof range === 'string' ? range : '*',
+      ]),
+    ),
+  );
 }
 
 function normalized(dependencies: Record<string, string>): Record<string, string> {

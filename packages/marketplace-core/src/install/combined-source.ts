@@ -11,7 +11,8 @@ import type { PackageSource, VersionCandidate } from './package-source.js';
  * no signature, so it is refused wherever a signature is required).
  */
 export function combineSources(primary: PackageSource, other: PackageSource): PackageSource {
-  const owner = (candidate: VersionCandidate): PackageSource => (candidate.backend === primary.backend ? primary : other);
+  const owner = (candidate: VersionCandidate): PackageSource =>
+    candidate.backend === primary.backend ? primary : other;
   return {
     backend: primary.backend,
     async getVersions(name) {
@@ -49,6 +50,10 @@ export function combineSources(primary: PackageSource, other: PackageSource): Pa
  * The source an install or update resolves from: the registry alone, or with the other
  * configured registry for the names it lacks when the request allows it (`crossRegistry`).
  */
-export function resolutionSource(primary: PackageSource, other: (() => PackageSource) | undefined, crossRegistry: boolean | undefined): PackageSource {
+export function resolutionSource(
+  primary: PackageSource,
+  other: (() => PackageSource) | undefined,
+  crossRegistry: boolean | undefined,
+): PackageSource {
   return crossRegistry === true && other !== undefined ? combineSources(primary, other()) : primary;
 }

@@ -36,7 +36,8 @@ export async function hashDirectory(dir: string): Promise<string | undefined> {
       const rel = relative(dir, path).split(sep).join('/');
       if (dirent.isSymbolicLink()) entries.push({ type: 'symlink', path: rel, target: await readlink(path) });
       else if (dirent.isDirectory()) await walk(path);
-      else if (dirent.isFile()) entries.push({ type: 'file', path: rel, mode: (await lstat(path)).mode, content: await readFile(path) });
+      else if (dirent.isFile())
+        entries.push({ type: 'file', path: rel, mode: (await lstat(path)).mode, content: await readFile(path) });
       // A FIFO or device is never read (it would block or never end); no install writes one, so it is drift.
       else entries.push({ type: 'symlink', path: rel, target: '\0special' });
     }

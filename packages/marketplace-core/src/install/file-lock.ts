@@ -18,7 +18,11 @@ export interface FileLockOptions {
  * the install's own are: each takes microseconds, and through fs/promises each was a round
  * trip through libuv's thread pool that a short-lived command waited for in turn.
  */
-export async function withFileLock<T>(lockPath: string, task: () => T | Promise<T>, options: FileLockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  task: () => T | Promise<T>,
+  options: FileLockOptions = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const pollMs = options.pollMs ?? 50;
   const started = Date.now();

@@ -24,7 +24,13 @@ export interface Context {
 
 /** The context of one operation on `paths`. */
 export function contextOf(source: PackageSource, paths: InstallPaths, events: InstallEvents | undefined): Context {
-  return { source, packagesDir: paths.packagesDir, lockfilePath: paths.lockfilePath, stateDir: paths.stateDir ?? defaultStateDir(), events };
+  return {
+    source,
+    packagesDir: paths.packagesDir,
+    lockfilePath: paths.lockfilePath,
+    stateDir: paths.stateDir ?? defaultStateDir(),
+    events,
+  };
 }
 
 export const defaultStateDir = (): string => join(homedir(), '.ggen');
@@ -41,10 +47,14 @@ export function refuseLinkedPackagesDir(packagesDir: string): void {
     return;
   }
   if (stat.isSymbolicLink()) {
-    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${packagesDir} is a symbolic link; ggen installs into and removes from real directories only`, {
-      hint: `Point --target at the directory itself (${realpathOrSelf(packagesDir)}), or replace the link with a directory.`,
-      details: { path: packagesDir },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_UNSAFE_PERMISSIONS',
+      `${packagesDir} is a symbolic link; ggen installs into and removes from real directories only`,
+      {
+        hint: `Point --target at the directory itself (${realpathOrSelf(packagesDir)}), or replace the link with a directory.`,
+        details: { path: packagesDir },
+      },
+    );
   }
 }
 
@@ -74,7 +84,12 @@ export async function withInstallLock<T>(context: Context, task: () => T | Promi
  * `forced` names a package removed whatever its content (never through a link: a link is
  * removed, not what it points at).
  */
-export async function removableDirectories(context: Context, lockfile: Lockfile, names: readonly string[], forced?: string): Promise<string[]> {
+export async function removableDirectories(
+  context: Context,
+  lockfile: Lockfile,
+  names: readonly string[],
+  forced?: string,
+): Promise<string[]> {
   const removable: string[] = [];
   for (const name of names) {
     const path = packageDir(context.packagesDir, name);
@@ -87,7 +102,9 @@ export async function removableDirectories(context: Context, lockfile: Lockfile,
 }
 
 /** Verification and rollback protection: one rule for install, frozen install and update. */
-export function policyOf(request: InstallPolicy): Required<Omit<InstallPolicy, 'signal' | 'crossRegistry'>> & Pick<InstallPolicy, 'signal'> {
+export function policyOf(
+  request: InstallPolicy,
+): Required<Omit<InstallPolicy, 'signal' | 'crossRegistry'>> & Pick<InstallPolicy, 'signal'> {
   return {
     verifySignatures: request.verifySignatures ?? false,
     allowDowngrade: request.allowDowngrade ?? false,
@@ -97,6 +114,7 @@ export function policyOf(request: InstallPolicy): Required<Omit<InstallPolicy, '
 
 export function lockedVersions(lockfile: Lockfile, except: Set<string>): Record<string, string> {
   const preferred: Record<string, string> = {};
-  for (const [name, locked] of Object.entries(lockfile.packages)) if (!except.has(name)) preferred[name] = locked.version;
+  for (const [name, locked] of Object.entries(lockfile.packages))
+    if (!except.has(name)) preferred[name] = locked.version;
   return preferred;
 }

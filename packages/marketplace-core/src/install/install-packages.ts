@@ -10,17 +10,25 @@ import { applyResolution } from './apply-resolution.js';
 import { lockedVersions, policyOf, withInstallLock, contextOf, type Context } from './install-context.js';
 import { parsePackageSpec, taggedVersion } from './package-spec.js';
 
-export async function installPackages(source: PackageSource, request: InstallRequest, events?: InstallEvents): Promise<InstallResult> {
+export async function installPackages(
+  source: PackageSource,
+  request: InstallRequest,
+  events?: InstallEvents,
+): Promise<InstallResult> {
   const context: Context = contextOf(source, request, events);
   const specs = request.specs.map(parsePackageSpec);
   return withInstallLock(context, async () => {
     const lockfile = readLockfile(request.lockfilePath) ?? emptyLockfile();
     // No names: install exactly the lockfile, as `npm ci` and `pnpm install` do.
     if (specs.length === 0 && !request.frozenLockfile && Object.keys(lockfile.packages).length === 0) {
-      throw new MarketplaceError('GGEN_E_USAGE', `Nothing to install: no names given, and ${request.lockfilePath} is missing or empty`, {
-        hint: 'Name packages (ggen marketplace install <name[@range]>...), or run where the project keeps its ggen.lock (--target).',
-        details: { lockfile: request.lockfilePath },
-      });
+      throw new MarketplaceError(
+        'GGEN_E_USAGE',
+        `Nothing to install: no names given, and ${request.lockfilePath} is missing or empty`,
+        {
+          hint: 'Name packages (ggen marketplace install <name[@range]>...), or run where the project keeps its ggen.lock (--target).',
+          details: { lockfile: request.lockfilePath },
+        },
+      );
     }
     if (request.frozenLockfile || specs.length === 0) return installFrozen(context, lockfile, specs, request);
     // `name@tag` is the version the tag points at, recorded as ^version like a bare name.
@@ -29,16 +37,28 @@ export async function installPackages(source: PackageSource, request: InstallReq
     const requests: Record<string, string> = { ...lockfile.requested };
     for (const spec of specs) requests[spec.name] = spec.range ?? '*';
     const preferred = lockedVersions(lockfile, new Set(specs.map((spec) => spec.name)));
-    const resolution = await resolveDependencies({ source, requests, preferred, noDependencies: request.noDependencies ?? false });
+    const resolution = await resolveDependencies({
+      source,
+      requests,
+      preferred,
+      noDependencies: request.noDependencies ?? false,
+    });
     events?.({ type: 'resolved', count: resolution.packages.size });
 
     // A bare name is recorded as ^<resolved>, as npm does, so that update stays within the major.
     for (const spec of specs) {
       const version = resolution.packages.get(spec.name)?.version;
-      if ((spec.range === undefined || spec.tag !== undefined) && version !== undefined) requests[spec.name] = `^${version}`;
+      if ((spec.range === undefined || spec.tag !== undefined) && version !== undefined)
+        requests[spec.name] = `^${version}`;
     }
     for (const candidate of resolution.packages.values()) {
-      if (candidate.deprecated !== undefined) events?.({ type: 'deprecated', name: candidate.name, version: candidate.version, message: candidate.deprecated });
+      if (candidate.deprecated !== undefined)
+        events?.({
+          type: 'deprecated',
+          name: candidate.name,
+          version: candidate.version,
+          message: candidate.deprecated,
+        });
     }
     const forced = request.force ? new Set(specs.map((spec) => spec.name)) : new Set<string>();
     return applyResolution(context, lockfile, resolution, requests, {
@@ -52,11 +72,20 @@ export async function installPackages(source: PackageSource, request: InstallReq
   });
 }
 
-async function installFrozen(context: Context, lockfile: Lockfile, specs: { name: string; range: string | undefined }[], request: InstallRequest): Promise<InstallResult> {
+async function installFrozen(
+  context: Context,
+  lockfile: Lockfile,
+  specs: { name: string; range: string | undefined }[],
+  request: InstallRequest,
+): Promise<InstallResult> {
   if (Object.keys(lockfile.packages).length === 0) {
-    throw new MarketplaceError('GGEN_E_FROZEN_LOCKFILE', `--frozen-lockfile needs ${request.lockfilePath}, which is missing or empty`, {
-      hint: 'Run install once without --frozen-lockfile to create the lockfile, and commit it.',
-    });
+    throw new MarketplaceError(
+      'GGEN_E_FROZEN_LOCKFILE',
+      `--frozen-lockfile needs ${request.lockfilePath}, which is missing or empty`,
+      {
+        hint: 'Run install once without --frozen-lockfile to create the lockfile, and commit it.',
+      },
+    );
   }
   for (const spec of specs) {
     const locked = lockfile.packages[spec.name];
@@ -85,7 +114,12 @@ async function installFrozen(context: Context, lockfile: Lockfile, specs: { name
     });
   }
   const resolution: Resolution = { packages, order: [...packages.keys()].sort(), cycles: [] };
-  return applyResolution(context, lockfile, resolution, lockfile.requested, { dryRun: request.dryRun ?? false, forced: new Set(), asked: {}, ...policyOf(request) });
+  return applyResolution(context, lockfile, resolution, lockfile.requested, {
+    dryRun: request.dryRun ?? false,
+    forced: new Set(),
+    asked: {},
+    ...policyOf(request),
+  });
 }
 
 /**
@@ -99,13 +133,15 @@ function refuseIncompleteLockfile(lockfile: Lockfile, path: string): void {
   for (const [name, range] of Object.entries(lockfile.requested)) {
     const locked = lockfile.packages[name];
     if (locked === undefined) problems.push(`it requests ${name} but does not lock it`);
-    else if (!satisfies(locked.version, range)) problems.push(`it requests ${name}@${range} but locks ${locked.version}`);
+    else if (!satisfies(locked.version, range))
+      problems.push(`it requests ${name}@${range} but locks ${locked.version}`);
   }
   for (const [name, locked] of Object.entries(lockfile.packages)) {
     for (const [dependency, range] of Object.entries(locked.dependencies)) {
       const version = lockfile.packages[dependency]?.version;
       if (version === undefined) problems.push(`${name} depends on ${dependency}, which it does not lock`);
-      else if (!satisfies(version, range)) problems.push(`${name} needs ${dependency}@${range} but it locks ${version}`);
+      else if (!satisfies(version, range))
+        problems.push(`${name} needs ${dependency}@${range} but it locks ${version}`);
     }
   }
   if (problems.length > 0) {

@@ -1,5 +1,19 @@
 import { nodeCrypto } from '../node-crypto.js';
-import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import { packageDir } from '../names.js';
@@ -79,14 +93,21 @@ export function commitTransaction(packagesDir: string, stateDir: string, change:
  * packages directory was not written by this ggen (it keeps them in the user's state): it came
  * with the directory, and is refused with nothing done.
  */
-export function recoverTransaction(packagesDir: string, stateDir: string): 'rolled-forward' | 'rolled-back' | undefined {
+export function recoverTransaction(
+  packagesDir: string,
+  stateDir: string,
+): 'rolled-forward' | 'rolled-back' | undefined {
   const txn = join(packagesDir, TRANSACTION_DIR);
   const planted = join(txn, 'journal.json');
   if (existsSync(planted)) {
-    throw new MarketplaceError('GGEN_E_FOREIGN_FILE', `${planted} is an install journal that this ggen did not write; refusing to follow it`, {
-      hint: `ggen keeps its journals in ${join(stateDir, 'transactions')}. This one came with the directory (a cloned project?): delete ${txn} and run the command again.`,
-      details: { path: planted },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_FOREIGN_FILE',
+      `${planted} is an install journal that this ggen did not write; refusing to follow it`,
+      {
+        hint: `ggen keeps its journals in ${join(stateDir, 'transactions')}. This one came with the directory (a cloned project?): delete ${txn} and run the command again.`,
+        details: { path: planted },
+      },
+    );
   }
   const path = journalPath(stateDir, packagesDir);
   let journal: Journal | undefined;
@@ -170,10 +191,14 @@ function scopeDirFor(path: string): void {
   if (!basename(parent).startsWith('@')) return;
   mkdirSync(parent, { recursive: true });
   if (!lstatSync(parent).isDirectory()) {
-    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${parent} is not a directory (a link?); refusing to install through it`, {
-      hint: `Remove ${parent} and run the command again.`,
-      details: { path: parent },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_UNSAFE_PERMISSIONS',
+      `${parent} is not a directory (a link?); refusing to install through it`,
+      {
+        hint: `Remove ${parent} and run the command again.`,
+        details: { path: parent },
+      },
+    );
   }
 }
 
@@ -192,18 +217,30 @@ function removeEmptyScopeDir(packagesDir: string, path: string): void {
  * removes its own. Chunks are written in turn. Synchronous (see above); the promise is for
  * callers that write among other awaits.
  */
-export function writeFileAtomic(path: string, content: string | Uint8Array | readonly string[], options: { mode?: number } = {}): Promise<void> {
+export function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array | readonly string[],
+  options: { mode?: number } = {},
+): Promise<void> {
   return new Promise((resolve) => {
     writeFileAtomicSync(path, content, options);
     resolve();
   });
 }
 
-export function writeFileAtomicSync(path: string, content: string | Uint8Array | readonly string[], options: { mode?: number } = {}): void {
+export function writeFileAtomicSync(
+  path: string,
+  content: string | Uint8Array | readonly string[],
+  options: { mode?: number } = {},
+): void {
   mkdirSync(dirname(path), { recursive: true });
   sweepDeadTemps(path);
   const temp = `${path}${TEMP_MARK}${process.pid}-${nodeCrypto().randomBytes(8).toString('hex')}`;
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? 0o666);
+  const fd = openSync(
+    temp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    options.mode ?? 0o666,
+  );
   try {
     try {
       // writeFileSync on a descriptor writes the whole of each piece, in turn, from where the last ended.
@@ -234,6 +271,7 @@ function sweepDeadTemps(path: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number.parseInt(name.slice(prefix.length), 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) rmSync(join(dirname(path), name), { force: true });
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid))
+      rmSync(join(dirname(path), name), { force: true });
   }
 }

@@ -15,7 +15,9 @@ import { emptyLockfile, readLockfile } from './lockfile.js';
 async function installedDirectories(packagesDir: string): Promise<string[]> {
   const directories = async (dir: string): Promise<string[]> => {
     try {
-      return (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name);
+      return (await readdir(dir, { withFileTypes: true }))
+        .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+        .map((entry) => entry.name);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromFsError(error, 'reading', dir);
       return [];
@@ -23,7 +25,8 @@ async function installedDirectories(packagesDir: string): Promise<string[]> {
   };
   const names: string[] = [];
   for (const name of await directories(packagesDir)) {
-    if (name.startsWith('@')) for (const inner of await directories(join(packagesDir, name))) names.push(`${name}/${inner}`);
+    if (name.startsWith('@'))
+      for (const inner of await directories(join(packagesDir, name))) names.push(`${name}/${inner}`);
     else names.push(name);
   }
   return names;
@@ -32,7 +35,10 @@ async function installedDirectories(packagesDir: string): Promise<string[]> {
 /** Installed packages from the lockfile and the disk, with drift flagged. */
 export async function listInstalledPackages(options: InstallPaths): Promise<InstalledPackage[]> {
   const stateDir = options.stateDir ?? defaultStateDir();
-  if (existsSync(join(options.packagesDir, TRANSACTION_DIR)) || existsSync(journalPath(stateDir, options.packagesDir))) {
+  if (
+    existsSync(join(options.packagesDir, TRANSACTION_DIR)) ||
+    existsSync(journalPath(stateDir, options.packagesDir))
+  ) {
     await withFileLock(join(options.packagesDir, LOCK_FILE), () => recoverTransaction(options.packagesDir, stateDir));
   }
   const lockfile = readLockfile(options.lockfilePath) ?? emptyLockfile();
@@ -51,7 +57,8 @@ export async function listInstalledPackages(options: InstallPaths): Promise<Inst
   }
   const onDisk = await installedDirectories(options.packagesDir);
   for (const name of onDisk) {
-    if (lockfile.packages[name] === undefined) result.push({ name, status: 'extraneous', direct: false, path: join(options.packagesDir, name) });
+    if (lockfile.packages[name] === undefined)
+      result.push({ name, status: 'extraneous', direct: false, path: join(options.packagesDir, name) });
   }
   return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -40,7 +40,12 @@ function pathInside(registry: string, archive: string): string | undefined {
  * (no `..`, no absolute path, no other host). One written before registry ids (a location) is
  * taken only when it lies inside a configured registry of its backend.
  */
-export function lockedArchiveLocation(name: string, resolved: string, backend: BackendType, source: PackageSource): string {
+export function lockedArchiveLocation(
+  name: string,
+  resolved: string,
+  backend: BackendType,
+  source: PackageSource,
+): string {
   const match = LOCKED.exec(resolved);
   // A source that has no registry locations (an in-process source of the API) fetches its own archives.
   if (source.registryLocation === undefined) return resolved;
@@ -54,10 +59,17 @@ export function lockedArchiveLocation(name: string, resolved: string, backend: B
   const path = match[2] ?? '';
   const registry = source.registryLocation(id);
   if (registry === undefined) {
-    throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `ggen.lock entry ${name} comes from the ${id} registry (${resolved}), and no ${id} registry is configured`, {
-      hint: id === 'v1' ? 'Pass --registry <the v1 registry> or set marketplace.registry.' : 'Pass --registry <the v2 registry> or set marketplace.v2_registry.',
-      details: { package: name, resolved, registry: id, backend },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_BACKEND_UNAVAILABLE',
+      `ggen.lock entry ${name} comes from the ${id} registry (${resolved}), and no ${id} registry is configured`,
+      {
+        hint:
+          id === 'v1'
+            ? 'Pass --registry <the v1 registry> or set marketplace.registry.'
+            : 'Pass --registry <the v2 registry> or set marketplace.v2_registry.',
+        details: { package: name, resolved, registry: id, backend },
+      },
+    );
   }
   if (!isPathInsideRegistry(path)) throw outsideRegistry(name, resolved, registry);
   return resolveArchiveLocation(registry, path, name);
@@ -66,19 +78,34 @@ export function lockedArchiveLocation(name: string, resolved: string, backend: B
 /** A relative path of plain segments: no `..` or `.`, no absolute path, no scheme, no backslash, no query. */
 function isPathInsideRegistry(path: string): boolean {
   if (path === '' || path.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(path) || /[\\?#\0]/.test(path)) return false;
-  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !/%2e|%2f|%5c/i.test(segment));
+  return path
+    .split('/')
+    .every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !/%2e|%2f|%5c/i.test(segment));
 }
 
 function outsideRegistry(name: string, resolved: string, registry: string | undefined): MarketplaceError {
-  return new MarketplaceError('GGEN_E_LOCKFILE_INVALID', `ggen.lock entry ${name} resolves outside its registry: ${safeText(resolved)}`, {
-    hint: `Nothing was fetched. A lockfile names an archive inside the registry it came from${registry === undefined ? '' : ` (${registry})`}; reinstall the package (ggen marketplace install ${name}) to record it again.`,
-    details: { package: name, resolved, ...(registry === undefined ? {} : { registry }) },
-  });
+  return new MarketplaceError(
+    'GGEN_E_LOCKFILE_INVALID',
+    `ggen.lock entry ${name} resolves outside its registry: ${safeText(resolved)}`,
+    {
+      hint: `Nothing was fetched. A lockfile names an archive inside the registry it came from${registry === undefined ? '' : ` (${registry})`}; reinstall the package (ggen marketplace install ${name}) to record it again.`,
+      details: { package: name, resolved, ...(registry === undefined ? {} : { registry }) },
+    },
+  );
 }
 
 /** A locked archive that could not be fetched: the error names the lockfile entry and the registry tried. */
-export function lockedFetchError(error: unknown, candidate: VersionCandidate, resolved: string, source: PackageSource): unknown {
-  if (!(error instanceof MarketplaceError) || !['GGEN_E_REGISTRY_UNREACHABLE', 'GGEN_E_REGISTRY_HTTP'].includes(error.code)) return error;
+export function lockedFetchError(
+  error: unknown,
+  candidate: VersionCandidate,
+  resolved: string,
+  source: PackageSource,
+): unknown {
+  if (
+    !(error instanceof MarketplaceError) ||
+    !['GGEN_E_REGISTRY_UNREACHABLE', 'GGEN_E_REGISTRY_HTTP'].includes(error.code)
+  )
+    return error;
   const id = LOCKED.exec(resolved)?.[1] as BackendType | undefined;
   const registry = id === undefined ? undefined : source.registryLocation?.(id);
   return new MarketplaceError(
@@ -90,7 +117,12 @@ export function lockedFetchError(error: unknown, candidate: VersionCandidate, re
           ? 'The lockfile names a location of another machine; reinstall the package (ggen marketplace install <name>) to record it relative to a registry.'
           : `If the registry moved, give its new location with --registry <dir|url> (or marketplace.${id === 'v1' ? 'registry' : 'v2_registry'}); the lockfile's integrity still checks the bytes.`,
       cause: error,
-      details: { package: candidate.name, version: candidate.version, resolved, ...(registry === undefined ? {} : { registry }) },
+      details: {
+        package: candidate.name,
+        version: candidate.version,
+        resolved,
+        ...(registry === undefined ? {} : { registry }),
+      },
     },
   );
 }

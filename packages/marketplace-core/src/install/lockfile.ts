@@ -25,7 +25,9 @@ const LOCKED_PACKAGE = z.object({
   dependencies: z.record(packageName, versionRange),
   backend: z.enum(['v1', 'v2']),
   /** Who signed it: the whole public key, and the owners' keys at the time (key lines). */
-  signature: z.object({ keyId: z.string(), publicKey: z.string().optional(), owners: z.array(z.string()).optional() }).optional(),
+  signature: z
+    .object({ keyId: z.string(), publicKey: z.string().optional(), owners: z.array(z.string()).optional() })
+    .optional(),
   /** sha256 of the installed files; `list` compares it with the disk to find drift. */
   contentHash: z.string(),
 });
@@ -66,8 +68,14 @@ export function readLockfile(path: string): Lockfile | null {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.map((part) => safeText(String(part))).join('.') ?? '';
-    const message = issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : (issue?.message ?? 'is invalid');
-    throw invalid(path, issue?.code === 'invalid_key' || issue?.code === 'custom' ? `'${field}': ${message}` : `field '${field}' ${message}`);
+    const message =
+      issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : (issue?.message ?? 'is invalid');
+    throw invalid(
+      path,
+      issue?.code === 'invalid_key' || issue?.code === 'custom'
+        ? `'${field}': ${message}`
+        : `field '${field}' ${message}`,
+    );
   }
   return parsed.data;
 }

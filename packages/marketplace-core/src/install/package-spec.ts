@@ -10,7 +10,13 @@ export function parsePackageSpec(spec: string): { name: string; range: string | 
   const at = spec.indexOf('@', 1);
   const name = (at === -1 ? spec : spec.slice(0, at)).trim().toLowerCase();
   const range = at === -1 ? undefined : spec.slice(at + 1).trim();
-  if (range !== undefined && isPackageName(name) && semverValidRange(range) === null && distTagProblem(range) === undefined) return { name, range: undefined, tag: range };
+  if (
+    range !== undefined &&
+    isPackageName(name) &&
+    semverValidRange(range) === null &&
+    distTagProblem(range) === undefined
+  )
+    return { name, range: undefined, tag: range };
   if (!isPackageName(name)) {
     throw new MarketplaceError('GGEN_E_USAGE', `'${spec}' is not a package name`, {
       hint: 'Package names use lowercase letters, digits, ".", "_" and "-", optionally in a scope (@acme/hello); add @<range> for a version, e.g. hello@^1.0.0.',
@@ -27,7 +33,10 @@ export function parsePackageSpec(spec: string): { name: string; range: string | 
 export async function taggedVersion(source: PackageSource, name: string, tag: string): Promise<string> {
   const versions = await source.getVersions(name);
   if (versions === null) {
-    throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${name}' not found`, { hint: `Search for it: ggen marketplace search ${name}`, details: { package: name } });
+    throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${name}' not found`, {
+      hint: `Search for it: ggen marketplace search ${name}`,
+      details: { package: name },
+    });
   }
   const tagged = versions.find((candidate) => candidate.tags?.includes(tag));
   if (tagged === undefined) {
@@ -38,10 +47,14 @@ export async function taggedVersion(source: PackageSource, name: string, tag: st
     });
   }
   if (tagged.yanked) {
-    throw new MarketplaceError('GGEN_E_VERSION_NOT_FOUND', `${name}@${tag} points at ${tagged.version}, which is yanked`, {
-      hint: `A yanked version installs only when named exactly: ${name}@${tagged.version}. Ask the owners to move the tag.`,
-      details: { package: name, tag, version: tagged.version },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_VERSION_NOT_FOUND',
+      `${name}@${tag} points at ${tagged.version}, which is yanked`,
+      {
+        hint: `A yanked version installs only when named exactly: ${name}@${tagged.version}. Ask the owners to move the tag.`,
+        details: { package: name, tag, version: tagged.version },
+      },
+    );
   }
   return tagged.version;
 }

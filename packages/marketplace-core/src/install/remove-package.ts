@@ -7,7 +7,11 @@ import { emptyLockfile, readLockfile, serializeLockfile, type Lockfile } from '.
 import type { PackageSource } from './package-source.js';
 import { contextOf, removableDirectories, withInstallLock, type Context } from './install-context.js';
 
-export async function removePackage(source: PackageSource, request: RemoveRequest, events?: InstallEvents): Promise<RemoveResult> {
+export async function removePackage(
+  source: PackageSource,
+  request: RemoveRequest,
+  events?: InstallEvents,
+): Promise<RemoveResult> {
   const context: Context = contextOf(source, request, events);
   return withInstallLock(context, async () => {
     const lockfile = readLockfile(request.lockfilePath) ?? emptyLockfile();
@@ -22,10 +26,14 @@ export async function removePackage(source: PackageSource, request: RemoveReques
       .map(([other]) => other)
       .sort();
     if (dependents.length > 0 && !request.force) {
-      throw new MarketplaceError('GGEN_E_DEPENDED_UPON', `Cannot remove '${name}': ${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on it`, {
-        hint: 'Remove those packages first, or pass --force to remove it anyway.',
-        details: { package: name, dependents },
-      });
+      throw new MarketplaceError(
+        'GGEN_E_DEPENDED_UPON',
+        `Cannot remove '${name}': ${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on it`,
+        {
+          hint: 'Remove those packages first, or pass --force to remove it anyway.',
+          details: { package: name, dependents },
+        },
+      );
     }
     const requested = Object.fromEntries(Object.entries(lockfile.requested).filter(([other]) => other !== name));
     // Keep what the remaining requests still reach; the rest goes, as npm prunes.
@@ -54,7 +62,10 @@ export async function removePackage(source: PackageSource, request: RemoveReques
         install: [],
         remove,
         lockfile: request.lockfilePath,
-        lockfileContent: Object.keys(next.packages).length === 0 && Object.keys(requested).length === 0 ? null : serializeLockfile(next),
+        lockfileContent:
+          Object.keys(next.packages).length === 0 && Object.keys(requested).length === 0
+            ? null
+            : serializeLockfile(next),
       });
     }
     return { removed, dryRun: request.dryRun ?? false };

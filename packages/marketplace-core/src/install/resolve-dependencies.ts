@@ -52,13 +52,21 @@ function checkCandidate(candidate: VersionCandidate, requested: string, backend:
       : !isExactVersion(candidate.version)
         ? `version ${JSON.stringify(safeText(candidate.version))} is not a semantic version`
         : Object.entries(candidate.dependencies)
-            .map(([name, range]) => packageNameProblem(name) ?? (isVersionRange(range) ? undefined : `dependency ${name}: '${safeText(range)}' is not a version range`))
+            .map(
+              ([name, range]) =>
+                packageNameProblem(name) ??
+                (isVersionRange(range) ? undefined : `dependency ${name}: '${safeText(range)}' is not a version range`),
+            )
             .find((found) => found !== undefined);
   if (problem === undefined) return;
-  throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The ${backend} registry's entry for ${requested}@${safeText(candidate.version)} is unusable: ${problem}`, {
-    hint: 'Nothing was installed. The registry metadata is damaged or hostile; report it to the registry owner.',
-    details: { package: requested, version: candidate.version, backend },
-  });
+  throw new MarketplaceError(
+    'GGEN_E_INDEX_INVALID',
+    `The ${backend} registry's entry for ${requested}@${safeText(candidate.version)} is unusable: ${problem}`,
+    {
+      hint: 'Nothing was installed. The registry metadata is damaged or hostile; report it to the registry owner.',
+      details: { package: requested, version: candidate.version, backend },
+    },
+  );
 }
 
 /**
@@ -121,24 +129,37 @@ export async function resolveDependencies(options: ResolveOptions): Promise<Reso
       failure = {
         kind: 'unsatisfiable',
         message: `no version of ${requirement.name} matches ${requirement.range} (${needs(requirement)}); available: ${
-          versions.map((candidate) => `${candidate.version}${candidate.yanked ? ' (yanked: installs only when named exactly)' : ''}`).join(', ') || 'none'
+          versions
+            .map(
+              (candidate) =>
+                `${candidate.version}${candidate.yanked ? ' (yanked: installs only when named exactly)' : ''}`,
+            )
+            .join(', ') || 'none'
         }`,
         details: { package: requirement.name, range: requirement.range, chain: requirement.chain },
       };
       return false;
     }
     if (requirement.chain.length >= MAX_DEPTH) {
-      throw new MarketplaceError('GGEN_E_RESOLUTION_TOO_COMPLEX', `Dependencies nest deeper than ${MAX_DEPTH} levels below ${requirement.chain[0] ?? requirement.name}`, {
-        hint: 'A chain this deep is a broken or hostile registry entry; install with --no-dependencies, or report it to the registry owner.',
-        details: { package: requirement.name, depth: requirement.chain.length },
-      });
+      throw new MarketplaceError(
+        'GGEN_E_RESOLUTION_TOO_COMPLEX',
+        `Dependencies nest deeper than ${MAX_DEPTH} levels below ${requirement.chain[0] ?? requirement.name}`,
+        {
+          hint: 'A chain this deep is a broken or hostile registry entry; install with --no-dependencies, or report it to the registry owner.',
+          details: { package: requirement.name, depth: requirement.chain.length },
+        },
+      );
     }
     for (const candidate of candidates) {
       steps += 1;
       if (steps > maxSteps) {
-        throw new MarketplaceError('GGEN_E_RESOLUTION_TOO_COMPLEX', `Dependency resolution gave up after ${maxSteps} tries`, {
-          hint: 'Pin tighter version ranges for the packages you install.',
-        });
+        throw new MarketplaceError(
+          'GGEN_E_RESOLUTION_TOO_COMPLEX',
+          `Dependency resolution gave up after ${maxSteps} tries`,
+          {
+            hint: 'Pin tighter version ranges for the packages you install.',
+          },
+        );
       }
       assignment.set(requirement.name, { candidate, requirement });
       const chain = [...requirement.chain, `${candidate.name}@${candidate.version}`];
@@ -187,21 +208,34 @@ const isExact = (range: string): boolean => semverValid(range.trim()) !== null;
 
 /** The resolver's preference among versions a range allows: stable before prerelease, then newest first. */
 function byPreference(a: Pick<VersionCandidate, 'version'>, b: Pick<VersionCandidate, 'version'>): number {
-  return Number(semverPrerelease(a.version) !== null) - Number(semverPrerelease(b.version) !== null) || semverRcompare(a.version, b.version);
+  return (
+    Number(semverPrerelease(a.version) !== null) - Number(semverPrerelease(b.version) !== null) ||
+    semverRcompare(a.version, b.version)
+  );
 }
 
 /**
  * The version the resolver picks for a package that all these ranges ask for, nothing being
  * locked: what update moves to, and so what outdated calls wanted. Undefined when none fits.
  */
-export function newestWithin<T extends Pick<VersionCandidate, 'version' | 'yanked'>>(versions: readonly T[], ranges: readonly string[]): T | undefined {
+export function newestWithin<T extends Pick<VersionCandidate, 'version' | 'yanked'>>(
+  versions: readonly T[],
+  ranges: readonly string[],
+): T | undefined {
   return versions
-    .filter((candidate) => semverValid(candidate.version) !== null && ranges.every((range) => satisfies(candidate.version, range)))
+    .filter(
+      (candidate) =>
+        semverValid(candidate.version) !== null && ranges.every((range) => satisfies(candidate.version, range)),
+    )
     .filter((candidate) => !candidate.yanked || ranges.some(isExact))
     .sort(byPreference)[0];
 }
 
-function orderCandidates(versions: VersionCandidate[], range: string, preferredVersion: string | undefined): VersionCandidate[] {
+function orderCandidates(
+  versions: VersionCandidate[],
+  range: string,
+  preferredVersion: string | undefined,
+): VersionCandidate[] {
   const exact = isExact(range);
   const matching = versions
     .filter((candidate) => satisfies(candidate.version, range))
@@ -239,7 +273,10 @@ function needs(requirement: Requirement): string {
 }
 
 /** Topological order (dependencies first) by Tarjan's strongly connected components. */
-function orderPackages(packages: Map<string, VersionCandidate>, noDependencies: boolean): { order: string[]; cycles: string[][] } {
+function orderPackages(
+  packages: Map<string, VersionCandidate>,
+  noDependencies: boolean,
+): { order: string[]; cycles: string[][] } {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];

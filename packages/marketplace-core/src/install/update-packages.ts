@@ -8,7 +8,11 @@ import { resolveDependencies } from './resolve-dependencies.js';
 import { applyResolution } from './apply-resolution.js';
 import { lockedVersions, policyOf, withInstallLock, contextOf, type Context } from './install-context.js';
 
-export async function updatePackages(source: PackageSource, request: UpdateRequest, events?: InstallEvents): Promise<UpdateResult> {
+export async function updatePackages(
+  source: PackageSource,
+  request: UpdateRequest,
+  events?: InstallEvents,
+): Promise<UpdateResult> {
   const context: Context = contextOf(source, request, events);
   return withInstallLock(context, async () => {
     const lockfile = readLockfile(request.lockfilePath);

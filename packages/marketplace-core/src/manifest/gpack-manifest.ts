@@ -19,7 +19,10 @@ function buildSchema() {
     .object({
       name: z
         .string()
-        .regex(PACKAGE_NAME_PATTERN, 'a package name: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, optionally in a scope (@acme/name)'),
+        .regex(
+          PACKAGE_NAME_PATTERN,
+          'a package name: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, optionally in a scope (@acme/name)',
+        ),
       version: z.string().refine((value) => semverValid(value) !== null, 'a semantic version such as 1.2.3'),
       description: z.string().min(1, 'a non-empty description'),
       author: z.string().min(1).optional(),

@@ -17,17 +17,24 @@ const VARIABLE_TYPES = new Set(['string', 'number', 'boolean', 'array', 'object'
  * optional fields are filled or dropped with a warning; only a manifest without a usable
  * name or version, or with broken TOML, is an error naming file, line and field.
  */
-export function convertLegacyManifest(text: string, file: string): { manifest: GpackManifest; warnings: ValidationIssue[] } {
+export function convertLegacyManifest(
+  text: string,
+  file: string,
+): { manifest: GpackManifest; warnings: ValidationIssue[] } {
   let doc: Table;
   try {
     doc = parse(text);
   } catch (error) {
     if (error instanceof TomlError) {
-      throw new MarketplaceError('GGEN_E_MANIFEST_PARSE', `${file}:${error.line}:${error.column}: invalid TOML: ${error.message.split('\n')[0] ?? ''}`, {
-        hint: 'TOML inline tables must stay on one line and have no trailing comma; fix the syntax and run again.',
-        cause: error,
-        details: { file, line: error.line, column: error.column },
-      });
+      throw new MarketplaceError(
+        'GGEN_E_MANIFEST_PARSE',
+        `${file}:${error.line}:${error.column}: invalid TOML: ${error.message.split('\n')[0] ?? ''}`,
+        {
+          hint: 'TOML inline tables must stay on one line and have no trailing comma; fix the syntax and run again.',
+          cause: error,
+          details: { file, line: error.line, column: error.column },
+        },
+      );
     }
     throw error;
   }
@@ -38,10 +45,14 @@ export function convertLegacyManifest(text: string, file: string): { manifest: G
   };
   const fail = (field: string, message: string): never => {
     const line = lineOf(text, field) ?? lineOf(text, 'package');
-    throw new MarketplaceError('GGEN_E_MANIFEST_INVALID', `${file}${line === undefined ? '' : `:${line}`}: field '${field}' ${message}`, {
-      hint: 'Legacy manifests need [package] with name and version; everything else is optional.',
-      details: { file, line, field },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_MANIFEST_INVALID',
+      `${file}${line === undefined ? '' : `:${line}`}: field '${field}' ${message}`,
+      {
+        hint: 'Legacy manifests need [package] with name and version; everything else is optional.',
+        details: { file, line, field },
+      },
+    );
   };
 
   const pkg = doc.package;
@@ -76,7 +87,9 @@ export function convertLegacyManifest(text: string, file: string): { manifest: G
     name,
     version,
     description,
-    author: stringField(pkg.author) ?? (Array.isArray(pkg.authors) ? stringList(pkg.authors).join(', ') || undefined : undefined),
+    author:
+      stringField(pkg.author) ??
+      (Array.isArray(pkg.authors) ? stringList(pkg.authors).join(', ') || undefined : undefined),
     license: stringField(pkg.license),
     category: stringField(pkg.category),
     tags: listFrom(pkg.tags, doc.package, 'tags'),
@@ -111,7 +124,9 @@ function stringField(value: unknown): string | undefined {
 }
 
 function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item.trim() !== '').map((item) => item.trim()) : [];
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string' && item.trim() !== '').map((item) => item.trim())
+    : [];
 }
 
 /** `tags = [...]` in [package], or a `[package.tags]` table holding `tags = [...]`. */
@@ -126,7 +141,10 @@ function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-function collectDependencies(sources: unknown[], warn: (field: string, message: string) => void): Record<string, string> {
+function collectDependencies(
+  sources: unknown[],
+  warn: (field: string, message: string) => void,
+): Record<string, string> {
   const dependencies: Record<string, string> = {};
   const add = (rawName: string, range: string, field: string): void => {
     const name = rawName.trim().toLowerCase();
@@ -143,7 +161,8 @@ function collectDependencies(sources: unknown[], warn: (field: string, message: 
   for (const source of sources) {
     if (Array.isArray(source)) {
       for (const item of source) {
-        if (typeof item === 'string' && PACKAGE_NAME_PATTERN.test(item.trim().toLowerCase())) add(item, '*', 'dependencies');
+        if (typeof item === 'string' && PACKAGE_NAME_PATTERN.test(item.trim().toLowerCase()))
+          add(item, '*', 'dependencies');
         else warn('dependencies', `${JSON.stringify(item)} is not a gpack dependency (a package name); ignored`);
       }
     } else if (isTable(source)) {
@@ -174,7 +193,8 @@ function collectVariables(value: unknown, warn: (field: string, message: string)
   for (const [name, spec] of Object.entries(value)) {
     if (isTable(spec)) {
       const type = typeof spec.type === 'string' && VARIABLE_TYPES.has(spec.type) ? spec.type : 'string';
-      if (typeof spec.type === 'string' && !VARIABLE_TYPES.has(spec.type)) warn(name, `variable '${name}' type '${spec.type}' read as string`);
+      if (typeof spec.type === 'string' && !VARIABLE_TYPES.has(spec.type))
+        warn(name, `variable '${name}' type '${spec.type}' read as string`);
       variables[name] = dropUndefined({
         type: type as GpackManifest['variables'][string]['type'],
         required: typeof spec.required === 'boolean' ? spec.required : undefined,

@@ -28,7 +28,9 @@ export async function preparePublish(dir: string): Promise<PreparedPublish> {
     });
   }
   const { manifest } = readManifest(dir);
-  const packed = await packDirectory(dir, { include: manifest.files.length === 0 ? [] : [...manifest.files, ...manifest.templates] });
+  const packed = await packDirectory(dir, {
+    include: manifest.files.length === 0 ? [] : [...manifest.files, ...manifest.templates],
+  });
   return { manifest, packed, archive: `archives/${manifest.name}-${manifest.version}.tgz` };
 }
 
@@ -49,7 +51,12 @@ export function nameSkeleton(name: string): string {
  * whose name reads as one already there is refused, unless `mayUse` says the publisher owns
  * that one (a signed publisher who owns both may keep both).
  */
-export function refuseConfusableName(name: string, existing: Iterable<string>, registry: string, mayUse: (other: string) => boolean = () => false): void {
+export function refuseConfusableName(
+  name: string,
+  existing: Iterable<string>,
+  registry: string,
+  mayUse: (other: string) => boolean = () => false,
+): void {
   const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')) : undefined;
   const skeleton = nameSkeleton(name);
   const scopeSkeleton = scope === undefined ? undefined : nameSkeleton(scope);
@@ -61,7 +68,10 @@ export function refuseConfusableName(name: string, existing: Iterable<string>, r
     const clash =
       nameSkeleton(other) === skeleton
         ? other
-        : scope !== undefined && otherScope !== undefined && otherScope !== scope && nameSkeleton(otherScope) === scopeSkeleton
+        : scope !== undefined &&
+            otherScope !== undefined &&
+            otherScope !== scope &&
+            nameSkeleton(otherScope) === scopeSkeleton
           ? otherScope
           : undefined;
     if (clash === undefined || mayUse(clash)) continue;

@@ -1,5 +1,12 @@
 import type { PreparedPublish } from '../manifest/prepare-publish.js';
-import type { BackendType, CatalogPackage, PackageDetails, PackageSummary, PublishRequest, PublishResult } from '../models.js';
+import type {
+  BackendType,
+  CatalogPackage,
+  PackageDetails,
+  PackageSummary,
+  PublishRequest,
+  PublishResult,
+} from '../models.js';
 import type { VersionCandidate } from '../install/package-source.js';
 import { resolveArchiveLocation } from './fetch-resource.js';
 
@@ -58,7 +65,10 @@ export function catalogPackageDetails(pkg: CatalogPackage, version?: string): Pa
 
 /** Every dist-tag of a package, `latest` first. */
 export function distTagsOf(pkg: CatalogPackage): Record<string, string> {
-  return { latest: pkg.latest, ...Object.fromEntries(Object.entries(pkg.distTags ?? {}).filter(([tag]) => tag !== 'latest')) };
+  return {
+    latest: pkg.latest,
+    ...Object.fromEntries(Object.entries(pkg.distTags ?? {}).filter(([tag]) => tag !== 'latest')),
+  };
 }
 
 /** `{ tags }` of the dist-tags pointing at `version`, or nothing when none does. */
@@ -68,7 +78,11 @@ function tagsAt(tags: readonly [string, string][], version: string): { tags?: st
 }
 
 /** The installable versions of a registry package, archives resolved against the registry. */
-export function catalogVersionCandidates(pkg: CatalogPackage, registry: string, backend: BackendType): VersionCandidate[] {
+export function catalogVersionCandidates(
+  pkg: CatalogPackage,
+  registry: string,
+  backend: BackendType,
+): VersionCandidate[] {
   const tags = Object.entries(distTagsOf(pkg));
   return pkg.versions.map((version) => ({
     name: pkg.name,
@@ -77,7 +91,10 @@ export function catalogVersionCandidates(pkg: CatalogPackage, registry: string, 
     yanked: version.yanked,
     ...(version.deprecated === undefined ? {} : { deprecated: version.deprecated }),
     ...tagsAt(tags, version.version),
-    archive: version.archive === undefined ? '' : resolveArchiveLocation(registry, version.archive, `${pkg.name}@${version.version}`),
+    archive:
+      version.archive === undefined
+        ? ''
+        : resolveArchiveLocation(registry, version.archive, `${pkg.name}@${version.version}`),
     ...(version.integrity === undefined ? {} : { integrity: version.integrity }),
     ...(version.checksum === undefined ? {} : { checksum: version.checksum }),
     backend,

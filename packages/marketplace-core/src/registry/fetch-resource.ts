@@ -54,19 +54,27 @@ export function resolveArchiveLocation(registry: string, archive: string, label:
     target = undefined;
   }
   if (target !== origin) {
-    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The registry lists the archive of ${label} at ${safeText(archive)}, outside its own origin ${origin}`, {
-      hint: 'Nothing was fetched. Archives of an http(s) registry come from that registry; report the entry to the registry owner.',
-      details: { package: label, archive, origin },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_INDEX_INVALID',
+      `The registry lists the archive of ${label} at ${safeText(archive)}, outside its own origin ${origin}`,
+      {
+        hint: 'Nothing was fetched. Archives of an http(s) registry come from that registry; report the entry to the registry owner.',
+        details: { package: label, archive, origin },
+      },
+    );
   }
   return location;
 }
 
 function tooLarge(location: string, limit: number): MarketplaceError {
-  return new MarketplaceError('GGEN_E_RESPONSE_TOO_LARGE', `${location} is larger than ${limit} bytes, the limit for this kind of file`, {
-    hint: 'Nothing was used. The registry serves something far larger than it should; check the registry location or report it to its owner.',
-    details: { location, limit },
-  });
+  return new MarketplaceError(
+    'GGEN_E_RESPONSE_TOO_LARGE',
+    `${location} is larger than ${limit} bytes, the limit for this kind of file`,
+    {
+      hint: 'Nothing was used. The registry serves something far larger than it should; check the registry location or report it to its owner.',
+      details: { location, limit },
+    },
+  );
 }
 
 /** Reads a local file or GETs a URL (at most `kind`'s limit), with a timeout per attempt and retries on transient failures. */
@@ -98,10 +106,17 @@ export async function fetchResource(location: string, options: FetchOptions, kin
     try {
       const response = await fetchSameOrigin(location, AbortSignal.timeout(options.timeoutMs));
       if (response.ok) return await readLimited(response, location, limit);
-      lastError = new MarketplaceError('GGEN_E_REGISTRY_HTTP', `GET ${location} answered ${response.status} ${response.statusText}`, {
-        hint: response.status === 404 ? 'The registry does not have this file; check the registry location.' : 'The registry failed; try again later.',
-        details: { location, status: response.status },
-      });
+      lastError = new MarketplaceError(
+        'GGEN_E_REGISTRY_HTTP',
+        `GET ${location} answered ${response.status} ${response.statusText}`,
+        {
+          hint:
+            response.status === 404
+              ? 'The registry does not have this file; check the registry location.'
+              : 'The registry failed; try again later.',
+          details: { location, status: response.status },
+        },
+      );
       await response.body?.cancel();
       if (response.status < 500 && response.status !== 429) throw lastError;
     } catch (error) {
@@ -115,11 +130,15 @@ export async function fetchResource(location: string, options: FetchOptions, kin
               cause: error,
               details: { location, timeoutMs: options.timeoutMs },
             })
-          : new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `Cannot reach ${location}: ${describeNetworkError(error)}`, {
-              hint: 'Check the network and the registry URL, then try again.',
-              cause: error,
-              details: { location },
-            });
+          : new MarketplaceError(
+              'GGEN_E_REGISTRY_UNREACHABLE',
+              `Cannot reach ${location}: ${describeNetworkError(error)}`,
+              {
+                hint: 'Check the network and the registry URL, then try again.',
+                cause: error,
+                details: { location },
+              },
+            );
     }
   }
   throw lastError ?? new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `Cannot reach ${location}`);
@@ -188,10 +207,14 @@ function describeNetworkError(error: unknown): string {
 /** A candidate's archive; a registry entry without an archive location is a coded error. */
 export async function fetchCandidateArchive(candidate: VersionCandidate, options: FetchOptions): Promise<Uint8Array> {
   if (candidate.archive === '') {
-    throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `The registry lists no archive for ${candidate.name}@${candidate.version}`, {
-      hint: 'The registry entry has no archive location; ask the registry owner to republish the package.',
-      details: { package: candidate.name, version: candidate.version },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_REGISTRY_UNREACHABLE',
+      `The registry lists no archive for ${candidate.name}@${candidate.version}`,
+      {
+        hint: 'The registry entry has no archive location; ask the registry owner to republish the package.',
+        details: { package: candidate.name, version: candidate.version },
+      },
+    );
   }
   return fetchResource(candidate.archive, options, 'archive');
 }

@@ -6,7 +6,8 @@ import { safeText } from '../names.js';
 
 /** A dist-tag: a lowercase word that is not a version or range (so `name@beta` cannot mean both). */
 export function distTagProblem(tag: string): string | undefined {
-  if (!/^[a-z][a-z0-9._-]{0,63}$/.test(tag)) return `'${safeText(tag)}' is not a dist-tag (a lowercase word: latest, beta, next)`;
+  if (!/^[a-z][a-z0-9._-]{0,63}$/.test(tag))
+    return `'${safeText(tag)}' is not a dist-tag (a lowercase word: latest, beta, next)`;
   if (semverValidRange(tag) !== null) return `'${safeText(tag)}' reads as a version range, not a dist-tag`;
   return undefined;
 }
@@ -37,7 +38,10 @@ export function applyLifecycleChange(pkg: CatalogPackage, change: LifecycleChang
       return [`${pkg.name}@${entry.version}`];
     }
     case 'deprecate': {
-      const matching = pkg.versions.filter((entry) => semverSatisfies(entry.version, change.range, { includePrerelease: true }) || entry.version === change.range);
+      const matching = pkg.versions.filter(
+        (entry) =>
+          semverSatisfies(entry.version, change.range, { includePrerelease: true }) || entry.version === change.range,
+      );
       if (matching.length === 0) throw versionNotFound(pkg, change.range);
       for (const entry of matching) {
         if (change.message === '') delete entry.deprecated;
@@ -47,7 +51,10 @@ export function applyLifecycleChange(pkg: CatalogPackage, change: LifecycleChang
     }
     case 'dist-tag-add': {
       const problem = distTagProblem(change.tag);
-      if (problem !== undefined) throw new MarketplaceError('GGEN_E_USAGE', problem, { hint: 'ggen marketplace dist-tag add <name>@<version> <tag>' });
+      if (problem !== undefined)
+        throw new MarketplaceError('GGEN_E_USAGE', problem, {
+          hint: 'ggen marketplace dist-tag add <name>@<version> <tag>',
+        });
       const entry = find(change.version);
       if (change.tag === 'latest') pkg.latest = entry.version;
       else pkg.distTags = { ...(pkg.distTags ?? {}), [change.tag]: entry.version };
@@ -59,10 +66,14 @@ export function applyLifecycleChange(pkg: CatalogPackage, change: LifecycleChang
           hint: `Point it elsewhere: ggen marketplace dist-tag add ${pkg.name}@<version> latest.`,
         });
       if (pkg.distTags?.[change.tag] === undefined) {
-        throw new MarketplaceError('GGEN_E_VERSION_NOT_FOUND', `${pkg.name} has no dist-tag '${safeText(change.tag)}'`, {
-          hint: `See its tags: ggen marketplace dist-tag ls ${pkg.name}.`,
-          details: { package: pkg.name },
-        });
+        throw new MarketplaceError(
+          'GGEN_E_VERSION_NOT_FOUND',
+          `${pkg.name} has no dist-tag '${safeText(change.tag)}'`,
+          {
+            hint: `See its tags: ggen marketplace dist-tag ls ${pkg.name}.`,
+            details: { package: pkg.name },
+          },
+        );
       }
       const { [change.tag]: removed, ...rest } = pkg.distTags;
       pkg.distTags = rest;

@@ -47,7 +47,11 @@ export function registryWriter(value: string, doing = 'publish to'): RegistryWri
 }
 
 export function httpPublishError(registry: string, doing = 'publish to'): MarketplaceError {
-  return new MarketplaceError('GGEN_E_PUBLISH_UNSUPPORTED', `Cannot ${doing} ${registry}: HTTP registries are read-only`, {
-    hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
-  });
+  return new MarketplaceError(
+    'GGEN_E_PUBLISH_UNSUPPORTED',
+    `Cannot ${doing} ${registry}: HTTP registries are read-only`,
+    {
+      hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
+    },
+  );
 }

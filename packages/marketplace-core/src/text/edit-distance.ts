@@ -30,7 +30,13 @@ export function editDistanceWithin(a: string, b: string, max: number, transposit
     for (let j = 1; j <= b.length; j += 1) {
       const substitution = (previous[j - 1] ?? 0) + (code === b.charCodeAt(j - 1) ? 0 : 1);
       let value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-      if (transpositions && i > 1 && j > 1 && code === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1))
+      if (
+        transpositions &&
+        i > 1 &&
+        j > 1 &&
+        code === b.charCodeAt(j - 2) &&
+        a.charCodeAt(i - 2) === b.charCodeAt(j - 1)
+      )
         value = Math.min(value, (beforePrevious[j - 2] ?? 0) + 1);
       current[j] = value;
       if (value < rowMin) rowMin = value;
@@ -49,7 +55,12 @@ export function editDistanceWithin(a: string, b: string, max: number, transposit
 export function nearestWord(word: string, known: readonly string[]): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
-    const distance = editDistanceWithin(word, name, Math.max(1, Math.floor(Math.min(word.length, name.length) / 3)), true);
+    const distance = editDistanceWithin(
+      word,
+      name,
+      Math.max(1, Math.floor(Math.min(word.length, name.length) / 3)),
+      true,
+    );
     if (distance !== undefined && (best === undefined || distance < best.distance)) best = { name, distance };
   }
   return best?.name;

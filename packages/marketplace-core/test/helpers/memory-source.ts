@@ -27,7 +27,9 @@ export class MemorySource implements PackageSource {
   async add(pkg: FixturePackage): Promise<VersionCandidate> {
     const dir = mkdtempSync(join(tmpdir(), 'ggen-fixture-'));
     // The manifest lists the same dependencies as the registry entry, as every published archive does.
-    const dependencies = Object.entries(pkg.dependencies ?? {}).map(([name, range]) => `  ${JSON.stringify(name)}: ${JSON.stringify(range)}\n`);
+    const dependencies = Object.entries(pkg.dependencies ?? {}).map(
+      ([name, range]) => `  ${JSON.stringify(name)}: ${JSON.stringify(range)}\n`,
+    );
     const manifest = `name: ${pkg.name}\nversion: ${pkg.version}\ndescription: fixture\n${dependencies.length === 0 ? '' : `dependencies:\n${dependencies.join('')}`}`;
     const files = pkg.files ?? { 'gpack.yaml': manifest, 'templates/main.tmpl': `${pkg.name} ${pkg.version}` };
     for (const [path, content] of Object.entries(files)) {

@@ -3,7 +3,15 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fromFsError, isHttpLocation, MarketplaceError, monotonicMs, withFileLock, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
+import {
+  fromFsError,
+  isHttpLocation,
+  MarketplaceError,
+  monotonicMs,
+  withFileLock,
+  writeFileAtomic,
+  type FetchOptions,
+} from '@ggen/marketplace-core';
 import { CATALOG_FILE, fetchCatalogChunks } from '../catalog-file.js';
 import { LineList } from '../sorted-strings.js';
 import type { QueryCache } from './query-cache.js';
@@ -64,7 +72,10 @@ interface Current {
   triples: number;
 }
 
-export type SyncEvent = { type: 'fetched'; bytes: number; lines: number } | { type: 'sharding'; triples: number } | { type: 'written'; packages: number };
+export type SyncEvent =
+  | { type: 'fetched'; bytes: number; lines: number }
+  | { type: 'sharding'; triples: number }
+  | { type: 'written'; packages: number };
 
 export interface SyncResult {
   status: 'created' | 'updated' | 'unchanged';
@@ -102,8 +113,12 @@ function catalogStat(registry: string): { key: string; ctimeMs: number } | undef
  * within the racy window of that sync may have changed in the same tick as its read (git's
  * "racily clean" entries), so its stat proves nothing and its content hash decides.
  */
-function trustedStat(stat: { key: string; ctimeMs: number } | undefined, syncedAt: string | undefined): string | undefined {
-  if (stat === undefined || (syncedAt !== undefined && stat.ctimeMs >= Date.parse(syncedAt) - RACY_WINDOW_MS)) return undefined;
+function trustedStat(
+  stat: { key: string; ctimeMs: number } | undefined,
+  syncedAt: string | undefined,
+): string | undefined {
+  if (stat === undefined || (syncedAt !== undefined && stat.ctimeMs >= Date.parse(syncedAt) - RACY_WINDOW_MS))
+    return undefined;
   return stat.key;
 }
 
@@ -122,7 +137,14 @@ function readCurrent(dir: string): Current | undefined {
  * sha256 differs from the synced one cuts and writes new shards. A file registry whose
  * catalog.nq has the same size, mtime and inode is not even read.
  */
-export async function syncLocalStore(options: FetchOptions & { registry: string; storeRoot: string; force?: boolean; onEvent?: (event: SyncEvent) => void }): Promise<SyncResult> {
+export async function syncLocalStore(
+  options: FetchOptions & {
+    registry: string;
+    storeRoot: string;
+    force?: boolean;
+    onEvent?: (event: SyncEvent) => void;
+  },
+): Promise<SyncResult> {
   const dir = localStoreDir(options.storeRoot, options.registry);
   try {
     await mkdir(dir, { recursive: true });
@@ -136,7 +158,10 @@ export async function syncLocalStore(options: FetchOptions & { registry: string;
 /** Versions no longer current are kept this long: a command that opened one may still read it. */
 const KEEP_OLD_VERSIONS_MS = 10 * 60_000;
 
-async function syncLocked(dir: string, options: FetchOptions & { registry: string; force?: boolean; onEvent?: (event: SyncEvent) => void }): Promise<SyncResult> {
+async function syncLocked(
+  dir: string,
+  options: FetchOptions & { registry: string; force?: boolean; onEvent?: (event: SyncEvent) => void },
+): Promise<SyncResult> {
   const started = monotonicMs();
   const current = readCurrent(dir);
   const statNow = catalogStat(options.registry);
@@ -153,7 +178,8 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
     ms: Math.round(monotonicMs() - started),
   });
   const usable = current?.format === FORMAT && existsSync(join(dir, current.version, 'index.json'));
-  if (!options.force && usable && trusted !== undefined && current.stat === trusted) return result('unchanged', current);
+  if (!options.force && usable && trusted !== undefined && current.stat === trusted)
+    return result('unchanged', current);
 
   // In line-aligned chunks: a 100k-package catalog is more than one JavaScript string can hold.
   const { location, chunks, bytes, lines, digest } = await fetchCatalogChunks(options.registry, options);
@@ -168,10 +194,14 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
   try {
     shards = shardCatalog(chunks, (triples) => options.onEvent?.({ type: 'sharding', triples }));
   } catch (cause) {
-    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is unusable: ${(cause as Error).message}`, {
-      hint: 'Nothing was replaced: the last good local copy stays. Regenerate the catalog with registry migrate (or publish to it), or restore it.',
-      cause,
-    });
+    throw new MarketplaceError(
+      'GGEN_E_INDEX_INVALID',
+      `The v2 catalog ${location} is unusable: ${(cause as Error).message}`,
+      {
+        hint: 'Nothing was replaced: the last good local copy stays. Regenerate the catalog with registry migrate (or publish to it), or restore it.',
+        cause,
+      },
+    );
   }
   const version = `${digest.slice(0, 16)}-${process.pid}-${Date.now()}`;
   const target = join(dir, version);
@@ -202,7 +232,8 @@ async function syncLocked(dir: string, options: FetchOptions & { registry: strin
   for (const name of await readdir(dir)) {
     if (name === version || name === CURRENT || name.startsWith('.')) continue;
     const old = join(dir, name);
-    if (Date.now() - statSync(old).mtimeMs > KEEP_OLD_VERSIONS_MS) await rm(old, { recursive: true, force: true }).catch(() => undefined);
+    if (Date.now() - statSync(old).mtimeMs > KEEP_OLD_VERSIONS_MS)
+      await rm(old, { recursive: true, force: true }).catch(() => undefined);
   }
   return result(current === undefined ? 'created' : 'updated', entry);
 }
@@ -216,7 +247,13 @@ async function writeIndex(target: string, index: ShardIndex, digest: string): Pr
   for (const [at, value] of ranges.entries()) bytes.writeDoubleLE(value, at * 8);
   await writeFile(join(target, 'ranges.bin'), bytes);
   await writeFile(join(target, 'depends.json'), JSON.stringify(index.dependsOn));
-  const file: IndexFile = { format: FORMAT, digest, triples: index.triples, packages: index.packages.length, tokens: index.tokens.length };
+  const file: IndexFile = {
+    format: FORMAT,
+    digest,
+    triples: index.triples,
+    packages: index.packages.length,
+    tokens: index.tokens.length,
+  };
   await writeFileAtomic(join(target, 'index.json'), JSON.stringify(file));
 }
 
@@ -226,7 +263,13 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function readIndex(versionDir: string): StoreIndex {
   const file = JSON.parse(readFileSync(join(versionDir, 'index.json'), 'utf8')) as IndexFile;
   const { packages: packageCount, tokens: tokenCount } = file;
-  if (file.format !== FORMAT || !Number.isSafeInteger(packageCount) || !Number.isSafeInteger(tokenCount) || packageCount < 0 || tokenCount < 0)
+  if (
+    file.format !== FORMAT ||
+    !Number.isSafeInteger(packageCount) ||
+    !Number.isSafeInteger(tokenCount) ||
+    packageCount < 0 ||
+    tokenCount < 0
+  )
     throw new Error('index.json is not this format');
   const packages = new LineList(readFileSync(join(versionDir, 'packages.txt'), 'utf8'), packageCount);
   const tokens = new LineList(readFileSync(join(versionDir, 'tokens.txt'), 'utf8'), tokenCount);
@@ -249,10 +292,14 @@ function readIndex(versionDir: string): StoreIndex {
       try {
         dependsOn ??= JSON.parse(readFileSync(join(versionDir, 'depends.json'), 'utf8')) as Record<string, number[]>;
       } catch (cause) {
-        throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The local v2 store ${versionDir} is damaged: its depends.json cannot be read`, {
-          hint: 'Run ggen marketplace sync --force to rebuild it from the registry.',
-          cause,
-        });
+        throw new MarketplaceError(
+          'GGEN_E_INDEX_INVALID',
+          `The local v2 store ${versionDir} is damaged: its depends.json cannot be read`,
+          {
+            hint: 'Run ggen marketplace sync --force to rebuild it from the registry.',
+            cause,
+          },
+        );
       }
       return dependsOn;
     },
@@ -272,10 +319,15 @@ async function writeCurrent(dir: string, entry: Current): Promise<void> {
  * catalog changed (or that was never synced) is synced first; an http(s) registry is used as
  * last synced (`ggen marketplace sync` refreshes it), or not at all before its first sync.
  */
-export async function openLocalStore(options: FetchOptions & { registry: string; storeRoot: string; cache?: QueryCache }): Promise<LocalStoreFiles | undefined> {
+export async function openLocalStore(
+  options: FetchOptions & { registry: string; storeRoot: string; cache?: QueryCache },
+): Promise<LocalStoreFiles | undefined> {
   const dir = localStoreDir(options.storeRoot, options.registry);
   let current = readCurrent(dir);
-  if (!isHttpLocation(options.registry) && (current?.format !== FORMAT || current.stat !== trustedStat(catalogStat(options.registry), current.syncedAt))) {
+  if (
+    !isHttpLocation(options.registry) &&
+    (current?.format !== FORMAT || current.stat !== trustedStat(catalogStat(options.registry), current.syncedAt))
+  ) {
     await syncLocalStore(options);
     current = readCurrent(dir);
   }

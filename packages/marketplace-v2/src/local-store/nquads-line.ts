@@ -4,7 +4,8 @@
  * Subject, predicate, an IRI or a string literal (with a datatype or a language), the graph.
  * Blank nodes and other line shapes do not match: a catalog that has them is not ours.
  */
-export const QUAD_LINE = /^<([^>]*)> <([^>]*)> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)"(?:\^\^<([^>]*)>|@([a-zA-Z0-9-]+))?) <([^>]*)> \.$/;
+export const QUAD_LINE =
+  /^<([^>]*)> <([^>]*)> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)"(?:\^\^<([^>]*)>|@([a-zA-Z0-9-]+))?) <([^>]*)> \.$/;
 
 /**
  * The predicate IRI of one shard line, found without the whole line's regular expression (a
@@ -34,7 +35,8 @@ export function unescapeNQuads(text: string): string | undefined {
     let replacement: string | undefined;
     if (hex !== undefined) {
       const codePoint = Number.parseInt(hex, 16);
-      if (codePoint <= 0x10ffff && (codePoint < 0xd800 || codePoint > 0xdfff)) replacement = String.fromCodePoint(codePoint);
+      if (codePoint <= 0x10ffff && (codePoint < 0xd800 || codePoint > 0xdfff))
+        replacement = String.fromCodePoint(codePoint);
     } else replacement = ECHAR[char ?? ''];
     if (replacement === undefined) return undefined;
     value += text.slice(from, match.index) + replacement;

@@ -115,8 +115,11 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   onLine?.(triples);
   // A catalog is taken whole or not at all: one cut short (a truncated download) would pass for a smaller registry.
   if (declared === undefined)
-    throw new Error(`it has no closing ${V.quadCount} line: it is cut short, or was written by an older ggen (publish to it, or run registry migrate, to rewrite it)`);
-  if (declared !== quadLines) throw new Error(`it declares ${declared} quads but holds ${quadLines}: it is cut short or damaged`);
+    throw new Error(
+      `it has no closing ${V.quadCount} line: it is cut short, or was written by an older ggen (publish to it, or run registry migrate, to rewrite it)`,
+    );
+  if (declared !== quadLines)
+    throw new Error(`it declares ${declared} quads but holds ${quadLines}: it is cut short or damaged`);
   // Sorted: a command finds a package's id by binary search, without a map of every IRI.
   packageIris.sort();
   const ids = new Map(packageIris.map((iri, id) => [iri, id]));
@@ -138,7 +141,9 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
         const match = QUAD_LINE.exec(line);
         const predicate = match?.[2] ?? '';
         const object = match?.[3];
-        (subject !== iri ? detail : RANK.has(predicate) ? rank : FILTER_KEYS.has(predicate) ? filter : detail).push(line);
+        (subject !== iri ? detail : RANK.has(predicate) ? rank : FILTER_KEYS.has(predicate) ? filter : detail).push(
+          line,
+        );
         if (predicate === V.dependsOnPackage && object !== undefined) {
           const dep = ids.get(object);
           if (dep !== undefined) deps.add(dep);
@@ -182,7 +187,14 @@ export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) 
   return {
     packages: packageParts.done(),
     postings: postingParts.done(),
-    index: { triples, packages: packageIris.map((iri) => iri.slice(PACKAGE_PREFIX.length)), packageRanges, dependsOn, tokens, tokenRanges },
+    index: {
+      triples,
+      packages: packageIris.map((iri) => iri.slice(PACKAGE_PREFIX.length)),
+      packageRanges,
+      dependsOn,
+      tokens,
+      tokenRanges,
+    },
     filters,
   };
 }

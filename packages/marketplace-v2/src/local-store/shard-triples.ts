@@ -102,8 +102,12 @@ export class ShardTriples implements CatalogTriples {
   }
 
   #damaged(line: string): MarketplaceError {
-    return new MarketplaceError('GGEN_E_INDEX_INVALID', `The local v2 store ${this.storeDir} is damaged: a shard holds a line that is not a catalog quad: ${line.slice(0, 120)}`, {
-      hint: 'Run ggen marketplace sync --force to rebuild it from the registry.',
-    });
+    return new MarketplaceError(
+      'GGEN_E_INDEX_INVALID',
+      `The local v2 store ${this.storeDir} is damaged: a shard holds a line that is not a catalog quad: ${line.slice(0, 120)}`,
+      {
+        hint: 'Run ggen marketplace sync --force to rebuild it from the registry.',
+      },
+    );
   }
 }

@@ -225,8 +225,16 @@ export class ShardedCatalog implements CatalogSource {
   }
 
   /** Loads what a search needs: its tokens' postings and their packages' rank triples, or its filters' packages. */
-  prepare(tokens: string[], query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>): Promise<void> {
-    const filtered = query.category !== undefined || query.author !== undefined || query.license !== undefined || query.keyword !== undefined || (query.tags ?? []).length > 0;
+  prepare(
+    tokens: string[],
+    query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>,
+  ): Promise<void> {
+    const filtered =
+      query.category !== undefined ||
+      query.author !== undefined ||
+      query.license !== undefined ||
+      query.keyword !== undefined ||
+      (query.tags ?? []).length > 0;
     if (tokens.length > 0) {
       const ids = tokens.map((token) => this.#tokenId(token)).filter((id): id is number => id !== undefined);
       this.#loadPackages(this.#loadTokens(ids, filtered), filtered ? 'filter' : 'rank');
@@ -244,7 +252,8 @@ export class ShardedCatalog implements CatalogSource {
     if (query.author !== undefined) sets.push(values('authorKey', query.author));
     if (query.license !== undefined) sets.push(values('licenseKey', query.license));
     for (const tag of query.tags ?? []) sets.push(values('tagKey', tag));
-    if (query.keyword !== undefined) sets.push([...values('keywordKey', query.keyword), ...values('tagKey', query.keyword)]);
+    if (query.keyword !== undefined)
+      sets.push([...values('keywordKey', query.keyword), ...values('tagKey', query.keyword)]);
     if (sets.length === 0) {
       // Numeric filters alone: every package is a candidate.
       this.#loadPackages(positions(this.#files.index.packages), 'rank');

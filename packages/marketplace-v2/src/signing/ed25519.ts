@@ -34,7 +34,11 @@ function keyObject(publicKey: Uint8Array): KeyObject {
   const id = Buffer.from(publicKey).toString('hex');
   let key = keyObjects.get(id);
   if (key === undefined) {
-    key = nodeCrypto().createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    key = nodeCrypto().createPublicKey({
+      key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
     if (keyObjects.size >= MAX_KEY_OBJECTS) keyObjects.clear();
     keyObjects.set(id, key);
   }

@@ -58,18 +58,26 @@ export async function generateKeyFiles(options: {
 async function refuseUnsafeKeyPlace(path: string): Promise<void> {
   const stats = await lstat(path).catch(() => undefined);
   if (stats?.isSymbolicLink() === true) {
-    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${path} is a symbolic link; a secret key is never written through one`, {
-      hint: 'Remove the link, or choose another --output.',
-      details: { path },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_UNSAFE_PERMISSIONS',
+      `${path} is a symbolic link; a secret key is never written through one`,
+      {
+        hint: 'Remove the link, or choose another --output.',
+        details: { path },
+      },
+    );
   }
   const dir = dirname(path);
   const dirStats = await lstat(dir).catch(() => undefined);
   if (dirStats !== undefined && (dirStats.mode & 0o022) !== 0) {
-    throw new MarketplaceError('GGEN_E_UNSAFE_PERMISSIONS', `${dir} can be written by other users (mode ${(dirStats.mode & 0o777).toString(8)}); a secret key does not go there`, {
-      hint: 'Keep keys in a directory of your own, e.g. ~/.ggen/keys (chmod 700).',
-      details: { path: dir },
-    });
+    throw new MarketplaceError(
+      'GGEN_E_UNSAFE_PERMISSIONS',
+      `${dir} can be written by other users (mode ${(dirStats.mode & 0o777).toString(8)}); a secret key does not go there`,
+      {
+        hint: 'Keep keys in a directory of your own, e.g. ~/.ggen/keys (chmod 700).',
+        details: { path: dir },
+      },
+    );
   }
 }
 
@@ -103,14 +111,20 @@ function readText(path: string, what: string): string {
   } catch (error) {
     if (error instanceof MarketplaceError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new MarketplaceError('GGEN_E_KEY_INVALID', `No ${what} at ${path}`, { hint: 'Create a key pair with: ggen marketplace keygen --output <path>', details: { path } });
+      throw new MarketplaceError('GGEN_E_KEY_INVALID', `No ${what} at ${path}`, {
+        hint: 'Create a key pair with: ggen marketplace keygen --output <path>',
+        details: { path },
+      });
     }
     throw fromFsError(error, 'reading', path);
   }
 }
 
 /** Reads a secret key; `password` is asked only when the key is encrypted. */
-export async function readSecretKeyFile(path: string, password: () => Promise<string | undefined>): Promise<{ key: SecretKey; encrypted: boolean }> {
+export async function readSecretKeyFile(
+  path: string,
+  password: () => Promise<string | undefined>,
+): Promise<{ key: SecretKey; encrypted: boolean }> {
   const text = readText(path, 'secret key');
   const encrypted = secretKeyIsEncrypted(text);
   return { key: parseSecretKey(text, encrypted ? await password() : undefined), encrypted };

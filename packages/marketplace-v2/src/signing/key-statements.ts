@@ -1,5 +1,15 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
-import { checkSignature, formatKeyId, parsePublicKey, parseSignature, publicKeyLine, sameKey, signMessage, type PublicKey, type SecretKey } from './minisign-format.js';
+import {
+  checkSignature,
+  formatKeyId,
+  parsePublicKey,
+  parseSignature,
+  publicKeyLine,
+  sameKey,
+  signMessage,
+  type PublicKey,
+  type SecretKey,
+} from './minisign-format.js';
 
 /**
  * A package's owner keys as a chain of signed statements (`keys/<name>.json` in a v2
@@ -30,7 +40,8 @@ export interface OwnerChain {
   statements: KeyStatement[];
 }
 
-const PATTERN = /^ggen-key-statement package=(\S+) action=(owner|add|revoke) key=(RW[A-Za-z0-9+/]{54}) sequence=(\d+) timestamp=(\d+)$/;
+const PATTERN =
+  /^ggen-key-statement package=(\S+) action=(owner|add|revoke) key=(RW[A-Za-z0-9+/]{54}) sequence=(\d+) timestamp=(\d+)$/;
 
 export function formatKeyStatement(statement: KeyStatement): string {
   return `ggen-key-statement package=${statement.package} action=${statement.action} key=${statement.key} sequence=${statement.sequence} timestamp=${statement.timestamp}`;
@@ -39,20 +50,35 @@ export function formatKeyStatement(statement: KeyStatement): string {
 export function parseKeyStatement(text: string): KeyStatement | null {
   const match = PATTERN.exec(text);
   if (match === null) return null;
-  return { package: match[1] ?? '', action: match[2] as KeyAction, key: match[3] ?? '', sequence: Number(match[4]), timestamp: Number(match[5]) };
+  return {
+    package: match[1] ?? '',
+    action: match[2] as KeyAction,
+    key: match[3] ?? '',
+    sequence: Number(match[4]),
+    timestamp: Number(match[5]),
+  };
 }
 
 /** A statement signed by `signer`: the statement is both the signed message and the trusted comment. */
 export function signKeyStatement(signer: SecretKey, statement: KeyStatement): string {
   const text = formatKeyStatement(statement);
-  return signMessage(signer, Buffer.from(text, 'utf8'), text, `ggen key statement ${statement.sequence} for ${statement.package}`);
+  return signMessage(
+    signer,
+    Buffer.from(text, 'utf8'),
+    text,
+    `ggen key statement ${statement.sequence} for ${statement.package}`,
+  );
 }
 
 function chainError(name: string, index: number, reason: string): MarketplaceError {
-  return new MarketplaceError('GGEN_E_OWNER_CHAIN_INVALID', `The owner keys of ${name} are not trustworthy: statement ${index} ${reason}`, {
-    hint: 'Someone changed the package’s keys without an owner’s signature. Do not install it; report it to the registry.',
-    details: { package: name, statement: index },
-  });
+  return new MarketplaceError(
+    'GGEN_E_OWNER_CHAIN_INVALID',
+    `The owner keys of ${name} are not trustworthy: statement ${index} ${reason}`,
+    {
+      hint: 'Someone changed the package’s keys without an owner’s signature. Do not install it; report it to the registry.',
+      details: { package: name, statement: index },
+    },
+  );
 }
 
 /** Verifies a package's statement chain from its first statement; any break is an error, never a skip. */
@@ -70,16 +96,23 @@ export function verifyOwnerChain(name: string, file: KeyStatementsFile): OwnerCh
     }
     const statement = parseKeyStatement(signature.trustedComment);
     if (statement === null) throw chainError(name, index, `is not a key statement ('${signature.trustedComment}')`);
-    if (statement.package !== name || statement.sequence !== index) throw chainError(name, index, `is for ${statement.package} #${statement.sequence}`);
+    if (statement.package !== name || statement.sequence !== index)
+      throw chainError(name, index, `is for ${statement.package} #${statement.sequence}`);
     const subject = parsePublicKey(statement.key);
     const signers = index === 0 ? [subject] : owners;
     // The signature names a key id only; the signer is the owner whose whole key verifies it.
     const sameId = signers.filter((key) => Buffer.from(key.keyId).equals(Buffer.from(signature.keyId)));
-    if (sameId.length === 0) throw chainError(name, index, `is signed by key ${formatKeyId(signature.keyId)}, which did not own the package`);
+    if (sameId.length === 0)
+      throw chainError(name, index, `is signed by key ${formatKeyId(signature.keyId)}, which did not own the package`);
     const message = Buffer.from(signature.trustedComment, 'utf8');
     if (!sameId.some((key) => checkSignature(signature, message, key) === 'verified'))
-      throw chainError(name, index, `has a signature that no owner key with id ${formatKeyId(signature.keyId)} verifies`);
-    if ((index === 0) !== (statement.action === 'owner')) throw chainError(name, index, `has action '${statement.action}' at position ${index}`);
+      throw chainError(
+        name,
+        index,
+        `has a signature that no owner key with id ${formatKeyId(signature.keyId)} verifies`,
+      );
+    if ((index === 0) !== (statement.action === 'owner'))
+      throw chainError(name, index, `has action '${statement.action}' at position ${index}`);
     if (statement.action === 'revoke') {
       const at = owners.findIndex((key) => sameKey(key, subject));
       if (at === -1) throw chainError(name, index, `revokes key ${formatKeyId(subject.keyId)}, which is not an owner`);
@@ -87,7 +120,8 @@ export function verifyOwnerChain(name: string, file: KeyStatementsFile): OwnerCh
       owners.splice(at, 1);
       revoked.push(subject);
     } else {
-      if (revoked.some((key) => sameKey(key, subject))) throw chainError(name, index, `adds key ${formatKeyId(subject.keyId)} again after it was revoked`);
+      if (revoked.some((key) => sameKey(key, subject)))
+        throw chainError(name, index, `adds key ${formatKeyId(subject.keyId)} again after it was revoked`);
       if (!owners.some((key) => sameKey(key, subject))) owners.push(subject);
       if (!everOwned.some((key) => sameKey(key, subject))) everOwned.push(subject);
     }
@@ -99,7 +133,8 @@ export function verifyOwnerChain(name: string, file: KeyStatementsFile): OwnerCh
 export function parseKeyStatementsFile(text: string, name: string): KeyStatementsFile {
   try {
     const parsed = JSON.parse(text) as Partial<KeyStatementsFile>;
-    if (Array.isArray(parsed.statements) && parsed.statements.every((entry) => typeof entry === 'string')) return { statements: parsed.statements };
+    if (Array.isArray(parsed.statements) && parsed.statements.every((entry) => typeof entry === 'string'))
+      return { statements: parsed.statements };
   } catch {
     // Reported below.
   }

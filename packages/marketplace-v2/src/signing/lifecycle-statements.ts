@@ -25,9 +25,16 @@ const PATTERNS: [RegExp, (match: RegExpExecArray) => LifecycleAction][] = [
   [/^action=(yank|unyank) version=(\S+)$/, (m) => ({ action: m[1] as 'yank' | 'unyank', version: m[2] ?? '' })],
   [
     /^action=deprecate range=("(?:[^"\\]|\\.)*") message=("(?:[^"\\]|\\.)*")$/,
-    (m) => ({ action: 'deprecate', range: JSON.parse(m[1] ?? '""') as string, message: JSON.parse(m[2] ?? '""') as string }),
+    (m) => ({
+      action: 'deprecate',
+      range: JSON.parse(m[1] ?? '""') as string,
+      message: JSON.parse(m[2] ?? '""') as string,
+    }),
   ],
-  [/^action=dist-tag-add tag=(\S+) version=(\S+)$/, (m) => ({ action: 'dist-tag-add', tag: m[1] ?? '', version: m[2] ?? '' })],
+  [
+    /^action=dist-tag-add tag=(\S+) version=(\S+)$/,
+    (m) => ({ action: 'dist-tag-add', tag: m[1] ?? '', version: m[2] ?? '' }),
+  ],
   [/^action=dist-tag-rm tag=(\S+)$/, (m) => ({ action: 'dist-tag-rm', tag: m[1] ?? '' })],
 ];
 
@@ -44,17 +51,22 @@ function parseAction(name: string, text: string): { action: LifecycleAction; tim
 }
 
 function logError(name: string, index: number, reason: string): MarketplaceError {
-  return new MarketplaceError('GGEN_E_OWNER_CHAIN_INVALID', `The lifecycle of ${name} is not trustworthy: statement ${index} ${reason}`, {
-    hint: 'Someone changed lifecycle/<name>.json without an owner’s signature. Nothing was installed; report it to the registry.',
-    details: { package: name, statement: index },
-  });
+  return new MarketplaceError(
+    'GGEN_E_OWNER_CHAIN_INVALID',
+    `The lifecycle of ${name} is not trustworthy: statement ${index} ${reason}`,
+    {
+      hint: 'Someone changed lifecycle/<name>.json without an owner’s signature. Nothing was installed; report it to the registry.',
+      details: { package: name, statement: index },
+    },
+  );
 }
 
 export function parseLifecycleLog(text: string | undefined, name: string): LifecycleLog {
   if (text === undefined) return { statements: [] };
   try {
     const parsed = JSON.parse(text) as Partial<LifecycleLog>;
-    if (Array.isArray(parsed.statements) && parsed.statements.every((entry) => typeof entry === 'string')) return { statements: parsed.statements };
+    if (Array.isArray(parsed.statements) && parsed.statements.every((entry) => typeof entry === 'string'))
+      return { statements: parsed.statements };
   } catch {
     // Reported below.
   }
@@ -69,7 +81,8 @@ export function parseLifecycleLog(text: string | undefined, name: string): Lifec
 function verifiedActions(name: string, log: LifecycleLog, chain: OwnerChain): LifecycleAction[] {
   // When each revoked key was revoked (its key line -> the revoking statement's time).
   const revokedAt = new Map<string, number>();
-  for (const statement of chain.statements) if (statement.action === 'revoke') revokedAt.set(statement.key, statement.timestamp);
+  for (const statement of chain.statements)
+    if (statement.action === 'revoke') revokedAt.set(statement.key, statement.timestamp);
   return log.statements.map((text, index) => {
     let signature;
     try {
@@ -78,12 +91,15 @@ function verifiedActions(name: string, log: LifecycleLog, chain: OwnerChain): Li
       throw logError(name, index, 'is not a minisign signature');
     }
     const parsed = parseAction(name, signature.trustedComment);
-    if (parsed === undefined) throw logError(name, index, `is not a lifecycle statement of ${name} ('${signature.trustedComment}')`);
+    if (parsed === undefined)
+      throw logError(name, index, `is not a lifecycle statement of ${name} ('${signature.trustedComment}')`);
     const message = Buffer.from(signature.trustedComment, 'utf8');
     const signer = chain.everOwned.find((key) => checkSignature(signature, message, key) === 'verified');
-    if (signer === undefined) throw logError(name, index, `is signed by key ${formatKeyId(signature.keyId)}, which never owned ${name}`);
+    if (signer === undefined)
+      throw logError(name, index, `is signed by key ${formatKeyId(signature.keyId)}, which never owned ${name}`);
     const revoked = revokedAt.get(publicKeyLine(signer));
-    if (revoked !== undefined && parsed.timestamp > revoked) throw logError(name, index, `is signed by key ${formatKeyId(signature.keyId)} after it was revoked`);
+    if (revoked !== undefined && parsed.timestamp > revoked)
+      throw logError(name, index, `is signed by key ${formatKeyId(signature.keyId)} after it was revoked`);
     return parsed.action;
   });
 }
@@ -110,7 +126,11 @@ export function signedLifecycle(pkg: CatalogPackage, log: LifecycleLog, chain: O
         break;
       case 'deprecate':
         for (const version of pkg.versions) {
-          if (!semverSatisfies(version.version, entry.range, { includePrerelease: true }) && version.version !== entry.range) continue;
+          if (
+            !semverSatisfies(version.version, entry.range, { includePrerelease: true }) &&
+            version.version !== entry.range
+          )
+            continue;
           if (entry.message === '') deprecated.delete(version.version);
           else deprecated.set(version.version, entry.message);
         }
@@ -126,7 +146,9 @@ export function signedLifecycle(pkg: CatalogPackage, log: LifecycleLog, chain: O
   }
   const newest = [...pkg.versions].sort((a, b) => semverRcompare(a.version, b.version))[0]?.version ?? pkg.latest;
   const latest = pkg.latest === newest || latestTags.has(pkg.latest) ? pkg.latest : (tags.get('latest') ?? newest);
-  const distTags = Object.fromEntries([...tags].filter(([tag, version]) => tag !== 'latest' && pkg.versions.some((entry) => entry.version === version)));
+  const distTags = Object.fromEntries(
+    [...tags].filter(([tag, version]) => tag !== 'latest' && pkg.versions.some((entry) => entry.version === version)),
+  );
   return {
     ...pkg,
     latest,

@@ -34,7 +34,11 @@ export function formatKeyId(keyId: Uint8Array): string {
   return Buffer.from(keyId).reverse().toString('hex').toUpperCase();
 }
 
-function keyError(code: 'GGEN_E_KEY_INVALID' | 'GGEN_E_KEY_PASSWORD' | 'GGEN_E_SIGNATURE_MALFORMED', message: string, hint: string): MarketplaceError {
+function keyError(
+  code: 'GGEN_E_KEY_INVALID' | 'GGEN_E_KEY_PASSWORD' | 'GGEN_E_SIGNATURE_MALFORMED',
+  message: string,
+  hint: string,
+): MarketplaceError {
   return new MarketplaceError(code, message, { hint });
 }
 
@@ -51,11 +55,20 @@ function lines(text: string, what: string): string[] {
   return all;
 }
 
-function decodeBase64(text: string | undefined, length: number, what: string, code: 'GGEN_E_KEY_INVALID' | 'GGEN_E_SIGNATURE_MALFORMED'): Buffer {
+function decodeBase64(
+  text: string | undefined,
+  length: number,
+  what: string,
+  code: 'GGEN_E_KEY_INVALID' | 'GGEN_E_SIGNATURE_MALFORMED',
+): Buffer {
   const trimmed = (text ?? '').trim();
   const bytes = Buffer.from(trimmed, 'base64');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || bytes.length !== length) {
-    throw keyError(code, `The ${what} is not ${length} bytes of base64`, 'The file is truncated or was edited; use the original file.');
+    throw keyError(
+      code,
+      `The ${what} is not ${length} bytes of base64`,
+      'The file is truncated or was edited; use the original file.',
+    );
   }
   return bytes;
 }
@@ -95,7 +108,11 @@ export function parsePublicKey(text: string): PublicKey {
   const line = trimmed.startsWith('untrusted comment:') ? lines(trimmed, 'public key')[1] : trimmed;
   const bytes = decodeBase64(line, 42, 'public key', 'GGEN_E_KEY_INVALID');
   if (!bytes.subarray(0, 2).equals(SIG_ALG))
-    throw keyError('GGEN_E_KEY_INVALID', 'The public key is not an Ed25519 minisign key', 'Use a key made by ggen marketplace keygen or minisign -G.');
+    throw keyError(
+      'GGEN_E_KEY_INVALID',
+      'The public key is not an Ed25519 minisign key',
+      'Use a key made by ggen marketplace keygen or minisign -G.',
+    );
   const publicKey = new Uint8Array(bytes.subarray(10, 42));
   if (isWeakPublicKey(publicKey)) {
     throw keyError(
@@ -132,7 +149,12 @@ function keystream(password: string, salt: Uint8Array, opslimit: number, memlimi
     );
   }
   const { N, r, p } = scryptParams(opslimit, memlimit);
-  return nodeCrypto().scryptSync(Buffer.from(password, 'utf8'), salt, KEYNUM_SK_BYTES, { N, r, p, maxmem: 128 * N * r * p + 64 * 1024 * 1024 });
+  return nodeCrypto().scryptSync(Buffer.from(password, 'utf8'), salt, KEYNUM_SK_BYTES, {
+    N,
+    r,
+    p,
+    maxmem: 128 * N * r * p + 64 * 1024 * 1024,
+  });
 }
 
 function checksum(keyId: Uint8Array, seed: Uint8Array, publicKey: Uint8Array): Buffer {
@@ -145,7 +167,11 @@ export function generateSecretKey(): SecretKey {
 }
 
 /** The secret key file; without a password, the key is stored unencrypted (minisign -W). */
-export function formatSecretKey(key: SecretKey, password: string | undefined, kdf: { opslimit: number; memlimit: number } = DEFAULT_KDF): string {
+export function formatSecretKey(
+  key: SecretKey,
+  password: string | undefined,
+  kdf: { opslimit: number; memlimit: number } = DEFAULT_KDF,
+): string {
   const keynum = Buffer.concat([key.keyId, key.seed, key.publicKey, checksum(key.keyId, key.seed, key.publicKey)]);
   const salt = nodeCrypto().randomBytes(32);
   const limits = Buffer.alloc(16);
@@ -155,7 +181,14 @@ export function formatSecretKey(key: SecretKey, password: string | undefined, kd
     const stream = keystream(password, salt, kdf.opslimit, kdf.memlimit);
     for (let index = 0; index < keynum.length; index += 1) keynum[index] = (keynum[index] ?? 0) ^ (stream[index] ?? 0);
   }
-  const body = Buffer.concat([SIG_ALG, password === undefined ? KDF_NONE : KDF_SCRYPT, CHK_BLAKE2B, salt, limits, keynum]);
+  const body = Buffer.concat([
+    SIG_ALG,
+    password === undefined ? KDF_NONE : KDF_SCRYPT,
+    CHK_BLAKE2B,
+    salt,
+    limits,
+    keynum,
+  ]);
   const comment = password === undefined ? 'minisign secret key' : 'minisign encrypted secret key';
   return `untrusted comment: ${comment}\n${body.toString('base64')}\n`;
 }
@@ -169,19 +202,31 @@ export function secretKeyIsEncrypted(text: string): boolean {
 export function parseSecretKey(text: string, password: string | undefined): SecretKey {
   const bytes = decodeBase64(lines(text, 'secret key')[1], SECRET_KEY_BYTES, 'secret key', 'GGEN_E_KEY_INVALID');
   if (!bytes.subarray(0, 2).equals(SIG_ALG) || !bytes.subarray(4, 6).equals(CHK_BLAKE2B)) {
-    throw keyError('GGEN_E_KEY_INVALID', 'The secret key is not an Ed25519 minisign key with a BLAKE2b checksum', 'Use a key made by ggen marketplace keygen or minisign -G.');
+    throw keyError(
+      'GGEN_E_KEY_INVALID',
+      'The secret key is not an Ed25519 minisign key with a BLAKE2b checksum',
+      'Use a key made by ggen marketplace keygen or minisign -G.',
+    );
   }
   const kdf = bytes.subarray(2, 4);
   const keynum = Buffer.from(bytes.subarray(54, 54 + KEYNUM_SK_BYTES));
   if (kdf.equals(KDF_SCRYPT)) {
     if (password === undefined)
-      throw keyError('GGEN_E_KEY_PASSWORD', 'The secret key is encrypted and no password was given', 'Type it when asked, pipe it on stdin, or set GGEN_KEY_PASSWORD.');
+      throw keyError(
+        'GGEN_E_KEY_PASSWORD',
+        'The secret key is encrypted and no password was given',
+        'Type it when asked, pipe it on stdin, or set GGEN_KEY_PASSWORD.',
+      );
     const opslimit = Number(bytes.readBigUInt64LE(38));
     const memlimit = Number(bytes.readBigUInt64LE(46));
     const stream = keystream(password, bytes.subarray(6, 38), opslimit, memlimit);
     for (let index = 0; index < keynum.length; index += 1) keynum[index] = (keynum[index] ?? 0) ^ (stream[index] ?? 0);
   } else if (!kdf.equals(KDF_NONE)) {
-    throw keyError('GGEN_E_KEY_INVALID', `The secret key uses an unknown key derivation '${kdf.toString('latin1')}'`, 'Use a key made by ggen marketplace keygen or minisign -G.');
+    throw keyError(
+      'GGEN_E_KEY_INVALID',
+      `The secret key uses an unknown key derivation '${kdf.toString('latin1')}'`,
+      'Use a key made by ggen marketplace keygen or minisign -G.',
+    );
   }
   const keyId = new Uint8Array(keynum.subarray(0, 8));
   const seed = new Uint8Array(keynum.subarray(8, 40));
@@ -189,11 +234,21 @@ export function parseSecretKey(text: string, password: string | undefined): Secr
   // minisign -W leaves the checksum of an unencrypted key zeroed; the public key derived from
   // the seed still has to match.
   const storedChecksum = keynum.subarray(72, 104);
-  const checksumOk = checksum(keyId, seed, publicKey).equals(storedChecksum) || (kdf.equals(KDF_NONE) && storedChecksum.every((byte) => byte === 0));
+  const checksumOk =
+    checksum(keyId, seed, publicKey).equals(storedChecksum) ||
+    (kdf.equals(KDF_NONE) && storedChecksum.every((byte) => byte === 0));
   if (!checksumOk || !Buffer.from(publicKeyOf(seed)).equals(publicKey)) {
     throw kdf.equals(KDF_SCRYPT)
-      ? keyError('GGEN_E_KEY_PASSWORD', 'Wrong password for the secret key (its checksum does not match)', 'Try again; the password is the one given to keygen.')
-      : keyError('GGEN_E_KEY_INVALID', 'The secret key is damaged: its checksum does not match', 'Restore the key file from your backup.');
+      ? keyError(
+          'GGEN_E_KEY_PASSWORD',
+          'Wrong password for the secret key (its checksum does not match)',
+          'Try again; the password is the one given to keygen.',
+        )
+      : keyError(
+          'GGEN_E_KEY_INVALID',
+          'The secret key is damaged: its checksum does not match',
+          'Restore the key file from your backup.',
+        );
   }
   return { keyId, seed, publicKey };
 }
@@ -207,7 +262,12 @@ export interface MinisignSignature {
   globalSignature: Uint8Array;
 }
 
-export function signMessage(key: SecretKey, message: Uint8Array, trustedComment: string, untrustedComment = 'signature from ggen marketplace'): string {
+export function signMessage(
+  key: SecretKey,
+  message: Uint8Array,
+  trustedComment: string,
+  untrustedComment = 'signature from ggen marketplace',
+): string {
   if (/[\r\n]/.test(trustedComment)) throw new Error('a trusted comment is one line');
   const signature = signEd25519(blake2b(message, { dkLen: 64 }), key.seed);
   const global = signEd25519(Buffer.concat([signature, Buffer.from(trustedComment, 'utf8')]), key.seed);
@@ -225,11 +285,19 @@ export function parseSignature(text: string): MinisignSignature {
   const sigLine = decodeBase64(all[1], 74, 'signature', 'GGEN_E_SIGNATURE_MALFORMED');
   const trusted = all[2] ?? '';
   if (!trusted.startsWith('trusted comment: ')) {
-    throw keyError('GGEN_E_SIGNATURE_MALFORMED', "The signature has no 'trusted comment:' line", 'The .minisig file is truncated; publish the signature again.');
+    throw keyError(
+      'GGEN_E_SIGNATURE_MALFORMED',
+      "The signature has no 'trusted comment:' line",
+      'The .minisig file is truncated; publish the signature again.',
+    );
   }
   const alg = sigLine.subarray(0, 2);
   if (!alg.equals(SIG_ALG) && !alg.equals(SIG_ALG_PREHASHED)) {
-    throw keyError('GGEN_E_SIGNATURE_MALFORMED', `Unknown signature algorithm '${alg.toString('latin1')}'`, 'Sign with ggen marketplace sign or minisign -S.');
+    throw keyError(
+      'GGEN_E_SIGNATURE_MALFORMED',
+      `Unknown signature algorithm '${alg.toString('latin1')}'`,
+      'Sign with ggen marketplace sign or minisign -S.',
+    );
   }
   return {
     prehashed: alg.equals(SIG_ALG_PREHASHED),
@@ -237,7 +305,9 @@ export function parseSignature(text: string): MinisignSignature {
     signature: new Uint8Array(sigLine.subarray(10, 74)),
     untrustedComment: (all[0] ?? '').slice('untrusted comment:'.length).trim(),
     trustedComment: trusted.slice('trusted comment: '.length),
-    globalSignature: new Uint8Array(decodeBase64(all[3], 64, 'trusted comment signature', 'GGEN_E_SIGNATURE_MALFORMED')),
+    globalSignature: new Uint8Array(
+      decodeBase64(all[3], 64, 'trusted comment signature', 'GGEN_E_SIGNATURE_MALFORMED'),
+    ),
   };
 }
 
@@ -245,7 +315,11 @@ export type SignatureCheck = 'verified' | 'wrong-key' | 'invalid' | 'comment-inv
 
 /** Whether the signature of the trusted comment verifies with `key` (whatever the message). */
 export function checkCommentSignature(parsed: MinisignSignature, key: PublicKey): boolean {
-  return verifyEd25519(parsed.globalSignature, Buffer.concat([parsed.signature, Buffer.from(parsed.trustedComment, 'utf8')]), key.publicKey);
+  return verifyEd25519(
+    parsed.globalSignature,
+    Buffer.concat([parsed.signature, Buffer.from(parsed.trustedComment, 'utf8')]),
+    key.publicKey,
+  );
 }
 
 /** minisign -V's checks: key id, the signature of the message, the signature of the trusted comment. */

@@ -28,17 +28,30 @@ export function formatTrustedComment(binding: PackageBinding, timestamp: number)
 }
 
 export function parseTrustedComment(comment: string): (PackageBinding & { timestamp: number }) | null {
-  const match = /^ggen-package name=(\S+) version=(\S+) integrity=(sha512-[A-Za-z0-9+/=]+) timestamp=(\d+)$/.exec(comment);
+  const match = /^ggen-package name=(\S+) version=(\S+) integrity=(sha512-[A-Za-z0-9+/=]+) timestamp=(\d+)$/.exec(
+    comment,
+  );
   if (match === null) return null;
   return { name: match[1] ?? '', version: match[2] ?? '', integrity: match[3] ?? '', timestamp: Number(match[4]) };
 }
 
 /** The `.minisig` of a package archive, its trusted comment binding name, version and integrity. */
-export function signPackageArchive(key: SecretKey, archive: Uint8Array, binding: PackageBinding, timestamp = Math.floor(Date.now() / 1000)): string {
-  return signMessage(key, archive, formatTrustedComment(binding, timestamp), `ggen package ${binding.name}@${binding.version}, key ${formatKeyId(key.keyId)}`);
+export function signPackageArchive(
+  key: SecretKey,
+  archive: Uint8Array,
+  binding: PackageBinding,
+  timestamp = Math.floor(Date.now() / 1000),
+): string {
+  return signMessage(
+    key,
+    archive,
+    formatTrustedComment(binding, timestamp),
+    `ggen package ${binding.name}@${binding.version}, key ${formatKeyId(key.keyId)}`,
+  );
 }
 
-export type VerificationStatus = 'verified' | 'missing' | 'malformed' | 'untrusted' | 'revoked' | 'invalid' | 'mismatch';
+export type VerificationStatus =
+  'verified' | 'missing' | 'malformed' | 'untrusted' | 'revoked' | 'invalid' | 'mismatch';
 
 export interface VerificationResult {
   status: VerificationStatus;
@@ -102,19 +115,32 @@ export function verifyPackageSignature(options: VerifyPackageOptions): Verificat
   try {
     parsed = parseSignature(options.signature);
   } catch (error) {
-    return { status: 'malformed', reason: `the signature of ${label} is malformed: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      status: 'malformed',
+      reason: `the signature of ${label} is malformed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   const keyId = formatKeyId(parsed.keyId);
   const accepted = acceptedKeys(options.trustedKeys, options.chain);
   const known: PublicKey[] = [];
-  for (const key of [...(options.chain?.owners ?? []), ...(options.chain?.revoked ?? []), ...options.trustedKeys, ...accepted]) if (!includes(known, key)) known.push(key);
+  for (const key of [
+    ...(options.chain?.owners ?? []),
+    ...(options.chain?.revoked ?? []),
+    ...options.trustedKeys,
+    ...accepted,
+  ])
+    if (!includes(known, key)) known.push(key);
   const found = findSigner(parsed, options.archive, known);
   if ('failure' in found) {
     switch (found.failure) {
       case 'none':
         return options.chain === undefined
           ? { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not trusted` }
-          : { status: 'untrusted', keyId, reason: `${label} is signed by key ${keyId}, which is not an owner of ${options.binding.name}` };
+          : {
+              status: 'untrusted',
+              keyId,
+              reason: `${label} is signed by key ${keyId}, which is not an owner of ${options.binding.name}`,
+            };
       case 'impostor':
         return {
           status: 'untrusted',
@@ -122,7 +148,11 @@ export function verifyPackageSignature(options: VerifyPackageOptions): Verificat
           reason: `${label} is signed by another key that carries the id ${keyId} of a key you know (a key id is a label anyone can copy; the public keys differ)`,
         };
       case 'invalid':
-        return { status: 'invalid', keyId, reason: `the signature of ${label} does not match its archive (tampered archive, or a signature of other bytes)` };
+        return {
+          status: 'invalid',
+          keyId,
+          reason: `the signature of ${label} does not match its archive (tampered archive, or a signature of other bytes)`,
+        };
       case 'comment-invalid':
         return { status: 'invalid', keyId, reason: `the trusted comment of ${label}'s signature was edited` };
     }
@@ -130,14 +160,36 @@ export function verifyPackageSignature(options: VerifyPackageOptions): Verificat
   const signer = found.signer;
   const publicKey = publicKeyLine(signer);
   if (options.chain !== undefined && includes(options.chain.revoked, signer)) {
-    return { status: 'revoked', keyId, publicKey, reason: `${label} is signed by key ${keyId}, which an owner of ${options.binding.name} revoked` };
+    return {
+      status: 'revoked',
+      keyId,
+      publicKey,
+      reason: `${label} is signed by key ${keyId}, which an owner of ${options.binding.name} revoked`,
+    };
   }
   if (options.chain !== undefined && !includes(options.chain.owners, signer)) {
-    return { status: 'untrusted', keyId, publicKey, reason: `${label} is signed by key ${keyId}, which is not an owner of ${options.binding.name}` };
+    return {
+      status: 'untrusted',
+      keyId,
+      publicKey,
+      reason: `${label} is signed by key ${keyId}, which is not an owner of ${options.binding.name}`,
+    };
   }
-  if (!includes(accepted, signer)) return { status: 'untrusted', keyId, publicKey, reason: `${label} is signed by key ${keyId}, which is not trusted` };
+  if (!includes(accepted, signer))
+    return {
+      status: 'untrusted',
+      keyId,
+      publicKey,
+      reason: `${label} is signed by key ${keyId}, which is not trusted`,
+    };
   const bound = parseTrustedComment(parsed.trustedComment);
-  if (bound === null) return { status: 'mismatch', keyId, publicKey, reason: `${label}'s signature does not bind a ggen package (trusted comment: '${parsed.trustedComment}')` };
+  if (bound === null)
+    return {
+      status: 'mismatch',
+      keyId,
+      publicKey,
+      reason: `${label}'s signature does not bind a ggen package (trusted comment: '${parsed.trustedComment}')`,
+    };
   const wrong = (['name', 'version', 'integrity'] as const).filter((field) => bound[field] !== options.binding[field]);
   if (wrong.length > 0) {
     return {
@@ -152,7 +204,12 @@ export function verifyPackageSignature(options: VerifyPackageOptions): Verificat
 
 const CODES: Record<
   Exclude<VerificationStatus, 'verified'>,
-  'GGEN_E_SIGNATURE_MISSING' | 'GGEN_E_SIGNATURE_MALFORMED' | 'GGEN_E_SIGNATURE_UNTRUSTED' | 'GGEN_E_SIGNATURE_REVOKED' | 'GGEN_E_SIGNATURE_INVALID' | 'GGEN_E_SIGNATURE_MISMATCH'
+  | 'GGEN_E_SIGNATURE_MISSING'
+  | 'GGEN_E_SIGNATURE_MALFORMED'
+  | 'GGEN_E_SIGNATURE_UNTRUSTED'
+  | 'GGEN_E_SIGNATURE_REVOKED'
+  | 'GGEN_E_SIGNATURE_INVALID'
+  | 'GGEN_E_SIGNATURE_MISMATCH'
 > = {
   missing: 'GGEN_E_SIGNATURE_MISSING',
   malformed: 'GGEN_E_SIGNATURE_MALFORMED',
@@ -163,17 +220,22 @@ const CODES: Record<
 };
 
 const HINTS: Record<Exclude<VerificationStatus, 'verified'>, string> = {
-  missing: 'The publisher did not sign this version. Install without --verify-signature (and require_signatures: false) only if you trust the registry.',
+  missing:
+    'The publisher did not sign this version. Install without --verify-signature (and require_signatures: false) only if you trust the registry.',
   malformed: 'The .minisig file is damaged or truncated; ask the publisher to publish the signature again.',
-  untrusted: "Add the publisher's public key to marketplace.trusted_keys (or the trust file) after checking it out of band.",
-  revoked: 'An owner withdrew this key (lost or compromised); ask the owners to publish a new version signed with a current key.',
-  invalid: 'Do not install this package: its archive or signature was changed after signing. Report it to the registry.',
+  untrusted:
+    "Add the publisher's public key to marketplace.trusted_keys (or the trust file) after checking it out of band.",
+  revoked:
+    'An owner withdrew this key (lost or compromised); ask the owners to publish a new version signed with a current key.',
+  invalid:
+    'Do not install this package: its archive or signature was changed after signing. Report it to the registry.',
   mismatch: 'Do not install this package: the registry serves a signature made for another package or version.',
 };
 
 /** The coded error for a result that is not `verified`, or the signature info when it is. */
 export function requireVerified(result: VerificationResult): SignatureInfo {
-  if (result.status === 'verified') return { keyId: result.keyId ?? '', ...(result.publicKey === undefined ? {} : { publicKey: result.publicKey }) };
+  if (result.status === 'verified')
+    return { keyId: result.keyId ?? '', ...(result.publicKey === undefined ? {} : { publicKey: result.publicKey }) };
   throw new MarketplaceError(CODES[result.status], result.reason, {
     hint: HINTS[result.status],
     details: { status: result.status, ...(result.keyId === undefined ? {} : { keyId: result.keyId }) },
