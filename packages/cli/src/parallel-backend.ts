@@ -42,7 +42,14 @@ export function createParallelBackend({
   const recorded: OperationRecord[] = [];
   let warned = false;
   const endpoint = config.otlp_endpoint;
-  if (endpoint !== undefined) onFinish(() => exportRecordsOverOtlp(endpoint, recorded, config.timeout_ms));
+  if (endpoint !== undefined)
+    onFinish(async () => {
+      const failure = await exportRecordsOverOtlp(endpoint, recorded, config.timeout_ms);
+      if (failure !== undefined)
+        notice(
+          `warning: could not export metrics to ${redactUrl(endpoint)}: ${redactUrl(failure.split('\n')[0] ?? '')}`,
+        );
+    });
   const store = new MetricsStore(metricsDir(config.state_dir));
   const pushgateway = config.pushgateway_url;
   if (pushgateway !== undefined) {

@@ -230,7 +230,21 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
     expect(text).toContain('{"key":"backend","value":{"stringValue":"v2"}}');
   });
 
-  it('never fails the command when the collector is down', async () => {
+  it('exports on every run of a command, the second and later runs too (compile cache on where node has one)', async () => {
+    const home = freshHome();
+    const before = bodies.length;
+    for (let run = 1; run <= 4; run += 1) {
+      const result = await runGgen(['marketplace', 'search', 'agent'], {
+        home,
+        env: { GGEN_MARKETPLACE_OTLP_ENDPOINT: url, XDG_CACHE_HOME: join(home, 'cache') },
+      });
+      expect({ run, code: result.code, stderr: result.stderr }).toEqual({ run, code: 0, stderr: '' });
+      expect({ run, exports: bodies.length - before }).toEqual({ run, exports: run });
+      expect(JSON.stringify(bodies.at(-1))).toContain('"name":"marketplace.search.latency"');
+    }
+  });
+
+  it('never fails the command when the collector is down, and says so in one line', async () => {
     const home = freshHome();
     const result = await runGgen(['marketplace', 'search', 'agent'], {
       home,
@@ -238,5 +252,8 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('agent-');
+    const warnings = result.stderr.split('\n').filter((line) => line !== '');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^warning: could not export metrics to http:\/\/127\.0\.0\.1:9\/v1\/metrics: \S/);
   });
 });
