@@ -83,8 +83,12 @@ export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
   });
   mkdirSync(join(dir, 'archives'), { recursive: true });
   const packages = rows.map((row, index) => {
+    // The signed manifest states the dependencies the index lists: an install checks the two agree.
+    const dependencies = Object.entries(deps[index]).map(
+      ([dep, range]) => `  ${JSON.stringify(dep)}: ${JSON.stringify(range)}\n`,
+    );
     const bytes = tgz({
-      'gpack.yaml': `name: ${row.name}\nversion: ${row.version}\ndescription: ${JSON.stringify(row.summary || row.name)}\n`,
+      'gpack.yaml': `name: ${row.name}\nversion: ${row.version}\ndescription: ${JSON.stringify(row.summary || row.name)}\n${dependencies.length === 0 ? '' : `dependencies:\n${dependencies.join('')}`}`,
       'README.md': `# ${row.name}\n\n${row.summary}\n`,
       'templates/main.tmpl': `{{ name }} uses ${row.name}@${row.version}\n`,
     });
