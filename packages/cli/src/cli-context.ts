@@ -11,7 +11,6 @@ import {
   type MarketplaceConfigKey,
 } from '@ggen/marketplace-core';
 import type { Logger } from 'pino';
-import type { QueryCache } from '@ggen/marketplace-v2';
 import type { FeatureSet } from './features.js';
 import { sampleRegistryPath } from './sample-registry.js';
 
@@ -44,9 +43,9 @@ export class CliContext {
   #backend: MarketplaceBackend | undefined;
   readonly #finishers: (() => Promise<void>)[] = [];
 
-  readonly #cache: QueryCache | undefined;
+  readonly #cache: unknown;
 
-  constructor(features: FeatureSet, io: Io, args: GlobalArgs, logger: Logger | undefined, cache?: QueryCache) {
+  constructor(features: FeatureSet, io: Io, args: GlobalArgs, logger: Logger | undefined, cache?: unknown) {
     this.features = features;
     this.io = io;
     this.args = args;
@@ -55,7 +54,7 @@ export class CliContext {
   }
 
   /** What this process keeps between commands (the query service's); undefined in a one-shot run. */
-  get cache(): QueryCache | undefined {
+  get cache(): unknown {
     return this.#cache;
   }
 

@@ -1,5 +1,4 @@
 import type { BackendType, LoadedConfig, MarketplaceBackend } from '@ggen/marketplace-core';
-import type { QueryCache } from '@ggen/marketplace-v2';
 
 export type FeatureName = 'marketplace-v1' | 'marketplace-v2' | 'marketplace-parallel';
 
@@ -14,8 +13,12 @@ export interface BackendContext {
   notice: (line: string) => void;
   /** Work to finish after the command (e.g. pushing metrics); awaited before exit. */
   onFinish: (task: () => Promise<void>) => void;
-  /** What this process keeps between commands: the query service's; a one-shot run keeps nothing. */
-  cache?: QueryCache;
+  /**
+   * What this process keeps between commands (the query service's open stores; a one-shot run
+   * keeps nothing). Opaque here: the runner names no backend's type, and a build's backends
+   * check it is theirs before they use it.
+   */
+  cache?: unknown;
 }
 
 /** What one feature build compiles in; each main-*.ts builds exactly one of these. */

@@ -1,6 +1,6 @@
 import type { MarketplaceConfig } from '@ggen/marketplace-core';
 import { join } from 'node:path';
-import { loadTrustedKeys, type QueryCache, type V2RegistryOptions } from '@ggen/marketplace-v2';
+import { loadTrustedKeys, QueryCache, type V2RegistryOptions } from '@ggen/marketplace-v2';
 
 /** The remote-catalog settings from config, or undefined for the embedded store. */
 export function remoteCatalogOptions(
@@ -19,8 +19,12 @@ export function remoteCatalogOptions(
   };
 }
 
-/** Options of the v2 backend: the registry for archives, the catalog embedded or remote, the trusted keys. */
-export function v2Options(config: MarketplaceConfig, location: string, cache?: QueryCache): V2RegistryOptions {
+/**
+ * Options of the v2 backend: the registry for archives, the catalog embedded or remote, the
+ * trusted keys, and the process's retained stores when what the runner hands on is v2's cache.
+ */
+export function v2Options(config: MarketplaceConfig, location: string, retained?: unknown): V2RegistryOptions {
+  const cache = retained instanceof QueryCache ? retained : undefined;
   const remote = remoteCatalogOptions(config);
   let trusted: ReturnType<typeof loadTrustedKeys> | undefined;
   return {

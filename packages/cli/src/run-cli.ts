@@ -26,7 +26,6 @@ import { validateCommand } from './commands/validate-command.js';
 import { whyCommand } from './commands/why-command.js';
 import { versionLine } from './version.js';
 import type { FeatureSet } from './features.js';
-import type { QueryCache } from '@ggen/marketplace-v2';
 
 const COMMANDS = [
   featuresCommand,
@@ -89,7 +88,7 @@ export async function runCli(
   argv: string[],
   features: FeatureSet,
   rawIo: Io = defaultIo(),
-  state: { cache?: QueryCache } = {},
+  state: { cache?: unknown } = {},
 ): Promise<number> {
   const io = terminalSafe(rawIo);
   let exitCode = 0;
