@@ -1,10 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SearchResults } from '@ggen/marketplace-core';
 import { copyOfSampleRegistry, freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
+import { startStaticServer } from '../../../tools/testing/static-server.mjs';
 
 function writeConfig(home: string, yaml: string): void {
   mkdirSync(join(home, '.config', 'ggen'), { recursive: true });
@@ -113,6 +114,57 @@ describe('fallback from the CLI', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^error GGEN_E_\w+: /m);
     expect(result.stderr).toMatch(/^hint: /m);
+  });
+});
+
+describe('a rollback that restores', () => {
+  it('installs a lockfile written under v2 from v1 with --backend v1 while v2 is down: the same bytes, the lockfile unchanged', async () => {
+    const home = freshHome();
+    const v1 = copyOfSampleRegistry();
+    const server = await startStaticServer(copyOfSampleRegistry());
+    const target = join(home, 'project', 'gpacks');
+    const lockfile = join(home, 'project', 'ggen.lock');
+    const env = { GGEN_MARKETPLACE_REGISTRY: v1, GGEN_MARKETPLACE_V2_REGISTRY: server.url };
+    let stopped = false;
+    try {
+      const first = await runGgen(
+        ['marketplace', 'install', 'agent-reasoning-mcp', '--backend', 'v2', '--target', target],
+        { home, env },
+      );
+      expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+      const written = readFileSync(lockfile, 'utf8');
+      const locked = (JSON.parse(written) as { packages: Record<string, { resolved: string; backend: string }> })
+        .packages;
+      const entries = Object.values(locked);
+      expect(entries.length).toBe(3);
+      expect(entries.every((entry) => entry.backend === 'v2' && entry.resolved.startsWith('v2:'))).toBe(true);
+
+      // v2 goes down; a fresh checkout has the lockfile only.
+      await server.close();
+      stopped = true;
+      rmSync(target, { recursive: true, force: true });
+      const onV2 = await runGgen(
+        ['marketplace', 'install', '--frozen-lockfile', '--backend', 'v2', '--target', target],
+        { home, env },
+      );
+      expect(onV2.code).not.toBe(0);
+
+      const restored = await runGgen(
+        ['marketplace', 'install', '--frozen-lockfile', '--backend', 'v1', '--target', target, '--json'],
+        { home, env },
+      );
+      expect({ code: restored.code, stderr: restored.stderr }).toEqual({ code: 0, stderr: '' });
+      const result = parseJson<{ installed: { name: string; backend: string }[] }>(restored);
+      expect(result.installed.map((pack) => pack.name).sort()).toEqual(Object.keys(locked).sort());
+      expect(readFileSync(lockfile, 'utf8')).toBe(written);
+      const listed = parseJson<{ name: string; status: string }[]>(
+        await runGgen(['marketplace', 'list', '--json', '--backend', 'v1', '--target', target], { home, env }),
+      );
+      expect(listed.length).toBe(entries.length);
+      expect(listed.every((pack) => pack.status === 'ok')).toBe(true);
+    } finally {
+      if (!stopped) await server.close();
+    }
   });
 });
 

@@ -160,13 +160,20 @@ export async function applyResolution(
     const contentHash = contentHashes.get(name) ?? previous?.contentHash;
     const integrity = integrities.get(name) ?? candidate.integrity ?? previous?.integrity;
     if (contentHash === undefined || integrity === undefined) continue;
+    // A locked pack installed as locked (a frozen install, possibly from another registry's copy
+    // of the same bytes) keeps its entry's registry: the lockfile does not change under it.
+    const asLocked =
+      previous !== undefined &&
+      candidate.locked === previous.resolved &&
+      previous.version === candidate.version &&
+      previous.integrity === integrity;
     const entry: LockedPackage = {
       version: candidate.version,
-      resolved: lockedResolved(candidate, context.source),
+      resolved: asLocked ? previous.resolved : lockedResolved(candidate, context.source),
       integrity,
       ...(candidate.checksum === undefined ? {} : { checksum: candidate.checksum }),
       dependencies: candidate.dependencies,
-      backend: candidate.backend,
+      backend: asLocked ? previous.backend : candidate.backend,
       ...(signatureOf(signatures.get(name), candidate, previous) ?? {}),
       contentHash,
     };

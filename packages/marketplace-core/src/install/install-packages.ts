@@ -2,7 +2,7 @@
 import { MarketplaceError } from '../errors.js';
 import type { InstallRequest, InstallResult } from '../models.js';
 import type { InstallEvents } from './install-events.js';
-import { emptyLockfile, readLockfile, type Lockfile } from './lockfile.js';
+import { emptyLockfile, readLockfile, type LockedPackage, type Lockfile } from './lockfile.js';
 import { lockedArchiveLocation } from './locked-location.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 import { resolveDependencies, satisfies, type Resolution } from './resolve-dependencies.js';
@@ -100,6 +100,13 @@ async function installFrozen(
   refuseIncompleteLockfile(lockfile, request.lockfilePath);
   const packages = new Map<string, VersionCandidate>();
   for (const [name, locked] of Object.entries(lockfile.packages)) {
+    // The same bytes from the registry serving this install: a rollback to v1 restores a
+    // lockfile written under v2 while v2 is down (integrity decides, not where it was found).
+    const copy = locked.backend === context.source.backend ? undefined : await sameBytes(context.source, name, locked);
+    if (copy !== undefined) {
+      packages.set(name, copy);
+      continue;
+    }
     packages.set(name, {
       name,
       version: locked.version,
@@ -154,4 +161,33 @@ function refuseIncompleteLockfile(lockfile: Lockfile, path: string): void {
       },
     );
   }
+}
+
+/**
+ * The serving registry's listing of a locked pack with the very bytes the lockfile pins (the
+ * same version and integrity), kept as the lockfile wrote it otherwise; undefined when that
+ * registry does not list those bytes, or cannot answer (the locked registry is tried then).
+ */
+async function sameBytes(
+  source: PackageSource,
+  name: string,
+  locked: LockedPackage,
+): Promise<VersionCandidate | undefined> {
+  let versions: VersionCandidate[] | null;
+  try {
+    versions = await source.getVersions(name);
+  } catch {
+    return undefined;
+  }
+  const listed = versions?.find(
+    (candidate) => candidate.version === locked.version && candidate.integrity === locked.integrity,
+  );
+  if (listed === undefined) return undefined;
+  return {
+    ...listed,
+    dependencies: locked.dependencies,
+    yanked: false,
+    locked: locked.resolved,
+    ...(locked.signature === undefined ? {} : { signature: locked.signature }),
+  };
 }
