@@ -10,7 +10,7 @@ import type { Options } from 'yargs';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand, defineGroup, table } from '../command-spec.js';
 import { adapterConfigOf } from '../parallel-backend.js';
-import { metricsStore, parseSince, SINCE_OPTION } from '../metrics-options.js';
+import { metricsStore, parseSince } from '../metrics-options.js';
 
 const figure = ({ value, unit, name }: Criterion): string => {
   if (value === null) return '-';
@@ -18,37 +18,58 @@ const figure = ({ value, unit, name }: Criterion): string => {
   return value.toFixed(1);
 };
 
-/** The fleet (Prometheus, every install's pushed series) or this install's local record. */
+/** The window a verdict judges unless --since says otherwise (docs/migration-runbook.md states it). */
+export const DEFAULT_WINDOW = '24h';
+
+/**
+ * The fleet (Prometheus, every install's pushed series) or this install's local record, over a
+ * stated window. The fleet's phase is the operator's (--phase), never this machine's config: a
+ * CI runner with none would otherwise judge the built-in default's phase.
+ */
 async function statusOf(
   context: CliContext,
-  args: { since: string | undefined; prometheus: string | undefined },
-  phase?: number,
+  args: { since: string | undefined; prometheus: string | undefined; phase: number | undefined },
 ): Promise<RolloutStatus & { source: string; installs?: number }> {
+  const { phase } = args;
+  if (phase !== undefined && (!Number.isInteger(phase) || phase < 1 || phase > 6)) {
+    throw new MarketplaceError('GGEN_E_USAGE', `--phase is ${String(phase)}: the plan has phases 1 to 6`, {
+      hint: 'ggen marketplace rollout gate --phase 3',
+    });
+  }
   const config = adapterConfigOf(context.config());
+  const window = args.since ?? DEFAULT_WINDOW;
+  const since = parseSince(window);
+  const stated = args.since === undefined ? `the last ${DEFAULT_WINDOW}` : `since ${args.since}`;
   if (args.prometheus !== undefined) {
-    if (args.since !== undefined) {
-      throw new MarketplaceError(
-        'GGEN_E_USAGE',
-        "--since applies to the local record; --prometheus judges every install's cumulative series",
-        {
-          hint: 'Drop --since, or drop --prometheus to judge this install alone.',
-        },
-      );
+    if (phase === undefined) {
+      throw new MarketplaceError('GGEN_E_USAGE', 'Judging the fleet needs the phase it is in: --phase <1-6>', {
+        hint: `ggen marketplace rollout gate --prometheus ${args.prometheus} --phase 3 (the phase comes from the operator, not this machine's config)`,
+      });
     }
-    const figures = await figuresFromPrometheus(args.prometheus, context.config().config.timeout_ms);
+    const figures = await figuresFromPrometheus(
+      args.prometheus,
+      context.config().config.timeout_ms,
+      (Date.now() - since) / 1000,
+    );
     return {
-      ...judgeRollout(config, figures, 0, phase),
-      source: `prometheus ${args.prometheus}`,
+      ...judgeRollout(config, figures, since, phase),
+      source: `prometheus ${args.prometheus}, ${stated}`,
       installs: figures.installs,
     };
   }
-  const since = parseSince(args.since);
-  return { ...evaluateRollout(config, metricsStore(context).read(since), since, phase), source: 'local record' };
+  return {
+    ...evaluateRollout(config, metricsStore(context).read(since), since, phase),
+    source: `local record, ${stated}`,
+  };
 }
 
 /** The flags of `rollout status` and `rollout gate`. */
 const JUDGE_OPTIONS = {
-  ...SINCE_OPTION,
+  since: {
+    type: 'string',
+    describe: `judge operations since a duration ago (30m, 24h, 7d) or a date (default: the last ${DEFAULT_WINDOW})`,
+  },
+  phase: { type: 'number', describe: 'the phase to judge (default: the current one; needed with --prometheus)' },
   prometheus: {
     type: 'string',
     describe: "judge the fleet: every install's series in this Prometheus (http://host:9090)",
@@ -79,20 +100,12 @@ function renderStatus(status: RolloutStatus & { source?: string; installs?: numb
 export const rolloutGateCommand = defineCommand({
   command: 'gate',
   describe: 'Judge a phase like rollout status, and exit 0 only on advance (1 hold, 11 roll back): a gate for CI',
-  options: {
-    ...JUDGE_OPTIONS,
-    phase: { type: 'number', describe: 'the phase to judge (default: the current one)' },
-  },
+  options: JUDGE_OPTIONS,
   builder: (yargs) =>
-    yargs.example('$0 marketplace rollout gate --since 24h', 'exit 0 only when the current phase may advance'),
-  run: (context, args) => {
-    if (args.phase !== undefined && (!Number.isInteger(args.phase) || args.phase < 1 || args.phase > 6)) {
-      throw new MarketplaceError('GGEN_E_USAGE', `--phase is ${String(args.phase)}: the plan has phases 1 to 6`, {
-        hint: 'ggen marketplace rollout gate --phase 3',
-      });
-    }
-    return statusOf(context, args, args.phase);
-  },
+    yargs
+      .example('$0 marketplace rollout gate --since 24h', 'exit 0 only when the current phase may advance')
+      .example('$0 marketplace rollout gate --prometheus http://127.0.0.1:9090 --phase 3 --since 1h', 'the fleet'),
+  run: (context, args) => statusOf(context, args),
   render: renderStatus,
   exitCode: (status) => GATE_EXIT[status.verdict],
 });
@@ -104,7 +117,7 @@ export const rolloutStatusCommand = defineCommand({
   builder: (yargs) =>
     yargs
       .example('$0 marketplace rollout status --since 24h', 'judge the last day')
-      .example('$0 marketplace rollout status --prometheus http://127.0.0.1:9090', 'judge the whole fleet'),
+      .example('$0 marketplace rollout status --prometheus http://127.0.0.1:9090 --phase 3', 'judge the whole fleet'),
   run: (context, args) => statusOf(context, args),
   render: renderStatus,
 });

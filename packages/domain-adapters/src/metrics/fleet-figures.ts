@@ -31,6 +31,38 @@ export const FLEET_QUERIES = {
   busiestInstall: `max(sum by (install_id) (${FLEET_SERIES.operations}))`,
 } as const;
 
+/**
+ * The same figures over the last `windowSeconds`: each counter's increase in the window, summed
+ * over installs (PromQL `increase`), so that a verdict judges that window, never a lifetime
+ * total. An install that stopped reporting adds nothing (its series no longer grow), and one
+ * that re-pushes its whole history adds only what is new since Prometheus last scraped it.
+ */
+export function fleetQueries(windowSeconds: number): Record<keyof typeof FLEET_QUERIES, string> {
+  const w = `${Math.max(1, Math.round(windowSeconds))}s`;
+  const sum = (series: string): string => `sum(increase(${series}[${w}]))`;
+  const p95 = (operation: string): string =>
+    `histogram_quantile(0.95, sum by (le) (increase(${D}_bucket{operation="${operation}",backend="v2"}[${w}])))`;
+  const perInstall = `sum by (install_id) (increase(${FLEET_SERIES.operations}[${w}]))`;
+  return {
+    searchV2Count: sum(`${D}_count{operation="search",backend="v2"}`),
+    searchV2P95: p95('search'),
+    installV2Count: sum(`${D}_count{operation="install",backend="v2"}`),
+    installV2P95: p95('install'),
+    v2Judged: sum(`${A}{backend="v2",result=~"ok|backend_error"}`),
+    v2Failures: sum(`${A}{backend="v2",result="backend_error"}`),
+    v1Judged: sum(`${A}{backend="v1",result=~"ok|backend_error"}`),
+    v1Failures: sum(`${A}{backend="v1",result="backend_error"}`),
+    fallbacksAttempted: sum(FLEET_SERIES.fallbacks),
+    fallbacksSucceeded: sum(`${FLEET_SERIES.fallbacks}{result="succeeded"}`),
+    compareSearches: sum(`${FLEET_SERIES.compareOverlap}_count`),
+    compareOverlapSum: sum(`${FLEET_SERIES.compareOverlap}_sum`),
+    operations: sum(FLEET_SERIES.operations),
+    installs: `count(${perInstall} > 0)`,
+    negativeSeries: FLEET_QUERIES.negativeSeries,
+    busiestInstall: `max(${perInstall})`,
+  };
+}
+
 /** With at least this many installs, none may account for more than half the operations. */
 const DOMINANCE_MIN_INSTALLS = 3;
 
@@ -76,14 +108,16 @@ export async function promQuery(prometheus: string, query: string, timeoutMs: nu
 export async function figuresFromPrometheus(
   prometheus: string,
   timeoutMs: number,
+  windowSeconds: number,
 ): Promise<RolloutFigures & { installs: number }> {
   const entries = await Promise.all(
-    Object.entries(FLEET_QUERIES).map(
+    Object.entries(fleetQueries(windowSeconds)).map(
       async ([key, query]) => [key, await promQuery(prometheus, query, timeoutMs)] as const,
     ),
   );
   const q = Object.fromEntries(entries) as Record<keyof typeof FLEET_QUERIES, number | null>;
-  const n = (value: number | null): number => value ?? 0;
+  // Counts over a window are extrapolated to its edges by PromQL: whole operations are judged.
+  const n = (value: number | null): number => Math.round(value ?? 0);
   // Figures no honest fleet produces are refused, not judged: a forged push must not buy an ADVANCE.
   const impossible = (reason: string): MarketplaceError =>
     new MarketplaceError(
@@ -109,7 +143,7 @@ export async function figuresFromPrometheus(
     fallbacks: { attempted: n(q.fallbacksAttempted), succeeded: n(q.fallbacksSucceeded) },
     compare: {
       searches: n(q.compareSearches),
-      meanOverlapAt10: n(q.compareSearches) === 0 ? null : n(q.compareOverlapSum) / n(q.compareSearches),
+      meanOverlapAt10: n(q.compareSearches) === 0 ? null : (q.compareOverlapSum ?? 0) / (q.compareSearches ?? 1),
     },
     operations: n(q.operations),
     installs: n(q.installs),

@@ -1,4 +1,4 @@
-import { errorClassOfCode } from '@ggen/marketplace-core';
+import { errorClassOfCode, ROUTED_OPERATIONS } from '@ggen/marketplace-core';
 import type { OperationRecord } from './operation-record.js';
 import { backendFailure, fallbackTotals } from './summarize-metrics.js';
 
@@ -33,6 +33,11 @@ const labelText = (labels: Labels): string => {
 class Counters {
   readonly #values = new Map<string, { labels: Labels; value: number }>();
 
+  /** A series at 0 until something counts in it: present from an install's first push on. */
+  ensure(labels: Labels): void {
+    this.add(labels, 0);
+  }
+
   add(labels: Labels, by = 1): void {
     const key = labelText(labels);
     const entry = this.#values.get(key) ?? { labels, value: 0 };
@@ -57,21 +62,37 @@ export function fleetSeriesText(records: readonly OperationRecord[]): string {
   const fallbacks = new Counters();
   let overlapSum = 0;
   let overlapCount = 0;
+  // Every series a verdict reads exists from the first push, at 0: PromQL's increase() takes a
+  // series' first sample as its baseline, so a series born in an outage (the first v2 failure)
+  // would hide the outage's first scrape, and a dashboard panel would show no data until then.
+  const histogramOf = (labels: Labels) => {
+    const key = labelText(labels);
+    const histogram = histograms.get(key) ?? { labels, buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
+    histograms.set(key, histogram);
+    return histogram;
+  };
+  for (const operation of ROUTED_OPERATIONS) {
+    operations.ensure({ operation });
+    for (const result of ['succeeded', 'failed']) fallbacks.ensure({ operation, result });
+    for (const backend of ['v1', 'v2']) {
+      histogramOf({ operation, backend });
+      selections.ensure({ operation, backend });
+      for (const result of ['ok', 'backend_error', 'refused']) attempts.ensure({ operation, backend, result });
+    }
+  }
   for (const record of records) {
     operations.add({ operation: record.op });
     if (record.ok) selections.add({ operation: record.op, backend: record.backend });
     for (const attempt of record.attempts) {
       if (attempt.plan === true) continue;
       const labels = { operation: record.op, backend: attempt.backend };
-      const key = labelText(labels);
-      const histogram = histograms.get(key) ?? { labels, buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      const histogram = histogramOf(labels);
       const seconds = attempt.ms / 1000;
       DURATION_BUCKETS.forEach((bound, index) => {
         if (seconds <= bound) histogram.buckets[index] = (histogram.buckets[index] ?? 0) + 1;
       });
       histogram.sum += seconds;
       histogram.count += 1;
-      histograms.set(key, histogram);
       const result = attempt.ok ? 'ok' : backendFailure(attempt) ? 'backend_error' : 'refused';
       attempts.add({ ...labels, result });
       if (!attempt.ok) {
