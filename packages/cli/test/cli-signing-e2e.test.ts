@@ -45,6 +45,13 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
       { home, env },
     );
     expect(published.stdout).toContain(`signed by: ${keygen.keyId}`);
+    // The signature rate counts publishes: the dry run is recorded without a signed flag, the publish with it.
+    const publishes = readFileSync(join(home, '.ggen', 'metrics', 'operations.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { op: string; signed?: boolean })
+      .filter((record) => record.op === 'publish');
+    expect(publishes.map((record) => record.signed)).toEqual([undefined, true]);
     expect(readFileSync(join(registry, 'archives', 'signed-hello-1.0.0.tgz.minisig'), 'utf8')).toMatch(
       /^trusted comment: ggen-package name=signed-hello version=1\.0\.0 integrity=sha512-/m,
     );

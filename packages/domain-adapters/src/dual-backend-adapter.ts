@@ -284,7 +284,8 @@ export class DualBackendAdapter implements MarketplaceBackend {
           ? {}
           : { plan: (backend: MarketplaceBackend) => backend.publish({ ...request, dryRun: true }) }),
       },
-      (result) => ({ signed: result.signature !== undefined }),
+      // A dry run publishes nothing: it is no signed (or unsigned) publish for the signature rate.
+      (result) => (request.dryRun === true ? {} : { signed: result.signature !== undefined }),
     );
   }
 
