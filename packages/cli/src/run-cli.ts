@@ -188,14 +188,17 @@ type Handle = (spec: AnyCommandSpec, args: GlobalArgs & Record<string, unknown>)
 
 /** yargs' parser of `argv` over the table's commands; `handle` runs the command it matches. */
 export async function yargsParser(argv: string[], table: CommandTable, handle: Handle): Promise<Argv<GlobalArgs>> {
+  // A command's flags first, then its positionals and examples.
+  const build =
+    (spec: AnyCommandSpec) =>
+    (y: Argv<GlobalArgs>): Argv<GlobalArgs> =>
+      spec.builder(y.options((spec.options ?? {}) as CommandOptions) as Argv<GlobalArgs>) as Argv<GlobalArgs>;
   const register = (parent: Argv<GlobalArgs>, spec: AnyCommandSpec): Argv<GlobalArgs> =>
     parent.command<GlobalArgs>({
       command: spec.command,
       ...(spec.aliases === undefined ? {} : { aliases: spec.aliases }),
       describe: spec.describe,
-      // The command's flags first, then its positionals and examples.
-      builder: (y: Argv<GlobalArgs>) =>
-        spec.builder(y.options((spec.options ?? {}) as CommandOptions) as Argv<GlobalArgs>),
+      builder: build(spec),
       handler: (args: GlobalArgs & Record<string, unknown>) => handle(spec, args),
     });
 
@@ -224,8 +227,7 @@ export async function yargsParser(argv: string[], table: CommandTable, handle: H
     return parserOf(argv.slice(words), `ggen ${argv.slice(0, words).join(' ')}`).command<GlobalArgs>({
       command: ['$0', ...spec.command.split(' ').slice(1)].join(' '),
       describe: spec.describe,
-      builder: (y: Argv<GlobalArgs>) =>
-        spec.builder(y.options((spec.options ?? {}) as CommandOptions) as Argv<GlobalArgs>),
+      builder: build(spec),
       handler: (args: GlobalArgs & Record<string, unknown>) => handle(spec, args),
     });
   }
