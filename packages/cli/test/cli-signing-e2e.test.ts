@@ -84,6 +84,12 @@ describe('the publishing guide, keygen to verified install, from the CLI', () =>
       owners: [keygen.publicKey],
     });
 
+    // The signature verification rate: the refused install counts 0, the verified package 1.
+    const exported = (await runGgen(['marketplace', 'metrics', '--prometheus'], { home })).stdout;
+    expect(exported).toMatch(/^marketplace_signature_verification_rate_count\{[^}]*\} 2$/m);
+    expect(exported).toMatch(/^marketplace_signature_verification_rate_sum\{[^}]*\} 1$/m);
+    expect(exported).toMatch(/^marketplace_adapter_selection_time_count\{[^}]*operation="install"[^}]*\} 2$/m);
+
     // A package installed earlier without verification is checked again, not taken as verified.
     const unverifiedHome = freshHome();
     expect(

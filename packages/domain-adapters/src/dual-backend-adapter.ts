@@ -223,17 +223,24 @@ export class DualBackendAdapter implements MarketplaceBackend {
     request: Parameters<MarketplaceBackend['install']>[0],
     events?: Parameters<MarketplaceBackend['install']>[1],
   ): Promise<InstallResult> {
-    return this.#route<InstallResult>({
-      operation: 'install',
-      subject: request.specs.join(' '),
-      run: (backend, signal) =>
-        backend.install({ ...request, signal, crossRegistry: this.#crossRegistry('install') }, events),
-      fallback: notForDependencies,
-      ...(request.dryRun === true
-        ? {}
-        : { plan: (backend: MarketplaceBackend) => backend.install({ ...request, dryRun: true }) }),
-      compare: (v1, v2) => ({ fieldDifferences: planDifferences(resolved(v1), resolved(v2)) }),
-    });
+    return this.#route<InstallResult>(
+      {
+        operation: 'install',
+        subject: request.specs.join(' '),
+        run: (backend, signal) =>
+          backend.install({ ...request, signal, crossRegistry: this.#crossRegistry('install') }, events),
+        fallback: notForDependencies,
+        ...(request.dryRun === true
+          ? {}
+          : { plan: (backend: MarketplaceBackend) => backend.install({ ...request, dryRun: true }) }),
+        compare: (v1, v2) => ({ fieldDifferences: planDifferences(resolved(v1), resolved(v2)) }),
+      },
+      // The signature verification rate counts the packages whose signatures were verified.
+      (result) =>
+        request.verifySignatures === true && request.dryRun !== true
+          ? { verified: result.installed.filter((pkg) => pkg.signature !== undefined).length }
+          : {},
+    );
   }
 
   update(

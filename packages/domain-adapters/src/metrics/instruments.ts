@@ -11,6 +11,8 @@ export const INSTRUMENT_NAMES = {
   publishSignatureRate: 'marketplace.publish.signature_rate',
   fallbackCount: 'marketplace.adapter.fallback_count',
   backendSelection: 'marketplace.backend.selection',
+  selectionTime: 'marketplace.adapter.selection_time',
+  verificationRate: 'marketplace.signature.verification_rate',
 } as const;
 
 export interface MarketplaceInstruments {
@@ -44,8 +46,24 @@ export function createInstruments(meter: Meter): MarketplaceInstruments {
   const backendSelection: Counter = meter.createCounter(INSTRUMENT_NAMES.backendSelection, {
     description: 'operations per serving backend',
   });
+  const selectionTime = meter.createHistogram(INSTRUMENT_NAMES.selectionTime, {
+    description: "the adapter's own time per operation (routing, checks, recording): the operation less its attempts",
+    unit: 'ms',
+  });
+  const verificationRate = ratio(
+    INSTRUMENT_NAMES.verificationRate,
+    '1 per package whose signature was verified, 0 per install refused for its signature',
+  );
   return {
     record(record) {
+      const attempted = record.attempts.reduce((sum, attempt) => sum + attempt.ms, 0);
+      selectionTime.record(Math.max(0, record.ms - attempted), { operation: record.op });
+      for (let count = 0; count < (record.verified ?? 0); count += 1)
+        verificationRate.record(1, { backend: record.backend });
+      for (const attempt of record.attempts) {
+        if (attempt.plan !== true && attempt.error?.startsWith('GGEN_E_SIGNATURE_') === true)
+          verificationRate.record(0, { backend: attempt.backend });
+      }
       for (const attempt of record.attempts) {
         if (attempt.plan === true) continue;
         const attributes = { backend: attempt.backend };

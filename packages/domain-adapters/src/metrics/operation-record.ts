@@ -18,4 +18,6 @@ export interface OperationRecord {
   comparison?: Comparison;
   /** Publish: whether the package was signed. */
   signed?: boolean;
+  /** Install with signatures verified: how many packages' signatures were verified. */
+  verified?: number;
 }
