@@ -64,6 +64,23 @@ describe('errors are classified where their codes are defined', () => {
 });
 
 describe('rollout gate gates', () => {
+  it('refuses to gate a release-time phase (1, 2, 5) with a usage error naming the gate that judges it', async () => {
+    const home = freshHome();
+    for (const phase of ['1', '2', '5']) {
+      const run = await runGgen(['marketplace', 'rollout', 'gate', '--phase', phase], { home });
+      expect({ phase, code: run.code, stderr: run.stderr }).toEqual({
+        phase,
+        code: 2,
+        stderr: `error GGEN_E_USAGE: Phase ${phase}'s criteria are release-time checks: no recorded operation can pass them\nhint: Run its gate from the repository: npx nx run workspace:gate-${phase}\n`,
+      });
+    }
+    // Status still reports them (it judges nothing, and says where they are judged).
+    const status = parseJson<Status & { reason: string }>(
+      await runGgen(['marketplace', 'rollout', 'status', '--phase', '2', '--json'], { home }),
+    );
+    expect(status.reason).toContain('release-time checks');
+  });
+
   const searches = async (home: string, env: Record<string, string>, count: number): Promise<Run[]> => {
     const runs: Run[] = [];
     const words = ['agent', 'memory', 'rust', 'finance', 'academic', 'api', 'health', 'workflow'];

@@ -3,6 +3,7 @@ import {
   evaluateRollout,
   figuresFromPrometheus,
   judgeRollout,
+  RECORDED_PHASES,
   type Criterion,
   type RolloutStatus,
 } from '@ggen/domain-adapters';
@@ -105,7 +106,19 @@ export const rolloutGateCommand = defineCommand({
     yargs
       .example('$0 marketplace rollout gate --since 24h', 'exit 0 only when the current phase may advance')
       .example('$0 marketplace rollout gate --prometheus http://127.0.0.1:9090 --phase 3 --since 1h', 'the fleet'),
-  run: (context, args) => statusOf(context, args),
+  run: async (context, args) => {
+    const status = await statusOf(context, args);
+    // Phases 1, 2 and 5 are judged from the repository: no recorded operation can pass them, so a
+    // gate on them would hold for ever. Said as a usage error, with the gate that does judge them.
+    if (!(RECORDED_PHASES as readonly number[]).includes(status.phase)) {
+      throw new MarketplaceError(
+        'GGEN_E_USAGE',
+        `Phase ${status.phase}'s criteria are release-time checks: no recorded operation can pass them`,
+        { hint: `Run its gate from the repository: npx nx run workspace:gate-${status.phase}` },
+      );
+    }
+    return status;
+  },
   render: renderStatus,
   exitCode: (status) => GATE_EXIT[status.verdict],
 });
