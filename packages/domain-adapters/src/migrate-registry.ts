@@ -52,7 +52,7 @@ export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<Mi
     throw fromFsError(error, 'creating', to);
   }
   // The registry's publish lock, as publish and keys take it: nothing published meanwhile is lost.
-  return registryWriter(to, 'migrate into').locked(async () => {
+  return writer.locked(async () => {
     const sameDirectory = !isHttpLocation(options.from) && resolve(options.from) === to;
     let archivesCopied = 0;
     const usable: CatalogPackage[] = [];

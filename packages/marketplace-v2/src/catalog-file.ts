@@ -1,6 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { fileURLToPath } from 'node:url';
 import {
   fetchResource,
   fromFsError,
@@ -97,30 +96,30 @@ export async function streamCatalog(
       digest: nodeCrypto().createHash('sha256').update(text).digest('hex'),
     };
   }
+  // A directory registry's catalog: resolveLocation gives its location (a file: URL made a location).
   const location = resolveLocation(registry, CATALOG_FILE);
-  const path = location.startsWith('file://') ? fileURLToPath(location) : location;
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO answers at once, then is refused below
+    fd = openSync(location, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO answers at once, then is refused below
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw noCatalog(location, { details: { location } });
-    throw fromFsError(error, 'reading', path);
+    throw fromFsError(error, 'reading', location);
   }
   try {
     const stat = fstatSync(fd);
     // A device or a pipe has no end to trust: only a regular file is read.
     if (!stat.isFile())
-      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${path} is not a regular file`, {
+      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${location} is not a regular file`, {
         hint: 'A registry catalog is a file; check the registry location.',
-        details: { location: path },
+        details: { location },
       });
     const tooLarge = (): MarketplaceError =>
       new MarketplaceError(
         'GGEN_E_RESPONSE_TOO_LARGE',
-        `${path} is larger than ${MAX_LOCAL_CATALOG_BYTES} bytes, the limit for a catalog`,
+        `${location} is larger than ${MAX_LOCAL_CATALOG_BYTES} bytes, the limit for a catalog`,
         {
           hint: 'Nothing was used. A registry this large belongs on a SPARQL endpoint (marketplace.sparql_endpoint).',
-          details: { location: path, limit: MAX_LOCAL_CATALOG_BYTES },
+          details: { location, limit: MAX_LOCAL_CATALOG_BYTES },
         },
       );
     if (stat.size > MAX_LOCAL_CATALOG_BYTES) throw tooLarge();
@@ -141,7 +140,7 @@ export async function streamCatalog(
       try {
         read = readSync(fd, block, 0, sizes.readBytes, null);
       } catch (error) {
-        throw fromFsError(error, 'reading', path);
+        throw fromFsError(error, 'reading', location);
       }
       if (read === 0) break;
       bytes += read;

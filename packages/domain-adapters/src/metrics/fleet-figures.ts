@@ -9,40 +9,20 @@ const A = FLEET_SERIES.attempts;
  * The rollout figures of the whole fleet, from Prometheus (which scrapes the Pushgateway that
  * every install pushes its cumulative series to): p95 from histogram buckets, error rates and
  * their v1/v2 difference from counters summed across every install id.
+ *
+ * Over `windowSeconds`, each counter counts what it gained in the window (PromQL `increase`),
+ * so that a verdict judges that window, never a lifetime total: an install that stopped
+ * reporting adds nothing (its series no longer grow), and one that re-pushes its whole history
+ * adds only what is new since Prometheus last scraped it. Without a window, the totals the
+ * series hold now (what a caller waits on to know Prometheus has scraped a push).
  */
-export const FLEET_QUERIES = {
-  searchV2Count: `sum(${D}_count{operation="search",backend="v2"})`,
-  searchV2P95: `histogram_quantile(0.95, sum by (le) (${D}_bucket{operation="search",backend="v2"}))`,
-  installV2Count: `sum(${D}_count{operation="install",backend="v2"})`,
-  installV2P95: `histogram_quantile(0.95, sum by (le) (${D}_bucket{operation="install",backend="v2"}))`,
-  v2Judged: `sum(${A}{backend="v2",result=~"ok|backend_error"})`,
-  v2Failures: `sum(${A}{backend="v2",result="backend_error"})`,
-  v1Judged: `sum(${A}{backend="v1",result=~"ok|backend_error"})`,
-  v1Failures: `sum(${A}{backend="v1",result="backend_error"})`,
-  fallbacksAttempted: `sum(${FLEET_SERIES.fallbacks})`,
-  fallbacksSucceeded: `sum(${FLEET_SERIES.fallbacks}{result="succeeded"})`,
-  compareSearches: `sum(${FLEET_SERIES.compareOverlap}_count)`,
-  compareOverlapSum: `sum(${FLEET_SERIES.compareOverlap}_sum)`,
-  operations: `sum(${FLEET_SERIES.operations})`,
-  installs: `count(count by (install_id) (${FLEET_SERIES.operations}))`,
-  /** Series that no install can produce: a counter or histogram below zero. */
-  negativeSeries: `count({__name__=~"ggen_marketplace_.+"} < 0)`,
-  /** The largest share of the fleet's operations: the busiest install's count. */
-  busiestInstall: `max(sum by (install_id) (${FLEET_SERIES.operations}))`,
-} as const;
-
-/**
- * The same figures over the last `windowSeconds`: each counter's increase in the window, summed
- * over installs (PromQL `increase`), so that a verdict judges that window, never a lifetime
- * total. An install that stopped reporting adds nothing (its series no longer grow), and one
- * that re-pushes its whole history adds only what is new since Prometheus last scraped it.
- */
-export function fleetQueries(windowSeconds: number): Record<keyof typeof FLEET_QUERIES, string> {
-  const w = `${Math.max(1, Math.round(windowSeconds))}s`;
-  const sum = (series: string): string => `sum(increase(${series}[${w}]))`;
+export function fleetQueries(windowSeconds?: number) {
+  const over = (series: string): string =>
+    windowSeconds === undefined ? series : `increase(${series}[${Math.max(1, Math.round(windowSeconds))}s])`;
+  const sum = (series: string): string => `sum(${over(series)})`;
   const p95 = (operation: string): string =>
-    `histogram_quantile(0.95, sum by (le) (increase(${D}_bucket{operation="${operation}",backend="v2"}[${w}])))`;
-  const perInstall = `sum by (install_id) (increase(${FLEET_SERIES.operations}[${w}]))`;
+    `histogram_quantile(0.95, sum by (le) (${over(`${D}_bucket{operation="${operation}",backend="v2"}`)}))`;
+  const perInstall = `sum by (install_id) (${over(FLEET_SERIES.operations)})`;
   return {
     searchV2Count: sum(`${D}_count{operation="search",backend="v2"}`),
     searchV2P95: p95('search'),
@@ -57,11 +37,17 @@ export function fleetQueries(windowSeconds: number): Record<keyof typeof FLEET_Q
     compareSearches: sum(`${FLEET_SERIES.compareOverlap}_count`),
     compareOverlapSum: sum(`${FLEET_SERIES.compareOverlap}_sum`),
     operations: sum(FLEET_SERIES.operations),
+    /** Installs that report operations. */
     installs: `count(${perInstall} > 0)`,
-    negativeSeries: FLEET_QUERIES.negativeSeries,
+    /** Series that no install can produce: a counter or histogram below zero (now, whatever the window). */
+    negativeSeries: `count({__name__=~"ggen_marketplace_.+"} < 0)`,
+    /** The largest share of the fleet's operations: the busiest install's count. */
     busiestInstall: `max(${perInstall})`,
   };
 }
+
+/** The fleet's totals now: the queries without a window. */
+export const FLEET_QUERIES = fleetQueries();
 
 /** With at least this many installs, none may account for more than half the operations. */
 const DOMINANCE_MIN_INSTALLS = 3;

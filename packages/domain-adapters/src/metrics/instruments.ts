@@ -61,12 +61,9 @@ export function createInstruments(meter: Meter): MarketplaceInstruments {
       for (let count = 0; count < (record.verified ?? 0); count += 1)
         verificationRate.record(1, { backend: record.backend });
       for (const attempt of record.attempts) {
-        if (attempt.plan !== true && attempt.error?.startsWith('GGEN_E_SIGNATURE_') === true)
-          verificationRate.record(0, { backend: attempt.backend });
-      }
-      for (const attempt of record.attempts) {
         if (attempt.plan === true) continue;
         const attributes = { backend: attempt.backend };
+        if (attempt.error?.startsWith('GGEN_E_SIGNATURE_') === true) verificationRate.record(0, attributes);
         // Rates count backend failures only: a mistyped name or a refused signature is an answer (errors.ts classes).
         const judged = attempt.ok || backendFailure(attempt);
         if (record.op === 'search') {

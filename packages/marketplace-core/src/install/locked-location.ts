@@ -1,10 +1,9 @@
 import { isAbsolute, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MarketplaceError } from '../errors.js';
 import { safeText } from '../names.js';
 import type { BackendType } from '../models.js';
 import { resolveArchiveLocation } from '../registry/fetch-resource.js';
-import { isHttpLocation } from '../registry/registry-location.js';
+import { registryLocation } from '../registry/registry-location.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 
 /**
@@ -23,14 +22,14 @@ export function lockedResolved(candidate: VersionCandidate, source: PackageSourc
 }
 
 function pathInside(registry: string, archive: string): string | undefined {
-  if (isHttpLocation(registry)) {
+  const location = registryLocation(registry);
+  if (location.kind === 'http') {
     const base = registry.endsWith('/') ? registry : `${registry}/`;
     return archive.startsWith(base) ? archive.slice(base.length) : undefined;
   }
-  const dir = registry.startsWith('file://') ? fileURLToPath(registry) : registry;
-  const file = archive.startsWith('file://') ? fileURLToPath(archive) : archive;
-  if (!isAbsolute(file)) return undefined;
-  const path = relative(dir, file);
+  const file = registryLocation(archive);
+  if (file.kind !== 'directory' || !isAbsolute(file.path)) return undefined;
+  const path = relative(location.path, file.path);
   return path === '' || path.startsWith('..') || isAbsolute(path) ? undefined : path.split(sep).join('/');
 }
 
