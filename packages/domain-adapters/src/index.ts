@@ -1,4 +1,5 @@
 export * from './migrate-registry.js';
+export * from './registry-lifecycle.js';
 export * from './dual-backend-adapter.js';
 export * from './v1-adapter.js';
 export * from './v2-adapter.js';

@@ -64,6 +64,9 @@ export const ERROR_CODES = {
   GGEN_E_IO: { exitCode: 10, class: 'caller' },
   GGEN_E_UNSAFE_PERMISSIONS: { exitCode: 10, class: 'security' },
   GGEN_E_FOREIGN_FILE: { exitCode: 10, class: 'security' },
+  GGEN_E_AUTH_REQUIRED: { exitCode: 12, class: 'caller' },
+  GGEN_E_FORBIDDEN: { exitCode: 12, class: 'caller' },
+  GGEN_E_RATE_LIMITED: { exitCode: 8, class: 'backend' },
 } as const satisfies Record<string, { exitCode: number; class: ErrorClass }>;
 
 export type ErrorClass = 'caller' | 'backend' | 'security';
@@ -87,7 +90,19 @@ export interface MarketplaceErrorOptions {
 }
 
 /** The one error type users see: a stable code, a one-line message and a hint. */
+/** What marks a coded error, shared by every copy of this module (the registry server runs from a bundle of its own). */
+const CODED = Symbol.for('ggen.marketplace-error');
+
 export class MarketplaceError extends Error {
+  /**
+   * A coded error from another copy of this module (the registry server's bundle) is one too:
+   * `instanceof` looks for the mark, not for this copy's class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CODED] === true;
+  }
+
+  readonly [CODED] = true;
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown> | undefined;

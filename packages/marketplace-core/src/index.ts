@@ -29,7 +29,13 @@ export { combineSources, resolutionSource } from './install/combined-source.js';
 export * from './install/resolve-dependencies.js';
 export * from './install/lockfile.js';
 export * from './install/file-lock.js';
-export { journalPath, recoverTransaction, TRANSACTION_DIR, writeFileAtomic } from './install/install-transaction.js';
+export {
+  journalPath,
+  recoverTransaction,
+  TRANSACTION_DIR,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from './install/install-transaction.js';
 export * from './install/content-hash.js';
 export * from './install/installer.js';
 export * from './registry/fetch-resource.js';
@@ -38,3 +44,4 @@ export * from './text/edit-distance.js';
 export * from './registry/catalog-views.js';
 export * from './registry/lifecycle.js';
 export * from './registry/registry-location.js';
+export * from './registry/registry-client.js';

@@ -218,6 +218,10 @@ export interface PublishRequest {
   registry: string;
   dryRun?: boolean;
   signer?: ArchiveSigner;
+  /** The token of a registry server, when `registry` is one (never printed). */
+  token?: string;
+  /** How long a registry server may take to answer. */
+  timeoutMs?: number;
 }
 
 export interface PublishResult {

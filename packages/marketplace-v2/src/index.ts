@@ -18,6 +18,7 @@ export * from './signing/package-signature.js';
 export * from './signing/key-files.js';
 export { verifyEd25519 } from './signing/ed25519.js';
 export * from './signing/key-statements.js';
+export * from './signing/submitted-signer.js';
 export * from './v2-package-keys.js';
 export * from './local-store/local-store.js';
 export * from './local-store/shard-catalog.js';

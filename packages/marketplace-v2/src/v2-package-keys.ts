@@ -301,6 +301,11 @@ export function lifecycleSigner(
   });
 }
 
+/** The line an owner signs for a lifecycle change of `name` (`statement`: `action=yank version=1.0.0`). */
+export function lifecycleStatementText(name: string, statement: string, timestamp: number): string {
+  return `ggen-lifecycle package=${name} ${statement} timestamp=${timestamp}`;
+}
+
 /** The change, one line signed by the owner key that made it, appended to `lifecycle/<name>.json` once it is written. */
 export async function recordLifecycleStatement(
   registry: string,
@@ -317,9 +322,7 @@ export async function recordLifecycleStatement(
       throw fromFsError(error, 'reading', path);
     }
   }
-  const signed = signer.signStatement(
-    `ggen-lifecycle package=${name} ${statement} timestamp=${Math.floor(Date.now() / 1000)}`,
-  );
+  const signed = signer.signStatement(lifecycleStatementText(name, statement, Math.floor(Date.now() / 1000)));
   try {
     await writeFileAtomic(
       path,

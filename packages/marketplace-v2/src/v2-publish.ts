@@ -7,7 +7,10 @@ import {
   preparePublish,
   scopeOf,
   registryWriter,
+  isHttpLocation,
+  serverRequest,
   withPublishLock,
+  type PreparedPublish,
   publishResultOf,
   refuseConfusableName,
   versionExistsError,
@@ -28,6 +31,7 @@ import {
   writeKeyStatements,
 } from './v2-package-keys.js';
 import { publicKeyLine } from './signing/minisign-format.js';
+import { formatKeyStatement } from './signing/key-statements.js';
 import { ownerKeyLines, verifyOwnerChain } from './signing/key-statements.js';
 
 /** Writes a registry's whole catalog atomically (postings depend on every package). */
@@ -58,10 +62,23 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
   }
 }
 
-/** Publishes to a v2 file registry: archive first, then the rewritten catalog, under a lock. */
+/** Publishes a package directory to a v2 registry: a registry server, or a directory (publishPrepared). */
 export async function publishToV2Registry(request: PublishRequest): Promise<PublishResult> {
-  const registry = registryWriter(request.registry);
   const prepared = await preparePublish(request.dir);
+  if (isHttpLocation(request.registry)) return publishToServer(request, prepared);
+  return publishPrepared(prepared, request);
+}
+
+/**
+ * The one publish of a v2 directory registry, for the CLI and the registry server alike: names,
+ * look-alikes, immutable versions, owner keys (by the whole public key) and signatures are
+ * checked here, under the registry's lock; then the archive, then the rewritten catalog.
+ */
+export async function publishPrepared(
+  prepared: PreparedPublish,
+  request: Omit<PublishRequest, 'dir'>,
+): Promise<PublishResult> {
+  const registry = registryWriter(request.registry);
   const { manifest, packed, archive } = prepared;
   const signature = request.signer?.sign(packed.bytes, {
     name: manifest.name,
@@ -189,4 +206,51 @@ export async function publishToV2Registry(request: PublishRequest): Promise<Publ
     },
   });
   return result;
+}
+
+/** The default wait for a registry server's answer to a publish (an upload of up to 64 MiB). */
+const PUBLISH_TIMEOUT_MS = 120_000;
+
+/**
+ * A publish to a registry server: packed and signed here, checked there by publishPrepared. A
+ * signed publish also sends the owner claims the server may need to record (the package's, and its
+ * scope's), signed now: the server keeps only the ones the publish makes.
+ */
+async function publishToServer(request: PublishRequest, prepared: PreparedPublish): Promise<PublishResult> {
+  const result = publishResultOf(prepared, request);
+  const { manifest, packed } = prepared;
+  const signer = request.signer;
+  const binding = { name: manifest.name, version: manifest.version, integrity: packed.integrity };
+  const signature = signer?.sign(packed.bytes, binding);
+  if (request.dryRun) return { ...result, ...(signer === undefined ? {} : { signature: { keyId: signer.keyId } }) };
+  const timestamp = Math.floor(Date.now() / 1000);
+  const scope = scopeOf(manifest.name);
+  const claims = signer === undefined ? [] : [manifest.name, ...(scope === undefined ? [] : [scope])];
+  const answer = await serverRequest<PublishResult>(request.registry, {
+    method: 'POST',
+    path: 'publish',
+    timeoutMs: request.timeoutMs ?? PUBLISH_TIMEOUT_MS,
+    ...(request.token === undefined ? {} : { token: request.token }),
+    body: {
+      archive: packed.bytes.toString('base64'),
+      ...(signer === undefined
+        ? {}
+        : {
+            signature,
+            publicKey: signer.publicKey,
+            statements: claims.map((subject) =>
+              signer.signStatement(
+                formatKeyStatement({
+                  package: subject,
+                  action: 'owner',
+                  key: signer.publicKey,
+                  sequence: 0,
+                  timestamp,
+                }),
+              ),
+            ),
+          }),
+    },
+  });
+  return { ...answer, registry: request.registry, secretsLeftOut: result.secretsLeftOut };
 }

@@ -1,112 +1,37 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  applyLifecycleChange,
   MarketplaceError,
   parsePackageSpec,
-  registryWriter,
   safeText,
   type ArchiveSigner,
-  type CatalogPackage,
   type LifecycleChange,
 } from '@ggen/marketplace-core';
-import { changeV1Package } from '@ggen/marketplace-v1';
-import {
-  CATALOG_FILE,
-  lifecycleSigner,
-  readV2CatalogFile,
-  recordLifecycleStatement,
-  writeV2Catalog,
-} from '@ggen/marketplace-v2';
+import { changeRegistryPackage, LIFECYCLE_COMMAND, type LifecycleResult } from '@ggen/domain-adapters';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand, defineGroup, table } from '../command-spec.js';
 
-interface LifecycleResult {
-  package: string;
-  action: LifecycleChange['action'];
-  changed: string[];
-  /** The registry files rewritten: index.json (v1) and/or catalog.nq (v2). */
-  formats: string[];
-  registry: string;
-  signedBy?: string;
-  message?: string;
-}
-
-/**
- * One change, written to both formats' metadata the registry directory holds (index.json for v1,
- * catalog.nq for v2) under the publish lock; `sync` then carries it to local stores. When the
- * package has owner keys, the change must be signed by one (--key).
- */
+/** One change through the shared implementation (changeRegistryPackage), to a directory or a registry server. */
 async function changePackage(
   context: CliContext,
   name: string,
   change: LifecycleChange,
   keyPath: string | undefined,
-  statement: string,
 ): Promise<LifecycleResult> {
-  const registry = context.writableV2Registry(COMMAND_OF[change.action]);
+  const registry = context.writableV2Registry(LIFECYCLE_COMMAND[change.action], { server: true });
   let signer: ArchiveSigner | undefined;
   if (keyPath !== undefined) {
     if (context.features.createSigner === undefined)
       throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
     signer = await context.features.createSigner(context, keyPath);
   }
-  return registryWriter(registry, `run ${COMMAND_OF[change.action]} on`).locked(async () => {
-    // Ownership first, then the change tried in each format (one that lacks the version or tag is
-    // left as it is), and only then anything written: a refused change leaves both as they were.
-    const owner = lifecycleSigner(registry, name, signer);
-    const packages = existsSync(join(registry, CATALOG_FILE)) ? await readV2CatalogFile(registry) : [];
-    const pkg = packages.find((entry) => entry.name === name);
-    const apply = (target: CatalogPackage): string[] => applyLifecycleChange(target, change);
-    const misses: MarketplaceError[] = [];
-    const attempt = async (run: () => Promise<string[] | undefined>): Promise<string[] | undefined> => {
-      try {
-        return await run();
-      } catch (error) {
-        if (!(error instanceof MarketplaceError) || error.code !== 'GGEN_E_VERSION_NOT_FOUND') throw error;
-        misses.push(error);
-        return undefined;
-      }
-    };
-    const v2Changed = pkg === undefined ? undefined : await attempt(() => Promise.resolve(apply(pkg)));
-    const v1Changed = await attempt(() => changeV1Package(registry, name, apply, { dryRun: true }));
-    const changed = v2Changed ?? v1Changed;
-    if (changed === undefined && misses[0] !== undefined) throw misses[0];
-    if (changed === undefined) {
-      throw new MarketplaceError('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' is not in ${registry}`, {
-        hint: 'Check the name, or pass --registry <the registry that has it>.',
-        details: { package: name },
-      });
-    }
-    // The signed statement first: clients follow it, not the catalog, once the package is owned,
-    // so a change that is in the catalog is always one an owner signed.
-    if (owner !== undefined) await recordLifecycleStatement(registry, name, owner, statement);
-    const formats: string[] = [];
-    if (v2Changed !== undefined) {
-      await writeV2Catalog(registry, packages);
-      formats.push(CATALOG_FILE);
-    }
-    if (v1Changed !== undefined) {
-      await changeV1Package(registry, name, apply);
-      formats.push('index.json');
-    }
-    return {
-      package: name,
-      action: change.action,
-      changed,
-      formats,
-      registry,
-      ...(owner === undefined ? {} : { signedBy: owner.keyId }),
-    };
+  const token = context.registryToken(registry);
+  return changeRegistryPackage({
+    registry,
+    name,
+    change,
+    ...(signer === undefined ? {} : { signer }),
+    ...(token === undefined ? {} : { token }),
   });
 }
-
-const COMMAND_OF: Record<LifecycleChange['action'], string> = {
-  yank: 'yank',
-  deprecate: 'deprecate',
-  'dist-tag-add': 'dist-tag add',
-  'dist-tag-rm': 'dist-tag rm',
-};
 
 const keyOption = {
   type: 'string',
@@ -141,13 +66,7 @@ export const yankCommand = defineCommand({
       .example('$0 marketplace yank hello@1.0.1 --undo --registry ./registry', ''),
   run: async (context, args) => {
     const { name, version } = exactSpec(args.spec, 'yank');
-    const result = await changePackage(
-      context,
-      name,
-      { action: 'yank', version, undo: args.undo },
-      args.key,
-      `action=${args.undo ? 'unyank' : 'yank'} version=${version}`,
-    );
+    const result = await changePackage(context, name, { action: 'yank', version, undo: args.undo }, args.key);
     return args.undo ? { ...result, message: 'undo' } : result;
   },
   render: (result) => summary(result, result.message === 'undo' ? 'restored' : 'yanked'),
@@ -171,13 +90,7 @@ export const deprecateCommand = defineCommand({
   run: async (context, args) => {
     const { name, range } = parsePackageSpec(args.spec);
     const message = args.message.trim();
-    const result = await changePackage(
-      context,
-      name,
-      { action: 'deprecate', range: range ?? '*', message },
-      args.key,
-      `action=deprecate range=${JSON.stringify(range ?? '*')} message=${JSON.stringify(message)}`,
-    );
+    const result = await changePackage(context, name, { action: 'deprecate', range: range ?? '*', message }, args.key);
     return { ...result, ...(message === '' ? {} : { message }) };
   },
   render: (result) => summary(result, result.message === undefined ? 'no longer deprecated:' : 'deprecated'),
@@ -196,13 +109,7 @@ export const distTagAddCommand = defineCommand({
       .example('$0 marketplace dist-tag add hello@2.0.0-rc.1 next --registry ./registry', ''),
   run: async (context, args) => {
     const { name, version } = exactSpec(args.spec, 'dist-tag add');
-    return changePackage(
-      context,
-      name,
-      { action: 'dist-tag-add', version, tag: args.tag },
-      args.key,
-      `action=dist-tag-add tag=${args.tag} version=${version}`,
-    );
+    return changePackage(context, name, { action: 'dist-tag-add', version, tag: args.tag }, args.key);
   },
   render: (result) => summary(result, result.package),
 });
@@ -219,13 +126,7 @@ export const distTagRmCommand = defineCommand({
       .positional('tag', { type: 'string', demandOption: true })
       .example('$0 marketplace dist-tag rm hello next --registry ./registry', ''),
   run: async (context, args) =>
-    changePackage(
-      context,
-      parsePackageSpec(args.name).name,
-      { action: 'dist-tag-rm', tag: args.tag },
-      args.key,
-      `action=dist-tag-rm tag=${args.tag}`,
-    ),
+    changePackage(context, parsePackageSpec(args.name).name, { action: 'dist-tag-rm', tag: args.tag }, args.key),
   render: (result) => summary(result, result.package),
 });
 

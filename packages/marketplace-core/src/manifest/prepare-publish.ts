@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readArchive, writeArchiveEntries } from '../archive/extract-archive.js';
+import { computeChecksum, computeIntegrity } from '../archive/integrity.js';
 import { packDirectory, type PackedArchive } from '../archive/pack-archive.js';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import type { RegistryWriter } from '../registry/registry-location.js';
@@ -32,6 +36,57 @@ export async function preparePublish(dir: string): Promise<PreparedPublish> {
     include: manifest.files.length === 0 ? [] : [...manifest.files, ...manifest.templates],
   });
   return { manifest, packed, archive: `archives/${manifest.name}-${manifest.version}.tgz` };
+}
+
+/**
+ * The same half for an archive that arrived packed (a publish to a registry server): it is read
+ * under the install limits, unpacked into a temporary directory and judged there by the very
+ * validation and file selection a publish from a directory gets. The archive is kept byte for
+ * byte (its signature covers those bytes); one holding a file a publish would leave out as a
+ * secret is refused.
+ */
+export async function prepareArchivePublish(bytes: Uint8Array, label: string): Promise<PreparedPublish> {
+  const entries = await readArchive(bytes, label);
+  const scratch = await mkdtemp(join(tmpdir(), 'ggen-publish-'));
+  try {
+    const dir = join(scratch, 'package');
+    await writeArchiveEntries(entries, dir);
+    let prepared: PreparedPublish;
+    try {
+      prepared = await preparePublish(dir);
+    } catch (error) {
+      // Said of the archive, not of a scratch directory its sender never saw.
+      if (!(error instanceof MarketplaceError)) throw error;
+      throw new MarketplaceError(error.code, error.message.replaceAll(`${dir}/`, `${label}: `).replaceAll(dir, label), {
+        hint: 'Nothing was published. Fix the manifest (ggen marketplace validate <dir> shows every problem), then publish again.',
+        ...(error.details === undefined ? {} : { details: error.details }),
+      });
+    }
+    if (prepared.packed.secrets.length > 0) {
+      throw new MarketplaceError(
+        'GGEN_E_ARCHIVE_UNSAFE',
+        `${label} holds files that look like secrets: ${prepared.packed.secrets.join(', ')}`,
+        {
+          hint: 'Nothing was published. Publish with ggen marketplace publish, which leaves secrets out, or remove them from the archive.',
+          details: { files: prepared.packed.secrets },
+        },
+      );
+    }
+    const files = entries.flatMap((entry) => (entry.type === 'file' ? [entry.path] : [])).sort();
+    const unpackedSize = entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.content.length : 0), 0);
+    const packed: PackedArchive = {
+      ...prepared.packed,
+      bytes: Buffer.from(bytes),
+      files,
+      integrity: computeIntegrity(bytes),
+      checksum: computeChecksum(bytes),
+      size: bytes.length,
+      unpackedSize,
+    };
+    return { ...prepared, packed };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 export function versionExistsError(name: string, version: string, registry: string): MarketplaceError {

@@ -101,7 +101,10 @@ export function catalogVersionCandidates(
   }));
 }
 
-export function publishResultOf(prepared: PreparedPublish, request: PublishRequest): PublishResult {
+export function publishResultOf(
+  prepared: PreparedPublish,
+  request: Pick<PublishRequest, 'dryRun' | 'registry'>,
+): PublishResult {
   return {
     name: prepared.manifest.name,
     version: prepared.manifest.version,
