@@ -42,8 +42,12 @@ export default tseslint.config(
             { sourceTag: 'scope:v2', onlyDependOnLibsWithTags: ['scope:core'] },
             { sourceTag: 'scope:adapters', onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2'] },
             {
-              sourceTag: 'scope:cli',
+              sourceTag: 'scope:server',
               onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters'],
+            },
+            {
+              sourceTag: 'scope:cli',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters', 'scope:server'],
             },
           ],
         },
@@ -72,8 +76,19 @@ export default tseslint.config(
               onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters'],
             },
             {
+              sourceTag: 'scope:server',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters', 'scope:server'],
+            },
+            {
               sourceTag: 'scope:cli',
-              onlyDependOnLibsWithTags: ['scope:core', 'scope:v1', 'scope:v2', 'scope:adapters', 'scope:cli'],
+              onlyDependOnLibsWithTags: [
+                'scope:core',
+                'scope:v1',
+                'scope:v2',
+                'scope:adapters',
+                'scope:server',
+                'scope:cli',
+              ],
             },
           ],
         },

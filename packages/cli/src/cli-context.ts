@@ -1,5 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import {
+  isHttpLocation,
   isLocationUrl,
   loadConfig,
   MarketplaceError,
@@ -13,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import type { FeatureSet } from './features.js';
 import { sampleRegistryPath } from './sample-registry.js';
+import { credentialsPath, tokenFor } from './credentials.js';
 
 export interface GlobalArgs {
   json: boolean;
@@ -91,9 +94,10 @@ export class CliContext {
 
   /**
    * A v2 registry that may be written (keys, yank, deprecate, dist-tag): given by --registry or
-   * config, never the read-only built-in sample, and a directory, not an http(s) URL.
+   * config, never the read-only built-in sample; a directory, or (`server`: the command has a
+   * registry server API) an http(s) URL.
    */
-  writableV2Registry(command: string): string {
+  writableV2Registry(command: string, options: { server?: boolean } = {}): string {
     const { config, sources } = this.config();
     if (sources.registry.kind === 'default' && config.v2_registry === undefined) {
       throw new MarketplaceError('GGEN_E_USAGE', `${command} needs a registry to write to`, {
@@ -102,8 +106,13 @@ export class CliContext {
     }
     const registry = this.v2Registry();
     // Refused here for an http(s) registry, before a key is read or a password asked.
-    registryWriter(registry, `run ${command} on`);
+    if (options.server !== true || !isHttpLocation(registry)) registryWriter(registry, `run ${command} on`);
     return registry;
+  }
+
+  /** The token `login` stored for a registry server (or GGEN_TOKEN); undefined for a directory. */
+  registryToken(registry: string): string | undefined {
+    return tokenFor(registry, this.io.env, credentialsPath(this.io.env, homedir()));
   }
 
   /** Packages dir and lockfile, with `--target` overriding the config, and the user's state (install journals). */

@@ -9,6 +9,7 @@ import { keygenCommand } from './commands/keygen-command.js';
 import { syncCommand } from './commands/sync-command.js';
 import { keysGroup } from './commands/keys-command.js';
 import { registryGroup } from './commands/registry-group.js';
+import { loginCommands } from './commands/login-command.js';
 import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
 
@@ -26,6 +27,7 @@ void runCli(process.argv.slice(2), {
     signCommand,
     keysGroup,
     syncCommand,
+    ...loginCommands,
   ],
   createSigner: createArchiveSigner,
   createBackend: ({ loaded, v2Registry, cache }) => {

@@ -10,6 +10,8 @@ import { keygenCommand } from './commands/keygen-command.js';
 import { syncCommand } from './commands/sync-command.js';
 import { keysGroup } from './commands/keys-command.js';
 import { registryGroup } from './commands/registry-group.js';
+import { registryServeCommand, registryTokenCommand } from './commands/registry-serve-command.js';
+import { loginCommands } from './commands/login-command.js';
 import { lifecycleCommands } from './commands/lifecycle-command.js';
 import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
@@ -22,7 +24,7 @@ export const parallelFeatures: FeatureSet = {
   ...PARALLEL_BUILD,
   backends: [...PARALLEL_BUILD.backends],
   commands: [
-    registryGroup(registryMigrateCommand, registryPushCommand),
+    registryGroup(registryMigrateCommand, registryPushCommand, registryServeCommand, registryTokenCommand),
     sparqlCommand,
     metricsCommand,
     compareGroup,
@@ -32,6 +34,7 @@ export const parallelFeatures: FeatureSet = {
     signCommand,
     keysGroup,
     syncCommand,
+    ...loginCommands,
     ...lifecycleCommands,
     daemonGroup,
   ],

@@ -25,6 +25,21 @@ export async function readPassword(context: CliContext, prompt: string, confirm 
   return first;
 }
 
+/** A token for login: the first line of stdin when it is not a terminal, else asked without echo. */
+export async function readToken(prompt: string): Promise<string> {
+  let line: string;
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  } else line = await ask(prompt);
+  if (line.trim() === '')
+    throw new MarketplaceError('GGEN_E_USAGE', 'No token given', {
+      hint: 'Paste the token the registry operator created (ggen marketplace registry token create), or pipe it on stdin.',
+    });
+  return line.trim();
+}
+
 function noPassword(): MarketplaceError {
   return new MarketplaceError('GGEN_E_KEY_PASSWORD', 'No password given', {
     hint: 'Type one when asked, pipe it on stdin, set GGEN_KEY_PASSWORD, or use keygen --no-password (not recommended).',

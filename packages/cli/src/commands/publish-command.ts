@@ -4,7 +4,7 @@ import { defineCommand, needsBackend } from '../command-spec.js';
 
 export const publishCommand = defineCommand({
   command: 'publish [dir]',
-  describe: 'Validate, pack and publish a package to a file registry',
+  describe: 'Validate, pack and publish a package to a registry directory or a registry server',
   available: needsBackend,
   options: {
     'dry-run': { type: 'boolean', default: false, describe: 'print files, size and integrity; write nothing' },
@@ -41,11 +41,13 @@ export const publishCommand = defineCommand({
       }
       signer = await context.features.createSigner(context, args.key);
     }
+    const token = context.registryToken(registry);
     const result = await context.backend().publish({
       dir: resolve(context.io.cwd, args.dir),
       registry,
       dryRun: args['dry-run'],
       ...(signer === undefined ? {} : { signer }),
+      ...(token === undefined ? {} : { token }),
     });
     // What users look for before they install (a license, a README), said once it is published.
     for (const issue of validatePackageDir(resolve(context.io.cwd, args.dir)).issues)

@@ -21,6 +21,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   features?: 'v1' | 'v2' | 'parallel';
   bin?: string;
+  /** What the command reads on stdin (a token for login); stdin is closed after it either way. */
+  input?: string;
 }
 
 /** A fresh HOME so that no test sees the machine's own ~/.config/ggen or ~/.ggen. */
@@ -32,7 +34,7 @@ export function freshHome(): string {
 export function runGgen(args: string[], options: RunOptions = {}): Promise<Run> {
   const home = options.home ?? freshHome();
   return new Promise((resolvePromise) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [options.bin ?? bundle(options.features ?? 'parallel'), ...args],
       {
@@ -45,6 +47,7 @@ export function runGgen(args: string[], options: RunOptions = {}): Promise<Run> 
         resolvePromise({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(options.input ?? '');
   });
 }
 

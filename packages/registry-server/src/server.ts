@@ -1,0 +1,534 @@
+import {
+  createReadStream,
+  existsSync,
+  fstatSync,
+  openSync,
+  closeSync,
+  constants,
+  realpathSync,
+  statSync,
+} from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import compress from '@fastify/compress';
+import etag from '@fastify/etag';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  DEFAULT_ARCHIVE_LIMITS,
+  isPackageName,
+  MarketplaceError,
+  prepareArchivePublish,
+  safeText,
+  SERVER_API,
+  SORT_FIELDS,
+  type CatalogPackage,
+  type LifecycleChange,
+  type SearchQuery,
+} from '@ggen/marketplace-core';
+import { changeRegistryPackage } from '@ggen/domain-adapters';
+import {
+  CATALOG_FILE,
+  EmbeddedCatalog,
+  publishPrepared,
+  runReadOnlySparql,
+  SparqlSearchEngine,
+  submittedSigner,
+} from '@ggen/marketplace-v2';
+import { ChangesFeed } from './changes-feed.js';
+import { httpStatusOf } from './http-status.js';
+import { ServerMetrics } from './server-metrics.js';
+import { mayChange, TokenStore, type Identity } from './tokens.js';
+
+export interface RegistryServerOptions {
+  /** The registry directory served (the embedded default store: catalog.nq, archives, keys). */
+  dir: string;
+  /** Where clients reach the server, when a proxy stands before it (absolute archive URLs use it). */
+  publicUrl?: string;
+  /** The server's logger (pino): JSON lines with request ids, never a token. */
+  logger: FastifyBaseLogger;
+  /** Requests per minute per client address (writes: a tenth of it). */
+  rateLimit?: number;
+  /** How long a read-only SPARQL query may run. */
+  sparqlTimeoutMs?: number;
+}
+
+/** The registry files clients and mirrors read as they are: the v1 index, the v2 catalog, archives, keys, signed lifecycles. */
+const STATIC_FILES: { pattern: RegExp; type: string; immutable: boolean }[] = [
+  { pattern: /^index\.json$/, type: 'application/json', immutable: false },
+  { pattern: /^catalog\.nq$/, type: 'application/n-quads', immutable: false },
+  { pattern: /^archives\/(@[a-z0-9._-]+\/)?[A-Za-z0-9._-]+\.tgz$/, type: 'application/gzip', immutable: true },
+  {
+    pattern: /^archives\/(@[a-z0-9._-]+\/)?[A-Za-z0-9._-]+\.tgz\.minisig$/,
+    type: 'text/plain; charset=utf-8',
+    immutable: true,
+  },
+  {
+    pattern: /^(keys|lifecycle)\/(@[a-z0-9._-]+\/)?[A-Za-z0-9._-]+\.json$/,
+    type: 'application/json',
+    immutable: false,
+  },
+];
+
+/** A publish's body: the archive (base64) and, signed, its `.minisig`, the public key and owner claims. */
+const PUBLISH_BODY = {
+  type: 'object',
+  required: ['archive'],
+  additionalProperties: false,
+  properties: {
+    archive: { type: 'string', maxLength: Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxCompressedBytes / 3) * 4 },
+    signature: { type: 'string', maxLength: 4096 },
+    publicKey: { type: 'string', maxLength: 1024 },
+    statements: { type: 'array', maxItems: 4, items: { type: 'string', maxLength: 4096 } },
+  },
+} as const;
+
+const LIFECYCLE_BODY = {
+  type: 'object',
+  required: ['change'],
+  additionalProperties: false,
+  properties: {
+    change: {
+      type: 'object',
+      required: ['action'],
+      additionalProperties: false,
+      properties: {
+        action: { enum: ['yank', 'deprecate', 'dist-tag-add', 'dist-tag-rm'] },
+        version: { type: 'string', maxLength: 256 },
+        undo: { type: 'boolean' },
+        range: { type: 'string', maxLength: 256 },
+        message: { type: 'string', maxLength: 1024 },
+        tag: { type: 'string', maxLength: 64 },
+      },
+    },
+    publicKey: { type: 'string', maxLength: 1024 },
+    statements: { type: 'array', maxItems: 4, items: { type: 'string', maxLength: 4096 } },
+  },
+} as const;
+
+const SEARCH_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    q: { type: 'string', maxLength: 256, default: '' },
+    limit: { type: 'integer', minimum: 1, maximum: 250, default: 20 },
+    offset: { type: 'integer', minimum: 0, maximum: 100_000, default: 0 },
+    category: { type: 'string', maxLength: 128 },
+    keyword: { type: 'string', maxLength: 128 },
+    author: { type: 'string', maxLength: 128 },
+    license: { type: 'string', maxLength: 128 },
+    tags: { type: 'string', maxLength: 512 },
+    sort: { enum: [...SORT_FIELDS], default: 'relevance' },
+    order: { enum: ['asc', 'desc'] },
+  },
+} as const;
+
+interface LoadedCatalog {
+  stamp: string;
+  catalog: EmbeddedCatalog;
+  engine: SparqlSearchEngine;
+}
+
+/**
+ * The registry's v2 catalog as the server reads it: loaded once, and again whenever catalog.nq
+ * changed (a publish here, or through another instance over the same directory).
+ */
+class CatalogReader {
+  readonly #path: string;
+  #current: Promise<LoadedCatalog> | undefined;
+  #stamp = '';
+
+  constructor(dir: string) {
+    this.#path = join(dir, CATALOG_FILE);
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  stamp(): string {
+    if (!existsSync(this.#path)) return 'none';
+    const stats = statSync(this.#path);
+    return `${stats.size}-${Math.floor(stats.mtimeMs)}-${stats.ino}`;
+  }
+
+  current(): Promise<LoadedCatalog> {
+    const stamp = this.stamp();
+    if (this.#current === undefined || stamp !== this.#stamp) {
+      this.#stamp = stamp;
+      this.#current = (async () => {
+        const text = stamp === 'none' ? '' : await readFile(this.#path, 'utf8');
+        const catalog = new EmbeddedCatalog(text);
+        return { stamp, catalog, engine: new SparqlSearchEngine(catalog) };
+      })();
+      // A failed load is tried again by the next request, not kept.
+      this.#current.catch(() => {
+        this.#current = undefined;
+      });
+    }
+    return this.#current;
+  }
+}
+
+function coded(
+  code: ConstructorParameters<typeof MarketplaceError>[0],
+  message: string,
+  hint: string,
+): MarketplaceError {
+  return new MarketplaceError(code, message, { hint });
+}
+
+/**
+ * The registry server: a registry directory over HTTP. Reads (per-package documents, search,
+ * archives, the change feed, the v1 index and v2 catalog as files) are open and cacheable;
+ * writes (publish, lifecycle changes) need a token and go through the same code as a publish to
+ * the directory, so every rule (names, owners by the whole key, signatures, immutable versions,
+ * limits) is decided once.
+ */
+export async function createRegistryServer(options: RegistryServerOptions): Promise<FastifyInstance> {
+  const dir = realpathSync(options.dir);
+  const tokens = new TokenStore(dir);
+  const feed = new ChangesFeed(dir);
+  const catalogs = new CatalogReader(dir);
+  const metrics = new ServerMetrics();
+  const perMinute = options.rateLimit ?? 1200;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => `req-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    return503OnClosing: true,
+  });
+  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"] } } });
+  await app.register(etag);
+  await app.register(compress, { threshold: 1024 });
+  await app.register(rateLimit, {
+    max: perMinute,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: {
+        code: 'GGEN_E_RATE_LIMITED',
+        message: `Too many requests: at most ${context.max} a minute`,
+        hint: `Try again in ${Math.ceil(context.ttl / 1000)} s.`,
+      },
+    }),
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.observe(request.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.setErrorHandler((error: unknown, request, reply) => {
+    const fastifyError = error as { statusCode?: number; code?: string; validation?: unknown; message?: string };
+    if (error instanceof MarketplaceError) {
+      const status = httpStatusOf(error.code);
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      // Said of the registry as clients know it, never of the server's own directory.
+      const shown = (text: string): string => text.replaceAll(dir, publicBase(request));
+      return reply
+        .status(status)
+        .send({ error: { code: error.code, message: shown(error.message), hint: shown(error.hint ?? '') } });
+    }
+    if (fastifyError.statusCode === 429) return reply.status(429).send(error);
+    if (fastifyError.validation !== undefined)
+      return reply.status(400).send({
+        error: {
+          code: 'GGEN_E_USAGE',
+          message: `The request is malformed: ${fastifyError.message ?? ''}`,
+          hint: 'See docs/registry-server.md for the API.',
+        },
+      });
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply.status(413).send({
+        error: {
+          code: 'GGEN_E_ARCHIVE_TOO_LARGE',
+          message: 'The request body is larger than this server takes',
+          hint: `An archive is at most ${DEFAULT_ARCHIVE_LIMITS.maxCompressedBytes} bytes.`,
+        },
+      });
+    if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500)
+      return reply.status(fastifyError.statusCode).send({
+        error: { code: 'GGEN_E_USAGE', message: fastifyError.message ?? 'Bad request', hint: '' },
+      });
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send({
+      error: { code: 'GGEN_E_INTERNAL', message: 'The server failed', hint: 'Tell its operator; see its log.' },
+    });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: { code: 'GGEN_E_PACKAGE_NOT_FOUND', message: `Nothing at ${safeText(request.url)}`, hint: '' },
+    }),
+  );
+
+  /** The identity of a write, or the 401 / 403 that refuses it. */
+  const authorize = (request: FastifyRequest, name: string): Identity => {
+    const header = request.headers.authorization;
+    if (header === undefined || !/^Bearer \S+$/.test(header))
+      throw coded(
+        'GGEN_E_AUTH_REQUIRED',
+        'This change needs a token',
+        'Log in first: ggen marketplace login <registry URL> (or set GGEN_TOKEN).',
+      );
+    const identity = tokens.identify(header.slice('Bearer '.length));
+    if (identity === undefined)
+      throw coded(
+        'GGEN_E_AUTH_REQUIRED',
+        'The token is unknown, expired or revoked',
+        'Ask the registry operator for a new token, then ggen marketplace login again.',
+      );
+    if (!mayChange(identity, name))
+      throw coded(
+        'GGEN_E_FORBIDDEN',
+        `Token ${identity.id} (${identity.scope}${identity.packages === undefined ? '' : `: ${identity.packages.join(', ')}`}) may not change ${name}`,
+        'Use a token whose scope covers this package (publish or admin, for it or its scope).',
+      );
+    return identity;
+  };
+
+  const packageName = (raw: string): string => {
+    const name = decodeURIComponent(raw);
+    if (!isPackageName(name))
+      throw coded('GGEN_E_USAGE', `'${safeText(name)}' is not a package name`, 'Names are like hello or @scope/hello.');
+    return name;
+  };
+
+  const publicBase = (request: FastifyRequest): string =>
+    (options.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
+
+  /** The per-package document: the catalog's record of it, with each archive's absolute URL. */
+  const packageDocument = (pkg: CatalogPackage, base: string): unknown => ({
+    ...pkg,
+    versions: pkg.versions.map((version) => ({
+      ...version,
+      ...(version.archive === undefined ? {} : { tarball: `${base}/${version.archive}` }),
+    })),
+  });
+
+  app.get('/healthz', async () => {
+    await catalogs.current();
+    return { status: 'ok' };
+  });
+
+  app.get('/metrics', (_request, reply) =>
+    reply.header('content-type', 'text/plain; version=0.0.4').send(metrics.text()),
+  );
+
+  app.get(`/${SERVER_API}/whoami`, (request) => {
+    const header = request.headers.authorization;
+    const identity = header?.startsWith('Bearer ') === true ? tokens.identify(header.slice(7)) : undefined;
+    if (identity === undefined)
+      throw coded(
+        'GGEN_E_AUTH_REQUIRED',
+        header === undefined ? 'No token was sent' : 'The token is unknown, expired or revoked',
+        'Log in: ggen marketplace login <registry URL>.',
+      );
+    return identity;
+  });
+
+  app.get<{ Params: { '*': string } }>(`/${SERVER_API}/packages/*`, async (request, reply) => {
+    const name = packageName(request.params['*']);
+    const { catalog } = await catalogs.current();
+    const [pkg] = await catalog.readPackages([name]);
+    if (pkg === undefined)
+      throw coded('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' is not in this registry`, 'Check the name.');
+    return reply
+      .header('cache-control', 'public, max-age=0, must-revalidate')
+      .send(packageDocument(pkg, publicBase(request)));
+  });
+
+  app.get<{ Querystring: Record<string, string | number | undefined> }>(
+    `/${SERVER_API}/search`,
+    { schema: { querystring: SEARCH_QUERY } },
+    async (request, reply) => {
+      const q = request.query;
+      const query: SearchQuery = {
+        text: String(q.q ?? ''),
+        limit: Number(q.limit),
+        offset: Number(q.offset),
+        sort: q.sort as SearchQuery['sort'],
+        ...(q.order === undefined ? {} : { order: q.order as 'asc' | 'desc' }),
+        ...(q.category === undefined ? {} : { category: String(q.category) }),
+        ...(q.keyword === undefined ? {} : { keyword: String(q.keyword) }),
+        ...(q.author === undefined ? {} : { author: String(q.author) }),
+        ...(q.license === undefined ? {} : { license: String(q.license) }),
+        ...(q.tags === undefined
+          ? {}
+          : {
+              tags: String(q.tags)
+                .split(',')
+                .filter((tag) => tag !== ''),
+            }),
+      };
+      const { engine } = await catalogs.current();
+      return reply.header('cache-control', 'public, max-age=0, must-revalidate').send(await engine.search(query));
+    },
+  );
+
+  app.get<{ Querystring: { since?: number } }>(
+    `/${SERVER_API}/changes`,
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { since: { type: 'integer', minimum: 0, default: 0 } },
+        },
+      },
+    },
+    (request) => feed.read(request.query.since ?? 0),
+  );
+
+  app.get<{ Querystring: { query?: string } }>(
+    `/${SERVER_API}/sparql`,
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['query'],
+          properties: { query: { type: 'string', maxLength: 64 * 1024 } },
+        },
+      },
+    },
+    async (request) => {
+      const text = existsSync(catalogs.path) ? await readFile(catalogs.path, 'utf8') : '';
+      return runReadOnlySparql(text, request.query.query ?? '', options.sparqlTimeoutMs ?? 10_000);
+    },
+  );
+
+  app.post<{ Body: { archive: string; signature?: string; publicKey?: string; statements?: string[] } }>(
+    `/${SERVER_API}/publish`,
+    {
+      bodyLimit: Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxCompressedBytes / 3) * 4 + 64 * 1024,
+      schema: { body: PUBLISH_BODY },
+      config: { rateLimit: { max: Math.max(1, Math.floor(perMinute / 10)), timeWindow: '1 minute' } },
+    },
+    async (request, reply) => {
+      // Who may publish is known before the archive is opened; which package, only from inside it.
+      if (request.headers.authorization === undefined) authorize(request, '');
+      const bytes = Buffer.from(request.body.archive, 'base64');
+      const prepared = await prepareArchivePublish(bytes, 'the uploaded archive');
+      const identity = authorize(request, prepared.manifest.name);
+      const { publicKey, signature, statements } = request.body;
+      if ((signature === undefined) !== (publicKey === undefined))
+        throw coded(
+          'GGEN_E_SIGNATURE_MALFORMED',
+          'A signed publish sends both the signature and the public key',
+          'Publish with ggen marketplace publish --sign --key <key>.',
+        );
+      const signer =
+        publicKey === undefined
+          ? undefined
+          : submittedSigner({
+              publicKey,
+              ...(signature === undefined ? {} : { archive: signature }),
+              ...(statements === undefined ? {} : { statements }),
+            });
+      const result = await publishPrepared(prepared, { registry: dir, ...(signer === undefined ? {} : { signer }) });
+      await feed.append({ name: result.name, version: result.version, action: 'publish' });
+      request.log.info(
+        { package: result.name, version: result.version, token: identity.id, signedBy: result.signature?.keyId },
+        'published',
+      );
+      return reply.status(201).send({ ...result, registry: publicBase(request) });
+    },
+  );
+
+  app.post<{
+    Params: { '*': string };
+    Body: { change: Record<string, unknown>; publicKey?: string; statements?: string[] };
+  }>(
+    `/${SERVER_API}/lifecycle/*`,
+    {
+      schema: { body: LIFECYCLE_BODY },
+      config: { rateLimit: { max: Math.max(1, Math.floor(perMinute / 10)), timeWindow: '1 minute' } },
+    },
+    async (request) => {
+      const name = packageName(request.params['*']);
+      const identity = authorize(request, name);
+      const change = lifecycleChange(request.body.change);
+      const { publicKey, statements } = request.body;
+      const signer =
+        publicKey === undefined
+          ? undefined
+          : submittedSigner({ publicKey, ...(statements === undefined ? {} : { statements }) });
+      const result = await changeRegistryPackage({
+        registry: dir,
+        name,
+        change,
+        ...(signer === undefined ? {} : { signer }),
+      });
+      await feed.append({
+        name,
+        action: change.action,
+        ...('version' in change ? { version: change.version } : {}),
+      });
+      request.log.info({ package: name, action: change.action, token: identity.id }, 'lifecycle change');
+      return { ...result, registry: publicBase(request) };
+    },
+  );
+
+  // The registry's own files, for old clients and mirrors: only the kinds above, only regular files inside the directory.
+  app.get<{ Params: { '*': string } }>('/*', (request, reply) => serveFile(dir, request.params['*'], request, reply));
+
+  return app;
+}
+
+function lifecycleChange(body: Record<string, unknown>): LifecycleChange {
+  const text = (field: string): string => {
+    const value = body[field];
+    if (typeof value !== 'string')
+      throw coded('GGEN_E_USAGE', `The change lacks '${field}'`, 'See docs/registry-server.md for the API.');
+    return value;
+  };
+  switch (body.action) {
+    case 'yank':
+      return { action: 'yank', version: text('version'), undo: body.undo === true };
+    case 'deprecate':
+      return { action: 'deprecate', range: text('range'), message: text('message') };
+    case 'dist-tag-add':
+      return { action: 'dist-tag-add', version: text('version'), tag: text('tag') };
+    default:
+      return { action: 'dist-tag-rm', tag: text('tag') };
+  }
+}
+
+function serveFile(dir: string, path: string, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const kind = STATIC_FILES.find((entry) => entry.pattern.test(path));
+  const notHere = (): never => {
+    throw coded('GGEN_E_PACKAGE_NOT_FOUND', `Nothing at /${safeText(path)}`, 'Check the path.');
+  };
+  if (kind === undefined || path.split('/').some((segment) => segment === '..' || segment === '.')) notHere();
+  const target = join(dir, ...path.split('/'));
+  let real: string;
+  try {
+    real = realpathSync(target);
+  } catch {
+    return notHere();
+  }
+  // A link that leads out of the registry is not the registry's file.
+  if (!real.startsWith(`${dir}${sep}`)) notHere();
+  const fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+  const stats = fstatSync(fd);
+  if (!stats.isFile()) {
+    closeSync(fd);
+    return notHere();
+  }
+  const tag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+  reply
+    .header('etag', tag)
+    .header('content-type', kind?.type ?? 'application/octet-stream')
+    .header(
+      'cache-control',
+      kind?.immutable === true ? 'public, max-age=31536000, immutable' : 'public, max-age=0, must-revalidate',
+    );
+  if (request.headers['if-none-match'] === tag) {
+    closeSync(fd);
+    return reply.status(304).send();
+  }
+  reply.header('content-length', stats.size);
+  return reply.send(createReadStream('', { fd, autoClose: true }));
+}

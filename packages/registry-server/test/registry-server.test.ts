@@ -1,0 +1,304 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import { packDirectory } from '@ggen/marketplace-core';
+import {
+  formatKeyStatement,
+  generateSecretKey,
+  publicKeyLine,
+  signMessage,
+  signPackageArchive,
+  submittedSigner,
+  type SecretKey,
+} from '@ggen/marketplace-v2';
+import { createRegistryServer, httpStatusOf, TokenStore } from '@ggen/registry-server';
+
+const silent = pino({ level: 'silent' });
+const started: { close: () => Promise<void> }[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((server) => server.close()));
+});
+
+const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
+
+async function serve(dir: string, rateLimit?: number): Promise<string> {
+  const app = await createRegistryServer({
+    dir,
+    logger: silent,
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+  });
+  started.push(app);
+  return app.listen({ port: 0, host: '127.0.0.1' });
+}
+
+async function packOf(name: string, version: string, extra: Record<string, string> = {}): Promise<Buffer> {
+  const dir = tempDir('ggen-pack-');
+  writeFileSync(join(dir, 'gpack.yaml'), `name: '${name}'\nversion: ${version}\ndescription: A pack for ${name}\n`);
+  for (const [file, content] of Object.entries(extra)) writeFileSync(join(dir, file), content);
+  return (await packDirectory(dir)).bytes;
+}
+
+/** A signed publish's extras, as the CLI sends them: the signature, the whole public key, the owner claims of the package and its scope. */
+function signed(key: SecretKey, archive: Buffer, name: string, version: string, integrity: string) {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const claim = (subject: string): string => {
+    const text = formatKeyStatement({
+      package: subject,
+      action: 'owner',
+      key: publicKeyLine(key),
+      sequence: 0,
+      timestamp,
+    });
+    return signMessage(key, Buffer.from(text, 'utf8'), text);
+  };
+  return {
+    signature: signPackageArchive(key, archive, { name, version, integrity }),
+    publicKey: publicKeyLine(key),
+    statements: [name, ...(name.startsWith('@') ? [name.split('/')[0]!] : [])].map(claim),
+  };
+}
+
+/** A server answer: a result, or a coded error. */
+type Answer = Record<string, unknown> & { error?: { code: string }; integrity?: string };
+
+async function post(
+  url: string,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; body: Answer }> {
+  const response = await fetch(`${url}/-/v1/${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Answer };
+}
+
+describe('tokens', () => {
+  it('are shown once, kept only as hashes in a 600 file, scoped, and stop working when revoked or expired', async () => {
+    const dir = tempDir('ggen-registry-');
+    const store = new TokenStore(dir);
+    const { token, record } = await store.create({ scope: 'publish', packages: ['@acme'], label: 'ci' });
+    expect(token).toMatch(/^ggen_[A-Za-z0-9_-]{43}$/);
+    const file = readFileSync(store.path, 'utf8');
+    expect(file).not.toContain(token);
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(store.identify(token)).toEqual({ id: record.id, label: 'ci', scope: 'publish', packages: ['@acme'] });
+    expect(store.identify(`${token}x`)).toBeUndefined();
+    expect(JSON.stringify(store.list())).not.toContain('hash');
+
+    const expiring = await store.create({ scope: 'admin', expiresInDays: 1, now: new Date('2026-01-01T00:00:00Z') });
+    expect(store.identify(expiring.token, new Date('2026-01-01T12:00:00Z'))?.scope).toBe('admin');
+    expect(store.identify(expiring.token, new Date('2026-01-02T00:00:01Z'))).toBeUndefined();
+
+    await store.revoke(record.id);
+    expect(store.identify(token)).toBeUndefined();
+    expect(store.list().find((entry) => entry.id === record.id)?.state).toBe('revoked');
+    await expect(store.revoke('tok_000000000000')).rejects.toMatchObject({ code: 'GGEN_E_USAGE' });
+
+    // A token file others can read is refused, not used.
+    chmodSync(store.path, 0o644);
+    expect(() => new TokenStore(dir).identify(token)).toThrow(/can be read by other users/);
+  });
+});
+
+describe('a submitted signature', () => {
+  it('is given back only when it verifies with the whole key sent and binds what the server was about to sign', async () => {
+    const key = generateSecretKey();
+    const other = generateSecretKey();
+    const archive = await packOf('bound', '1.0.0');
+    const binding = { name: 'bound', version: '1.0.0', integrity: 'sha512-x' };
+    const good = signPackageArchive(key, archive, binding);
+    expect(submittedSigner({ publicKey: publicKeyLine(key), archive: good }).sign(archive, binding)).toBe(good);
+    // Signed by another key, sent with this one: refused.
+    expect(() =>
+      submittedSigner({
+        publicKey: publicKeyLine(key),
+        archive: signPackageArchive(other, archive, binding),
+      }).sign(archive, binding),
+    ).toThrow(/does not verify/);
+    // A signature of another version of the same bytes: refused.
+    expect(() =>
+      submittedSigner({ publicKey: publicKeyLine(key), archive: good }).sign(archive, { ...binding, version: '2.0.0' }),
+    ).toThrow(/binds another package/);
+    // A statement dated an hour ago is not accepted as signed now.
+    const now = Math.floor(Date.now() / 1000);
+    const statement = `ggen-lifecycle package=bound action=yank version=1.0.0 timestamp=${now - 3600}`;
+    const old = signMessage(key, Buffer.from(statement, 'utf8'), statement);
+    expect(() =>
+      submittedSigner({ publicKey: publicKeyLine(key), statements: [old] }).signStatement(
+        `ggen-lifecycle package=bound action=yank version=1.0.0 timestamp=${now}`,
+      ),
+    ).toThrow(/ten minutes/);
+    expect(() =>
+      submittedSigner({ publicKey: publicKeyLine(key), statements: [old] }).signStatement(
+        `ggen-lifecycle package=bound action=unyank version=1.0.0 timestamp=${now}`,
+      ),
+    ).toThrow(/is missing/);
+  });
+});
+
+describe('the registry server', () => {
+  it('answers each refusal with its code and status: 401, 403, 409, 413, 422, 400', async () => {
+    const dir = tempDir('ggen-registry-');
+    const url = await serve(dir);
+    const store = new TokenStore(dir);
+    const { token } = await store.create({ scope: 'publish' });
+    const { token: narrow } = await store.create({ scope: 'publish', packages: ['@acme'] });
+    const { token: reader } = await store.create({ scope: 'read' });
+    const archive = await packOf('served', '1.0.0');
+    const body = { archive: archive.toString('base64') };
+
+    expect((await post(url, 'publish', body)).status).toBe(401);
+    expect((await post(url, 'publish', body, 'ggen_not-a-token')).body.error?.code).toBe('GGEN_E_AUTH_REQUIRED');
+    const forbidden = await post(url, 'publish', body, narrow);
+    expect([forbidden.status, forbidden.body.error?.code]).toEqual([403, 'GGEN_E_FORBIDDEN']);
+    expect((await post(url, 'publish', body, reader)).status).toBe(403);
+
+    const published = await post(url, 'publish', body, token);
+    expect(published.status).toBe(201);
+    expect(published.body.name).toBe('served');
+    const again = await post(url, 'publish', body, token);
+    expect([again.status, again.body.error?.code]).toEqual([409, 'GGEN_E_VERSION_EXISTS']);
+    const corrupt = await post(url, 'publish', { archive: Buffer.from('not a tgz').toString('base64') }, token);
+    expect([corrupt.status, corrupt.body.error?.code]).toEqual([422, 'GGEN_E_ARCHIVE_CORRUPT']);
+    const secret = await post(
+      url,
+      'publish',
+      {
+        archive: (
+          await tarOf({ 'gpack.yaml': 'name: leaky\nversion: 1.0.0\ndescription: d\n', '.env': 'KEY=1' })
+        ).toString('base64'),
+      },
+      token,
+    );
+    expect([secret.status, secret.body.error?.code]).toEqual([422, 'GGEN_E_ARCHIVE_UNSAFE']);
+    const malformed = await post(url, 'publish', { signature: 'no archive' }, token);
+    expect([malformed.status, malformed.body.error?.code]).toEqual([400, 'GGEN_E_USAGE']);
+    const huge = await fetch(`${url}/-/v1/lifecycle/served`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ change: { action: 'yank', version: 'x'.repeat(2 * 1024 * 1024) } }),
+    });
+    expect(huge.status).toBe(413);
+    expect(httpStatusOf('GGEN_E_INDEX_INVALID')).toBe(500);
+  });
+
+  it('serves per-package documents and registry files with ETags and 304s, and never a file outside its kinds', async () => {
+    const dir = tempDir('ggen-registry-');
+    const url = await serve(dir);
+    const { token } = await new TokenStore(dir).create({ scope: 'admin' });
+    const key = generateSecretKey();
+    const archive = await packOf('@acme/doc', '1.2.0');
+    const first = await post(url, 'publish', { archive: archive.toString('base64') }, token);
+    expect(first.body.error).toBeUndefined();
+    expect([first.status, first.body.integrity]).toEqual([201, expect.stringMatching(/^sha512-/)]);
+    // A second version, signed: the owner claim is recorded from the statement sent.
+    const next = await packOf('@acme/doc', '1.3.0');
+    const nextIntegrity = `sha512-${(await import('node:crypto')).createHash('sha512').update(next).digest('base64')}`;
+    const signedPublish = await post(
+      url,
+      'publish',
+      { archive: next.toString('base64'), ...signed(key, next, '@acme/doc', '1.3.0', nextIntegrity) },
+      token,
+    );
+    expect(signedPublish.status).toBe(201);
+
+    const document = await fetch(`${url}/-/v1/packages/${encodeURIComponent('@acme/doc')}`);
+    expect(document.status).toBe(200);
+    const pkg = (await document.json()) as { latest: string; versions: { version: string; tarball: string }[] };
+    expect(pkg.latest).toBe('1.3.0');
+    expect(pkg.versions.map((version) => version.tarball)).toEqual([
+      `${url}/archives/@acme/doc-1.3.0.tgz`,
+      `${url}/archives/@acme/doc-1.2.0.tgz`,
+    ]);
+    const tag = document.headers.get('etag') ?? '';
+    expect(tag).not.toBe('');
+    const revalidated = await fetch(`${url}/-/v1/packages/${encodeURIComponent('@acme/doc')}`, {
+      headers: { 'if-none-match': tag },
+    });
+    expect(revalidated.status).toBe(304);
+
+    const catalog = await fetch(`${url}/catalog.nq`);
+    expect(catalog.status).toBe(200);
+    expect(await catalog.text()).toContain('@acme/doc');
+    const catalogTag = catalog.headers.get('etag') ?? '';
+    expect((await fetch(`${url}/catalog.nq`, { headers: { 'if-none-match': catalogTag } })).status).toBe(304);
+
+    const search = (await (await fetch(`${url}/-/v1/search?q=doc&limit=5`)).json()) as { packages: { name: string }[] };
+    expect(search.packages.map((entry) => entry.name)).toEqual(['@acme/doc']);
+    const changes = (await (await fetch(`${url}/-/v1/changes?since=1`)).json()) as {
+      changes: { seq: number; version: string }[];
+      last: number;
+    };
+    expect(changes).toMatchObject({ last: 2, changes: [{ seq: 2, version: '1.3.0' }] });
+
+    // The server's own files, a link out of the registry, and paths that climb are not served.
+    mkdirSync(join(dir, 'archives'), { recursive: true });
+    symlinkSync('/etc/passwd', join(dir, 'archives', 'passwd.tgz'));
+    for (const path of ['.ggen-server/tokens.json', 'archives/passwd.tgz', 'archives/..%2f.ggen-server%2ftokens.json'])
+      expect((await fetch(`${url}/${path}`)).status).toBe(404);
+    expect(await (await fetch(`${url}/.ggen-server/tokens.json`)).text()).not.toContain('hash');
+  });
+
+  it('limits requests per client with a coded 429', async () => {
+    const dir = tempDir('ggen-registry-');
+    const url = await serve(dir, 3);
+    const statuses: number[] = [];
+    for (let index = 0; index < 4; index += 1) statuses.push((await fetch(`${url}/-/v1/search?q=x`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const refused = (await (await fetch(`${url}/-/v1/search?q=x`)).json()) as { error: { code: string } };
+    expect(refused.error.code).toBe('GGEN_E_RATE_LIMITED');
+  });
+
+  it('two instances over one directory agree, and concurrent publishes through both lose nothing', async () => {
+    const dir = tempDir('ggen-registry-');
+    const [first, second] = await Promise.all([serve(dir), serve(dir)]);
+    const { token } = await new TokenStore(dir).create({ scope: 'publish' });
+    const archives = await Promise.all(Array.from({ length: 8 }, (_, index) => packOf(`concurrent-${index}`, '1.0.0')));
+    const answers = await Promise.all(
+      archives.map((archive, index) =>
+        post(index % 2 === 0 ? first : second, 'publish', { archive: archive.toString('base64') }, token),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 8 }, () => 201));
+    for (const url of [first, second]) {
+      const found = (await (await fetch(`${url}/-/v1/search?q=concurrent&limit=20`)).json()) as {
+        packages: { name: string }[];
+      };
+      expect(found.packages.map((entry) => entry.name).sort()).toEqual(
+        Array.from({ length: 8 }, (_, index) => `concurrent-${index}`),
+      );
+    }
+    const feed = (await (await fetch(`${second}/-/v1/changes`)).json()) as { changes: { seq: number }[] };
+    expect(feed.changes.map((change) => change.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
+/** A .tgz of these files as any tar tool would make it (not through publish's own file selection). */
+async function tarOf(files: Record<string, string>): Promise<Buffer> {
+  const { Header } = await import('tar/header');
+  const chunks: Buffer[] = [];
+  for (const [path, content] of Object.entries(files)) {
+    const header = new Header({
+      path,
+      mode: 0o644,
+      size: Buffer.byteLength(content),
+      mtime: new Date(0),
+      type: 'File',
+    });
+    const block = Buffer.alloc(512);
+    header.encode(block, 0);
+    const body = Buffer.alloc(Math.ceil(Buffer.byteLength(content) / 512) * 512);
+    body.write(content);
+    chunks.push(block, body);
+  }
+  chunks.push(Buffer.alloc(1024));
+  return (await import('node:zlib')).gzipSync(Buffer.concat(chunks));
+}
