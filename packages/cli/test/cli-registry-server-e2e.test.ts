@@ -38,8 +38,10 @@ describe('a registry server, as a team uses it', () => {
     const server = spawnGgen(['marketplace', 'registry', 'serve', registry, '--port', '0'], { home: serverHome });
     let logs = '';
     server.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')));
+    // It rejects only once the server has exited: nothing is left running.
+    const url = await listening(server);
+    const carol = freshHome();
     try {
-      const url = await listening(server);
       const created = parseJson<{ token: string; tokens: { id: string }[] }>(
         await runGgen(['marketplace', 'registry', 'token', 'create', registry, '--label', 'alice', '--json'], {
           home: serverHome,
@@ -107,7 +109,6 @@ describe('a registry server, as a team uses it', () => {
       ).toBe(0);
 
       // Carol, from another HOME: search and install from the server.
-      const carol = freshHome();
       const found = parseJson<{ packages: { name: string; version: string }[] }>(
         await runGgen(['marketplace', 'search', 'served', '--registry', url, '--json'], { home: carol }),
       );
@@ -119,6 +120,10 @@ describe('a registry server, as a team uses it', () => {
       expect(readFileSync(join(carol, '.ggen', 'packages', 'served-hello', 'README.md'), 'utf8')).toBe(
         '# served-hello\n',
       );
+      // Read again, a kept document is revalidated: the server answers 304, no body.
+      const before = (logs.match(/"statusCode":304/g) ?? []).length;
+      expect((await runGgen(['marketplace', 'info', 'served-hello', '--registry', url], { home: carol })).code).toBe(0);
+      expect((logs.match(/"statusCode":304/g) ?? []).length).toBeGreaterThan(before);
 
       // Lifecycle through the server: an owner's signed yank and dist-tag; unsigned is refused.
       const unsignedYank = await runGgen(['marketplace', 'yank', 'served-hello@1.0.1', '--registry', url], {
@@ -160,6 +165,11 @@ describe('a registry server, as a team uses it', () => {
       const [code] = (await once(server, 'exit')) as [number | null];
       expect(code).toBe(0);
     }
+    // With the server gone, what Carol read answers from her cache (offline).
+    const offline = await runGgen(['marketplace', 'info', 'served-hello', '--registry', url], { home: carol });
+    expect([offline.code, offline.stdout]).toEqual([0, expect.stringContaining('served-hello@1.0.1')]);
+    const unknown = await runGgen(['marketplace', 'info', 'never-read', '--registry', url], { home: carol });
+    expect([unknown.code, unknown.stderr]).toEqual([8, expect.stringContaining('GGEN_E_REGISTRY_UNREACHABLE')]);
     // pino JSON logs with request ids, and no token in them.
     const lines = logs
       .trim()
@@ -171,6 +181,10 @@ describe('a registry server, as a team uses it', () => {
     expect(completed.length).toBeGreaterThan(10);
     expect(completed.filter((line) => line.reqId === undefined)).toEqual([]);
     expect(logs).not.toMatch(/ggen_[A-Za-z0-9_-]{43}/);
+    // Clients read package documents and the server's search, never the whole catalog.
+    expect(logs).toContain('"url":"/-/v1/packages/served-hello"');
+    expect(logs).toContain('"url":"/-/v1/search?q=served');
+    expect(logs).not.toContain('"url":"/catalog.nq"');
     expect(logs).toContain('stopped (SIGTERM)');
   });
 });

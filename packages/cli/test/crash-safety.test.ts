@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import type { InstalledPackage } from '@ggen/marketplace-core';
+import { LOCK_FILE, withFileLock, type InstalledPackage } from '@ggen/marketplace-core';
 import { publishToV1Registry } from '@ggen/marketplace-v1';
 import { freshHome, parseJson, runGgen, spawnGgen } from './helpers/run-ggen.js';
 
@@ -23,6 +23,13 @@ async function buildRegistry(): Promise<string> {
     }
   }
   return registry;
+}
+
+/** A promise and the function that keeps it. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }
 
 function versionsOf(list: InstalledPackage[]): string[] {
@@ -89,21 +96,39 @@ describe('crash safety', () => {
 
   it('lets two processes install into one directory at once without corrupting it', async () => {
     const home = freshHome();
-    const first = spawnGgen(['marketplace', 'install', ...names.slice(0, 15), '--registry', registry], { home });
-    const second = spawnGgen(['marketplace', 'install', ...names.slice(15), '--registry', registry], { home });
-    const collect = (child: ReturnType<typeof spawnGgen>): Promise<{ code: number | null; stderr: string }> =>
+    const packagesDir = join(home, '.ggen', 'packages');
+    mkdirSync(packagesDir, { recursive: true });
+    const collect = (child: ReturnType<typeof spawnGgen>, waiting: () => void): Promise<{ code: number | null }> =>
       new Promise((resolve) => {
         let stderr = '';
         child.stderr?.on('data', (chunk: Buffer) => {
           stderr += chunk.toString();
+          if (stderr.includes('waiting for another ggen process')) waiting();
         });
         child.once('exit', (code) => {
-          resolve({ code, stderr });
+          resolve({ code });
         });
       });
-    const results = await Promise.all([collect(first), collect(second)]);
+    // The directory is held (as another ggen would hold it) until both installs say they wait
+    // for it: then they race for it, on any machine, however loaded.
+    const { finished } = await withFileLock(join(packagesDir, LOCK_FILE), async () => {
+      const waits = [deferred(), deferred()] as const;
+      const children = [
+        spawnGgen(['marketplace', 'install', ...names.slice(0, 15), '--registry', registry], { home }),
+        spawnGgen(['marketplace', 'install', ...names.slice(15), '--registry', registry], { home }),
+      ];
+      const all = Promise.all(
+        children.map((child, index) =>
+          collect(child, () => {
+            waits[index]!.resolve();
+          }),
+        ),
+      );
+      await Promise.all(waits.map((wait) => wait.promise));
+      return { finished: all };
+    });
+    const results = await finished;
     expect(results.map((result) => result.code)).toEqual([0, 0]);
-    expect(results.some((result) => result.stderr.includes('waiting for another ggen process'))).toBe(true);
     const listed = parseJson<InstalledPackage[]>(
       await runGgen(['marketplace', 'list', '--json', '--registry', registry], { home }),
     );

@@ -31,6 +31,7 @@ export * from './install/lockfile.js';
 export * from './install/file-lock.js';
 export {
   journalPath,
+  LOCK_FILE,
   recoverTransaction,
   TRANSACTION_DIR,
   writeFileAtomic,
@@ -45,3 +46,4 @@ export * from './registry/catalog-views.js';
 export * from './registry/lifecycle.js';
 export * from './registry/registry-location.js';
 export * from './registry/registry-client.js';
+export * from './registry/package-document.js';

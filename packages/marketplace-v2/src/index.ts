@@ -13,6 +13,7 @@ export * from './read-only-sparql.js';
 export * from './summaries-query.js';
 export * from './digest-fetch.js';
 export * from './remote-catalog.js';
+export * from './server-catalog.js';
 export * from './signing/minisign-format.js';
 export * from './signing/package-signature.js';
 export * from './signing/key-files.js';

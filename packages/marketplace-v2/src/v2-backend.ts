@@ -15,6 +15,7 @@ import { SparqlSearchEngine } from './sparql-search-engine.js';
 import { V2_BACKEND_METADATA } from './v2-metadata.js';
 import { publishToV2Registry } from './v2-publish.js';
 import { V2Registry, type V2RegistryOptions } from './v2-registry.js';
+import { ServerCatalog } from './server-catalog.js';
 
 export interface V2Backend extends MarketplaceBackend {
   readonly registry: V2Registry;
@@ -34,7 +35,11 @@ export function createV2Backend(options: V2RegistryOptions, registry = new V2Reg
     registry,
     searchEngine,
     metadata: () => V2_BACKEND_METADATA,
-    search: async (query) => (await searchEngine()).search(query),
+    search: async (query) => {
+      // A registry server ranks on its side, with this same engine over its catalog.
+      const catalog = await registry.catalog();
+      return catalog instanceof ServerCatalog ? catalog.search(query) : (await searchEngine()).search(query);
+    },
     async getPackage(name, version): Promise<PackageDetails | null> {
       const pkg = await registry.findPackage(name);
       return pkg === undefined ? null : catalogPackageDetails(await registry.signedPackage(pkg), version);

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import {
   computeIntegrity,
   isHttpLocation,
@@ -17,6 +18,7 @@ import {
 } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource } from './catalog-source.js';
 import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
+import { isRegistryServer, serverCacheDir, ServerCatalog } from './server-catalog.js';
 import { openLocalStore } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { fetchCatalogText } from './catalog-file.js';
@@ -82,21 +84,33 @@ export class V2Registry implements PackageSource {
   catalog(): Promise<CatalogSource> {
     const remote = this.#options.remote;
     if (remote !== undefined) this.#catalog ??= Promise.resolve(new RemoteCatalog(remote));
-    const storeRoot = this.#options.storeRoot;
-    if (storeRoot !== undefined) {
-      const cache = this.#options.cache;
-      this.#catalog ??= openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then(
-        (files) =>
-          // One catalog per opened store: a retained store keeps what it loaded.
-          files === undefined
-            ? this.#loadWhole()
-            : cache === undefined
-              ? new ShardedCatalog(files)
-              : cache.catalog(files, () => new ShardedCatalog(files)),
+    // A registry server is read a package at a time; a static http registry, as a directory is.
+    if (isHttpLocation(this.#options.location) && this.#catalog === undefined) {
+      const { location, storeRoot } = this.#options;
+      // Its documents are kept beside the local stores, revalidated each command, used offline.
+      const cacheDir =
+        storeRoot === undefined ? undefined : serverCacheDir(join(dirname(storeRoot), 'server-documents'), location);
+      this.#catalog = isRegistryServer(location, this.#options, cacheDir).then((server) =>
+        server ? new ServerCatalog(location, this.#options, cacheDir) : this.#storeOrWhole(),
       );
     }
-    this.#catalog ??= this.#loadWhole();
+    this.#catalog ??= this.#storeOrWhole();
     return this.#catalog;
+  }
+
+  /** The catalog from the synced local store, or loaded whole. */
+  #storeOrWhole(): Promise<CatalogSource> {
+    const storeRoot = this.#options.storeRoot;
+    if (storeRoot === undefined) return this.#loadWhole();
+    const cache = this.#options.cache;
+    return openLocalStore({ ...this.#options, registry: this.#options.location, storeRoot }).then((files) =>
+      // One catalog per opened store: a retained store keeps what it loaded.
+      files === undefined
+        ? this.#loadWhole()
+        : cache === undefined
+          ? new ShardedCatalog(files)
+          : cache.catalog(files, () => new ShardedCatalog(files)),
+    );
   }
 
   /** The whole catalog.nq in the embedded store (no local store, or an http registry never synced). */
@@ -314,6 +328,9 @@ export class V2Registry implements PackageSource {
 
   /** A registry file that may be absent: only "not there" is undefined, any other failure throws. */
   async #fetchOptional(location: string, kind: ResourceKind): Promise<string | undefined> {
+    // A registry server's files are kept between commands, revalidated, and read offline.
+    const catalog = isHttpLocation(location) ? await this.catalog() : undefined;
+    if (catalog instanceof ServerCatalog) return catalog.kept(location, kind);
     try {
       return Buffer.from(await fetchResource(location, { ...this.#options, retries: 0 }, kind)).toString('utf8');
     } catch (error) {

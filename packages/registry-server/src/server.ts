@@ -19,11 +19,11 @@ import {
   DEFAULT_ARCHIVE_LIMITS,
   isPackageName,
   MarketplaceError,
+  packageDocument,
   prepareArchivePublish,
   safeText,
   SERVER_API,
   SORT_FIELDS,
-  type CatalogPackage,
   type LifecycleChange,
   type SearchQuery,
 } from '@ggen/marketplace-core';
@@ -65,7 +65,7 @@ const STATIC_FILES: { pattern: RegExp; type: string; immutable: boolean }[] = [
     immutable: true,
   },
   {
-    pattern: /^(keys|lifecycle)\/(@[a-z0-9._-]+\/)?[A-Za-z0-9._-]+\.json$/,
+    pattern: /^(keys|lifecycle)\/(@[a-z0-9._-]+\/)?@?[A-Za-z0-9._-]+\.json$/,
     type: 'application/json',
     immutable: false,
   },
@@ -299,14 +299,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   const publicBase = (request: FastifyRequest): string =>
     (options.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 
-  /** The per-package document: the catalog's record of it, with each archive's absolute URL. */
-  const packageDocument = (pkg: CatalogPackage, base: string): unknown => ({
-    ...pkg,
-    versions: pkg.versions.map((version) => ({
-      ...version,
-      ...(version.archive === undefined ? {} : { tarball: `${base}/${version.archive}` }),
-    })),
-  });
+  // What tells a client that this http registry is a ggen registry server (and which API it speaks).
+  app.get(`/${SERVER_API}/ping`, () => ({ ggen: 'registry-server', api: 1 }));
 
   app.get('/healthz', async () => {
     await catalogs.current();

@@ -25,6 +25,8 @@ export const RESOURCE_LIMITS = {
   archive: DEFAULT_ARCHIVE_LIMITS.maxCompressedBytes,
   signature: 64 * 1024,
   keys: 4 * 1024 * 1024,
+  /** A registry server's answer about one package, or one page of search results. */
+  document: 32 * 1024 * 1024,
   /** One answer of a remote SPARQL endpoint: pages of rows or one closure of packages, never a catalog. */
   sparql: 256 * 1024 * 1024,
 } as const;
@@ -79,6 +81,24 @@ function tooLarge(location: string, limit: number): MarketplaceError {
 
 /** Reads a local file or GETs a URL (at most `kind`'s limit), with a timeout per attempt and retries on transient failures. */
 export async function fetchResource(location: string, options: FetchOptions, kind: ResourceKind): Promise<Uint8Array> {
+  const fetched = await fetchRevalidated(location, options, kind);
+  return fetched.bytes ?? new Uint8Array(0);
+}
+
+/** What a revalidating GET got: the body and its ETag, or word that the copy the caller holds is current (304). */
+export type Revalidated =
+  { bytes: Uint8Array; etag?: string; notModified?: undefined } | { notModified: true; bytes?: undefined };
+
+/**
+ * fetchResource that may revalidate: given the ETag of a copy the caller keeps, an http(s) answer
+ * of 304 Not Modified says that copy is current; any other answer is read as fetchResource reads it.
+ */
+export async function fetchRevalidated(
+  location: string,
+  options: FetchOptions,
+  kind: ResourceKind,
+  etag?: string,
+): Promise<Revalidated> {
   const limit = RESOURCE_LIMITS[kind];
   const where = registryLocation(location);
   if (where.kind === 'directory') {
@@ -87,7 +107,7 @@ export async function fetchResource(location: string, options: FetchOptions, kin
     // fs/promises (open, stat, read, close) cost a verified 11-pack install tens of milliseconds
     // of an idle main thread on a loaded machine.
     try {
-      return readRegularFileSync(path, limit);
+      return { bytes: readRegularFileSync(path, limit) };
     } catch (error) {
       if (error instanceof MarketplaceError) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -104,8 +124,19 @@ export async function fetchResource(location: string, options: FetchOptions, kin
   for (let attempt = 0; attempt <= options.retries; attempt += 1) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delay * 2 ** (attempt - 1)));
     try {
-      const response = await fetchSameOrigin(location, AbortSignal.timeout(options.timeoutMs));
-      if (response.ok) return await readLimited(response, location, limit);
+      const response = await fetchSameOrigin(
+        location,
+        AbortSignal.timeout(options.timeoutMs),
+        etag === undefined ? {} : { 'if-none-match': etag },
+      );
+      if (response.status === 304 && etag !== undefined) {
+        await response.body?.cancel();
+        return { notModified: true };
+      }
+      if (response.ok) {
+        const tag = response.headers.get('etag') ?? undefined;
+        return { bytes: await readLimited(response, location, limit), ...(tag === undefined ? {} : { etag: tag }) };
+      }
       lastError = new MarketplaceError(
         'GGEN_E_REGISTRY_HTTP',
         `GET ${location} answered ${response.status} ${response.statusText}`,
@@ -150,11 +181,15 @@ const MAX_REDIRECTS = 5;
  * GET with redirects followed only within the origin asked: a registry file that redirects to
  * another host (or scheme, or port) is refused, as an archive listed at another origin is.
  */
-async function fetchSameOrigin(location: string, signal: AbortSignal): Promise<Response> {
+async function fetchSameOrigin(
+  location: string,
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const origin = new URL(location).origin;
   let current = location;
   for (let hop = 0; ; hop += 1) {
-    const response = await fetch(current, { signal, redirect: 'manual' });
+    const response = await fetch(current, { signal, redirect: 'manual', headers });
     const next = response.headers.get('location');
     if (response.status < 300 || response.status > 399 || next === null) return response;
     await response.body?.cancel();

@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// Registry server benchmark (issue 30, `npx nx run registry-server:bench`): a registry of N npm
+// packages (the committed sample; SERVER_BENCH_SIZES, default 10000) built as a user would
+// (`registry migrate`), served by the real CLI (`registry serve`) on 127.0.0.1, loaded with
+// autocannon for a bounded time: requests/s and p50/p95/p99 for package documents, search and
+// archive downloads; publish throughput with 8 concurrent publishers; the server's RSS (its own
+// /metrics). Then the target, in the same run: a CLI install of a 3-pack closure from the server
+// within 1.5x of the same install from a local directory registry of 77 packs (the sample).
+// Exits 1 on a MISS.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { packDirectory } from '@ggen/marketplace-core';
+import { benchQueries, loadNpmRows, writeV1Registry } from './npm-catalog.mjs';
+
+const root = new URL('../../', import.meta.url).pathname;
+const cli = join(root, 'packages', 'cli', 'dist', 'parallel', 'ggen.mjs');
+const sample = join(root, 'packages', 'cli', 'sample-registry');
+const SIZES = (process.env.SERVER_BENCH_SIZES ?? '10000').split(',').map(Number);
+const SECONDS = Number(process.env.SERVER_BENCH_SECONDS ?? 5);
+const env = (home) => ({ PATH: process.env.PATH, HOME: home, CI: 'true', GGEN_DAEMON: '0' });
+const ms = (value) => `${value.toFixed(1)} ms`;
+
+function ggen(args, home) {
+  return execFileSync(process.execPath, [cli, ...args], { env: env(home), encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+async function serve(dir, home) {
+  const child = spawn(
+    process.execPath,
+    [cli, 'marketplace', 'registry', 'serve', dir, '--port', '0', '--rate-limit', '100000000'],
+    { env: env(home), stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let seen = '';
+    child.stderr.on('data', (chunk) => {
+      seen += chunk;
+      const match = / at (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${seen}`)));
+  });
+  return { url, child };
+}
+
+/** autocannon for SECONDS over 10 connections; latencies kept per response for p50/p95/p99. */
+function load(url, requests) {
+  const latencies = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, connections: 10, duration: SECONDS, requests }, (error, result) =>
+      error ? reject(error) : resolve({ result, latencies }),
+    );
+    instance.on('response', (_client, _status, _bytes, time) => latencies.push(time));
+  });
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function rss(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/ggen_marketplace_server_resident_memory_bytes (\d+)/.exec(text)?.[1] ?? 0) / 1024 / 1024;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function timedInstall(registry, spec, home) {
+  // Its own project: the lockfile goes beside the target.
+  const target = join(mkdtempSync(join(tmpdir(), 'ggen-bench-target-')), 'gpacks');
+  const started = performance.now();
+  ggen(['marketplace', 'install', spec, '--registry', registry, '--target', target], home);
+  return performance.now() - started;
+}
+
+let missed = false;
+for (const size of SIZES) {
+  const rows = loadNpmRows(size);
+  const work = mkdtempSync(join(tmpdir(), 'ggen-server-bench-'));
+  const v1 = join(work, 'v1');
+  const registry = join(work, 'registry');
+  const home = join(work, 'home');
+  mkdirSync(home);
+  let started = performance.now();
+  writeV1Registry(v1, rows, { installTargets: 5 });
+  ggen(['marketplace', 'registry', 'migrate', '--from', v1, '--to', registry], home);
+  const buildMs = performance.now() - started;
+  // A closure of exactly three packs: d3 -> d8 -> d10 of the first install target's tree.
+  const closureRoot = rows[Math.floor(rows.length / 2) + 3].name;
+
+  started = performance.now();
+  const { url, child } = await serve(registry, home);
+  const startMs = performance.now() - started;
+  try {
+    await fetch(`${url}/healthz`);
+    const names = rows.filter((_, index) => index % 97 === 0).map((row) => row.name);
+    const documents = await load(
+      url,
+      names.map((name) => ({ method: 'GET', path: `/-/v1/packages/${encodeURIComponent(name)}` })),
+    );
+    const search = await load(
+      url,
+      benchQueries(rows).map((text) => ({ method: 'GET', path: `/-/v1/search?q=${encodeURIComponent(text)}` })),
+    );
+    const archives = await load(
+      url,
+      names.map((name) => {
+        const row = rows.find((entry) => entry.name === name);
+        return { method: 'GET', path: `/archives/${row.name}-${row.version}.tgz` };
+      }),
+    );
+
+    // 8 publishers at once, one new pack each, into this registry and (the baseline, same run)
+    // into an empty one: a publish that costs O(changes) takes about as long in both.
+    const publishAll = async (serverUrl, registryDir, prefix) => {
+      const token = /ggen_[A-Za-z0-9_-]+/.exec(
+        ggen(['marketplace', 'registry', 'token', 'create', registryDir, '--label', 'bench'], home),
+      )[0];
+      const packs = [];
+      for (let index = 0; index < 8; index += 1) {
+        const dir = join(work, 'packs', `${prefix}-${index}`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'gpack.yaml'), `name: ${prefix}-${index}\nversion: 1.0.0\ndescription: bench\n`);
+        packs.push((await packDirectory(dir)).bytes.toString('base64'));
+      }
+      const begun = performance.now();
+      await Promise.all(
+        packs.map(async (archive) => {
+          const response = await fetch(`${serverUrl}/-/v1/publish`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({ archive }),
+          });
+          if (response.status !== 201) throw new Error(`publish answered ${response.status}: ${await response.text()}`);
+        }),
+      );
+      return (performance.now() - begun) / 1000;
+    };
+    const empty = join(work, 'empty');
+    mkdirSync(empty);
+    const emptyServer = await serve(empty, home);
+    let emptySeconds;
+    try {
+      emptySeconds = await publishAll(emptyServer.url, empty, 'bench-empty');
+    } finally {
+      emptyServer.child.kill('SIGTERM');
+    }
+    const publishSeconds = await publishAll(url, registry, 'bench-pub');
+    const publishRatio = publishSeconds / emptySeconds;
+
+    // The target: install of a 3-pack closure, server at this size vs the 77-pack sample directory.
+    const clientHome = join(work, 'client');
+    mkdirSync(clientHome);
+    const fromServer = [];
+    const fromDirectory = [];
+    timedInstall(url, closureRoot, clientHome);
+    timedInstall(sample, 'agent-reasoning-mcp', clientHome);
+    for (let round = 0; round < 7; round += 1) {
+      fromServer.push(timedInstall(url, closureRoot, clientHome));
+      fromDirectory.push(timedInstall(sample, 'agent-reasoning-mcp', clientHome));
+    }
+    const ratio = median(fromServer) / median(fromDirectory);
+
+    const line = (label, { result, latencies }) =>
+      `  ${label.padEnd(18)} ${String(Math.round(result.requests.average)).padStart(6)} req/s   p50 ${ms(percentile(latencies, 50))}   p95 ${ms(percentile(latencies, 95))}   p99 ${ms(percentile(latencies, 99))}   errors ${result.errors + result.non2xx}`;
+    console.log(
+      `\nregistry server at ${size.toLocaleString('en')} packages (built in ${(buildMs / 1000).toFixed(1)} s, server ready in ${ms(startMs)})`,
+    );
+    console.log(line('package documents', documents));
+    console.log(line('search', search));
+    console.log(line('archives', archives));
+    console.log(
+      `  publish            ${(8 / publishSeconds).toFixed(2)} publishes/s with 8 concurrent publishers (8 in ${publishSeconds.toFixed(1)} s; into an empty registry: 8 in ${emptySeconds.toFixed(1)} s): ${publishRatio.toFixed(1)}x (target <= 2x, O(changes)) ${publishRatio <= 2 ? 'PASS' : 'MISS'}`,
+    );
+    if (publishRatio > 2) missed = true;
+    console.log(`  server RSS         ${(await rss(url)).toFixed(0)} MB`);
+    console.log(
+      `  install of a 3-pack closure: ${ms(median(fromServer))} from the server vs ${ms(median(fromDirectory))} from a 77-pack directory: ${ratio.toFixed(2)}x (target <= 1.5x) ${ratio <= 1.5 ? 'PASS' : 'MISS'}`,
+    );
+    if (ratio > 1.5) missed = true;
+    for (const { result } of [documents, search, archives])
+      if (result.errors + result.non2xx > 0) {
+        console.log(`  MISS: ${result.errors + result.non2xx} failed requests`);
+        missed = true;
+      }
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+process.exitCode = missed ? 1 : 0;
