@@ -149,8 +149,41 @@ describe('a registry server, as a team uses it', () => {
         ['1.0.1', true],
         ['1.0.0', false],
       ]);
+      // Key statements through the server: Alice adds a second key, which then speaks for the package.
+      const second = join(alice, 'keys', 'second.key');
+      expect((await runGgen(['marketplace', 'keygen', '--output', second], { home: alice, env })).code).toBe(0);
+      const added = await runGgen(
+        [
+          'marketplace',
+          'keys',
+          'add',
+          '--package',
+          'served-hello',
+          '--public-key',
+          join(alice, 'keys', 'second.pub'),
+          '--key',
+          key,
+          '--registry',
+          url,
+        ],
+        { home: alice, env },
+      );
+      expect([added.code, added.stderr]).toEqual([0, '']);
+      expect(added.stdout).toMatch(/^added key [0-9A-F]{16} for served-hello/);
+      const undo = await runGgen(
+        ['marketplace', 'yank', 'served-hello@1.0.1', '--undo', '--key', second, '--registry', url],
+        { home: alice, env },
+      );
+      expect(undo.stdout).toContain('restored served-hello@1.0.1');
       const feed = (await (await fetch(`${url}/-/v1/changes`)).json()) as { changes: { action: string }[] };
-      expect(feed.changes.map((change) => change.action)).toEqual(['publish', 'publish', 'yank', 'dist-tag-add']);
+      expect(feed.changes.map((change) => change.action)).toEqual([
+        'publish',
+        'publish',
+        'yank',
+        'dist-tag-add',
+        'keys-add',
+        'yank',
+      ]);
 
       // Revoked: the stored token stops working at once.
       await runGgen(['marketplace', 'registry', 'token', 'revoke', registry, created.tokens[0]!.id], {

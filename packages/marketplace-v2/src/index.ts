@@ -21,6 +21,7 @@ export { verifyEd25519 } from './signing/ed25519.js';
 export * from './signing/key-statements.js';
 export * from './signing/submitted-signer.js';
 export * from './v2-package-keys.js';
+export * from './registry-keys.js';
 export * from './local-store/local-store.js';
 export * from './local-store/shard-catalog.js';
 export * from './local-store/sharded-catalog.js';

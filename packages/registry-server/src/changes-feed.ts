@@ -7,7 +7,7 @@ import { SERVER_DIR } from './tokens.js';
 export interface RegistryChange {
   seq: number;
   name: string;
-  action: 'publish' | 'yank' | 'deprecate' | 'dist-tag-add' | 'dist-tag-rm';
+  action: 'publish' | 'yank' | 'deprecate' | 'dist-tag-add' | 'dist-tag-rm' | 'keys-add' | 'keys-revoke';
   version?: string;
   at: string;
 }

@@ -22,6 +22,7 @@ import {
   packageDocument,
   prepareArchivePublish,
   safeText,
+  scopeName,
   SERVER_API,
   SORT_FIELDS,
   type LifecycleChange,
@@ -30,6 +31,7 @@ import {
 import { changeRegistryPackage } from '@ggen/domain-adapters';
 import {
   CATALOG_FILE,
+  changeRegistryKeys,
   EmbeddedCatalog,
   publishPrepared,
   runReadOnlySparql,
@@ -104,6 +106,18 @@ const LIFECYCLE_BODY = {
     },
     publicKey: { type: 'string', maxLength: 1024 },
     statements: { type: 'array', maxItems: 4, items: { type: 'string', maxLength: 4096 } },
+  },
+} as const;
+
+const KEYS_BODY = {
+  type: 'object',
+  required: ['action', 'key', 'publicKey', 'statements'],
+  additionalProperties: false,
+  properties: {
+    action: { enum: ['add', 'revoke'] },
+    key: { type: 'string', maxLength: 1024 },
+    publicKey: { type: 'string', maxLength: 1024 },
+    statements: { type: 'array', minItems: 1, maxItems: 1, items: { type: 'string', maxLength: 4096 } },
   },
 } as const;
 
@@ -265,7 +279,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   );
 
   /** The identity of a write, or the 401 / 403 that refuses it. */
-  const authorize = (request: FastifyRequest, name: string): Identity => {
+  /** Who a write comes from, or the 401 that refuses it. */
+  const authenticate = (request: FastifyRequest): Identity => {
     const header = request.headers.authorization;
     if (header === undefined || !/^Bearer \S+$/.test(header))
       throw coded(
@@ -280,6 +295,11 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
         'The token is unknown, expired or revoked',
         'Ask the registry operator for a new token, then ggen marketplace login again.',
       );
+    return identity;
+  };
+
+  /** That identity may change `name`, or the 403 that refuses it. */
+  const permit = (identity: Identity, name: string): Identity => {
     if (!mayChange(identity, name))
       throw coded(
         'GGEN_E_FORBIDDEN',
@@ -288,6 +308,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       );
     return identity;
   };
+
+  const authorize = (request: FastifyRequest, name: string): Identity => permit(authenticate(request), name);
 
   const packageName = (raw: string): string => {
     const name = decodeURIComponent(raw);
@@ -401,11 +423,13 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       config: { rateLimit: { max: Math.max(1, Math.floor(perMinute / 10)), timeWindow: '1 minute' } },
     },
     async (request, reply) => {
-      // Who may publish is known before the archive is opened; which package, only from inside it.
-      if (request.headers.authorization === undefined) authorize(request, '');
+      // Who publishes is known before the archive is opened (a stranger's upload is never
+      // unpacked); which package, only from inside it.
+      const publisher = authenticate(request);
+      if (publisher.scope === 'read') permit(publisher, 'any package');
       const bytes = Buffer.from(request.body.archive, 'base64');
       const prepared = await prepareArchivePublish(bytes, 'the uploaded archive');
-      const identity = authorize(request, prepared.manifest.name);
+      const identity = permit(publisher, prepared.manifest.name);
       const { publicKey, signature, statements } = request.body;
       if ((signature === undefined) !== (publicKey === undefined))
         throw coded(
@@ -462,6 +486,34 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       });
       request.log.info({ package: name, action: change.action, token: identity.id }, 'lifecycle change');
       return { ...result, registry: publicBase(request) };
+    },
+  );
+
+  app.post<{
+    Params: { '*': string };
+    Body: { action: 'add' | 'revoke'; key: string; publicKey: string; statements: string[] };
+  }>(
+    `/${SERVER_API}/keys/*`,
+    {
+      schema: { body: KEYS_BODY },
+      config: { rateLimit: { max: Math.max(1, Math.floor(perMinute / 10)), timeWindow: '1 minute' } },
+    },
+    async (request) => {
+      const name = decodeURIComponent(request.params['*']);
+      if (!isPackageName(name) && scopeName(name) === undefined)
+        throw coded('GGEN_E_USAGE', `'${safeText(name)}' is not a package or scope name`, 'e.g. hello or @acme.');
+      const identity = authorize(request, name);
+      const { action, key, publicKey, statements } = request.body;
+      const result = await changeRegistryKeys({
+        registry: dir,
+        name,
+        action,
+        key,
+        signer: submittedSigner({ publicKey, statements }),
+      });
+      await feed.append({ name, action: action === 'add' ? 'keys-add' : 'keys-revoke' });
+      request.log.info({ package: name, action: `keys ${action}`, token: identity.id }, 'key statement');
+      return result;
     },
   );
 

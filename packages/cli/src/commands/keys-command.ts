@@ -2,15 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MarketplaceError, safeText, scopeName } from '@ggen/marketplace-core';
 import {
-  changePackageKeys,
+  changeRegistryKeys,
   formatKeyId,
   isPublicKeyLine,
   loadTrustedKeys,
   parsePublicKey,
   publicKeyLine,
-  readV2CatalogFile,
   V2Registry,
-  writeV2Catalog,
   type PublicKey,
 } from '@ggen/marketplace-v2';
 import type { CliContext } from '../cli-context.js';
@@ -128,30 +126,29 @@ function keyChangeCommand(action: 'add' | 'revoke') {
           hint: `ggen marketplace keys ${action} --package hello ... or --scope @acme ...`,
         });
       }
-      const registry = context.writableV2Registry(`keys ${action}`);
+      const registry = context.writableV2Registry(`keys ${action}`, { server: true });
       if (context.features.createSigner === undefined)
         throw new MarketplaceError('GGEN_E_BACKEND_UNAVAILABLE', `This build (${context.features.name}) cannot sign`);
       const key = await publicKeyArgument(context, args['public-key']);
       const signer = await context.features.createSigner(context, args.key);
       const subject = args.scope === undefined ? (args.package ?? '') : scopeArgument(args.scope);
-      const chain = await changePackageKeys({
+      const token = context.registryToken(registry);
+      const chain = await changeRegistryKeys({
         registry,
         name: subject,
         action,
         key,
         signer,
-        readCatalog: () => readV2CatalogFile(registry),
-        writeCatalog: async (packages) => {
-          await writeV2Catalog(registry, packages);
-        },
+        ...(token === undefined ? {} : { token }),
       });
+      const ids = (lines: string[]): string[] => lines.map((line) => formatKeyId(parsePublicKey(line).keyId));
       return {
         package: subject,
         action,
         key: formatKeyId(parsePublicKey(key).keyId),
         signedBy: signer.keyId,
-        owners: chain.owners.map((owner) => formatKeyId(owner.keyId)),
-        revoked: chain.revoked.map((entry) => formatKeyId(entry.keyId)),
+        owners: ids(chain.owners),
+        revoked: ids(chain.revoked),
       };
     },
     render: (result) =>
