@@ -51,7 +51,7 @@ export const registryServeCommand = defineCommand({
     });
     const address = await server.listen({ port, host: args.host });
     const url = args['public-url'] ?? address;
-    context.io.stderr(`ggen registry server: serving ${dir} at ${address}\n`);
+    context.io.stderr(`ggen registry server: serving ${dir} at ${address}`);
     const reason = await new Promise<string>((resolveStop) => {
       const stop = (signal: string): void => {
         resolveStop(signal);
