@@ -2,24 +2,9 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import { freePort, startNginx } from '../../../tools/testing/nginx.mjs';
-import { freshHome, parseJson, runGgen, spawnGgen } from './helpers/run-ggen.js';
-
-async function listening(server: ChildProcess): Promise<string> {
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    server.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString('utf8');
-      const match = / at (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-      if (match !== null) resolve(match[1]!);
-    });
-    server.once('exit', (code) => {
-      reject(new Error(`the server exited (${String(code)}) before listening:\n${seen}`));
-    });
-  });
-}
+import { freshHome, parseJson, runGgen, serverAddress, spawnGgen } from './helpers/run-ggen.js';
 
 async function names(url: string): Promise<string[]> {
   const found = (await (await fetch(`${url}/-/v1/search?q=scaled&limit=50`)).json()) as {
@@ -42,7 +27,7 @@ describe('two registry servers over one directory, behind nginx', () => {
     const stopped = servers.map((server) => once(server, 'exit'));
     let proxy: { url: string; stop: () => Promise<void> } | undefined;
     try {
-      const [first, second] = await Promise.all(servers.map((server) => listening(server)));
+      const [first, second] = await Promise.all(servers.map((server) => serverAddress(server)));
       proxy = await startNginx([first!, second!], proxyPort);
       const token = parseJson<{ token: string }>(
         await runGgen(['marketplace', 'registry', 'token', 'create', registry, '--json'], { home: serverHome }),

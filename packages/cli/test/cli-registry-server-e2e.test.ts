@@ -2,24 +2,8 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
-import { freshHome, parseJson, runGgen, spawnGgen } from './helpers/run-ggen.js';
-
-/** The server's address, from the line it prints once it listens (no sleep: the line is the event). */
-async function listening(server: ChildProcess): Promise<string> {
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    server.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString('utf8');
-      const match = / at (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-      if (match !== null) resolve(match[1]!);
-    });
-    server.once('exit', (code) => {
-      reject(new Error(`the server exited (${String(code)}) before listening:\n${seen}`));
-    });
-  });
-}
+import { freshHome, parseJson, runGgen, serverAddress, spawnGgen } from './helpers/run-ggen.js';
 
 function writePack(dir: string, name: string, version: string): string {
   mkdirSync(dir, { recursive: true });
@@ -39,7 +23,7 @@ describe('a registry server, as a team uses it', () => {
     let logs = '';
     server.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')));
     // It rejects only once the server has exited: nothing is left running.
-    const url = await listening(server);
+    const url = await serverAddress(server);
     const carol = freshHome();
     try {
       const created = parseJson<{ token: string; tokens: { id: string }[] }>(

@@ -73,3 +73,18 @@ export function parseJson<T>(run: Run): T {
     throw new Error(`not JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   }
 }
+
+/** The address a `registry serve` child prints once it listens (the line is the event: no sleep); rejects if it exits first. */
+export function serverAddress(server: ChildProcess): Promise<string> {
+  let seen = '';
+  return new Promise((resolve, reject) => {
+    server.stderr?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const match = / at (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    server.once('exit', (code) => {
+      reject(new Error(`the server exited (${String(code)}) before listening:\n${seen}`));
+    });
+  });
+}
