@@ -171,14 +171,15 @@ class CatalogReader {
     const stamp = this.stamp();
     if (this.#current === undefined || stamp !== this.#stamp) {
       this.#stamp = stamp;
-      this.#current = (async () => {
+      const loading = (async () => {
         const text = stamp === 'none' ? '' : await readFile(this.#path, 'utf8');
         const catalog = new EmbeddedCatalog(text);
         return { stamp, catalog, engine: new SparqlSearchEngine(catalog) };
       })();
-      // A failed load is tried again by the next request, not kept.
-      this.#current.catch(() => {
-        this.#current = undefined;
+      this.#current = loading;
+      // A failed load is tried again by the next request, not kept (unless a newer one replaced it).
+      loading.catch(() => {
+        if (this.#current === loading) this.#current = undefined;
       });
     }
     return this.#current;
