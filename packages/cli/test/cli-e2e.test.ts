@@ -250,7 +250,7 @@ describe('registries in a directory and over HTTP', () => {
     );
   });
 
-  it('says publish needs a registry, and that HTTP registries are read-only', async () => {
+  it('says publish needs a registry, and that a static HTTP registry is read-only', async () => {
     const none = await runGgen(['marketplace', 'publish', gpackDir('9.0.0')]);
     expect([none.code, none.stderr.split('\n')[0]]).toEqual([
       2,
@@ -258,6 +258,8 @@ describe('registries in a directory and over HTTP', () => {
     ]);
     const http = await runGgen(['marketplace', 'publish', gpackDir('9.0.0'), '--registry', server.url]);
     expect(http.stderr).toContain('GGEN_E_PUBLISH_UNSUPPORTED');
+    // A static file server has no registry API: said so, and what would take the publish.
+    expect(http.stderr).toContain('is not a ggen registry server');
   });
 
   it('reports an unreachable registry with a coded error', async () => {

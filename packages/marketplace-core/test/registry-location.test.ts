@@ -51,7 +51,7 @@ describe('registry locations', () => {
     expect(thrown).toBeInstanceOf(MarketplaceError);
     expect((thrown as MarketplaceError).code).toBe('GGEN_E_PUBLISH_UNSUPPORTED');
     expect((thrown as MarketplaceError).message).toBe(
-      'Cannot run yank on https://registry.example/ggen: HTTP registries are read-only',
+      'Cannot run yank on https://registry.example/ggen: this writes registry directories only, not http(s) URLs',
     );
 
     const dir = mkdtempSync(join(tmpdir(), 'ggen-writer-'));

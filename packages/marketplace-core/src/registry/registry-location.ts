@@ -4,10 +4,11 @@ import { MarketplaceError } from '../errors.js';
 import { withFileLock } from '../install/file-lock.js';
 
 /**
- * Where a registry lives, decided here and nowhere else: an http(s) URL, read-only (reads go
- * through fetchResource, under its limits), or a directory (a path or a `file://` URL), which
- * commands may also write through a RegistryWriter. Every reader and writer asks this module,
- * never a pattern of its own; a registry server is a third kind, next.
+ * Where a registry lives, decided here and nowhere else: an http(s) URL (reads go through
+ * fetchResource, under its limits; writes reach a registry server's API through serverRequest,
+ * and a static http registry is read-only), or a directory (a path or a `file://` URL), which
+ * commands write through a RegistryWriter. Every reader and writer asks this module, never a
+ * pattern of its own.
  */
 export type RegistryLocation = { kind: 'http'; url: string } | { kind: 'directory'; path: string };
 
@@ -49,9 +50,9 @@ export function registryWriter(value: string, doing = 'publish to'): RegistryWri
 export function httpPublishError(registry: string, doing = 'publish to'): MarketplaceError {
   return new MarketplaceError(
     'GGEN_E_PUBLISH_UNSUPPORTED',
-    `Cannot ${doing} ${registry}: HTTP registries are read-only`,
+    `Cannot ${doing} ${registry}: this writes registry directories only, not http(s) URLs`,
     {
-      hint: 'Publish to the registry directory that the HTTP server serves (--registry <dir>).',
+      hint: 'A ggen registry server takes publish, yank, deprecate, dist-tag and keys from the default backend (v2); otherwise write the directory the HTTP server serves (--registry <dir>).',
     },
   );
 }
