@@ -2,9 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   fromFsError,
+  isHttpLocation,
   MarketplaceError,
   readRegularFileSync,
-  redactUrl,
   writeFileAtomicSync,
 } from '@ggen/marketplace-core';
 import { z } from 'zod';
@@ -62,10 +62,8 @@ export function writeCredentials(path: string, credentials: Credentials): void {
 
 /** The token for `registry`: GGEN_TOKEN, else what login stored for it; undefined for a directory. */
 export function tokenFor(registry: string, env: Record<string, string | undefined>, path: string): string | undefined {
-  if (!/^https?:\/\//i.test(registry)) return undefined;
+  if (!isHttpLocation(registry)) return undefined;
   const fromEnv = env.GGEN_TOKEN;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   return readCredentials(path).registries[registryKey(registry)]?.token;
 }
-
-export const shownRegistry = (url: string): string => redactUrl(url);

@@ -1,7 +1,7 @@
 import {
   fetchResource,
   isHttpLocation,
-  MarketplaceError,
+  isHttpNotFound,
   resolveLocation,
   serverRequest,
   type ArchiveSigner,
@@ -47,7 +47,7 @@ export async function changeRegistryKeys(request: RegistryKeysRequest): Promise<
       sequence = parseKeyStatementsFile(text, name).statements.length;
     } catch (error) {
       // No statements yet: the server refuses the change in its own words (publish signed first).
-      if (!(error instanceof MarketplaceError && error.details?.status === 404)) throw error;
+      if (!isHttpNotFound(error)) throw error;
     }
     const statement = formatKeyStatement({
       package: name,

@@ -4,13 +4,14 @@ import {
   catalogPackageSummary,
   fetchResource,
   fetchRevalidated,
+  isHttpNotFound,
   MarketplaceError,
   nodeCrypto,
   readRegularFileSync,
   RESOURCE_LIMITS,
   writeFileAtomicSync,
   parsePackageDocument,
-  SERVER_API,
+  serverApiUrl,
   type CatalogPackage,
   type FetchOptions,
   type PackageSummary,
@@ -24,13 +25,6 @@ import type { SparqlResult } from './read-only-sparql.js';
 
 /** How many package documents are asked for at once while a dependency closure is walked. */
 const PARALLEL_DOCUMENTS = 8;
-
-function apiUrl(registry: string, path: string): string {
-  return new URL(`${SERVER_API}/${path}`, registry.endsWith('/') ? registry : `${registry}/`).toString();
-}
-
-const isNotFound = (error: unknown): boolean =>
-  error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_HTTP' && error.details?.status === 404;
 
 const isNetworkFailure = (error: unknown): boolean =>
   error instanceof MarketplaceError &&
@@ -52,20 +46,18 @@ export async function isRegistryServer(registry: string, options: FetchOptions, 
   const mark = cacheDir === undefined ? undefined : join(cacheDir, 'server');
   try {
     const answer = JSON.parse(
-      Buffer.from(await fetchResource(apiUrl(registry, 'ping'), { ...options, retries: 0 }, 'document')).toString(
+      Buffer.from(await fetchResource(serverApiUrl(registry, 'ping'), { ...options, retries: 0 }, 'document')).toString(
         'utf8',
       ),
     ) as { ggen?: unknown };
     const server = answer.ggen === 'registry-server';
-    if (server && mark !== undefined && !existsSync(mark)) {
-      mkdirSync(dirname(mark), { recursive: true, mode: 0o700 });
-      writeFileAtomicSync(mark, 'ggen registry server\n');
-    }
+    if (server && mark !== undefined && !existsSync(mark)) keep(mark, 'ggen registry server\n');
     return server;
   } catch (error) {
     if (isNetworkFailure(error)) return mark !== undefined && existsSync(mark);
-    if (isNotFound(error) || error instanceof SyntaxError) return false;
-    if (error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_HTTP') return false;
+    // Any other answer (a static registry's 404 among them) or one that is not JSON: not a server.
+    if (error instanceof SyntaxError || (error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_HTTP'))
+      return false;
     throw error;
   }
 }
@@ -92,7 +84,7 @@ export class ServerCatalog implements CatalogSource {
 
   async #json(path: string): Promise<unknown> {
     return parseJson(
-      await fetchResource(apiUrl(this.#registry, path), this.#options, 'document'),
+      await fetchResource(serverApiUrl(this.#registry, path), this.#options, 'document'),
       this.#registry,
       path,
     );
@@ -112,7 +104,7 @@ export class ServerCatalog implements CatalogSource {
   /** A document, kept between commands; undefined when the server has no such package. */
   async #revalidated(name: string): Promise<CatalogPackage | undefined> {
     const path = `packages/${encodeURIComponent(name)}`;
-    const url = apiUrl(this.#registry, path);
+    const url = serverApiUrl(this.#registry, path);
     const text = await this.kept(url, 'document');
     return text === undefined ? undefined : parsePackageDocument(parseJson(text, this.#registry, path), name, url);
   }
@@ -132,18 +124,13 @@ export class ServerCatalog implements CatalogSource {
       const fetched = await fetchRevalidated(url, { ...this.#options, retries: 0 }, kind, cached?.etag);
       if (fetched.notModified === true) return cached?.body;
       const text = Buffer.from(fetched.bytes).toString('utf8');
-      if (file !== undefined && fetched.etag !== undefined) {
-        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-        writeFileAtomicSync(file, JSON.stringify({ etag: fetched.etag, body: text }));
-      }
+      if (file !== undefined && fetched.etag !== undefined)
+        keep(file, JSON.stringify({ etag: fetched.etag, body: text }));
       return text;
     } catch (error) {
       // "Not there" is kept too: offline, a file the server did not have is still not there.
-      if (isNotFound(error)) {
-        if (file !== undefined) {
-          mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-          writeFileAtomicSync(file, JSON.stringify({ absent: true }));
-        }
+      if (isHttpNotFound(error)) {
+        if (file !== undefined) keep(file, JSON.stringify({ absent: true }));
         return undefined;
       }
       if (cached === undefined || !isNetworkFailure(error)) throw error;
@@ -236,6 +223,12 @@ function parseJson(bytes: Uint8Array | string, registry: string, path: string): 
       cause,
     });
   }
+}
+
+/** Writes a file of the cache, in a directory only this user may read. */
+function keep(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileAtomicSync(file, text);
 }
 
 /** A kept file (or the word that the server had none), or undefined when there is none or it cannot be read. */

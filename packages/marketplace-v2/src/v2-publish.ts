@@ -31,8 +31,7 @@ import {
   writeKeyStatements,
 } from './v2-package-keys.js';
 import { publicKeyLine } from './signing/minisign-format.js';
-import { formatKeyStatement } from './signing/key-statements.js';
-import { ownerKeyLines, verifyOwnerChain } from './signing/key-statements.js';
+import { formatKeyStatement, ownerKeyLines, verifyOwnerChain } from './signing/key-statements.js';
 
 /** Writes a registry's whole catalog atomically (postings depend on every package). */
 export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): Promise<string> {

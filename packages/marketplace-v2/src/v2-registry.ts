@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import {
   computeIntegrity,
   isHttpLocation,
+  isHttpNotFound,
   type SignatureInfo,
   catalogVersionCandidates,
   fetchCandidateArchive,
@@ -336,7 +337,7 @@ export class V2Registry implements PackageSource {
     } catch (error) {
       // A missing local file or an HTTP 404; a network failure is not "absent".
       const absent = isHttpLocation(location)
-        ? error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_HTTP' && error.details?.status === 404
+        ? isHttpNotFound(error)
         : error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_UNREACHABLE';
       if (absent) return undefined;
       throw error;

@@ -73,16 +73,23 @@ const STATIC_FILES: { pattern: RegExp; type: string; immutable: boolean }[] = [
   },
 ];
 
+/** The longest archive a publish carries, as base64. */
+const ARCHIVE_BASE64_LENGTH = Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxCompressedBytes / 3) * 4;
+
+/** What a signed change sends besides itself: the signer's whole public key and the statements it signed. */
+const PUBLIC_KEY = { type: 'string', maxLength: 1024 } as const;
+const STATEMENT = { type: 'string', maxLength: 4096 } as const;
+const SIGNED_FIELDS = { publicKey: PUBLIC_KEY, statements: { type: 'array', maxItems: 4, items: STATEMENT } } as const;
+
 /** A publish's body: the archive (base64) and, signed, its `.minisig`, the public key and owner claims. */
 const PUBLISH_BODY = {
   type: 'object',
   required: ['archive'],
   additionalProperties: false,
   properties: {
-    archive: { type: 'string', maxLength: Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxCompressedBytes / 3) * 4 },
-    signature: { type: 'string', maxLength: 4096 },
-    publicKey: { type: 'string', maxLength: 1024 },
-    statements: { type: 'array', maxItems: 4, items: { type: 'string', maxLength: 4096 } },
+    archive: { type: 'string', maxLength: ARCHIVE_BASE64_LENGTH },
+    signature: STATEMENT,
+    ...SIGNED_FIELDS,
   },
 } as const;
 
@@ -104,8 +111,7 @@ const LIFECYCLE_BODY = {
         tag: { type: 'string', maxLength: 64 },
       },
     },
-    publicKey: { type: 'string', maxLength: 1024 },
-    statements: { type: 'array', maxItems: 4, items: { type: 'string', maxLength: 4096 } },
+    ...SIGNED_FIELDS,
   },
 } as const;
 
@@ -115,9 +121,9 @@ const KEYS_BODY = {
   additionalProperties: false,
   properties: {
     action: { enum: ['add', 'revoke'] },
-    key: { type: 'string', maxLength: 1024 },
-    publicKey: { type: 'string', maxLength: 1024 },
-    statements: { type: 'array', minItems: 1, maxItems: 1, items: { type: 'string', maxLength: 4096 } },
+    key: PUBLIC_KEY,
+    publicKey: PUBLIC_KEY,
+    statements: { type: 'array', minItems: 1, maxItems: 1, items: STATEMENT },
   },
 } as const;
 
@@ -139,7 +145,6 @@ const SEARCH_QUERY = {
 } as const;
 
 interface LoadedCatalog {
-  stamp: string;
   catalog: EmbeddedCatalog;
   engine: SparqlSearchEngine;
 }
@@ -174,7 +179,7 @@ class CatalogReader {
       const loading = (async () => {
         const text = stamp === 'none' ? '' : await readFile(this.#path, 'utf8');
         const catalog = new EmbeddedCatalog(text);
-        return { stamp, catalog, engine: new SparqlSearchEngine(catalog) };
+        return { catalog, engine: new SparqlSearchEngine(catalog) };
       })();
       this.#current = loading;
       // A failed load is tried again by the next request, not kept (unless a newer one replaced it).
@@ -208,6 +213,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   const catalogs = new CatalogReader(dir);
   const metrics = new ServerMetrics();
   const perMinute = options.rateLimit ?? 1200;
+  // Writes (publish, lifecycle, keys) get a tenth of a client's requests.
+  const writeLimit = { max: Math.max(1, Math.floor(perMinute / 10)), timeWindow: '1 minute' };
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: 1024 * 1024,
@@ -279,14 +286,13 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
     }),
   );
 
-  /** The identity of a write, or the 401 / 403 that refuses it. */
-  /** Who a write comes from, or the 401 that refuses it. */
-  const authenticate = (request: FastifyRequest): Identity => {
+  /** Who a request comes from (its bearer token), or the 401 that refuses it. */
+  const authenticate = (request: FastifyRequest, missing = 'This change needs a token'): Identity => {
     const header = request.headers.authorization;
     if (header === undefined || !/^Bearer \S+$/.test(header))
       throw coded(
         'GGEN_E_AUTH_REQUIRED',
-        'This change needs a token',
+        missing,
         'Log in first: ggen marketplace login <registry URL> (or set GGEN_TOKEN).',
       );
     const identity = tokens.identify(header.slice('Bearer '.length));
@@ -334,17 +340,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
     reply.header('content-type', 'text/plain; version=0.0.4').send(metrics.text()),
   );
 
-  app.get(`/${SERVER_API}/whoami`, (request) => {
-    const header = request.headers.authorization;
-    const identity = header?.startsWith('Bearer ') === true ? tokens.identify(header.slice(7)) : undefined;
-    if (identity === undefined)
-      throw coded(
-        'GGEN_E_AUTH_REQUIRED',
-        header === undefined ? 'No token was sent' : 'The token is unknown, expired or revoked',
-        'Log in: ggen marketplace login <registry URL>.',
-      );
-    return identity;
-  });
+  app.get(`/${SERVER_API}/whoami`, (request) => authenticate(request, 'No token was sent'));
 
   app.get<{ Params: { '*': string } }>(`/${SERVER_API}/packages/*`, async (request, reply) => {
     const name = packageName(request.params['*']);
@@ -419,9 +415,9 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   app.post<{ Body: { archive: string; signature?: string; publicKey?: string; statements?: string[] } }>(
     `/${SERVER_API}/publish`,
     {
-      bodyLimit: Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxCompressedBytes / 3) * 4 + 64 * 1024,
+      bodyLimit: ARCHIVE_BASE64_LENGTH + 64 * 1024,
       schema: { body: PUBLISH_BODY },
-      config: { rateLimit: { max: Math.max(1, Math.floor(perMinute / 10)), timeWindow: '1 minute' } },
+      config: { rateLimit: writeLimit },
     },
     async (request, reply) => {
       // Who publishes is known before the archive is opened (a stranger's upload is never
@@ -463,7 +459,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
     `/${SERVER_API}/lifecycle/*`,
     {
       schema: { body: LIFECYCLE_BODY },
-      config: { rateLimit: { max: Math.max(1, Math.floor(perMinute / 10)), timeWindow: '1 minute' } },
+      config: { rateLimit: writeLimit },
     },
     async (request) => {
       const name = packageName(request.params['*']);
@@ -497,7 +493,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
     `/${SERVER_API}/keys/*`,
     {
       schema: { body: KEYS_BODY },
-      config: { rateLimit: { max: Math.max(1, Math.floor(perMinute / 10)), timeWindow: '1 minute' } },
+      config: { rateLimit: writeLimit },
     },
     async (request) => {
       const name = decodeURIComponent(request.params['*']);

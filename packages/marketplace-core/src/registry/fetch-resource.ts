@@ -79,6 +79,11 @@ function tooLarge(location: string, limit: number): MarketplaceError {
   );
 }
 
+/** Whether fetchResource failed because an http(s) registry answered 404: the file is not there (not a failure to reach it). */
+export function isHttpNotFound(error: unknown): boolean {
+  return error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_HTTP' && error.details?.status === 404;
+}
+
 /** Reads a local file or GETs a URL (at most `kind`'s limit), with a timeout per attempt and retries on transient failures. */
 export async function fetchResource(location: string, options: FetchOptions, kind: ResourceKind): Promise<Uint8Array> {
   const fetched = await fetchRevalidated(location, options, kind);

@@ -19,7 +19,8 @@ export interface ServerRequest {
   timeoutMs: number;
 }
 
-function endpoint(registry: string, path: string): string {
+/** Where `path` of a registry server's API is, under the registry's URL. */
+export function serverApiUrl(registry: string, path: string): string {
   const base = registry.endsWith('/') ? registry : `${registry}/`;
   return new URL(`${SERVER_API}/${path}`, base).toString();
 }
@@ -30,7 +31,7 @@ function endpoint(registry: string, path: string): string {
  * not a registry server at all (a static http registry, which is read-only).
  */
 export async function serverRequest<T>(registry: string, request: ServerRequest): Promise<T> {
-  const url = endpoint(registry, request.path);
+  const url = serverApiUrl(registry, request.path);
   const shown = redactUrl(registry);
   let response: Response;
   try {
