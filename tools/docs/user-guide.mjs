@@ -51,12 +51,12 @@ const commands = [
     () => example('ggen marketplace search --category finance --sort name --limit 3'),
   ]],
   ['info', 'Everything about one package.', [() => example('ggen marketplace info agent-editor'), () => example('ggen marketplace info no-such-pack', 4)]],
-  ['install', 'Install packs with their dependencies, into ~/.ggen/packages or a project (alias i). With no names, installs exactly the lockfile.', [
+  ['install', 'Install packs with their dependencies (alias i). In a project (the nearest directory upwards with a ggen.yaml or ggen.lock) into its gpacks/ with its ggen.lock; elsewhere into ~/.ggen/packages; --target names another directory. With no names, installs exactly the lockfile; --offline installs from the archive cache alone; local edits of installed files are kept unless --force.', [
     () => example('ggen marketplace install agent-reasoning-mcp --dry-run'),
     () => example('ggen marketplace install agent-reasoning-mcp --target ./gpacks'),
     () => example('ggen marketplace install agent-edtior --target ./gpacks', 4),
   ]],
-  ['list', 'What is installed, and whether it changed on disk (alias ls).', [() => example('ggen marketplace list --target ./gpacks')]],
+  ['list', 'What is installed, and whether it changed on disk (alias ls); exit 1 when anything drifted, as npm ls.', [() => example('ggen marketplace list --target ./gpacks')]],
   ['update', 'Newest versions within the recorded ranges.', [() => example('ggen marketplace update --target ./gpacks --dry-run')]],
   ['outdated', 'Installed packs with newer versions: current, wanted (within the ranges), latest; exit 1 when any is outdated.', [() => example('ggen marketplace outdated --target ./gpacks')]],
   ['why', 'Why a pack is installed: asked for directly, and which installed packs require it.', [() => example('ggen marketplace why agent-memory-forge --target ./gpacks')]],
@@ -71,6 +71,9 @@ const commands = [
   ['sign', 'The deterministic archive and its .minisig, for registries you upload to yourself.', [() => example('ggen marketplace sign --package ./hello-world/gpack.yaml --key ~/.ggen/keys/signing.key --out-dir ./signed')]],
   ['keys', 'Trusted keys; a package\'s owner and revoked keys (keys add / keys revoke rotate them).', [() => example('ggen marketplace keys --package hello-world --registry ./registry')]],
   ['sync', 'Bring the local v2 store up to date (search then works offline for an http registry).', [() => example('ggen marketplace sync')]],
+  ['cache ls', 'The archives kept by integrity in ~/.cache/ggen/archives, shared by every project: an install whose archives are kept needs no network (--offline), and a damaged one is fetched again.', [() => example('ggen marketplace cache ls')]],
+  ['cache verify', 'Check every kept archive against its integrity; damaged ones are removed (exit 1 when any was).', [() => example('ggen marketplace cache verify')]],
+  ['cache clean', 'Remove every kept archive (installed packs stay).', [() => example('ggen marketplace cache clean')]],
   ['sparql', 'Read-only SPARQL over the v2 catalog.', [() => example('ggen marketplace sparql "SELECT (COUNT(?p) AS ?packages) WHERE { ?p a <https://ggen.dev/ns/marketplace#Package> }"')]],
   ['registry migrate', 'A v1 registry (index.json) into a v2 one (catalog.nq and archives).', [
     () => setup(['mkdir -p v1-registry', 'ggen marketplace publish ./hello-world --registry ./v1-registry --backend v1 > /dev/null 2>&1']),
@@ -105,9 +108,9 @@ const commands = [
     () => example('ggen marketplace yank hello-world@1.0.0 --key ~/.ggen/keys/second.key --registry ./registry'),
     () => example('ggen marketplace yank hello-world@1.0.0 --undo --key ~/.ggen/keys/second.key --registry ./registry'),
   ]],
-  ['daemon start', 'Start the resident query service in the background (lookups start it by themselves outside CI).', [() => example('GGEN_DAEMON_DIR=./service ggen marketplace daemon start')]],
+  ['daemon start', 'Start the resident query service in the background (lookups use it once it runs; only with GGEN_DAEMON=1 do they start it themselves).', [() => example('GGEN_DAEMON_DIR=./service ggen marketplace daemon start')]],
   ['daemon status', 'Whether it runs, and what it holds.', [() => example('GGEN_DAEMON_DIR=./service ggen marketplace daemon status')]],
-  ['daemon stop', 'Stop it (it also stops after 30 idle minutes, and when the CLI is rebuilt).', [() => example('GGEN_DAEMON_DIR=./service ggen marketplace daemon stop')]],
+  ['daemon stop', 'Stop it (it also stops after 10 idle minutes, and when the CLI is rebuilt).', [() => example('GGEN_DAEMON_DIR=./service ggen marketplace daemon stop')]],
   ['daemon serve', 'Run the service in the foreground (what daemon start runs in the background).', []],
 ];
 
@@ -160,6 +163,6 @@ out.push('## Projects, `--target` and the lockfile', '', 'By default packs go to
 out.push(setup(['ggen marketplace install agent-editor --target ./gpacks > /dev/null']), '');
 out.push(example('ggen marketplace install --frozen-lockfile --target ./gpacks'), '');
 out.push('## Offline use', '', 'A v2 file registry is read from disk; an http(s) one is synced into the local store (`<cache_dir>/v2-store`) by `ggen marketplace sync`, after which `search` and `info` work without the network. Installs need the archives, so they need the registry.', '');
-out.push('## The resident query service', '', '`search` and `info` are handed to a resident service over a private Unix socket when one runs (the first lookup starts it), so a repeated lookup costs little more than node\'s own start. It is off under `CI` and with `GGEN_DAEMON=0`, forced on with `GGEN_DAEMON=1`; `ggen marketplace daemon stop` stops it, and it stops by itself after 30 idle minutes or when the CLI is rebuilt. The launcher sends it only the variables a lookup reads, and only when its directory and socket are this user\'s own.', '');
+out.push('## The resident query service', '', '`search` and `info` are handed to a resident service over a private Unix socket when one runs, so a repeated lookup costs little more than node\'s own start. The service is started on purpose: `ggen marketplace daemon start`, or with `GGEN_DAEMON=1` the first lookup starts it; nothing starts it silently. It is not used under `CI` or with `GGEN_DAEMON=0`; `ggen marketplace daemon stop` stops it, and it stops by itself after 10 idle minutes (`daemon serve --idle-timeout <minutes>`) or when the CLI is rebuilt. The launcher sends it only the variables a lookup reads, and only when its directory and socket are this user\'s own.', '');
 writeFileSync(join(root, 'docs', 'user-guide.md'), `${out.join('\n').trimEnd()}\n`);
 console.log(`wrote docs/user-guide.md (${commands.length} commands)`);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import {
@@ -5,6 +6,8 @@ import {
   isLocationUrl,
   loadConfig,
   MarketplaceError,
+  readLockfile,
+  redactUrl,
   registryWriter,
   type InstallPaths,
   type InstallPolicy,
@@ -16,6 +19,8 @@ import type { Logger } from 'pino';
 import type { FeatureSet } from './features.js';
 import { sampleRegistryPath } from './sample-registry.js';
 import { credentialsPath, tokenFor } from './credentials.js';
+import { seenBefore } from './seen-notes.js';
+import type { TerminalSession } from './terminal-session.js';
 
 export interface GlobalArgs {
   json: boolean;
@@ -25,6 +30,8 @@ export interface GlobalArgs {
   backend?: string;
   registry?: string;
   config?: string;
+  offline?: boolean;
+  'prefer-offline'?: boolean;
 }
 
 export interface Io {
@@ -48,12 +55,23 @@ export class CliContext {
 
   readonly #cache: unknown;
 
-  constructor(features: FeatureSet, io: Io, args: GlobalArgs, logger: Logger | undefined, cache?: unknown) {
+  /** The terminal a one-shot run draws on (status line, Ctrl-C); undefined for pipes, --json and the query service. */
+  readonly terminal: TerminalSession | undefined;
+
+  constructor(
+    features: FeatureSet,
+    io: Io,
+    args: GlobalArgs,
+    logger: Logger | undefined,
+    cache?: unknown,
+    terminal?: TerminalSession,
+  ) {
     this.features = features;
     this.io = io;
     this.args = args;
     this.logger = logger;
     this.#cache = cache;
+    this.terminal = terminal;
   }
 
   /** What this process keeps between commands (the query service's); undefined in a one-shot run. */
@@ -65,6 +83,8 @@ export class CliContext {
     if (this.#loaded !== undefined) return this.#loaded;
     const flags: Partial<Record<MarketplaceConfigKey, unknown>> = {};
     if (this.args.backend !== undefined) flags.backend = this.args.backend;
+    if (this.args.offline === true) flags.network = 'offline';
+    else if (this.args['prefer-offline'] === true) flags.network = 'prefer-offline';
     if (this.args.registry !== undefined)
       flags.registry = isLocationUrl(this.args.registry)
         ? this.args.registry
@@ -76,20 +96,61 @@ export class CliContext {
       ...(this.args.config === undefined ? {} : { configPath: this.args.config }),
     });
     this.#loaded = loaded;
-    // Once per command: what a project file changed about where packages come from, or was not allowed to loosen.
-    for (const line of loaded.notices) this.notice(line);
+    // What a project file changed about where packages come from, or was not allowed to loosen:
+    // said the first time it is seen, not on every command (--verbose says it every time).
+    for (const line of loaded.notices) this.noticeOnce(line);
     return loaded;
   }
 
+  /** The v1 registry: --registry or config, else the one the project's lockfile names, else the built-in sample. */
   registry(): string {
-    return this.config().config.registry ?? sampleRegistryPath();
+    return (
+      this.config().config.registry ?? this.#lockedRegistry('v1') ?? this.#lockedRegistry('v2') ?? sampleRegistryPath()
+    );
   }
 
-  /** The v2 registry: --registry, else v2_registry, else registry, else the built-in sample. */
+  /** The v2 registry: --registry, else v2_registry, else registry, else the lockfile's, else the built-in sample. */
   v2Registry(): string {
     const { config, sources } = this.config();
     if (sources.registry.kind === 'flag') return this.registry();
-    return config.v2_registry ?? config.registry ?? sampleRegistryPath();
+    return (
+      config.v2_registry ??
+      config.registry ??
+      this.#lockedRegistry('v2') ??
+      this.#lockedRegistry('v1') ??
+      sampleRegistryPath()
+    );
+  }
+
+  /**
+   * Where the project's lockfile says a registry was, for a checkout that configures none (a
+   * teammate's plain `install`): a URL, or a directory that exists here. Integrity pins what
+   * is installed from it, as it does for a registry a ggen.yaml names.
+   */
+  #lockedRegistry(id: 'v1' | 'v2'): string | undefined {
+    if (this.#locked.has(id)) return this.#locked.get(id);
+    const location = this.#readLockedRegistry(id);
+    this.#locked.set(id, location);
+    return location;
+  }
+
+  readonly #locked = new Map<string, string | undefined>();
+
+  #readLockedRegistry(id: 'v1' | 'v2'): string | undefined {
+    const { config, project } = this.config();
+    if (project === undefined || config.lockfile === undefined) return undefined;
+    let entry: string | undefined;
+    try {
+      entry = readLockfile(config.lockfile)?.registries?.[id];
+    } catch {
+      // A damaged lockfile is reported by the command that installs from it.
+      return undefined;
+    }
+    if (entry === undefined) return undefined;
+    const location = isHttpLocation(entry) ? entry : resolve(dirname(config.lockfile), entry);
+    if (!isHttpLocation(location) && !existsSync(location)) return undefined;
+    this.noticeOnce(`note: using the ${id} registry ${redactUrl(location)} named by ${config.lockfile}`);
+    return location;
   }
 
   /**
@@ -115,13 +176,19 @@ export class CliContext {
     return tokenFor(registry, this.io.env, credentialsPath(this.io.env, homedir()));
   }
 
-  /** Packages dir and lockfile, with `--target` overriding the config, and the user's state (install journals). */
+  /**
+   * Packages dir and lockfile: the project's (the nearest ggen.yaml or ggen.lock upwards), else
+   * ~/.ggen's, with `--target` overriding them; the user's state (install journals) and cache.
+   * A `--target` other than the configured packages directory has the lockfile beside it.
+   */
   installPaths(target: string | undefined): Required<InstallPaths> {
     const { config } = this.config();
     const packagesDir = target === undefined ? config.packages_dir : resolve(this.io.cwd, target);
     const lockfilePath =
-      target === undefined && config.lockfile !== undefined ? config.lockfile : join(dirname(packagesDir), 'ggen.lock');
-    return { packagesDir, lockfilePath, stateDir: config.state_dir };
+      config.lockfile !== undefined && packagesDir === resolve(config.packages_dir)
+        ? config.lockfile
+        : join(dirname(packagesDir), 'ggen.lock');
+    return { packagesDir, lockfilePath, stateDir: config.state_dir, cacheDir: config.cache_dir };
   }
 
   /**
@@ -130,6 +197,17 @@ export class CliContext {
    */
   notice(line: string): void {
     if (!this.args.json && this.args.quiet !== true) this.io.stderr(line);
+  }
+
+  /**
+   * A note worth saying once: printed the first time this user sees it (kept as a digest in
+   * `<state_dir>/seen-notes.json`), and again only under --verbose. A state directory that
+   * cannot be written says it every time.
+   */
+  noticeOnce(line: string): void {
+    if (this.args.json || this.args.quiet === true) return;
+    const { config } = this.config();
+    if (this.args.verbose || !seenBefore(join(config.state_dir, 'seen-notes.json'), line)) this.notice(line);
   }
 
   /** Verification and rollback protection for every command that installs: the flags, tightened by require_signatures. */

@@ -16,6 +16,14 @@ export const GLOBAL_OPTIONS = {
   backend: { type: 'string', describe: 'v1 | v2 | v2-with-fallback | ab-test | compare' },
   registry: { type: 'string', describe: 'registry directory or http(s) URL' },
   config: { type: 'string', describe: 'config file instead of ~/.config/ggen/config.yaml' },
+  offline: {
+    type: 'boolean',
+    describe: 'never use the network: cached archives, kept documents and synced catalogs only',
+  },
+  'prefer-offline': {
+    type: 'boolean',
+    describe: 'use what is kept on this machine without asking the registry whether it changed',
+  },
 } as const satisfies CommandOptions;
 
 /**

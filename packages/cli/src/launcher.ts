@@ -1,8 +1,8 @@
 // The `ggen` entry point (bin/ggen.cjs) of the default build. Lookups (`marketplace search`,
 // `marketplace info`) go to the resident query service when one runs for this build: the CLI
 // bundle and the catalog store stay loaded there, so a lookup costs node's start and one
-// round trip. Anything else, or no service, runs in this process exactly as before; a missing
-// service is started in the background for the next lookup. Node's own modules only here:
+// round trip. Anything else, or no service, runs in this process exactly as before. The
+// service is started on purpose (`daemon start`), or on the first lookup with GGEN_DAEMON=1. Node's own modules only here:
 // whatever this file imports, every command pays for.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ import { versionLine } from './version.js';
 // The build's program: what the service runs and is named after, and what runs here otherwise.
 const bundle = join(fileURLToPath(new URL('.', import.meta.url)), 'ggen.cjs');
 
-async function viaDaemon(argv: string[]): Promise<number | undefined> {
+async function viaDaemon(argv: string[], start: boolean): Promise<number | undefined> {
   const env = process.env;
   const dir = daemonDir(env);
   let socket: string;
@@ -41,8 +41,8 @@ async function viaDaemon(argv: string[]): Promise<number | undefined> {
     return undefined;
   }
   if (!existsSync(socket)) {
-    // Started for the next lookup; this one runs here.
-    spawnDaemon(bundle, dir, socket, true);
+    // Only with GGEN_DAEMON=1 is one started for the next lookup; this one runs here.
+    if (start) spawnDaemon(bundle, dir, socket, true);
     return undefined;
   }
   // Nothing is sent to a socket that is not this user's own, in a directory only this user can enter.
@@ -62,7 +62,7 @@ async function viaDaemon(argv: string[]): Promise<number | undefined> {
   } catch (error) {
     if (!(error instanceof DaemonUnavailable)) throw error;
     // A dead service (its socket refuses) is replaced for the next lookup; a busy or stuck one is left alone.
-    if (!error.busy) spawnDaemon(bundle, dir, socket, true);
+    if (!error.busy && start) spawnDaemon(bundle, dir, socket, true);
     return undefined;
   }
   const last = replies.at(-1);
@@ -83,7 +83,7 @@ async function viaDaemon(argv: string[]): Promise<number | undefined> {
 async function launch(argv: string[]): Promise<void> {
   let exitCode: number | undefined;
   // The version needs none of the CLI: answered here, in node's own start time.
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  if (argv.length === 1 && ['--version', '-V', '-v', 'version'].includes(argv[0] ?? '')) {
     writeStdio(1, `${versionLine(PARALLEL_BUILD.name)}\n`);
     exitCode = 0;
   } else if (
@@ -106,7 +106,7 @@ async function launch(argv: string[]): Promise<void> {
         );
       else writeStdio(2, `error GGEN_E_CONFIG_INVALID: ${setting.error}\nhint: ${hint}\n`);
       exitCode = 2;
-    } else if (setting.use) exitCode = await viaDaemon(argv);
+    } else if (setting.use) exitCode = await viaDaemon(argv, setting.start);
   }
   if (exitCode === undefined) runProgram(bundle, process.env);
   else process.exitCode = exitCode;

@@ -1,6 +1,7 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { createV1Backend } from '@ggen/marketplace-v1';
 import { runCli } from './run-cli.js';
+import { fetchOptionsOf } from './fetch-options.js';
 
 // The marketplace-v1 build: only the legacy backend is compiled in.
 // No top-level await: the bundle is CommonJS (program-loader.ts requires it).
@@ -20,7 +21,7 @@ void runCli(process.argv.slice(2), {
         },
       );
     }
-    return createV1Backend({ location: registry, timeoutMs: loaded.config.timeout_ms, retries: loaded.config.retries });
+    return createV1Backend({ location: registry, ...fetchOptionsOf(loaded.config) });
   },
 }).then((code) => {
   process.exitCode = code;

@@ -16,6 +16,7 @@ import { V1Registry, type V1RegistryOptions } from '@ggen/marketplace-v1';
 import { V2Registry, type V2RegistryOptions } from '@ggen/marketplace-v2';
 import type { BackendContext } from './features.js';
 import { v2Options } from './remote-options.js';
+import { fetchOptionsOf } from './fetch-options.js';
 
 const DEPRECATION =
   'note: the v1 backend is deprecated; v2 is the default (marketplace.backend: v2-with-fallback). v1 stays available for rollback.';
@@ -74,8 +75,7 @@ export function createParallelBackend({
   let v2Shared: V2Registry | undefined;
   const v1Options: V1RegistryOptions = {
     location: registry,
-    timeoutMs: config.timeout_ms,
-    retries: config.retries,
+    ...fetchOptionsOf(config),
     otherRegistry: () => v2Source(),
   };
   const v2RegistryOptions: V2RegistryOptions = {

@@ -8,8 +8,20 @@ import type { CliContext } from './cli-context.js';
  */
 export async function createProgressReporter(
   context: CliContext,
+  /** Where the change happens, for the line Ctrl-C leaves. */
+  packagesDir?: string,
 ): Promise<{ onEvent: (event: InstallEvent) => void; stop: () => void }> {
   let bar: SingleBar | undefined;
+  const terminal = context.terminal;
+  // Ctrl-C before the commit point changes nothing (what was staged is cleared by the next
+  // command there); after it, the change is complete. The commit is synchronous: no signal lands inside it.
+  let committed = false;
+  terminal?.keep(() =>
+    committed
+      ? `the change was already committed${packagesDir === undefined ? '' : ` in ${packagesDir}`}`
+      : `nothing was changed${packagesDir === undefined ? '' : ` in ${packagesDir}`}; what was staged is cleared by the next ggen command there`,
+  );
+  terminal?.onInterrupt(() => bar?.stop());
   const interactive = context.io.isTty && !context.args.json && context.args.quiet !== true;
   // Only a terminal gets a bar: cli-progress (and node's readline under it) loads for it alone.
   const Bar = interactive ? (await import('cli-progress')).SingleBar : undefined;
@@ -24,6 +36,7 @@ export async function createProgressReporter(
           break;
         case 'fetch-start':
           if (Bar !== undefined && event.total > 1) {
+            terminal?.pause();
             bar = new Bar({
               format: 'installing [{bar}] {value}/{total} {pkg}',
               stream: process.stderr,
@@ -37,6 +50,7 @@ export async function createProgressReporter(
           bar?.update(event.done, { pkg: `${event.name}@${event.version}` });
           break;
         case 'committed':
+          committed = true;
           bar?.stop();
           bar = undefined;
           break;
@@ -46,6 +60,11 @@ export async function createProgressReporter(
         case 'kept':
           context.notice(
             `kept ${event.path}: its files are not what ggen installed for ${event.name} (changed, or never installed by ggen); remove it yourself if it is yours to remove`,
+          );
+          break;
+        case 'cache-corrupt':
+          context.notice(
+            `warning: the cached archive of ${event.name} was damaged (${event.path}); removed, fetching it again`,
           );
           break;
         case 'resolved':

@@ -1,4 +1,5 @@
 import type { MarketplaceConfig } from '@ggen/marketplace-core';
+import { fetchOptionsOf } from './fetch-options.js';
 import { join } from 'node:path';
 import { loadTrustedKeys, QueryCache, type V2RegistryOptions } from '@ggen/marketplace-v2';
 
@@ -29,8 +30,7 @@ export function v2Options(config: MarketplaceConfig, location: string, retained?
   let trusted: ReturnType<typeof loadTrustedKeys> | undefined;
   return {
     location,
-    timeoutMs: config.timeout_ms,
-    retries: config.retries,
+    ...fetchOptionsOf(config),
     ...(remote === undefined ? {} : { remote }),
     trustedKeys: () => (trusted ??= loadTrustedKeys(config.trusted_keys, trustFilePath(config))),
     storeRoot: storeRootOf(config),

@@ -11,6 +11,8 @@ import {
   type CommandGroup,
 } from './command-spec.js';
 import { mayBeTerminal, writeStdio } from './stdio.js';
+import { terminalSession } from './terminal-session.js';
+import { cacheGroup } from './commands/cache-command.js';
 import { configGroup } from './commands/config-show-command.js';
 import { featuresCommand } from './commands/features-command.js';
 import { infoCommand } from './commands/info-command.js';
@@ -41,6 +43,7 @@ const COMMANDS = [
   whyCommand,
   removeCommand,
   publishCommand,
+  cacheGroup,
 ] as unknown as CommandEntry[];
 
 export function defaultIo(): Io {
@@ -119,39 +122,106 @@ export async function runCli(
     jsonMode = args.json;
     verbose = args.verbose;
     const logger = args.verbose ? await debugLogger() : undefined;
-    const context = new CliContext(features, io, args, logger, state.cache);
+    // On a terminal: a status line from the first second of work, and Ctrl-C that restores it.
+    const session = terminalSession(rawIo, args, state.cache === undefined);
+    const shown: Io =
+      session === undefined
+        ? io
+        : {
+            ...io,
+            get isTty() {
+              return io.isTty;
+            },
+            stdout: (text) => {
+              session.pause();
+              io.stdout(text);
+            },
+            stderr: (text) => {
+              session.pause();
+              io.stderr(text);
+            },
+          };
+    const context = new CliContext(features, shown, args, logger, state.cache, session);
+    session?.startActivity(`${spec.command.split(' ')[0] ?? 'working'}: working (Ctrl-C stops it)`);
     try {
       const result: unknown = await spec.run(context, args);
-      io.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));
+      session?.pause();
+      shown.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));
       exitCode = spec.exitCode?.(result) ?? 0;
     } finally {
+      session?.close();
       await context.finish();
     }
   };
 
-  if (
-    argv[0] === '--version' ||
-    argv[0] === '-V' ||
-    (argv[0] === 'marketplace' && (argv[1] === '--version' || argv[1] === '-V'))
-  ) {
+  // `ggen -v`, `ggen version`, `ggen marketplace --version`: what npm and cargo answer.
+  if (isVersionRequest(argv)) {
     io.stdout(versionLine(features.name));
     return 0;
   }
+  // `ggen` alone shows what it can do, as cargo does.
+  if (argv.length === 0) argv = ['--help'];
 
-  const parser = await yargsParser(argv, commandTable(features), run);
+  const table = commandTable(features);
+  const usageError = (message: string, hint: string): number => {
+    if (jsonMode) io.stdout(JSON.stringify({ error: { code: 'GGEN_E_USAGE', message, hint } }, null, 2));
+    else {
+      io.stderr(`error GGEN_E_USAGE: ${message}`);
+      io.stderr(`hint: ${hint}`);
+    }
+    return 2;
+  };
+  const misplaced = topLevelMistake(argv, table);
+  if (misplaced !== undefined) return usageError(misplaced.message, misplaced.hint);
+
+  const parser = await yargsParser(argv, table, run);
   try {
     await parser.parseAsync();
   } catch (error) {
-    if (error instanceof Error && 'usage' in error) {
-      exitCode = 2;
-      if (jsonMode) io.stdout(JSON.stringify({ error: { code: 'GGEN_E_USAGE', message: error.message } }, null, 2));
-      else {
-        io.stderr(`error GGEN_E_USAGE: ${error.message}`);
-        io.stderr('hint: see ggen marketplace --help');
-      }
-    } else report(error);
+    if (error instanceof Error && 'usage' in error) exitCode = usageError(error.message, `see ${helpFor(argv, table)}`);
+    else report(error);
   }
   return exitCode;
+}
+
+const VERSION_WORDS = new Set(['--version', '-V', '-v', 'version']);
+
+/** `ggen -v`, `ggen --version`, `ggen version`, and the same after `marketplace`. */
+export function isVersionRequest(argv: readonly string[]): boolean {
+  const rest = argv[0] === 'marketplace' ? argv.slice(1) : argv;
+  return rest.length === 1 && VERSION_WORDS.has(rest[0] ?? '');
+}
+
+/** The help that fits the line: the command's or group's own (`ggen marketplace install --help`), else the marketplace's. */
+function helpFor(argv: readonly string[], table: CommandTable): string {
+  const matched = matchedCommand(argv, table);
+  if (matched !== undefined) return `ggen ${argv.slice(0, matched.words).join(' ')} --help`;
+  if (argv[0] === 'marketplace' && table.groups.has(argv[1] ?? '')) return `ggen marketplace ${argv[1] ?? ''} --help`;
+  return 'ggen marketplace --help';
+}
+
+/**
+ * A first word that is not `ggen`'s: a marketplace command typed without `marketplace`
+ * (`ggen search rust`), or a near miss of `marketplace` itself. Said with what was meant.
+ */
+function topLevelMistake(argv: readonly string[], table: CommandTable): { message: string; hint: string } | undefined {
+  const word = argv[0];
+  if (word === undefined || word.startsWith('-') || word === 'marketplace' || word === 'completion') return undefined;
+  const names = [
+    ...table.commands.flatMap((spec) => [spec.command.split(' ')[0] ?? '', ...(spec.aliases ?? [])]),
+    ...table.groups.keys(),
+  ];
+  if (names.includes(word)) {
+    const meant = ['ggen', 'marketplace', ...argv].join(' ');
+    return {
+      message: `Unknown command '${word}'. Did you mean: ${meant}?`,
+      hint: `see ggen marketplace ${word} --help`,
+    };
+  }
+  const guess = nearestWord(word, ['marketplace', 'completion', ...names.filter((name) => name.length > 2)]);
+  if (guess === undefined) return { message: `Unknown command '${word}'`, hint: 'see ggen --help' };
+  const meant = ['marketplace', 'completion'].includes(guess) ? `ggen ${guess}` : `ggen marketplace ${guess}`;
+  return { message: `Unknown command '${word}'. Did you mean ${meant}?`, hint: `see ${meant} --help` };
 }
 
 /** The commands and groups a build serves, as yargs registers them. */

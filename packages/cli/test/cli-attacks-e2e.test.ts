@@ -462,7 +462,7 @@ describe('fallback to v1 is visible, refusable and never dependency confusion (f
       join(home, '.config', 'ggen', 'config.yaml'),
       'marketplace:\n  operations:\n    install: { fallback_on_error: false }\n',
     );
-    const refused = await runGgen(['marketplace', 'install', 'private-app', '--target', join(home, 'b')], {
+    const refused = await runGgen(['marketplace', 'install', 'private-app', '--target', join(home, 'b', 'gpacks')], {
       home,
       env,
     });
@@ -470,11 +470,11 @@ describe('fallback to v1 is visible, refusable and never dependency confusion (f
       /^error GGEN_E_PACKAGE_NOT_FOUND: Package 'internal-utils', a dependency of private-app@1\.0\.0, is not in the registry$/m,
     );
     expect(refused.code).toBe(4);
-    expect(existsSync(join(home, 'b', 'internal-utils'))).toBe(false);
+    expect(existsSync(join(home, 'b', 'gpacks', 'internal-utils'))).toBe(false);
 
     // Under require_signatures the v1 dependency is reported as unsigned.
     writeFileSync(join(home, '.config', 'ggen', 'config.yaml'), 'marketplace:\n  require_signatures: true\n');
-    const unsigned = await runGgen(['marketplace', 'install', 'private-app', '--target', join(home, 'c')], {
+    const unsigned = await runGgen(['marketplace', 'install', 'private-app', '--target', join(home, 'c', 'gpacks')], {
       home,
       env: { ...env, GGEN_MARKETPLACE_TRUSTED_KEYS: key.publicKey },
     });
@@ -503,13 +503,13 @@ describe('fallback to v1 is visible, refusable and never dependency confusion (f
       join(home, '.config', 'ggen', 'config.yaml'),
       'marketplace:\n  operations:\n    install: { fallback_on_error: false }\n',
     );
-    const refused = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'b')], {
+    const refused = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'b', 'gpacks')], {
       home,
       env,
     });
     expect(refused.stderr).toMatch(/^error GGEN_E_INDEX_INVALID: /m);
     expect(refused.code).toBe(7);
-    expect(existsSync(join(home, 'b', 'agent-editor'))).toBe(false);
+    expect(existsSync(join(home, 'b', 'gpacks', 'agent-editor'))).toBe(false);
     // Search is not install: it still falls back.
     expect((await runGgen(['marketplace', 'search', 'agent'], { home, env })).code).toBe(0);
   });

@@ -262,15 +262,36 @@ describe('registries in a directory and over HTTP', () => {
     expect(http.stderr).toContain('is not a ggen registry server');
   });
 
-  it('reports an unreachable registry with a coded error', async () => {
-    const result = await runGgen(['marketplace', 'search', 'x', '--registry', 'http://127.0.0.1:9/'], {
+  it('reports an unreachable registry with a coded error that names the cause', async () => {
+    const port = await closedPort();
+    const result = await runGgen(['marketplace', 'search', 'x', '--registry', `http://127.0.0.1:${port}/`], {
       env: { GGEN_MARKETPLACE_RETRIES: '0' },
     });
     expect(result.code).toBe(8);
-    // The primary backend's error, and one line naming what the fallback tried.
-    expect(result.stderr).toMatch(/^error GGEN_E_REGISTRY_UNREACHABLE: .*http:\/\/127\.0\.0\.1:9\/catalog\.nq$/m);
-    expect(result.stderr).toMatch(
-      /^note: search fell back to v1, which failed too: GGEN_E_REGISTRY_UNREACHABLE: Cannot reach http:\/\/127\.0\.0\.1:9\/index\.json/m,
+    // Nothing listens on the port: a refused connection, not "no catalog" (nothing was asked of a registry).
+    expect(result.stderr).toContain(
+      `error GGEN_E_REGISTRY_REFUSED: Nothing is listening at 127.0.0.1:${port}: GET http://127.0.0.1:${port}/catalog.nq refused the connection\n`,
+    );
+    expect(result.stderr).toContain(`hint: Check the port in http://127.0.0.1:${port}, and that the server runs there`);
+    expect(result.stderr).not.toContain('registry migrate');
+    // v1 failed on another file: the note says so once.
+    expect(result.stderr).toContain(
+      `note: search fell back to v1, which failed too: GGEN_E_REGISTRY_REFUSED: Nothing is listening at 127.0.0.1:${port}: GET http://127.0.0.1:${port}/index.json refused the connection\n`,
+    );
+    // A port fetch will not use (9 is discard) is said as such.
+    const bad = await runGgen(['marketplace', 'search', 'x', '--registry', 'http://127.0.0.1:9/'], {
+      env: { GGEN_MARKETPLACE_RETRIES: '0' },
+    });
+    expect(bad.stderr).toMatch(
+      /^error GGEN_E_REGISTRY_UNREACHABLE: http:\/\/127\.0\.0\.1:9 uses a port that HTTP clients refuse/m,
+    );
+    // A host name that does not resolve is its own diagnosis (.invalid never resolves, RFC 2606).
+    const dns = await runGgen(['marketplace', 'search', 'x', '--registry', 'http://registry.example.invalid/'], {
+      env: { GGEN_MARKETPLACE_RETRIES: '0' },
+    });
+    expect(dns.code).toBe(8);
+    expect(dns.stderr).toMatch(
+      /^error GGEN_E_REGISTRY_UNREACHABLE: Cannot find the host registry\.example\.invalid: its name does not resolve \((ENOTFOUND|EAI_AGAIN)\)$/m,
     );
   });
 });
@@ -331,3 +352,16 @@ describe('config and validate', () => {
     expect(result.stderr).toContain('GGEN_E_USAGE');
   });
 });
+
+/** A port nothing listens on: one the system just gave out and that was closed again. */
+async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => {
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
+    });
+  });
+}

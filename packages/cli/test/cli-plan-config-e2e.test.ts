@@ -90,7 +90,7 @@ describe("the plan's config blocks, verbatim", () => {
     expect(served.stderr).toMatch(/^note: v2 failed \(GGEN_E_INDEX_INVALID: .*\); install served by v1/m);
     expect(served.code).toBe(0);
     const one = await runGgen(
-      ['marketplace', 'install', 'agent-editor', '--backend', 'v2', '--target', join(home, 'b')],
+      ['marketplace', 'install', 'agent-editor', '--backend', 'v2', '--target', join(home, 'b', 'gpacks')],
       { home, env },
     );
     expect(one.stderr).toMatch(/^error GGEN_E_INDEX_INVALID: /m);

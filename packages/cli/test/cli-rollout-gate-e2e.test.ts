@@ -56,7 +56,7 @@ describe('errors are classified where their codes are defined', () => {
       const run = await runGgen(['marketplace', 'install', spec, '--registry', registry], { home });
       expect(run.stderr).toMatch(new RegExp(`^error ${code}: `, 'm'));
       expect(run.stderr).toMatch(
-        /^note: install fell back to v1, which failed too: GGEN_E_REGISTRY_UNREACHABLE: .*index\.json does not exist$/m,
+        /^note: install fell back to v1, which failed too: GGEN_E_REGISTRY_NOT_FOUND: .*index\.json does not exist$/m,
       );
       expect(run.code).toBe(exit);
     }

@@ -46,7 +46,7 @@ describe('ggen marketplace sync', () => {
       home: freshHome(),
     });
     expect(unsynced.code).toBe(8);
-    expect(unsynced.stderr).toMatch(/^error GGEN_E_REGISTRY_UNREACHABLE: /m);
+    expect(unsynced.stderr).toMatch(/^error GGEN_E_REGISTRY_REFUSED: /m);
   });
 
   it('has nothing to sync when the catalog lives on a SPARQL endpoint', async () => {

@@ -21,12 +21,14 @@ import { connectSocket, type ConnectSocket } from '../src/daemon/daemon-socket.j
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ggen-daemon-unit-'));
 
 describe('when the launcher hands a command to the query service', () => {
-  it('follows GGEN_DAEMON, and is off under CI unless asked for', () => {
-    expect(daemonSetting({})).toEqual({ use: true });
-    expect(daemonSetting({ CI: 'true' })).toEqual({ use: false });
-    expect(daemonSetting({ CI: 'false' })).toEqual({ use: true });
-    expect(daemonSetting({ CI: '1', GGEN_DAEMON: 'on' })).toEqual({ use: true });
-    for (const off of ['0', 'false', 'OFF', 'no']) expect(daemonSetting({ GGEN_DAEMON: off })).toEqual({ use: false });
+  it('follows GGEN_DAEMON: a running service is used, one is started only when asked for, none under CI', () => {
+    // By default a service started on purpose is used, and none is started by a lookup.
+    expect(daemonSetting({})).toEqual({ use: true, start: false });
+    expect(daemonSetting({ CI: 'true' })).toEqual({ use: false, start: false });
+    expect(daemonSetting({ CI: 'false' })).toEqual({ use: true, start: false });
+    expect(daemonSetting({ CI: '1', GGEN_DAEMON: 'on' })).toEqual({ use: true, start: true });
+    for (const off of ['0', 'false', 'OFF', 'no'])
+      expect(daemonSetting({ GGEN_DAEMON: off })).toEqual({ use: false, start: false });
     expect(daemonSetting({ GGEN_DAEMON: 'sometimes' })).toEqual({
       error: expect.stringContaining("GGEN_DAEMON is 'sometimes'"),
     });

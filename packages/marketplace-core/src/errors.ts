@@ -25,6 +25,9 @@ export const ERROR_CODES = {
   GGEN_E_RESOLUTION_CONFLICT: { exitCode: 5, class: 'caller' },
   GGEN_E_RESOLUTION_TOO_COMPLEX: { exitCode: 5, class: 'caller' },
   GGEN_E_FROZEN_LOCKFILE: { exitCode: 5, class: 'caller' },
+  GGEN_E_LOCKFILE_CONFLICT: { exitCode: 5, class: 'caller' },
+  /** Installed files were edited since ggen wrote them; replacing them needs --force. */
+  GGEN_E_LOCAL_CHANGES: { exitCode: 5, class: 'caller' },
   GGEN_E_DEPENDED_UPON: { exitCode: 5, class: 'caller' },
   GGEN_E_VERSION_EXISTS: { exitCode: 5, class: 'caller' },
   GGEN_E_NAME_TAKEN: { exitCode: 5, class: 'caller' },
@@ -50,6 +53,12 @@ export const ERROR_CODES = {
   GGEN_E_LOCKFILE_INVALID: { exitCode: 7, class: 'caller' },
   GGEN_E_REGISTRY_UNREACHABLE: { exitCode: 8, class: 'backend' },
   GGEN_E_REGISTRY_TIMEOUT: { exitCode: 8, class: 'backend' },
+  /** The host answered, and nothing listens on the port (connection refused). */
+  GGEN_E_REGISTRY_REFUSED: { exitCode: 8, class: 'backend' },
+  /** A registry directory, or a file a registry must have, is not there. */
+  GGEN_E_REGISTRY_NOT_FOUND: { exitCode: 4, class: 'backend' },
+  /** --offline, and what the command needs is not kept on this machine. */
+  GGEN_E_OFFLINE: { exitCode: 8, class: 'caller' },
   GGEN_E_REGISTRY_HTTP: { exitCode: 8, class: 'backend' },
   GGEN_E_PUBLISH_UNSUPPORTED: { exitCode: 8, class: 'backend' },
   GGEN_E_SPARQL_TIMEOUT: { exitCode: 8, class: 'backend' },
@@ -62,6 +71,7 @@ export const ERROR_CODES = {
   GGEN_E_DISK_FULL: { exitCode: 10, class: 'caller' },
   GGEN_E_PERMISSION_DENIED: { exitCode: 10, class: 'caller' },
   GGEN_E_IO: { exitCode: 10, class: 'caller' },
+  GGEN_E_READ_ONLY: { exitCode: 10, class: 'caller' },
   GGEN_E_UNSAFE_PERMISSIONS: { exitCode: 10, class: 'security' },
   GGEN_E_FOREIGN_FILE: { exitCode: 10, class: 'security' },
   GGEN_E_AUTH_REQUIRED: { exitCode: 12, class: 'caller' },
@@ -143,7 +153,14 @@ export function fromFsError(error: unknown, action: string, path: string): Marke
       details: { path },
     });
   }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+  if (code === 'EROFS') {
+    return new MarketplaceError('GGEN_E_READ_ONLY', `${path} is on a read-only file system (while ${action} it)`, {
+      hint: 'Point ggen at a writable place: --target for packages, GGEN_MARKETPLACE_STATE_DIR and GGEN_MARKETPLACE_CACHE_DIR for its own state, or a writable HOME.',
+      cause: error,
+      details: { path },
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
     return new MarketplaceError('GGEN_E_PERMISSION_DENIED', `Permission denied while ${action} ${path}`, {
       hint: 'Check the directory permissions, or choose another directory with --target.',
       cause: error,

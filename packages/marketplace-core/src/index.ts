@@ -39,7 +39,9 @@ export {
 } from './install/install-transaction.js';
 export * from './install/content-hash.js';
 export * from './install/installer.js';
+export * from './install/archive-cache.js';
 export * from './registry/fetch-resource.js';
+export * from './registry/network-error.js';
 export * from './manifest/prepare-publish.js';
 export * from './text/edit-distance.js';
 export * from './registry/catalog-views.js';

@@ -33,6 +33,8 @@ export interface PackageSummary {
   downloads: number;
   stars: number;
   score?: number;
+  /** The version shown was yanked: no new install picks it. */
+  yanked?: boolean;
 }
 
 export interface SearchResults {
@@ -123,6 +125,8 @@ export interface InstallPaths {
   packagesDir: string;
   lockfilePath: string;
   stateDir?: string;
+  /** The user's cache; archives fetched over the network are kept in `<cacheDir>/archives` by integrity. */
+  cacheDir?: string;
 }
 
 export interface InstallRequest extends InstallPolicy, InstallPaths {

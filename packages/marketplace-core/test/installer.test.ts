@@ -240,8 +240,12 @@ describe('update, remove and list', () => {
       'stray:extraneous:false',
       'util:missing:false',
     ]);
-    // A forced reinstall restores the drifted package.
-    await installPackages(source, { specs: ['app'], ...target });
+    // A plain install does not overwrite the edit; a forced one restores the drifted packages.
+    await expect(installPackages(source, { specs: ['app'], ...target })).rejects.toMatchObject({
+      code: 'GGEN_E_LOCAL_CHANGES',
+    });
+    expect(readFileSync(join(target.packagesDir, 'lib', 'templates', 'main.tmpl'), 'utf8')).toBe('edited');
+    await installPackages(source, { specs: ['app'], force: true, ...target });
     expect(
       (await listInstalledPackages(target)).filter((entry) => entry.status !== 'ok').map((entry) => entry.name),
     ).toEqual(['stray']);

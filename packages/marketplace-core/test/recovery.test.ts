@@ -40,7 +40,9 @@ async function interrupted(): Promise<{
     stateDir: join(root, 'state'),
   };
   await installPackages(source, { specs: ['util@2.3.0'], ...other });
-  const newLock = readFileSync(other.lockfilePath, 'utf8').replaceAll(other.lockfilePath, old.lockfilePath);
+  // The same lockfile as the one `old` would get: it names its own packages directory.
+  const newLock = readFileSync(other.lockfilePath, 'utf8').replace('"packagesDir": "other"', '"packagesDir": "gpacks"');
+  expect(newLock).toContain('"packagesDir": "gpacks"');
   const txn = join(old.packagesDir, TRANSACTION_DIR);
   mkdirSync(join(txn, 'new'), { recursive: true });
   mkdirSync(join(txn, 'old'), { recursive: true });

@@ -123,7 +123,7 @@ export function describeV1Backend(label: string, create: (options: V1RegistryOpt
           });
         });
         const closed = create({ location: `http://127.0.0.1:${port}/`, timeoutMs: 1000, retries: 0 });
-        expect(await codeOf(closed.search(query('x')))).toBe('GGEN_E_REGISTRY_UNREACHABLE');
+        expect(await codeOf(closed.search(query('x')))).toBe('GGEN_E_REGISTRY_REFUSED');
       });
     });
 

@@ -8,6 +8,7 @@ import {
   resolveLocation,
   type FetchOptions,
   nodeCrypto,
+  isHttpNotFound,
 } from '@ggen/marketplace-core';
 
 export const CATALOG_FILE = 'catalog.nq';
@@ -21,10 +22,8 @@ export async function fetchCatalogText(
   try {
     return { location, text: Buffer.from(await fetchResource(location, options, 'catalog')).toString('utf8') };
   } catch (error) {
-    if (
-      error instanceof MarketplaceError &&
-      (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_HTTP')
-    )
+    // Only a catalog that is not there is "no catalog"; a network failure says what failed.
+    if (error instanceof MarketplaceError && (error.code === 'GGEN_E_REGISTRY_NOT_FOUND' || isHttpNotFound(error)))
       throw noCatalog(location, { cause: error });
     throw error;
   }

@@ -1,6 +1,13 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { MarketplaceError, nodeCrypto, writeFileAtomic, type FetchOptions } from '@ggen/marketplace-core';
+import {
+  MarketplaceError,
+  nodeCrypto,
+  writeFileAtomic,
+  type FetchOptions,
+  networkFailure,
+  isNoAnswer,
+} from '@ggen/marketplace-core';
 import { streamCatalog } from './catalog-file.js';
 import { digestFetch } from './digest-fetch.js';
 import { errorText, onceMoreIfDropped, RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
@@ -203,17 +210,13 @@ async function send(options: PushCatalogOptions, url: string, init: RequestInit,
     // A kept-alive connection the server dropped as it was reused never reached it: sent again once.
     response = await onceMoreIfDropped(request);
   } catch (cause) {
-    const timedOut = (cause as Error).name === 'TimeoutError';
-    throw new MarketplaceError(
-      timedOut ? 'GGEN_E_REGISTRY_TIMEOUT' : 'GGEN_E_REGISTRY_UNREACHABLE',
-      `${timedOut ? `No answer in ${remote.timeoutMs} ms from` : 'Cannot reach'} ${url} (${what})`,
-      {
-        hint: timedOut
-          ? 'The server is slow or stuck; raise marketplace.timeout_ms, or check the server. Pushing again resumes.'
-          : 'Check the endpoint settings and that the server is up. Pushing again resumes.',
-        cause,
-      },
-    );
+    throw networkFailure(cause, {
+      what: `${url} (${what})`,
+      location: url,
+      timeoutMs: remote.timeoutMs,
+      timeoutHint:
+        'The server is slow or stuck; raise marketplace.timeout_ms, or check the server. Pushing again resumes.',
+    });
   }
   if (!response.ok) {
     const text = await errorText(response);
@@ -257,9 +260,8 @@ async function postBatch(
       );
       return;
     } catch (error) {
-      const code = error instanceof MarketplaceError ? error.code : '';
       const status = error instanceof MarketplaceError ? Number(error.details?.status ?? 0) : 0;
-      const transient = code === 'GGEN_E_REGISTRY_TIMEOUT' || code === 'GGEN_E_REGISTRY_UNREACHABLE' || status >= 500;
+      const transient = isNoAnswer(error) || status >= 500;
       if (!transient || attempt >= options.fetch.retries || (await countTriples(catalog, staging)) !== before)
         throw error;
     }

@@ -9,6 +9,7 @@ import {
   writeFileAtomic,
   type CatalogPackage,
   type PackageSummary,
+  networkFailure,
 } from '@ggen/marketplace-core';
 import { oxigraph } from './oxigraph-runtime.js';
 import type { Store } from 'oxigraph';
@@ -107,15 +108,14 @@ export class RemoteCatalog implements CatalogSource {
       // server dropped it at the same moment) is sent again once, on a new connection.
       response = await onceMoreIfDropped(send);
     } catch (cause) {
-      const timedOut = (cause as Error).name === 'TimeoutError';
-      throw new MarketplaceError(
-        timedOut ? 'GGEN_E_SPARQL_TIMEOUT' : 'GGEN_E_REGISTRY_UNREACHABLE',
-        `${timedOut ? 'No answer in time from' : 'Cannot reach'} the SPARQL endpoint ${this.#options.queryUrl}`,
-        {
-          hint: 'Check marketplace.sparql_endpoint and that the server is up.',
-          cause,
-        },
-      );
+      throw networkFailure(cause, {
+        what: `the SPARQL endpoint ${this.#options.queryUrl}`,
+        location: this.#options.queryUrl,
+        timeoutMs: this.#options.timeoutMs,
+        timeoutCode: 'GGEN_E_SPARQL_TIMEOUT',
+        timeoutHint:
+          'The endpoint is slow or stuck; raise marketplace.timeout_ms, or check marketplace.sparql_endpoint and the server.',
+      });
     }
     if (response.headers.get('x-sql-state') === 'S1TAT') {
       await response.body?.cancel();

@@ -18,6 +18,7 @@ import {
   type ResourceKind,
   type SearchQuery,
   type SearchResults,
+  isNoAnswer,
 } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource, type Row } from './catalog-source.js';
 import { fetchCatalogText } from './catalog-file.js';
@@ -26,9 +27,8 @@ import type { SparqlResult } from './read-only-sparql.js';
 /** How many package documents are asked for at once while a dependency closure is walked. */
 const PARALLEL_DOCUMENTS = 8;
 
-const isNetworkFailure = (error: unknown): boolean =>
-  error instanceof MarketplaceError &&
-  (error.code === 'GGEN_E_REGISTRY_UNREACHABLE' || error.code === 'GGEN_E_REGISTRY_TIMEOUT');
+const isNetworkFailure = (error: unknown): boolean => isNoAnswer(error) || offline(error);
+const offline = (error: unknown): boolean => error instanceof MarketplaceError && error.code === 'GGEN_E_OFFLINE';
 
 /** Where the documents of one registry server are kept between commands: `<cacheRoot>/<sha256 of its URL>`. */
 export function serverCacheDir(cacheRoot: string, registry: string): string {
@@ -44,6 +44,7 @@ export function serverCacheDir(cacheRoot: string, registry: string): string {
  */
 export async function isRegistryServer(registry: string, options: FetchOptions, cacheDir?: string): Promise<boolean> {
   const mark = cacheDir === undefined ? undefined : join(cacheDir, 'server');
+  if (options.preferOffline === true && mark !== undefined && existsSync(mark)) return true;
   try {
     const answer = JSON.parse(
       Buffer.from(await fetchResource(serverApiUrl(registry, 'ping'), { ...options, retries: 0 }, 'document')).toString(
@@ -120,6 +121,7 @@ export class ServerCatalog implements CatalogSource {
         ? undefined
         : join(this.#cacheDir, `${nodeCrypto().createHash('sha256').update(url).digest('hex').slice(0, 32)}.json`);
     const cached = file === undefined ? undefined : readCached(file);
+    if (cached !== undefined && this.#options.preferOffline === true) return cached.absent ? undefined : cached.body;
     try {
       const fetched = await fetchRevalidated(url, { ...this.#options, retries: 0 }, kind, cached?.etag);
       if (fetched.notModified === true) return cached?.body;

@@ -16,6 +16,7 @@ const FIELDS = [
   'downloads',
   'stars',
   'version',
+  'yanked',
 ] as const;
 
 /** The predicates summariesQuery reads: what a store must hold to answer it. */
@@ -29,6 +30,7 @@ export const SUMMARY_SCOPE: QueryScope = {
     V.stars,
     V.latestVersion,
     V.versionString,
+    V.yanked,
     V.category,
     V.license,
     V.creator,
@@ -68,6 +70,7 @@ export function summariesQuery(names: string[]): string {
               pattern('latest', V.versionString, 'version'),
             ],
           },
+          optional(pattern('latest', V.yanked, 'yanked')),
           optional(pattern('pkg', V.category, 'category')),
           optional(pattern('pkg', V.license, 'license')),
           optional(pattern('pkg', V.creator, 'creator'), pattern('creator', V.foafName, 'author')),
@@ -97,5 +100,6 @@ export function summaryFromRow(row: Row): PackageSummary {
     keywords: list(row.keywords),
     downloads: Number(row.downloads ?? 0),
     stars: Number(row.stars ?? 0),
+    ...(row.yanked === 'true' || row.yanked === '1' ? { yanked: true } : {}),
   };
 }

@@ -338,7 +338,7 @@ export class V2Registry implements PackageSource {
       // A missing local file or an HTTP 404; a network failure is not "absent".
       const absent = isHttpLocation(location)
         ? isHttpNotFound(error)
-        : error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_UNREACHABLE';
+        : error instanceof MarketplaceError && error.code === 'GGEN_E_REGISTRY_NOT_FOUND';
       if (absent) return undefined;
       throw error;
     }

@@ -128,7 +128,7 @@ export const daemonServeCommand = defineCommand({
   command: 'serve',
   describe: 'Run the resident query service in the foreground (what daemon start runs)',
   options: {
-    'idle-timeout': { type: 'number', default: 30, describe: 'minutes without a command before the service stops' },
+    'idle-timeout': { type: 'number', default: 10, describe: 'minutes without a command before the service stops' },
   },
   builder: (yargs) => yargs.example('$0 marketplace daemon serve --idle-timeout 5', 'watch it work; Ctrl-C stops it'),
   run: async (context, args): Promise<DaemonOutcome> => {
@@ -137,7 +137,7 @@ export const daemonServeCommand = defineCommand({
       throw new MarketplaceError(
         'GGEN_E_USAGE',
         `--idle-timeout must be a positive number of minutes, not ${String(minutes)}`,
-        { hint: 'e.g. --idle-timeout 30' },
+        { hint: 'e.g. --idle-timeout 10' },
       );
     }
     const { dir, socket } = await where(context);

@@ -40,11 +40,15 @@ export const initCommand = defineCommand({
       ),
   run: (context, args): Promise<InitResult> => {
     const dir = resolve(context.io.cwd, args.dir ?? '.');
-    const name: string = (args.name ?? nameFrom(dir)).toLowerCase();
+    // `init @acme/tools` names the pack as typed (a scoped name is also a path: @acme/tools/).
+    const typed = args.dir?.startsWith('@') === true ? args.dir.replace(/\/+$/, '') : undefined;
+    const name: string = (
+      args.name ?? (typed !== undefined && isPackageName(typed) ? typed : nameFrom(dir))
+    ).toLowerCase();
     const problem = packageNameProblem(name);
     if (problem !== undefined) {
       throw new MarketplaceError('GGEN_E_USAGE', problem, {
-        hint: 'Use lowercase letters, digits, ".", "_" and "-", e.g. --name rust-service.',
+        hint: 'Use lowercase letters, digits, ".", "_" and "-", optionally under a scope: --name rust-service, or --name @acme/rust-service.',
       });
     }
     if (existsSync(join(dir, 'gpack.yaml')) || existsSync(join(dir, 'package.toml'))) {
@@ -57,7 +61,8 @@ export const initCommand = defineCommand({
       [
         'gpack.yaml',
         [
-          `name: ${name}`,
+          // Quoted: a scoped name starts with '@', which YAML reserves.
+          `name: ${JSON.stringify(name)}`,
           'version: 0.1.0',
           `description: ${JSON.stringify(description)}`,
           `license: ${args.license}`,

@@ -11,7 +11,11 @@ export const installCommand = defineCommand({
     target: { type: 'string', describe: 'packages directory (the lockfile goes beside it)' },
     'dry-run': { type: 'boolean', default: false, describe: 'print the plan, write nothing' },
     dependencies: { type: 'boolean', default: true, describe: 'install dependencies (--no-dependencies to skip)' },
-    force: { type: 'boolean', default: false, describe: 'reinstall even when up to date' },
+    force: {
+      type: 'boolean',
+      default: false,
+      describe: 'reinstall even when up to date, replacing local edits of installed files',
+    },
     'frozen-lockfile': {
       type: 'boolean',
       default: false,
@@ -31,7 +35,7 @@ export const installCommand = defineCommand({
       .example('$0 marketplace install hello@^1.2 --dry-run', 'show the plan only'),
   run: async (context, args): Promise<InstallResult> => {
     const paths = context.installPaths(args.target);
-    const reporter = await createProgressReporter(context);
+    const reporter = await createProgressReporter(context, paths.packagesDir);
     try {
       return await context.backend().install(
         {

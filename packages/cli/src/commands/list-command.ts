@@ -16,6 +16,8 @@ export const listCommand = defineCommand({
     for (const pkg of packages)
       rows.push([pkg.name, pkg.version ?? '-', pkg.status, pkg.backend ?? '-', pkg.direct ? '' : '(dependency)']);
     const drift = packages.filter((pkg) => pkg.status !== 'ok').length;
-    return `${table(rows)}${drift > 0 ? `\n\n${drift} package(s) drifted from the lockfile; 'ggen marketplace install <name>' restores a modified or missing one.` : ''}`;
+    return `${table(rows)}${drift > 0 ? `\n\n${drift} package(s) drifted from the lockfile; 'ggen marketplace install' restores a missing one, 'ggen marketplace install <name> --force' a modified one.` : ''}`;
   },
+  // As `npm ls` does: a tree that is not what the lockfile says is a failure for scripts.
+  exitCode: (packages) => (packages.some((pkg) => pkg.status !== 'ok') ? 1 : 0),
 });

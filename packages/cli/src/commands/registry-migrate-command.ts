@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { migrateV1RegistryToV2, type MigrationReport } from '@ggen/domain-adapters';
 import { isLocationUrl } from '@ggen/marketplace-core';
 import { defineCommand } from '../command-spec.js';
+import { fetchOptionsOf } from '../fetch-options.js';
 
 export const registryMigrateCommand = defineCommand({
   command: 'migrate',
@@ -22,8 +23,7 @@ export const registryMigrateCommand = defineCommand({
     return migrateV1RegistryToV2({
       from,
       to: resolve(context.io.cwd, args.to),
-      timeoutMs: config.timeout_ms,
-      retries: config.retries,
+      ...fetchOptionsOf(config),
     });
   },
   render: (report) =>

@@ -2,6 +2,7 @@ import { MarketplaceError } from '@ggen/marketplace-core';
 import { pushCatalog } from '@ggen/marketplace-v2';
 import { defineCommand } from '../command-spec.js';
 import { remoteCatalogOptions } from '../remote-options.js';
+import { fetchOptionsOf } from '../fetch-options.js';
 
 /** Virtuoso's layout: the authenticated Update endpoint sits beside its authenticated Graph Store. */
 function defaultUpdateUrl(graphStoreUrl: string): string | undefined {
@@ -49,7 +50,7 @@ export const registryPushCommand = defineCommand({
     let shown = -1;
     const result = await pushCatalog({
       registry: context.v2Registry(),
-      fetch: { timeoutMs: config.timeout_ms, retries: config.retries },
+      fetch: fetchOptionsOf(config),
       remote: { ...remote, graphStoreUrl, updateUrl, user, password },
       stateDir: config.state_dir,
       onProgress: ({ done, total, resumed }) => {

@@ -79,7 +79,13 @@ export const searchCommand = defineCommand({
     if (results.packages.length === 0) return `No packages found (${results.backend}, ${results.queryTimeMs} ms).`;
     const rows = [['NAME', 'VERSION', 'DOWNLOADS', 'CATEGORY', 'DESCRIPTION']];
     for (const pkg of results.packages)
-      rows.push([pkg.name, pkg.version, String(pkg.downloads), pkg.category ?? '', truncate(pkg.description, 60)]);
+      rows.push([
+        pkg.name,
+        pkg.yanked === true ? `${pkg.version} (yanked)` : pkg.version,
+        String(pkg.downloads),
+        pkg.category ?? '',
+        truncate(pkg.description, 60),
+      ]);
     return `${table(rows)}\n\n${results.packages.length} of ${results.total} (${results.backend}, ${results.queryTimeMs} ms)`;
   },
 });

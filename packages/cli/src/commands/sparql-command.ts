@@ -10,6 +10,7 @@ import {
 } from '@ggen/marketplace-v2';
 import { defineCommand, table } from '../command-spec.js';
 import { remoteCatalogOptions } from '../remote-options.js';
+import { fetchOptionsOf } from '../fetch-options.js';
 
 export const sparqlCommand = defineCommand({
   command: 'sparql [query]',
@@ -40,10 +41,7 @@ export const sparqlCommand = defineCommand({
     const { config } = context.config();
     const remote = remoteCatalogOptions(config);
     if (remote !== undefined) return new RemoteCatalog({ ...remote, timeoutMs: args.timeout }).runReadOnly(query);
-    const { text } = await fetchCatalogText(context.v2Registry(), {
-      timeoutMs: config.timeout_ms,
-      retries: config.retries,
-    });
+    const { text } = await fetchCatalogText(context.v2Registry(), fetchOptionsOf(config));
     return runReadOnlySparql(text, query, args.timeout);
   },
   render: (result) => {

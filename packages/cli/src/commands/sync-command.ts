@@ -4,6 +4,7 @@ import { syncLocalStore, type SyncResult } from '@ggen/marketplace-v2';
 import { SingleBar } from 'cli-progress';
 import { defineCommand } from '../command-spec.js';
 import { storeRootOf } from '../remote-options.js';
+import { fetchOptionsOf } from '../fetch-options.js';
 
 export const syncCommand = defineCommand({
   command: 'sync',
@@ -32,12 +33,13 @@ export const syncCommand = defineCommand({
       return await syncLocalStore({
         registry: context.v2Registry(),
         storeRoot: storeRootOf(config),
-        timeoutMs: config.timeout_ms,
-        retries: config.retries,
+        ...fetchOptionsOf(config),
         force: args.force,
         onEvent: (event) => {
           if (!interactive) return;
           if (event.type === 'fetched') {
+            context.terminal?.pause();
+            context.terminal?.onInterrupt(() => bar?.stop());
             bar = new SingleBar({
               format: 'syncing [{bar}] {value}/{total} lines of the catalog',
               stream: process.stderr,

@@ -119,15 +119,18 @@ export function serviceEnvironment(env: Env, dir: string): Record<string, string
 }
 
 /** Whether the launcher hands a command to the service: GGEN_DAEMON, else on unless CI is set (as Nx does). */
-export function daemonSetting(env: Env): { use: boolean } | { error: string } {
+export function daemonSetting(env: Env): { use: boolean; start: boolean } | { error: string } {
   const raw = env.GGEN_DAEMON?.trim().toLowerCase();
   if (raw === undefined || raw === '') {
+    // By default a service started on purpose (`daemon start`) is used; none is started silently.
     const ci = env.CI?.trim().toLowerCase();
-    return { use: ci === undefined || ci === '' || ci === 'false' || ci === '0' };
+    return { use: ci === undefined || ci === '' || ci === 'false' || ci === '0', start: false };
   }
-  if (['1', 'true', 'on', 'yes'].includes(raw)) return { use: true };
-  if (['0', 'false', 'off', 'no'].includes(raw)) return { use: false };
-  return { error: `GGEN_DAEMON is '${env.GGEN_DAEMON ?? ''}': use 1 (or true, on) or 0 (or false, off)` };
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return { use: true, start: true };
+  if (['0', 'false', 'off', 'no'].includes(raw)) return { use: false, start: false };
+  return {
+    error: `GGEN_DAEMON is '${env.GGEN_DAEMON ?? ''}': use 1 (or true, on: start the service on the first lookup) or 0 (or false, off)`,
+  };
 }
 
 /** Whether these arguments name a command the service answers. */

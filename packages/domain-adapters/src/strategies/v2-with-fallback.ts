@@ -10,7 +10,8 @@ import {
 /**
  * v2 first, within its time budget; v1 when v2 failed as a backend (unreachable, timed out,
  * damaged, malformed) and `fallback_on_error` is on. The fallback says so on stderr. When v1
- * fails too, the user gets v2's error (the primary's), with one line naming what v1 tried.
+ * fails too, the user gets v2's error (the primary's), with one line naming what v1 tried when
+ * it failed otherwise.
  */
 export async function runWithFallback<T>(
   operation: RoutedOperation<T>,
@@ -24,7 +25,9 @@ export async function runWithFallback<T>(
     throw new AttemptFailure(v2.error, [v2.attempt]);
   const v1 = await runAttempt('v1', () => context.backend('v1'), operation.run);
   if (!v1.ok) {
-    context.notice(`note: ${operation.operation} fell back to v1, which failed too: ${describe(v1.error)}`);
+    // Only when it adds something: v1 failing the same way (the same pack not found, the same server down) is no news.
+    if (describe(v1.error) !== describe(v2.error))
+      context.notice(`note: ${operation.operation} fell back to v1, which failed too: ${describe(v1.error)}`);
     throw new AttemptFailure(v2.error, [v2.attempt, v1.attempt]);
   }
   if (errorClass(v2.error) === 'backend')

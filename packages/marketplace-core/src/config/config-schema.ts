@@ -70,6 +70,12 @@ const CONFIG_FIELDS = {
   /** Network timeout for one registry request, in milliseconds. */
   timeout_ms: z.number().int().min(1).max(600_000),
   retries: z.number().int().min(0).max(10),
+  /**
+   * `offline` (--offline): nothing is asked of the network; what is not kept here (archives in the
+   * cache, a server's documents, a synced catalog) is an error. `prefer-offline`: what is kept is
+   * used without asking whether it changed. `online`: kept documents are revalidated.
+   */
+  network: z.enum(['online', 'prefer-offline', 'offline']),
 };
 
 /** The whole section's schema: every key as a file or the effective config must hold it. */

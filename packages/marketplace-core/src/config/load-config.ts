@@ -30,6 +30,8 @@ export interface ConfigSource {
 
 export interface LoadedConfig {
   config: MarketplaceConfig;
+  /** The project the command runs in: the nearest directory upwards with a ggen.yaml or a ggen.lock. */
+  project?: string;
   sources: Record<MarketplaceConfigKey, ConfigSource>;
   files: { user: string; userExists: boolean; project?: string };
   /** What a project file changed that the user should know of (printed once per command), or was not allowed to change. */
@@ -77,19 +79,59 @@ export function defaultConfig(env: Record<string, string | undefined>): Marketpl
     require_signatures: false,
     timeout_ms: 10_000,
     retries: 2,
+    network: 'online',
   };
 }
 
 /** Nearest `ggen.yaml` from `cwd` upwards, like npm finds package.json. */
 export function findProjectConfig(cwd: string): string | undefined {
+  const dir = findUpwards(cwd, [PROJECT_CONFIG]);
+  return dir === undefined ? undefined : join(dir, PROJECT_CONFIG);
+}
+
+export const PROJECT_CONFIG = 'ggen.yaml';
+export const PROJECT_LOCKFILE = 'ggen.lock';
+/** The packages directory of a project whose lockfile names none, inside the project. */
+export const PROJECT_PACKAGES_DIR = 'gpacks';
+
+/**
+ * The project `cwd` is in: the nearest directory upwards holding a ggen.yaml or a ggen.lock
+ * (npm's and cargo's rule). Its packages directory and lockfile are the defaults there.
+ */
+export function findProjectRoot(cwd: string): string | undefined {
+  return findUpwards(cwd, [PROJECT_CONFIG, PROJECT_LOCKFILE]);
+}
+
+function findUpwards(cwd: string, names: string[]): string | undefined {
   let dir = resolve(cwd);
   for (;;) {
-    const candidate = join(dir, 'ggen.yaml');
-    if (existsSync(candidate)) return candidate;
+    if (names.some((name) => existsSync(join(dir, name)))) return dir;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/**
+ * A project's packages directory: the one its lockfile records (when inside the project), else
+ * `gpacks`. The lockfile is read as the untrusted file it is: only its `packagesDir` is looked
+ * at here, and a value outside the project is not used.
+ */
+function projectPackagesDir(root: string): string {
+  const fallback = join(root, PROJECT_PACKAGES_DIR);
+  let recorded: unknown;
+  try {
+    recorded = (
+      JSON.parse(readRegularFileSync(join(root, PROJECT_LOCKFILE), 64 * 1024 * 1024).toString('utf8')) as {
+        packagesDir?: unknown;
+      }
+    ).packagesDir;
+  } catch {
+    return fallback;
+  }
+  if (typeof recorded !== 'string' || recorded === '') return fallback;
+  const path = resolve(root, recorded);
+  return insideProject(root, path) ? path : fallback;
 }
 
 /**
@@ -124,6 +166,13 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   if (userExists) apply(readConfigFile(userPath, options.env), 'user', () => userPath);
 
   const notices: string[] = [];
+  const project = findProjectRoot(options.cwd);
+  if (project !== undefined) {
+    values.packages_dir = projectPackagesDir(project);
+    values.lockfile = join(project, PROJECT_LOCKFILE);
+    for (const key of ['packages_dir', 'lockfile'] as const)
+      sources[key] = { kind: 'default', origin: `the project at ${project}` };
+  }
   const projectPath = findProjectConfig(options.cwd);
   if (projectPath !== undefined && projectPath !== userPath)
     apply(
@@ -150,6 +199,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   for (const key of CONFIG_KEYS) if (values[key] !== undefined) config[key] = values[key];
   return {
     config: config as MarketplaceConfig,
+    ...(project === undefined ? {} : { project }),
     sources,
     files: { user: userPath, userExists, ...(projectPath === undefined ? {} : { project: projectPath }) },
     notices,

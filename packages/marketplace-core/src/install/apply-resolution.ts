@@ -6,6 +6,7 @@ import { readArchive, writeArchiveEntries } from '../archive/extract-archive.js'
 import { computeIntegrity, verifyIntegrity } from '../archive/integrity.js';
 import { MarketplaceError } from '../errors.js';
 import { packageDir } from '../names.js';
+import { isHttpLocation } from '../registry/registry-location.js';
 import type { SignatureInfo, InstallResult, PlannedPackage } from '../models.js';
 import { checkArchiveManifest } from './archive-manifest.js';
 import { hashDirectory, hashEntries } from './content-hash.js';
@@ -14,7 +15,7 @@ import { serializeLockfile, type LockedPackage, type Lockfile } from './lockfile
 import { lockedFetchError, lockedResolved } from './locked-location.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 import { satisfies, type Resolution } from './resolve-dependencies.js';
-import { policyOf, removableDirectories, type Context } from './install-context.js';
+import { nextLockfile, policyOf, removableDirectories, type Context } from './install-context.js';
 
 const FETCH_CONCURRENCY = 4;
 
@@ -49,6 +50,8 @@ function refuseDowngrades(
 export interface ApplyOptions extends ReturnType<typeof policyOf> {
   dryRun: boolean;
   forced: Set<string>;
+  /** --force: local edits of installed files may be replaced (otherwise GGEN_E_LOCAL_CHANGES). */
+  overwrite: boolean;
   /** The ranges typed on this command line: a range that excludes the locked version asks for the downgrade. */
   asked: Record<string, string | undefined>;
 }
@@ -90,6 +93,7 @@ export async function applyResolution(
       backend: candidate.backend,
     });
   }
+  if (!options.overwrite) await refuseLocalChanges(context, lockfile, planned);
   const toFetch = planned.filter((entry) => entry.action !== 'unchanged');
   const obsolete = Object.keys(lockfile.packages).filter((name) => !resolution.packages.has(name));
   const result: InstallResult = {
@@ -115,11 +119,14 @@ export async function applyResolution(
       if (candidate === undefined) return;
       const label = `${candidate.name}@${candidate.version}`;
       options.signal?.throwIfAborted();
-      const bytes = await context.source.fetchArchive(candidate).catch((error: unknown) => {
-        throw candidate.locked === undefined
-          ? error
-          : lockedFetchError(error, candidate, candidate.locked, context.source);
-      });
+      const kept = cachedArchive(context, candidate);
+      const bytes =
+        kept ??
+        (await context.source.fetchArchive(candidate).catch((error: unknown) => {
+          throw candidate.locked === undefined
+            ? error
+            : lockedFetchError(error, candidate, candidate.locked, context.source);
+        }));
       verifyIntegrity(
         bytes,
         {
@@ -133,6 +140,8 @@ export async function applyResolution(
       const previous = lockfile.packages[entry.name];
       if (options.verifySignatures || previous?.signature !== undefined)
         signatures.set(entry.name, await verifySignature(context.source, candidate, bytes, previous));
+      if (kept === undefined && candidate.integrity !== undefined && isHttpLocation(candidate.archive))
+        context.archiveCache?.write(candidate.integrity, bytes);
       const entries = await readArchive(bytes, label);
       checkArchiveManifest(entries, candidate);
       await writeArchiveEntries(entries, stagingDir(context.packagesDir, entry.name));
@@ -145,6 +154,7 @@ export async function applyResolution(
         version: candidate.version,
         done,
         total: toFetch.length,
+        ...(kept === undefined ? {} : { cached: true }),
       });
     });
   } catch (error) {
@@ -154,7 +164,7 @@ export async function applyResolution(
     throw error;
   }
 
-  const next: Lockfile = { lockfileVersion: 1, requested: requests, packages: {} };
+  const locked: Lockfile['packages'] = {};
   for (const [name, candidate] of resolution.packages) {
     const previous = lockfile.packages[name];
     const contentHash = contentHashes.get(name) ?? previous?.contentHash;
@@ -177,8 +187,9 @@ export async function applyResolution(
       ...(signatureOf(signatures.get(name), candidate, previous) ?? {}),
       contentHash,
     };
-    next.packages[name] = entry;
+    locked[name] = entry;
   }
+  const next = nextLockfile(context, lockfile, requests, locked);
   for (const entry of toFetch) {
     entry.integrity = next.packages[entry.name]?.integrity ?? entry.integrity;
     const signature = signatures.get(entry.name);
@@ -255,4 +266,41 @@ async function runLimited<T>(items: T[], limit: number, task: (item: T) => Promi
     }
   });
   await Promise.all(workers);
+}
+
+/**
+ * A remote archive the cache keeps with the integrity the install expects (a local registry's
+ * archive is read where it is). An entry whose bytes do not match is dropped and said.
+ */
+function cachedArchive(context: Context, candidate: VersionCandidate): Uint8Array | undefined {
+  if (context.archiveCache === undefined || candidate.integrity === undefined || !isHttpLocation(candidate.archive))
+    return undefined;
+  return context.archiveCache.read(candidate.integrity, (path) =>
+    context.events?.({ type: 'cache-corrupt', name: candidate.name, path }),
+  );
+}
+
+/**
+ * An installed pack whose files were edited since ggen wrote them (they no longer hash to the
+ * lockfile's contentHash) is not overwritten unless the user said so (`--force`), as a checkout
+ * refuses to drop local changes. `list` shows the drift.
+ */
+async function refuseLocalChanges(context: Context, lockfile: Lockfile, planned: PlannedPackage[]): Promise<void> {
+  const modified: string[] = [];
+  for (const entry of planned) {
+    const locked = lockfile.packages[entry.name];
+    if (entry.action !== 'replace' || locked === undefined) continue;
+    const current = await hashDirectory(packageDir(context.packagesDir, entry.name));
+    if (current !== undefined && current !== locked.contentHash) modified.push(entry.name);
+  }
+  if (modified.length === 0) return;
+  const names = modified.join(' ');
+  throw new MarketplaceError(
+    'GGEN_E_LOCAL_CHANGES',
+    `${modified.length === 1 ? `${names} has` : `${modified.join(', ')} have`} local changes in ${context.packagesDir} that this install would overwrite`,
+    {
+      hint: `Nothing was changed. Keep your edits elsewhere, then replace them with: ggen marketplace install ${names} --force (ggen marketplace list shows what drifted).`,
+      details: { packages: modified, packagesDir: context.packagesDir },
+    },
+  );
 }

@@ -2,13 +2,15 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { realpathOrSelf } from '../read-regular-file.js';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { registryLocation } from '../registry/registry-location.js';
 import { fromFsError, MarketplaceError } from '../errors.js';
 import type { InstallPaths, InstallPolicy } from '../models.js';
 import { withFileLock } from './file-lock.js';
+import { ArchiveCache } from './archive-cache.js';
 import type { InstallEvents } from './install-events.js';
 import { LOCK_FILE, recoverTransaction } from './install-transaction.js';
-import { type Lockfile } from './lockfile.js';
+import { packagesDirEntry, readLockfileOf, type Lockfile } from './lockfile.js';
 import { hashDirectory } from './content-hash.js';
 import { packageDir } from '../names.js';
 import type { PackageSource } from './package-source.js';
@@ -20,6 +22,8 @@ export interface Context {
   /** The user's state, where the install journal is kept (never the packages directory). */
   stateDir: string;
   events: InstallEvents | undefined;
+  /** Archives kept by integrity, shared by all projects; none when the caller gave no cache directory. */
+  archiveCache: ArchiveCache | undefined;
 }
 
 /** The context of one operation on `paths`. */
@@ -30,6 +34,7 @@ export function contextOf(source: PackageSource, paths: InstallPaths, events: In
     lockfilePath: paths.lockfilePath,
     stateDir: paths.stateDir ?? defaultStateDir(),
     events,
+    archiveCache: paths.cacheDir === undefined ? undefined : new ArchiveCache(join(paths.cacheDir, 'archives')),
   };
 }
 
@@ -60,6 +65,8 @@ export function refuseLinkedPackagesDir(packagesDir: string): void {
 
 export async function withInstallLock<T>(context: Context, task: () => T | Promise<T>): Promise<T> {
   refuseLinkedPackagesDir(context.packagesDir);
+  // A lockfile of another packages directory is refused before anything is created here.
+  readLockfileOf(context);
   try {
     mkdirSync(context.packagesDir, { recursive: true });
     mkdirSync(dirname(context.lockfilePath), { recursive: true });
@@ -117,4 +124,49 @@ export function lockedVersions(lockfile: Lockfile, except: Set<string>): Record<
   for (const [name, locked] of Object.entries(lockfile.packages))
     if (!except.has(name)) preferred[name] = locked.version;
   return preferred;
+}
+
+/**
+ * The lockfile a change writes: its packages directory and where its registries are, then what
+ * is requested and locked. A registry id no longer served keeps the location the lockfile had.
+ */
+export function nextLockfile(
+  context: Context,
+  previous: Lockfile,
+  requested: Lockfile['requested'],
+  packages: Lockfile['packages'],
+): Lockfile {
+  const registries: NonNullable<Lockfile['registries']> = {};
+  for (const id of ['v1', 'v2'] as const) {
+    if (!Object.values(packages).some((locked) => locked.backend === id)) continue;
+    const location = context.source.registryLocation?.(id);
+    const entry =
+      location === undefined ? previous.registries?.[id] : registryEntry(location, dirname(context.lockfilePath));
+    if (entry !== undefined) registries[id] = entry;
+  }
+  return {
+    lockfileVersion: 1,
+    packagesDir: packagesDirEntry(context),
+    ...(Object.keys(registries).length === 0 ? {} : { registries }),
+    requested,
+    packages,
+  };
+}
+
+/**
+ * A registry location as a lockfile keeps it: a URL without credentials; a directory inside the
+ * lockfile's own directory, relative to it. A directory elsewhere is this machine's path, of no
+ * use to anyone else (the lockfile travels): not kept.
+ */
+function registryEntry(location: string, base: string): string | undefined {
+  const where = registryLocation(location);
+  if (where.kind === 'http') {
+    const url = new URL(where.url);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  }
+  const path = relative(base, where.path);
+  if (path.startsWith('..') || isAbsolute(path)) return undefined;
+  return path === '' ? '.' : path.split(sep).join('/');
 }

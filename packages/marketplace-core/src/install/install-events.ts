@@ -4,7 +4,10 @@ export type InstallEvent =
   | { type: 'recovered'; action: 'rolled-forward' | 'rolled-back' }
   | { type: 'resolved'; count: number }
   | { type: 'fetch-start'; total: number }
-  | { type: 'fetched'; name: string; version: string; done: number; total: number }
+  /** `cached`: the archive came from the archive cache, not the registry. */
+  | { type: 'fetched'; name: string; version: string; done: number; total: number; cached?: boolean }
+  /** A cache entry whose bytes did not match its integrity: removed, and the archive fetched again. */
+  | { type: 'cache-corrupt'; name: string; path: string }
   | { type: 'committed'; count: number }
   | { type: 'deprecated'; name: string; version: string; message: string }
   /** A directory a removal left in place: its files are not what ggen installed there. */

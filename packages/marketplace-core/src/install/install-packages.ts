@@ -2,7 +2,7 @@
 import { MarketplaceError } from '../errors.js';
 import type { InstallRequest, InstallResult } from '../models.js';
 import type { InstallEvents } from './install-events.js';
-import { emptyLockfile, readLockfile, type LockedPackage, type Lockfile } from './lockfile.js';
+import { emptyLockfile, readLockfileOf, type LockedPackage, type Lockfile } from './lockfile.js';
 import { lockedArchiveLocation } from './locked-location.js';
 import type { PackageSource, VersionCandidate } from './package-source.js';
 import { resolveDependencies, satisfies, type Resolution } from './resolve-dependencies.js';
@@ -18,7 +18,7 @@ export async function installPackages(
   const context: Context = contextOf(source, request, events);
   const specs = request.specs.map(parsePackageSpec);
   return withInstallLock(context, async () => {
-    const lockfile = readLockfile(request.lockfilePath) ?? emptyLockfile();
+    const lockfile = readLockfileOf(request) ?? emptyLockfile();
     // No names: install exactly the lockfile, as `npm ci` and `pnpm install` do.
     if (specs.length === 0 && !request.frozenLockfile && Object.keys(lockfile.packages).length === 0) {
       throw new MarketplaceError(
@@ -64,6 +64,7 @@ export async function installPackages(
     return applyResolution(context, lockfile, resolution, requests, {
       dryRun: request.dryRun ?? false,
       forced,
+      overwrite: request.force === true,
       // A dist-tag is the registry's word, not the user's: one that points below the locked
       // version is a downgrade like any other (a registry that moved `latest` back).
       asked: Object.fromEntries(specs.map((spec) => [spec.name, spec.tag === undefined ? spec.range : undefined])),
@@ -123,7 +124,9 @@ async function installFrozen(
   const resolution: Resolution = { packages, order: [...packages.keys()].sort(), cycles: [] };
   return applyResolution(context, lockfile, resolution, lockfile.requested, {
     dryRun: request.dryRun ?? false,
-    forced: new Set(),
+    // `install --force` with no names replaces every locked pack, local edits included.
+    forced: request.force === true ? new Set(Object.keys(lockfile.packages)) : new Set(),
+    overwrite: request.force === true,
     asked: {},
     ...policyOf(request),
   });

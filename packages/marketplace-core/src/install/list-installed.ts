@@ -9,7 +9,7 @@ import { hashDirectory } from './content-hash.js';
 import { withFileLock } from './file-lock.js';
 import { journalPath, LOCK_FILE, recoverTransaction, TRANSACTION_DIR } from './install-transaction.js';
 import { defaultStateDir } from './install-context.js';
-import { emptyLockfile, readLockfile } from './lockfile.js';
+import { emptyLockfile, readLockfileOf } from './lockfile.js';
 
 /** The package directories under `packagesDir`: `name` and, inside each `@scope`, `@scope/name`. */
 async function installedDirectories(packagesDir: string): Promise<string[]> {
@@ -41,7 +41,7 @@ export async function listInstalledPackages(options: InstallPaths): Promise<Inst
   ) {
     await withFileLock(join(options.packagesDir, LOCK_FILE), () => recoverTransaction(options.packagesDir, stateDir));
   }
-  const lockfile = readLockfile(options.lockfilePath) ?? emptyLockfile();
+  const lockfile = readLockfileOf(options) ?? emptyLockfile();
   const result: InstalledPackage[] = [];
   for (const [name, locked] of Object.entries(lockfile.packages)) {
     const path = packageDir(options.packagesDir, name);

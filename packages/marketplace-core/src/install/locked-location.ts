@@ -100,9 +100,10 @@ export function lockedFetchError(
   resolved: string,
   source: PackageSource,
 ): unknown {
+  // A registry that did not answer (down, refused, offline) says so itself: the archive may well be there.
   if (
     !(error instanceof MarketplaceError) ||
-    !['GGEN_E_REGISTRY_UNREACHABLE', 'GGEN_E_REGISTRY_HTTP'].includes(error.code)
+    !['GGEN_E_REGISTRY_NOT_FOUND', 'GGEN_E_REGISTRY_HTTP'].includes(error.code)
   )
     return error;
   const id = LOCKED.exec(resolved)?.[1] as BackendType | undefined;

@@ -1,3 +1,4 @@
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { readRegularFileSync } from '../read-regular-file.js';
 
 /** The most a lockfile may hold: far above any real one (thousands of packs). */
@@ -35,6 +36,14 @@ const LOCKED_PACKAGE = z.object({
 /** The lockfile's rules, said once: its types are inferred from them. */
 const LOCKFILE = z.object({
   lockfileVersion: z.literal(1),
+  /** The packages directory this lockfile describes, relative to the lockfile's directory (one lockfile per packages directory). */
+  packagesDir: z.string().optional(),
+  /**
+   * Where each registry id was when the lockfile was written: a URL, or a directory (relative to
+   * the lockfile's directory when inside it). A hint for a checkout with no registry configured;
+   * `--registry` and the config decide where a registry is now.
+   */
+  registries: z.object({ v1: z.string().optional(), v2: z.string().optional() }).strict().optional(),
   requested: z.record(packageName, versionRange),
   packages: z.record(packageName, LOCKED_PACKAGE),
 });
@@ -78,6 +87,32 @@ export function readLockfile(path: string): Lockfile | null {
     );
   }
   return parsed.data;
+}
+
+/**
+ * The lockfile of `packagesDir`: one written for another packages directory (two `--target`
+ * folders side by side would share `ggen.lock`) is refused, never mixed into this one.
+ */
+export function readLockfileOf(paths: { lockfilePath: string; packagesDir: string }): Lockfile | null {
+  const lockfile = readLockfile(paths.lockfilePath);
+  const recorded = lockfile?.packagesDir;
+  if (recorded === undefined) return lockfile;
+  const base = dirname(paths.lockfilePath);
+  if (resolve(base, recorded) === resolve(paths.packagesDir)) return lockfile;
+  throw new MarketplaceError(
+    'GGEN_E_LOCKFILE_CONFLICT',
+    `${paths.lockfilePath} belongs to the packages directory ${join(base, recorded)}, not ${paths.packagesDir}`,
+    {
+      hint: `One lockfile describes one packages directory. Install into ${join(base, recorded)} (drop --target), or give ${paths.packagesDir} its own project: a directory of its own with a ggen.yaml, or marketplace.lockfile.`,
+      details: { lockfile: paths.lockfilePath, packagesDir: paths.packagesDir, recorded },
+    },
+  );
+}
+
+/** What a lockfile records of where it was written: its packages directory, relative to it. */
+export function packagesDirEntry(paths: { lockfilePath: string; packagesDir: string }): string {
+  const path = relative(dirname(paths.lockfilePath), paths.packagesDir);
+  return path === '' ? '.' : path.split(sep).join('/');
 }
 
 function invalid(path: string, reason: string, cause?: unknown): MarketplaceError {

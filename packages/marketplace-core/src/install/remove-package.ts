@@ -3,9 +3,9 @@ import { MarketplaceError } from '../errors.js';
 import type { RemoveRequest, RemoveResult } from '../models.js';
 import type { InstallEvents } from './install-events.js';
 import { beginTransaction, commitTransaction } from './install-transaction.js';
-import { emptyLockfile, readLockfile, serializeLockfile, type Lockfile } from './lockfile.js';
+import { emptyLockfile, readLockfileOf, serializeLockfile } from './lockfile.js';
 import type { PackageSource } from './package-source.js';
-import { contextOf, removableDirectories, withInstallLock, type Context } from './install-context.js';
+import { contextOf, nextLockfile, removableDirectories, withInstallLock, type Context } from './install-context.js';
 
 export async function removePackage(
   source: PackageSource,
@@ -14,7 +14,7 @@ export async function removePackage(
 ): Promise<RemoveResult> {
   const context: Context = contextOf(source, request, events);
   return withInstallLock(context, async () => {
-    const lockfile = readLockfile(request.lockfilePath) ?? emptyLockfile();
+    const lockfile = readLockfileOf(request) ?? emptyLockfile();
     const name = request.name.toLowerCase();
     if (lockfile.packages[name] === undefined && lockfile.requested[name] === undefined) {
       throw new MarketplaceError('GGEN_E_NOT_INSTALLED', `Package '${name}' is not installed`, {
@@ -51,11 +51,12 @@ export async function removePackage(
       .sort();
     if (!request.dryRun) {
       request.signal?.throwIfAborted();
-      const next: Lockfile = {
-        lockfileVersion: 1,
+      const next = nextLockfile(
+        context,
+        lockfile,
         requested,
-        packages: Object.fromEntries(Object.entries(lockfile.packages).filter(([other]) => keep.has(other))),
-      };
+        Object.fromEntries(Object.entries(lockfile.packages).filter(([other]) => keep.has(other))),
+      );
       const remove = await removableDirectories(context, lockfile, removed, request.force === true ? name : undefined);
       beginTransaction(context.packagesDir);
       commitTransaction(context.packagesDir, context.stateDir, {

@@ -2,7 +2,7 @@
 import { MarketplaceError } from '../errors.js';
 import type { UpdateRequest, UpdateResult } from '../models.js';
 import type { InstallEvents } from './install-events.js';
-import { readLockfile } from './lockfile.js';
+import { readLockfileOf } from './lockfile.js';
 import type { PackageSource } from './package-source.js';
 import { resolveDependencies } from './resolve-dependencies.js';
 import { applyResolution } from './apply-resolution.js';
@@ -15,7 +15,7 @@ export async function updatePackages(
 ): Promise<UpdateResult> {
   const context: Context = contextOf(source, request, events);
   return withInstallLock(context, async () => {
-    const lockfile = readLockfile(request.lockfilePath);
+    const lockfile = readLockfileOf(request);
     if (lockfile === null || Object.keys(lockfile.requested).length === 0) {
       throw new MarketplaceError('GGEN_E_NOT_INSTALLED', 'Nothing is installed here, so there is nothing to update', {
         hint: 'Install packages first with ggen marketplace install <name>.',
@@ -40,6 +40,7 @@ export async function updatePackages(
     await applyResolution(context, lockfile, resolution, lockfile.requested, {
       dryRun: request.dryRun === true || changes.length === 0,
       forced: new Set(),
+      overwrite: false,
       asked: {},
       ...policyOf(request),
     });

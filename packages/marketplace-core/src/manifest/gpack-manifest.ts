@@ -2,13 +2,17 @@ import semverValid from 'semver/functions/valid.js';
 import semverValidRange from 'semver/ranges/valid.js';
 import { z } from 'zod';
 import { PACKAGE_NAME_PATTERN } from '../names.js';
+import { licenseProblem } from './spdx-license.js';
 
 export { PACKAGE_NAME_PATTERN };
+
+/** The types a template variable may have. */
+export const VARIABLE_TYPES = ['string', 'number', 'boolean', 'array', 'object'] as const;
 
 function buildSchema() {
   const variableSchema = z
     .object({
-      type: z.enum(['string', 'number', 'boolean', 'array', 'object']).default('string'),
+      type: z.enum(VARIABLE_TYPES).default('string'),
       required: z.boolean().optional(),
       default: z.unknown().optional(),
       description: z.string().optional(),
@@ -26,7 +30,14 @@ function buildSchema() {
       version: z.string().refine((value) => semverValid(value) !== null, 'a semantic version such as 1.2.3'),
       description: z.string().min(1, 'a non-empty description'),
       author: z.string().min(1).optional(),
-      license: z.string().min(1).optional(),
+      license: z
+        .string()
+        .min(1)
+        .superRefine((value, context) => {
+          const problem = licenseProblem(value);
+          if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
       category: z.string().min(1).optional(),
       tags: z.array(z.string().min(1)).default([]),
       keywords: z.array(z.string().min(1)).default([]),

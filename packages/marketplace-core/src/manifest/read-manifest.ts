@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseDocument, LineCounter } from 'yaml';
+import type { z } from 'zod';
 import { MarketplaceError } from '../errors.js';
 import { nearestWord } from '../text/edit-distance.js';
 import type { ValidationIssue, ValidationReport } from '../models.js';
@@ -88,7 +89,7 @@ export function parseGpackYaml(text: string, file: string): { manifest: GpackMan
     const node = path.length > 0 ? doc.getIn(path, true) : undefined;
     const keyNode = path.length > 0 ? doc.getIn(path.slice(0, -1), true) : undefined;
     const field = path.map(String).join('.') || '(root)';
-    const message = `field '${field}' ${issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : `must be ${issue.message}`}`;
+    const message = `field '${field}' ${fieldProblem(issue, doc.hasIn(path) ? doc.getIn(path) : undefined, doc.hasIn(path), sourceText(node))}`;
     return [
       {
         severity: 'error',
@@ -111,6 +112,47 @@ export function parseGpackYaml(text: string, file: string): { manifest: GpackMan
   );
 }
 
+/**
+ * What is wrong with a field, in plain words: missing, of the wrong type (naming what was
+ * written, e.g. YAML's number 1 for `version: 1.0`), or not one of the allowed values (with the
+ * one meant).
+ */
+function fieldProblem(issue: z.core.$ZodIssue, value: unknown, present: boolean, written?: string): string {
+  if (issue.code === 'invalid_type') {
+    if (!present) return 'is required';
+    const found =
+      typeof value === 'object'
+        ? Array.isArray(value)
+          ? 'a list'
+          : 'a mapping'
+        : `the ${typeof value} ${JSON.stringify(value)}`;
+    const version =
+      issue.path[issue.path.length - 1] === 'version' && typeof value === 'number'
+        ? ` (YAML reads ${written ?? String(value)} as a number: write a semantic version in quotes, e.g. version: "${semverOf(written ?? String(value))}")`
+        : '';
+    return `must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a mapping' : `a ${issue.expected}`}, not ${found}${version}`;
+  }
+  if (issue.code === 'invalid_value') {
+    const allowed = issue.values.map((option) => JSON.stringify(option));
+    const meant =
+      typeof value === 'string'
+        ? nearestWord(
+            value.toLowerCase(),
+            issue.values.map((option) => String(option)),
+          )
+        : undefined;
+    return `must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}${meant === undefined ? '' : `. Did you mean "${meant}"?`}`;
+  }
+  return `must be ${issue.message}`;
+}
+
+/** A number YAML read from `version: 1.0` written as the semantic version meant (1.0.0). */
+function semverOf(value: string): string {
+  const parts = value.split('.');
+  while (parts.length < 3) parts.push('0');
+  return parts.slice(0, 3).join('.');
+}
+
 const manifestFields = (): string[] => Object.keys(gpackManifestSchema().shape);
 const VARIABLE_FIELDS = ['type', 'required', 'default', 'description'];
 
@@ -123,26 +165,49 @@ function keyOffset(map: unknown, key: unknown): number | undefined {
   return items?.find((item) => item.key?.value === key)?.key?.range?.[0];
 }
 
+/** A scalar as it is written in the file (`1.0`, where its value is the number 1). */
+function sourceText(node: unknown): string | undefined {
+  const source = (node as { source?: unknown } | undefined)?.source;
+  return typeof source === 'string' ? source : undefined;
+}
+
 function nodeOffset(node: unknown): number | undefined {
   const range = (node as { range?: [number, number, number] } | undefined)?.range;
   return range?.[0];
+}
+
+function missingFiles(dir: string, listed: readonly string[], manifest: string): ValidationIssue[] {
+  return listed
+    .filter((file) => !existsSync(join(dir, file)))
+    .map((file) => ({
+      severity: 'error' as const,
+      field: 'files',
+      message: `listed file '${file}' does not exist`,
+      file: manifest,
+    }));
+}
+
+/** The files and templates a gpack.yaml lists, read from it as written (for a manifest that is otherwise invalid). */
+function listedFiles(manifest: string): string[] {
+  if (basename(manifest) !== 'gpack.yaml') return [];
+  try {
+    const raw = parseDocument(readFileSync(manifest, 'utf8')).toJS() as Record<string, unknown> | null;
+    return [raw?.files, raw?.templates].flatMap((list) =>
+      Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : [],
+    );
+  } catch {
+    return [];
+  }
 }
 
 /** Validation report for a package directory: never throws for a bad manifest. */
 export function validatePackageDir(dir: string): ValidationReport {
   try {
     const loaded = readManifest(dir);
-    const issues: ValidationIssue[] = [...loaded.warnings];
-    for (const file of [...loaded.manifest.files, ...loaded.manifest.templates]) {
-      if (!existsSync(join(dir, file))) {
-        issues.push({
-          severity: 'error',
-          field: 'files',
-          message: `listed file '${file}' does not exist`,
-          file: loaded.path,
-        });
-      }
-    }
+    const issues: ValidationIssue[] = [
+      ...loaded.warnings,
+      ...missingFiles(dir, [...loaded.manifest.files, ...loaded.manifest.templates], loaded.path),
+    ];
     // What users look for before they install, as npm warns about it on publish.
     if (loaded.manifest.license === undefined)
       issues.push({
@@ -170,12 +235,18 @@ export function validatePackageDir(dir: string): ValidationReport {
   } catch (error) {
     if (!(error instanceof MarketplaceError)) throw error;
     const details = error.details ?? {};
-    if (Array.isArray(details.issues))
+    if (Array.isArray(details.issues)) {
+      // Every problem in one run: the files it lists are checked even when other fields are wrong.
+      const file = typeof details.file === 'string' ? details.file : undefined;
       return {
         valid: false,
-        ...(typeof details.file === 'string' ? { manifestPath: details.file } : {}),
-        issues: details.issues as ValidationIssue[],
+        ...(file === undefined ? {} : { manifestPath: file }),
+        issues: [
+          ...(details.issues as ValidationIssue[]),
+          ...(file === undefined ? [] : missingFiles(dir, listedFiles(file), file)),
+        ],
       };
+    }
     return {
       valid: false,
       ...(typeof details.file === 'string' ? { manifestPath: details.file } : {}),

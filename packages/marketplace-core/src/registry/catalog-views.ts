@@ -24,6 +24,7 @@ export function catalogPackageSummary(pkg: CatalogPackage, score?: number): Pack
     downloads: pkg.downloads,
     stars: pkg.stars,
     ...(score === undefined ? {} : { score: Math.round(score * 100) / 100 }),
+    ...(pkg.versions.find((entry) => entry.version === pkg.latest)?.yanked === true ? { yanked: true } : {}),
   };
 }
 

@@ -6,12 +6,17 @@ import { fromFsError, MarketplaceError } from '../errors.js';
 import { safeText } from '../names.js';
 import type { VersionCandidate } from '../install/package-source.js';
 import { isHttpLocation, isLocationUrl, registryLocation } from './registry-location.js';
+import { networkFailure } from './network-error.js';
 
 export interface FetchOptions {
   timeoutMs: number;
   retries: number;
   /** Base delay between retries; doubles each time. */
   retryDelayMs?: number;
+  /** --offline: nothing is asked of the network; an http(s) location is a GGEN_E_OFFLINE error. */
+  offline?: boolean;
+  /** --prefer-offline: a copy kept from an earlier command is used without asking whether it changed. */
+  preferOffline?: boolean;
 }
 
 /**
@@ -116,7 +121,7 @@ export async function fetchRevalidated(
     } catch (error) {
       if (error instanceof MarketplaceError) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `${path} does not exist`, {
+        throw new MarketplaceError('GGEN_E_REGISTRY_NOT_FOUND', `${path} does not exist`, {
           hint: 'Check the registry location (--registry or marketplace.registry in config).',
           details: { location: path },
         });
@@ -124,6 +129,7 @@ export async function fetchRevalidated(
       throw fromFsError(error, 'reading', path);
     }
   }
+  if (options.offline === true) throw offlineError(location);
   const delay = options.retryDelayMs ?? 100;
   let lastError: MarketplaceError | undefined;
   for (let attempt = 0; attempt <= options.retries; attempt += 1) {
@@ -158,23 +164,7 @@ export async function fetchRevalidated(
     } catch (error) {
       // A 4xx answer or an oversized body is final; 5xx and 429 answers, drops and timeouts are tried again.
       if (error instanceof MarketplaceError) throw error;
-      const name = (error as Error).name;
-      lastError =
-        name === 'TimeoutError' || name === 'AbortError'
-          ? new MarketplaceError('GGEN_E_REGISTRY_TIMEOUT', `GET ${location} timed out after ${options.timeoutMs} ms`, {
-              hint: 'The registry is slow or unreachable; raise marketplace.timeout_ms or try again later.',
-              cause: error,
-              details: { location, timeoutMs: options.timeoutMs },
-            })
-          : new MarketplaceError(
-              'GGEN_E_REGISTRY_UNREACHABLE',
-              `Cannot reach ${location}: ${describeNetworkError(error)}`,
-              {
-                hint: 'Check the network and the registry URL, then try again.',
-                cause: error,
-                details: { location },
-              },
-            );
+      lastError = networkFailure(error, { what: `GET ${location}`, location, timeoutMs: options.timeoutMs });
     }
   }
   throw lastError ?? new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `Cannot reach ${location}`);
@@ -239,9 +229,12 @@ export async function readLimited(response: Response, location: string, limit: n
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
+/** What --offline says of a location it will not ask. */
+export function offlineError(location: string): MarketplaceError {
+  return new MarketplaceError('GGEN_E_OFFLINE', `Offline: ${redactUrl(location)} is not kept on this machine`, {
+    hint: 'Run once without --offline (or with --prefer-offline) to fetch it; archives are then kept in the cache (ggen marketplace cache ls).',
+    details: { location },
+  });
 }
 
 /** A candidate's archive; a registry entry without an archive location is a coded error. */

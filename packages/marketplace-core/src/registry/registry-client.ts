@@ -2,6 +2,7 @@ import { ERROR_CODES, MarketplaceError, type ErrorCode } from '../errors.js';
 import { safeText } from '../names.js';
 import { redactUrl } from '../redact.js';
 import { readLimited } from './fetch-resource.js';
+import { networkFailure } from './network-error.js';
 
 /** The registry server's API lives under this path of a registry URL (npm's `/-/` convention). */
 export const SERVER_API = '-/v1';
@@ -47,20 +48,16 @@ export async function serverRequest<T>(registry: string, request: ServerRequest)
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
     });
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError')
-      throw new MarketplaceError(
-        'GGEN_E_REGISTRY_TIMEOUT',
-        `The registry server ${shown} did not answer ${request.method} ${request.path} within ${request.timeoutMs} ms`,
-        {
-          hint: 'Nothing was changed by this client; the server may still finish the request. Check with ggen marketplace info, then try again.',
-          details: { location: registry, timeoutMs: request.timeoutMs },
-        },
-      );
-    throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `Cannot reach the registry server ${shown}`, {
-      hint: 'Check the URL and that the server runs (ggen marketplace registry serve), then try again.',
-      cause: error,
-      details: { location: registry },
+    throw networkFailure(error, {
+      what: `the registry server ${registry} (${request.method} ${request.path})`,
+      location: registry,
+      timeoutMs: request.timeoutMs,
+      ...(request.method === 'GET'
+        ? {}
+        : {
+            timeoutHint:
+              'Nothing was changed by this client; the server may still finish the request. Check with ggen marketplace info, then try again.',
+          }),
     });
   }
   const text = Buffer.from(await readLimited(response, url, ANSWER_LIMIT)).toString('utf8');

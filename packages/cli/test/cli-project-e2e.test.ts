@@ -1,0 +1,280 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, jest } from '@jest/globals';
+import { bundle, freshHome, parseJson, runGgen, sampleRegistry, serverAddress, spawnGgen } from './helpers/run-ggen.js';
+
+// Each test runs the CLI a dozen times; a loaded 2-core machine needs more than the default minute.
+jest.setTimeout(180_000);
+
+/** A project as a user starts one: a directory with a ggen.yaml naming the team's registry. */
+function newProject(): { home: string; project: string } {
+  const home = freshHome();
+  const project = join(home, 'work', 'site');
+  mkdirSync(join(project, 'registry'), { recursive: true });
+  writeFileSync(join(project, 'ggen.yaml'), 'marketplace:\n  registry: ./registry\n');
+  return { home, project };
+}
+
+describe('a project is found like npm finds package.json', () => {
+  it('init, publish, install, list and outdated work with no --target, from any subdirectory, and say the project once', async () => {
+    const { home, project } = newProject();
+    const at = { home, cwd: project };
+    expect((await runGgen(['marketplace', 'init', 'kit'], at)).code).toBe(0);
+    const published = await runGgen(['marketplace', 'publish', 'kit'], at);
+    expect(published.code).toBe(0);
+    const install = await runGgen(['marketplace', 'install', 'kit'], at);
+    expect(install.code).toBe(0);
+    expect(install.stdout).toContain(`into ${join(project, 'gpacks')}`);
+    expect(existsSync(join(project, 'gpacks', 'kit', 'gpack.yaml'))).toBe(true);
+    expect(existsSync(join(home, '.ggen', 'packages'))).toBe(false);
+    const lock = JSON.parse(readFileSync(join(project, 'ggen.lock'), 'utf8')) as {
+      packagesDir: string;
+      registries: Record<string, string>;
+    };
+    expect(lock.packagesDir).toBe('gpacks');
+    // The registry inside the project is named relative to it: the lockfile travels with the project.
+    expect(lock.registries).toEqual({ v2: 'registry' });
+
+    // From a subdirectory, as git and npm work.
+    const deeper = join(project, 'src', 'deep');
+    mkdirSync(deeper, { recursive: true });
+    const list = await runGgen(['marketplace', 'list'], { home, cwd: deeper });
+    expect([list.code, list.stdout]).toEqual([0, expect.stringMatching(/^kit\s+0\.1\.0\s+ok\s+v2/m)]);
+    const outdated = await runGgen(['marketplace', 'outdated'], { home, cwd: deeper });
+    expect([outdated.code, outdated.stdout.trim()]).toEqual([0, 'Everything is up to date.']);
+    // The project's registry setting was said the first time; not again on every command.
+    expect(published.stderr).toContain(`note: ${join(project, 'ggen.yaml')} sets registry:`);
+    expect(list.stderr).toBe('');
+    expect(outdated.stderr).toBe('');
+
+    // Outside any project, ~/.ggen is used as before.
+    const outside = await runGgen(['marketplace', 'list'], { home, cwd: home });
+    expect(outside.stdout.trim()).toBe('No packages installed.');
+  });
+
+  it('keeps one lockfile per packages directory: a second --target beside the first is refused, not mixed in', async () => {
+    const home = freshHome();
+    expect((await runGgen(['marketplace', 'install', 'hello-world', '--target', join(home, 'a')], { home })).code).toBe(
+      0,
+    );
+    const second = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'b')], { home });
+    expect(second.code).toBe(5);
+    expect(second.stderr).toContain(
+      `error GGEN_E_LOCKFILE_CONFLICT: ${join(home, 'ggen.lock')} belongs to the packages directory ${join(home, 'a')}, not ${join(home, 'b')}`,
+    );
+    expect(existsSync(join(home, 'b'))).toBe(false);
+  });
+
+  it('refuses to overwrite local edits without --force, and list fails on drift as npm ls does', async () => {
+    const { home, project } = newProject();
+    const at = { home, cwd: project };
+    await runGgen(['marketplace', 'init', 'kit'], at);
+    await runGgen(['marketplace', 'publish', 'kit'], at);
+    expect((await runGgen(['marketplace', 'install', 'kit'], at)).code).toBe(0);
+    const edited = join(project, 'gpacks', 'kit', 'templates', 'hello.tmpl');
+    writeFileSync(edited, 'my own edit\n');
+    const list = await runGgen(['marketplace', 'list'], at);
+    expect(list.code).toBe(1);
+    expect(list.stdout).toMatch(/^kit\s+0\.1\.0\s+modified/m);
+    const refused = await runGgen(['marketplace', 'install'], at);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain(
+      `error GGEN_E_LOCAL_CHANGES: kit has local changes in ${join(project, 'gpacks')} that this install would overwrite`,
+    );
+    expect(readFileSync(edited, 'utf8')).toBe('my own edit\n');
+    expect((await runGgen(['marketplace', 'install', 'kit', '--force'], at)).code).toBe(0);
+    expect(readFileSync(edited, 'utf8')).toBe('Hello, {{ name }}!\n');
+    expect((await runGgen(['marketplace', 'list'], at)).code).toBe(0);
+  });
+});
+
+describe('a teammate, the archive cache and --offline', () => {
+  it('installs from the committed lockfile with one command, then offline from the cache; a damaged entry is caught', async () => {
+    const registry = join(freshHome(), 'registry');
+    mkdirSync(registry);
+    const server = spawnGgen(['marketplace', 'registry', 'serve', registry, '--port', '0']);
+    const url = await serverAddress(server);
+    let running = true;
+    try {
+      const owner = freshHome();
+      const token = parseJson<{ token: string }>(
+        await runGgen(['marketplace', 'registry', 'token', 'create', registry, '--json'], { home: owner }),
+      ).token;
+      const pack = join(owner, 'kit');
+      await runGgen(['marketplace', 'init', pack, '--name', '@acme/kit'], { home: owner });
+      const published = await runGgen(['marketplace', 'publish', pack, '--registry', url], {
+        home: owner,
+        env: { GGEN_TOKEN: token },
+      });
+      expect(published.code).toBe(0);
+      const ownerProject = join(owner, 'app');
+      mkdirSync(ownerProject);
+      writeFileSync(join(ownerProject, 'ggen.yaml'), `marketplace:\n  registry: ${url}\n`);
+      expect((await runGgen(['marketplace', 'install', '@acme/kit'], { home: owner, cwd: ownerProject })).code).toBe(0);
+
+      // The teammate's clone has the lockfile only (no ggen.yaml, no gpacks/), in a HOME with no config.
+      const mate = freshHome();
+      const clone = join(mate, 'app');
+      mkdirSync(clone);
+      cpSync(join(ownerProject, 'ggen.lock'), join(clone, 'ggen.lock'));
+      const install = await runGgen(['marketplace', 'install'], { home: mate, cwd: clone });
+      expect(install.code).toBe(0);
+      expect(install.stderr).toContain(`note: using the v2 registry ${url}/ named by ${join(clone, 'ggen.lock')}`);
+      expect(readFileSync(join(clone, 'gpacks', '@acme', 'kit', 'templates', 'hello.tmpl'), 'utf8')).toBe(
+        'Hello, {{ name }}!\n',
+      );
+      const cached = parseJson<{ archives: { integrity: string; path: string }[] }>(
+        await runGgen(['marketplace', 'cache', 'ls', '--json'], { home: mate }),
+      ).archives;
+      expect(cached).toHaveLength(1);
+
+      // The registry goes down: a plain install says so, an --offline one installs from the cache.
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+      running = false;
+      rmSync(join(clone, 'gpacks'), { recursive: true });
+      const offline = await runGgen(['marketplace', 'install', '--offline'], { home: mate, cwd: clone });
+      expect([offline.code, offline.stderr]).toEqual([0, '']);
+      expect(existsSync(join(clone, 'gpacks', '@acme', 'kit', 'gpack.yaml'))).toBe(true);
+
+      // A damaged entry: verify finds it (exit 1) and removes it; offline then says what is missing.
+      writeFileSync(cached[0]!.path, 'not the archive');
+      const verify = await runGgen(['marketplace', 'cache', 'verify'], { home: mate });
+      expect(verify.code).toBe(1);
+      expect(verify.stdout).toContain('1 did not match their integrity and were removed');
+      expect(readdirSync(join(mate, '.cache', 'ggen', 'archives', 'sha512'))).toEqual([]);
+      rmSync(join(clone, 'gpacks'), { recursive: true });
+      const missing = await runGgen(['marketplace', 'install', '--offline'], { home: mate, cwd: clone });
+      expect(missing.code).toBe(8);
+      expect(missing.stderr).toMatch(
+        /^error GGEN_E_OFFLINE: Offline: http:\/\/127\.0\.0\.1:\d+\/archives\/@acme\/kit-0\.1\.0\.tgz is not kept on this machine$/m,
+      );
+      const down = await runGgen(['marketplace', 'install'], { home: mate, cwd: clone });
+      expect(down.code).toBe(8);
+      expect(down.stderr).toMatch(/^error GGEN_E_REGISTRY_REFUSED: Nothing is listening at 127\.0\.0\.1:\d+/m);
+      expect(down.stderr).not.toContain('fell back to v1');
+      expect((await runGgen(['marketplace', 'cache', 'clean'], { home: mate })).stdout).toContain(
+        'Removed 0 archive(s)',
+      );
+    } finally {
+      if (running) server.kill('SIGTERM');
+    }
+  });
+});
+
+describe('entry points and messages', () => {
+  it('ggen alone shows help, -v and version print the version, and a marketplace word at the top gets "did you mean"', async () => {
+    const bare = await runGgen([]);
+    expect([bare.code, bare.stdout]).toEqual([0, expect.stringContaining('ggen marketplace')]);
+    for (const words of [['-v'], ['version'], ['--version'], ['marketplace', '-v']])
+      expect((await runGgen(words)).stdout).toMatch(/^ggen \d+\.\d+\.\d+ \(marketplace-parallel\)$/m);
+    const search = await runGgen(['search', 'rust']);
+    expect(search.code).toBe(2);
+    expect(search.stderr).toBe(
+      "error GGEN_E_USAGE: Unknown command 'search'. Did you mean: ggen marketplace search rust?\nhint: see ggen marketplace search --help\n",
+    );
+    const flag = await runGgen(['marketplace', 'install', '--bogus']);
+    expect(flag.stderr).toContain('hint: see ggen marketplace install --help');
+  });
+
+  it('init takes scoped names, and validate says every problem of a manifest in plain words in one run', async () => {
+    const home = freshHome();
+    expect((await runGgen(['marketplace', 'init', '@acme/tools'], { home })).code).toBe(0);
+    expect(readFileSync(join(home, '@acme', 'tools', 'gpack.yaml'), 'utf8')).toMatch(/^name: "@acme\/tools"$/m);
+    expect((await runGgen(['marketplace', 'validate', join(home, '@acme', 'tools')], { home })).code).toBe(0);
+    expect((await runGgen(['marketplace', 'init', 'kit', '--name', '@acme/kit'], { home })).code).toBe(0);
+    const manifest = join(home, 'kit', 'gpack.yaml');
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8')
+        .replace('version: 0.1.0', 'version: 1.0')
+        .replace('license: MIT', 'license: MITT')
+        .replace('type: string', 'type: strnig')
+        .replace('templates/hello.tmpl', 'templates/gone.tmpl'),
+    );
+    const report = await runGgen(['marketplace', 'validate', join(home, 'kit')], { home });
+    expect(report.code).toBe(3);
+    expect(report.stdout).toContain(
+      `field 'version' must be a string, not the number 1 (YAML reads 1.0 as a number: write a semantic version in quotes, e.g. version: "1.0.0")`,
+    );
+    expect(report.stdout).toContain(`'MITT' is not one. Did you mean 'MIT'?`);
+    expect(report.stdout).toContain(
+      `field 'variables.name.type' must be one of "string", "number", "boolean", "array", "object", not "strnig". Did you mean "string"?`,
+    );
+    expect(report.stdout).toContain(`listed file 'templates/gone.tmpl' does not exist`);
+  });
+});
+
+describe('the terminal after Ctrl-C', () => {
+  it('gets its cursor back and a line saying nothing was changed (a real tmux pane)', async () => {
+    const home = freshHome();
+    // A registry whose archives never come: the install waits, with its bar drawn and the cursor hidden.
+    const stall = join(home, 'stall.mjs');
+    writeFileSync(
+      stall,
+      [
+        "import { createServer } from 'node:http';",
+        "import { readFileSync, existsSync, statSync } from 'node:fs';",
+        "import { join } from 'node:path';",
+        'const server = createServer((req, res) => {',
+        "  const path = join(process.argv[2], decodeURIComponent(new URL(req.url, 'http://x').pathname));",
+        "  if (path.endsWith('.tgz')) return;",
+        '  if (!existsSync(path) || statSync(path).isDirectory()) { res.statusCode = 404; res.end(); return; }',
+        '  res.end(readFileSync(path));',
+        '});',
+        "server.listen(0, '127.0.0.1', () => console.log(`port ${server.address().port}`));",
+      ].join('\n'),
+    );
+    const registry = spawn(process.execPath, [stall, sampleRegistry], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const socket = join(home, 'tmux.sock');
+    const tmux = (...args: string[]): string => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
+    try {
+      const [line] = await once(registry.stdout, 'data');
+      const port = /port (\d+)/.exec(String(line))?.[1];
+      const project = join(home, 'p');
+      mkdirSync(project);
+      const command = [
+        `cd ${project} &&`,
+        `HOME=${home} GGEN_MARKETPLACE_TIMEOUT_MS=600000`,
+        process.execPath,
+        bundle('parallel'),
+        'marketplace install agent-editor hello-world --target ./gpacks',
+        `--registry http://127.0.0.1:${port ?? ''}/;`,
+        `echo EXIT=$?; sleep 600`,
+      ].join(' ');
+      tmux('new-session', '-d', '-s', 'ctrlc', '-x', '160', '-y', '20', command);
+      const pane = (): string => tmux('capture-pane', '-p', '-t', 'ctrlc');
+      // The bar is the event that the install is under way (polled, never slept on blindly).
+      await until(() => pane().includes('installing ['));
+      expect(tmux('display', '-p', '-t', 'ctrlc', '#{cursor_flag}').trim()).toBe('0');
+      tmux('send-keys', '-t', 'ctrlc', 'C-c');
+      await until(() => pane().includes('EXIT='));
+      const after = pane();
+      expect(after).toContain(
+        `interrupted (Ctrl-C): nothing was changed in ${join(project, 'gpacks')}; what was staged is cleared by the next ggen command there`,
+      );
+      expect(after).toContain('EXIT=130');
+      expect(tmux('display', '-p', '-t', 'ctrlc', '#{cursor_flag}').trim()).toBe('1');
+      expect(existsSync(join(project, 'ggen.lock'))).toBe(false);
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch {
+        // Already gone.
+      }
+      registry.kill('SIGTERM');
+    }
+  });
+});
+
+/** Polls a condition of a real terminal until it holds (tmux has no event to wait on), for at most a minute. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the terminal never showed what was awaited');
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
