@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import type { Argv, InferredOptionTypes, Options } from 'yargs';
 import type { CliContext, GlobalArgs } from './cli-context.js';
 import type { FeatureSet } from './features.js';
@@ -83,19 +84,30 @@ export function defineCommand<const O extends CommandOptions = NoOptions, A = un
   return spec;
 }
 
+/** Columns padded by what a terminal shows (CJK wide, emoji, combining marks), not by UTF-16 length. */
 export function table(rows: string[][]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
+  for (const row of rows)
+    row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, stringWidth(cell))));
   return rows
     .map((row) =>
       row
-        .map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0)))
+        .map((cell, index) =>
+          index === row.length - 1 ? cell : cell + ' '.repeat(Math.max(0, (widths[index] ?? 0) - stringWidth(cell))),
+        )
         .join('  ')
         .trimEnd(),
     )
     .join('\n');
 }
 
+/** At most `max` columns on a terminal, cut at a whole character (never inside a surrogate pair or a wide one), with '…'. */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (stringWidth(text) <= max) return text;
+  let kept = '';
+  for (const { segment } of new Intl.Segmenter().segment(text)) {
+    if (stringWidth(kept + segment) > max - 1) break;
+    kept += segment;
+  }
+  return `${kept}…`;
 }

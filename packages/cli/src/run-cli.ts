@@ -1,5 +1,6 @@
 import { isMarketplaceError, nearestWord, safeText } from '@ggen/marketplace-core';
 import type { Logger } from 'pino';
+import { createColors } from 'picocolors';
 import type { Argv } from 'yargs';
 import { CliContext, type GlobalArgs, type Io } from './cli-context.js';
 import {
@@ -71,6 +72,7 @@ export function defaultIo(): Io {
  * retitle or rewrite the terminal, carriage returns, bidi overrides) are shown as `?`.
  */
 function terminalSafe(io: Io): Io {
+  const paint = colours(io);
   return {
     cwd: io.cwd,
     env: io.env,
@@ -78,12 +80,44 @@ function terminalSafe(io: Io): Io {
       return io.isTty;
     },
     stdout: (text) => {
-      io.stdout(safeText(text, true));
+      io.stdout(paint(safeText(text, true)));
     },
     stderr: (text) => {
-      io.stderr(safeText(text, true));
+      io.stderr(paint(safeText(text, true)));
     },
   };
+}
+
+/**
+ * Colour by what a line is, added after the text was made safe (the only escape sequences
+ * printed are these): errors red, warnings yellow, hints cyan, notes dim, ✔ green and ✖ red.
+ * On a terminal only, unless NO_COLOR (any value) or FORCE_COLOR (not 0) says otherwise.
+ */
+function colours(io: Io): (text: string) => string {
+  const force = io.env.FORCE_COLOR;
+  const enabled =
+    force !== undefined && force !== ''
+      ? force !== '0'
+      : io.env.NO_COLOR === undefined || io.env.NO_COLOR === ''
+        ? io.isTty
+        : false;
+  if (!enabled) return (text) => text;
+  const c = createColors(true);
+  const roles: [RegExp, (line: string) => string][] = [
+    [/^error /, (line) => c.red(line)],
+    [/^warning: /, (line) => c.yellow(line)],
+    [/^hint: /, (line) => c.cyan(line)],
+    [/^note: /, (line) => c.dim(line)],
+    [/^✔/, (line) => c.green(line)],
+    [/^✖/, (line) => c.red(line)],
+    [/^ {2}error /, (line) => c.red(line)],
+    [/^ {2}warning /, (line) => c.yellow(line)],
+  ];
+  return (text) =>
+    text
+      .split('\n')
+      .map((line) => roles.find(([pattern]) => pattern.test(line))?.[1](line) ?? line)
+      .join('\n');
 }
 
 /** Runs `ggen` with the given arguments; resolves to the process exit code. */

@@ -298,6 +298,16 @@ describe('the resident query service', () => {
     // A launcher that starts a service makes its directory before it spawns it: none here.
     expect(existsSync(ciDir)).toBe(false);
 
+    // By default (no GGEN_DAEMON, not CI) a lookup uses a running service but never starts one.
+    const quietDir = serviceDir();
+    const byDefault = await runGgen(['marketplace', 'search', 'agent'], {
+      bin: launcher,
+      home,
+      env: { GGEN_DAEMON_DIR: quietDir },
+    });
+    expect(withoutTimings(byDefault.stdout)).toBe(withoutTimings(underCi.stdout));
+    expect(existsSync(quietDir)).toBe(false);
+
     const openDir = serviceDir();
     mkdirSync(openDir, { recursive: true });
     chmodSync(openDir, 0o777);

@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { InstalledPackage, InstallResult, PackageDetails, SearchResults } from '@ggen/marketplace-core';
 import { startStaticServer, type StaticServer } from '../../../tools/testing/static-server.mjs';
 import { cliRoot, copyOfSampleRegistry, freshHome, parseJson, runGgen } from './helpers/run-ggen.js';
+import { buildTgz } from '../../../tools/testing/tar-builder.mjs';
+import { writeV1Registry } from '../../../tools/testing/v1-registry.mjs';
 
 interface ErrorOutput {
   error: { code: string; message: string; hint?: string };
@@ -161,15 +163,34 @@ describe('ggen marketplace on the built-in sample registry', () => {
     const dry = await runGgen(['marketplace', 'install', 'agent-reasoning-mcp', '--dry-run'], { home });
     expect(dry.stdout).toContain('would install 3 package(s)');
     expect(existsSync(join(home, '.ggen', 'ggen.lock'))).toBe(false);
-    const missing = await runGgen(['marketplace', 'install', 'academic-peer-review-workflow'], { home });
+    // A registry whose pack depends on one it does not have (as the ggen corpus index does).
+    const registry = writeV1Registry([
+      {
+        name: 'review-workflow',
+        dependencies: { 'paper-lifecycle': '*' },
+        archive: buildTgz([
+          {
+            path: 'gpack.yaml',
+            content: "name: review-workflow\nversion: 1.0.0\ndescription: d\ndependencies:\n  paper-lifecycle: '*'\n",
+          },
+        ]),
+      },
+    ]);
+    const missing = await runGgen(
+      ['marketplace', 'install', 'review-workflow', '--backend', 'v1', '--registry', registry],
+      {
+        home,
+      },
+    );
     expect(missing.code).toBe(4);
     expect(missing.stderr).toContain(
-      "'academic-paper-lifecycle', a dependency of academic-peer-review-workflow@1.0.0, is not in the registry",
+      "'paper-lifecycle', a dependency of review-workflow@1.0.0, is not in the registry",
     );
     expect(missing.stderr).toContain('hint: ');
-    const alone = await runGgen(['marketplace', 'install', 'academic-peer-review-workflow', '--no-dependencies'], {
-      home,
-    });
+    const alone = await runGgen(
+      ['marketplace', 'install', 'review-workflow', '--no-dependencies', '--backend', 'v1', '--registry', registry],
+      { home },
+    );
     expect(alone.code).toBe(0);
   });
 

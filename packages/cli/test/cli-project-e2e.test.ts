@@ -164,6 +164,22 @@ describe('a teammate, the archive cache and --offline', () => {
   });
 });
 
+describe('the built-in sample', () => {
+  it('installs every one of its 77 packs, dependencies included', async () => {
+    const names = (
+      JSON.parse(readFileSync(join(sampleRegistry, 'index.json'), 'utf8')) as { packages: { name: string }[] }
+    ).packages.map((entry) => entry.name);
+    expect(names).toHaveLength(77);
+    const home = freshHome();
+    const run = await runGgen(['marketplace', 'install', ...names, '--target', join(home, 'gpacks'), '--json'], {
+      home,
+    });
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    const installed = parseJson<{ installed: { name: string }[] }>(run).installed.map((entry) => entry.name);
+    expect(installed.sort()).toEqual([...names].sort());
+  });
+});
+
 describe('entry points and messages', () => {
   it('ggen alone shows help, -v and version print the version, and a marketplace word at the top gets "did you mean"', async () => {
     const bare = await runGgen([]);
@@ -177,6 +193,42 @@ describe('entry points and messages', () => {
     );
     const flag = await runGgen(['marketplace', 'install', '--bogus']);
     expect(flag.stderr).toContain('hint: see ggen marketplace install --help');
+  });
+
+  it('refuses a registry directory that does not exist the same way with and without --dry-run', async () => {
+    const home = freshHome();
+    await runGgen(['marketplace', 'init', 'kit'], { home });
+    const missing = join(home, 'no-registry');
+    for (const extra of [['--dry-run'], []]) {
+      const run = await runGgen(['marketplace', 'publish', 'kit', '--registry', missing, ...extra], { home });
+      expect([run.code, run.stdout]).toEqual([4, '']);
+      expect(run.stderr).toBe(
+        `error GGEN_E_REGISTRY_NOT_FOUND: The registry directory ${missing} does not exist\nhint: Check --registry (or marketplace.registry); a new registry starts as an empty directory: mkdir -p ${missing}\n`,
+      );
+    }
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('suggests the category a search with none meant', async () => {
+    const typo = await runGgen(['marketplace', 'search', '--category', 'acadmic-paper']);
+    expect(typo.stdout).toMatch(/^No packages found/);
+    expect(typo.stderr).toBe(
+      "note: no pack is in the category 'acadmic-paper'. Did you mean --category academic-paper?\n",
+    );
+    const right = await runGgen(['marketplace', 'search', '--category', 'academic-paper']);
+    expect(right.stdout).toMatch(/^NAME/);
+  });
+
+  it('colours errors and hints on a terminal or with FORCE_COLOR, never in a pipe or with FORCE_COLOR=0', async () => {
+    const plain = await runGgen(['marketplace', 'info', 'nope']);
+    expect(plain.stderr).toBe(
+      "error GGEN_E_PACKAGE_NOT_FOUND: Package 'nope' is not in the registry\nhint: Search for it: ggen marketplace search nope\n",
+    );
+    const forced = await runGgen(['marketplace', 'info', 'nope'], { env: { FORCE_COLOR: '1' } });
+    expect(forced.stderr).toBe(
+      "\u001b[31merror GGEN_E_PACKAGE_NOT_FOUND: Package 'nope' is not in the registry\u001b[39m\n\u001b[36mhint: Search for it: ggen marketplace search nope\u001b[39m\n",
+    );
+    expect((await runGgen(['marketplace', 'info', 'nope'], { env: { FORCE_COLOR: '0' } })).stderr).toBe(plain.stderr);
   });
 
   it('init takes scoped names, and validate says every problem of a manifest in plain words in one run', async () => {

@@ -41,7 +41,7 @@ export interface MigrationReport {
  * directory). Packages already in the v2 catalog and absent from v1 are kept.
  */
 export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<MigrationReport> {
-  const writer = registryWriter(options.to, 'migrate into');
+  const writer = registryWriter(options.to, 'migrate into', { creates: true });
   const to = resolve(writer.dir);
   const v1 = new V1Registry({ ...options, location: options.from });
   const index = await v1.loadIndex();

@@ -155,14 +155,14 @@ export function fromFsError(error: unknown, action: string, path: string): Marke
   }
   if (code === 'EROFS') {
     return new MarketplaceError('GGEN_E_READ_ONLY', `${path} is on a read-only file system (while ${action} it)`, {
-      hint: 'Point ggen at a writable place: --target for packages, GGEN_MARKETPLACE_STATE_DIR and GGEN_MARKETPLACE_CACHE_DIR for its own state, or a writable HOME.',
+      hint: 'Point ggen at a writable place: a packages directory with --target, its own state and cache with GGEN_MARKETPLACE_STATE_DIR and GGEN_MARKETPLACE_CACHE_DIR, a registry with --registry.',
       cause: error,
       details: { path },
     });
   }
   if (code === 'EACCES' || code === 'EPERM') {
     return new MarketplaceError('GGEN_E_PERMISSION_DENIED', `Permission denied while ${action} ${path}`, {
-      hint: 'Check the directory permissions, or choose another directory with --target.',
+      hint: `Check the permissions of ${path} (ls -ld), or point ggen at a directory you can write.`,
       cause: error,
       details: { path },
     });

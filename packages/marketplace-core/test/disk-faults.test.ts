@@ -32,6 +32,8 @@ describe('disk faults during install', () => {
   it.each([
     ['ENOSPC', 'GGEN_E_DISK_FULL'],
     ['EACCES', 'GGEN_E_PERMISSION_DENIED'],
+    // A read-only file system is said as such, not as an I/O error or a permission problem.
+    ['EROFS', 'GGEN_E_READ_ONLY'],
   ])('%s while extracting is %s and leaves the previous install intact', async (errno, code) => {
     const source = await MemorySource.create([
       { name: 'keep', version: '1.0.0' },

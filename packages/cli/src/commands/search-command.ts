@@ -1,5 +1,31 @@
-import { MarketplaceError, SORT_FIELDS, type SearchQuery, type SearchResults } from '@ggen/marketplace-core';
+import {
+  MarketplaceError,
+  nearestWord,
+  SORT_FIELDS,
+  type SearchQuery,
+  type SearchResults,
+} from '@ggen/marketplace-core';
+import type { CliContext } from '../cli-context.js';
 import { defineCommand, needsBackend, table, truncate } from '../command-spec.js';
+
+/**
+ * The category a search with no hit probably meant: the nearest, by edit distance, of the
+ * categories the same search finds without its category filter (its first 1,000 hits, by the
+ * one ranking path). Undefined when nothing is near.
+ */
+async function nearestCategory(
+  context: CliContext,
+  query: SearchQuery & { category: string },
+): Promise<string | undefined> {
+  const { category, ...rest } = query;
+  const wider = await context.backend().search({ ...rest, limit: 1000, offset: 0 });
+  const known = [...new Set(wider.packages.flatMap((pkg) => (pkg.category === undefined ? [] : [pkg.category])))];
+  const meant = nearestWord(
+    category.toLowerCase(),
+    known.map((name) => name.toLowerCase()),
+  );
+  return meant === undefined || meant === category.toLowerCase() ? undefined : meant;
+}
 
 export const searchCommand = defineCommand({
   command: 'search [text]',
@@ -73,6 +99,11 @@ export const searchCommand = defineCommand({
     };
     const results = await context.backend().search(query);
     for (const warning of results.warnings ?? []) context.notice(`warning: ${warning}`);
+    if (results.total === 0 && query.category !== undefined) {
+      const meant = await nearestCategory(context, { ...query, category: query.category });
+      if (meant !== undefined)
+        context.notice(`note: no pack is in the category '${query.category}'. Did you mean --category ${meant}?`);
+    }
     return results;
   },
   render: (results) => {

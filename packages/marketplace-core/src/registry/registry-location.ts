@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MarketplaceError } from '../errors.js';
@@ -40,10 +41,22 @@ export interface RegistryWriter {
  * The writer of the registry at `value`, for a command `doing` something to it (`publish to`,
  * `run yank on`): a directory registry; an http(s) one is refused, with the coded error.
  */
-export function registryWriter(value: string, doing = 'publish to'): RegistryWriter {
+export function registryWriter(
+  value: string,
+  doing = 'publish to',
+  /** The command makes the directory (migrate into a new registry). */
+  options: { creates?: boolean } = {},
+): RegistryWriter {
   const location = registryLocation(value);
   if (location.kind === 'http') throw httpPublishError(value, doing);
   const dir = location.path;
+  // Said before anything is packed or signed, and the same under --dry-run: a registry directory must exist.
+  if (options.creates !== true && !existsSync(dir)) {
+    throw new MarketplaceError('GGEN_E_REGISTRY_NOT_FOUND', `The registry directory ${dir} does not exist`, {
+      hint: `Check --registry (or marketplace.registry); a new registry starts as an empty directory: mkdir -p ${dir}`,
+      details: { location: dir },
+    });
+  }
   return { dir, locked: (work) => withFileLock(join(dir, PUBLISH_LOCK_FILE), work) };
 }
 
