@@ -50,6 +50,7 @@ const commands = [
     () => example('ggen marketplace search "agent memory" --limit 3'),
     () => example('ggen marketplace search --category finance --sort name --limit 3'),
   ]],
+  ['categories', 'The categories of the registry with how many packs each has, as --category matches them (without regard to case); a search with no hit in a category suggests the nearest.', [() => example('ggen marketplace categories')]],
   ['info', 'Everything about one package.', [() => example('ggen marketplace info agent-editor'), () => example('ggen marketplace info no-such-pack', 4)]],
   ['install', 'Install packs with their dependencies (alias i). In a project (the nearest directory upwards with a ggen.yaml or ggen.lock) into its gpacks/ with its ggen.lock; elsewhere into ~/.ggen/packages; --target names another directory. With no names, installs exactly the lockfile; --offline installs from the archive cache alone; local edits of installed files are kept unless --force.', [
     () => example('ggen marketplace install agent-reasoning-mcp --dry-run'),

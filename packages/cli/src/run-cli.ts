@@ -14,6 +14,7 @@ import {
 import { mayBeTerminal, writeStdio } from './stdio.js';
 import { terminalSession } from './terminal-session.js';
 import { cacheGroup } from './commands/cache-command.js';
+import { categoriesCommand } from './commands/categories-command.js';
 import { configGroup } from './commands/config-show-command.js';
 import { featuresCommand } from './commands/features-command.js';
 import { infoCommand } from './commands/info-command.js';
@@ -36,6 +37,7 @@ const COMMANDS = [
   initCommand,
   validateCommand,
   searchCommand,
+  categoriesCommand,
   infoCommand,
   installCommand,
   listCommand,

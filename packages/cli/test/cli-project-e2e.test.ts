@@ -209,14 +209,23 @@ describe('entry points and messages', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
-  it('suggests the category a search with none meant', async () => {
+  it('lists the categories, and suggests the one a search with none meant', async () => {
     const typo = await runGgen(['marketplace', 'search', '--category', 'acadmic-paper']);
     expect(typo.stdout).toMatch(/^No packages found/);
     expect(typo.stderr).toBe(
-      "note: no pack is in the category 'acadmic-paper'. Did you mean --category academic-paper?\n",
+      "note: no pack is in the category 'acadmic-paper'. Did you mean --category academic-paper? (ggen marketplace categories lists them)\n",
     );
     const right = await runGgen(['marketplace', 'search', '--category', 'academic-paper']);
     expect(right.stdout).toMatch(/^NAME/);
+    // Every category, with its count, the way the filter matches (without regard to case).
+    const listed = parseJson<{ categories: { category: string; packages: number }[]; packages: number }>(
+      await runGgen(['marketplace', 'categories', '--json']),
+    );
+    expect(listed.packages).toBe(77);
+    expect(listed.categories.reduce((sum, entry) => sum + entry.packages, 0)).toBe(77);
+    expect(listed.categories).toContainEqual({ category: 'finance', packages: 7 });
+    const finance = await runGgen(['marketplace', 'search', '--category', 'finance', '--limit', '100', '--json']);
+    expect(parseJson<{ total: number }>(finance).total).toBe(7);
   });
 
   it('colours errors and hints on a terminal or with FORCE_COLOR, never in a pipe or with FORCE_COLOR=0', async () => {

@@ -1,3 +1,5 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 /**
  * Stable error codes. A code never changes meaning once released; scripts match on it.
  * `exitCode` groups codes so that shells can branch without parsing text. `class` says whose
@@ -143,9 +145,27 @@ export function isMarketplaceError(value: unknown): value is MarketplaceError {
   return value instanceof MarketplaceError;
 }
 
+/**
+ * What really stopped a write: node's recursive mkdir reports a read-only file system as ENOENT
+ * (the parent it could not make), so a missing path is checked at its nearest existing
+ * ancestor, which says EROFS or EACCES when that is the cause.
+ */
+function writeBlocked(code: string | undefined, path: string): string | undefined {
+  if (code !== 'ENOENT') return code;
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try {
+    accessSync(dir, constants.W_OK);
+    return code;
+  } catch (error) {
+    const blocked = (error as NodeJS.ErrnoException).code;
+    return blocked === 'EROFS' || blocked === 'EACCES' ? blocked : code;
+  }
+}
+
 /** Maps a Node.js file-system error to a coded error; anything else is rethrown as is. */
 export function fromFsError(error: unknown, action: string, path: string): MarketplaceError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = writeBlocked((error as NodeJS.ErrnoException | undefined)?.code, path);
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new MarketplaceError('GGEN_E_DISK_FULL', `No space left on device while ${action} ${path}`, {
       hint: 'Free some disk space and run the command again; nothing was changed.',

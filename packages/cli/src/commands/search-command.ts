@@ -102,7 +102,9 @@ export const searchCommand = defineCommand({
     if (results.total === 0 && query.category !== undefined) {
       const meant = await nearestCategory(context, { ...query, category: query.category });
       if (meant !== undefined)
-        context.notice(`note: no pack is in the category '${query.category}'. Did you mean --category ${meant}?`);
+        context.notice(
+          `note: no pack is in the category '${query.category}'. Did you mean --category ${meant}? (ggen marketplace categories lists them)`,
+        );
     }
     return results;
   },
