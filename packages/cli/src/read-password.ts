@@ -15,6 +15,8 @@ export async function readPassword(context: CliContext, prompt: string, confirm 
     if (line === '') throw noPassword();
     return line;
   }
+  // The terminal is the prompt's now: no status line drawn over it.
+  context.terminal?.pause();
   const first = await ask(prompt);
   if (first === '') throw noPassword();
   if (confirm && (await ask('Repeat the password: ')) !== first) {

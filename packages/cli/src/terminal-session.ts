@@ -61,6 +61,7 @@ export class TerminalSession {
     return () => this.#cleanups.delete(cleanup);
   }
 
+  /** Stops the status line and gives Ctrl-C back (to a server that handles it, or at the end of the command). */
   close(): void {
     this.#stopActivity();
     process.off('SIGINT', this.#onSigint);

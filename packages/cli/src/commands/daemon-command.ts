@@ -132,6 +132,8 @@ export const daemonServeCommand = defineCommand({
   },
   builder: (yargs) => yargs.example('$0 marketplace daemon serve --idle-timeout 5', 'watch it work; Ctrl-C stops it'),
   run: async (context, args): Promise<DaemonOutcome> => {
+    // The service runs until stopped and takes Ctrl-C itself.
+    context.terminal?.close();
     const minutes = args['idle-timeout'];
     if (!Number.isFinite(minutes) || minutes <= 0) {
       throw new MarketplaceError(

@@ -49,6 +49,8 @@ export const registryServeCommand = defineCommand({
       rateLimit: args['rate-limit'],
       ...(args['public-url'] === undefined ? {} : { publicUrl: args['public-url'] }),
     });
+    // A server runs until stopped: it takes Ctrl-C itself (and finishes in-flight requests).
+    context.terminal?.close();
     const address = await server.listen({ port, host: args.host });
     const url = args['public-url'] ?? address;
     context.io.stderr(`ggen registry server: serving ${dir} at ${address}`);
