@@ -36,7 +36,7 @@ export async function createProgressReporter(
           break;
         case 'fetch-start':
           if (Bar !== undefined && event.total > 1) {
-            terminal?.pause();
+            terminal?.stop();
             bar = new Bar({
               format: 'installing [{bar}] {value}/{total} {pkg}',
               stream: process.stderr,

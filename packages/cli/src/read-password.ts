@@ -16,7 +16,7 @@ export async function readPassword(context: CliContext, prompt: string, confirm 
     return line;
   }
   // The terminal is the prompt's now: no status line drawn over it.
-  context.terminal?.pause();
+  context.terminal?.stop();
   const first = await ask(prompt);
   if (first === '') throw noPassword();
   if (confirm && (await ask('Repeat the password: ')) !== first) {

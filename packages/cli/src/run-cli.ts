@@ -181,7 +181,7 @@ export async function runCli(
     session?.startActivity(`${spec.command.split(' ')[0] ?? 'working'}: working (Ctrl-C stops it)`);
     try {
       const result: unknown = await spec.run(context, args);
-      session?.pause();
+      session?.stop();
       shown.stdout(args.json ? JSON.stringify(result, null, 2) : spec.render(result, context));
       exitCode = spec.exitCode?.(result) ?? 0;
     } finally {

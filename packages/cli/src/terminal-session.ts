@@ -45,8 +45,14 @@ export class TerminalSession {
     this.#timer = setTimeout(draw, delayMs).unref();
   }
 
-  /** Clears the status line before anything else is written (or a bar is drawn). */
+  /** Clears the status line before another line is written; it is drawn again, below, at its next tick. */
   pause(): void {
+    if (this.#shown) this.#write('\r\u001b[2K');
+    this.#shown = false;
+  }
+
+  /** Ends the status line for this command: a bar or a prompt has the terminal now. */
+  stop(): void {
     this.#stopActivity();
   }
 

@@ -49,6 +49,15 @@ describe('a project is found like npm finds package.json', () => {
     expect(list.stderr).toBe('');
     expect(outdated.stderr).toBe('');
 
+    // A yanked version is marked where search shows it.
+    expect((await runGgen(['marketplace', 'yank', 'kit@0.1.0'], at)).code).toBe(0);
+    const yanked = await runGgen(['marketplace', 'search', 'kit'], at);
+    expect(yanked.stdout).toMatch(/^kit\s+0\.1\.0 \(yanked\)\s/m);
+    expect(
+      parseJson<{ packages: { yanked?: boolean }[] }>(await runGgen(['marketplace', 'search', 'kit', '--json'], at))
+        .packages[0]?.yanked,
+    ).toBe(true);
+
     // Outside any project, ~/.ggen is used as before.
     const outside = await runGgen(['marketplace', 'list'], { home, cwd: home });
     expect(outside.stdout.trim()).toBe('No packages installed.');
@@ -129,6 +138,16 @@ describe('a teammate, the archive cache and --offline', () => {
         await runGgen(['marketplace', 'cache', 'ls', '--json'], { home: mate }),
       ).archives;
       expect(cached).toHaveLength(1);
+
+      // A damaged entry is dropped and the archive fetched again, said in one line.
+      writeFileSync(cached[0]!.path, 'damaged');
+      rmSync(join(clone, 'gpacks'), { recursive: true });
+      const refetched = await runGgen(['marketplace', 'install'], { home: mate, cwd: clone });
+      expect(refetched.code).toBe(0);
+      expect(refetched.stderr).toContain(
+        `warning: the cached archive of @acme/kit was damaged (${cached[0]!.path}); removed, fetching it again`,
+      );
+      expect(readFileSync(cached[0]!.path, 'utf8')).not.toBe('damaged');
 
       // The registry goes down: a plain install says so, an --offline one installs from the cache.
       server.kill('SIGTERM');
@@ -319,6 +338,15 @@ describe('the terminal after Ctrl-C', () => {
       expect(after).toContain('EXIT=130');
       expect(tmux('display', '-p', '-t', 'ctrlc', '#{cursor_flag}').trim()).toBe('1');
       expect(existsSync(join(project, 'ggen.lock'))).toBe(false);
+
+      // One pack (no bar): a status line says it is working from the first second of the wait.
+      const single = command.replace('agent-editor hello-world', 'hello-world');
+      tmux('new-session', '-d', '-s', 'wait', '-x', '160', '-y', '20', single);
+      const waiting = (): string => tmux('capture-pane', '-p', '-t', 'wait');
+      await until(() => /install: working \(Ctrl-C stops it\) \d+ s/.test(waiting()));
+      tmux('send-keys', '-t', 'wait', 'C-c');
+      await until(() => waiting().includes('EXIT=130'));
+      expect(waiting()).toContain('interrupted (Ctrl-C): nothing was changed');
     } finally {
       try {
         tmux('kill-server');

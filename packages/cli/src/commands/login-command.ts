@@ -51,7 +51,7 @@ export const loginCommand = defineCommand({
       .example('echo "$TOKEN" | $0 marketplace login https://registry.example', 'in CI'),
   run: async (context, args) => {
     const url = serverUrl(context, args.url);
-    context.terminal?.pause();
+    context.terminal?.stop();
     const token = await readToken(`Token for ${redactUrl(url)}: `);
     const identity = await whoami(url, token, context);
     const path = credentialsPath(context.io.env, homedir());

@@ -38,7 +38,7 @@ export const syncCommand = defineCommand({
         onEvent: (event) => {
           if (!interactive) return;
           if (event.type === 'fetched') {
-            context.terminal?.pause();
+            context.terminal?.stop();
             context.terminal?.onInterrupt(() => bar?.stop());
             bar = new SingleBar({
               format: 'syncing [{bar}] {value}/{total} lines of the catalog',
