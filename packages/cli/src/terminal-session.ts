@@ -15,12 +15,19 @@ export class TerminalSession {
   readonly #write: (text: string) => void;
   #timer: NodeJS.Timeout | undefined;
   #shown = false;
+  #active = false;
+  #label = '';
+  #started = 0;
+  #delayMs = 0;
+  #drawnAt = 0;
+  #frame = 0;
   #kept: (() => string) | undefined;
   #cleanups = new Set<() => void>();
   readonly #onSigint = (): void => {
     for (const cleanup of this.#cleanups) cleanup();
     this.#stopActivity();
-    const kept = this.#kept?.() ?? 'nothing was changed';
+    // Only a command that knows what it leaves says more (an install: whether it committed).
+    const kept = this.#kept?.() ?? 'stopped before it finished';
     this.#write(`${RESTORE}interrupted (Ctrl-C): ${kept}\n`);
     process.exit(130);
   };
@@ -33,16 +40,33 @@ export class TerminalSession {
   /** From `delayMs` on, a line with a spinner and the seconds spent, until output or a bar takes over. */
   startActivity(label: string, delayMs = 1000): void {
     this.#stopActivity();
-    const started = Date.now();
-    let frame = 0;
-    const draw = (): void => {
-      this.#shown = true;
-      const seconds = Math.round((Date.now() - started) / 1000);
-      this.#write(`\r\u001b[2K${SPINNER[frame % SPINNER.length] ?? ''} ${label} ${seconds} s`);
-      frame += 1;
-      this.#timer = setTimeout(draw, 250).unref();
+    this.#label = label;
+    this.#started = Date.now();
+    this.#delayMs = delayMs;
+    this.#active = true;
+    const tick = (): void => {
+      this.#draw();
+      this.#timer = setTimeout(tick, 250).unref();
     };
-    this.#timer = setTimeout(draw, delayMs).unref();
+    this.#timer = setTimeout(tick, delayMs).unref();
+  }
+
+  #draw(): void {
+    this.#shown = true;
+    this.#drawnAt = Date.now();
+    const seconds = Math.round((this.#drawnAt - this.#started) / 1000);
+    this.#write(`\r\u001b[2K${SPINNER[this.#frame % SPINNER.length] ?? ''} ${this.#label} ${seconds} s`);
+    this.#frame += 1;
+  }
+
+  /**
+   * How far long work has got. Drawn at once when due (work that keeps the event loop busy
+   * starves the timer), at most every 100 ms, and not before the line's first second.
+   */
+  progress(label: string): void {
+    this.#label = label;
+    const now = Date.now();
+    if (this.#active && now - this.#started >= this.#delayMs && now - this.#drawnAt >= 100) this.#draw();
   }
 
   /** Clears the status line before another line is written; it is drawn again, below, at its next tick. */
@@ -56,7 +80,7 @@ export class TerminalSession {
     this.#stopActivity();
   }
 
-  /** Says what an interruption now would keep (undefined: nothing was changed). */
+  /** Says what an interruption now would keep (undefined: only that the command stopped). */
   keep(describe: (() => string) | undefined): void {
     this.#kept = describe;
   }
@@ -74,6 +98,7 @@ export class TerminalSession {
   }
 
   #stopActivity(): void {
+    this.#active = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#shown) this.#write('\r\u001b[2K');

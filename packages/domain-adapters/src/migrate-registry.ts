@@ -22,6 +22,8 @@ import { readV2CatalogFile, writeV2Catalog } from '@ggen/marketplace-v2';
 export interface MigrateOptions extends FetchOptions {
   from: string;
   to: string;
+  /** Told as the work goes: each package converted (its archives copied), then the catalog written. */
+  onProgress?: (event: { stage: 'packages'; done: number; total: number } | { stage: 'catalog' }) => void;
 }
 
 export interface MigrationReport {
@@ -56,7 +58,10 @@ export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<Mi
     const sameDirectory = !isHttpLocation(options.from) && resolve(options.from) === to;
     let archivesCopied = 0;
     const usable: CatalogPackage[] = [];
+    let done = 0;
     for (const pkg of index.packages) {
+      done += 1;
+      options.onProgress?.({ stage: 'packages', done, total: index.packages.length });
       const versions = [];
       for (const version of pkg.versions) {
         const label = `${pkg.name}@${version.version}`;
@@ -97,6 +102,7 @@ export async function migrateV1RegistryToV2(options: MigrateOptions): Promise<Mi
       }
       if (versions.length > 0) usable.push({ ...pkg, versions });
     }
+    options.onProgress?.({ stage: 'catalog' });
     const existing = await readV2CatalogFile(to);
     const migrated = new Map<string, CatalogPackage>(existing.map((pkg) => [pkg.name, pkg]));
     for (const pkg of usable) {

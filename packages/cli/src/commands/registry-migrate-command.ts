@@ -20,10 +20,20 @@ export const registryMigrateCommand = defineCommand({
   run: (context, args): Promise<MigrationReport> => {
     const { config } = context.config();
     const from = isLocationUrl(args.from) ? args.from : resolve(context.io.cwd, args.from);
+    context.terminal?.keep(
+      () =>
+        'catalog.nq is as it was (it is written last, at once); archives already copied stay, and migrating again finishes',
+    );
     return migrateV1RegistryToV2({
       from,
       to: resolve(context.io.cwd, args.to),
       ...fetchOptionsOf(config),
+      onProgress: (event) =>
+        context.terminal?.progress(
+          event.stage === 'catalog'
+            ? 'migrate: writing catalog.nq (Ctrl-C stops it)'
+            : `migrate: ${event.done}/${event.total} packages (Ctrl-C stops it)`,
+        ),
     });
   },
   render: (report) =>
