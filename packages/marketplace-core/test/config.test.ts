@@ -45,6 +45,38 @@ describe('loadConfig', () => {
     expect(sources.backend.kind).toBe('default');
   });
 
+  it('finds the project upwards: its gpacks/ and ggen.lock, or the packages directory its lockfile records inside it', () => {
+    const { project, env } = sandbox();
+    const root = join(project, 'app');
+    const deep = join(root, 'src', 'deep');
+    mkdirSync(deep, { recursive: true });
+    // No ggen.yaml or ggen.lock up to the filesystem root: the user's ~/.ggen.
+    expect(loadConfig({ cwd: deep, env }).project).toBeUndefined();
+    writeFileSync(
+      join(root, 'ggen.lock'),
+      '{"lockfileVersion":1,"packagesDir":"vendor/gpacks","requested":{},"packages":{}}',
+    );
+    const inside = loadConfig({ cwd: deep, env });
+    expect([inside.project, inside.config.packages_dir, inside.config.lockfile]).toEqual([
+      root,
+      join(root, 'vendor', 'gpacks'),
+      join(root, 'ggen.lock'),
+    ]);
+    expect(inside.sources.packages_dir).toEqual({ kind: 'default', origin: `the project at ${root}` });
+    // A lockfile that names a directory outside its project is not followed there.
+    writeFileSync(
+      join(root, 'ggen.lock'),
+      '{"lockfileVersion":1,"packagesDir":"../../elsewhere","requested":{},"packages":{}}',
+    );
+    expect(loadConfig({ cwd: deep, env }).config.packages_dir).toBe(join(root, 'gpacks'));
+    // Nor is a damaged one's.
+    writeFileSync(join(root, 'ggen.lock'), 'not json');
+    expect(loadConfig({ cwd: deep, env }).config.packages_dir).toBe(join(root, 'gpacks'));
+    // A ggen.yaml nearer than the lockfile makes its own directory the project.
+    writeFileSync(join(root, 'src', 'ggen.yaml'), '');
+    expect(loadConfig({ cwd: deep, env }).config.packages_dir).toBe(join(root, 'src', 'gpacks'));
+  });
+
   // Each layer is checked on its own and the merge is not checked again: these hold only if
   // the defaults are valid and a merge of valid layers is what a parse of the whole section gives.
   it('returns what a parse of the whole section returns, defaults and every layer alike', () => {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readRegularFileSync, realpathOrSelf } from '../read-regular-file.js';
+import { readLockfile } from '../install/lockfile.js';
 import { redactUrl } from '../redact.js';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -119,17 +120,14 @@ function findUpwards(cwd: string, names: string[]): string | undefined {
  */
 function projectPackagesDir(root: string): string {
   const fallback = join(root, PROJECT_PACKAGES_DIR);
-  let recorded: unknown;
+  let recorded: string | undefined;
   try {
-    recorded = (
-      JSON.parse(readRegularFileSync(join(root, PROJECT_LOCKFILE), 64 * 1024 * 1024).toString('utf8')) as {
-        packagesDir?: unknown;
-      }
-    ).packagesDir;
+    recorded = readLockfile(join(root, PROJECT_LOCKFILE))?.packagesDir;
   } catch {
+    // A damaged lockfile is reported by the command that reads it for what it locks.
     return fallback;
   }
-  if (typeof recorded !== 'string' || recorded === '') return fallback;
+  if (recorded === undefined || recorded === '') return fallback;
   const path = resolve(root, recorded);
   return insideProject(root, path) ? path : fallback;
 }
