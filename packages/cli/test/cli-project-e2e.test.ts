@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
+import { startStaticServer } from '../../../tools/testing/static-server.mjs';
 import { bundle, freshHome, parseJson, runGgen, sampleRegistry, serverAddress, spawnGgen } from './helpers/run-ggen.js';
 
 // Each test runs the CLI a dozen times; a loaded 2-core machine needs more than the default minute.
@@ -180,6 +181,49 @@ describe('a teammate, the archive cache and --offline', () => {
     } finally {
       if (running) server.kill('SIGTERM');
     }
+  });
+});
+
+describe('verified installs offline from a static http registry', () => {
+  it('keeps the signature files beside the archives, so a signed pack reinstalls with --offline', async () => {
+    const owner = freshHome();
+    const registry = join(owner, 'registry');
+    mkdirSync(registry);
+    const env = { GGEN_KEY_PASSWORD: 'pw' };
+    const key = join(owner, 'keys', 'signing.key');
+    expect((await runGgen(['marketplace', 'keygen', '--output', key], { home: owner, env })).code).toBe(0);
+    await runGgen(['marketplace', 'init', join(owner, 'kit'), '--name', 'signed-kit'], { home: owner });
+    const published = await runGgen(
+      ['marketplace', 'publish', join(owner, 'kit'), '--registry', registry, '--sign', '--key', key],
+      { home: owner, env },
+    );
+    expect(published.code).toBe(0);
+    const server = await startStaticServer(registry);
+    const mate = freshHome();
+    const trust = {
+      GGEN_MARKETPLACE_TRUSTED_KEYS: join(owner, 'keys', 'signing.pub'),
+      GGEN_MARKETPLACE_REQUIRE_SIGNATURES: 'true',
+    };
+    const args = [
+      'marketplace',
+      'install',
+      'signed-kit',
+      '--registry',
+      server.url,
+      '--target',
+      join(mate, 'p', 'gpacks'),
+    ];
+    try {
+      // A static registry's catalog is kept by sync (a registry server's documents are kept as read).
+      expect((await runGgen(['marketplace', 'sync', '--registry', server.url], { home: mate })).code).toBe(0);
+      expect((await runGgen(args, { home: mate, env: trust })).code).toBe(0);
+    } finally {
+      await server.close();
+    }
+    rmSync(join(mate, 'p', 'gpacks'), { recursive: true });
+    const offline = await runGgen([...args, '--offline'], { home: mate, env: trust });
+    expect([offline.code, offline.stderr]).toEqual([0, '']);
+    expect(existsSync(join(mate, 'p', 'gpacks', 'signed-kit', 'gpack.yaml'))).toBe(true);
   });
 });
 

@@ -115,29 +115,8 @@ export class ServerCatalog implements CatalogSource {
    * revalidated against the copy kept from an earlier command (If-None-Match: a 304 costs no
    * body), or that copy when the server cannot be reached; undefined when the server has none.
    */
-  async kept(url: string, kind: ResourceKind): Promise<string | undefined> {
-    const file =
-      this.#cacheDir === undefined
-        ? undefined
-        : join(this.#cacheDir, `${nodeCrypto().createHash('sha256').update(url).digest('hex').slice(0, 32)}.json`);
-    const cached = file === undefined ? undefined : readCached(file);
-    if (cached !== undefined && this.#options.preferOffline === true) return cached.absent ? undefined : cached.body;
-    try {
-      const fetched = await fetchRevalidated(url, { ...this.#options, retries: 0 }, kind, cached?.etag);
-      if (fetched.notModified === true) return cached?.body;
-      const text = Buffer.from(fetched.bytes).toString('utf8');
-      if (file !== undefined && fetched.etag !== undefined)
-        keep(file, JSON.stringify({ etag: fetched.etag, body: text }));
-      return text;
-    } catch (error) {
-      // "Not there" is kept too: offline, a file the server did not have is still not there.
-      if (isHttpNotFound(error)) {
-        if (file !== undefined) keep(file, JSON.stringify({ absent: true }));
-        return undefined;
-      }
-      if (cached === undefined || !isNetworkFailure(error)) throw error;
-      return cached.absent ? undefined : cached.body;
-    }
+  kept(url: string, kind: ResourceKind): Promise<string | undefined> {
+    return keptFetch(url, kind, this.#options, this.#cacheDir);
   }
 
   async readPackages(names: string[]): Promise<CatalogPackage[]> {
@@ -228,6 +207,42 @@ function parseJson(bytes: Uint8Array | string, registry: string, path: string): 
 }
 
 /** Writes a file of the cache, in a directory only this user may read. */
+/**
+ * A registry file (a server's package document, a package's key statements or signed
+ * lifecycle, an archive's .minisig) revalidated against the copy kept from an earlier command
+ * (If-None-Match when the server gave an ETag: a 304 costs no body), or that copy when the
+ * registry cannot be reached or --offline; undefined when the registry has none ("not there" is
+ * kept too). --prefer-offline uses a kept copy without asking. No `cacheDir`: fetched each time.
+ */
+export async function keptFetch(
+  url: string,
+  kind: ResourceKind,
+  options: FetchOptions,
+  cacheDir: string | undefined,
+): Promise<string | undefined> {
+  const file =
+    cacheDir === undefined
+      ? undefined
+      : join(cacheDir, `${nodeCrypto().createHash('sha256').update(url).digest('hex').slice(0, 32)}.json`);
+  const cached = file === undefined ? undefined : readCached(file);
+  if (cached !== undefined && options.preferOffline === true) return cached.absent ? undefined : cached.body;
+  try {
+    const fetched = await fetchRevalidated(url, { ...options, retries: 0 }, kind, cached?.etag);
+    if (fetched.notModified === true) return cached?.body;
+    const text = Buffer.from(fetched.bytes).toString('utf8');
+    if (file !== undefined)
+      keep(file, JSON.stringify({ ...(fetched.etag === undefined ? {} : { etag: fetched.etag }), body: text }));
+    return text;
+  } catch (error) {
+    if (isHttpNotFound(error)) {
+      if (file !== undefined) keep(file, JSON.stringify({ absent: true }));
+      return undefined;
+    }
+    if (cached === undefined || !isNetworkFailure(error)) throw error;
+    return cached.absent ? undefined : cached.body;
+  }
+}
+
 function keep(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileAtomicSync(file, text);
@@ -242,9 +257,11 @@ function readCached(file: string): { etag?: string; body: string; absent: boolea
       absent?: unknown;
     };
     if (kept.absent === true) return { body: '', absent: true };
-    return typeof kept.etag === 'string' && typeof kept.body === 'string'
+    if (typeof kept.body !== 'string') return undefined;
+    // Without an ETag (a static server that sends none) the copy is fetched again online, and used offline.
+    return typeof kept.etag === 'string'
       ? { etag: kept.etag, body: kept.body, absent: false }
-      : undefined;
+      : { body: kept.body, absent: false };
   } catch {
     return undefined;
   }

@@ -19,7 +19,7 @@ import {
 } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource } from './catalog-source.js';
 import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
-import { isRegistryServer, serverCacheDir, ServerCatalog } from './server-catalog.js';
+import { isRegistryServer, keptFetch, serverCacheDir, ServerCatalog } from './server-catalog.js';
 import { openLocalStore } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { fetchCatalogText } from './catalog-file.js';
@@ -87,16 +87,21 @@ export class V2Registry implements PackageSource {
     if (remote !== undefined) this.#catalog ??= Promise.resolve(new RemoteCatalog(remote));
     // A registry server is read a package at a time; a static http registry, as a directory is.
     if (isHttpLocation(this.#options.location) && this.#catalog === undefined) {
-      const { location, storeRoot } = this.#options;
+      const { location } = this.#options;
       // Its documents are kept beside the local stores, revalidated each command, used offline.
-      const cacheDir =
-        storeRoot === undefined ? undefined : serverCacheDir(join(dirname(storeRoot), 'server-documents'), location);
+      const cacheDir = this.#documentsDir();
       this.#catalog = isRegistryServer(location, this.#options, cacheDir).then((server) =>
         server ? new ServerCatalog(location, this.#options, cacheDir) : this.#storeOrWhole(),
       );
     }
     this.#catalog ??= this.#storeOrWhole();
     return this.#catalog;
+  }
+
+  /** Where this http registry's files are kept between commands (beside the local stores); none without a store root. */
+  #documentsDir(): string | undefined {
+    const { location, storeRoot } = this.#options;
+    return storeRoot === undefined ? undefined : serverCacheDir(join(dirname(storeRoot), 'server-documents'), location);
   }
 
   /** The catalog from the synced local store, or loaded whole. */
@@ -332,6 +337,8 @@ export class V2Registry implements PackageSource {
     // A registry server's files are kept between commands, revalidated, and read offline.
     const catalog = isHttpLocation(location) ? await this.catalog() : undefined;
     if (catalog instanceof ServerCatalog) return catalog.kept(location, kind);
+    // A static http registry's files are kept the same way, so that a verified install works offline.
+    if (isHttpLocation(location)) return keptFetch(location, kind, this.#options, this.#documentsDir());
     try {
       return Buffer.from(await fetchResource(location, { ...this.#options, retries: 0 }, kind)).toString('utf8');
     } catch (error) {
