@@ -66,22 +66,24 @@ export async function applyResolution(
 ): Promise<InstallResult> {
   refuseDowngrades(lockfile, resolution, options.asked, options.allowDowngrade);
   const planned: PlannedPackage[] = [];
+  /** Installed packs whose files were edited since ggen wrote them, that this change would replace. */
+  const edited: string[] = [];
   for (const name of resolution.order) {
     const candidate = resolution.packages.get(name);
     if (candidate === undefined) continue;
     const locked = lockfile.packages[name];
+    const dir = packageDir(context.packagesDir, name);
+    // What is on disk, hashed once: whether it is intact, and whether replacing it drops local edits.
+    const onDisk = locked === undefined ? undefined : await hashDirectory(dir);
     // Under verification, a package installed without a verified signature is fetched and checked again.
     const intact =
       locked?.version === candidate.version &&
       (!options.verifySignatures || locked.signature !== undefined) &&
       locked.integrity === (candidate.integrity ?? locked.integrity) &&
-      (await hashDirectory(packageDir(context.packagesDir, name))) === locked.contentHash;
+      onDisk === locked.contentHash;
     const action: PlannedPackage['action'] =
-      intact && !options.forced.has(name)
-        ? 'unchanged'
-        : existsSync(packageDir(context.packagesDir, name))
-          ? 'replace'
-          : 'install';
+      intact && !options.forced.has(name) ? 'unchanged' : existsSync(dir) ? 'replace' : 'install';
+    if (action === 'replace' && onDisk !== undefined && onDisk !== locked?.contentHash) edited.push(name);
     planned.push({
       name,
       version: candidate.version,
@@ -93,7 +95,7 @@ export async function applyResolution(
       backend: candidate.backend,
     });
   }
-  if (!options.overwrite) await refuseLocalChanges(context, lockfile, planned);
+  if (!options.overwrite && edited.length > 0) throw localChanges(context, edited);
   const toFetch = planned.filter((entry) => entry.action !== 'unchanged');
   const obsolete = Object.keys(lockfile.packages).filter((name) => !resolution.packages.has(name));
   const result: InstallResult = {
@@ -119,7 +121,13 @@ export async function applyResolution(
       if (candidate === undefined) return;
       const label = `${candidate.name}@${candidate.version}`;
       options.signal?.throwIfAborted();
-      const kept = cachedArchive(context, candidate);
+      const cacheKey = cacheIntegrity(context, candidate);
+      const kept =
+        cacheKey === undefined
+          ? undefined
+          : context.archiveCache?.read(cacheKey, (path) =>
+              context.events?.({ type: 'cache-corrupt', name: candidate.name, path }),
+            );
       const bytes =
         kept ??
         (await context.source.fetchArchive(candidate).catch((error: unknown) => {
@@ -140,8 +148,7 @@ export async function applyResolution(
       const previous = lockfile.packages[entry.name];
       if (options.verifySignatures || previous?.signature !== undefined)
         signatures.set(entry.name, await verifySignature(context.source, candidate, bytes, previous));
-      if (kept === undefined && candidate.integrity !== undefined && isHttpLocation(candidate.archive))
-        context.archiveCache?.write(candidate.integrity, bytes);
+      if (kept === undefined && cacheKey !== undefined) context.archiveCache?.write(cacheKey, bytes);
       const entries = await readArchive(bytes, label);
       checkArchiveManifest(entries, candidate);
       await writeArchiveEntries(entries, stagingDir(context.packagesDir, entry.name));
@@ -269,33 +276,21 @@ async function runLimited<T>(items: T[], limit: number, task: (item: T) => Promi
 }
 
 /**
- * A remote archive the cache keeps with the integrity the install expects (a local registry's
- * archive is read where it is). An entry whose bytes do not match is dropped and said.
+ * The integrity an archive is kept under in the cache, when it is kept at all: a remote archive
+ * with an integrity to check it by (a local registry's archive is read where it is).
  */
-function cachedArchive(context: Context, candidate: VersionCandidate): Uint8Array | undefined {
-  if (context.archiveCache === undefined || candidate.integrity === undefined || !isHttpLocation(candidate.archive))
-    return undefined;
-  return context.archiveCache.read(candidate.integrity, (path) =>
-    context.events?.({ type: 'cache-corrupt', name: candidate.name, path }),
-  );
+function cacheIntegrity(context: Context, candidate: VersionCandidate): string | undefined {
+  return context.archiveCache === undefined || !isHttpLocation(candidate.archive) ? undefined : candidate.integrity;
 }
 
 /**
- * An installed pack whose files were edited since ggen wrote them (they no longer hash to the
- * lockfile's contentHash) is not overwritten unless the user said so (`--force`), as a checkout
+ * Installed packs whose files were edited since ggen wrote them (they no longer hash to the
+ * lockfile's contentHash) are not overwritten unless the user said so (`--force`), as a checkout
  * refuses to drop local changes. `list` shows the drift.
  */
-async function refuseLocalChanges(context: Context, lockfile: Lockfile, planned: PlannedPackage[]): Promise<void> {
-  const modified: string[] = [];
-  for (const entry of planned) {
-    const locked = lockfile.packages[entry.name];
-    if (entry.action !== 'replace' || locked === undefined) continue;
-    const current = await hashDirectory(packageDir(context.packagesDir, entry.name));
-    if (current !== undefined && current !== locked.contentHash) modified.push(entry.name);
-  }
-  if (modified.length === 0) return;
+function localChanges(context: Context, modified: string[]): MarketplaceError {
   const names = modified.join(' ');
-  throw new MarketplaceError(
+  return new MarketplaceError(
     'GGEN_E_LOCAL_CHANGES',
     `${modified.length === 1 ? `${names} has` : `${modified.join(', ')} have`} local changes in ${context.packagesDir} that this install would overwrite`,
     {
