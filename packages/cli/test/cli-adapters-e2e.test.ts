@@ -117,6 +117,39 @@ describe('fallback from the CLI', () => {
   });
 });
 
+describe('a v2 that never answers', () => {
+  it('is given up at v2_timeout_ms, its requests and their retries cancelled before v1 serves the install', async () => {
+    // A registry that takes connections and never answers: every request it saw is counted.
+    let requests = 0;
+    const server: Server = createServer(() => {
+      requests += 1;
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const home = freshHome();
+    writeConfig(home, 'marketplace:\n  v2_timeout_ms: 400\n  timeout_ms: 3000\n  retries: 4\n');
+    try {
+      const install = await runGgen(['marketplace', 'install', 'agent-editor', '--target', join(home, 'gpacks')], {
+        home,
+        env: { GGEN_MARKETPLACE_V2_REGISTRY: url, GGEN_MARKETPLACE_REGISTRY: copyOfSampleRegistry() },
+      });
+      expect(install.code).toBe(0);
+      expect(install.stdout).toMatch(/\+\s+agent-editor\s+1\.0\.0\s+v1/);
+      expect(install.stderr).toMatch(/^note: v2 failed \(GGEN_E_BACKEND_TIMEOUT: .*\); install served by v1/m);
+      // The process has ended: had v2's request run on to its own 3 s limit and its 4 retries, the
+      // registry would have seen five requests or more. Cancelled with the attempt, it saw at most one.
+      expect(requests).toBeLessThanOrEqual(1);
+      const metrics = parseJson<{ fallbacks: { attempted: number; succeeded: number } }>(
+        await runGgen(['marketplace', 'metrics', '--json'], { home }),
+      );
+      expect(metrics.fallbacks).toEqual({ attempted: 1, succeeded: 1 });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe('a rollback that restores', () => {
   it('installs a lockfile written under v2 from v1 with --backend v1 while v2 is down: the same bytes, the lockfile unchanged', async () => {
     const home = freshHome();

@@ -42,6 +42,7 @@ export * from './install/installer.js';
 export * from './install/archive-cache.js';
 export * from './registry/fetch-resource.js';
 export * from './registry/network-error.js';
+export * from './registry/attempt-scope.js';
 export * from './manifest/prepare-publish.js';
 export * from './text/edit-distance.js';
 export * from './registry/catalog-views.js';

@@ -10,6 +10,8 @@ import {
   type CatalogPackage,
   type PackageSummary,
   networkFailure,
+  requestSignal,
+  throwIfAttemptCancelled,
 } from '@ggen/marketplace-core';
 import { oxigraph } from './oxigraph-runtime.js';
 import type { Store } from 'oxigraph';
@@ -102,12 +104,13 @@ export class RemoteCatalog implements CatalogSource {
           // application/sparql-query bodies hang some servers; the form encoding works everywhere.
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
           body: new URLSearchParams({ query: sent, timeout: String(this.#options.timeoutMs) }).toString(),
-          signal: AbortSignal.timeout(this.#options.timeoutMs + 2000),
+          signal: requestSignal(this.#options.timeoutMs + 2000),
         });
       // A query is read-only: one closed under it as a kept-alive connection is reused (the
       // server dropped it at the same moment) is sent again once, on a new connection.
       response = await onceMoreIfDropped(send);
     } catch (cause) {
+      throwIfAttemptCancelled();
       throw networkFailure(cause, {
         what: `the SPARQL endpoint ${this.#options.queryUrl}`,
         location: this.#options.queryUrl,

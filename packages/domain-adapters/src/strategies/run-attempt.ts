@@ -2,6 +2,7 @@ import {
   isMarketplaceError,
   MarketplaceError,
   monotonicMs,
+  withAttemptSignal,
   type BackendType,
   type MarketplaceBackend,
 } from '@ggen/marketplace-core';
@@ -26,7 +27,9 @@ export async function runAttempt<T>(
   // signal before its commit point, so a late v2 can never write after v1 answered.
   const controller = new AbortController();
   try {
-    const pending = run(backend(), controller.signal);
+    // Every registry request the attempt makes is bound to its signal (withAttemptSignal), so a
+    // cancelled attempt also stops its requests and their retries.
+    const pending = withAttemptSignal(controller.signal, () => run(backend(), controller.signal));
     pending.catch(() => undefined);
     const value =
       timeoutMs === undefined

@@ -7,6 +7,7 @@ import { safeText } from '../names.js';
 import type { VersionCandidate } from '../install/package-source.js';
 import { isHttpLocation, isLocationUrl, registryLocation } from './registry-location.js';
 import { networkFailure } from './network-error.js';
+import { requestSignal, retryPause, throwIfAttemptCancelled } from './attempt-scope.js';
 
 export interface FetchOptions {
   timeoutMs: number;
@@ -133,11 +134,12 @@ export async function fetchRevalidated(
   const delay = options.retryDelayMs ?? 100;
   let lastError: MarketplaceError | undefined;
   for (let attempt = 0; attempt <= options.retries; attempt += 1) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delay * 2 ** (attempt - 1)));
+    if (attempt > 0) await retryPause(delay * 2 ** (attempt - 1));
+    throwIfAttemptCancelled();
     try {
       const response = await fetchSameOrigin(
         location,
-        AbortSignal.timeout(options.timeoutMs),
+        requestSignal(options.timeoutMs),
         etag === undefined ? {} : { 'if-none-match': etag },
       );
       if (response.status === 304 && etag !== undefined) {
@@ -162,8 +164,10 @@ export async function fetchRevalidated(
       await response.body?.cancel();
       if (response.status < 500 && response.status !== 429) throw lastError;
     } catch (error) {
-      // A 4xx answer or an oversized body is final; 5xx and 429 answers, drops and timeouts are tried again.
+      // A 4xx answer or an oversized body is final; 5xx and 429 answers, drops and timeouts are tried again,
+      // unless the attempt this request belongs to was cancelled.
       if (error instanceof MarketplaceError) throw error;
+      throwIfAttemptCancelled();
       lastError = networkFailure(error, { what: `GET ${location}`, location, timeoutMs: options.timeoutMs });
     }
   }

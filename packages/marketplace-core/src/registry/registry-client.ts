@@ -3,6 +3,7 @@ import { safeText } from '../names.js';
 import { redactUrl } from '../redact.js';
 import { readLimited } from './fetch-resource.js';
 import { networkFailure } from './network-error.js';
+import { requestSignal, throwIfAttemptCancelled } from './attempt-scope.js';
 
 /** The registry server's API lives under this path of a registry URL (npm's `/-/` convention). */
 export const SERVER_API = '-/v1';
@@ -39,7 +40,7 @@ export async function serverRequest<T>(registry: string, request: ServerRequest)
     response = await fetch(url, {
       method: request.method,
       redirect: 'error',
-      signal: AbortSignal.timeout(request.timeoutMs),
+      signal: requestSignal(request.timeoutMs),
       headers: {
         accept: 'application/json',
         ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -48,6 +49,7 @@ export async function serverRequest<T>(registry: string, request: ServerRequest)
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
     });
   } catch (error) {
+    throwIfAttemptCancelled();
     throw networkFailure(error, {
       what: `the registry server ${registry} (${request.method} ${request.path})`,
       location: registry,
