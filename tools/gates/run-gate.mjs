@@ -33,6 +33,10 @@ const docs = (...files) => ({
   check: () => files.filter((file) => !existsSync(join(root, file))),
 });
 
+// The plan's operational criteria on both sides of each threshold, and the proof that this suite
+// fails when any criterion is loosened, made non-critical or dropped (a mutation per criterion).
+const CRITERIA = jest('domain-adapters', 'test/rollout-criteria.test.ts', 'test/criteria-mutations.test.ts');
+
 const PHASES = {
   1: [
     'feature gates: each build holds only its feature set',
@@ -48,6 +52,7 @@ const PHASES = {
       nx('run-many', '-t', 'build'),
       node('v2 search bench', '--max-old-space-size=8192', 'tools/bench/v2-bench.mjs'),
       node('relevance', 'tools/bench/relevance.mjs'),
+      CRITERIA,
       jest('cli', 'test/cli-rollout-gate-e2e.test.ts', 'test/cli-plan-config-e2e.test.ts'),
     ],
   ],
@@ -57,6 +62,7 @@ const PHASES = {
       nx('run-many', '-t', 'build'),
       node('v1 bench (install)', 'tools/bench/v1-bench.mjs'),
       node('signed install bench', 'tools/bench/signed-install-bench.mjs'),
+      CRITERIA,
       jest('cli', 'test/cli-attacks-e2e.test.ts', '-t', 'v2 lacks|update verifies'),
     ],
   ],
@@ -74,6 +80,7 @@ const PHASES = {
       nx('run-many', '-t', 'build'),
       node('adapter overhead bench', 'tools/bench/adapter-bench.mjs'),
       node('signed install bench', 'tools/bench/signed-install-bench.mjs'),
+      CRITERIA,
       jest('cli', 'test/cli-plan-config-e2e.test.ts'),
       docs(
         'README.md',

@@ -133,5 +133,6 @@ export async function figuresFromPrometheus(
     },
     operations: n(q.operations),
     installs: n(q.installs),
+    latencyFromHistogram: true,
   };
 }
