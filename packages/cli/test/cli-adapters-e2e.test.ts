@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -145,8 +145,83 @@ describe('a v2 that never answers', () => {
       expect(metrics.fallbacks).toEqual({ attempted: 1, succeeded: 1 });
     } finally {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     }
+  });
+});
+
+describe('dual writes while both formats are live', () => {
+  it("writes a publish into index.json and catalog.nq whichever backend serves it, under both formats' rules", async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    const env = {
+      GGEN_KEY_PASSWORD: 'pw',
+      GGEN_MARKETPLACE_REGISTRY: registry,
+      GGEN_MARKETPLACE_V2_REGISTRY: registry,
+    };
+    const at = { home, env };
+    const search = async (text: string, backend: string) =>
+      parseJson<SearchResults>(
+        await runGgen(['marketplace', 'search', text, '--backend', backend, '--json'], at),
+      ).packages.map((pkg) => `${pkg.name}@${pkg.version}`);
+
+    // Published through v1: v2 finds it at once, no `registry migrate` needed.
+    await runGgen(['marketplace', 'init', join(home, 'one'), '--name', 'dual-one'], at);
+    const viaV1 = await runGgen(['marketplace', 'publish', join(home, 'one'), '--backend', 'v1'], at);
+    expect({ code: viaV1.code, stderr: viaV1.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/error/) });
+    expect(viaV1.stdout).toContain('written to: index.json and catalog.nq');
+    expect(await search('dual-one', 'v2')).toContain('dual-one@0.1.0');
+    const installed = await runGgen(
+      ['marketplace', 'install', 'dual-one', '--backend', 'v2', '--target', join(home, 'a', 'gpacks')],
+      at,
+    );
+    expect(installed.code).toBe(0);
+
+    // Published signed through v2: v1 lists it too.
+    const key = join(home, 'keys', 'signing.key');
+    expect((await runGgen(['marketplace', 'keygen', '--output', key], at)).code).toBe(0);
+    await runGgen(['marketplace', 'init', join(home, 'two'), '--name', 'dual-two'], at);
+    const viaV2 = await runGgen(['marketplace', 'publish', join(home, 'two'), '--sign', '--key', key], at);
+    expect(viaV2.code).toBe(0);
+    expect(viaV2.stdout).toContain('written to: catalog.nq and index.json');
+    expect(await search('dual-two', 'v1')).toContain('dual-two@0.1.0');
+    const fromV1 = await runGgen(
+      ['marketplace', 'install', 'dual-two', '--backend', 'v1', '--target', join(home, 'b', 'gpacks')],
+      at,
+    );
+    expect(fromV1.code).toBe(0);
+
+    // dual-two is now owned: an unsigned v1 publish of a new version meets v2's owner rule, and
+    // neither format takes it.
+    const index = readFileSync(join(registry, 'index.json'), 'utf8');
+    const catalog = readFileSync(join(registry, 'catalog.nq'), 'utf8');
+    writeFileSync(
+      join(home, 'two', 'gpack.yaml'),
+      readFileSync(join(home, 'two', 'gpack.yaml'), 'utf8').replace('version: 0.1.0', 'version: 0.2.0'),
+    );
+    const unsigned = await runGgen(['marketplace', 'publish', join(home, 'two'), '--backend', 'v1'], at);
+    expect(unsigned.code).not.toBe(0);
+    expect(unsigned.stderr).toMatch(/^error GGEN_E_SIGNATURE_MISSING: /m);
+    expect(readFileSync(join(registry, 'index.json'), 'utf8')).toBe(index);
+    expect(readFileSync(join(registry, 'catalog.nq'), 'utf8')).toBe(catalog);
+  });
+
+  it('writes only index.json into a registry that has no catalog yet (before the migration)', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    rmSync(join(registry, 'catalog.nq'));
+    await runGgen(['marketplace', 'init', join(home, 'one'), '--name', 'only-v1'], { home });
+    const published = await runGgen(
+      ['marketplace', 'publish', join(home, 'one'), '--backend', 'v1', '--registry', registry],
+      { home },
+    );
+    expect(published.code).toBe(0);
+    expect(published.stdout).toContain('written to: index.json\n');
+    expect(existsSync(join(registry, 'catalog.nq'))).toBe(false);
   });
 });
 

@@ -55,27 +55,29 @@ describe("the plan's config blocks, verbatim", () => {
   });
 
   it.each([
-    [0, 3, 'ab-test', 10],
-    [1, 4, 'ab-test', 25],
-    [2, 6, 'ab-test', 75],
-    [3, 6, 'v2-with-fallback', 0],
-  ])('block %i is phase %i and sends an install in bucket 5 to v2', async (index, phase, strategy, share) => {
-    const block = blocks[index];
-    expect(block).toBeDefined();
-    const home = homeWith(block?.yaml ?? '', 5);
-    const status = parseJson<Status>(await runGgen(['marketplace', 'rollout', 'status', '--json'], { home }));
-    expect(status.phase).toBe(phase);
-    expect(status.routing.search).toMatchObject({
-      strategy,
-      ...(strategy === 'ab-test' ? { v2Percentage: share } : {}),
-    });
-    const search = await runGgen(['marketplace', 'search', 'agent'], {
-      home,
-      env: { GGEN_MARKETPLACE_LOG_BACKEND_SELECTION: 'true' },
-    });
-    expect(search.code).toBe(0);
-    expect(search.stderr).toMatch(/^backend: search served by v2 /m);
-  });
+    [0, 3, 'ab-test 10%', 'v1'],
+    [1, 4, 'v2-with-fallback', 'ab-test 25%'],
+    [2, 6, 'ab-test 75%', 'ab-test 75%'],
+    [3, 6, 'v2-with-fallback', 'v2-with-fallback'],
+  ])(
+    'block %i is phase %i, routes search by %s and install by %s, and serves search in bucket 5 from v2',
+    async (index, phase, search, install) => {
+      const block = blocks[index];
+      expect(block).toBeDefined();
+      const home = homeWith(block?.yaml ?? '', 5);
+      const status = parseJson<Status>(await runGgen(['marketplace', 'rollout', 'status', '--json'], { home }));
+      expect(status.phase).toBe(phase);
+      const route = (routing: { strategy: string; v2Percentage: number } | undefined): string =>
+        routing?.strategy === 'ab-test' ? `ab-test ${routing.v2Percentage}%` : (routing?.strategy ?? 'none');
+      expect([route(status.routing.search), route(status.routing.install)]).toEqual([search, install]);
+      const served = await runGgen(['marketplace', 'search', 'agent'], {
+        home,
+        env: { GGEN_MARKETPLACE_LOG_BACKEND_SELECTION: 'true' },
+      });
+      expect(served.code).toBe(0);
+      expect(served.stderr).toMatch(/^backend: search served by v2 /m);
+    },
+  );
 
   it('keeps v1 as the fallback under the day-32 block, and --backend v2 names v2 alone', async () => {
     const day32 = blocks[3]?.yaml ?? '';

@@ -1,6 +1,7 @@
 import {
   isMarketplaceError,
   monotonicMs,
+  ROUTED_OPERATIONS,
   type BackendStrategyName,
   type BackendType,
   type InstallResult,
@@ -61,13 +62,53 @@ export interface DualBackendOptions {
   notice?: (line: string) => void;
 }
 
+/**
+ * An override for `install` also routes `update` and `remove` (the installation operations), and
+ * one for `search` also routes `info` (its read), unless those are named themselves.
+ */
+const OVERRIDE_GROUP: Partial<Record<RoutedOperationName, RoutedOperationName>> = {
+  update: 'install',
+  remove: 'install',
+  info: 'search',
+};
+
+/**
+ * What the plan's one global A/B block tests, told by its own keys as the plan writes them:
+ * phase 3 (days 10-11: `v2_percentage` under 25, or no `fallback_on_error`) tests search, and
+ * everything else stays on v1; phase 4 (day 21: 25-74% with `fallback_on_error: true`) tests the
+ * installation operations, search (migrated in phase 3) is served by v2 with fallback, publish
+ * stays on v1; phase 6 (day 31: 75% and up) tests every operation. Publishes write both formats
+ * whichever backend serves them, while a registry holds both (dual writes).
+ */
+export function abTestScope(config: Pick<AdapterConfig, 'v2_percentage' | 'fallback_on_error_set'>): {
+  phase: 3 | 4 | 6;
+  tested: readonly RoutedOperationName[];
+  /** How an operation the block does not test is served. */
+  untested: (operation: RoutedOperationName) => BackendStrategyName;
+} {
+  if (config.v2_percentage >= 75) return { phase: 6, tested: ROUTED_OPERATIONS, untested: () => 'ab-test' };
+  if (config.v2_percentage < 25 || config.fallback_on_error_set !== true)
+    return { phase: 3, tested: ['search', 'info'], untested: () => 'v1' };
+  return {
+    phase: 4,
+    tested: ['install', 'update', 'remove'],
+    untested: (operation) => (operation === 'search' || operation === 'info' ? 'v2-with-fallback' : 'v1'),
+  };
+}
+
 /** The strategy and A/B share one operation runs under, per-operation overrides applied. */
 export function routingFor(
   config: AdapterConfig,
   operation: RoutedOperationName,
 ): { strategy: BackendStrategyName; v2Percentage: number; fallbackOnError: boolean } {
-  const override = config.operations[operation];
-  const strategy = override?.backend ?? config.backend;
+  const group = OVERRIDE_GROUP[operation];
+  const override = config.operations[operation] ?? (group === undefined ? undefined : config.operations[group]);
+  let strategy = override?.backend ?? config.backend;
+  // The global A/B block tests the operations of its phase; an override names its own share.
+  if (strategy === 'ab-test' && override?.backend === undefined && override?.v2_percentage === undefined) {
+    const scope = abTestScope(config);
+    if (!scope.tested.includes(operation)) strategy = scope.untested(operation);
+  }
   const fallbackOnError = override?.fallback_on_error ?? config.fallback_on_error;
   // `backend: v2` in config falls back only when fallback was asked for in so many words (the plan's
   // day 32: "Keep V1 as fallback"); `--backend v2` on the command line is v2 alone.

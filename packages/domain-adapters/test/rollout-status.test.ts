@@ -1,6 +1,7 @@
 import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { ROUTED_OPERATIONS } from '@ggen/marketplace-core';
 import {
   buildCompareReport,
   currentPhase,
@@ -8,7 +9,9 @@ import {
   MetricsStore,
   MIN_SAMPLE,
   percentile,
+  routingFor,
   summarizeMetrics,
+  type AdapterConfig,
   type OperationRecord,
 } from '@ggen/domain-adapters';
 import { adapterConfig, tempDir } from './helpers/adapter-fixtures.js';
@@ -58,6 +61,61 @@ describe('the plan phase of a configuration', () => {
       next: 'raise install v2_percentage 25 -> 50',
     });
     expect(currentPhase(adapterConfig({ backend: 'v2-with-fallback' })).phase).toBe(6);
+  });
+});
+
+describe("what the plan's A/B blocks route", () => {
+  const routes = (config: Partial<AdapterConfig>) =>
+    Object.fromEntries(
+      ROUTED_OPERATIONS.map((op) => {
+        const routing = routingFor(adapterConfig(config), op);
+        return [op, routing.strategy === 'ab-test' ? `ab-test ${routing.v2Percentage}%` : routing.strategy];
+      }),
+    );
+
+  it('tests search alone in phase 3, at each share of its ramp', () => {
+    for (const share of [10, 25, 50])
+      expect(routes({ backend: 'ab-test', v2_percentage: share, enable_ab_testing: true })).toEqual({
+        search: `ab-test ${share}%`,
+        info: `ab-test ${share}%`,
+        install: 'v1',
+        update: 'v1',
+        remove: 'v1',
+        publish: 'v1',
+      });
+  });
+
+  it('tests the installation operations in phase 4, search staying on v2 with fallback', () => {
+    const day21 = {
+      backend: 'ab-test',
+      v2_percentage: 25,
+      fallback_on_error: true,
+      fallback_on_error_set: true,
+    } as const;
+    expect(routes(day21)).toEqual({
+      search: 'v2-with-fallback',
+      info: 'v2-with-fallback',
+      install: 'ab-test 25%',
+      update: 'ab-test 25%',
+      remove: 'ab-test 25%',
+      publish: 'v1',
+    });
+    expect(currentPhase(adapterConfig(day21)).phase).toBe(4);
+    // The runbook's phase-4 rollback: installs back to v1, and with them update and remove.
+    expect(routes({ ...day21, operations: { install: { backend: 'v1' } } })).toMatchObject({
+      search: 'v2-with-fallback',
+      install: 'v1',
+      update: 'v1',
+      remove: 'v1',
+    });
+  });
+
+  it('tests every operation from 75% (day 31), and v2_percentage: 0 sends all of them to v1', () => {
+    const day31 = routes({ backend: 'ab-test', v2_percentage: 75 });
+    expect(new Set(Object.values(day31))).toEqual(new Set(['ab-test 75%']));
+    const rolledBack = routes({ backend: 'ab-test', v2_percentage: 0, fallback_on_error_set: true });
+    expect(Object.values(rolledBack).every((route) => route === 'v1' || route === 'ab-test 0%')).toBe(true);
+    expect(rolledBack.search).toBe('ab-test 0%');
   });
 });
 

@@ -226,7 +226,28 @@ export interface PublishRequest {
   token?: string;
   /** How long a registry server may take to answer. */
   timeoutMs?: number;
+  /**
+   * The other format's part of this publish, for a registry directory that holds both
+   * (index.json and catalog.nq, while the migration keeps both live): checked with the publish's
+   * own checks and written under the same lock, so neither format misses a published version.
+   */
+  companion?: PublishCompanionFactory;
 }
+
+/** One format's checks and write, run inside another format's publish (see PublishRequest.companion). */
+export interface PublishCompanion {
+  /** The registry file it writes: index.json or catalog.nq. */
+  file: string;
+  check: () => Promise<void>;
+  update: () => Promise<void>;
+}
+
+/** The companion for a publish into `request.registry`, or undefined when that format is not live there. */
+export type PublishCompanionFactory = (
+  prepared: import('./manifest/prepare-publish.js').PreparedPublish,
+  request: Omit<PublishRequest, 'dir' | 'companion'>,
+  result: PublishResult,
+) => PublishCompanion | undefined;
 
 export interface PublishResult {
   name: string;
@@ -244,6 +265,8 @@ export interface PublishResult {
   signature?: SignatureInfo;
   /** What the publish changed that its author should know: packages a scope claim leaves out. */
   warnings?: string[];
+  /** The registry files the publish wrote: index.json, catalog.nq, or both while both are live. */
+  formats?: string[];
 }
 
 export type ValidationSeverity = 'error' | 'warning';

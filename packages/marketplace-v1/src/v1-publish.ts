@@ -12,7 +12,11 @@ import {
   refuseConfusableName,
   versionExistsError,
   writeFileAtomic,
+  registryLocation,
   type CatalogPackage,
+  type PreparedPublish,
+  type PublishCompanion,
+  type PublishCompanionFactory,
   type PublishRequest,
   type PublishResult,
 } from '@ggen/marketplace-core';
@@ -35,24 +39,35 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
     });
   }
   const prepared = await preparePublish(request.dir);
-  const { manifest, packed, archive } = prepared;
   const result = publishResultOf(prepared, request);
-  const indexPath = join(request.registry, 'index.json');
-  const refuseExisting = (root: Record<string, unknown>): void => {
-    const entry = findEntry(root, manifest.name);
-    if (entry !== undefined && entryVersions(entry).includes(manifest.version))
-      throw versionExistsError(manifest.name, manifest.version, request.registry);
-    if (entry === undefined) refuseConfusableName(manifest.name, rawNames(root), request.registry);
-  };
+  const steps = v1IndexSteps(prepared, request.registry);
+  const companion = request.companion?.(prepared, request, result);
   if (request.dryRun) {
-    refuseExisting(await readRawIndex(indexPath));
+    await steps.check();
+    await companion?.check();
     return result;
   }
+  await withPublishLock(registry, prepared, { ...steps, companion });
+  return { ...result, formats: [steps.file, ...(companion === undefined ? [] : [companion.file])] };
+}
+
+/**
+ * The v1 part of a publish: refuse a version index.json already lists (or a look-alike name),
+ * then add the version and write the index. A v1 publish runs it; so does a v2 publish into a
+ * directory that still serves index.json (the migration's dual writes).
+ */
+export function v1IndexSteps(prepared: PreparedPublish, registryDir: string): PublishCompanion {
+  const { manifest, packed, archive } = prepared;
+  const indexPath = join(registryDir, 'index.json');
   let root: Record<string, unknown> = {};
-  await withPublishLock(registry, prepared, {
+  return {
+    file: 'index.json',
     check: async () => {
       root = await readRawIndex(indexPath);
-      refuseExisting(root);
+      const entry = findEntry(root, manifest.name);
+      if (entry !== undefined && entryVersions(entry).includes(manifest.version))
+        throw versionExistsError(manifest.name, manifest.version, registryDir);
+      if (entry === undefined) refuseConfusableName(manifest.name, rawNames(root), registryDir);
     },
     update: async () => {
       const version = {
@@ -97,9 +112,14 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
       root.categories = countCategories(packages);
       await writeRawIndex(indexPath, root);
     },
-  });
-  return result;
+  };
 }
+
+/** The v1 part of a publish into `registryDir` when it serves index.json, else undefined. */
+export const v1IndexCompanion: PublishCompanionFactory = (prepared, request) =>
+  registryLocation(request.registry).kind === 'directory' && existsSync(join(request.registry, 'index.json'))
+    ? v1IndexSteps(prepared, request.registry)
+    : undefined;
 
 /** The whole index, stamped and written atomically (the caller holds the publish lock). */
 async function writeRawIndex(indexPath: string, root: Record<string, unknown>): Promise<void> {

@@ -15,7 +15,10 @@ import {
   refuseConfusableName,
   versionExistsError,
   writeFileAtomic,
+  registryLocation,
   type CatalogPackage,
+  type PublishCompanion,
+  type PublishCompanionFactory,
   type PublishRequest,
   type PublishResult,
 } from '@ggen/marketplace-core';
@@ -78,16 +81,43 @@ export async function publishPrepared(
   request: Omit<PublishRequest, 'dir'>,
 ): Promise<PublishResult> {
   const registry = registryWriter(request.registry);
-  const { manifest, packed, archive } = prepared;
+  const { manifest, packed } = prepared;
   const signature = request.signer?.sign(packed.bytes, {
     name: manifest.name,
     version: manifest.version,
     integrity: packed.integrity,
   });
-  const result = {
+  const result: PublishResult = {
     ...publishResultOf(prepared, request),
     ...(request.signer === undefined ? {} : { signature: { keyId: request.signer.keyId } }),
   };
+  const steps = v2CatalogSteps(prepared, request, result);
+  const companion = request.companion?.(prepared, request, result);
+  if (request.dryRun) {
+    await steps.check();
+    await companion?.check();
+    return result;
+  }
+  await withPublishLock(registry, prepared, {
+    ...(signature === undefined ? {} : { signature }),
+    ...steps,
+    companion,
+  });
+  return { ...result, formats: [steps.file, ...(companion === undefined ? [] : [companion.file])] };
+}
+
+/**
+ * The v2 part of a publish: names, look-alikes, immutable versions, owner keys (by the whole
+ * public key) and signatures are checked; then the version joins the catalog. A v2 publish runs
+ * it; so does a v1 publish into a directory that also serves catalog.nq (the migration's dual
+ * writes), where an unsigned version of an owned package is refused as it is here.
+ */
+export function v2CatalogSteps(
+  prepared: PreparedPublish,
+  request: Omit<PublishRequest, 'dir' | 'companion'>,
+  result: PublishResult,
+): PublishCompanion {
+  const { manifest, packed, archive } = prepared;
   const scope = scopeOf(manifest.name);
   let ownership: ReturnType<typeof checkPublisher>;
   let scopeOwnership: ReturnType<typeof checkScopePublisher>;
@@ -126,19 +156,14 @@ export async function publishPrepared(
         signerOwns,
       );
   };
-  if (request.dryRun) {
-    refuseExisting(await readV2CatalogFile(request.registry));
-    checkOwnership();
-    return result;
-  }
   let packages: CatalogPackage[] = [];
-  await withPublishLock(registry, prepared, {
-    ...(signature === undefined ? {} : { signature }),
+  return {
+    file: CATALOG_FILE,
     check: async () => {
       packages = await readV2CatalogFile(request.registry);
       refuseExisting(packages);
       checkOwnership();
-      if (scope !== undefined && scopeOwnership !== undefined) {
+      if (request.dryRun !== true && scope !== undefined && scopeOwnership !== undefined) {
         const left = packages
           .filter((pkg) => pkg.name !== manifest.name && scopeOf(pkg.name) === scope)
           .map((pkg) => pkg.name);
@@ -203,9 +228,14 @@ export async function publishPrepared(
       }
       await writeV2Catalog(request.registry, packages);
     },
-  });
-  return result;
+  };
 }
+
+/** The v2 part of a publish into `registry` when that directory serves catalog.nq, else undefined. */
+export const v2CatalogCompanion: PublishCompanionFactory = (prepared, request, result) =>
+  registryLocation(request.registry).kind === 'directory' && existsSync(join(request.registry, CATALOG_FILE))
+    ? v2CatalogSteps(prepared, request, result)
+    : undefined;
 
 /** The default wait for a registry server's answer to a publish (an upload of up to 64 MiB). */
 const PUBLISH_TIMEOUT_MS = 120_000;

@@ -1,3 +1,4 @@
+import { v1IndexCompanion } from '@ggen/marketplace-v1';
 import {
   createReadStream,
   existsSync,
@@ -442,7 +443,12 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
               ...(signature === undefined ? {} : { archive: signature }),
               ...(statements === undefined ? {} : { statements }),
             });
-      const result = await publishPrepared(prepared, { registry: dir, ...(signer === undefined ? {} : { signer }) });
+      // A registry directory that still serves index.json gets the version there too (dual writes).
+      const result = await publishPrepared(prepared, {
+        registry: dir,
+        companion: v1IndexCompanion,
+        ...(signer === undefined ? {} : { signer }),
+      });
       await feed.append({ name: result.name, version: result.version, action: 'publish' });
       request.log.info(
         { package: result.name, version: result.version, token: identity.id, signedBy: result.signature?.keyId },

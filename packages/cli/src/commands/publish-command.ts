@@ -65,6 +65,7 @@ export const publishCommand = defineCommand({
       `size:      ${result.size} bytes`,
       `integrity: ${result.integrity}`,
       `checksum:  sha256:${result.checksum}`,
+      ...(result.formats === undefined ? [] : [`written to: ${result.formats.join(' and ')}`]),
       ...(result.signature === undefined ? [] : [`signed by: ${result.signature.keyId}`]),
       ...(result.warnings ?? []).map((warning) => `warning: ${warning}`),
     ].join('\n'),

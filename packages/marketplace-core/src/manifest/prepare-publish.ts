@@ -8,6 +8,7 @@ import { fromFsError, MarketplaceError } from '../errors.js';
 import type { RegistryWriter } from '../registry/registry-location.js';
 import { writeFileAtomic } from '../install/install-transaction.js';
 import type { GpackManifest } from './gpack-manifest.js';
+import type { PublishCompanion } from '../models.js';
 import { readManifest, validatePackageDir } from './read-manifest.js';
 
 export interface PreparedPublish {
@@ -147,10 +148,17 @@ export function refuseConfusableName(
 export async function withPublishLock(
   registry: RegistryWriter,
   prepared: PreparedPublish,
-  steps: { check: () => Promise<void>; update: () => Promise<void>; signature?: string },
+  steps: {
+    check: () => Promise<void>;
+    update: () => Promise<void>;
+    signature?: string;
+    /** The other format's part, when the registry holds both: checked before anything is written. */
+    companion?: PublishCompanion | undefined;
+  },
 ): Promise<void> {
   await registry.locked(async () => {
     await steps.check();
+    await steps.companion?.check();
     const target = join(registry.dir, prepared.archive);
     const files: [string, string | Uint8Array][] = [[target, prepared.packed.bytes]];
     if (steps.signature !== undefined) files.push([`${target}.minisig`, steps.signature]);
@@ -162,5 +170,6 @@ export async function withPublishLock(
       }
     }
     await steps.update();
+    await steps.companion?.update();
   });
 }
