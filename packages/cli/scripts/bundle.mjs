@@ -13,8 +13,17 @@ const workspaceRoot = resolve(cliRoot, '..', '..');
 /** What each feature build must not contain: workspace packages and npm packages. */
 export const FORBIDDEN = {
   v1: { packages: ['marketplace-v2', 'domain-adapters'], modules: ['oxigraph', 'sparqljs', 'n3', '@noble/ed25519'] },
-  v2: { packages: ['marketplace-v1', 'domain-adapters'], modules: [] },
+  // Month 6, v1 removed: no v1 backend or adapter. v1's index reader stays for `registry migrate`
+  // (an operator converting a last v1 registry); the adapter's strategy table stays whole, its
+  // A/B and compare keys refused by the build's config check.
+  v2: {
+    packages: [],
+    modules: [],
+    files: ['packages/marketplace-v1/src/v1-backend.ts', 'packages/domain-adapters/src/v1-adapter.ts'],
+  },
   parallel: { packages: [], modules: [] },
+  // Month 3: the parallel build with v2 serving alone unless a config asks for v1.
+  'v2-default': { packages: [], modules: [] },
 };
 
 /** How the CLI and its library entry are bundled: one file for Node 20, workspace sources inlined. */
@@ -69,7 +78,7 @@ const { values } = parseArgs({
 const requested = values.features === 'all' ? Object.keys(FORBIDDEN) : [values.features];
 for (const features of requested) {
   if (!(features in FORBIDDEN)) {
-    console.error(`unknown feature set '${features}': use v1, v2, parallel or all`);
+    console.error(`unknown feature set '${features}': use v1, v2, parallel, v2-default or all`);
     process.exit(2);
   }
   await bundle(
@@ -99,6 +108,15 @@ async function bundle(features, outdir) {
     violations.push(
       `only ${inputs.length} inputs: paths are not relative to the workspace root, the checks would pass silently`,
     );
+  // What the bundle holds: modules that put code into it (an import whose exports all went unused holds none).
+  const holds = new Set(
+    Object.values(result.metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, use]) => use.bytesInOutput > 0)
+        .map(([input]) => input),
+    ),
+  );
+  for (const file of forbidden.files ?? []) if (holds.has(file)) violations.push(`${file} (excluded file)`);
   for (const input of inputs) {
     for (const pkg of forbidden.packages)
       if (input.startsWith(`packages/${pkg}/`)) violations.push(`${input} (package ${pkg})`);
@@ -125,13 +143,15 @@ async function bundle(features, outdir) {
   writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   // ggen.mjs, what users and tests run: the entry that requires ggen.cjs.
   await bundleNodeOnly('program-entry.ts', join(outdir, 'ggen.mjs'));
-  if (features === 'parallel' && values.entry === undefined) {
+  // Builds with `registry serve` carry the server beside their program (registry-server-loader.ts).
+  if (features !== 'v1' && values.entry === undefined)
     await build({
       ...PROGRAM_BUNDLE,
       external: ['oxigraph'],
       entryPoints: [join(workspaceRoot, 'packages', 'registry-server', 'src', 'index.ts')],
       outfile: join(outdir, 'registry-server.cjs'),
     });
+  if (features === 'parallel' && values.entry === undefined) {
     await bundleNodeOnly('launcher.ts', join(outdir, 'launcher.cjs'), 'cjs');
     await bundleLibrary(join(outdir, '..', 'index.mjs'));
   }

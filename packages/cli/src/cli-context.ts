@@ -94,7 +94,9 @@ export class CliContext {
       env: this.io.env,
       flags,
       ...(this.args.config === undefined ? {} : { configPath: this.args.config }),
+      ...(this.features.configDefaults === undefined ? {} : { defaults: this.features.configDefaults }),
     });
+    this.features.checkConfig?.(loaded);
     this.#loaded = loaded;
     // What a project file changed about where packages come from, or was not allowed to loosen:
     // said the first time it is seen, not on every command (--verbose says it every time).

@@ -1,6 +1,6 @@
 import type { BackendType, LoadedConfig, MarketplaceBackend } from '@ggen/marketplace-core';
 
-export type FeatureName = 'marketplace-v1' | 'marketplace-v2' | 'marketplace-parallel';
+export type FeatureName = import('./build-facts.js').BuildFacts['name'];
 
 export interface BackendContext {
   loaded: LoadedConfig;
@@ -26,10 +26,16 @@ export interface FeatureSet {
   name: FeatureName;
   backends: BackendType[];
   adapters: boolean;
+  /** The strategy that serves when no config names one (`features` prints it). */
+  defaultBackend: string;
   /** The backend that serves marketplace operations, or undefined when none is compiled in. */
   createBackend?: (context: BackendContext) => MarketplaceBackend;
   /** Commands only this build can serve (they import a backend's own code). */
   commands?: readonly unknown[];
+  /** This build's defaults over the built-in ones (month 3: v2 serves alone unless v1 is asked for). */
+  configDefaults?: Partial<import('@ggen/marketplace-core').MarketplaceConfig>;
+  /** Refuses what this build no longer has (month 6: the migration's keys), naming the key. */
+  checkConfig?: (loaded: LoadedConfig) => void;
   /** Package signing, in builds that carry v2's minisign code. */
   createSigner?: (
     context: import('./cli-context.js').CliContext,

@@ -40,7 +40,7 @@ describe('what users expect of a package manager CLI', () => {
       ]);
     }
     expect((await runGgen(['marketplace', 'features'])).stdout).toBe(
-      'build: marketplace-parallel\nbackends: v1, v2\nadapters: yes\n',
+      'build: marketplace-parallel\nbackends: v1, v2\nadapters: yes\ndefault backend: v2-with-fallback\n',
     );
     const help = await runGgen(['marketplace', 'install', '-h']);
     expect(help.code).toBe(0);

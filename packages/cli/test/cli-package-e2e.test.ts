@@ -16,7 +16,9 @@ describe('the packed CLI', () => {
     const packed = await run(process.execPath, [join(cliRoot, 'scripts', 'pack.mjs'), '--out', root], {
       encoding: 'utf8',
     });
-    expect(packed.stdout).toMatch(/ggen-cli-0\.1\.0\.tgz \(\d+ files, \d+ bytes; bundled: oxigraph\)/);
+    expect(packed.stdout).toMatch(
+      /ggen-cli-0\.1\.0\.tgz \(marketplace-parallel: \d+ files, \d+ bytes; bundled: oxigraph\)/,
+    );
     const prefix = join(root, 'prefix');
     // --offline: nothing may come from the network; the tarball carries its one runtime dependency.
     await run(

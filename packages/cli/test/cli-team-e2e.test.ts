@@ -320,11 +320,17 @@ describe('lifecycle: yank, deprecate, dist-tags, in both formats', () => {
   it('a yanked version is never chosen for a range but installs when named; tags install; deprecation is shown; sync carries it', async () => {
     const home = freshHome();
     const registry = mkdtempSync(join(tmpdir(), 'ggen-team-registry-'));
+    // A v1 registry, migrated: from then on each publish writes both formats (dual writes).
     for (const version of ['1.0.0', '1.1.0', '2.0.0-rc.1']) {
       const pack = writePack(join(home, `kit-${version}`), 'kit', version);
-      for (const backend of ['v2', 'v1'])
+      const backend = version === '1.0.0' ? 'v1' : 'v2';
+      expect(
+        (await runGgen(['marketplace', 'publish', pack, '--registry', registry, '--backend', backend], { home, env }))
+          .code,
+      ).toBe(0);
+      if (version === '1.0.0')
         expect(
-          (await runGgen(['marketplace', 'publish', pack, '--registry', registry, '--backend', backend], { home, env }))
+          (await runGgen(['marketplace', 'registry', 'migrate', '--from', registry, '--to', registry], { home, env }))
             .code,
         ).toBe(0);
     }
@@ -415,13 +421,15 @@ describe('lifecycle: yank, deprecate, dist-tags, in both formats', () => {
       (await runGgen(['marketplace', 'dist-tag', 'rm', 'kit', 'next', '--registry', registry], { home, env })).code,
     ).toBe(0);
 
-    // A version only one format holds is changed there, the other format left as it is.
+    // A version only one format holds (published before dual writes) is changed there, the
+    // other format left as it is.
+    const indexBefore = readFileSync(join(registry, 'index.json'), 'utf8');
     const onlyV2 = writePack(join(home, 'kit-3.0.0'), 'kit', '3.0.0');
     expect(
       (await runGgen(['marketplace', 'publish', onlyV2, '--registry', registry, '--backend', 'v2'], { home, env }))
         .code,
     ).toBe(0);
-    const indexBefore = readFileSync(join(registry, 'index.json'), 'utf8');
+    writeFileSync(join(registry, 'index.json'), indexBefore);
     const yankedOne = await runGgen(['marketplace', 'yank', 'kit@3.0.0', '--registry', registry], { home, env });
     expect([yankedOne.code, yankedOne.stdout]).toEqual([0, `yanked kit@3.0.0\nwritten to catalog.nq in ${registry}\n`]);
     expect(readFileSync(join(registry, 'index.json'), 'utf8')).toBe(indexBefore);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cliRoot, parseJson, runGgen, sampleRegistry, workspaceRoot } from './helpers/run-ggen.js';
 
 const run = promisify(execFile);
-const FEATURES = ['v1', 'v2', 'parallel'] as const;
+const FEATURES = ['v1', 'v2', 'parallel', 'v2-default'] as const;
 
 async function buildBundle(args: string[]): Promise<{ code: number; output: string }> {
   try {
@@ -23,6 +23,7 @@ async function buildBundle(args: string[]): Promise<{ code: number; output: stri
 
 interface Metafile {
   inputs: Record<string, unknown>;
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
 }
 
 // Built here into a directory of this test's own: other test files run the bundles in
@@ -43,13 +44,14 @@ describe('feature builds', () => {
   });
 
   it.each([
-    ['v1', ['v1'], false],
-    ['v2', ['v2'], false],
-    ['parallel', ['v1', 'v2'], true],
-  ] as const)('the %s bundle runs and reports its backends', async (features, backends, adapters) => {
+    ['v1', ['v1'], false, 'v1'],
+    ['v2', ['v2'], false, 'v2'],
+    ['parallel', ['v1', 'v2'], true, 'v2-with-fallback'],
+    ['v2-default', ['v1', 'v2'], true, 'v2'],
+  ] as const)('the %s bundle runs and reports its backends', async (features, backends, adapters, defaultBackend) => {
     const result = await runGgen(['marketplace', 'features', '--json'], { bin: builtBundle(features) });
     expect([result.code, result.stderr]).toEqual([0, '']);
-    expect(parseJson(result)).toEqual({ build: `marketplace-${features}`, backends, adapters });
+    expect(parseJson(result)).toEqual({ build: `marketplace-${features}`, backends, adapters, defaultBackend });
   });
 
   it('keeps v2, the adapters, oxigraph and sparqljs out of the v1 bundle', () => {
@@ -67,9 +69,19 @@ describe('feature builds', () => {
     expect(parallel.some((input) => input.startsWith('packages/marketplace-v2/'))).toBe(true);
   });
 
-  it('keeps v1 out of the v2 bundle', () => {
-    const inputs = Object.keys((JSON.parse(readFileSync(join(built, 'v2', 'meta.json'), 'utf8')) as Metafile).inputs);
-    expect(inputs.filter((input) => input.startsWith('packages/marketplace-v1/'))).toEqual([]);
+  it("keeps the v1 backend and adapter out of the v2 bundle, and v1's index reader in it for registry migrate", () => {
+    const meta = JSON.parse(readFileSync(join(built, 'v2', 'meta.json'), 'utf8')) as Metafile;
+    const holds = new Set(
+      Object.values(meta.outputs).flatMap((output) =>
+        Object.entries(output.inputs)
+          .filter(([, use]) => use.bytesInOutput > 0)
+          .map(([input]) => input),
+      ),
+    );
+    expect(holds.has('packages/marketplace-v1/src/v1-backend.ts')).toBe(false);
+    expect(holds.has('packages/domain-adapters/src/v1-adapter.ts')).toBe(false);
+    expect(holds.has('packages/marketplace-v1/src/v1-index.ts')).toBe(true);
+    expect(holds.has('packages/marketplace-v2/src/v2-backend.ts')).toBe(true);
   });
 
   it('fails a build whose bundle holds what its feature set excludes', async () => {

@@ -13,14 +13,10 @@ import {
   type SearchQuery,
   type SearchResults,
 } from '@ggen/marketplace-core';
-import type { IndexProblem, V1Index } from './v1-index.js';
+import { describeProblem, type IndexProblem, type V1Index } from './v1-index.js';
 import { publishToV1Registry } from './v1-publish.js';
 import { V1Registry, type V1RegistryOptions } from './v1-registry.js';
 import { searchV1, v1SearchFields, type SearchFields } from './v1-search.js';
-
-export function describeProblem(problem: IndexProblem): string {
-  return `index entry #${problem.entry}${problem.name === undefined ? '' : ` (${problem.name})`} skipped: ${problem.field === undefined ? '' : `${problem.field}: `}${problem.message}`;
-}
 
 export const V1_BACKEND_VERSION = '1.0.0';
 

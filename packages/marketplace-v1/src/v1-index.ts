@@ -260,3 +260,8 @@ function normalizeDependencies(value: unknown): Record<string, string> | string 
   }
   return 'dependencies must be a list of names or a map of name to range';
 }
+
+/** One skipped index entry, said for people. */
+export function describeProblem(problem: IndexProblem): string {
+  return `index entry #${problem.entry}${problem.name === undefined ? '' : ` (${problem.name})`} skipped: ${problem.field === undefined ? '' : `${problem.field}: `}${problem.message}`;
+}

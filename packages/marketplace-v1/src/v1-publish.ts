@@ -40,7 +40,7 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
   }
   const prepared = await preparePublish(request.dir);
   const result = publishResultOf(prepared, request);
-  const steps = v1IndexSteps(prepared, request.registry);
+  const steps = v1IndexSteps(prepared, request.registry, { lookAlikes: true });
   const companion = request.companion?.(prepared, request, result);
   if (request.dryRun) {
     await steps.check();
@@ -52,11 +52,16 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
 }
 
 /**
- * The v1 part of a publish: refuse a version index.json already lists (or a look-alike name),
+ * The v1 part of a publish: refuse a version index.json already lists (or, unless a v2 publish
+ * judged the name already, a look-alike name),
  * then add the version and write the index. A v1 publish runs it; so does a v2 publish into a
  * directory that still serves index.json (the migration's dual writes).
  */
-export function v1IndexSteps(prepared: PreparedPublish, registryDir: string): PublishCompanion {
+export function v1IndexSteps(
+  prepared: PreparedPublish,
+  registryDir: string,
+  { lookAlikes }: { lookAlikes: boolean },
+): PublishCompanion {
   const { manifest, packed, archive } = prepared;
   const indexPath = join(registryDir, 'index.json');
   let root: Record<string, unknown> = {};
@@ -67,7 +72,7 @@ export function v1IndexSteps(prepared: PreparedPublish, registryDir: string): Pu
       const entry = findEntry(root, manifest.name);
       if (entry !== undefined && entryVersions(entry).includes(manifest.version))
         throw versionExistsError(manifest.name, manifest.version, registryDir);
-      if (entry === undefined) refuseConfusableName(manifest.name, rawNames(root), registryDir);
+      if (entry === undefined && lookAlikes) refuseConfusableName(manifest.name, rawNames(root), registryDir);
     },
     update: async () => {
       const version = {
@@ -115,10 +120,14 @@ export function v1IndexSteps(prepared: PreparedPublish, registryDir: string): Pu
   };
 }
 
-/** The v1 part of a publish into `registryDir` when it serves index.json, else undefined. */
+/**
+ * The v1 part of a v2 publish into `registryDir` when it also serves index.json, else undefined.
+ * Look-alike names were judged by the v2 publish, which knows who owns what (an owner may name a
+ * sibling as they like); index.json only refuses a version it already lists.
+ */
 export const v1IndexCompanion: PublishCompanionFactory = (prepared, request) =>
   registryLocation(request.registry).kind === 'directory' && existsSync(join(request.registry, 'index.json'))
-    ? v1IndexSteps(prepared, request.registry)
+    ? v1IndexSteps(prepared, request.registry, { lookAlikes: false })
     : undefined;
 
 /** The whole index, stamped and written atomically (the caller holds the publish lock). */

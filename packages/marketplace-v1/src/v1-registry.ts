@@ -64,4 +64,9 @@ export class V1Registry implements PackageSource {
       ? this.#options.location
       : this.#options.otherRegistry?.().registryLocation?.(backend);
   }
+
+  /** Its own format, and the other one only in a build that wires the other registry in. */
+  readsBackend(backend: BackendType): boolean {
+    return backend === this.backend || this.#options.otherRegistry !== undefined;
+  }
 }

@@ -259,6 +259,11 @@ export class V2Registry implements PackageSource {
       : this.#options.otherRegistry?.().registryLocation?.(backend);
   }
 
+  /** Its own format, and the other one only in a build that wires the other registry in. */
+  readsBackend(backend: BackendType): boolean {
+    return backend === this.backend || this.#options.otherRegistry !== undefined;
+  }
+
   /**
    * Who speaks for a package (ownerAuthority: its owners, and its scope's once the scope is
    * owned). A package of an owned scope must descend from the scope: one that sits there with

@@ -12,6 +12,7 @@ export const featuresCommand = defineCommand({
         name: context.features.name,
         backends: context.features.backends,
         adapters: context.features.adapters,
+        defaultBackend: context.features.defaultBackend,
       }),
     ),
   render: renderFeatures,

@@ -7,7 +7,8 @@ import { fetchOptionsOf } from '../fetch-options.js';
 export const registryMigrateCommand = defineCommand({
   command: 'migrate',
   describe: 'Convert a v1 registry (index.json) into a v2 registry (RDF catalog)',
-  available: (features) => features.adapters,
+  // Every build that writes v2 catalogs (the v2-only build keeps it for a last v1 registry).
+  available: (features) => features.backends.includes('v2'),
   options: {
     from: { type: 'string', demandOption: true, describe: 'v1 registry: a directory or an http(s) URL' },
     to: { type: 'string', demandOption: true, describe: 'v2 registry directory (may be the same directory)' },

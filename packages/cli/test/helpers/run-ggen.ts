@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 export const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const workspaceRoot = resolve(cliRoot, '..', '..');
 export const sampleRegistry = join(cliRoot, 'sample-registry');
-export const bundle = (features: 'v1' | 'v2' | 'parallel'): string => join(cliRoot, 'dist', features, 'ggen.mjs');
+export const bundle = (features: 'v1' | 'v2' | 'parallel' | 'v2-default'): string =>
+  join(cliRoot, 'dist', features, 'ggen.mjs');
 
 export interface Run {
   code: number;
@@ -19,7 +20,7 @@ export interface RunOptions {
   home?: string;
   cwd?: string;
   env?: Record<string, string>;
-  features?: 'v1' | 'v2' | 'parallel';
+  features?: 'v1' | 'v2' | 'parallel' | 'v2-default';
   bin?: string;
   /** What the command reads on stdin (a token for login); stdin is closed after it either way. */
   input?: string;

@@ -46,6 +46,8 @@ export interface LoadConfigOptions {
   configPath?: string;
   /** Values from command-line flags, already named by config key. */
   flags?: Partial<Record<MarketplaceConfigKey, unknown>>;
+  /** A build's own defaults over the built-in ones (the month-3 build serves v2 alone unless asked). */
+  defaults?: Partial<MarketplaceConfig>;
 }
 
 type Layer = Partial<Record<MarketplaceConfigKey, unknown>>;
@@ -138,7 +140,7 @@ function projectPackagesDir(root: string): string {
  * error names the file (or variable, or flag) and the key.
  */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
-  const defaults = defaultConfig(options.env);
+  const defaults = { ...defaultConfig(options.env), ...options.defaults };
   const values: Record<string, unknown> = { ...defaults };
   const sources = Object.fromEntries(
     CONFIG_KEYS.map((key) => [key, { kind: 'default', origin: 'built-in default' } satisfies ConfigSource]),

@@ -29,6 +29,7 @@ export function combineSources(primary: PackageSource, other: PackageSource): Pa
     },
     fetchArchive: (candidate) => owner(candidate).fetchArchive(candidate),
     registryLocation: (backend) => (backend === primary.backend ? primary : other).registryLocation?.(backend),
+    readsBackend: (backend) => backend === primary.backend || backend === other.backend,
     verifyArchive(candidate: VersionCandidate, archive: Uint8Array, known?: SignatureInfo): Promise<SignatureInfo> {
       const source = owner(candidate);
       if (source.verifyArchive === undefined) {

@@ -57,6 +57,16 @@ export function lockedArchiveLocation(
   const id = match[1] as BackendType;
   const path = match[2] ?? '';
   const registry = source.registryLocation(id);
+  if (registry === undefined && source.readsBackend?.(id) === false) {
+    throw new MarketplaceError(
+      'GGEN_E_BACKEND_UNAVAILABLE',
+      `ggen.lock entry ${name} comes from the ${id} registry (${resolved}), which this build cannot read (it has no ${id} backend), and the ${source.backend} registry has no copy with the locked integrity`,
+      {
+        hint: `Install the project with a build that has the ${id} backend (the default marketplace-parallel build), or leave ${name} out: ggen marketplace remove ${name}.`,
+        details: { package: name, resolved, registry: id, backend },
+      },
+    );
+  }
   if (registry === undefined) {
     throw new MarketplaceError(
       'GGEN_E_BACKEND_UNAVAILABLE',

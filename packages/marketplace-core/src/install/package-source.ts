@@ -34,6 +34,11 @@ export interface PackageSource {
    */
   registryLocation?(backend: BackendType): string | undefined;
   /**
+   * Whether this source can read registries of that backend at all: false for the other format
+   * in a build that has one backend (a v2 lockfile entry in the marketplace-v1 build).
+   */
+  readsBackend?(backend: BackendType): boolean;
+  /**
    * Checks the archive's signature against the trusted keys; throws a coded error unless it
    * is verified. `known` is what the lockfile recorded when this package was last verified
    * (its owners), for key continuity. Absent for registries that hold no signatures (v1).
