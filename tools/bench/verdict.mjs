@@ -28,3 +28,16 @@ export function writeFigures(name, figures) {
     `${JSON.stringify({ name, node: process.version, at: new Date().toISOString(), ...figures }, null, 2)}\n`,
   );
 }
+
+/**
+ * The median of the p95s of `rounds` equal slices of `values` (samples taken round after round):
+ * how a gate judges an absolute latency target, so that one slow round on a shared machine is
+ * not taken for the engine. `percentile` is the bench's nearest-rank percentile.
+ */
+export function medianOfRounds(values, rounds, percentile) {
+  const size = Math.floor(values.length / rounds);
+  const p95s = Array.from({ length: rounds }, (_, round) =>
+    percentile(values.slice(round * size, (round + 1) * size), 95),
+  );
+  return percentile(p95s, 50);
+}
