@@ -19,6 +19,11 @@ export interface QueryScope {
 /** What the search engine and the v2 registry need from a catalog: SPARQL SELECT and package reads. */
 export interface CatalogSource {
   select(query: string, scope?: QueryScope): Promise<Row[]>;
+  /**
+   * Queries sent together are answered side by side (a SPARQL server's threads), so a search
+   * asks for its count with its page instead of after it. The embedded store answers one at a time.
+   */
+  readonly answersInParallel?: boolean;
   readPackages(names: string[]): Promise<CatalogPackage[]>;
   /** Search results' summaries, in one query. */
   readSummaries(names: string[]): Promise<PackageSummary[]>;

@@ -58,6 +58,7 @@ type Binding = Record<string, { type: string; value: string; datatype?: string; 
  * results silently capped at the server's row limit are errors, never answers.
  */
 export class RemoteCatalog implements CatalogSource {
+  readonly answersInParallel = true;
   readonly #options: RemoteCatalogOptions;
 
   constructor(options: RemoteCatalogOptions) {

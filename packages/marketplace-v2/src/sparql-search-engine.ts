@@ -73,14 +73,23 @@ export class SparqlSearchEngine {
     };
     const ranking = searchPlan(tokens, query, page);
     this.#lastPlan = ranking;
+    const counting = (): Promise<number> =>
+      this.#run(searchPlan(tokens, query, 'count')).then((count) => Number(count[0]?.total ?? 0));
+    // A server answers side by side: the count is asked with the page (and waited for only
+    // when the page is full); the embedded store answers one query at a time, so there the
+    // count runs only when needed.
+    const early = this.#catalog.answersInParallel === true ? counting() : undefined;
+    early?.catch(() => undefined);
     const rows = await this.#run(ranking);
     // A page that is not full ends the result list: its end is the total, no COUNT needed.
-    let total = query.offset + rows.length;
-    if (rows.length >= query.limit || (rows.length === 0 && query.offset !== 0))
-      total = Number((await this.#run(searchPlan(tokens, query, 'count')))[0]?.total ?? 0);
+    const needsCount = rows.length >= query.limit || (rows.length === 0 && query.offset !== 0);
     const names = rows.map((row) => packageNameOf(row.pkg ?? ''));
     const scores = new Map(rows.map((row) => [packageNameOf(row.pkg ?? ''), Number(row.score ?? 0)]));
-    const summaries = await this.#catalog.readSummaries(names);
+    const [counted, summaries] = await Promise.all([
+      needsCount ? (early ?? counting()) : early?.catch(() => undefined),
+      this.#catalog.readSummaries(names),
+    ]);
+    const total = needsCount ? (counted ?? 0) : query.offset + rows.length;
     const byName = new Map(summaries.map((summary) => [summary.name, summary]));
     return {
       packages: names.flatMap((name) => {
