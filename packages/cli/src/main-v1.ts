@@ -14,8 +14,8 @@ void runCli(process.argv.slice(2), {
   createBackend: ({ loaded, registry, notice }) => {
     const source = loaded.sources.backend;
     // Asked on the command line for another strategy: an error. A config the default build wrote
-    // (an A/B block, v2-with-fallback) is served by v1, said once: shipping this build is the
-    // plan's build-level rollback, and a fleet's configs must keep working under it.
+    // (an A/B block, v2-with-fallback) is served by v1, said on each command: shipping this build
+    // is the plan's build-level rollback, and a fleet's configs must keep working under it.
     if (loaded.config.backend !== 'v1' && source.kind === 'flag') {
       throw new MarketplaceError(
         'GGEN_E_BACKEND_UNAVAILABLE',

@@ -7,7 +7,6 @@ import { registryMigrateCommand } from './commands/registry-migrate-command.js';
 import { registryServeCommand, registryTokenCommand } from './commands/registry-serve-command.js';
 import { metricsCommand } from './commands/metrics-command.js';
 import { lifecycleCommands } from './commands/lifecycle-command.js';
-import { daemonGroup } from './commands/daemon-command.js';
 import { v2Options } from './remote-options.js';
 import { runCli } from './run-cli.js';
 import { createArchiveSigner } from './archive-signer.js';
@@ -57,7 +56,8 @@ function refuseRemovedKeys({ config, sources }: LoadedConfig): void {
 
 // The marketplace-v2 build (month 6, v1 removed): the RDF backend alone, with what an operator
 // still needs: registry migrate (a last v1 registry), serve and push, lifecycle and keys, and the
-// local metrics, OTLP export and Pushgateway push of every operation.
+// local metrics, OTLP export and Pushgateway push of every operation. (The query service belongs
+// to the default build's launcher.)
 // No top-level await: the bundle is CommonJS (program-loader.ts requires it).
 void runCli(process.argv.slice(2), {
   name: 'marketplace-v2',
@@ -77,7 +77,6 @@ void runCli(process.argv.slice(2), {
     syncCommand,
     ...loginCommands,
     ...lifecycleCommands,
-    daemonGroup,
   ],
   createSigner: createArchiveSigner,
   createBackend: (context) =>
