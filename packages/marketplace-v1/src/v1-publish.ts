@@ -7,7 +7,7 @@ import {
   MarketplaceError,
   preparePublish,
   registryWriter,
-  withPublishLock,
+  publishWithSteps,
   publishResultOf,
   refuseConfusableName,
   versionExistsError,
@@ -39,16 +39,8 @@ export async function publishToV1Registry(request: PublishRequest): Promise<Publ
     });
   }
   const prepared = await preparePublish(request.dir);
-  const result = publishResultOf(prepared, request);
   const steps = v1IndexSteps(prepared, request.registry, { lookAlikes: true });
-  const companion = request.companion?.(prepared, request, result);
-  if (request.dryRun) {
-    await steps.check();
-    await companion?.check();
-    return result;
-  }
-  await withPublishLock(registry, prepared, { ...steps, companion });
-  return { ...result, formats: [steps.file, ...(companion === undefined ? [] : [companion.file])] };
+  return publishWithSteps(registry, prepared, request, publishResultOf(prepared, request), steps);
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   registryWriter,
   isHttpLocation,
   serverRequest,
-  withPublishLock,
+  publishWithSteps,
   type PreparedPublish,
   publishResultOf,
   refuseConfusableName,
@@ -91,19 +91,7 @@ export async function publishPrepared(
     ...publishResultOf(prepared, request),
     ...(request.signer === undefined ? {} : { signature: { keyId: request.signer.keyId } }),
   };
-  const steps = v2CatalogSteps(prepared, request, result);
-  const companion = request.companion?.(prepared, request, result);
-  if (request.dryRun) {
-    await steps.check();
-    await companion?.check();
-    return result;
-  }
-  await withPublishLock(registry, prepared, {
-    ...(signature === undefined ? {} : { signature }),
-    ...steps,
-    companion,
-  });
-  return { ...result, formats: [steps.file, ...(companion === undefined ? [] : [companion.file])] };
+  return publishWithSteps(registry, prepared, request, result, v2CatalogSteps(prepared, request, result), signature);
 }
 
 /**

@@ -8,7 +8,7 @@ import { fromFsError, MarketplaceError } from '../errors.js';
 import type { RegistryWriter } from '../registry/registry-location.js';
 import { writeFileAtomic } from '../install/install-transaction.js';
 import type { GpackManifest } from './gpack-manifest.js';
-import type { PublishCompanion } from '../models.js';
+import type { PublishCompanion, PublishRequest, PublishResult } from '../models.js';
 import { readManifest, validatePackageDir } from './read-manifest.js';
 
 export interface PreparedPublish {
@@ -141,27 +141,32 @@ export function refuseConfusableName(
 /** `doing`: what was refused, e.g. "publish to", "yank in". */
 
 /**
- * Under the registry's publish lock: check (e.g. refuse an existing version), write the
- * archive, then update the index or catalog. An archive left by a crash before the update
- * is unreferenced and harmless.
+ * One format's publish (`steps`: its checks and its write), with the other format's part when
+ * the registry holds both (`request.companion`). A dry run runs both checks and writes nothing.
+ * Otherwise, under the registry's publish lock: both checks (e.g. refuse an existing version),
+ * the archive (and its signature), then the index or catalog, then the companion's. An archive
+ * left by a crash before the update is unreferenced and harmless.
  */
-export async function withPublishLock(
+export async function publishWithSteps(
   registry: RegistryWriter,
   prepared: PreparedPublish,
-  steps: {
-    check: () => Promise<void>;
-    update: () => Promise<void>;
-    signature?: string;
-    /** The other format's part, when the registry holds both: checked before anything is written. */
-    companion?: PublishCompanion | undefined;
-  },
-): Promise<void> {
+  request: Omit<PublishRequest, 'dir'>,
+  result: PublishResult,
+  steps: PublishCompanion,
+  signature?: string,
+): Promise<PublishResult> {
+  const companion = request.companion?.(prepared, request, result);
+  if (request.dryRun === true) {
+    await steps.check();
+    await companion?.check();
+    return result;
+  }
   await registry.locked(async () => {
     await steps.check();
-    await steps.companion?.check();
+    await companion?.check();
     const target = join(registry.dir, prepared.archive);
     const files: [string, string | Uint8Array][] = [[target, prepared.packed.bytes]];
-    if (steps.signature !== undefined) files.push([`${target}.minisig`, steps.signature]);
+    if (signature !== undefined) files.push([`${target}.minisig`, signature]);
     for (const [path, content] of files) {
       try {
         await writeFileAtomic(path, content);
@@ -170,6 +175,7 @@ export async function withPublishLock(
       }
     }
     await steps.update();
-    await steps.companion?.update();
+    await companion?.update();
   });
+  return { ...result, formats: [steps.file, ...(companion === undefined ? [] : [companion.file])] };
 }
