@@ -22,6 +22,38 @@ export function loadNpmRows(count, file = 'npm-top100k.tsv.gz') {
     });
 }
 
+/**
+ * `size` rows of the committed sample, or (past its 100k) of the full npm package list a developer
+ * points BENCH_NPM_TSV at (scoped names flattened as the sample's are); nothing needs that file.
+ */
+export function loadBenchRows(size) {
+  if (size <= 100_000) return loadNpmRows(size);
+  const source = process.env.BENCH_NPM_TSV;
+  if (source === undefined)
+    throw new Error(
+      'past 100k packs, set BENCH_NPM_TSV to the npm package list (tab-separated: name, version, downloads, summary)',
+    );
+  const NAME = /^[a-z0-9][a-z0-9._-]{0,213}$/;
+  const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+  const seen = new Set();
+  const out = [];
+  for (const line of readFileSync(source, 'utf8').split('\n').slice(1)) {
+    const [raw, version, downloads, annotated = ''] = line.split('\t');
+    if (raw === undefined || version === undefined) continue;
+    const name = raw.startsWith('@') ? raw.slice(1).replace('/', '--') : raw;
+    if (!NAME.test(name) || !SEMVER.test(version) || seen.has(name)) continue;
+    seen.add(name);
+    out.push({
+      name,
+      version,
+      downloads: Number(downloads),
+      summary: annotated.replace(/^\[tested here:[^\]]*\]\s*/, ''),
+    });
+    if (out.length >= size) break;
+  }
+  return out;
+}
+
 /** Deterministic PRNG (mulberry32), so every run builds the same registry. */
 export function random(seed) {
   let state = seed >>> 0;

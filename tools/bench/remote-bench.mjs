@@ -12,45 +12,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeV2Catalog } from '@ggen/marketplace-v2';
 import { startVirtuoso } from '../testing/virtuoso.mjs';
-import { benchQueries, loadNpmRows, percentile, toCatalogPackages } from './npm-catalog.mjs';
+import { benchQueries, loadBenchRows, percentile, toCatalogPackages } from './npm-catalog.mjs';
 
 const size = Number(process.argv[2] ?? 100_000);
 const cli = resolve('packages/cli/dist/parallel/ggen.mjs');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 
-/** Rows of the committed sample, or (past its 100k) of the full list a developer points at. */
-function rows() {
-  if (size <= 100_000) return loadNpmRows(size);
-  const source = process.env.BENCH_NPM_TSV;
-  if (source === undefined)
-    throw new Error(
-      'past 100k packs, set BENCH_NPM_TSV to the npm package list (tab-separated: name, version, downloads, summary)',
-    );
-  const NAME = /^[a-z0-9][a-z0-9._-]{0,213}$/;
-  const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-  const seen = new Set();
-  const out = [];
-  for (const line of readFileSync(source, 'utf8').split('\n').slice(1)) {
-    const [raw, version, downloads, annotated = ''] = line.split('\t');
-    if (raw === undefined || version === undefined) continue;
-    const name = raw.startsWith('@') ? raw.slice(1).replace('/', '--') : raw;
-    if (!NAME.test(name) || !SEMVER.test(version) || seen.has(name)) continue;
-    seen.add(name);
-    out.push({
-      name,
-      version,
-      downloads: Number(downloads),
-      summary: annotated.replace(/^\[tested here:[^\]]*\]\s*/, ''),
-    });
-    if (out.length >= size) break;
-  }
-  return out;
-}
-
 const vmRss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const elapsed = (start) => performance.now() - start;
 
-const packRows = rows();
+const packRows = loadBenchRows(size);
 const registry = mkdtempSync(join(tmpdir(), 'ggen-remote-bench-'));
 let started = performance.now();
 await writeV2Catalog(registry, toCatalogPackages(packRows));

@@ -1,16 +1,7 @@
 import { v1IndexCompanion } from '@ggen/marketplace-v1';
-import {
-  createReadStream,
-  existsSync,
-  fstatSync,
-  openSync,
-  closeSync,
-  constants,
-  realpathSync,
-  statSync,
-} from 'node:fs';
+import { createReadStream, existsSync, fstatSync, closeSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import compress from '@fastify/compress';
 import etag from '@fastify/etag';
 import helmet from '@fastify/helmet';
@@ -25,21 +16,24 @@ import {
   safeText,
   scopeName,
   SERVER_API,
-  SORT_FIELDS,
   type LifecycleChange,
-  type SearchQuery,
 } from '@ggen/marketplace-core';
 import { changeRegistryPackage } from '@ggen/domain-adapters';
 import {
   CATALOG_FILE,
   changeRegistryKeys,
   EmbeddedCatalog,
+  fetchCatalogChunks,
   publishPrepared,
   runReadOnlySparql,
   SparqlSearchEngine,
   submittedSigner,
 } from '@ggen/marketplace-v2';
 import { ChangesFeed } from './changes-feed.js';
+import { openRegistryFile } from './registry-file.js';
+import { errorPage } from './site/pages.js';
+import { registerSite, sendPage, wantsPage } from './site/site.js';
+import { SEARCH_QUERY, searchQueryOf, type SearchParams } from './search-params.js';
 import { httpStatusOf } from './http-status.js';
 import { ServerMetrics } from './server-metrics.js';
 import { mayChange, TokenStore, type Identity } from './tokens.js';
@@ -128,23 +122,6 @@ const KEYS_BODY = {
   },
 } as const;
 
-const SEARCH_QUERY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    q: { type: 'string', maxLength: 256, default: '' },
-    limit: { type: 'integer', minimum: 1, maximum: 250, default: 20 },
-    offset: { type: 'integer', minimum: 0, maximum: 100_000, default: 0 },
-    category: { type: 'string', maxLength: 128 },
-    keyword: { type: 'string', maxLength: 128 },
-    author: { type: 'string', maxLength: 128 },
-    license: { type: 'string', maxLength: 128 },
-    tags: { type: 'string', maxLength: 512 },
-    sort: { enum: [...SORT_FIELDS], default: 'relevance' },
-    order: { enum: ['asc', 'desc'] },
-  },
-} as const;
-
 interface LoadedCatalog {
   catalog: EmbeddedCatalog;
   engine: SparqlSearchEngine;
@@ -155,11 +132,13 @@ interface LoadedCatalog {
  * changed (a publish here, or through another instance over the same directory).
  */
 class CatalogReader {
+  readonly #dir: string;
   readonly #path: string;
   #current: Promise<LoadedCatalog> | undefined;
   #stamp = '';
 
   constructor(dir: string) {
+    this.#dir = dir;
     this.#path = join(dir, CATALOG_FILE);
   }
 
@@ -178,8 +157,10 @@ class CatalogReader {
     if (this.#current === undefined || stamp !== this.#stamp) {
       this.#stamp = stamp;
       const loading = (async () => {
-        const text = stamp === 'none' ? '' : await readFile(this.#path, 'utf8');
-        const catalog = new EmbeddedCatalog(text);
+        // Read in line-aligned chunks: one string holds at most ~512 MiB, a 100k-pack catalog is more.
+        const catalog = new EmbeddedCatalog(
+          stamp === 'none' ? '' : (await fetchCatalogChunks(this.#dir, { timeoutMs: 600_000, retries: 0 })).chunks,
+        );
         return { catalog, engine: new SparqlSearchEngine(catalog) };
       })();
       this.#current = loading;
@@ -251,6 +232,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       if (status >= 500) request.log.error({ err: error }, 'request failed');
       // Said of the registry as clients know it, never of the server's own directory.
       const shown = (text: string): string => text.replaceAll(dir, publicBase(request));
+      if (wantsPage(request))
+        return sendPage(reply, errorPage(status, shown(error.message), shown(error.hint ?? '')), status);
       return reply
         .status(status)
         .send({ error: { code: error.code, message: shown(error.message), hint: shown(error.hint ?? '') } });
@@ -281,11 +264,13 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       error: { code: 'GGEN_E_INTERNAL', message: 'The server failed', hint: 'Tell its operator; see its log.' },
     });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error: { code: 'GGEN_E_PACKAGE_NOT_FOUND', message: `Nothing at ${safeText(request.url)}`, hint: '' },
-    }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const message = `Nothing at ${safeText(request.url)}`;
+    // A browser gets a page; a client, the coded error.
+    if (wantsPage(request))
+      return sendPage(reply, errorPage(404, message, 'Search for the pack from the box above.'), 404);
+    return reply.status(404).send({ error: { code: 'GGEN_E_PACKAGE_NOT_FOUND', message, hint: '' } });
+  });
 
   /** Who a request comes from (its bearer token), or the 401 that refuses it. */
   const authenticate = (request: FastifyRequest, missing = 'This change needs a token'): Identity => {
@@ -354,29 +339,11 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       .send(packageDocument(pkg, publicBase(request)));
   });
 
-  app.get<{ Querystring: Record<string, string | number | undefined> }>(
+  app.get<{ Querystring: SearchParams }>(
     `/${SERVER_API}/search`,
     { schema: { querystring: SEARCH_QUERY } },
     async (request, reply) => {
-      const q = request.query;
-      const query: SearchQuery = {
-        text: String(q.q ?? ''),
-        limit: Number(q.limit),
-        offset: Number(q.offset),
-        sort: q.sort as SearchQuery['sort'],
-        ...(q.order === undefined ? {} : { order: q.order as 'asc' | 'desc' }),
-        ...(q.category === undefined ? {} : { category: String(q.category) }),
-        ...(q.keyword === undefined ? {} : { keyword: String(q.keyword) }),
-        ...(q.author === undefined ? {} : { author: String(q.author) }),
-        ...(q.license === undefined ? {} : { license: String(q.license) }),
-        ...(q.tags === undefined
-          ? {}
-          : {
-              tags: String(q.tags)
-                .split(',')
-                .filter((tag) => tag !== ''),
-            }),
-      };
+      const query = searchQueryOf(request.query);
       const { engine } = await catalogs.current();
       return reply.header('cache-control', 'public, max-age=0, must-revalidate').send(await engine.search(query));
     },
@@ -520,6 +487,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
     },
   );
 
+  await registerSite(app, { dir, current: () => catalogs.current() });
+
   // The registry's own files, for old clients and mirrors: only the kinds above, only regular files inside the directory.
   app.get<{ Params: { '*': string } }>('/*', (request, reply) => serveFile(dir, request.params['*'], request, reply));
 
@@ -550,22 +519,10 @@ function serveFile(dir: string, path: string, request: FastifyRequest, reply: Fa
   const notHere = (): never => {
     throw coded('GGEN_E_PACKAGE_NOT_FOUND', `Nothing at /${safeText(path)}`, 'Check the path.');
   };
-  if (kind === undefined || path.split('/').some((segment) => segment === '..' || segment === '.')) notHere();
-  const target = join(dir, ...path.split('/'));
-  let real: string;
-  try {
-    real = realpathSync(target);
-  } catch {
-    return notHere();
-  }
-  // A link that leads out of the registry is not the registry's file.
-  if (!real.startsWith(`${dir}${sep}`)) notHere();
-  const fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+  if (kind === undefined) notHere();
+  const fd = openRegistryFile(dir, path);
+  if (fd === undefined) return notHere();
   const stats = fstatSync(fd);
-  if (!stats.isFile()) {
-    closeSync(fd);
-    return notHere();
-  }
   const tag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
   reply
     .header('etag', tag)

@@ -1,84 +1,17 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { pino } from 'pino';
-import { packDirectory } from '@ggen/marketplace-core';
 import {
-  formatKeyStatement,
   generateSecretKey,
   publicKeyLine,
   signMessage,
   signPackageArchive,
   submittedSigner,
-  type SecretKey,
 } from '@ggen/marketplace-v2';
-import { createRegistryServer, httpStatusOf, TokenStore } from '@ggen/registry-server';
+import { httpStatusOf, TokenStore } from '@ggen/registry-server';
+import { closeServers, packOf, post, serve, signed, tempDir } from './support.js';
 
-const silent = pino({ level: 'silent' });
-const started: { close: () => Promise<void> }[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((server) => server.close()));
-});
-
-const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
-
-async function serve(dir: string, rateLimit?: number): Promise<string> {
-  const app = await createRegistryServer({
-    dir,
-    logger: silent,
-    ...(rateLimit === undefined ? {} : { rateLimit }),
-  });
-  started.push(app);
-  return app.listen({ port: 0, host: '127.0.0.1' });
-}
-
-async function packOf(name: string, version: string, extra: Record<string, string> = {}): Promise<Buffer> {
-  const dir = tempDir('ggen-pack-');
-  writeFileSync(join(dir, 'gpack.yaml'), `name: '${name}'\nversion: ${version}\ndescription: A pack for ${name}\n`);
-  for (const [file, content] of Object.entries(extra)) writeFileSync(join(dir, file), content);
-  return (await packDirectory(dir)).bytes;
-}
-
-/** A signed publish's extras, as the CLI sends them: the signature, the whole public key, the owner claims of the package and its scope. */
-function signed(key: SecretKey, archive: Buffer, name: string, version: string, integrity: string) {
-  const timestamp = Math.floor(Date.now() / 1000);
-  const claim = (subject: string): string => {
-    const text = formatKeyStatement({
-      package: subject,
-      action: 'owner',
-      key: publicKeyLine(key),
-      sequence: 0,
-      timestamp,
-    });
-    return signMessage(key, Buffer.from(text, 'utf8'), text);
-  };
-  return {
-    signature: signPackageArchive(key, archive, { name, version, integrity }),
-    publicKey: publicKeyLine(key),
-    statements: [name, ...(name.startsWith('@') ? [name.split('/')[0]!] : [])].map(claim),
-  };
-}
-
-/** A server answer: a result, or a coded error. */
-type Answer = Record<string, unknown> & { error?: { code: string }; integrity?: string };
-
-async function post(
-  url: string,
-  path: string,
-  body: unknown,
-  token?: string,
-): Promise<{ status: number; body: Answer }> {
-  const response = await fetch(`${url}/-/v1/${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Answer };
-}
+afterAll(closeServers);
 
 describe('tokens', () => {
   it('are shown once, kept only as hashes in a 600 file, scoped, and stop working when revoked or expired', async () => {
@@ -249,7 +182,7 @@ describe('the registry server', () => {
 
   it('limits requests per client with a coded 429', async () => {
     const dir = tempDir('ggen-registry-');
-    const url = await serve(dir, 3);
+    const url = await serve(dir, { rateLimit: 3 });
     const statuses: number[] = [];
     for (let index = 0; index < 4; index += 1) statuses.push((await fetch(`${url}/-/v1/search?q=x`)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
