@@ -86,7 +86,7 @@ function tgz(files) {
  * popular ones; `installTargets` packages from the middle of the list get exactly ten
  * transitive dependencies each (a tree three levels deep).
  */
-export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
+export function writeV1Registry(dir, rows, { installTargets = 20, writeArchive = () => true } = {}) {
   const next = random(42);
   const deps = rows.map(() => ({}));
   const start = Math.floor(rows.length / 2);
@@ -125,8 +125,10 @@ export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
       'templates/main.tmpl': `{{ name }} uses ${row.name}@${row.version}\n`,
     });
     const archive = `archives/${row.name}-${row.version}.tgz`;
-    mkdirSync(dirname(join(dir, archive)), { recursive: true });
-    writeFileSync(join(dir, archive), bytes);
+    if (writeArchive(index)) {
+      mkdirSync(dirname(join(dir, archive)), { recursive: true });
+      writeFileSync(join(dir, archive), bytes);
+    }
     const words = row.summary
       .toLowerCase()
       .split(/[^a-z0-9]+/)
@@ -152,7 +154,34 @@ export function writeV1Registry(dir, rows, { installTargets = 20 } = {}) {
     join(dir, 'index.json'),
     JSON.stringify({ version: '1.0.0', package_count: packages.length, packages }),
   );
-  return { targets };
+  return { targets, packages };
+}
+
+/** The v1 index entries writeV1Registry wrote, as the v2 catalog's packages (what `registry migrate` makes of them). */
+export function v1ToCatalogPackages(packages) {
+  return packages.map((pkg) => ({
+    name: pkg.name,
+    description: pkg.description,
+    category: pkg.category,
+    author: pkg.author,
+    license: pkg.license,
+    tags: pkg.tags,
+    keywords: pkg.keywords,
+    downloads: pkg.downloads,
+    stars: pkg.stars,
+    latest: pkg.version,
+    versions: [
+      {
+        version: pkg.version,
+        dependencies: pkg.dependencies,
+        yanked: false,
+        archive: pkg.download_url,
+        checksum: pkg.checksum,
+        integrity: pkg.integrity,
+      },
+    ],
+    extra: {},
+  }));
 }
 
 /** The npm rows as catalog packages (tags and keywords drawn from the summary's words). */

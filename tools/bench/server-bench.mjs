@@ -8,13 +8,14 @@
 // within 1.5x of the same install from a local directory registry of 77 packs (the sample).
 // Exits 1 on a MISS.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { packDirectory } from '@ggen/marketplace-core';
-import { benchQueries, loadBenchRows, writeV1Registry } from './npm-catalog.mjs';
+import { writeV2Catalog } from '@ggen/marketplace-v2';
+import { benchQueries, loadBenchRows, v1ToCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const cli = join(root, 'packages', 'cli', 'dist', 'parallel', 'ggen.mjs');
@@ -31,6 +32,8 @@ const env = (home) => ({
 });
 // SERVER_BENCH_PUBLISH=0 leaves out the publish round (O(registry) today: hours at ~227k) and says so.
 const PUBLISH = process.env.SERVER_BENCH_PUBLISH !== '0';
+// Up to this size the registry is built as a user would, with `registry migrate`.
+const MIGRATE_MAX = Number(process.env.SERVER_BENCH_MIGRATE_MAX ?? 100_000);
 const ms = (value) => `${value.toFixed(1)} ms`;
 
 function ggen(args, home) {
@@ -98,11 +101,22 @@ for (const size of SIZES) {
   const home = join(work, 'home');
   mkdirSync(home);
   let started = performance.now();
-  writeV1Registry(v1, rows, { installTargets: 5 });
-  ggen(['marketplace', 'registry', 'migrate', '--from', v1, '--to', registry], home);
+  const direct = size > MIGRATE_MAX;
+  const middle = Math.floor(rows.length / 2);
+  // Past MIGRATE_MAX the catalog is written directly, with archives only for what is loaded and
+  // installed (`registry migrate` copies and checks every archive: over an hour at ~227k).
+  const { packages } = writeV1Registry(v1, rows, {
+    installTargets: 5,
+    writeArchive: (index) => !direct || index % 97 === 0 || (index >= middle && index < middle + 11),
+  });
+  if (direct) {
+    mkdirSync(registry);
+    await writeV2Catalog(registry, v1ToCatalogPackages(packages));
+    renameSync(join(v1, 'archives'), join(registry, 'archives'));
+  } else ggen(['marketplace', 'registry', 'migrate', '--from', v1, '--to', registry], home);
   const buildMs = performance.now() - started;
   // A closure of exactly three packs: d3 -> d8 -> d10 of the first install target's tree.
-  const closureRoot = rows[Math.floor(rows.length / 2) + 3].name;
+  const closureRoot = rows[middle + 3].name;
 
   started = performance.now();
   const { url, child } = await serve(registry, home);
@@ -199,7 +213,7 @@ for (const size of SIZES) {
     const line = (label, { result, latencies }) =>
       `  ${label.padEnd(18)} ${String(Math.round(result.requests.average)).padStart(6)} req/s   p50 ${ms(percentile(latencies, 50))}   p95 ${ms(percentile(latencies, 95))}   p99 ${ms(percentile(latencies, 99))}   errors ${result.errors + result.non2xx}`;
     console.log(
-      `\nregistry server at ${size.toLocaleString('en')} packages (built in ${(buildMs / 1000).toFixed(1)} s, server ready in ${ms(startMs)})`,
+      `\nregistry server at ${size.toLocaleString('en')} packages (built ${direct ? 'directly' : 'with registry migrate'} in ${(buildMs / 1000).toFixed(1)} s, server ready in ${ms(startMs)})`,
     );
     console.log(line('package documents', documents));
     console.log(line('search', search));

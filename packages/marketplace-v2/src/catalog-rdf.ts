@@ -3,7 +3,7 @@ import { Writer } from 'n3';
 import type { Store, Term as OxTerm } from 'oxigraph';
 import { oxigraph } from './oxigraph-runtime.js';
 import semverRcompare from 'semver/functions/rcompare.js';
-import { exactNameToken, tokenize } from './tokenize.js';
+import { exactNameToken, literalNameToken, namePartTokens, tokenize } from './tokenize.js';
 import {
   authorIri,
   CATALOG_GRAPH,
@@ -24,6 +24,10 @@ const FIELDS = { name: 3, keywords: 2, tags: 2, description: 1 } as const;
 const K1 = 1.2;
 const B = 0.75;
 export const EXACT_NAME_WEIGHT = 12;
+/** The name spelled as typed: as strong again, so that it beats a name that only shares its words. */
+export const LITERAL_NAME_WEIGHT = EXACT_NAME_WEIGHT;
+/** A part of a name (its last words, or its first words and last): a strong match, below the whole name. */
+export const NAME_PART_WEIGHT = 6;
 
 /** Popularity prior added to every relevant package's score. */
 export function popularityOf(pkg: Pick<CatalogPackage, 'downloads' | 'stars'>): number {
@@ -73,7 +77,10 @@ export function computePostings(packages: CatalogPackage[]): Map<string, Map<str
       const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
       weights.set(token, Math.round(idf * ((frequency * (K1 + 1)) / (frequency + K1)) * 1000) / 1000);
     }
+    const { tails, ends } = namePartTokens(pkg.name);
+    for (const part of [...ends, ...tails]) weights.set(part, NAME_PART_WEIGHT);
     weights.set(exactNameToken(pkg.name), EXACT_NAME_WEIGHT);
+    weights.set(literalNameToken(pkg.name), LITERAL_NAME_WEIGHT);
     postings.set(pkg.name, weights);
   });
   pruneCommonTokens(packages, postings);

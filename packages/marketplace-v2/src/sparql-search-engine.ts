@@ -17,7 +17,7 @@ import {
   type WeightedToken,
 } from './search-query.js';
 import { isStrictlySorted, LineList, lowerBound, positionIn, type StringList } from './sorted-strings.js';
-import { exactNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
+import { exactNameToken, legacyExactNameToken, literalNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
 import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
 
 /** Boosts of the expansions of one query term. */
@@ -121,6 +121,8 @@ export class SparqlSearchEngine {
     };
     const nameToken = exactNameToken(text);
     add(nameToken, 1);
+    add(literalNameToken(text), 1);
+    add(legacyExactNameToken(text), 1);
     // A name typed with a typo (`@types/aysnc`, `expres`): the nearest exact name, as a typo of a word is corrected.
     if (!/\s/.test(text.trim()) && !vocabulary.has(nameToken) && nameToken.length >= 6)
       for (const fix of vocabulary.withinEdits(nameToken, nameToken.length >= 9 ? 2 : 1, 1))

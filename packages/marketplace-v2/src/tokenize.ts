@@ -52,7 +52,58 @@ export function tokenize(text: string): string[] {
   ).filter((token) => token.length > 1 && token.length <= MAX_TOKEN_LENGTH && !STOP_WORDS.has(token));
 }
 
-/** A name is also one token as a whole, so that an exact name can be boosted. */
+/** The words of a name as typed or published: every run of letters and digits, lowercased (`@types/d3-fetch`: types, d3, fetch). */
+export function nameWords(text: string): string[] {
+  return (
+    ASCII.test(text)
+      ? text.toLowerCase().split(/[^a-z0-9]+/)
+      : text
+          .normalize('NFKC')
+          .toLowerCase()
+          .split(/[^\p{L}\p{N}]+/u)
+  ).filter((word) => word !== '');
+}
+
+/**
+ * A name is also one token as a whole, so that an exact name can be boosted: its words joined by
+ * `-`, whatever punctuation stood between them, so that `@types/node`, `types/node` and
+ * `types node` are one name, and `lodash.set` is `lodash set`.
+ */
 export function exactNameToken(text: string): string {
+  return `=${nameWords(text).join('-').slice(0, 214)}`;
+}
+
+/**
+ * The name token of catalogs written before names were taken by their words (spaces made `-`,
+ * other punctuation kept): a search still asks for it, so that an exact name in such a catalog
+ * keeps its boost until the catalog is written again.
+ */
+export function legacyExactNameToken(text: string): string {
   return `=${(ASCII.test(text) ? text : text.normalize('NFKC')).trim().toLowerCase().replace(/\s+/g, '-').slice(0, 214)}`;
+}
+
+/**
+ * The name as it is spelled, punctuation and all: when two names share their words
+ * (`babel-helper-x`, `@babel/helper-x`), the one typed letter for letter comes first.
+ */
+export function literalNameToken(text: string): string {
+  return `=${legacyExactNameToken(text)}`;
+}
+
+/**
+ * Parts of a name of three words or more, each a token of its own, for the words a user
+ * remembers of a long or scoped name: its tails (`@parcel/transformer-html`: `=transformer-html`),
+ * and its heads with its last word (`=parcel-html`, as one types `babel jsx` for
+ * `@babel/plugin-syntax-jsx`, or `aws-sdk workspaces` for `@aws-sdk/client-workspaces`).
+ */
+export function namePartTokens(name: string): { tails: string[]; ends: string[] } {
+  const words = nameWords(name).slice(0, 16);
+  const tails: string[] = [];
+  const ends: string[] = [];
+  const last = words.at(-1) ?? '';
+  for (let cut = 1; cut <= words.length - 2; cut += 1) {
+    tails.push(`=${words.slice(cut).join('-').slice(0, 214)}`);
+    ends.push(`=${[...words.slice(0, cut), last].join('-').slice(0, 214)}`);
+  }
+  return { tails, ends: ends.filter((end) => !tails.includes(end)) };
 }

@@ -157,6 +157,59 @@ describe('ranking with a popularity prior', () => {
   });
 });
 
+describe('known-item queries (regressions from the relevance tool at 100k npm-derived packs)', () => {
+  // More popular packs that share every word with the ones asked for, more than a word keeps
+  // postings for (MAX_POSTINGS_PER_TOKEN): the wanted pack must still come first.
+  const crowd = Array.from({ length: 320 }, (_, index) => [
+    pkg(`@types/d3-fetch-plugin-${index}`, 1_000_000, 'd3 fetch types'),
+    pkg(`@parcel/transformer-html-x${index}`, 1_000_000, 'parcel transformer html'),
+  ]).flat();
+  const catalog = new SparqlSearchEngine(
+    new EmbeddedCatalog(
+      catalogToNQuads([
+        ...crowd,
+        pkg('@types/d3-fetch', 50_000, 'TypeScript definitions for d3-fetch'),
+        pkg('d3', 9_000_000, 'Data-driven documents'),
+        pkg('node-fetch', 60_000_000, 'A light-weight module that brings Fetch API to Node.js'),
+        pkg('@parcel/transformer-html', 400_000, 'Parcel transformer'),
+        pkg('html-webpack-plugin', 15_000_000, 'Simplifies creation of HTML files'),
+        pkg('parcel', 300_000, 'Blazing fast, zero configuration web application bundler'),
+        pkg('@aws-sdk/client-workspaces', 20_000, 'AWS SDK for JavaScript Workspaces Client'),
+        pkg('@aws-sdk/client-s3', 30_000_000, 'AWS SDK for JavaScript S3 Client'),
+        pkg('@babel/helper-builder-binary-assignment-operator-visitor', 8_000_000, 'Helper function'),
+        pkg('babel-helper-builder-binary-assignment-operator-visitor', 4_000_000, 'Helper function'),
+        pkg('lodash.set', 5_000_000, 'The lodash method _.set exported as a module'),
+        pkg('lodash', 50_000_000, 'Lodash modular utilities'),
+      ]),
+    ),
+  );
+  const first = async (text: string): Promise<string | undefined> =>
+    (await catalog.search(query({ text }))).packages[0]?.name;
+
+  it('finds a name by its words, whatever punctuation the user left out', async () => {
+    expect(await first('types d3 fetch')).toBe('@types/d3-fetch');
+    expect(await first('types/d3-fetch')).toBe('@types/d3-fetch');
+    expect(await first('lodash set')).toBe('lodash.set');
+  });
+
+  it('finds a scoped or long name by the words of its name, or its scope and last word', async () => {
+    expect(await first('transformer html')).toBe('@parcel/transformer-html');
+    expect(await first('parcel html')).toBe('@parcel/transformer-html');
+    expect(await first('aws-sdk workspaces')).toBe('@aws-sdk/client-workspaces');
+  });
+
+  it('puts the name spelled as typed before a more popular one with the same words', async () => {
+    expect(await first('babel-helper-builder-binary-assignment-operator-visitor')).toBe(
+      'babel-helper-builder-binary-assignment-operator-visitor',
+    );
+    expect(await first('@babel/helper-builder-binary-assignment-operator-visitor')).toBe(
+      '@babel/helper-builder-binary-assignment-operator-visitor',
+    );
+    // A plain word is still the pack of that name.
+    expect(await first('parcel')).toBe('parcel');
+  });
+});
+
 describe('hostile input', () => {
   const hostile = [
     '"; DROP ALL; "',

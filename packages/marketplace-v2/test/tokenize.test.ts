@@ -1,9 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { exactNameToken, tokenize } from '../src/tokenize.js';
+import { exactNameToken, legacyExactNameToken, literalNameToken, namePartTokens, tokenize } from '../src/tokenize.js';
 
-// The name token as it was defined before the ASCII path: NFKC first, always.
+// The name token on the Unicode path only: NFKC first, always.
 const referenceName = (text: string): string =>
-  `=${text.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, '-').slice(0, 214)}`;
+  `=${text
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== '')
+    .join('-')
+    .slice(0, 214)}`;
 
 /** Deterministic pseudo-random ASCII strings over every code point 0..127. */
 function asciiSamples(count: number): string[] {
@@ -47,5 +53,22 @@ describe('the tokenizer', () => {
   it('still normalises and splits text that is not ASCII', () => {
     expect(tokenize('Ｒｕｓｔ ＷＥＢ café')).toEqual(['rust', 'web', 'café']);
     expect(exactNameToken('Ｈｅｌｌｏ  World')).toBe('=hello-world');
+  });
+
+  it('takes a name by its words: a scope, dots and spaces are one name', () => {
+    for (const typed of ['@types/d3-fetch', 'types/d3-fetch', 'types d3 fetch', 'Types.D3_Fetch'])
+      expect({ typed, token: exactNameToken(typed) }).toEqual({ typed, token: '=types-d3-fetch' });
+    expect(namePartTokens('@parcel/transformer-html')).toEqual({
+      tails: ['=transformer-html'],
+      ends: ['=parcel-html'],
+    });
+    expect(namePartTokens('@babel/plugin-syntax-jsx')).toEqual({
+      tails: ['=plugin-syntax-jsx', '=syntax-jsx'],
+      ends: ['=babel-jsx', '=babel-plugin-jsx'],
+    });
+    expect(namePartTokens('react-dom')).toEqual({ tails: [], ends: [] });
+    // The token of catalogs written before, still asked for.
+    expect(legacyExactNameToken('@types/node')).toBe('=@types/node');
+    expect(literalNameToken('@Types/node ')).toBe('==@types/node');
   });
 });
