@@ -46,14 +46,19 @@ async function serve(dir, home) {
     [cli, 'marketplace', 'registry', 'serve', dir, '--port', '0', '--rate-limit', '100000000'],
     { env: env(home), stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  let seen = '';
   const url = await new Promise((resolve, reject) => {
-    let seen = '';
     child.stderr.on('data', (chunk) => {
-      seen += chunk;
+      seen = (seen + chunk).slice(-8192);
       const match = / at (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
       if (match) resolve(match[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited ${code}: ${seen}`)));
+  });
+  // A server that dies under load says why (its last words), instead of a client's "refused".
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM')
+      console.error(`server at ${url} exited (${code ?? signal}): ${seen.slice(-2000)}`);
   });
   return { url, child };
 }

@@ -42,7 +42,7 @@ main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; overflow-wra
 .filters label { display: flex; flex-direction: column; font-size: 0.9rem; color: var(--muted); }
 .results { list-style: none; padding: 0; }
 .result { border-bottom: 1px solid var(--line); padding: 0.5rem 0; }
-.result h3 { margin: 0; font-size: 1.1rem; }
+.result h2 { margin: 0; font-size: 1.1rem; }
 .result p { margin: 0.25rem 0; }
 .pager { display: flex; gap: 1rem; margin-top: 1rem; }
 .mark { font-weight: 600; }

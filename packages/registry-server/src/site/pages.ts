@@ -77,9 +77,9 @@ function summaryItem(pkg: PackageSummary): Markup {
     `${number(pkg.downloads)} downloads`,
   ].filter((part) => part !== undefined);
   return html`<li class="result">
-<h3>${packageLink(pkg.name)} <span class="version">${pkg.version}</span>${
+<h2>${packageLink(pkg.name)} <span class="version">${pkg.version}</span>${
     pkg.yanked === true ? html` <span class="mark yanked">yanked</span>` : ''
-  }</h3>
+  }</h2>
 <p>${pkg.description}</p>
 <p class="meta">${meta.map((part, index) => html`${index === 0 ? '' : ' · '}${part}`)}</p>
 </li>`;
