@@ -275,3 +275,16 @@ export function miniSearchBaseline() {
 /** Catalog packages as MiniSearch documents (keywords and tags as text). */
 export const miniSearchDocuments = (packages) =>
   packages.map((pkg) => ({ ...pkg, keywords: pkg.keywords.join(' '), tags: pkg.tags.join(' ') }));
+
+/** One deterministic typo in the last word of a name: two neighbouring letters swapped, or a letter dropped. */
+export function typoOf(name, index) {
+  const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf('-')) + 1;
+  const word = name.slice(cut);
+  if (word.length < 5) return undefined;
+  const at = 1 + (index % (word.length - 3));
+  const changed =
+    index % 2 === 0
+      ? word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2)
+      : word.slice(0, at) + word.slice(at + 1);
+  return changed === word ? undefined : name.slice(0, cut) + changed;
+}

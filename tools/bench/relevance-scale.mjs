@@ -8,28 +8,19 @@
 // Prints per kind and size, and the misses of v2 that the baseline found (for regression queries).
 // Exits 1 on a MISS of: known-item MRR@10 >= 0.85 and >= baseline + 0.05; typo-name >= baseline.
 import { performance } from 'node:perf_hooks';
-import { catalogToNQuadChunks, EmbeddedCatalog, exactNameToken, SparqlSearchEngine } from '@ggen/marketplace-v2';
-import { loadBenchRows, miniSearchBaseline, miniSearchDocuments, toCatalogPackages } from './npm-catalog.mjs';
+import {
+  catalogToNQuadChunks,
+  EmbeddedCatalog,
+  exactNameToken,
+  nameWords,
+  SparqlSearchEngine,
+} from '@ggen/marketplace-v2';
+import { loadBenchRows, miniSearchBaseline, miniSearchDocuments, toCatalogPackages, typoOf } from './npm-catalog.mjs';
 import { verdict } from './verdict.mjs';
 
 const SIZES = (process.argv[2] ?? '10000,100000').split(',').map(Number);
 // Targets per size: a fixed stride through the list (popular and obscure packs alike).
 const TARGETS = Number(process.env.RELEVANCE_TARGETS ?? 300);
-
-/** One deterministic typo in the last word of a name: two neighbouring letters swapped, or a letter dropped. */
-export function typoOf(name, index) {
-  const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf('-')) + 1;
-  const word = name.slice(cut);
-  if (word.length < 5) return undefined;
-  const at = 1 + (index % (word.length - 3));
-  const changed =
-    index % 2 === 0
-      ? word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2)
-      : word.slice(0, at) + word.slice(at + 1);
-  return changed === word ? undefined : name.slice(0, cut) + changed;
-}
-
-const words = (name) => name.split(/[^a-z0-9]+/).filter((word) => word !== '');
 
 /**
  * The known-item queries of a name, by kind (a kind that does not apply to the name is left out):
@@ -38,14 +29,14 @@ const words = (name) => name.split(/[^a-z0-9]+/).filter((word) => word !== '');
  * the scope with the name's last word.
  */
 function knownItemQueries(name) {
-  const parts = words(name);
+  const parts = nameWords(name);
   const queries = { exact: name };
   if (parts.length > 1) queries.spaced = parts.join(' ');
   const scope = name.indexOf('--');
   if (scope > 0) {
     // One generic word (`core`, `types`) names no pack in particular: a functional query, not a known item.
-    const nameWords = words(name.slice(scope + 2));
-    if (nameWords.length > 1) queries['name-words'] = nameWords.join(' ');
+    const rest = nameWords(name.slice(scope + 2));
+    if (rest.length > 1) queries['name-words'] = rest.join(' ');
     queries['scope+word'] = `${name.slice(0, scope)} ${parts.at(-1)}`;
   }
   return queries;

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseV1Index, searchV1, v1SearchFields } from '@ggen/marketplace-v1';
 import { catalogToNQuads, EmbeddedCatalog, SparqlSearchEngine } from '@ggen/marketplace-v2';
-import { loadNpmRows, miniSearchBaseline, miniSearchDocuments, toCatalogPackages } from './npm-catalog.mjs';
+import { loadNpmRows, miniSearchBaseline, miniSearchDocuments, toCatalogPackages, typoOf } from './npm-catalog.mjs';
 import { verdict } from './verdict.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -114,18 +114,6 @@ const namedCatalogs = {
   npm10k: { rows: loadNpmRows(10_000), systems: catalogs.npm10k },
   scoped10k: { rows: scopedRows, systems: catalogs.scoped10k },
 };
-/** One deterministic typo in the last word of a name: two neighbouring letters swapped, or a letter dropped. */
-function typoOf(name, index) {
-  const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf('-')) + 1;
-  const word = name.slice(cut);
-  if (word.length < 5) return undefined;
-  const at = 1 + (index % (word.length - 3));
-  const changed =
-    index % 2 === 0
-      ? word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2)
-      : word.slice(0, at) + word.slice(at + 1);
-  return changed === word ? undefined : name.slice(0, cut) + changed;
-}
 const namedResults = {};
 const scopedMisses = [];
 for (const [catalog, { rows, systems: engines }] of Object.entries(namedCatalogs)) {

@@ -37,21 +37,6 @@ export const MAX_QUERY_TOKENS = 16;
 // eslint-disable-next-line no-control-regex -- every ASCII code point, control characters included
 const ASCII = /^[\x00-\x7f]*$/;
 
-/**
- * The one tokenizer of catalog text and query text: NFKC, lowercase, letters and digits
- * only. Query text never reaches SPARQL except as these tokens, bound as literals.
- */
-export function tokenize(text: string): string[] {
-  return (
-    ASCII.test(text)
-      ? text.toLowerCase().split(/[^a-z0-9]+/)
-      : text
-          .normalize('NFKC')
-          .toLowerCase()
-          .split(/[^\p{L}\p{N}]+/u)
-  ).filter((token) => token.length > 1 && token.length <= MAX_TOKEN_LENGTH && !STOP_WORDS.has(token));
-}
-
 /** The words of a name as typed or published: every run of letters and digits, lowercased (`@types/d3-fetch`: types, d3, fetch). */
 export function nameWords(text: string): string[] {
   return (
@@ -62,6 +47,17 @@ export function nameWords(text: string): string[] {
           .toLowerCase()
           .split(/[^\p{L}\p{N}]+/u)
   ).filter((word) => word !== '');
+}
+
+/**
+ * The one tokenizer of catalog text and query text: NFKC, lowercase, letters and digits
+ * only (the words of nameWords, without one-letter words and stop words). Query text never
+ * reaches SPARQL except as these tokens, bound as literals.
+ */
+export function tokenize(text: string): string[] {
+  return nameWords(text).filter(
+    (token) => token.length > 1 && token.length <= MAX_TOKEN_LENGTH && !STOP_WORDS.has(token),
+  );
 }
 
 /**
