@@ -445,12 +445,16 @@ export class RemoteCatalog implements CatalogSource {
 
 /**
  * A query the server stopped at its own time limit with an error status (Virtuoso: 500 with SQL
- * state S1T00, "SR171 Transaction timed out"): the same verdict as partial results after it.
+ * state S1T00, "SR171 Transaction timed out", or, when the limit cancels it mid-evaluation, HY008
+ * "SR203 Async statement killed by SQLCancel"): the same verdict as partial results after it.
  */
 function serverTimeLimit(response: Response, text: string, timeoutMs: number): MarketplaceError | undefined {
   if (
     response.status < 500 ||
-    !((response.headers.get('x-sql-state') ?? '').startsWith('S1T') || /\bS1T00\b|\bSR171\b|timed out/i.test(text))
+    !(
+      (response.headers.get('x-sql-state') ?? '').startsWith('S1T') ||
+      /\bS1T00\b|\bSR171\b|\bSR203\b|timed out/i.test(text)
+    )
   )
     return undefined;
   return new MarketplaceError(
