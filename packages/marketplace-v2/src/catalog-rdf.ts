@@ -1,7 +1,7 @@
 import { isPackageName, type CatalogPackage, type CatalogVersion } from '@ggen/marketplace-core';
 import { Writer } from 'n3';
 import type { Store, Term as OxTerm } from 'oxigraph';
-import { oxigraph } from './oxigraph-runtime.js';
+import { oxigraph, release } from './oxigraph-runtime.js';
 import semverRcompare from 'semver/functions/rcompare.js';
 import { exactNameToken, literalNameToken, namePartTokens, tokenize } from './tokenize.js';
 import {
@@ -195,7 +195,7 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
       const node = postingIri(token, bucket);
       if (!postingNodes.has(node)) {
         postingNodes.add(node);
-        add(node, V.token, text(token));
+        add(node, V.token, literal(token, namedNode(V.Token)));
         add(node, V.weight, literal(bucket.toFixed(1), namedNode(V.double)));
       }
       add(node, V.postingOf, namedNode(p));
@@ -279,20 +279,34 @@ export function oxigraphTriples(store: Store): CatalogTriples {
   return {
     objects: (subject) => {
       const byPredicate = new Map<string, CatalogObject[]>();
-      for (const entry of store.match(terms.get(subject) ?? oxigraph.namedNode(subject), null, null, graph)) {
-        const node = entry.object.termType === 'NamedNode' || entry.object.termType === 'BlankNode';
-        if (node) terms.set(entry.object.value, entry.object);
-        const list = byPredicate.get(entry.predicate.value) ?? [];
-        list.push({ value: entry.object.value, node });
-        byPredicate.set(entry.predicate.value, list);
+      const known = terms.get(subject);
+      const term = known ?? oxigraph.namedNode(subject);
+      for (const entry of store.match(term, null, null, graph)) {
+        const { object, predicate } = entry;
+        const node = object.termType === 'NamedNode' || object.termType === 'BlankNode';
+        // A blank node is found again only through the very term the store gave.
+        if (object.termType === 'BlankNode') terms.set(object.value, object);
+        const list = byPredicate.get(predicate.value) ?? [];
+        list.push({ value: object.value, node });
+        byPredicate.set(predicate.value, list);
+        release(entry, predicate, object.termType === 'BlankNode' ? undefined : object);
       }
+      if (known === undefined) release(term);
       for (const list of byPredicate.values()) list.sort(compareObjects);
       return byPredicate;
     },
-    packageSubjects: () =>
-      store
-        .match(null, oxigraph.namedNode(V.type), oxigraph.namedNode(V.Package), graph)
-        .map((entry) => entry.subject.value),
+    packageSubjects: () => {
+      const type = oxigraph.namedNode(V.type);
+      const pkg = oxigraph.namedNode(V.Package);
+      const subjects = store.match(null, type, pkg, graph).map((entry) => {
+        const { subject } = entry;
+        const value = subject.value;
+        release(entry, subject);
+        return value;
+      });
+      release(type, pkg);
+      return subjects;
+    },
   };
 }
 

@@ -20,6 +20,8 @@ import { isStrictlySorted, LineList, lowerBound, positionIn, type StringList } f
 import { exactNameToken, legacyExactNameToken, literalNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
 import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
 
+const TOKEN_SCOPE: QueryScope = { predicates: new Set([V.token]) };
+
 /** Boosts of the expansions of one query term. */
 const PREFIX_BOOST = 0.5;
 /**
@@ -42,6 +44,7 @@ export class SparqlSearchEngine {
   readonly #catalog: CatalogSource;
   #vocabulary: Promise<Vocabulary> | undefined;
   #lastPlan: SearchPlan | undefined;
+  #knownTokenType: string | undefined;
 
   /** The last search's ranking query (whether or not the catalog needed it run), for tests and --verbose. */
   get lastQuery(): string | undefined {
@@ -71,10 +74,11 @@ export class SparqlSearchEngine {
       offset: query.offset,
       ...(query.order === undefined ? {} : { order: query.order }),
     };
-    const ranking = searchPlan(tokens, query, page);
+    const tokenType = tokens.length === 0 ? V.Token : await this.#tokenType();
+    const ranking = searchPlan(tokens, query, page, tokenType);
     this.#lastPlan = ranking;
     const counting = (): Promise<number> =>
-      this.#run(searchPlan(tokens, query, 'count')).then((count) => Number(count[0]?.total ?? 0));
+      this.#run(searchPlan(tokens, query, 'count', tokenType)).then((count) => Number(count[0]?.total ?? 0));
     // A server answers side by side: the count is asked with the page (and waited for only
     // when the page is full); the embedded store answers one query at a time, so there the
     // count runs only when needed.
@@ -104,6 +108,22 @@ export class SparqlSearchEngine {
       queryTimeMs: queryTimeSince(started),
       backend: 'v2',
     };
+  }
+
+  /**
+   * The datatype of the catalog's tokens: V.Token, or xsd:string in a catalog written before
+   * tokens were typed (asked of one posting once; a store that has loaded no posting yet, as
+   * the local store before its first search, is asked again next time).
+   */
+  async #tokenType(): Promise<string> {
+    if (this.#knownTokenType !== undefined) return this.#knownTokenType;
+    const [row] = await this.#catalog.select(
+      `SELECT (DATATYPE(?tok) AS ?type) WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } } LIMIT 1`,
+      TOKEN_SCOPE,
+    );
+    if (row?.type === undefined) return V.Token;
+    this.#knownTokenType = row.type;
+    return row.type;
   }
 
   /** A plan's rows: its SPARQL query, run by the catalog. */
@@ -158,6 +178,7 @@ export class SparqlSearchEngine {
   /** Forget the vocabulary after the catalog changed. */
   invalidate(): void {
     this.#vocabulary = undefined;
+    this.#knownTokenType = undefined;
   }
 }
 

@@ -23,6 +23,12 @@ export const V = {
   Dependency: `${GG}Dependency`,
   Author: `${GG}Author`,
   Posting: `${GG}Posting`,
+  /**
+   * The datatype of a posting's token: a token is never the same term as a field's value (a
+   * category or author `npm`), so a store that finds a triple by its object reads the token's
+   * postings alone.
+   */
+  Token: `${GG}Token`,
   SigningKey: `${GG}SigningKey`,
   ownerKey: `${GG}ownerKey`,
   revokedKey: `${GG}revokedKey`,

@@ -66,6 +66,35 @@ describe('the sharded local store answers as the whole catalog does', () => {
     }
   });
 
+  it('on a catalog written before tokens were typed (plain string tokens): the same answers, embedded and local', async () => {
+    const typed = readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8');
+    const tokenType = `^^<${V.Token}>`;
+    const plain = typed.replaceAll(tokenType, '');
+    expect(plain.length).toBeLessThan(typed.length - tokenType.length * 100);
+    const registry = temp('ggen-plain-tokens-');
+    cpSync(sampleRegistry, registry, { recursive: true });
+    writeFileSync(join(registry, 'catalog.nq'), plain);
+    const whole = new SparqlSearchEngine(new EmbeddedCatalog(typed));
+    const old = new SparqlSearchEngine(new EmbeddedCatalog(plain));
+    const local = new SparqlSearchEngine(await sharded(registry));
+    let found = 0;
+    for (const [text, extra] of QUERIES) {
+      const expected = await whole.search(query(text, extra));
+      if (text !== '' && expected.packages.length > 0) found += 1;
+      for (const engine of [old, local]) {
+        const actual = await engine.search(query(text, extra));
+        expect({ text, extra, total: actual.total, packages: actual.packages }).toEqual({
+          text,
+          extra,
+          total: expected.total,
+          packages: expected.packages,
+        });
+      }
+    }
+    // Every ranked query but the word no catalog has found something.
+    expect(found).toBe(QUERIES.filter(([text]) => text !== '').length - 1);
+  });
+
   it('on a 1,000-package npm catalog, and for package reads and dependency closures', async () => {
     const registry = temp('ggen-npm-');
     const packages = toCatalogPackages(loadNpmRows(1000));

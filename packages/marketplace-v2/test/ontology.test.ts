@@ -11,7 +11,12 @@ const declared = (() => {
   for (const quad of quads) {
     if (quad.predicate.value !== `${RDF}type`) continue;
     if (quad.object.value === `${RDF}Property`) properties.add(quad.subject.value);
-    if (quad.object.value === 'http://www.w3.org/2000/01/rdf-schema#Class') classes.add(quad.subject.value);
+    // A datatype (gg:Token) is a class of literals.
+    if (
+      quad.object.value === 'http://www.w3.org/2000/01/rdf-schema#Class' ||
+      quad.object.value === 'http://www.w3.org/2000/01/rdf-schema#Datatype'
+    )
+      classes.add(quad.subject.value);
   }
   return { properties, classes };
 })();

@@ -64,6 +64,9 @@ describe('the catalog on a remote SPARQL endpoint (Virtuoso)', () => {
     { text: 'agent memory', category: 'ai-agents' },
     { category: 'healthcare', sort: 'name' as const },
     { text: 'rdf', keyword: 'sparql', minStars: 0 },
+    // Ties (equal stars) in the order of their names, as the embedded store breaks them.
+    { sort: 'stars' as const, limit: 100 },
+    { text: 'workflow', sort: 'downloads' as const, order: 'asc' as const, limit: 100 },
   ])('answers search %j exactly as the embedded store does', async (overrides) => {
     const [local, far] = await Promise.all([
       new SparqlSearchEngine(embedded).search(query(overrides)),

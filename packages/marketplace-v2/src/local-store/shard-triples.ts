@@ -4,6 +4,8 @@ import { CATALOG_GRAPH, V, XSD } from '../vocabulary.js';
 import { QUAD_LINE, unescapeNQuads } from './nquads-line.js';
 
 const XSD_STRING = `${XSD}string`;
+/** A token as catalogs write it (typed gg:Token), or as they wrote it before (a plain string). */
+const isTokenType = (datatype: string | undefined): boolean => datatype === undefined || datatype === V.Token;
 
 /** One object of a triple: an IRI, or a literal with its datatype IRI or language when written with one. */
 export interface CatalogTerm extends CatalogObject {
@@ -66,7 +68,7 @@ export class ShardTriples implements CatalogTriples {
               : { value, node: false },
       );
       if (predicate === V.type && iri !== undefined && value === V.Package) this.#packages.add(subject);
-      if (predicate === V.token && iri === undefined && datatype === undefined && language === undefined) {
+      if (predicate === V.token && iri === undefined && isTokenType(datatype) && language === undefined) {
         const postings = this.#byToken.get(value);
         if (postings === undefined) this.#byToken.set(value, new Set([subject]));
         else postings.add(subject);
