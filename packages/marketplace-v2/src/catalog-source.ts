@@ -1,6 +1,6 @@
 import { MarketplaceError, type CatalogPackage, type PackageSummary, type SearchQuery } from '@ggen/marketplace-core';
 import type { Store } from 'oxigraph';
-import { oxigraph } from './oxigraph-runtime.js';
+import { oxigraph, release } from './oxigraph-runtime.js';
 import { readCatalogPackages } from './catalog-rdf.js';
 import { summariesQuery, summaryFromRow } from './summaries-query.js';
 import type { StringList } from './sorted-strings.js';
@@ -75,7 +75,10 @@ export class EmbeddedCatalog implements CatalogSource {
     if (!Array.isArray(result)) throw new Error('expected SELECT results');
     return (result as Map<string, { value: string }>[]).map((bindings) => {
       const row: Row = {};
-      for (const [name, term] of bindings) row[name] = term.value;
+      for (const [name, term] of bindings) {
+        row[name] = term.value;
+        release(term);
+      }
       return row;
     });
   }
