@@ -2,8 +2,8 @@ import type { PackageSummary } from '@ggen/marketplace-core';
 import type { SelectQuery } from 'sparqljs';
 import { Generator } from './sparql-generator.js';
 import type { QueryScope, Row } from './catalog-source.js';
-import { literal, namedNode, variable } from './rdf-terms.js';
-import { CATALOG_GRAPH, V } from './vocabulary.js';
+import { namedNode, variable } from './rdf-terms.js';
+import { CATALOG_GRAPH, packageIri, V } from './vocabulary.js';
 
 const generator = new Generator();
 const FIELDS = [
@@ -38,7 +38,7 @@ export const SUMMARY_SCOPE: QueryScope = {
   ]),
 };
 
-/** One SELECT for the summaries of a page of results (names bound as literals). */
+/** One SELECT for the summaries of a page of results (packages bound by IRI). */
 export function summariesQuery(names: string[]): string {
   const pattern = (subject: string, predicate: string, object: string): unknown => ({
     subject: variable(subject),
@@ -56,7 +56,9 @@ export function summariesQuery(names: string[]): string {
         type: 'graph',
         name: namedNode(CATALOG_GRAPH),
         patterns: [
-          { type: 'values', values: names.map((name) => ({ '?name': literal(name) })) },
+          // By IRI, not by name: a name that is also a common value (`npm`, an author or a
+          // category too) would have the store look through every quad with that value.
+          { type: 'values', values: names.map((name) => ({ '?pkg': namedNode(packageIri(name)) })) },
           {
             type: 'bgp',
             triples: [
