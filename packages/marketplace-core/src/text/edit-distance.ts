@@ -14,37 +14,50 @@ let rowC = new Int32Array(64);
 export function editDistanceWithin(a: string, b: string, max: number, transpositions = false): number | undefined {
   if (a === b) return 0;
   if (Math.abs(a.length - b.length) > max) return undefined;
-  if (b.length + 1 > rowA.length) {
-    rowA = new Int32Array(b.length + 1);
-    rowB = new Int32Array(b.length + 1);
-    rowC = new Int32Array(b.length + 1);
+  if (b.length + 2 > rowA.length) {
+    rowA = new Int32Array(b.length + 2);
+    rowB = new Int32Array(b.length + 2);
+    rowC = new Int32Array(b.length + 2);
   }
+  // Only the band |i - j| <= max can hold a distance within the bound (Ukkonen): each row
+  // computes 2 max + 1 cells, not b.length, and the cells beside the band read as over it.
+  const over = max + 1;
   let beforePrevious = rowC;
   let previous = rowA;
   let current = rowB;
   for (let j = 0; j <= b.length; j += 1) previous[j] = j;
+  previous[b.length + 1] = over;
   for (let i = 1; i <= a.length; i += 1) {
+    const from = Math.max(1, i - max);
+    const to = Math.min(b.length, i + max);
     current[0] = i;
-    let rowMin = i;
+    current[from - 1] = from === 1 ? i : over;
+    let rowMin = from === 1 ? i : over;
     const code = a.charCodeAt(i - 1);
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (code === b.charCodeAt(j - 1) ? 0 : 1);
-      let value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-      if (
-        transpositions &&
-        i > 1 &&
-        j > 1 &&
-        code === b.charCodeAt(j - 2) &&
-        a.charCodeAt(i - 2) === b.charCodeAt(j - 1)
-      )
-        value = Math.min(value, (beforePrevious[j - 2] ?? 0) + 1);
+    const codeBefore = i > 1 ? a.charCodeAt(i - 2) : -1;
+    for (let j = from; j <= to; j += 1) {
+      const bCode = b.charCodeAt(j - 1);
+      const substitution = (previous[j - 1] ?? 0) + (code === bCode ? 0 : 1);
+      const deletion = (previous[j] ?? 0) + 1;
+      const insertion = (current[j - 1] ?? 0) + 1;
+      let value = substitution < deletion ? substitution : deletion;
+      if (insertion < value) value = insertion;
+      if (transpositions && j > 1 && codeBefore === bCode && code === b.charCodeAt(j - 2)) {
+        const swapped = (beforePrevious[j - 2] ?? 0) + 1;
+        if (swapped < value) value = swapped;
+      }
       current[j] = value;
       if (value < rowMin) rowMin = value;
     }
+    // The next row reads one cell past this row's band.
+    current[to + 1] = over;
     if (rowMin > max) return undefined;
-    [beforePrevious, previous, current] = [previous, current, beforePrevious];
+    const oldest = beforePrevious;
+    beforePrevious = previous;
+    previous = current;
+    current = oldest;
   }
-  const distance = previous[b.length] ?? max + 1;
+  const distance = previous[b.length] ?? over;
   return distance <= max ? distance : undefined;
 }
 
