@@ -115,7 +115,7 @@ export class V2Registry implements PackageSource {
         ? this.#loadWhole()
         : cache === undefined
           ? new ShardedCatalog(files)
-          : cache.catalog(files, () => new ShardedCatalog(files)),
+          : cache.catalog(files, () => new ShardedCatalog(files, cache.shardedOptions)),
     );
   }
 

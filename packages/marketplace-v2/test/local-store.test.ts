@@ -133,6 +133,40 @@ describe('the sharded local store answers as the whole catalog does', () => {
     expect(await catalog.readPackages(names)).toEqual(await wholeCatalog.readPackages(names));
   });
 
+  it('kept by a long-lived process, stays within its bound and answers as the whole catalog does', async () => {
+    const registry = temp('ggen-npm-bound-');
+    const packages = toCatalogPackages(loadNpmRows(1000));
+    await writeV2Catalog(registry, packages);
+    const wholeCatalog = new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8'));
+    const whole = new SparqlSearchEngine(wholeCatalog);
+    const files = await openLocalStore({ ...fetchOptions, registry, storeRoot: temp('ggen-store-') });
+    if (files === undefined) throw new Error('no local store');
+    const bounded = new ShardedCatalog(files, { maxLoadedPackages: 200 });
+    const unbounded = new ShardedCatalog(files);
+    const engines = [new SparqlSearchEngine(bounded), new SparqlSearchEngine(unbounded)];
+    const lookups = packages.filter((_, index) => index % 25 === 0).map((pkg) => pkg.name);
+    let most = 0;
+    for (const name of lookups) {
+      const expected = await whole.search(query(name));
+      for (const engine of engines)
+        expect({ name, answer: await engine.search(query(name)) }).toEqual({
+          name,
+          answer: { ...expected, queryTimeMs: expect.any(Number) },
+        });
+      const read = [name, lookups[0] ?? name];
+      const expectedPackages = await wholeCatalog.readPackages(read);
+      for (const catalog of [bounded, unbounded]) expect(await catalog.readPackages(read)).toEqual(expectedPackages);
+      const { ranked, filtered, detailed } = bounded.loaded;
+      most = Math.max(most, ranked + filtered + detailed);
+    }
+    // Past 200 packages' parts, a command starts from an empty store; without a bound the
+    // same lookups keep everything they ever loaded.
+    const all = unbounded.loaded;
+    expect(unbounded.resets).toBe(0);
+    expect(bounded.resets).toBeGreaterThan(2);
+    expect(most).toBeLessThan((all.ranked + all.filtered + all.detailed) / 2);
+  });
+
   it('puts into oxigraph only what each search can match, and the rest as soon as a query may need it', async () => {
     const whole = new EmbeddedCatalog(readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8'));
     const catalog = await sharded(sampleRegistry);

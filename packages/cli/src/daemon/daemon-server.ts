@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MarketplaceError } from '@ggen/marketplace-core';
-import { QueryCache } from '@ggen/marketplace-v2';
+import { QueryCache, SERVICE_LOADED_PACKAGES } from '@ggen/marketplace-v2';
 import type { Io } from '../cli-context.js';
 import type { FeatureSet } from '../features.js';
 import {
@@ -55,7 +55,7 @@ export async function serveDaemon(options: DaemonOptions): Promise<DaemonOutcome
   const build = buildKey(options.bundlePath);
   await claimSocket(options.socket);
   // The service's state, explicit: one cache for its lifetime, handed to every command it runs.
-  const cache = new QueryCache({ retain: RETAINED_STORES });
+  const cache = new QueryCache({ retain: RETAINED_STORES, maxLoadedPackages: SERVICE_LOADED_PACKAGES });
 
   const startedAt = new Date();
   let served = 0;

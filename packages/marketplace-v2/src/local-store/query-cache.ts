@@ -1,7 +1,15 @@
 import type { LocalStoreFiles } from './local-store.js';
-import type { ShardedCatalog } from './sharded-catalog.js';
+import type { ShardedCatalog, ShardedCatalogOptions } from './sharded-catalog.js';
 import type { Vocabulary } from '../sparql-search-engine.js';
 import type { StringList } from '../sorted-strings.js';
+
+/**
+ * What the query service keeps loaded per retained store between commands, in packages' parts
+ * (a search's candidates, a closure's or an info's packages; ~10 KB each): past it, the next
+ * command starts from an empty store, so the service's memory follows this bound and not the
+ * variety of the lookups it served. Enough for a few dozen searches to be answered warm.
+ */
+export const SERVICE_LOADED_PACKAGES = 10_000;
 
 /**
  * What a process keeps between commands, in one object passed in through the registry
@@ -17,9 +25,17 @@ export class QueryCache {
   readonly #catalogs = new WeakMap<LocalStoreFiles, ShardedCatalog>();
   readonly #vocabularies = new WeakMap<StringList, Vocabulary>();
 
-  /** `retain`: how many opened stores to keep (0 keeps none, as a one-shot run needs). */
-  constructor(options: { retain: number } = { retain: 0 }) {
+  /** How a retained store's catalog is bounded (ShardedCatalogOptions). */
+  readonly shardedOptions: ShardedCatalogOptions;
+
+  /**
+   * `retain`: how many opened stores to keep (0 keeps none, as a one-shot run needs);
+   * `maxLoadedPackages`: the bound of what each retained catalog keeps loaded.
+   */
+  constructor(options: { retain: number; maxLoadedPackages?: number } = { retain: 0 }) {
     this.#retain = options.retain;
+    this.shardedOptions =
+      options.maxLoadedPackages === undefined ? {} : { maxLoadedPackages: options.maxLoadedPackages };
   }
 
   /** The retained store of a catalog version, most recently used last. */

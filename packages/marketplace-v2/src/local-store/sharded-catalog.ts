@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { MarketplaceError, type CatalogPackage, type PackageSummary, type SearchQuery } from '@ggen/marketplace-core';
 import { EmbeddedCatalog, type CatalogSource, type QueryScope, type Row } from '../catalog-source.js';
 import { readCatalogPackages } from '../catalog-rdf.js';
+import { release } from '../oxigraph-runtime.js';
 import { SUMMARY_SCOPE, summariesQuery, summaryFromRow } from '../summaries-query.js';
 import { positionIn, type StringList } from '../sorted-strings.js';
 import { predicateOfLine } from './nquads-line.js';
@@ -10,6 +11,16 @@ import { ShardTriples } from './shard-triples.js';
 import { packageIri, V } from '../vocabulary.js';
 import type { LocalStoreFiles } from './local-store.js';
 import { PACKAGE_PREFIX, type FilterIndex, type Range } from './shard-catalog.js';
+
+export interface ShardedCatalogOptions {
+  /**
+   * A retained catalog (the query service's) keeps what it loaded for the next command; past
+   * this many packages' parts loaded (rank triples, filter keys, full triples: each counts),
+   * the next search or closure starts from an empty store, so its memory is bounded by this
+   * and not by how many different lookups it has served. Unset: no bound (a one-shot command).
+   */
+  maxLoadedPackages?: number;
+}
 
 const POSTING_OF = new RegExp(`^<[^>]*> <${V.postingOf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}> <([^>]*)>`, 'gm');
 
@@ -34,7 +45,8 @@ export class ShardedCatalog implements CatalogSource {
    * candidate's filter keys and the results' descriptions would cost every search.
    */
   readonly #deferred = new Map<string, string[]>();
-  readonly #triples: ShardTriples;
+  #triples: ShardTriples;
+  readonly #options: ShardedCatalogOptions;
   /** Packages whose rank triples, filter keys, and all triples are read: each a part of its shard. */
   readonly #ranked = new Set<number>();
   readonly #filtered = new Set<number>();
@@ -45,9 +57,35 @@ export class ShardedCatalog implements CatalogSource {
   /** Postings loaded into oxigraph but not into #triples (loadAll): searches must run their query. */
   #unindexedPostings = false;
 
-  constructor(files: LocalStoreFiles) {
+  constructor(files: LocalStoreFiles, options: ShardedCatalogOptions = {}) {
     this.#files = files;
+    this.#options = options;
     this.#triples = new ShardTriples(files.dir);
+  }
+
+  /** At the start of a command: past the bound, forget everything loaded (oxigraph's memory is given back for reuse). */
+  #bound(): void {
+    const limit = this.#options.maxLoadedPackages;
+    if (limit === undefined || this.#ranked.size + this.#filtered.size + this.#detailed.size <= limit) return;
+    if (this.#embedded !== undefined) release(this.#embedded.store);
+    this.#embedded = undefined;
+    this.#pending = [];
+    this.#deferred.clear();
+    this.#triples = new ShardTriples(this.#files.dir);
+    this.#ranked.clear();
+    this.#filtered.clear();
+    this.#detailed.clear();
+    this.#loadedTokens.clear();
+    this.#all = false;
+    this.#unindexedPostings = false;
+    this.#resets += 1;
+  }
+
+  #resets = 0;
+
+  /** How many times the bound emptied the store (tests, benchmarks, the service's status). */
+  get resets(): number {
+    return this.#resets;
   }
 
   /** Whether oxigraph was started (a SPARQL query ran); tests and benchmarks. */
@@ -229,6 +267,7 @@ export class ShardedCatalog implements CatalogSource {
     tokens: string[],
     query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>,
   ): Promise<void> {
+    this.#bound();
     const filtered =
       query.category !== undefined ||
       query.author !== undefined ||
@@ -275,6 +314,7 @@ export class ShardedCatalog implements CatalogSource {
    */
   prepareDependencies(name: string): Promise<string[]> {
     return settled(() => {
+      this.#bound();
       const pending = this.#idsOfNames([name.toLowerCase()]);
       const dependsOn = this.#files.index.dependsOn();
       const seen = new Set<number>();
@@ -297,6 +337,8 @@ export class ShardedCatalog implements CatalogSource {
 
   readPackages(names: string[]): Promise<CatalogPackage[]> {
     return settled(() => {
+      // Reads what it returns itself: it may start from an empty store.
+      this.#bound();
       this.#loadPackages(this.#idsOfNames(names), 'detail');
       return readCatalogPackages(this.#triples, names);
     });
