@@ -7,9 +7,10 @@ import type { StringList } from '../sorted-strings.js';
  * What the query service keeps loaded per retained store between commands, in packages' parts
  * (a search's candidates, a closure's or an info's packages; ~10 KB each): past it, the next
  * command starts from an empty store, so the service's memory follows this bound and not the
- * variety of the lookups it served. Enough for a few dozen searches to be answered warm.
+ * variety of the lookups it served: ~50 MB, reached within a hundred lookups at 100k packs,
+ * enough for a dozen searches to be answered warm.
  */
-export const SERVICE_LOADED_PACKAGES = 10_000;
+export const SERVICE_LOADED_PACKAGES = 5_000;
 
 /**
  * What a process keeps between commands, in one object passed in through the registry
