@@ -1,13 +1,12 @@
 import type { SearchQuery } from '@ggen/marketplace-core';
 import type { Pattern, SelectQuery, Triple } from 'sparqljs';
 import { Generator } from './sparql-generator.js';
-import { CATALOG_GRAPH, V, XSD } from './vocabulary.js';
+import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { namedNode, literal, variable } from './rdf-terms.js';
 
 // Terms are made when a query is built: a search the local store ranks from its shards builds
 // none, and so never loads n3 (which brings node's streams with it).
 const integerType = (): ReturnType<typeof namedNode> => namedNode('http://www.w3.org/2001/XMLSchema#integer');
-const XSD_STRING = `${XSD}string`;
 const decimalType = (): ReturnType<typeof namedNode> => namedNode('http://www.w3.org/2001/XMLSchema#decimal');
 
 export interface WeightedToken {
@@ -118,7 +117,7 @@ export function searchAst(plan: SearchPlan): SelectQuery {
     patterns.push({
       type: 'values',
       values: plan.tokens.map(({ token, boost }) => ({
-        '?tok': plan.tokenType === XSD_STRING ? literal(token) : literal(token, namedNode(plan.tokenType)),
+        '?tok': plan.tokenType === V.string ? literal(token) : literal(token, namedNode(plan.tokenType)),
         '?boost': literal(boost.toFixed(3), decimalType()),
       })),
     });

@@ -82,6 +82,7 @@ export const V = {
   currentGraph: `${GG}currentGraph`,
   previousGraph: `${GG}previousGraph`,
   switchedAt: `${GG}switchedAt`,
+  string: `${XSD}string`,
   integer: `${XSD}integer`,
   double: `${XSD}double`,
   boolean: `${XSD}boolean`,

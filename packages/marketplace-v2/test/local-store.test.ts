@@ -50,19 +50,22 @@ const QUERIES: [string, Partial<SearchQuery>][] = [
   ['no-such-word-anywhere', {}],
 ];
 
+/** What a search answers, with the query beside it (so a failure names it): its total and packages. */
+async function answer(
+  engine: SparqlSearchEngine,
+  text: string,
+  extra: Partial<SearchQuery>,
+): Promise<{ text: string; extra: Partial<SearchQuery>; total: number; packages: unknown[] }> {
+  const { total, packages } = await engine.search(query(text, extra));
+  return { text, extra, total, packages };
+}
+
 describe('the sharded local store answers as the whole catalog does', () => {
   it('on the sample registry: same names, scores and totals for every query shape', async () => {
     const whole = new SparqlSearchEngine(new EmbeddedCatalog(readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8')));
     const local = new SparqlSearchEngine(await sharded(sampleRegistry));
     for (const [text, extra] of QUERIES) {
-      const expected = await whole.search(query(text, extra));
-      const actual = await local.search(query(text, extra));
-      expect({ text, extra, total: actual.total, packages: actual.packages }).toEqual({
-        text,
-        extra,
-        total: expected.total,
-        packages: expected.packages,
-      });
+      expect(await answer(local, text, extra)).toEqual(await answer(whole, text, extra));
     }
   });
 
@@ -79,17 +82,9 @@ describe('the sharded local store answers as the whole catalog does', () => {
     const local = new SparqlSearchEngine(await sharded(registry));
     let found = 0;
     for (const [text, extra] of QUERIES) {
-      const expected = await whole.search(query(text, extra));
+      const expected = await answer(whole, text, extra);
       if (text !== '' && expected.packages.length > 0) found += 1;
-      for (const engine of [old, local]) {
-        const actual = await engine.search(query(text, extra));
-        expect({ text, extra, total: actual.total, packages: actual.packages }).toEqual({
-          text,
-          extra,
-          total: expected.total,
-          packages: expected.packages,
-        });
-      }
+      for (const engine of [old, local]) expect(await answer(engine, text, extra)).toEqual(expected);
     }
     // Every ranked query but the word no catalog has found something.
     expect(found).toBe(QUERIES.filter(([text]) => text !== '').length - 1);

@@ -1,9 +1,8 @@
 import { MarketplaceError } from '@ggen/marketplace-core';
 import { compareObjects, type CatalogObject, type CatalogTriples } from '../catalog-rdf.js';
-import { CATALOG_GRAPH, V, XSD } from '../vocabulary.js';
+import { CATALOG_GRAPH, V } from '../vocabulary.js';
 import { QUAD_LINE, unescapeNQuads } from './nquads-line.js';
 
-const XSD_STRING = `${XSD}string`;
 /** A token as catalogs write it (typed gg:Token), or as they wrote it before (a plain string). */
 const isTokenType = (datatype: string | undefined): boolean => datatype === undefined || datatype === V.Token;
 
@@ -38,7 +37,7 @@ export class ShardTriples implements CatalogTriples {
       const iri = match[3];
       const language = match[6];
       // A literal typed xsd:string is the simple literal of the same text (RDF 1.1), as a store keeps it.
-      const datatype = match[5] === XSD_STRING ? undefined : match[5];
+      const datatype = match[5] === V.string ? undefined : match[5];
       const subject = unescapeNQuads(match[1] ?? '');
       const predicate = unescapeNQuads(match[2] ?? '');
       const value = unescapeNQuads(iri ?? match[4] ?? '');
