@@ -151,6 +151,13 @@ async function bundle(features, outdir) {
       entryPoints: [join(workspaceRoot, 'packages', 'registry-server', 'src', 'index.ts')],
       outfile: join(outdir, 'registry-server.cjs'),
     });
+  // Builds with v2 carry the worker a sync cuts a catalog in, beside their program (local-store.ts finds it there).
+  if (features !== 'v1' && values.entry === undefined)
+    await build({
+      ...CLI_BUNDLE,
+      entryPoints: [join(workspaceRoot, 'packages', 'marketplace-v2', 'src', 'local-store', 'sync-worker.ts')],
+      outfile: join(outdir, 'sync-worker.js'),
+    });
   if (features === 'parallel' && values.entry === undefined) {
     await bundleNodeOnly('launcher.ts', join(outdir, 'launcher.cjs'), 'cjs');
     await bundleLibrary(join(outdir, '..', 'index.mjs'));

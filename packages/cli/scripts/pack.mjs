@@ -63,6 +63,8 @@ function pack(features) {
     'bin/',
     `dist/${features}/*.mjs`,
     `dist/${features}/*.cjs`,
+    // The sync worker (sync-worker.js), in builds with v2.
+    `dist/${features}/*.js`,
     ...(library ? ['dist/index.mjs'] : []),
     'sample-registry/',
     'README.md',

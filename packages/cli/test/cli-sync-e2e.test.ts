@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { PackageDetails, SearchResults } from '@ggen/marketplace-core';
 import { startStaticServer } from '../../../tools/testing/static-server.mjs';
@@ -18,6 +20,26 @@ describe('ggen marketplace sync', () => {
       await runGgen(['marketplace', 'sync', '--registry', registry, '--force', '--json'], { home }),
     );
     expect(forced.status).toBe('updated');
+  });
+
+  it('cuts the catalog in its worker: a damaged catalog is a coded error from there, and the last good store stays', async () => {
+    const home = freshHome();
+    const registry = copyOfSampleRegistry();
+    expect((await runGgen(['marketplace', 'sync', '--registry', registry], { home })).code).toBe(0);
+    // Cut short: the closing count line is gone.
+    const catalog = join(registry, 'catalog.nq');
+    const lines = readFileSync(catalog, 'utf8').trimEnd().split('\n');
+    writeFileSync(catalog, `${lines.slice(0, -1).join('\n')}\n`);
+    const damaged = await runGgen(['marketplace', 'sync', '--registry', registry], { home });
+    expect(damaged.code).toBe(7);
+    expect(damaged.stderr).toMatch(/^error GGEN_E_INDEX_INVALID: The v2 catalog .* is unusable: it has no closing/m);
+    expect(damaged.stderr).toContain('the last good local copy stays');
+    // The catalog as it was: the store kept is the one it matches.
+    writeFileSync(catalog, `${lines.join('\n')}\n`);
+    const restored = parseJson<{ status: string; packages: number }>(
+      await runGgen(['marketplace', 'sync', '--registry', registry, '--json'], { home }),
+    );
+    expect(restored).toMatchObject({ status: 'unchanged', packages: 77 });
   });
 
   it('lets an http registry be searched and read offline once synced', async () => {

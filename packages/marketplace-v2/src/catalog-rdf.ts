@@ -128,9 +128,16 @@ export function catalogToNQuads(packages: CatalogPackage[]): string {
  * written and loaded chunk by chunk.
  */
 export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
+  return [...catalogNQuadPieces(packages)];
+}
+
+/**
+ * catalogToNQuadChunks's chunks one at a time, made as they are asked for: a writer that does
+ * not keep them (writeV2Catalog) holds one package's text at a time, not the whole catalog.
+ */
+export function* catalogNQuadPieces(packages: CatalogPackage[]): Generator<string> {
   const graph = namedNode(CATALOG_GRAPH);
   const writer = new Writer({ format: 'N-Quads' });
-  const chunks: string[] = [];
   let quads: Quad[] = [];
   let written = 0;
   const add = (
@@ -200,17 +207,15 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
       }
       add(node, V.postingOf, namedNode(p));
     }
-    chunks.push(writer.quadsToString(quads as Parameters<Writer['quadsToString']>[0]));
+    const piece = writer.quadsToString(quads as Parameters<Writer['quadsToString']>[0]);
     written += quads.length;
     quads = [];
+    yield piece;
   }
   // The last line says how many came before it (n3 writes one quad a line): a catalog cut short anywhere lacks it or disagrees.
-  chunks.push(
-    writer.quadsToString([
-      quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(written), namedNode(V.integer)), graph),
-    ] as Parameters<Writer['quadsToString']>[0]),
-  );
-  return chunks;
+  yield writer.quadsToString([
+    quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(written), namedNode(V.integer)), graph),
+  ] as Parameters<Writer['quadsToString']>[0]);
 }
 
 function writeVersion(

@@ -23,7 +23,7 @@ import {
   type PublishResult,
 } from '@ggen/marketplace-core';
 import semverRcompare from 'semver/functions/rcompare.js';
-import { catalogToNQuadChunks } from './catalog-rdf.js';
+import { catalogNQuadPieces } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
 import { CATALOG_FILE } from './catalog-file.js';
 import {
@@ -36,11 +36,11 @@ import {
 import { publicKeyLine } from './signing/minisign-format.js';
 import { formatKeyStatement, ownerKeyLines, verifyOwnerChain } from './signing/key-statements.js';
 
-/** Writes a registry's whole catalog atomically (postings depend on every package). */
+/** Writes a registry's whole catalog atomically (postings depend on every package), a package's text at a time. */
 export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): Promise<string> {
   const path = join(dir, CATALOG_FILE);
   try {
-    await writeFileAtomic(path, catalogToNQuadChunks(packages));
+    await writeFileAtomic(path, catalogNQuadPieces(packages));
   } catch (error) {
     throw fromFsError(error, 'writing', path);
   }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { CatalogPackage, PackageSummary, SearchQuery } from '@ggen/marketplace-core';
 import {
+  catalogToNQuadChunks,
   catalogToNQuads,
   EmbeddedCatalog,
   fetchCatalogChunks,
@@ -88,6 +89,27 @@ describe('the sharded local store answers as the whole catalog does', () => {
     }
     // Every ranked query but the word no catalog has found something.
     expect(found).toBe(QUERIES.filter(([text]) => text !== '').length - 1);
+  });
+
+  it('on a catalog whose packages come in another order: sync cuts it as it streams, whatever the order', async () => {
+    const packages = readCatalogPackages(
+      new EmbeddedCatalog(readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8')).store,
+    );
+    const pieces = catalogToNQuadChunks(packages);
+    // One piece per package, then the count line: the packages reversed, postings and all.
+    const reversed = [...pieces.slice(0, -1).reverse(), pieces.at(-1) ?? ''].join('');
+    expect(reversed).not.toBe(pieces.join(''));
+    const registry = temp('ggen-reversed-');
+    cpSync(sampleRegistry, registry, { recursive: true });
+    writeFileSync(join(registry, 'catalog.nq'), reversed);
+    const whole = new SparqlSearchEngine(new EmbeddedCatalog(readFileSync(join(sampleRegistry, 'catalog.nq'), 'utf8')));
+    const local = new SparqlSearchEngine(await sharded(registry));
+    for (const [text, extra] of QUERIES)
+      expect(await answer(local, text, extra)).toEqual(await answer(whole, text, extra));
+    const catalog = await sharded(registry);
+    expect(await catalog.readPackages(['agent-reasoning-mcp'])).toEqual(
+      packages.filter((pkg) => pkg.name === 'agent-reasoning-mcp'),
+    );
   });
 
   it('on a 1,000-package npm catalog, and for package reads and dependency closures', async () => {
@@ -257,6 +279,50 @@ describe('sync', () => {
     };
     expect(current.digest).toBe(good.digest);
     expect(existsSync(join(localStoreDir(storeRoot, registry), current.version, 'index.json'))).toBe(true);
+  });
+
+  it('refuses a catalog whose package triples are apart, or that has a package twice, and keeps the last good store', async () => {
+    const registry = registryCopy();
+    const storeRoot = temp('ggen-store-');
+    const good = await syncLocalStore({ ...fetch, registry, storeRoot });
+    const pieces = catalogToNQuadChunks(
+      readCatalogPackages(new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8')).store),
+    );
+    const counted = (blocks: string[]): string => {
+      const lines = blocks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '');
+      return `${lines.join('\n')}\n<${CATALOG_GRAPH}> <${V.quadCount}> "${lines.length}"^^<${V.integer}> <${CATALOG_GRAPH}> .\n`;
+    };
+    const packageBlocks = pieces.slice(0, -1);
+    // The description of the first package, moved into the last package's block.
+    const first = (packageBlocks[0] ?? '').split('\n');
+    const description = first.findIndex((line) => line.includes(V.description));
+    expect(description).toBeGreaterThan(0);
+    const [moved] = first.splice(description, 1);
+    const apart = [first.join('\n'), ...packageBlocks.slice(1, -1), `${packageBlocks.at(-1) ?? ''}${moved ?? ''}\n`];
+    const twice = [...packageBlocks, packageBlocks[3] ?? ''];
+    for (const [blocks, message] of [
+      [apart, /are apart from its package's/],
+      [twice, /is written twice/],
+    ] as const) {
+      writeFileSync(join(registry, 'catalog.nq'), counted([...blocks]));
+      const sync = syncLocalStore({ ...fetch, registry, storeRoot });
+      await expect(sync).rejects.toMatchObject({
+        code: 'GGEN_E_INDEX_INVALID',
+        message: expect.stringMatching(message),
+      });
+      const current = JSON.parse(readFileSync(join(localStoreDir(storeRoot, registry), 'current.json'), 'utf8')) as {
+        digest: string;
+      };
+      expect(current.digest).toBe(good.digest);
+      // No directory of the refused cut is left behind.
+      expect(readdirSync(good.store).filter((name) => name.endsWith('.partial'))).toEqual([]);
+    }
+    // The same catalog with its lines counted as written is usable: the refusals were the order, not the count.
+    writeFileSync(join(registry, 'catalog.nq'), counted(packageBlocks));
+    expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ packages: 77 });
   });
 
   it('lets two processes sync at once: both succeed and the store ends in one piece', async () => {

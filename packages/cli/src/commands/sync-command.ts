@@ -6,6 +6,8 @@ import { defineCommand } from '../command-spec.js';
 import { storeRootOf } from '../remote-options.js';
 import { fetchOptionsOf } from '../fetch-options.js';
 
+const MB = 1024 * 1024;
+
 export const syncCommand = defineCommand({
   command: 'sync',
   describe: 'Bring the local v2 store up to date with the registry (nothing is rebuilt when it is unchanged)',
@@ -29,6 +31,7 @@ export const syncCommand = defineCommand({
     }
     const interactive = context.io.isTty && !context.args.json;
     let bar: SingleBar | undefined;
+    let read = 0;
     try {
       return await syncLocalStore({
         registry: context.v2Registry(),
@@ -37,17 +40,23 @@ export const syncCommand = defineCommand({
         force: args.force,
         onEvent: (event) => {
           if (!interactive) return;
-          if (event.type === 'fetched') {
+          if (event.type === 'reading') {
+            // Only a file registry's size is known before it is read; an http one gets no bar.
+            if (event.bytes === undefined) return;
             context.terminal?.stop();
             context.terminal?.onInterrupt(() => bar?.stop());
             bar = new SingleBar({
-              format: 'syncing [{bar}] {value}/{total} lines of the catalog',
+              format: 'syncing [{bar}] {value}/{total} MB of the catalog',
               stream: process.stderr,
               clearOnComplete: true,
               hideCursor: true,
             });
-            bar.start(Math.max(1, event.lines), 0);
-          } else if (event.type === 'sharding') bar?.update(event.triples);
+            bar.start(Math.max(1, Math.ceil(event.bytes / MB)), 0);
+            read = 0;
+          } else if (event.type === 'read') {
+            read += event.bytes;
+            bar?.update(Math.min(bar.getTotal(), Math.floor(read / MB)));
+          } else if (event.type === 'sharding') return;
           else {
             bar?.update(bar.getTotal());
             bar?.stop();

@@ -219,7 +219,7 @@ function removeEmptyScopeDir(packagesDir: string, path: string): void {
  */
 export function writeFileAtomic(
   path: string,
-  content: string | Uint8Array | readonly string[],
+  content: string | Uint8Array | Iterable<string>,
   options: { mode?: number } = {},
 ): Promise<void> {
   return new Promise((resolve) => {
@@ -230,7 +230,7 @@ export function writeFileAtomic(
 
 export function writeFileAtomicSync(
   path: string,
-  content: string | Uint8Array | readonly string[],
+  content: string | Uint8Array | Iterable<string>,
   options: { mode?: number } = {},
 ): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -1,21 +1,34 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   fromFsError,
   isHttpLocation,
   MarketplaceError,
   monotonicMs,
+  resolveLocation,
   withFileLock,
   writeFileAtomic,
   type FetchOptions,
 } from '@ggen/marketplace-core';
-import { CATALOG_FILE, fetchCatalogChunks } from '../catalog-file.js';
+import { CATALOG_FILE } from '../catalog-file.js';
 import { LineList } from '../sorted-strings.js';
+import {
+  cutCatalog,
+  failureError,
+  FORMAT,
+  type CutFailure,
+  type CutRequest,
+  type CutResult,
+  type IndexFile,
+  type SyncEvent,
+} from './catalog-cut.js';
 import type { QueryCache } from './query-cache.js';
-import { shardCatalog, type ShardIndex } from './shard-catalog.js';
+import { UnusableCatalog } from './shard-catalog.js';
+
+export type { SyncEvent } from './catalog-cut.js';
 
 const CURRENT = 'current.json';
 
@@ -47,17 +60,6 @@ export interface StoreIndex {
   dependsOn(): Record<string, number[]>;
 }
 
-interface IndexFile {
-  format: number;
-  digest: string;
-  triples: number;
-  packages: number;
-  tokens: number;
-}
-
-/** The layout of the shards; a store of another format is rebuilt. */
-const FORMAT = 3;
-
 interface Current {
   format: number;
   registry: string;
@@ -71,11 +73,6 @@ interface Current {
   tokens: number;
   triples: number;
 }
-
-export type SyncEvent =
-  | { type: 'fetched'; bytes: number; lines: number }
-  | { type: 'sharding'; triples: number }
-  | { type: 'written'; packages: number };
 
 export interface SyncResult {
   status: 'created' | 'updated' | 'unchanged';
@@ -98,11 +95,11 @@ export function localStoreDir(storeRoot: string, registry: string): string {
  * What tells, without reading it, that a file registry's catalog is unchanged: size, mtime,
  * inode and ctime (which no one can set back, unlike mtime).
  */
-function catalogStat(registry: string): { key: string; ctimeMs: number } | undefined {
+function catalogStat(registry: string): { key: string; ctimeMs: number; size: number } | undefined {
   if (isHttpLocation(registry)) return undefined;
   try {
     const stat = statSync(join(registry, CATALOG_FILE));
-    return { key: `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`, ctimeMs: stat.ctimeMs };
+    return { key: `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`, ctimeMs: stat.ctimeMs, size: stat.size };
   } catch {
     return undefined;
   }
@@ -158,6 +155,74 @@ export async function syncLocalStore(
 /** Versions no longer current are kept this long: a command that opened one may still read it. */
 const KEEP_OLD_VERSIONS_MS = 10 * 60_000;
 
+/**
+ * The heap of the thread a file registry's catalog is cut in. The cut holds one package's lines
+ * and the index (names, tokens, ranges: ~150 MB at ~227k packages); capped, its garbage is
+ * collected as it goes instead of growing the heap to several times that, and the whole heap is
+ * given back when the thread ends (a long-lived query service that syncs keeps none of it).
+ */
+export const SYNC_HEAP_MB = 256;
+
+/** The worker's entry beside this module: built (dist, or a CLI bundle), not the TypeScript sources a test runs. */
+const SYNC_WORKER = new URL('./sync-worker.js', import.meta.url);
+
+/**
+ * cutCatalog, in a worker with a capped heap when one is built beside this module and the
+ * registry is a directory, else here: an http(s) catalog is fetched whole (at most its response
+ * limit), which the cap would not hold.
+ */
+async function cutCatalogHosted(request: CutRequest, onEvent?: (event: SyncEvent) => void): Promise<CutResult> {
+  if (isHttpLocation(request.registry) || !existsSync(SYNC_WORKER)) return cutCatalog(request, onEvent);
+  // Loaded here: node:worker_threads costs every process that imports it its load.
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
+  const worker = new Worker(SYNC_WORKER, {
+    workerData: { ggenCut: request },
+    resourceLimits: { maxOldGenerationSizeMb: SYNC_HEAP_MB },
+  });
+  return new Promise<CutResult>((resolve, reject) => {
+    let settled = false;
+    const settle = (done: () => void): void => {
+      if (settled) return;
+      settled = true;
+      done();
+      void worker.terminate();
+    };
+    worker.on('message', (message: { event?: SyncEvent; result?: CutResult; failure?: CutFailure }) => {
+      const { event, result, failure } = message;
+      if (event !== undefined) onEvent?.(event);
+      else if (result !== undefined)
+        settle(() => {
+          resolve(result);
+        });
+      else if (failure !== undefined)
+        settle(() => {
+          reject(failureError(failure));
+        });
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      settle(() => {
+        reject(
+          error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? new MarketplaceError(
+                'GGEN_E_RESPONSE_TOO_LARGE',
+                `Cutting the v2 catalog of ${request.registry} needs more than the sync's ${SYNC_HEAP_MB} MB heap`,
+                {
+                  hint: 'Nothing was replaced. A registry this large belongs on a registry server (ggen marketplace registry serve) or a SPARQL endpoint (marketplace.sparql_endpoint).',
+                  cause: error,
+                },
+              )
+            : error,
+        );
+      });
+    });
+    worker.on('exit', (code) => {
+      settle(() => {
+        reject(new Error(`the sync worker stopped (exit code ${code}) before it finished`));
+      });
+    });
+  });
+}
+
 async function syncLocked(
   dir: string,
   options: FetchOptions & { registry: string; force?: boolean; onEvent?: (event: SyncEvent) => void },
@@ -181,40 +246,42 @@ async function syncLocked(
   if (!options.force && usable && trusted !== undefined && current.stat === trusted)
     return result('unchanged', current);
 
-  // In line-aligned chunks: a 100k-package catalog is more than one JavaScript string can hold.
-  const { location, chunks, bytes, lines, digest } = await fetchCatalogChunks(options.registry, options);
-  options.onEvent?.({ type: 'fetched', bytes, lines });
+  // Cut into shards as it streams by, into a directory of its own: renamed into place when whole.
+  const partial = join(dir, `${process.pid}-${Date.now()}.partial`);
+  const location = resolveLocation(options.registry, CATALOG_FILE);
+  options.onEvent?.({ type: 'reading', ...(statNow === undefined ? {} : { bytes: statNow.size }) });
+  let cut: CutResult;
+  try {
+    await mkdir(partial, { recursive: true });
+    const { timeoutMs, retries, retryDelayMs, offline, preferOffline } = options;
+    const fetch = { timeoutMs, retries, retryDelayMs, offline, preferOffline };
+    cut = await cutCatalogHosted(
+      { registry: options.registry, dir: partial, fetch: JSON.parse(JSON.stringify(fetch)) as FetchOptions },
+      options.onEvent,
+    );
+  } catch (cause) {
+    await rm(partial, { recursive: true, force: true });
+    if (cause instanceof UnusableCatalog)
+      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The v2 catalog ${location} is unusable: ${cause.message}`, {
+        hint: 'Nothing was replaced: the last good local copy stays. Regenerate the catalog with registry migrate (or publish to it), or restore it.',
+        cause,
+      });
+    if (cause instanceof MarketplaceError) throw cause;
+    throw fromFsError(cause, 'writing the local store', partial);
+  }
+  const { digest } = cut;
   if (!options.force && usable && current.digest === digest) {
+    await rm(partial, { recursive: true, force: true });
     const refreshed = { ...current, ...(stat === undefined ? {} : { stat }), syncedAt: new Date().toISOString() };
     await writeCurrent(dir, refreshed);
     return result('unchanged', refreshed);
   }
-
-  let shards;
-  try {
-    shards = shardCatalog(chunks, (triples) => options.onEvent?.({ type: 'sharding', triples }));
-  } catch (cause) {
-    throw new MarketplaceError(
-      'GGEN_E_INDEX_INVALID',
-      `The v2 catalog ${location} is unusable: ${(cause as Error).message}`,
-      {
-        hint: 'Nothing was replaced: the last good local copy stays. Regenerate the catalog with registry migrate (or publish to it), or restore it.',
-        cause,
-      },
-    );
-  }
   const version = `${digest.slice(0, 16)}-${process.pid}-${Date.now()}`;
-  const target = join(dir, version);
-  const { index } = shards;
   try {
-    await mkdir(target, { recursive: true });
-    await writeFile(join(target, 'packages.nq'), shards.packages);
-    await writeFile(join(target, 'postings.nq'), shards.postings);
-    await writeFile(join(target, 'filters.json'), JSON.stringify(shards.filters));
-    await writeIndex(target, index, digest);
+    await rename(partial, join(dir, version));
   } catch (error) {
-    await rm(target, { recursive: true, force: true });
-    throw fromFsError(error, 'writing the local store', target);
+    await rm(partial, { recursive: true, force: true });
+    throw fromFsError(error, 'writing the local store', join(dir, version));
   }
   const entry: Current = {
     format: FORMAT,
@@ -223,9 +290,9 @@ async function syncLocked(
     digest,
     ...(stat === undefined ? {} : { stat }),
     syncedAt: new Date().toISOString(),
-    packages: index.packages.length,
-    tokens: index.tokens.length,
-    triples: index.triples,
+    packages: cut.packages,
+    tokens: cut.tokens,
+    triples: cut.triples,
   };
   await writeCurrent(dir, entry);
   options.onEvent?.({ type: 'written', packages: entry.packages });
@@ -236,25 +303,6 @@ async function syncLocked(
       await rm(old, { recursive: true, force: true }).catch(() => undefined);
   }
   return result(current === undefined ? 'created' : 'updated', entry);
-}
-
-/** The index's files (StoreIndex); index.json last, atomically: a version directory with one is whole. */
-async function writeIndex(target: string, index: ShardIndex, digest: string): Promise<void> {
-  await writeFile(join(target, 'packages.txt'), LineList.textOf(index.packages));
-  await writeFile(join(target, 'tokens.txt'), LineList.textOf(index.tokens));
-  const ranges = [...index.packageRanges, ...index.tokenRanges];
-  const bytes = Buffer.allocUnsafe(ranges.length * 8);
-  for (const [at, value] of ranges.entries()) bytes.writeDoubleLE(value, at * 8);
-  await writeFile(join(target, 'ranges.bin'), bytes);
-  await writeFile(join(target, 'depends.json'), JSON.stringify(index.dependsOn));
-  const file: IndexFile = {
-    format: FORMAT,
-    digest,
-    triples: index.triples,
-    packages: index.packages.length,
-    tokens: index.tokens.length,
-  };
-  await writeFileAtomic(join(target, 'index.json'), JSON.stringify(file));
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -1,3 +1,6 @@
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { positionIn } from '../sorted-strings.js';
 import { V } from '../vocabulary.js';
 import { QUAD_LINE, unescapeNQuads } from './nquads-line.js';
 
@@ -12,6 +15,7 @@ export const PACKAGE_PREFIX = 'https://ggen.dev/registry/package/';
  * opens without parsing most of it (local-store.ts).
  */
 export interface ShardIndex {
+  /** Triples kept (a node that several packages share, an author, counted in each). */
   triples: number;
   /** Package IRIs without the `https://ggen.dev/registry/package/` prefix, sorted; a package's id is its position. */
   packages: string[];
@@ -22,24 +26,19 @@ export interface ShardIndex {
    * also reads), and the length of the detail triples after them (versions, dependencies,
    * author, keys, the rest).
    */
-  packageRanges: number[];
+  packageRanges: Float64Array;
   /** Package id -> the package ids its versions depend on (only packages with dependencies). */
   dependsOn: Record<string, number[]>;
   /** Sorted search tokens; token i's posting triples are at tokenRanges[2i], length tokenRanges[2i+1]. */
   tokens: string[];
-  tokenRanges: number[];
+  tokenRanges: Float64Array;
 }
 
 /** Filter key (categoryKey, tagKey, ...) -> lowercased value -> package ids; kept in filters.json. */
 export type FilterIndex = Record<string, Record<string, number[]>>;
 
-export interface Shards {
-  /** packages.nq and postings.nq, in blocks of a few MiB (whole, either can pass a string's limit). */
-  packages: string[];
-  postings: string[];
-  index: ShardIndex;
-  filters: FilterIndex;
-}
+/** A catalog that cannot be cut into shards (a line not of ggen's shape, a package's triples apart, cut short): says what is wrong. */
+export class UnusableCatalog extends Error {}
 
 const FILTER_KEYS = new Map<string, string>([
   [V.categoryKey, 'categoryKey'],
@@ -52,6 +51,13 @@ const FILTER_KEYS = new Map<string, string>([
 const RANK = new Set<string>([V.type, V.name, V.popularity, V.downloads, V.stars]);
 /** A package shard holds its own node and what hangs off it; other packages are only linked. */
 const FOLLOW = new Set<string>([V.hasVersion, V.dependsOn, V.creator, V.ownerKey, V.revokedKey, V.signedBy]);
+/** The triples of a posting node: they go to postings.nq, grouped by token. */
+const POSTING = new Set<string>([V.token, V.weight, V.postingOf]);
+
+/** Posting lines are spread over this many bucket files while the catalog streams by, then grouped a bucket at a time. */
+const BUCKETS = 64;
+/** A sink writes what it was given once it holds about this many characters. */
+const FLUSH_CHARS = 1024 * 1024;
 
 /** An N-Quads string literal's text; one with an escape N-Quads does not have stays as written. */
 function unescape(literal: string): string {
@@ -59,173 +65,320 @@ function unescape(literal: string): string {
 }
 
 /**
- * Cuts a catalog's N-Quads into per-package and per-token shards. Works on lines (the catalog
- * is written one quad a line by n3's Writer); a line that does not parse is a damaged catalog.
+ * A string that holds no reference to the text it was cut from. V8 keeps a substring (a regular
+ * expression's group, a split line) as a slice of its parent: a package IRI kept for the index
+ * would keep its whole chunk of the catalog alive, and so every chunk.
  */
-export function shardCatalog(chunks: Iterable<string>, onLine?: (count: number) => void): Shards {
-  // Sets: a shared node (an author of many packages) has its triples written once per package.
-  const bySubject = new Map<string, Set<string>>();
-  const packageIris: string[] = [];
-  const postingToken = new Map<string, string>();
-  const filterIris = new Map<string, Map<string, string[]>>();
-  let triples = 0;
-  let quadLines = 0;
-  let declared: number | undefined;
-  for (const chunk of chunks) {
-    for (const line of chunk.split('\n')) {
-      if (line.trim() === '') continue;
-      const match = QUAD_LINE.exec(line);
-      if (match === null) throw new Error(`not an N-Quads line: ${line.slice(0, 120)}`);
-      if (declared !== undefined) throw new Error(`quads after the closing ${V.quadCount} line`);
-      // By index: array destructuring runs the iterator protocol per line (ShardTriples.add).
-      const subject = match[1] ?? '';
-      const predicate = match[2] ?? '';
-      const object = match[3];
-      const literal = match[4];
-      if (predicate === V.quadCount) {
-        declared = Number(literal);
-        continue;
-      }
-      quadLines += 1;
-      let lines = bySubject.get(subject);
-      if (lines === undefined) {
-        lines = new Set();
-        bySubject.set(subject, lines);
-      }
-      if (lines.has(line)) continue;
-      lines.add(line);
-      triples += 1;
-      if (triples % 50_000 === 0) onLine?.(triples);
-      if (predicate === V.type && object === V.Package) {
-        if (!subject.startsWith(PACKAGE_PREFIX)) throw new Error(`package IRI outside ${PACKAGE_PREFIX}: ${subject}`);
-        packageIris.push(subject);
-      } else if (predicate === V.token && literal !== undefined) postingToken.set(subject, unescape(literal));
-      const filter = FILTER_KEYS.get(predicate);
-      if (filter !== undefined && literal !== undefined) {
-        const values = filterIris.get(filter) ?? new Map<string, string[]>();
-        filterIris.set(filter, values);
-        const value = unescape(literal);
-        // Appended in place: a copy per package made a common value (license mit) quadratic.
-        const iris = values.get(value);
-        if (iris === undefined) values.set(value, [subject]);
-        else iris.push(subject);
-      }
+function own(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+/** A file written in appends of about FLUSH_CHARS; `bytes` is its length so far, written or not. */
+class FileSink {
+  readonly #fd: number;
+  #parts: string[] = [];
+  #chars = 0;
+  bytes = 0;
+
+  constructor(readonly path: string) {
+    // 'wx': a new file, never one (or a link) that is already there.
+    this.#fd = openSync(path, 'wx');
+  }
+
+  /** Appends text; returns its length in bytes. */
+  add(text: string): number {
+    const length = Buffer.byteLength(text);
+    this.#parts.push(text);
+    this.#chars += text.length;
+    this.bytes += length;
+    if (this.#chars >= FLUSH_CHARS) this.flush();
+    return length;
+  }
+
+  flush(): void {
+    if (this.#parts.length === 0) return;
+    const bytes = Buffer.from(this.#parts.join(''));
+    this.#parts = [];
+    this.#chars = 0;
+    for (let written = 0; written < bytes.length;)
+      written += writeSync(this.#fd, bytes, written, bytes.length - written);
+  }
+
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.#fd);
     }
   }
-  onLine?.(triples);
-  // A catalog is taken whole or not at all: one cut short (a truncated download) would pass for a smaller registry.
-  if (declared === undefined)
-    throw new Error(
-      `it has no closing ${V.quadCount} line: it is cut short, or was written by an older ggen (publish to it, or run registry migrate, to rewrite it)`,
-    );
-  if (declared !== quadLines)
-    throw new Error(`it declares ${declared} quads but holds ${quadLines}: it is cut short or damaged`);
-  // Sorted: a command finds a package's id by binary search, without a map of every IRI.
-  packageIris.sort();
-  const ids = new Map(packageIris.map((iri, id) => [iri, id]));
 
-  const packageParts = new Blocks();
-  const packageRanges: number[] = [];
-  const dependsOn: Record<string, number[]> = {};
-  let offset = 0;
-  for (const [id, iri] of packageIris.entries()) {
-    const rank: string[] = [];
-    const filter: string[] = [];
-    const detail: string[] = [];
-    const seen = new Set<string>();
-    const deps = new Set<number>();
-    const visit = (subject: string): void => {
-      if (seen.has(subject)) return;
-      seen.add(subject);
-      for (const line of bySubject.get(subject) ?? new Set<string>()) {
-        const match = QUAD_LINE.exec(line);
-        const predicate = match?.[2] ?? '';
-        const object = match?.[3];
-        (subject !== iri ? detail : RANK.has(predicate) ? rank : FILTER_KEYS.has(predicate) ? filter : detail).push(
-          line,
-        );
-        if (predicate === V.dependsOnPackage && object !== undefined) {
-          const dep = ids.get(object);
-          if (dep !== undefined) deps.add(dep);
-        }
-        if (object !== undefined && FOLLOW.has(predicate)) visit(object);
-      }
-    };
-    visit(iri);
-    const texts = [rank, filter, detail].map((lines) => (lines.length === 0 ? '' : `${lines.join('\n')}\n`));
-    const lengths = texts.map((text) => Buffer.byteLength(text));
-    packageRanges.push(offset, ...lengths);
-    if (deps.size > 0) dependsOn[String(id)] = [...deps].sort((a, b) => a - b);
-    for (const text of texts) packageParts.add(text);
-    for (const length of lengths) offset += length;
+  /** Closes without writing what is pending (the work is being thrown away). */
+  abort(): void {
+    try {
+      closeSync(this.#fd);
+    } catch {
+      // Already closed.
+    }
   }
+}
 
-  const byToken = new Map<string, string[]>();
-  for (const [posting, token] of postingToken) {
-    const list = byToken.get(token) ?? [];
-    for (const line of bySubject.get(posting) ?? new Set<string>()) list.push(line);
-    byToken.set(token, list);
-  }
-  const tokens = [...byToken.keys()].sort();
-  const tokenRanges: number[] = [];
-  const postingParts = new Blocks();
-  offset = 0;
-  for (const token of tokens) {
-    const text = `${(byToken.get(token) ?? []).join('\n')}\n`;
-    const length = Buffer.byteLength(text);
-    tokenRanges.push(offset, length);
-    postingParts.add(text);
-    offset += length;
-  }
-
-  const filters = Object.create(null) as FilterIndex;
-  for (const [key, values] of filterIris) {
-    const byValue = Object.create(null) as Record<string, number[]>;
-    for (const [value, iris] of values) byValue[value] = iris.map((iri) => ids.get(iri) ?? -1).filter((id) => id >= 0);
-    filters[key] = byValue;
-  }
-  return {
-    packages: packageParts.done(),
-    postings: postingParts.done(),
-    index: {
-      triples,
-      packages: packageIris.map((iri) => iri.slice(PACKAGE_PREFIX.length)),
-      packageRanges,
-      dependsOn,
-      tokens,
-      tokenRanges,
-    },
-    filters,
-  };
+/** The lines of one package, as they stream by: from its `a gg:Package` line to the next package's. */
+interface Block {
+  iri: string | undefined;
+  bySubject: Map<string, Set<string>>;
 }
 
 /**
- * A file's text as blocks of about BLOCK_CHARS, joined as the parts come: a file is written
- * in a few hundred writes, and the parts are not held beside their blocks (at 100k packages
- * that was a second copy of packages.nq, ~440 MB, at the peak of a sync).
+ * Cuts a catalog's N-Quads into per-package and per-token shards as the catalog streams by,
+ * into files of `dir` (packages.nq, postings.nq), holding one package's lines at a time: its
+ * memory does not grow with the catalog but for the index (names, tokens, ranges).
+ *
+ * A catalog is one quad a line, as ggen writes it: each package's triples together, from its
+ * `a gg:Package` line on (with the nodes it links: versions, dependencies, author, keys), and
+ * posting nodes (token, weight, postingOf) anywhere. Posting lines go to bucket files by their
+ * IRI less its last segment (ggen's posting IRIs are token/weight, so a token's postings share
+ * a bucket), and are grouped by token one bucket at a time when the catalog ends. A line that
+ * does not parse, a package's triples outside its block, a package written twice, or a token
+ * under two IRI stems is an UnusableCatalog.
  */
-class Blocks {
-  readonly #blocks: string[] = [];
-  #parts: string[] = [];
-  #size = 0;
+export class CatalogSharder {
+  readonly #packages: FileSink;
+  readonly #buckets: FileSink[] = [];
+  #block: Block = { iri: undefined, bySubject: new Map() };
+  /** Per block, in catalog order: its package IRI, four ranges, the IRIs it depends on. */
+  readonly #iris: string[] = [];
+  readonly #ranges: number[] = [];
+  readonly #dependencies = new Map<number, string[]>();
+  /** Filter key -> value -> blocks. */
+  readonly #filters = new Map<string, Map<string, number[]>>();
+  #triples = 0;
+  #quadLines = 0;
+  #declared: number | undefined;
+  #closed = false;
 
-  add(part: string): void {
-    if (part === '') return;
-    this.#parts.push(part);
-    this.#size += part.length;
-    if (this.#size >= BLOCK_CHARS) this.#flush();
+  constructor(
+    readonly dir: string,
+    readonly onLines?: (lines: number) => void,
+  ) {
+    this.#packages = new FileSink(join(dir, 'packages.nq'));
+    try {
+      for (let at = 0; at < BUCKETS; at += 1) this.#buckets.push(new FileSink(join(dir, `postings-${at}.part`)));
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
   }
 
-  done(): string[] {
-    this.#flush();
-    return this.#blocks;
+  /** A piece of the catalog that ends at a line's end. */
+  add(chunk: string): void {
+    for (const line of chunk.split('\n')) {
+      if (line.trim() === '') continue;
+      const match = QUAD_LINE.exec(line);
+      if (match === null) throw new UnusableCatalog(`not an N-Quads line: ${line.slice(0, 120)}`);
+      if (this.#declared !== undefined) throw new UnusableCatalog(`quads after the closing ${V.quadCount} line`);
+      // By index: array destructuring runs the iterator protocol per line (ShardTriples.add).
+      const subject = match[1] ?? '';
+      const predicate = match[2] ?? '';
+      if (predicate === V.quadCount) {
+        this.#declared = Number(match[4]);
+        continue;
+      }
+      this.#quadLines += 1;
+      if (this.#quadLines % 50_000 === 0) this.onLines?.(this.#quadLines);
+      if (POSTING.has(predicate)) {
+        this.#bucketOf(subject).add(`${line}\n`);
+        continue;
+      }
+      if (predicate === V.type && match[3] === V.Package && subject !== this.#block.iri) {
+        if (!subject.startsWith(PACKAGE_PREFIX))
+          throw new UnusableCatalog(`package IRI outside ${PACKAGE_PREFIX}: ${subject}`);
+        this.#closeBlock();
+        this.#block = { iri: subject, bySubject: new Map() };
+      }
+      const { bySubject } = this.#block;
+      const lines = bySubject.get(subject);
+      if (lines === undefined) bySubject.set(subject, new Set([line]));
+      else lines.add(line);
+    }
+    // Written out now: a line held in a buffer keeps its whole chunk alive.
+    this.#packages.flush();
+    for (const bucket of this.#buckets) bucket.flush();
   }
 
-  #flush(): void {
-    if (this.#parts.length > 0) this.#blocks.push(this.#parts.join(''));
-    this.#parts = [];
-    this.#size = 0;
+  /** Ends the catalog: checks its count, writes postings.nq, and gives the index and the filters. */
+  finish(): { index: ShardIndex; filters: FilterIndex } {
+    this.#closeBlock();
+    this.onLines?.(this.#quadLines);
+    // A catalog is taken whole or not at all: one cut short (a truncated download) would pass for a smaller registry.
+    if (this.#declared === undefined)
+      throw new UnusableCatalog(
+        `it has no closing ${V.quadCount} line: it is cut short, or was written by an older ggen (publish to it, or run registry migrate, to rewrite it)`,
+      );
+    if (this.#declared !== this.#quadLines)
+      throw new UnusableCatalog(
+        `it declares ${this.#declared} quads but holds ${this.#quadLines}: it is cut short or damaged`,
+      );
+    this.#packages.close();
+    const iris = this.#iris;
+    // Sorted: a command finds a package's id by binary search, without a map of every IRI.
+    const order = iris.map((_, block) => block).sort((a, b) => compare(iris[a] ?? '', iris[b] ?? ''));
+    const packages = order.map((block) => (iris[block] ?? '').slice(PACKAGE_PREFIX.length));
+    for (let id = 1; id < packages.length; id += 1)
+      if (packages[id] === packages[id - 1])
+        throw new UnusableCatalog(`package ${PACKAGE_PREFIX}${packages[id] ?? ''} is written twice`);
+    const idOf = new Float64Array(order.length);
+    const packageRanges = new Float64Array(order.length * 4);
+    for (const [id, block] of order.entries()) {
+      idOf[block] = id;
+      for (let part = 0; part < 4; part += 1) packageRanges[id * 4 + part] = this.#ranges[block * 4 + part] ?? 0;
+    }
+    const dependsOn: Record<string, number[]> = {};
+    for (const [block, dependencies] of this.#dependencies) {
+      const ids = dependencies
+        .map((iri) =>
+          iri.startsWith(PACKAGE_PREFIX) ? positionIn(packages, iri.slice(PACKAGE_PREFIX.length)) : undefined,
+        )
+        .filter((id): id is number => id !== undefined);
+      if (ids.length > 0) dependsOn[String(idOf[block] ?? 0)] = [...new Set(ids)].sort((a, b) => a - b);
+    }
+    const filters = Object.create(null) as FilterIndex;
+    for (const [key, values] of this.#filters) {
+      const byValue = Object.create(null) as Record<string, number[]>;
+      for (const [value, blocks] of values)
+        byValue[value] = blocks.map((block) => idOf[block] ?? 0).sort((a, b) => a - b);
+      filters[key] = byValue;
+    }
+    const { tokens, tokenRanges } = this.#writePostings();
+    this.#closed = true;
+    return { index: { triples: this.#triples, packages, packageRanges, dependsOn, tokens, tokenRanges }, filters };
+  }
+
+  /** Closes every file (the caller removes the directory). */
+  abort(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#packages.abort();
+    for (const bucket of this.#buckets) bucket.abort();
+  }
+
+  #bucketOf(subject: string): FileSink {
+    // FNV-1a over the IRI less its last segment (for ggen's posting IRIs, the token).
+    const end = subject.lastIndexOf('/');
+    let hash = 0x811c9dc5;
+    for (let at = 0; at < end; at += 1) hash = Math.imul(hash ^ subject.charCodeAt(at), 0x01000193);
+    const bucket = this.#buckets[(hash >>> 0) % BUCKETS];
+    if (bucket === undefined) throw new Error('no bucket');
+    return bucket;
+  }
+
+  /** Writes the block's package (what its node reaches) to packages.nq, and notes its ranges, dependencies and filter keys. */
+  #closeBlock(): void {
+    const { iri, bySubject } = this.#block;
+    this.#block = { iri: undefined, bySubject: new Map() };
+    const reached = new Set<string>();
+    if (iri !== undefined) {
+      const block = this.#iris.length;
+      const parts: [string[], string[], string[]] = [[], [], []];
+      const dependencies = new Set<string>();
+      const visit = (subject: string): void => {
+        if (reached.has(subject)) return;
+        reached.add(subject);
+        for (const line of bySubject.get(subject) ?? []) {
+          const match = QUAD_LINE.exec(line);
+          const predicate = match?.[2] ?? '';
+          const object = match?.[3];
+          const literal = match?.[4];
+          const itself = subject === iri;
+          parts[!itself ? 2 : RANK.has(predicate) ? 0 : FILTER_KEYS.has(predicate) ? 1 : 2].push(line);
+          this.#triples += 1;
+          const filter = FILTER_KEYS.get(predicate);
+          if (itself && filter !== undefined && literal !== undefined)
+            this.#noteFilter(filter, unescape(literal), block);
+          if (predicate === V.dependsOnPackage && object !== undefined) dependencies.add(own(object));
+          if (object !== undefined && FOLLOW.has(predicate)) visit(object);
+        }
+      };
+      visit(iri);
+      this.#iris.push(own(iri));
+      this.#ranges.push(this.#packages.bytes);
+      for (const lines of parts)
+        this.#ranges.push(lines.length === 0 ? 0 : this.#packages.add(`${lines.join('\n')}\n`));
+      if (dependencies.size > 0) this.#dependencies.set(block, [...dependencies]);
+    }
+    // What no package reaches is left out (as an RDF store would keep it unread), but for a
+    // package's own node or its versions': those in another block mean the catalog is not in order.
+    for (const subject of bySubject.keys())
+      if (!reached.has(subject) && subject.startsWith(PACKAGE_PREFIX))
+        throw new UnusableCatalog(
+          `the triples of ${subject} are apart from its package's: the catalog is not one package's triples together, as ggen writes it`,
+        );
+  }
+
+  #noteFilter(key: string, value: string, block: number): void {
+    let values = this.#filters.get(key);
+    if (values === undefined) {
+      values = new Map();
+      this.#filters.set(key, values);
+    }
+    const blocks = values.get(value);
+    // Appended in place: a copy per package made a common value (license mit) quadratic.
+    if (blocks === undefined) values.set(own(value), [block]);
+    else if (blocks.at(-1) !== block) blocks.push(block);
+  }
+
+  /** Groups each bucket's posting lines by token into postings.nq; the tokens sorted, with their ranges. */
+  #writePostings(): { tokens: string[]; tokenRanges: Float64Array } {
+    const postings = new FileSink(join(this.dir, 'postings.nq'));
+    const found: string[] = [];
+    const ranges: number[] = [];
+    try {
+      for (const bucket of this.#buckets) {
+        bucket.close();
+        const bySubject = new Map<string, Set<string>>();
+        const tokenOf = new Map<string, string>();
+        for (const line of readFileSync(bucket.path, 'utf8').split('\n')) {
+          if (line === '') continue;
+          const match = QUAD_LINE.exec(line);
+          const subject = match?.[1] ?? '';
+          const literal = match?.[4];
+          if (match?.[2] === V.token && literal !== undefined) tokenOf.set(subject, unescape(literal));
+          const lines = bySubject.get(subject);
+          if (lines === undefined) bySubject.set(subject, new Set([line]));
+          else if (!lines.has(line)) lines.add(line);
+          else continue;
+          this.#triples += 1;
+        }
+        rmSync(bucket.path);
+        const byToken = new Map<string, string[]>();
+        for (const [posting, token] of tokenOf) {
+          const list = byToken.get(token);
+          const lines = [...(bySubject.get(posting) ?? [])];
+          if (list === undefined) byToken.set(token, lines);
+          else list.push(...lines);
+        }
+        for (const [token, lines] of byToken) {
+          found.push(own(token));
+          ranges.push(postings.bytes, postings.add(`${lines.join('\n')}\n`));
+        }
+      }
+    } finally {
+      postings.close();
+    }
+    const order = found.map((_, at) => at).sort((a, b) => compare(found[a] ?? '', found[b] ?? ''));
+    const tokens = order.map((at) => found[at] ?? '');
+    for (let at = 1; at < tokens.length; at += 1)
+      if (tokens[at] === tokens[at - 1])
+        throw new UnusableCatalog(`the postings of token "${tokens[at] ?? ''}" are under more than one IRI stem`);
+    const tokenRanges = new Float64Array(tokens.length * 2);
+    for (const [position, at] of order.entries()) {
+      tokenRanges[position * 2] = ranges[at * 2] ?? 0;
+      tokenRanges[position * 2 + 1] = ranges[at * 2 + 1] ?? 0;
+    }
+    return { tokens, tokenRanges };
   }
 }
 
-const BLOCK_CHARS = 8 * 1024 * 1024;
+/** Code-unit order, as `sort()` with no comparator and the binary searches of the store. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
