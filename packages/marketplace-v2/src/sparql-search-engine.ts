@@ -31,6 +31,8 @@ const PREFIX_BOOST = 0.5;
  */
 const WHOLE_WORD_PREFIX_BOOST = 0.1;
 const TYPO_BOOST = 0.6;
+/** A word's plural or singular: the same word, nearly (the catalog's words are not stemmed). */
+const INFLECTION_BOOST = 0.5;
 const MAX_PREFIX_EXPANSIONS = 5;
 const MAX_TYPO_EXPANSIONS = 3;
 
@@ -150,6 +152,8 @@ export class SparqlSearchEngine {
     const terms = tokenize(text).slice(0, MAX_QUERY_TOKENS);
     for (const [position, term] of terms.entries()) {
       add(term, 1);
+      // The same word in the plural or the singular (`cli`, `clis`; `templates`, `template`).
+      for (const variant of inflections(term)) add(variant, INFLECTION_BOOST);
       // Only the last word is still being typed; completing every word multiplies the postings.
       if (position === terms.length - 1 && term.length >= 3) {
         const boost = vocabulary.has(term) ? WHOLE_WORD_PREFIX_BOOST : PREFIX_BOOST;
@@ -180,6 +184,15 @@ export class SparqlSearchEngine {
     this.#vocabulary = undefined;
     this.#knownTokenType = undefined;
   }
+}
+
+/** The English plural or singular a word may be written in instead: `-s`, `-es`, and back. */
+export function inflections(word: string): string[] {
+  if (word.length < 3 || /\d$/.test(word)) return [];
+  const forms = [`${word}s`, `${word}es`];
+  if (word.endsWith('s') && !word.endsWith('ss') && word.length > 3) forms.push(word.slice(0, -1));
+  if (word.endsWith('es') && word.length > 4) forms.push(word.slice(0, -2));
+  return forms;
 }
 
 export class Vocabulary {

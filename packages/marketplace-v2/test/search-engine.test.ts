@@ -5,6 +5,7 @@ import {
   CATALOG_GRAPH,
   catalogToNQuads,
   EmbeddedCatalog,
+  inflections,
   predicatesOf,
   SparqlSearchEngine,
   V,
@@ -63,6 +64,18 @@ describe('SparqlSearchEngine on the sample catalog', () => {
     for (const name of cliPacks) expect(clinical === -1 || found.indexOf(name) < clinical).toBe(true);
     // A word still being typed is completed as before.
     expect((await names({ text: 'clinic' }))[0]).toBe('clinical-trials-management');
+  });
+
+  it('finds a word written in the plural or the singular: "rust cli" finds the pack that generates "Rust CLIs" first', async () => {
+    expect(inflections('cli')).toEqual(['clis', 'clies']);
+    expect(inflections('templates')).toEqual(['templatess', 'templateses', 'template', 'templat']);
+    // Too short, a number, or a double s: no forms guessed.
+    expect([inflections('js'), inflections('es2015'), inflections('class')]).toEqual([[], [], ['classs', 'classes']]);
+    expect((await names({ text: 'rust cli' }))[0]).toBe('clap-noun-verb');
+    // The form typed still weighs more than the other: a pack named "cli" keeps its place.
+    const expanded = await engine.expand('rust cli');
+    expect(expanded.find((entry) => entry.token === 'cli')?.boost).toBe(1);
+    expect(expanded.find((entry) => entry.token === 'clis')?.boost).toBe(0.5);
   });
 
   it('returns nothing, quickly, for words the catalog does not have', async () => {
