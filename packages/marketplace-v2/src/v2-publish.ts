@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   fromFsError,
@@ -25,7 +24,7 @@ import {
 import semverRcompare from 'semver/functions/rcompare.js';
 import { catalogNQuadPieces } from './catalog-rdf.js';
 import { EmbeddedCatalog } from './catalog-source.js';
-import { CATALOG_FILE } from './catalog-file.js';
+import { CATALOG_FILE, fetchCatalogChunks } from './catalog-file.js';
 import {
   checkPublisher,
   checkScopePublisher,
@@ -51,7 +50,9 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
   const path = join(dir, CATALOG_FILE);
   if (!existsSync(path)) return [];
   try {
-    return await new EmbeddedCatalog(await readFile(path, 'utf8')).allPackages();
+    // In line-aligned chunks: a catalog of 100k packs is more than one JavaScript string can hold.
+    const { chunks } = await fetchCatalogChunks(dir, { timeoutMs: 60_000, retries: 0 });
+    return await new EmbeddedCatalog(chunks).allPackages();
   } catch (cause) {
     throw new MarketplaceError(
       'GGEN_E_INDEX_INVALID',
