@@ -31,7 +31,7 @@ const PREFIX_BOOST = 0.5;
  */
 const WHOLE_WORD_PREFIX_BOOST = 0.1;
 const TYPO_BOOST = 0.6;
-/** A word's plural or singular: the same word, nearly (the catalog's words are not stemmed). */
+/** An abbreviation's plural: the same word, nearly (the catalog's words are not stemmed). */
 const INFLECTION_BOOST = 0.5;
 const MAX_PREFIX_EXPANSIONS = 5;
 const MAX_TYPO_EXPANSIONS = 3;
@@ -152,7 +152,7 @@ export class SparqlSearchEngine {
     const terms = tokenize(text).slice(0, MAX_QUERY_TOKENS);
     for (const [position, term] of terms.entries()) {
       add(term, 1);
-      // The same word in the plural or the singular (`cli`, `clis`; `templates`, `template`).
+      // An abbreviation in the plural (`cli`, `clis`).
       for (const variant of inflections(term)) add(variant, INFLECTION_BOOST);
       // Only the last word is still being typed; completing every word multiplies the postings.
       if (position === terms.length - 1 && term.length >= 3) {
@@ -186,13 +186,13 @@ export class SparqlSearchEngine {
   }
 }
 
-/** The English plural or singular a word may be written in instead: `-s`, `-es`, and back. */
+/**
+ * The plural an abbreviation is written in (`CLIs`, `APIs`, `SDKs`): a word of two or three
+ * letters with an `s`. Longer words are left alone: at npm's size `types` -> `type` or `plugin`
+ * -> `plugins` found other packs' names before the one typed (known-item MRR@10 0.960 -> 0.956).
+ */
 export function inflections(word: string): string[] {
-  if (word.length < 3 || /\d$/.test(word)) return [];
-  const forms = [`${word}s`, `${word}es`];
-  if (word.endsWith('s') && !word.endsWith('ss') && word.length > 3) forms.push(word.slice(0, -1));
-  if (word.endsWith('es') && word.length > 4) forms.push(word.slice(0, -2));
-  return forms;
+  return /^[a-z]{2,3}$/.test(word) && !word.endsWith('s') ? [`${word}s`] : [];
 }
 
 export class Vocabulary {
