@@ -253,7 +253,7 @@ describe('sync', () => {
       status: 'unchanged',
       digest: first.digest,
     });
-    // Same bytes, new mtime: read and hashed, not rebuilt.
+    // Same bytes, new mtime: read and hashed, and the version in use stays (what was cut is thrown away).
     writeFileSync(join(registry, 'catalog.nq'), readFileSync(join(registry, 'catalog.nq')));
     expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ status: 'unchanged' });
     expect(readdirSync(first.store)).toEqual(versions);

@@ -130,9 +130,10 @@ function readCurrent(dir: string): Current | undefined {
 }
 
 /**
- * Brings the local store of a registry up to date: fetches catalog.nq, and only when its
- * sha256 differs from the synced one cuts and writes new shards. A file registry whose
- * catalog.nq has the same size, mtime and inode is not even read.
+ * Brings the local store of a registry up to date: streams catalog.nq through the sharder into
+ * a new version directory (hashing it on the way), and puts that version in use only when the
+ * sha256 differs from the synced one; the same content read again is thrown away. A file
+ * registry whose catalog.nq has the same size, mtime, inode and ctime is not even read.
  */
 export async function syncLocalStore(
   options: FetchOptions & {
