@@ -20,6 +20,7 @@ import {
   SparqlSearchEngine,
   syncLocalStore,
   CATALOG_GRAPH,
+  PACKAGE_PREFIX,
   V,
   V2Registry,
   writeV2Catalog,
@@ -323,6 +324,25 @@ describe('sync', () => {
     // The same catalog with its lines counted as written is usable: the refusals were the order, not the count.
     writeFileSync(join(registry, 'catalog.nq'), counted(packageBlocks));
     expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ packages: 77 });
+  });
+
+  it('cuts a package whose nodes chain deeper than the stack (a hostile block) without overflowing it', async () => {
+    const registry = temp('ggen-deep-');
+    const pkg = `${PACKAGE_PREFIX}deep`;
+    const quad = (subject: string, predicate: string, object: string): string =>
+      `<${subject}> <${predicate}> ${object} <${CATALOG_GRAPH}> .`;
+    const lines = [
+      quad(pkg, V.type, `<${V.Package}>`),
+      quad(pkg, V.name, '"deep"'),
+      quad(pkg, V.latestVersion, `<${pkg}/0>`),
+      quad(pkg, V.hasVersion, `<${pkg}/0>`),
+    ];
+    // Each node links the next as a version of it: 50,000 deep.
+    for (let at = 0; at < 50_000; at += 1) lines.push(quad(`${pkg}/${at}`, V.hasVersion, `<${pkg}/${at + 1}>`));
+    lines.push(quad(CATALOG_GRAPH, V.quadCount, `"${lines.length}"^^<${V.integer}>`));
+    writeFileSync(join(registry, 'catalog.nq'), `${lines.join('\n')}\n`);
+    const storeRoot = temp('ggen-store-');
+    expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ packages: 1, triples: 50_004 });
   });
 
   it('lets two processes sync at once: both succeed and the store ends in one piece', async () => {

@@ -280,25 +280,28 @@ export class CatalogSharder {
       const block = this.#iris.length;
       const parts: [string[], string[], string[]] = [[], [], []];
       const dependencies = new Set<string>();
-      const visit = (subject: string): void => {
-        if (reached.has(subject)) return;
-        reached.add(subject);
+      // A worklist, not recursion: a hostile block may chain nodes deeper than the stack.
+      const pending = [iri];
+      reached.add(iri);
+      for (let subject = pending.pop(); subject !== undefined; subject = pending.pop()) {
+        const itself = subject === iri;
         for (const line of bySubject.get(subject) ?? []) {
           const match = QUAD_LINE.exec(line);
           const predicate = match?.[2] ?? '';
           const object = match?.[3];
           const literal = match?.[4];
-          const itself = subject === iri;
           parts[!itself ? 2 : RANK.has(predicate) ? 0 : FILTER_KEYS.has(predicate) ? 1 : 2].push(line);
           this.#triples += 1;
           const filter = FILTER_KEYS.get(predicate);
           if (itself && filter !== undefined && literal !== undefined)
             this.#noteFilter(filter, unescape(literal), block);
           if (predicate === V.dependsOnPackage && object !== undefined) dependencies.add(own(object));
-          if (object !== undefined && FOLLOW.has(predicate)) visit(object);
+          if (object !== undefined && FOLLOW.has(predicate) && !reached.has(object)) {
+            reached.add(object);
+            pending.push(object);
+          }
         }
-      };
-      visit(iri);
+      }
       this.#iris.push(own(iri));
       this.#ranges.push(this.#packages.bytes);
       for (const lines of parts)
