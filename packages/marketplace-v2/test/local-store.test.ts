@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import type { CatalogPackage, PackageSummary, SearchQuery } from '@ggen/marketplace-core';
 import {
@@ -343,6 +345,26 @@ describe('sync', () => {
     writeFileSync(join(registry, 'catalog.nq'), `${lines.join('\n')}\n`);
     const storeRoot = temp('ggen-store-');
     expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({ packages: 1, triples: 50_004 });
+  });
+
+  it('cuts in the worker of the built library, whatever flags the process runs with (node --input-type=module -e)', async () => {
+    const packageRoot = resolve(dirname(sampleRegistry), '..', 'marketplace-v2');
+    // The test target builds the library first: the worker is there, so the sync below runs in it.
+    expect(existsSync(join(packageRoot, 'dist', 'local-store', 'sync-worker.js'))).toBe(true);
+    const registry = registryCopy();
+    const storeRoot = temp('ggen-store-');
+    const script = `import { syncLocalStore } from '@ggen/marketplace-v2';
+const result = await syncLocalStore({ timeoutMs: 10000, retries: 0, registry: ${JSON.stringify(registry)}, storeRoot: ${JSON.stringify(storeRoot)} });
+process.stdout.write(JSON.stringify({ status: result.status, packages: result.packages }));`;
+    // A worker inherits the process's flags unless told otherwise, and refuses --input-type.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: packageRoot,
+    });
+    expect(JSON.parse(stdout)).toEqual({ status: 'created', packages: 77 });
+    expect(await syncLocalStore({ ...fetch, registry, storeRoot })).toMatchObject({
+      status: 'unchanged',
+      packages: 77,
+    });
   });
 
   it('lets two processes sync at once: both succeed and the store ends in one piece', async () => {

@@ -179,6 +179,8 @@ async function cutCatalogHosted(request: CutRequest, onEvent?: (event: SyncEvent
   const worker = new Worker(SYNC_WORKER, {
     workerData: { ggenCut: request },
     resourceLimits: { maxOldGenerationSizeMb: SYNC_HEAP_MB },
+    // None of the process's flags: a worker inherits them, and some refuse a worker (`--input-type` of `node -e`).
+    execArgv: [],
   });
   return new Promise<CutResult>((resolve, reject) => {
     let settled = false;
