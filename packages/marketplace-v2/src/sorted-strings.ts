@@ -32,34 +32,27 @@ export function positionIn(sorted: StringList, value: string): number | undefine
   return at < sorted.length && sorted.at(at) === value ? at : undefined;
 }
 
-const NEWLINE = 0x0a;
-
 /**
  * The lines of one text as a list: a file of names read with no parse, a string made only for
- * a line that is looked at (a search looks at a few tokens of the whole vocabulary). The text is
- * kept as its UTF-8 bytes, as read from the file: decoding a whole token list (7 MB at 100k
- * packages, a two-byte string as soon as one token is not ASCII) cost a one-shot search ~70 ms.
- * No line holds a `\n`. The count is given, as the text alone cannot tell no line from one empty
- * line; a text with another number of lines is refused (a damaged file).
+ * a line that is looked at (a search looks at a few tokens of the whole vocabulary). No line holds a `\n`. The count is given, as the text alone cannot
+ * tell no line from one empty line; a text with another number of lines is refused (a damaged file).
  */
 export class LineList implements StringList {
-  readonly #bytes: Buffer;
-  /** Where each line starts, and one past the last line's end (byte offsets). */
+  readonly #text: string;
+  /** Where each line starts, and one past the last line's end. */
   readonly #starts: Uint32Array;
 
-  constructor(text: string | Uint8Array, count: number) {
-    const bytes =
-      typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  constructor(text: string, count: number) {
     const starts = new Uint32Array(count + 1);
     let line = 1;
-    for (let at = bytes.indexOf(NEWLINE); at >= 0; at = bytes.indexOf(NEWLINE, at + 1)) {
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
       if (line >= count) throw new Error(`more than ${count} lines`);
       starts[line++] = at + 1;
     }
-    if (count > 0 ? line !== count : bytes.length > 0)
+    if (count > 0 ? line !== count : text !== '')
       throw new Error(`${count === 0 ? 'text' : `${line} lines`} where ${count} were expected`);
-    starts[count] = bytes.length + 1;
-    this.#bytes = bytes;
+    starts[count] = text.length + 1;
+    this.#text = text;
     this.#starts = starts;
   }
 
@@ -76,6 +69,6 @@ export class LineList implements StringList {
 
   at(index: number): string | undefined {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) return undefined;
-    return this.#bytes.toString('utf8', this.#starts[index], (this.#starts[index + 1] ?? 0) - 1);
+    return this.#text.slice(this.#starts[index], (this.#starts[index + 1] ?? 0) - 1);
   }
 }

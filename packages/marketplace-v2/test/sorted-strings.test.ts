@@ -13,13 +13,10 @@ describe('a list kept as the lines of one text', () => {
       Array.from({ length: 500 }, (_, i) => `token-${i}`),
     ];
     for (const list of lists) {
-      // From the text, and from its UTF-8 bytes as a file is read (a view into a larger buffer, as readFileSync may give).
-      const bytes = Buffer.from(`xx${LineList.textOf(list)}yy`).subarray(2, -2);
-      for (const lines of [new LineList(LineList.textOf(list), list.length), new LineList(bytes, list.length)]) {
-        expect({ list, length: lines.length }).toEqual({ list, length: list.length });
-        expect(Array.from({ length: list.length }, (_, i) => lines.at(i))).toEqual(list);
-        for (const outside of [-1, list.length, 1.5, Number.NaN]) expect(lines.at(outside)).toBeUndefined();
-      }
+      const lines = new LineList(LineList.textOf(list), list.length);
+      expect({ list, length: lines.length }).toEqual({ list, length: list.length });
+      expect(Array.from({ length: list.length }, (_, i) => lines.at(i))).toEqual(list);
+      for (const outside of [-1, list.length, 1.5, Number.NaN]) expect(lines.at(outside)).toBeUndefined();
     }
   });
 

@@ -322,9 +322,8 @@ function readIndex(versionDir: string): StoreIndex {
     tokenCount < 0
   )
     throw new Error('index.json is not this format');
-  // As bytes: a line is decoded when it is looked at (LineList).
-  const packages = new LineList(readFileSync(join(versionDir, 'packages.txt')), packageCount);
-  const tokens = new LineList(readFileSync(join(versionDir, 'tokens.txt')), tokenCount);
+  const packages = new LineList(readFileSync(join(versionDir, 'packages.txt'), 'utf8'), packageCount);
+  const tokens = new LineList(readFileSync(join(versionDir, 'tokens.txt'), 'utf8'), tokenCount);
   const count = packageCount * 4 + tokenCount * 2;
   const bytes = readFileSync(join(versionDir, 'ranges.bin'));
   if (bytes.length !== count * 8) throw new Error(`ranges.bin holds ${bytes.length} bytes, not ${count * 8}`);
