@@ -16,6 +16,22 @@ export interface QueryScope {
   readonly predicates: ReadonlySet<string>;
 }
 
+/** What a search's preparation may already know: its total, when the source narrowed it without a count. */
+export interface PreparedSearch {
+  total?: number;
+}
+
+/**
+ * The site's listings beyond search, each one bounded query (registry-server's site-data.ts):
+ * the newest releases, a package's dependents, a scope's packages, a key's packages (`key`: its
+ * IRI). A source that does not hold every triple loads, before the query, what can answer it.
+ */
+export type Listing =
+  | { kind: 'recent'; limit: number }
+  | { kind: 'dependents'; name: string; limit: number }
+  | { kind: 'scope'; scope: string; limit: number }
+  | { kind: 'key'; key: string; limit: number };
+
 /** What the search engine and the v2 registry need from a catalog: SPARQL SELECT and package reads. */
 export interface CatalogSource {
   select(query: string, scope?: QueryScope): Promise<Row[]>;
@@ -30,11 +46,13 @@ export interface CatalogSource {
   allPackages(): Promise<CatalogPackage[]>;
   /** The search tokens, when the source knows them without a query (the local store's index). */
   vocabulary?(): Promise<StringList>;
-  /** Makes sure the triples a search with these tokens and filters needs are in the store. */
-  prepare?(
-    tokens: string[],
-    query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>,
-  ): Promise<void>;
+  /**
+   * Makes sure the triples a search with these tokens, filters and page needs are in the store;
+   * says the total when it knows it (then the search does not count).
+   */
+  prepare?(tokens: string[], query: SearchQuery): Promise<PreparedSearch | undefined>;
+  /** Makes sure the triples a site listing's query needs are in the store. */
+  prepareListing?(listing: Listing): Promise<void>;
   /**
    * Makes sure a package's dependency closure is in the store; names the catalog's packages in
    * it (the package itself included) when the source knows them without a query.

@@ -66,10 +66,12 @@ export class SparqlSearchEngine {
     const tokens = query.text.trim() === '' ? [] : await this.expand(query.text);
     if (query.text.trim() !== '' && tokens.length === 0)
       return { packages: [], total: 0, queryTimeMs: queryTimeSince(started), backend: 'v2' };
-    await this.#catalog.prepare?.(
+    const prepared = await this.#catalog.prepare?.(
       tokens.map((entry) => entry.token),
       query,
     );
+    // A total the catalog knows without a COUNT (a browse order of the local store) is used as it is.
+    const known = prepared?.total;
     const page = {
       sort: query.sort,
       limit: query.limit,
@@ -84,18 +86,18 @@ export class SparqlSearchEngine {
     // A server answers side by side: the count is asked with the page (and waited for only
     // when the page is full); the embedded store answers one query at a time, so there the
     // count runs only when needed.
-    const early = this.#catalog.answersInParallel === true ? counting() : undefined;
+    const early = this.#catalog.answersInParallel === true && known === undefined ? counting() : undefined;
     early?.catch(() => undefined);
     const rows = await this.#run(ranking);
     // A page that is not full ends the result list: its end is the total, no COUNT needed.
-    const needsCount = rows.length >= query.limit || (rows.length === 0 && query.offset !== 0);
+    const needsCount = known === undefined && (rows.length >= query.limit || (rows.length === 0 && query.offset !== 0));
     const names = rows.map((row) => packageNameOf(row.pkg ?? ''));
     const scores = new Map(rows.map((row) => [packageNameOf(row.pkg ?? ''), Number(row.score ?? 0)]));
     const [counted, summaries] = await Promise.all([
       needsCount ? (early ?? counting()) : early?.catch(() => undefined),
       this.#catalog.readSummaries(names),
     ]);
-    const total = needsCount ? (counted ?? 0) : query.offset + rows.length;
+    const total = known ?? (needsCount ? (counted ?? 0) : query.offset + rows.length);
     const byName = new Map(summaries.map((summary) => [summary.name, summary]));
     return {
       packages: names.flatMap((name) => {

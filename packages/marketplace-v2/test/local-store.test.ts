@@ -153,6 +153,34 @@ describe('the sharded local store answers as the whole catalog does', () => {
     expect(await catalog.readPackages(names)).toEqual(await wholeCatalog.readPackages(names));
   });
 
+  it('browses (no words, no filters) by every order from the orders sync kept: the page read, the total known', async () => {
+    const registry = temp('ggen-npm-browse-');
+    // Past BROWSE_KEPT (1,000), so that a page beyond the kept orders is asked too; stars tie often.
+    const packages = toCatalogPackages(loadNpmRows(1200)).map((pkg, at) => ({ ...pkg, stars: at % 7 }));
+    await writeV2Catalog(registry, packages);
+    const whole = new SparqlSearchEngine(new EmbeddedCatalog(readFileSync(join(registry, 'catalog.nq'), 'utf8')));
+    const pages: Partial<SearchQuery>[] = [
+      { limit: 20 },
+      { sort: 'downloads', limit: 20, offset: 40 },
+      { sort: 'stars', limit: 10, offset: 5 },
+      { sort: 'name', limit: 20, offset: 30 },
+      { sort: 'name', order: 'desc', limit: 15 },
+      { sort: 'downloads', limit: 20, offset: 990 },
+      { sort: 'downloads', order: 'asc', limit: 10 },
+      { sort: 'stars', limit: 10, offset: 1195 },
+    ];
+    for (const extra of pages) {
+      const catalog = await sharded(registry);
+      const expected = await answer(whole, '', extra);
+      expect(await answer(new SparqlSearchEngine(catalog), '', extra)).toEqual(expected);
+      expect(expected.total).toBe(1200);
+      const end = (extra.offset ?? 0) + (extra.limit ?? 20);
+      // Within the kept orders only the page's packages are read; past them, or ascending by a number, every one.
+      const kept = end <= 1000 && extra.order !== 'asc';
+      expect({ extra, ranked: catalog.loaded.ranked }).toEqual({ extra, ranked: kept ? end : 1200 });
+    }
+  });
+
   it('kept by a long-lived process, stays within its bound and answers as the whole catalog does', async () => {
     const registry = temp('ggen-npm-bound-');
     const packages = toCatalogPackages(loadNpmRows(1000));

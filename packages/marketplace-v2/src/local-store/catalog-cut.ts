@@ -6,7 +6,7 @@ import { LineList } from '../sorted-strings.js';
 import { CatalogSharder, UnusableCatalog, type ShardIndex } from './shard-catalog.js';
 
 /** The layout of the shards; a store of another format is rebuilt. */
-export const FORMAT = 3;
+export const FORMAT = 4;
 
 /** index.json of a version directory: how many of each list there are, and the catalog it was cut from. */
 export interface IndexFile {
@@ -60,8 +60,9 @@ export async function cutCatalog(request: CutRequest, onEvent?: (event: SyncEven
       },
       SYNC_READ_SIZES,
     );
-    const { index, filters } = sharder.finish();
+    const { index, filters, browse } = sharder.finish();
     await writeFile(join(request.dir, 'filters.json'), JSON.stringify(filters));
+    await writeFile(join(request.dir, 'browse.json'), JSON.stringify(browse));
     await writeIndex(request.dir, index, digest);
     return { digest, packages: index.packages.length, tokens: index.tokens.length, triples: index.triples };
   } finally {

@@ -26,7 +26,7 @@ import {
   type SyncEvent,
 } from './catalog-cut.js';
 import type { QueryCache } from './query-cache.js';
-import { UnusableCatalog } from './shard-catalog.js';
+import { UnusableCatalog, type BrowseIndex } from './shard-catalog.js';
 
 export type { SyncEvent } from './catalog-cut.js';
 
@@ -58,6 +58,8 @@ export interface StoreIndex {
   tokenRanges: Float64Array;
   /** Package id -> the package ids its versions depend on; throws GGEN_E_INDEX_INVALID when the file is damaged. */
   dependsOn(): Record<string, number[]>;
+  /** Browse orders and the newest releases (browse.json); throws GGEN_E_INDEX_INVALID when the file is damaged. */
+  browse(): BrowseIndex;
 }
 
 interface Current {
@@ -333,28 +335,32 @@ function readIndex(versionDir: string): StoreIndex {
       ? new Float64Array(bytes.buffer, bytes.byteOffset, count)
       : Float64Array.from({ length: count }, (_, at) => bytes.readDoubleLE(at * 8));
   let dependsOn: Record<string, number[]> | undefined;
+  let browse: BrowseIndex | undefined;
   return {
     triples: file.triples,
     packages,
     tokens,
     packageRanges: ranges.subarray(0, packageCount * 4),
     tokenRanges: ranges.subarray(packageCount * 4),
-    dependsOn: () => {
-      try {
-        dependsOn ??= JSON.parse(readFileSync(join(versionDir, 'depends.json'), 'utf8')) as Record<string, number[]>;
-      } catch (cause) {
-        throw new MarketplaceError(
-          'GGEN_E_INDEX_INVALID',
-          `The local v2 store ${versionDir} is damaged: its depends.json cannot be read`,
-          {
-            hint: 'Run ggen marketplace sync --force to rebuild it from the registry.',
-            cause,
-          },
-        );
-      }
-      return dependsOn;
-    },
+    dependsOn: () => (dependsOn ??= readStoreJson(versionDir, 'depends.json') as Record<string, number[]>),
+    browse: () => (browse ??= readStoreJson(versionDir, 'browse.json') as BrowseIndex),
   };
+}
+
+/** One of a version directory's JSON files, read when first asked for. */
+function readStoreJson(versionDir: string, file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(join(versionDir, file), 'utf8'));
+  } catch (cause) {
+    throw new MarketplaceError(
+      'GGEN_E_INDEX_INVALID',
+      `The local v2 store ${versionDir} is damaged: its ${file} cannot be read`,
+      {
+        hint: 'Run ggen marketplace sync --force to rebuild it from the registry.',
+        cause,
+      },
+    );
+  }
 }
 
 async function writeCurrent(dir: string, entry: Current): Promise<void> {

@@ -34,8 +34,37 @@ export interface ShardIndex {
   tokenRanges: Float64Array;
 }
 
-/** Filter key (categoryKey, tagKey, ...) -> lowercased value -> package ids; kept in filters.json. */
+/**
+ * Filter key (categoryKey, tagKey, ...) -> lowercased value -> package ids; and `ownerKey`,
+ * `signedBy` -> key IRI -> the packages it owns, or signed a version of. Kept in filters.json.
+ */
 export type FilterIndex = Record<string, Record<string, number[]>>;
+
+/** One browse order: how many packages it ranks, and the first BROWSE_KEPT of them by id. */
+export interface BrowseOrder {
+  total: number;
+  top: number[];
+}
+
+/**
+ * What a search with no words and no filters, and the site's recent releases, need without
+ * reading every package: kept in browse.json. `downloads` and `stars`: packages by that number,
+ * greatest first, ties by id (as the search query orders them), of those a search can rank
+ * (with a name and a popularity); `named`: how many have both (in id order: sorted by name);
+ * `recent`: the package of each of the newest RECENT_KEPT releases, newest first, ties by id
+ * (the site's query orders them by date, then package IRI).
+ */
+export interface BrowseIndex {
+  downloads: BrowseOrder;
+  stars: BrowseOrder;
+  named: number;
+  recent: number[];
+}
+
+/** How far a browse order is kept: a page past it reads every package, as before. */
+export const BROWSE_KEPT = 1_000;
+/** How many of the newest releases are kept (the site's home lists a few dozen). */
+export const RECENT_KEPT = 400;
 
 /** A catalog that cannot be cut into shards (a line not of ggen's shape, a package's triples apart, cut short): says what is wrong. */
 export class UnusableCatalog extends Error {}
@@ -51,6 +80,11 @@ const FILTER_KEYS = new Map<string, string>([
 const RANK = new Set<string>([V.type, V.name, V.popularity, V.downloads, V.stars]);
 /** A package shard holds its own node and what hangs off it; other packages are only linked. */
 const FOLLOW = new Set<string>([V.hasVersion, V.dependsOn, V.creator, V.ownerKey, V.revokedKey, V.signedBy]);
+/** Links to a key (from a package, or from one of its versions): indexed by key IRI in filters.json. */
+const KEY_LINKS = new Map<string, string>([
+  [V.ownerKey, 'ownerKey'],
+  [V.signedBy, 'signedBy'],
+]);
 /** The triples of a posting node: they go to postings.nq, grouped by token. */
 const POSTING = new Set<string>([V.token, V.weight, V.postingOf]);
 
@@ -151,6 +185,13 @@ export class CatalogSharder {
   readonly #dependencies = new Map<number, string[]>();
   /** Filter key -> value -> blocks. */
   readonly #filters = new Map<string, Map<string, number[]>>();
+  /** Per block: its downloads and stars, NaN when a search cannot rank it by that number. */
+  readonly #downloads: number[] = [];
+  readonly #stars: number[] = [];
+  #named = 0;
+  /** The newest releases seen, [issued, block]; once RECENT_KEPT are, one older than #recentFloor is not kept. */
+  #recent: [string, number][] = [];
+  #recentFloor = '';
   #triples = 0;
   #quadLines = 0;
   #declared: number | undefined;
@@ -206,7 +247,7 @@ export class CatalogSharder {
   }
 
   /** Ends the catalog: checks its count, writes postings.nq, and gives the index and the filters. */
-  finish(): { index: ShardIndex; filters: FilterIndex } {
+  finish(): { index: ShardIndex; filters: FilterIndex; browse: BrowseIndex } {
     this.#closeBlock();
     this.onLines?.(this.#quadLines);
     // A catalog is taken whole or not at all: one cut short (a truncated download) would pass for a smaller registry.
@@ -248,9 +289,21 @@ export class CatalogSharder {
         byValue[value] = blocks.map((block) => idOf[block] ?? 0).sort((a, b) => a - b);
       filters[key] = byValue;
     }
+    const browse: BrowseIndex = {
+      downloads: browseOrder(this.#downloads, idOf),
+      stars: browseOrder(this.#stars, idOf),
+      named: this.#named,
+      recent: newest(this.#recent.map(([issued, block]): [string, number] => [issued, idOf[block] ?? 0])).map(
+        ([, id]) => id,
+      ),
+    };
     const { tokens, tokenRanges } = this.#writePostings();
     this.#closed = true;
-    return { index: { triples: this.#triples, packages, packageRanges, dependsOn, tokens, tokenRanges }, filters };
+    return {
+      index: { triples: this.#triples, packages, packageRanges, dependsOn, tokens, tokenRanges },
+      filters,
+      browse,
+    };
   }
 
   /** Closes every file (the caller removes the directory). */
@@ -280,6 +333,7 @@ export class CatalogSharder {
       const block = this.#iris.length;
       const parts: [string[], string[], string[]] = [[], [], []];
       const dependencies = new Set<string>();
+      const fields: Partial<Record<string, string>> = {};
       // A worklist, not recursion: a hostile block may chain nodes deeper than the stack.
       const pending = [iri];
       reached.add(iri);
@@ -295,6 +349,10 @@ export class CatalogSharder {
           const filter = FILTER_KEYS.get(predicate);
           if (itself && filter !== undefined && literal !== undefined)
             this.#noteFilter(filter, unescape(literal), block);
+          if (itself && literal !== undefined) fields[predicate] = literal;
+          const link = KEY_LINKS.get(predicate);
+          if (link !== undefined && object !== undefined) this.#noteFilter(link, object, block);
+          if (!itself && predicate === V.issued && literal !== undefined) this.#noteRelease(literal, block);
           if (predicate === V.dependsOnPackage && object !== undefined) dependencies.add(own(object));
           if (object !== undefined && FOLLOW.has(predicate) && !reached.has(object)) {
             reached.add(object);
@@ -302,6 +360,10 @@ export class CatalogSharder {
           }
         }
       }
+      const ranked = fields[V.name] !== undefined && fields[V.popularity] !== undefined;
+      if (ranked) this.#named += 1;
+      this.#downloads.push(ranked ? Number(fields[V.downloads] ?? Number.NaN) : Number.NaN);
+      this.#stars.push(ranked ? Number(fields[V.stars] ?? Number.NaN) : Number.NaN);
       this.#iris.push(own(iri));
       this.#ranges.push(this.#packages.bytes);
       for (const lines of parts)
@@ -315,6 +377,14 @@ export class CatalogSharder {
         throw new UnusableCatalog(
           `the triples of ${subject} are apart from its package's: the catalog is not one package's triples together, as ggen writes it`,
         );
+  }
+
+  #noteRelease(issued: string, block: number): void {
+    if (this.#recent.length >= RECENT_KEPT && issued < this.#recentFloor) return;
+    this.#recent.push([own(issued), block]);
+    if (this.#recent.length < RECENT_KEPT * 4) return;
+    this.#recent = newest(this.#recent);
+    this.#recentFloor = this.#recent.at(-1)?.[0] ?? '';
   }
 
   #noteFilter(key: string, value: string, block: number): void {
@@ -379,6 +449,28 @@ export class CatalogSharder {
     }
     return { tokens, tokenRanges };
   }
+}
+
+/**
+ * The newest RECENT_KEPT releases, newest first (issued is a text: the site's query orders it as
+ * one), then by block (while the catalog streams) or id (at the end, the query's order by IRI).
+ * A listing of the first n is exact while fewer than RECENT_KEPT - n releases tie with its last.
+ */
+function newest(releases: [string, number][]): [string, number][] {
+  return releases.sort((a, b) => compare(b[0], a[0]) || a[1] - b[1]).slice(0, RECENT_KEPT);
+}
+
+/** Blocks by a number, greatest first, ties by id (as the search orders them); those without it left out. */
+function browseOrder(values: number[], idOf: Float64Array): BrowseOrder {
+  const ids: number[] = [];
+  const byId = new Float64Array(idOf.length);
+  values.forEach((value, block) => {
+    const id = idOf[block] ?? 0;
+    byId[id] = value;
+    if (!Number.isNaN(value)) ids.push(id);
+  });
+  ids.sort((a, b) => (byId[b] ?? 0) - (byId[a] ?? 0) || a - b);
+  return { total: ids.length, top: ids.slice(0, BROWSE_KEPT) };
 }
 
 /** Code-unit order, as `sort()` with no comparator and the binary searches of the store. */

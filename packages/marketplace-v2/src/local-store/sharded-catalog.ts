@@ -1,11 +1,18 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { MarketplaceError, type CatalogPackage, type PackageSummary, type SearchQuery } from '@ggen/marketplace-core';
-import { EmbeddedCatalog, type CatalogSource, type QueryScope, type Row } from '../catalog-source.js';
+import {
+  EmbeddedCatalog,
+  type CatalogSource,
+  type Listing,
+  type PreparedSearch,
+  type QueryScope,
+  type Row,
+} from '../catalog-source.js';
 import { readCatalogPackages } from '../catalog-rdf.js';
 import { release } from '../oxigraph-runtime.js';
 import { SUMMARY_SCOPE, summariesQuery, summaryFromRow } from '../summaries-query.js';
-import { positionIn, type StringList } from '../sorted-strings.js';
+import { lowerBound, positionIn, type StringList } from '../sorted-strings.js';
 import { predicateOfLine } from './nquads-line.js';
 import { ShardTriples } from './shard-triples.js';
 import { packageIri, V } from '../vocabulary.js';
@@ -262,50 +269,128 @@ export class ShardedCatalog implements CatalogSource {
     return Promise.resolve(this.#files.index.tokens);
   }
 
-  /** Loads what a search needs: its tokens' postings and their packages' rank triples, or its filters' packages. */
-  prepare(
-    tokens: string[],
-    query: Pick<SearchQuery, 'category' | 'author' | 'license' | 'keyword' | 'tags'>,
-  ): Promise<void> {
-    this.#bound();
-    const filtered =
-      query.category !== undefined ||
-      query.author !== undefined ||
-      query.license !== undefined ||
-      query.keyword !== undefined ||
-      (query.tags ?? []).length > 0;
-    if (tokens.length > 0) {
-      const ids = tokens.map((token) => this.#tokenId(token)).filter((id): id is number => id !== undefined);
-      this.#loadPackages(this.#loadTokens(ids, filtered), filtered ? 'filter' : 'rank');
-      return Promise.resolve();
-    }
-    this.#filters ??= JSON.parse(readFileSync(join(this.#files.dir, 'filters.json'), 'utf8')) as FilterIndex;
-    const filters = this.#filters;
-    const values = (key: string, value: string): number[] => {
-      const byValue = Object.hasOwn(filters, key) ? filters[key] : undefined;
-      const lowered = value.toLowerCase();
-      return byValue !== undefined && Object.hasOwn(byValue, lowered) ? (byValue[lowered] ?? []) : [];
-    };
-    const sets: number[][] = [];
-    if (query.category !== undefined) sets.push(values('categoryKey', query.category));
-    if (query.author !== undefined) sets.push(values('authorKey', query.author));
-    if (query.license !== undefined) sets.push(values('licenseKey', query.license));
-    for (const tag of query.tags ?? []) sets.push(values('tagKey', tag));
-    if (query.keyword !== undefined)
-      sets.push([...values('keywordKey', query.keyword), ...values('tagKey', query.keyword)]);
-    if (sets.length === 0) {
-      // Numeric filters alone: every package is a candidate.
-      this.#loadPackages(positions(this.#files.index.packages), 'rank');
-      return Promise.resolve();
-    }
-    const [first = [], ...rest] = sets.sort((a, b) => a.length - b.length);
-    const others = rest.map((set) => new Set(set));
-    this.#loadPackages(
-      first.filter((id) => others.every((set) => set.has(id))),
-      'filter',
-    );
-    return Promise.resolve();
+  /**
+   * Loads what a search needs: its tokens' postings and their packages' rank triples, or its
+   * filters' packages; with neither, the page's packages in a browse order (its total known).
+   */
+  prepare(tokens: string[], query: SearchQuery): Promise<PreparedSearch | undefined> {
+    return settled(() => {
+      this.#bound();
+      const filtered =
+        query.category !== undefined ||
+        query.author !== undefined ||
+        query.license !== undefined ||
+        query.keyword !== undefined ||
+        (query.tags ?? []).length > 0;
+      if (tokens.length > 0) {
+        const ids = tokens.map((token) => this.#tokenId(token)).filter((id): id is number => id !== undefined);
+        this.#loadPackages(this.#loadTokens(ids, filtered), filtered ? 'filter' : 'rank');
+        return undefined;
+      }
+      if (!filtered) {
+        const numeric = query.minDownloads !== undefined || query.minStars !== undefined;
+        const browsed = numeric ? undefined : this.#browsePage(query);
+        if (browsed !== undefined) {
+          this.#loadPackages(browsed.ids, 'rank');
+          return { total: browsed.total };
+        }
+        // Numeric filters alone, or a page past the browse orders: every package is a candidate.
+        this.#loadPackages(positions(this.#files.index.packages), 'rank');
+        return undefined;
+      }
+      const filters = this.#filterIndex();
+      const values = (key: string, value: string): number[] => {
+        const byValue = Object.hasOwn(filters, key) ? filters[key] : undefined;
+        const lowered = value.toLowerCase();
+        return byValue !== undefined && Object.hasOwn(byValue, lowered) ? (byValue[lowered] ?? []) : [];
+      };
+      const sets: number[][] = [];
+      if (query.category !== undefined) sets.push(values('categoryKey', query.category));
+      if (query.author !== undefined) sets.push(values('authorKey', query.author));
+      if (query.license !== undefined) sets.push(values('licenseKey', query.license));
+      for (const tag of query.tags ?? []) sets.push(values('tagKey', tag));
+      if (query.keyword !== undefined)
+        sets.push([...values('keywordKey', query.keyword), ...values('tagKey', query.keyword)]);
+      const [first = [], ...rest] = sets.sort((a, b) => a.length - b.length);
+      const others = rest.map((set) => new Set(set));
+      this.#loadPackages(
+        first.filter((id) => others.every((set) => set.has(id))),
+        'filter',
+      );
+      return undefined;
+    });
   }
+
+  #filterIndex(): FilterIndex {
+    this.#filters ??= JSON.parse(readFileSync(join(this.#files.dir, 'filters.json'), 'utf8')) as FilterIndex;
+    return this.#filters;
+  }
+
+  /**
+   * The packages that can be on a page of a search with no words and no filters, from the
+   * browse orders sync kept (the query still orders them, among whatever else is loaded), and
+   * how many the search ranks; undefined when the page is past them or ordered otherwise.
+   */
+  #browsePage(query: SearchQuery): { ids: number[]; total: number } | undefined {
+    const end = query.offset + query.limit;
+    const sort = query.sort === 'relevance' ? 'downloads' : query.sort;
+    const ascending = (query.order ?? (sort === 'name' ? 'asc' : 'desc')) === 'asc';
+    const browse = this.#files.index.browse();
+    const count = this.#files.index.packages.length;
+    if (sort === 'name') {
+      // In id order, which is the name's: exact only when every package can be ranked.
+      if (browse.named !== count) return undefined;
+      const from = ascending ? 0 : Math.max(0, count - end);
+      return { ids: [...range(from, ascending ? Math.min(end, count) : count)], total: count };
+    }
+    const order = browse[sort];
+    if (ascending || (end > order.top.length && order.top.length < order.total)) return undefined;
+    return { ids: order.top.slice(0, end), total: order.total };
+  }
+
+  /** Loads what one of the site's listings asks (Listing), from the indexes sync cut. */
+  prepareListing(listing: Listing): Promise<void> {
+    return settled(() => {
+      this.#bound();
+      const { index } = this.#files;
+      switch (listing.kind) {
+        case 'recent':
+          // Ties are in id order, the query's: the first `limit` releases are the query's.
+          this.#loadPackages(new Set(index.browse().recent.slice(0, listing.limit)), 'detail');
+          return;
+        case 'dependents': {
+          const id = this.#idOf(packageIri(listing.name));
+          if (id === undefined) return;
+          this.#dependents ??= invert(index.dependsOn());
+          // In id order (the name's, as the query orders them); a few times the limit, as a dependent
+          // through an older version only is not listed.
+          this.#loadPackages((this.#dependents.get(id) ?? []).slice(0, listing.limit * 4), 'detail');
+          return;
+        }
+        case 'scope': {
+          const from = lowerBound(index.packages, `${listing.scope}/`);
+          const ids: number[] = [];
+          for (let id = from; id < index.packages.length && ids.length < listing.limit; id += 1) {
+            if (!(index.packages.at(id) ?? '').startsWith(`${listing.scope}/`)) break;
+            ids.push(id);
+          }
+          this.#loadPackages(ids, 'rank');
+          return;
+        }
+        case 'key': {
+          const filters = this.#filterIndex();
+          for (const link of ['ownerKey', 'signedBy']) {
+            const byKey = Object.hasOwn(filters, link) ? filters[link] : undefined;
+            const ids = byKey !== undefined && Object.hasOwn(byKey, listing.key) ? (byKey[listing.key] ?? []) : [];
+            this.#loadPackages(ids.slice(0, listing.limit), 'detail');
+          }
+          return;
+        }
+      }
+    });
+  }
+
+  #dependents: Map<number, number[]> | undefined;
 
   /**
    * Loads a package and everything it reaches through dependencies (for the closure query),
@@ -360,8 +445,25 @@ export class ShardedCatalog implements CatalogSource {
 }
 
 /** Every position of a list: 0 .. length - 1. */
-function* positions(list: StringList): Generator<number> {
-  for (let id = 0; id < list.length; id += 1) yield id;
+function positions(list: StringList): Generator<number> {
+  return range(0, list.length);
+}
+
+function* range(from: number, to: number): Generator<number> {
+  for (let at = from; at < to; at += 1) yield at;
+}
+
+/** Package id -> the ids that depend on it, each list in id order. */
+function invert(dependsOn: Record<string, number[]>): Map<number, number[]> {
+  const dependents = new Map<number, number[]>();
+  for (const [from, targets] of Object.entries(dependsOn))
+    for (const target of targets) {
+      const list = dependents.get(target);
+      if (list === undefined) dependents.set(target, [Number(from)]);
+      else list.push(Number(from));
+    }
+  for (const list of dependents.values()) list.sort((a, b) => a - b);
+  return dependents;
 }
 
 /** A promise of what `work` returns, or rejected with what it throws: a damaged shard is not thrown at the caller synchronously. */
