@@ -13,6 +13,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   GGEN_E_RESPONSE_TOO_LARGE: 413,
   GGEN_E_RATE_LIMITED: 429,
   GGEN_E_SPARQL_TIMEOUT: 503,
+  GGEN_E_BACKEND_UNAVAILABLE: 503,
 };
 
 /**

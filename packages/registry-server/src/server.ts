@@ -23,11 +23,14 @@ import {
   CATALOG_FILE,
   changeRegistryKeys,
   EmbeddedCatalog,
-  fetchCatalogChunks,
+  openLocalStore,
   publishPrepared,
   runReadOnlySparql,
+  SERVICE_LOADED_PACKAGES,
+  ShardedCatalog,
   SparqlSearchEngine,
   submittedSigner,
+  type CatalogSource,
 } from '@ggen/marketplace-v2';
 import { ChangesFeed } from './changes-feed.js';
 import { openRegistryFile } from './registry-file.js';
@@ -49,6 +52,8 @@ export interface RegistryServerOptions {
   rateLimit?: number;
   /** How long a read-only SPARQL query may run. */
   sparqlTimeoutMs?: number;
+  /** Where the catalog's local store is kept (the CLI's `<cache_dir>/v2-store`). */
+  storeRoot: string;
 }
 
 /** The registry files clients and mirrors read as they are: the v1 index, the v2 catalog, archives, keys, signed lifecycles. */
@@ -122,24 +127,31 @@ const KEYS_BODY = {
   },
 } as const;
 
-interface LoadedCatalog {
-  catalog: EmbeddedCatalog;
+export interface LoadedCatalog {
+  catalog: CatalogSource;
   engine: SparqlSearchEngine;
 }
 
 /**
- * The registry's v2 catalog as the server reads it: loaded once, and again whenever catalog.nq
- * changed (a publish here, or through another instance over the same directory).
+ * The registry's v2 catalog as the server reads it: through the local store the CLI uses (the
+ * catalog cut into shards on disk, synced again whenever catalog.nq changed: a publish here, or
+ * through another instance over the same directory), so that a request loads only what answers
+ * it and the server's memory does not grow with the registry. What stays loaded between
+ * requests is bounded (SERVICE_LOADED_PACKAGES); requests that read the catalog take turns
+ * (`use`), as one request's preparation must still be loaded when its query runs.
  */
 class CatalogReader {
   readonly #dir: string;
   readonly #path: string;
+  readonly #storeRoot: string;
   #current: Promise<LoadedCatalog> | undefined;
   #stamp = '';
+  #turn: Promise<unknown> = Promise.resolve();
 
-  constructor(dir: string) {
+  constructor(dir: string, storeRoot: string) {
     this.#dir = dir;
     this.#path = join(dir, CATALOG_FILE);
+    this.#storeRoot = storeRoot;
   }
 
   get path(): string {
@@ -149,18 +161,22 @@ class CatalogReader {
   stamp(): string {
     if (!existsSync(this.#path)) return 'none';
     const stats = statSync(this.#path);
-    return `${stats.size}-${Math.floor(stats.mtimeMs)}-${stats.ino}`;
+    return `${stats.size}-${stats.mtimeMs}-${stats.ino}-${stats.ctimeMs}`;
   }
 
   current(): Promise<LoadedCatalog> {
     const stamp = this.stamp();
     if (this.#current === undefined || stamp !== this.#stamp) {
       this.#stamp = stamp;
-      const loading = (async () => {
-        // Read in line-aligned chunks: one string holds at most ~512 MiB, a 100k-pack catalog is more.
-        const catalog = new EmbeddedCatalog(
-          stamp === 'none' ? '' : (await fetchCatalogChunks(this.#dir, { timeoutMs: 600_000, retries: 0 })).chunks,
-        );
+      const loading = (async (): Promise<LoadedCatalog> => {
+        const files =
+          stamp === 'none'
+            ? undefined
+            : await openLocalStore({ registry: this.#dir, storeRoot: this.#storeRoot, timeoutMs: 600_000, retries: 0 });
+        const catalog: CatalogSource =
+          files === undefined
+            ? new EmbeddedCatalog('')
+            : new ShardedCatalog(files, { maxLoadedPackages: SERVICE_LOADED_PACKAGES });
         return { catalog, engine: new SparqlSearchEngine(catalog) };
       })();
       this.#current = loading;
@@ -171,7 +187,20 @@ class CatalogReader {
     }
     return this.#current;
   }
+
+  /** Runs `work` over the current catalog when the requests before it are done with it. */
+  use<T>(work: (loaded: LoadedCatalog) => Promise<T>): Promise<T> {
+    const run = this.#turn.then(async () => work(await this.current()));
+    this.#turn = run.catch(() => undefined);
+    return run;
+  }
 }
+
+/**
+ * The read-only SPARQL endpoint loads the whole catalog into a worker per query: past this size
+ * (about 25,000 packs) it refuses, instead of holding gigabytes per request.
+ */
+const SPARQL_CATALOG_BYTES = 256 * 2 ** 20;
 
 function coded(
   code: ConstructorParameters<typeof MarketplaceError>[0],
@@ -192,7 +221,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   const dir = realpathSync(options.dir);
   const tokens = new TokenStore(dir);
   const feed = new ChangesFeed(dir);
-  const catalogs = new CatalogReader(dir);
+  const catalogs = new CatalogReader(dir, options.storeRoot);
   const metrics = new ServerMetrics();
   const perMinute = options.rateLimit ?? 1200;
   // Writes (publish, lifecycle, keys) get a tenth of a client's requests.
@@ -330,8 +359,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
 
   app.get<{ Params: { '*': string } }>(`/${SERVER_API}/packages/*`, async (request, reply) => {
     const name = packageName(request.params['*']);
-    const { catalog } = await catalogs.current();
-    const [pkg] = await catalog.readPackages([name]);
+    const [pkg] = await catalogs.use(({ catalog }) => catalog.readPackages([name]));
     if (pkg === undefined)
       throw coded('GGEN_E_PACKAGE_NOT_FOUND', `Package '${safeText(name)}' is not in this registry`, 'Check the name.');
     return reply
@@ -344,8 +372,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
     { schema: { querystring: SEARCH_QUERY } },
     async (request, reply) => {
       const query = searchQueryOf(request.query);
-      const { engine } = await catalogs.current();
-      return reply.header('cache-control', 'public, max-age=0, must-revalidate').send(await engine.search(query));
+      const results = await catalogs.use(({ engine }) => engine.search(query));
+      return reply.header('cache-control', 'public, max-age=0, must-revalidate').send(results);
     },
   );
 
@@ -375,7 +403,14 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       },
     },
     async (request) => {
-      const text = existsSync(catalogs.path) ? await readFile(catalogs.path, 'utf8') : '';
+      const size = existsSync(catalogs.path) ? statSync(catalogs.path).size : 0;
+      if (size > SPARQL_CATALOG_BYTES)
+        throw coded(
+          'GGEN_E_BACKEND_UNAVAILABLE',
+          `This registry's catalog (${Math.round(size / 2 ** 20)} MiB) is larger than the embedded SPARQL endpoint takes (${SPARQL_CATALOG_BYTES / 2 ** 20} MiB)`,
+          'Search with /-/v1/search and read packages with /-/v1/packages/<name>; for SPARQL over a registry this size, push its catalog to a SPARQL server (ggen marketplace registry push) and query that.',
+        );
+      const text = size === 0 ? '' : await readFile(catalogs.path, 'utf8');
       return runReadOnlySparql(text, request.query.query ?? '', options.sparqlTimeoutMs ?? 10_000);
     },
   );
@@ -487,7 +522,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
     },
   );
 
-  await registerSite(app, { dir, current: () => catalogs.current() });
+  await registerSite(app, { dir, use: (work) => catalogs.use(work) });
 
   // The registry's own files, for old clients and mirrors: only the kinds above, only regular files inside the directory.
   app.get<{ Params: { '*': string } }>('/*', (request, reply) => serveFile(dir, request.params['*'], request, reply));

@@ -30,6 +30,7 @@ export async function serve(
   const app = await createRegistryServer({
     dir,
     logger: silent,
+    storeRoot: tempDir('ggen-server-store-'),
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
   });
   options.before?.(app);

@@ -4,6 +4,7 @@ import { MarketplaceError } from '@ggen/marketplace-core';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand } from '../command-spec.js';
 import { loadRegistryServer } from '../registry-server-loader.js';
+import { storeRootOf } from '../remote-options.js';
 
 export interface ServeOutcome {
   url: string;
@@ -46,6 +47,8 @@ export const registryServeCommand = defineCommand({
     const server = await createRegistryServer({
       dir,
       logger,
+      // The catalog's local store, where the CLI keeps it: a server and the CLI on one machine share it.
+      storeRoot: storeRootOf(context.config().config),
       rateLimit: args['rate-limit'],
       ...(args['public-url'] === undefined ? {} : { publicUrl: args['public-url'] }),
     });

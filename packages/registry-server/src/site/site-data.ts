@@ -2,7 +2,8 @@
  * What the site's pages ask of the catalog beyond search and package reads: recent releases,
  * dependents, a scope's packages, a key's packages. Each is one SPARQL query over the same
  * catalog the API answers from, bounded by a LIMIT. Names and key ids reach a query only after
- * the one name rule (or the key id shape) accepted them.
+ * the one name rule (or the key id shape) accepted them. A catalog that does not hold every
+ * triple (the local store) first loads what can answer (prepareListing).
  */
 import type { CatalogPackage } from '@ggen/marketplace-core';
 import { CATALOG_GRAPH, keyIri, packageIri, packageNameOf, V, type CatalogSource } from '@ggen/marketplace-v2';
@@ -36,13 +37,14 @@ const bounded = <T>(items: T[], limit = LIST_LIMIT): BoundedList<T> => ({
   more: items.length > limit,
 });
 
-/** The newest releases (any version of any package), newest first. */
+/** The newest releases (any version of any package), newest first, ties by name and version. */
 export async function recentReleases(catalog: CatalogSource, limit: number): Promise<Release[]> {
+  await catalog.prepareListing?.({ kind: 'recent', limit });
   const rows = await selectIn(
     catalog,
     '?pkg ?version ?issued',
     `?pkg <${V.hasVersion}> ?v . ?v <${V.issued}> ?issued ; <${V.versionString}> ?version .`,
-    `ORDER BY DESC(?issued) LIMIT ${limit}`,
+    `ORDER BY DESC(?issued) ?pkg ?version LIMIT ${limit}`,
   );
   return rows.map((row) => ({
     name: packageNameOf(row.pkg ?? ''),
@@ -85,6 +87,7 @@ export async function recentActivity(
 
 /** Packages whose latest version depends on `name`, by name. */
 export async function dependentsOf(catalog: CatalogSource, name: string): Promise<BoundedList<string>> {
+  await catalog.prepareListing?.({ kind: 'dependents', name, limit: LIST_LIMIT + 1 });
   const rows = await selectIn(
     catalog,
     'DISTINCT ?pkg',
@@ -97,6 +100,7 @@ export async function dependentsOf(catalog: CatalogSource, name: string): Promis
 /** The packages of a scope (`@acme`), by name. */
 export async function scopePackages(catalog: CatalogSource, scope: string): Promise<BoundedList<string>> {
   const prefix = JSON.stringify(`${scope}/`);
+  await catalog.prepareListing?.({ kind: 'scope', scope, limit: LIST_LIMIT + 1 });
   const rows = await selectIn(
     catalog,
     '?name',
@@ -120,6 +124,7 @@ export const KEY_ID_PATTERN = /^[0-9A-F]{16}$/;
 
 export async function keyRecord(catalog: CatalogSource, keyId: string): Promise<KeyRecord> {
   const key = `<${keyIri(keyId)}>`;
+  await catalog.prepareListing?.({ kind: 'key', key: keyIri(keyId), limit: LIST_LIMIT + 1 });
   const [keys, owners, signed] = await Promise.all([
     selectIn(catalog, 'DISTINCT ?key', `${key} <${V.publicKey}> ?key .`),
     selectIn(catalog, 'DISTINCT ?pkg', `?pkg <${V.ownerKey}> ${key} .`, `ORDER BY ?pkg LIMIT ${LIST_LIMIT + 1}`),

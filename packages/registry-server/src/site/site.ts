@@ -22,7 +22,7 @@ import {
   parsePublicKey,
   publicKeyLine,
   V2Registry,
-  type EmbeddedCatalog,
+  type CatalogSource,
   type OwnerChain,
   type SparqlSearchEngine,
 } from '@ggen/marketplace-v2';
@@ -48,7 +48,7 @@ export interface SiteOptions {
   /** The registry directory (archives and key statements). */
   dir: string;
   /** The catalog as the server holds it now (reloaded when catalog.nq changed). */
-  current: () => Promise<{ catalog: EmbeddedCatalog; engine: SparqlSearchEngine }>;
+  use: <T>(work: (loaded: { catalog: CatalogSource; engine: SparqlSearchEngine }) => Promise<T>) => Promise<T>;
 }
 
 /** Pages run nothing inline and load nothing from elsewhere. */
@@ -102,7 +102,7 @@ function notFound(what: string, hint: string): MarketplaceError {
 }
 
 /** The directory's key statements read beside the catalog the server holds (local files: no timeout or retries apply). */
-function registryOver(dir: string, catalog: EmbeddedCatalog): V2Registry {
+function registryOver(dir: string, catalog: CatalogSource): V2Registry {
   return new V2Registry({ location: dir, timeoutMs: 10_000, retries: 0 }, catalog);
 }
 
@@ -116,7 +116,7 @@ export async function registerSite(server: FastifyInstance, options: SiteOptions
 }
 
 function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
-  const { dir, current } = options;
+  const { dir, use } = options;
   const readmes = new Map<string, RenderedReadme | null>();
 
   /** A version's README from its archive (the whole file, rendered once per archive), or undefined. */
@@ -163,7 +163,7 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
     }
   };
 
-  const signatureOf = async (catalog: EmbeddedCatalog, pkg: CatalogPackage, version: CatalogVersion) => {
+  const signatureOf = async (catalog: CatalogSource, pkg: CatalogPackage, version: CatalogVersion) => {
     const registry = registryOver(dir, catalog);
     const own = await chainOf(registry, pkg.name);
     const scope = scopeOf(pkg.name);
@@ -204,20 +204,24 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
       .send(SCRIPT),
   );
 
-  // The home page's lists sort the whole catalog: made once per catalog (a publish loads a new one).
-  const homes = new WeakMap<EmbeddedCatalog, Promise<string>>();
+  // The home page's lists, made once per catalog (a publish brings a new one).
+  const homes = new WeakMap<CatalogSource, Promise<string>>();
   app.get('/', async (_request, reply) => {
-    const { catalog, engine } = await current();
-    let home = homes.get(catalog);
-    if (home === undefined) {
-      home = Promise.all([
-        engine.search({ text: '', limit: 10, offset: 0, sort: 'downloads', order: 'desc' }),
-        recentActivity(catalog, 10),
-      ]).then(([popular, activity]) => homePage({ total: popular.total, popular: popular.packages, ...activity }));
-      homes.set(catalog, home);
-      home.catch(() => homes.delete(catalog));
-    }
-    return sendPage(reply, await home);
+    const home = await use(({ catalog, engine }) => {
+      let made = homes.get(catalog);
+      if (made === undefined) {
+        made = (async () => {
+          // One after the other: each prepares the catalog for its own query.
+          const popular = await engine.search({ text: '', limit: 10, offset: 0, sort: 'downloads', order: 'desc' });
+          const activity = await recentActivity(catalog, 10);
+          return homePage({ total: popular.total, popular: popular.packages, ...activity });
+        })();
+        homes.set(catalog, made);
+        made.catch(() => homes.delete(catalog));
+      }
+      return made;
+    });
+    return sendPage(reply, home);
   });
 
   app.get<{ Querystring: SearchParams }>(
@@ -238,8 +242,8 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
       const page = Number(request.query.page);
       const base = searchQueryOf(request.query);
       const query = { ...base, offset: (page - 1) * base.limit };
-      const { engine } = await current();
-      return sendPage(reply, searchPage({ query, page }, await engine.search(query)));
+      const results = await use(({ engine }) => engine.search(query));
+      return sendPage(reply, searchPage({ query, page }, results));
     },
   );
 
@@ -258,21 +262,21 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
       const name = decodeURIComponent(request.params['*']);
       if (!isPackageName(name))
         throw notFound(`'${safeText(name)}' is not a package name`, 'Names are like hello or @scope/hello.');
-      const { catalog } = await current();
-      const [pkg] = await catalog.readPackages([name]);
-      if (pkg === undefined) throw notFound(`There is no pack named ${name}`, 'Search for it from the box above.');
-      const details = catalogPackageDetails(pkg, request.query.version);
-      const version = pkg.versions.find((entry) => entry.version === details?.version);
-      if (details === null || version === undefined)
-        throw notFound(
-          `${name} has no version ${safeText(request.query.version ?? '')}`,
-          `Its versions: ${pkg.versions.map((entry) => entry.version).join(', ')}.`,
-        );
-      const [readme, dependents, signature] = await Promise.all([
-        archiveReadme(version),
-        dependentsOf(catalog, name),
-        signatureOf(catalog, pkg, version),
-      ]);
+      const page = await use(async ({ catalog }) => {
+        const [pkg] = await catalog.readPackages([name]);
+        if (pkg === undefined) throw notFound(`There is no pack named ${name}`, 'Search for it from the box above.');
+        const details = catalogPackageDetails(pkg, request.query.version);
+        const version = pkg.versions.find((entry) => entry.version === details?.version);
+        if (details === null || version === undefined)
+          throw notFound(
+            `${name} has no version ${safeText(request.query.version ?? '')}`,
+            `Its versions: ${pkg.versions.map((entry) => entry.version).join(', ')}.`,
+          );
+        const [dependents, signature] = [await dependentsOf(catalog, name), await signatureOf(catalog, pkg, version)];
+        return { details, version, dependents, signature };
+      });
+      const { details, dependents, signature } = page;
+      const readme = await archiveReadme(page.version);
       const fallback = readme === undefined && details.readme !== undefined ? renderReadme(details.readme) : undefined;
       const shown = readme ?? fallback;
       return sendPage(
@@ -293,9 +297,10 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
     const scope = scopeName(request.params.scope);
     if (scope === undefined)
       throw notFound(`'${safeText(request.params.scope)}' is not a scope`, 'Scopes are like @acme.');
-    const { catalog } = await current();
-    const registry = registryOver(dir, catalog);
-    const [chain, packages] = await Promise.all([chainOf(registry, scope), scopePackages(catalog, scope)]);
+    const [chain, packages] = await use(
+      async ({ catalog }) =>
+        [await chainOf(registryOver(dir, catalog), scope), await scopePackages(catalog, scope)] as const,
+    );
     if (packages.items.length === 0 && chain.chain === undefined && chain.problem === undefined)
       throw notFound(`There is no scope ${scope} here`, 'No pack is published in it and no one claimed it.');
     return sendPage(reply, scopePage(scope, chain.owners, chain.problem, packages));
@@ -305,8 +310,7 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
     const keyId = request.params.keyId.toUpperCase();
     if (!KEY_ID_PATTERN.test(keyId))
       throw notFound(`'${safeText(request.params.keyId)}' is not a key id`, 'A key id is 16 hexadecimal digits.');
-    const { catalog } = await current();
-    const record = await keyRecord(catalog, keyId);
+    const record = await use(({ catalog }) => keyRecord(catalog, keyId));
     if (record.publicKeys.length === 0 && record.owns.items.length === 0 && record.signed.items.length === 0)
       throw notFound(`No key ${keyId} is known here`, 'It owns and signed nothing in this registry.');
     return sendPage(reply, keyPage(keyId, record));
