@@ -24,6 +24,7 @@ const key = generateSecretKey();
 const keyId = formatKeyId(key.keyId);
 const canaryHits: string[] = [];
 let url = '';
+let adminToken = '';
 
 const HOSTILE_README = [
   '# Hostile',
@@ -80,6 +81,7 @@ async function publishFixtures(): Promise<void> {
     },
   });
   const { token } = await new TokenStore(dir).create({ scope: 'admin' });
+  adminToken = token;
   const readme =
     '# Signed pack\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n```sh\nggen marketplace install @acme/signed-pack\n```\n';
   for (const version of ['1.0.0', '1.1.0']) {
@@ -165,6 +167,25 @@ describe('the site over HTTP', () => {
     expect(older.body).toContain('ggen marketplace install plain-pack@1.0.0');
     expect(older.body).toContain('Deprecated: use 1.1.0');
     expect(older.body).toContain('<span class="mark deprecated" title="use 1.1.0">deprecated</span>');
+  });
+
+  it('shows what changed since a page was last made: a version yanked, then restored', async () => {
+    const marked = /<span class="mark yanked"[^>]*>yanked<\/span>/;
+    const before = await page('/package/plain-pack?version=1.1.0');
+    expect(before.body).not.toMatch(marked);
+    const yank = async (undo: boolean): Promise<void> => {
+      const answer = await post(
+        url,
+        'lifecycle/plain-pack',
+        { change: { action: 'yank', version: '1.1.0', undo } },
+        adminToken,
+      );
+      expect([answer.status, answer.body.error]).toEqual([200, undefined]);
+    };
+    await yank(false);
+    expect((await page('/package/plain-pack?version=1.1.0')).body).toMatch(marked);
+    await yank(true);
+    expect((await page('/package/plain-pack?version=1.1.0')).body).not.toMatch(marked);
   });
 
   it('keeps a hostile README and hostile metadata inert, and cuts a 10 MB README', async () => {

@@ -65,6 +65,32 @@ const PAGE_CSP = [
 
 /** How many rendered READMEs are kept (by archive integrity); each is at most README_RENDER_LIMIT of source. */
 const README_CACHE_ENTRIES = 64;
+/** How many rendered package pages are kept per catalog version (a publish or a key change brings a new one). */
+const PACKAGE_PAGE_CACHE_ENTRIES = 512;
+
+/** A map that keeps its `limit` most recently used entries. */
+class RecentlyUsed<V> {
+  readonly #entries = new Map<string, V>();
+
+  constructor(readonly limit: number) {}
+
+  get(key: string): V | undefined {
+    const value = this.#entries.get(key);
+    if (value === undefined) return undefined;
+    // Most recently used last: the first key is the one to drop.
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.#entries.set(key, value);
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.limit) break;
+      this.#entries.delete(oldest);
+    }
+  }
+}
 const README_FILES = new Set(['readme.md', 'readme', 'readme.markdown', 'readme.txt']);
 const PAGE_SIZE = 20;
 
@@ -117,19 +143,16 @@ export async function registerSite(server: FastifyInstance, options: SiteOptions
 
 function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
   const { dir, use } = options;
-  const readmes = new Map<string, RenderedReadme | null>();
+  const readmes = new RecentlyUsed<RenderedReadme | null>(README_CACHE_ENTRIES);
+  // A package page is made from its catalog version alone (its key files are written with it).
+  const packagePages = new WeakMap<CatalogSource, RecentlyUsed<string>>();
 
   /** A version's README from its archive (the whole file, rendered once per archive), or undefined. */
   const archiveReadme = async (version: CatalogVersion): Promise<RenderedReadme | undefined> => {
     if (version.archive === undefined) return undefined;
     const key = version.integrity ?? version.archive;
     const kept = readmes.get(key);
-    if (kept !== undefined) {
-      // Most recently used last: the first key is the one to drop.
-      readmes.delete(key);
-      readmes.set(key, kept);
-      return kept ?? undefined;
-    }
+    if (kept !== undefined) return kept ?? undefined;
     const fd = openRegistryFile(dir, version.archive);
     if (fd === undefined) return undefined;
     let bytes: Buffer;
@@ -144,10 +167,6 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
     );
     const rendered = file?.type === 'file' ? renderReadme(file.content.toString('utf8')) : null;
     readmes.set(key, rendered);
-    for (const oldest of readmes.keys()) {
-      if (readmes.size <= README_CACHE_ENTRIES) break;
-      readmes.delete(oldest);
-    }
     return rendered ?? undefined;
   };
 
@@ -262,7 +281,15 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
       const name = decodeURIComponent(request.params['*']);
       if (!isPackageName(name))
         throw notFound(`'${safeText(name)}' is not a package name`, 'Names are like hello or @scope/hello.');
-      const page = await use(async ({ catalog }) => {
+      const key = `${name}\n${request.query.version ?? ''}`;
+      const found = await use(async ({ catalog }) => {
+        let pages = packagePages.get(catalog);
+        if (pages === undefined) {
+          pages = new RecentlyUsed(PACKAGE_PAGE_CACHE_ENTRIES);
+          packagePages.set(catalog, pages);
+        }
+        const html = pages.get(key);
+        if (html !== undefined) return { pages, html, made: true as const };
         const [pkg] = await catalog.readPackages([name]);
         if (pkg === undefined) throw notFound(`There is no pack named ${name}`, 'Search for it from the box above.');
         const details = catalogPackageDetails(pkg, request.query.version);
@@ -273,23 +300,23 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
             `Its versions: ${pkg.versions.map((entry) => entry.version).join(', ')}.`,
           );
         const [dependents, signature] = [await dependentsOf(catalog, name), await signatureOf(catalog, pkg, version)];
-        return { details, version, dependents, signature };
+        return { pages, details, version, dependents, signature, made: false as const };
       });
-      const { details, dependents, signature } = page;
-      const readme = await archiveReadme(page.version);
+      if (found.made) return sendPage(reply, found.html);
+      const { details, dependents, signature } = found;
+      const readme = await archiveReadme(found.version);
       const fallback = readme === undefined && details.readme !== undefined ? renderReadme(details.readme) : undefined;
       const shown = readme ?? fallback;
-      return sendPage(
-        reply,
-        packagePage({
-          details,
-          dependents,
-          signature,
-          ...(shown === undefined
-            ? {}
-            : { readme: { html: trusted(shown.html), truncated: shown.truncated, excerpt: fallback !== undefined } }),
-        }),
-      );
+      const html = packagePage({
+        details,
+        dependents,
+        signature,
+        ...(shown === undefined
+          ? {}
+          : { readme: { html: trusted(shown.html), truncated: shown.truncated, excerpt: fallback !== undefined } }),
+      });
+      found.pages.set(key, html);
+      return sendPage(reply, html);
     },
   );
 
