@@ -169,14 +169,24 @@ class CatalogReader {
     if (this.#current === undefined || stamp !== this.#stamp) {
       this.#stamp = stamp;
       const loading = (async (): Promise<LoadedCatalog> => {
-        const files =
-          stamp === 'none'
-            ? undefined
-            : await openLocalStore({ registry: this.#dir, storeRoot: this.#storeRoot, timeoutMs: 600_000, retries: 0 });
-        const catalog: CatalogSource =
-          files === undefined
-            ? new EmbeddedCatalog('')
-            : new ShardedCatalog(files, { maxLoadedPackages: SERVICE_LOADED_PACKAGES });
+        if (stamp === 'none') {
+          const empty = new EmbeddedCatalog('');
+          return { catalog: empty, engine: new SparqlSearchEngine(empty) };
+        }
+        const files = await openLocalStore({
+          registry: this.#dir,
+          storeRoot: this.#storeRoot,
+          timeoutMs: 600_000,
+          retries: 0,
+        });
+        // Synced, yet not readable: never served as an empty registry.
+        if (files === undefined)
+          throw coded(
+            'GGEN_E_INDEX_INVALID',
+            `The catalog store of ${this.#dir} under ${this.#storeRoot} cannot be read`,
+            'Run ggen marketplace sync --force --registry <dir> as the user the server runs as, then try again.',
+          );
+        const catalog = new ShardedCatalog(files, { maxLoadedPackages: SERVICE_LOADED_PACKAGES });
         return { catalog, engine: new SparqlSearchEngine(catalog) };
       })();
       this.#current = loading;

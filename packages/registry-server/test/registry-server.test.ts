@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import {
@@ -178,6 +178,29 @@ describe('the registry server', () => {
     for (const path of ['.ggen-server/tokens.json', 'archives/passwd.tgz', 'archives/..%2f.ggen-server%2ftokens.json'])
       expect((await fetch(`${url}/${path}`)).status).toBe(404);
     expect(await (await fetch(`${url}/.ggen-server/tokens.json`)).text()).not.toContain('hash');
+  });
+
+  it('reads its catalog from the local store, and says so with a code when that store is damaged', async () => {
+    const dir = tempDir('ggen-registry-');
+    const storeRoot = tempDir('ggen-server-store-');
+    const url = await serve(dir, { storeRoot });
+    const { token } = await new TokenStore(dir).create({ scope: 'admin' });
+    const archive = await packOf('stored', '1.0.0');
+    expect((await post(url, 'publish', { archive: archive.toString('base64') }, token)).status).toBe(201);
+    expect((await fetch(`${url}/-/v1/packages/stored`)).status).toBe(200);
+    // The store the server synced, under the root it was given.
+    const [store] = readdirSync(storeRoot);
+    const current = JSON.parse(readFileSync(join(storeRoot, store ?? '', 'current.json'), 'utf8')) as {
+      version: string;
+    };
+    writeFileSync(join(storeRoot, store ?? '', current.version, 'ranges.bin'), 'damaged');
+    // Another instance over the same store: never an empty registry, a coded refusal.
+    const other = await serve(dir, { storeRoot });
+    const answer = await fetch(`${other}/-/v1/packages/stored`);
+    expect(answer.status).toBe(500);
+    expect(((await answer.json()) as { error: { code: string; hint: string } }).error).toEqual(
+      expect.objectContaining({ code: 'GGEN_E_INDEX_INVALID', hint: expect.stringContaining('sync --force') }),
+    );
   });
 
   it('limits requests per client with a coded 429', async () => {

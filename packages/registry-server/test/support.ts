@@ -22,15 +22,15 @@ export const closeServers = async (): Promise<void> => {
 
 export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
 
-/** A real registry server on 127.0.0.1 over `dir`; `before` sees it before it listens. */
+/** A real registry server on 127.0.0.1 over `dir` (its catalog store in a new directory, unless given); `before` sees it before it listens. */
 export async function serve(
   dir: string,
-  options: { rateLimit?: number; before?: (app: FastifyInstance) => void } = {},
+  options: { rateLimit?: number; storeRoot?: string; before?: (app: FastifyInstance) => void } = {},
 ): Promise<string> {
   const app = await createRegistryServer({
     dir,
     logger: silent,
-    storeRoot: tempDir('ggen-server-store-'),
+    storeRoot: options.storeRoot ?? tempDir('ggen-server-store-'),
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
   });
   options.before?.(app);
