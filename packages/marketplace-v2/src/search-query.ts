@@ -1,5 +1,5 @@
 import type { SearchQuery } from '@ggen/marketplace-core';
-import type { Pattern, SelectQuery, Triple } from 'sparqljs';
+import type { Expression, Pattern, SelectQuery, Triple } from 'sparqljs';
 import { Generator } from './sparql-generator.js';
 import { CATALOG_GRAPH, V } from './vocabulary.js';
 import { namedNode, literal, variable } from './rdf-terms.js';
@@ -106,6 +106,41 @@ export function buildSearchAst(
   return searchAst(searchPlan(tokens, filters, page));
 }
 
+type TokenTerm = ReturnType<typeof literal>;
+
+/**
+ * A token's boost as an expression of ?tok: `IF(STR(?tok) IN (...), b1, IF(..., b2, b))`, one branch per
+ * boost but the commonest, which is the last branch's value.
+ */
+function boostOf(tokens: WeightedToken[]): Expression {
+  const byBoost = new Map<string, string[]>();
+  for (const { token, boost } of tokens) {
+    const key = boost.toFixed(3);
+    byBoost.set(key, [...(byBoost.get(key) ?? []), token]);
+  }
+  const [common, ...others] = [...byBoost].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
+  let expression: Expression = literal(common?.[0] ?? '1.000', decimalType());
+  for (const [boost, members] of others.reverse())
+    expression = {
+      type: 'operation',
+      operator: 'if',
+      args: [
+        {
+          type: 'operation',
+          operator: 'in',
+          // By the token's text: `=` on literals of a datatype SPARQL does not know is an error, not false.
+          args: [
+            { type: 'operation', operator: 'str', args: [variable('tok')] },
+            members.map((token) => literal(token)),
+          ],
+        },
+        literal(boost, decimalType()),
+        expression,
+      ],
+    };
+  return expression;
+}
+
 /**
  * Builds the search query as a sparqljs AST. User text reaches it only as tokens and filter
  * values bound as RDF literals, so no input can change the query's shape.
@@ -114,13 +149,11 @@ export function searchAst(plan: SearchPlan): SelectQuery {
   const patterns: Pattern[] = [];
   const { relevance, sortKey, needsDownloads, needsStars } = plan;
   if (relevance) {
-    patterns.push({
-      type: 'values',
-      values: plan.tokens.map(({ token, boost }) => ({
-        '?tok': plan.tokenType === V.string ? literal(token) : literal(token, namedNode(plan.tokenType)),
-        '?boost': literal(boost.toFixed(3), decimalType()),
-      })),
-    });
+    const term = (token: string): TokenTerm =>
+      plan.tokenType === V.string ? literal(token) : literal(token, namedNode(plan.tokenType));
+    // The tokens alone in VALUES: a SPARQL server (Virtuoso) looks each one up in its index, where a
+    // VALUES of token and boost pairs made it scan every posting (~1 s a search at 100k packs).
+    patterns.push({ type: 'values', values: plan.tokens.map(({ token }) => ({ '?tok': term(token) })) });
     patterns.push({
       type: 'bgp',
       triples: plan.count
@@ -187,7 +220,8 @@ export function searchAst(plan: SearchPlan): SelectQuery {
               type: 'aggregate',
               aggregation: 'sum',
               distinct: false,
-              expression: { type: 'operation', operator: '*', args: [variable('w'), variable('boost')] },
+              // The boost in the sum itself: a BIND between the patterns made oxigraph join them apart.
+              expression: { type: 'operation', operator: '*', args: [variable('w'), boostOf(plan.tokens)] },
             },
             { type: 'aggregate', aggregation: 'sample', distinct: false, expression: variable('pop') },
           ],
@@ -241,6 +275,8 @@ export function predicatesOf(query: SelectQuery): ReadonlySet<string> | undefine
   };
   const expression = (value: unknown): boolean => {
     if (typeof value !== 'object' || value === null) return true;
+    // The list of an IN.
+    if (Array.isArray(value)) return value.every(expression);
     const node = value as { type?: string; termType?: string; args?: unknown[]; expression?: unknown };
     if (node.termType !== undefined) return true;
     if (node.type === 'operation' || node.type === 'functionCall')

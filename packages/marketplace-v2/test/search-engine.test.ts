@@ -3,6 +3,7 @@ import { editDistanceWithin, type CatalogPackage, type SearchQuery } from '@ggen
 import {
   buildSearchAst,
   CATALOG_GRAPH,
+  generateQuery,
   catalogToNQuads,
   EmbeddedCatalog,
   inflections,
@@ -295,6 +296,24 @@ describe('the predicates a query can match (what a store may leave out of it)', 
     );
     const count = buildSearchAst([], { author: 'ggen team' }, 'count');
     expect(sorted(predicatesOf(count))).toEqual([V.authorKey, V.name, V.popularity].sort());
+  });
+
+  it('are known for a query whose boosts weigh its tokens (an IN list in the sum), and its VALUES binds the tokens alone', () => {
+    const ranking = buildSearchAst(
+      [
+        { token: 'cli', boost: 1 },
+        { token: 'clis', boost: 0.5 },
+        { token: 'client', boost: 0.1 },
+        { token: 'cliui', boost: 0.1 },
+      ],
+      {},
+      { sort: 'relevance', limit: 10, offset: 0 },
+    );
+    expect(sorted(predicatesOf(ranking))).toEqual([V.popularity, V.postingOf, V.token, V.weight].sort());
+    // A VALUES of token and boost pairs made Virtuoso scan every posting (a second a search at 100k packs).
+    const text = generateQuery(ranking);
+    expect(text).toMatch(/VALUES \?tok \{/);
+    expect(text).toContain('IF(STR(?tok) IN("cli")');
   });
 
   it('reach into OPTIONAL, UNION, MINUS, EXISTS, sub-queries and paths', () => {
