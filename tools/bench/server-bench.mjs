@@ -74,6 +74,37 @@ function load(url, requests) {
   });
 }
 
+/**
+ * A JSON request and its page twin, interleaved in one autocannon run (each connection sends
+ * them in turn), so that both meet the same server and machine state; latencies split by kind.
+ * Failed requests are counted against both.
+ */
+function loadTwins(url, json, pages) {
+  const requests = json.flatMap((request, index) => [request, pages[index]]);
+  const latencies = [[], []];
+  const sent = new WeakMap();
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, connections: 10, duration: SECONDS, requests }, (error, result) => {
+      if (error) return reject(error);
+      const kind = (index) => ({
+        result: {
+          requests: { average: latencies[index].length / SECONDS },
+          errors: result.errors,
+          non2xx: result.non2xx,
+        },
+        latencies: latencies[index],
+      });
+      resolve([kind(0), kind(1)]);
+    });
+    // A connection's answers come back in the order it sent its requests: even ones are JSON.
+    instance.on('response', (client, _status, _bytes, time) => {
+      const count = sent.get(client) ?? 0;
+      sent.set(client, count + 1);
+      latencies[count % 2].push(time);
+    });
+  });
+}
+
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
@@ -133,25 +164,15 @@ for (const size of SIZES) {
     if (health.status !== 200) throw new Error(`healthz answered ${health.status}: ${await health.text()}`);
     const syncMs = performance.now() - started;
     const names = rows.filter((_, index) => index % 97 === 0).map((row) => row.name);
-    // One pass over the queries first, so that whichever kind is loaded first (the JSON search
-    // or its page) does not meet a colder engine than the other.
-    for (const text of benchQueries(rows))
-      await (await fetch(`${url}/-/v1/search?q=${encodeURIComponent(text)}`)).text();
-    const documents = await load(
+    // The site's pages beside their JSON twins (the same names and queries), interleaved.
+    const [documents, packagePages] = await loadTwins(
       url,
       names.map((name) => ({ method: 'GET', path: `/-/v1/packages/${encodeURIComponent(name)}` })),
-    );
-    const search = await load(
-      url,
-      benchQueries(rows).map((text) => ({ method: 'GET', path: `/-/v1/search?q=${encodeURIComponent(text)}` })),
-    );
-    // The site's pages, loaded like their JSON twins (the same names and queries), same run.
-    const packagePages = await load(
-      url,
       names.map((name) => ({ method: 'GET', path: `/package/${name}`, headers: { accept: 'text/html' } })),
     );
-    const searchPages = await load(
+    const [search, searchPages] = await loadTwins(
       url,
+      benchQueries(rows).map((text) => ({ method: 'GET', path: `/-/v1/search?q=${encodeURIComponent(text)}` })),
       benchQueries(rows).map((text) => ({
         method: 'GET',
         path: `/search?q=${encodeURIComponent(text)}`,
