@@ -127,7 +127,7 @@ const KEYS_BODY = {
   },
 } as const;
 
-export interface LoadedCatalog {
+interface LoadedCatalog {
   catalog: CatalogSource;
   engine: SparqlSearchEngine;
 }

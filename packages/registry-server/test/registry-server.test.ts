@@ -1,4 +1,13 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import {
@@ -200,6 +209,19 @@ describe('the registry server', () => {
     expect(answer.status).toBe(500);
     expect(((await answer.json()) as { error: { code: string; hint: string } }).error).toEqual(
       expect.objectContaining({ code: 'GGEN_E_INDEX_INVALID', hint: expect.stringContaining('sync --force') }),
+    );
+  });
+
+  it('refuses read-only SPARQL over a catalog too large to load per query, with a code and a hint', async () => {
+    const dir = tempDir('ggen-registry-');
+    // A sparse file: its size is what the endpoint judges, before it reads a byte.
+    writeFileSync(join(dir, 'catalog.nq'), '');
+    truncateSync(join(dir, 'catalog.nq'), 300 * 2 ** 20);
+    const url = await serve(dir);
+    const answer = await fetch(`${url}/-/v1/sparql?query=${encodeURIComponent('SELECT * WHERE { ?s ?p ?o } LIMIT 1')}`);
+    expect(answer.status).toBe(503);
+    expect(((await answer.json()) as { error: { code: string; hint: string } }).error).toEqual(
+      expect.objectContaining({ code: 'GGEN_E_BACKEND_UNAVAILABLE', hint: expect.stringContaining('registry push') }),
     );
   });
 
