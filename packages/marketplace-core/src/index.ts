@@ -3,6 +3,7 @@ export * from './node-crypto.js';
 export { monotonicMs, queryTimeSince } from './clock.js';
 export * from './models.js';
 export { readRegularFileSync } from './read-regular-file.js';
+export { RecentlyUsed } from './recently-used.js';
 export { printableConfigValue, redactUrl } from './redact.js';
 export {
   asciiLowerCase,

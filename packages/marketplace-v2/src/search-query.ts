@@ -116,7 +116,9 @@ function boostOf(tokens: WeightedToken[]): Expression {
   const byBoost = new Map<string, string[]>();
   for (const { token, boost } of tokens) {
     const key = boost.toFixed(3);
-    byBoost.set(key, [...(byBoost.get(key) ?? []), token]);
+    const members = byBoost.get(key);
+    if (members === undefined) byBoost.set(key, [token]);
+    else members.push(token);
   }
   const [common, ...others] = [...byBoost].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
   let expression: Expression = literal(common?.[0] ?? '1.000', decimalType());

@@ -1,3 +1,4 @@
+import { RecentlyUsed } from '@ggen/marketplace-core';
 import type { LocalStoreFiles } from './local-store.js';
 import type { ShardedCatalog, ShardedCatalogOptions } from './sharded-catalog.js';
 import type { Vocabulary } from '../sparql-search-engine.js';
@@ -21,8 +22,7 @@ export const SERVICE_LOADED_PACKAGES = 5_000;
  * directory, so a refreshed store is never confused with the old one.
  */
 export class QueryCache {
-  readonly #retain: number;
-  readonly #stores = new Map<string, LocalStoreFiles>();
+  readonly #stores: RecentlyUsed<LocalStoreFiles>;
   readonly #catalogs = new WeakMap<LocalStoreFiles, ShardedCatalog>();
   readonly #vocabularies = new WeakMap<StringList, Vocabulary>();
 
@@ -34,32 +34,23 @@ export class QueryCache {
    * `maxLoadedPackages`: the bound of what each retained catalog keeps loaded.
    */
   constructor(options: { retain: number; maxLoadedPackages?: number } = { retain: 0 }) {
-    this.#retain = options.retain;
+    this.#stores = new RecentlyUsed(options.retain);
     this.shardedOptions =
       options.maxLoadedPackages === undefined ? {} : { maxLoadedPackages: options.maxLoadedPackages };
   }
 
   /** The retained store of a catalog version, most recently used last. */
   store(versionDir: string): LocalStoreFiles | undefined {
-    const files = this.#stores.get(versionDir);
-    if (files === undefined) return undefined;
-    this.#stores.delete(versionDir);
-    this.#stores.set(versionDir, files);
-    return files;
+    return this.#stores.get(versionDir);
   }
 
   keepStore(files: LocalStoreFiles): void {
-    if (this.#retain === 0) return;
     this.#stores.set(files.dir, files);
-    for (const key of this.#stores.keys()) {
-      if (this.#stores.size <= this.#retain) break;
-      this.#stores.delete(key);
-    }
   }
 
   /** The stores retained now, most recently used last (for the service's status). */
   stores(): string[] {
-    return [...this.#stores.keys()];
+    return this.#stores.keys();
   }
 
   catalog(files: LocalStoreFiles, make: () => ShardedCatalog): ShardedCatalog {

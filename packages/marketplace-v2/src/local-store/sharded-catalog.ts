@@ -60,6 +60,8 @@ export class ShardedCatalog implements CatalogSource {
   readonly #detailed = new Set<number>();
   readonly #loadedTokens = new Set<number>();
   #filters: FilterIndex | undefined;
+  /** Package id -> the ids that depend on it (depends.json inverted), when the site first asks. */
+  #dependents: Map<number, number[]> | undefined;
   #all = false;
   /** Postings loaded into oxigraph but not into #triples (loadAll): searches must run their query. */
   #unindexedPostings = false;
@@ -389,8 +391,6 @@ export class ShardedCatalog implements CatalogSource {
       }
     });
   }
-
-  #dependents: Map<number, number[]> | undefined;
 
   /**
    * Loads a package and everything it reaches through dependencies (for the closure query),

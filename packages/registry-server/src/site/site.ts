@@ -11,6 +11,7 @@ import {
   isPackageName,
   MarketplaceError,
   readArchive,
+  RecentlyUsed,
   safeText,
   scopeName,
   scopeOf,
@@ -47,7 +48,7 @@ import { dependentsOf, KEY_ID_PATTERN, keyRecord, recentActivity, scopePackages 
 export interface SiteOptions {
   /** The registry directory (archives and key statements). */
   dir: string;
-  /** The catalog as the server holds it now (reloaded when catalog.nq changed). */
+  /** Runs `work` over the catalog as the server holds it now, when the requests before it are done with it. */
   use: <T>(work: (loaded: { catalog: CatalogSource; engine: SparqlSearchEngine }) => Promise<T>) => Promise<T>;
 }
 
@@ -68,29 +69,6 @@ const README_CACHE_ENTRIES = 64;
 /** How many rendered package pages are kept per catalog version (a publish or a key change brings a new one). */
 const PACKAGE_PAGE_CACHE_ENTRIES = 512;
 
-/** A map that keeps its `limit` most recently used entries. */
-class RecentlyUsed<V> {
-  readonly #entries = new Map<string, V>();
-
-  constructor(readonly limit: number) {}
-
-  get(key: string): V | undefined {
-    const value = this.#entries.get(key);
-    if (value === undefined) return undefined;
-    // Most recently used last: the first key is the one to drop.
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.#entries.set(key, value);
-    for (const oldest of this.#entries.keys()) {
-      if (this.#entries.size <= this.limit) break;
-      this.#entries.delete(oldest);
-    }
-  }
-}
 const README_FILES = new Set(['readme.md', 'readme', 'readme.markdown', 'readme.txt']);
 const PAGE_SIZE = 20;
 
@@ -299,11 +277,20 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
             `${name} has no version ${safeText(request.query.version ?? '')}`,
             `Its versions: ${pkg.versions.map((entry) => entry.version).join(', ')}.`,
           );
-        const [dependents, signature] = [await dependentsOf(catalog, name), await signatureOf(catalog, pkg, version)];
-        return { pages, details, version, dependents, signature, made: false as const };
+        return {
+          pages,
+          catalog,
+          pkg,
+          details,
+          version,
+          dependents: await dependentsOf(catalog, name),
+          made: false as const,
+        };
       });
       if (found.made) return sendPage(reply, found.html);
-      const { details, dependents, signature } = found;
+      // Key statements and the archive are files of the registry: read after the catalog's turn.
+      const { details, dependents } = found;
+      const signature = await signatureOf(found.catalog, found.pkg, found.version);
       const readme = await archiveReadme(found.version);
       const fallback = readme === undefined && details.readme !== undefined ? renderReadme(details.readme) : undefined;
       const shown = readme ?? fallback;
@@ -324,10 +311,11 @@ function siteRoutes(app: FastifyInstance, options: SiteOptions): void {
     const scope = scopeName(request.params.scope);
     if (scope === undefined)
       throw notFound(`'${safeText(request.params.scope)}' is not a scope`, 'Scopes are like @acme.');
-    const [chain, packages] = await use(
-      async ({ catalog }) =>
-        [await chainOf(registryOver(dir, catalog), scope), await scopePackages(catalog, scope)] as const,
-    );
+    const { catalog, packages } = await use(async ({ catalog }) => ({
+      catalog,
+      packages: await scopePackages(catalog, scope),
+    }));
+    const chain = await chainOf(registryOver(dir, catalog), scope);
     if (packages.items.length === 0 && chain.chain === undefined && chain.problem === undefined)
       throw notFound(`There is no scope ${scope} here`, 'No pack is published in it and no one claimed it.');
     return sendPage(reply, scopePage(scope, chain.owners, chain.problem, packages));
