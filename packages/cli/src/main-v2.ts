@@ -2,6 +2,7 @@ import { MarketplaceError, type LoadedConfig, type MarketplaceConfigKey } from '
 import { createV2Backend, V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
 import { checkedBackend } from '@ggen/domain-adapters';
 import { sparqlCommand } from './commands/sparql-command.js';
+import { registryCompactCommand } from './commands/registry-compact-command.js';
 import { registryPushCommand } from './commands/registry-push-command.js';
 import { registryMigrateCommand } from './commands/registry-migrate-command.js';
 import { registryServeCommand, registryTokenCommand } from './commands/registry-serve-command.js';
@@ -68,7 +69,13 @@ void runCli(process.argv.slice(2), {
   checkConfig: refuseRemovedKeys,
   commands: [
     sparqlCommand,
-    registryGroup(registryMigrateCommand, registryPushCommand, registryServeCommand, registryTokenCommand),
+    registryGroup(
+      registryMigrateCommand,
+      registryPushCommand,
+      registryCompactCommand,
+      registryServeCommand,
+      registryTokenCommand,
+    ),
     metricsCommand,
     keygenCommand,
     verifyKeyCommand,

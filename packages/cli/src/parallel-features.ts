@@ -2,6 +2,7 @@ import { createParallelBackend } from './parallel-backend.js';
 import { compareGroup } from './commands/compare-report-command.js';
 import { metricsCommand } from './commands/metrics-command.js';
 import { registryMigrateCommand } from './commands/registry-migrate-command.js';
+import { registryCompactCommand } from './commands/registry-compact-command.js';
 import { registryPushCommand } from './commands/registry-push-command.js';
 import { rolloutGroup } from './commands/rollout-status-command.js';
 import { sparqlCommand } from './commands/sparql-command.js';
@@ -24,7 +25,13 @@ export const parallelFeatures: FeatureSet = {
   ...PARALLEL_BUILD,
   backends: [...PARALLEL_BUILD.backends],
   commands: [
-    registryGroup(registryMigrateCommand, registryPushCommand, registryServeCommand, registryTokenCommand),
+    registryGroup(
+      registryMigrateCommand,
+      registryPushCommand,
+      registryCompactCommand,
+      registryServeCommand,
+      registryTokenCommand,
+    ),
     sparqlCommand,
     metricsCommand,
     compareGroup,

@@ -23,7 +23,7 @@ import { describe, expect, it } from '@jest/globals';
 import { buildTgz } from '../../../tools/testing/tar-builder.mjs';
 import { startStaticServer } from '../../../tools/testing/static-server.mjs';
 import { writeV1Registry } from '../../../tools/testing/v1-registry.mjs';
-import { copyOfSampleRegistry, freshHome, runGgen } from './helpers/run-ggen.js';
+import { compactedCatalog, copyOfSampleRegistry, freshHome, runGgen } from './helpers/run-ggen.js';
 
 const manifest = (name: string, version = '1.0.0'): { path: string; content: string } => ({
   path: 'gpack.yaml',
@@ -204,7 +204,7 @@ async function signedRegistry(
       { home },
     );
     expect(published.code).toBe(0);
-    catalogs.push(readFileSync(join(registry, 'catalog.nq'), 'utf8'));
+    catalogs.push(await compactedCatalog(registry));
   }
   return { registry, trust: { GGEN_MARKETPLACE_TRUSTED_KEYS: keygen.publicKey }, keyId: keygen.keyId, catalogs };
 }
@@ -856,7 +856,7 @@ describe('registry migrate is confined, verified, locked and merges (finding 7)'
       ...packs.map((pack) => runGgen(['marketplace', 'publish', pack, '--registry', to], { home })),
     ]);
     expect(runs.map((run) => run.code)).toEqual([0, 0, 0, 0, 0]);
-    const catalog = readFileSync(join(to, 'catalog.nq'), 'utf8');
+    const catalog = await compactedCatalog(to);
     expect(
       ['during-a', 'during-b', 'during-c', 'during-d'].filter((name) => !catalog.includes(`/package/${name}>`)),
     ).toEqual([]);

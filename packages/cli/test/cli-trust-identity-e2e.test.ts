@@ -10,7 +10,7 @@ import { describe, expect, it } from '@jest/globals';
 import { buildTgz } from '../../../tools/testing/tar-builder.mjs';
 import { writeV1Registry } from '../../../tools/testing/v1-registry.mjs';
 import { forgeKeyWithIdOf } from './helpers/forge-key.js';
-import { copyOfSampleRegistry, freshHome, runGgen } from './helpers/run-ggen.js';
+import { compactedCatalog, copyOfSampleRegistry, freshHome, runGgen } from './helpers/run-ggen.js';
 
 function writePack(dir: string, name: string, version: string): string {
   mkdirSync(join(dir, 'templates'), { recursive: true });
@@ -581,7 +581,7 @@ describe('lifecycle state of an owned pack is what its owners signed (finding 8)
       ).code,
     ).toBe(0);
     const catalogPath = join(registry, 'catalog.nq');
-    const signedCatalog = readFileSync(catalogPath, 'utf8');
+    const signedCatalog = await compactedCatalog(registry);
     expect(signedCatalog).toContain('#yanked> "true"');
     // The registry's storage is rewritten: 1.1.0 un-yanked, the deprecation gone.
     const forged = signedCatalog

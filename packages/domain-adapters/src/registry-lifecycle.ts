@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   applyLifecycleChange,
   isHttpLocation,
@@ -16,9 +14,9 @@ import {
   CATALOG_FILE,
   lifecycleSigner,
   lifecycleStatementText,
-  readV2CatalogFile,
   recordLifecycleStatement,
-  writeV2Catalog,
+  scanV2Catalog,
+  writeCatalogPackages,
 } from '@ggen/marketplace-v2';
 
 export interface LifecycleResult {
@@ -99,8 +97,7 @@ export async function changeRegistryPackage(request: LifecycleRequest): Promise<
     // Ownership first, then the change tried in each format (one that lacks the version or tag is
     // left as it is), and only then anything written: a refused change leaves both as they were.
     const owner = lifecycleSigner(registry, name, signer);
-    const packages = existsSync(join(registry, CATALOG_FILE)) ? await readV2CatalogFile(registry) : [];
-    const pkg = packages.find((entry) => entry.name === name);
+    const { pkg } = await scanV2Catalog(registry, name);
     const apply = (target: CatalogPackage): string[] => applyLifecycleChange(target, change);
     const misses: MarketplaceError[] = [];
     const attempt = async (run: () => Promise<string[] | undefined>): Promise<string[] | undefined> => {
@@ -126,8 +123,8 @@ export async function changeRegistryPackage(request: LifecycleRequest): Promise<
     // so a change that is in the catalog is always one an owner signed.
     if (owner !== undefined) await recordLifecycleStatement(registry, name, owner, statement);
     const formats: string[] = [];
-    if (v2Changed !== undefined) {
-      await writeV2Catalog(registry, packages);
+    if (v2Changed !== undefined && pkg !== undefined) {
+      await writeCatalogPackages(registry, [pkg]);
       formats.push(CATALOG_FILE);
     }
     if (v1Changed !== undefined) {

@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
   fetchResource,
@@ -10,11 +11,24 @@ import {
   nodeCrypto,
   isHttpNotFound,
 } from '@ggen/marketplace-core';
+import { JOURNAL_FILE, latestEntries, readJournal, TYPE_PACKAGE, type JournalEntry } from './catalog-journal.js';
+import { quadCountLine } from './catalog-rdf.js';
+import { predicateOfLine } from './local-store/nquads-line.js';
+import { packageNameOf, V } from './vocabulary.js';
 
 export const CATALOG_FILE = 'catalog.nq';
 
-/** The N-Quads dump of a v2 registry (directory or http(s) base); a missing one says how to make it. */
+/** The N-Quads dump of a v2 registry (directory or http(s) base), its journal merged; a missing one says how to make it. */
 export async function fetchCatalogText(
+  registry: string,
+  options: FetchOptions,
+): Promise<{ location: string; text: string }> {
+  const { location, chunks } = await fetchCatalogChunks(registry, options);
+  return { location, text: chunks.join('') };
+}
+
+/** catalog.nq alone. */
+async function fetchBaseCatalogText(
   registry: string,
   options: FetchOptions,
 ): Promise<{ location: string; text: string }> {
@@ -77,7 +91,8 @@ export async function fetchCatalogChunks(
 /**
  * The catalog of a registry, handed to `onChunk` in line-aligned pieces as it is read, so that
  * a caller that does not keep them (registry push) holds one piece at a time whatever the
- * catalog's size. Returns its size, line count and sha256.
+ * catalog's size: catalog.nq, with the packages its journal holds (catalog-journal.ts) replaced
+ * by their latest entries. Returns the size, line count and sha256 of what was handed on.
  */
 export async function streamCatalog(
   registry: string,
@@ -85,15 +100,100 @@ export async function streamCatalog(
   onChunk: (chunk: string) => void | Promise<void>,
   sizes: { readBytes: number; chunkChars: number } = { readBytes: READ_BYTES, chunkChars: CHUNK_CHARS },
 ): Promise<Omit<CatalogChunks, 'chunks'>> {
+  // An http(s) catalog first: an unreachable registry is said of it, not of its journal.
+  let base: Omit<CatalogChunks, 'chunks'> | undefined;
+  let text = '';
+  if (isHttpLocation(registry)) base = await streamBaseCatalog(registry, options, (chunk) => void (text = chunk));
+  const journal = latestEntries(await readJournal(registry, options));
+  const streamBase = async (
+    onBase: (chunk: string) => void | Promise<void>,
+  ): Promise<Omit<CatalogChunks, 'chunks'>> => {
+    if (base === undefined) return streamBaseCatalog(registry, options, onBase, sizes);
+    await onBase(text);
+    return base;
+  };
+  if (journal.size === 0) return streamBase(onChunk);
+  // The base with each journaled package's block replaced by its latest entry.
+  const merge = new CatalogMerge(journal);
+  const hash = nodeCrypto().createHash('sha256');
+  let bytes = 0;
+  let lines = 0;
+  const emit = async (piece: string): Promise<void> => {
+    if (piece === '') return;
+    hash.update(piece);
+    bytes += Buffer.byteLength(piece);
+    lines += countLines(piece);
+    await onChunk(piece);
+  };
+  const { location } = await streamBase((chunk) => emit(merge.filter(chunk)));
+  await emit(merge.finish(location));
+  return { location, bytes, lines, digest: hash.digest('hex') };
+}
+
+/**
+ * The base catalog's lines less the blocks of the packages the journal holds (their posting
+ * nodes' definitions stay: other packages' postings may share them), then the journal's blocks,
+ * then a closing count of what was emitted. The base's own closing count is checked, as a sync
+ * would: a base cut short is refused, not merged.
+ */
+class CatalogMerge {
+  readonly #journal: Map<string, JournalEntry>;
+  #dropping = false;
+  #baseQuads = 0;
+  #declared: number | undefined;
+  #emitted = 0;
+
+  constructor(journal: Map<string, JournalEntry>) {
+    this.#journal = journal;
+  }
+
+  filter(chunk: string): string {
+    const kept: string[] = [];
+    for (const line of chunk.split('\n')) {
+      if (line === '') continue;
+      const predicate = predicateOfLine(line);
+      if (predicate === V.quadCount) {
+        this.#declared = Number(/"(\d+)"/.exec(line)?.[1] ?? Number.NaN);
+        continue;
+      }
+      this.#baseQuads += 1;
+      if (line.includes(TYPE_PACKAGE))
+        this.#dropping = this.#journal.has(packageNameOf(line.slice(1, line.indexOf('>'))));
+      if (this.#dropping && predicate !== V.token && predicate !== V.weight) continue;
+      kept.push(line);
+    }
+    this.#emitted += kept.length;
+    return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
+  }
+
+  finish(location: string): string {
+    if (this.#declared !== this.#baseQuads)
+      throw new MarketplaceError(
+        'GGEN_E_INDEX_INVALID',
+        `The v2 catalog ${location} is cut short: it holds ${this.#baseQuads} quads, its closing line says ${this.#declared ?? 'nothing'}`,
+        { hint: 'Nothing was used. Restore catalog.nq, or rewrite it: ggen marketplace registry compact <dir>.' },
+      );
+    const blocks = [...this.#journal.values()].map((entry) => entry.block);
+    for (const block of blocks) this.#emitted += countLines(block);
+    return `${blocks.join('')}${quadCountLine(this.#emitted)}`;
+  }
+}
+
+/**
+ * A registry's catalog.nq alone, without its journal (what the local store cuts; the journal is
+ * its own part of the store): an http(s) one fetched whole, a directory's a block at a time.
+ */
+export async function streamBaseCatalog(
+  registry: string,
+  options: FetchOptions,
+  onChunk: (chunk: string) => void | Promise<void>,
+  sizes: { readBytes: number; chunkChars: number } = { readBytes: READ_BYTES, chunkChars: CHUNK_CHARS },
+): Promise<Omit<CatalogChunks, 'chunks'>> {
   if (isHttpLocation(registry)) {
-    const { location, text } = await fetchCatalogText(registry, options);
+    const { location, text } = await fetchBaseCatalogText(registry, options);
     await onChunk(text);
-    return {
-      location,
-      bytes: Buffer.byteLength(text),
-      lines: countLines(text),
-      digest: nodeCrypto().createHash('sha256').update(text).digest('hex'),
-    };
+    const digest = nodeCrypto().createHash('sha256').update(text).digest('hex');
+    return { location, bytes: Buffer.byteLength(text), lines: countLines(text), digest };
   }
   // A directory registry's catalog: resolveLocation gives its location (a file: URL made a location).
   const location = resolveLocation(registry, CATALOG_FILE);
@@ -165,6 +265,38 @@ export async function streamCatalog(
     return { location, bytes, lines, digest: hash.digest('hex') };
   } finally {
     closeSync(fd);
+  }
+}
+
+export interface CatalogStat {
+  /** Of catalog.nq and its journal: unchanged, nothing to read. */
+  key: string;
+  ctimeMs: number;
+  size: number;
+  /** Of catalog.nq alone: unchanged, only the journal is read again. */
+  base: { key: string; ctimeMs: number };
+}
+
+/**
+ * What tells, without reading them, that a file registry's catalog is unchanged: size, mtime,
+ * inode and ctime (which no one can set back, unlike mtime) of catalog.nq and of its journal.
+ * Undefined for an http(s) registry, or a directory without a catalog.
+ */
+export function catalogStat(registry: string): CatalogStat | undefined {
+  if (isHttpLocation(registry)) return undefined;
+  try {
+    const stat = statSync(join(registry, CATALOG_FILE));
+    const journal = statSync(join(registry, JOURNAL_FILE), { throwIfNoEntry: false });
+    const base = { key: `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`, ctimeMs: stat.ctimeMs };
+    if (journal === undefined) return { ...base, size: stat.size, base };
+    return {
+      key: `${base.key}+${journal.size}:${journal.mtimeMs}:${journal.ino}:${journal.ctimeMs}`,
+      ctimeMs: Math.max(stat.ctimeMs, journal.ctimeMs),
+      size: stat.size + journal.size,
+      base,
+    };
+  } catch {
+    return undefined;
   }
 }
 

@@ -46,8 +46,19 @@ function fieldTokens(pkg: CatalogPackage): Record<FieldName, string[]> {
   };
 }
 
-/** token -> BM25F weight, per package, over the whole catalog's statistics. */
-export function computePostings(packages: CatalogPackage[]): Map<string, Map<string, number>> {
+/**
+ * The statistics BM25F weighs a package's tokens against: how many packages, the average length
+ * of each field, and in how many packages each token appears. A whole write of the catalog
+ * computes them over every package and keeps them beside it (catalog.stats.json); a change
+ * appended to the journal is weighed against those, so that it rewrites nothing else.
+ */
+export interface PostingStats {
+  packages: number;
+  average: Record<FieldName, number>;
+  documentFrequency: Map<string, number>;
+}
+
+export function postingStatsOf(packages: CatalogPackage[]): PostingStats {
   const tokens = packages.map(fieldTokens);
   const average = Object.fromEntries(
     (Object.keys(FIELDS) as FieldName[]).map((field) => [
@@ -60,29 +71,43 @@ export function computePostings(packages: CatalogPackage[]): Map<string, Map<str
     for (const token of new Set(Object.values(entry).flat()))
       documentFrequency.set(token, (documentFrequency.get(token) ?? 0) + 1);
   }
-  const total = packages.length;
+  return { packages: packages.length, average, documentFrequency };
+}
+
+/**
+ * A package's token weights against `stats`. `counted`: whether the statistics already count
+ * this package (a whole write); a package weighed against an earlier catalog's statistics is
+ * added to them for its own tokens.
+ */
+export function packageWeights(pkg: CatalogPackage, stats: PostingStats, counted: boolean): Map<string, number> {
+  const entry = fieldTokens(pkg);
+  const total = stats.packages + (counted ? 0 : 1);
+  const weights = new Map<string, number>();
+  const pseudoFrequency = new Map<string, number>();
+  for (const field of Object.keys(FIELDS) as FieldName[]) {
+    const norm = 1 - B + (B * entry[field].length) / stats.average[field];
+    for (const token of entry[field])
+      pseudoFrequency.set(token, (pseudoFrequency.get(token) ?? 0) + FIELDS[field] / norm);
+  }
+  for (const [token, frequency] of pseudoFrequency) {
+    const df = (stats.documentFrequency.get(token) ?? 0) + (counted ? 0 : 1) || 1;
+    const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
+    weights.set(token, Math.round(idf * ((frequency * (K1 + 1)) / (frequency + K1)) * 1000) / 1000);
+  }
+  const { tails, ends } = namePartTokens(pkg.name);
+  for (const part of [...ends, ...tails]) weights.set(part, NAME_PART_WEIGHT);
+  weights.set(exactNameToken(pkg.name), EXACT_NAME_WEIGHT);
+  weights.set(literalNameToken(pkg.name), LITERAL_NAME_WEIGHT);
+  return weights;
+}
+
+/** token -> BM25F weight, per package, over the whole catalog's statistics. */
+export function computePostings(
+  packages: CatalogPackage[],
+  stats: PostingStats = postingStatsOf(packages),
+): Map<string, Map<string, number>> {
   const postings = new Map<string, Map<string, number>>();
-  packages.forEach((pkg, index) => {
-    const entry = tokens[index];
-    if (entry === undefined) return;
-    const weights = new Map<string, number>();
-    const pseudoFrequency = new Map<string, number>();
-    for (const field of Object.keys(FIELDS) as FieldName[]) {
-      const norm = 1 - B + (B * entry[field].length) / average[field];
-      for (const token of entry[field])
-        pseudoFrequency.set(token, (pseudoFrequency.get(token) ?? 0) + FIELDS[field] / norm);
-    }
-    for (const [token, frequency] of pseudoFrequency) {
-      const df = documentFrequency.get(token) ?? 1;
-      const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
-      weights.set(token, Math.round(idf * ((frequency * (K1 + 1)) / (frequency + K1)) * 1000) / 1000);
-    }
-    const { tails, ends } = namePartTokens(pkg.name);
-    for (const part of [...ends, ...tails]) weights.set(part, NAME_PART_WEIGHT);
-    weights.set(exactNameToken(pkg.name), EXACT_NAME_WEIGHT);
-    weights.set(literalNameToken(pkg.name), LITERAL_NAME_WEIGHT);
-    postings.set(pkg.name, weights);
-  });
+  for (const pkg of packages) postings.set(pkg.name, packageWeights(pkg, stats, true));
   pruneCommonTokens(packages, postings);
   return postings;
 }
@@ -135,11 +160,45 @@ export function catalogToNQuadChunks(packages: CatalogPackage[]): string[] {
  * catalogToNQuadChunks's chunks one at a time, made as they are asked for: a writer that does
  * not keep them (writeV2Catalog) holds one package's text at a time, not the whole catalog.
  */
-export function* catalogNQuadPieces(packages: CatalogPackage[]): Generator<string> {
-  const graph = namedNode(CATALOG_GRAPH);
-  const writer = new Writer({ format: 'N-Quads' });
-  let quads: Quad[] = [];
+export function* catalogNQuadPieces(
+  packages: CatalogPackage[],
+  stats: PostingStats = postingStatsOf(packages),
+): Generator<string> {
+  const postings = computePostings(packages, stats);
+  const postingNodes = new Set<string>();
   let written = 0;
+  for (const pkg of [...packages].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const piece = packageNQuads(pkg, postings.get(pkg.name) ?? new Map<string, number>(), postingNodes);
+    written += piece.quads;
+    yield piece.text;
+  }
+  yield quadCountLine(written);
+}
+
+/** The last line of a catalog: how many quads came before it (n3 writes one quad a line), so that one cut short anywhere lacks it or disagrees. */
+export function quadCountLine(written: number): string {
+  return new Writer({ format: 'N-Quads' }).quadsToString([
+    quad(
+      namedNode(CATALOG_GRAPH),
+      namedNode(V.quadCount),
+      literal(String(written), namedNode(V.integer)),
+      namedNode(CATALOG_GRAPH),
+    ),
+  ] as Parameters<Writer['quadsToString']>[0]);
+}
+
+/**
+ * One package's block of the catalog: the package node and everything that hangs off it, then
+ * its postings. A posting node (token, weight) is defined by the first block that uses it among
+ * those sharing `postingNodes`; a block written alone (the journal's) defines all of its own.
+ */
+export function packageNQuads(
+  pkg: CatalogPackage,
+  weights: Map<string, number>,
+  postingNodes = new Set<string>(),
+): { text: string; quads: number } {
+  const graph = namedNode(CATALOG_GRAPH);
+  const quads: Quad[] = [];
   const add = (
     subject: string,
     predicate: string,
@@ -150,72 +209,61 @@ export function* catalogNQuadPieces(packages: CatalogPackage[]): Generator<strin
   const text = (value: string): ReturnType<typeof literal> => literal(value);
   const json = (value: unknown): ReturnType<typeof literal> => literal(JSON.stringify(value), namedNode(V.json));
   const integer = (value: number): ReturnType<typeof literal> => literal(String(value), namedNode(V.integer));
-  const postings = computePostings(packages);
-  const postingNodes = new Set<string>();
-  for (const pkg of [...packages].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = packageIri(pkg.name);
-    add(p, V.type, namedNode(V.Package));
-    add(p, V.name, text(pkg.name));
-    add(p, V.description, text(pkg.description));
-    if (pkg.category !== undefined) {
-      add(p, V.category, text(pkg.category));
-      add(p, V.categoryKey, text(pkg.category.toLowerCase()));
-    }
-    if (pkg.author !== undefined) {
-      const a = authorIri(pkg.author);
-      add(p, V.creator, namedNode(a));
-      add(a, V.type, namedNode(V.Author));
-      add(a, V.foafName, text(pkg.author));
-      add(p, V.authorKey, text(pkg.author.toLowerCase()));
-    }
-    if (pkg.license !== undefined) {
-      add(p, V.license, text(pkg.license));
-      add(p, V.licenseKey, text(pkg.license.toLowerCase()));
-    }
-    add(p, V.tags, json(pkg.tags));
-    for (const tag of new Set(pkg.tags.map((value) => value.toLowerCase()))) add(p, V.tagKey, text(tag));
-    add(p, V.keywords, json(pkg.keywords));
-    for (const keyword of new Set(pkg.keywords.map((value) => value.toLowerCase())))
-      add(p, V.keywordKey, text(keyword));
-    add(p, V.downloads, integer(pkg.downloads));
-    add(p, V.stars, integer(pkg.stars));
-    add(p, V.popularity, literal(popularityOf(pkg).toFixed(4), namedNode(V.double)));
-    if (pkg.repository !== undefined) add(p, V.repository, text(pkg.repository));
-    if (pkg.distTags !== undefined && Object.keys(pkg.distTags).length > 0) add(p, V.distTags, json(pkg.distTags));
-    if (pkg.homepage !== undefined) add(p, V.homepage, text(pkg.homepage));
-    if (Object.keys(pkg.extra).length > 0) add(p, V.extra, json(pkg.extra));
-    add(p, V.latestVersion, namedNode(versionIri(pkg.name, pkg.latest)));
-    const addKey = (publicKey: string): string => {
-      const k = keyIri(formatKeyId(parsePublicKey(publicKey).keyId));
-      add(k, V.type, namedNode(V.SigningKey));
-      add(k, V.keyId, text(formatKeyId(parsePublicKey(publicKey).keyId)));
-      add(k, V.publicKey, text(publicKey));
-      return k;
-    };
-    for (const key of pkg.ownerKeys ?? []) add(p, V.ownerKey, namedNode(addKey(key)));
-    for (const key of pkg.revokedKeys ?? []) add(p, V.revokedKey, namedNode(addKey(key)));
-    for (const version of pkg.versions) writeVersion(add, pkg.name, version, { text, json });
-    for (const [token, weight] of postings.get(pkg.name) ?? []) {
-      // Weights are quantised so that packages share one (token, weight) node: one triple a
-      // posting instead of three, and none on the package itself.
-      const bucket = quantise(weight);
-      const node = postingIri(token, bucket);
-      if (!postingNodes.has(node)) {
-        postingNodes.add(node);
-        add(node, V.token, literal(token, namedNode(V.Token)));
-        add(node, V.weight, literal(bucket.toFixed(1), namedNode(V.double)));
-      }
-      add(node, V.postingOf, namedNode(p));
-    }
-    const piece = writer.quadsToString(quads as Parameters<Writer['quadsToString']>[0]);
-    written += quads.length;
-    quads = [];
-    yield piece;
+  const p = packageIri(pkg.name);
+  add(p, V.type, namedNode(V.Package));
+  add(p, V.name, text(pkg.name));
+  add(p, V.description, text(pkg.description));
+  if (pkg.category !== undefined) {
+    add(p, V.category, text(pkg.category));
+    add(p, V.categoryKey, text(pkg.category.toLowerCase()));
   }
-  // The last line says how many came before it (n3 writes one quad a line): a catalog cut short anywhere lacks it or disagrees.
-  yield writer.quadsToString([
-    quad(namedNode(CATALOG_GRAPH), namedNode(V.quadCount), literal(String(written), namedNode(V.integer)), graph),
-  ] as Parameters<Writer['quadsToString']>[0]);
+  if (pkg.author !== undefined) {
+    const a = authorIri(pkg.author);
+    add(p, V.creator, namedNode(a));
+    add(a, V.type, namedNode(V.Author));
+    add(a, V.foafName, text(pkg.author));
+    add(p, V.authorKey, text(pkg.author.toLowerCase()));
+  }
+  if (pkg.license !== undefined) {
+    add(p, V.license, text(pkg.license));
+    add(p, V.licenseKey, text(pkg.license.toLowerCase()));
+  }
+  add(p, V.tags, json(pkg.tags));
+  for (const tag of new Set(pkg.tags.map((value) => value.toLowerCase()))) add(p, V.tagKey, text(tag));
+  add(p, V.keywords, json(pkg.keywords));
+  for (const keyword of new Set(pkg.keywords.map((value) => value.toLowerCase()))) add(p, V.keywordKey, text(keyword));
+  add(p, V.downloads, integer(pkg.downloads));
+  add(p, V.stars, integer(pkg.stars));
+  add(p, V.popularity, literal(popularityOf(pkg).toFixed(4), namedNode(V.double)));
+  if (pkg.repository !== undefined) add(p, V.repository, text(pkg.repository));
+  if (pkg.distTags !== undefined && Object.keys(pkg.distTags).length > 0) add(p, V.distTags, json(pkg.distTags));
+  if (pkg.homepage !== undefined) add(p, V.homepage, text(pkg.homepage));
+  if (Object.keys(pkg.extra).length > 0) add(p, V.extra, json(pkg.extra));
+  add(p, V.latestVersion, namedNode(versionIri(pkg.name, pkg.latest)));
+  const addKey = (publicKey: string): string => {
+    const k = keyIri(formatKeyId(parsePublicKey(publicKey).keyId));
+    add(k, V.type, namedNode(V.SigningKey));
+    add(k, V.keyId, text(formatKeyId(parsePublicKey(publicKey).keyId)));
+    add(k, V.publicKey, text(publicKey));
+    return k;
+  };
+  for (const key of pkg.ownerKeys ?? []) add(p, V.ownerKey, namedNode(addKey(key)));
+  for (const key of pkg.revokedKeys ?? []) add(p, V.revokedKey, namedNode(addKey(key)));
+  for (const version of pkg.versions) writeVersion(add, pkg.name, version, { text, json });
+  for (const [token, weight] of weights) {
+    // Weights are quantised so that packages share one (token, weight) node: one triple a
+    // posting instead of three, and none on the package itself.
+    const bucket = quantise(weight);
+    const node = postingIri(token, bucket);
+    if (!postingNodes.has(node)) {
+      postingNodes.add(node);
+      add(node, V.token, literal(token, namedNode(V.Token)));
+      add(node, V.weight, literal(bucket.toFixed(1), namedNode(V.double)));
+    }
+    add(node, V.postingOf, namedNode(p));
+  }
+  const writer = new Writer({ format: 'N-Quads' });
+  return { text: writer.quadsToString(quads as Parameters<Writer['quadsToString']>[0]), quads: quads.length };
 }
 
 function writeVersion(

@@ -6,6 +6,7 @@ export * from './catalog-source.js';
 export * from './search-query.js';
 export * from './sparql-search-engine.js';
 export * from './catalog-file.js';
+export * from './catalog-journal.js';
 export * from './v2-registry.js';
 export * from './v2-publish.js';
 export * from './v2-backend.js';

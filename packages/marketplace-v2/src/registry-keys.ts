@@ -9,7 +9,7 @@ import {
 import { formatKeyStatement, keyStatementsPath, parseKeyStatementsFile } from './signing/key-statements.js';
 import { publicKeyLine } from './signing/minisign-format.js';
 import { changePackageKeys } from './v2-package-keys.js';
-import { readV2CatalogFile, writeV2Catalog } from './v2-publish.js';
+import { scanV2Catalog, writeCatalogPackages } from './v2-publish.js';
 
 export interface RegistryKeysRequest {
   registry: string;
@@ -70,10 +70,8 @@ export async function changeRegistryKeys(request: RegistryKeysRequest): Promise<
     action,
     key,
     signer,
-    readCatalog: () => readV2CatalogFile(registry),
-    writeCatalog: async (packages) => {
-      await writeV2Catalog(registry, packages);
-    },
+    readPackage: async (packageName) => (await scanV2Catalog(registry, packageName)).pkg,
+    writePackage: (pkg) => writeCatalogPackages(registry, [pkg]),
   });
   return { owners: chain.owners.map(publicKeyLine), revoked: chain.revoked.map(publicKeyLine) };
 }

@@ -72,3 +72,38 @@ export class LineList implements StringList {
     return this.#text.slice(this.#starts[index], (this.#starts[index + 1] ?? 0) - 1);
   }
 }
+
+/**
+ * A sorted list and a few more sorted strings that it lacks, read as one sorted list (the
+ * shards' tokens and the registry journal's), without copying the large one.
+ */
+export class MergedList implements StringList {
+  readonly #base: StringList;
+  readonly #extra: readonly string[];
+  /** Where each extra string stands in the merged list. */
+  readonly #positions: number[];
+
+  constructor(base: StringList, extra: readonly string[]) {
+    this.#base = base;
+    this.#extra = extra;
+    this.#positions = extra.map((value, index) => lowerBound(base, value) + index);
+  }
+
+  get length(): number {
+    return this.#base.length + this.#extra.length;
+  }
+
+  at(index: number): string | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) return undefined;
+    // How many extra strings stand before `index`, and whether one stands at it.
+    let low = 0;
+    let high = this.#positions.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.#positions[mid] ?? 0) < index) low = mid + 1;
+      else high = mid;
+    }
+    if (this.#positions[low] === index) return this.#extra[low];
+    return this.#base.at(index - low);
+  }
+}

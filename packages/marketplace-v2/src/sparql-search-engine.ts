@@ -16,7 +16,7 @@ import {
   type SearchPlan,
   type WeightedToken,
 } from './search-query.js';
-import { isStrictlySorted, LineList, lowerBound, positionIn, type StringList } from './sorted-strings.js';
+import { isStrictlySorted, LineList, lowerBound, MergedList, positionIn, type StringList } from './sorted-strings.js';
 import { exactNameToken, legacyExactNameToken, literalNameToken, MAX_QUERY_TOKENS, tokenize } from './tokenize.js';
 import { CATALOG_GRAPH, packageNameOf, V } from './vocabulary.js';
 
@@ -206,13 +206,14 @@ export class Vocabulary {
   readonly #masks = new Map<number, Int32Array>();
 
   /**
-   * The local store's token lines are sorted and unique by construction (sync wrote them so):
+   * The local store's token lines are sorted and unique by construction (sync wrote them so, and
+   * its journal's tokens are merged in order):
    * taken as they are, a one-command search at 10k packages does not hash and sort 18k tokens
    * again. Any other list is taken as it is when one pass finds it sorted, else sorted here.
    */
   constructor(tokens: StringList) {
     this.#sorted =
-      tokens instanceof LineList
+      tokens instanceof LineList || tokens instanceof MergedList
         ? tokens
         : isStrictlySorted(tokens as readonly string[])
           ? tokens

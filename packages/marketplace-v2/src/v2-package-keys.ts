@@ -192,16 +192,16 @@ export interface ChangeKeysRequest {
   /** The public key line (RW...) to add or revoke. */
   key: string;
   signer: ArchiveSigner;
-  readCatalog: () => Promise<CatalogPackage[]>;
-  writeCatalog: (packages: CatalogPackage[]) => Promise<void>;
+  /** The package's catalog entry, if the catalog has it. */
+  readPackage: (name: string) => Promise<CatalogPackage | undefined>;
+  writePackage: (pkg: CatalogPackage) => Promise<void>;
 }
 
 /** An owner adds or revokes a key: a signed statement appended to the chain, the catalog updated. */
 export async function changePackageKeys(request: ChangeKeysRequest): Promise<OwnerChain> {
   return registryWriter(request.registry).locked(async () => {
     const isScope = !request.name.includes('/') && request.name.startsWith('@');
-    const packages = await request.readCatalog();
-    const pkg = packages.find((entry) => entry.name === request.name);
+    const pkg = await request.readPackage(request.name);
     if (pkg === undefined && !isScope) {
       throw new MarketplaceError(
         'GGEN_E_PACKAGE_NOT_FOUND',
@@ -264,7 +264,7 @@ export async function changePackageKeys(request: ChangeKeysRequest): Promise<Own
     await writeKeyStatements(request.registry, request.name, file);
     if (pkg !== undefined) {
       Object.assign(pkg, ownerKeyLines(chain));
-      await request.writeCatalog(packages);
+      await request.writePackage(pkg);
     }
     return chain;
   });

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   fromFsError,
   MarketplaceError,
@@ -22,9 +22,19 @@ import {
   type PublishResult,
 } from '@ggen/marketplace-core';
 import semverRcompare from 'semver/functions/rcompare.js';
-import { catalogNQuadPieces } from './catalog-rdf.js';
+import {
+  catalogNQuadPieces,
+  packageNQuads,
+  packageWeights,
+  postingStatsOf,
+  readCatalogPackages,
+  type PostingStats,
+} from './catalog-rdf.js';
+import { appendJournal, JOURNAL_FILE, JOURNAL_LIMIT, readJournal, TYPE_PACKAGE } from './catalog-journal.js';
+import { ShardTriples } from './local-store/shard-triples.js';
+import { packageIri, packageNameOf } from './vocabulary.js';
 import { EmbeddedCatalog } from './catalog-source.js';
-import { CATALOG_FILE, fetchCatalogChunks } from './catalog-file.js';
+import { CATALOG_FILE, fetchCatalogChunks, streamCatalog } from './catalog-file.js';
 import {
   checkPublisher,
   checkScopePublisher,
@@ -35,15 +45,104 @@ import {
 import { publicKeyLine } from './signing/minisign-format.js';
 import { formatKeyStatement, ownerKeyLines, verifyOwnerChain } from './signing/key-statements.js';
 
-/** Writes a registry's whole catalog atomically (postings depend on every package), a package's text at a time. */
+/**
+ * Beside catalog.nq: the statistics its postings were weighed against (postingStatsOf), so that
+ * a change appended to the journal is weighed against the same ones without reading the catalog.
+ */
+export const STATS_FILE = 'catalog.stats.json';
+
+/**
+ * Writes a registry's whole catalog atomically (postings depend on every package), a package's
+ * text at a time, with its statistics; the journal, folded into it, is removed last (a crash
+ * before that replays entries the catalog already holds, which changes nothing).
+ */
 export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): Promise<string> {
   const path = join(dir, CATALOG_FILE);
+  const stats = postingStatsOf(packages);
   try {
-    await writeFileAtomic(path, catalogNQuadPieces(packages));
+    await writeFileAtomic(path, catalogNQuadPieces(packages, stats));
+    await writeFileAtomic(
+      join(dir, STATS_FILE),
+      JSON.stringify({
+        format: 1,
+        packages: stats.packages,
+        average: stats.average,
+        // Sorted: the same packages give the same file, whatever order they came in.
+        documentFrequency: Object.fromEntries([...stats.documentFrequency].sort(([a], [b]) => (a < b ? -1 : 1))),
+      }),
+    );
+    rmSync(join(dir, JOURNAL_FILE), { force: true });
   } catch (error) {
     throw fromFsError(error, 'writing', path);
   }
   return path;
+}
+
+/** The statistics of a directory registry's catalog, or undefined when it has none that can be used. */
+function readPostingStats(dir: string): PostingStats | undefined {
+  try {
+    const value = JSON.parse(readFileSync(join(dir, STATS_FILE), 'utf8')) as unknown;
+    if (!isRecord(value) || value.format !== 1 || typeof value.packages !== 'number') return undefined;
+    const { average, documentFrequency: frequencies } = value;
+    const fields = ['name', 'keywords', 'tags', 'description'];
+    const positive = (field: string): boolean =>
+      isRecord(average) && typeof average[field] === 'number' && average[field] > 0;
+    if (!isRecord(average) || !fields.every(positive) || !isRecord(frequencies)) return undefined;
+    const documentFrequency = new Map<string, number>();
+    for (const [token, count] of Object.entries(frequencies))
+      if (typeof count === 'number') documentFrequency.set(token, count);
+    return { packages: value.packages, average: average as PostingStats['average'], documentFrequency };
+  } catch {
+    // Missing or unreadable: the next change writes the catalog whole, and new statistics with it.
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Writes changed packages of a directory registry, under its lock (the caller's): each appended
+ * to the journal as its whole block, weighed against the catalog's statistics, so that a change
+ * costs the package and not the registry. A registry without a catalog or its statistics (one
+ * written by an older ggen) is written whole instead, and so is one whose journal this fills
+ * (JOURNAL_LIMIT entries): the journal is folded into the catalog.
+ */
+export async function writeCatalogPackages(dir: string, changed: CatalogPackage[]): Promise<void> {
+  const stats = existsSync(join(dir, CATALOG_FILE)) ? readPostingStats(dir) : undefined;
+  if (stats === undefined) {
+    const names = new Set(changed.map((pkg) => pkg.name));
+    const others = (await readV2CatalogFile(dir)).filter((pkg) => !names.has(pkg.name));
+    await writeV2Catalog(dir, [...others, ...changed]);
+    return;
+  }
+  const entries = changed.map((pkg) => ({
+    name: pkg.name,
+    block: packageNQuads(pkg, packageWeights(pkg, stats, false)).text,
+  }));
+  if (appendJournal(dir, entries) >= JOURNAL_LIMIT) await compactV2Catalog(dir);
+}
+
+/**
+ * `registry compact`: folds a directory registry's journal into catalog.nq, under its lock, so
+ * that readers merge nothing and new changes are weighed against statistics of every package.
+ */
+export function compactRegistry(registry: string): Promise<{ packages: number; entries: number }> {
+  const writer = registryWriter(registry, 'compact');
+  if (!existsSync(join(writer.dir, CATALOG_FILE)))
+    throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${join(writer.dir, CATALOG_FILE)}`, {
+      hint: 'Only a v2 registry directory is compacted; publish to it, or make one with registry migrate.',
+    });
+  return writer.locked(() => compactV2Catalog(writer.dir));
+}
+
+/** Folds the journal into catalog.nq (the caller holds the lock): the whole catalog written again, with new statistics. */
+async function compactV2Catalog(dir: string): Promise<{ packages: number; entries: number }> {
+  const entries = (await readJournal(dir, { timeoutMs: 60_000, retries: 0 })).length;
+  const packages = await readV2CatalogFile(dir);
+  await writeV2Catalog(dir, packages);
+  return { packages: packages.length, entries };
 }
 
 export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> {
@@ -63,6 +162,63 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
       },
     );
   }
+}
+
+/** What a change reads before it writes: the package as the catalog has it, and every package's name. */
+export type CatalogLookup = (name: string) => Promise<{ pkg?: CatalogPackage; names: string[] }>;
+
+const lookups = new Map<string, CatalogLookup>();
+
+/**
+ * A registry server reads its directory through its local store (synced with the journal): the
+ * changes it takes look their package up there instead of streaming the catalog, so that a
+ * publish costs the package. The same checks run on what it answers. Returns the undo.
+ */
+export function registerCatalogLookup(dir: string, lookup: CatalogLookup): () => void {
+  const key = resolve(dir);
+  lookups.set(key, lookup);
+  return () => {
+    if (lookups.get(key) === lookup) lookups.delete(key);
+  };
+}
+
+/**
+ * One package of a directory registry (its latest block) and the names of all of them: from the
+ * lookup a registry server registered for it, else read without loading the catalog (the
+ * catalog's lines stream by, and only the package's block is parsed). What a change needs to
+ * check before it writes (immutable versions, look-alike names).
+ */
+export async function scanV2Catalog(dir: string, name: string): Promise<{ pkg?: CatalogPackage; names: string[] }> {
+  const lookup = lookups.get(resolve(dir));
+  if (lookup !== undefined) return lookup(name);
+  const path = join(dir, CATALOG_FILE);
+  if (!existsSync(path)) return { names: [] };
+  const names: string[] = [];
+  const wanted = packageIri(name);
+  const block: string[] = [];
+  let inBlock = false;
+  try {
+    await streamCatalog(dir, { timeoutMs: 60_000, retries: 0 }, (chunk) => {
+      for (const line of chunk.split('\n')) {
+        if (line.includes(TYPE_PACKAGE)) {
+          const subject = line.slice(1, line.indexOf('>'));
+          names.push(packageNameOf(subject));
+          inBlock = subject === wanted;
+        }
+        if (inBlock && line !== '') block.push(line);
+      }
+    });
+  } catch (cause) {
+    throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${path} is not a readable catalog; refusing to change it`, {
+      hint: 'Repair or restore catalog.nq (or catalog.journal.nq) before publishing.',
+      cause,
+    });
+  }
+  if (block.length === 0) return { names };
+  const triples = new ShardTriples(dir);
+  triples.add(`${block.join('\n')}\n`);
+  const [pkg] = readCatalogPackages(triples, [name]);
+  return pkg === undefined ? { names } : { pkg, names };
 }
 
 /** Publishes a package directory to a v2 registry: a registry server, or a directory (publishPrepared). */
@@ -125,8 +281,7 @@ export function v2CatalogSteps(
       scopeChain,
     );
   };
-  const refuseExisting = (packages: CatalogPackage[]): void => {
-    const existing = packages.find((pkg) => pkg.name === manifest.name);
+  const refuseExisting = (existing: CatalogPackage | undefined, names: string[]): void => {
     if (existing?.versions.some((version) => version.version === manifest.version)) {
       throw versionExistsError(manifest.name, manifest.version, request.registry);
     }
@@ -137,25 +292,18 @@ export function v2CatalogSteps(
         (key) => publicKeyLine(key) === request.signer?.publicKey,
       ) ??
         false);
-    if (existing === undefined)
-      refuseConfusableName(
-        manifest.name,
-        packages.map((pkg) => pkg.name),
-        request.registry,
-        signerOwns,
-      );
+    if (existing === undefined) refuseConfusableName(manifest.name, names, request.registry, signerOwns);
   };
-  let packages: CatalogPackage[] = [];
+  let existing: CatalogPackage | undefined;
   return {
     file: CATALOG_FILE,
     check: async () => {
-      packages = await readV2CatalogFile(request.registry);
-      refuseExisting(packages);
+      const scanned = await scanV2Catalog(request.registry, manifest.name);
+      existing = scanned.pkg;
+      refuseExisting(existing, scanned.names);
       checkOwnership();
       if (request.dryRun !== true && scope !== undefined && scopeOwnership !== undefined) {
-        const left = packages
-          .filter((pkg) => pkg.name !== manifest.name && scopeOf(pkg.name) === scope)
-          .map((pkg) => pkg.name);
+        const left = scanned.names.filter((name) => name !== manifest.name && scopeOf(name) === scope);
         if (left.length > 0) {
           (result.warnings ??= []).push(
             `${scope} is now owned by key ${request.signer?.keyId ?? ''}; it already held ${left.join(', ')}, published before the claim: clients refuse them until a scope owner publishes them signed (or removes them)`,
@@ -180,21 +328,17 @@ export function v2CatalogSteps(
         unpackedSize: packed.unpackedSize,
         ...(packed.readme === undefined ? {} : { readme: packed.readme }),
       };
-      let pkg = packages.find((entry) => entry.name === manifest.name);
-      if (pkg === undefined) {
-        pkg = {
-          name: manifest.name,
-          description: manifest.description,
-          tags: [],
-          keywords: [],
-          downloads: 0,
-          stars: 0,
-          latest: manifest.version,
-          versions: [],
-          extra: {},
-        };
-        packages.push(pkg);
-      }
+      const pkg: CatalogPackage = existing ?? {
+        name: manifest.name,
+        description: manifest.description,
+        tags: [],
+        keywords: [],
+        downloads: 0,
+        stars: 0,
+        latest: manifest.version,
+        versions: [],
+        extra: {},
+      };
       pkg.versions = [version, ...pkg.versions].sort((a, b) => semverRcompare(a.version, b.version));
       if (pkg.versions[0]?.version === manifest.version) {
         Object.assign(pkg, {
@@ -215,7 +359,7 @@ export function v2CatalogSteps(
         await writeKeyStatements(request.registry, manifest.name, ownership.file);
         Object.assign(pkg, ownerKeyLines(ownership.chain));
       }
-      await writeV2Catalog(request.registry, packages);
+      await writeCatalogPackages(request.registry, [pkg]);
     },
   };
 }

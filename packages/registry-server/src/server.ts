@@ -1,6 +1,8 @@
 import { v1IndexCompanion } from '@ggen/marketplace-v1';
-import { createReadStream, existsSync, fstatSync, closeSync, realpathSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, existsSync, fstatSync, closeSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import compress from '@fastify/compress';
 import etag from '@fastify/etag';
@@ -21,14 +23,19 @@ import {
 import { changeRegistryPackage } from '@ggen/domain-adapters';
 import {
   CATALOG_FILE,
+  catalogStat,
   changeRegistryKeys,
   EmbeddedCatalog,
+  fetchCatalogChunks,
+  JOURNAL_FILE,
   openLocalStore,
   publishPrepared,
+  registerCatalogLookup,
   runReadOnlySparql,
   SERVICE_LOADED_PACKAGES,
   ShardedCatalog,
   SparqlSearchEngine,
+  streamCatalog,
   submittedSigner,
   type CatalogSource,
 } from '@ggen/marketplace-v2';
@@ -142,7 +149,6 @@ interface LoadedCatalog {
  */
 class CatalogReader {
   readonly #dir: string;
-  readonly #path: string;
   readonly #storeRoot: string;
   #current: Promise<LoadedCatalog> | undefined;
   #stamp = '';
@@ -150,18 +156,12 @@ class CatalogReader {
 
   constructor(dir: string, storeRoot: string) {
     this.#dir = dir;
-    this.#path = join(dir, CATALOG_FILE);
     this.#storeRoot = storeRoot;
   }
 
-  get path(): string {
-    return this.#path;
-  }
-
+  /** catalog.nq's and its journal's stat: another instance's change moves it too. */
   stamp(): string {
-    if (!existsSync(this.#path)) return 'none';
-    const stats = statSync(this.#path);
-    return `${stats.size}-${stats.mtimeMs}-${stats.ino}-${stats.ctimeMs}`;
+    return catalogStat(this.#dir)?.key ?? 'none';
   }
 
   current(): Promise<LoadedCatalog> {
@@ -232,6 +232,17 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   const tokens = new TokenStore(dir);
   const feed = new ChangesFeed(dir);
   const catalogs = new CatalogReader(dir, options.storeRoot);
+  // Publishes, lifecycle and key changes check their package against the store, not a scan of the catalog.
+  const unregister = registerCatalogLookup(dir, (name) =>
+    catalogs.use(async ({ catalog }) => {
+      const [pkg] = await catalog.readPackages([name]);
+      const names =
+        catalog instanceof ShardedCatalog
+          ? catalog.packageNames()
+          : (await catalog.allPackages()).map((entry) => entry.name);
+      return pkg === undefined ? { names } : { pkg, names };
+    }),
+  );
   const metrics = new ServerMetrics();
   const perMinute = options.rateLimit ?? 1200;
   // Writes (publish, lifecycle, keys) get a tenth of a client's requests.
@@ -413,14 +424,14 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       },
     },
     async (request) => {
-      const size = existsSync(catalogs.path) ? statSync(catalogs.path).size : 0;
+      const size = catalogStat(dir)?.size ?? 0;
       if (size > SPARQL_CATALOG_BYTES)
         throw coded(
           'GGEN_E_BACKEND_UNAVAILABLE',
           `This registry's catalog (${Math.round(size / 2 ** 20)} MiB) is larger than the embedded SPARQL endpoint takes (${SPARQL_CATALOG_BYTES / 2 ** 20} MiB)`,
           'Search with /-/v1/search and read packages with /-/v1/packages/<name>; for SPARQL over a registry this size, push its catalog to a SPARQL server (ggen marketplace registry push) and query that.',
         );
-      const text = size === 0 ? '' : await readFile(catalogs.path, 'utf8');
+      const text = size === 0 ? '' : (await fetchCatalogChunks(dir, { timeoutMs: 60_000, retries: 0 })).chunks.join('');
       return runReadOnlySparql(text, request.query.query ?? '', options.sparqlTimeoutMs ?? 10_000);
     },
   );
@@ -536,6 +547,10 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
 
   // The registry's own files, for old clients and mirrors: only the kinds above, only regular files inside the directory.
   app.get<{ Params: { '*': string } }>('/*', (request, reply) => serveFile(dir, request.params['*'], request, reply));
+  app.addHook('onClose', (_instance, done) => {
+    unregister();
+    done();
+  });
 
   return app;
 }
@@ -559,12 +574,35 @@ function lifecycleChange(body: Record<string, unknown>): LifecycleChange {
   }
 }
 
+function serveMergedCatalog(dir: string, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const stamp = catalogStat(dir)?.key ?? 'none';
+  const tag = `W/"m-${createHash('sha256').update(stamp).digest('hex').slice(0, 24)}"`;
+  reply
+    .header('etag', tag)
+    .header('content-type', 'application/n-quads')
+    .header('cache-control', 'public, max-age=0, must-revalidate');
+  if (request.headers['if-none-match'] === tag) return reply.status(304).send();
+  const body = new PassThrough();
+  streamCatalog(dir, { timeoutMs: 60_000, retries: 0 }, async (chunk) => {
+    if (!body.write(chunk)) await once(body, 'drain');
+  }).then(
+    () => body.end(),
+    (error: unknown) => {
+      request.log.error({ err: error }, 'merging the catalog failed');
+      body.destroy(error as Error);
+    },
+  );
+  return reply.send(body);
+}
+
 function serveFile(dir: string, path: string, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const kind = STATIC_FILES.find((entry) => entry.pattern.test(path));
   const notHere = (): never => {
     throw coded('GGEN_E_PACKAGE_NOT_FOUND', `Nothing at /${safeText(path)}`, 'Check the path.');
   };
   if (kind === undefined) notHere();
+  // With a journal, catalog.nq as clients know it is the merged catalog (mergeCatalog), streamed.
+  if (path === CATALOG_FILE && existsSync(join(dir, JOURNAL_FILE))) return serveMergedCatalog(dir, request, reply);
   const fd = openRegistryFile(dir, path);
   if (fd === undefined) return notHere();
   const stats = fstatSync(fd);

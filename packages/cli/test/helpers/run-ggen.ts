@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,16 @@ export function copyOfSampleRegistry(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ggen-registry-'));
   cpSync(sampleRegistry, dir, { recursive: true });
   return dir;
+}
+
+/**
+ * A directory registry's catalog.nq once its journal of changes is folded in (`registry compact`):
+ * the whole catalog as one file, for a test to read, or to rewrite as an attacker would.
+ */
+export async function compactedCatalog(registry: string): Promise<string> {
+  const run = await runGgen(['marketplace', 'registry', 'compact', '--registry', registry]);
+  if (run.code !== 0) throw new Error(`registry compact failed (exit ${run.code}):\n${run.stderr}`);
+  return readFileSync(join(registry, 'catalog.nq'), 'utf8');
 }
 
 export function parseJson<T>(run: Run): T {

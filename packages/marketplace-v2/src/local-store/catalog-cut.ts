@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MarketplaceError, writeFileAtomic, type ErrorCode, type FetchOptions } from '@ggen/marketplace-core';
-import { streamCatalog } from '../catalog-file.js';
+import { streamBaseCatalog } from '../catalog-file.js';
 import { LineList } from '../sorted-strings.js';
 import { CatalogSharder, UnusableCatalog, type ShardIndex } from './shard-catalog.js';
 
 /** The layout of the shards; a store of another format is rebuilt. */
-export const FORMAT = 4;
+export const FORMAT = 5;
 
 /** index.json of a version directory: how many of each list there are, and the catalog it was cut from. */
 export interface IndexFile {
@@ -51,7 +51,8 @@ const SYNC_READ_SIZES = { readBytes: 1024 * 1024, chunkChars: 4 * 1024 * 1024 };
 export async function cutCatalog(request: CutRequest, onEvent?: (event: SyncEvent) => void): Promise<CutResult> {
   const sharder = new CatalogSharder(request.dir, (lines) => onEvent?.({ type: 'sharding', lines }));
   try {
-    const { digest } = await streamCatalog(
+    // catalog.nq alone: the journal is kept beside the shards, not cut into them.
+    const { digest } = await streamBaseCatalog(
       request.registry,
       request.fetch,
       (chunk) => {

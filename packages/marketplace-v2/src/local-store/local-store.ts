@@ -13,7 +13,8 @@ import {
   writeFileAtomic,
   type FetchOptions,
 } from '@ggen/marketplace-core';
-import { CATALOG_FILE } from '../catalog-file.js';
+import { CATALOG_FILE, catalogStat } from '../catalog-file.js';
+import { latestEntries, readJournal } from '../catalog-journal.js';
 import { LineList } from '../sorted-strings.js';
 import {
   cutCatalog,
@@ -39,7 +40,11 @@ const CURRENT = 'current.json';
  */
 export interface LocalStoreFiles {
   dir: string;
+  /** The version directory and its journal file: what a retained store is kept by. */
+  key: string;
   index: StoreIndex;
+  /** The registry journal's latest entries (N-Quads), put over the shards; '' when there is none. */
+  journal: string;
 }
 
 /**
@@ -68,8 +73,12 @@ interface Current {
   /** Where the shards of the current catalog are (a subdirectory). */
   version: string;
   digest: string;
-  /** stat of a file registry's catalog.nq when it was synced: unchanged stat, nothing to do. */
+  /** stat of a file registry's catalog.nq and journal when it was synced: unchanged stat, nothing to do. */
   stat?: string;
+  /** stat of its catalog.nq alone: unchanged, the shards stay and only the journal is read. */
+  baseStat?: string;
+  /** The journal's latest entries, beside the version's shards (a file of the version directory). */
+  journal?: { file: string; digest: string; entries: number };
   syncedAt: string;
   packages: number;
   tokens: number;
@@ -84,6 +93,8 @@ export interface SyncResult {
   packages: number;
   tokens: number;
   triples: number;
+  /** Packages the journal holds over the shards. */
+  journal: number;
   ms: number;
 }
 
@@ -91,20 +102,6 @@ export function localStoreDir(storeRoot: string, registry: string): string {
   const key = isHttpLocation(registry) ? registry : resolve(registry);
   // SHA-256 in JavaScript: a short key, and node:crypto stays unloaded for a search.
   return join(storeRoot, bytesToHex(sha256(utf8ToBytes(key))).slice(0, 16));
-}
-
-/**
- * What tells, without reading it, that a file registry's catalog is unchanged: size, mtime,
- * inode and ctime (which no one can set back, unlike mtime).
- */
-function catalogStat(registry: string): { key: string; ctimeMs: number; size: number } | undefined {
-  if (isHttpLocation(registry)) return undefined;
-  try {
-    const stat = statSync(join(registry, CATALOG_FILE));
-    return { key: `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`, ctimeMs: stat.ctimeMs, size: stat.size };
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -245,21 +242,70 @@ async function syncLocked(
     packages: entry.packages,
     tokens: entry.tokens,
     triples: entry.triples,
+    journal: entry.journal?.entries ?? 0,
     ms: Math.round(monotonicMs() - started),
   });
   const usable = current?.format === FORMAT && existsSync(join(dir, current.version, 'index.json'));
   if (!options.force && usable && trusted !== undefined && current.stat === trusted)
     return result('unchanged', current);
+  const { timeoutMs, retries, retryDelayMs, offline, preferOffline } = options;
+  const fetch = { timeoutMs, retries, retryDelayMs, offline, preferOffline };
 
-  // Cut into shards as it streams by, into a directory of its own: renamed into place when whole.
+  // catalog.nq unchanged (a publish appended to the journal): only the journal is read again.
+  const baseTrusted = trustedStat(statNow?.base, current?.syncedAt);
+  const baseKept = !options.force && usable && baseTrusted !== undefined && current.baseStat === baseTrusted;
+  const base = baseKept ? current : await cutBase(dir, options, fetch, usable ? current : undefined, statNow?.size);
+  const journal = await syncJournal(join(dir, base.version), options.registry, fetch);
+  const entry: Current = {
+    format: FORMAT,
+    registry: options.registry,
+    version: base.version,
+    digest: base.digest,
+    ...(stat === undefined ? {} : { stat }),
+    ...(statNow === undefined ? {} : { baseStat: statNow.base.key }),
+    syncedAt: new Date().toISOString(),
+    packages: base.packages,
+    tokens: base.tokens,
+    triples: base.triples,
+    ...(journal === undefined ? {} : { journal }),
+  };
+  await writeCurrent(dir, entry);
+  const changed = base.version !== current?.version || journal?.digest !== current.journal?.digest;
+  if (base.version !== current?.version) options.onEvent?.({ type: 'written', packages: entry.packages });
+  // Older versions, and older journals of this one, once no command can still be reading them.
+  const sweep = async (parent: string, keep: (name: string) => boolean): Promise<void> => {
+    for (const name of await readdir(parent)) {
+      if (keep(name)) continue;
+      const old = join(parent, name);
+      if (Date.now() - statSync(old).mtimeMs > KEEP_OLD_VERSIONS_MS)
+        await rm(old, { recursive: true, force: true }).catch(() => undefined);
+    }
+  };
+  await sweep(dir, (name) => name === base.version || name === CURRENT || name.startsWith('.'));
+  await sweep(join(dir, base.version), (name) => !name.startsWith(JOURNAL_PREFIX) || name === journal?.file);
+  return result(current === undefined ? 'created' : changed ? 'updated' : 'unchanged', entry);
+}
+
+/** What a sync keeps of the catalog.nq it cut: its version directory, digest and counts. */
+type CutBase = Pick<Current, 'version' | 'digest' | 'packages' | 'tokens' | 'triples'>;
+
+/**
+ * Cuts a registry's catalog.nq into a new version directory (renamed into place when whole); the
+ * same content as the current version's is thrown away and the current one kept.
+ */
+async function cutBase(
+  dir: string,
+  options: { registry: string; force?: boolean; onEvent?: (event: SyncEvent) => void },
+  fetch: FetchOptions,
+  current: Current | undefined,
+  bytes: number | undefined,
+): Promise<CutBase> {
   const partial = join(dir, `${process.pid}-${Date.now()}.partial`);
   const location = resolveLocation(options.registry, CATALOG_FILE);
-  options.onEvent?.({ type: 'reading', ...(statNow === undefined ? {} : { bytes: statNow.size }) });
+  options.onEvent?.({ type: 'reading', ...(bytes === undefined ? {} : { bytes }) });
   let cut: CutResult;
   try {
     await mkdir(partial, { recursive: true });
-    const { timeoutMs, retries, retryDelayMs, offline, preferOffline } = options;
-    const fetch = { timeoutMs, retries, retryDelayMs, offline, preferOffline };
     cut = await cutCatalogHosted(
       { registry: options.registry, dir: partial, fetch: JSON.parse(JSON.stringify(fetch)) as FetchOptions },
       options.onEvent,
@@ -275,11 +321,9 @@ async function syncLocked(
     throw fromFsError(cause, 'writing the local store', partial);
   }
   const { digest } = cut;
-  if (!options.force && usable && current.digest === digest) {
+  if (options.force !== true && current?.digest === digest) {
     await rm(partial, { recursive: true, force: true });
-    const refreshed = { ...current, ...(stat === undefined ? {} : { stat }), syncedAt: new Date().toISOString() };
-    await writeCurrent(dir, refreshed);
-    return result('unchanged', refreshed);
+    return current;
   }
   const version = `${digest.slice(0, 16)}-${process.pid}-${Date.now()}`;
   try {
@@ -288,26 +332,31 @@ async function syncLocked(
     await rm(partial, { recursive: true, force: true });
     throw fromFsError(error, 'writing the local store', join(dir, version));
   }
-  const entry: Current = {
-    format: FORMAT,
-    registry: options.registry,
-    version,
-    digest,
-    ...(stat === undefined ? {} : { stat }),
-    syncedAt: new Date().toISOString(),
-    packages: cut.packages,
-    tokens: cut.tokens,
-    triples: cut.triples,
-  };
-  await writeCurrent(dir, entry);
-  options.onEvent?.({ type: 'written', packages: entry.packages });
-  for (const name of await readdir(dir)) {
-    if (name === version || name === CURRENT || name.startsWith('.')) continue;
-    const old = join(dir, name);
-    if (Date.now() - statSync(old).mtimeMs > KEEP_OLD_VERSIONS_MS)
-      await rm(old, { recursive: true, force: true }).catch(() => undefined);
+  return { version, digest, packages: cut.packages, tokens: cut.tokens, triples: cut.triples };
+}
+
+const JOURNAL_PREFIX = 'journal-';
+
+/**
+ * The registry's journal (catalog-journal.ts), its latest entry of each package, kept beside the
+ * version's shards as one N-Quads file named by its digest (written atomically, once): what a
+ * catalog over the store loads whole and puts over the shards. Undefined when it is empty.
+ */
+async function syncJournal(versionDir: string, registry: string, fetch: FetchOptions): Promise<Current['journal']> {
+  const latest = latestEntries(await readJournal(registry, fetch));
+  if (latest.size === 0) return undefined;
+  const text = [...latest.values()].map((entry) => entry.block).join('');
+  const digest = bytesToHex(sha256(utf8ToBytes(text)));
+  const file = `${JOURNAL_PREFIX}${digest.slice(0, 16)}.nq`;
+  const path = join(versionDir, file);
+  if (!existsSync(path)) {
+    try {
+      await writeFileAtomic(path, text);
+    } catch (error) {
+      throw fromFsError(error, 'writing the local store', path);
+    }
   }
-  return result(current === undefined ? 'created' : 'updated', entry);
+  return { file, digest, entries: latest.size };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -390,12 +439,14 @@ export async function openLocalStore(
   }
   if (current?.format !== FORMAT) return undefined;
   const versionDir = join(dir, current.version);
-  const retainedFiles = options.cache?.store(versionDir);
+  const key = `${versionDir}#${current.journal?.file ?? ''}`;
+  const retainedFiles = options.cache?.store(key);
   if (retainedFiles !== undefined) return retainedFiles;
   try {
     // Read in synchronous calls: the command waits for them either way, and a read through the
     // thread pool in chunks costs it more.
-    const files: LocalStoreFiles = { dir: versionDir, index: readIndex(versionDir) };
+    const journal = current.journal === undefined ? '' : readFileSync(join(versionDir, current.journal.file), 'utf8');
+    const files: LocalStoreFiles = { dir: versionDir, key, index: readIndex(versionDir), journal };
     options.cache?.keepStore(files);
     return files;
   } catch {

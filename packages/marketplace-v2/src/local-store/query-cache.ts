@@ -40,12 +40,12 @@ export class QueryCache {
   }
 
   /** The retained store of a catalog version, most recently used last. */
-  store(versionDir: string): LocalStoreFiles | undefined {
-    return this.#stores.get(versionDir);
+  store(key: string): LocalStoreFiles | undefined {
+    return this.#stores.get(key);
   }
 
   keepStore(files: LocalStoreFiles): void {
-    this.#stores.set(files.dir, files);
+    this.#stores.set(files.key, files);
   }
 
   /** The stores retained now, most recently used last (for the service's status). */

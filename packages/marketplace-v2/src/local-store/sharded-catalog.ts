@@ -12,10 +12,10 @@ import {
 import { readCatalogPackages } from '../catalog-rdf.js';
 import { release } from '../oxigraph-runtime.js';
 import { SUMMARY_SCOPE, summariesQuery, summaryFromRow } from '../summaries-query.js';
-import { lowerBound, positionIn, type StringList } from '../sorted-strings.js';
-import { predicateOfLine } from './nquads-line.js';
+import { lowerBound, MergedList, positionIn, type StringList } from '../sorted-strings.js';
+import { predicateOfLine, QUAD_LINE, unescapeNQuads } from './nquads-line.js';
 import { ShardTriples } from './shard-triples.js';
-import { packageIri, V } from '../vocabulary.js';
+import { packageIri, packageNameOf, V } from '../vocabulary.js';
 import type { LocalStoreFiles } from './local-store.js';
 import { PACKAGE_PREFIX, type FilterIndex, type Range } from './shard-catalog.js';
 
@@ -28,6 +28,8 @@ export interface ShardedCatalogOptions {
    */
   maxLoadedPackages?: number;
 }
+
+const POSTING_OF_PREDICATE = `<${V.postingOf}> <`;
 
 const POSTING_OF = new RegExp(`^<[^>]*> <${V.postingOf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}> <([^>]*)>`, 'gm');
 
@@ -66,10 +68,23 @@ export class ShardedCatalog implements CatalogSource {
   /** Postings loaded into oxigraph but not into #triples (loadAll): searches must run their query. */
   #unindexedPostings = false;
 
+  /** The registry journal's packages, put over the shards (JournalOverlay). */
+  readonly #overlay: JournalOverlay;
+  #vocabulary: StringList | undefined;
+
   constructor(files: LocalStoreFiles, options: ShardedCatalogOptions = {}) {
     this.#files = files;
     this.#options = options;
     this.#triples = new ShardTriples(files.dir);
+    this.#overlay = journalOverlay(files);
+    this.#applyOverlay();
+  }
+
+  /** The journal's packages, whole: loaded before anything else, and again after the bound emptied the store. */
+  #applyOverlay(): void {
+    if (this.#overlay.text === '') return;
+    this.#triples.add(this.#overlay.text);
+    this.#pending.push(this.#overlay.text);
   }
 
   /** At the start of a command: past the bound, forget everything loaded (oxigraph's memory is given back for reuse). */
@@ -88,6 +103,7 @@ export class ShardedCatalog implements CatalogSource {
     this.#all = false;
     this.#unindexedPostings = false;
     this.#resets += 1;
+    this.#applyOverlay();
   }
 
   #resets = 0;
@@ -115,7 +131,9 @@ export class ShardedCatalog implements CatalogSource {
   /** A package's id: sync lists the packages sorted, so a binary search finds it without a map of every IRI. */
   #idOf(iri: string): number | undefined {
     if (!iri.startsWith(PACKAGE_PREFIX)) return undefined;
-    return positionIn(this.#files.index.packages, iri.slice(PACKAGE_PREFIX.length));
+    const id = positionIn(this.#files.index.packages, iri.slice(PACKAGE_PREFIX.length));
+    // A package the journal replaced is read from the journal, never from its shard.
+    return id === undefined || this.#overlay.masked.has(id) ? undefined : id;
   }
 
   #read(file: string, ranges: Range[]): string {
@@ -142,14 +160,26 @@ export class ShardedCatalog implements CatalogSource {
   }
 
   #load(file: string, ranges: Range[]): string {
-    const text = this.#read(file, ranges);
+    let text = this.#read(file, ranges);
     if (text === '') return text;
+    // The postings of a package the journal replaced are its old words: left out.
+    if (file === 'postings.nq' && this.#overlay.iris.size > 0) text = this.#withoutReplacedPostings(text);
     // Lines read for a command are indexed in JavaScript too: packages are read back, and
     // searches ranked, from them. All the postings (arbitrary SPARQL) go to oxigraph alone: at
     // 100k packages they would double the memory; searches after that run their query.
     if (file === 'packages.nq' || !this.#unindexedPostings) this.#triples.add(text);
     this.#pending.push(text);
     return text;
+  }
+
+  #withoutReplacedPostings(text: string): string {
+    const kept = text.split('\n').filter((line) => {
+      const at = line.indexOf(POSTING_OF_PREDICATE);
+      if (at < 0) return true;
+      const start = at + POSTING_OF_PREDICATE.length;
+      return !this.#overlay.iris.has(line.slice(start, line.indexOf('>', start)));
+    });
+    return kept.join('\n');
   }
 
   /** The oxigraph store, with every line read so far in it, or (with a scope) every line of the scope's predicates. */
@@ -202,6 +232,7 @@ export class ShardedCatalog implements CatalogSource {
       [this.#detailed, depth === 'detail'],
     ];
     for (const id of ids) {
+      if (this.#overlay.masked.has(id)) continue;
       let offset = ranges[id * 4] ?? 0;
       for (const [part, [loaded, wantedHere]] of parts.entries()) {
         const length = ranges[id * 4 + 1 + part] ?? 0;
@@ -268,7 +299,11 @@ export class ShardedCatalog implements CatalogSource {
   }
 
   vocabulary(): Promise<StringList> {
-    return Promise.resolve(this.#files.index.tokens);
+    this.#vocabulary ??=
+      this.#overlay.tokens.length === 0
+        ? this.#files.index.tokens
+        : new MergedList(this.#files.index.tokens, this.#overlay.tokens);
+    return Promise.resolve(this.#vocabulary);
   }
 
   /**
@@ -339,15 +374,23 @@ export class ShardedCatalog implements CatalogSource {
     const ascending = (query.order ?? (sort === 'name' ? 'asc' : 'desc')) === 'asc';
     const browse = this.#files.index.browse();
     const count = this.#files.index.packages.length;
+    // The journal's packages are loaded whole and ranked among the page's; the shards they
+    // replaced are skipped, so the page reads as many more of the shards' order.
+    const replaced = this.#overlay.masked.size;
+    const added = this.#overlay.names.size;
     if (sort === 'name') {
       // In id order, which is the name's: exact only when every package can be ranked.
       if (browse.named !== count) return undefined;
-      const from = ascending ? 0 : Math.max(0, count - end);
-      return { ids: [...range(from, ascending ? Math.min(end, count) : count)], total: count };
+      const wanted = end + replaced;
+      const from = ascending ? 0 : Math.max(0, count - wanted);
+      return { ids: [...range(from, ascending ? Math.min(wanted, count) : count)], total: count - replaced + added };
     }
     const order = browse[sort];
-    if (ascending || (end > order.top.length && order.top.length < order.total)) return undefined;
-    return { ids: order.top.slice(0, end), total: order.total };
+    const wanted = end + replaced;
+    if (ascending || (wanted > order.top.length && order.top.length < order.total)) return undefined;
+    // Replaced packages were counted only if every package was (ggen writes the numbers for each).
+    if (replaced > 0 && order.total !== count) return undefined;
+    return { ids: order.top.slice(0, wanted), total: order.total - replaced + added };
   }
 
   /** Loads what one of the site's listings asks (Listing), from the indexes sync cut. */
@@ -358,15 +401,22 @@ export class ShardedCatalog implements CatalogSource {
       switch (listing.kind) {
         case 'recent':
           // Ties are in id order, the query's: the first `limit` releases are the query's.
-          this.#loadPackages(new Set(index.browse().recent.slice(0, listing.limit)), 'detail');
+          this.#loadPackages(
+            new Set(index.browse().recent.slice(0, listing.limit + this.#overlay.masked.size)),
+            'detail',
+          );
           return;
         case 'dependents': {
-          const id = this.#idOf(packageIri(listing.name));
+          // The shards' dependents of the package, replaced by the journal or not (the journal's are loaded).
+          const id = positionIn(index.packages, listing.name);
           if (id === undefined) return;
           this.#dependents ??= invert(index.dependsOn());
           // In id order (the name's, as the query orders them); a few times the limit, as a dependent
           // through an older version only is not listed.
-          this.#loadPackages((this.#dependents.get(id) ?? []).slice(0, listing.limit * 4), 'detail');
+          this.#loadPackages(
+            (this.#dependents.get(id) ?? []).slice(0, listing.limit * 4 + this.#overlay.masked.size),
+            'detail',
+          );
           return;
         }
         case 'scope': {
@@ -374,7 +424,7 @@ export class ShardedCatalog implements CatalogSource {
           const ids: number[] = [];
           for (let id = from; id < index.packages.length && ids.length < listing.limit; id += 1) {
             if (!(index.packages.at(id) ?? '').startsWith(`${listing.scope}/`)) break;
-            ids.push(id);
+            if (!this.#overlay.masked.has(id)) ids.push(id);
           }
           this.#loadPackages(ids, 'rank');
           return;
@@ -384,7 +434,7 @@ export class ShardedCatalog implements CatalogSource {
           for (const link of ['ownerKey', 'signedBy']) {
             const byKey = Object.hasOwn(filters, link) ? filters[link] : undefined;
             const ids = byKey !== undefined && Object.hasOwn(byKey, listing.key) ? (byKey[listing.key] ?? []) : [];
-            this.#loadPackages(ids.slice(0, listing.limit), 'detail');
+            this.#loadPackages(ids.slice(0, listing.limit + this.#overlay.masked.size), 'detail');
           }
           return;
         }
@@ -400,19 +450,41 @@ export class ShardedCatalog implements CatalogSource {
   prepareDependencies(name: string): Promise<string[]> {
     return settled(() => {
       this.#bound();
-      const pending = this.#idsOfNames([name.toLowerCase()]);
+      // By name: a package of the journal (loaded already) names its dependencies itself.
+      const { packages } = this.#files.index;
       const dependsOn = this.#files.index.dependsOn();
-      const seen = new Set<number>();
+      const pending = [name.toLowerCase()];
+      const seen = new Set<string>();
+      const found: string[] = [];
+      const ids: number[] = [];
       while (pending.length > 0) {
-        const id = pending.pop() ?? -1;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const deps = dependsOn[String(id)];
-        if (deps !== undefined) pending.push(...deps);
+        const next = pending.pop() ?? '';
+        if (seen.has(next)) continue;
+        seen.add(next);
+        const journaled = this.#overlay.dependsOn.get(next);
+        if (journaled !== undefined) {
+          found.push(next);
+          pending.push(...journaled);
+          continue;
+        }
+        const id = this.#idOf(packageIri(next));
+        if (id === undefined) continue;
+        found.push(next);
+        ids.push(id);
+        for (const dep of dependsOn[String(id)] ?? []) pending.push(packages.at(dep) ?? '');
       }
-      this.#loadPackages(seen, 'detail');
-      return [...seen].map((id) => this.#files.index.packages.at(id) ?? '').filter((stored) => stored !== '');
+      this.#loadPackages(ids, 'detail');
+      return found;
     });
+  }
+
+  /** Every package's name: the shards' (less those the journal replaced) and the journal's. */
+  packageNames(): string[] {
+    const { packages } = this.#files.index;
+    const names: string[] = [];
+    for (let id = 0; id < packages.length; id += 1)
+      if (!this.#overlay.masked.has(id)) names.push(packages.at(id) ?? '');
+    return [...names, ...this.#overlay.names];
   }
 
   /** A SELECT over what is loaded; callers prepare first (search, closure), or load everything. */
@@ -442,6 +514,55 @@ export class ShardedCatalog implements CatalogSource {
     this.loadAll();
     return this.#store().allPackages();
   }
+}
+
+/**
+ * The registry journal's packages over the shards (catalog-journal.ts): their text, loaded whole
+ * by every command (a journal holds at most JOURNAL_LIMIT packages); which packages they are,
+ * and the ids of the shards they replace (never read); their tokens that the shards lack (for
+ * the vocabulary); and their dependencies by name (an install's closure).
+ */
+interface JournalOverlay {
+  text: string;
+  names: Set<string>;
+  iris: Set<string>;
+  masked: Set<number>;
+  tokens: string[];
+  dependsOn: Map<string, string[]>;
+}
+
+function journalOverlay(files: LocalStoreFiles): JournalOverlay {
+  const overlay: JournalOverlay = {
+    text: files.journal,
+    names: new Set(),
+    iris: new Set(),
+    masked: new Set(),
+    tokens: [],
+    dependsOn: new Map(),
+  };
+  const tokens = new Set<string>();
+  let current: string[] = [];
+  for (const line of files.journal.split('\n')) {
+    if (line === '') continue;
+    const match = QUAD_LINE.exec(line);
+    if (match === null)
+      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `The local v2 store ${files.dir} has a damaged journal`, {
+        hint: 'Run ggen marketplace sync --force to rebuild it from the registry.',
+      });
+    const [, subject = '', predicate = '', iri, literal] = match;
+    if (predicate === V.type && iri === V.Package) {
+      const name = packageNameOf(subject);
+      overlay.names.add(name);
+      overlay.iris.add(subject);
+      current = [];
+      overlay.dependsOn.set(name, current);
+      const id = positionIn(files.index.packages, name);
+      if (id !== undefined) overlay.masked.add(id);
+    } else if (predicate === V.dependsOnPackage && iri !== undefined) current.push(packageNameOf(iri));
+    else if (predicate === V.token && literal !== undefined) tokens.add(unescapeNQuads(literal) ?? literal);
+  }
+  overlay.tokens = [...tokens].filter((token) => positionIn(files.index.tokens, token) === undefined).sort();
+  return overlay;
 }
 
 /** Every position of a list: 0 .. length - 1. */

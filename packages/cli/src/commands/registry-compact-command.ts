@@ -1,0 +1,17 @@
+import { compactRegistry } from '@ggen/marketplace-v2';
+import { defineCommand } from '../command-spec.js';
+
+/** `registry compact`: the journal of changes folded into the v2 catalog, written whole once. */
+export const registryCompactCommand = defineCommand({
+  command: 'compact',
+  describe: "Fold a v2 registry directory's journal of changes into its catalog (catalog.nq), written whole",
+  available: (features) => features.backends.includes('v2'),
+  builder: (yargs) => yargs.example('$0 marketplace registry compact --registry ./registry', ''),
+  run: async (context) => {
+    const registry = context.v2Registry();
+    const result = await compactRegistry(registry);
+    return { registry, packages: result.packages, entries: result.entries };
+  },
+  render: (result) =>
+    `compacted ${result.registry}: ${result.entries} journal entr${result.entries === 1 ? 'y' : 'ies'} folded into a catalog of ${result.packages} package${result.packages === 1 ? '' : 's'}`,
+});
