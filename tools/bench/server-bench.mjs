@@ -30,7 +30,7 @@ const env = (home) => ({
   GGEN_DAEMON: '0',
   ...(process.env.NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: process.env.NODE_OPTIONS }),
 });
-// SERVER_BENCH_PUBLISH=0 leaves out the publish round (O(registry) today: hours at ~227k) and says so.
+// SERVER_BENCH_PUBLISH=0 leaves out the publish round and says so.
 const PUBLISH = process.env.SERVER_BENCH_PUBLISH !== '0';
 // Up to this size the registry is built as a user would, with `registry migrate`.
 const MIGRATE_MAX = Number(process.env.SERVER_BENCH_MIGRATE_MAX ?? 100_000);

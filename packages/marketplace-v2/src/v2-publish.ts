@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   fromFsError,
@@ -78,10 +78,24 @@ export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): P
   return path;
 }
 
+/** The statistics last read, by the file's stat: a registry server reads them once per whole write. */
+let statsRead: { key: string; stats: PostingStats } | undefined;
+
 /** The statistics of a directory registry's catalog, or undefined when it has none that can be used. */
 function readPostingStats(dir: string): PostingStats | undefined {
+  const path = join(dir, STATS_FILE);
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return undefined;
+  const key = `${path}:${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`;
+  if (statsRead?.key === key) return statsRead.stats;
+  const stats = parsePostingStats(path);
+  statsRead = stats === undefined ? undefined : { key, stats };
+  return stats;
+}
+
+function parsePostingStats(path: string): PostingStats | undefined {
   try {
-    const value = JSON.parse(readFileSync(join(dir, STATS_FILE), 'utf8')) as unknown;
+    const value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
     if (!isRecord(value) || value.format !== 1 || typeof value.packages !== 'number') return undefined;
     const { average, documentFrequency: frequencies } = value;
     const fields = ['name', 'keywords', 'tags', 'description'];
@@ -164,7 +178,11 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
   }
 }
 
-/** What a change reads before it writes: the package as the catalog has it, and every package's name. */
+/**
+ * What a change reads before it writes: the package as the catalog has it, and the names it
+ * checks against: every package's, or at least those of the same name skeleton or of a scope of
+ * the same skeleton (look-alikes, and the packages of its scope).
+ */
 export type CatalogLookup = (name: string) => Promise<{ pkg?: CatalogPackage; names: string[] }>;
 
 const lookups = new Map<string, CatalogLookup>();

@@ -238,7 +238,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       const [pkg] = await catalog.readPackages([name]);
       const names =
         catalog instanceof ShardedCatalog
-          ? catalog.packageNames()
+          ? catalog.namesLike(name)
           : (await catalog.allPackages()).map((entry) => entry.name);
       return pkg === undefined ? { names } : { pkg, names };
     }),

@@ -212,6 +212,40 @@ describe('the registry server', () => {
     );
   });
 
+  it('appends publishes to the journal, checked against its store: look-alikes and versions of journaled packages', async () => {
+    const dir = tempDir('ggen-registry-');
+    const url = await serve(dir);
+    const { token } = await new TokenStore(dir).create({ scope: 'admin' });
+    const publish = async (name: string, version = '1.0.0'): Promise<{ status: number; code?: string }> => {
+      const answer = await post(url, 'publish', { archive: (await packOf(name, version)).toString('base64') }, token);
+      return { status: answer.status, ...(answer.body.error === undefined ? {} : { code: answer.body.error.code }) };
+    };
+    // The first publish writes the catalog whole (there is none); the next ones go to the journal.
+    expect(await publish('first-pack')).toEqual({ status: 201 });
+    const catalog = statSync(join(dir, 'catalog.nq'));
+    expect(await publish('web-kit')).toEqual({ status: 201 });
+    expect(await publish('@acme/tools')).toEqual({ status: 201 });
+    expect(statSync(join(dir, 'catalog.nq')).ino).toBe(catalog.ino);
+    expect(readFileSync(join(dir, 'catalog.journal.nq'), 'utf8')).toContain('# ggen-journal @acme/tools ');
+    // Refused by what the store holds of the journal: a look-alike name, a look-alike scope, a version again.
+    expect(await publish('webkit')).toEqual({ status: 409, code: 'GGEN_E_NAME_TAKEN' });
+    expect(await publish('first_pack')).toEqual({ status: 409, code: 'GGEN_E_NAME_TAKEN' });
+    expect(await publish('@ac-me/other')).toEqual({ status: 409, code: 'GGEN_E_NAME_TAKEN' });
+    expect(await publish('web-kit')).toEqual({ status: 409, code: 'GGEN_E_VERSION_EXISTS' });
+    expect(await publish('web-kit', '1.1.0')).toEqual({ status: 201 });
+    const document = (await (await fetch(`${url}/-/v1/packages/web-kit`)).json()) as {
+      versions: { version: string }[];
+    };
+    expect(document.versions.map((entry) => entry.version).sort()).toEqual(['1.0.0', '1.1.0']);
+    // Mirrors and old clients get the whole catalog, the journal merged in.
+    const served = await (await fetch(`${url}/catalog.nq`)).text();
+    for (const name of ['first-pack', 'web-kit', '@acme/tools'])
+      expect(served).toContain(
+        `<https://ggen.dev/registry/package/${name}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>`,
+      );
+    expect(served).toContain('/package/web-kit/1.1.0>');
+  });
+
   it('refuses read-only SPARQL over a catalog too large to load per query, with a code and a hint', async () => {
     const dir = tempDir('ggen-registry-');
     // A sparse file: its size is what the endpoint judges, before it reads a byte.

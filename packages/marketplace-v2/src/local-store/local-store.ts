@@ -8,6 +8,8 @@ import {
   isHttpLocation,
   MarketplaceError,
   monotonicMs,
+  nameSkeleton,
+  RecentlyUsed,
   resolveLocation,
   withFileLock,
   writeFileAtomic,
@@ -65,6 +67,11 @@ export interface StoreIndex {
   dependsOn(): Record<string, number[]>;
   /** Browse orders and the newest releases (browse.json); throws GGEN_E_INDEX_INVALID when the file is damaged. */
   browse(): BrowseIndex;
+  /**
+   * Package ids by name skeleton (nameSkeleton), and by `@` + the skeleton of their scope: the
+   * names a new name could be a look-alike of, made when first asked for.
+   */
+  lookAlikes(): Map<string, number[]>;
 }
 
 interface Current {
@@ -359,6 +366,27 @@ async function syncJournal(versionDir: string, registry: string, fetch: FetchOpt
   return { file, digest, entries: latest.size };
 }
 
+/**
+ * The last indexes read, by version directory: a version never changes, and a long-lived
+ * process (the registry server, after each publish) opens the same one with a new journal.
+ */
+const indexes = new RecentlyUsed<StoreIndex>(2);
+
+function indexOf(versionDir: string): StoreIndex {
+  // By its files' stat too: a version changed under it (damage, a hand edit) is read again, and refused.
+  const key = ['index.json', 'packages.txt', 'tokens.txt', 'ranges.bin', 'depends.json', 'browse.json']
+    .map((file) => {
+      const stat = statSync(join(versionDir, file), { throwIfNoEntry: false });
+      return stat === undefined ? '-' : `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    })
+    .join('|');
+  const kept = indexes.get(`${versionDir}#${key}`);
+  if (kept !== undefined) return kept;
+  const index = readIndex(versionDir);
+  indexes.set(`${versionDir}#${key}`, index);
+  return index;
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Reads a version directory's index; throws when a file is missing or does not fit the others. */
@@ -385,6 +413,7 @@ function readIndex(versionDir: string): StoreIndex {
       : Float64Array.from({ length: count }, (_, at) => bytes.readDoubleLE(at * 8));
   let dependsOn: Record<string, number[]> | undefined;
   let browse: BrowseIndex | undefined;
+  let lookAlikes: Map<string, number[]> | undefined;
   return {
     triples: file.triples,
     packages,
@@ -393,7 +422,25 @@ function readIndex(versionDir: string): StoreIndex {
     tokenRanges: ranges.subarray(packageCount * 4),
     dependsOn: () => (dependsOn ??= readStoreJson(versionDir, 'depends.json') as Record<string, number[]>),
     browse: () => (browse ??= readStoreJson(versionDir, 'browse.json') as BrowseIndex),
+    lookAlikes: () => (lookAlikes ??= lookAlikeIndex(packages)),
   };
+}
+
+/** The key of a name's look-alikes, and of its scope's (StoreIndex.lookAlikes). */
+export function lookAlikeKeys(name: string): string[] {
+  const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')) : undefined;
+  return scope === undefined ? [nameSkeleton(name)] : [nameSkeleton(name), `@${nameSkeleton(scope)}`];
+}
+
+function lookAlikeIndex(packages: LineList): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  for (let id = 0; id < packages.length; id += 1)
+    for (const key of lookAlikeKeys(packages.at(id) ?? '')) {
+      const ids = index.get(key);
+      if (ids === undefined) index.set(key, [id]);
+      else ids.push(id);
+    }
+  return index;
 }
 
 /** One of a version directory's JSON files, read when first asked for. */
@@ -446,7 +493,7 @@ export async function openLocalStore(
     // Read in synchronous calls: the command waits for them either way, and a read through the
     // thread pool in chunks costs it more.
     const journal = current.journal === undefined ? '' : readFileSync(join(versionDir, current.journal.file), 'utf8');
-    const files: LocalStoreFiles = { dir: versionDir, key, index: readIndex(versionDir), journal };
+    const files: LocalStoreFiles = { dir: versionDir, key, index: indexOf(versionDir), journal };
     options.cache?.keepStore(files);
     return files;
   } catch {

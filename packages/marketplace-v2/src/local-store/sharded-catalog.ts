@@ -16,7 +16,7 @@ import { lowerBound, MergedList, positionIn, type StringList } from '../sorted-s
 import { predicateOfLine, QUAD_LINE, unescapeNQuads } from './nquads-line.js';
 import { ShardTriples } from './shard-triples.js';
 import { packageIri, packageNameOf, V } from '../vocabulary.js';
-import type { LocalStoreFiles } from './local-store.js';
+import { lookAlikeKeys, type LocalStoreFiles } from './local-store.js';
 import { PACKAGE_PREFIX, type FilterIndex, type Range } from './shard-catalog.js';
 
 export interface ShardedCatalogOptions {
@@ -478,13 +478,18 @@ export class ShardedCatalog implements CatalogSource {
     });
   }
 
-  /** Every package's name: the shards' (less those the journal replaced) and the journal's. */
-  packageNames(): string[] {
-    const { packages } = this.#files.index;
-    const names: string[] = [];
-    for (let id = 0; id < packages.length; id += 1)
-      if (!this.#overlay.masked.has(id)) names.push(packages.at(id) ?? '');
-    return [...names, ...this.#overlay.names];
+  /**
+   * The names a change to `name` checks against (CatalogLookup): the shards' of the same name
+   * skeleton or of a scope of the same skeleton (less those the journal replaced), and the
+   * journal's.
+   */
+  namesLike(name: string): string[] {
+    const { index } = this.#files;
+    const names = new Set<string>(this.#overlay.names);
+    for (const key of lookAlikeKeys(name))
+      for (const id of index.lookAlikes().get(key) ?? [])
+        if (!this.#overlay.masked.has(id)) names.add(index.packages.at(id) ?? '');
+    return [...names];
   }
 
   /** A SELECT over what is loaded; callers prepare first (search, closure), or load everything. */
