@@ -20,6 +20,7 @@ import type { FeatureSet } from './features.js';
 import { sampleRegistryPath } from './sample-registry.js';
 import { credentialsPath, tokenFor } from './credentials.js';
 import { seenBefore } from './seen-notes.js';
+import { storeRootOf } from './store-root.js';
 import type { TerminalSession } from './terminal-session.js';
 
 export interface GlobalArgs {
@@ -170,7 +171,14 @@ export class CliContext {
     const registry = this.v2Registry();
     // Refused here for an http(s) registry, before a key is read or a password asked.
     if (options.server !== true || !isHttpLocation(registry)) registryWriter(registry, `run ${command} on`);
+    this.checkChangesInStore(registry);
     return registry;
+  }
+
+  /** A change to a directory registry checks its package against the local store this user synced (FeatureSet.checkChangesInStore). */
+  checkChangesInStore(registry: string): void {
+    if (isHttpLocation(registry)) return;
+    this.features.checkChangesInStore?.(registry, storeRootOf(this.config().config));
   }
 
   /** The token `login` stored for a registry server (or GGEN_TOKEN); undefined for a directory. */

@@ -36,6 +36,12 @@ export interface FeatureSet {
   configDefaults?: Partial<import('@ggen/marketplace-core').MarketplaceConfig>;
   /** Refuses what this build no longer has (month 6: the migration's keys), naming the key. */
   checkConfig?: (loaded: LoadedConfig) => void;
+  /**
+   * In builds that carry v2: a change to the v2 directory `registry` (publish, lifecycle, keys)
+   * checks its package against the local store under `storeRoot` when one was synced from it,
+   * instead of reading the whole catalog (localStoreLookup).
+   */
+  checkChangesInStore?: (registry: string, storeRoot: string) => void;
   /** Package signing, in builds that carry v2's minisign code. */
   createSigner?: (
     context: import('./cli-context.js').CliContext,

@@ -3,6 +3,7 @@ import { createV2Backend, V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
 import { checkedBackend } from '@ggen/domain-adapters';
 import { sparqlCommand } from './commands/sparql-command.js';
 import { registryCompactCommand } from './commands/registry-compact-command.js';
+import { checkChangesInStore } from './store-lookup.js';
 import { registryPushCommand } from './commands/registry-push-command.js';
 import { registryMigrateCommand } from './commands/registry-migrate-command.js';
 import { registryServeCommand, registryTokenCommand } from './commands/registry-serve-command.js';
@@ -86,6 +87,7 @@ void runCli(process.argv.slice(2), {
     ...lifecycleCommands,
   ],
   createSigner: createArchiveSigner,
+  checkChangesInStore,
   createBackend: (context) =>
     monitoredBackend(context, adapterConfigOf(context.loaded), {
       v1: () => {

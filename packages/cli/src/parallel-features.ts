@@ -3,6 +3,7 @@ import { compareGroup } from './commands/compare-report-command.js';
 import { metricsCommand } from './commands/metrics-command.js';
 import { registryMigrateCommand } from './commands/registry-migrate-command.js';
 import { registryCompactCommand } from './commands/registry-compact-command.js';
+import { checkChangesInStore } from './store-lookup.js';
 import { registryPushCommand } from './commands/registry-push-command.js';
 import { rolloutGroup } from './commands/rollout-status-command.js';
 import { sparqlCommand } from './commands/sparql-command.js';
@@ -47,4 +48,5 @@ export const parallelFeatures: FeatureSet = {
   ],
   createBackend: createParallelBackend,
   createSigner: createArchiveSigner,
+  checkChangesInStore,
 };

@@ -1,6 +1,7 @@
 import type { MarketplaceConfig } from '@ggen/marketplace-core';
 import { fetchOptionsOf } from './fetch-options.js';
 import { join } from 'node:path';
+import { storeRootOf } from './store-root.js';
 import { loadTrustedKeys, QueryCache, type V2RegistryOptions } from '@ggen/marketplace-v2';
 
 /** The remote-catalog settings from config, or undefined for the embedded store. */
@@ -36,11 +37,6 @@ export function v2Options(config: MarketplaceConfig, location: string, retained?
     storeRoot: storeRootOf(config),
     ...(cache === undefined ? {} : { cache }),
   };
-}
-
-/** Where `sync` keeps the local v2 stores. */
-export function storeRootOf(config: Pick<MarketplaceConfig, 'cache_dir'>): string {
-  return join(config.cache_dir, 'v2-store');
 }
 
 /** The trust file: one minisign public key per line, in ggen's state directory. */

@@ -12,7 +12,8 @@ import {
   resolveLocation,
   type FetchOptions,
 } from '@ggen/marketplace-core';
-import { packageIri, V } from './vocabulary.js';
+import { QUAD_LINE } from './local-store/nquads-line.js';
+import { authorIri, CATALOG_GRAPH, keyIri, packageIri, postingIri, V } from './vocabulary.js';
 
 /**
  * A directory registry's catalog is `catalog.nq` (the base, written whole) and this journal:
@@ -91,12 +92,42 @@ export function parseJournal(text: string, location: string): ParsedJournal {
     const block = text.slice(eol + 1, end);
     if (bytesToHex(sha256(utf8ToBytes(block))) !== digest)
       throw damaged(location, `the entry of ${name} does not match its digest`);
-    if (!isPackageName(name) || !block.startsWith(`<${packageIri(name)}${TYPE_PACKAGE}`))
-      throw damaged(location, `the entry of ${name} is not that package's block`);
+    const stray = isPackageName(name) ? strayLine(name, block) : 'its name is not a package name';
+    if (stray !== undefined) throw damaged(location, `the entry of ${name} is not that package's block: ${stray}`);
     entries.push({ name, block });
     at = end;
   }
   return { entries, goodBytes: Buffer.byteLength(text.slice(0, at)) };
+}
+
+/** Nodes a package's block may describe besides its own, and what it may say of them. */
+const SHARED_NODES: [string, Set<string>][] = [
+  [authorIri(''), new Set([V.type, V.foafName])],
+  [keyIri(''), new Set([V.type, V.keyId, V.publicKey])],
+  [postingIri('', 0).replace(/\/0\.0$/, ''), new Set([V.token, V.weight, V.postingOf])],
+];
+
+/**
+ * The first line of a block that is not ggen's writing of package `name` (undefined when every
+ * line is): one quad a line in the catalog graph, starting with the package's type, about the
+ * package, its versions and dependencies, or an author, key or posting node it links (a posting
+ * linking this package only). A journal that says anything of another package is refused, as a
+ * sync refuses a package's triples outside its block.
+ */
+function strayLine(name: string, block: string): string | undefined {
+  const own = packageIri(name);
+  if (!block.startsWith(`<${own}${TYPE_PACKAGE}`)) return 'it does not start with the package';
+  for (const line of block.split('\n')) {
+    if (line === '') continue;
+    const match = QUAD_LINE.exec(line);
+    if (match?.[7] !== CATALOG_GRAPH) return `a line that is not one quad of the catalog: ${line.slice(0, 120)}`;
+    const [, subject = '', predicate = '', object] = match;
+    if (subject === own || subject.startsWith(`${own}/`)) continue;
+    const shared = SHARED_NODES.find(([prefix]) => subject.startsWith(prefix))?.[1];
+    if (shared === undefined || !shared.has(predicate) || (predicate === V.postingOf && object !== own))
+      return `a line about another node: ${line.slice(0, 120)}`;
+  }
+  return undefined;
 }
 
 /** A regular file's text, at most `limit` bytes; undefined when there is none. */

@@ -32,6 +32,8 @@ import {
 } from './catalog-rdf.js';
 import { appendJournal, JOURNAL_FILE, JOURNAL_LIMIT, readJournal, TYPE_PACKAGE } from './catalog-journal.js';
 import { ShardTriples } from './local-store/shard-triples.js';
+import { openLocalStore, storeHasBase } from './local-store/local-store.js';
+import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { packageIri, packageNameOf } from './vocabulary.js';
 import { EmbeddedCatalog } from './catalog-source.js';
 import { CATALOG_FILE, fetchCatalogChunks, streamCatalog } from './catalog-file.js';
@@ -208,7 +210,28 @@ export function registerCatalogLookup(dir: string, lookup: CatalogLookup): () =>
  */
 export async function scanV2Catalog(dir: string, name: string): Promise<{ pkg?: CatalogPackage; names: string[] }> {
   const lookup = lookups.get(resolve(dir));
-  if (lookup !== undefined) return lookup(name);
+  return lookup === undefined ? streamScan(dir, name) : lookup(name);
+}
+
+/**
+ * The lookup of a directory registry whose local store was synced (the CLI's, under
+ * `storeRoot`): while the store's catalog.nq is the registry's, the store is brought up to date
+ * with the journal alone and answers; otherwise (never synced, or compacted since) the catalog
+ * is read once instead, which costs less than cutting it again.
+ */
+export function localStoreLookup(dir: string, storeRoot: string): CatalogLookup {
+  return async (name) => {
+    if (!storeHasBase(dir, storeRoot)) return streamScan(dir, name);
+    const files = await openLocalStore({ registry: dir, storeRoot, timeoutMs: 600_000, retries: 0 });
+    if (files === undefined) return streamScan(dir, name);
+    const catalog = new ShardedCatalog(files);
+    const [pkg] = await catalog.readPackages([name]);
+    const names = catalog.namesLike(name);
+    return pkg === undefined ? { names } : { pkg, names };
+  };
+}
+
+async function streamScan(dir: string, name: string): Promise<{ pkg?: CatalogPackage; names: string[] }> {
   const path = join(dir, CATALOG_FILE);
   if (!existsSync(path)) return { names: [] };
   const names: string[] = [];

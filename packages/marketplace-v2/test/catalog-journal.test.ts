@@ -7,12 +7,14 @@ import {
   compactRegistry,
   EmbeddedCatalog,
   fetchCatalogChunks,
+  localStoreLookup,
   openLocalStore,
   ShardedCatalog,
   syncLocalStore,
   type SyncEvent,
   JOURNAL_FILE,
   JOURNAL_LIMIT,
+  journalEntryText,
   readJournal,
   readV2CatalogFile,
   scanV2Catalog,
@@ -128,6 +130,14 @@ describe('the catalog journal: a change costs its package, not the registry', ()
     // Another package's lines under a package's header (digest recomputed): not that package's block.
     writeFileSync(journal, `${honest}# ggen-journal lodash 1 ${'1'.repeat(64)}\n<x> <y> <z> <g> .\n`);
     expect(await codeOf(readJournal(dir, fetchOptions))).toBe('GGEN_E_INDEX_INVALID');
+    // An entry whose digest is right but that says something of another package: refused, as a
+    // sync refuses a package's triples outside its block (a mirror's journal is no more trusted).
+    writeFileSync(journal, honest);
+    const [entry] = await readJournal(dir, fetchOptions);
+    const poisoned = `<https://ggen.dev/registry/package/${packages[1]?.name ?? ''}> <http://purl.org/dc/terms/description> "evil" <https://ggen.dev/registry/catalog> .\n`;
+    writeFileSync(journal, journalEntryText({ name: entry?.name ?? '', block: `${entry?.block ?? ''}${poisoned}` }));
+    expect(await codeOf(readJournal(dir, fetchOptions))).toBe('GGEN_E_INDEX_INVALID');
+    await expect(readJournal(dir, fetchOptions)).rejects.toThrow(/a line about another node/);
     writeFileSync(journal, honest);
     const catalog = join(dir, CATALOG_FILE);
     const text = readFileSync(catalog, 'utf8');
@@ -267,8 +277,19 @@ describe('the local store keeps the journal beside the shards', () => {
     };
     expect(await ranked(engine)).toEqual(await ranked(new SparqlSearchEngine(merged)));
 
+    // A change's checks, from the store while it holds the registry's catalog.nq (a few names:
+    // the look-alikes), and from a read of the catalog once it does not (every name).
+    const lookup = localStoreLookup(dir, storeRoot);
+    const fromStore = await lookup(nth(packages, 0).name);
+    expect(fromStore.pkg?.description).toBe('lantern rewrite');
+    expect(fromStore.names).toContain(nth(packages, 0).name);
+    expect(fromStore.names.length).toBeLessThan(10);
+    expect((await lookup('lantern_kit')).names).toContain('lantern-kit');
+
     // After a compaction the shards are cut again, and the journal is gone from the store.
     await compactRegistry(dir);
+    const scanned = await lookup('lantern_kit');
+    expect(scanned.names).toHaveLength(402);
     const compacted = await syncLocalStore({ ...fetchOptions, registry: dir, storeRoot });
     expect(compacted).toMatchObject({ status: 'updated', packages: 402, journal: 0 });
     expect(versionOf()).not.toBe(version);

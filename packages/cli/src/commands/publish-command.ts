@@ -32,6 +32,7 @@ export const publishCommand = defineCommand({
         },
       );
     }
+    context.checkChangesInStore(registry);
     let signer;
     if (args.key !== undefined) {
       if (context.features.createSigner === undefined) {

@@ -4,7 +4,7 @@ import { MarketplaceError } from '@ggen/marketplace-core';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand } from '../command-spec.js';
 import { loadRegistryServer } from '../registry-server-loader.js';
-import { storeRootOf } from '../remote-options.js';
+import { storeRootOf } from '../store-root.js';
 
 export interface ServeOutcome {
   url: string;

@@ -3,7 +3,7 @@ import { MarketplaceError } from '@ggen/marketplace-core';
 import { syncLocalStore, type SyncResult } from '@ggen/marketplace-v2';
 import { SingleBar } from 'cli-progress';
 import { defineCommand } from '../command-spec.js';
-import { storeRootOf } from '../remote-options.js';
+import { storeRootOf } from '../store-root.js';
 import { fetchOptionsOf } from '../fetch-options.js';
 
 const MB = 1024 * 1024;

@@ -467,6 +467,13 @@ async function writeCurrent(dir: string, entry: Current): Promise<void> {
   }
 }
 
+/** Whether a directory registry's store was cut from its catalog.nq as it is now (only the journal may differ). */
+export function storeHasBase(registry: string, storeRoot: string): boolean {
+  const current = readCurrent(localStoreDir(storeRoot, registry));
+  const trusted = trustedStat(catalogStat(registry)?.base, current?.syncedAt);
+  return current?.format === FORMAT && trusted !== undefined && current.baseStat === trusted;
+}
+
 /**
  * The synced store of a registry, when there is one that matches it. A file registry whose
  * catalog changed (or that was never synced) is synced first; an http(s) registry is used as
