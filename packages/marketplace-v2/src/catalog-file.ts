@@ -171,7 +171,9 @@ class CatalogMerge {
       throw new MarketplaceError(
         'GGEN_E_INDEX_INVALID',
         `The v2 catalog ${location} is cut short: it holds ${this.#baseQuads} quads, its closing line says ${this.#declared ?? 'nothing'}`,
-        { hint: 'Nothing was used. Restore catalog.nq, or rewrite it: ggen marketplace registry compact <dir>.' },
+        {
+          hint: 'Nothing was used. Restore catalog.nq from a backup: the journal holds only the packages changed since it was written.',
+        },
       );
     const blocks = [...this.#journal.values()].map((entry) => entry.block);
     for (const block of blocks) this.#emitted += countLines(block);
