@@ -2,11 +2,8 @@ import { MarketplaceError, type LoadedConfig, type MarketplaceConfigKey } from '
 import { createV2Backend, V2_BACKEND_METADATA } from '@ggen/marketplace-v2';
 import { checkedBackend } from '@ggen/domain-adapters';
 import { sparqlCommand } from './commands/sparql-command.js';
-import { registryCompactCommand } from './commands/registry-compact-command.js';
 import { checkChangesInStore } from './store-lookup.js';
-import { registryPushCommand } from './commands/registry-push-command.js';
-import { registryMigrateCommand } from './commands/registry-migrate-command.js';
-import { registryServeCommand, registryTokenCommand } from './commands/registry-serve-command.js';
+import { v2RegistryGroup } from './commands/v2-registry-group.js';
 import { metricsCommand } from './commands/metrics-command.js';
 import { lifecycleCommands } from './commands/lifecycle-command.js';
 import { v2Options } from './remote-options.js';
@@ -15,7 +12,6 @@ import { createArchiveSigner } from './archive-signer.js';
 import { keygenCommand } from './commands/keygen-command.js';
 import { syncCommand } from './commands/sync-command.js';
 import { keysGroup } from './commands/keys-command.js';
-import { registryGroup } from './commands/registry-group.js';
 import { loginCommands } from './commands/login-command.js';
 import { signCommand } from './commands/sign-command.js';
 import { verifyKeyCommand } from './commands/verify-key-command.js';
@@ -70,13 +66,7 @@ void runCli(process.argv.slice(2), {
   checkConfig: refuseRemovedKeys,
   commands: [
     sparqlCommand,
-    registryGroup(
-      registryMigrateCommand,
-      registryPushCommand,
-      registryCompactCommand,
-      registryServeCommand,
-      registryTokenCommand,
-    ),
+    v2RegistryGroup,
     metricsCommand,
     keygenCommand,
     verifyKeyCommand,

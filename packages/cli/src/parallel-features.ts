@@ -1,18 +1,14 @@
 import { createParallelBackend } from './parallel-backend.js';
 import { compareGroup } from './commands/compare-report-command.js';
 import { metricsCommand } from './commands/metrics-command.js';
-import { registryMigrateCommand } from './commands/registry-migrate-command.js';
-import { registryCompactCommand } from './commands/registry-compact-command.js';
 import { checkChangesInStore } from './store-lookup.js';
-import { registryPushCommand } from './commands/registry-push-command.js';
+import { v2RegistryGroup } from './commands/v2-registry-group.js';
 import { rolloutGroup } from './commands/rollout-status-command.js';
 import { sparqlCommand } from './commands/sparql-command.js';
 import { createArchiveSigner } from './archive-signer.js';
 import { keygenCommand } from './commands/keygen-command.js';
 import { syncCommand } from './commands/sync-command.js';
 import { keysGroup } from './commands/keys-command.js';
-import { registryGroup } from './commands/registry-group.js';
-import { registryServeCommand, registryTokenCommand } from './commands/registry-serve-command.js';
 import { loginCommands } from './commands/login-command.js';
 import { lifecycleCommands } from './commands/lifecycle-command.js';
 import { signCommand } from './commands/sign-command.js';
@@ -26,13 +22,7 @@ export const parallelFeatures: FeatureSet = {
   ...PARALLEL_BUILD,
   backends: [...PARALLEL_BUILD.backends],
   commands: [
-    registryGroup(
-      registryMigrateCommand,
-      registryPushCommand,
-      registryCompactCommand,
-      registryServeCommand,
-      registryTokenCommand,
-    ),
+    v2RegistryGroup,
     sparqlCommand,
     metricsCommand,
     compareGroup,
