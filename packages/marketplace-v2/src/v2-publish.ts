@@ -34,9 +34,9 @@ import { appendJournal, JOURNAL_FILE, JOURNAL_LIMIT, readJournal, TYPE_PACKAGE }
 import { ShardTriples } from './local-store/shard-triples.js';
 import { openLocalStore, storeHasBase } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
-import { packageIri, packageNameOf } from './vocabulary.js';
-import { EmbeddedCatalog } from './catalog-source.js';
-import { CATALOG_FILE, fetchCatalogChunks, streamCatalog } from './catalog-file.js';
+import { packageIri, packageNameOf, V } from './vocabulary.js';
+import { predicateOfLine } from './local-store/nquads-line.js';
+import { CATALOG_FILE, streamCatalog } from './catalog-file.js';
 import {
   checkPublisher,
   checkScopePublisher,
@@ -161,13 +161,48 @@ async function compactV2Catalog(dir: string): Promise<{ packages: number; entrie
   return { packages: packages.length, entries };
 }
 
+/**
+ * Every package of a directory registry's catalog (its journal merged), read a package's block
+ * at a time (ShardTriples, as the local store reads shards) instead of loading the catalog into
+ * oxigraph: a compaction or a migrate over ~227k packages holds the packages, not the store
+ * (several GB). Postings are skipped; they are computed again by whoever writes.
+ */
 export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> {
   const path = join(dir, CATALOG_FILE);
   if (!existsSync(path)) return [];
+  const packages: CatalogPackage[] = [];
+  let block: string[] = [];
+  let name: string | undefined;
+  let quads = 0;
+  let declared: number | undefined;
+  const flush = (): void => {
+    if (name !== undefined) {
+      const triples = new ShardTriples(dir);
+      triples.add(`${block.join('\n')}\n`);
+      packages.push(...readCatalogPackages(triples, [name]));
+    }
+    block = [];
+  };
   try {
-    // In line-aligned chunks: a catalog of 100k packs is more than one JavaScript string can hold.
-    const { chunks } = await fetchCatalogChunks(dir, { timeoutMs: 60_000, retries: 0 });
-    return await new EmbeddedCatalog(chunks).allPackages();
+    await streamCatalog(dir, { timeoutMs: 60_000, retries: 0 }, (chunk) => {
+      for (const line of chunk.split('\n')) {
+        if (line === '') continue;
+        const predicate = predicateOfLine(line);
+        if (predicate === V.quadCount) {
+          declared = Number(/"(\d+)"/.exec(line)?.[1] ?? Number.NaN);
+          continue;
+        }
+        quads += 1;
+        if (line.includes(TYPE_PACKAGE)) {
+          flush();
+          name = packageNameOf(line.slice(1, line.indexOf('>')));
+        }
+        if (predicate !== V.token && predicate !== V.weight && predicate !== V.postingOf) block.push(line);
+      }
+    });
+    flush();
+    if (declared !== undefined && declared !== quads)
+      throw new Error(`it holds ${quads} quads, its closing line says ${declared}`);
   } catch (cause) {
     throw new MarketplaceError(
       'GGEN_E_INDEX_INVALID',
@@ -178,6 +213,7 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
       },
     );
   }
+  return packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**

@@ -147,20 +147,21 @@ describe('the catalog journal: a change costs its package, not the registry', ()
 
   it('compaction folds the journal into catalog.nq, ranking as a whole write of the same packages', async () => {
     const { dir, packages } = await registryOf(200);
-    const changed = packages.slice(10, 14).map((pkg) => ({ ...pkg, description: `${pkg.description} lantern` }));
+    // Every field a package can have (keys, READMEs, files, extra) goes through the read and back.
+    const changed = [
+      ...packages.slice(10, 14).map((pkg) => ({ ...pkg, description: `${pkg.description} lantern` })),
+      { ...fullPackage('lantern-full'), keywords: ['lantern'] },
+    ];
     for (const pkg of changed) await writeCatalogPackages(dir, [pkg]);
     const result = await compactRegistry(dir);
-    expect(result).toEqual({ packages: 200, entries: 4 });
+    expect(result).toEqual({ packages: 201, entries: 5 });
     expect(existsSync(join(dir, JOURNAL_FILE))).toBe(false);
     const whole = temp('ggen-journal-whole-');
     const byName = new Map(changed.map((pkg) => [pkg.name, pkg]));
-    await writeV2Catalog(
-      whole,
-      packages.map((pkg) => byName.get(pkg.name) ?? pkg),
-    );
+    await writeV2Catalog(whole, [...packages.map((pkg) => byName.get(pkg.name) ?? pkg), nth(changed, 4)]);
     expect(readFileSync(join(dir, CATALOG_FILE), 'utf8')).toBe(readFileSync(join(whole, CATALOG_FILE), 'utf8'));
     expect(readFileSync(join(dir, STATS_FILE), 'utf8')).toBe(readFileSync(join(whole, STATS_FILE), 'utf8'));
-    expect((await searched(dir, 'lantern')).total).toBe(4);
+    expect((await searched(dir, 'lantern')).total).toBe(5);
   });
 
   it('the change that fills the journal compacts it; a catalog without statistics is written whole', async () => {
