@@ -179,7 +179,10 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
     if (name !== undefined) {
       const triples = new ShardTriples(dir);
       triples.add(`${block.join('\n')}\n`);
-      packages.push(...readCatalogPackages(triples, [name]));
+      // Copied through JSON: values read from a block are slices of its text, which they would
+      // keep alive (at ~227k packages, over a GB of block texts beside the packages).
+      for (const pkg of readCatalogPackages(triples, [name]))
+        packages.push(JSON.parse(JSON.stringify(pkg)) as CatalogPackage);
     }
     block = [];
   };
