@@ -11,10 +11,17 @@ import {
   nodeCrypto,
   isHttpNotFound,
 } from '@ggen/marketplace-core';
-import { JOURNAL_FILE, latestEntries, readJournal, TYPE_PACKAGE, type JournalEntry } from './catalog-journal.js';
+import {
+  declaredQuads,
+  JOURNAL_FILE,
+  latestEntries,
+  packageStartedBy,
+  readJournal,
+  type JournalEntry,
+} from './catalog-journal.js';
 import { quadCountLine } from './catalog-rdf.js';
 import { predicateOfLine } from './local-store/nquads-line.js';
-import { packageNameOf, V } from './vocabulary.js';
+import { V } from './vocabulary.js';
 
 export const CATALOG_FILE = 'catalog.nq';
 
@@ -153,12 +160,12 @@ class CatalogMerge {
       if (line === '') continue;
       const predicate = predicateOfLine(line);
       if (predicate === V.quadCount) {
-        this.#declared = Number(/"(\d+)"/.exec(line)?.[1] ?? Number.NaN);
+        this.#declared = declaredQuads(line);
         continue;
       }
       this.#baseQuads += 1;
-      if (line.includes(TYPE_PACKAGE))
-        this.#dropping = this.#journal.has(packageNameOf(line.slice(1, line.indexOf('>'))));
+      const started = packageStartedBy(line);
+      if (started !== undefined) this.#dropping = this.#journal.has(started);
       if (this.#dropping && predicate !== V.token && predicate !== V.weight) continue;
       kept.push(line);
     }

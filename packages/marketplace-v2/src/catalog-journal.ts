@@ -13,7 +13,7 @@ import {
   type FetchOptions,
 } from '@ggen/marketplace-core';
 import { QUAD_LINE } from './local-store/nquads-line.js';
-import { authorIri, CATALOG_GRAPH, keyIri, packageIri, postingIri, V } from './vocabulary.js';
+import { authorIri, CATALOG_GRAPH, keyIri, packageIri, packageNameOf, postingIri, V } from './vocabulary.js';
 
 /**
  * A directory registry's catalog is `catalog.nq` (the base, written whole) and this journal:
@@ -51,6 +51,16 @@ export interface ParsedJournal {
 
 /** What a package's first line (`<package> rdf:type gg:Package`) holds after its subject: a block starts there. */
 export const TYPE_PACKAGE = `> <${V.type}> <${V.Package}> <`;
+
+/** The package whose block a catalog line starts (its `rdf:type gg:Package` line), else undefined. */
+export function packageStartedBy(line: string): string | undefined {
+  return line.includes(TYPE_PACKAGE) ? packageNameOf(line.slice(1, line.indexOf('>'))) : undefined;
+}
+
+/** How many quads a catalog's closing `gg:quadCount` line says came before it (NaN when it says none). */
+export function declaredQuads(line: string): number {
+  return Number(/"(\d+)"/.exec(line)?.[1] ?? Number.NaN);
+}
 
 export function journalEntryText(entry: JournalEntry): string {
   const lines = entry.block === '' ? 0 : entry.block.split('\n').length - 1;

@@ -30,11 +30,18 @@ import {
   readCatalogPackages,
   type PostingStats,
 } from './catalog-rdf.js';
-import { appendJournal, JOURNAL_FILE, JOURNAL_LIMIT, readJournal, TYPE_PACKAGE } from './catalog-journal.js';
+import {
+  appendJournal,
+  declaredQuads,
+  JOURNAL_FILE,
+  JOURNAL_LIMIT,
+  packageStartedBy,
+  readJournal,
+} from './catalog-journal.js';
 import { ShardTriples } from './local-store/shard-triples.js';
 import { openLocalStore, storeHasBase } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
-import { packageIri, packageNameOf, V } from './vocabulary.js';
+import { V } from './vocabulary.js';
 import { predicateOfLine } from './local-store/nquads-line.js';
 import { CATALOG_FILE, streamCatalog } from './catalog-file.js';
 import {
@@ -171,39 +178,11 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
   const path = join(dir, CATALOG_FILE);
   if (!existsSync(path)) return [];
   const packages: CatalogPackage[] = [];
-  let block: string[] = [];
-  let name: string | undefined;
-  let quads = 0;
-  let declared: number | undefined;
-  const flush = (): void => {
-    if (name !== undefined) {
-      const triples = new ShardTriples(dir);
-      triples.add(`${block.join('\n')}\n`);
-      // Copied through JSON: values read from a block are slices of its text, which they would
-      // keep alive (at ~227k packages, over a GB of block texts beside the packages).
-      for (const pkg of readCatalogPackages(triples, [name]))
-        packages.push(JSON.parse(JSON.stringify(pkg)) as CatalogPackage);
-    }
-    block = [];
-  };
   try {
-    await streamCatalog(dir, { timeoutMs: 60_000, retries: 0 }, (chunk) => {
-      for (const line of chunk.split('\n')) {
-        if (line === '') continue;
-        const predicate = predicateOfLine(line);
-        if (predicate === V.quadCount) {
-          declared = Number(/"(\d+)"/.exec(line)?.[1] ?? Number.NaN);
-          continue;
-        }
-        quads += 1;
-        if (line.includes(TYPE_PACKAGE)) {
-          flush();
-          name = packageNameOf(line.slice(1, line.indexOf('>')));
-        }
-        if (predicate !== V.token && predicate !== V.weight && predicate !== V.postingOf) block.push(line);
-      }
+    const { quads, declared } = await forEachPackageBlock(dir, (name, lines) => {
+      const pkg = packageOfBlock(dir, name, lines);
+      if (pkg !== undefined) packages.push(pkg);
     });
-    flush();
     if (declared !== undefined && declared !== quads)
       throw new Error(`it holds ${quads} quads, its closing line says ${declared}`);
   } catch (cause) {
@@ -217,6 +196,54 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
     );
   }
   return packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * A directory registry's catalog (its journal merged) a package at a time: `onPackage` gets each
+ * package's name and the lines of its block less postings. Returns how many quads came, and what
+ * the closing line declared (undefined when there is none).
+ */
+async function forEachPackageBlock(
+  dir: string,
+  onPackage: (name: string, lines: string[]) => void,
+): Promise<{ quads: number; declared: number | undefined }> {
+  let block: string[] = [];
+  let name: string | undefined;
+  let quads = 0;
+  let declared: number | undefined;
+  const flush = (): void => {
+    if (name !== undefined) onPackage(name, block);
+    block = [];
+  };
+  await streamCatalog(dir, { timeoutMs: 60_000, retries: 0 }, (chunk) => {
+    for (const line of chunk.split('\n')) {
+      if (line === '') continue;
+      const predicate = predicateOfLine(line);
+      if (predicate === V.quadCount) {
+        declared = declaredQuads(line);
+        continue;
+      }
+      quads += 1;
+      const started = packageStartedBy(line);
+      if (started !== undefined) {
+        flush();
+        name = started;
+      }
+      if (predicate !== V.token && predicate !== V.weight && predicate !== V.postingOf) block.push(line);
+    }
+  });
+  flush();
+  return { quads, declared };
+}
+
+/** A package read back from its block's lines (blocks are self-contained: authors and keys are written in each). */
+function packageOfBlock(dir: string, name: string, lines: string[]): CatalogPackage | undefined {
+  const triples = new ShardTriples(dir);
+  triples.add(`${lines.join('\n')}\n`);
+  const [pkg] = readCatalogPackages(triples, [name]);
+  // Copied through JSON: values read from a block are slices of its text, which they would keep
+  // alive (at ~227k packages, over a GB of block texts beside the packages).
+  return pkg === undefined ? undefined : (JSON.parse(JSON.stringify(pkg)) as CatalogPackage);
 }
 
 /**
@@ -263,30 +290,29 @@ export function localStoreLookup(dir: string, storeRoot: string): CatalogLookup 
     if (!storeHasBase(dir, storeRoot)) return streamScan(dir, name);
     const files = await openLocalStore({ registry: dir, storeRoot, timeoutMs: 600_000, retries: 0 });
     if (files === undefined) return streamScan(dir, name);
-    const catalog = new ShardedCatalog(files);
-    const [pkg] = await catalog.readPackages([name]);
-    const names = catalog.namesLike(name);
-    return pkg === undefined ? { names } : { pkg, names };
+    return lookupInStore(new ShardedCatalog(files), name);
   };
+}
+
+/** A change's package and the names it checks against, from a catalog over the local store (CatalogLookup). */
+export async function lookupInStore(
+  catalog: ShardedCatalog,
+  name: string,
+): Promise<{ pkg?: CatalogPackage; names: string[] }> {
+  const [pkg] = await catalog.readPackages([name]);
+  const names = catalog.namesLike(name);
+  return pkg === undefined ? { names } : { pkg, names };
 }
 
 async function streamScan(dir: string, name: string): Promise<{ pkg?: CatalogPackage; names: string[] }> {
   const path = join(dir, CATALOG_FILE);
   if (!existsSync(path)) return { names: [] };
   const names: string[] = [];
-  const wanted = packageIri(name);
-  const block: string[] = [];
-  let inBlock = false;
+  let pkg: CatalogPackage | undefined;
   try {
-    await streamCatalog(dir, { timeoutMs: 60_000, retries: 0 }, (chunk) => {
-      for (const line of chunk.split('\n')) {
-        if (line.includes(TYPE_PACKAGE)) {
-          const subject = line.slice(1, line.indexOf('>'));
-          names.push(packageNameOf(subject));
-          inBlock = subject === wanted;
-        }
-        if (inBlock && line !== '') block.push(line);
-      }
+    await forEachPackageBlock(dir, (blockName, lines) => {
+      names.push(blockName);
+      if (blockName === name) pkg = packageOfBlock(dir, name, lines);
     });
   } catch (cause) {
     throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${path} is not a readable catalog; refusing to change it`, {
@@ -294,10 +320,6 @@ async function streamScan(dir: string, name: string): Promise<{ pkg?: CatalogPac
       cause,
     });
   }
-  if (block.length === 0) return { names };
-  const triples = new ShardTriples(dir);
-  triples.add(`${block.join('\n')}\n`);
-  const [pkg] = readCatalogPackages(triples, [name]);
   return pkg === undefined ? { names } : { pkg, names };
 }
 

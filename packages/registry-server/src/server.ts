@@ -28,6 +28,7 @@ import {
   EmbeddedCatalog,
   fetchCatalogChunks,
   JOURNAL_FILE,
+  lookupInStore,
   openLocalStore,
   publishPrepared,
   registerCatalogLookup,
@@ -235,11 +236,10 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   // Publishes, lifecycle and key changes check their package against the store, not a scan of the catalog.
   const unregister = registerCatalogLookup(dir, (name) =>
     catalogs.use(async ({ catalog }) => {
+      if (catalog instanceof ShardedCatalog) return lookupInStore(catalog, name);
+      // No catalog.nq yet: the empty catalog.
       const [pkg] = await catalog.readPackages([name]);
-      const names =
-        catalog instanceof ShardedCatalog
-          ? catalog.namesLike(name)
-          : (await catalog.allPackages()).map((entry) => entry.name);
+      const names = (await catalog.allPackages()).map((entry) => entry.name);
       return pkg === undefined ? { names } : { pkg, names };
     }),
   );
