@@ -6,7 +6,10 @@
 // archive downloads, and the site's package and search pages beside their JSON twins; publish throughput with 8 concurrent publishers; the server's RSS (its own
 // /metrics). Then the target, in the same run: a CLI install of a 3-pack closure from the server
 // within 1.5x of the same install from a local directory registry of 77 packs (the sample).
-// Exits 1 on a MISS.
+// With SERVER_BENCH_REMOTE=1, a second server over the same directory with `--catalog remote` (a
+// real Virtuoso, as the tests start it): its start (the catalog pushed), documents and search
+// through the endpoint, and 8 concurrent publishes applied to it, against 8 into an empty
+// registry whose catalog is on the same endpoint. Exits 1 on a MISS.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +19,7 @@ import autocannon from 'autocannon';
 import { packDirectory } from '@ggen/marketplace-core';
 import { writeV2Catalog } from '@ggen/marketplace-v2';
 import { benchQueries, loadBenchRows, v1ToCatalogPackages, writeV1Registry } from './npm-catalog.mjs';
+import { startVirtuoso } from '../testing/virtuoso.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const cli = join(root, 'packages', 'cli', 'dist', 'parallel', 'ggen.mjs');
@@ -32,6 +36,7 @@ const env = (home) => ({
 });
 // SERVER_BENCH_PUBLISH=0 leaves out the publish round and says so.
 const PUBLISH = process.env.SERVER_BENCH_PUBLISH !== '0';
+const REMOTE = process.env.SERVER_BENCH_REMOTE === '1';
 // Up to this size the registry is built as a user would, with `registry migrate`.
 const MIGRATE_MAX = Number(process.env.SERVER_BENCH_MIGRATE_MAX ?? 100_000);
 const ms = (value) => `${value.toFixed(1)} ms`;
@@ -40,11 +45,11 @@ function ggen(args, home) {
   return execFileSync(process.execPath, [cli, ...args], { env: env(home), encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
-async function serve(dir, home) {
+async function serve(dir, home, extra = [], extraEnv = {}) {
   const child = spawn(
     process.execPath,
-    [cli, 'marketplace', 'registry', 'serve', dir, '--port', '0', '--rate-limit', '100000000'],
-    { env: env(home), stdio: ['ignore', 'ignore', 'pipe'] },
+    [cli, 'marketplace', 'registry', 'serve', dir, '--port', '0', '--rate-limit', '100000000', ...extra],
+    { env: { ...env(home), ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let seen = '';
   const url = await new Promise((resolve, reject) => {
@@ -104,6 +109,9 @@ function loadTwins(url, json, pages) {
     });
   });
 }
+
+const line = (label, { result, latencies }) =>
+  `  ${label.padEnd(18)} ${String(Math.round(result.requests.average)).padStart(6)} req/s   p50 ${ms(percentile(latencies, 50))}   p95 ${ms(percentile(latencies, 95))}   p99 ${ms(percentile(latencies, 99))}   errors ${result.errors + result.non2xx}`;
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -191,7 +199,7 @@ for (const size of SIZES) {
 
     // 8 publishers at once, one new pack each, into this registry and (the baseline, same run)
     // into an empty one: a publish that costs O(changes) takes about as long in both.
-    const publishAll = async (serverUrl, registryDir, prefix) => {
+    async function publishAll(serverUrl, registryDir, prefix) {
       const token = /ggen_[A-Za-z0-9_-]+/.exec(
         ggen(['marketplace', 'registry', 'token', 'create', registryDir, '--label', 'bench'], home),
       )[0];
@@ -214,7 +222,7 @@ for (const size of SIZES) {
         }),
       );
       return (performance.now() - begun) / 1000;
-    };
+    }
     const readRss = await rss(url);
     let publishLine = '  publish            not measured (SERVER_BENCH_PUBLISH=0)';
     if (PUBLISH) {
@@ -233,6 +241,63 @@ for (const size of SIZES) {
       if (publishRatio > 2) missed = true;
     }
 
+    // The catalog on a SPARQL endpoint: its start, reads through it, and publishes applied to it.
+    const remoteLines = [];
+    if (REMOTE) {
+      const virtuoso = await startVirtuoso();
+      try {
+        const remoteHome = join(work, 'remote-home');
+        mkdirSync(join(remoteHome, '.config', 'ggen'), { recursive: true });
+        writeFileSync(
+          join(remoteHome, '.config', 'ggen', 'config.yaml'),
+          `marketplace:\n  sparql_endpoint: ${virtuoso.queryUrl}\n  sparql_graph_store: ${virtuoso.graphStoreUrl}\n  sparql_user: ${virtuoso.user}\n  timeout_ms: 600000\n`,
+        );
+        const remoteArgs = ['--catalog', 'remote'];
+        const remoteEnv = { GGEN_MARKETPLACE_SPARQL_PASSWORD: virtuoso.password };
+        const emptyRemote = join(work, 'empty-remote');
+        mkdirSync(emptyRemote);
+        const emptyServer = await serve(emptyRemote, remoteHome, remoteArgs, remoteEnv);
+        let emptySeconds;
+        try {
+          emptySeconds = await publishAll(emptyServer.url, emptyRemote, 'bench-rempty');
+        } finally {
+          emptyServer.child.kill('SIGTERM');
+        }
+        // The start pushes this registry's catalog over the empty one's: the endpoint holds another.
+        started = performance.now();
+        const remoteServer = await serve(registry, remoteHome, remoteArgs, remoteEnv);
+        const remoteStartMs = performance.now() - started;
+        try {
+          const remoteDocuments = await load(
+            remoteServer.url,
+            names.map((name) => ({ method: 'GET', path: `/-/v1/packages/${encodeURIComponent(name)}` })),
+          );
+          const remoteSearch = await load(
+            remoteServer.url,
+            benchQueries(rows).map((text) => ({ method: 'GET', path: `/-/v1/search?q=${encodeURIComponent(text)}` })),
+          );
+          const seconds = await publishAll(remoteServer.url, registry, 'bench-rpub');
+          const remoteRatio = seconds / emptySeconds;
+          remoteLines.push(
+            `  with --catalog remote (Virtuoso): ready in ${(remoteStartMs / 1000).toFixed(1)} s (the catalog pushed), server RSS ${(await rss(remoteServer.url)).toFixed(0)} MB`,
+            line('  documents', remoteDocuments),
+            line('  search', remoteSearch),
+            `    publish          8 concurrent in ${seconds.toFixed(1)} s, each applied to the endpoint; into an empty registry on the same endpoint: 8 in ${emptySeconds.toFixed(1)} s: ${remoteRatio.toFixed(1)}x (target <= 2x, O(changes)) ${remoteRatio <= 2 ? 'PASS' : 'MISS'}`,
+          );
+          if (remoteRatio > 2) missed = true;
+          for (const { result } of [remoteDocuments, remoteSearch])
+            if (result.errors + result.non2xx > 0) {
+              remoteLines.push(`  MISS: ${result.errors + result.non2xx} failed requests through the endpoint`);
+              missed = true;
+            }
+        } finally {
+          remoteServer.child.kill('SIGTERM');
+        }
+      } finally {
+        await virtuoso.stop();
+      }
+    }
+
     // The target: install of a 3-pack closure, server at this size vs the 77-pack sample directory.
     const clientHome = join(work, 'client');
     mkdirSync(clientHome);
@@ -246,8 +311,6 @@ for (const size of SIZES) {
     }
     const ratio = median(fromServer) / median(fromDirectory);
 
-    const line = (label, { result, latencies }) =>
-      `  ${label.padEnd(18)} ${String(Math.round(result.requests.average)).padStart(6)} req/s   p50 ${ms(percentile(latencies, 50))}   p95 ${ms(percentile(latencies, 95))}   p99 ${ms(percentile(latencies, 99))}   errors ${result.errors + result.non2xx}`;
     console.log(
       `\nregistry server at ${size.toLocaleString('en')} packages (built ${direct ? 'directly' : 'with registry migrate'} in ${(buildMs / 1000).toFixed(1)} s, server ready in ${ms(startMs)}, its catalog store synced by the first request in ${(syncMs / 1000).toFixed(1)} s)`,
     );
@@ -276,6 +339,7 @@ for (const size of SIZES) {
       `  install of a 3-pack closure: ${ms(median(fromServer))} from the server vs ${ms(median(fromDirectory))} from a 77-pack directory: ${ratio.toFixed(2)}x (target <= 1.5x) ${ratio <= 1.5 ? 'PASS' : 'MISS'}`,
     );
     if (ratio > 1.5) missed = true;
+    for (const remoteLine of remoteLines) console.log(remoteLine);
     for (const { result } of [documents, search, archives, packagePages, searchPages, homePages])
       if (result.errors + result.non2xx > 0) {
         console.log(`  MISS: ${result.errors + result.non2xx} failed requests`);

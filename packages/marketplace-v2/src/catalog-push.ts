@@ -16,11 +16,24 @@ import { CATALOG_GRAPH, CATALOG_META_GRAPH, V } from './vocabulary.js';
 /** Triples per Graph Store request: a few megabytes, well inside any server's request limit. */
 export const PUSH_BATCH_LINES = 20_000;
 
+/** An endpoint a catalog is written to: its query, Graph Store and Update URLs, and the account that may write. */
+export type EndpointTarget = RemoteCatalogOptions & {
+  graphStoreUrl: string;
+  updateUrl: string;
+  user: string;
+  password: string;
+};
+
 export interface PushCatalogOptions {
   /** The v2 registry (directory or http(s) base) whose catalog.nq is pushed. */
   registry: string;
   fetch: FetchOptions;
-  remote: RemoteCatalogOptions & { graphStoreUrl: string; updateUrl: string; user: string; password: string };
+  remote: EndpointTarget;
+  /**
+   * The registry directory's state the catalog read is (endpoint-follow.ts), recorded with the
+   * switch; the caller holds the registry's lock, so that the catalog cannot change under the push.
+   */
+  state?: string;
   /** Where the push records its progress, so that an interrupted push resumes (the user's state). */
   stateDir: string;
   batchLines?: number;
@@ -63,21 +76,30 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   });
   const total = distinct.size;
   distinct = undefined;
-  const staging = `${CATALOG_GRAPH}/${read.digest.slice(0, 16)}`;
+  const named = `${CATALOG_GRAPH}/${read.digest.slice(0, 16)}`;
   const statePath = join(
     options.stateDir,
     'push',
     `${nodeCrypto().createHash('sha256').update(`${remote.graphStoreUrl}\n${CATALOG_GRAPH}`).digest('hex').slice(0, 32)}.json`,
   );
   const live = await catalog.generations();
-  if (live.current === staging) {
+  if (live.current === named && live.digest === read.digest) {
     // This very catalog is in place already: nothing to send (and its graph is never dropped).
     rmSync(statePath, { force: true });
+    if (options.state !== undefined && options.state !== live.state)
+      await updateEndpoint(
+        remote,
+        `INSERT DATA { ${switchRecord({ ...live, digest: read.digest, state: options.state })} }`,
+        'Recording the catalog in place',
+      );
     const stored = await countTriples(catalog, CATALOG_GRAPH);
     options.onProgress?.({ done: stored, total, resumed: false });
     return { location: read.location, triples: stored, batches: 0, resumedAt: stored };
   }
   const inUse = (graph: string): boolean => graph === live.current || graph === live.previous;
+  // A graph of that name in use holds changes applied since it was pushed (endpoint-follow.ts):
+  // the push stages beside it, never into a graph readers use.
+  const staging = [named, `${named}-1`, `${named}-2`].find((graph) => !inUse(graph)) ?? named;
   const saved = readState(statePath);
   if (saved !== undefined && saved.staging !== staging && !inUse(saved.staging))
     await dropGraph(options, saved.staging);
@@ -152,10 +174,9 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   // kept for readers that resolved it a moment ago; the one before that is dropped.
   const before = live;
   // One INSERT DATA of a switch record: atomic on every server (readers take the newest record).
-  const at = Date.now();
   await update(
     options,
-    `INSERT DATA { GRAPH <${CATALOG_META_GRAPH}> { <${CATALOG_META_GRAPH}/${at}> <${V.currentGraph}> <${staging}> ; <${V.catalogDigest}> "${read.digest}" ; <${V.previousGraph}> <${before.current}> ; <${V.switchedAt}> ${at} } }`,
+    `INSERT DATA { ${switchRecord({ current: staging, previous: before.current, digest: read.digest, state: options.state, at: before.at })} }`,
   );
   catalog.forgetGenerations();
   const stored = await countTriples(catalog, CATALOG_GRAPH);
@@ -173,6 +194,28 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
     await dropGraph(options, before.previous);
   rmSync(statePath, { force: true });
   return { location: read.location, triples: stored, batches, resumedAt };
+}
+
+/**
+ * A switch record (what RemoteCatalog.generations reads: the newest names the catalog's graph),
+ * as the body of an INSERT DATA. It is dated after the record it follows (`at`), whatever the
+ * writer's clock says.
+ */
+export function switchRecord(record: {
+  current: string;
+  previous: string | undefined;
+  digest: string;
+  state: string | undefined;
+  at: number;
+}): string {
+  const at = Math.max(Date.now(), record.at + 1);
+  return [
+    `GRAPH <${CATALOG_META_GRAPH}> { <${CATALOG_META_GRAPH}/${at}> <${V.currentGraph}> <${record.current}>`,
+    ` ; <${V.catalogDigest}> "${record.digest}"`,
+    record.previous === undefined ? '' : ` ; <${V.previousGraph}> <${record.previous}>`,
+    record.state === undefined ? '' : ` ; <${V.catalogState}> "${record.state}"`,
+    ` ; <${V.switchedAt}> ${at} }`,
+  ].join('');
 }
 
 function readState(path: string): PushState | undefined {
@@ -196,8 +239,7 @@ async function countTriples(catalog: RemoteCatalog, graph: string): Promise<numb
 }
 
 /** One request to the server with the push's credentials and deadline; a failure is coded and names the server. */
-async function send(options: PushCatalogOptions, url: string, init: RequestInit, what: string): Promise<Response> {
-  const { remote } = options;
+async function send(remote: EndpointTarget, url: string, init: RequestInit, what: string): Promise<Response> {
   let response: Response;
   try {
     const request = (): Promise<Response> =>
@@ -253,7 +295,7 @@ async function postBatch(
   for (let attempt = 0; ; attempt += 1) {
     try {
       await send(
-        options,
+        options.remote,
         url,
         { method: 'POST', headers: { 'content-type': 'application/n-triples' }, body },
         'Uploading a batch of the catalog',
@@ -269,11 +311,16 @@ async function postBatch(
 }
 
 async function update(options: PushCatalogOptions, query: string): Promise<void> {
+  await updateEndpoint(options.remote, query, 'Switching the catalog graph');
+}
+
+/** One SPARQL 1.1 Update request to the endpoint, with its credentials; `what` names it in an error. */
+export async function updateEndpoint(remote: EndpointTarget, query: string, what: string): Promise<void> {
   await send(
-    options,
-    options.remote.updateUrl,
+    remote,
+    remote.updateUrl,
     { method: 'POST', headers: { 'content-type': 'application/sparql-update' }, body: query },
-    'Switching the catalog graph',
+    what,
   );
 }
 

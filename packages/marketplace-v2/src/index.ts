@@ -28,3 +28,4 @@ export * from './local-store/shard-catalog.js';
 export * from './local-store/sharded-catalog.js';
 export * from './local-store/query-cache.js';
 export * from './catalog-push.js';
+export * from './endpoint-follow.js';

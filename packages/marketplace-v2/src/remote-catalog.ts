@@ -49,6 +49,21 @@ const MAX_SORTED_PAGE = 10_000;
 /** Packages per CONSTRUCT: each is a few dozen triples (versions, dependencies, postings stay out). */
 const CONSTRUCT_BATCH = 50;
 
+/** The catalog's generation in place on an endpoint, as its newest switch record names it. */
+export interface Generations {
+  /** The switch record's IRI (undefined when the endpoint names none). */
+  record: string | undefined;
+  current: string;
+  previous: string | undefined;
+  digest: string | undefined;
+  /** The registry directory's state it holds (endpoint-follow.ts), when a server keeps it in step. */
+  state: string | undefined;
+  /** When the record was written (ms since the epoch; 0 when there is none). */
+  at: number;
+  /** The digest of the catalog as pushed, when changes were applied to it since (its vocabulary's key). */
+  vocabularyDigest: string | undefined;
+}
+
 /** One row of a SPARQL JSON answer. */
 type Binding = Record<string, { type: string; value: string; datatype?: string; 'xml:lang'?: string }>;
 
@@ -65,24 +80,28 @@ export class RemoteCatalog implements CatalogSource {
     this.#options = options;
   }
 
-  #generations: Promise<{ current: string; previous: string | undefined; digest: string | undefined }> | undefined;
+  #generations: Promise<Generations> | undefined;
 
   /**
    * Which graph holds the catalog now, as registry push last switched it (CATALOG_META_GRAPH),
    * read once per catalog object; CATALOG_GRAPH itself when the endpoint names none.
    */
-  generations(): Promise<{ current: string; previous: string | undefined; digest: string | undefined }> {
+  generations(): Promise<Generations> {
     this.#generations ??= (async () => {
       const response = await this.#post(
-        `SELECT ?current ?previous ?digest WHERE { GRAPH <${CATALOG_META_GRAPH}> { ?record <${V.currentGraph}> ?current ; <${V.switchedAt}> ?at . OPTIONAL { ?record <${V.previousGraph}> ?previous } OPTIONAL { ?record <${V.catalogDigest}> ?digest } } } ORDER BY DESC(?at) LIMIT 1`,
+        `SELECT ?record ?current ?previous ?digest ?state ?at ?vocabulary WHERE { GRAPH <${CATALOG_META_GRAPH}> { ?record <${V.currentGraph}> ?current ; <${V.switchedAt}> ?at . OPTIONAL { ?record <${V.previousGraph}> ?previous } OPTIONAL { ?record <${V.catalogDigest}> ?digest } OPTIONAL { ?record <${V.catalogState}> ?state } OPTIONAL { ?record <${V.vocabularyDigest}> ?vocabulary } } } ORDER BY DESC(?at) LIMIT 1`,
         'application/sparql-results+json',
         false,
       );
       const [row] = (await this.#json<{ results?: { bindings?: Binding[] } }>(response)).results?.bindings ?? [];
       return {
+        record: row?.record?.value,
         current: row?.current?.value ?? CATALOG_GRAPH,
         previous: row?.previous?.value,
         digest: row?.digest?.value,
+        state: row?.state?.value,
+        at: Number(row?.at?.value ?? 0),
+        vocabularyDigest: row?.vocabulary?.value,
       };
     })();
     return this.#generations;
@@ -269,10 +288,22 @@ export class RemoteCatalog implements CatalogSource {
   /**
    * The catalog's search vocabulary (every posting token, sorted): from this user's cache when
    * the endpoint names its catalog's digest and the cache holds that digest's tokens, else read
-   * from the endpoint (paged past its row limit) and cached.
+   * from the endpoint (paged past its row limit) and cached; with the tokens of the packages
+   * changed in place since the push (a registry server's endpoint), read each time.
    */
   async vocabulary(): Promise<string[]> {
-    const { digest } = await this.generations();
+    const live = await this.generations();
+    const base = await this.#baseVocabulary(live.vocabularyDigest ?? live.digest);
+    if (live.vocabularyDigest === undefined || live.record === undefined) return base;
+    // Changes applied in place since the push (endpoint-follow.ts): their packages' tokens join it.
+    const rows = await this.select(
+      `SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_META_GRAPH}> { <${live.record}> <${V.changedPackage}> ?pkg } GRAPH <${CATALOG_GRAPH}> { ?posting <${V.postingOf}> ?pkg ; <${V.token}> ?tok } }`,
+    );
+    return [...new Set([...base, ...rows.map((row) => row.tok ?? '')])].sort();
+  }
+
+  /** The vocabulary of the catalog with this digest: this user's cached copy, else read and cached. */
+  async #baseVocabulary(digest: string | undefined): Promise<string[]> {
     const cacheFile =
       this.#options.cacheDir === undefined || digest === undefined || !/^[0-9a-f]{64}$/.test(digest)
         ? undefined

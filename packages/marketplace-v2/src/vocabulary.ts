@@ -82,6 +82,12 @@ export const V = {
   currentGraph: `${GG}currentGraph`,
   previousGraph: `${GG}previousGraph`,
   switchedAt: `${GG}switchedAt`,
+  /** Which state of a registry directory's catalog a generation holds (catalog.nq and how much of its journal). */
+  catalogState: `${GG}catalogState`,
+  /** The digest of the catalog as pushed, whose search vocabulary a reader's cache keeps; changes applied since add to it. */
+  vocabularyDigest: `${GG}vocabularyDigest`,
+  /** A package a change applied to the generation since it was pushed. */
+  changedPackage: `${GG}changedPackage`,
   string: `${XSD}string`,
   integer: `${XSD}integer`,
   double: `${XSD}double`,

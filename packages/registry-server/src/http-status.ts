@@ -14,6 +14,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   GGEN_E_RATE_LIMITED: 429,
   GGEN_E_SPARQL_TIMEOUT: 503,
   GGEN_E_BACKEND_UNAVAILABLE: 503,
+  // The server's own upstream (a remote catalog's SPARQL endpoint) refused, could not be reached, or timed out.
+  GGEN_E_REGISTRY_REFUSED: 502,
+  GGEN_E_REGISTRY_UNREACHABLE: 502,
+  GGEN_E_REGISTRY_TIMEOUT: 504,
 };
 
 /**

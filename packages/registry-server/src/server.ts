@@ -22,7 +22,9 @@ import {
 } from '@ggen/marketplace-core';
 import { changeRegistryPackage } from '@ggen/domain-adapters';
 import {
+  bringEndpointInStep,
   CATALOG_FILE,
+  CATALOG_GRAPH,
   catalogStat,
   changeRegistryKeys,
   EmbeddedCatalog,
@@ -32,6 +34,7 @@ import {
   openLocalStore,
   publishPrepared,
   registerCatalogLookup,
+  RemoteCatalog,
   runReadOnlySparql,
   SERVICE_LOADED_PACKAGES,
   ShardedCatalog,
@@ -39,6 +42,7 @@ import {
   streamCatalog,
   submittedSigner,
   type CatalogSource,
+  type EndpointTarget,
 } from '@ggen/marketplace-v2';
 import { ChangesFeed } from './changes-feed.js';
 import { openRegistryFile } from './registry-file.js';
@@ -62,6 +66,12 @@ export interface RegistryServerOptions {
   sparqlTimeoutMs?: number;
   /** Where the catalog's local store is kept (the CLI's `<cache_dir>/v2-store`). */
   storeRoot: string;
+  /**
+   * The v2 catalog on a SPARQL 1.1 endpoint instead of the local store: reads (documents, search,
+   * the site, SPARQL) are its queries, and the endpoint follows the directory (endpoint-follow.ts).
+   * `stateDir` keeps a whole push's progress.
+   */
+  remote?: { endpoint: EndpointTarget; stateDir: string };
 }
 
 /** The registry files clients and mirrors read as they are: the v1 index, the v2 catalog, archives, keys, signed lifecycles. */
@@ -151,13 +161,29 @@ interface LoadedCatalog {
 class CatalogReader {
   readonly #dir: string;
   readonly #storeRoot: string;
+  readonly #remote: RegistryServerOptions['remote'];
   #current: Promise<LoadedCatalog> | undefined;
   #stamp = '';
   #turn: Promise<unknown> = Promise.resolve();
 
-  constructor(dir: string, storeRoot: string) {
+  constructor(dir: string, storeRoot: string, remote?: RegistryServerOptions['remote']) {
     this.#dir = dir;
     this.#storeRoot = storeRoot;
+    this.#remote = remote;
+  }
+
+  /**
+   * With the catalog on an endpoint: brings it in step with the directory (this instance's
+   * change, another's, or one a stopped server never applied). Nothing to do without one.
+   */
+  async follow(): Promise<void> {
+    if (this.#remote === undefined) return;
+    await bringEndpointInStep({
+      dir: this.#dir,
+      remote: this.#remote.endpoint,
+      stateDir: this.#remote.stateDir,
+      fetch: { timeoutMs: this.#remote.endpoint.timeoutMs, retries: 0 },
+    });
   }
 
   /** catalog.nq's and its journal's stat: another instance's change moves it too. */
@@ -173,6 +199,13 @@ class CatalogReader {
         if (stamp === 'none') {
           const empty = new EmbeddedCatalog('');
           return { catalog: empty, engine: new SparqlSearchEngine(empty) };
+        }
+        if (this.#remote !== undefined) {
+          // The directory changed: the endpoint is brought in step before it is read (the
+          // vocabulary and the generation are read again, by a new catalog object).
+          await this.follow();
+          const remote = new RemoteCatalog(this.#remote.endpoint);
+          return { catalog: remote, engine: new SparqlSearchEngine(remote) };
         }
         const files = await openLocalStore({
           registry: this.#dir,
@@ -199,8 +232,12 @@ class CatalogReader {
     return this.#current;
   }
 
-  /** Runs `work` over the current catalog when the requests before it are done with it. */
+  /**
+   * Runs `work` over the current catalog when the requests before it are done with it (an
+   * endpoint answers requests side by side: they do not wait).
+   */
   use<T>(work: (loaded: LoadedCatalog) => Promise<T>): Promise<T> {
+    if (this.#remote !== undefined) return this.current().then(work);
     const run = this.#turn.then(async () => work(await this.current()));
     this.#turn = run.catch(() => undefined);
     return run;
@@ -232,10 +269,16 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   const dir = realpathSync(options.dir);
   const tokens = new TokenStore(dir);
   const feed = new ChangesFeed(dir);
-  const catalogs = new CatalogReader(dir, options.storeRoot);
-  // Publishes, lifecycle and key changes check their package against the store, not a scan of the catalog.
+  const catalogs = new CatalogReader(dir, options.storeRoot, options.remote);
+  // A catalog on an endpoint is brought in step before the server listens (pushed whole when the
+  // endpoint holds another): an endpoint that cannot be reached stops the start, said at once.
+  if (options.remote !== undefined) await catalogs.current();
+  // Publishes, lifecycle and key changes check their package against the local store, not a
+  // scan of the catalog: the rules' one implementation (names by their look-alike index), kept
+  // in step with the journal alone. With the catalog on an endpoint, the store is kept for them.
+  const stores = options.remote === undefined ? catalogs : new CatalogReader(dir, options.storeRoot);
   const unregister = registerCatalogLookup(dir, (name) =>
-    catalogs.use(async ({ catalog }) => {
+    stores.use(async ({ catalog }) => {
       if (catalog instanceof ShardedCatalog) return lookupInStore(catalog, name);
       // No catalog.nq yet: the empty catalog.
       const [pkg] = await catalog.readPackages([name]);
@@ -361,6 +404,19 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
     return name;
   };
 
+  /**
+   * After a change is in the directory: the endpoint takes it before the answer (a publish through
+   * one instance is then seen through every other). The change stands if the endpoint fails: the
+   * next read brings it in step, and answers the endpoint's error until it can.
+   */
+  const endpointFollows = async (request: FastifyRequest): Promise<void> => {
+    try {
+      await catalogs.follow();
+    } catch (error) {
+      request.log.warn({ err: error }, 'the change is in the registry; the SPARQL endpoint has not taken it yet');
+    }
+  };
+
   const publicBase = (request: FastifyRequest): string =>
     (options.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 
@@ -368,7 +424,10 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   app.get(`/${SERVER_API}/ping`, () => ({ ggen: 'registry-server', api: 1 }));
 
   app.get('/healthz', async () => {
-    await catalogs.current();
+    const { catalog } = await catalogs.current();
+    // A catalog on an endpoint: healthy while the endpoint answers (a proxy takes an instance out otherwise).
+    if (catalog instanceof RemoteCatalog)
+      await catalog.select(`SELECT ?s WHERE { GRAPH <${CATALOG_GRAPH}> { ?s ?p ?o } } LIMIT 1`);
     return { status: 'ok' };
   });
 
@@ -424,6 +483,13 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       },
     },
     async (request) => {
+      // A catalog on an endpoint answers there, scoped to the catalog graph, at any size.
+      if (options.remote !== undefined)
+        return catalogs.use(({ catalog }) =>
+          catalog instanceof RemoteCatalog
+            ? catalog.runReadOnly(request.query.query ?? '')
+            : runReadOnlySparql('', request.query.query ?? '', options.sparqlTimeoutMs ?? 10_000),
+        );
       const size = catalogStat(dir)?.size ?? 0;
       if (size > SPARQL_CATALOG_BYTES)
         throw coded(
@@ -472,6 +538,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
         companion: v1IndexCompanion,
         ...(signer === undefined ? {} : { signer }),
       });
+      await endpointFollows(request);
       await feed.append({ name: result.name, version: result.version, action: 'publish' });
       request.log.info(
         { package: result.name, version: result.version, token: identity.id, signedBy: result.signature?.keyId },
@@ -505,6 +572,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
         change,
         ...(signer === undefined ? {} : { signer }),
       });
+      await endpointFollows(request);
       await feed.append({
         name,
         action: change.action,
@@ -537,6 +605,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
         key,
         signer: submittedSigner({ publicKey, statements }),
       });
+      await endpointFollows(request);
       await feed.append({ name, action: action === 'add' ? 'keys-add' : 'keys-revoke' });
       request.log.info({ package: name, action: `keys ${action}`, token: identity.id }, 'key statement');
       return result;

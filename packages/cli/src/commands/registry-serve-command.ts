@@ -4,6 +4,7 @@ import { MarketplaceError } from '@ggen/marketplace-core';
 import type { CliContext } from '../cli-context.js';
 import { defineCommand } from '../command-spec.js';
 import { loadRegistryServer } from '../registry-server-loader.js';
+import { endpointTarget } from '../remote-options.js';
 import { storeRootOf } from '../store-root.js';
 
 export interface ServeOutcome {
@@ -29,11 +30,22 @@ export const registryServeCommand = defineCommand({
     host: { type: 'string', default: '127.0.0.1', describe: 'address to listen on' },
     'public-url': { type: 'string', describe: 'the URL clients use, when a proxy stands before the server' },
     'rate-limit': { type: 'number', default: 1200, describe: 'requests a minute per client address (writes: a tenth)' },
+    catalog: {
+      type: 'string',
+      choices: ['embedded', 'remote'],
+      default: 'embedded',
+      describe:
+        'where the v2 catalog is read: the local store, or the SPARQL endpoint of marketplace.sparql_endpoint (kept in step with the directory)',
+    },
   },
   builder: (yargs) =>
     yargs
       .positional('dir', { type: 'string', demandOption: true, describe: 'the registry directory' })
-      .example('$0 marketplace registry serve ./registry --port 7878', 'then: registry token create ./registry'),
+      .example('$0 marketplace registry serve ./registry --port 7878', 'then: registry token create ./registry')
+      .example(
+        'GGEN_MARKETPLACE_SPARQL_PASSWORD=... $0 marketplace registry serve ./registry --catalog remote',
+        'the catalog on the configured SPARQL endpoint',
+      ),
   run: async (context, args): Promise<ServeOutcome> => {
     const dir = registryDir(context, args.dir);
     const port = args.port;
@@ -41,6 +53,15 @@ export const registryServeCommand = defineCommand({
       throw new MarketplaceError('GGEN_E_USAGE', `--port must be a port number, not ${String(port)}`, {
         hint: 'e.g. --port 7878',
       });
+    const { config } = context.config();
+    // Said before anything starts: a remote catalog needs the endpoint and an account that may write to it.
+    const remote =
+      args.catalog === 'remote'
+        ? {
+            endpoint: endpointTarget(config, 'A registry server with its catalog on a SPARQL endpoint'),
+            stateDir: config.state_dir,
+          }
+        : undefined;
     const [{ createRegistryServer }, { pino }] = await Promise.all([loadRegistryServer(), import('pino')]);
     // pino JSON lines on stdout, as a server logs; the authorization header never reaches them.
     const logger = pino({ level: args.verbose ? 'debug' : 'info', redact: ['req.headers.authorization'] });
@@ -48,15 +69,18 @@ export const registryServeCommand = defineCommand({
       dir,
       logger,
       // The catalog's local store, where the CLI keeps it: a server and the CLI on one machine share it.
-      storeRoot: storeRootOf(context.config().config),
+      storeRoot: storeRootOf(config),
       rateLimit: args['rate-limit'],
+      ...(remote === undefined ? {} : { remote }),
       ...(args['public-url'] === undefined ? {} : { publicUrl: args['public-url'] }),
     });
     // A server runs until stopped: it takes Ctrl-C itself (and finishes in-flight requests).
     context.terminal?.close();
     const address = await server.listen({ port, host: args.host });
     const url = args['public-url'] ?? address;
-    context.io.stderr(`ggen registry server: serving ${dir} at ${address}`);
+    context.io.stderr(
+      `ggen registry server: serving ${dir} at ${address}${remote === undefined ? '' : `, its catalog on ${remote.endpoint.queryUrl}`}`,
+    );
     const reason = await new Promise<string>((resolveStop) => {
       const stop = (signal: string): void => {
         resolveStop(signal);

@@ -150,18 +150,22 @@ export async function fetchRevalidated(
         const tag = response.headers.get('etag') ?? undefined;
         return { bytes: await readLimited(response, location, limit), ...(tag === undefined ? {} : { etag: tag }) };
       }
+      // A registry server says why in a coded JSON answer: its words are kept (its own upstream
+      // refused, say); a static file server's error page is not read.
+      const served = await codedAnswerOf(response, location);
       lastError = new MarketplaceError(
         'GGEN_E_REGISTRY_HTTP',
-        `GET ${location} answered ${response.status} ${response.statusText}`,
+        `GET ${location} answered ${response.status} ${response.statusText}${served === undefined ? '' : `: ${served.message}`}`,
         {
           hint:
-            response.status === 404
-              ? 'The registry does not have this file; check the registry location.'
-              : 'The registry failed; try again later.',
+            served?.hint !== undefined && served.hint !== ''
+              ? served.hint
+              : response.status === 404
+                ? 'The registry does not have this file; check the registry location.'
+                : 'The registry failed; try again later.',
           details: { location, status: response.status },
         },
       );
-      await response.body?.cancel();
       if (response.status < 500 && response.status !== 429) throw lastError;
     } catch (error) {
       // A 4xx answer or an oversized body is final; 5xx and 429 answers, drops and timeouts are tried again,
@@ -210,6 +214,43 @@ async function fetchSameOrigin(
 }
 
 /** The body, streamed, cut off (and the connection dropped) once it passes `limit`. */
+/** A registry server's coded error answer (`{ error: { code, message, hint } }`), its texts made safe to print. */
+export interface CodedAnswer {
+  code: string | undefined;
+  message: string;
+  hint: string | undefined;
+}
+
+/** The coded error in an answer's text, or undefined when it is not one. */
+export function codedAnswer(text: string): CodedAnswer | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown; hint?: unknown } | null } | null)?.error;
+  if (typeof error?.message !== 'string') return undefined;
+  return {
+    code: typeof error.code === 'string' ? error.code : undefined,
+    message: safeText(error.message),
+    hint: typeof error.hint === 'string' ? safeText(error.hint) : undefined,
+  };
+}
+
+/** A failed answer's coded error, read within a small limit when it says it is JSON; the body is done with either way. */
+async function codedAnswerOf(response: Response, location: string): Promise<CodedAnswer | undefined> {
+  if (!(response.headers.get('content-type') ?? '').includes('application/json')) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  try {
+    return codedAnswer(Buffer.from(await readLimited(response, location, 64 * 1024)).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 export async function readLimited(response: Response, location: string, limit: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {

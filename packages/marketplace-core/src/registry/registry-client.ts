@@ -1,7 +1,6 @@
 import { ERROR_CODES, MarketplaceError, type ErrorCode } from '../errors.js';
-import { safeText } from '../names.js';
 import { redactUrl } from '../redact.js';
-import { readLimited } from './fetch-resource.js';
+import { codedAnswer, readLimited } from './fetch-resource.js';
 import { networkFailure } from './network-error.js';
 import { requestSignal, throwIfAttemptCancelled } from './attempt-scope.js';
 
@@ -70,8 +69,8 @@ export async function serverRequest<T>(registry: string, request: ServerRequest)
     body = undefined;
   }
   if (response.ok && body !== undefined) return body as T;
-  const error = (body as { error?: { code?: unknown; message?: unknown; hint?: unknown } } | undefined)?.error;
-  if (error === undefined || typeof error.message !== 'string') {
+  const error = codedAnswer(text);
+  if (error === undefined) {
     // Not the server's coded answer: a static file server (or a proxy) answered for it.
     throw new MarketplaceError(
       response.status === 404 || response.status === 405 ? 'GGEN_E_PUBLISH_UNSUPPORTED' : 'GGEN_E_REGISTRY_HTTP',
@@ -88,11 +87,11 @@ export async function serverRequest<T>(registry: string, request: ServerRequest)
     );
   }
   const code: ErrorCode =
-    typeof error.code === 'string' && Object.hasOwn(ERROR_CODES, error.code)
+    error.code !== undefined && Object.hasOwn(ERROR_CODES, error.code)
       ? (error.code as ErrorCode)
       : 'GGEN_E_REGISTRY_HTTP';
-  throw new MarketplaceError(code, `${shown} refused: ${safeText(error.message)}`, {
-    hint: typeof error.hint === 'string' ? safeText(error.hint) : 'See the server’s answer above.',
+  throw new MarketplaceError(code, `${shown} refused: ${error.message}`, {
+    hint: error.hint ?? 'See the server’s answer above.',
     details: { location: registry, status: response.status },
   });
 }
