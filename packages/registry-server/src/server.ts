@@ -270,13 +270,14 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   const tokens = new TokenStore(dir);
   const feed = new ChangesFeed(dir);
   const catalogs = new CatalogReader(dir, options.storeRoot, options.remote);
-  // A catalog on an endpoint is brought in step before the server listens (pushed whole when the
-  // endpoint holds another): an endpoint that cannot be reached stops the start, said at once.
-  if (options.remote !== undefined) await catalogs.current();
   // Publishes, lifecycle and key changes check their package against the local store, not a
   // scan of the catalog: the rules' one implementation (names by their look-alike index), kept
   // in step with the journal alone. With the catalog on an endpoint, the store is kept for them.
   const stores = options.remote === undefined ? catalogs : new CatalogReader(dir, options.storeRoot);
+  // A catalog on an endpoint is brought in step before the server listens (pushed whole when the
+  // endpoint holds another): an endpoint that cannot be reached stops the start, said at once. The
+  // store the changes are checked against is cut then too, not by the first publish.
+  if (options.remote !== undefined) await Promise.all([catalogs.current(), stores.current()]);
   const unregister = registerCatalogLookup(dir, (name) =>
     stores.use(async ({ catalog }) => {
       if (catalog instanceof ShardedCatalog) return lookupInStore(catalog, name);
