@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { registryWriter, type FetchOptions } from '@ggen/marketplace-core';
+import { MarketplaceError, registryWriter, type FetchOptions } from '@ggen/marketplace-core';
 import { catalogStat } from './catalog-file.js';
 import { readJournal, type JournalEntry } from './catalog-journal.js';
 import { pushCatalog, updateEndpoint, type EndpointTarget } from './catalog-push.js';
@@ -25,6 +25,11 @@ export interface EndpointFollowOptions {
   /** Where a whole push keeps its progress (the server user's state directory). */
   stateDir: string;
   fetch: FetchOptions;
+  /**
+   * Whether to wait while another writer holds the registry's lock (a change, a compaction and its
+   * push): a change does; a read does not, and serves the endpoint as it is meanwhile.
+   */
+  wait?: boolean;
 }
 
 export interface EndpointStep {
@@ -32,6 +37,8 @@ export interface EndpointStep {
   applied: number;
   /** The catalog was pushed whole. */
   pushed: boolean;
+  /** Still behind the directory: another writer held the lock, and the step did not wait. */
+  behind?: boolean;
 }
 
 interface Standing {
@@ -75,36 +82,48 @@ async function standing(options: EndpointFollowOptions): Promise<Standing | unde
 export async function bringEndpointInStep(options: EndpointFollowOptions): Promise<EndpointStep> {
   const first = await standing(options);
   if (first === undefined || first.missing?.entries.length === 0) return { applied: 0, pushed: false };
-  return registryWriter(options.dir, 'keep the endpoint of').locked(async () => {
-    const now = await standing(options);
-    if (now === undefined) return { applied: 0, pushed: false };
-    if (now.missing === undefined) {
-      await pushCatalog({
-        registry: options.dir,
-        fetch: options.fetch,
-        remote: options.remote,
-        stateDir: options.stateDir,
-        state: now.state,
-      });
-      return { applied: 0, pushed: true };
-    }
-    const { from, entries } = now.missing;
-    let live = now.live;
-    const { record } = live;
-    const base = now.state.split(' ')[0] ?? '';
-    for (const [index, entry] of entries.entries()) {
-      const state = stateOf(base, from + index + 1, entry);
-      const digest = bytesToHex(sha256(utf8ToBytes(`${live.digest ?? ''} ${state}`)));
-      // A state is only ever recorded on a record (a push's); `record` is there.
-      await updateEndpoint(
-        options.remote,
-        entryUpdate(live, record ?? '', entry, state, digest),
-        `Applying ${entry.name}'s change`,
-      );
-      live = { ...live, digest, state, vocabularyDigest: live.vocabularyDigest ?? live.digest };
-    }
-    return { applied: entries.length, pushed: false };
-  });
+  try {
+    return await registryWriter(options.dir, 'keep the endpoint of').locked(
+      () => catchUp(options),
+      options.wait === false ? { timeoutMs: 0 } : {},
+    );
+  } catch (error) {
+    if (options.wait === false && error instanceof MarketplaceError && error.code === 'GGEN_E_LOCK_TIMEOUT')
+      return { applied: 0, pushed: false, behind: true };
+    throw error;
+  }
+}
+
+/** Under the registry's lock: the endpoint brought to the directory's state (the journal's entries it lacks, or a push). */
+async function catchUp(options: EndpointFollowOptions): Promise<EndpointStep> {
+  const now = await standing(options);
+  if (now === undefined) return { applied: 0, pushed: false };
+  if (now.missing === undefined) {
+    await pushCatalog({
+      registry: options.dir,
+      fetch: options.fetch,
+      remote: options.remote,
+      stateDir: options.stateDir,
+      state: now.state,
+    });
+    return { applied: 0, pushed: true };
+  }
+  const { from, entries } = now.missing;
+  let live = now.live;
+  const { record } = live;
+  const base = now.state.split(' ')[0] ?? '';
+  for (const [index, entry] of entries.entries()) {
+    const state = stateOf(base, from + index + 1, entry);
+    const digest = bytesToHex(sha256(utf8ToBytes(`${live.digest ?? ''} ${state}`)));
+    // A state is only ever recorded on a record (a push's); `record` is there.
+    await updateEndpoint(
+      options.remote,
+      entryUpdate(live, record ?? '', entry, state, digest),
+      `Applying ${entry.name}'s change`,
+    );
+    live = { ...live, digest, state, vocabularyDigest: live.vocabularyDigest ?? live.digest };
+  }
+  return { applied: entries.length, pushed: false };
 }
 
 /**

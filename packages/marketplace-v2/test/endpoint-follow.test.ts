@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { CatalogPackage } from '@ggen/marketplace-core';
+import { registryWriter, type CatalogPackage } from '@ggen/marketplace-core';
 import {
   bringEndpointInStep,
   CATALOG_GRAPH,
@@ -177,6 +177,9 @@ describe('a registry directory followed by a SPARQL endpoint (Virtuoso)', () => 
     await writeCatalogPackages(dir, [fullPackage('late-one')]);
     await writeCatalogPackages(dir, [{ ...fullPackage('late-one'), description: 'the second word on it' }]);
     await writeCatalogPackages(dir, [fullPackage('late-two')]);
+    // A read does not wait while a writer holds the registry: it says the endpoint is behind.
+    const whileLocked = await registryWriter(dir).locked(() => bringEndpointInStep({ ...options, wait: false }));
+    expect(whileLocked).toEqual({ applied: 0, pushed: false, behind: true });
     expect(await bringEndpointInStep(options)).toEqual({ applied: 3, pushed: false });
     const [late] = await new RemoteCatalog(target(virtuoso)).readPackages(['late-one']);
     expect(late?.description).toBe('the second word on it');

@@ -174,15 +174,17 @@ class CatalogReader {
 
   /**
    * With the catalog on an endpoint: brings it in step with the directory (this instance's
-   * change, another's, or one a stopped server never applied). Nothing to do without one.
+   * change, another's, or one a stopped server never applied). Nothing to do without one. A
+   * read does not `wait` while another writer holds the registry (a compaction and its push).
    */
-  async follow(): Promise<void> {
-    if (this.#remote === undefined) return;
-    await bringEndpointInStep({
+  async follow(wait = true): Promise<{ behind?: boolean }> {
+    if (this.#remote === undefined) return {};
+    return bringEndpointInStep({
       dir: this.#dir,
       remote: this.#remote.endpoint,
       stateDir: this.#remote.stateDir,
       fetch: { timeoutMs: this.#remote.endpoint.timeoutMs, retries: 0 },
+      wait,
     });
   }
 
@@ -202,8 +204,9 @@ class CatalogReader {
         }
         if (this.#remote !== undefined) {
           // The directory changed: the endpoint is brought in step before it is read (the
-          // vocabulary and the generation are read again, by a new catalog object).
-          await this.follow();
+          // vocabulary and the generation are read again, by a new catalog object). While another
+          // writer holds the registry, the endpoint is read as it is, and the next request looks again.
+          if ((await this.follow(false)).behind === true) this.#stamp = '';
           const remote = new RemoteCatalog(this.#remote.endpoint);
           return { catalog: remote, engine: new SparqlSearchEngine(remote) };
         }
@@ -277,7 +280,10 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   // A catalog on an endpoint is brought in step before the server listens (pushed whole when the
   // endpoint holds another): an endpoint that cannot be reached stops the start, said at once. The
   // store the changes are checked against is cut then too, not by the first publish.
-  if (options.remote !== undefined) await Promise.all([catalogs.current(), stores.current()]);
+  if (options.remote !== undefined) {
+    await catalogs.follow();
+    await Promise.all([catalogs.current(), stores.current()]);
+  }
   const unregister = registerCatalogLookup(dir, (name) =>
     stores.use(async ({ catalog }) => {
       if (catalog instanceof ShardedCatalog) return lookupInStore(catalog, name);

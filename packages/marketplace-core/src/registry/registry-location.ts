@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MarketplaceError } from '../errors.js';
-import { withFileLock } from '../install/file-lock.js';
+import { withFileLock, type FileLockOptions } from '../install/file-lock.js';
 
 /**
  * Where a registry lives, decided here and nowhere else: an http(s) URL (reads go through
@@ -34,7 +34,7 @@ export const PUBLISH_LOCK_FILE = '.ggen-publish.lock';
 export interface RegistryWriter {
   readonly dir: string;
   /** Runs `work` with the registry's write lock held: no two writers interleave. */
-  locked<T>(work: () => Promise<T>): Promise<T>;
+  locked<T>(work: () => Promise<T>, options?: FileLockOptions): Promise<T>;
 }
 
 /**
@@ -57,7 +57,7 @@ export function registryWriter(
       details: { location: dir },
     });
   }
-  return { dir, locked: (work) => withFileLock(join(dir, PUBLISH_LOCK_FILE), work) };
+  return { dir, locked: (work, lockOptions) => withFileLock(join(dir, PUBLISH_LOCK_FILE), work, lockOptions) };
 }
 
 export function httpPublishError(registry: string, doing = 'publish to'): MarketplaceError {
