@@ -2,7 +2,7 @@ export * from './errors.js';
 export * from './node-crypto.js';
 export { monotonicMs, queryTimeSince } from './clock.js';
 export * from './models.js';
-export { readRegularFileSync } from './read-regular-file.js';
+export { openRegularFileSync, readRegularFileSync, type RegularFileOptions } from './read-regular-file.js';
 export { RecentlyUsed } from './recently-used.js';
 export { printableConfigValue, redactUrl } from './redact.js';
 export {

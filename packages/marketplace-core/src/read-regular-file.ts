@@ -10,19 +10,40 @@ import { MarketplaceError } from './errors.js';
  * for the caller to word.
  */
 export function readRegularFileSync(path: string, limit = Number.MAX_SAFE_INTEGER): Buffer {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const { fd, bytes } = openRegularFileSync(path, { limit });
+  closeSync(fd);
+  return bytes;
+}
+
+export interface RegularFileOptions {
+  limit?: number;
+  /** A symbolic link at `path` is refused, not followed (a file ggen writes in place). */
+  noFollow?: boolean;
+  /** Opened for reading and writing, and made when missing (a file appended to in place). */
+  writable?: boolean;
+}
+
+/**
+ * readRegularFileSync's checks, for a caller that keeps the file open (to write it in place):
+ * the descriptor, which the caller closes, and the bytes read from it.
+ */
+export function openRegularFileSync(path: string, options: RegularFileOptions = {}): { fd: number; bytes: Buffer } {
+  const flags =
+    (options.writable === true ? constants.O_RDWR | constants.O_CREAT : constants.O_RDONLY) |
+    (options.noFollow === true ? constants.O_NOFOLLOW : 0) |
+    constants.O_NONBLOCK;
+  let fd: number;
+  try {
+    fd = openSync(path, flags, 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP' && options.noFollow === true)
+      throw refused(path, 'a symbolic link');
+    throw error;
+  }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) {
-      throw new MarketplaceError(
-        'GGEN_E_UNSAFE_PERMISSIONS',
-        `${path} is not a regular file (${specialKind(stat)}); refusing to read it`,
-        {
-          hint: 'Something put a special file where ggen expects a plain file; remove it, or point ggen at the real file.',
-          details: { path },
-        },
-      );
-    }
+    if (!stat.isFile()) throw refused(path, specialKind(stat));
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
     if (stat.size > limit) {
       throw new MarketplaceError(
         'GGEN_E_RESPONSE_TOO_LARGE',
@@ -33,10 +54,22 @@ export function readRegularFileSync(path: string, limit = Number.MAX_SAFE_INTEGE
         },
       );
     }
-    return readFileSync(fd);
-  } finally {
+    return { fd, bytes: readFileSync(fd) };
+  } catch (error) {
     closeSync(fd);
+    throw error;
   }
+}
+
+function refused(path: string, kind: string): MarketplaceError {
+  return new MarketplaceError(
+    'GGEN_E_UNSAFE_PERMISSIONS',
+    `${path} is not a regular file (${kind}); refusing to read it`,
+    {
+      hint: 'Something put a special file where ggen expects a plain file; remove it, or point ggen at the real file.',
+      details: { path },
+    },
+  );
 }
 
 function specialKind(stat: {

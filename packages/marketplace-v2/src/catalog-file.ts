@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
@@ -287,6 +287,14 @@ export interface CatalogStat {
 }
 
 /**
+ * What tells, without reading it, that a file is the one read before: size, mtime, inode and
+ * ctime (which no one can set back, unlike mtime). Every cache keyed by a file says it so.
+ */
+export function fileStatKey(stat: Pick<Stats, 'size' | 'mtimeMs' | 'ino' | 'ctimeMs'>): string {
+  return `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`;
+}
+
+/**
  * What tells, without reading them, that a file registry's catalog is unchanged: size, mtime,
  * inode and ctime (which no one can set back, unlike mtime) of catalog.nq and of its journal.
  * Undefined for an http(s) registry, or a directory without a catalog.
@@ -296,10 +304,10 @@ export function catalogStat(registry: string): CatalogStat | undefined {
   try {
     const stat = statSync(join(registry, CATALOG_FILE));
     const journal = statSync(join(registry, JOURNAL_FILE), { throwIfNoEntry: false });
-    const base = { key: `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`, ctimeMs: stat.ctimeMs };
+    const base = { key: fileStatKey(stat), ctimeMs: stat.ctimeMs };
     if (journal === undefined) return { ...base, size: stat.size, base };
     return {
-      key: `${base.key}+${journal.size}:${journal.mtimeMs}:${journal.ino}:${journal.ctimeMs}`,
+      key: `${base.key}+${fileStatKey(journal)}`,
       ctimeMs: Math.max(stat.ctimeMs, journal.ctimeMs),
       size: stat.size + journal.size,
       base,

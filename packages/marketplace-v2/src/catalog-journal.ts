@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -9,6 +9,7 @@ import {
   isHttpNotFound,
   isPackageName,
   MarketplaceError,
+  openRegularFileSync,
   resolveLocation,
   type FetchOptions,
 } from '@ggen/marketplace-core';
@@ -140,39 +141,24 @@ function strayLine(name: string, block: string): string | undefined {
   return undefined;
 }
 
-/** A regular file's text, at most `limit` bytes; undefined when there is none. */
-function readRegular(
-  path: string,
-  limit: number,
-  flags = constants.O_RDONLY,
-): { fd: number; text: string } | undefined {
-  let fd: number;
+/**
+ * The journal's text, at most `limit` bytes, with its descriptor (the caller closes it); undefined
+ * when there is none. A regular file only, never through a link: the journal is written in place.
+ */
+function readRegular(path: string, limit: number, writable = false): { fd: number; text: string } | undefined {
   try {
-    fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+    const { fd, bytes } = openRegularFileSync(path, { limit, noFollow: true, writable });
+    return { fd, text: bytes.toString('utf8') };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof MarketplaceError && error.code === 'GGEN_E_RESPONSE_TOO_LARGE')
+      throw new MarketplaceError('GGEN_E_RESPONSE_TOO_LARGE', error.message, {
+        hint: 'Compact the registry: ggen marketplace registry compact <dir>.',
+        details: { location: path, limit },
+      });
+    if (error instanceof MarketplaceError) throw error;
     throw fromFsError(error, 'reading', path);
   }
-  const stat = fstatSync(fd);
-  if (!stat.isFile()) {
-    closeSync(fd);
-    throw damaged(path, 'it is not a regular file');
-  }
-  if (stat.size > limit) {
-    closeSync(fd);
-    throw new MarketplaceError('GGEN_E_RESPONSE_TOO_LARGE', `${path} is larger than ${limit} bytes`, {
-      hint: 'Compact the registry: ggen marketplace registry compact <dir>.',
-      details: { location: path, limit },
-    });
-  }
-  const buffer = Buffer.alloc(stat.size);
-  let read = 0;
-  while (read < stat.size) {
-    const got = readSync(fd, buffer, read, stat.size - read, read);
-    if (got === 0) break;
-    read += got;
-  }
-  return { fd, text: buffer.subarray(0, read).toString('utf8') };
 }
 
 /** A registry's journal entries (a directory's file, or an http(s) registry's; none is none). */
@@ -201,7 +187,7 @@ export async function readJournal(registry: string, options: FetchOptions): Prom
  */
 export function appendJournal(dir: string, entries: JournalEntry[]): number {
   const path = join(dir, JOURNAL_FILE);
-  const read = readRegular(path, MAX_JOURNAL_BYTES, constants.O_RDWR | constants.O_CREAT);
+  const read = readRegular(path, MAX_JOURNAL_BYTES, true);
   if (read === undefined) throw damaged(path, 'it cannot be created');
   const { fd, text } = read;
   try {

@@ -43,7 +43,7 @@ import { openLocalStore, storeHasBase } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { V } from './vocabulary.js';
 import { predicateOfLine } from './local-store/nquads-line.js';
-import { CATALOG_FILE, streamCatalog } from './catalog-file.js';
+import { CATALOG_FILE, fileStatKey, streamCatalog } from './catalog-file.js';
 import {
   checkPublisher,
   checkScopePublisher,
@@ -95,7 +95,7 @@ function readPostingStats(dir: string): PostingStats | undefined {
   const path = join(dir, STATS_FILE);
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat === undefined) return undefined;
-  const key = `${path}:${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.ctimeMs}`;
+  const key = `${path}:${fileStatKey(stat)}`;
   if (statsRead?.key === key) return statsRead.stats;
   const stats = parsePostingStats(path);
   statsRead = stats === undefined ? undefined : { key, stats };

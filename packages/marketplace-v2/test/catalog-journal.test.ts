@@ -1,4 +1,14 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { CatalogPackage, SearchQuery } from '@ggen/marketplace-core';
@@ -142,6 +152,26 @@ describe('the catalog journal: a change costs its package, not the registry', ()
     const catalog = join(dir, CATALOG_FILE);
     const text = readFileSync(catalog, 'utf8');
     writeFileSync(catalog, text.slice(0, text.lastIndexOf('\n', text.length - 2) + 1).replace(/\n[^\n]*\n$/, '\n'));
+    expect(await codeOf(readV2CatalogFile(dir))).toBe('GGEN_E_INDEX_INVALID');
+  });
+
+  it('refuses a journal that is a link or a special file, and writes nothing through it', async () => {
+    const { dir, packages } = await registryOf(30);
+    const journal = join(dir, JOURNAL_FILE);
+    // A link planted where the journal goes (a cloned or unpacked registry): neither read nor appended through.
+    const elsewhere = join(temp('ggen-elsewhere-'), 'target.nq');
+    writeFileSync(elsewhere, '');
+    symlinkSync(elsewhere, journal);
+    expect(await codeOf(readJournal(dir, fetchOptions))).toBe('GGEN_E_UNSAFE_PERMISSIONS');
+    expect(await codeOf(writeCatalogPackages(dir, [{ ...nth(packages, 1), stars: 5 }]))).toBe(
+      'GGEN_E_UNSAFE_PERMISSIONS',
+    );
+    expect(readFileSync(elsewhere, 'utf8')).toBe('');
+    // A FIFO is refused at once (opened without blocking), never waited on.
+    rmSync(journal);
+    execFileSync('mkfifo', [journal]);
+    expect(await codeOf(readJournal(dir, fetchOptions))).toBe('GGEN_E_UNSAFE_PERMISSIONS');
+    // A whole read says the catalog cannot be used.
     expect(await codeOf(readV2CatalogFile(dir))).toBe('GGEN_E_INDEX_INVALID');
   });
 

@@ -15,7 +15,7 @@ import {
   writeFileAtomic,
   type FetchOptions,
 } from '@ggen/marketplace-core';
-import { CATALOG_FILE, catalogStat } from '../catalog-file.js';
+import { CATALOG_FILE, catalogStat, fileStatKey } from '../catalog-file.js';
 import { latestEntries, readJournal } from '../catalog-journal.js';
 import { LineList } from '../sorted-strings.js';
 import {
@@ -377,7 +377,7 @@ function indexOf(versionDir: string): StoreIndex {
   const key = ['index.json', 'packages.txt', 'tokens.txt', 'ranges.bin', 'depends.json', 'browse.json']
     .map((file) => {
       const stat = statSync(join(versionDir, file), { throwIfNoEntry: false });
-      return stat === undefined ? '-' : `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+      return stat === undefined ? '-' : fileStatKey(stat);
     })
     .join('|');
   const kept = indexes.get(`${versionDir}#${key}`);
