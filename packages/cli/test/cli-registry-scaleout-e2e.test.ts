@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -24,17 +24,29 @@ function pack(home: string, name: string): string {
 }
 
 describe('two registry servers over one directory, behind nginx', () => {
-  it('agree: a publish through one is seen through the other, and concurrent publishes through the proxy lose nothing', async () => {
+  it('agree: a publish through one is seen through the other, and concurrent publishes through the proxy lose nothing while a compaction runs aside', async () => {
     const registry = mkdtempSync(join(tmpdir(), 'ggen-scaleout-'));
     const serverHome = freshHome();
     const proxyPort = await freePort();
     const publicUrl = `http://127.0.0.1:${proxyPort}`;
+    // A compaction aside once the journal holds 4 entries: it runs while the publishes below go on.
     const servers = [0, 1].map(() =>
-      spawnGgen(['marketplace', 'registry', 'serve', registry, '--port', '0', '--public-url', publicUrl], {
-        home: serverHome,
-      }),
+      spawnGgen(
+        ['marketplace', 'registry', 'serve', registry, '--port', '0', '--public-url', publicUrl, '--compact-at', '4'],
+        { home: serverHome },
+      ),
     );
     const stopped = servers.map((server) => once(server, 'exit'));
+    // The servers' log lines (pino JSON on stdout): the end of a compaction is an event there.
+    let logs = '';
+    const compactionEnded = new Promise<string>((resolveEnd) => {
+      for (const server of servers)
+        server.stdout?.on('data', (chunk: Buffer) => {
+          logs += chunk.toString('utf8');
+          const ended = /"msg":"(compacted the catalog aside|the compaction aside failed)"/.exec(logs);
+          if (ended?.[1] !== undefined) resolveEnd(ended[1]);
+        });
+    });
     let proxy: { url: string; stop: () => Promise<void> } | undefined;
     try {
       const [first, second] = await Promise.all(servers.map((server) => serverAddress(server)));
@@ -65,6 +77,14 @@ describe('two registry servers over one directory, behind nginx', () => {
       expect(await names(second!)).toEqual(all);
       const feed = (await (await fetch(`${publicUrl}/-/v1/changes`)).json()) as { changes: { seq: number }[] };
       expect(feed.changes.map((change) => change.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      // The compaction (ggen registry compact, a child of the server) folded the journal as it stood.
+      expect(await compactionEnded).toBe('compacted the catalog aside');
+      const catalog = readFileSync(join(registry, 'catalog.nq'), 'utf8');
+      expect(catalog).toContain('/package/scaled-direct>');
+      // At least the four entries it started with are in catalog.nq now, no longer in the journal.
+      const folded = all.filter((name) => catalog.includes(`/package/${name}>`));
+      expect(folded.length).toBeGreaterThanOrEqual(5);
+      expect(await names(first!)).toEqual(all);
 
       // Documents name archives at the public address; an install through the proxy works.
       const document = (await (await fetch(`${publicUrl}/-/v1/packages/scaled-3`)).json()) as {

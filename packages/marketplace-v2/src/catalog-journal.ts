@@ -180,6 +180,14 @@ export async function readJournal(registry: string, options: FetchOptions): Prom
   return parseJournal(read.text, path).entries;
 }
 
+/** How many entries a directory registry's journal holds (its headers counted; a cut-short last one too). */
+export function journalEntryCount(dir: string): number {
+  const read = readRegular(join(dir, JOURNAL_FILE), MAX_JOURNAL_BYTES);
+  if (read === undefined) return 0;
+  closeSync(read.fd);
+  return (read.text.match(/^# ggen-journal /gm) ?? []).length;
+}
+
 /**
  * Appends entries to a directory registry's journal, under the registry's lock (the caller's):
  * an entry cut short by an earlier crash is cut off first, and the file is synced before this

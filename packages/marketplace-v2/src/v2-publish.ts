@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   fromFsError,
@@ -14,6 +14,7 @@ import {
   refuseConfusableName,
   versionExistsError,
   writeFileAtomic,
+  withFileLock,
   registryLocation,
   type CatalogPackage,
   type PublishCompanion,
@@ -35,6 +36,7 @@ import {
   declaredQuads,
   JOURNAL_FILE,
   JOURNAL_LIMIT,
+  journalEntryText,
   packageStartedBy,
   readJournal,
 } from './catalog-journal.js';
@@ -43,7 +45,7 @@ import { openLocalStore, storeHasBase } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { V } from './vocabulary.js';
 import { predicateOfLine } from './local-store/nquads-line.js';
-import { CATALOG_FILE, fileStatKey, streamCatalog } from './catalog-file.js';
+import { CATALOG_FILE, catalogStat, fileStatKey, streamCatalog } from './catalog-file.js';
 import {
   checkPublisher,
   checkScopePublisher,
@@ -67,11 +69,23 @@ export const STATS_FILE = 'catalog.stats.json';
  */
 export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): Promise<string> {
   const path = join(dir, CATALOG_FILE);
+  await writeCatalogFiles(dir, packages, '');
+  try {
+    rmSync(join(dir, JOURNAL_FILE), { force: true });
+  } catch (error) {
+    throw fromFsError(error, 'writing', path);
+  }
+  return path;
+}
+
+/** catalog.nq and its statistics for `packages`, each written whole and renamed to its name plus `suffix`. */
+async function writeCatalogFiles(dir: string, packages: CatalogPackage[], suffix: string): Promise<void> {
+  const path = join(dir, CATALOG_FILE);
   const stats = postingStatsOf(packages);
   try {
-    await writeFileAtomic(path, catalogNQuadPieces(packages, stats));
+    await writeFileAtomic(`${path}${suffix}`, catalogNQuadPieces(packages, stats));
     await writeFileAtomic(
-      join(dir, STATS_FILE),
+      join(dir, `${STATS_FILE}${suffix}`),
       JSON.stringify({
         format: 1,
         packages: stats.packages,
@@ -80,11 +94,9 @@ export async function writeV2Catalog(dir: string, packages: CatalogPackage[]): P
         documentFrequency: Object.fromEntries([...stats.documentFrequency].sort(([a], [b]) => (a < b ? -1 : 1))),
       }),
     );
-    rmSync(join(dir, JOURNAL_FILE), { force: true });
   } catch (error) {
     throw fromFsError(error, 'writing', path);
   }
-  return path;
 }
 
 /** The statistics last read, by the file's stat: a registry server reads them once per whole write. */
@@ -147,18 +159,72 @@ export async function writeCatalogPackages(dir: string, changed: CatalogPackage[
   if (appendJournal(dir, entries) >= JOURNAL_LIMIT) await compactV2Catalog(dir);
 }
 
+/** The lock one compaction at a time holds (the registry's own lock is held only to put its files in place). */
+export const COMPACT_LOCK_FILE = '.ggen-compact.lock';
+
+/** A registry server starts a compaction aside past this many journal entries: the change that fills the journal never waits for one. */
+export const COMPACT_ASIDE_AT = JOURNAL_LIMIT / 2;
+
+export interface CompactOptions {
+  /** Called once the new catalog is written beside the old, before it is put in place (tests: a change that lands meanwhile). */
+  onWritten?: () => Promise<void>;
+}
+
 /**
- * `registry compact`: folds a directory registry's journal into catalog.nq, under its lock, so
- * that readers merge nothing and new changes are weighed against statistics of every package.
+ * `registry compact`: folds a directory registry's journal into catalog.nq, so that readers merge
+ * nothing and new changes are weighed against statistics of every package. The registry's lock
+ * is held only to put the files in place: the catalog as read now is written beside catalog.nq
+ * (`catalog.nq.next`, `catalog.stats.json.next`) while changes go on (minutes at npm's size);
+ * then, under the lock, as long as catalog.nq is still the one read, the two are renamed into
+ * place and the journal keeps only the entries appended since it was read (weighed against the
+ * statistics before, until the next compaction). When catalog.nq was written whole meanwhile (by
+ * the change that filled the journal), nothing is put in place: `compacted` is false. One
+ * compaction runs at a time (COMPACT_LOCK_FILE).
  */
-export function compactRegistry(registry: string): Promise<{ packages: number; entries: number }> {
+export function compactRegistry(
+  registry: string,
+  options: CompactOptions = {},
+): Promise<{ packages: number; entries: number; compacted: boolean }> {
   const writer = registryWriter(registry, 'compact');
-  if (!existsSync(join(writer.dir, CATALOG_FILE)))
-    throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${join(writer.dir, CATALOG_FILE)}`, {
+  const path = join(writer.dir, CATALOG_FILE);
+  if (!existsSync(path))
+    throw new MarketplaceError('GGEN_E_REGISTRY_UNREACHABLE', `No v2 catalog at ${path}`, {
       hint: 'Only a v2 registry directory is compacted; publish to it, or make one with registry migrate.',
     });
-  return writer.locked(() => compactV2Catalog(writer.dir));
+  return withFileLock(join(writer.dir, COMPACT_LOCK_FILE), async () => {
+    const read = { timeoutMs: 60_000, retries: 0 };
+    const base = catalogStat(writer.dir)?.base.key;
+    const journal = await readJournal(writer.dir, read);
+    const packages = await readV2CatalogFile(writer.dir);
+    const unchanged = (): boolean => catalogStat(writer.dir)?.base.key === base;
+    if (!unchanged()) return { packages: packages.length, entries: 0, compacted: false };
+    await writeCatalogFiles(writer.dir, packages, NEXT);
+    await options.onWritten?.();
+    return writer.locked(async () => {
+      const current = await readJournal(writer.dir, read);
+      const last = journal.length - 1;
+      // The journal only grows under one catalog.nq: the entries read are still its first ones.
+      if (!unchanged() || current.length < journal.length || current[last]?.block !== journal[last]?.block) {
+        for (const file of [CATALOG_FILE, STATS_FILE]) rmSync(join(writer.dir, `${file}${NEXT}`), { force: true });
+        return { packages: packages.length, entries: 0, compacted: false };
+      }
+      try {
+        renameSync(`${path}${NEXT}`, path);
+        renameSync(join(writer.dir, `${STATS_FILE}${NEXT}`), join(writer.dir, STATS_FILE));
+        // A crash before the journal is cut replays entries the catalog already holds: the same packages.
+        const rest = current.slice(journal.length);
+        if (rest.length === 0) rmSync(join(writer.dir, JOURNAL_FILE), { force: true });
+        else await writeFileAtomic(join(writer.dir, JOURNAL_FILE), rest.map(journalEntryText));
+      } catch (error) {
+        throw fromFsError(error, 'writing', path);
+      }
+      return { packages: packages.length, entries: journal.length, compacted: true };
+    });
+  });
 }
+
+/** What a compaction's files are called until they are put in place. */
+const NEXT = '.next';
 
 /** Folds the journal into catalog.nq (the caller holds the lock): the whole catalog written again, with new statistics. */
 async function compactV2Catalog(dir: string): Promise<{ packages: number; entries: number }> {

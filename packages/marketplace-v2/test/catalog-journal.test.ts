@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import type { CatalogPackage, SearchQuery } from '@ggen/marketplace-core';
+import { registryWriter, type CatalogPackage, type SearchQuery } from '@ggen/marketplace-core';
 import {
   CATALOG_FILE,
   compactRegistry,
@@ -184,7 +184,7 @@ describe('the catalog journal: a change costs its package, not the registry', ()
     ];
     for (const pkg of changed) await writeCatalogPackages(dir, [pkg]);
     const result = await compactRegistry(dir);
-    expect(result).toEqual({ packages: 201, entries: 5 });
+    expect(result).toEqual({ packages: 201, entries: 5, compacted: true });
     expect(existsSync(join(dir, JOURNAL_FILE))).toBe(false);
     const whole = temp('ggen-journal-whole-');
     const byName = new Map(changed.map((pkg) => [pkg.name, pkg]));
@@ -192,6 +192,45 @@ describe('the catalog journal: a change costs its package, not the registry', ()
     expect(readFileSync(join(dir, CATALOG_FILE), 'utf8')).toBe(readFileSync(join(whole, CATALOG_FILE), 'utf8'));
     expect(readFileSync(join(dir, STATS_FILE), 'utf8')).toBe(readFileSync(join(whole, STATS_FILE), 'utf8'));
     expect((await searched(dir, 'lantern')).total).toBe(5);
+  });
+
+  it('compacts aside: changes go on while the catalog is written, and the ones that landed stay in the journal', async () => {
+    const { dir, packages } = await registryOf(60);
+    await writeCatalogPackages(dir, [{ ...nth(packages, 2), description: 'before the compaction' }]);
+    const catalogBefore = stamp(join(dir, CATALOG_FILE));
+    const landed = { ...nth(packages, 5), description: 'landed meanwhile' };
+    const result = await compactRegistry(dir, {
+      onWritten: async () => {
+        // Written beside catalog.nq, not yet in place: the registry takes a change as usual.
+        expect(stamp(join(dir, CATALOG_FILE))).toBe(catalogBefore);
+        expect(existsSync(join(dir, `${CATALOG_FILE}.next`))).toBe(true);
+        await registryWriter(dir).locked(() => writeCatalogPackages(dir, [landed]));
+      },
+    });
+    expect(result).toEqual({ packages: 60, entries: 1, compacted: true });
+    expect(stamp(join(dir, CATALOG_FILE))).not.toBe(catalogBefore);
+    expect(existsSync(join(dir, `${CATALOG_FILE}.next`))).toBe(false);
+    expect(existsSync(join(dir, `${STATS_FILE}.next`))).toBe(false);
+    // The journal holds the change that landed, and nothing the new catalog.nq holds.
+    expect((await readJournal(dir, fetchOptions)).map((entry) => entry.name)).toEqual([landed.name]);
+    const merged = await readV2CatalogFile(dir);
+    expect(merged.find((pkg) => pkg.name === landed.name)?.description).toBe('landed meanwhile');
+    expect(merged.find((pkg) => pkg.name === nth(packages, 2).name)?.description).toBe('before the compaction');
+    expect(readFileSync(join(dir, CATALOG_FILE), 'utf8')).toContain('before the compaction');
+  });
+
+  it('puts nothing in place when catalog.nq was written whole while it compacted', async () => {
+    const { dir, packages } = await registryOf(40);
+    await writeCatalogPackages(dir, [{ ...nth(packages, 1), description: 'journaled' }]);
+    const rewritten = [...packages.slice(0, 30), fullPackage('written-whole')];
+    const result = await compactRegistry(dir, {
+      onWritten: () => writeV2Catalog(dir, rewritten).then(() => undefined),
+    });
+    expect(result).toEqual({ packages: 40, entries: 0, compacted: false });
+    expect(existsSync(join(dir, `${CATALOG_FILE}.next`))).toBe(false);
+    expect((await readV2CatalogFile(dir)).map((pkg) => pkg.name)).toEqual(
+      rewritten.map((pkg) => pkg.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
   });
 
   it('the change that fills the journal compacts it; a catalog without statistics is written whole', async () => {

@@ -24,12 +24,14 @@ import { changeRegistryPackage } from '@ggen/domain-adapters';
 import {
   bringEndpointInStep,
   CATALOG_FILE,
+  COMPACT_ASIDE_AT,
   CATALOG_GRAPH,
   catalogStat,
   changeRegistryKeys,
   EmbeddedCatalog,
   fetchCatalogChunks,
   JOURNAL_FILE,
+  journalEntryCount,
   lookupInStore,
   openLocalStore,
   publishPrepared,
@@ -72,6 +74,14 @@ export interface RegistryServerOptions {
    * `stateDir` keeps a whole push's progress.
    */
   remote?: { endpoint: EndpointTarget; stateDir: string };
+  /**
+   * Compacts the registry in another process (`registry compact`, which holds the registry's lock
+   * only to put its files in place), started once the journal holds `compactAt` entries
+   * (COMPACT_ASIDE_AT), so that no change waits for the compaction the full journal forces.
+   * Stopped (`signal`) when the server closes. Without it, that change compacts.
+   */
+  compactAside?: (signal: AbortSignal) => Promise<void>;
+  compactAt?: number;
 }
 
 /** The registry files clients and mirrors read as they are: the v1 index, the v2 catalog, archives, keys, signed lifecycles. */
@@ -424,6 +434,29 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
     }
   };
 
+  // One compaction aside at a time, started by the change that brings the journal to compactAt.
+  let compaction: Promise<void> | undefined;
+  const closing = new AbortController();
+  const compactIfDue = (request: FastifyRequest): void => {
+    const { compactAside } = options;
+    if (compactAside === undefined || compaction !== undefined) return;
+    const entries = journalEntryCount(dir);
+    if (entries < (options.compactAt ?? COMPACT_ASIDE_AT)) return;
+    request.log.info({ entries }, 'compacting the catalog aside');
+    compaction = compactAside(closing.signal)
+      .then(
+        () => {
+          request.log.info({ entries }, 'compacted the catalog aside');
+        },
+        (error: unknown) => {
+          if (!closing.signal.aborted) request.log.error({ err: error }, 'the compaction aside failed');
+        },
+      )
+      .finally(() => {
+        compaction = undefined;
+      });
+  };
+
   const publicBase = (request: FastifyRequest): string =>
     (options.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 
@@ -547,6 +580,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       });
       await endpointFollows(request);
       await feed.append({ name: result.name, version: result.version, action: 'publish' });
+      compactIfDue(request);
       request.log.info(
         { package: result.name, version: result.version, token: identity.id, signedBy: result.signature?.keyId },
         'published',
@@ -585,6 +619,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
         action: change.action,
         ...('version' in change ? { version: change.version } : {}),
       });
+      compactIfDue(request);
       request.log.info({ package: name, action: change.action, token: identity.id }, 'lifecycle change');
       return { ...result, registry: publicBase(request) };
     },
@@ -614,6 +649,7 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
       });
       await endpointFollows(request);
       await feed.append({ name, action: action === 'add' ? 'keys-add' : 'keys-revoke' });
+      compactIfDue(request);
       request.log.info({ package: name, action: `keys ${action}`, token: identity.id }, 'key statement');
       return result;
     },
@@ -625,6 +661,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   app.get<{ Params: { '*': string } }>('/*', (request, reply) => serveFile(dir, request.params['*'], request, reply));
   app.addHook('onClose', (_instance, done) => {
     unregister();
+    // A compaction aside is stopped, not waited for: its files are not in place until it finishes.
+    closing.abort();
     done();
   });
 

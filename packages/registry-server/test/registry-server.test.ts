@@ -1,5 +1,6 @@
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -11,6 +12,7 @@ import {
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import {
+  compactRegistry,
   generateSecretKey,
   publicKeyLine,
   signMessage,
@@ -244,6 +246,46 @@ describe('the registry server', () => {
         `<https://ggen.dev/registry/package/${name}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>`,
       );
     expect(served).toContain('/package/web-kit/1.1.0>');
+  });
+
+  it('compacts aside once the journal reaches compactAt, and serves every package on either side of it', async () => {
+    const dir = tempDir('ggen-registry-');
+    let compacted: () => void = () => undefined;
+    const done = new Promise<void>((resolveDone) => {
+      compacted = resolveDone;
+    });
+    let runs = 0;
+    const url = await serve(dir, {
+      compactAt: 3,
+      compactAside: async () => {
+        runs += 1;
+        await compactRegistry(dir);
+        compacted();
+      },
+    });
+    const { token } = await new TokenStore(dir).create({ scope: 'admin' });
+    const publish = async (name: string): Promise<number> =>
+      (await post(url, 'publish', { archive: (await packOf(name, '1.0.0')).toString('base64') }, token)).status;
+    // The first publish writes the catalog whole; the next two are journal entries, below compactAt.
+    for (const name of ['aside-zero', 'aside-one', 'aside-two']) expect(await publish(name)).toBe(201);
+    expect(runs).toBe(0);
+    // The third entry starts a compaction, which this publish does not wait for.
+    expect(await publish('aside-three')).toBe(201);
+    await done;
+    expect(runs).toBe(1);
+    expect(existsSync(join(dir, 'catalog.journal.nq'))).toBe(false);
+    expect(readFileSync(join(dir, 'catalog.nq'), 'utf8')).toContain('/package/aside-three>');
+    expect(await publish('aside-four')).toBe(201);
+    const found = (await (await fetch(`${url}/-/v1/search?q=aside&limit=10`)).json()) as {
+      packages: { name: string }[];
+    };
+    expect(found.packages.map((pkg) => pkg.name).sort()).toEqual([
+      'aside-four',
+      'aside-one',
+      'aside-three',
+      'aside-two',
+      'aside-zero',
+    ]);
   });
 
   it('refuses read-only SPARQL over a catalog too large to load per query, with a code and a hint', async () => {

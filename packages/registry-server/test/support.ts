@@ -25,15 +25,22 @@ export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), pr
 /** A real registry server on 127.0.0.1 over `dir` (its catalog store in a new directory, unless given); `before` sees it before it listens. */
 export async function serve(
   dir: string,
-  options: { rateLimit?: number; storeRoot?: string; before?: (app: FastifyInstance) => void } = {},
+  options: {
+    rateLimit?: number;
+    storeRoot?: string;
+    before?: (app: FastifyInstance) => void;
+    compactAside?: (signal: AbortSignal) => Promise<void>;
+    compactAt?: number;
+  } = {},
 ): Promise<string> {
+  const { before, storeRoot, ...rest } = options;
   const app = await createRegistryServer({
     dir,
     logger: silent,
-    storeRoot: options.storeRoot ?? tempDir('ggen-server-store-'),
-    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+    storeRoot: storeRoot ?? tempDir('ggen-server-store-'),
+    ...rest,
   });
-  options.before?.(app);
+  before?.(app);
   started.push(app);
   return app.listen({ port: 0, host: '127.0.0.1' });
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MarketplaceError } from '@ggen/marketplace-core';
@@ -22,6 +23,26 @@ function registryDir(context: CliContext, dir: string): string {
   return path;
 }
 
+/** `ggen marketplace registry compact --registry <dir>`, run by the ggen that runs this, as a child; killed on `signal`. */
+function compactInChild(dir: string, signal: AbortSignal): Promise<void> {
+  const [launcher = ''] = process.argv.slice(1);
+  return new Promise((resolveRun, rejectRun) => {
+    const child = spawn(process.execPath, [launcher, 'marketplace', 'registry', 'compact', '--registry', dir], {
+      signal,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let said = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      said = `${said}${chunk.toString('utf8')}`.slice(-2000);
+    });
+    child.once('error', rejectRun);
+    child.once('exit', (code) => {
+      if (code === 0) resolveRun();
+      else rejectRun(new Error(`registry compact exited ${String(code)}: ${said.trim()}`));
+    });
+  });
+}
+
 export const registryServeCommand = defineCommand({
   command: 'serve <dir>',
   describe: 'Serve a registry directory over HTTP: per-package documents, search, archives, publish with tokens',
@@ -30,6 +51,11 @@ export const registryServeCommand = defineCommand({
     host: { type: 'string', default: '127.0.0.1', describe: 'address to listen on' },
     'public-url': { type: 'string', describe: 'the URL clients use, when a proxy stands before the server' },
     'rate-limit': { type: 'number', default: 1200, describe: 'requests a minute per client address (writes: a tenth)' },
+    'compact-at': {
+      type: 'number',
+      describe:
+        'journal entries past which the server compacts the catalog in another process (default: half of the 128 that force one)',
+    },
     catalog: {
       type: 'string',
       choices: ['embedded', 'remote'],
@@ -49,6 +75,15 @@ export const registryServeCommand = defineCommand({
   run: async (context, args): Promise<ServeOutcome> => {
     const dir = registryDir(context, args.dir);
     const port = args.port;
+    const compactAt = args['compact-at'];
+    if (compactAt !== undefined && !(Number.isInteger(compactAt) && compactAt > 0))
+      throw new MarketplaceError(
+        'GGEN_E_USAGE',
+        `--compact-at must be a positive whole number, not ${String(compactAt)}`,
+        {
+          hint: 'e.g. --compact-at 64',
+        },
+      );
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       throw new MarketplaceError('GGEN_E_USAGE', `--port must be a port number, not ${String(port)}`, {
         hint: 'e.g. --port 7878',
@@ -72,6 +107,10 @@ export const registryServeCommand = defineCommand({
       storeRoot: storeRootOf(config),
       rateLimit: args['rate-limit'],
       ...(remote === undefined ? {} : { remote }),
+      ...(compactAt === undefined ? {} : { compactAt }),
+      // `registry compact` of this very ggen, in its own process: its reads and writes of the
+      // whole catalog never hold up the server's requests.
+      compactAside: (signal) => compactInChild(dir, signal),
       ...(args['public-url'] === undefined ? {} : { publicUrl: args['public-url'] }),
     });
     // A server runs until stopped: it takes Ctrl-C itself (and finishes in-flight requests).
