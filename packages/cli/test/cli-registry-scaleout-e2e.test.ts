@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { freePort, startNginx } from '../../../tools/testing/nginx.mjs';
 import { startVirtuoso } from '../../../tools/testing/virtuoso.mjs';
-import { copyOfSampleRegistry, freshHome, parseJson, runGgen, serverAddress, spawnGgen } from './helpers/run-ggen.js';
+import {
+  compactedCatalog,
+  copyOfSampleRegistry,
+  freshHome,
+  parseJson,
+  runGgen,
+  serverAddress,
+  spawnGgen,
+} from './helpers/run-ggen.js';
 
 async function names(url: string): Promise<string[]> {
   const found = (await (await fetch(`${url}/-/v1/search?q=scaled&limit=50`)).json()) as {
@@ -105,105 +113,140 @@ describe('two registry servers over one directory, behind nginx', () => {
 
   it('agree with the catalog on one Virtuoso: publishes and a yank through either are in the endpoint and seen through both', async () => {
     const virtuoso = await startVirtuoso();
-    const registry = copyOfSampleRegistry();
-    const serverHome = freshHome();
-    mkdirSync(join(serverHome, '.config', 'ggen'), { recursive: true });
-    writeFileSync(
-      join(serverHome, '.config', 'ggen', 'config.yaml'),
-      `marketplace:\n  sparql_endpoint: ${virtuoso.queryUrl}\n  sparql_graph_store: ${virtuoso.graphStoreUrl}\n  sparql_user: ${virtuoso.user}\n`,
-    );
-    const serve = ['marketplace', 'registry', 'serve', registry, '--port', '0', '--catalog', 'remote'];
-    // Without the endpoint's password the server does not start, and says which setting is missing.
-    const refused = await runGgen(serve, { home: serverHome });
-    expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([
-      2,
-      'error GGEN_E_CONFIG_INVALID: A registry server with its catalog on a SPARQL endpoint needs marketplace.sparql_graph_store, sparql_user and sparql_password',
-    ]);
-    const env = { GGEN_MARKETPLACE_SPARQL_PASSWORD: virtuoso.password };
-    const proxyPort = await freePort();
-    const publicUrl = `http://127.0.0.1:${proxyPort}`;
-    const servers = [0, 1].map(() => spawnGgen([...serve, '--public-url', publicUrl], { home: serverHome, env }));
-    const stopped = servers.map((server) => once(server, 'exit'));
-    let proxy: { url: string; stop: () => Promise<void> } | undefined;
-    /** The package names the endpoint's live graph holds, asked of Virtuoso itself. */
-    const inEndpoint = async (prefix: string): Promise<string[]> => {
-      const sparql = `SELECT ?name WHERE { GRAPH ?g { ?p <https://ggen.dev/ns/marketplace#name> ?name } GRAPH <https://ggen.dev/registry/catalog-meta> { ?r <https://ggen.dev/ns/marketplace#currentGraph> ?g ; <https://ggen.dev/ns/marketplace#switchedAt> ?at } FILTER(STRSTARTS(?name, "${prefix}")) { SELECT (MAX(?t) AS ?at) WHERE { GRAPH <https://ggen.dev/registry/catalog-meta> { ?x <https://ggen.dev/ns/marketplace#switchedAt> ?t } } } }`;
-      const response = await fetch(`${virtuoso.queryUrl}?query=${encodeURIComponent(sparql)}`, {
-        headers: { accept: 'application/sparql-results+json' },
-      });
-      const body = (await response.json()) as { results: { bindings: { name: { value: string } }[] } };
-      return body.results.bindings.map((row) => row.name.value).sort();
-    };
     try {
-      const [first, second] = await Promise.all(servers.map((server) => serverAddress(server)));
-      proxy = await startNginx([first!, second!], proxyPort);
-      // The sample's catalog was pushed as the first instance started.
-      expect(await inEndpoint('agent-memory')).toEqual(['agent-memory-forge']);
-      const token = parseJson<{ token: string }>(
-        await runGgen(['marketplace', 'registry', 'token', 'create', registry, '--json'], { home: serverHome }),
-      ).token;
-      const home = freshHome();
-      expect((await runGgen(['marketplace', 'login', publicUrl], { home, input: `${token}\n` })).code).toBe(0);
-
-      // Logged in at the proxy's address; an instance's own address takes the token from the environment.
-      const direct = await runGgen(['marketplace', 'publish', pack(home, 'scaled-direct'), '--registry', first!], {
-        home,
-        env: { GGEN_TOKEN: token },
-      });
-      expect([direct.code, direct.stderr]).toEqual([0, '']);
-      expect(await inEndpoint('scaled')).toEqual(['scaled-direct']);
-      expect(await names(second!)).toEqual(['scaled-direct']);
-
-      const runs = await Promise.all(
-        Array.from({ length: 8 }, (_, index) =>
-          runGgen(['marketplace', 'publish', pack(home, `scaled-${index}`), '--registry', publicUrl], { home }),
-        ),
+      const registry = copyOfSampleRegistry();
+      // Written whole once with its statistics (the sample has none, so its first change would write
+      // it whole, and the endpoint would take it by a push aside): changes are journal entries.
+      await compactedCatalog(registry);
+      const serverHome = freshHome();
+      mkdirSync(join(serverHome, '.config', 'ggen'), { recursive: true });
+      writeFileSync(
+        join(serverHome, '.config', 'ggen', 'config.yaml'),
+        `marketplace:\n  sparql_endpoint: ${virtuoso.queryUrl}\n  sparql_graph_store: ${virtuoso.graphStoreUrl}\n  sparql_user: ${virtuoso.user}\n`,
       );
-      expect(runs.map((run) => [run.code, run.stderr])).toEqual(runs.map(() => [0, '']));
-      const all = ['scaled-direct', ...Array.from({ length: 8 }, (_, index) => `scaled-${index}`)].sort();
-      expect(await inEndpoint('scaled')).toEqual(all);
-      expect(await names(first!)).toEqual(all);
-      expect(await names(second!)).toEqual(all);
-
-      // A yank through one instance; the other's document (read from the endpoint) says so.
-      const yank = await runGgen(['marketplace', 'yank', 'scaled-3@1.0.0', '--registry', second!], {
-        home,
-        env: { GGEN_TOKEN: token },
-      });
-      expect(yank.stdout).toContain('yanked scaled-3@1.0.0');
-      const document = (await (await fetch(`${first!}/-/v1/packages/scaled-3`)).json()) as {
-        versions: { version: string; yanked: boolean; tarball: string }[];
-      };
-      expect(document.versions.map((entry) => [entry.version, entry.yanked, entry.tarball])).toEqual([
-        ['1.0.0', true, `${publicUrl}/archives/scaled-3-1.0.0.tgz`],
+      const serve = ['marketplace', 'registry', 'serve', registry, '--port', '0', '--catalog', 'remote'];
+      // Without the endpoint's password the server does not start, and says which setting is missing.
+      const refused = await runGgen(serve, { home: serverHome });
+      expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([
+        2,
+        'error GGEN_E_CONFIG_INVALID: A registry server with its catalog on a SPARQL endpoint needs marketplace.sparql_graph_store, sparql_user and sparql_password',
       ]);
-      // The server's SPARQL endpoint is the remote one (no size limit of its own).
-      const sparql = (await (
-        await fetch(
-          `${publicUrl}/-/v1/sparql?query=${encodeURIComponent('PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT (COUNT(?p) AS ?n) WHERE { ?p gg:name ?name FILTER(STRSTARTS(?name, "scaled")) }')}`,
-        )
-      ).json()) as { rows: { n: { value: string } }[] };
-      expect(sparql.rows[0]?.n.value).toBe('9');
+      const env = { GGEN_MARKETPLACE_SPARQL_PASSWORD: virtuoso.password };
+      const proxyPort = await freePort();
+      const publicUrl = `http://127.0.0.1:${proxyPort}`;
+      const servers = [0, 1].map(() => spawnGgen([...serve, '--public-url', publicUrl], { home: serverHome, env }));
+      const stopped = servers.map((server) => once(server, 'exit'));
+      // The first instance's log lines (pino JSON on stdout): a push aside ending is an event there.
+      let firstLog = '';
+      servers[0]?.stdout?.on('data', (chunk: Buffer) => {
+        firstLog += chunk.toString('utf8');
+      });
+      const logged = (message: string): Promise<void> =>
+        new Promise((resolveLogged) => {
+          const look = (): void => {
+            if (firstLog.includes(`"msg":"${message}"`)) resolveLogged();
+            else servers[0]?.stdout?.once('data', look);
+          };
+          look();
+        });
+      let proxy: { url: string; stop: () => Promise<void> } | undefined;
+      /** The package names the endpoint's live graph holds, asked of Virtuoso itself. */
+      const inEndpoint = async (prefix: string): Promise<string[]> => {
+        const sparql = `SELECT ?name WHERE { GRAPH ?g { ?p <https://ggen.dev/ns/marketplace#name> ?name } GRAPH <https://ggen.dev/registry/catalog-meta> { ?r <https://ggen.dev/ns/marketplace#currentGraph> ?g ; <https://ggen.dev/ns/marketplace#switchedAt> ?at } FILTER(STRSTARTS(?name, "${prefix}")) { SELECT (MAX(?t) AS ?at) WHERE { GRAPH <https://ggen.dev/registry/catalog-meta> { ?x <https://ggen.dev/ns/marketplace#switchedAt> ?t } } } }`;
+        const response = await fetch(`${virtuoso.queryUrl}?query=${encodeURIComponent(sparql)}`, {
+          headers: { accept: 'application/sparql-results+json' },
+        });
+        const body = (await response.json()) as { results: { bindings: { name: { value: string } }[] } };
+        return body.results.bindings.map((row) => row.name.value).sort();
+      };
+      try {
+        const [first, second] = await Promise.all(servers.map((server) => serverAddress(server)));
+        proxy = await startNginx([first!, second!], proxyPort);
+        // The sample's catalog was pushed as the first instance started.
+        expect(await inEndpoint('agent-memory')).toEqual(['agent-memory-forge']);
+        const token = parseJson<{ token: string }>(
+          await runGgen(['marketplace', 'registry', 'token', 'create', registry, '--json'], { home: serverHome }),
+        ).token;
+        const home = freshHome();
+        expect((await runGgen(['marketplace', 'login', publicUrl], { home, input: `${token}\n` })).code).toBe(0);
 
-      // Reads are the endpoint's: with it gone, a search says so, naming it.
-      expect(
-        (await runGgen(['marketplace', 'search', 'scaled', '--backend', 'v2', '--registry', first!], { home })).stdout,
-      ).toContain('scaled-direct');
-      await virtuoso.stop();
-      expect((await fetch(`${second!}/healthz`)).status).toBe(502);
-      const search = ['marketplace', 'search', 'scaled', '--backend', 'v2', '--registry', first!];
-      const down = await runGgen(search, { home });
-      expect([down.code, down.stdout]).toEqual([8, '']);
-      expect(down.stderr.split('\n')[0]).toMatch(
-        new RegExp(
-          `^error GGEN_E_REGISTRY_HTTP: GET ${first!}/-/v1/search\\S* answered 502 Bad Gateway: .*${virtuoso.queryUrl}`,
-        ),
-      );
+        // Logged in at the proxy's address; an instance's own address takes the token from the environment.
+        const direct = await runGgen(['marketplace', 'publish', pack(home, 'scaled-direct'), '--registry', first!], {
+          home,
+          env: { GGEN_TOKEN: token },
+        });
+        expect([direct.code, direct.stderr]).toEqual([0, '']);
+        expect(await inEndpoint('scaled')).toEqual(['scaled-direct']);
+        expect(await names(second!)).toEqual(['scaled-direct']);
+
+        const runs = await Promise.all(
+          Array.from({ length: 8 }, (_, index) =>
+            runGgen(['marketplace', 'publish', pack(home, `scaled-${index}`), '--registry', publicUrl], { home }),
+          ),
+        );
+        expect(runs.map((run) => [run.code, run.stderr])).toEqual(runs.map(() => [0, '']));
+        const all = ['scaled-direct', ...Array.from({ length: 8 }, (_, index) => `scaled-${index}`)].sort();
+        expect(await inEndpoint('scaled')).toEqual(all);
+        expect(await names(first!)).toEqual(all);
+        expect(await names(second!)).toEqual(all);
+
+        // A yank through one instance; the other's document (read from the endpoint) says so.
+        const yank = await runGgen(['marketplace', 'yank', 'scaled-3@1.0.0', '--registry', second!], {
+          home,
+          env: { GGEN_TOKEN: token },
+        });
+        expect(yank.stdout).toContain('yanked scaled-3@1.0.0');
+        const document = (await (await fetch(`${first!}/-/v1/packages/scaled-3`)).json()) as {
+          versions: { version: string; yanked: boolean; tarball: string }[];
+        };
+        expect(document.versions.map((entry) => [entry.version, entry.yanked, entry.tarball])).toEqual([
+          ['1.0.0', true, `${publicUrl}/archives/scaled-3-1.0.0.tgz`],
+        ]);
+        // A compaction writes catalog.nq whole: the endpoint holds another catalog. The first read
+        // through an instance starts a push aside (and is answered from the endpoint as it is); a
+        // publish after the push is applied to the new generation as an update.
+        const compact = await runGgen(['marketplace', 'registry', 'compact', '--registry', registry]);
+        expect(compact.stdout).toMatch(/^compacted .*: 10 journal entries folded into a catalog of 86 packages/);
+        const pushed = logged('pushed the catalog to the SPARQL endpoint');
+        expect(await names(first!)).toEqual(all);
+        await pushed;
+        const after = await runGgen(['marketplace', 'publish', pack(home, 'scaled-after'), '--registry', first!], {
+          home,
+          env: { GGEN_TOKEN: token },
+        });
+        expect([after.code, after.stderr]).toEqual([0, '']);
+        expect(await inEndpoint('scaled')).toEqual([...all, 'scaled-after'].sort());
+        expect(await names(second!)).toEqual([...all, 'scaled-after'].sort());
+        // The server's SPARQL endpoint is the remote one (no size limit of its own).
+        const sparql = (await (
+          await fetch(
+            `${publicUrl}/-/v1/sparql?query=${encodeURIComponent('PREFIX gg: <https://ggen.dev/ns/marketplace#> SELECT (COUNT(?p) AS ?n) WHERE { ?p gg:name ?name FILTER(STRSTARTS(?name, "scaled")) }')}`,
+          )
+        ).json()) as { rows: { n: { value: string } }[] };
+        expect(sparql.rows[0]?.n.value).toBe('10');
+
+        // Reads are the endpoint's: with it gone, a search says so, naming it.
+        expect(
+          (await runGgen(['marketplace', 'search', 'scaled', '--backend', 'v2', '--registry', first!], { home }))
+            .stdout,
+        ).toContain('scaled-direct');
+        await virtuoso.stop();
+        expect((await fetch(`${second!}/healthz`)).status).toBe(502);
+        const search = ['marketplace', 'search', 'scaled', '--backend', 'v2', '--registry', first!];
+        const down = await runGgen(search, { home });
+        expect([down.code, down.stdout]).toEqual([8, '']);
+        expect(down.stderr.split('\n')[0]).toMatch(
+          new RegExp(
+            `^error GGEN_E_REGISTRY_HTTP: GET ${first!}/-/v1/search\\S* answered 502 Bad Gateway: .*${virtuoso.queryUrl}`,
+          ),
+        );
+      } finally {
+        await proxy?.stop();
+        for (const server of servers) server.kill('SIGTERM');
+        const codes = (await Promise.all(stopped)).map(([code]) => code as number | null);
+        expect(codes).toEqual([0, 0]);
+      }
     } finally {
-      await proxy?.stop();
-      for (const server of servers) server.kill('SIGTERM');
-      const codes = (await Promise.all(stopped)).map(([code]) => code as number | null);
-      expect(codes).toEqual([0, 0]);
       await virtuoso.stop();
     }
   }, 240_000);

@@ -106,16 +106,17 @@ export async function streamCatalog(
   options: FetchOptions,
   onChunk: (chunk: string) => void | Promise<void>,
   sizes: { readBytes: number; chunkChars: number } = { readBytes: READ_BYTES, chunkChars: CHUNK_CHARS },
+  snapshot?: CatalogSnapshot,
 ): Promise<Omit<CatalogChunks, 'chunks'>> {
   // An http(s) catalog first: an unreachable registry is said of it, not of its journal.
   let base: Omit<CatalogChunks, 'chunks'> | undefined;
   let text = '';
   if (isHttpLocation(registry)) base = await streamBaseCatalog(registry, options, (chunk) => void (text = chunk));
-  const journal = latestEntries(await readJournal(registry, options));
+  const journal = latestEntries(snapshot?.entries ?? (await readJournal(registry, options)));
   const streamBase = async (
     onBase: (chunk: string) => void | Promise<void>,
   ): Promise<Omit<CatalogChunks, 'chunks'>> => {
-    if (base === undefined) return streamBaseCatalog(registry, options, onBase, sizes);
+    if (base === undefined) return streamBaseCatalog(registry, options, onBase, sizes, snapshot?.base);
     await onBase(text);
     return base;
   };
@@ -135,6 +136,16 @@ export async function streamCatalog(
   const { location } = await streamBase((chunk) => emit(merge.filter(chunk)));
   await emit(merge.finish(location));
   return { location, bytes, lines, digest: hash.digest('hex') };
+}
+
+/**
+ * A directory registry's catalog as it was at one moment, read twice the same (a push reads it
+ * twice): catalog.nq with this stat key (fileStatKey; a catalog.nq written whole since is refused,
+ * not read) and these journal entries.
+ */
+export interface CatalogSnapshot {
+  base: string;
+  entries: JournalEntry[];
 }
 
 /**
@@ -197,6 +208,8 @@ export async function streamBaseCatalog(
   options: FetchOptions,
   onChunk: (chunk: string) => void | Promise<void>,
   sizes: { readBytes: number; chunkChars: number } = { readBytes: READ_BYTES, chunkChars: CHUNK_CHARS },
+  /** The stat key catalog.nq must have (a snapshot's): another is refused. */
+  expected?: string,
 ): Promise<Omit<CatalogChunks, 'chunks'>> {
   if (isHttpLocation(registry)) {
     const { location, text } = await fetchBaseCatalogText(registry, options);
@@ -231,6 +244,11 @@ export async function streamBaseCatalog(
         },
       );
     if (stat.size > MAX_LOCAL_CATALOG_BYTES) throw tooLarge();
+    if (expected !== undefined && fileStatKey(stat) !== expected)
+      throw new MarketplaceError('GGEN_E_INDEX_INVALID', `${location} was written whole while it was being read`, {
+        hint: 'Nothing was used of it (a compaction replaced it). Read it again.',
+        details: { location },
+      });
     const hash = nodeCrypto().createHash('sha256');
     const decoder = new StringDecoder('utf8');
     const block = Buffer.allocUnsafe(sizes.readBytes);

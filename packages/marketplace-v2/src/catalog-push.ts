@@ -8,7 +8,7 @@ import {
   networkFailure,
   isNoAnswer,
 } from '@ggen/marketplace-core';
-import { streamCatalog } from './catalog-file.js';
+import { streamCatalog, type CatalogSnapshot } from './catalog-file.js';
 import { digestFetch } from './digest-fetch.js';
 import { errorText, onceMoreIfDropped, RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { CATALOG_GRAPH, CATALOG_META_GRAPH, V } from './vocabulary.js';
@@ -34,6 +34,10 @@ export interface PushCatalogOptions {
    * switch; the caller holds the registry's lock, so that the catalog cannot change under the push.
    */
   state?: string;
+  /** The directory's catalog as it was at one moment (both reads of the push read it), instead of as it is. */
+  snapshot?: CatalogSnapshot;
+  /** Stops the push between batches (a server that closes); pushing again resumes. */
+  signal?: AbortSignal;
   /** Where the push records its progress, so that an interrupted push resumes (the user's state). */
   stateDir: string;
   batchLines?: number;
@@ -71,9 +75,15 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   // The first read: the digest, and the number of distinct quads (a catalog may say a shared
   // node, an author, once per package; the server keeps each triple once).
   let distinct: FingerprintSet | undefined = new FingerprintSet();
-  const read = await streamCatalog(options.registry, options.fetch, (chunk) => {
-    for (const text of chunk.split('\n')) if (text !== '') distinct?.add(text);
-  });
+  const read = await streamCatalog(
+    options.registry,
+    options.fetch,
+    (chunk) => {
+      for (const text of chunk.split('\n')) if (text !== '') distinct?.add(text);
+    },
+    undefined,
+    options.snapshot,
+  );
   const total = distinct.size;
   distinct = undefined;
   const named = `${CATALOG_GRAPH}/${read.digest.slice(0, 16)}`;
@@ -129,6 +139,7 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   let batches = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
+    options.signal?.throwIfAborted();
     await postBatch(options, catalog, staging, batch, position.triples);
     position = { lines: line, triples: seen.size };
     batches += 1;
@@ -136,26 +147,32 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
     await save();
     options.onProgress?.({ done: position.triples, total, resumed: resumedAt > 0 });
   };
-  await streamCatalog(options.registry, options.fetch, async (chunk) => {
-    for (const text of chunk.split('\n')) {
-      if (text === '') continue;
-      line += 1;
-      seen.add(text);
-      if (line <= position.lines) continue;
-      if (!text.endsWith(suffix)) {
-        throw new MarketplaceError(
-          'GGEN_E_INDEX_INVALID',
-          `Line ${line} of ${read.location} is not a quad of the catalog graph <${CATALOG_GRAPH}>`,
-          {
-            hint: 'Nothing was switched. Regenerate the catalog with registry migrate (or publish to it), then push again.',
-            details: { location: read.location, line },
-          },
-        );
+  await streamCatalog(
+    options.registry,
+    options.fetch,
+    async (chunk) => {
+      for (const text of chunk.split('\n')) {
+        if (text === '') continue;
+        line += 1;
+        seen.add(text);
+        if (line <= position.lines) continue;
+        if (!text.endsWith(suffix)) {
+          throw new MarketplaceError(
+            'GGEN_E_INDEX_INVALID',
+            `Line ${line} of ${read.location} is not a quad of the catalog graph <${CATALOG_GRAPH}>`,
+            {
+              hint: 'Nothing was switched. Regenerate the catalog with registry migrate (or publish to it), then push again.',
+              details: { location: read.location, line },
+            },
+          );
+        }
+        batch.push(`${text.slice(0, -suffix.length)} .`);
+        if (batch.length >= batchLines) await flush();
       }
-      batch.push(`${text.slice(0, -suffix.length)} .`);
-      if (batch.length >= batchLines) await flush();
-    }
-  });
+    },
+    undefined,
+    options.snapshot,
+  );
   await flush();
 
   const staged = await countTriples(catalog, staging);

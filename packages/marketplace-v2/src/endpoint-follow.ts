@@ -1,6 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { MarketplaceError, registryWriter, type FetchOptions } from '@ggen/marketplace-core';
+import { join } from 'node:path';
+import { MarketplaceError, registryWriter, withFileLock, type FetchOptions } from '@ggen/marketplace-core';
 import { catalogStat } from './catalog-file.js';
 import { readJournal, type JournalEntry } from './catalog-journal.js';
 import { pushCatalog, updateEndpoint, type EndpointTarget } from './catalog-push.js';
@@ -14,10 +15,11 @@ import { CATALOG_GRAPH, CATALOG_META_GRAPH, packageIri, V } from './vocabulary.j
  * endpoint follows: each switch record names the directory's state its graph holds
  * (`<catalog.nq's stat> <journal entries applied> <digest of the last one>`), and bringing it in
  * step applies the journal's entries it lacks to the live graph, one SPARQL Update each (the
- * package's triples and posting links deleted, its new block inserted, the record moved on), or,
- * when it holds another catalog (never pushed, or catalog.nq was written whole since: a
- * compaction), pushes the catalog whole. Any instance over the directory may do it, under the
- * registry's lock: a change, or a read that finds the endpoint behind the directory.
+ * package's triples and posting links deleted, its new block inserted, the record moved on),
+ * under the registry's lock. When it holds another catalog (never pushed, or catalog.nq was
+ * written whole since: a compaction), the catalog is pushed whole (pushEndpoint), as a snapshot
+ * and without the registry's lock, then the entries that landed meanwhile are applied. Any
+ * instance over the directory may do it: a change, or a read that finds the endpoint behind.
  */
 export interface EndpointFollowOptions {
   dir: string;
@@ -39,7 +41,12 @@ export interface EndpointStep {
   pushed: boolean;
   /** Still behind the directory: another writer held the lock, and the step did not wait. */
   behind?: boolean;
+  /** The endpoint holds another catalog: a whole push is due (pushEndpoint), and nothing was applied. */
+  pushDue?: boolean;
 }
+
+/** One whole push of a directory's catalog at a time, beside the registry's lock (which a push does not hold). */
+export const ENDPOINT_PUSH_LOCK_FILE = '.ggen-endpoint-push.lock';
 
 interface Standing {
   live: Generations;
@@ -82,9 +89,10 @@ async function standing(options: EndpointFollowOptions): Promise<Standing | unde
 export async function bringEndpointInStep(options: EndpointFollowOptions): Promise<EndpointStep> {
   const first = await standing(options);
   if (first === undefined || first.missing?.entries.length === 0) return { applied: 0, pushed: false };
+  if (first.missing === undefined) return { applied: 0, pushed: false, pushDue: true };
   try {
     return await registryWriter(options.dir, 'keep the endpoint of').locked(
-      () => catchUp(options),
+      () => applyMissing(options),
       options.wait === false ? { timeoutMs: 0 } : {},
     );
   } catch (error) {
@@ -94,20 +102,56 @@ export async function bringEndpointInStep(options: EndpointFollowOptions): Promi
   }
 }
 
-/** Under the registry's lock: the endpoint brought to the directory's state (the journal's entries it lacks, or a push). */
-async function catchUp(options: EndpointFollowOptions): Promise<EndpointStep> {
+/**
+ * Pushes a directory's catalog whole to an endpoint that holds another (pushCatalog: batched,
+ * resumable, switched in one update), without the registry's lock: a snapshot of it (catalog.nq
+ * by its stat key, the journal's entries as read) is pushed while changes go on, recorded as the
+ * state it is, and the entries that landed meanwhile are applied after it. One push at a time
+ * (ENDPOINT_PUSH_LOCK_FILE): with another running, `waitForPush` says whether to wait for it, else
+ * the step is `behind`. A catalog.nq written whole while it is read stops the push (coded): the
+ * next one starts over.
+ */
+export async function pushEndpoint(
+  options: EndpointFollowOptions & { waitForPush?: boolean; signal?: AbortSignal },
+): Promise<EndpointStep> {
+  try {
+    return await withFileLock(
+      join(options.dir, ENDPOINT_PUSH_LOCK_FILE),
+      async () => {
+        const now = await standing(options);
+        let pushed = false;
+        if (now !== undefined && now.missing === undefined) {
+          const base = catalogStat(options.dir)?.base.key ?? '';
+          const entries = await readJournal(options.dir, options.fetch);
+          await pushCatalog({
+            registry: options.dir,
+            fetch: options.fetch,
+            remote: options.remote,
+            stateDir: options.stateDir,
+            state: stateOf(base, entries.length, entries.at(-1)),
+            snapshot: { base, entries },
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+          });
+          pushed = true;
+        }
+        const step = await bringEndpointInStep({ ...options, wait: true });
+        return { ...step, pushed };
+      },
+      options.waitForPush === true ? {} : { timeoutMs: 0 },
+    );
+  } catch (error) {
+    if (options.waitForPush !== true && error instanceof MarketplaceError && error.code === 'GGEN_E_LOCK_TIMEOUT')
+      return { applied: 0, pushed: false, behind: true };
+    throw error;
+  }
+}
+
+/** Under the registry's lock: the journal's entries the endpoint lacks, applied. */
+async function applyMissing(options: EndpointFollowOptions): Promise<EndpointStep> {
   const now = await standing(options);
   if (now === undefined) return { applied: 0, pushed: false };
-  if (now.missing === undefined) {
-    await pushCatalog({
-      registry: options.dir,
-      fetch: options.fetch,
-      remote: options.remote,
-      stateDir: options.stateDir,
-      state: now.state,
-    });
-    return { applied: 0, pushed: true };
-  }
+  // catalog.nq was written whole since the look without the lock.
+  if (now.missing === undefined) return { applied: 0, pushed: false, pushDue: true };
   const { from, entries } = now.missing;
   let live = now.live;
   const { record } = live;

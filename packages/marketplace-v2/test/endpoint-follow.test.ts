@@ -1,11 +1,17 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { registryWriter, type CatalogPackage } from '@ggen/marketplace-core';
+import { registryWriter, withFileLock, type CatalogPackage } from '@ggen/marketplace-core';
 import {
   bringEndpointInStep,
+  catalogStat,
   CATALOG_GRAPH,
+  ENDPOINT_PUSH_LOCK_FILE,
+  pushCatalog,
+  pushEndpoint,
+  readJournal,
   compactRegistry,
   digestFetch,
   EmbeddedCatalog,
@@ -21,6 +27,7 @@ import {
 import { loadNpmRows, toCatalogPackages } from '../../../tools/testing/npm-sample.mjs';
 import { startVirtuoso, type RunningVirtuoso } from '../../../tools/testing/virtuoso.mjs';
 import { fetchOptions, fullPackage, query, temp } from './fixtures.js';
+import { codeOf } from '../../../tools/testing/coded-error.mjs';
 
 // A real SPARQL server: OpenLink Virtuoso from Debian, installed by .ci/run.
 let virtuoso: RunningVirtuoso;
@@ -111,7 +118,9 @@ describe('a registry directory followed by a SPARQL endpoint (Virtuoso)', () => 
       stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')),
       fetch: fetchOptions,
     };
-    expect(await bringEndpointInStep(options)).toEqual({ applied: 0, pushed: true });
+    // Another catalog (none) on the endpoint: a push is due, which a step does not do itself.
+    expect(await bringEndpointInStep(options)).toEqual({ applied: 0, pushed: false, pushDue: true });
+    expect(await pushEndpoint(options)).toEqual({ applied: 0, pushed: true });
     expect(await bringEndpointInStep(options)).toEqual({ applied: 0, pushed: false });
     const pushedGraph = await liveGraph();
     // A search process's vocabulary cache, filled from the catalog as pushed.
@@ -156,7 +165,8 @@ describe('a registry directory followed by a SPARQL endpoint (Virtuoso)', () => 
 
     // A whole write of catalog.nq (a compaction) is another catalog: pushed whole, into a new graph.
     await compactRegistry(dir);
-    expect(await bringEndpointInStep(options)).toEqual({ applied: 0, pushed: true });
+    expect(await bringEndpointInStep(options)).toEqual({ applied: 0, pushed: false, pushDue: true });
+    expect(await pushEndpoint(options)).toEqual({ applied: 0, pushed: true });
     expect(await liveGraph()).not.toBe(pushedGraph);
     await expectSameCatalog(dir);
   }, 180_000);
@@ -171,7 +181,7 @@ describe('a registry directory followed by a SPARQL endpoint (Virtuoso)', () => 
       fetch: fetchOptions,
     };
     // Another registry's catalog is in place: this one is pushed over it.
-    expect(await bringEndpointInStep(options)).toEqual({ applied: 0, pushed: true });
+    expect(await pushEndpoint(options)).toEqual({ applied: 0, pushed: true });
     // Changes written to the directory while no server applied them (one stopped between the
     // two): the next step applies them all, in order, the latest of a package last.
     await writeCatalogPackages(dir, [fullPackage('late-one')]);
@@ -192,7 +202,59 @@ describe('a registry directory followed by a SPARQL endpoint (Virtuoso)', () => 
       `DELETE { GRAPH <https://ggen.dev/registry/catalog-meta> { ?r <${V.catalogState}> ?s } } INSERT { GRAPH <https://ggen.dev/registry/catalog-meta> { ?r <${V.catalogState}> "elsewhere 9 -" } } WHERE { GRAPH <https://ggen.dev/registry/catalog-meta> { ?r <${V.catalogState}> ?s } }`,
       'forging a state',
     );
-    expect(await bringEndpointInStep(options)).toEqual({ applied: 0, pushed: true });
+    expect(await pushEndpoint(options)).toEqual({ applied: 0, pushed: true });
     await expectSameCatalog(dir);
+  }, 180_000);
+
+  it('pushes a snapshot while changes go on, applies what landed after it, and refuses a catalog rewritten under it', async () => {
+    const dir = temp('ggen-follow-');
+    await writeV2Catalog(dir, toCatalogPackages(loadNpmRows(100)));
+    const options: EndpointFollowOptions = {
+      dir,
+      remote: target(virtuoso),
+      stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')),
+      fetch: fetchOptions,
+    };
+    await writeCatalogPackages(dir, [fullPackage('snap-one')]);
+    const base = catalogStat(dir)?.base.key ?? '';
+    const snapshot = { base, entries: await readJournal(dir, fetchOptions) };
+    // A change lands after the snapshot was taken (the push holds no registry lock).
+    await writeCatalogPackages(dir, [fullPackage('snap-two')]);
+    await pushCatalog({
+      registry: dir,
+      fetch: fetchOptions,
+      remote: target(virtuoso),
+      stateDir: options.stateDir,
+      snapshot,
+      state: `${base} 1 ${createHash('sha256')
+        .update(snapshot.entries[0]?.block ?? '')
+        .digest('hex')}`,
+    });
+    const names = async (): Promise<string[]> =>
+      (await new RemoteCatalog(target(virtuoso)).readPackages(['snap-one', 'snap-two'])).map((pkg) => pkg.name);
+    expect(await names()).toEqual(['snap-one']);
+    // The endpoint holds the snapshot's state: the entry after it is applied as an update.
+    expect(await bringEndpointInStep(options)).toEqual({ applied: 1, pushed: false });
+    expect(await names()).toEqual(['snap-one', 'snap-two']);
+    await expectSameCatalog(dir);
+
+    // Another push holds the push lock: this one does not wait, and says the endpoint is behind.
+    await compactRegistry(dir);
+    const busy = await withFileLock(join(dir, ENDPOINT_PUSH_LOCK_FILE), () => pushEndpoint(options));
+    expect(busy).toEqual({ applied: 0, pushed: false, behind: true });
+    // A snapshot whose catalog.nq was written whole since is refused, and nothing is switched.
+    const live = await liveGraph();
+    expect(
+      await codeOf(
+        pushCatalog({
+          registry: dir,
+          fetch: fetchOptions,
+          remote: target(virtuoso),
+          stateDir: options.stateDir,
+          snapshot,
+        }),
+      ),
+    ).toBe('GGEN_E_INDEX_INVALID');
+    expect(await liveGraph()).toBe(live);
   }, 180_000);
 });

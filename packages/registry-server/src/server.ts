@@ -23,6 +23,7 @@ import {
 import { changeRegistryPackage } from '@ggen/domain-adapters';
 import {
   bringEndpointInStep,
+  pushEndpoint,
   CATALOG_FILE,
   COMPACT_ASIDE_AT,
   CATALOG_GRAPH,
@@ -44,6 +45,7 @@ import {
   streamCatalog,
   submittedSigner,
   type CatalogSource,
+  type EndpointFollowOptions,
   type EndpointTarget,
 } from '@ggen/marketplace-v2';
 import { ChangesFeed } from './changes-feed.js';
@@ -171,31 +173,20 @@ interface LoadedCatalog {
 class CatalogReader {
   readonly #dir: string;
   readonly #storeRoot: string;
-  readonly #remote: RegistryServerOptions['remote'];
+  readonly #endpoint: EndpointCatalog | undefined;
   #current: Promise<LoadedCatalog> | undefined;
   #stamp = '';
   #turn: Promise<unknown> = Promise.resolve();
 
-  constructor(dir: string, storeRoot: string, remote?: RegistryServerOptions['remote']) {
+  constructor(dir: string, storeRoot: string, endpoint?: EndpointCatalog) {
     this.#dir = dir;
     this.#storeRoot = storeRoot;
-    this.#remote = remote;
+    this.#endpoint = endpoint;
   }
 
-  /**
-   * With the catalog on an endpoint: brings it in step with the directory (this instance's
-   * change, another's, or one a stopped server never applied). Nothing to do without one. A
-   * read does not `wait` while another writer holds the registry (a compaction and its push).
-   */
-  async follow(wait = true): Promise<{ behind?: boolean }> {
-    if (this.#remote === undefined) return {};
-    return bringEndpointInStep({
-      dir: this.#dir,
-      remote: this.#remote.endpoint,
-      stateDir: this.#remote.stateDir,
-      fetch: { timeoutMs: this.#remote.endpoint.timeoutMs, retries: 0 },
-      wait,
-    });
+  /** After a change: the endpoint (when the catalog is on one) takes it. */
+  async follow(): Promise<void> {
+    await this.#endpoint?.follow(true);
   }
 
   /** catalog.nq's and its journal's stat: another instance's change moves it too. */
@@ -212,13 +203,13 @@ class CatalogReader {
           const empty = new EmbeddedCatalog('');
           return { catalog: empty, engine: new SparqlSearchEngine(empty) };
         }
-        if (this.#remote !== undefined) {
-          // The directory changed: the endpoint is brought in step before it is read (the
-          // vocabulary and the generation are read again, by a new catalog object). While another
-          // writer holds the registry, the endpoint is read as it is, and the next request looks again.
-          if ((await this.follow(false)).behind === true) this.#stamp = '';
-          const remote = new RemoteCatalog(this.#remote.endpoint);
-          return { catalog: remote, engine: new SparqlSearchEngine(remote) };
+        if (this.#endpoint !== undefined) {
+          // The directory changed: the endpoint is brought in step before it is read. While it is
+          // behind (another writer holds the registry, a push runs), it is read as it is, and the
+          // next request looks again.
+          const { loaded, behind } = await this.#endpoint.load();
+          if (behind) this.#stamp = '';
+          return loaded;
         }
         const files = await openLocalStore({
           registry: this.#dir,
@@ -250,10 +241,77 @@ class CatalogReader {
    * endpoint answers requests side by side: they do not wait).
    */
   use<T>(work: (loaded: LoadedCatalog) => Promise<T>): Promise<T> {
-    if (this.#remote !== undefined) return this.current().then(work);
+    if (this.#endpoint !== undefined) return this.current().then(work);
     const run = this.#turn.then(async () => work(await this.current()));
     this.#turn = run.catch(() => undefined);
     return run;
+  }
+}
+
+/**
+ * The catalog on a SPARQL endpoint that follows the directory (endpoint-follow.ts), as the server
+ * changes and reads it: after a change, the endpoint takes it (waiting for the registry's lock);
+ * a read that found the directory changed brings it in step without waiting. A whole push, when
+ * due (a compaction since), runs aside, one at a time, and is stopped when the server closes.
+ */
+class EndpointCatalog {
+  readonly #options: EndpointFollowOptions;
+  readonly #logger: FastifyBaseLogger;
+  readonly #closing = new AbortController();
+  #pushing: Promise<void> | undefined;
+  #loaded: LoadedCatalog | undefined;
+
+  constructor(dir: string, remote: NonNullable<RegistryServerOptions['remote']>, logger: FastifyBaseLogger) {
+    this.#options = {
+      dir,
+      remote: remote.endpoint,
+      stateDir: remote.stateDir,
+      fetch: { timeoutMs: remote.endpoint.timeoutMs, retries: 0 },
+    };
+    this.#logger = logger;
+  }
+
+  /** At start: pushed whole when due (after another instance's push), then in step. */
+  async start(): Promise<void> {
+    await pushEndpoint({ ...this.#options, waitForPush: true, signal: this.#closing.signal });
+  }
+
+  /** Brings the endpoint in step (a push started aside when due); says whether it is still behind. */
+  async follow(wait: boolean): Promise<boolean> {
+    const step = await bringEndpointInStep({ ...this.#options, wait });
+    if (step.pushDue === true) this.#pushAside();
+    return step.behind === true || step.pushDue === true;
+  }
+
+  /** The catalog to read: a new one (its generation and vocabulary read again), or, behind, the last one as it is. */
+  async load(): Promise<{ loaded: LoadedCatalog; behind: boolean }> {
+    const behind = await this.follow(false);
+    if (behind && this.#loaded !== undefined) return { loaded: this.#loaded, behind };
+    const catalog = new RemoteCatalog(this.#options.remote);
+    this.#loaded = { catalog, engine: new SparqlSearchEngine(catalog) };
+    return { loaded: this.#loaded, behind };
+  }
+
+  close(): void {
+    this.#closing.abort();
+  }
+
+  #pushAside(): void {
+    if (this.#pushing !== undefined) return;
+    this.#logger.info('pushing the catalog to the SPARQL endpoint aside');
+    this.#pushing = pushEndpoint({ ...this.#options, signal: this.#closing.signal })
+      .then(
+        (step) => {
+          this.#logger.info({ step }, 'pushed the catalog to the SPARQL endpoint');
+        },
+        (error: unknown) => {
+          if (!this.#closing.signal.aborted)
+            this.#logger.error({ err: error }, 'pushing the catalog to the SPARQL endpoint failed');
+        },
+      )
+      .finally(() => {
+        this.#pushing = undefined;
+      });
   }
 }
 
@@ -282,7 +340,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   const dir = realpathSync(options.dir);
   const tokens = new TokenStore(dir);
   const feed = new ChangesFeed(dir);
-  const catalogs = new CatalogReader(dir, options.storeRoot, options.remote);
+  const endpoint = options.remote === undefined ? undefined : new EndpointCatalog(dir, options.remote, options.logger);
+  const catalogs = new CatalogReader(dir, options.storeRoot, endpoint);
   // Publishes, lifecycle and key changes check their package against the local store, not a
   // scan of the catalog: the rules' one implementation (names by their look-alike index), kept
   // in step with the journal alone. With the catalog on an endpoint, the store is kept for them.
@@ -290,8 +349,8 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   // A catalog on an endpoint is brought in step before the server listens (pushed whole when the
   // endpoint holds another): an endpoint that cannot be reached stops the start, said at once. The
   // store the changes are checked against is cut then too, not by the first publish.
-  if (options.remote !== undefined) {
-    await catalogs.follow();
+  if (endpoint !== undefined) {
+    await endpoint.start();
     await Promise.all([catalogs.current(), stores.current()]);
   }
   const unregister = registerCatalogLookup(dir, (name) =>
@@ -661,8 +720,9 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
   app.get<{ Params: { '*': string } }>('/*', (request, reply) => serveFile(dir, request.params['*'], request, reply));
   app.addHook('onClose', (_instance, done) => {
     unregister();
-    // A compaction aside is stopped, not waited for: its files are not in place until it finishes.
+    // A compaction or a push aside is stopped, not waited for: neither is in place until it finishes.
     closing.abort();
+    endpoint?.close();
     done();
   });
 
