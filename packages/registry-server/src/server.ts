@@ -482,8 +482,9 @@ export async function createRegistryServer(options: RegistryServerOptions): Prom
 
   /**
    * After a change is in the directory: the endpoint takes it before the answer (a publish through
-   * one instance is then seen through every other). The change stands if the endpoint fails: the
-   * next read brings it in step, and answers the endpoint's error until it can.
+   * one instance is then seen through every other), unless a whole push is due (a compaction
+   * since), which is started aside. The change stands if the endpoint fails: the next read brings
+   * it in step, and answers the endpoint's error until it can.
    */
   const endpointFollows = async (request: FastifyRequest): Promise<void> => {
     try {
