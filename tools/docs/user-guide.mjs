@@ -80,8 +80,11 @@ const commands = [
     () => setup(['mkdir -p v1-registry', 'ggen marketplace publish ./hello-world --registry ./v1-registry --backend v1 > /dev/null 2>&1']),
     () => example('ggen marketplace registry migrate --from ./v1-registry --to ./registry-v2'),
   ]],
+  ['registry compact', 'Fold the v2 catalog\'s journal of changes (catalog.journal.nq: one entry per publish, yank, deprecation, dist-tag or key change) into catalog.nq, written whole with new statistics. The new catalog is written beside the old while changes go on; the registry\'s lock is held only to put it in place, and the changes that landed meanwhile stay in the journal. A registry server runs it by itself at 64 entries (--compact-at).', [
+    () => example('ggen marketplace registry compact --registry ./registry-v2'),
+  ]],
   ['registry push', 'Upload the v2 catalog to the configured SPARQL endpoint, of any size: in batches through its Graph Store into a staging graph (resumable: a push cut off continues where it ended), counted, then switched in with one SPARQL Update, so readers see the old catalog or the new one. Needs sparql_graph_store, sparql_user and the password; sparql_update for servers other than Virtuoso.', [() => example('ggen marketplace registry push', 2)]],
-  ['registry serve', 'Serve a registry directory over HTTP (Fastify): per-package documents, server-side search, archives, a change feed, the v1 index and v2 catalog as files, a read-only SPARQL endpoint, and publish and lifecycle changes with tokens. Runs in the foreground until SIGINT or SIGTERM; see docs/registry-server.md.', []],
+  ['registry serve', 'Serve a registry directory over HTTP (Fastify): per-package documents, server-side search, archives, a change feed, the v1 index and v2 catalog as files, a read-only SPARQL endpoint, and publish and lifecycle changes with tokens. With --catalog remote, the catalog is read from the configured SPARQL endpoint, which follows the directory. Runs in the foreground until SIGINT or SIGTERM; see docs/registry-server.md.', []],
   ['registry token', 'Tokens of a registry server, made on the server: random, shown once, stored only as hashes, scoped (read, publish, admin; all packages, an @scope or named packages), expirable, revocable.', [
     () => example('ggen marketplace registry token create ./registry --label ci --package hello-world --expires-in-days 90'),
     () => example('ggen marketplace registry token list ./registry'),
