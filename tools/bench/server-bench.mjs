@@ -268,6 +268,12 @@ for (const size of SIZES) {
         const remoteServer = await serve(registry, remoteHome, remoteArgs, remoteEnv);
         const remoteStartMs = performance.now() - started;
         try {
+          // The first search reads the catalog's vocabulary from the endpoint (then kept by its
+          // digest), as the first request of the embedded server cut its store: timed on its own.
+          started = performance.now();
+          const first = await fetch(`${remoteServer.url}/-/v1/search?q=${encodeURIComponent(benchQueries(rows)[0])}`);
+          if (first.status !== 200) throw new Error(`the first search answered ${first.status}: ${await first.text()}`);
+          const firstSearchMs = performance.now() - started;
           const remoteDocuments = await load(
             remoteServer.url,
             names.map((name) => ({ method: 'GET', path: `/-/v1/packages/${encodeURIComponent(name)}` })),
@@ -279,15 +285,17 @@ for (const size of SIZES) {
           const seconds = await publishAll(remoteServer.url, registry, 'bench-rpub');
           const remoteRatio = seconds / emptySeconds;
           remoteLines.push(
-            `  with --catalog remote (Virtuoso): ready in ${(remoteStartMs / 1000).toFixed(1)} s (the catalog pushed), server RSS ${(await rss(remoteServer.url)).toFixed(0)} MB`,
+            `  with --catalog remote (Virtuoso): ready in ${(remoteStartMs / 1000).toFixed(1)} s (the catalog pushed, the look-alike store cut), first search ${(firstSearchMs / 1000).toFixed(1)} s (the vocabulary read), server RSS ${(await rss(remoteServer.url)).toFixed(0)} MB`,
             line('  documents', remoteDocuments),
             line('  search', remoteSearch),
             `    publish          8 concurrent in ${seconds.toFixed(1)} s, each applied to the endpoint; into an empty registry on the same endpoint: 8 in ${emptySeconds.toFixed(1)} s: ${remoteRatio.toFixed(1)}x (target <= 2x, O(changes)) ${remoteRatio <= 2 ? 'PASS' : 'MISS'}`,
           );
           if (remoteRatio > 2) missed = true;
-          for (const { result } of [remoteDocuments, remoteSearch])
-            if (result.errors + result.non2xx > 0) {
-              remoteLines.push(`  MISS: ${result.errors + result.non2xx} failed requests through the endpoint`);
+          for (const { result, latencies } of [remoteDocuments, remoteSearch])
+            if (result.errors + result.non2xx > 0 || latencies.length === 0) {
+              remoteLines.push(
+                `  MISS: ${result.errors + result.non2xx} failed requests, ${latencies.length} answered, through the endpoint`,
+              );
               missed = true;
             }
         } finally {
@@ -340,9 +348,10 @@ for (const size of SIZES) {
     );
     if (ratio > 1.5) missed = true;
     for (const remoteLine of remoteLines) console.log(remoteLine);
-    for (const { result } of [documents, search, archives, packagePages, searchPages, homePages])
-      if (result.errors + result.non2xx > 0) {
-        console.log(`  MISS: ${result.errors + result.non2xx} failed requests`);
+    // A kind whose every request failed, or none of whose requests was answered in the window, is a MISS.
+    for (const { result, latencies } of [documents, search, archives, packagePages, searchPages, homePages])
+      if (result.errors + result.non2xx > 0 || latencies.length === 0) {
+        console.log(`  MISS: ${result.errors + result.non2xx} failed requests, ${latencies.length} answered`);
         missed = true;
       }
   } finally {

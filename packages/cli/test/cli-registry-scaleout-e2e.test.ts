@@ -22,6 +22,16 @@ async function names(url: string): Promise<string[]> {
   return found.packages.map((entry) => entry.name).sort();
 }
 
+/** A token made on the server for `registry`, and a client HOME logged in with it at `url`. */
+async function loggedIn(registry: string, serverHome: string, url: string): Promise<{ token: string; home: string }> {
+  const { token } = parseJson<{ token: string }>(
+    await runGgen(['marketplace', 'registry', 'token', 'create', registry, '--json'], { home: serverHome }),
+  );
+  const home = freshHome();
+  expect((await runGgen(['marketplace', 'login', url], { home, input: `${token}\n` })).code).toBe(0);
+  return { token, home };
+}
+
 /** A pack directory in `home`, ready to publish. */
 function pack(home: string, name: string): string {
   const dir = join(home, name);
@@ -59,11 +69,7 @@ describe('two registry servers over one directory, behind nginx', () => {
     try {
       const [first, second] = await Promise.all(servers.map((server) => serverAddress(server)));
       proxy = await startNginx([first!, second!], proxyPort);
-      const token = parseJson<{ token: string }>(
-        await runGgen(['marketplace', 'registry', 'token', 'create', registry, '--json'], { home: serverHome }),
-      ).token;
-      const home = freshHome();
-      expect((await runGgen(['marketplace', 'login', publicUrl], { home, input: `${token}\n` })).code).toBe(0);
+      const { token, home } = await loggedIn(registry, serverHome, publicUrl);
 
       // Through the first instance directly; seen through the second.
       const direct = await runGgen(['marketplace', 'publish', pack(home, 'scaled-direct'), '--registry', first!], {
@@ -164,11 +170,7 @@ describe('two registry servers over one directory, behind nginx', () => {
         proxy = await startNginx([first!, second!], proxyPort);
         // The sample's catalog was pushed as the first instance started.
         expect(await inEndpoint('agent-memory')).toEqual(['agent-memory-forge']);
-        const token = parseJson<{ token: string }>(
-          await runGgen(['marketplace', 'registry', 'token', 'create', registry, '--json'], { home: serverHome }),
-        ).token;
-        const home = freshHome();
-        expect((await runGgen(['marketplace', 'login', publicUrl], { home, input: `${token}\n` })).code).toBe(0);
+        const { token, home } = await loggedIn(registry, serverHome, publicUrl);
 
         // Logged in at the proxy's address; an instance's own address takes the token from the environment.
         const direct = await runGgen(['marketplace', 'publish', pack(home, 'scaled-direct'), '--registry', first!], {

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { registryWriter, withFileLock, type CatalogPackage } from '@ggen/marketplace-core';
@@ -101,6 +99,19 @@ async function expectSameCatalog(dir: string): Promise<void> {
   expect(await lacking(live, REFERENCE)).toEqual([]);
 }
 
+/** A registry directory of `size` npm-derived packs, and the options that keep the test's Virtuoso in step with it. */
+async function followed(size: number): Promise<{
+  dir: string;
+  packages: CatalogPackage[];
+  options: EndpointFollowOptions;
+}> {
+  const dir = temp('ggen-follow-');
+  const packages = toCatalogPackages(loadNpmRows(size));
+  await writeV2Catalog(dir, packages);
+  const options = { dir, remote: target(virtuoso), stateDir: temp('ggen-state-'), fetch: fetchOptions };
+  return { dir, packages, options };
+}
+
 function nth(packages: CatalogPackage[], index: number): CatalogPackage {
   const pkg = packages[index];
   if (pkg === undefined) throw new Error(`no package ${index}`);
@@ -109,15 +120,7 @@ function nth(packages: CatalogPackage[], index: number): CatalogPackage {
 
 describe('a registry directory followed by a SPARQL endpoint (Virtuoso)', () => {
   it('pushes once, then applies each journal entry as one update, and pushes again after a compaction', async () => {
-    const dir = temp('ggen-follow-');
-    const packages = toCatalogPackages(loadNpmRows(300));
-    await writeV2Catalog(dir, packages);
-    const options: EndpointFollowOptions = {
-      dir,
-      remote: target(virtuoso),
-      stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')),
-      fetch: fetchOptions,
-    };
+    const { dir, packages, options } = await followed(300);
     // Another catalog (none) on the endpoint: a push is due, which a step does not do itself.
     expect(await bringEndpointInStep(options)).toEqual({ applied: 0, pushed: false, pushDue: true });
     expect(await pushEndpoint(options)).toEqual({ applied: 0, pushed: true });
@@ -172,14 +175,7 @@ describe('a registry directory followed by a SPARQL endpoint (Virtuoso)', () => 
   }, 180_000);
 
   it('catches up an endpoint a change never reached, and pushes over a catalog of another registry', async () => {
-    const dir = temp('ggen-follow-');
-    await writeV2Catalog(dir, toCatalogPackages(loadNpmRows(120)));
-    const options: EndpointFollowOptions = {
-      dir,
-      remote: target(virtuoso),
-      stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')),
-      fetch: fetchOptions,
-    };
+    const { dir, options } = await followed(120);
     // Another registry's catalog is in place: this one is pushed over it.
     expect(await pushEndpoint(options)).toEqual({ applied: 0, pushed: true });
     // Changes written to the directory while no server applied them (one stopped between the
@@ -207,14 +203,7 @@ describe('a registry directory followed by a SPARQL endpoint (Virtuoso)', () => 
   }, 180_000);
 
   it('pushes a snapshot while changes go on, applies what landed after it, and refuses a catalog rewritten under it', async () => {
-    const dir = temp('ggen-follow-');
-    await writeV2Catalog(dir, toCatalogPackages(loadNpmRows(100)));
-    const options: EndpointFollowOptions = {
-      dir,
-      remote: target(virtuoso),
-      stateDir: mkdtempSync(join(tmpdir(), 'ggen-state-')),
-      fetch: fetchOptions,
-    };
+    const { dir, options } = await followed(100);
     await writeCatalogPackages(dir, [fullPackage('snap-one')]);
     const base = catalogStat(dir)?.base.key ?? '';
     const snapshot = { base, entries: await readJournal(dir, fetchOptions) };
