@@ -32,6 +32,17 @@ async function loggedIn(registry: string, serverHome: string, url: string): Prom
   return { token, home };
 }
 
+/** Eight packs published at once through `url`, each landing; the names then in the registry (with scaled-direct). */
+async function publishEight(home: string, url: string): Promise<string[]> {
+  const runs = await Promise.all(
+    Array.from({ length: 8 }, (_, index) =>
+      runGgen(['marketplace', 'publish', pack(home, `scaled-${index}`), '--registry', url], { home }),
+    ),
+  );
+  expect(runs.map((run) => [run.code, run.stderr])).toEqual(runs.map(() => [0, '']));
+  return ['scaled-direct', ...Array.from({ length: 8 }, (_, index) => `scaled-${index}`)].sort();
+}
+
 /** A pack directory in `home`, ready to publish. */
 function pack(home: string, name: string): string {
   const dir = join(home, name);
@@ -80,13 +91,7 @@ describe('two registry servers over one directory, behind nginx', () => {
       expect(await names(second!)).toEqual(['scaled-direct']);
 
       // Eight at once through the proxy: every one lands, in one sequence.
-      const runs = await Promise.all(
-        Array.from({ length: 8 }, (_, index) =>
-          runGgen(['marketplace', 'publish', pack(home, `scaled-${index}`), '--registry', publicUrl], { home }),
-        ),
-      );
-      expect(runs.map((run) => [run.code, run.stderr])).toEqual(runs.map(() => [0, '']));
-      const all = ['scaled-direct', ...Array.from({ length: 8 }, (_, index) => `scaled-${index}`)].sort();
+      const all = await publishEight(home, publicUrl);
       expect(await names(first!)).toEqual(all);
       expect(await names(second!)).toEqual(all);
       const feed = (await (await fetch(`${publicUrl}/-/v1/changes`)).json()) as { changes: { seq: number }[] };
@@ -181,13 +186,7 @@ describe('two registry servers over one directory, behind nginx', () => {
         expect(await inEndpoint('scaled')).toEqual(['scaled-direct']);
         expect(await names(second!)).toEqual(['scaled-direct']);
 
-        const runs = await Promise.all(
-          Array.from({ length: 8 }, (_, index) =>
-            runGgen(['marketplace', 'publish', pack(home, `scaled-${index}`), '--registry', publicUrl], { home }),
-          ),
-        );
-        expect(runs.map((run) => [run.code, run.stderr])).toEqual(runs.map(() => [0, '']));
-        const all = ['scaled-direct', ...Array.from({ length: 8 }, (_, index) => `scaled-${index}`)].sort();
+        const all = await publishEight(home, publicUrl);
         expect(await inEndpoint('scaled')).toEqual(all);
         expect(await names(first!)).toEqual(all);
         expect(await names(second!)).toEqual(all);
