@@ -45,7 +45,7 @@ import { openLocalStore, storeHasBase } from './local-store/local-store.js';
 import { ShardedCatalog } from './local-store/sharded-catalog.js';
 import { V } from './vocabulary.js';
 import { predicateOfLine } from './local-store/nquads-line.js';
-import { CATALOG_FILE, catalogStat, fileStatKey, streamCatalog } from './catalog-file.js';
+import { CATALOG_FILE, catalogStat, fileStatKey, streamCatalog, type CatalogSnapshot } from './catalog-file.js';
 import {
   checkPublisher,
   checkScopePublisher,
@@ -193,11 +193,17 @@ export function compactRegistry(
     });
   return withFileLock(join(writer.dir, COMPACT_LOCK_FILE), async () => {
     const read = { timeoutMs: 60_000, retries: 0 };
-    const base = catalogStat(writer.dir)?.base.key;
+    const base = catalogStat(writer.dir)?.base.key ?? '';
     const journal = await readJournal(writer.dir, read);
-    const packages = await readV2CatalogFile(writer.dir);
     const unchanged = (): boolean => catalogStat(writer.dir)?.base.key === base;
-    if (!unchanged()) return { packages: packages.length, entries: 0, compacted: false };
+    // The catalog as it stood: catalog.nq by its stat (refused once written whole) and exactly these entries.
+    let packages: CatalogPackage[];
+    try {
+      packages = await readV2CatalogFile(writer.dir, { base, entries: journal });
+    } catch (error) {
+      if (unchanged()) throw error;
+      return { packages: 0, entries: 0, compacted: false };
+    }
     await writeCatalogFiles(writer.dir, packages, NEXT);
     await options.onWritten?.();
     return writer.locked(async () => {
@@ -228,10 +234,11 @@ const NEXT = '.next';
 
 /** Folds the journal into catalog.nq (the caller holds the lock): the whole catalog written again, with new statistics. */
 async function compactV2Catalog(dir: string): Promise<{ packages: number; entries: number }> {
-  const entries = (await readJournal(dir, { timeoutMs: 60_000, retries: 0 })).length;
-  const packages = await readV2CatalogFile(dir);
+  // The journal read once, for its count and the merge (the lock holds both still).
+  const entries = await readJournal(dir, { timeoutMs: 60_000, retries: 0 });
+  const packages = await readV2CatalogFile(dir, { base: catalogStat(dir)?.base.key ?? '', entries });
   await writeV2Catalog(dir, packages);
-  return { packages: packages.length, entries };
+  return { packages: packages.length, entries: entries.length };
 }
 
 /**
@@ -240,15 +247,19 @@ async function compactV2Catalog(dir: string): Promise<{ packages: number; entrie
  * oxigraph: a compaction or a migrate over ~227k packages holds the packages, not the store
  * (several GB). Postings are skipped; they are computed again by whoever writes.
  */
-export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> {
+export async function readV2CatalogFile(dir: string, snapshot?: CatalogSnapshot): Promise<CatalogPackage[]> {
   const path = join(dir, CATALOG_FILE);
   if (!existsSync(path)) return [];
   const packages: CatalogPackage[] = [];
   try {
-    const { quads, declared } = await forEachPackageBlock(dir, (name, lines) => {
-      const pkg = packageOfBlock(dir, name, lines);
-      if (pkg !== undefined) packages.push(pkg);
-    });
+    const { quads, declared } = await forEachPackageBlock(
+      dir,
+      (name, lines) => {
+        const pkg = packageOfBlock(dir, name, lines);
+        if (pkg !== undefined) packages.push(pkg);
+      },
+      snapshot,
+    );
     if (declared !== undefined && declared !== quads)
       throw new Error(`it holds ${quads} quads, its closing line says ${declared}`);
   } catch (cause) {
@@ -272,6 +283,7 @@ export async function readV2CatalogFile(dir: string): Promise<CatalogPackage[]> 
 async function forEachPackageBlock(
   dir: string,
   onPackage: (name: string, lines: string[]) => void,
+  snapshot?: CatalogSnapshot,
 ): Promise<{ quads: number; declared: number | undefined }> {
   let block: string[] = [];
   let name: string | undefined;
@@ -281,7 +293,7 @@ async function forEachPackageBlock(
     if (name !== undefined) onPackage(name, block);
     block = [];
   };
-  await streamCatalog(dir, { timeoutMs: 60_000, retries: 0 }, (chunk) => {
+  const onChunk = (chunk: string): void => {
     for (const line of chunk.split('\n')) {
       if (line === '') continue;
       const predicate = predicateOfLine(line);
@@ -297,7 +309,8 @@ async function forEachPackageBlock(
       }
       if (predicate !== V.token && predicate !== V.weight && predicate !== V.postingOf) block.push(line);
     }
-  });
+  };
+  await streamCatalog(dir, { timeoutMs: 60_000, retries: 0 }, onChunk, undefined, snapshot);
   flush();
   return { quads, declared };
 }
