@@ -84,16 +84,23 @@ export function defineCommand<const O extends CommandOptions = NoOptions, A = un
   return spec;
 }
 
+/** Printable ASCII: one column a character (string-width builds its emoji pattern anew on every call). */
+const PLAIN = /^[\x20-\x7e]*$/;
+
+const displayWidth = (text: string): number => (PLAIN.test(text) ? text.length : stringWidth(text));
+
 /** Columns padded by what a terminal shows (CJK wide, emoji, combining marks), not by UTF-16 length. */
 export function table(rows: string[][]): string {
+  const cellWidths = rows.map((row) => row.map((cell) => displayWidth(cell)));
   const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, stringWidth(cell))));
+  for (const row of cellWidths) row.forEach((width, index) => (widths[index] = Math.max(widths[index] ?? 0, width)));
   return rows
-    .map((row) =>
+    .map((row, at) =>
       row
         .map((cell, index) =>
-          index === row.length - 1 ? cell : cell + ' '.repeat(Math.max(0, (widths[index] ?? 0) - stringWidth(cell))),
+          index === row.length - 1
+            ? cell
+            : cell + ' '.repeat(Math.max(0, (widths[index] ?? 0) - (cellWidths[at]?.[index] ?? 0))),
         )
         .join('  ')
         .trimEnd(),
@@ -101,13 +108,24 @@ export function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** At most `max` columns on a terminal, cut at a whole character (never inside a surrogate pair or a wide one), with '…'. */
+let graphemes: Intl.Segmenter | undefined;
+
+/**
+ * At most `max` columns on a terminal, cut at a whole character (never inside a surrogate pair
+ * or a wide one), with '…'. Graphemes are measured one at a time and no further than `max`
+ * columns: a registry's description may be of any length.
+ */
 export function truncate(text: string, max: number): string {
-  if (stringWidth(text) <= max) return text;
+  if (PLAIN.test(text)) return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  graphemes ??= new Intl.Segmenter();
   let kept = '';
-  for (const { segment } of new Intl.Segmenter().segment(text)) {
-    if (stringWidth(kept + segment) > max - 1) break;
-    kept += segment;
+  let keeping = true;
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    width += displayWidth(segment);
+    if (width > max) return `${kept}…`;
+    if (keeping && width <= max - 1) kept += segment;
+    else keeping = false;
   }
-  return `${kept}…`;
+  return text;
 }

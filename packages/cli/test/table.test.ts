@@ -26,5 +26,14 @@ describe('tables as a terminal shows them', () => {
     expect(truncate('日本語のパッケージ説明', 7)).toBe('日本語…');
     expect(truncate('🚀🚀🚀🚀', 5)).toBe('🚀🚀…');
     expect(truncate('short', 10)).toBe('short');
+    expect(truncate('e\u0301cole e\u0301te\u0301', 6)).toBe('e\u0301cole…');
+    expect(truncate('ab👨‍👩‍👧cd', 4)).toBe('ab…');
+    expect(truncate('ab👨‍👩‍👧cd', 5)).toBe('ab👨‍👩‍👧…');
+    // A description as long as a registry may send is cut to the same columns.
+    expect(truncate(`${'x'.repeat(59)}${'y'.repeat(100_000)}`, 60)).toBe(`${'x'.repeat(59)}…`);
+    expect(truncate('exactly 10', 10)).toBe('exactly 10');
+    expect(truncate('exactly 11!', 10)).toBe('exactly 1…');
+    expect(truncate('tab\there and more', 8)).toBe('tab\there…');
+    expect(truncate('e\u0301', 1)).toBe('e\u0301');
   });
 });
