@@ -7,7 +7,7 @@ import {
   readRegularFileSync,
   writeFileAtomicSync,
 } from '@ggen/marketplace-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const CREDENTIALS = z.object({ registries: z.record(z.string(), z.object({ token: z.string().min(1) })) });
 type Credentials = z.infer<typeof CREDENTIALS>;

@@ -1,5 +1,5 @@
 import { MarketplaceError, type BackendType } from '@ggen/marketplace-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The unified models' rules at the adapter boundary: a backend that answers something else
 // (a corrupt store, a half-read catalog) fails here, and fallback treats it like an error.

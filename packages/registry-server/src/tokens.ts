@@ -9,7 +9,7 @@ import {
   withFileLock,
   writeFileAtomic,
 } from '@ggen/marketplace-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a token may do: read (whoami only, reads are open), publish (and lifecycle changes), admin (everything). */
 export const TOKEN_SCOPES = ['read', 'publish', 'admin'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // ggen validates a config, a lockfile and a few manifests per process: zod's JIT (a validator
 // compiled with new Function on first use) costs more than it saves there, so it is off.

@@ -5,7 +5,7 @@ import { redactUrl } from '../redact.js';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { MarketplaceError } from '../errors.js';
 import { isLocationUrl } from '../registry/registry-location.js';
 import {

@@ -4,7 +4,7 @@ import { readRegularFileSync } from '../read-regular-file.js';
 /** The most a lockfile may hold: far above any real one (thousands of packs). */
 const LOCKFILE_LIMIT = 64 * 1024 * 1024;
 import { fromFsError, MarketplaceError } from '../errors.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isExactVersion, isVersionRange, packageNameProblem, safeText } from '../names.js';
 
 /** A string that `problem` finds nothing wrong with; what it names is the issue zod reports. */

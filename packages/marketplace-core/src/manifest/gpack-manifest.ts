@@ -1,6 +1,6 @@
 import semverValid from 'semver/functions/valid.js';
 import semverValidRange from 'semver/ranges/valid.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PACKAGE_NAME_PATTERN } from '../names.js';
 import { licenseProblem } from './spdx-license.js';
 

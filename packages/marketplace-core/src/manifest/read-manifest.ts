@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseDocument, LineCounter } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { MarketplaceError } from '../errors.js';
 import { nearestWord } from '../text/edit-distance.js';
 import type { ValidationIssue, ValidationReport } from '../models.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MarketplaceError } from '../errors.js';
 import type { CatalogPackage } from '../models.js';
 import { safeText } from '../names.js';
