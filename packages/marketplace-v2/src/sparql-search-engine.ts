@@ -36,6 +36,9 @@ const INFLECTION_BOOST = 0.5;
 const MAX_PREFIX_EXPANSIONS = 5;
 const MAX_TYPO_EXPANSIONS = 3;
 
+/** The datatype of each catalog's tokens once asked: a store the query service keeps serves an engine a command. */
+const knownTokenTypes = new WeakMap<CatalogSource, string>();
+
 /**
  * Search over the RDF catalog: query terms become tokens (exact, prefix completions and
  * one-edit typo corrections found in the catalog's vocabulary), matched against posting
@@ -46,7 +49,6 @@ export class SparqlSearchEngine {
   readonly #catalog: CatalogSource;
   #vocabulary: Promise<Vocabulary> | undefined;
   #lastPlan: SearchPlan | undefined;
-  #knownTokenType: string | undefined;
 
   /** The last search's ranking query (whether or not the catalog needed it run), for tests and --verbose. */
   get lastQuery(): string | undefined {
@@ -120,13 +122,14 @@ export class SparqlSearchEngine {
    * the local store before its first search, is asked again next time).
    */
   async #tokenType(): Promise<string> {
-    if (this.#knownTokenType !== undefined) return this.#knownTokenType;
+    const known = knownTokenTypes.get(this.#catalog);
+    if (known !== undefined) return known;
     const [row] = await this.#catalog.select(
       `SELECT (DATATYPE(?tok) AS ?type) WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } } LIMIT 1`,
       TOKEN_SCOPE,
     );
     if (row?.type === undefined) return V.Token;
-    this.#knownTokenType = row.type;
+    knownTokenTypes.set(this.#catalog, row.type);
     return row.type;
   }
 
@@ -184,7 +187,7 @@ export class SparqlSearchEngine {
   /** Forget the vocabulary after the catalog changed. */
   invalidate(): void {
     this.#vocabulary = undefined;
-    this.#knownTokenType = undefined;
+    knownTokenTypes.delete(this.#catalog);
   }
 }
 

@@ -579,6 +579,11 @@ describe('packages read back from the shards, without oxigraph', () => {
     const summaries = await catalog.readSummaries([...names, 'not-there']);
     expect(summaries).toHaveLength(names.length);
     expect(byName(summaries)).toEqual(byName(await whole.readSummaries(names)));
+    // Asked again (as the query service asks a store it keeps), in part: the same summaries, in the order asked.
+    const some = [names[5] ?? '', 'not-there', names[2] ?? ''];
+    expect(await catalog.readSummaries(some)).toEqual(
+      byName(await whole.readSummaries(some)).sort((a, b) => some.indexOf(a.name) - some.indexOf(b.name)),
+    );
   });
 
   it('a damaged shard is a coded error that says how to rebuild the store', async () => {

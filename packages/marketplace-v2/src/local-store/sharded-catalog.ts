@@ -61,6 +61,7 @@ export class ShardedCatalog implements CatalogSource {
   readonly #filtered = new Set<number>();
   readonly #detailed = new Set<number>();
   readonly #loadedTokens = new Set<number>();
+  readonly #summaries = new Map<string, PackageSummary>();
   #filters: FilterIndex | undefined;
   /** Package id -> the ids that depend on it (depends.json inverted), when the site first asks. */
   #dependents: Map<number, number[]> | undefined;
@@ -100,6 +101,7 @@ export class ShardedCatalog implements CatalogSource {
     this.#filtered.clear();
     this.#detailed.clear();
     this.#loadedTokens.clear();
+    this.#summaries.clear();
     this.#all = false;
     this.#unindexedPostings = false;
     this.#resets += 1;
@@ -506,12 +508,21 @@ export class ShardedCatalog implements CatalogSource {
     });
   }
 
-  /** Search results' summaries: their packages' shards read in full, then summariesQuery. */
+  /**
+   * Search results' summaries: their packages' shards read in full, then summariesQuery. A store's
+   * text never changes under a catalog, so a summary once read is kept, as long as what is loaded.
+   */
   readSummaries(names: string[]): Promise<PackageSummary[]> {
-    if (names.length === 0) return Promise.resolve([]);
+    const known = (): PackageSummary[] => names.flatMap((name) => this.#summaries.get(name) ?? []);
+    const missing = names.filter((name) => !this.#summaries.has(name));
+    if (missing.length === 0) return Promise.resolve(known());
     return settled(async () => {
-      this.#loadPackages(this.#idsOfNames(names), 'detail');
-      return (await this.select(summariesQuery(names), SUMMARY_SCOPE)).map(summaryFromRow);
+      this.#loadPackages(this.#idsOfNames(missing), 'detail');
+      for (const row of await this.select(summariesQuery(missing), SUMMARY_SCOPE)) {
+        const summary = summaryFromRow(row);
+        this.#summaries.set(summary.name, summary);
+      }
+      return known();
     });
   }
 
