@@ -17,7 +17,7 @@ export const oxigraph: typeof Oxigraph = new Proxy({} as typeof Oxigraph, {
  * Gives back what oxigraph's terms and quads hold in its WebAssembly heap (wasm-bindgen's
  * `free`). Left to V8's garbage collector, it is given back only after a collection; meanwhile
  * the heap grows (a WebAssembly memory never shrinks) and each growth asks V8 for a full
- * collection: at 10k packages, a search every 15 ran one of 15-30 ms. An object freed twice,
+ * collection, which lands inside a search now and then. An object freed twice,
  * or not a wasm object at all, is left alone.
  */
 export function release(...objects: unknown[]): void {

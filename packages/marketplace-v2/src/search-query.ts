@@ -154,7 +154,7 @@ export function searchAst(plan: SearchPlan): SelectQuery {
     const term = (token: string): TokenTerm =>
       plan.tokenType === V.string ? literal(token) : literal(token, namedNode(plan.tokenType));
     // The tokens alone in VALUES: a SPARQL server (Virtuoso) looks each one up in its index, where a
-    // VALUES of token and boost pairs made it scan every posting (~1 s a search at 100k packs).
+    // VALUES of token and boost pairs made it scan every posting (server-bench's remote search).
     patterns.push({ type: 'values', values: plan.tokens.map(({ token }) => ({ '?tok': term(token) })) });
     patterns.push({
       type: 'bgp',

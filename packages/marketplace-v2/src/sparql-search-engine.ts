@@ -265,8 +265,8 @@ export class Vocabulary {
     for (let length = term.length - maxEdits; length <= term.length + maxEdits; length += 1) {
       const tokens = this.#tokensOfLength(length);
       const masks = this.#masksOfLength(length);
-      // A plain loop over the masks, the token read only when its mask passes: at ~227k packs
-      // this scans some 200k tokens per length range, and an iterator's pairs cost ~30 ms a query.
+      // A plain loop over the masks, the token read only when its mask passes: at npm's size this
+      // scans some 200k tokens per length range, where an iterator's pairs cost a query dearly.
       for (let index = 0; index < masks.length; index += 1) {
         // Each edit takes at most one kind of letter away from either side: a token whose letters
         // differ from the term's in more kinds than edits allowed is out without the distance.
