@@ -10,11 +10,19 @@ import {
 } from '@ggen/marketplace-core';
 import { streamCatalog, type CatalogSnapshot } from './catalog-file.js';
 import { digestFetch } from './digest-fetch.js';
+import { predicateOfLine, QUAD_LINE, unescapeNQuads } from './local-store/nquads-line.js';
 import { errorText, onceMoreIfDropped, RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { CATALOG_GRAPH, CATALOG_META_GRAPH, V } from './vocabulary.js';
 
 /** Triples per Graph Store request: a few megabytes, well inside any server's request limit. */
 export const PUSH_BATCH_LINES = 20_000;
+
+/** The token a posting's line gives (its `gg:token` literal, as the endpoint answers it), else undefined. */
+function tokenOfLine(line: string): string | undefined {
+  if (predicateOfLine(line) !== V.token) return undefined;
+  const literal = QUAD_LINE.exec(line)?.[4];
+  return literal === undefined ? undefined : (unescapeNQuads(literal) ?? literal);
+}
 
 /** An endpoint a catalog is written to: its query, Graph Store and Update URLs, and the account that may write. */
 export type EndpointTarget = RemoteCatalogOptions & {
@@ -75,11 +83,18 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   // The first read: the digest, and the number of distinct quads (a catalog may say a shared
   // node, an author, once per package; the server keeps each triple once).
   let distinct: FingerprintSet | undefined = new FingerprintSet();
+  // Its search vocabulary too, kept for this user's readers once it is in place (keepVocabulary).
+  const tokens = new Set<string>();
   const read = await streamCatalog(
     options.registry,
     options.fetch,
     (chunk) => {
-      for (const text of chunk.split('\n')) if (text !== '') distinct?.add(text);
+      for (const text of chunk.split('\n')) {
+        if (text === '') continue;
+        distinct?.add(text);
+        const token = tokenOfLine(text);
+        if (token !== undefined) tokens.add(token);
+      }
     },
     undefined,
     options.snapshot,
@@ -103,6 +118,7 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
         'Recording the catalog in place',
       );
     const stored = await countTriples(catalog, CATALOG_GRAPH);
+    await catalog.keepVocabulary(read.digest, [...tokens].sort());
     options.onProgress?.({ done: stored, total, resumed: false });
     return { location: read.location, triples: stored, batches: 0, resumedAt: stored };
   }
@@ -207,6 +223,7 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
       },
     );
   }
+  await catalog.keepVocabulary(read.digest, [...tokens].sort());
   if (before.previous !== undefined && before.previous !== staging && before.previous !== before.current)
     await dropGraph(options, before.previous);
   rmSync(statePath, { force: true });

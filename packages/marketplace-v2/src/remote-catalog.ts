@@ -302,15 +302,29 @@ export class RemoteCatalog implements CatalogSource {
     return [...new Set([...base, ...rows.map((row) => row.tok ?? '')])].sort();
   }
 
+  /** Where this user keeps the vocabulary of the catalog with this digest on this endpoint (none without a cache directory). */
+  #vocabularyFile(digest: string | undefined): string | undefined {
+    return this.#options.cacheDir === undefined || digest === undefined || !/^[0-9a-f]{64}$/.test(digest)
+      ? undefined
+      : join(
+          this.#options.cacheDir,
+          `${nodeCrypto().createHash('sha256').update(this.#options.queryUrl).digest('hex').slice(0, 16)}-${digest}.tokens`,
+        );
+  }
+
+  /**
+   * Keeps the vocabulary of a catalog this process pushed (its digest, its posting tokens sorted
+   * and unique), so that the first search after the push need not read it back from the endpoint.
+   */
+  async keepVocabulary(digest: string, tokens: readonly string[]): Promise<void> {
+    const cacheFile = this.#vocabularyFile(digest);
+    // The cache is an optimisation: a read-only or full cache directory costs only the next read.
+    if (cacheFile !== undefined) await writeFileAtomic(cacheFile, `${tokens.join('\n')}\n`).catch(() => undefined);
+  }
+
   /** The vocabulary of the catalog with this digest: this user's cached copy, else read and cached. */
   async #baseVocabulary(digest: string | undefined): Promise<string[]> {
-    const cacheFile =
-      this.#options.cacheDir === undefined || digest === undefined || !/^[0-9a-f]{64}$/.test(digest)
-        ? undefined
-        : join(
-            this.#options.cacheDir,
-            `${nodeCrypto().createHash('sha256').update(this.#options.queryUrl).digest('hex').slice(0, 16)}-${digest}.tokens`,
-          );
+    const cacheFile = this.#vocabularyFile(digest);
     if (cacheFile !== undefined && existsSync(cacheFile)) {
       try {
         const text = readRegularFileSync(cacheFile, RESOURCE_LIMITS.sparql).toString('utf8');
@@ -323,10 +337,7 @@ export class RemoteCatalog implements CatalogSource {
       `SELECT DISTINCT ?tok WHERE { GRAPH <${CATALOG_GRAPH}> { ?posting <${V.token}> ?tok } }`,
     );
     const tokens = [...new Set(rows.map((row) => row.tok ?? ''))].sort();
-    if (cacheFile !== undefined) {
-      // The cache is an optimisation: a read-only or full cache directory costs only the next read.
-      await writeFileAtomic(cacheFile, `${tokens.join('\n')}\n`).catch(() => undefined);
-    }
+    if (digest !== undefined) await this.keepVocabulary(digest, tokens);
     return tokens;
   }
 

@@ -216,10 +216,11 @@ describe('a remote endpoint with a small row limit (ResultSetMaxRows = 1000) ove
       await reader.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }'),
     ).toEqual([{ n: '0' }]);
     const progress: number[] = [];
+    const pushersCache = mkdtempSync(join(tmpdir(), 'ggen-remote-cache-'));
     const resumed = await pushCatalog({
       registry,
       fetch: { timeoutMs: 10_000, retries: 0 },
-      remote: pushTarget(capped),
+      remote: { ...pushTarget(capped), cacheDir: pushersCache },
       stateDir,
       batchLines: 10_000,
       onProgress: ({ done }) => progress.push(done),
@@ -232,10 +233,26 @@ describe('a remote endpoint with a small row limit (ResultSetMaxRows = 1000) ove
     expect(
       await after.select('SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://ggen.dev/registry/catalog> { ?s ?p ?o } }'),
     ).toEqual([{ n: String(total) }]);
-    // The same catalog again: already in place, nothing sent.
+    // The pusher keeps the vocabulary of what it pushed, as the endpoint answers it: its readers'
+    // first search does not read the tokens back.
+    const digest = createHash('sha256').update(catalogText).digest('hex');
+    const [kept, ...others] = readdirSync(pushersCache);
+    expect(others).toEqual([]);
+    expect(kept?.endsWith(`-${digest}.tokens`)).toBe(true);
+    const fromEndpoint = await after.vocabulary();
+    expect(fromEndpoint.length).toBeGreaterThan(1000);
+    expect(readFileSync(join(pushersCache, kept ?? ''), 'utf8')).toBe(`${fromEndpoint.join('\n')}\n`);
+    // The same catalog again: already in place, nothing sent (its vocabulary kept all the same).
+    const anotherCache = mkdtempSync(join(tmpdir(), 'ggen-remote-cache-'));
     expect(
-      await pushCatalog({ registry, fetch: { timeoutMs: 10_000, retries: 0 }, remote: pushTarget(capped), stateDir }),
+      await pushCatalog({
+        registry,
+        fetch: { timeoutMs: 10_000, retries: 0 },
+        remote: { ...pushTarget(capped), cacheDir: anotherCache },
+        stateDir,
+      }),
     ).toMatchObject({ triples: total, batches: 0 });
+    expect(readFileSync(join(anotherCache, kept ?? ''), 'utf8')).toBe(`${fromEndpoint.join('\n')}\n`);
   }, 120_000);
 
   it('answers every search as the embedded store does, though the vocabulary alone is over the limit', async () => {
