@@ -5,11 +5,13 @@
 // command once, so load hits them alike). Also peak RSS per command, in-process v2 search p95
 // at 10k in three consecutive runs (the local store, as the CLI and the service search it; the
 // embedded oxigraph engine beside it), the floor of a cold search (the program required alone,
-// oxigraph started alone), and (BENCH_100K=1) the 100k catalog against MiniSearch.
+// oxigraph started alone), the launcher against a socket that answers at once (the served
+// search's floor), and (BENCH_100K=1) the 100k catalog against MiniSearch.
 // Prints every figure with its target and PASS/MISS; exits 1 on any MISS (a gate).
 // Needs: npx nx run-many -t build
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,17 +156,51 @@ try {
   });
   const served = [];
   const nodeBeside = [];
+  let answer = '';
+  let socket;
   try {
     for (let i = 0; i < 3; i += 1) timed([launcher, 'marketplace', 'search', 'rust web'], { extraEnv: serviceEnv });
     for (let round = 0; round < ROUNDS; round += 1) {
       nodeBeside.push(timed(['-e', '0']));
       served.push(timed([launcher, 'marketplace', 'search', 'rust web'], { extraEnv: serviceEnv }));
     }
+    answer = execFileSync(process.execPath, [launcher, 'marketplace', 'search', 'rust web'], {
+      env: { ...env, ...serviceEnv },
+      encoding: 'utf8',
+    });
+    socket = readdirSync(serviceEnv.GGEN_DAEMON_DIR).find((name) => name.endsWith('.sock'));
   } finally {
     execFileSync(process.execPath, [launcher, 'marketplace', 'daemon', 'stop'], {
       env: { ...env, ...serviceEnv },
       stdio: 'ignore',
     });
+  }
+  // The launcher's own floor: the same search against a socket that gives the service's answer at
+  // once (a process of node's own modules in its place), so that a miss says which side it is on.
+  if (socket === undefined) throw new Error('the query service left no socket');
+  const instantReply = [{ started: true }, { out: answer.replace(/\n$/, '') }, { exit: 0 }]
+    .map((reply) => `${JSON.stringify(reply)}\n`)
+    .join('');
+  const instant = spawn(
+    process.execPath,
+    [
+      '-e',
+      "const [path, reply] = process.argv.slice(1); require('node:net').createServer((c) => c.once('data', () => c.end(reply))).listen(path, () => console.log('up'));",
+      join(serviceEnv.GGEN_DAEMON_DIR, socket),
+      instantReply,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const atOnce = [];
+  const nodeBesideAtOnce = [];
+  try {
+    await once(instant.stdout, 'data');
+    for (let round = 0; round < ROUNDS; round += 1) {
+      nodeBesideAtOnce.push(timed(['-e', '0']));
+      atOnce.push(timed([launcher, 'marketplace', 'search', 'rust web'], { extraEnv: serviceEnv }));
+    }
+  } finally {
+    instant.kill();
   }
 
   // In-process v2 search at 10k, the 60 bench queries, three consecutive runs: as the product
@@ -270,6 +306,11 @@ try {
       ),
     ).padStart(9)} ${(servedMedian / servedFloor).toFixed(2).padStart(7)}   (node beside it ${fmt(servedFloor)})`,
   );
+  const atOnceMedian = median(atOnce.map((entry) => entry.ms));
+  const atOnceFloor = median(nodeBesideAtOnce.map((entry) => entry.ms));
+  console.log(
+    `${'  the launcher, answered at once'.padEnd(34)} ${fmt(atOnceMedian).padStart(9)} ${''.padStart(9)} ${(atOnceMedian / atOnceFloor).toFixed(2).padStart(7)}   (node beside it ${fmt(atOnceFloor)}; the service's part: ${fmt(servedMedian - servedFloor - (atOnceMedian - atOnceFloor))})`,
+  );
   console.log(
     `in-process v2 search p95 at 10k, three runs: ${inProcessRuns.map(fmt).join(', ')} (local store); embedded oxigraph, whole catalog: ${embeddedRuns.map(fmt).join(', ')}`,
   );
@@ -285,7 +326,12 @@ try {
     nodeFloor: floor,
     commands: figures,
     verifiedInstallRecordedP95: recordedP95,
-    service: { median: servedMedian, nodeFloor: servedFloor },
+    service: {
+      median: servedMedian,
+      nodeFloor: servedFloor,
+      answeredAtOnce: atOnceMedian,
+      nodeFloorAtOnce: atOnceFloor,
+    },
     inProcessRuns,
     embeddedRuns,
     at100k,
