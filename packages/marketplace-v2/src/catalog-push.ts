@@ -93,7 +93,8 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
         if (text === '') continue;
         distinct?.add(text);
         const token = tokenOfLine(text);
-        if (token !== undefined) tokens.add(token);
+        // Kept as a copy: V8 keeps a slice's whole chunk alive, and this Set outlives every chunk.
+        if (token !== undefined && !tokens.has(token)) tokens.add(Buffer.from(token, 'utf8').toString('utf8'));
       }
     },
     undefined,
