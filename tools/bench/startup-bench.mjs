@@ -154,16 +154,22 @@ try {
     env: { ...env, ...serviceEnv },
     stdio: 'ignore',
   });
-  const served = [];
-  const nodeBeside = [];
+  /** The sample's search through whatever answers on the service's socket, ROUNDS times, each beside a `node -e 0`. */
+  const servedRounds = () => {
+    const searches = [];
+    const nodes = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      nodes.push(timed(['-e', '0']).ms);
+      searches.push(timed([launcher, 'marketplace', 'search', 'rust web'], { extraEnv: serviceEnv }).ms);
+    }
+    return { median: median(searches), p95: percentile(searches, 95), nodeFloor: median(nodes) };
+  };
+  let served;
   let answer = '';
   let socket;
   try {
     for (let i = 0; i < 3; i += 1) timed([launcher, 'marketplace', 'search', 'rust web'], { extraEnv: serviceEnv });
-    for (let round = 0; round < ROUNDS; round += 1) {
-      nodeBeside.push(timed(['-e', '0']));
-      served.push(timed([launcher, 'marketplace', 'search', 'rust web'], { extraEnv: serviceEnv }));
-    }
+    served = servedRounds();
     answer = execFileSync(process.execPath, [launcher, 'marketplace', 'search', 'rust web'], {
       env: { ...env, ...serviceEnv },
       encoding: 'utf8',
@@ -191,14 +197,10 @@ try {
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const atOnce = [];
-  const nodeBesideAtOnce = [];
+  let atOnce;
   try {
     await once(instant.stdout, 'data');
-    for (let round = 0; round < ROUNDS; round += 1) {
-      nodeBesideAtOnce.push(timed(['-e', '0']));
-      atOnce.push(timed([launcher, 'marketplace', 'search', 'rust web'], { extraEnv: serviceEnv }));
-    }
+    atOnce = servedRounds();
   } finally {
     instant.kill();
   }
@@ -296,18 +298,11 @@ try {
       `${name.padEnd(34)} ${fmt(median(ms)).padStart(9)} ${fmt(percentile(ms, 95)).padStart(9)} ${(median(ms) / floor).toFixed(2).padStart(7)} ${`${rss.toFixed(0)} MB`.padStart(9)}`,
     );
   }
-  const servedMedian = median(served.map((entry) => entry.ms));
-  const servedFloor = median(nodeBeside.map((entry) => entry.ms));
+  const { median: servedMedian, nodeFloor: servedFloor } = served;
   console.log(
-    `${'search sample, with the service'.padEnd(34)} ${fmt(servedMedian).padStart(9)} ${fmt(
-      percentile(
-        served.map((entry) => entry.ms),
-        95,
-      ),
-    ).padStart(9)} ${(servedMedian / servedFloor).toFixed(2).padStart(7)}   (node beside it ${fmt(servedFloor)})`,
+    `${'search sample, with the service'.padEnd(34)} ${fmt(servedMedian).padStart(9)} ${fmt(served.p95).padStart(9)} ${(servedMedian / servedFloor).toFixed(2).padStart(7)}   (node beside it ${fmt(servedFloor)})`,
   );
-  const atOnceMedian = median(atOnce.map((entry) => entry.ms));
-  const atOnceFloor = median(nodeBesideAtOnce.map((entry) => entry.ms));
+  const { median: atOnceMedian, nodeFloor: atOnceFloor } = atOnce;
   console.log(
     `${'  the launcher, answered at once'.padEnd(34)} ${fmt(atOnceMedian).padStart(9)} ${''.padStart(9)} ${(atOnceMedian / atOnceFloor).toFixed(2).padStart(7)}   (node beside it ${fmt(atOnceFloor)}; the service's part: ${fmt(servedMedian - servedFloor - (atOnceMedian - atOnceFloor))})`,
   );
