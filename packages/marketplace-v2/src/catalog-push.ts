@@ -10,7 +10,7 @@ import {
 } from '@ggen/marketplace-core';
 import { streamCatalog, type CatalogSnapshot } from './catalog-file.js';
 import { digestFetch } from './digest-fetch.js';
-import { predicateOfLine, QUAD_LINE, unescapeNQuads } from './local-store/nquads-line.js';
+import { literalText, predicateOfLine, QUAD_LINE } from './local-store/nquads-line.js';
 import { errorText, onceMoreIfDropped, RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { CATALOG_GRAPH, CATALOG_META_GRAPH, V } from './vocabulary.js';
 
@@ -21,7 +21,7 @@ export const PUSH_BATCH_LINES = 20_000;
 function tokenOfLine(line: string): string | undefined {
   if (predicateOfLine(line) !== V.token) return undefined;
   const literal = QUAD_LINE.exec(line)?.[4];
-  return literal === undefined ? undefined : (unescapeNQuads(literal) ?? literal);
+  return literal === undefined ? undefined : literalText(literal);
 }
 
 /** An endpoint a catalog is written to: its query, Graph Store and Update URLs, and the account that may write. */

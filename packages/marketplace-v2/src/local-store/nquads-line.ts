@@ -46,3 +46,8 @@ export function unescapeNQuads(text: string): string | undefined {
   const rest = text.slice(from);
   return rest.includes('\\') ? undefined : value + rest;
 }
+
+/** An N-Quads string literal's text; one with an escape N-Quads does not have stays as written. */
+export function literalText(literal: string): string {
+  return unescapeNQuads(literal) ?? literal;
+}

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { positionIn } from '../sorted-strings.js';
 import { V } from '../vocabulary.js';
-import { QUAD_LINE, unescapeNQuads } from './nquads-line.js';
+import { literalText, QUAD_LINE } from './nquads-line.js';
 
 /** Byte range of one shard in its data file. */
 export type Range = [offset: number, length: number];
@@ -92,11 +92,6 @@ const POSTING = new Set<string>([V.token, V.weight, V.postingOf]);
 const BUCKETS = 64;
 /** A sink writes what it was given once it holds about this many characters. */
 const FLUSH_CHARS = 1024 * 1024;
-
-/** An N-Quads string literal's text; one with an escape N-Quads does not have stays as written. */
-function unescape(literal: string): string {
-  return unescapeNQuads(literal) ?? literal;
-}
 
 /**
  * A string that holds no reference to the text it was cut from. V8 keeps a substring (a regular
@@ -348,7 +343,7 @@ export class CatalogSharder {
           this.#triples += 1;
           const filter = FILTER_KEYS.get(predicate);
           if (itself && filter !== undefined && literal !== undefined)
-            this.#noteFilter(filter, unescape(literal), block);
+            this.#noteFilter(filter, literalText(literal), block);
           if (itself && literal !== undefined) fields[predicate] = literal;
           const link = KEY_LINKS.get(predicate);
           if (link !== undefined && object !== undefined) this.#noteFilter(link, object, block);
@@ -414,7 +409,7 @@ export class CatalogSharder {
           const match = QUAD_LINE.exec(line);
           const subject = match?.[1] ?? '';
           const literal = match?.[4];
-          if (match?.[2] === V.token && literal !== undefined) tokenOf.set(subject, unescape(literal));
+          if (match?.[2] === V.token && literal !== undefined) tokenOf.set(subject, literalText(literal));
           const lines = bySubject.get(subject);
           if (lines === undefined) bySubject.set(subject, new Set([line]));
           else if (!lines.has(line)) lines.add(line);

@@ -13,7 +13,7 @@ import { readCatalogPackages } from '../catalog-rdf.js';
 import { release } from '../oxigraph-runtime.js';
 import { SUMMARY_SCOPE, summariesQuery, summaryFromRow } from '../summaries-query.js';
 import { lowerBound, MergedList, positionIn, type StringList } from '../sorted-strings.js';
-import { predicateOfLine, QUAD_LINE, unescapeNQuads } from './nquads-line.js';
+import { literalText, predicateOfLine, QUAD_LINE } from './nquads-line.js';
 import { ShardTriples } from './shard-triples.js';
 import { packageIri, packageNameOf, V } from '../vocabulary.js';
 import { lookAlikeKeys, type LocalStoreFiles } from './local-store.js';
@@ -575,7 +575,7 @@ function journalOverlay(files: LocalStoreFiles): JournalOverlay {
       const id = positionIn(files.index.packages, name);
       if (id !== undefined) overlay.masked.add(id);
     } else if (predicate === V.dependsOnPackage && iri !== undefined) current.push(packageNameOf(iri));
-    else if (predicate === V.token && literal !== undefined) tokens.add(unescapeNQuads(literal) ?? literal);
+    else if (predicate === V.token && literal !== undefined) tokens.add(literalText(literal));
   }
   overlay.tokens = [...tokens].filter((token) => positionIn(files.index.tokens, token) === undefined).sort();
   return overlay;
