@@ -29,12 +29,15 @@ export function codeCacheDir(env: Env): string | undefined {
 export type EnableCompileCache = (directory?: string) => { status: number; message?: string; directory?: string };
 
 /**
- * Turns node's compile cache on in `codeCacheDir(env)` where node has one (`enable`) and the
- * directory is this user's alone; gives the directory it turned on, else undefined.
+ * Turns node's compile cache on in `codeCacheDir(env)` where node has one (`enable`; null where
+ * it has none) and the directory is this user's alone; gives the directory it turned on, else
+ * undefined.
  */
 export function enableCompileCache(
   env: Env,
-  enable = (process.getBuiltinModule('node:module') as { enableCompileCache?: EnableCompileCache }).enableCompileCache,
+  enable: EnableCompileCache | null = (
+    process.getBuiltinModule('node:module') as { enableCompileCache?: EnableCompileCache }
+  ).enableCompileCache ?? null,
 ): string | undefined {
   const dir = codeCacheDir(env);
   if (typeof enable !== 'function' || dir === undefined) return undefined;
