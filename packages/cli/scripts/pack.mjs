@@ -59,17 +59,11 @@ function pack(features) {
   // The library entry (runCli and the default build's features) is the default build's.
   const library = features === 'parallel';
   if (!library) manifest.exports = { './package.json': './package.json' };
-  manifest.files = [
-    'bin/',
-    `dist/${features}/*.mjs`,
-    `dist/${features}/*.cjs`,
-    // The sync worker (sync-worker.js), in builds with v2.
-    `dist/${features}/*.js`,
-    ...(library ? ['dist/index.mjs'] : []),
-    'sample-registry/',
-    'README.md',
-    'LICENSE',
-  ];
+  // package.json's own list (what a plain `npm pack` takes), with this build's directory in place
+  // of the default build's; the library entry only where it is packed.
+  manifest.files = manifest.files
+    .filter((entry) => library || entry !== 'dist/index.mjs')
+    .map((entry) => entry.replace(/^dist\/parallel\//, `dist/${features}/`));
   const staging = mkdtempSync(join(tmpdir(), 'ggen-cli-pack-'));
   try {
     for (const entry of ['bin', `dist/${features}`, 'sample-registry', 'README.md', 'LICENSE'])

@@ -1,7 +1,7 @@
 // The installable CLI (issue 13): the packed tarball installs with `npm install -g` into a temp
 // prefix without the monorepo or the network, and runs search and install from there.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,6 +51,22 @@ describe('the packed CLI', () => {
     ];
     expect(targets.length).toBeGreaterThanOrEqual(3);
     for (const target of targets) expect([target, existsSync(join(installed, target))]).toEqual([target, true]);
+    // What the build wrote beside its program is loaded from there (the launcher, the registry
+    // server, the sync worker): all of it is installed, from this tarball and from a plain `npm pack`.
+    const built = readdirSync(join(cliRoot, 'dist', 'parallel'))
+      .filter((name) => name !== 'meta.json')
+      .sort();
+    expect(built).toEqual(expect.arrayContaining(['ggen.cjs', 'launcher.cjs', 'sync-worker.js']));
+    expect(readdirSync(join(installed, 'dist', 'parallel')).sort()).toEqual(built);
+    const plain = await run('npm', ['pack', '--dry-run', '--json'], { cwd: cliRoot, encoding: 'utf8' });
+    const [listed] = JSON.parse(plain.stdout) as [{ files: { path: string }[] }];
+    expect(
+      listed.files
+        .map((file) => file.path)
+        .filter((path) => path.startsWith('dist/parallel/'))
+        .map((path) => path.slice('dist/parallel/'.length))
+        .sort(),
+    ).toEqual(built);
 
     // A clean environment: node on PATH, a fresh HOME, a directory outside the repository.
     const home = join(root, 'home');
