@@ -59,6 +59,24 @@ const PROGRAM_BUNDLE = {
   banner: { js: "const __ggenImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
+/**
+ * OpenTelemetry (its SDK and exporters, some 480 KB) runs only for an OTLP export or `metrics
+ * --prometheus`, which load it with `await import('./otel-export.js')` (domain-adapters'
+ * otel.ts): a program loads it from a bundle of its own beside it, otel-export.mjs, so that no
+ * other command compiles it.
+ */
+const OTEL_EXPORT = join('packages', 'domain-adapters', 'src', 'metrics', 'otel-export.ts');
+const otelApart = {
+  name: 'otel-export-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/otel-export\.js$/ }, (args) =>
+      args.importer === join(workspaceRoot, dirname(OTEL_EXPORT), 'otel.ts')
+        ? { path: './otel-export.mjs', external: true }
+        : undefined,
+    );
+  },
+};
+
 /** Bundled files that must hold node's own modules only: each is loaded before anything else, by every command. */
 const NODE_ONLY_BUNDLE = {
   absWorkingDir: workspaceRoot,
@@ -99,6 +117,7 @@ async function bundle(features, outdir) {
     entryPoints: [values.entry === undefined ? join(cliRoot, 'src', `main-${features}.ts`) : resolve(values.entry)],
     outfile,
     metafile: true,
+    plugins: [otelApart],
   });
 
   const forbidden = FORBIDDEN[features];
@@ -141,6 +160,13 @@ async function bundle(features, outdir) {
   }
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+  const program = Object.values(result.metafile.outputs)[0];
+  if (program?.imports.some((imported) => imported.path === './otel-export.mjs'))
+    await build({
+      ...CLI_BUNDLE,
+      entryPoints: [join(workspaceRoot, OTEL_EXPORT)],
+      outfile: join(outdir, 'otel-export.mjs'),
+    });
   // ggen.mjs, what users and tests run: the entry that requires ggen.cjs.
   await bundleNodeOnly('program-entry.ts', join(outdir, 'ggen.mjs'));
   // Builds with `registry serve` carry the server beside their program (registry-server-loader.ts).
