@@ -83,8 +83,9 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
   // The first read: the digest, and the number of distinct quads (a catalog may say a shared
   // node, an author, once per package; the server keeps each triple once).
   let distinct: FingerprintSet | undefined = new FingerprintSet();
-  // Its search vocabulary too, kept for this user's readers once it is in place (keepVocabulary).
-  const tokens = new Set<string>();
+  // Its search vocabulary too, kept for this user's readers once it is in place (keepVocabulary),
+  // where the pusher has a cache to keep it in.
+  const tokens = catalog.keepsVocabulary ? new Set<string>() : undefined;
   const read = await streamCatalog(
     options.registry,
     options.fetch,
@@ -92,6 +93,7 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
       for (const text of chunk.split('\n')) {
         if (text === '') continue;
         distinct?.add(text);
+        if (tokens === undefined) continue;
         const token = tokenOfLine(text);
         // Kept as a copy: V8 keeps a slice's whole chunk alive, and this Set outlives every chunk.
         if (token !== undefined && !tokens.has(token)) tokens.add(Buffer.from(token, 'utf8').toString('utf8'));
@@ -119,7 +121,7 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
         'Recording the catalog in place',
       );
     const stored = await countTriples(catalog, CATALOG_GRAPH);
-    await catalog.keepVocabulary(read.digest, [...tokens].sort());
+    if (tokens !== undefined) await catalog.keepVocabulary(read.digest, [...tokens].sort());
     options.onProgress?.({ done: stored, total, resumed: false });
     return { location: read.location, triples: stored, batches: 0, resumedAt: stored };
   }
@@ -224,7 +226,7 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
       },
     );
   }
-  await catalog.keepVocabulary(read.digest, [...tokens].sort());
+  if (tokens !== undefined) await catalog.keepVocabulary(read.digest, [...tokens].sort());
   if (before.previous !== undefined && before.previous !== staging && before.previous !== before.current)
     await dropGraph(options, before.previous);
   rmSync(statePath, { force: true });

@@ -312,6 +312,11 @@ export class RemoteCatalog implements CatalogSource {
         );
   }
 
+  /** Whether this catalog keeps a pushed catalog's vocabulary for its readers (it has a cache directory). */
+  get keepsVocabulary(): boolean {
+    return this.#options.cacheDir !== undefined;
+  }
+
   /**
    * Keeps the vocabulary of a catalog this process pushed (its digest, its posting tokens sorted
    * and unique), so that the first search after the push need not read it back from the endpoint.
