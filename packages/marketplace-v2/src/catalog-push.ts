@@ -10,7 +10,7 @@ import {
 } from '@ggen/marketplace-core';
 import { streamCatalog, type CatalogSnapshot } from './catalog-file.js';
 import { digestFetch } from './digest-fetch.js';
-import { literalText, predicateOfLine, QUAD_LINE } from './local-store/nquads-line.js';
+import { literalText, own, predicateOfLine, QUAD_LINE } from './local-store/nquads-line.js';
 import { errorText, onceMoreIfDropped, RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { CATALOG_GRAPH, CATALOG_META_GRAPH, V } from './vocabulary.js';
 
@@ -95,8 +95,8 @@ export async function pushCatalog(options: PushCatalogOptions): Promise<PushCata
         distinct?.add(text);
         if (tokens === undefined) continue;
         const token = tokenOfLine(text);
-        // Kept as a copy: V8 keeps a slice's whole chunk alive, and this Set outlives every chunk.
-        if (token !== undefined && !tokens.has(token)) tokens.add(Buffer.from(token, 'utf8').toString('utf8'));
+        // Kept as its own string: this Set outlives every chunk.
+        if (token !== undefined && !tokens.has(token)) tokens.add(own(token));
       }
     },
     undefined,

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { positionIn } from '../sorted-strings.js';
 import { V } from '../vocabulary.js';
-import { literalText, QUAD_LINE } from './nquads-line.js';
+import { literalText, own, QUAD_LINE } from './nquads-line.js';
 
 /** Byte range of one shard in its data file. */
 export type Range = [offset: number, length: number];
@@ -92,15 +92,6 @@ const POSTING = new Set<string>([V.token, V.weight, V.postingOf]);
 const BUCKETS = 64;
 /** A sink writes what it was given once it holds about this many characters. */
 const FLUSH_CHARS = 1024 * 1024;
-
-/**
- * A string that holds no reference to the text it was cut from. V8 keeps a substring (a regular
- * expression's group, a split line) as a slice of its parent: a package IRI kept for the index
- * would keep its whole chunk of the catalog alive, and so every chunk.
- */
-function own(text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8');
-}
 
 /** A file written in appends of about FLUSH_CHARS; `bytes` is its length so far, written or not. */
 class FileSink {
